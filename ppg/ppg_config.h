@@ -1,0 +1,75 @@
+/*
+ * ppg_config.h - the ppgd configuration: one INI file (inih), one table of
+ * keys with defaults and help (ppg_config.c), unknown keys are errors.
+ */
+#ifndef PPG_CONFIG_H
+#define PPG_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#define PPG_MAX_LISTEN 8
+#define PPG_MAX_ALLOW  16
+
+struct ppg_cidr {
+	int family;                    /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	int bits;
+};
+
+struct ppg_pi {
+	char *name;                    /* account name (the user in HTTP Basic) */
+	char *secret_hash;             /* crypt(3) hash: $y$, $6$, $5$, $2b$ ... */
+	struct ppg_cidr allow[PPG_MAX_ALLOW];
+	int nallow;                    /* 0 = any address */
+	struct ppg_pi *next;
+};
+
+struct ppg_config {
+	/* [server] */
+	struct sockaddr_storage listen[PPG_MAX_LISTEN];
+	int nlisten;
+	char *pap_path;
+	int success_status;            /* 200 or 202 */
+	char *sender_name;
+	char *sender_address;          /* NULL = derived from the first listen address */
+	size_t max_body;
+	unsigned max_connections;
+	unsigned threads;
+	unsigned connection_timeout;
+	int multiple_addresses;        /* 0: more than one address -> 3005 */
+	size_t max_addresses;
+	int max_xml_depth;
+	size_t max_attribute;
+	int query_credentials;         /* accept ?username=&password= (Kannel PIs) */
+	/* [database] */
+	char *db_path;
+	int db_sync_full;
+	unsigned batch_max;
+	/* [log] */
+	int log_level;                 /* LOG_ERR .. LOG_DEBUG */
+	int log_syslog;
+	/* [pi NAME] sections */
+	struct ppg_pi *pis;
+};
+
+/*
+ * Loads the config from a file or a string. Defaults apply to keys that are
+ * absent. On error returns -EINVAL and writes "FILE:LINE: message" into err.
+ */
+int ppg_config_load_file(const char *path, struct ppg_config **out, char *err, size_t errlen);
+int ppg_config_load_string(const char *text, struct ppg_config **out, char *err, size_t errlen);
+void ppg_config_free(struct ppg_config *c);
+
+/* Finds a PI account by name. */
+const struct ppg_pi *ppg_config_pi(const struct ppg_config *c, const char *name);
+
+/* 1 when sa is inside one of the PI's allowed ranges (or the PI has none). */
+int ppg_pi_allows(const struct ppg_pi *pi, const struct sockaddr *sa);
+
+/* Prints every key with its default and help, as etc/ppgd.conf documents them. */
+void ppg_config_dump_keys(FILE *f);
+
+#endif

@@ -1,0 +1,31 @@
+/* test_util.h - small helpers shared by the CUnit test programs. */
+#ifndef TEST_UTIL_H
+#define TEST_UTIL_H
+
+#include <stddef.h>
+
+/* Reads a whole file; returns a malloc'ed buffer with a NUL appended (not
+ * counted in *len), or NULL. */
+char *tu_read_file(const char *path, size_t *len);
+
+/* Path of a file under ../shared (PPG_SRCDIR/../shared/rel); static buffer. */
+const char *tu_shared(const char *rel);
+/* Path of a file under the source tree (PPG_SRCDIR/rel); static buffer. */
+const char *tu_src(const char *rel);
+/* Path of a file under the build tree (PPG_BUILDDIR/rel); static buffer. */
+const char *tu_build(const char *rel);
+
+/* Creates a fresh temporary directory and returns its path (malloc'ed). */
+char *tu_tmpdir(const char *tag);
+/* Removes a directory tree created by tu_tmpdir. */
+void tu_rmtree(const char *path);
+
+/* Splits a captured raw HTTP request (".raw" vector) into its header block and
+ * body: *ctype gets the Content-Type value (malloc'ed), *body points into buf. */
+int tu_split_http(const char *buf, size_t len, char **ctype, const char **body, size_t *body_len);
+
+/* Runs the CUnit registry (basic interface, verbose), returns the exit code
+ * for the test program: 0 when every assertion passed. */
+int tu_run(void);
+
+#endif
