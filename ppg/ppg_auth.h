@@ -1,0 +1,38 @@
+/*
+ * ppg_auth.h - Push Initiator authentication: HTTP Basic credentials checked
+ * against crypt(3) hashes from the config, per-PI address ranges, and a
+ * growing delay for repeated failures from one address that never locks out
+ * the right secret.
+ */
+#ifndef PPG_AUTH_H
+#define PPG_AUTH_H
+
+#include <sys/socket.h>
+
+#include "ppg/ppg_config.h"
+
+struct ppg_auth;
+
+enum ppg_auth_result {
+	PPG_AUTH_OK = 0,
+	PPG_AUTH_FAIL,        /* no such PI or wrong secret: 401 after *delay_ms */
+	PPG_AUTH_FORBIDDEN,   /* right secret, address outside the PI's ranges: 403 */
+};
+
+/* cfg must outlive the returned object. NULL on allocation failure. */
+struct ppg_auth *ppg_auth_new(const struct ppg_config *cfg);
+void ppg_auth_free(struct ppg_auth *a);
+
+/*
+ * Checks user/secret (either may be NULL: a failure) from client address sa.
+ * Thread-safe. On PPG_AUTH_OK *pi is the account. On PPG_AUTH_FAIL *delay_ms
+ * says how long to hold the answer: 0 for a first failure, then growing with
+ * the failures of that address within the last 10 minutes, up to 5 s.
+ */
+enum ppg_auth_result ppg_auth_check(struct ppg_auth *a, const char *user, const char *secret,
+    const struct sockaddr *sa, const struct ppg_pi **pi, unsigned *delay_ms);
+
+/* A new crypt(3) hash (yescrypt, libxcrypt's default) of secret; malloc'ed, or NULL. */
+char *ppg_auth_hash_secret(const char *secret);
+
+#endif

@@ -1,0 +1,388 @@
+/*
+ * ppg_http.c - PAP over HTTP/1.1 with libmicrohttpd (WAP-247 PAP §7, WAP-249
+ * §6). One MHD daemon per listen address, each with a pool of worker threads.
+ *
+ * A request's life here: the first call sees only headers (path, method and
+ * Content-Length are checked before any body is read: 404/405/413), later
+ * calls accumulate the body, the last call authenticates and decodes. A write
+ * (push, cancel) suspends the connection and goes to the core; the core's
+ * completion resumes it and the next call sends the answer. A failed login is
+ * also answered from a core timer, so holding back a 401 costs no thread.
+ */
+#include "ppg/ppg_http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ppg/ppg_log.h"
+
+#ifndef MHD_HTTP_CONTENT_TOO_LARGE
+#define MHD_HTTP_CONTENT_TOO_LARGE MHD_HTTP_PAYLOAD_TOO_LARGE
+#endif
+
+struct ppg_http {
+	const struct ppg_config *cfg;
+	struct ppg_auth *auth;
+	struct ppg_core *core;
+	struct MHD_Daemon *d[PPG_MAX_LISTEN];
+	int nd;
+	atomic_uint inflight;
+	pthread_key_t rodb_key;
+};
+
+enum conn_state { C_READING, C_WAITING, C_READY };
+
+struct conn {
+	struct ppg_http *h;
+	struct MHD_Connection *mc;
+	enum conn_state state;
+	char *body;
+	size_t len, cap;
+	int too_big;
+	int status;                /* non-PAP answer: 401, 403, 413, 500 ... */
+	struct ppg_request *req;
+};
+
+static enum MHD_Result send_text(struct MHD_Connection *mc, unsigned status, const char *text)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+	    MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, "ppgd/" PACKAGE_VERSION);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "POST");
+	enum MHD_Result ret;
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		ret = MHD_queue_basic_auth_fail_response(mc, "ppgd", r);
+	else
+		ret = MHD_queue_response(mc, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result send_answer(struct conn *c)
+{
+	struct ppg_request *req = c->req;
+	struct MHD_Response *r;
+
+	if (c->status) {
+		switch (c->status) {
+		case MHD_HTTP_UNAUTHORIZED: return send_text(c->mc, c->status, "authentication required\n");
+		case MHD_HTTP_FORBIDDEN: return send_text(c->mc, c->status, "address not allowed for this Push Initiator\n");
+		case MHD_HTTP_CONTENT_TOO_LARGE: return send_text(c->mc, c->status, "request body too large\n");
+		default: return send_text(c->mc, c->status, "internal error\n");
+		}
+	}
+	if (req->answer) {
+		r = MHD_create_response_from_buffer(req->answer_len, req->answer, MHD_RESPMEM_MUST_COPY);
+		if (r)
+			MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/xml");
+	} else {
+		r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	}
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, "ppgd/" PACKAGE_VERSION);
+	enum MHD_Result ret = MHD_queue_response(c->mc, (unsigned)req->http_status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Core thread: the request is final (or the 401 has waited long enough). */
+static void resume_cb(void *arg)
+{
+	struct conn *c = arg;
+	c->state = C_READY;
+	MHD_resume_connection(c->mc);
+}
+
+static void rodb_close(void *p)
+{
+	db_close(p);
+}
+
+static struct db *rodb(struct ppg_http *h)
+{
+	struct db *db = pthread_getspecific(h->rodb_key);
+	if (!db) {
+		int r = db_open(h->cfg->db_path, DB_OPEN_READONLY, &db);
+		if (r < 0) {
+			LOGP(PPG_LOG_DB, LOG_ERR, "cannot open %s read-only: %s", h->cfg->db_path, strerror(-r));
+			return NULL;
+		}
+		pthread_setspecific(h->rodb_key, db);
+	}
+	return db;
+}
+
+static const struct sockaddr *client_addr(struct MHD_Connection *mc)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	return ci ? ci->client_addr : NULL;
+}
+
+static void addr_str(const struct sockaddr *sa, char *buf, size_t len)
+{
+	snprintf(buf, len, "?");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)len);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)len);
+}
+
+/* The body is complete: authenticate, decode, and answer or hand over. */
+static enum MHD_Result finish_request(struct conn *c)
+{
+	struct ppg_http *h = c->h;
+	struct MHD_Connection *mc = c->mc;
+	const struct sockaddr *sa = client_addr(mc);
+	const struct ppg_pi *pi = NULL;
+	char *user = NULL, *pass = NULL;
+	const char *quser = NULL, *qpass = NULL;
+	unsigned delay = 0;
+	char peer[INET6_ADDRSTRLEN];
+
+	user = MHD_basic_auth_get_username_password(mc, &pass);
+	if (!user && h->cfg->query_credentials) {
+		quser = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "username");
+		qpass = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "password");
+	}
+	enum ppg_auth_result ar = ppg_auth_check(h->auth, user ? user : quser, user ? pass : qpass, sa, &pi, &delay);
+	addr_str(sa, peer, sizeof peer);
+	if (ar != PPG_AUTH_OK) {
+		LOGP(PPG_LOG_AUTH, LOG_NOTICE, "%s from %s for PI \"%s\"%s",
+		    ar == PPG_AUTH_FORBIDDEN ? "address not allowed" : "authentication failed", peer,
+		    user ? user : quser ? quser : "(none)", delay ? ", answer held back" : "");
+	}
+	if (user)
+		MHD_free(user);
+	if (pass)
+		MHD_free(pass);
+	if (ar == PPG_AUTH_FORBIDDEN) {
+		c->status = MHD_HTTP_FORBIDDEN;
+		return send_answer(c);
+	}
+	if (ar == PPG_AUTH_FAIL) {
+		c->status = MHD_HTTP_UNAUTHORIZED;
+		if (delay) {
+			c->state = C_WAITING;
+			MHD_suspend_connection(mc);
+			if (ppg_core_defer(h->core, delay, resume_cb, c) < 0) {
+				c->state = C_READY;
+				MHD_resume_connection(mc);
+			}
+			return MHD_YES;
+		}
+		return send_answer(c);
+	}
+
+	const char *ctype = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	c->req = ppg_request_parse(h->cfg, pi->name, ctype, (const unsigned char *)c->body, c->len, ppg_now_ms());
+	if (!c->req) {
+		c->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		return send_answer(c);
+	}
+	if (c->req->need == PPG_REQ_READ) {
+		struct db *db = rodb(h);
+		if (db)
+			ppg_request_execute(c->req, db, ppg_now_ms());
+		else
+			ppg_request_fail(c->req, 3000, "internal error: the database is not available");
+	}
+	if (c->req->need == PPG_REQ_WRITE) {
+		c->state = C_WAITING;
+		MHD_suspend_connection(mc);
+		if (ppg_core_submit(h->core, c->req, resume_cb, c) < 0) {
+			ppg_request_fail(c->req, 4001, "service unavailable: ppgd is shutting down");
+			c->state = C_READY;
+			MHD_resume_connection(mc);
+		}
+		return MHD_YES;
+	}
+	if (c->req->msg)
+		LOGPUSH(PPG_LOG_HTTP, LOG_DEBUG, pi->name, c->req->msg->push_id, "answered %d", c->req->result_code);
+	else
+		LOGP(PPG_LOG_HTTP, LOG_INFO, "pi=%s from %s: bad message, answered %d", pi->name, peer,
+		    c->req->result_code);
+	return send_answer(c);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
+    const char *method, const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct ppg_http *h = cls;
+	struct conn *c = *con_cls;
+
+	if (!c) {
+		/* Headers only so far. */
+		if (strcmp(url, h->cfg->pap_path))
+			return send_text(mc, MHD_HTTP_NOT_FOUND, "not found\n");
+		if (strcmp(method, MHD_HTTP_METHOD_POST))
+			return send_text(mc, MHD_HTTP_METHOD_NOT_ALLOWED, "PAP requests are POSTed\n");
+		const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > h->cfg->max_body)
+			return send_text(mc, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large\n");
+		c = calloc(1, sizeof *c);
+		if (!c)
+			return MHD_NO;
+		c->h = h;
+		c->mc = mc;
+		*con_cls = c;
+		atomic_fetch_add(&h->inflight, 1);
+		return MHD_YES;
+	}
+	if (c->state == C_READING && *upload_size) {
+		size_t n = *upload_size;
+		*upload_size = 0;
+		if (c->too_big || c->len + n > h->cfg->max_body) {
+			/* Chunked body past the limit: answer now, stop reading. */
+			c->too_big = 1;
+			c->status = MHD_HTTP_CONTENT_TOO_LARGE;
+			return send_answer(c);
+		}
+		if (c->len + n > c->cap) {
+			size_t cap = c->cap ? c->cap : 4096;
+			while (cap < c->len + n)
+				cap *= 2;
+			char *nb = realloc(c->body, cap);
+			if (!nb)
+				return MHD_NO;
+			c->body = nb;
+			c->cap = cap;
+		}
+		memcpy(c->body + c->len, upload, n);
+		c->len += n;
+		return MHD_YES;
+	}
+	if (c->state == C_READING) {
+		if (c->too_big)
+			return MHD_YES;   /* 413 already queued */
+		return finish_request(c);
+	}
+	if (c->state == C_READY)
+		return send_answer(c);
+	return MHD_YES;   /* still waiting for the core */
+}
+
+static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct ppg_http *h = cls;
+	struct conn *c = *con_cls;
+
+	(void)mc;
+	(void)toe;
+	if (!c)
+		return;
+	ppg_request_free(c->req);
+	free(c->body);
+	free(c);
+	*con_cls = NULL;
+	atomic_fetch_sub(&h->inflight, 1);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+	(void)cls;
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	size_t n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	LOGP(PPG_LOG_HTTP, LOG_WARNING, "libmicrohttpd: %s", buf);
+}
+
+struct ppg_http *ppg_http_start(const struct ppg_config *cfg, struct ppg_auth *auth, struct ppg_core *core)
+{
+	struct ppg_http *h = calloc(1, sizeof *h);
+	if (!h)
+		return NULL;
+	h->cfg = cfg;
+	h->auth = auth;
+	h->core = core;
+	if (pthread_key_create(&h->rodb_key, rodb_close)) {
+		free(h);
+		return NULL;
+	}
+	for (int i = 0; i < cfg->nlisten; i++) {
+		const struct sockaddr *sa = (const struct sockaddr *)&cfg->listen[i];
+		unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+		    MHD_USE_ERROR_LOG;
+		uint16_t port;
+		if (sa->sa_family == AF_INET6) {
+			flags |= MHD_USE_IPv6;
+			port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+		} else {
+			port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+		}
+		h->d[i] = MHD_start_daemon(flags, port, NULL, NULL, on_request, h,
+		    MHD_OPTION_SOCK_ADDR, sa,
+		    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+		    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+		    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		    MHD_OPTION_END);
+		if (!h->d[i]) {
+			char a[INET6_ADDRSTRLEN];
+			addr_str(sa, a, sizeof a);
+			LOGP(PPG_LOG_HTTP, LOG_ERR, "cannot listen on %s port %u: %s", a, port, strerror(errno));
+			ppg_http_stop(h);
+			return NULL;
+		}
+		h->nd = i + 1;
+	}
+	return h;
+}
+
+void ppg_http_quiesce(struct ppg_http *h)
+{
+	for (int i = 0; h && i < h->nd; i++) {
+		MHD_socket s = MHD_quiesce_daemon(h->d[i]);
+		if (s != MHD_INVALID_SOCKET)
+			close(s);
+	}
+}
+
+unsigned ppg_http_drain(struct ppg_http *h, unsigned timeout_ms)
+{
+	unsigned waited = 0;
+	while (h && atomic_load(&h->inflight) && waited < timeout_ms) {
+		struct timespec ts = { 0, 10 * 1000000 };
+		nanosleep(&ts, NULL);
+		waited += 10;
+	}
+	return h ? atomic_load(&h->inflight) : 0;
+}
+
+void ppg_http_stop(struct ppg_http *h)
+{
+	if (!h)
+		return;
+	for (int i = 0; i < h->nd; i++)
+		if (h->d[i])
+			MHD_stop_daemon(h->d[i]);
+	/* The read-only handles of the pool threads are closed by the key's
+	 * destructor as those threads exit. */
+	pthread_key_delete(h->rodb_key);
+	free(h);
+}
+
+unsigned ppg_http_port(const struct ppg_http *h)
+{
+	if (!h || !h->nd)
+		return 0;
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d[0], MHD_DAEMON_INFO_BIND_PORT);
+	return di ? di->port : 0;
+}

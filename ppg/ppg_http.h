@@ -1,0 +1,27 @@
+/*
+ * ppg_http.h - the PAP front end: libmicrohttpd worker threads read the body,
+ * authenticate the Push Initiator, decode the request, and either answer at
+ * once, query on their own read-only database handle, or suspend the
+ * connection until the core thread has committed the request.
+ */
+#ifndef PPG_HTTP_H
+#define PPG_HTTP_H
+
+#include "ppg/ppg_auth.h"
+#include "ppg/ppg_config.h"
+#include "ppg/ppg_core.h"
+
+struct ppg_http;
+
+/* Starts listening on every configured address. NULL on failure (logged). */
+struct ppg_http *ppg_http_start(const struct ppg_config *cfg, struct ppg_auth *auth, struct ppg_core *core);
+/* Stops accepting new connections. */
+void ppg_http_quiesce(struct ppg_http *h);
+/* Waits up to timeout_ms for in-flight requests; returns how many remain. */
+unsigned ppg_http_drain(struct ppg_http *h, unsigned timeout_ms);
+/* Stops the server and frees it (accepts NULL). */
+void ppg_http_stop(struct ppg_http *h);
+/* The port actually bound by the first listener (useful with port 0). */
+unsigned ppg_http_port(const struct ppg_http *h);
+
+#endif

@@ -1,0 +1,655 @@
+/*
+ * ppg_request.c - PAP semantics of the PPG (WAP-247 PAP §5-§9, WAP-249 PPG
+ * Service §6): which checks a push-message, cancel-message or
+ * statusquery-message gets, what is stored, and the answer built for it.
+ */
+#include "ppg/ppg_request.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ppg/ppg_log.h"
+
+static const struct pap_limits *limits_of(const struct ppg_config *cfg, struct pap_limits *l)
+{
+	l->max_doc = cfg->max_body;
+	l->max_depth = cfg->max_xml_depth;
+	l->max_attr = cfg->max_attribute;
+	l->max_addrs = cfg->max_addresses;
+	return l;
+}
+
+static char *sender_address(const struct ppg_config *cfg, char *buf, size_t len)
+{
+	if (cfg->sender_address)
+		return cfg->sender_address;
+	/* http://host:port/path of the first listen address */
+	const struct sockaddr_storage *ss = &cfg->listen[0];
+	char host[64] = "localhost";
+	unsigned port = 0;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+		port = ntohs(in->sin_port);
+		snprintf(buf, len, "http://%s:%u%s", host, port, cfg->pap_path);
+	} else {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+		port = ntohs(in6->sin6_port);
+		snprintf(buf, len, "http://[%s]:%u%s", host, port, cfg->pap_path);
+	}
+	return buf;
+}
+
+/* Encodes m as the request's answer. */
+static void set_answer(struct ppg_request *req, struct pap_msg *m, int code)
+{
+	free(req->answer);
+	m->version = req->version;
+	req->answer = pap_msg_encode(m, &req->answer_len);
+	req->http_status = req->answer ? req->cfg->success_status : 500;
+	req->result_code = code;
+	req->need = PPG_REQ_DONE;
+}
+
+static void answer_badmessage(struct ppg_request *req, int code, const char *desc, const char *fragment)
+{
+	struct pap_msg m = { 0 };
+	m.type = PAP_MSG_BADMESSAGE_RESPONSE;
+	m.code = code;
+	m.desc = (char *)desc;
+	m.bad_fragment = (char *)(fragment && *fragment ? fragment : NULL);
+	set_answer(req, &m, code);
+}
+
+static void answer_push(struct ppg_request *req, int code, const char *desc)
+{
+	char sabuf[300];
+	struct pap_result rr = { 0 };
+	struct pap_msg m = { 0 };
+
+	m.type = PAP_MSG_PUSH_RESPONSE;
+	m.push_id = req->msg->push_id;
+	m.sender_address = sender_address(req->cfg, sabuf, sizeof sabuf);
+	m.sender_name = req->cfg->sender_name;
+	m.reply_time = (time_t)(req->received_ms / 1000);
+	rr.code = code;
+	rr.desc = (char *)(desc ? desc : pap_code_desc(code));
+	m.results = &rr;
+	m.nresults = 1;
+	set_answer(req, &m, code);
+}
+
+void ppg_request_fail(struct ppg_request *req, int code, const char *desc)
+{
+	if (req->msg && req->msg->type == PAP_MSG_PUSH) {
+		answer_push(req, code, desc);
+		return;
+	}
+	if (req->msg && (req->msg->type == PAP_MSG_CANCEL || req->msg->type == PAP_MSG_STATUSQUERY)) {
+		struct pap_result r = { .code = code, .desc = (char *)desc };
+		struct pap_msg m = { 0 };
+		m.type = req->msg->type == PAP_MSG_CANCEL ? PAP_MSG_CANCEL_RESPONSE : PAP_MSG_STATUSQUERY_RESPONSE;
+		m.push_id = req->msg->push_id;
+		r.state = PAP_STATE_UNKNOWN;
+		m.results = &r;
+		m.nresults = 1;
+		set_answer(req, &m, code);
+		return;
+	}
+	answer_badmessage(req, code, desc, NULL);
+}
+
+static char *dupn(const void *p, size_t n)
+{
+	char *s = malloc(n + 1);
+	if (s) {
+		if (n)
+			memcpy(s, p, n);
+		s[n] = '\0';
+	}
+	return s;
+}
+
+/* Checks of a push-message that need no state. Returns 0 when it may go on. */
+static int check_push(struct ppg_request *req, int64_t now_ms)
+{
+	struct pap_msg *m = req->msg;
+	char desc[PAP_ADDR_VALUE_MAX + 128];
+
+	if (m->naddrs > 1 && !req->cfg->multiple_addresses) {
+		answer_push(req, PAP_MULTIPLE_ADDR_NOT_SUPP, NULL);
+		return -1;
+	}
+	for (size_t i = 0; i < m->naddrs; i++) {
+		if (!m->addrs[i].ok) {
+			snprintf(desc, sizeof desc, "Address error: %.256s: %s", m->addrs[i].raw,
+			    m->addrs[i].reason ? m->addrs[i].reason : "does not parse");
+			answer_push(req, PAP_ADDRESS_ERROR, desc);
+			return -1;
+		}
+	}
+	if (m->deliver_before && (int64_t)m->deliver_before * 1000 <= now_ms) {
+		answer_push(req, PAP_BAD_REQUEST, "deliver-before-timestamp has already passed");
+		return -1;
+	}
+	if (m->deliver_before && m->deliver_after && m->deliver_after >= m->deliver_before) {
+		answer_push(req, PAP_BAD_REQUEST, "deliver-after-timestamp is not before deliver-before-timestamp");
+		return -1;
+	}
+	return 0;
+}
+
+/* Splits a multipart/related push into control and content entities. */
+static int parse_multipart(struct ppg_request *req, const char *ctype, const unsigned char *body,
+    size_t len, const struct pap_limits *lim, struct pap_error *perr)
+{
+	struct pap_mime mime = { 0 };
+	const char *reason = NULL;
+	int r;
+
+	if (pap_mime_decode(ctype, body, len, &mime, &reason) < 0) {
+		answer_badmessage(req, PAP_BAD_REQUEST, reason ? reason : "malformed multipart body", ctype);
+		return -1;
+	}
+	const struct pap_mime_part *ctl = &mime.parts[0];
+	r = pap_msg_decode((const char *)ctl->body, ctl->body_len, lim, &req->msg, perr);
+	if (r < 0) {
+		pap_mime_free(&mime);
+		return r;
+	}
+	req->version = req->msg->version;
+	if (req->msg->type == PAP_MSG_PUSH) {
+		if (mime.nparts < 2) {
+			pap_mime_free(&mime);
+			answer_badmessage(req, PAP_BAD_REQUEST, "push-message without a content entity", NULL);
+			return -1;
+		}
+		const struct pap_mime_part *c = &mime.parts[1];
+		const char *ct = pap_mime_header(c, "Content-Type");
+		const char *app = pap_mime_header(c, "X-Wap-Application-Id");
+		if (!ct || !*ct) {
+			pap_mime_free(&mime);
+			answer_badmessage(req, PAP_BAD_REQUEST, "the content entity has no Content-Type", NULL);
+			return -1;
+		}
+		req->content_type = strdup(ct);
+		req->app_id = app ? strdup(app) : NULL;
+		req->content_headers = dupn(c->raw_headers, c->raw_headers_len);
+		req->content_headers_len = c->raw_headers_len;
+		req->content = (unsigned char *)dupn(c->body, c->body_len);
+		req->content_len = c->body_len;
+		if (!req->content_type || (app && !req->app_id) || !req->content_headers || !req->content) {
+			pap_mime_free(&mime);
+			answer_badmessage(req, PAP_INTERNAL_ERROR, "out of memory", NULL);
+			return -1;
+		}
+	}
+	pap_mime_free(&mime);
+	return 0;
+}
+
+struct ppg_request *ppg_request_parse(const struct ppg_config *cfg, const char *pi,
+    const char *ctype, const unsigned char *body, size_t len, int64_t now_ms)
+{
+	struct ppg_request *req = calloc(1, sizeof *req);
+	struct pap_limits lim;
+	struct pap_error perr = { 0 };
+	char mtype[64];
+	int r;
+
+	if (!req)
+		return NULL;
+	req->cfg = cfg;
+	req->pi = strdup(pi ? pi : "");
+	req->received_ms = now_ms;
+	req->version = PAP_V2_1;
+	limits_of(cfg, &lim);
+
+	if (!ctype || pap_mime_type(ctype, mtype, sizeof mtype) < 0) {
+		answer_badmessage(req, PAP_BAD_REQUEST, "missing or malformed Content-Type", ctype);
+		return req;
+	}
+	if (!strcmp(mtype, "multipart/related")) {
+		r = parse_multipart(req, ctype, body, len, &lim, &perr);
+		if (r == -1)
+			return req;
+	} else if (!strcmp(mtype, "application/xml") || !strcmp(mtype, "text/xml")) {
+		r = pap_msg_decode((const char *)body, len, &lim, &req->msg, &perr);
+		if (r == 0 && req->msg->type == PAP_MSG_PUSH) {
+			req->version = req->msg->version;
+			answer_badmessage(req, PAP_BAD_REQUEST,
+			    "a push-message must come as multipart/related with a content entity", ctype);
+			return req;
+		}
+	} else {
+		answer_badmessage(req, PAP_BAD_REQUEST,
+		    "Content-Type must be multipart/related (push-message) or application/xml", ctype);
+		return req;
+	}
+	if (r < 0) {
+		req->version = perr.version ? perr.version : PAP_V2_1;
+		answer_badmessage(req, perr.code ? perr.code : PAP_BAD_REQUEST,
+		    perr.desc[0] ? perr.desc : "malformed PAP document", perr.fragment);
+		return req;
+	}
+	req->version = req->msg->version;
+	switch (req->msg->type) {
+	case PAP_MSG_PUSH:
+		if (check_push(req, now_ms) == 0)
+			req->need = PPG_REQ_WRITE;
+		break;
+	case PAP_MSG_CANCEL:
+		req->need = PPG_REQ_WRITE;
+		break;
+	case PAP_MSG_STATUSQUERY:
+		req->need = PPG_REQ_READ;
+		break;
+	case PAP_MSG_CCQ: {
+		struct pap_msg m = { 0 };
+		m.type = PAP_MSG_CCQ_RESPONSE;
+		m.query_id = req->msg->query_id;
+		m.code = PAP_CAPABILITIES_NOT_AVAIL;
+		m.desc = (char *)pap_code_desc(PAP_CAPABILITIES_NOT_AVAIL);
+		set_answer(req, &m, PAP_CAPABILITIES_NOT_AVAIL);
+		break;
+	}
+	case PAP_MSG_RESULTNOTIFICATION_RESPONSE:
+		/* The PI acknowledges a result notification; nothing to answer in PAP. */
+		req->need = PPG_REQ_DONE;
+		req->http_status = cfg->success_status;
+		req->result_code = req->msg->code;
+		break;
+	default:
+		answer_badmessage(req, PAP_BAD_REQUEST, "not a message a Push Initiator sends to a PPG", NULL);
+		break;
+	}
+	return req;
+}
+
+/* ------------------------------------------------------------ execution */
+
+static int map_db_err(int r)
+{
+	return r == -ENOMEM ? PAP_INTERNAL_ERROR : PAP_INTERNAL_ERROR;
+}
+
+static int exec_push(struct ppg_request *req, struct db *db, int64_t now_ms)
+{
+	struct pap_msg *m = req->msg;
+	struct db_push p = { 0 };
+	struct db_push old = { 0 };
+	struct db_delivery *d = NULL;
+	char (*canon)[PAP_ADDR_VALUE_MAX + PAP_ADDR_PPG_MAX + 32] = NULL;
+	size_t n = 0;
+	int r, have_old = 0;
+
+	/* Replacement: the push named by replace-push-id, if still current. */
+	if (m->replace_push_id) {
+		r = db_push_find(db, req->pi, m->replace_push_id, 0, &old);
+		if (r == -ENOENT) {
+			answer_push(req, PAP_PUSH_ID_NOT_FOUND, "replace-push-id names no push of this PI");
+			return 0;
+		}
+		if (r < 0)
+			return r;
+		have_old = 1;
+	}
+
+	d = calloc(m->naddrs, sizeof *d);
+	canon = calloc(m->naddrs, sizeof *canon);
+	if (!d || !canon) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < m->naddrs; i++) {
+		if (pap_addr_encode(&m->addrs[i].addr, canon[n], sizeof canon[n]) < 0)
+			snprintf(canon[n], sizeof canon[n], "%s", m->addrs[i].raw);
+		int dup = 0;
+		for (size_t j = 0; j < n; j++)
+			if (!strcmp(canon[j], canon[n]))
+				dup = 1;
+		if (dup)
+			continue;   /* the same address twice gets one delivery */
+		d[n].address = m->addrs[i].raw;
+		d[n].addr_canon = canon[n];
+		d[n].addr_type = m->addrs[i].addr.type;
+		d[n].addr_value = m->addrs[i].addr.value;
+		d[n].state = DB_STATE_PENDING;
+		d[n].code = PAP_ACCEPTED;
+		d[n].desc = (char *)"accepted for processing";
+		d[n].event_time = now_ms;
+		d[n].next_attempt = m->deliver_after ? (int64_t)m->deliver_after * 1000 : now_ms;
+		n++;
+	}
+
+	r = db_savepoint(db);
+	if (r < 0)
+		goto out;
+	if (have_old) {
+		struct db_delivery *od = NULL;
+		size_t on = 0, pending = 0;
+		r = db_delivery_list(db, old.id, &od, &on);
+		if (r < 0)
+			goto rollback;
+		for (size_t i = 0; i < on; i++)
+			if (!db_state_is_final(od[i].state))
+				pending++;
+		if (m->replace_method == PAP_REPLACE_PENDING_ONLY && pending == 0) {
+			db_delivery_list_free(od, on);
+			db_savepoint_release(db);
+			answer_push(req, PAP_CANCEL_NOT_POSSIBLE,
+			    "replace-method pending-only: the original push has no pending delivery");
+			r = 0;
+			goto out;
+		}
+		for (size_t i = 0; i < on && r == 0; i++)
+			if (!db_state_is_final(od[i].state))
+				r = db_delivery_set_state(db, od[i].id, DB_STATE_CANCELLED, PAP_OK,
+				    "replaced", now_ms, 0);
+		db_delivery_list_free(od, on);
+		/* Free the push-id first: the replacement may reuse it. */
+		if (r == 0)
+			r = db_push_set_replaced(db, old.id, old.id);
+		if (r < 0)
+			goto rollback;
+	}
+
+	p.pi = req->pi;
+	p.push_id = m->push_id;
+	p.pap_version = m->version;
+	p.state = DB_STATE_PENDING;
+	p.received_time = req->received_ms;
+	p.deliver_before = (int64_t)m->deliver_before * 1000;
+	p.deliver_after = (int64_t)m->deliver_after * 1000;
+	p.replace_push_id = m->replace_push_id;
+	p.replace_method = m->replace_method;
+	p.source_reference = m->source_reference;
+	p.notify_to = m->ppg_notify_requested_to;
+	p.progress_notes = m->progress_notes_requested;
+	p.qos_present = m->qos.present;
+	p.priority = m->qos.priority;
+	p.delivery_method = m->qos.delivery_method;
+	p.network = m->qos.network[0] ? m->qos.network : NULL;
+	p.network_required = m->qos.network_required;
+	p.bearer = m->qos.bearer[0] ? m->qos.bearer : NULL;
+	p.bearer_required = m->qos.bearer_required;
+	p.content_type = req->content_type;
+	p.app_id = req->app_id;
+	p.content_headers = req->content_headers;
+	p.content_headers_len = req->content_headers_len;
+	p.content_body = req->content;
+	p.content_len = req->content_len;
+	r = db_push_insert(db, &p, d, n);
+	if (r == -EEXIST) {
+		db_savepoint_rollback(db);
+		answer_push(req, PAP_DUPLICATE_PUSH_ID, "Duplicate push-id for this Push Initiator");
+		r = 0;
+		goto out;
+	}
+	if (r == 0 && have_old) {
+		r = db_push_set_replaced(db, old.id, p.id);
+		if (r == 0)
+			r = db_push_update_state(db, old.id);
+	}
+	if (r < 0)
+		goto rollback;
+	r = db_savepoint_release(db);
+	if (r < 0)
+		goto out;
+	LOGPUSH(PPG_LOG_CORE, LOG_INFO, req->pi, m->push_id, "accepted, %zu deliver%s%s%s", n,
+	    n == 1 ? "y" : "ies", have_old ? ", replaces " : "", have_old ? m->replace_push_id : "");
+	answer_push(req, PAP_ACCEPTED, NULL);
+	goto out;
+rollback:
+	db_savepoint_rollback(db);
+out:
+	db_push_clear(&old);
+	free(d);
+	free(canon);
+	return r;
+}
+
+/* Deliveries of a push selected by the addresses of a cancel/statusquery
+ * (all of them when it names none). sel[i] = index into dv or -1. */
+static int select_deliveries(struct db *db, const struct pap_msg *m, const struct db_delivery *dv,
+    size_t dn, long *sel)
+{
+	(void)db;
+	for (size_t i = 0; i < m->naddrs; i++) {
+		char canon[PAP_ADDR_VALUE_MAX + PAP_ADDR_PPG_MAX + 32];
+		sel[i] = -1;
+		if (m->addrs[i].ok && pap_addr_encode(&m->addrs[i].addr, canon, sizeof canon) < 0)
+			canon[0] = '\0';
+		for (size_t j = 0; j < dn; j++)
+			if (!strcmp(dv[j].address, m->addrs[i].raw) ||
+			    (m->addrs[i].ok && dv[j].addr_canon && !strcmp(dv[j].addr_canon, canon)))
+				sel[i] = (long)j;
+	}
+	return 0;
+}
+
+struct result_set {
+	struct pap_result *v;
+	size_t n;
+};
+
+/* Adds an address to the result with this code (and state), creating it. */
+static int results_add(struct result_set *rs, int code, const char *desc, int state, time_t t,
+    const char *addr, int group)
+{
+	struct pap_result *r = NULL;
+	if (group)
+		for (size_t i = 0; i < rs->n; i++)
+			if (rs->v[i].code == code && (int)rs->v[i].state == state)
+				r = &rs->v[i];
+	if (!r) {
+		struct pap_result *nv = realloc(rs->v, (rs->n + 1) * sizeof *nv);
+		if (!nv)
+			return -ENOMEM;
+		rs->v = nv;
+		r = &rs->v[rs->n++];
+		memset(r, 0, sizeof *r);
+		r->code = code;
+		r->desc = (char *)desc;
+		r->state = (enum pap_state)state;
+		r->event_time = t;
+	}
+	if (addr) {
+		char **na = realloc(r->addrs, (r->naddrs + 1) * sizeof *na);
+		if (!na)
+			return -ENOMEM;
+		r->addrs = na;
+		r->addrs[r->naddrs++] = (char *)addr;
+	}
+	return 0;
+}
+
+static void results_free(struct result_set *rs)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		free(rs->v[i].addrs);
+	free(rs->v);
+}
+
+static int exec_cancel(struct ppg_request *req, struct db *db, int64_t now_ms)
+{
+	struct pap_msg *m = req->msg;
+	struct db_push p = { 0 };
+	struct db_delivery *dv = NULL;
+	size_t dn = 0;
+	long *sel = NULL;
+	struct result_set rs = { 0 };
+	int r;
+
+	r = db_push_find(db, req->pi, m->push_id, 0, &p);
+	if (r == -ENOENT) {
+		struct pap_result one = { .code = PAP_PUSH_ID_NOT_FOUND,
+			.desc = (char *)pap_code_desc(PAP_PUSH_ID_NOT_FOUND) };
+		struct pap_msg a = { .type = PAP_MSG_CANCEL_RESPONSE, .push_id = m->push_id,
+			.results = &one, .nresults = 1 };
+		set_answer(req, &a, PAP_PUSH_ID_NOT_FOUND);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	r = db_delivery_list(db, p.id, &dv, &dn);
+	if (r < 0)
+		goto out;
+	sel = calloc(m->naddrs + 1, sizeof *sel);
+	if (!sel) {
+		r = -ENOMEM;
+		goto out;
+	}
+	select_deliveries(db, m, dv, dn, sel);
+	r = db_savepoint(db);
+	if (r < 0)
+		goto out;
+	size_t ntargets = m->naddrs ? m->naddrs : dn;
+	int cancelled = 0, refused = 0;
+	for (size_t i = 0; i < ntargets && r == 0; i++) {
+		long j = m->naddrs ? sel[i] : (long)i;
+		const char *addr = m->naddrs ? m->addrs[i].raw : dv[i].address;
+		if (j < 0) {
+			r = results_add(&rs, PAP_ADDRESS_ERROR, "address is not a recipient of this push",
+			    0, 0, addr, 1);
+			refused++;
+		} else if (db_state_is_final(dv[j].state)) {
+			r = results_add(&rs, PAP_CANCEL_NOT_POSSIBLE, pap_code_desc(PAP_CANCEL_NOT_POSSIBLE),
+			    0, 0, addr, 1);
+			refused++;
+		} else {
+			r = db_delivery_set_state(db, dv[j].id, DB_STATE_CANCELLED, PAP_OK,
+			    "cancelled by the Push Initiator", now_ms, 0);
+			dv[j].state = DB_STATE_CANCELLED;
+			if (r == 0)
+				r = results_add(&rs, PAP_OK, pap_code_desc(PAP_OK), 0, 0, addr, 1);
+			cancelled++;
+		}
+	}
+	if (r == 0 && cancelled)
+		r = db_push_update_state(db, p.id);
+	if (r < 0) {
+		db_savepoint_rollback(db);
+		goto out;
+	}
+	r = db_savepoint_release(db);
+	if (r < 0)
+		goto out;
+	/* A cancel that names no address and has one outcome answers without
+	 * listing every address. */
+	if (!m->naddrs && rs.n == 1)
+		for (size_t i = 0; i < rs.n; i++)
+			rs.v[i].naddrs = 0;
+	LOGPUSH(PPG_LOG_CORE, LOG_INFO, req->pi, m->push_id, "cancel: %d cancelled, %d not cancellable",
+	    cancelled, refused);
+	struct pap_msg a = { .type = PAP_MSG_CANCEL_RESPONSE, .push_id = m->push_id,
+		.results = rs.v, .nresults = rs.n };
+	set_answer(req, &a, cancelled ? PAP_OK : PAP_CANCEL_NOT_POSSIBLE);
+out:
+	results_free(&rs);
+	free(sel);
+	db_delivery_list_free(dv, dn);
+	db_push_clear(&p);
+	return r;
+}
+
+static int exec_statusquery(struct ppg_request *req, struct db *db)
+{
+	struct pap_msg *m = req->msg;
+	struct db_push p = { 0 };
+	struct db_delivery *dv = NULL;
+	size_t dn = 0;
+	long *sel = NULL;
+	struct result_set rs = { 0 };
+	int r;
+
+	r = db_push_find(db, req->pi, m->push_id, 0, &p);
+	if (r == -ENOENT) {
+		struct pap_result one = { .code = PAP_PUSH_ID_NOT_FOUND, .state = PAP_STATE_UNKNOWN,
+			.desc = (char *)pap_code_desc(PAP_PUSH_ID_NOT_FOUND) };
+		struct pap_msg a = { .type = PAP_MSG_STATUSQUERY_RESPONSE, .push_id = m->push_id,
+			.results = &one, .nresults = 1 };
+		set_answer(req, &a, PAP_PUSH_ID_NOT_FOUND);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	r = db_delivery_list(db, p.id, &dv, &dn);
+	if (r < 0)
+		goto out;
+	sel = calloc(m->naddrs + 1, sizeof *sel);
+	if (!sel) {
+		r = -ENOMEM;
+		goto out;
+	}
+	select_deliveries(db, m, dv, dn, sel);
+	size_t ntargets = m->naddrs ? m->naddrs : dn;
+	for (size_t i = 0; i < ntargets && r == 0; i++) {
+		long j = m->naddrs ? sel[i] : (long)i;
+		if (j < 0) {
+			r = results_add(&rs, PAP_ADDRESS_ERROR, "address is not a recipient of this push",
+			    PAP_STATE_UNKNOWN, 0, m->addrs[i].raw, 0);
+			continue;
+		}
+		int st = dv[j].state == DB_STATE_INFLIGHT ? DB_STATE_PENDING : dv[j].state;
+		r = results_add(&rs, dv[j].code, dv[j].desc ? dv[j].desc : pap_code_desc(dv[j].code), st,
+		    (time_t)(dv[j].event_time / 1000), m->naddrs ? m->addrs[i].raw : dv[j].address, 0);
+	}
+	if (r < 0)
+		goto out;
+	struct pap_msg a = { .type = PAP_MSG_STATUSQUERY_RESPONSE, .push_id = m->push_id,
+		.results = rs.v, .nresults = rs.n };
+	set_answer(req, &a, PAP_OK);
+out:
+	results_free(&rs);
+	free(sel);
+	db_delivery_list_free(dv, dn);
+	db_push_clear(&p);
+	return r;
+}
+
+int ppg_request_execute(struct ppg_request *req, struct db *db, int64_t now_ms)
+{
+	int r;
+
+	if (req->need == PPG_REQ_DONE)
+		return 0;
+	switch (req->msg->type) {
+	case PAP_MSG_PUSH:
+		r = exec_push(req, db, now_ms);
+		break;
+	case PAP_MSG_CANCEL:
+		r = exec_cancel(req, db, now_ms);
+		break;
+	case PAP_MSG_STATUSQUERY:
+		r = exec_statusquery(req, db);
+		break;
+	default:
+		r = -EINVAL;
+		break;
+	}
+	if (r < 0) {
+		LOGPUSH(PPG_LOG_DB, LOG_ERR, req->pi, req->msg->push_id, "database: %s", db_errmsg(db));
+		ppg_request_fail(req, map_db_err(r), "internal error: the database failed");
+	}
+	return r;
+}
+
+void ppg_request_free(struct ppg_request *req)
+{
+	if (!req)
+		return;
+	pap_msg_free(req->msg);
+	free(req->pi);
+	free(req->content_type);
+	free(req->app_id);
+	free(req->content_headers);
+	free(req->content);
+	free(req->answer);
+	free(req);
+}

@@ -1,0 +1,209 @@
+/*
+ * ppgd.c - the Push Proxy Gateway daemon: command line, start-up, signals,
+ * orderly shutdown.
+ *
+ *   ppgd -c FILE          run in the foreground
+ *   ppgd -c FILE -t       check the config and exit
+ *   ppgd --hash-secret    read a secret on stdin, print its crypt(3) hash
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+
+#include "db/db.h"
+#include "ppg/ppg_auth.h"
+#include "ppg/ppg_config.h"
+#include "ppg/ppg_core.h"
+#include "ppg/ppg_http.h"
+#include "ppg/ppg_log.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: ppgd -c FILE [-t] [-d]\n"
+	    "       ppgd --hash-secret < secret\n"
+	    "       ppgd --keys\n"
+	    "  -c FILE        configuration file (INI; see etc/ppgd.conf)\n"
+	    "  -t             check the configuration and exit (non-zero names the bad line)\n"
+	    "  -d             log at debug level\n"
+	    "  --hash-secret  print the crypt(3) hash of the secret read on standard input\n"
+	    "  --keys         print every configuration key with its default\n"
+	    "  -V             print the version\n");
+}
+
+static int hash_secret(void)
+{
+	char buf[1024];
+	if (!fgets(buf, sizeof buf, stdin)) {
+		fprintf(stderr, "ppgd: no secret on standard input\n");
+		return 1;
+	}
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (!buf[0]) {
+		fprintf(stderr, "ppgd: the secret is empty\n");
+		return 1;
+	}
+	char *h = ppg_auth_hash_secret(buf);
+	memset(buf, 0, sizeof buf);
+	if (!h) {
+		fprintf(stderr, "ppgd: crypt(3) failed\n");
+		return 1;
+	}
+	printf("%s\n", h);
+	free(h);
+	return 0;
+}
+
+/* Creates the directory that will hold the database, when missing. */
+static void make_db_dir(const char *path)
+{
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		LOGP(PPG_LOG_MAIN, LOG_WARNING, "cannot create %s: %s", dir, strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "hash-secret", no_argument, NULL, 'H' },
+		{ "keys", no_argument, NULL, 'K' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *conf = NULL;
+	int check = 0, debug = 0, opt;
+	char err[512];
+
+	while ((opt = getopt_long(argc, argv, "c:tdhV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': conf = optarg; break;
+		case 't': check = 1; break;
+		case 'd': debug = 1; break;
+		case 'H': return hash_secret();
+		case 'K': ppg_config_dump_keys(stdout); return 0;
+		case 'V': printf("ppgd %s\n", PACKAGE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!conf || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	struct ppg_config *cfg = NULL;
+	if (ppg_config_load_file(conf, &cfg, err, sizeof err) < 0) {
+		fprintf(stderr, "ppgd: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		printf("ppgd: %s: configuration is valid\n", conf);
+		ppg_config_free(cfg);
+		return 0;
+	}
+	ppg_log_init(debug ? LOG_DEBUG : cfg->log_level, cfg->log_syslog);
+	if (!cfg->pis)
+		LOGP(PPG_LOG_MAIN, LOG_WARNING, "no [pi] section: every request will be refused with 401");
+
+	/* Signals are taken by sigwait() in this thread only. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	xmlInitParser();
+	int rc = 1;
+	struct db *db = NULL;
+	struct ppg_core *core = NULL;
+	struct ppg_auth *auth = NULL;
+	struct ppg_http *http = NULL;
+
+	make_db_dir(cfg->db_path);
+	int r = db_open(cfg->db_path, cfg->db_sync_full ? 0 : DB_SYNC_NORMAL, &db);
+	if (r < 0) {
+		LOGP(PPG_LOG_MAIN, LOG_ERR, "cannot open the database %s: %s%s%s", cfg->db_path, strerror(-r),
+		    db ? ": " : "", db ? db_errmsg(db) : "");
+		db_close(db);
+		goto out;
+	}
+	int64_t npush = 0, npending = 0;
+	db_count_pushes(db, &npush);
+	db_count_deliveries_in_state(db, DB_STATE_PENDING, &npending);
+	LOGP(PPG_LOG_DB, LOG_INFO, "database %s (schema %d): %lld pushes, %lld deliveries pending",
+	    cfg->db_path, db_schema_version(db), (long long)npush, (long long)npending);
+	core = ppg_core_new(cfg, db);
+	if (!core) {
+		db_close(db);
+		goto out;
+	}
+	if (ppg_core_start(core) < 0)
+		goto out;
+	auth = ppg_auth_new(cfg);
+	if (!auth)
+		goto out;
+	http = ppg_http_start(cfg, auth, core);
+	if (!http)
+		goto out;
+	{
+		char where[300];
+		const struct sockaddr_storage *ss = &cfg->listen[0];
+		char host[64] = "";
+		if (ss->ss_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, host, sizeof host);
+		else
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, host, sizeof host);
+		snprintf(where, sizeof where, ss->ss_family == AF_INET6 ? "http://[%s]:%u%s" : "http://%s:%u%s",
+		    host, ppg_http_port(http), cfg->pap_path);
+		LOGP(PPG_LOG_MAIN, LOG_NOTICE, "ppgd %s ready: PAP at %s", PACKAGE_VERSION, where);
+	}
+
+	for (;;) {
+		int sig = 0;
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			LOGP(PPG_LOG_MAIN, LOG_NOTICE, "SIGHUP ignored: restart ppgd to load a new configuration");
+			continue;
+		}
+		LOGP(PPG_LOG_MAIN, LOG_NOTICE, "%s: finishing requests in flight", strsignal(sig));
+		break;
+	}
+	rc = 0;
+out:
+	/* Order: stop accepting, let the core commit and answer what it holds,
+	 * send those answers, then stop the server and close the database. */
+	ppg_http_quiesce(http);
+	if (core)
+		ppg_core_stop(core);
+	if (http) {
+		unsigned left = ppg_http_drain(http, 5000);
+		if (left)
+			LOGP(PPG_LOG_MAIN, LOG_WARNING, "%u connection(s) still open at shutdown", left);
+	}
+	ppg_http_stop(http);
+	ppg_core_free(core);
+	ppg_auth_free(auth);
+	if (rc == 0)
+		LOGP(PPG_LOG_MAIN, LOG_NOTICE, "stopped; database closed");
+	ppg_config_free(cfg);
+	xmlCleanupParser();
+	ppg_log_close();
+	return rc;
+}

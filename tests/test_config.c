@@ -1,0 +1,233 @@
+/*
+ * test_config.c - the configuration table, the shipped example config, good
+ * and bad fixtures, address ranges, and the secret hashing of PI accounts.
+ */
+#include <CUnit/Basic.h>
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ppg/ppg_auth.h"
+#include "ppg/ppg_config.h"
+#include "tests/test_util.h"
+
+static const char *HASH = "$y$j9T$a0Uqbjr5KbTugiANdSjku/$xA9SCK3sFRXBBIHCRZR02cNeYeCpBgT9saYCxlsI7j.";
+
+static void test_example_config(void)
+{
+	struct ppg_config *c = NULL;
+	char err[512] = "";
+	int r = ppg_config_load_file(tu_src("etc/ppgd.conf"), &c, err, sizeof err);
+	CU_ASSERT_EQUAL_FATAL(r, 0);
+	if (r)
+		fprintf(stderr, "%s\n", err);
+	CU_ASSERT_EQUAL(c->nlisten, 1);
+	CU_ASSERT_EQUAL(c->listen[0].ss_family, AF_INET);
+	CU_ASSERT_EQUAL(ntohs(((struct sockaddr_in *)&c->listen[0])->sin_port), 8080);
+	CU_ASSERT_STRING_EQUAL(c->pap_path, "/pap");
+	CU_ASSERT_EQUAL(c->success_status, 202);
+	CU_ASSERT_EQUAL(c->max_body, 1024 * 1024);
+	CU_ASSERT_EQUAL(c->db_sync_full, 1);
+	CU_ASSERT_PTR_NULL(c->sender_address);
+	const struct ppg_pi *pi = ppg_config_pi(c, "demo");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pi);
+	CU_ASSERT_EQUAL(pi->nallow, 2);
+	ppg_config_free(c);
+}
+
+static void test_defaults_from_empty(void)
+{
+	struct ppg_config *c = NULL;
+	char err[256];
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string("", &c, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(c->threads, 2);
+	CU_ASSERT_EQUAL(c->batch_max, 512);
+	CU_ASSERT_EQUAL(c->multiple_addresses, 1);
+	CU_ASSERT_EQUAL(c->query_credentials, 0);
+	CU_ASSERT_STRING_EQUAL(c->db_path, "var/ppgd.db");
+	CU_ASSERT_PTR_NULL(c->pis);
+	ppg_config_free(c);
+}
+
+struct bad_case {
+	const char *text;
+	int line;
+	const char *needle;
+};
+
+static void test_bad_strings(void)
+{
+	static const struct bad_case cases[] = {
+		{ "[server]\nlisten = 127.0.0.1:8080\nbogus = 1\n", 3, "unknown key \"bogus\"" },
+		{ "[nosuch]\nx = 1\n", 2, "unknown section [nosuch]" },
+		{ "[server]\nlisten = 127.0.0.1:99999\n", 2, "listen" },
+		{ "[server]\nlisten = 127.0.0.1\n", 2, "listen" },
+		{ "[server]\nsuccess_status = 500\n", 2, "200 or 202" },
+		{ "[server]\nmax_body = 12Q\n", 2, "max_body" },
+		{ "[server]\nthreads = 0\n", 2, "threads" },
+		{ "[server]\npap_path = pap\n", 2, "pap_path" },
+		{ "[database]\nsynchronous = sometimes\n", 2, "full or normal" },
+		{ "[log]\nlevel = loud\n", 2, "level" },
+		{ "\n\n[pi alice]\nsecret_hash = plaintext\n", 4, "plaintext secrets are refused" },
+		{ "[pi alice]\nallow = 10.0.0.0/33\nsecret_hash = $y$j9T$a0Uqbjr5KbTugiANdSjku/$x\n", 2, "CIDR" },
+		{ "[server]\n\n[pi bob]\nallow = 127.0.0.1\n", 3, "no secret_hash" },
+		{ "[server]\nthis is not ini\n", 2, "syntax error" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct ppg_config *c = NULL;
+		char err[512] = "", want[32];
+		int r = ppg_config_load_string(cases[i].text, &c, err, sizeof err);
+		CU_ASSERT_EQUAL(r, -EINVAL);
+		CU_ASSERT_PTR_NULL(c);
+		snprintf(want, sizeof want, ":%d: ", cases[i].line);
+		if (!strstr(err, want) || !strstr(err, cases[i].needle)) {
+			fprintf(stderr, "case %zu: got \"%s\", want line %d and \"%s\"\n", i, err, cases[i].line,
+			    cases[i].needle);
+			CU_FAIL("error message does not name the line and the reason");
+		}
+		ppg_config_free(c);
+	}
+}
+
+static void test_listen_and_pis(void)
+{
+	char text[1024];
+	struct ppg_config *c = NULL;
+	char err[256];
+	snprintf(text, sizeof text,
+	    "[server]\nlisten = 127.0.0.1:18080, [::1]:18081\nsuccess_status = 200\nmax_body = 64k\n"
+	    "[pi alice]\nsecret_hash = %s\nallow = 10.1.0.0/16, 2001:db8::/32\n"
+	    "[pi bob]\nsecret_hash = %s\n", HASH, HASH);
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string(text, &c, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(c->nlisten, 2);
+	CU_ASSERT_EQUAL(c->listen[1].ss_family, AF_INET6);
+	CU_ASSERT_EQUAL(c->success_status, 200);
+	CU_ASSERT_EQUAL(c->max_body, 65536);
+
+	const struct ppg_pi *alice = ppg_config_pi(c, "alice"), *bob = ppg_config_pi(c, "bob");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(alice);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bob);
+	CU_ASSERT_PTR_NULL(ppg_config_pi(c, "carol"));
+
+	struct sockaddr_in in4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
+	inet_pton(AF_INET, "10.1.200.3", &in4.sin_addr);
+	CU_ASSERT_TRUE(ppg_pi_allows(alice, (struct sockaddr *)&in4));
+	inet_pton(AF_INET, "10.2.0.1", &in4.sin_addr);
+	CU_ASSERT_FALSE(ppg_pi_allows(alice, (struct sockaddr *)&in4));
+	CU_ASSERT_TRUE(ppg_pi_allows(bob, (struct sockaddr *)&in4));   /* no ranges: any */
+	inet_pton(AF_INET6, "2001:db8:ffff::1", &in6.sin6_addr);
+	CU_ASSERT_TRUE(ppg_pi_allows(alice, (struct sockaddr *)&in6));
+	inet_pton(AF_INET6, "2001:db9::1", &in6.sin6_addr);
+	CU_ASSERT_FALSE(ppg_pi_allows(alice, (struct sockaddr *)&in6));
+	inet_pton(AF_INET6, "::ffff:10.1.2.3", &in6.sin6_addr);   /* v4-mapped on a dual-stack socket */
+	CU_ASSERT_TRUE(ppg_pi_allows(alice, (struct sockaddr *)&in6));
+	ppg_config_free(c);
+}
+
+static void test_auth(void)
+{
+	char text[1024], err[256];
+	struct ppg_config *c = NULL;
+	char *h = ppg_auth_hash_secret("s3cret");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_NSTRING_EQUAL(h, "$y$", 3);
+	CU_ASSERT_PTR_NULL(strstr(h, "s3cret"));
+	snprintf(text, sizeof text, "[pi alice]\nsecret_hash = %s\nallow = 127.0.0.0/8\n", h);
+	free(h);
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string(text, &c, err, sizeof err), 0);
+	struct ppg_auth *a = ppg_auth_new(c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+
+	struct sockaddr_in lo = { .sin_family = AF_INET }, far = { .sin_family = AF_INET };
+	inet_pton(AF_INET, "127.0.0.1", &lo.sin_addr);
+	inet_pton(AF_INET, "192.0.2.7", &far.sin_addr);
+	const struct ppg_pi *pi;
+	unsigned delay;
+
+	CU_ASSERT_EQUAL(ppg_auth_check(a, "alice", "s3cret", (struct sockaddr *)&lo, &pi, &delay), PPG_AUTH_OK);
+	CU_ASSERT_PTR_NOT_NULL(pi);
+	CU_ASSERT_EQUAL(ppg_auth_check(a, "alice", "s3cret", (struct sockaddr *)&far, &pi, &delay),
+	    PPG_AUTH_FORBIDDEN);
+	/* Failures from one address: the delay grows, the right secret still passes at once. */
+	unsigned last = 0;
+	for (int i = 0; i < 5; i++) {
+		CU_ASSERT_EQUAL(ppg_auth_check(a, "alice", "wrong", (struct sockaddr *)&lo, &pi, &delay),
+		    PPG_AUTH_FAIL);
+		CU_ASSERT_TRUE(i == 0 ? delay == 0 : delay > last);
+		last = delay;
+	}
+	CU_ASSERT_TRUE(last >= 800);
+	CU_ASSERT_EQUAL(ppg_auth_check(a, "alice", "s3cret", (struct sockaddr *)&lo, &pi, &delay), PPG_AUTH_OK);
+	CU_ASSERT_EQUAL(delay, 0);
+	CU_ASSERT_EQUAL(ppg_auth_check(a, "mallory", "s3cret", (struct sockaddr *)&lo, &pi, &delay), PPG_AUTH_FAIL);
+	CU_ASSERT_EQUAL(ppg_auth_check(a, "alice", NULL, (struct sockaddr *)&lo, &pi, &delay), PPG_AUTH_FAIL);
+	/* A prefix of the secret is not the secret (cache compare is exact). */
+	CU_ASSERT_EQUAL(ppg_auth_check(a, "alice", "s3cre", (struct sockaddr *)&lo, &pi, &delay), PPG_AUTH_FAIL);
+	CU_ASSERT_EQUAL(ppg_auth_check(a, "alice", "s3cret!", (struct sockaddr *)&lo, &pi, &delay), PPG_AUTH_FAIL);
+	ppg_auth_free(a);
+	ppg_config_free(c);
+}
+
+/* tests/fixtures: ok_*.conf load; fail_*.conf fail on the line their first
+ * line announces ("; expect-line: N"). */
+static void test_fixtures(void)
+{
+	const char *dir = tu_src("tests/fixtures");
+	char dpath[4096];
+	snprintf(dpath, sizeof dpath, "%s", dir);
+	DIR *d = opendir(dpath);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	struct dirent *e;
+	int seen_ok = 0, seen_fail = 0;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n < 6 || strcmp(e->d_name + n - 5, ".conf"))
+			continue;
+		char path[4096 + 256], err[512] = "";
+		snprintf(path, sizeof path, "%s/%s", dpath, e->d_name);
+		struct ppg_config *c = NULL;
+		int r = ppg_config_load_file(path, &c, err, sizeof err);
+		if (!strncmp(e->d_name, "ok_", 3)) {
+			seen_ok++;
+			if (r)
+				fprintf(stderr, "%s: %s\n", e->d_name, err);
+			CU_ASSERT_EQUAL(r, 0);
+		} else if (!strncmp(e->d_name, "fail_", 5)) {
+			seen_fail++;
+			CU_ASSERT_EQUAL(r, -EINVAL);
+			char *text = tu_read_file(path, NULL);
+			const char *m = text ? strstr(text, "expect-line:") : NULL;
+			CU_ASSERT_PTR_NOT_NULL(m);
+			if (m) {
+				char want[64];
+				snprintf(want, sizeof want, ":%d: ", atoi(m + 12));
+				if (!strstr(err, want))
+					fprintf(stderr, "%s: got \"%s\", want line %d\n", e->d_name, err, atoi(m + 12));
+				CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+			}
+			free(text);
+		}
+		ppg_config_free(c);
+	}
+	closedir(d);
+	CU_ASSERT_TRUE(seen_ok >= 1);
+	CU_ASSERT_TRUE(seen_fail >= 3);
+}
+
+int main(void)
+{
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	CU_pSuite s = CU_add_suite("config", NULL, NULL);
+	CU_add_test(s, "shipped etc/ppgd.conf loads", test_example_config);
+	CU_add_test(s, "defaults from an empty file", test_defaults_from_empty);
+	CU_add_test(s, "bad lines are named", test_bad_strings);
+	CU_add_test(s, "listen addresses and PI ranges", test_listen_and_pis);
+	CU_add_test(s, "PI authentication and failure delay", test_auth);
+	CU_add_test(s, "fixtures ok_/fail_", test_fixtures);
+	return tu_run();
+}
