@@ -27,7 +27,7 @@ struct db;
 #define DB_SYNC_NORMAL     0x02   /* PRAGMA synchronous=NORMAL instead of FULL */
 
 /* Current schema version (PRAGMA user_version written by db_open). */
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 /*
  * Opens (creating when absent, unless DB_OPEN_READONLY) the database at path
@@ -35,12 +35,26 @@ struct db;
  * transaction. A database newer than this binary is refused with -EPROTO.
  */
 int db_open(const char *path, int flags, struct db **out);
+/*
+ * For upgrade tests: like db_open(path, 0, out) but creates or upgrades the
+ * schema only up to `version` (1 .. DB_SCHEMA_VERSION), never downgrading.
+ * The push and delivery functions work on such a handle; the tables a later
+ * version adds (notification) do not exist yet. -EINVAL for a bad version.
+ */
+int db_open_at_version(const char *path, int version, struct db **out);
 void db_close(struct db *db);          /* accepts NULL */
-const char *db_errmsg(struct db *db);  /* last SQLite error message */
+/* Last error message of this handle. db_errmsg(NULL) gives the reason the
+ * last failed db_open / db_open_at_version of the calling thread failed. */
+const char *db_errmsg(struct db *db);
 int db_schema_version(struct db *db);  /* PRAGMA user_version, or -EIO */
 
 /* Group commit: one transaction around a batch of requests, and a savepoint
- * per request so that one failed request does not undo the others. */
+ * per request so that one failed request does not undo the others.
+ * db_begin runs BEGIN IMMEDIATE (-EINVAL when one is open); db_commit -EINVAL
+ * when none is open; db_rollback is a no-op then (SQLite rolls back by itself
+ * after some I/O errors). Savepoints nest; db_savepoint_rollback undoes and
+ * closes the innermost one; both -EINVAL when none is open. Row ids handed out
+ * inside a rolled-back savepoint are reused by later inserts: forget them. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
@@ -71,6 +85,8 @@ struct db_push {
 	char *push_id;
 	int pap_version;            /* enum pap_version */
 	int state;                  /* summary of the deliveries */
+	int64_t state_time;         /* when state was last changed (schema 2); 0 on
+	                             * insert = received_time */
 	int64_t received_time;
 	int64_t deliver_before;     /* 0 = none */
 	int64_t deliver_after;      /* 0 = none */
@@ -101,6 +117,8 @@ struct db_delivery {
 	int64_t id;
 	int64_t push;               /* db_push.id */
 	char *address;              /* address-value as received */
+	char *addr_canon;           /* canonical form of the address (set by the
+	                             * caller), or NULL */
 	int addr_type;              /* enum pap_addr_type */
 	char *addr_value;           /* decoded client address */
 	int state;
@@ -130,21 +148,30 @@ void db_transition_list_free(struct db_transition *v, size_t n);
 /*
  * Inserts a push and its deliveries (each with its initial state, code and
  * event_time, recorded as the first transition). Sets p->id and each d[i].id
- * and d[i].push. -EEXIST when (pi, push_id) already names a push that has not
- * been replaced.
+ * and d[i].push. p->state is stored as given (db_push_update_state recomputes
+ * it); p->replaced_by is ignored. All or nothing, also outside a transaction.
+ * -EEXIST when (pi, push_id) already names a push that has not been replaced;
+ * -EINVAL when pi, push_id or an address is missing or a state is out of range.
  */
 int db_push_insert(struct db *db, struct db_push *p, struct db_delivery *d, size_t n);
 
 /* Finds the current (not replaced) push of pi with push_id. -ENOENT if none.
- * The content body is not loaded unless with_content is set. */
+ * The content body is not loaded unless with_content is set (content_body is
+ * then NULL and content_len 0); when loaded, content_body and content_headers
+ * carry a NUL after their length. Clear *out with db_push_clear. */
 int db_push_find(struct db *db, const char *pi, const char *push_id, int with_content,
     struct db_push *out);
 int db_push_get(struct db *db, int64_t id, int with_content, struct db_push *out);
 
-/* Records that push `id` was replaced by push `by`. */
+/* Records that push `id` was replaced by push `by`. -ENOENT when either
+ * does not exist, -EINVAL when id == by. */
 int db_push_set_replaced(struct db *db, int64_t id, int64_t by);
 
-/* Recomputes and stores the push's summary state from its deliveries. */
+/* Recomputes and stores the push's summary state from its deliveries: pending
+ * while any delivery is not final; else the final state they all share; else
+ * delivered when any was delivered; else the state of the latest transition.
+ * A changed state sets state_time to the latest delivery transition time. A
+ * push without deliveries keeps its state. -ENOENT for no such push. */
 int db_push_update_state(struct db *db, int64_t id);
 
 /* The deliveries of a push, in address order. *out is malloc'ed. */
@@ -152,7 +179,9 @@ int db_delivery_list(struct db *db, int64_t push, struct db_delivery **out, size
 
 /*
  * Moves a delivery to state with code/desc at time t, storing the transition.
- * Updates attempts/next_attempt when next_attempt >= 0 (pass -1 to keep).
+ * Sets next_attempt when next_attempt >= 0 (pass -1 to keep). attempts is
+ * incremented when state is DB_STATE_INFLIGHT (an attempt starts).
+ * -EINVAL for a state outside PENDING .. INFLIGHT, -ENOENT for no such delivery.
  */
 int db_delivery_set_state(struct db *db, int64_t delivery, int state, int code,
     const char *desc, int64_t t, int64_t next_attempt);
@@ -163,5 +192,66 @@ int db_transition_list(struct db *db, int64_t delivery, struct db_transition **o
 /* Counts, for the operator and the tests. */
 int db_count_pushes(struct db *db, int64_t *n);
 int db_count_deliveries_in_state(struct db *db, int state, int64_t *n);
+/* Number of pushes stored for pi, replaced ones included. */
+int db_push_count_for_pi(struct db *db, const char *pi, int64_t *n);
+
+/*
+ * The delivery of push `push` whose address as received OR whose canonical
+ * address equals `address` (the first one inserted when several match).
+ * -ENOENT if none.
+ */
+int db_delivery_find_by_address(struct db *db, int64_t push, const char *address,
+    struct db_delivery *out);
+
+/*
+ * Up to max pending deliveries with next_attempt <= now, soonest first (ties
+ * in insertion order). A pending delivery with next_attempt 0 is due at once,
+ * so that nothing accepted waits forever. *out is malloc'ed (NULL when *n == 0);
+ * free it with db_delivery_list_free.
+ */
+int db_delivery_due(struct db *db, int64_t now, size_t max, struct db_delivery **out,
+    size_t *n);
+
+/*
+ * Inserts push p (with its deliveries, as db_push_insert) and marks push `old`
+ * as replaced by it, atomically. Unlike db_push_set_replaced after an insert,
+ * this also works when p has the push_id of `old`. -ENOENT when `old` does not
+ * exist, -EEXIST when it is already replaced or (pi, push_id) is taken by
+ * another current push.
+ */
+int db_push_replace(struct db *db, int64_t old, struct db_push *p, struct db_delivery *d,
+    size_t n);
+
+/*
+ * Result notifications to Push Initiators (schema 2), retried until the PI
+ * answers. state uses enum db_state: PENDING (to send), DELIVERED (the PI
+ * answered), UNDELIVERABLE (given up).
+ */
+struct db_notification {
+	int64_t id;                 /* set by db_notification_insert */
+	int64_t push;               /* db_push.id */
+	int64_t delivery;           /* db_delivery.id, 0 = about the whole push */
+	char *url;                  /* ppg-notify-requested-to */
+	unsigned char *body;        /* the resultnotification-message; NUL-terminated
+	                             * copy when read back (not counted in body_len) */
+	size_t body_len;
+	int attempts;
+	int64_t next_attempt;       /* ms; 0 = at once */
+	int state;
+	int64_t created;
+};
+
+void db_notification_clear(struct db_notification *nt);
+void db_notification_list_free(struct db_notification *v, size_t n);
+
+/* Stores a notification and sets nt->id. -EINVAL for a missing url or push,
+ * -ENOENT when push (or delivery) does not exist. */
+int db_notification_insert(struct db *db, struct db_notification *nt);
+int db_notification_get(struct db *db, int64_t id, struct db_notification *out);
+/* Pending notifications with next_attempt <= now, soonest first; as db_delivery_due. */
+int db_notification_due(struct db *db, int64_t now, size_t max, struct db_notification **out,
+    size_t *n);
+/* Records one attempt: attempts + 1, the new state, and next_attempt when >= 0. */
+int db_notification_attempted(struct db *db, int64_t id, int state, int64_t next_attempt);
 
 #endif /* DB_H */

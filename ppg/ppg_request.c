@@ -273,11 +273,6 @@ struct ppg_request *ppg_request_parse(const struct ppg_config *cfg, const char *
 
 /* ------------------------------------------------------------ execution */
 
-static int map_db_err(int r)
-{
-	return r == -ENOMEM ? PAP_INTERNAL_ERROR : PAP_INTERNAL_ERROR;
-}
-
 static int exec_push(struct ppg_request *req, struct db *db, int64_t now_ms)
 {
 	struct pap_msg *m = req->msg;
@@ -352,9 +347,6 @@ static int exec_push(struct ppg_request *req, struct db *db, int64_t now_ms)
 				r = db_delivery_set_state(db, od[i].id, DB_STATE_CANCELLED, PAP_OK,
 				    "replaced", now_ms, 0);
 		db_delivery_list_free(od, on);
-		/* Free the push-id first: the replacement may reuse it. */
-		if (r == 0)
-			r = db_push_set_replaced(db, old.id, old.id);
 		if (r < 0)
 			goto rollback;
 	}
@@ -384,18 +376,16 @@ static int exec_push(struct ppg_request *req, struct db *db, int64_t now_ms)
 	p.content_headers_len = req->content_headers_len;
 	p.content_body = req->content;
 	p.content_len = req->content_len;
-	r = db_push_insert(db, &p, d, n);
+	/* A replacement may reuse the push-id of the push it replaces. */
+	r = have_old ? db_push_replace(db, old.id, &p, d, n) : db_push_insert(db, &p, d, n);
 	if (r == -EEXIST) {
 		db_savepoint_rollback(db);
 		answer_push(req, PAP_DUPLICATE_PUSH_ID, "Duplicate push-id for this Push Initiator");
 		r = 0;
 		goto out;
 	}
-	if (r == 0 && have_old) {
-		r = db_push_set_replaced(db, old.id, p.id);
-		if (r == 0)
-			r = db_push_update_state(db, old.id);
-	}
+	if (r == 0 && have_old)
+		r = db_push_update_state(db, old.id);
 	if (r < 0)
 		goto rollback;
 	r = db_savepoint_release(db);
@@ -635,7 +625,7 @@ int ppg_request_execute(struct ppg_request *req, struct db *db, int64_t now_ms)
 	}
 	if (r < 0) {
 		LOGPUSH(PPG_LOG_DB, LOG_ERR, req->pi, req->msg->push_id, "database: %s", db_errmsg(db));
-		ppg_request_fail(req, map_db_err(r), "internal error: the database failed");
+		ppg_request_fail(req, PAP_INTERNAL_ERROR, "internal error: the database failed");
 	}
 	return r;
 }

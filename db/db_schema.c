@@ -1,0 +1,195 @@
+/*
+ * db_schema.c - the database schema, compiled in and versioned with
+ * PRAGMA user_version.
+ *
+ * Step N takes a file from user_version N-1 to N. A fresh file runs every
+ * step in order, so that a new database and an upgraded old one always have
+ * the same layout. Steps are never edited once released: a change is a new
+ * step (and a new DB_SCHEMA_VERSION in db.h), tested from an old file.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "db/db_internal.h"
+
+/*
+ * Version 1: pushes, their deliveries (one per address) and every state
+ * transition. States are enum db_state (0 .. DB_STATE_INFLIGHT). replaced_by
+ * is NULL for a current push, which is what the partial unique index keys on:
+ * push-id uniqueness is per PI among the pushes not replaced.
+ */
+static const char db_schema_v1[] =
+	"CREATE TABLE push ("
+	"  id INTEGER PRIMARY KEY,"
+	"  pi TEXT NOT NULL,"
+	"  push_id TEXT NOT NULL,"
+	"  pap_version INTEGER NOT NULL DEFAULT 0,"
+	"  state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 9),"
+	"  received_time INTEGER NOT NULL,"
+	"  deliver_before INTEGER NOT NULL DEFAULT 0,"
+	"  deliver_after INTEGER NOT NULL DEFAULT 0,"
+	"  replace_push_id TEXT,"
+	"  replace_method INTEGER NOT NULL DEFAULT 0,"
+	"  replaced_by INTEGER REFERENCES push(id),"
+	"  source_reference TEXT,"
+	"  notify_to TEXT,"
+	"  progress_notes INTEGER NOT NULL DEFAULT 0,"
+	"  qos_present INTEGER NOT NULL DEFAULT 0,"
+	"  priority INTEGER NOT NULL DEFAULT 0,"
+	"  delivery_method INTEGER NOT NULL DEFAULT 0,"
+	"  network TEXT,"
+	"  network_required INTEGER NOT NULL DEFAULT 0,"
+	"  bearer TEXT,"
+	"  bearer_required INTEGER NOT NULL DEFAULT 0,"
+	"  content_type TEXT,"
+	"  app_id TEXT,"
+	"  content_headers BLOB,"
+	"  content_body BLOB"
+	");"
+	"CREATE UNIQUE INDEX push_current ON push(pi, push_id) WHERE replaced_by IS NULL;"
+	"CREATE INDEX push_pi ON push(pi);"
+	"CREATE TABLE delivery ("
+	"  id INTEGER PRIMARY KEY,"
+	"  push INTEGER NOT NULL REFERENCES push(id) ON DELETE CASCADE,"
+	"  address TEXT NOT NULL,"
+	"  addr_canon TEXT,"
+	"  addr_type INTEGER NOT NULL DEFAULT 0,"
+	"  addr_value TEXT,"
+	"  state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 9),"
+	"  code INTEGER NOT NULL DEFAULT 0,"
+	"  description TEXT,"
+	"  event_time INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX delivery_push ON delivery(push);"
+	"CREATE INDEX delivery_due ON delivery(state, next_attempt);"
+	"CREATE TABLE transition ("
+	"  id INTEGER PRIMARY KEY,"
+	"  delivery INTEGER NOT NULL REFERENCES delivery(id) ON DELETE CASCADE,"
+	"  time INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 9),"
+	"  code INTEGER NOT NULL DEFAULT 0,"
+	"  note TEXT"
+	");"
+	"CREATE INDEX transition_delivery ON transition(delivery);";
+
+/*
+ * Version 2: result notifications to Push Initiators, retried until the PI
+ * answers, and the time of the push's last summary state change. Existing
+ * pushes get the time of their latest delivery transition (or their
+ * reception when they have no delivery).
+ */
+static const char db_schema_v2[] =
+	"CREATE TABLE notification ("
+	"  id INTEGER PRIMARY KEY,"
+	"  push INTEGER NOT NULL REFERENCES push(id) ON DELETE CASCADE,"
+	"  delivery INTEGER REFERENCES delivery(id) ON DELETE CASCADE,"
+	"  url TEXT NOT NULL,"
+	"  body BLOB,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL DEFAULT 0,"
+	"  state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 9),"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE INDEX notification_due ON notification(state, next_attempt);"
+	"ALTER TABLE push ADD COLUMN state_time INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE push SET state_time = coalesce("
+	"  (SELECT max(event_time) FROM delivery WHERE delivery.push = push.id),"
+	"  received_time);";
+
+const struct db_schema_step db_schema_steps[] = {
+	{ 1, db_schema_v1 },
+	{ 2, db_schema_v2 },
+};
+const int db_schema_nsteps = (int)(sizeof db_schema_steps / sizeof db_schema_steps[0]);
+
+_Static_assert(sizeof db_schema_steps / sizeof db_schema_steps[0] == DB_SCHEMA_VERSION,
+    "one schema step per version");
+
+int db_read_user_version(struct db *db, int *v)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->sq, "PRAGMA user_version", -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*v = sqlite3_column_int(st, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	if (rc != SQLITE_OK)
+		rc = db_sqlite_err(db, rc);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Runs one step inside its own transaction; a step that another process
+ * applied meanwhile is skipped. */
+static int db_schema_apply(struct db *db, const struct db_schema_step *s)
+{
+	char pragma[64];
+	int v, rc;
+
+	rc = db_exec(db, "BEGIN IMMEDIATE");
+	if (rc < 0)
+		return rc;
+	rc = db_read_user_version(db, &v);
+	if (rc < 0)
+		goto fail;
+	if (v >= s->version) {
+		/* someone else got there first */
+		return db_exec(db, "COMMIT");
+	}
+	if (v != s->version - 1) {
+		rc = db_set_err(db, -EPROTO, "schema step %d found user_version %d",
+		    s->version, v);
+		goto fail;
+	}
+	rc = db_exec(db, s->sql);
+	if (rc < 0)
+		goto fail;
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", s->version);
+	rc = db_exec(db, pragma);
+	if (rc < 0)
+		goto fail;
+	return db_exec(db, "COMMIT");
+fail:
+	if (!sqlite3_get_autocommit(db->sq))
+		sqlite3_exec(db->sq, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+int db_schema_upgrade(struct db *db, int target)
+{
+	int v, rc;
+
+	rc = db_read_user_version(db, &v);
+	if (rc < 0)
+		return rc;
+	if (v > DB_SCHEMA_VERSION)
+		return db_set_err(db, -EPROTO, "database schema version %d is newer than "
+		    "this ppgd (%d)", v, DB_SCHEMA_VERSION);
+	if (v < 0)
+		return db_set_err(db, -EPROTO, "bad database schema version %d", v);
+	for (int i = 0; i < db_schema_nsteps; i++) {
+		const struct db_schema_step *s = &db_schema_steps[i];
+		if (s->version <= v || s->version > target)
+			continue;
+		if (db->readonly)
+			return db_set_err(db, -EPROTO, "read-only database has schema version "
+			    "%d, ppgd needs %d", v, target);
+		rc = db_schema_apply(db, s);
+		if (rc < 0)
+			return rc;
+	}
+	rc = db_read_user_version(db, &v);
+	if (rc < 0)
+		return rc;
+	if (v > DB_SCHEMA_VERSION)
+		return db_set_err(db, -EPROTO, "database schema version %d is newer than "
+		    "this ppgd (%d)", v, DB_SCHEMA_VERSION);
+	db->version = v;
+	return 0;
+}

@@ -1,0 +1,1070 @@
+/*
+ * test_db.c - db/ against real SQLite files in a temporary directory: the
+ * schema from the binary, upgrades from an old file, every row field read
+ * back, the push-id uniqueness rules, state transitions and the summary,
+ * savepoints inside a batch, durability across reopen, WAL readers.
+ */
+#include <CUnit/Basic.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/db.h"
+#include "tests/test_util.h"
+
+static char *tmpdir;
+
+/* A fresh database path per test. */
+static const char *db_path(const char *name)
+{
+	static char buf[1024];
+	snprintf(buf, sizeof buf, "%s/%s.db", tmpdir, name);
+	return buf;
+}
+
+static int suite_init(void)
+{
+	tmpdir = tu_tmpdir("db");
+	return tmpdir ? 0 : -1;
+}
+
+static int suite_clean(void)
+{
+	tu_rmtree(tmpdir);
+	free(tmpdir);
+	return 0;
+}
+
+static const unsigned char body_nul[] = { 'a', 0, 'b', 0, 0, 0xff, 'c', 0 };
+static const char headers_nul[] = "X-Wap-Application-Id: x-wap-application:mms.ua\r\nX-A: \0b\r\n";
+
+/* A push with every field set to a distinct value. */
+static void fill_push(struct db_push *p, const char *pi, const char *push_id)
+{
+	memset(p, 0, sizeof *p);
+	p->pi = (char *)pi;
+	p->push_id = (char *)push_id;
+	p->pap_version = 2;
+	p->state = DB_STATE_PENDING;
+	p->received_time = 1700000000123;
+	p->deliver_before = 1700000900000;
+	p->deliver_after = 1700000001000;
+	p->replace_push_id = "old-id@pi";
+	p->replace_method = 3;
+	p->source_reference = "mmsc-1";
+	p->notify_to = "http://pi.example/notify";
+	p->progress_notes = 1;
+	p->qos_present = 1;
+	p->priority = 2;
+	p->delivery_method = 4;
+	p->network = "GSM";
+	p->network_required = 1;
+	p->bearer = "SMS";
+	p->bearer_required = 0;
+	p->content_type = "application/vnd.wap.mms-message";
+	p->app_id = "x-wap-application:mms.ua";
+	p->content_headers = (char *)headers_nul;
+	p->content_headers_len = sizeof headers_nul - 1;
+	p->content_body = (unsigned char *)body_nul;
+	p->content_len = sizeof body_nul;
+}
+
+static void fill_delivery(struct db_delivery *d, const char *address, const char *canon,
+    int64_t t)
+{
+	memset(d, 0, sizeof *d);
+	d->address = (char *)address;
+	d->addr_canon = (char *)canon;
+	d->addr_type = 1;
+	d->addr_value = (char *)canon;
+	d->state = DB_STATE_PENDING;
+	d->code = 1001;
+	d->desc = "accepted";
+	d->event_time = t;
+}
+
+/* Inserts a minimal push with one delivery per address. */
+static int64_t add_push(struct db *db, const char *pi, const char *push_id, size_t n,
+    const char *const *addr, int64_t t)
+{
+	struct db_push p;
+	struct db_delivery d[8];
+
+	memset(&p, 0, sizeof p);
+	p.pi = (char *)pi;
+	p.push_id = (char *)push_id;
+	p.state = DB_STATE_PENDING;
+	p.received_time = t;
+	for (size_t i = 0; i < n; i++)
+		fill_delivery(&d[i], addr[i], NULL, t);
+	int rc = db_push_insert(db, &p, d, n);
+	CU_ASSERT_EQUAL(rc, 0);
+	return rc == 0 ? p.id : -1;
+}
+
+static const char *const one_addr[] = { "WAPPUSH=+15550001/TYPE=PLMN@ppg.example" };
+
+static void check_str(const char *got, const char *want)
+{
+	if (!want) {
+		CU_ASSERT_PTR_NULL(got);
+		return;
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_STRING_EQUAL(got, want);
+}
+
+/* Every field of a push read back with its content. */
+static void check_push(const struct db_push *got, const struct db_push *want)
+{
+	CU_ASSERT_EQUAL(got->id, want->id);
+	check_str(got->pi, want->pi);
+	check_str(got->push_id, want->push_id);
+	CU_ASSERT_EQUAL(got->pap_version, want->pap_version);
+	CU_ASSERT_EQUAL(got->state, want->state);
+	CU_ASSERT_EQUAL(got->state_time, want->received_time);
+	CU_ASSERT_EQUAL(got->received_time, want->received_time);
+	CU_ASSERT_EQUAL(got->deliver_before, want->deliver_before);
+	CU_ASSERT_EQUAL(got->deliver_after, want->deliver_after);
+	check_str(got->replace_push_id, want->replace_push_id);
+	CU_ASSERT_EQUAL(got->replace_method, want->replace_method);
+	CU_ASSERT_EQUAL(got->replaced_by, 0);
+	check_str(got->source_reference, want->source_reference);
+	check_str(got->notify_to, want->notify_to);
+	CU_ASSERT_EQUAL(got->progress_notes, want->progress_notes);
+	CU_ASSERT_EQUAL(got->qos_present, want->qos_present);
+	CU_ASSERT_EQUAL(got->priority, want->priority);
+	CU_ASSERT_EQUAL(got->delivery_method, want->delivery_method);
+	check_str(got->network, want->network);
+	CU_ASSERT_EQUAL(got->network_required, want->network_required);
+	check_str(got->bearer, want->bearer);
+	CU_ASSERT_EQUAL(got->bearer_required, want->bearer_required);
+	check_str(got->content_type, want->content_type);
+	check_str(got->app_id, want->app_id);
+	CU_ASSERT_EQUAL_FATAL(got->content_headers_len, want->content_headers_len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got->content_headers);
+	CU_ASSERT_EQUAL(memcmp(got->content_headers, want->content_headers,
+	    want->content_headers_len), 0);
+	CU_ASSERT_EQUAL(got->content_headers[got->content_headers_len], '\0');
+	CU_ASSERT_EQUAL_FATAL(got->content_len, sizeof body_nul);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got->content_body);
+	CU_ASSERT_EQUAL(memcmp(got->content_body, body_nul, sizeof body_nul), 0);
+}
+
+static const char *const three_addr[] = {
+	"WAPPUSH=+15550003/TYPE=PLMN@ppg.example",
+	"WAPPUSH=+15550001/TYPE=PLMN@ppg.example",
+	"WAPPUSH=sip:bob%40ims.example/TYPE=USER@ppg.example",
+};
+static const char *const three_canon[] = { "+15550003", "+15550001", "sip:bob@ims.example" };
+
+/* Inserts the full push with three deliveries; fills p and d. */
+static void insert_full(struct db *db, struct db_push *p, struct db_delivery d[3])
+{
+	fill_push(p, "mmsc", "push-1@mmsc.example");
+	for (int i = 0; i < 3; i++) {
+		fill_delivery(&d[i], three_addr[i], three_canon[i], 1700000000123 + i);
+		d[i].next_attempt = 1700000001000;
+	}
+	d[2].addr_type = 5;
+	d[2].desc = NULL;
+	CU_ASSERT_EQUAL_FATAL(db_push_insert(db, p, d, 3), 0);
+	CU_ASSERT(p->id > 0);
+	for (int i = 0; i < 3; i++) {
+		CU_ASSERT(d[i].id > 0);
+		CU_ASSERT_EQUAL(d[i].push, p->id);
+	}
+}
+
+/* Checks everything insert_full stored, through a (possibly other) handle. */
+static void check_full(struct db *db, const struct db_push *p, const struct db_delivery d[3])
+{
+	struct db_push got;
+	struct db_delivery *dv = NULL;
+	struct db_transition *tv = NULL;
+	size_t n = 0, nt = 0;
+
+	CU_ASSERT_EQUAL_FATAL(db_push_get(db, p->id, 1, &got), 0);
+	check_push(&got, p);
+	db_push_clear(&got);
+	CU_ASSERT_EQUAL_FATAL(db_push_find(db, "mmsc", "push-1@mmsc.example", 1, &got), 0);
+	check_push(&got, p);
+	db_push_clear(&got);
+
+	/* without content: headers yes, body no */
+	CU_ASSERT_EQUAL_FATAL(db_push_get(db, p->id, 0, &got), 0);
+	CU_ASSERT_PTR_NULL(got.content_body);
+	CU_ASSERT_EQUAL(got.content_len, 0);
+	CU_ASSERT_EQUAL(got.content_headers_len, sizeof headers_nul - 1);
+	check_str(got.app_id, "x-wap-application:mms.ua");
+	db_push_clear(&got);
+
+	/* address order: +15550001, +15550003, sip:bob */
+	static const int order[3] = { 1, 0, 2 };
+	CU_ASSERT_EQUAL_FATAL(db_delivery_list(db, p->id, &dv, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	for (int i = 0; i < 3; i++) {
+		const struct db_delivery *w = &d[order[i]];
+		CU_ASSERT_EQUAL(dv[i].id, w->id);
+		CU_ASSERT_EQUAL(dv[i].push, p->id);
+		check_str(dv[i].address, w->address);
+		check_str(dv[i].addr_canon, w->addr_canon);
+		CU_ASSERT_EQUAL(dv[i].addr_type, w->addr_type);
+		check_str(dv[i].addr_value, w->addr_value);
+		CU_ASSERT_EQUAL(dv[i].state, DB_STATE_PENDING);
+		CU_ASSERT_EQUAL(dv[i].code, 1001);
+		check_str(dv[i].desc, w->desc);
+		CU_ASSERT_EQUAL(dv[i].event_time, w->event_time);
+		CU_ASSERT_EQUAL(dv[i].attempts, 0);
+		CU_ASSERT_EQUAL(dv[i].next_attempt, 1700000001000);
+
+		/* the first transition was recorded by the insert */
+		CU_ASSERT_EQUAL_FATAL(db_transition_list(db, w->id, &tv, &nt), 0);
+		CU_ASSERT_EQUAL_FATAL(nt, 1);
+		CU_ASSERT_EQUAL(tv[0].delivery, w->id);
+		CU_ASSERT_EQUAL(tv[0].time, w->event_time);
+		CU_ASSERT_EQUAL(tv[0].state, DB_STATE_PENDING);
+		CU_ASSERT_EQUAL(tv[0].code, 1001);
+		check_str(tv[0].note, w->desc);
+		db_transition_list_free(tv, nt);
+	}
+	db_delivery_list_free(dv, n);
+}
+
+static int file_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* Reads bytes of the SQLite file header (https://sqlite.org/fileformat.html). */
+static int read_header(const char *path, unsigned char hdr[100])
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	size_t r = fread(hdr, 1, 100, f);
+	fclose(f);
+	return r == 100 ? 0 : -1;
+}
+
+static uint32_t be32(const unsigned char *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* Writes user_version (header offset 60) as a newer ppgd would have. */
+static int patch_user_version(const char *path, uint32_t v)
+{
+	unsigned char b[4] = { v >> 24, v >> 16, v >> 8, v };
+	FILE *f = fopen(path, "r+b");
+	if (!f)
+		return -1;
+	int ok = fseek(f, 60, SEEK_SET) == 0 && fwrite(b, 1, 4, f) == 4;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- tests */
+
+static void test_fresh_schema_wal(void)
+{
+	const char *path = db_path("fresh");
+	char wal[1100];
+	unsigned char hdr[100];
+	struct db *db = NULL;
+	int64_t n = -1;
+
+	CU_ASSERT_EQUAL_FATAL(db_open(path, 0, &db), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION);
+	CU_ASSERT_EQUAL(DB_SCHEMA_VERSION, 2);
+	CU_ASSERT_EQUAL(db_count_pushes(db, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	add_push(db, "pi", "w1", 1, one_addr, 1000);
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	CU_ASSERT_TRUE(file_exists(wal));   /* WAL: the commit went to the log */
+	db_close(db);
+
+	CU_ASSERT_EQUAL_FATAL(read_header(path, hdr), 0);
+	CU_ASSERT_EQUAL(memcmp(hdr, "SQLite format 3", 16), 0);
+	CU_ASSERT_EQUAL(hdr[18], 2);        /* file format write version: WAL */
+	CU_ASSERT_EQUAL(hdr[19], 2);        /* read version: WAL */
+	CU_ASSERT_EQUAL(be32(hdr + 60), 2); /* user_version */
+
+	/* open again (no schema step runs), still version 2 */
+	CU_ASSERT_EQUAL_FATAL(db_open(path, DB_SYNC_NORMAL, &db), 0);
+	CU_ASSERT_EQUAL(db_schema_version(db), 2);
+	db_close(db);
+}
+
+static void test_insert_read_back(void)
+{
+	struct db *db = NULL;
+	struct db_push p;
+	struct db_delivery d[3];
+	int64_t n = -1;
+
+	CU_ASSERT_EQUAL_FATAL(db_open(db_path("readback"), 0, &db), 0);
+	insert_full(db, &p, d);
+	check_full(db, &p, d);
+	CU_ASSERT_EQUAL(db_count_pushes(db, &n), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(db_count_deliveries_in_state(db, DB_STATE_PENDING, &n), 0);
+	CU_ASSERT_EQUAL(n, 3);
+	CU_ASSERT_EQUAL(db_count_deliveries_in_state(db, DB_STATE_DELIVERED, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+
+	/* a push without content, optional strings NULL, and an empty body */
+	struct db_push q, got;
+	memset(&q, 0, sizeof q);
+	q.pi = "mmsc";
+	q.push_id = "bare";
+	q.state = DB_STATE_REJECTED;
+	q.received_time = 5;
+	q.state_time = 7;
+	q.content_body = (unsigned char *)"";
+	CU_ASSERT_EQUAL_FATAL(db_push_insert(db, &q, NULL, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(db_push_get(db, q.id, 1, &got), 0);
+	CU_ASSERT_EQUAL(got.state, DB_STATE_REJECTED);
+	CU_ASSERT_EQUAL(got.state_time, 7);
+	CU_ASSERT_PTR_NULL(got.replace_push_id);
+	CU_ASSERT_PTR_NULL(got.notify_to);
+	CU_ASSERT_PTR_NULL(got.content_headers);
+	CU_ASSERT_EQUAL(got.content_headers_len, 0);
+	CU_ASSERT_PTR_NOT_NULL(got.content_body);   /* empty, not absent */
+	CU_ASSERT_EQUAL(got.content_len, 0);
+	db_push_clear(&got);
+	db_close(db);
+}
+
+static void test_duplicate_push_id(void)
+{
+	struct db *db = NULL;
+	struct db_push p, got;
+	struct db_delivery d[3];
+	int64_t n = -1;
+
+	CU_ASSERT_EQUAL_FATAL(db_open(db_path("dup"), 0, &db), 0);
+	int64_t a = add_push(db, "pi-a", "same", 1, one_addr, 10);
+
+	/* same (pi, push_id): refused, and nothing of it stays */
+	memset(&p, 0, sizeof p);
+	p.pi = "pi-a";
+	p.push_id = "same";
+	p.state = DB_STATE_PENDING;
+	for (int i = 0; i < 3; i++)
+		fill_delivery(&d[i], three_addr[i], NULL, 20);
+	CU_ASSERT_EQUAL(db_push_insert(db, &p, d, 3), -EEXIST);
+	CU_ASSERT_EQUAL(p.id, 0);
+	CU_ASSERT_EQUAL(d[0].id, 0);
+	CU_ASSERT_EQUAL(d[2].push, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(db_errmsg(db), "already exists"));
+	CU_ASSERT_EQUAL(db_count_pushes(db, &n), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(db_count_deliveries_in_state(db, DB_STATE_PENDING, &n), 0);
+	CU_ASSERT_EQUAL(n, 1);
+
+	/* the same push-id under another PI is another push */
+	p.pi = "pi-b";
+	CU_ASSERT_EQUAL(db_push_insert(db, &p, d, 3), 0);
+	CU_ASSERT(p.id > a);
+	CU_ASSERT_EQUAL(db_push_find(db, "pi-a", "same", 0, &got), 0);
+	CU_ASSERT_EQUAL(got.id, a);
+	db_push_clear(&got);
+	CU_ASSERT_EQUAL(db_push_find(db, "pi-b", "same", 0, &got), 0);
+	CU_ASSERT_EQUAL(got.id, p.id);
+	db_push_clear(&got);
+	CU_ASSERT_EQUAL(db_push_find(db, "pi-c", "same", 0, &got), -ENOENT);
+	CU_ASSERT_EQUAL(db_count_deliveries_in_state(db, DB_STATE_PENDING, &n), 0);
+	CU_ASSERT_EQUAL(n, 4);
+	CU_ASSERT_EQUAL(db_push_count_for_pi(db, "pi-a", &n), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(db_push_count_for_pi(db, "pi-b", &n), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(db_push_count_for_pi(db, "nobody", &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	db_close(db);
+}
+
+static void test_replaced(void)
+{
+	struct db *db = NULL;
+	struct db_push got, p;
+	struct db_delivery d;
+	int64_t n = -1;
+
+	CU_ASSERT_EQUAL_FATAL(db_open(db_path("replaced"), 0, &db), 0);
+	int64_t a = add_push(db, "pi", "r1", 1, one_addr, 10);
+	int64_t b = add_push(db, "pi", "r2", 1, one_addr, 20);
+	CU_ASSERT_EQUAL(db_push_set_replaced(db, a, b), 0);
+	CU_ASSERT_EQUAL(db_push_find(db, "pi", "r1", 0, &got), -ENOENT);
+	int64_t c = add_push(db, "pi", "r1", 1, one_addr, 30);
+	CU_ASSERT(c > b);
+	CU_ASSERT_EQUAL_FATAL(db_push_find(db, "pi", "r1", 0, &got), 0);
+	CU_ASSERT_EQUAL(got.id, c);
+	CU_ASSERT_EQUAL(got.replaced_by, 0);
+	db_push_clear(&got);
+	CU_ASSERT_EQUAL_FATAL(db_push_get(db, a, 0, &got), 0);
+	CU_ASSERT_EQUAL(got.replaced_by, b);
+	check_str(got.push_id, "r1");
+	db_push_clear(&got);
+	CU_ASSERT_EQUAL(db_push_count_for_pi(db, "pi", &n), 0);
+	CU_ASSERT_EQUAL(n, 3);  /* replaced ones count */
+
+	CU_ASSERT_EQUAL(db_push_set_replaced(db, a, 999999), -ENOENT);
+	CU_ASSERT_EQUAL(db_push_set_replaced(db, 999999, b), -ENOENT);
+	CU_ASSERT_EQUAL(db_push_set_replaced(db, b, b), -EINVAL);
+
+	/* db_push_replace: the new push takes over the very same push-id */
+	memset(&p, 0, sizeof p);
+	p.pi = "pi";
+	p.push_id = "r1";
+	p.state = DB_STATE_PENDING;
+	p.received_time = 40;
+	fill_delivery(&d, one_addr[0], "+15550001", 40);
+	CU_ASSERT_EQUAL_FATAL(db_push_replace(db, c, &p, &d, 1), 0);
+	CU_ASSERT(p.id > c);
+	CU_ASSERT_EQUAL(d.push, p.id);
+	CU_ASSERT_EQUAL_FATAL(db_push_find(db, "pi", "r1", 0, &got), 0);
+	CU_ASSERT_EQUAL(got.id, p.id);
+	db_push_clear(&got);
+	CU_ASSERT_EQUAL_FATAL(db_push_get(db, c, 0, &got), 0);
+	CU_ASSERT_EQUAL(got.replaced_by, p.id);
+	db_push_clear(&got);
+	int64_t e = p.id;
+	/* c is no longer current; unknown old */
+	CU_ASSERT_EQUAL(db_push_replace(db, c, &p, &d, 1), -EEXIST);
+	CU_ASSERT_EQUAL(db_push_replace(db, 999999, &p, &d, 1), -ENOENT);
+
+	/* a replace whose insert fails undoes the mark on the old push too */
+	p.push_id = "r2";   /* taken by b */
+	CU_ASSERT_EQUAL(db_push_replace(db, e, &p, &d, 1), -EEXIST);
+	CU_ASSERT_EQUAL(p.id, 0);
+	CU_ASSERT_EQUAL_FATAL(db_push_get(db, e, 0, &got), 0);
+	CU_ASSERT_EQUAL(got.replaced_by, 0);
+	db_push_clear(&got);
+	CU_ASSERT_EQUAL_FATAL(db_push_find(db, "pi", "r1", 0, &got), 0);
+	CU_ASSERT_EQUAL(got.id, e);
+	db_push_clear(&got);
+	CU_ASSERT_EQUAL(db_count_pushes(db, &n), 0);
+	CU_ASSERT_EQUAL(n, 4);
+	db_close(db);
+}
+
+/* The push's stored summary state and state_time. */
+static void check_summary(struct db *db, int64_t id, int state, int64_t t)
+{
+	struct db_push got;
+	CU_ASSERT_EQUAL_FATAL(db_push_update_state(db, id), 0);
+	CU_ASSERT_EQUAL_FATAL(db_push_get(db, id, 0, &got), 0);
+	CU_ASSERT_EQUAL(got.state, state);
+	CU_ASSERT_EQUAL(got.state_time, t);
+	db_push_clear(&got);
+}
+
+static void test_transitions_and_summary(void)
+{
+	struct db *db = NULL;
+	struct db_delivery *dv = NULL;
+	struct db_transition *tv = NULL;
+	size_t n = 0, nt = 0;
+	int64_t cnt = -1;
+
+	CU_ASSERT_EQUAL_FATAL(db_open(db_path("trans"), 0, &db), 0);
+	int64_t p = add_push(db, "pi", "t1", 3, three_addr, 100);
+	CU_ASSERT_EQUAL_FATAL(db_delivery_list(db, p, &dv, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	int64_t d0 = dv[0].id, d1 = dv[1].id, d2 = dv[2].id;
+	db_delivery_list_free(dv, n);
+
+	check_summary(db, p, DB_STATE_PENDING, 100);
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, d0, DB_STATE_INFLIGHT, 0, "sip MESSAGE", 200, -1), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, d0, DB_STATE_PENDING, 4001, "503", 250, 1250), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, d0, DB_STATE_INFLIGHT, 0, NULL, 1250, -1), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, d0, DB_STATE_DELIVERED, 1000, "200 OK", 1300, -1), 0);
+	check_summary(db, p, DB_STATE_PENDING, 100);   /* d1, d2 still pending */
+	CU_ASSERT_EQUAL(db_count_deliveries_in_state(db, DB_STATE_DELIVERED, &cnt), 0);
+	CU_ASSERT_EQUAL(cnt, 1);
+
+	CU_ASSERT_EQUAL_FATAL(db_transition_list(db, d0, &tv, &nt), 0);
+	CU_ASSERT_EQUAL_FATAL(nt, 5);
+	static const int64_t times[5] = { 100, 200, 250, 1250, 1300 };
+	static const int states[5] = { DB_STATE_PENDING, DB_STATE_INFLIGHT, DB_STATE_PENDING,
+		DB_STATE_INFLIGHT, DB_STATE_DELIVERED };
+	static const int codes[5] = { 1001, 0, 4001, 0, 1000 };
+	for (int i = 0; i < 5; i++) {
+		CU_ASSERT_EQUAL(tv[i].delivery, d0);
+		CU_ASSERT_EQUAL(tv[i].time, times[i]);
+		CU_ASSERT_EQUAL(tv[i].state, states[i]);
+		CU_ASSERT_EQUAL(tv[i].code, codes[i]);
+	}
+	check_str(tv[0].note, "accepted");
+	check_str(tv[2].note, "503");
+	check_str(tv[3].note, NULL);
+	check_str(tv[4].note, "200 OK");
+	db_transition_list_free(tv, nt);
+
+	/* the delivery row: last transition, two attempts, next_attempt kept */
+	struct db_delivery d;
+	CU_ASSERT_EQUAL_FATAL(db_delivery_find_by_address(db, p, three_addr[1], &d), 0);
+	CU_ASSERT_EQUAL(d.id, d0);  /* three_addr[1] sorts first */
+	CU_ASSERT_EQUAL(d.state, DB_STATE_DELIVERED);
+	CU_ASSERT_EQUAL(d.code, 1000);
+	check_str(d.desc, "200 OK");
+	CU_ASSERT_EQUAL(d.event_time, 1300);
+	CU_ASSERT_EQUAL(d.attempts, 2);
+	CU_ASSERT_EQUAL(d.next_attempt, 1250);
+	db_delivery_clear(&d);
+
+	/* all final and equal -> that state; time of the latest transition */
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, d1, DB_STATE_DELIVERED, 1000, NULL, 1500, -1), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, d2, DB_STATE_DELIVERED, 1000, NULL, 1400, -1), 0);
+	check_summary(db, p, DB_STATE_DELIVERED, 1500);
+	check_summary(db, p, DB_STATE_DELIVERED, 1500);   /* idempotent */
+
+	/* mixed finals with one delivered -> delivered */
+	int64_t q = add_push(db, "pi", "t2", 2, three_addr, 100);
+	CU_ASSERT_EQUAL_FATAL(db_delivery_list(db, q, &dv, &n), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, dv[0].id, DB_STATE_DELIVERED, 1000, NULL, 300, -1), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, dv[1].id, DB_STATE_UNDELIVERABLE, 2003, NULL, 900, -1), 0);
+	check_summary(db, q, DB_STATE_DELIVERED, 900);
+	db_delivery_list_free(dv, n);
+
+	/* mixed finals without delivered -> the latest transition's state */
+	int64_t r = add_push(db, "pi", "t3", 3, three_addr, 100);
+	CU_ASSERT_EQUAL_FATAL(db_delivery_list(db, r, &dv, &n), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, dv[0].id, DB_STATE_UNDELIVERABLE, 2003, NULL, 300, -1), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, dv[1].id, DB_STATE_EXPIRED, 2004, NULL, 600, -1), 0);
+	check_summary(db, r, DB_STATE_PENDING, 100);
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, dv[2].id, DB_STATE_TIMEOUT, 4000, NULL, 400, -1), 0);
+	check_summary(db, r, DB_STATE_EXPIRED, 600);
+	db_delivery_list_free(dv, n);
+
+	/* all undeliverable -> undeliverable */
+	int64_t s = add_push(db, "pi", "t4", 2, three_addr, 100);
+	CU_ASSERT_EQUAL_FATAL(db_delivery_list(db, s, &dv, &n), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, dv[0].id, DB_STATE_UNDELIVERABLE, 2001, NULL, 700, -1), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, dv[1].id, DB_STATE_UNDELIVERABLE, 2001, NULL, 800, -1), 0);
+	check_summary(db, s, DB_STATE_UNDELIVERABLE, 800);
+	db_delivery_list_free(dv, n);
+
+	/* refused moves record nothing */
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, d1, DB_STATE_UNKNOWN, 0, NULL, 9, -1), -EINVAL);
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, d1, DB_STATE_INFLIGHT + 1, 0, NULL, 9, -1), -EINVAL);
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, 999999, DB_STATE_PENDING, 0, NULL, 9, -1), -ENOENT);
+	CU_ASSERT_EQUAL(db_transition_list(db, 999999, &tv, &nt), 0);
+	CU_ASSERT_EQUAL(nt, 0);
+	CU_ASSERT_PTR_NULL(tv);
+	CU_ASSERT_EQUAL_FATAL(db_transition_list(db, d1, &tv, &nt), 0);
+	CU_ASSERT_EQUAL(nt, 2);
+	db_transition_list_free(tv, nt);
+	CU_ASSERT_EQUAL(db_push_update_state(db, 999999), -ENOENT);
+
+	CU_ASSERT_EQUAL(db_state_is_final(DB_STATE_PENDING), 0);
+	CU_ASSERT_EQUAL(db_state_is_final(DB_STATE_INFLIGHT), 0);
+	CU_ASSERT_EQUAL(db_state_is_final(DB_STATE_UNKNOWN), 0);
+	for (int st = DB_STATE_DELIVERED; st <= DB_STATE_REJECTED; st++)
+		CU_ASSERT_EQUAL(db_state_is_final(st), 1);
+	CU_ASSERT_EQUAL(db_state_is_final(-1), 0);
+	CU_ASSERT_EQUAL(db_state_is_final(42), 0);
+	db_close(db);
+}
+
+static void test_savepoints_in_batch(void)
+{
+	struct db *db = NULL;
+	struct db_push got;
+	int64_t n = -1;
+
+	CU_ASSERT_EQUAL_FATAL(db_open(db_path("batch"), 0, &db), 0);
+	CU_ASSERT_EQUAL(db_savepoint_release(db), -EINVAL);
+	CU_ASSERT_EQUAL(db_savepoint_rollback(db), -EINVAL);
+	CU_ASSERT_EQUAL(db_commit(db), -EINVAL);
+
+	CU_ASSERT_EQUAL_FATAL(db_begin(db), 0);
+	CU_ASSERT_EQUAL(db_begin(db), -EINVAL);
+	CU_ASSERT_EQUAL(db_savepoint(db), 0);
+	add_push(db, "pi", "b1", 1, one_addr, 1);
+	CU_ASSERT_EQUAL(db_savepoint_release(db), 0);
+	CU_ASSERT_EQUAL(db_savepoint(db), 0);
+	int64_t b2 = add_push(db, "pi", "b2", 3, three_addr, 2);
+	CU_ASSERT_EQUAL(db_savepoint_rollback(db), 0);
+	CU_ASSERT_EQUAL(db_savepoint(db), 0);
+	add_push(db, "pi", "b3", 1, one_addr, 3);
+	CU_ASSERT_EQUAL(db_savepoint_release(db), 0);
+	/* a request that fails in the middle of the batch */
+	CU_ASSERT_EQUAL(db_savepoint(db), 0);
+	struct db_push p;
+	memset(&p, 0, sizeof p);
+	p.pi = "pi";
+	p.push_id = "b1";
+	p.state = DB_STATE_PENDING;
+	CU_ASSERT_EQUAL(db_push_insert(db, &p, NULL, 0), -EEXIST);
+	CU_ASSERT_EQUAL(db_savepoint_rollback(db), 0);
+	CU_ASSERT_EQUAL(db_savepoint_rollback(db), -EINVAL);  /* none open */
+	CU_ASSERT_EQUAL_FATAL(db_commit(db), 0);
+
+	CU_ASSERT_EQUAL(db_push_find(db, "pi", "b1", 0, &got), 0);
+	db_push_clear(&got);
+	CU_ASSERT_EQUAL(db_push_find(db, "pi", "b2", 0, &got), -ENOENT);
+	/* the row id b2 had inside its rolled-back savepoint went to b3: ids from
+	 * a rolled-back request must be forgotten */
+	CU_ASSERT_EQUAL_FATAL(db_push_find(db, "pi", "b3", 0, &got), 0);
+	CU_ASSERT_EQUAL(got.id, b2);
+	db_push_clear(&got);
+	CU_ASSERT_EQUAL(db_count_pushes(db, &n), 0);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(db_count_deliveries_in_state(db, DB_STATE_PENDING, &n), 0);
+	CU_ASSERT_EQUAL(n, 2);
+
+	/* a whole batch rolled back */
+	CU_ASSERT_EQUAL_FATAL(db_begin(db), 0);
+	CU_ASSERT_EQUAL(db_savepoint(db), 0);
+	add_push(db, "pi", "b4", 1, one_addr, 4);
+	CU_ASSERT_EQUAL(db_rollback(db), 0);
+	CU_ASSERT_EQUAL(db_push_find(db, "pi", "b4", 0, &got), -ENOENT);
+	CU_ASSERT_EQUAL(db_rollback(db), 0);   /* no transaction: no-op */
+
+	/* a big batch, one savepoint per request, as the core does it */
+	char id[32];
+	CU_ASSERT_EQUAL_FATAL(db_begin(db), 0);
+	for (int i = 0; i < 2000; i++) {
+		snprintf(id, sizeof id, "bulk-%d", i);
+		CU_ASSERT_EQUAL(db_savepoint(db), 0);
+		add_push(db, "bulk", id, 1, one_addr, 10 + i);
+		if (i % 100 == 7) {
+			CU_ASSERT_EQUAL(db_savepoint_rollback(db), 0);
+		} else {
+			CU_ASSERT_EQUAL(db_savepoint_release(db), 0);
+		}
+	}
+	CU_ASSERT_EQUAL_FATAL(db_commit(db), 0);
+	CU_ASSERT_EQUAL(db_push_count_for_pi(db, "bulk", &n), 0);
+	CU_ASSERT_EQUAL(n, 1980);
+	CU_ASSERT_EQUAL(db_push_find(db, "bulk", "bulk-107", 0, &got), -ENOENT);
+	CU_ASSERT_EQUAL_FATAL(db_push_find(db, "bulk", "bulk-1999", 0, &got), 0);
+	CU_ASSERT_EQUAL(got.received_time, 2009);
+	db_push_clear(&got);
+	db_close(db);
+}
+
+static void test_reopen_persists(void)
+{
+	const char *path = db_path("reopen");
+	struct db *db = NULL;
+	struct db_push p, got;
+	struct db_delivery d[3];
+	int64_t n = -1;
+
+	CU_ASSERT_EQUAL_FATAL(db_open(path, 0, &db), 0);
+	insert_full(db, &p, d);
+	CU_ASSERT_EQUAL(db_begin(db), 0);
+	add_push(db, "pi", "committed", 1, one_addr, 1);
+	CU_ASSERT_EQUAL(db_commit(db), 0);
+	CU_ASSERT_EQUAL(db_begin(db), 0);
+	add_push(db, "pi", "never-committed", 1, one_addr, 2);
+	db_close(db);   /* with the transaction open: rolled back */
+
+	CU_ASSERT_EQUAL_FATAL(db_open(path, 0, &db), 0);
+	check_full(db, &p, d);
+	CU_ASSERT_EQUAL(db_push_find(db, "pi", "committed", 0, &got), 0);
+	db_push_clear(&got);
+	CU_ASSERT_EQUAL(db_push_find(db, "pi", "never-committed", 0, &got), -ENOENT);
+	CU_ASSERT_EQUAL(db_count_pushes(db, &n), 0);
+	CU_ASSERT_EQUAL(n, 2);
+	db_close(db);
+}
+
+static void test_upgrade_from_v1(void)
+{
+	const char *path = db_path("upgrade");
+	struct db *db = NULL;
+	struct db_push p, got;
+	struct db_delivery d[3];
+	struct db_notification nt, ng, *nv = NULL;
+	struct db_transition *tv = NULL;
+	size_t n = 0;
+
+	CU_ASSERT_EQUAL(db_open_at_version(path, 0, &db), -EINVAL);
+	CU_ASSERT_EQUAL(db_open_at_version(path, DB_SCHEMA_VERSION + 1, &db), -EINVAL);
+	CU_ASSERT_PTR_NULL(db);
+
+	/* an old file with rows, written through the schema-1 statements */
+	CU_ASSERT_EQUAL_FATAL(db_open_at_version(path, 1, &db), 0);
+	CU_ASSERT_EQUAL(db_schema_version(db), 1);
+	insert_full(db, &p, d);
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, d[0].id, DB_STATE_DELIVERED, 1000, NULL,
+	    1700000005000, -1), 0);
+	CU_ASSERT_EQUAL(db_push_update_state(db, p.id), 0);   /* still pending */
+	int64_t bare = add_push(db, "pi", "no-deliveries", 0, NULL, 4242);
+	memset(&nt, 0, sizeof nt);
+	nt.push = p.id;
+	nt.url = "http://pi.example/notify";
+	nt.state = DB_STATE_PENDING;
+	CU_ASSERT(db_notification_insert(db, &nt) < 0);   /* no such table yet */
+	db_close(db);
+
+	CU_ASSERT_EQUAL_FATAL(db_open(path, 0, &db), 0);
+	CU_ASSERT_EQUAL(db_schema_version(db), 2);
+	CU_ASSERT_EQUAL_FATAL(db_push_get(db, p.id, 1, &got), 0);
+	CU_ASSERT_EQUAL(got.state, DB_STATE_PENDING);
+	/* state_time filled in from the latest delivery transition */
+	CU_ASSERT_EQUAL(got.state_time, 1700000005000);
+	CU_ASSERT_EQUAL(got.content_len, sizeof body_nul);
+	CU_ASSERT_EQUAL(memcmp(got.content_body, body_nul, sizeof body_nul), 0);
+	check_str(got.notify_to, "http://pi.example/notify");
+	db_push_clear(&got);
+	CU_ASSERT_EQUAL_FATAL(db_push_get(db, bare, 0, &got), 0);
+	CU_ASSERT_EQUAL(got.state_time, 4242);   /* no delivery: reception time */
+	db_push_clear(&got);
+	CU_ASSERT_EQUAL_FATAL(db_transition_list(db, d[0].id, &tv, &n), 0);
+	CU_ASSERT_EQUAL(n, 2);
+	if (n == 2) {
+		CU_ASSERT_EQUAL(tv[1].state, DB_STATE_DELIVERED);
+		CU_ASSERT_EQUAL(tv[1].time, 1700000005000);
+	}
+	db_transition_list_free(tv, n);
+
+	/* the notification table works */
+	nt.delivery = d[0].id;
+	nt.body = (unsigned char *)"<pap>\0x";
+	nt.body_len = 7;
+	nt.next_attempt = 2000;
+	nt.created = 1500;
+	CU_ASSERT_EQUAL_FATAL(db_notification_insert(db, &nt), 0);
+	CU_ASSERT(nt.id > 0);
+	CU_ASSERT_EQUAL_FATAL(db_notification_get(db, nt.id, &ng), 0);
+	CU_ASSERT_EQUAL(ng.push, p.id);
+	CU_ASSERT_EQUAL(ng.delivery, d[0].id);
+	check_str(ng.url, "http://pi.example/notify");
+	CU_ASSERT_EQUAL(ng.body_len, 7);
+	CU_ASSERT_EQUAL(memcmp(ng.body, "<pap>\0x", 7), 0);
+	CU_ASSERT_EQUAL(ng.attempts, 0);
+	CU_ASSERT_EQUAL(ng.next_attempt, 2000);
+	CU_ASSERT_EQUAL(ng.state, DB_STATE_PENDING);
+	CU_ASSERT_EQUAL(ng.created, 1500);
+	db_notification_clear(&ng);
+	CU_ASSERT_EQUAL(db_notification_due(db, 1999, 10, &nv, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL_FATAL(db_notification_due(db, 2000, 10, &nv, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(nv[0].id, nt.id);
+	db_notification_list_free(nv, n);
+	CU_ASSERT_EQUAL(db_notification_attempted(db, nt.id, DB_STATE_PENDING, 9000), 0);
+	CU_ASSERT_EQUAL(db_notification_attempted(db, nt.id, DB_STATE_DELIVERED, -1), 0);
+	CU_ASSERT_EQUAL_FATAL(db_notification_get(db, nt.id, &ng), 0);
+	CU_ASSERT_EQUAL(ng.attempts, 2);
+	CU_ASSERT_EQUAL(ng.next_attempt, 9000);
+	CU_ASSERT_EQUAL(ng.state, DB_STATE_DELIVERED);
+	db_notification_clear(&ng);
+	CU_ASSERT_EQUAL(db_notification_due(db, 100000, 10, &nv, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(db_notification_attempted(db, 999999, DB_STATE_DELIVERED, -1), -ENOENT);
+	nt.push = 999999;
+	nt.delivery = 0;
+	CU_ASSERT_EQUAL(db_notification_insert(db, &nt), -ENOENT);
+	db_close(db);
+
+	/* asking for version 1 again does not downgrade */
+	CU_ASSERT_EQUAL_FATAL(db_open_at_version(path, 1, &db), 0);
+	CU_ASSERT_EQUAL(db_schema_version(db), 2);
+	db_close(db);
+}
+
+static void test_newer_file_refused(void)
+{
+	const char *path = db_path("newer");
+	struct db *db = NULL;
+
+	CU_ASSERT_EQUAL_FATAL(db_open(path, 0, &db), 0);
+	add_push(db, "pi", "x", 1, one_addr, 1);
+	db_close(db);
+	CU_ASSERT_EQUAL_FATAL(patch_user_version(path, 99), 0);
+
+	db = (struct db *)1;
+	CU_ASSERT_EQUAL(db_open(path, 0, &db), -EPROTO);
+	CU_ASSERT_PTR_NULL(db);
+	CU_ASSERT_PTR_NOT_NULL(strstr(db_errmsg(NULL), "99"));
+	CU_ASSERT_EQUAL(db_open(path, DB_OPEN_READONLY, &db), -EPROTO);
+	CU_ASSERT_EQUAL(db_open_at_version(path, 1, &db), -EPROTO);
+	CU_ASSERT_PTR_NULL(db);
+}
+
+static void test_readonly_sees_committed(void)
+{
+	const char *path = db_path("wal");
+	struct db *w = NULL, *r = NULL;
+	struct db_push got;
+	int64_t n = -1;
+
+	CU_ASSERT_EQUAL(db_open(path, DB_OPEN_READONLY, &r), -EIO);   /* no file yet */
+	CU_ASSERT_PTR_NULL(r);
+	CU_ASSERT_EQUAL_FATAL(db_open(path, 0, &w), 0);
+	int64_t a = add_push(w, "pi", "a", 1, one_addr, 1);
+	CU_ASSERT_EQUAL_FATAL(db_begin(w), 0);
+	add_push(w, "pi", "b", 1, one_addr, 2);
+
+	/* the writer holds its transaction open; the reader is not blocked */
+	CU_ASSERT_EQUAL_FATAL(db_open(path, DB_OPEN_READONLY, &r), 0);
+	CU_ASSERT_EQUAL(db_schema_version(r), 2);
+	CU_ASSERT_EQUAL_FATAL(db_push_find(r, "pi", "a", 0, &got), 0);
+	CU_ASSERT_EQUAL(got.id, a);
+	db_push_clear(&got);
+	CU_ASSERT_EQUAL(db_push_find(r, "pi", "b", 0, &got), -ENOENT);
+	CU_ASSERT_EQUAL(db_count_pushes(r, &n), 0);
+	CU_ASSERT_EQUAL(n, 1);
+
+	/* a reader cannot write */
+	struct db_push p;
+	memset(&p, 0, sizeof p);
+	p.pi = "pi";
+	p.push_id = "c";
+	p.state = DB_STATE_PENDING;
+	CU_ASSERT_EQUAL(db_push_insert(r, &p, NULL, 0), -EIO);
+	CU_ASSERT(strlen(db_errmsg(r)) > 0);
+	CU_ASSERT_EQUAL(p.id, 0);
+
+	CU_ASSERT_EQUAL_FATAL(db_commit(w), 0);
+	CU_ASSERT_EQUAL(db_push_find(r, "pi", "b", 0, &got), 0);
+	db_push_clear(&got);
+	CU_ASSERT_EQUAL(db_count_pushes(r, &n), 0);
+	CU_ASSERT_EQUAL(n, 2);
+	db_close(r);
+	db_close(w);
+}
+
+static void test_due_order(void)
+{
+	struct db *db = NULL;
+	struct db_delivery *dv = NULL, *due = NULL;
+	size_t n = 0, nd = 0;
+	static const char *const addrs[5] = { "a0", "a1", "a2", "a3", "a4" };
+	static const int64_t next[5] = { 0, 3000, 1000, 5000, 500 };
+
+	CU_ASSERT_EQUAL_FATAL(db_open(db_path("due"), 0, &db), 0);
+	CU_ASSERT_EQUAL(db_delivery_due(db, 1000000, 10, &due, &nd), 0);
+	CU_ASSERT_EQUAL(nd, 0);
+	CU_ASSERT_PTR_NULL(due);
+
+	int64_t p = add_push(db, "pi", "due", 5, addrs, 1);
+	CU_ASSERT_EQUAL_FATAL(db_delivery_list(db, p, &dv, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 5);
+	for (int i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(db_delivery_set_state(db, dv[i].id, DB_STATE_PENDING, 0, NULL, 2,
+		    next[i]), 0);
+	/* a4 is done: never due, whatever its next_attempt */
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, dv[4].id, DB_STATE_DELIVERED, 1000, NULL, 3, -1), 0);
+
+	CU_ASSERT_EQUAL_FATAL(db_delivery_due(db, 3000, 10, &due, &nd), 0);
+	CU_ASSERT_EQUAL_FATAL(nd, 3);
+	CU_ASSERT_EQUAL(due[0].id, dv[0].id);
+	CU_ASSERT_EQUAL(due[1].id, dv[2].id);
+	CU_ASSERT_EQUAL(due[2].id, dv[1].id);
+	check_str(due[1].address, "a2");
+	CU_ASSERT_EQUAL(due[1].next_attempt, 1000);
+	CU_ASSERT_EQUAL(due[2].next_attempt, 3000);
+	db_delivery_list_free(due, nd);
+
+	CU_ASSERT_EQUAL_FATAL(db_delivery_due(db, 3000, 2, &due, &nd), 0);
+	CU_ASSERT_EQUAL_FATAL(nd, 2);
+	CU_ASSERT_EQUAL(due[0].id, dv[0].id);
+	CU_ASSERT_EQUAL(due[1].id, dv[2].id);
+	db_delivery_list_free(due, nd);
+
+	CU_ASSERT_EQUAL(db_delivery_due(db, 3000, 0, &due, &nd), 0);
+	CU_ASSERT_EQUAL(nd, 0);
+
+	/* in flight: no longer due */
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, dv[0].id, DB_STATE_INFLIGHT, 0, NULL, 4, -1), 0);
+	CU_ASSERT_EQUAL_FATAL(db_delivery_due(db, 999, 10, &due, &nd), 0);
+	CU_ASSERT_EQUAL(nd, 0);
+	CU_ASSERT_EQUAL_FATAL(db_delivery_due(db, INT64_MAX, SIZE_MAX, &due, &nd), 0);
+	CU_ASSERT_EQUAL_FATAL(nd, 3);
+	CU_ASSERT_EQUAL(due[0].id, dv[2].id);
+	CU_ASSERT_EQUAL(due[1].id, dv[1].id);
+	CU_ASSERT_EQUAL(due[2].id, dv[3].id);
+	db_delivery_list_free(due, nd);
+	db_delivery_list_free(dv, n);
+	db_close(db);
+}
+
+static void test_find_by_address(void)
+{
+	struct db *db = NULL;
+	struct db_push p;
+	struct db_delivery d[3], got;
+
+	CU_ASSERT_EQUAL_FATAL(db_open(db_path("addr"), 0, &db), 0);
+	insert_full(db, &p, d);
+	int64_t other = add_push(db, "pi", "other", 1, one_addr, 1);
+
+	CU_ASSERT_EQUAL_FATAL(db_delivery_find_by_address(db, p.id, three_addr[2], &got), 0);
+	CU_ASSERT_EQUAL(got.id, d[2].id);
+	check_str(got.addr_canon, "sip:bob@ims.example");
+	db_delivery_clear(&got);
+	CU_ASSERT_EQUAL_FATAL(db_delivery_find_by_address(db, p.id, "sip:bob@ims.example", &got), 0);
+	CU_ASSERT_EQUAL(got.id, d[2].id);
+	check_str(got.address, three_addr[2]);
+	db_delivery_clear(&got);
+	CU_ASSERT_EQUAL_FATAL(db_delivery_find_by_address(db, p.id, "+15550003", &got), 0);
+	CU_ASSERT_EQUAL(got.id, d[0].id);
+	db_delivery_clear(&got);
+	CU_ASSERT_EQUAL(db_delivery_find_by_address(db, p.id, "+15559999", &got), -ENOENT);
+	/* the address of another push's delivery */
+	CU_ASSERT_EQUAL(db_delivery_find_by_address(db, other, "+15550003", &got), -ENOENT);
+	CU_ASSERT_EQUAL_FATAL(db_delivery_find_by_address(db, other, one_addr[0], &got), 0);
+	CU_ASSERT_EQUAL(got.push, other);
+	CU_ASSERT_PTR_NULL(got.addr_canon);
+	db_delivery_clear(&got);
+	db_close(db);
+}
+
+static void test_bad_arguments(void)
+{
+	struct db *db = NULL;
+	struct db_push p, got;
+	struct db_delivery d, *dv = NULL;
+	struct db_transition *tv = NULL;
+	struct db_notification nt, *nv = NULL;
+	size_t n = 0;
+	int64_t c = 0;
+
+	/* no handle */
+	CU_ASSERT_EQUAL(db_open(NULL, 0, &db), -EINVAL);
+	CU_ASSERT_EQUAL(db_open("", 0, &db), -EINVAL);
+	CU_ASSERT_EQUAL(db_open(db_path("x"), 0, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(db_open_at_version(NULL, 1, &db), -EINVAL);
+	CU_ASSERT_EQUAL(db_open(tmpdir, 0, &db), -EIO);   /* a directory */
+	CU_ASSERT(strlen(db_errmsg(NULL)) > 0);
+	CU_ASSERT_EQUAL(db_open("/nonexistent-dir/x/y.db", 0, &db), -EIO);
+	CU_ASSERT_PTR_NULL(db);
+	db_close(NULL);
+	CU_ASSERT_PTR_NOT_NULL(db_errmsg(NULL));
+	CU_ASSERT_EQUAL(db_schema_version(NULL), -EINVAL);
+	CU_ASSERT_EQUAL(db_begin(NULL), -EINVAL);
+	CU_ASSERT_EQUAL(db_commit(NULL), -EINVAL);
+	CU_ASSERT_EQUAL(db_rollback(NULL), -EINVAL);
+	CU_ASSERT_EQUAL(db_savepoint(NULL), -EINVAL);
+	CU_ASSERT_EQUAL(db_savepoint_release(NULL), -EINVAL);
+	CU_ASSERT_EQUAL(db_savepoint_rollback(NULL), -EINVAL);
+	fill_push(&p, "pi", "id");
+	CU_ASSERT_EQUAL(db_push_insert(NULL, &p, NULL, 0), -EINVAL);
+	CU_ASSERT_EQUAL(db_push_replace(NULL, 1, &p, NULL, 0), -EINVAL);
+	CU_ASSERT_EQUAL(db_push_find(NULL, "pi", "id", 0, &got), -EINVAL);
+	CU_ASSERT_EQUAL(db_push_get(NULL, 1, 0, &got), -EINVAL);
+	CU_ASSERT_EQUAL(db_push_set_replaced(NULL, 1, 2), -EINVAL);
+	CU_ASSERT_EQUAL(db_push_update_state(NULL, 1), -EINVAL);
+	CU_ASSERT_EQUAL(db_delivery_list(NULL, 1, &dv, &n), -EINVAL);
+	CU_ASSERT_EQUAL(db_delivery_set_state(NULL, 1, DB_STATE_PENDING, 0, NULL, 0, -1), -EINVAL);
+	CU_ASSERT_EQUAL(db_delivery_find_by_address(NULL, 1, "a", &d), -EINVAL);
+	CU_ASSERT_EQUAL(db_delivery_due(NULL, 0, 1, &dv, &n), -EINVAL);
+	CU_ASSERT_EQUAL(db_transition_list(NULL, 1, &tv, &n), -EINVAL);
+	CU_ASSERT_EQUAL(db_count_pushes(NULL, &c), -EINVAL);
+	CU_ASSERT_EQUAL(db_count_deliveries_in_state(NULL, 1, &c), -EINVAL);
+	CU_ASSERT_EQUAL(db_push_count_for_pi(NULL, "pi", &c), -EINVAL);
+	CU_ASSERT_EQUAL(db_notification_insert(NULL, &nt), -EINVAL);
+	CU_ASSERT_EQUAL(db_notification_get(NULL, 1, &nt), -EINVAL);
+	CU_ASSERT_EQUAL(db_notification_due(NULL, 0, 1, &nv, &n), -EINVAL);
+	CU_ASSERT_EQUAL(db_notification_attempted(NULL, 1, DB_STATE_DELIVERED, -1), -EINVAL);
+	db_push_clear(NULL);
+	db_delivery_clear(NULL);
+	db_transition_clear(NULL);
+	db_notification_clear(NULL);
+	db_delivery_list_free(NULL, 3);
+	db_transition_list_free(NULL, 3);
+	db_notification_list_free(NULL, 3);
+
+	/* a handle, bad rows and outputs */
+	CU_ASSERT_EQUAL_FATAL(db_open(db_path("badargs"), 0, &db), 0);
+	CU_ASSERT_EQUAL(db_push_insert(db, NULL, NULL, 0), -EINVAL);
+	p.pi = NULL;
+	CU_ASSERT_EQUAL(db_push_insert(db, &p, NULL, 0), -EINVAL);
+	p.pi = "";
+	CU_ASSERT_EQUAL(db_push_insert(db, &p, NULL, 0), -EINVAL);
+	fill_push(&p, "pi", NULL);
+	CU_ASSERT_EQUAL(db_push_insert(db, &p, NULL, 0), -EINVAL);
+	fill_push(&p, "pi", "id");
+	p.state = 77;
+	CU_ASSERT_EQUAL(db_push_insert(db, &p, NULL, 0), -EINVAL);
+	fill_push(&p, "pi", "id");
+	p.content_body = NULL;
+	CU_ASSERT_EQUAL(db_push_insert(db, &p, NULL, 0), -EINVAL);
+	fill_push(&p, "pi", "id");
+	CU_ASSERT_EQUAL(db_push_insert(db, &p, NULL, 2), -EINVAL);
+	fill_delivery(&d, NULL, NULL, 1);
+	CU_ASSERT_EQUAL(db_push_insert(db, &p, &d, 1), -EINVAL);
+	fill_delivery(&d, "a", NULL, 1);
+	d.state = -3;
+	CU_ASSERT_EQUAL(db_push_insert(db, &p, &d, 1), -EINVAL);
+	CU_ASSERT_EQUAL(db_count_pushes(db, &c), 0);
+	CU_ASSERT_EQUAL(c, 0);
+	CU_ASSERT_EQUAL(db_push_replace(db, 0, &p, NULL, 0), -EINVAL);
+	CU_ASSERT_EQUAL(db_push_replace(db, 1, NULL, NULL, 0), -EINVAL);
+	CU_ASSERT_EQUAL(db_push_find(db, NULL, "id", 0, &got), -EINVAL);
+	CU_ASSERT_EQUAL(db_push_find(db, "pi", NULL, 0, &got), -EINVAL);
+	CU_ASSERT_EQUAL(db_push_find(db, "pi", "id", 0, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(db_push_find(db, "pi", "id", 0, &got), -ENOENT);
+	CU_ASSERT_EQUAL(db_push_get(db, 0, 0, &got), -EINVAL);
+	CU_ASSERT_EQUAL(db_push_get(db, -5, 0, &got), -EINVAL);
+	CU_ASSERT_EQUAL(db_push_get(db, 1, 0, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(db_push_get(db, 1, 0, &got), -ENOENT);
+	CU_ASSERT_EQUAL(db_push_set_replaced(db, 0, 1), -EINVAL);
+	CU_ASSERT_EQUAL(db_push_set_replaced(db, 1, 0), -EINVAL);
+	CU_ASSERT_EQUAL(db_push_update_state(db, 0), -EINVAL);
+	CU_ASSERT_EQUAL(db_delivery_list(db, 0, &dv, &n), -EINVAL);
+	CU_ASSERT_EQUAL(db_delivery_list(db, 1, NULL, &n), -EINVAL);
+	CU_ASSERT_EQUAL(db_delivery_list(db, 1, &dv, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, 0, DB_STATE_PENDING, 0, NULL, 0, -1), -EINVAL);
+	CU_ASSERT_EQUAL(db_delivery_find_by_address(db, 1, NULL, &d), -EINVAL);
+	CU_ASSERT_EQUAL(db_delivery_find_by_address(db, 1, "a", NULL), -EINVAL);
+	CU_ASSERT_EQUAL(db_delivery_find_by_address(db, 0, "a", &d), -EINVAL);
+	CU_ASSERT_EQUAL(db_delivery_due(db, 0, 1, NULL, &n), -EINVAL);
+	CU_ASSERT_EQUAL(db_delivery_due(db, 0, 1, &dv, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(db_transition_list(db, 0, &tv, &n), -EINVAL);
+	CU_ASSERT_EQUAL(db_transition_list(db, 1, NULL, &n), -EINVAL);
+	CU_ASSERT_EQUAL(db_count_pushes(db, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(db_count_deliveries_in_state(db, 1, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(db_count_deliveries_in_state(db, 99, &c), -EINVAL);
+	CU_ASSERT_EQUAL(db_push_count_for_pi(db, NULL, &c), -EINVAL);
+	CU_ASSERT_EQUAL(db_push_count_for_pi(db, "pi", NULL), -EINVAL);
+	memset(&nt, 0, sizeof nt);
+	CU_ASSERT_EQUAL(db_notification_insert(db, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(db_notification_insert(db, &nt), -EINVAL);   /* no url, no push */
+	nt.url = "http://x/";
+	CU_ASSERT_EQUAL(db_notification_insert(db, &nt), -EINVAL);   /* no push */
+	nt.push = 1;
+	nt.body_len = 4;
+	CU_ASSERT_EQUAL(db_notification_insert(db, &nt), -EINVAL);   /* no body */
+	CU_ASSERT_EQUAL(db_notification_get(db, 0, &nt), -EINVAL);
+	CU_ASSERT_EQUAL(db_notification_get(db, 1, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(db_notification_get(db, 1, &nt), -ENOENT);
+	CU_ASSERT_EQUAL(db_notification_due(db, 0, 1, NULL, &n), -EINVAL);
+	CU_ASSERT_EQUAL(db_notification_attempted(db, 0, DB_STATE_DELIVERED, -1), -EINVAL);
+	CU_ASSERT_EQUAL(db_notification_attempted(db, 1, 1234, -1), -EINVAL);
+	CU_ASSERT(strlen(db_errmsg(db)) > 0);
+	db_close(db);
+}
+
+int main(void)
+{
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	CU_pSuite s = CU_add_suite("db", suite_init, suite_clean);
+	if (!s)
+		return 1;
+	CU_add_test(s, "fresh file: schema 2, WAL", test_fresh_schema_wal);
+	CU_add_test(s, "insert and read back every field", test_insert_read_back);
+	CU_add_test(s, "push-id unique per PI", test_duplicate_push_id);
+	CU_add_test(s, "replaced pushes free their push-id", test_replaced);
+	CU_add_test(s, "transitions and the summary state", test_transitions_and_summary);
+	CU_add_test(s, "savepoints inside a batch", test_savepoints_in_batch);
+	CU_add_test(s, "close and reopen keeps rows", test_reopen_persists);
+	CU_add_test(s, "upgrade from schema 1", test_upgrade_from_v1);
+	CU_add_test(s, "newer file refused", test_newer_file_refused);
+	CU_add_test(s, "read-only handle under WAL", test_readonly_sees_committed);
+	CU_add_test(s, "due deliveries in order", test_due_order);
+	CU_add_test(s, "delivery by raw or canonical address", test_find_by_address);
+	CU_add_test(s, "bad arguments", test_bad_arguments);
+	return tu_run();
+}
