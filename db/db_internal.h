@@ -1,6 +1,8 @@
 /*
  * db_internal.h - private to db/: the SQLite handle behind struct db, its
- * cache of prepared statements, and the schema steps of db_schema.c.
+ * cache of prepared statements, the schema steps of db_schema.c, and the
+ * statement and row helpers db_sqlite.c shares with db_push.c,
+ * db_delivery.c and db_notification.c.
  */
 #ifndef DB_INTERNAL_H
 #define DB_INTERNAL_H
@@ -86,5 +88,40 @@ int db_set_err(struct db *db, int err, const char *fmt, ...)
 int db_exec(struct db *db, const char *sql);
 /* PRAGMA user_version of the file into *v. */
 int db_read_user_version(struct db *db, int *v);
+
+/* Binds while rc is SQLITE_OK, keeping the first failure in rc. */
+#define DB_BIND(rc, call) do { if ((rc) == SQLITE_OK) (rc) = (call); } while (0)
+
+/* The cached statement `id`, prepared on first use. */
+int db_prep(struct db *db, enum db_stmt_id id, sqlite3_stmt **out);
+/* Ends a use of a cached statement: resets it and drops its bindings. */
+void db_done(sqlite3_stmt *st);
+/* Steps a bound statement that returns no row. */
+int db_step_done(struct db *db, sqlite3_stmt *st);
+/* A one-row, one-integer query whose parameters are bound. */
+int db_step_int64(struct db *db, sqlite3_stmt *st, int64_t *v);
+/* db/'s own savepoint around multi-row writes; db_isp_end releases it when
+ * err is 0, else rolls it back, and returns err. */
+int db_isp_begin(struct db *db);
+int db_isp_end(struct db *db, int err);
+
+/* Whether state is an enum db_state value. */
+int db_state_valid(int state);
+/* Copies of column values (NULL for SQL NULL); *oom set when out of memory.
+ * db_col_blob puts a NUL after the bytes. */
+char *db_col_str(sqlite3_stmt *st, int i, int *oom);
+void *db_col_blob(sqlite3_stmt *st, int i, size_t *len, int *oom);
+/* Steps a bound statement for exactly one row into *row (-ENOENT if none). */
+int db_fetch_one(struct db *db, sqlite3_stmt *st, int (*read)(sqlite3_stmt *, void *),
+    void *row);
+/* Steps a bound statement into a malloc'ed array of rows of `size` bytes. */
+int db_fetch_all(struct db *db, sqlite3_stmt *st, size_t size,
+    int (*read)(sqlite3_stmt *, void *), void (*clear)(void *), void **out, size_t *n);
+/* A row count for a LIMIT parameter. */
+int64_t db_limit(size_t max);
+
+/* Records a transition of a delivery (db_delivery.c). */
+int db_transition_add(struct db *db, int64_t delivery, int64_t t, int state, int code,
+    const char *note);
 
 #endif /* DB_INTERNAL_H */

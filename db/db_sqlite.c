@@ -23,8 +23,6 @@
 /* Why the last db_open of this thread failed: db_errmsg(NULL). */
 static _Thread_local char db_open_errmsg[2 * DB_ERRMSG_MAX];
 
-#define DB_BIND(rc, call) do { if ((rc) == SQLITE_OK) (rc) = (call); } while (0)
-
 /* ---------------------------------------------------------------- SQL */
 
 #define DB_PUSH_COLS(state_time) \
@@ -168,7 +166,7 @@ int db_exec(struct db *db, const char *sql)
 /* ---------------------------------------------------------------- statements */
 
 /* The cached statement `id`, prepared on first use. */
-static int db_prep(struct db *db, enum db_stmt_id id, sqlite3_stmt **out)
+int db_prep(struct db *db, enum db_stmt_id id, sqlite3_stmt **out)
 {
 	if (!db->stmt[id]) {
 		const char *sql = db_sql[id].sql;
@@ -187,14 +185,14 @@ static int db_prep(struct db *db, enum db_stmt_id id, sqlite3_stmt **out)
 
 /* Ends a use of a cached statement: resets it (releasing its read snapshot)
  * and drops bindings, which may point into the caller's memory. */
-static void db_done(sqlite3_stmt *st)
+void db_done(sqlite3_stmt *st)
 {
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 }
 
 /* Steps a bound statement that returns no row. */
-static int db_step_done(struct db *db, sqlite3_stmt *st)
+int db_step_done(struct db *db, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 	int err = rc == SQLITE_DONE ? 0 : db_sqlite_err(db, rc);
@@ -221,7 +219,7 @@ static void db_run_quiet(struct db *db, enum db_stmt_id id)
 }
 
 /* A one-row, one-integer query whose parameters are bound. */
-static int db_step_int64(struct db *db, sqlite3_stmt *st, int64_t *v)
+int db_step_int64(struct db *db, sqlite3_stmt *st, int64_t *v)
 {
 	int rc = sqlite3_step(st);
 	int err = 0;
@@ -236,13 +234,13 @@ static int db_step_int64(struct db *db, sqlite3_stmt *st, int64_t *v)
 	return err;
 }
 
-static int db_isp_begin(struct db *db)
+int db_isp_begin(struct db *db)
 {
 	return db_run(db, DB_ST_ISAVEPOINT);
 }
 
 /* Ends db/'s own savepoint: released when err is 0, else rolled back. */
-static int db_isp_end(struct db *db, int err)
+int db_isp_end(struct db *db, int err)
 {
 	if (err == 0) {
 		err = db_run(db, DB_ST_IRELEASE);
@@ -452,86 +450,12 @@ int db_state_is_final(int state)
 	return state >= DB_STATE_DELIVERED && state <= DB_STATE_REJECTED;
 }
 
-static int db_state_valid(int state)
+int db_state_valid(int state)
 {
 	return state >= DB_STATE_UNKNOWN && state <= DB_STATE_INFLIGHT;
 }
-
-void db_push_clear(struct db_push *p)
-{
-	if (!p)
-		return;
-	free(p->pi);
-	free(p->push_id);
-	free(p->replace_push_id);
-	free(p->source_reference);
-	free(p->notify_to);
-	free(p->network);
-	free(p->bearer);
-	free(p->content_type);
-	free(p->app_id);
-	free(p->content_headers);
-	free(p->content_body);
-	memset(p, 0, sizeof *p);
-}
-
-void db_delivery_clear(struct db_delivery *d)
-{
-	if (!d)
-		return;
-	free(d->address);
-	free(d->addr_canon);
-	free(d->addr_value);
-	free(d->desc);
-	memset(d, 0, sizeof *d);
-}
-
-void db_transition_clear(struct db_transition *t)
-{
-	if (!t)
-		return;
-	free(t->note);
-	memset(t, 0, sizeof *t);
-}
-
-void db_notification_clear(struct db_notification *nt)
-{
-	if (!nt)
-		return;
-	free(nt->url);
-	free(nt->body);
-	memset(nt, 0, sizeof *nt);
-}
-
-void db_delivery_list_free(struct db_delivery *v, size_t n)
-{
-	if (!v)
-		return;
-	for (size_t i = 0; i < n; i++)
-		db_delivery_clear(&v[i]);
-	free(v);
-}
-
-void db_transition_list_free(struct db_transition *v, size_t n)
-{
-	if (!v)
-		return;
-	for (size_t i = 0; i < n; i++)
-		db_transition_clear(&v[i]);
-	free(v);
-}
-
-void db_notification_list_free(struct db_notification *v, size_t n)
-{
-	if (!v)
-		return;
-	for (size_t i = 0; i < n; i++)
-		db_notification_clear(&v[i]);
-	free(v);
-}
-
 /* Copies of column values: the statement's memory is gone at the next step. */
-static char *db_col_str(sqlite3_stmt *st, int i, int *oom)
+char *db_col_str(sqlite3_stmt *st, int i, int *oom)
 {
 	const unsigned char *s = sqlite3_column_text(st, i);
 	if (!s) {
@@ -546,7 +470,7 @@ static char *db_col_str(sqlite3_stmt *st, int i, int *oom)
 }
 
 /* A BLOB column as a malloc'ed copy with a NUL after it; NULL for SQL NULL. */
-static void *db_col_blob(sqlite3_stmt *st, int i, size_t *len, int *oom)
+void *db_col_blob(sqlite3_stmt *st, int i, size_t *len, int *oom)
 {
 	*len = 0;
 	if (sqlite3_column_type(st, i) == SQLITE_NULL)
@@ -566,112 +490,8 @@ static void *db_col_blob(sqlite3_stmt *st, int i, size_t *len, int *oom)
 	return c;
 }
 
-static int db_push_row(sqlite3_stmt *st, void *row)
-{
-	struct db_push *p = row;
-	int oom = 0;
-
-	memset(p, 0, sizeof *p);
-	p->id = sqlite3_column_int64(st, 0);
-	p->pi = db_col_str(st, 1, &oom);
-	p->push_id = db_col_str(st, 2, &oom);
-	p->pap_version = sqlite3_column_int(st, 3);
-	p->state = sqlite3_column_int(st, 4);
-	p->received_time = sqlite3_column_int64(st, 5);
-	p->deliver_before = sqlite3_column_int64(st, 6);
-	p->deliver_after = sqlite3_column_int64(st, 7);
-	p->replace_push_id = db_col_str(st, 8, &oom);
-	p->replace_method = sqlite3_column_int(st, 9);
-	p->replaced_by = sqlite3_column_int64(st, 10);
-	p->source_reference = db_col_str(st, 11, &oom);
-	p->notify_to = db_col_str(st, 12, &oom);
-	p->progress_notes = sqlite3_column_int(st, 13);
-	p->qos_present = sqlite3_column_int(st, 14);
-	p->priority = sqlite3_column_int(st, 15);
-	p->delivery_method = sqlite3_column_int(st, 16);
-	p->network = db_col_str(st, 17, &oom);
-	p->network_required = sqlite3_column_int(st, 18);
-	p->bearer = db_col_str(st, 19, &oom);
-	p->bearer_required = sqlite3_column_int(st, 20);
-	p->content_type = db_col_str(st, 21, &oom);
-	p->app_id = db_col_str(st, 22, &oom);
-	p->content_headers = db_col_blob(st, 23, &p->content_headers_len, &oom);
-	p->content_body = db_col_blob(st, 24, &p->content_len, &oom);
-	p->state_time = sqlite3_column_int64(st, 25);
-	if (oom) {
-		db_push_clear(p);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int db_delivery_row(sqlite3_stmt *st, void *row)
-{
-	struct db_delivery *d = row;
-	int oom = 0;
-
-	memset(d, 0, sizeof *d);
-	d->id = sqlite3_column_int64(st, 0);
-	d->push = sqlite3_column_int64(st, 1);
-	d->address = db_col_str(st, 2, &oom);
-	d->addr_canon = db_col_str(st, 3, &oom);
-	d->addr_type = sqlite3_column_int(st, 4);
-	d->addr_value = db_col_str(st, 5, &oom);
-	d->state = sqlite3_column_int(st, 6);
-	d->code = sqlite3_column_int(st, 7);
-	d->desc = db_col_str(st, 8, &oom);
-	d->event_time = sqlite3_column_int64(st, 9);
-	d->attempts = sqlite3_column_int(st, 10);
-	d->next_attempt = sqlite3_column_int64(st, 11);
-	if (oom) {
-		db_delivery_clear(d);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int db_transition_row(sqlite3_stmt *st, void *row)
-{
-	struct db_transition *t = row;
-	int oom = 0;
-
-	memset(t, 0, sizeof *t);
-	t->delivery = sqlite3_column_int64(st, 0);
-	t->time = sqlite3_column_int64(st, 1);
-	t->state = sqlite3_column_int(st, 2);
-	t->code = sqlite3_column_int(st, 3);
-	t->note = db_col_str(st, 4, &oom);
-	if (oom) {
-		db_transition_clear(t);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int db_notification_row(sqlite3_stmt *st, void *row)
-{
-	struct db_notification *nt = row;
-	int oom = 0;
-
-	memset(nt, 0, sizeof *nt);
-	nt->id = sqlite3_column_int64(st, 0);
-	nt->push = sqlite3_column_int64(st, 1);
-	nt->delivery = sqlite3_column_int64(st, 2);
-	nt->url = db_col_str(st, 3, &oom);
-	nt->body = db_col_blob(st, 4, &nt->body_len, &oom);
-	nt->attempts = sqlite3_column_int(st, 5);
-	nt->next_attempt = sqlite3_column_int64(st, 6);
-	nt->state = sqlite3_column_int(st, 7);
-	nt->created = sqlite3_column_int64(st, 8);
-	if (oom) {
-		db_notification_clear(nt);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 /* Steps a bound statement for exactly one row into *row. */
-static int db_fetch_one(struct db *db, sqlite3_stmt *st, int (*read)(sqlite3_stmt *, void *),
+int db_fetch_one(struct db *db, sqlite3_stmt *st, int (*read)(sqlite3_stmt *, void *),
     void *row)
 {
 	int rc = sqlite3_step(st);
@@ -688,7 +508,7 @@ static int db_fetch_one(struct db *db, sqlite3_stmt *st, int (*read)(sqlite3_stm
 }
 
 /* Steps a bound statement into a malloc'ed array of rows of `size` bytes. */
-static int db_fetch_all(struct db *db, sqlite3_stmt *st, size_t size,
+int db_fetch_all(struct db *db, sqlite3_stmt *st, size_t size,
     int (*read)(sqlite3_stmt *, void *), void (*clear)(void *), void **out, size_t *n)
 {
 	unsigned char *v = NULL;
@@ -729,536 +549,7 @@ static int db_fetch_all(struct db *db, sqlite3_stmt *st, size_t size,
 	return 0;
 }
 
-static void db_delivery_clear_v(void *p) { db_delivery_clear(p); }
-static void db_transition_clear_v(void *p) { db_transition_clear(p); }
-static void db_notification_clear_v(void *p) { db_notification_clear(p); }
-
-/* ---------------------------------------------------------------- pushes */
-
-static int db_push_check(const struct db_push *p, const struct db_delivery *d, size_t n)
-{
-	if (!p || !p->pi || !*p->pi || !p->push_id || !*p->push_id || !db_state_valid(p->state))
-		return -EINVAL;
-	if ((p->content_len && !p->content_body) ||
-	    (p->content_headers_len && !p->content_headers))
-		return -EINVAL;
-	if (n && !d)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++)
-		if (!d[i].address || !db_state_valid(d[i].state))
-			return -EINVAL;
-	return 0;
-}
-
-static int db_transition_add(struct db *db, int64_t delivery, int64_t t, int state, int code,
-    const char *note)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = db_prep(db, DB_ST_TRANSITION_INSERT, &st);
-	if (rc < 0)
-		return rc;
-	rc = SQLITE_OK;
-	DB_BIND(rc, sqlite3_bind_int64(st, 1, delivery));
-	DB_BIND(rc, sqlite3_bind_int64(st, 2, t));
-	DB_BIND(rc, sqlite3_bind_int(st, 3, state));
-	DB_BIND(rc, sqlite3_bind_int(st, 4, code));
-	DB_BIND(rc, sqlite3_bind_text(st, 5, note, -1, SQLITE_STATIC));
-	if (rc != SQLITE_OK) {
-		db_done(st);
-		return db_sqlite_err(db, rc);
-	}
-	return db_step_done(db, st);
-}
-
-/* The rows of db_push_insert, inside a savepoint the caller holds. */
-static int db_push_insert_rows(struct db *db, struct db_push *p, struct db_delivery *d,
-    size_t n)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t state_time = p->state_time ? p->state_time : p->received_time;
-	int rc = db_prep(db, DB_ST_PUSH_INSERT, &st);
-	if (rc < 0)
-		return rc;
-	rc = SQLITE_OK;
-	DB_BIND(rc, sqlite3_bind_text(st, 1, p->pi, -1, SQLITE_STATIC));
-	DB_BIND(rc, sqlite3_bind_text(st, 2, p->push_id, -1, SQLITE_STATIC));
-	DB_BIND(rc, sqlite3_bind_int(st, 3, p->pap_version));
-	DB_BIND(rc, sqlite3_bind_int(st, 4, p->state));
-	DB_BIND(rc, sqlite3_bind_int64(st, 5, p->received_time));
-	DB_BIND(rc, sqlite3_bind_int64(st, 6, p->deliver_before));
-	DB_BIND(rc, sqlite3_bind_int64(st, 7, p->deliver_after));
-	DB_BIND(rc, sqlite3_bind_text(st, 8, p->replace_push_id, -1, SQLITE_STATIC));
-	DB_BIND(rc, sqlite3_bind_int(st, 9, p->replace_method));
-	DB_BIND(rc, sqlite3_bind_text(st, 10, p->source_reference, -1, SQLITE_STATIC));
-	DB_BIND(rc, sqlite3_bind_text(st, 11, p->notify_to, -1, SQLITE_STATIC));
-	DB_BIND(rc, sqlite3_bind_int(st, 12, p->progress_notes));
-	DB_BIND(rc, sqlite3_bind_int(st, 13, p->qos_present));
-	DB_BIND(rc, sqlite3_bind_int(st, 14, p->priority));
-	DB_BIND(rc, sqlite3_bind_int(st, 15, p->delivery_method));
-	DB_BIND(rc, sqlite3_bind_text(st, 16, p->network, -1, SQLITE_STATIC));
-	DB_BIND(rc, sqlite3_bind_int(st, 17, p->network_required));
-	DB_BIND(rc, sqlite3_bind_text(st, 18, p->bearer, -1, SQLITE_STATIC));
-	DB_BIND(rc, sqlite3_bind_int(st, 19, p->bearer_required));
-	DB_BIND(rc, sqlite3_bind_text(st, 20, p->content_type, -1, SQLITE_STATIC));
-	DB_BIND(rc, sqlite3_bind_text(st, 21, p->app_id, -1, SQLITE_STATIC));
-	DB_BIND(rc, sqlite3_bind_blob64(st, 22, p->content_headers, p->content_headers_len,
-	    SQLITE_STATIC));
-	DB_BIND(rc, sqlite3_bind_blob64(st, 23, p->content_body, p->content_len, SQLITE_STATIC));
-	if (sqlite3_bind_parameter_count(st) >= 24)   /* schema 2 */
-		DB_BIND(rc, sqlite3_bind_int64(st, 24, state_time));
-	if (rc != SQLITE_OK) {
-		db_done(st);
-		return db_sqlite_err(db, rc);
-	}
-	rc = db_step_done(db, st);
-	if (rc == -EEXIST)
-		db_set_err(db, rc, "push-id %s of %s already exists", p->push_id, p->pi);
-	if (rc < 0)
-		return rc;
-	p->id = sqlite3_last_insert_rowid(db->sq);
-	p->state_time = state_time;
-
-	for (size_t i = 0; i < n; i++) {
-		rc = db_prep(db, DB_ST_DELIVERY_INSERT, &st);
-		if (rc < 0)
-			return rc;
-		rc = SQLITE_OK;
-		DB_BIND(rc, sqlite3_bind_int64(st, 1, p->id));
-		DB_BIND(rc, sqlite3_bind_text(st, 2, d[i].address, -1, SQLITE_STATIC));
-		DB_BIND(rc, sqlite3_bind_text(st, 3, d[i].addr_canon, -1, SQLITE_STATIC));
-		DB_BIND(rc, sqlite3_bind_int(st, 4, d[i].addr_type));
-		DB_BIND(rc, sqlite3_bind_text(st, 5, d[i].addr_value, -1, SQLITE_STATIC));
-		DB_BIND(rc, sqlite3_bind_int(st, 6, d[i].state));
-		DB_BIND(rc, sqlite3_bind_int(st, 7, d[i].code));
-		DB_BIND(rc, sqlite3_bind_text(st, 8, d[i].desc, -1, SQLITE_STATIC));
-		DB_BIND(rc, sqlite3_bind_int64(st, 9, d[i].event_time));
-		DB_BIND(rc, sqlite3_bind_int(st, 10, d[i].attempts));
-		DB_BIND(rc, sqlite3_bind_int64(st, 11, d[i].next_attempt));
-		if (rc != SQLITE_OK) {
-			db_done(st);
-			return db_sqlite_err(db, rc);
-		}
-		rc = db_step_done(db, st);
-		if (rc < 0)
-			return rc;
-		d[i].id = sqlite3_last_insert_rowid(db->sq);
-		d[i].push = p->id;
-		rc = db_transition_add(db, d[i].id, d[i].event_time, d[i].state, d[i].code,
-		    d[i].desc);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-/* Undoes the ids a failed insert handed out. */
-static void db_push_forget_ids(struct db_push *p, struct db_delivery *d, size_t n)
-{
-	p->id = 0;
-	for (size_t i = 0; i < n; i++)
-		d[i].id = d[i].push = 0;
-}
-
-int db_push_insert(struct db *db, struct db_push *p, struct db_delivery *d, size_t n)
-{
-	if (!db)
-		return -EINVAL;
-	if (db_push_check(p, d, n) < 0)
-		return db_set_err(db, -EINVAL, "bad push or delivery");
-	int rc = db_isp_begin(db);
-	if (rc < 0)
-		return rc;
-	rc = db_isp_end(db, db_push_insert_rows(db, p, d, n));
-	if (rc < 0)
-		db_push_forget_ids(p, d, n);
-	return rc;
-}
-
-/* Whether push id exists (-ENOENT if not), is replaced, and its state. */
-static int db_push_status(struct db *db, int64_t id, int *replaced, int *state)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = db_prep(db, DB_ST_PUSH_EXISTS, &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*replaced = sqlite3_column_int(st, 0);
-		*state = sqlite3_column_int(st, 1);
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
-		rc = db_set_err(db, -ENOENT, "no push %lld", (long long)id);
-	} else {
-		rc = db_sqlite_err(db, rc);
-	}
-	db_done(st);
-	return rc;
-}
-
-static int db_push_mark(struct db *db, int64_t id, int64_t by)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = db_prep(db, DB_ST_PUSH_SET_REPLACED, &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, by);
-	rc = db_step_done(db, st);
-	if (rc == -ENOENT)
-		return db_set_err(db, rc, "no push %lld", (long long)by);
-	if (rc == 0 && sqlite3_changes(db->sq) == 0)
-		return db_set_err(db, -ENOENT, "no push %lld", (long long)id);
-	return rc;
-}
-
-int db_push_replace(struct db *db, int64_t old, struct db_push *p, struct db_delivery *d,
-    size_t n)
-{
-	int replaced, state;
-
-	if (!db)
-		return -EINVAL;
-	if (old <= 0 || db_push_check(p, d, n) < 0)
-		return db_set_err(db, -EINVAL, "bad push or delivery");
-	int rc = db_isp_begin(db);
-	if (rc < 0)
-		return rc;
-	rc = db_push_status(db, old, &replaced, &state);
-	if (rc == 0 && replaced)
-		rc = db_set_err(db, -EEXIST, "push %lld is already replaced", (long long)old);
-	/* The old push leaves the unique index first, pointing at itself until
-	 * the new one has a row id, so that the new one may reuse its push-id. */
-	if (rc == 0)
-		rc = db_push_mark(db, old, old);
-	if (rc == 0)
-		rc = db_push_insert_rows(db, p, d, n);
-	if (rc == 0)
-		rc = db_push_mark(db, old, p->id);
-	rc = db_isp_end(db, rc);
-	if (rc < 0)
-		db_push_forget_ids(p, d, n);
-	return rc;
-}
-
-int db_push_find(struct db *db, const char *pi, const char *push_id, int with_content,
-    struct db_push *out)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (!db || !pi || !push_id || !out)
-		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	int rc = db_prep(db, DB_ST_PUSH_FIND, &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_text(st, 1, pi, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, push_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, !!with_content);
-	return db_fetch_one(db, st, db_push_row, out);
-}
-
-int db_push_get(struct db *db, int64_t id, int with_content, struct db_push *out)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (!db || id <= 0 || !out)
-		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	int rc = db_prep(db, DB_ST_PUSH_GET, &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 3, !!with_content);
-	return db_fetch_one(db, st, db_push_row, out);
-}
-
-int db_push_set_replaced(struct db *db, int64_t id, int64_t by)
-{
-	if (!db || id <= 0 || by <= 0 || id == by)
-		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	return db_push_mark(db, id, by);
-}
-
-/*
- * The summary of a push's deliveries: pending while any is not final; else
- * the final state they share; else (mixed) delivered when any was delivered,
- * otherwise the state of the latest transition. state_time changes only with
- * the state and is then the time of the latest delivery transition.
- */
-int db_push_update_state(struct db *db, int64_t id)
-{
-	sqlite3_stmt *st = NULL;
-	int replaced, cur, rc;
-	int first = -1, latest = 0, same = 1, open = 0, delivered = 0;
-	int64_t latest_time = 0;
-
-	if (!db || id <= 0)
-		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	rc = db_push_status(db, id, &replaced, &cur);
-	if (rc < 0)
-		return rc;
-	rc = db_prep(db, DB_ST_PUSH_SUMMARY, &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int s = sqlite3_column_int(st, 0);
-		if (first < 0) {
-			first = latest = s;
-			latest_time = sqlite3_column_int64(st, 1);
-		}
-		if (s != first)
-			same = 0;
-		if (!db_state_is_final(s))
-			open = 1;
-		if (s == DB_STATE_DELIVERED)
-			delivered = 1;
-	}
-	rc = rc == SQLITE_DONE ? 0 : db_sqlite_err(db, rc);
-	db_done(st);
-	if (rc < 0 || first < 0)
-		return rc;    /* no delivery: the state stays as inserted */
-
-	int state = open ? DB_STATE_PENDING : same ? first : delivered ? DB_STATE_DELIVERED : latest;
-	if (state == cur)
-		return 0;
-	rc = db_prep(db, DB_ST_PUSH_SET_STATE, &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, state);
-	if (sqlite3_bind_parameter_count(st) >= 3)     /* schema 2 */
-		sqlite3_bind_int64(st, 3, latest_time);
-	return db_step_done(db, st);
-}
-
-/* ---------------------------------------------------------------- deliveries */
-
-int db_delivery_list(struct db *db, int64_t push, struct db_delivery **out, size_t *n)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (!db || push <= 0 || !out || !n)
-		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	int rc = db_prep(db, DB_ST_DELIVERY_LIST, &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, push);
-	return db_fetch_all(db, st, sizeof **out, db_delivery_row, db_delivery_clear_v,
-	    (void **)out, n);
-}
-
-int db_delivery_find_by_address(struct db *db, int64_t push, const char *address,
-    struct db_delivery *out)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (!db || push <= 0 || !address || !out)
-		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	int rc = db_prep(db, DB_ST_DELIVERY_FIND_ADDR, &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, push);
-	sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
-	return db_fetch_one(db, st, db_delivery_row, out);
-}
-
-static int64_t db_limit(size_t max)
+int64_t db_limit(size_t max)
 {
 	return max > (size_t)INT64_MAX ? INT64_MAX : (int64_t)max;
-}
-
-int db_delivery_due(struct db *db, int64_t now, size_t max, struct db_delivery **out,
-    size_t *n)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (!db || !out || !n)
-		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	*out = NULL;
-	*n = 0;
-	if (max == 0)
-		return 0;
-	int rc = db_prep(db, DB_ST_DELIVERY_DUE, &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, db_limit(max));
-	sqlite3_bind_int(st, 3, DB_STATE_PENDING);
-	return db_fetch_all(db, st, sizeof **out, db_delivery_row, db_delivery_clear_v,
-	    (void **)out, n);
-}
-
-static int db_delivery_set_state_rows(struct db *db, int64_t delivery, int state, int code,
-    const char *desc, int64_t t, int64_t next_attempt)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = db_prep(db, DB_ST_DELIVERY_SET_STATE, &st);
-	if (rc < 0)
-		return rc;
-	rc = SQLITE_OK;
-	DB_BIND(rc, sqlite3_bind_int64(st, 1, delivery));
-	DB_BIND(rc, sqlite3_bind_int(st, 2, state));
-	DB_BIND(rc, sqlite3_bind_int(st, 3, code));
-	DB_BIND(rc, sqlite3_bind_text(st, 4, desc, -1, SQLITE_STATIC));
-	DB_BIND(rc, sqlite3_bind_int64(st, 5, t));
-	DB_BIND(rc, sqlite3_bind_int64(st, 6, next_attempt));
-	DB_BIND(rc, sqlite3_bind_int(st, 7, state == DB_STATE_INFLIGHT));
-	if (rc != SQLITE_OK) {
-		db_done(st);
-		return db_sqlite_err(db, rc);
-	}
-	rc = db_step_done(db, st);
-	if (rc < 0)
-		return rc;
-	if (sqlite3_changes(db->sq) == 0)
-		return db_set_err(db, -ENOENT, "no delivery %lld", (long long)delivery);
-	return db_transition_add(db, delivery, t, state, code, desc);
-}
-
-int db_delivery_set_state(struct db *db, int64_t delivery, int state, int code,
-    const char *desc, int64_t t, int64_t next_attempt)
-{
-	if (!db || delivery <= 0 || state < DB_STATE_PENDING || state > DB_STATE_INFLIGHT)
-		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	int rc = db_isp_begin(db);
-	if (rc < 0)
-		return rc;
-	return db_isp_end(db, db_delivery_set_state_rows(db, delivery, state, code, desc, t,
-	    next_attempt));
-}
-
-int db_transition_list(struct db *db, int64_t delivery, struct db_transition **out, size_t *n)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (!db || delivery <= 0 || !out || !n)
-		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	int rc = db_prep(db, DB_ST_TRANSITION_LIST, &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, delivery);
-	return db_fetch_all(db, st, sizeof **out, db_transition_row, db_transition_clear_v,
-	    (void **)out, n);
-}
-
-/* ---------------------------------------------------------------- counts */
-
-int db_count_pushes(struct db *db, int64_t *n)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (!db || !n)
-		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	int rc = db_prep(db, DB_ST_PUSH_COUNT, &st);
-	return rc < 0 ? rc : db_step_int64(db, st, n);
-}
-
-int db_count_deliveries_in_state(struct db *db, int state, int64_t *n)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (!db || !n || !db_state_valid(state))
-		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	int rc = db_prep(db, DB_ST_DELIVERY_COUNT_STATE, &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int(st, 1, state);
-	return db_step_int64(db, st, n);
-}
-
-int db_push_count_for_pi(struct db *db, const char *pi, int64_t *n)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (!db || !pi || !n)
-		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	int rc = db_prep(db, DB_ST_PUSH_COUNT_PI, &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_text(st, 1, pi, -1, SQLITE_STATIC);
-	return db_step_int64(db, st, n);
-}
-
-/* ---------------------------------------------------------------- notifications */
-
-int db_notification_insert(struct db *db, struct db_notification *nt)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (!db || !nt || !nt->url || !*nt->url || nt->push <= 0 || nt->delivery < 0 ||
-	    (nt->body_len && !nt->body) || !db_state_valid(nt->state))
-		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	int rc = db_prep(db, DB_ST_NOTIF_INSERT, &st);
-	if (rc < 0)
-		return rc;
-	rc = SQLITE_OK;
-	DB_BIND(rc, sqlite3_bind_int64(st, 1, nt->push));
-	if (nt->delivery)
-		DB_BIND(rc, sqlite3_bind_int64(st, 2, nt->delivery));
-	DB_BIND(rc, sqlite3_bind_text(st, 3, nt->url, -1, SQLITE_STATIC));
-	DB_BIND(rc, sqlite3_bind_blob64(st, 4, nt->body, nt->body_len, SQLITE_STATIC));
-	DB_BIND(rc, sqlite3_bind_int(st, 5, nt->attempts));
-	DB_BIND(rc, sqlite3_bind_int64(st, 6, nt->next_attempt));
-	DB_BIND(rc, sqlite3_bind_int(st, 7, nt->state));
-	DB_BIND(rc, sqlite3_bind_int64(st, 8, nt->created));
-	if (rc != SQLITE_OK) {
-		db_done(st);
-		return db_sqlite_err(db, rc);
-	}
-	rc = db_step_done(db, st);
-	if (rc == 0)
-		nt->id = sqlite3_last_insert_rowid(db->sq);
-	return rc;
-}
-
-int db_notification_get(struct db *db, int64_t id, struct db_notification *out)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (!db || id <= 0 || !out)
-		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	int rc = db_prep(db, DB_ST_NOTIF_GET, &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	return db_fetch_one(db, st, db_notification_row, out);
-}
-
-int db_notification_due(struct db *db, int64_t now, size_t max, struct db_notification **out,
-    size_t *n)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (!db || !out || !n)
-		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	*out = NULL;
-	*n = 0;
-	if (max == 0)
-		return 0;
-	int rc = db_prep(db, DB_ST_NOTIF_DUE, &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, db_limit(max));
-	sqlite3_bind_int(st, 3, DB_STATE_PENDING);
-	return db_fetch_all(db, st, sizeof **out, db_notification_row, db_notification_clear_v,
-	    (void **)out, n);
-}
-
-int db_notification_attempted(struct db *db, int64_t id, int state, int64_t next_attempt)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (!db || id <= 0 || !db_state_valid(state))
-		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	int rc = db_prep(db, DB_ST_NOTIF_ATTEMPTED, &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, state);
-	sqlite3_bind_int64(st, 3, next_attempt);
-	rc = db_step_done(db, st);
-	if (rc == 0 && sqlite3_changes(db->sq) == 0)
-		return db_set_err(db, -ENOENT, "no notification %lld", (long long)id);
-	return rc;
 }

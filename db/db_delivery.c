@@ -1,0 +1,219 @@
+/*
+ * db_delivery.c - delivery rows of db.h (one per address of a push) and the
+ * transitions that record every change of their state.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db_internal.h"
+
+void db_delivery_clear(struct db_delivery *d)
+{
+	if (!d)
+		return;
+	free(d->address);
+	free(d->addr_canon);
+	free(d->addr_value);
+	free(d->desc);
+	memset(d, 0, sizeof *d);
+}
+
+void db_transition_clear(struct db_transition *t)
+{
+	if (!t)
+		return;
+	free(t->note);
+	memset(t, 0, sizeof *t);
+}
+
+void db_delivery_list_free(struct db_delivery *v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		db_delivery_clear(&v[i]);
+	free(v);
+}
+
+void db_transition_list_free(struct db_transition *v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		db_transition_clear(&v[i]);
+	free(v);
+}
+
+static int db_delivery_row(sqlite3_stmt *st, void *row)
+{
+	struct db_delivery *d = row;
+	int oom = 0;
+
+	memset(d, 0, sizeof *d);
+	d->id = sqlite3_column_int64(st, 0);
+	d->push = sqlite3_column_int64(st, 1);
+	d->address = db_col_str(st, 2, &oom);
+	d->addr_canon = db_col_str(st, 3, &oom);
+	d->addr_type = sqlite3_column_int(st, 4);
+	d->addr_value = db_col_str(st, 5, &oom);
+	d->state = sqlite3_column_int(st, 6);
+	d->code = sqlite3_column_int(st, 7);
+	d->desc = db_col_str(st, 8, &oom);
+	d->event_time = sqlite3_column_int64(st, 9);
+	d->attempts = sqlite3_column_int(st, 10);
+	d->next_attempt = sqlite3_column_int64(st, 11);
+	if (oom) {
+		db_delivery_clear(d);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int db_transition_row(sqlite3_stmt *st, void *row)
+{
+	struct db_transition *t = row;
+	int oom = 0;
+
+	memset(t, 0, sizeof *t);
+	t->delivery = sqlite3_column_int64(st, 0);
+	t->time = sqlite3_column_int64(st, 1);
+	t->state = sqlite3_column_int(st, 2);
+	t->code = sqlite3_column_int(st, 3);
+	t->note = db_col_str(st, 4, &oom);
+	if (oom) {
+		db_transition_clear(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+static void db_delivery_clear_v(void *p) { db_delivery_clear(p); }
+static void db_transition_clear_v(void *p) { db_transition_clear(p); }
+
+/* ---------------------------------------------------------------- transitions */
+
+int db_transition_add(struct db *db, int64_t delivery, int64_t t, int state, int code,
+    const char *note)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prep(db, DB_ST_TRANSITION_INSERT, &st);
+	if (rc < 0)
+		return rc;
+	rc = SQLITE_OK;
+	DB_BIND(rc, sqlite3_bind_int64(st, 1, delivery));
+	DB_BIND(rc, sqlite3_bind_int64(st, 2, t));
+	DB_BIND(rc, sqlite3_bind_int(st, 3, state));
+	DB_BIND(rc, sqlite3_bind_int(st, 4, code));
+	DB_BIND(rc, sqlite3_bind_text(st, 5, note, -1, SQLITE_STATIC));
+	if (rc != SQLITE_OK) {
+		db_done(st);
+		return db_sqlite_err(db, rc);
+	}
+	return db_step_done(db, st);
+}
+
+/* ---------------------------------------------------------------- deliveries */
+
+int db_delivery_list(struct db *db, int64_t push, struct db_delivery **out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || push <= 0 || !out || !n)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	int rc = db_prep(db, DB_ST_DELIVERY_LIST, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, push);
+	return db_fetch_all(db, st, sizeof **out, db_delivery_row, db_delivery_clear_v,
+	    (void **)out, n);
+}
+
+int db_delivery_find_by_address(struct db *db, int64_t push, const char *address,
+    struct db_delivery *out)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || push <= 0 || !address || !out)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	int rc = db_prep(db, DB_ST_DELIVERY_FIND_ADDR, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, push);
+	sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
+	return db_fetch_one(db, st, db_delivery_row, out);
+}
+
+int db_delivery_due(struct db *db, int64_t now, size_t max, struct db_delivery **out,
+    size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || !out || !n)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	*out = NULL;
+	*n = 0;
+	if (max == 0)
+		return 0;
+	int rc = db_prep(db, DB_ST_DELIVERY_DUE, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, db_limit(max));
+	sqlite3_bind_int(st, 3, DB_STATE_PENDING);
+	return db_fetch_all(db, st, sizeof **out, db_delivery_row, db_delivery_clear_v,
+	    (void **)out, n);
+}
+
+static int db_delivery_set_state_rows(struct db *db, int64_t delivery, int state, int code,
+    const char *desc, int64_t t, int64_t next_attempt)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prep(db, DB_ST_DELIVERY_SET_STATE, &st);
+	if (rc < 0)
+		return rc;
+	rc = SQLITE_OK;
+	DB_BIND(rc, sqlite3_bind_int64(st, 1, delivery));
+	DB_BIND(rc, sqlite3_bind_int(st, 2, state));
+	DB_BIND(rc, sqlite3_bind_int(st, 3, code));
+	DB_BIND(rc, sqlite3_bind_text(st, 4, desc, -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_int64(st, 5, t));
+	DB_BIND(rc, sqlite3_bind_int64(st, 6, next_attempt));
+	DB_BIND(rc, sqlite3_bind_int(st, 7, state == DB_STATE_INFLIGHT));
+	if (rc != SQLITE_OK) {
+		db_done(st);
+		return db_sqlite_err(db, rc);
+	}
+	rc = db_step_done(db, st);
+	if (rc < 0)
+		return rc;
+	if (sqlite3_changes(db->sq) == 0)
+		return db_set_err(db, -ENOENT, "no delivery %lld", (long long)delivery);
+	return db_transition_add(db, delivery, t, state, code, desc);
+}
+
+int db_delivery_set_state(struct db *db, int64_t delivery, int state, int code,
+    const char *desc, int64_t t, int64_t next_attempt)
+{
+	if (!db || delivery <= 0 || state < DB_STATE_PENDING || state > DB_STATE_INFLIGHT)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	int rc = db_isp_begin(db);
+	if (rc < 0)
+		return rc;
+	return db_isp_end(db, db_delivery_set_state_rows(db, delivery, state, code, desc, t,
+	    next_attempt));
+}
+
+int db_transition_list(struct db *db, int64_t delivery, struct db_transition **out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || delivery <= 0 || !out || !n)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	int rc = db_prep(db, DB_ST_TRANSITION_LIST, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, delivery);
+	return db_fetch_all(db, st, sizeof **out, db_transition_row, db_transition_clear_v,
+	    (void **)out, n);
+}
