@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,10 +70,15 @@ struct parse {
 	int listen_set;
 };
 
-static int set_err(struct parse *p, const char *fmt, const char *a, const char *b)
+static int set_err(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int set_err(struct parse *p, const char *fmt, ...)
 {
-	if (!p->err[0])
-		snprintf(p->err, sizeof p->err, fmt, a, b);
+	va_list ap;
+	if (!p->err[0]) {
+		va_start(ap, fmt);
+		vsnprintf(p->err, sizeof p->err, fmt, ap);
+		va_end(ap);
+	}
 	return 0;
 }
 
@@ -322,10 +328,10 @@ static int pi_key(struct parse *p, const char *name, const char *v)
 	if (!strcmp(name, "allow")) {
 		pi->nallow = 0;
 		if (for_each_item(v, add_allow, pi))
-			return set_err(p, "allow: \"%s\" is not a list of CIDR ranges%s", v, "");
+			return set_err(p, "allow: \"%s\" is not a list of CIDR ranges", v);
 		return 1;
 	}
-	return set_err(p, "unknown key \"%s\" in a [pi] section%s", name, "");
+	return set_err(p, "unknown key \"%s\" in a [pi] section", name);
 }
 
 static int valid_pi_name(const char *s)
@@ -350,14 +356,14 @@ static int handler(void *user, const char *section, const char *name, const char
 			pname++;
 		if (!p->cur_pi || strcmp(p->cur_pi->name, pname)) {
 			if (!valid_pi_name(pname))
-				return set_err(p, "[pi %s]: a PI name is 1-64 letters, digits, '-', '_', '.' or '@'%s",
-				    pname, "");
+				return set_err(p, "[pi %s]: a PI name is 1-64 letters, digits, '-', '_', '.' or '@'",
+				    pname);
 			if (ppg_config_pi(p->c, pname))
-				return set_err(p, "[pi %s] appears twice%s", pname, "");
+				return set_err(p, "[pi %s] appears twice", pname);
 			struct ppg_pi *pi = calloc(1, sizeof *pi);
 			if (!pi || !(pi->name = strdup(pname))) {
 				free(pi);
-				return set_err(p, "out of memory%s%s", "", "");
+				return set_err(p, "out of memory");
 			}
 			pi->next = p->c->pis;
 			p->c->pis = pi;
@@ -375,7 +381,7 @@ static int handler(void *user, const char *section, const char *name, const char
 			return set_key(p, &keys[i], value);
 	}
 	if (!known_section)
-		return set_err(p, "unknown section [%s]%s", section, "");
+		return set_err(p, "unknown section [%s]", section);
 	return set_err(p, "unknown key \"%s\" in [%s]", name, section);
 }
 
@@ -399,7 +405,7 @@ static int config_finish(struct parse *p)
 {
 	for (struct ppg_pi *pi = p->c->pis; pi; pi = pi->next)
 		if (!pi->secret_hash)
-			return set_err(p, "[pi %s] has no secret_hash%s", pi->name, ""), -EINVAL;
+			return set_err(p, "[pi %s] has no secret_hash", pi->name), -EINVAL;
 	if (p->c->sender_address && !p->c->sender_address[0]) {
 		free(p->c->sender_address);
 		p->c->sender_address = NULL;

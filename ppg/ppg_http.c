@@ -325,6 +325,7 @@ struct ppg_http *ppg_http_start(const struct ppg_config *cfg, struct ppg_auth *a
 			port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
 		}
 		h->d[i] = MHD_start_daemon(flags, port, NULL, NULL, on_request, h,
+		    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		    MHD_OPTION_SOCK_ADDR, sa,
 		    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
 		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
@@ -332,7 +333,6 @@ struct ppg_http *ppg_http_start(const struct ppg_config *cfg, struct ppg_auth *a
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
 		    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
 		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-		    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		    MHD_OPTION_END);
 		if (!h->d[i]) {
 			char a[INET6_ADDRSTRLEN];
