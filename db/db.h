@@ -25,6 +25,7 @@ struct db;
 
 #define DB_OPEN_READONLY   0x01
 #define DB_SYNC_NORMAL     0x02   /* PRAGMA synchronous=NORMAL instead of FULL */
+#define DB_NO_AUTOCHECKPOINT 0x04 /* commits never checkpoint: db_checkpoint() from another handle does */
 
 /* Current schema version (PRAGMA user_version written by db_open). */
 #define DB_SCHEMA_VERSION 2
@@ -47,6 +48,21 @@ void db_close(struct db *db);          /* accepts NULL */
  * last failed db_open / db_open_at_version of the calling thread failed. */
 const char *db_errmsg(struct db *db);
 int db_schema_version(struct db *db);  /* PRAGMA user_version, or -EIO */
+
+/*
+ * Copies committed WAL frames into the database file. Meant for a handle of
+ * its own in a background thread, so that the writer opened with
+ * DB_NO_AUTOCHECKPOINT never pays for checkpoints. restart = 0: PASSIVE, never
+ * blocks the writer; restart = 1: RESTART, waits for the writer's current
+ * transaction (busy timeout) so that the next one starts the WAL over (without
+ * it the WAL grows for as long as writes keep coming). *wal_frames and *moved
+ * (may be NULL) tell the WAL's size and how much of it is now in the file.
+ * A checkpoint that could not run because of another is not an error.
+ */
+int db_checkpoint(struct db *db, int restart, int *wal_frames, int *moved);
+
+/* Frames in the WAL after the last commit of a DB_NO_AUTOCHECKPOINT handle. */
+int db_wal_frames(struct db *db);
 
 /* Group commit: one transaction around a batch of requests, and a savepoint
  * per request so that one failed request does not undo the others.
@@ -209,6 +225,11 @@ int db_delivery_find_by_address(struct db *db, int64_t push, const char *address
  * so that nothing accepted waits forever. *out is malloc'ed (NULL when *n == 0);
  * free it with db_delivery_list_free.
  */
+/* Deliveries not yet final (pending or in-flight) whose push's deliver-before
+ * time is <= now, soonest first, at most max. *out is malloc'ed. */
+int db_delivery_expired(struct db *db, int64_t now, size_t max, struct db_delivery **out,
+    size_t *n);
+
 int db_delivery_due(struct db *db, int64_t now, size_t max, struct db_delivery **out,
     size_t *n);
 

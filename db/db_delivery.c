@@ -165,6 +165,26 @@ int db_delivery_due(struct db *db, int64_t now, size_t max, struct db_delivery *
 	    (void **)out, n);
 }
 
+int db_delivery_expired(struct db *db, int64_t now, size_t max, struct db_delivery **out,
+    size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || !out || !n)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	*out = NULL;
+	*n = 0;
+	if (max == 0)
+		return 0;
+	int rc = db_prep(db, DB_ST_DELIVERY_EXPIRED, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, db_limit(max));
+	return db_fetch_all(db, st, sizeof **out, db_delivery_row, db_delivery_clear_v,
+	    (void **)out, n);
+}
+
 static int db_delivery_set_state_rows(struct db *db, int64_t delivery, int state, int code,
     const char *desc, int64_t t, int64_t next_attempt)
 {

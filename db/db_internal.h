@@ -39,6 +39,7 @@ enum db_stmt_id {
 	DB_ST_DELIVERY_LIST,
 	DB_ST_DELIVERY_FIND_ADDR,
 	DB_ST_DELIVERY_DUE,
+	DB_ST_DELIVERY_EXPIRED,
 	DB_ST_DELIVERY_SET_STATE,
 	DB_ST_DELIVERY_COUNT_STATE,
 	DB_ST_TRANSITION_INSERT,
@@ -57,6 +58,7 @@ struct db {
 	int readonly;
 	int version;              /* schema version of the file, after upgrades */
 	int sp_depth;             /* open caller savepoints (db_savepoint) */
+	int wal_frames;           /* WAL size after this handle's last commit */
 	sqlite3_stmt *stmt[DB_ST__COUNT];
 	char errmsg[DB_ERRMSG_MAX];
 };

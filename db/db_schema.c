@@ -47,7 +47,6 @@ static const char db_schema_v1[] =
 	"  content_body BLOB"
 	");"
 	"CREATE UNIQUE INDEX push_current ON push(pi, push_id) WHERE replaced_by IS NULL;"
-	"CREATE INDEX push_pi ON push(pi);"
 	"CREATE TABLE delivery ("
 	"  id INTEGER PRIMARY KEY,"
 	"  push INTEGER NOT NULL REFERENCES push(id) ON DELETE CASCADE,"
@@ -76,7 +75,8 @@ static const char db_schema_v1[] =
 
 /*
  * Version 2: result notifications to Push Initiators, retried until the PI
- * answers, and the time of the push's last summary state change. Existing
+ * answers, the time of the push's last summary state change, and an index of
+ * the pending pushes that have a deliver-before time (the expiry sweep). Existing
  * pushes get the time of their latest delivery transition (or their
  * reception when they have no delivery).
  */
@@ -93,6 +93,7 @@ static const char db_schema_v2[] =
 	"  created INTEGER NOT NULL"
 	");"
 	"CREATE INDEX notification_due ON notification(state, next_attempt);"
+	"CREATE INDEX push_expiry ON push(deliver_before) WHERE state = 1 AND deliver_before > 0;"
 	"ALTER TABLE push ADD COLUMN state_time INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE push SET state_time = coalesce("
 	"  (SELECT max(event_time) FROM delivery WHERE delivery.push = push.id),"

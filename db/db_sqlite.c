@@ -90,6 +90,12 @@ static const struct {
 	[DB_ST_DELIVERY_DUE] = {
 		DB_DELIVERY_COLS "WHERE state = ?3 AND next_attempt <= ?1"
 		" ORDER BY next_attempt, id LIMIT ?2", NULL },
+	[DB_ST_DELIVERY_EXPIRED] = {
+		"SELECT d.id, d.push, d.address, d.addr_canon, d.addr_type, d.addr_value, d.state,"
+		" d.code, d.description, d.event_time, d.attempts, d.next_attempt"
+		" FROM push p JOIN delivery d ON d.push = p.id"
+		" WHERE p.state = 1 AND p.deliver_before > 0 AND p.deliver_before <= ?1"
+		" AND d.state IN (1, 9) ORDER BY p.deliver_before, d.id LIMIT ?2", NULL },
 	[DB_ST_DELIVERY_SET_STATE] = {
 		"UPDATE delivery SET state = ?2, code = ?3, description = ?4, event_time = ?5,"
 		" next_attempt = CASE WHEN ?6 >= 0 THEN ?6 ELSE next_attempt END,"
@@ -256,6 +262,8 @@ int db_isp_end(struct db *db, int err)
 
 /* ---------------------------------------------------------------- open, close */
 
+static int db_wal_hook(void *arg, sqlite3 *sq, const char *name, int frames);
+
 static int db_open_common(const char *path, int flags, int target, struct db **out)
 {
 	struct db *db;
@@ -310,6 +318,10 @@ static int db_open_common(const char *path, int flags, int target, struct db **o
 			goto fail;
 		err = db_exec(db, flags & DB_SYNC_NORMAL ? "PRAGMA synchronous = NORMAL"
 		    : "PRAGMA synchronous = FULL");
+		if (err == 0 && (flags & DB_NO_AUTOCHECKPOINT)) {
+			/* Disables the automatic checkpoint too (it is a WAL hook). */
+			sqlite3_wal_hook(db->sq, db_wal_hook, db);
+		}
 		if (err < 0)
 			goto fail;
 	}
@@ -323,6 +335,37 @@ fail:
 	    db->errmsg[0] ? db->errmsg : "cannot open");
 	db_close(db);
 	return err;
+}
+
+static int db_wal_hook(void *arg, sqlite3 *sq, const char *name, int frames)
+{
+	struct db *db = arg;
+	(void)sq;
+	(void)name;
+	db->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+int db_wal_frames(struct db *db)
+{
+	return db ? db->wal_frames : 0;
+}
+
+int db_checkpoint(struct db *db, int restart, int *wal_frames, int *moved)
+{
+	int log = 0, ckpt = 0;
+
+	if (!db)
+		return -EINVAL;
+	int rc = sqlite3_wal_checkpoint_v2(db->sq, NULL,
+	    restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE, &log, &ckpt);
+	if (wal_frames)
+		*wal_frames = log;
+	if (moved)
+		*moved = ckpt;
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return 0;   /* another checkpoint is running: try again later */
+	return rc == SQLITE_OK ? 0 : db_sqlite_err(db, rc);
 }
 
 int db_open(const char *path, int flags, struct db **out)

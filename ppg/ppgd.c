@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 	struct ppg_http *http = NULL;
 
 	make_db_dir(cfg->db_path);
-	int r = db_open(cfg->db_path, cfg->db_sync_full ? 0 : DB_SYNC_NORMAL, &db);
+	int r = db_open(cfg->db_path, DB_NO_AUTOCHECKPOINT | (cfg->db_sync_full ? 0 : DB_SYNC_NORMAL), &db);
 	if (r < 0) {
 		LOGP(PPG_LOG_MAIN, LOG_ERR, "cannot open the database %s: %s%s%s", cfg->db_path, strerror(-r),
 		    db ? ": " : "", db ? db_errmsg(db) : "");
