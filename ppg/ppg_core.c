@@ -1,20 +1,30 @@
 /*
- * ppg_core.c - the single thread that owns push state.
+ * ppg_core.c - the single thread that owns push state, running a sofia-sip
+ * su_root loop (the SIP stack of the SIP Push bearer lives in the same loop).
  *
- * Workers append to a queue under a mutex and signal a condition variable.
- * The core takes everything queued (up to batch_max), opens one transaction,
- * runs each request under its own savepoint, commits once, and then completes
- * the requests. With synchronous=FULL the commit is one fsync for the whole
- * batch: under load the batch grows by itself, which is how durable
- * acceptance keeps up with a PPG that stores nothing.
+ * Workers append to a queue under a mutex and write to an eventfd that the
+ * loop watches. The core takes everything queued (up to batch_max), opens one
+ * transaction, runs each request under its own savepoint, commits once, and
+ * then completes the requests. With synchronous=FULL the commit is one fsync
+ * for the whole batch: under load the batch grows by itself, which is how
+ * durable acceptance keeps up with a PPG that stores nothing.
  */
+#define SU_ROOT_MAGIC_T  struct ppg_core
+#define SU_WAKEUP_ARG_T  void
+#define SU_TIMER_ARG_T   void
+
 #include "ppg/ppg_core.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <sofia-sip/su.h>
+#include <sofia-sip/su_wait.h>
 
 #include "pap/pap.h"
 #include "ppg/ppg_log.h"
@@ -23,6 +33,7 @@
 #define SWEEP_INTERVAL_MS 1000
 #define SWEEP_MAX 512
 #define WAL_RESTART_FRAMES 8192
+#define CKPT_INTERVAL_MS 100
 
 struct item {
 	struct ppg_request *req;
@@ -43,14 +54,20 @@ struct ppg_core {
 	struct db *db;
 	pthread_t thread;
 	int started;
+	int start_rc;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t started_cond;
 	struct item *head, *tail;
-	struct timer *timers;          /* sorted by when */
+	struct timer *timers;          /* sorted by when; set from any thread */
 	unsigned ntimers;
 	int stopping;
-	int64_t next_sweep;
+	int efd;                       /* wakes the loop: work queued or stopping */
 	struct ppg_core_stats stats;
+	/* owned by the core thread */
+	su_root_t *root;
+	su_wait_t wait;
+	su_timer_t *sweep_timer;
+	su_timer_t *defer_timer;
 	/* WAL checkpoints run here, off the core thread (see ckpt_main). */
 	pthread_t ckpt_thread;
 	pthread_cond_t ckpt_cond;
@@ -72,14 +89,26 @@ struct ppg_core *ppg_core_new(const struct ppg_config *cfg, struct db *db)
 		return NULL;
 	c->cfg = cfg;
 	c->db = db;
+	c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (c->efd < 0) {
+		free(c);
+		return NULL;
+	}
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->started_cond, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&c->cond, &ca);
 	pthread_cond_init(&c->ckpt_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	return c;
+}
+
+static void wake(struct ppg_core *c)
+{
+	uint64_t one = 1;
+	ssize_t w = write(c->efd, &one, sizeof one);
+	(void)w;   /* EAGAIN: the counter is already non-zero, the loop will wake */
 }
 
 static void run_batch(struct ppg_core *c, struct item *batch)
@@ -154,67 +183,123 @@ static void sweep_expired(struct ppg_core *c)
 	db_delivery_list_free(dv, n);
 }
 
+static void on_sweep(struct ppg_core *c, su_timer_t *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	sweep_expired(c);
+}
+
+static void arm_defer_timer(struct ppg_core *c);
+
+/* Runs the deferred calls that are due (all of them when stopping). */
+static void run_timers(struct ppg_core *c)
+{
+	pthread_mutex_lock(&c->lock);
+	int64_t now = ppg_now_ms();
+	while (c->timers && (c->timers->when <= now || c->stopping)) {
+		struct timer *t = c->timers;
+		c->timers = t->next;
+		c->ntimers--;
+		pthread_mutex_unlock(&c->lock);
+		t->fn(t->arg);
+		free(t);
+		pthread_mutex_lock(&c->lock);
+	}
+	pthread_mutex_unlock(&c->lock);
+	arm_defer_timer(c);
+}
+
+static void on_defer(struct ppg_core *c, su_timer_t *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	run_timers(c);
+}
+
+static void arm_defer_timer(struct ppg_core *c)
+{
+	pthread_mutex_lock(&c->lock);
+	int64_t when = c->timers ? c->timers->when : 0;
+	pthread_mutex_unlock(&c->lock);
+	su_timer_reset(c->defer_timer);
+	if (when) {
+		int64_t wait = when - ppg_now_ms();
+		su_timer_set_interval(c->defer_timer, on_defer, NULL, wait > 0 ? (su_duration_t)wait : 0);
+	}
+}
+
+/* The eventfd fired: run queued batches, re-arm the deferred-call timer. */
+static int on_wake(struct ppg_core *c, su_wait_t *w, void *arg)
+{
+	uint64_t v;
+	(void)w;
+	(void)arg;
+	if (read(c->efd, &v, sizeof v) < 0 && errno != EAGAIN)
+		LOGP(PPG_LOG_CORE, LOG_WARNING, "eventfd: %s", strerror(errno));
+	for (;;) {
+		pthread_mutex_lock(&c->lock);
+		struct item *batch = c->head, *last = batch;
+		if (!batch) {
+			int stopping = c->stopping;
+			pthread_mutex_unlock(&c->lock);
+			if (stopping) {
+				run_timers(c);
+				su_root_break(c->root);
+			} else {
+				arm_defer_timer(c);
+			}
+			return 0;
+		}
+		unsigned n = 1;
+		while (last->next && n < c->cfg->batch_max) {
+			last = last->next;
+			n++;
+		}
+		c->head = last->next;
+		if (!c->head)
+			c->tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&c->lock);
+		run_batch(c, batch);
+	}
+}
+
 static void *core_main(void *arg)
 {
 	struct ppg_core *c = arg;
+	int rc = 0;
 
-	pthread_mutex_lock(&c->lock);
-	for (;;) {
-		/* Due timers first. */
-		int64_t now = ppg_now_ms();
-		while (c->timers && (c->timers->when <= now || c->stopping)) {
-			struct timer *t = c->timers;
-			c->timers = t->next;
-			c->ntimers--;
-			pthread_mutex_unlock(&c->lock);
-			t->fn(t->arg);
-			free(t);
-			pthread_mutex_lock(&c->lock);
-		}
-		if (c->head) {
-			struct item *batch = c->head, *last = batch;
-			unsigned n = 1;
-			while (last->next && n < c->cfg->batch_max) {
-				last = last->next;
-				n++;
-			}
-			c->head = last->next;
-			if (!c->head)
-				c->tail = NULL;
-			last->next = NULL;
-			pthread_mutex_unlock(&c->lock);
-			run_batch(c, batch);
-			pthread_mutex_lock(&c->lock);
-			continue;
-		}
-		if (c->stopping && !c->timers)
-			break;
-		if (now >= c->next_sweep) {
-			pthread_mutex_unlock(&c->lock);
-			sweep_expired(c);
-			pthread_mutex_lock(&c->lock);
-			c->next_sweep = ppg_now_ms() + SWEEP_INTERVAL_MS;
-			continue;
-		}
-		{
-			struct timespec ts;
-			int64_t until = c->next_sweep;
-			if (c->timers && c->timers->when < until)
-				until = c->timers->when;
-			int64_t wait = until - ppg_now_ms();
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			if (wait < 0)
-				wait = 0;
-			ts.tv_sec += wait / 1000;
-			ts.tv_nsec += (wait % 1000) * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
-			pthread_cond_timedwait(&c->cond, &c->lock, &ts);
-		}
+	c->root = su_root_create(c);
+	if (!c->root)
+		rc = -ENOMEM;
+	if (rc == 0) {
+		su_root_threading(c->root, 0);
+		if (su_wait_create(&c->wait, c->efd, SU_WAIT_IN) < 0 ||
+		    su_root_register(c->root, &c->wait, on_wake, NULL, 0) < 0)
+			rc = -EIO;
 	}
+	if (rc == 0) {
+		c->sweep_timer = su_timer_create(su_root_task(c->root), SWEEP_INTERVAL_MS);
+		c->defer_timer = su_timer_create(su_root_task(c->root), 0);
+		if (!c->sweep_timer || !c->defer_timer || su_timer_run(c->sweep_timer, on_sweep, NULL) < 0)
+			rc = -ENOMEM;
+	}
+	pthread_mutex_lock(&c->lock);
+	c->start_rc = rc;
+	c->started = 1;
+	pthread_cond_broadcast(&c->started_cond);
 	pthread_mutex_unlock(&c->lock);
+	if (rc == 0)
+		su_root_run(c->root);
+	su_timer_destroy(c->sweep_timer);
+	su_timer_destroy(c->defer_timer);
+	c->sweep_timer = c->defer_timer = NULL;
+	if (c->root) {
+		su_root_unregister(c->root, &c->wait, on_wake, NULL);
+		su_root_destroy(c->root);
+		c->root = NULL;
+	}
 	return NULL;
 }
 
@@ -232,7 +317,7 @@ static void *ckpt_main(void *arg)
 	while (!c->stopping) {
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += 100 * 1000000;
+		ts.tv_nsec += CKPT_INTERVAL_MS * 1000000L;
 		if (ts.tv_nsec >= 1000000000) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000;
@@ -263,8 +348,16 @@ int ppg_core_start(struct ppg_core *c)
 	r = pthread_create(&c->thread, NULL, core_main, c);
 	if (r)
 		return -r;
-	c->started = 1;
-	return 0;
+	pthread_mutex_lock(&c->lock);
+	while (!c->started)
+		pthread_cond_wait(&c->started_cond, &c->lock);
+	r = c->start_rc;
+	pthread_mutex_unlock(&c->lock);
+	if (r < 0) {
+		LOGP(PPG_LOG_CORE, LOG_ERR, "cannot start the core loop: %s", strerror(-r));
+		ppg_core_stop(c);
+	}
+	return r;
 }
 
 void ppg_core_stop(struct ppg_core *c)
@@ -273,14 +366,32 @@ void ppg_core_stop(struct ppg_core *c)
 		return;
 	pthread_mutex_lock(&c->lock);
 	c->stopping = 1;
-	pthread_cond_signal(&c->cond);
 	pthread_cond_signal(&c->ckpt_cond);
 	pthread_mutex_unlock(&c->lock);
-	pthread_join(c->thread, NULL);
-	c->started = 0;
+	if (c->started) {
+		wake(c);
+		pthread_join(c->thread, NULL);
+		c->started = 0;
+	}
 	if (c->ckpt_started)
 		pthread_join(c->ckpt_thread, NULL);
 	c->ckpt_started = 0;
+	/* Requests or timers that raced with the stop: complete them here. */
+	while (c->head) {
+		struct item *it = c->head;
+		c->head = it->next;
+		ppg_request_fail(it->req, PAP_SERVICE_UNAVAILABLE, "service unavailable: ppgd is shutting down");
+		it->done(it->arg);
+		free(it);
+	}
+	c->tail = NULL;
+	while (c->timers) {
+		struct timer *t = c->timers;
+		c->timers = t->next;
+		t->fn(t->arg);
+		free(t);
+	}
+	c->ntimers = 0;
 }
 
 void ppg_core_free(struct ppg_core *c)
@@ -290,7 +401,8 @@ void ppg_core_free(struct ppg_core *c)
 	ppg_core_stop(c);
 	db_close(c->ckpt_db);
 	db_close(c->db);
-	pthread_cond_destroy(&c->cond);
+	close(c->efd);
+	pthread_cond_destroy(&c->started_cond);
 	pthread_cond_destroy(&c->ckpt_cond);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
@@ -310,13 +422,15 @@ int ppg_core_submit(struct ppg_core *c, struct ppg_request *req, ppg_core_done_f
 		free(it);
 		return -ESHUTDOWN;
 	}
+	int was_empty = c->head == NULL;
 	if (c->tail)
 		c->tail->next = it;
 	else
 		c->head = it;
 	c->tail = it;
-	pthread_cond_signal(&c->cond);
 	pthread_mutex_unlock(&c->lock);
+	if (was_empty)
+		wake(c);
 	return 0;
 }
 
@@ -340,8 +454,8 @@ int ppg_core_defer(struct ppg_core *c, unsigned delay_ms, ppg_core_done_fn fn, v
 	t->next = *pp;
 	*pp = t;
 	c->ntimers++;
-	pthread_cond_signal(&c->cond);
 	pthread_mutex_unlock(&c->lock);
+	wake(c);
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <libxml/parser.h>
+#include <sofia-sip/su.h>
 
 #include "db/db.h"
 #include "ppg/ppg_auth.h"
@@ -129,6 +130,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	xmlInitParser();
+	su_init();
 	int rc = 1;
 	struct db *db = NULL;
 	struct ppg_core *core = NULL;
@@ -204,6 +206,7 @@ out:
 		LOGP(PPG_LOG_MAIN, LOG_NOTICE, "stopped; database closed");
 	ppg_config_free(cfg);
 	xmlCleanupParser();
+	su_deinit();
 	ppg_log_close();
 	return rc;
 }
