@@ -244,6 +244,41 @@ int db_push_replace(struct db *db, int64_t old, struct db_push *p, struct db_del
     size_t n);
 
 /*
+ * SIP registration bindings (schema 2), learnt from third-party REGISTER:
+ * one row per (aor, contact). Times in ms.
+ */
+struct db_binding {
+	int64_t id;
+	char *aor;                  /* public identity: "sip:bob@example.com", "tel:+1555..." */
+	char *contact;              /* registered contact URI */
+	char *instance;             /* +sip.instance, or NULL */
+	char *gruu;                 /* pub-gruu, or NULL */
+	char *apps;                 /* +g.oma.pusheventapp values, comma-separated */
+	int64_t expires;            /* absolute time the binding ends */
+	int64_t updated;
+	char *call_id;
+	int64_t cseq;
+};
+void db_binding_clear(struct db_binding *b);
+void db_binding_list_free(struct db_binding *v, size_t n);
+/* Inserts or updates the binding of (aor, contact); sets b->id. */
+int db_binding_upsert(struct db *db, struct db_binding *b);
+/* Deletes the binding of (aor, contact), or every binding of aor when contact
+ * is NULL. Returns how many rows went (>= 0) or a negative errno. */
+int db_binding_delete(struct db *db, const char *aor, const char *contact);
+/* Bindings still alive at `now`: of aor (newest first), or of every aor when
+ * aor is NULL. *out is malloc'ed. */
+int db_binding_list(struct db *db, const char *aor, int64_t now, struct db_binding **out, size_t *n);
+/* Deletes the bindings that ended at or before now; returns how many (>= 0). */
+int db_binding_purge(struct db *db, int64_t now);
+
+/* The unguessable token under which a delivery's content is served (content
+ * indirection), or NULL to withdraw it. */
+int db_delivery_set_token(struct db *db, int64_t delivery, const char *token);
+/* The delivery holding token, and its push with the content. -ENOENT if none. */
+int db_delivery_by_token(struct db *db, const char *token, struct db_delivery *d, struct db_push *p);
+
+/*
  * Result notifications to Push Initiators (schema 2), retried until the PI
  * answers. state uses enum db_state: PENDING (to send), DELIVERED (the PI
  * answered), UNDELIVERABLE (given up).

@@ -88,6 +88,11 @@ static int db_transition_row(sqlite3_stmt *st, void *row)
 	}
 	return 0;
 }
+int db_delivery_read_row(sqlite3_stmt *st, void *row)
+{
+	return db_delivery_row(st, row);
+}
+
 static void db_delivery_clear_v(void *p) { db_delivery_clear(p); }
 static void db_transition_clear_v(void *p) { db_transition_clear(p); }
 

@@ -76,7 +76,10 @@ static const char db_schema_v1[] =
 /*
  * Version 2: result notifications to Push Initiators, retried until the PI
  * answers, the time of the push's last summary state change, and an index of
- * the pending pushes that have a deliver-before time (the expiry sweep). Existing
+ * the pending pushes that have a deliver-before time (the expiry sweep); the
+ * SIP registration bindings learnt from third-party REGISTER, and the
+ * unguessable token under which a delivery's content is served for content
+ * indirection. Existing
  * pushes get the time of their latest delivery transition (or their
  * reception when they have no delivery).
  */
@@ -94,6 +97,22 @@ static const char db_schema_v2[] =
 	");"
 	"CREATE INDEX notification_due ON notification(state, next_attempt);"
 	"CREATE INDEX push_expiry ON push(deliver_before) WHERE state = 1 AND deliver_before > 0;"
+	"CREATE TABLE binding ("
+	"  id INTEGER PRIMARY KEY,"
+	"  aor TEXT NOT NULL,"
+	"  contact TEXT NOT NULL,"
+	"  instance TEXT,"
+	"  gruu TEXT,"
+	"  apps TEXT NOT NULL DEFAULT '',"
+	"  expires INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL,"
+	"  call_id TEXT,"
+	"  cseq INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE UNIQUE INDEX binding_key ON binding(aor, contact);"
+	"CREATE INDEX binding_expires ON binding(expires);"
+	"ALTER TABLE delivery ADD COLUMN token TEXT;"
+	"CREATE UNIQUE INDEX delivery_token ON delivery(token) WHERE token IS NOT NULL;"
 	"ALTER TABLE push ADD COLUMN state_time INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE push SET state_time = coalesce("
 	"  (SELECT max(event_time) FROM delivery WHERE delivery.push = push.id),"

@@ -42,6 +42,9 @@ static _Thread_local char db_open_errmsg[2 * DB_ERRMSG_MAX];
 #define DB_DELIVERY_COLS \
 	"SELECT id, push, address, addr_canon, addr_type, addr_value, state, code," \
 	" description, event_time, attempts, next_attempt FROM delivery "
+#define DB_BINDING_COLS \
+	"SELECT id, aor, contact, instance, gruu, apps, expires, updated, call_id, cseq" \
+	" FROM binding "
 #define DB_NOTIF_COLS \
 	"SELECT id, push, delivery, url, body, attempts, next_attempt, state, created" \
 	" FROM notification "
@@ -118,6 +121,23 @@ static const struct {
 		"UPDATE notification SET attempts = attempts + 1, state = ?2,"
 		" next_attempt = CASE WHEN ?3 >= 0 THEN ?3 ELSE next_attempt END WHERE id = ?1",
 		NULL },
+	[DB_ST_BINDING_UPSERT] = {
+		"INSERT INTO binding (aor, contact, instance, gruu, apps, expires, updated, call_id, cseq)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (aor, contact) DO UPDATE SET"
+		" instance = excluded.instance, gruu = excluded.gruu, apps = excluded.apps,"
+		" expires = excluded.expires, updated = excluded.updated, call_id = excluded.call_id,"
+		" cseq = excluded.cseq RETURNING id", NULL },
+	[DB_ST_BINDING_DELETE] = { "DELETE FROM binding WHERE aor = ?1 AND contact = ?2", NULL },
+	[DB_ST_BINDING_DELETE_AOR] = { "DELETE FROM binding WHERE aor = ?1", NULL },
+	[DB_ST_BINDING_LIST] = {
+		DB_BINDING_COLS "WHERE aor = ?1 AND expires > ?2 ORDER BY updated DESC, id DESC", NULL },
+	[DB_ST_BINDING_LIST_ALL] = {
+		DB_BINDING_COLS "WHERE expires > ?2 ORDER BY aor, updated DESC, id DESC", NULL },
+	[DB_ST_BINDING_PURGE] = { "DELETE FROM binding WHERE expires <= ?1", NULL },
+	[DB_ST_DELIVERY_SET_TOKEN] = { "UPDATE delivery SET token = ?2 WHERE id = ?1", NULL },
+	[DB_ST_DELIVERY_BY_TOKEN] = {
+		"SELECT id, push, address, addr_canon, addr_type, addr_value, state, code,"
+		" description, event_time, attempts, next_attempt FROM delivery WHERE token = ?1", NULL },
 };
 
 /* ---------------------------------------------------------------- errors */

@@ -1046,6 +1046,139 @@ static void test_bad_arguments(void)
 	db_close(db);
 }
 
+/* deliver-before passed: only not-final deliveries of pending pushes, soonest first. */
+static void test_expired(void)
+{
+	struct db *db = NULL;
+	CU_ASSERT_EQUAL_FATAL(db_open(db_path("expired"), 0, &db), 0);
+	struct db_push p;
+	struct db_delivery d[2];
+	int64_t ids[3];
+	for (int i = 0; i < 3; i++) {
+		char pid[16];
+		snprintf(pid, sizeof pid, "e%d", i);
+		memset(&p, 0, sizeof p);
+		p.pi = (char *)"pi";
+		p.push_id = pid;
+		p.state = DB_STATE_PENDING;
+		p.received_time = 1000;
+		p.deliver_before = i == 0 ? 0 : 5000 - i * 1000;   /* none, 4000, 3000 */
+		fill_delivery(&d[0], "WAPPUSH=+1/TYPE=PLMN", NULL, 1000);
+		fill_delivery(&d[1], "WAPPUSH=+2/TYPE=PLMN", NULL, 1000);
+		CU_ASSERT_EQUAL_FATAL(db_push_insert(db, &p, d, 2), 0);
+		ids[i] = p.id;
+		if (i == 1) {   /* one delivery of e1 already final */
+			CU_ASSERT_EQUAL(db_delivery_set_state(db, d[0].id, DB_STATE_DELIVERED, 1000, "ok", 1500, -1), 0);
+		}
+	}
+	struct db_delivery *v = NULL;
+	size_t n = 0;
+	CU_ASSERT_EQUAL(db_delivery_expired(db, 2999, 10, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	db_delivery_list_free(v, n);
+	CU_ASSERT_EQUAL(db_delivery_expired(db, 4000, 10, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	CU_ASSERT_EQUAL(v[0].push, ids[2]);
+	CU_ASSERT_EQUAL(v[1].push, ids[2]);
+	CU_ASSERT_EQUAL(v[2].push, ids[1]);
+	CU_ASSERT_STRING_EQUAL(v[2].address, "WAPPUSH=+2/TYPE=PLMN");
+	db_delivery_list_free(v, n);
+	CU_ASSERT_EQUAL(db_delivery_expired(db, 4000, 1, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	db_delivery_list_free(v, n);
+	db_close(db);
+}
+
+static void test_bindings(void)
+{
+	struct db *db = NULL;
+	CU_ASSERT_EQUAL_FATAL(db_open(db_path("bindings"), 0, &db), 0);
+	struct db_binding b = { .aor = "sip:bob@example.com", .contact = "sip:bob@192.0.2.4",
+		.instance = "urn:uuid:1", .apps = "mms.ua,push.sia", .expires = 10000, .updated = 100,
+		.call_id = "c1", .cseq = 1 };
+	CU_ASSERT_EQUAL(db_binding_upsert(db, &b), 0);
+	int64_t first = b.id;
+	CU_ASSERT(first > 0);
+	struct db_binding b2 = { .aor = "sip:bob@example.com", .contact = "sip:bob@192.0.2.5",
+		.apps = "mms.ua", .gruu = "sip:bob@example.com;gr=x", .expires = 20000, .updated = 200 };
+	CU_ASSERT_EQUAL(db_binding_upsert(db, &b2), 0);
+	struct db_binding b3 = { .aor = "tel:+15550001", .contact = "sip:+15550001@192.0.2.6",
+		.expires = 500, .updated = 50 };
+	CU_ASSERT_EQUAL(db_binding_upsert(db, &b3), 0);
+	/* refresh: same (aor, contact) keeps its id, takes the new values */
+	b.expires = 30000;
+	b.updated = 300;
+	b.apps = "emn.ua";
+	b.cseq = 2;
+	CU_ASSERT_EQUAL(db_binding_upsert(db, &b), 0);
+	CU_ASSERT_EQUAL(b.id, first);
+
+	struct db_binding *v = NULL;
+	size_t n = 0;
+	CU_ASSERT_EQUAL(db_binding_list(db, "sip:bob@example.com", 1000, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_STRING_EQUAL(v[0].contact, "sip:bob@192.0.2.4");   /* newest first */
+	CU_ASSERT_STRING_EQUAL(v[0].apps, "emn.ua");
+	CU_ASSERT_EQUAL(v[0].cseq, 2);
+	CU_ASSERT_STRING_EQUAL(v[0].instance, "urn:uuid:1");
+	CU_ASSERT_PTR_NULL(v[0].gruu);
+	CU_ASSERT_STRING_EQUAL(v[1].gruu, "sip:bob@example.com;gr=x");
+	db_binding_list_free(v, n);
+	CU_ASSERT_EQUAL(db_binding_list(db, NULL, 1000, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 2);   /* tel: one ended at 500 */
+	db_binding_list_free(v, n);
+	CU_ASSERT_EQUAL(db_binding_list(db, NULL, 0, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 3);
+	db_binding_list_free(v, n);
+	CU_ASSERT_EQUAL(db_binding_purge(db, 1000), 1);
+	CU_ASSERT_EQUAL(db_binding_delete(db, "sip:bob@example.com", "sip:bob@192.0.2.5"), 1);
+	CU_ASSERT_EQUAL(db_binding_delete(db, "sip:bob@example.com", "sip:nobody@x"), 0);
+	CU_ASSERT_EQUAL(db_binding_list(db, "sip:bob@example.com", 0, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	db_binding_list_free(v, n);
+	CU_ASSERT_EQUAL(db_binding_delete(db, "sip:bob@example.com", NULL), 1);
+	CU_ASSERT_EQUAL(db_binding_list(db, NULL, 0, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	db_binding_list_free(v, n);
+	struct db_binding bad = { .aor = "", .contact = "x" };
+	CU_ASSERT_EQUAL(db_binding_upsert(db, &bad), -EINVAL);
+	db_close(db);
+	/* bindings survive a restart */
+	CU_ASSERT_EQUAL_FATAL(db_open(db_path("bindings2"), 0, &db), 0);
+	CU_ASSERT_EQUAL(db_binding_upsert(db, &b2), 0);
+	db_close(db);
+	CU_ASSERT_EQUAL_FATAL(db_open(db_path("bindings2"), 0, &db), 0);
+	CU_ASSERT_EQUAL(db_binding_list(db, "sip:bob@example.com", 0, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	db_binding_list_free(v, n);
+	db_close(db);
+}
+
+static void test_content_token(void)
+{
+	struct db *db = NULL;
+	CU_ASSERT_EQUAL_FATAL(db_open(db_path("token"), 0, &db), 0);
+	struct db_push p, got;
+	struct db_delivery d[1], dg;
+	fill_push(&p, "pi", "tok");
+	fill_delivery(&d[0], "WAPPUSH=sip%3Abob%40example.com/TYPE=USER", NULL, 1000);
+	CU_ASSERT_EQUAL_FATAL(db_push_insert(db, &p, d, 1), 0);
+	CU_ASSERT_EQUAL(db_delivery_by_token(db, "abc", &dg, &got), -ENOENT);
+	CU_ASSERT_EQUAL(db_delivery_set_token(db, d[0].id, "abc"), 0);
+	memset(&got, 0, sizeof got);
+	CU_ASSERT_EQUAL_FATAL(db_delivery_by_token(db, "abc", &dg, &got), 0);
+	CU_ASSERT_EQUAL(dg.id, d[0].id);
+	CU_ASSERT_EQUAL(got.id, p.id);
+	CU_ASSERT_EQUAL(got.content_len, p.content_len);
+	CU_ASSERT_EQUAL(memcmp(got.content_body, p.content_body, p.content_len), 0);
+	db_delivery_clear(&dg);
+	db_push_clear(&got);
+	CU_ASSERT_EQUAL(db_delivery_set_token(db, d[0].id, NULL), 0);
+	CU_ASSERT_EQUAL(db_delivery_by_token(db, "abc", &dg, &got), -ENOENT);
+	CU_ASSERT_EQUAL(db_delivery_set_token(db, 999999, "x"), -ENOENT);
+	db_close(db);
+}
+
 int main(void)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -1066,5 +1199,8 @@ int main(void)
 	CU_add_test(s, "due deliveries in order", test_due_order);
 	CU_add_test(s, "delivery by raw or canonical address", test_find_by_address);
 	CU_add_test(s, "bad arguments", test_bad_arguments);
+	CU_add_test(s, "deliveries past deliver-before", test_expired);
+	CU_add_test(s, "SIP registration bindings", test_bindings);
+	CU_add_test(s, "content token of a delivery", test_content_token);
 	return tu_run();
 }

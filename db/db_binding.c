@@ -1,0 +1,174 @@
+/*
+ * db_binding.c - SIP registration bindings of db.h (seed 000 §7: what a
+ * third-party REGISTER told the Push Sender Agent), and the content tokens of
+ * deliveries sent with content indirection.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db_internal.h"
+
+void db_binding_clear(struct db_binding *b)
+{
+	if (!b)
+		return;
+	free(b->aor);
+	free(b->contact);
+	free(b->instance);
+	free(b->gruu);
+	free(b->apps);
+	free(b->call_id);
+	memset(b, 0, sizeof *b);
+}
+
+void db_binding_list_free(struct db_binding *v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		db_binding_clear(&v[i]);
+	free(v);
+}
+
+static int db_binding_row(sqlite3_stmt *st, void *row)
+{
+	struct db_binding *b = row;
+	int oom = 0;
+
+	memset(b, 0, sizeof *b);
+	b->id = sqlite3_column_int64(st, 0);
+	b->aor = db_col_str(st, 1, &oom);
+	b->contact = db_col_str(st, 2, &oom);
+	b->instance = db_col_str(st, 3, &oom);
+	b->gruu = db_col_str(st, 4, &oom);
+	b->apps = db_col_str(st, 5, &oom);
+	b->expires = sqlite3_column_int64(st, 6);
+	b->updated = sqlite3_column_int64(st, 7);
+	b->call_id = db_col_str(st, 8, &oom);
+	b->cseq = sqlite3_column_int64(st, 9);
+	if (oom) {
+		db_binding_clear(b);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void db_binding_clear_v(void *p) { db_binding_clear(p); }
+
+int db_binding_upsert(struct db *db, struct db_binding *b)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || !b || !b->aor || !*b->aor || !b->contact || !*b->contact)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	int rc = db_prep(db, DB_ST_BINDING_UPSERT, &st);
+	if (rc < 0)
+		return rc;
+	rc = SQLITE_OK;
+	DB_BIND(rc, sqlite3_bind_text(st, 1, b->aor, -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_text(st, 2, b->contact, -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_text(st, 3, b->instance, -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_text(st, 4, b->gruu, -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_text(st, 5, b->apps ? b->apps : "", -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_int64(st, 6, b->expires));
+	DB_BIND(rc, sqlite3_bind_int64(st, 7, b->updated));
+	DB_BIND(rc, sqlite3_bind_text(st, 8, b->call_id, -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_int64(st, 9, b->cseq));
+	if (rc != SQLITE_OK) {
+		db_done(st);
+		return db_sqlite_err(db, rc);
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		b->id = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_sqlite_err(db, rc);
+	db_done(st);
+	return rc;
+}
+
+int db_binding_delete(struct db *db, const char *aor, const char *contact)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || !aor)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	int rc = db_prep(db, contact ? DB_ST_BINDING_DELETE : DB_ST_BINDING_DELETE_AOR, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, aor, -1, SQLITE_STATIC);
+	if (contact)
+		sqlite3_bind_text(st, 2, contact, -1, SQLITE_STATIC);
+	rc = db_step_done(db, st);
+	return rc < 0 ? rc : sqlite3_changes(db->sq);
+}
+
+int db_binding_list(struct db *db, const char *aor, int64_t now, struct db_binding **out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || !out || !n)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	*out = NULL;
+	*n = 0;
+	int rc = db_prep(db, aor ? DB_ST_BINDING_LIST : DB_ST_BINDING_LIST_ALL, &st);
+	if (rc < 0)
+		return rc;
+	if (aor)
+		sqlite3_bind_text(st, 1, aor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	return db_fetch_all(db, st, sizeof **out, db_binding_row, db_binding_clear_v, (void **)out, n);
+}
+
+int db_binding_purge(struct db *db, int64_t now)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db)
+		return -EINVAL;
+	int rc = db_prep(db, DB_ST_BINDING_PURGE, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, now);
+	rc = db_step_done(db, st);
+	return rc < 0 ? rc : sqlite3_changes(db->sq);
+}
+
+int db_delivery_set_token(struct db *db, int64_t delivery, const char *token)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || delivery <= 0)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	int rc = db_prep(db, DB_ST_DELIVERY_SET_TOKEN, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, delivery);
+	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
+	rc = db_step_done(db, st);
+	if (rc == 0 && sqlite3_changes(db->sq) == 0)
+		return db_set_err(db, -ENOENT, "no delivery %lld", (long long)delivery);
+	return rc;
+}
+
+int db_delivery_by_token(struct db *db, const char *token, struct db_delivery *d, struct db_push *p)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || !token || !*token || !d || !p)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	int rc = db_prep(db, DB_ST_DELIVERY_BY_TOKEN, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+	rc = db_fetch_one(db, st, db_delivery_read_row, d);
+	if (rc < 0)
+		return rc;
+	rc = db_push_get(db, d->push, 1, p);
+	if (rc < 0)
+		db_delivery_clear(d);
+	return rc;
+}
