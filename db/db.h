@@ -272,11 +272,12 @@ int db_binding_list(struct db *db, const char *aor, int64_t now, struct db_bindi
 /* Deletes the bindings that ended at or before now; returns how many (>= 0). */
 int db_binding_purge(struct db *db, int64_t now);
 
-/* The unguessable token under which a delivery's content is served (content
- * indirection), or NULL to withdraw it. */
-int db_delivery_set_token(struct db *db, int64_t delivery, const char *token);
-/* The delivery holding token, and its push with the content. -ENOENT if none. */
-int db_delivery_by_token(struct db *db, const char *token, struct db_delivery *d, struct db_push *p);
+/* Records the bearer target of a delivery (e.g. the SIP AoR it waits on for
+ * a registration), or NULL. */
+int db_delivery_set_target(struct db *db, int64_t delivery, const char *target);
+/* Pending deliveries waiting on target (at most max). *out is malloc'ed. */
+int db_delivery_waiting(struct db *db, const char *target, size_t max, struct db_delivery **out,
+    size_t *n);
 
 /*
  * Result notifications to Push Initiators (schema 2), retried until the PI

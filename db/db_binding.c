@@ -1,7 +1,7 @@
 /*
  * db_binding.c - SIP registration bindings of db.h (seed 000 §7: what a
- * third-party REGISTER told the Push Sender Agent), and the content tokens of
- * deliveries sent with content indirection.
+ * third-party REGISTER told the Push Sender Agent), and the deliveries that
+ * wait on one.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -137,38 +137,39 @@ int db_binding_purge(struct db *db, int64_t now)
 	return rc < 0 ? rc : sqlite3_changes(db->sq);
 }
 
-int db_delivery_set_token(struct db *db, int64_t delivery, const char *token)
+int db_delivery_set_target(struct db *db, int64_t delivery, const char *target)
 {
 	sqlite3_stmt *st = NULL;
 
 	if (!db || delivery <= 0)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	int rc = db_prep(db, DB_ST_DELIVERY_SET_TOKEN, &st);
+	int rc = db_prep(db, DB_ST_DELIVERY_SET_TARGET, &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, delivery);
-	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
 	rc = db_step_done(db, st);
 	if (rc == 0 && sqlite3_changes(db->sq) == 0)
 		return db_set_err(db, -ENOENT, "no delivery %lld", (long long)delivery);
 	return rc;
 }
 
-int db_delivery_by_token(struct db *db, const char *token, struct db_delivery *d, struct db_push *p)
+int db_delivery_waiting(struct db *db, const char *target, size_t max, struct db_delivery **out,
+    size_t *n)
 {
 	sqlite3_stmt *st = NULL;
 
-	if (!db || !token || !*token || !d || !p)
+	if (!db || !target || !out || !n)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	int rc = db_prep(db, DB_ST_DELIVERY_BY_TOKEN, &st);
+	*out = NULL;
+	*n = 0;
+	if (max == 0)
+		return 0;
+	int rc = db_prep(db, DB_ST_DELIVERY_WAITING, &st);
 	if (rc < 0)
 		return rc;
-	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
-	rc = db_fetch_one(db, st, db_delivery_read_row, d);
-	if (rc < 0)
-		return rc;
-	rc = db_push_get(db, d->push, 1, p);
-	if (rc < 0)
-		db_delivery_clear(d);
-	return rc;
+	sqlite3_bind_text(st, 1, target, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, db_limit(max));
+	return db_fetch_all(db, st, sizeof **out, db_delivery_read_row, db_delivery_clear_v_ext,
+	    (void **)out, n);
 }

@@ -93,6 +93,11 @@ int db_delivery_read_row(sqlite3_stmt *st, void *row)
 	return db_delivery_row(st, row);
 }
 
+void db_delivery_clear_v_ext(void *row)
+{
+	db_delivery_clear(row);
+}
+
 static void db_delivery_clear_v(void *p) { db_delivery_clear(p); }
 static void db_transition_clear_v(void *p) { db_transition_clear(p); }
 

@@ -54,8 +54,8 @@ enum db_stmt_id {
 	DB_ST_BINDING_LIST,
 	DB_ST_BINDING_LIST_ALL,
 	DB_ST_BINDING_PURGE,
-	DB_ST_DELIVERY_SET_TOKEN,
-	DB_ST_DELIVERY_BY_TOKEN,
+	DB_ST_DELIVERY_SET_TARGET,
+	DB_ST_DELIVERY_WAITING,
 	DB_ST__COUNT
 };
 
@@ -124,6 +124,7 @@ void *db_col_blob(sqlite3_stmt *st, int i, size_t *len, int *oom);
 /* Steps a bound statement for exactly one row into *row (-ENOENT if none). */
 /* Reads a delivery row selected with the delivery columns (db_delivery.c). */
 int db_delivery_read_row(sqlite3_stmt *st, void *row);
+void db_delivery_clear_v_ext(void *row);
 int db_fetch_one(struct db *db, sqlite3_stmt *st, int (*read)(sqlite3_stmt *, void *),
     void *row);
 /* Steps a bound statement into a malloc'ed array of rows of `size` bytes. */

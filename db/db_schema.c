@@ -77,9 +77,8 @@ static const char db_schema_v1[] =
  * Version 2: result notifications to Push Initiators, retried until the PI
  * answers, the time of the push's last summary state change, and an index of
  * the pending pushes that have a deliver-before time (the expiry sweep); the
- * SIP registration bindings learnt from third-party REGISTER, and the
- * unguessable token under which a delivery's content is served for content
- * indirection. Existing
+ * SIP registration bindings learnt from third-party REGISTER, and the target
+ * (the SIP public identity) a pending delivery waits on for a registration. Existing
  * pushes get the time of their latest delivery transition (or their
  * reception when they have no delivery).
  */
@@ -111,8 +110,8 @@ static const char db_schema_v2[] =
 	");"
 	"CREATE UNIQUE INDEX binding_key ON binding(aor, contact);"
 	"CREATE INDEX binding_expires ON binding(expires);"
-	"ALTER TABLE delivery ADD COLUMN token TEXT;"
-	"CREATE UNIQUE INDEX delivery_token ON delivery(token) WHERE token IS NOT NULL;"
+	"ALTER TABLE delivery ADD COLUMN target TEXT;"
+	"CREATE INDEX delivery_waiting ON delivery(target) WHERE state = 1 AND target IS NOT NULL;"
 	"ALTER TABLE push ADD COLUMN state_time INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE push SET state_time = coalesce("
 	"  (SELECT max(event_time) FROM delivery WHERE delivery.push = push.id),"

@@ -134,10 +134,9 @@ static const struct {
 	[DB_ST_BINDING_LIST_ALL] = {
 		DB_BINDING_COLS "WHERE expires > ?2 ORDER BY aor, updated DESC, id DESC", NULL },
 	[DB_ST_BINDING_PURGE] = { "DELETE FROM binding WHERE expires <= ?1", NULL },
-	[DB_ST_DELIVERY_SET_TOKEN] = { "UPDATE delivery SET token = ?2 WHERE id = ?1", NULL },
-	[DB_ST_DELIVERY_BY_TOKEN] = {
-		"SELECT id, push, address, addr_canon, addr_type, addr_value, state, code,"
-		" description, event_time, attempts, next_attempt FROM delivery WHERE token = ?1", NULL },
+	[DB_ST_DELIVERY_SET_TARGET] = { "UPDATE delivery SET target = ?2 WHERE id = ?1", NULL },
+	[DB_ST_DELIVERY_WAITING] = {
+		DB_DELIVERY_COLS "WHERE target = ?1 AND state = 1 ORDER BY id LIMIT ?2", NULL },
 };
 
 /* ---------------------------------------------------------------- errors */

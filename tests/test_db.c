@@ -1154,28 +1154,30 @@ static void test_bindings(void)
 	db_close(db);
 }
 
-static void test_content_token(void)
+static void test_waiting_target(void)
 {
 	struct db *db = NULL;
-	CU_ASSERT_EQUAL_FATAL(db_open(db_path("token"), 0, &db), 0);
-	struct db_push p, got;
-	struct db_delivery d[1], dg;
-	fill_push(&p, "pi", "tok");
+	CU_ASSERT_EQUAL_FATAL(db_open(db_path("target"), 0, &db), 0);
+	struct db_push p;
+	struct db_delivery d[2];
+	fill_push(&p, "pi", "tgt");
 	fill_delivery(&d[0], "WAPPUSH=sip%3Abob%40example.com/TYPE=USER", NULL, 1000);
-	CU_ASSERT_EQUAL_FATAL(db_push_insert(db, &p, d, 1), 0);
-	CU_ASSERT_EQUAL(db_delivery_by_token(db, "abc", &dg, &got), -ENOENT);
-	CU_ASSERT_EQUAL(db_delivery_set_token(db, d[0].id, "abc"), 0);
-	memset(&got, 0, sizeof got);
-	CU_ASSERT_EQUAL_FATAL(db_delivery_by_token(db, "abc", &dg, &got), 0);
-	CU_ASSERT_EQUAL(dg.id, d[0].id);
-	CU_ASSERT_EQUAL(got.id, p.id);
-	CU_ASSERT_EQUAL(got.content_len, p.content_len);
-	CU_ASSERT_EQUAL(memcmp(got.content_body, p.content_body, p.content_len), 0);
-	db_delivery_clear(&dg);
-	db_push_clear(&got);
-	CU_ASSERT_EQUAL(db_delivery_set_token(db, d[0].id, NULL), 0);
-	CU_ASSERT_EQUAL(db_delivery_by_token(db, "abc", &dg, &got), -ENOENT);
-	CU_ASSERT_EQUAL(db_delivery_set_token(db, 999999, "x"), -ENOENT);
+	fill_delivery(&d[1], "WAPPUSH=+15550001/TYPE=PLMN", NULL, 1000);
+	CU_ASSERT_EQUAL_FATAL(db_push_insert(db, &p, d, 2), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_target(db, d[0].id, "sip:bob@example.com"), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_target(db, d[1].id, "tel:+15550001"), 0);
+	struct db_delivery *v = NULL;
+	size_t n = 0;
+	CU_ASSERT_EQUAL(db_delivery_waiting(db, "sip:bob@example.com", 10, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(v[0].id, d[0].id);
+	db_delivery_list_free(v, n);
+	/* a final delivery no longer waits */
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, d[0].id, DB_STATE_CANCELLED, 1000, "c", 2000, -1), 0);
+	CU_ASSERT_EQUAL(db_delivery_waiting(db, "sip:bob@example.com", 10, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	db_delivery_list_free(v, n);
+	CU_ASSERT_EQUAL(db_delivery_set_target(db, 999999, "x"), -ENOENT);
 	db_close(db);
 }
 
@@ -1201,6 +1203,6 @@ int main(void)
 	CU_add_test(s, "bad arguments", test_bad_arguments);
 	CU_add_test(s, "deliveries past deliver-before", test_expired);
 	CU_add_test(s, "SIP registration bindings", test_bindings);
-	CU_add_test(s, "content token of a delivery", test_content_token);
+	CU_add_test(s, "deliveries waiting on a target", test_waiting_target);
 	return tu_run();
 }
