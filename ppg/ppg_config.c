@@ -18,7 +18,7 @@
 #include <strings.h>
 #include <syslog.h>
 
-enum key_type { K_STR, K_BOOL, K_UINT, K_SIZE, K_LISTEN, K_STATUS, K_LEVEL, K_SYNC };
+enum key_type { K_STR, K_BOOL, K_UINT, K_SIZE, K_LISTEN, K_STATUS, K_LEVEL, K_SYNC, K_ENUM, K_CIDRS, K_SIPURI };
 
 struct key {
 	const char *section;
@@ -60,6 +60,42 @@ static const struct key keys[] = {
 	  "most PAP requests committed in one transaction" },
 	{ "log", "level", K_LEVEL, O(log_level), "info", 0, 0, "err, warning, notice, info or debug" },
 	{ "log", "syslog", K_BOOL, O(log_syslog), "no", 0, 0, "log to syslog instead of stderr" },
+	{ "sip", "enabled", K_BOOL, O(sip_enabled), "no", 0, 0, "deliver over SIP Push" },
+	{ "sip", "listen", K_SIPURI, O(sip_listen), "sip:127.0.0.1:5060", 0, 0,
+	  "SIP address for UDP and TCP: sip:HOST:PORT" },
+	{ "sip", "outbound_proxy", K_SIPURI, O(sip_outbound_proxy), "", 0, 0,
+	  "the SIP/IP core every request goes through (empty: straight to the contact)" },
+	{ "sip", "from", K_SIPURI, O(sip_from), "sip:ppgd@localhost", 0, 0, "From of the MESSAGEs" },
+	{ "sip", "p_asserted_identity", K_STR, O(sip_pai), "", 0, 0,
+	  "P-Asserted-Identity of the MESSAGEs (empty: none)" },
+	{ "sip", "trusted_cores", K_CIDRS, O(sip_trusted), "127.0.0.1/32, ::1/128", 0, 0,
+	  "addresses whose third-party REGISTERs are accepted (others get 403)" },
+	{ "sip", "indirection_threshold", K_SIZE, O(sip_indirection_threshold), "1300", 200, 65536,
+	  "a MESSAGE larger than this carries a URL to the content (RFC 4483)" },
+	{ "sip", "content_base_url", K_STR, O(sip_content_base), "", 0, 0,
+	  "base URL terminals fetch indirect content from (empty: http://<listen>)" },
+	{ "sip", "fetch_timeout", K_UINT, O(sip_fetch_timeout), "120", 1, 86400,
+	  "seconds a terminal has to fetch indirect content after its 200" },
+	{ "sip", "no_binding", K_ENUM, O(sip_no_binding), "wait", 0, 0,
+	  "no registration for the target: wait (until deliver-before) or fail (2003)" },
+	{ "sip", "terminal", K_ENUM, O(sip_terminal), "all", 0, 0,
+	  "all: every terminal with the application; gruu: the newest one, by its GRUU" },
+	{ "sip", "plmn_aor", K_STR, O(sip_plmn_aor), "tel:%s", 0, 0,
+	  "the SIP public identity of a PLMN number (%s = +number)" },
+	{ "sip", "max_expires", K_UINT, O(sip_max_expires), "86400", 60, 604800,
+	  "longest registration granted, in seconds" },
+	{ "sip", "max_attempts", K_UINT, O(sip_max_attempts), "6", 1, 100, "attempts per delivery" },
+	{ "sip", "retry_min", K_UINT, O(sip_retry_min), "2", 1, 3600, "first retry delay in seconds" },
+	{ "sip", "retry_max", K_UINT, O(sip_retry_max), "300", 1, 86400, "longest retry delay in seconds" },
+	{ "sip", "window", K_UINT, O(sip_window), "1024", 1, 65536, "most MESSAGEs outstanding" },
+	{ "sip", "transaction_timeout", K_UINT, O(sip_transaction_timeout), "32", 1, 64,
+	  "seconds without a final response before a local 408 (64*T1)" },
+	{ "notify", "max_attempts", K_UINT, O(notify_max_attempts), "8", 1, 1000,
+	  "attempts to POST a result notification" },
+	{ "notify", "retry_min", K_UINT, O(notify_retry_min), "5", 1, 3600, "first retry delay in seconds" },
+	{ "notify", "retry_max", K_UINT, O(notify_retry_max), "600", 1, 86400, "longest retry delay in seconds" },
+	{ "notify", "timeout", K_UINT, O(notify_timeout), "10", 1, 300, "HTTP timeout in seconds" },
+	{ "notify", "threads", K_UINT, O(notify_threads), "2", 1, 32, "parallel notification senders" },
 };
 #undef O
 
@@ -68,6 +104,8 @@ struct parse {
 	struct ppg_pi *cur_pi;       /* the [pi NAME] section being read */
 	char err[256];               /* first error */
 	int listen_set;
+	const char *err_section;     /* a whole-file check failed in this section */
+	char bad_section[80];        /* an error that belongs to a section header */
 };
 
 static int set_err(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -252,6 +290,13 @@ static int set_key(struct parse *p, const struct key *k, const char *v)
 	case K_STR:
 		if (!strcmp(k->name, "pap_path") && v[0] != '/')
 			return set_err(p, "%s must start with '/' (got \"%s\")", k->name, v);
+		if (!strcmp(k->name, "plmn_aor")) {
+			const char *pct = strstr(v, "%s");
+			if (!pct || strchr(pct + 2, '%') || strchr(v, '%') != pct ||
+			    (strncmp(v, "tel:", 4) && strncmp(v, "sip:", 4)))
+				return set_err(p, "%s must be a tel: or sip: URI with one %%s (got \"%s\")",
+				    k->name, v);
+		}
 		free(*(char **)field);
 		*(char **)field = strdup(v);
 		return *(char **)field != NULL;
@@ -302,6 +347,37 @@ static int set_key(struct parse *p, const struct key *k, const char *v)
 			}
 		return set_err(p, "%s must be err, warning, notice, info or debug (got \"%s\")", k->name, v);
 	}
+	case K_ENUM: {
+		static const struct { const char *key, *a, *b; } en[] = {
+			{ "no_binding", "wait", "fail" }, { "terminal", "all", "gruu" },
+		};
+		for (size_t i = 0; i < sizeof en / sizeof en[0]; i++) {
+			if (strcmp(en[i].key, k->name))
+				continue;
+			if (!strcasecmp(v, en[i].a))
+				*(int *)field = 0;
+			else if (!strcasecmp(v, en[i].b))
+				*(int *)field = 1;
+			else
+				return set_err(p, "%s must be %s or %s (got \"%s\")", k->name, en[i].a, en[i].b, v);
+			return 1;
+		}
+		return 0;
+	}
+	case K_CIDRS: {
+		struct ppg_pi tmp = { 0 };
+		if (*v && for_each_item(v, add_allow, &tmp))
+			return set_err(p, "%s: \"%s\" is not a list of CIDR ranges", k->name, v);
+		memcpy(c->sip_trusted, tmp.allow, sizeof c->sip_trusted);
+		c->sip_ntrusted = tmp.nallow;
+		return 1;
+	}
+	case K_SIPURI:
+		if (*v && strncasecmp(v, "sip:", 4) && strncasecmp(v, "sips:", 5))
+			return set_err(p, "%s must be a sip: or sips: URI (got \"%s\")", k->name, v);
+		free(*(char **)field);
+		*(char **)field = strdup(v);
+		return *(char **)field != NULL;
 	case K_SYNC:
 		if (!strcasecmp(v, "full"))
 			c->db_sync_full = 1;
@@ -334,6 +410,39 @@ static int pi_key(struct parse *p, const char *name, const char *v)
 	return set_err(p, "unknown key \"%s\" in a [pi] section", name);
 }
 
+/* [apps]: "CODE = URN", CODE decimal or 0x-hex, URN "x-vendor:app.ua". */
+static int app_key(struct parse *p, const char *name, const char *v)
+{
+	char *end;
+	errno = 0;
+	unsigned long code = strtoul(name, &end, 0);
+	if (errno || *end || !isdigit((unsigned char)*name) || code > 0xFFFFFFFFUL)
+		return set_err(p, "[apps]: \"%s\" is not an application id number (write CODE = URN)", name);
+	const char *colon = strchr(v, ':');
+	if (!colon || colon == v || !colon[1] || strpbrk(v, " \t\",;"))
+		return set_err(p, "[apps]: \"%s\" is not an application id URN like x-vendor:app.ua", v);
+	if (ppg_config_app_urn(p->c, code))
+		return set_err(p, "[apps]: application id %lu appears twice", code);
+	struct ppg_app *na = realloc(p->c->apps, (p->c->napps + 1) * sizeof *na);
+	if (!na)
+		return set_err(p, "out of memory");
+	p->c->apps = na;
+	na[p->c->napps].code = code;
+	na[p->c->napps].urn = strdup(v);
+	if (!na[p->c->napps].urn)
+		return set_err(p, "out of memory");
+	p->c->napps++;
+	return 1;
+}
+
+const char *ppg_config_app_urn(const struct ppg_config *c, unsigned long code)
+{
+	for (size_t i = 0; i < c->napps; i++)
+		if (c->apps[i].code == code)
+			return c->apps[i].urn;
+	return NULL;
+}
+
 static int valid_pi_name(const char *s)
 {
 	if (!*s || strlen(s) > 64)
@@ -350,14 +459,20 @@ static int handler(void *user, const char *section, const char *name, const char
 
 	if (p->err[0])
 		return 0;
+	if (!strcmp(section, "apps")) {
+		p->cur_pi = NULL;
+		return app_key(p, name, value);
+	}
 	if (!strncmp(section, "pi ", 3)) {
 		const char *pname = section + 3;
 		while (*pname == ' ')
 			pname++;
 		if (!p->cur_pi || strcmp(p->cur_pi->name, pname)) {
-			if (!valid_pi_name(pname))
+			if (!valid_pi_name(pname)) {
+				snprintf(p->bad_section, sizeof p->bad_section, "%s", section);
 				return set_err(p, "[pi %s]: a PI name is 1-64 letters, digits, '-', '_', '.' or '@'",
 				    pname);
+			}
 			if (ppg_config_pi(p->c, pname))
 				return set_err(p, "[pi %s] appears twice", pname);
 			struct ppg_pi *pi = calloc(1, sizeof *pi);
@@ -380,8 +495,10 @@ static int handler(void *user, const char *section, const char *name, const char
 		if (!strcmp(keys[i].name, name))
 			return set_key(p, &keys[i], value);
 	}
-	if (!known_section)
+	if (!known_section) {
+		snprintf(p->bad_section, sizeof p->bad_section, "%s", section);
 		return set_err(p, "unknown section [%s]", section);
+	}
 	return set_err(p, "unknown key \"%s\" in [%s]", name, section);
 }
 
@@ -406,28 +523,52 @@ static int config_finish(struct parse *p)
 	for (struct ppg_pi *pi = p->c->pis; pi; pi = pi->next)
 		if (!pi->secret_hash)
 			return set_err(p, "[pi %s] has no secret_hash", pi->name), -EINVAL;
-	if (p->c->sender_address && !p->c->sender_address[0]) {
-		free(p->c->sender_address);
-		p->c->sender_address = NULL;
+	/* Empty strings mean "not set". */
+	char **opt[] = { &p->c->sender_address, &p->c->sip_outbound_proxy, &p->c->sip_pai,
+		&p->c->sip_content_base };
+	for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++)
+		if (*opt[i] && !**opt[i]) {
+			free(*opt[i]);
+			*opt[i] = NULL;
+		}
+	if (p->c->sip_retry_min > p->c->sip_retry_max) {
+		p->err_section = "sip";
+		return set_err(p, "[sip] retry_min is above retry_max"), -EINVAL;
+	}
+	if (p->c->notify_retry_min > p->c->notify_retry_max) {
+		p->err_section = "notify";
+		return set_err(p, "[notify] retry_min is above retry_max"), -EINVAL;
 	}
 	return 0;
 }
 
-/* Line of "[pi NAME]" in text, for errors found after parsing. */
-static int section_line(const char *text, const char *pi_name)
+/* Line of the section header "[name]" (blanks collapsed) in text, for
+ * errors found after parsing; 0 when absent. */
+static int section_line(const char *text, const char *name)
 {
 	int line = 1;
-	size_t nl = strlen(pi_name);
 	for (const char *s = text; *s; line++) {
 		const char *e = strchr(s, '\n');
-		const char *q = s;
+		const char *q = s, *n = name;
 		while (*q == ' ' || *q == '\t')
 			q++;
-		if (*q == '[' && !strncmp(q + 1, "pi", 2)) {
-			const char *n = q + 3;
-			while (*n == ' ')
-				n++;
-			if (!strncmp(n, pi_name, nl) && (n[nl] == ']' || n[nl] == ' '))
+		if (*q++ == '[') {
+			while (*q == ' ')
+				q++;
+			while (*n && *q) {
+				if (*n == ' ') {
+					if (*q != ' ')
+						break;
+					while (*q == ' ')
+						q++;
+					n++;
+				} else if (*q++ != *n++) {
+					break;
+				}
+			}
+			while (*q == ' ')
+				q++;
+			if (!*n && *q == ']')
 				return line;
 		}
 		if (!e)
@@ -448,10 +589,20 @@ static int load(const char *name, const char *text, struct ppg_config **out, cha
 		return -ENOMEM;
 	}
 	int line = ini_parse_string(text, handler, &p);
+	if (line > 0 && p.bad_section[0]) {
+		int l = section_line(text, p.bad_section);
+		if (l > 0)
+			line = l;
+	}
 	if (line == 0 && config_finish(&p) < 0) {
+		char sec[80];
 		for (struct ppg_pi *pi = p.c->pis; pi; pi = pi->next)
-			if (!pi->secret_hash)
-				line = section_line(text, pi->name);
+			if (!pi->secret_hash) {
+				snprintf(sec, sizeof sec, "pi %s", pi->name);
+				line = section_line(text, sec);
+			}
+		if (p.err_section)
+			line = section_line(text, p.err_section);
 		if (line == 0)
 			line = 1;
 	}
@@ -502,8 +653,11 @@ void ppg_config_free(struct ppg_config *c)
 	if (!c)
 		return;
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-		if (keys[i].type == K_STR)
+		if (keys[i].type == K_STR || keys[i].type == K_SIPURI)
 			free(*(char **)((char *)c + keys[i].off));
+	for (size_t i = 0; i < c->napps; i++)
+		free(c->apps[i].urn);
+	free(c->apps);
 	while (c->pis) {
 		struct ppg_pi *n = c->pis->next;
 		free(c->pis->name);

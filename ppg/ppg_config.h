@@ -51,9 +51,49 @@ struct ppg_config {
 	/* [log] */
 	int log_level;                 /* LOG_ERR .. LOG_DEBUG */
 	int log_syslog;
+	/* [sip] */
+	int sip_enabled;
+	char *sip_listen;              /* "sip:127.0.0.1:5060" */
+	char *sip_outbound_proxy;      /* NULL = straight to the registered contact */
+	char *sip_from;
+	char *sip_pai;                 /* P-Asserted-Identity, NULL = none */
+	struct ppg_cidr sip_trusted[PPG_MAX_ALLOW];
+	int sip_ntrusted;
+	size_t sip_indirection_threshold;
+	char *sip_content_base;        /* base URL of content indirection, NULL = derived */
+	unsigned sip_fetch_timeout;    /* s a terminal has to fetch indirect content */
+	int sip_no_binding;            /* PPG_NO_BINDING_WAIT or _FAIL */
+	int sip_terminal;              /* PPG_TERMINAL_ALL or _GRUU */
+	char *sip_plmn_aor;            /* printf pattern with one %s: the number */
+	unsigned sip_max_expires;
+	unsigned sip_max_attempts;
+	unsigned sip_retry_min;
+	unsigned sip_retry_max;
+	unsigned sip_window;
+	unsigned sip_transaction_timeout; /* s; 32 = RFC 3261 64*T1 */
+	/* [notify] */
+	unsigned notify_max_attempts;
+	unsigned notify_retry_min;
+	unsigned notify_retry_max;
+	unsigned notify_timeout;
+	unsigned notify_threads;
+	/* [apps]: extra push application ids, "CODE = URN" */
+	struct ppg_app {
+		unsigned long code;
+		char *urn;
+	} *apps;
+	size_t napps;
 	/* [pi NAME] sections */
 	struct ppg_pi *pis;
 };
+
+#define PPG_NO_BINDING_WAIT 0
+#define PPG_NO_BINDING_FAIL 1
+#define PPG_TERMINAL_ALL    0
+#define PPG_TERMINAL_GRUU   1
+
+/* The URN configured for a numeric application id, or NULL. */
+const char *ppg_config_app_urn(const struct ppg_config *c, unsigned long code);
 
 /*
  * Loads the config from a file or a string. Defaults apply to keys that are

@@ -62,7 +62,7 @@ static void test_bad_strings(void)
 {
 	static const struct bad_case cases[] = {
 		{ "[server]\nlisten = 127.0.0.1:8080\nbogus = 1\n", 3, "unknown key \"bogus\"" },
-		{ "[nosuch]\nx = 1\n", 2, "unknown section [nosuch]" },
+		{ "[nosuch]\nx = 1\n", 1, "unknown section [nosuch]" },
 		{ "[server]\nlisten = 127.0.0.1:99999\n", 2, "listen" },
 		{ "[server]\nlisten = 127.0.0.1\n", 2, "listen" },
 		{ "[server]\nsuccess_status = 500\n", 2, "200 or 202" },
@@ -75,6 +75,16 @@ static void test_bad_strings(void)
 		{ "[pi alice]\nallow = 10.0.0.0/33\nsecret_hash = $y$j9T$a0Uqbjr5KbTugiANdSjku/$x\n", 2, "CIDR" },
 		{ "[server]\n\n[pi bob]\nallow = 127.0.0.1\n", 3, "no secret_hash" },
 		{ "[server]\nthis is not ini\n", 2, "syntax error" },
+		{ "[sip]\nno_binding = maybe\n", 2, "wait or fail" },
+		{ "[sip]\nterminal = one\n", 2, "all or gruu" },
+		{ "[sip]\nlisten = http://x\n", 2, "sip: or sips:" },
+		{ "[sip]\ntrusted_cores = 10.0.0.0/8, nope\n", 2, "CIDR" },
+		{ "[sip]\nplmn_aor = tel:%d\n", 2, "one %s" },
+		{ "[sip]\nplmn_aor = tel:%s%s\n", 2, "one %s" },
+		{ "\n[sip]\nretry_min = 50\nretry_max = 10\n", 2, "retry_min is above retry_max" },
+		{ "[apps]\nx-acme:alert.ua = 0x9001\n", 2, "not an application id" },
+		{ "[apps]\n0x9001 = no-colon\n", 2, "not an application id URN" },
+		{ "[apps]\n0x9001 = x-a:b.ua\n36865 = x-a:c.ua\n", 3, "twice" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct ppg_config *c = NULL;
@@ -125,6 +135,40 @@ static void test_listen_and_pis(void)
 	CU_ASSERT_FALSE(ppg_pi_allows(alice, (struct sockaddr *)&in6));
 	inet_pton(AF_INET6, "::ffff:10.1.2.3", &in6.sin6_addr);   /* v4-mapped on a dual-stack socket */
 	CU_ASSERT_TRUE(ppg_pi_allows(alice, (struct sockaddr *)&in6));
+	ppg_config_free(c);
+}
+
+static void test_sip_and_apps(void)
+{
+	struct ppg_config *c = NULL;
+	char err[256];
+	const char *text =
+	    "[sip]\nenabled = yes\nlisten = sip:127.0.0.1:5070\noutbound_proxy = sip:127.0.0.1:5060;lr\n"
+	    "p_asserted_identity = <sip:ppg@example.net>\ntrusted_cores = 10.0.0.0/8\n"
+	    "no_binding = fail\nterminal = gruu\nplmn_aor = sip:%s@ims.example.net;user=phone\n"
+	    "[apps]\n0x9001 = x-acme:alert.ua\n36866 = x-acme:other.ua\n";
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string(text, &c, err, sizeof err), 0);
+	CU_ASSERT_TRUE(c->sip_enabled);
+	CU_ASSERT_STRING_EQUAL(c->sip_listen, "sip:127.0.0.1:5070");
+	CU_ASSERT_STRING_EQUAL(c->sip_outbound_proxy, "sip:127.0.0.1:5060;lr");
+	CU_ASSERT_STRING_EQUAL(c->sip_pai, "<sip:ppg@example.net>");
+	CU_ASSERT_EQUAL(c->sip_ntrusted, 1);
+	CU_ASSERT_EQUAL(c->sip_no_binding, PPG_NO_BINDING_FAIL);
+	CU_ASSERT_EQUAL(c->sip_terminal, PPG_TERMINAL_GRUU);
+	CU_ASSERT_EQUAL(c->sip_indirection_threshold, 1300);
+	CU_ASSERT_PTR_NULL(c->sip_content_base);
+	CU_ASSERT_STRING_EQUAL(ppg_config_app_urn(c, 0x9001), "x-acme:alert.ua");
+	CU_ASSERT_STRING_EQUAL(ppg_config_app_urn(c, 0x9002), "x-acme:other.ua");
+	CU_ASSERT_PTR_NULL(ppg_config_app_urn(c, 4));
+	ppg_config_free(c);
+	/* defaults: SIP off, wait for a registration, every terminal */
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string("", &c, err, sizeof err), 0);
+	CU_ASSERT_FALSE(c->sip_enabled);
+	CU_ASSERT_PTR_NULL(c->sip_outbound_proxy);
+	CU_ASSERT_EQUAL(c->sip_no_binding, PPG_NO_BINDING_WAIT);
+	CU_ASSERT_EQUAL(c->sip_terminal, PPG_TERMINAL_ALL);
+	CU_ASSERT_EQUAL(c->sip_ntrusted, 2);
+	CU_ASSERT_STRING_EQUAL(c->sip_plmn_aor, "tel:%s");
 	ppg_config_free(c);
 }
 
@@ -228,6 +272,7 @@ int main(void)
 	CU_add_test(s, "bad lines are named", test_bad_strings);
 	CU_add_test(s, "listen addresses and PI ranges", test_listen_and_pis);
 	CU_add_test(s, "PI authentication and failure delay", test_auth);
+	CU_add_test(s, "[sip] and [apps]", test_sip_and_apps);
 	CU_add_test(s, "fixtures ok_/fail_", test_fixtures);
 	return tu_run();
 }
