@@ -202,6 +202,22 @@ int db_delivery_list(struct db *db, int64_t push, struct db_delivery **out, size
 int db_delivery_set_state(struct db *db, int64_t delivery, int state, int code,
     const char *desc, int64_t t, int64_t next_attempt);
 
+/* Like db_delivery_set_state, and counts one more attempt. */
+int db_delivery_attempted(struct db *db, int64_t delivery, int state, int code,
+    const char *desc, int64_t t, int64_t next_attempt);
+
+/* One delivery by id. -ENOENT if none. */
+int db_delivery_get(struct db *db, int64_t id, struct db_delivery *out);
+
+/* Sets when a pending delivery is next due, recording no transition (a lease
+ * while an attempt is under way, or a plain reschedule). -ENOENT when the
+ * delivery is not pending. */
+int db_delivery_schedule(struct db *db, int64_t id, int64_t next_attempt);
+
+/* After a restart: every pending delivery due later than now becomes due now
+ * (or at its push's deliver-after). Returns how many (>= 0). */
+int db_delivery_recover(struct db *db, int64_t now);
+
 /* Every transition of a delivery, oldest first. */
 int db_transition_list(struct db *db, int64_t delivery, struct db_transition **out, size_t *n);
 
@@ -309,6 +325,9 @@ int db_notification_get(struct db *db, int64_t id, struct db_notification *out);
 int db_notification_due(struct db *db, int64_t now, size_t max, struct db_notification **out,
     size_t *n);
 /* Records one attempt: attempts + 1, the new state, and next_attempt when >= 0. */
+/* Sets when a pending notification is next due, without counting an attempt
+ * (a lease while it is being sent). -ENOENT when it is not pending. */
+int db_notification_lease(struct db *db, int64_t id, int64_t until);
 int db_notification_attempted(struct db *db, int64_t id, int state, int64_t next_attempt);
 
 #endif /* DB_H */

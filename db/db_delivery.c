@@ -196,7 +196,7 @@ int db_delivery_expired(struct db *db, int64_t now, size_t max, struct db_delive
 }
 
 static int db_delivery_set_state_rows(struct db *db, int64_t delivery, int state, int code,
-    const char *desc, int64_t t, int64_t next_attempt)
+    const char *desc, int64_t t, int64_t next_attempt, int count_attempt)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = db_prep(db, DB_ST_DELIVERY_SET_STATE, &st);
@@ -209,7 +209,7 @@ static int db_delivery_set_state_rows(struct db *db, int64_t delivery, int state
 	DB_BIND(rc, sqlite3_bind_text(st, 4, desc, -1, SQLITE_STATIC));
 	DB_BIND(rc, sqlite3_bind_int64(st, 5, t));
 	DB_BIND(rc, sqlite3_bind_int64(st, 6, next_attempt));
-	DB_BIND(rc, sqlite3_bind_int(st, 7, state == DB_STATE_INFLIGHT));
+	DB_BIND(rc, sqlite3_bind_int(st, 7, count_attempt));
 	if (rc != SQLITE_OK) {
 		db_done(st);
 		return db_sqlite_err(db, rc);
@@ -231,7 +231,65 @@ int db_delivery_set_state(struct db *db, int64_t delivery, int state, int code,
 	if (rc < 0)
 		return rc;
 	return db_isp_end(db, db_delivery_set_state_rows(db, delivery, state, code, desc, t,
-	    next_attempt));
+	    next_attempt, state == DB_STATE_INFLIGHT));
+}
+
+int db_delivery_attempted(struct db *db, int64_t delivery, int state, int code,
+    const char *desc, int64_t t, int64_t next_attempt)
+{
+	if (!db || delivery <= 0 || state < DB_STATE_PENDING || state > DB_STATE_INFLIGHT)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	int rc = db_isp_begin(db);
+	if (rc < 0)
+		return rc;
+	return db_isp_end(db, db_delivery_set_state_rows(db, delivery, state, code, desc, t,
+	    next_attempt, 1));
+}
+
+int db_delivery_get(struct db *db, int64_t id, struct db_delivery *out)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || id <= 0 || !out)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	int rc = db_prep(db, DB_ST_DELIVERY_GET, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	return db_fetch_one(db, st, db_delivery_row, out);
+}
+
+int db_delivery_schedule(struct db *db, int64_t id, int64_t next_attempt)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || id <= 0)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	int rc = db_prep(db, DB_ST_DELIVERY_SCHEDULE, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, next_attempt);
+	sqlite3_bind_int(st, 3, DB_STATE_PENDING);
+	rc = db_step_done(db, st);
+	if (rc == 0 && sqlite3_changes(db->sq) == 0)
+		return db_set_err(db, -ENOENT, "no pending delivery %lld", (long long)id);
+	return rc;
+}
+
+int db_delivery_recover(struct db *db, int64_t now)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db)
+		return -EINVAL;
+	int rc = db_prep(db, DB_ST_DELIVERY_RECOVER, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, DB_STATE_PENDING);
+	rc = db_step_done(db, st);
+	return rc < 0 ? rc : sqlite3_changes(db->sq);
 }
 
 int db_transition_list(struct db *db, int64_t delivery, struct db_transition **out, size_t *n)

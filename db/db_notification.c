@@ -117,6 +117,24 @@ int db_notification_due(struct db *db, int64_t now, size_t max, struct db_notifi
 	    (void **)out, n);
 }
 
+int db_notification_lease(struct db *db, int64_t id, int64_t until)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || id <= 0)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	int rc = db_prep(db, DB_ST_NOTIF_LEASE, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, until);
+	sqlite3_bind_int(st, 3, DB_STATE_PENDING);
+	rc = db_step_done(db, st);
+	if (rc == 0 && sqlite3_changes(db->sq) == 0)
+		return db_set_err(db, -ENOENT, "no pending notification %lld", (long long)id);
+	return rc;
+}
+
 int db_notification_attempted(struct db *db, int64_t id, int state, int64_t next_attempt)
 {
 	sqlite3_stmt *st = NULL;

@@ -134,6 +134,16 @@ static const struct {
 	[DB_ST_BINDING_LIST_ALL] = {
 		DB_BINDING_COLS "WHERE expires > ?2 ORDER BY aor, updated DESC, id DESC", NULL },
 	[DB_ST_BINDING_PURGE] = { "DELETE FROM binding WHERE expires <= ?1", NULL },
+	[DB_ST_DELIVERY_GET] = { DB_DELIVERY_COLS "WHERE id = ?1", NULL },
+	[DB_ST_DELIVERY_SCHEDULE] = {
+		"UPDATE delivery SET next_attempt = ?2 WHERE id = ?1 AND state = ?3", NULL },
+	/* After a restart nothing is in flight: every pending delivery is due
+	 * again (not before its push's deliver-after). */
+	[DB_ST_DELIVERY_RECOVER] = {
+		"UPDATE delivery SET next_attempt = max(?1, (SELECT deliver_after FROM push"
+		" WHERE push.id = delivery.push)) WHERE state = ?2 AND next_attempt > ?1", NULL },
+	[DB_ST_NOTIF_LEASE] = {
+		"UPDATE notification SET next_attempt = ?2 WHERE id = ?1 AND state = ?3", NULL },
 	[DB_ST_DELIVERY_SET_TARGET] = { "UPDATE delivery SET target = ?2 WHERE id = ?1", NULL },
 	[DB_ST_DELIVERY_WAITING] = {
 		DB_DELIVERY_COLS "WHERE target = ?1 AND state = 1 ORDER BY id LIMIT ?2", NULL },

@@ -27,6 +27,7 @@
 #include <sofia-sip/su_wait.h>
 
 #include "pap/pap.h"
+#include "ppg/ppg_final.h"
 #include "ppg/ppg_log.h"
 
 #define MAX_TIMERS 4096
@@ -166,10 +167,9 @@ static void sweep_expired(struct ppg_core *c)
 		return;
 	int r = db_delivery_expired(c->db, now, SWEEP_MAX, &dv, &n);
 	for (size_t i = 0; i < n && r == 0; i++) {
-		r = db_delivery_set_state(c->db, dv[i].id, DB_STATE_EXPIRED, PAP_SERVICE_FAILURE,
-		    "deliver-before-timestamp passed before delivery", now, 0);
-		if (r == 0 && (i + 1 == n || dv[i + 1].push != dv[i].push))
-			r = db_push_update_state(c->db, dv[i].push);
+		int changed;
+		r = ppg_final_id(c->db, c->cfg, dv[i].id, DB_STATE_EXPIRED, PAP_SERVICE_FAILURE,
+		    "deliver-before-timestamp passed before delivery", now, &changed);
 	}
 	if (r == 0)
 		r = db_commit(c->db);

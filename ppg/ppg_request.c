@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ppg/ppg_final.h"
 #include "ppg/ppg_log.h"
 
 static const struct pap_limits *limits_of(const struct ppg_config *cfg, struct pap_limits *l)
@@ -21,28 +22,6 @@ static const struct pap_limits *limits_of(const struct ppg_config *cfg, struct p
 	l->max_attr = cfg->max_attribute;
 	l->max_addrs = cfg->max_addresses;
 	return l;
-}
-
-static char *sender_address(const struct ppg_config *cfg, char *buf, size_t len)
-{
-	if (cfg->sender_address)
-		return cfg->sender_address;
-	/* http://host:port/path of the first listen address */
-	const struct sockaddr_storage *ss = &cfg->listen[0];
-	char host[64] = "localhost";
-	unsigned port = 0;
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-		port = ntohs(in->sin_port);
-		snprintf(buf, len, "http://%s:%u%s", host, port, cfg->pap_path);
-	} else {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-		port = ntohs(in6->sin6_port);
-		snprintf(buf, len, "http://[%s]:%u%s", host, port, cfg->pap_path);
-	}
-	return buf;
 }
 
 /* Encodes m as the request's answer. */
@@ -74,7 +53,7 @@ static void answer_push(struct ppg_request *req, int code, const char *desc)
 
 	m.type = PAP_MSG_PUSH_RESPONSE;
 	m.push_id = req->msg->push_id;
-	m.sender_address = sender_address(req->cfg, sabuf, sizeof sabuf);
+	m.sender_address = (char *)ppg_sender_address(req->cfg, sabuf, sizeof sabuf);
 	m.sender_name = req->cfg->sender_name;
 	m.reply_time = (time_t)(req->received_ms / 1000);
 	rr.code = code;
@@ -344,8 +323,8 @@ static int exec_push(struct ppg_request *req, struct db *db, int64_t now_ms)
 		}
 		for (size_t i = 0; i < on && r == 0; i++)
 			if (!db_state_is_final(od[i].state))
-				r = db_delivery_set_state(db, od[i].id, DB_STATE_CANCELLED, PAP_OK,
-				    "replaced", now_ms, 0);
+				r = ppg_final(db, req->cfg, &old, &od[i], DB_STATE_CANCELLED, PAP_OK,
+				    "replaced by a new push", now_ms);
 		db_delivery_list_free(od, on);
 		if (r < 0)
 			goto rollback;
@@ -384,8 +363,6 @@ static int exec_push(struct ppg_request *req, struct db *db, int64_t now_ms)
 		r = 0;
 		goto out;
 	}
-	if (r == 0 && have_old)
-		r = db_push_update_state(db, old.id);
 	if (r < 0)
 		goto rollback;
 	r = db_savepoint_release(db);
@@ -513,16 +490,14 @@ static int exec_cancel(struct ppg_request *req, struct db *db, int64_t now_ms)
 			    0, 0, addr, 1);
 			refused++;
 		} else {
-			r = db_delivery_set_state(db, dv[j].id, DB_STATE_CANCELLED, PAP_OK,
-			    "cancelled by the Push Initiator", now_ms, 0);
+			r = ppg_final(db, req->cfg, &p, &dv[j], DB_STATE_CANCELLED, PAP_OK,
+			    "cancelled by the Push Initiator", now_ms);
 			dv[j].state = DB_STATE_CANCELLED;
 			if (r == 0)
 				r = results_add(&rs, PAP_OK, pap_code_desc(PAP_OK), 0, 0, addr, 1);
 			cancelled++;
 		}
 	}
-	if (r == 0 && cancelled)
-		r = db_push_update_state(db, p.id);
 	if (r < 0) {
 		db_savepoint_rollback(db);
 		goto out;

@@ -1,0 +1,154 @@
+/*
+ * ppg_content.c - the token table of content indirection: a hash table of
+ * 128-bit random tokens (getrandom) under one mutex. Lookups compare the
+ * whole token; an unknown or withdrawn token answers -ENOENT.
+ */
+#include "ppg/ppg_content.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#define NBUCKETS 4096
+
+struct entry {
+	char token[PPG_TOKEN_LEN + 1];
+	int64_t delivery;
+	char *ctype;
+	void *body;
+	size_t len;
+	struct entry *next;
+};
+
+struct ppg_content {
+	pthread_mutex_t lock;
+	struct entry *b[NBUCKETS];
+	size_t count;
+};
+
+static unsigned bucket(const char *token)
+{
+	unsigned h = 2166136261u;
+	for (const char *p = token; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h % NBUCKETS;
+}
+
+static void entry_free(struct entry *e)
+{
+	free(e->ctype);
+	free(e->body);
+	free(e);
+}
+
+struct ppg_content *ppg_content_new(void)
+{
+	struct ppg_content *t = calloc(1, sizeof *t);
+	if (t)
+		pthread_mutex_init(&t->lock, NULL);
+	return t;
+}
+
+void ppg_content_free(struct ppg_content *t)
+{
+	if (!t)
+		return;
+	for (unsigned i = 0; i < NBUCKETS; i++)
+		while (t->b[i]) {
+			struct entry *e = t->b[i];
+			t->b[i] = e->next;
+			entry_free(e);
+		}
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+int ppg_content_add(struct ppg_content *t, int64_t delivery, const char *content_type,
+    const void *body, size_t len, char token[PPG_TOKEN_LEN + 1])
+{
+	unsigned char rnd[PPG_TOKEN_LEN / 2];
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		return -EIO;
+	struct entry *e = calloc(1, sizeof *e);
+	if (!e)
+		return -ENOMEM;
+	for (size_t i = 0; i < sizeof rnd; i++)
+		snprintf(e->token + 2 * i, 3, "%02x", rnd[i]);
+	e->delivery = delivery;
+	e->ctype = strdup(content_type ? content_type : "application/octet-stream");
+	e->body = malloc(len ? len : 1);
+	if (!e->ctype || !e->body) {
+		entry_free(e);
+		return -ENOMEM;
+	}
+	if (len)
+		memcpy(e->body, body, len);
+	e->len = len;
+	memcpy(token, e->token, sizeof e->token);
+	unsigned h = bucket(e->token);
+	pthread_mutex_lock(&t->lock);
+	e->next = t->b[h];
+	t->b[h] = e;
+	t->count++;
+	pthread_mutex_unlock(&t->lock);
+	return 0;
+}
+
+void ppg_content_remove(struct ppg_content *t, const char *token)
+{
+	if (!t || !token)
+		return;
+	unsigned h = bucket(token);
+	pthread_mutex_lock(&t->lock);
+	for (struct entry **pp = &t->b[h]; *pp; pp = &(*pp)->next)
+		if (!strcmp((*pp)->token, token)) {
+			struct entry *e = *pp;
+			*pp = e->next;
+			t->count--;
+			pthread_mutex_unlock(&t->lock);
+			entry_free(e);
+			return;
+		}
+	pthread_mutex_unlock(&t->lock);
+}
+
+int ppg_content_get(struct ppg_content *t, const char *token, char **content_type, void **body,
+    size_t *len, int64_t *delivery)
+{
+	if (!t || !token || strlen(token) != PPG_TOKEN_LEN)
+		return -ENOENT;
+	unsigned h = bucket(token);
+	int r = -ENOENT;
+	pthread_mutex_lock(&t->lock);
+	for (struct entry *e = t->b[h]; e; e = e->next) {
+		if (strcmp(e->token, token))
+			continue;
+		*content_type = strdup(e->ctype);
+		*body = malloc(e->len ? e->len : 1);
+		if (!*content_type || !*body) {
+			free(*content_type);
+			free(*body);
+			r = -ENOMEM;
+			break;
+		}
+		memcpy(*body, e->body, e->len);
+		*len = e->len;
+		if (delivery)
+			*delivery = e->delivery;
+		r = 0;
+		break;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return r;
+}
+
+size_t ppg_content_count(struct ppg_content *t)
+{
+	pthread_mutex_lock(&t->lock);
+	size_t n = t->count;
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}

@@ -1,0 +1,106 @@
+/*
+ * ppg_final.c - final transitions and result notifications (WAP-247 PAP §8.5
+ * resultnotification-message: push-id, sender-address, sender-name,
+ * received-time, event-time, message-state, code, desc, and the address).
+ */
+#include "ppg/ppg_final.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pap/pap.h"
+#include "ppg/ppg_log.h"
+
+const char *ppg_sender_address(const struct ppg_config *cfg, char *buf, size_t len)
+{
+	if (cfg->sender_address)
+		return cfg->sender_address;
+	const struct sockaddr_storage *ss = &cfg->listen[0];
+	char host[64] = "localhost";
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+		snprintf(buf, len, "http://[%s]:%u%s", host, ntohs(in6->sin6_port), cfg->pap_path);
+	} else {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+		snprintf(buf, len, "http://%s:%u%s", host, ntohs(in->sin_port), cfg->pap_path);
+	}
+	return buf;
+}
+
+static int queue_notification(struct db *db, const struct ppg_config *cfg, const struct db_push *p,
+    const struct db_delivery *d, int state, int code, const char *desc, int64_t now)
+{
+	char sabuf[300];
+	char *addr = d->address;
+	struct pap_msg m = { 0 };
+
+	m.type = PAP_MSG_RESULTNOTIFICATION;
+	m.version = p->pap_version ? (enum pap_version)p->pap_version : PAP_V2_1;
+	m.push_id = p->push_id;
+	m.sender_address = (char *)ppg_sender_address(cfg, sabuf, sizeof sabuf);
+	m.sender_name = cfg->sender_name;
+	m.received_time = (time_t)(p->received_time / 1000);
+	m.event_time = (time_t)(now / 1000);
+	m.state = (enum pap_state)state;
+	m.code = code;
+	m.desc = (char *)desc;
+	struct pap_msg_addr a = { .raw = addr, .ok = 0 };
+	m.addrs = &a;
+	m.naddrs = 1;
+	size_t len = 0;
+	char *xml = pap_msg_encode(&m, &len);
+	if (!xml)
+		return -ENOMEM;
+	struct db_notification nt = {
+		.push = p->id, .delivery = d->id, .url = p->notify_to,
+		.body = (unsigned char *)xml, .body_len = len,
+		.state = DB_STATE_PENDING, .next_attempt = now, .created = now,
+	};
+	int r = db_notification_insert(db, &nt);
+	free(xml);
+	return r;
+}
+
+int ppg_final(struct db *db, const struct ppg_config *cfg, const struct db_push *p,
+    const struct db_delivery *d, int state, int code, const char *desc, int64_t now)
+{
+	int r = db_delivery_set_state(db, d->id, state, code, desc, now, 0);
+	if (r == 0)
+		r = db_push_update_state(db, p->id);
+	if (r == 0 && p->notify_to && *p->notify_to)
+		r = queue_notification(db, cfg, p, d, state, code, desc, now);
+	if (r == 0)
+		LOGPUSH(PPG_LOG_CORE, LOG_INFO, p->pi, p->push_id, "%s: %s, %d (%s)", d->address,
+		    pap_state_str((enum pap_state)state), code, desc ? desc : "");
+	return r;
+}
+
+int ppg_final_id(struct db *db, const struct ppg_config *cfg, int64_t delivery, int state,
+    int code, const char *desc, int64_t now, int *changed)
+{
+	struct db_delivery d = { 0 };
+	struct db_push p = { 0 };
+	int r;
+
+	*changed = 0;
+	r = db_delivery_get(db, delivery, &d);
+	if (r < 0)
+		return r;
+	if (db_state_is_final(d.state)) {
+		db_delivery_clear(&d);
+		return 0;
+	}
+	r = db_push_get(db, d.push, 0, &p);
+	if (r == 0)
+		r = ppg_final(db, cfg, &p, &d, state, code, desc, now);
+	if (r == 0)
+		*changed = 1;
+	db_push_clear(&p);
+	db_delivery_clear(&d);
+	return r;
+}

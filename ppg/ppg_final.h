@@ -1,0 +1,32 @@
+/*
+ * ppg_final.h - a delivery's last transition: the final state and PAP code,
+ * the push's summary, and the result notification when the Push Initiator
+ * asked for one (ppg-notify-requested-to). Every path that ends a delivery
+ * (SIP outcome, cancel, replace, expiry, no registration) goes through here,
+ * inside the caller's transaction.
+ */
+#ifndef PPG_FINAL_H
+#define PPG_FINAL_H
+
+#include <stdint.h>
+
+#include "db/db.h"
+#include "ppg/ppg_config.h"
+
+/*
+ * Moves delivery d of push p to the final state with code and desc at now,
+ * updates the push's summary and queues the notification (due at once).
+ * p needs no content. Returns 0 or a negative errno from db/.
+ */
+int ppg_final(struct db *db, const struct ppg_config *cfg, const struct db_push *p,
+    const struct db_delivery *d, int state, int code, const char *desc, int64_t now);
+
+/* Same, loading the push and the delivery by id; a delivery already final is
+ * left alone (returns 0 and *changed = 0). */
+int ppg_final_id(struct db *db, const struct ppg_config *cfg, int64_t delivery, int state,
+    int code, const char *desc, int64_t now, int *changed);
+
+/* The sender-address of PAP messages (configured, or http://<listen><pap_path>). */
+const char *ppg_sender_address(const struct ppg_config *cfg, char *buf, size_t len);
+
+#endif
