@@ -27,6 +27,7 @@
 #include <sofia-sip/su_wait.h>
 
 #include "pap/pap.h"
+#include "ppg/ppg_deliver.h"
 #include "ppg/ppg_final.h"
 #include "ppg/ppg_log.h"
 
@@ -41,6 +42,13 @@ struct item {
 	ppg_core_done_fn done;
 	void *arg;
 	struct item *next;
+};
+
+struct op {
+	ppg_core_write_fn fn;
+	ppg_core_after_fn after;
+	void *arg;
+	struct op *next;
 };
 
 struct timer {
@@ -65,6 +73,11 @@ struct ppg_core {
 	int efd;                       /* wakes the loop: work queued or stopping */
 	struct ppg_core_stats stats;
 	/* owned by the core thread */
+	struct op *ops, *ops_tail;     /* the core's own writes for the next batch */
+	struct ppg_content *content;
+	struct ppg_deliver *deliver;   /* NULL when no bearer is configured */
+	su_timer_t *flush_timer;
+	int flush_armed;
 	su_root_t *root;
 	su_wait_t wait;
 	su_timer_t *sweep_timer;
@@ -83,13 +96,14 @@ int64_t ppg_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-struct ppg_core *ppg_core_new(const struct ppg_config *cfg, struct db *db)
+struct ppg_core *ppg_core_new(const struct ppg_config *cfg, struct db *db, struct ppg_content *content)
 {
 	struct ppg_core *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
 	c->cfg = cfg;
 	c->db = db;
+	c->content = content;
 	c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (c->efd < 0) {
 		free(c);
@@ -112,15 +126,36 @@ static void wake(struct ppg_core *c)
 	(void)w;   /* EAGAIN: the counter is already non-zero, the loop will wake */
 }
 
+/*
+ * One transaction for a batch of HTTP requests and the core's own writes,
+ * each under a savepoint; one commit (one fsync); then the answers go out and
+ * accepted pushes go to the delivery engine.
+ */
 static void run_batch(struct ppg_core *c, struct item *batch)
 {
 	int64_t now = ppg_now_ms();
-	int r = db_begin(c->db);
+	struct op *ops = c->ops;
 	size_t n = 0;
+	int r;
 
+	c->ops = c->ops_tail = NULL;
+	r = db_begin(c->db);
 	if (r == 0) {
-		for (struct item *it = batch; it; it = it->next, n++)
+		for (struct item *it = batch; it; it = it->next, n++) {
+			if (c->deliver && it->req->msg && it->req->msg->type == PAP_MSG_PUSH)
+				it->req->lease_ms = ppg_deliver_lease_ms(c->deliver);
 			ppg_request_execute(it->req, c->db, now);
+		}
+		for (struct op *o = ops; o; o = o->next) {
+			if (db_savepoint(c->db) < 0)
+				break;
+			if (o->fn(c->db, o->arg, now) < 0) {
+				LOGP(PPG_LOG_DB, LOG_ERR, "core write failed: %s", db_errmsg(c->db));
+				db_savepoint_rollback(c->db);
+			} else {
+				db_savepoint_release(c->db);
+			}
+		}
 		r = db_commit(c->db);
 		if (r < 0) {
 			LOGP(PPG_LOG_DB, LOG_ERR, "commit of a batch of %zu failed: %s", n, db_errmsg(c->db));
@@ -141,9 +176,20 @@ static void run_batch(struct ppg_core *c, struct item *batch)
 	pthread_mutex_unlock(&c->lock);
 	while (batch) {
 		struct item *next = batch->next;
+		/* The engine copies what it needs before the answer lets the HTTP
+		 * worker free the request. */
+		if (r == 0 && c->deliver && batch->req->result_code == PAP_ACCEPTED)
+			ppg_deliver_accepted(c->deliver, batch->req, now);
 		batch->done(batch->arg);
 		free(batch);
 		batch = next;
+	}
+	while (ops) {
+		struct op *next = ops->next;
+		if (ops->after)
+			ops->after(ops->arg, r == 0);
+		free(ops);
+		ops = next;
 	}
 	/* Passive checkpoints in ckpt_main keep up with the writer, but the WAL
 	 * starts over only when a write begins right after a checkpoint that left
@@ -151,6 +197,70 @@ static void run_batch(struct ppg_core *c, struct item *batch)
 	 * checkpoints the few frames left itself, and its next batch rewinds. */
 	if (db_wal_frames(c->db) > WAL_RESTART_FRAMES && db_checkpoint(c->db, 0, NULL, NULL) < 0)
 		LOGP(PPG_LOG_DB, LOG_WARNING, "checkpoint: %s", db_errmsg(c->db));
+}
+
+static void on_flush(struct ppg_core *c, su_timer_t *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	c->flush_armed = 0;
+	if (c->ops)
+		run_batch(c, NULL);
+}
+
+int ppg_core_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg)
+{
+	struct op *o = calloc(1, sizeof *o);
+	if (!o)
+		return -ENOMEM;
+	o->fn = fn;
+	o->after = after;
+	o->arg = arg;
+	if (c->ops_tail)
+		c->ops_tail->next = o;
+	else
+		c->ops = o;
+	c->ops_tail = o;
+	/* Flushed with the next HTTP batch, or on the next loop turn. */
+	if (!c->flush_armed && c->flush_timer) {
+		c->flush_armed = 1;
+		su_timer_set_interval(c->flush_timer, on_flush, NULL, 0);
+	}
+	return 0;
+}
+
+struct fetched {
+	struct ppg_core *c;
+	int64_t delivery;
+};
+
+static void on_fetched(void *arg)
+{
+	struct fetched *f = arg;
+	if (f->c->deliver)
+		ppg_deliver_fetched(f->c->deliver, f->delivery);
+	free(f);
+}
+
+void ppg_core_fetched(struct ppg_core *c, int64_t delivery)
+{
+	struct fetched *f = calloc(1, sizeof *f);
+	if (!f)
+		return;
+	f->c = c;
+	f->delivery = delivery;
+	if (ppg_core_defer(c, 0, on_fetched, f) < 0)
+		free(f);
+}
+
+su_root_t *ppg_core_root(struct ppg_core *c)
+{
+	return c->root;
+}
+
+struct ppg_content *ppg_core_content(struct ppg_core *c)
+{
+	return c->content;
 }
 
 /*
@@ -245,6 +355,11 @@ static int on_wake(struct ppg_core *c, su_wait_t *w, void *arg)
 			pthread_mutex_unlock(&c->lock);
 			if (stopping) {
 				run_timers(c);
+				/* The engine's last outcomes, then stop. */
+				ppg_deliver_free(c->deliver);
+				c->deliver = NULL;
+				if (c->ops)
+					run_batch(c, NULL);
 				su_root_break(c->root);
 			} else {
 				arm_defer_timer(c);
@@ -282,8 +397,18 @@ static void *core_main(void *arg)
 	if (rc == 0) {
 		c->sweep_timer = su_timer_create(su_root_task(c->root), SWEEP_INTERVAL_MS);
 		c->defer_timer = su_timer_create(su_root_task(c->root), 0);
-		if (!c->sweep_timer || !c->defer_timer || su_timer_run(c->sweep_timer, on_sweep, NULL) < 0)
+		c->flush_timer = su_timer_create(su_root_task(c->root), 0);
+		if (!c->sweep_timer || !c->defer_timer || !c->flush_timer ||
+		    su_timer_run(c->sweep_timer, on_sweep, NULL) < 0)
 			rc = -ENOMEM;
+	}
+	if (rc == 0 && c->cfg->sip_enabled) {
+		char err[256] = "";
+		c->deliver = ppg_deliver_new(c, c->root, c->cfg, c->db, c->content, err, sizeof err);
+		if (!c->deliver) {
+			LOGP(PPG_LOG_CORE, LOG_ERR, "cannot start the delivery engine: %s", err);
+			rc = -EIO;
+		}
 	}
 	pthread_mutex_lock(&c->lock);
 	c->start_rc = rc;
@@ -292,9 +417,23 @@ static void *core_main(void *arg)
 	pthread_mutex_unlock(&c->lock);
 	if (rc == 0)
 		su_root_run(c->root);
+	ppg_deliver_free(c->deliver);
+	c->deliver = NULL;
 	su_timer_destroy(c->sweep_timer);
 	su_timer_destroy(c->defer_timer);
-	c->sweep_timer = c->defer_timer = NULL;
+	su_timer_destroy(c->flush_timer);
+	c->sweep_timer = c->defer_timer = c->flush_timer = NULL;
+	/* Writes queued by the engine's last callbacks have no batch left to run
+	 * in: they are outcomes the next start recovers (the deliveries are
+	 * pending). */
+	while (c->ops) {
+		struct op *o = c->ops;
+		c->ops = o->next;
+		if (o->after)
+			o->after(o->arg, 0);
+		free(o);
+	}
+	c->ops_tail = NULL;
 	if (c->root) {
 		su_root_unregister(c->root, &c->wait, on_wake, NULL);
 		su_root_destroy(c->root);

@@ -7,6 +7,8 @@
 #ifndef PPG_CORE_H
 #define PPG_CORE_H
 
+#include <sofia-sip/su_wait.h>
+
 #include "db/db.h"
 #include "ppg/ppg_config.h"
 #include "ppg/ppg_request.h"
@@ -16,8 +18,11 @@ struct ppg_core;
 /* Called in the core thread once the request's answer is final. */
 typedef void (*ppg_core_done_fn)(void *arg);
 
-/* db is owned by the core from now on (closed by ppg_core_free). */
-struct ppg_core *ppg_core_new(const struct ppg_config *cfg, struct db *db);
+struct ppg_content;
+
+/* db is owned by the core from now on (closed by ppg_core_free). content
+ * (shared with the HTTP front) serves content indirection. */
+struct ppg_core *ppg_core_new(const struct ppg_config *cfg, struct db *db, struct ppg_content *content);
 int ppg_core_start(struct ppg_core *c);
 /* Finishes every queued request and timer, then stops the thread. */
 void ppg_core_stop(struct ppg_core *c);
@@ -28,6 +33,23 @@ int ppg_core_submit(struct ppg_core *c, struct ppg_request *req, ppg_core_done_f
 
 /* Calls fn(arg) in the core thread after delay_ms (at shutdown: at once). Thread-safe. */
 int ppg_core_defer(struct ppg_core *c, unsigned delay_ms, ppg_core_done_fn fn, void *arg);
+
+/*
+ * Writes of the core thread itself (delivery outcomes, leases, registrations'
+ * wake-ups): fn runs inside the next batch transaction under its own
+ * savepoint; after(arg, committed) runs once that transaction ended (after
+ * may be NULL). Core thread only.
+ */
+typedef int (*ppg_core_write_fn)(struct db *db, void *arg, int64_t now);
+typedef void (*ppg_core_after_fn)(void *arg, int committed);
+int ppg_core_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg);
+
+/* The terminal fetched the indirect content of a delivery. Thread-safe. */
+void ppg_core_fetched(struct ppg_core *c, int64_t delivery);
+
+/* The core's su_root and content table (core thread). */
+su_root_t *ppg_core_root(struct ppg_core *c);
+struct ppg_content *ppg_core_content(struct ppg_core *c);
 
 /* Counters for the log and the benchmarks. */
 struct ppg_core_stats {

@@ -67,9 +67,10 @@ static int queue_notification(struct db *db, const struct ppg_config *cfg, const
 }
 
 int ppg_final(struct db *db, const struct ppg_config *cfg, const struct db_push *p,
-    const struct db_delivery *d, int state, int code, const char *desc, int64_t now)
+    const struct db_delivery *d, int state, int code, const char *desc, int64_t now, int attempted)
 {
-	int r = db_delivery_set_state(db, d->id, state, code, desc, now, 0);
+	int r = attempted ? db_delivery_attempted(db, d->id, state, code, desc, now, 0)
+	    : db_delivery_set_state(db, d->id, state, code, desc, now, 0);
 	if (r == 0)
 		r = db_push_update_state(db, p->id);
 	if (r == 0 && p->notify_to && *p->notify_to)
@@ -97,7 +98,7 @@ int ppg_final_id(struct db *db, const struct ppg_config *cfg, int64_t delivery, 
 	}
 	r = db_push_get(db, d.push, 0, &p);
 	if (r == 0)
-		r = ppg_final(db, cfg, &p, &d, state, code, desc, now);
+		r = ppg_final(db, cfg, &p, &d, state, code, desc, now, 0);
 	if (r == 0)
 		*changed = 1;
 	db_push_clear(&p);

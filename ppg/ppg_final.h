@@ -16,10 +16,11 @@
 /*
  * Moves delivery d of push p to the final state with code and desc at now,
  * updates the push's summary and queues the notification (due at once).
- * p needs no content. Returns 0 or a negative errno from db/.
+ * p needs no content. attempted: this ends an attempt (counted). Returns 0
+ * or a negative errno from db/.
  */
 int ppg_final(struct db *db, const struct ppg_config *cfg, const struct db_push *p,
-    const struct db_delivery *d, int state, int code, const char *desc, int64_t now);
+    const struct db_delivery *d, int state, int code, const char *desc, int64_t now, int attempted);
 
 /* Same, loading the push and the delivery by id; a delivery already final is
  * left alone (returns 0 and *changed = 0). */

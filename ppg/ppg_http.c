@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ppg/ppg_content.h"
 #include "ppg/ppg_log.h"
 
 #ifndef MHD_HTTP_CONTENT_TOO_LARGE
@@ -29,6 +30,7 @@
 
 struct ppg_http {
 	const struct ppg_config *cfg;
+	struct ppg_content *content;
 	struct ppg_auth *auth;
 	struct ppg_core *core;
 	struct MHD_Daemon *d[PPG_MAX_LISTEN];
@@ -48,6 +50,7 @@ struct conn {
 	int too_big;
 	int status;                /* non-PAP answer: 401, 403, 413, 500 ... */
 	struct ppg_request *req;
+	int64_t fetched;           /* a content fetch of this delivery is being answered */
 };
 
 static enum MHD_Result send_text(struct MHD_Connection *mc, unsigned status, const char *text)
@@ -216,12 +219,60 @@ static enum MHD_Result finish_request(struct conn *c)
 	return send_answer(c);
 }
 
+#define CONTENT_PATH "/content/"
+
+/* Content indirection (RFC 4483): GET /content/<token>. The token is the
+ * credential; it stops working when the delivery is final. */
+static enum MHD_Result serve_content(struct ppg_http *h, struct MHD_Connection *mc, const char *url,
+    const char *method, void **con_cls)
+{
+	char *ctype = NULL;
+	void *body = NULL;
+	size_t len = 0;
+	int64_t delivery = 0;
+
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return send_text(mc, MHD_HTTP_METHOD_NOT_ALLOWED, "content is fetched with GET\n");
+	if (!h->content || ppg_content_get(h->content, url + strlen(CONTENT_PATH), &ctype, &body, &len,
+	    &delivery) < 0)
+		return send_text(mc, MHD_HTTP_NOT_FOUND, "not found\n");
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		free(ctype);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, "ppgd/" PACKAGE_VERSION);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	free(ctype);
+	enum MHD_Result ret = MHD_queue_response(mc, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	/* Delivered once the whole body went out (on_completed). */
+	if (ret == MHD_YES && !strcmp(method, MHD_HTTP_METHOD_GET)) {
+		struct conn *c = calloc(1, sizeof *c);
+		if (c) {
+			c->h = h;
+			c->mc = mc;
+			c->state = C_READY;
+			c->fetched = delivery;
+			*con_cls = c;
+			atomic_fetch_add(&h->inflight, 1);
+		}
+	}
+	return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
     const char *method, const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
 	struct ppg_http *h = cls;
 	struct conn *c = *con_cls;
 
+	if (!c && !strncmp(url, CONTENT_PATH, strlen(CONTENT_PATH)))
+		return serve_content(h, mc, url, method, con_cls);
+	if (c && c->fetched)
+		return MHD_YES;
 	if (!c) {
 		/* Headers only so far. */
 		if (strcmp(url, h->cfg->pap_path))
@@ -280,9 +331,10 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 	struct conn *c = *con_cls;
 
 	(void)mc;
-	(void)toe;
 	if (!c)
 		return;
+	if (c->fetched && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		ppg_core_fetched(h->core, c->fetched);
 	ppg_request_free(c->req);
 	free(c->body);
 	free(c);
@@ -301,12 +353,14 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	LOGP(PPG_LOG_HTTP, LOG_WARNING, "libmicrohttpd: %s", buf);
 }
 
-struct ppg_http *ppg_http_start(const struct ppg_config *cfg, struct ppg_auth *auth, struct ppg_core *core)
+struct ppg_http *ppg_http_start(const struct ppg_config *cfg, struct ppg_auth *auth, struct ppg_core *core,
+    struct ppg_content *content)
 {
 	struct ppg_http *h = calloc(1, sizeof *h);
 	if (!h)
 		return NULL;
 	h->cfg = cfg;
+	h->content = content;
 	h->auth = auth;
 	h->core = core;
 	if (pthread_key_create(&h->rodb_key, rodb_close)) {

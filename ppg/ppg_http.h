@@ -14,7 +14,11 @@
 struct ppg_http;
 
 /* Starts listening on every configured address. NULL on failure (logged). */
-struct ppg_http *ppg_http_start(const struct ppg_config *cfg, struct ppg_auth *auth, struct ppg_core *core);
+struct ppg_content;
+
+/* content (may be NULL) is served at /content/<token> for content indirection. */
+struct ppg_http *ppg_http_start(const struct ppg_config *cfg, struct ppg_auth *auth, struct ppg_core *core,
+    struct ppg_content *content);
 /* Stops accepting new connections. */
 void ppg_http_quiesce(struct ppg_http *h);
 /* Waits up to timeout_ms for in-flight requests; returns how many remain. */

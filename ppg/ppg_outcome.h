@@ -23,7 +23,7 @@ struct ppg_outcome {
 	                          * deliver-before ends them) */
 	int not_reachable;       /* 1: "not reachable over SIP" (480, 404): an OTA fallback may take it */
 	int64_t retry_at;        /* ms, when kind == PPG_OUT_RETRY */
-	char desc[96];           /* for statusquery and the log: "SIP 480 Temporarily Unavailable" */
+	char desc[192];           /* for statusquery and the log: "SIP 480 Temporarily Unavailable" */
 };
 
 struct ppg_retry_policy {

@@ -259,6 +259,7 @@ static int exec_push(struct ppg_request *req, struct db *db, int64_t now_ms)
 	struct db_push old = { 0 };
 	struct db_delivery *d = NULL;
 	char (*canon)[PAP_ADDR_VALUE_MAX + PAP_ADDR_PPG_MAX + 32] = NULL;
+	size_t *src = NULL;                /* d[k] comes from m->addrs[src[k]] */
 	size_t n = 0;
 	int r, have_old = 0;
 
@@ -276,7 +277,8 @@ static int exec_push(struct ppg_request *req, struct db *db, int64_t now_ms)
 
 	d = calloc(m->naddrs, sizeof *d);
 	canon = calloc(m->naddrs, sizeof *canon);
-	if (!d || !canon) {
+	src = calloc(m->naddrs, sizeof *src);
+	if (!d || !canon || !src) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -298,6 +300,10 @@ static int exec_push(struct ppg_request *req, struct db *db, int64_t now_ms)
 		d[n].desc = (char *)"accepted for processing";
 		d[n].event_time = now_ms;
 		d[n].next_attempt = m->deliver_after ? (int64_t)m->deliver_after * 1000 : now_ms;
+		src[n] = i;
+		/* Due now and the engine takes it right after the commit: lease it. */
+		if (req->lease_ms > 0 && d[n].next_attempt <= now_ms)
+			d[n].next_attempt = now_ms + req->lease_ms;
 		n++;
 	}
 
@@ -324,7 +330,7 @@ static int exec_push(struct ppg_request *req, struct db *db, int64_t now_ms)
 		for (size_t i = 0; i < on && r == 0; i++)
 			if (!db_state_is_final(od[i].state))
 				r = ppg_final(db, req->cfg, &old, &od[i], DB_STATE_CANCELLED, PAP_OK,
-				    "replaced by a new push", now_ms);
+				    "replaced by a new push", now_ms, 0);
 		db_delivery_list_free(od, on);
 		if (r < 0)
 			goto rollback;
@@ -370,6 +376,18 @@ static int exec_push(struct ppg_request *req, struct db *db, int64_t now_ms)
 		goto out;
 	LOGPUSH(PPG_LOG_CORE, LOG_INFO, req->pi, m->push_id, "accepted, %zu deliver%s%s%s", n,
 	    n == 1 ? "y" : "ies", have_old ? ", replaces " : "", have_old ? m->replace_push_id : "");
+	req->push_row = p.id;
+	req->deliveries = calloc(n, sizeof *req->deliveries);
+	if (req->deliveries) {
+		for (size_t k = 0; k < n; k++) {
+			req->deliveries[k].id = d[k].id;
+			req->deliveries[k].addr = &m->addrs[src[k]];
+			req->deliveries[k].leased = req->lease_ms > 0 && d[k].next_attempt > now_ms;
+		}
+		req->ndeliveries = n;
+	}
+	/* Without that list the leased deliveries are attempted when their
+	 * lease ends; the push is stored either way. */
 	answer_push(req, PAP_ACCEPTED, NULL);
 	goto out;
 rollback:
@@ -378,6 +396,7 @@ out:
 	db_push_clear(&old);
 	free(d);
 	free(canon);
+	free(src);
 	return r;
 }
 
@@ -491,7 +510,7 @@ static int exec_cancel(struct ppg_request *req, struct db *db, int64_t now_ms)
 			refused++;
 		} else {
 			r = ppg_final(db, req->cfg, &p, &dv[j], DB_STATE_CANCELLED, PAP_OK,
-			    "cancelled by the Push Initiator", now_ms);
+			    "cancelled by the Push Initiator", now_ms, 0);
 			dv[j].state = DB_STATE_CANCELLED;
 			if (r == 0)
 				r = results_add(&rs, PAP_OK, pap_code_desc(PAP_OK), 0, 0, addr, 1);
@@ -616,5 +635,6 @@ void ppg_request_free(struct ppg_request *req)
 	free(req->content_headers);
 	free(req->content);
 	free(req->answer);
+	free(req->deliveries);
 	free(req);
 }

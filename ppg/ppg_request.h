@@ -38,6 +38,17 @@ struct ppg_request {
 	size_t content_headers_len;
 	unsigned char *content;
 	size_t content_len;
+	/* set by the core before execution: > 0 when the delivery engine will
+	 * attempt the deliveries right after the commit (their lease) */
+	int64_t lease_ms;
+	/* filled by a stored push-message, for the delivery engine */
+	int64_t push_row;
+	struct ppg_req_delivery {
+		int64_t id;
+		const struct pap_msg_addr *addr;   /* points into msg */
+		int leased;
+	} *deliveries;
+	size_t ndeliveries;
 	/* the answer */
 	int http_status;               /* cfg->success_status for PAP answers */
 	char *answer;                  /* XML, malloc'ed; NULL for an empty body */

@@ -17,12 +17,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <libxml/parser.h>
 #include <sofia-sip/su.h>
 
 #include "db/db.h"
 #include "ppg/ppg_auth.h"
 #include "ppg/ppg_config.h"
+#include "ppg/ppg_content.h"
 #include "ppg/ppg_core.h"
 #include "ppg/ppg_http.h"
 #include "ppg/ppg_log.h"
@@ -131,11 +133,13 @@ int main(int argc, char **argv)
 
 	xmlInitParser();
 	su_init();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	int rc = 1;
 	struct db *db = NULL;
 	struct ppg_core *core = NULL;
 	struct ppg_auth *auth = NULL;
 	struct ppg_http *http = NULL;
+	struct ppg_content *content = NULL;
 
 	make_db_dir(cfg->db_path);
 	int r = db_open(cfg->db_path, DB_NO_AUTOCHECKPOINT | (cfg->db_sync_full ? 0 : DB_SYNC_NORMAL), &db);
@@ -150,7 +154,8 @@ int main(int argc, char **argv)
 	db_count_deliveries_in_state(db, DB_STATE_PENDING, &npending);
 	LOGP(PPG_LOG_DB, LOG_INFO, "database %s (schema %d): %lld pushes, %lld deliveries pending",
 	    cfg->db_path, db_schema_version(db), (long long)npush, (long long)npending);
-	core = ppg_core_new(cfg, db);
+	content = ppg_content_new();
+	core = content ? ppg_core_new(cfg, db, content) : NULL;
 	if (!core) {
 		db_close(db);
 		goto out;
@@ -160,7 +165,7 @@ int main(int argc, char **argv)
 	auth = ppg_auth_new(cfg);
 	if (!auth)
 		goto out;
-	http = ppg_http_start(cfg, auth, core);
+	http = ppg_http_start(cfg, auth, core, content);
 	if (!http)
 		goto out;
 	{
@@ -202,11 +207,13 @@ out:
 	ppg_http_stop(http);
 	ppg_core_free(core);
 	ppg_auth_free(auth);
+	ppg_content_free(content);
 	if (rc == 0)
 		LOGP(PPG_LOG_MAIN, LOG_NOTICE, "stopped; database closed");
 	ppg_config_free(cfg);
 	xmlCleanupParser();
 	su_deinit();
+	curl_global_cleanup();
 	ppg_log_close();
 	return rc;
 }

@@ -1,0 +1,248 @@
+/*
+ * sipb.c - the SIP Push bearer agent: a sofia-sip nua user agent on the
+ * core's su_root (OMA-TS-SIP_Push, seed 000 §7, §9.1.2).
+ *
+ * The agent listens on UDP and TCP, sends MESSAGEs (sipb_message.c) and
+ * takes third-party REGISTERs (sipb_register.c). Everything else a peer may
+ * send gets a plain answer: OPTIONS 200 (by nua), SUBSCRIBE 489 Bad Event
+ * (no event package is offered here), methods outside Allow 405 and unknown
+ * methods 501 (by nua).
+ */
+#include "sipbearer/sipb_int.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sofia-sip/nta_tag.h>
+#include <sofia-sip/sip_extra.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/su_tag_io.h>
+#include <sofia-sip/tport_tag.h>
+
+/* Transport tuning for many requests in flight (PROTOCOL.md §5): the
+ * default TCP queue of 64 requests per connection ends in local 503s. */
+#define SIPB_QUEUESIZE 4096
+#define SIPB_UDP_BUFSIZE (4u << 20)
+
+/* How long sipb_new waits for the agent's parameters, sipb_free for the
+ * shutdown of the stack (milliseconds). */
+#define SIPB_START_WAIT 5000
+#define SIPB_SHUTDOWN_WAIT 10000
+
+static void sipb_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The extended message class (P-Asserted-Identity and the other headers of
+ * sip_extra.h) must be the default before the first message is parsed or
+ * made; without it nua fails requests with P-Asserted-Identity locally
+ * ("900 Internal error"). Done once per process.
+ */
+static void sipb_extend_mclass(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	sip_update_default_mclass(sip_extend_mclass(NULL));
+}
+
+/* A string parameter of nua_r_get_params, copied, or NULL. */
+static char *sipb_param_str(su_home_t *home, tagi_t const *tags, tag_type_t tt)
+{
+	tagi_t const *t = tl_find(tags, tt);
+
+	return t && t->t_value ? su_strdup(home, (char const *)t->t_value) : NULL;
+}
+
+/* Takes the bound address from the agent's Contact and the headers nua adds
+ * to every request of its own (nua_r_get_params). */
+static void sipb_got_params(struct sipb *s, tagi_t const *tags)
+{
+	tagi_t const *t = tl_find(tags, ntatag_contact);
+	sip_contact_t const *m = t ? (sip_contact_t const *)t->t_value : NULL;
+
+	s->got_params = 1;
+	s->hdr_user_agent = sipb_param_str(s->home, tags, siptag_user_agent_str);
+	s->hdr_allow = sipb_param_str(s->home, tags, siptag_allow_str);
+	s->hdr_supported = sipb_param_str(s->home, tags, siptag_supported_str);
+	t = tl_find(tags, ntatag_sipflags);
+	s->msg_flags = t ? (int)t->t_value : 0;
+	if (!m || !m->m_url->url_host)
+		return;
+	s->port = m->m_url->url_port ? (unsigned)strtoul(m->m_url->url_port, NULL, 10) : 5060;
+	s->via_host = su_sprintf(s->home, "%s:%u", m->m_url->url_host, s->port);
+}
+
+/*
+ * Answers an incoming request the application layer of nua left to us and
+ * destroys the handle nua made for it (it is bound to nothing). status is
+ * what nua already answered (>= 200), or < 200 when the answer is ours.
+ */
+static void sipb_answer_other(nua_t *nua, nua_handle_t *nh, int status, int code,
+    const char *phrase)
+{
+	if (status < 200)
+		nua_respond(nh, code, phrase, NUTAG_WITH_THIS(nua), TAG_END());
+	nua_handle_destroy(nh);
+}
+
+static void sipb_event(nua_event_t event, int status, char const *phrase, nua_t *nua,
+    struct sipb *s, nua_handle_t *nh, struct sipb_out *o, sip_t const *sip, tagi_t tags[])
+{
+	switch (event) {
+	case nua_r_message:
+		if (o)
+			sipb_message_response(s, o, status, phrase, sip);
+		break;
+	case nua_i_register:
+		if (nh && !o)
+			sipb_register_request(s, nua, nh, sip);
+		break;
+	case nua_i_subscribe:
+		if (nh && !o)
+			sipb_answer_other(nua, nh, status, 489, "Bad Event");
+		break;
+	case nua_i_options:
+	case nua_i_message:
+	case nua_i_invite:
+	case nua_i_info:
+	case nua_i_refer:
+	case nua_i_notify:
+	case nua_i_publish:
+	case nua_i_method:
+		if (nh && !o)
+			sipb_answer_other(nua, nh, status, SIP_501_NOT_IMPLEMENTED);
+		break;
+	case nua_r_get_params:
+		sipb_got_params(s, tags);
+		break;
+	case nua_r_shutdown:
+		if (status >= 200)
+			s->shutdown_done = 1;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Runs the root until *flag is set or ms milliseconds have passed. */
+static void sipb_run_until(su_root_t *root, const int *flag, long ms)
+{
+	su_time_t start = su_now();
+
+	while (!*flag && su_duration(su_now(), start) < ms)
+		su_root_step(root, 50);
+}
+
+static char *sipb_strdup0(su_home_t *home, const char *s)
+{
+	return s ? su_strdup(home, s) : NULL;
+}
+
+struct sipb *sipb_new(su_root_t *root, const struct sipb_config *cfg, sipb_register_fn reg,
+    sipb_result_fn result, void *arg, char *err, size_t errlen)
+{
+	struct sipb *s;
+
+	if (!root || !cfg || !cfg->bind_url || !cfg->from_uri || !cfg->trusted || !reg || !result) {
+		sipb_err(err, errlen, "sipb_new: missing root, bind_url, from_uri, trusted or callback");
+		return NULL;
+	}
+	sipb_extend_mclass();
+
+	s = calloc(1, sizeof *s);
+	if (!s || !(s->home = su_home_new(sizeof(su_home_t)))) {
+		free(s);
+		sipb_err(err, errlen, "sipb_new: out of memory");
+		return NULL;
+	}
+	s->root = root;
+	s->cfg = *cfg;
+	s->cfg.bind_url = su_strdup(s->home, cfg->bind_url);
+	s->cfg.outbound_proxy = sipb_strdup0(s->home, cfg->outbound_proxy);
+	s->cfg.from_uri = su_strdup(s->home, cfg->from_uri);
+	s->cfg.p_asserted_identity = sipb_strdup0(s->home, cfg->p_asserted_identity);
+	s->cfg.user_agent = sipb_strdup0(s->home, cfg->user_agent);
+	if (!s->cfg.indirection_threshold)
+		s->cfg.indirection_threshold = 1300;
+	s->reg = reg;
+	s->result = result;
+	s->arg = arg;
+
+	s->nua = nua_create(root, sipb_event, s,
+	    NUTAG_URL(s->cfg.bind_url),
+	    TAG_IF(s->cfg.outbound_proxy, NUTAG_PROXY(s->cfg.outbound_proxy)),
+	    SIPTAG_FROM_STR(s->cfg.from_uri),
+	    TAG_IF(s->cfg.user_agent, SIPTAG_USER_AGENT_STR(s->cfg.user_agent)),
+	    SIPTAG_ALLOW_STR("OPTIONS, REGISTER, SUBSCRIBE"),
+	    /* A third-party REGISTER may carry the receiver's "Require: pref"
+	     * (seed 000 §7.2 item 3, RFC 3840): without "pref" here nua answers
+	     * 420 Bad Extension. timer and 100rel (nua's default) serve INVITE
+	     * sessions only, which this agent does not take. */
+	    SIPTAG_SUPPORTED_STR("pref"),
+	    NUTAG_APPL_METHOD("REGISTER"),
+	    NUTAG_APPL_METHOD("SUBSCRIBE"),
+	    NUTAG_ENABLEMESSAGE(0),
+	    NUTAG_ENABLEINVITE(0),
+	    TPTAG_QUEUESIZE(SIPB_QUEUESIZE),
+	    TPTAG_UDP_RMEM(SIPB_UDP_BUFSIZE),
+	    TPTAG_UDP_WMEM(SIPB_UDP_BUFSIZE),
+	    TAG_IF(cfg->t1x64_ms, NTATAG_SIP_T1X64(cfg->t1x64_ms)),
+	    TAG_END());
+	if (!s->nua) {
+		sipb_err(err, errlen, "sipb_new: cannot start the SIP agent on %s", cfg->bind_url);
+		su_home_unref(s->home);
+		free(s);
+		return NULL;
+	}
+
+	/* The bound port (bind_url may say 0) and the address nta writes into
+	 * the Via come back in nua_r_get_params. */
+	nua_get_params(s->nua, TAG_ANY(), TAG_END());
+	sipb_run_until(root, &s->got_params, SIPB_START_WAIT);
+	if (!s->via_host) {
+		sipb_err(err, errlen, "sipb_new: the SIP agent on %s has no contact", cfg->bind_url);
+		sipb_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void sipb_free(struct sipb *s)
+{
+	if (!s)
+		return;
+	s->closing = 1;
+	sipb_message_abort_all(s, 503, "Service Unavailable");
+	if (s->nua) {
+		nua_shutdown(s->nua);
+		sipb_run_until(s->root, &s->shutdown_done, SIPB_SHUTDOWN_WAIT);
+		nua_destroy(s->nua);
+	}
+	su_home_unref(s->home);
+	free(s);
+}
+
+unsigned sipb_local_port(const struct sipb *s)
+{
+	return s ? s->port : 0;
+}
+
+unsigned sipb_inflight(const struct sipb *s)
+{
+	return s ? s->inflight : 0;
+}

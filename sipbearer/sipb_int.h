@@ -1,0 +1,80 @@
+/*
+ * sipb_int.h - internals shared by the files of sipbearer/ (never included
+ * outside this folder).
+ *
+ * The nua magic types are fixed here, before any sofia-sip nua header, so
+ * that every file sees the same callback signature: the agent's magic is the
+ * struct sipb, a handle's magic the MESSAGE it carries (NULL for the handles
+ * nua creates for incoming requests).
+ */
+#ifndef SIPB_INT_H
+#define SIPB_INT_H
+
+struct sipb;
+struct sipb_out;
+
+#define NUA_MAGIC_T struct sipb
+#define NUA_HMAGIC_T struct sipb_out
+
+#include "sipbearer/sipb.h"
+
+#include <sofia-sip/nua.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip.h>
+#include <sofia-sip/su_alloc.h>
+
+/* nta marks the responses it makes up itself (timer F 408, transport
+ * error 503, ...) with this message flag (NTA_INTERNAL_MSG in nta.c, not
+ * exported by the headers of 1.12.11). */
+#define SIPB_NTA_INTERNAL_MSG (1u << 15)
+
+/* One MESSAGE in flight: lives from sipb_send_message() until its result
+ * callback. */
+struct sipb_out {
+	struct sipb_out *next;
+	struct sipb_out **prevp;
+	nua_handle_t *nh;
+	uint64_t tag;
+	int indirect;
+	size_t request_size;
+};
+
+struct sipb {
+	su_root_t *root;
+	su_home_t *home;          /* copies of the configuration strings */
+	nua_t *nua;
+	struct sipb_config cfg;
+	sipb_register_fn reg;
+	sipb_result_fn result;
+	void *arg;
+
+	unsigned port;            /* bound port, from the agent's Contact */
+	char *via_host;           /* host[:port] nta puts into the Via, maximal form */
+	char *hdr_user_agent;     /* User-Agent, Allow and Supported nua puts */
+	char *hdr_allow;          /* into each MESSAGE (NULL: none) */
+	char *hdr_supported;
+	int msg_flags;            /* the printer flags of nta (NTATAG_SIPFLAGS) */
+	int got_params;           /* nua_r_get_params arrived */
+	int shutdown_done;        /* nua_r_shutdown with a final status arrived */
+	int closing;              /* in sipb_free: no new MESSAGEs */
+
+	struct sipb_out *out;     /* MESSAGEs in flight */
+	unsigned inflight;
+	unsigned long seq;        /* counter mixed into Call-IDs */
+};
+
+/* sipb_register.c: answers the nua_i_register event (nh is destroyed). */
+void sipb_register_request(struct sipb *s, nua_t *nua, nua_handle_t *nh, sip_t const *sip);
+
+/* sipb_message.c: handles nua_r_message for o. */
+void sipb_message_response(struct sipb *s, struct sipb_out *o, int status, char const *phrase,
+    sip_t const *sip);
+
+/* sipb_message.c: ends every MESSAGE in flight with a local status (sipb_free). */
+void sipb_message_abort_all(struct sipb *s, int status, const char *phrase);
+
+/* sipb_register.c: does s consist of event-app-id characters only
+ * (1*(%x21 / %x23-2B / %x2D-7E), seed 000 §8.1.1)? */
+int sipb_is_event_app_id(const char *s, size_t len);
+
+#endif

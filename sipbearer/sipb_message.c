@@ -1,0 +1,281 @@
+/*
+ * sipb_message.c - pager-mode push: one SIP MESSAGE per push
+ * (OMA-TS-SIP_Push seed 000 §9.1.2, §8.2.2, Appendix C.2; RFC 3428;
+ * content indirection RFC 4483 with RFC 2046 §5.2.3 and RFC 2017).
+ *
+ * Each MESSAGE gets its own nua handle, destroyed after the final response;
+ * the core's result callback runs exactly once per MESSAGE accepted by
+ * sipb_send_message().
+ */
+#include "sipbearer/sipb_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/sip_extra.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/url.h>
+
+/* Lengths of the random parts this agent puts into every MESSAGE. */
+#define SIPB_CALLID_TOKEN 20
+#define SIPB_FROMTAG_TOKEN 12
+
+/*
+ * The Via of the estimate (see sipb_measure): the transport name is one of
+ * UDP/TCP (both 3 letters), the host:port is the agent's own, and the branch
+ * token is longer than the 13 characters nta 1.12.11 puts after "z9hG4bK",
+ * so the estimate is not below what goes on the wire.
+ */
+#define SIPB_VIA_FMT "SIP/2.0/UDP %s;rport;branch=z9hG4bK%s"
+#define SIPB_VIA_BRANCH "0123456789abcdefghijkl" /* 22 */
+
+static void sipb_out_unlink(struct sipb *s, struct sipb_out *o)
+{
+	if (o->next)
+		o->next->prevp = o->prevp;
+	*o->prevp = o->next;
+	o->next = NULL;
+	o->prevp = NULL;
+	s->inflight--;
+}
+
+static void sipb_out_link(struct sipb *s, struct sipb_out *o)
+{
+	o->next = s->out;
+	if (o->next)
+		o->next->prevp = &o->next;
+	o->prevp = &s->out;
+	s->out = o;
+	s->inflight++;
+}
+
+/*
+ * Size of the MESSAGE as nua will send it: the request line and every
+ * header nua adds (Via, Max-Forwards, CSeq, Content-Length, and the
+ * User-Agent, Allow and Supported of the agent; Call-ID and the From tag are
+ * ours, so of exact length) plus the caller's headers and body, serialized
+ * by the same encoder with the same flags as nta (name-addr with <>). The Via and CSeq are written in their
+ * longest form, so the estimate is an upper bound of the bytes on the wire
+ * (a few bytes above it; tests/test_sipb.c checks the difference against
+ * what sipp received). Returns 0 when the message cannot be encoded.
+ */
+static size_t sipb_measure(struct sipb *s, url_string_t const *ruri, sip_payload_t const *pl,
+    tagi_t const *tags)
+{
+	msg_t *msg = msg_create(sip_default_mclass(), s->msg_flags);
+	sip_t *sip = sip_object(msg);
+	su_home_t *mh;
+	char via[512];
+	issize_t n = -1;
+
+	if (!msg)
+		return 0;
+	mh = msg_home(msg);
+	snprintf(via, sizeof via, SIPB_VIA_FMT, s->via_host, SIPB_VIA_BRANCH);
+	if (sip_add_tl(msg, sip,
+	        SIPTAG_REQUEST(sip_request_create(mh, SIP_METHOD_MESSAGE, ruri, NULL)),
+	        SIPTAG_VIA_STR(via),
+	        SIPTAG_MAX_FORWARDS_STR("70"),
+	        SIPTAG_CSEQ_STR("4294967295 MESSAGE"),
+	        TAG_IF(s->hdr_user_agent, SIPTAG_USER_AGENT_STR(s->hdr_user_agent)),
+	        TAG_IF(s->hdr_allow, SIPTAG_ALLOW_STR(s->hdr_allow)),
+	        TAG_IF(s->hdr_supported, SIPTAG_SUPPORTED_STR(s->hdr_supported)),
+	        SIPTAG_CONTENT_LENGTH(sip_content_length_create(mh, pl ? (uint32_t)pl->pl_len : 0)),
+	        SIPTAG_SEPARATOR(sip_separator_create(mh)),
+	        TAG_NEXT(tags)) >= 0 &&
+	    msg_serialize(msg, (msg_pub_t *)sip) >= 0)
+		n = msg_prepare(msg);
+	msg_destroy(msg);
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* Route <uri;lr>: a bare URI gets the loose-routing flag it needs. */
+static sip_route_t *sipb_route(su_home_t *home, const char *route)
+{
+	url_t *u;
+
+	if (strchr(route, '<'))
+		return sip_route_make(home, route);
+	u = url_make(home, route);
+	if (!u || (u->url_type != url_sip && u->url_type != url_sips))
+		return NULL;
+	if (!url_has_param(u, "lr") && url_param_add(home, u, "lr") < 0)
+		return NULL;
+	return sip_route_create(home, u, NULL);
+}
+
+/*
+ * The reference that replaces the content (RFC 4483 §5, RFC 2017): the
+ * Content-Type carries access-type, URL and size; the body holds the header
+ * of the referenced entity, with the Content-ID RFC 2046 §5.2.3 requires of
+ * every external body, and the empty line that ends it.
+ */
+static int sipb_external_body(su_home_t *home, const struct sipb_message *m, const char *cid,
+    sip_content_type_t **ct, sip_payload_t **pl)
+{
+	char *v, *body;
+
+	if (strpbrk(m->external_url, "\"\\\r\n"))
+		return -EINVAL;
+	v = su_sprintf(home, "message/external-body;access-type=\"URL\";URL=\"%s\";size=%zu",
+	    m->external_url, m->body_len);
+	body = su_sprintf(home, "Content-Type: %s\r\nContent-ID: <%s>\r\n\r\n", m->content_type, cid);
+	if (!v || !body)
+		return -ENOMEM;
+	*ct = sip_content_type_make(home, v);
+	*pl = sip_payload_create(home, body, strlen(body));
+	return *ct && *pl ? 0 : -EINVAL;
+}
+
+int sipb_send_message(struct sipb *s, const struct sipb_message *m)
+{
+	su_home_t *home;
+	char callid[SIPB_CALLID_TOKEN + 1], ftag[SIPB_FROMTAG_TOKEN + 1];
+	const char *cid;
+	sip_from_t *from;
+	sip_to_t *to;
+	sip_accept_contact_t *ac;
+	sip_p_asserted_identity_t *pai = NULL;
+	sip_route_t *route = NULL;
+	sip_content_type_t *ct;
+	sip_payload_t *pl;
+	url_t *ruri;
+	struct sipb_out *o;
+	size_t size;
+	int indirect = 0, rc = -EINVAL;
+
+	if (!s || !m || !m->request_uri || !m->to || !m->app || !m->content_type ||
+	    (!m->body && m->body_len))
+		return -EINVAL;
+	if (s->closing)
+		return -ESHUTDOWN;
+	if (!sipb_is_event_app_id(m->app, strlen(m->app)) || strpbrk(m->content_type, "\r\n"))
+		return -EINVAL;
+	if (!(home = su_home_new(sizeof *home)))
+		return -ENOMEM;
+
+	msg_random_token(callid, SIPB_CALLID_TOKEN, NULL, 0);
+	msg_random_token(ftag, SIPB_FROMTAG_TOKEN, NULL, 0);
+	cid = su_sprintf(home, "%s-%lu@sipb", callid, ++s->seq);
+	ruri = url_make(home, m->request_uri);
+	from = sip_from_make(home, s->cfg.from_uri);
+	to = sip_to_make(home, m->to);
+	ac = sip_accept_contact_make(home, su_sprintf(home, "*;+g.oma.pusheventapp=\"%s\"", m->app));
+	if (s->cfg.p_asserted_identity)
+		pai = sip_p_asserted_identity_make(home, s->cfg.p_asserted_identity);
+	if (m->route)
+		route = sipb_route(home, m->route);
+	ct = sip_content_type_make(home, m->content_type);
+	pl = sip_payload_create(home, m->body ? m->body : "", m->body_len);
+	if (!cid || !ruri || ruri->url_type == url_unknown || ruri->url_type == url_invalid ||
+	    !from || !to || !ac || (s->cfg.p_asserted_identity && !pai) ||
+	    (m->route && !route) || !ct || !pl)
+		goto out;
+	if (sip_from_tag(home, from, ftag) < 0)
+		goto out;
+
+	{
+		/* The headers of this MESSAGE, given the same way to the estimate
+		 * and to nua (tag list, nua copies it in nua_message). */
+		tagi_t tags[] = {
+			{ SIPTAG_FROM(from) },
+			{ SIPTAG_TO(to) },
+			{ SIPTAG_CALL_ID_STR(cid) },
+			{ SIPTAG_ACCEPT_CONTACT(ac) },
+			{ TAG_IF(pai, SIPTAG_P_ASSERTED_IDENTITY(pai)) },
+			{ TAG_IF(route, SIPTAG_ROUTE(route)) },
+			{ SIPTAG_CONTENT_TYPE(ct) },
+			{ SIPTAG_PAYLOAD(pl) },
+			{ TAG_END() },
+		};
+		url_string_t const *us = (url_string_t const *)ruri;
+
+		size = sipb_measure(s, us, pl, tags);
+		if (!size)
+			goto out;
+		if (size > s->cfg.indirection_threshold && m->external_url) {
+			rc = sipb_external_body(home, m, cid, &ct, &pl);
+			if (rc < 0)
+				goto out;
+			tags[6].t_value = (tag_value_t)ct;
+			tags[7].t_value = (tag_value_t)pl;
+			size = sipb_measure(s, us, pl, tags);
+			rc = -EINVAL;
+			if (!size)
+				goto out;
+			indirect = 1;
+		}
+
+		rc = -ENOMEM;
+		if (!(o = calloc(1, sizeof *o)))
+			goto out;
+		o->tag = m->tag;
+		o->indirect = indirect;
+		o->request_size = size;
+		o->nh = nua_handle(s->nua, o, TAG_END());
+		if (!o->nh) {
+			free(o);
+			goto out;
+		}
+		sipb_out_link(s, o);
+		nua_message(o->nh, NUTAG_URL(us), TAG_NEXT(tags));
+		rc = 0;
+	}
+out:
+	su_home_unref(home);
+	return rc;
+}
+
+/*
+ * Ends o: unlinks it, destroys its handle, reports r. The handle goes first:
+ * nua_handle_destroy() only queues its end (the event being delivered keeps
+ * phrase and sip alive), and the result callback may then send again.
+ */
+static void sipb_out_finish(struct sipb *s, struct sipb_out *o, struct sipb_result *r)
+{
+	sipb_out_unlink(s, o);
+	nua_handle_destroy(o->nh);
+	r->indirect = o->indirect;
+	r->request_size = o->request_size;
+	r->tag = o->tag;
+	free(o);
+	s->result(s->arg, r);
+}
+
+void sipb_message_response(struct sipb *s, struct sipb_out *o, int status, char const *phrase,
+    sip_t const *sip)
+{
+	struct sipb_result r = { 0 };
+
+	if (status < 200)
+		return;         /* provisional */
+	r.status = status;
+	r.phrase = phrase ? phrase : "";
+	r.local = !sip || (sip->sip_flags & SIPB_NTA_INTERNAL_MSG) != 0;
+	r.retry_after = sip && sip->sip_retry_after ? (int)sip->sip_retry_after->af_delta : -1;
+	if (status > 699) {
+		/* nua's own failures (900 Internal error, 904 ...) */
+		r.status = 500;
+		r.local = 1;
+	}
+	sipb_out_finish(s, o, &r);
+}
+
+void sipb_message_abort_all(struct sipb *s, int status, const char *phrase)
+{
+	struct sipb_out *o;
+
+	while ((o = s->out)) {
+		struct sipb_result r = { 0 };
+
+		r.status = status;
+		r.phrase = phrase;
+		r.local = 1;
+		r.retry_after = -1;
+		sipb_out_finish(s, o, &r);
+	}
+}

@@ -1,0 +1,260 @@
+/*
+ * sipb_register.c - third-party REGISTER from the SIP/IP core
+ * (OMA-TS-SIP_Push seed 000 §7, §8.1.1, §8.2.1, Appendix C.1, F.1.2;
+ * RFC 3261 §10.3; RFC 3840 feature tags; RFC 5627 GRUU).
+ *
+ * Only a trusted core may register (the source address decides: 403
+ * otherwise). Each Contact becomes a struct sipb_binding for the core's
+ * callback, whose status is the answer; a 200 lists the contacts kept with
+ * the expiry the core granted.
+ */
+#include "sipbearer/sipb_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_util.h>
+#include <sofia-sip/url.h>
+
+/* Contacts taken from one REGISTER; more get 400. */
+#define SIPB_MAX_CONTACTS 32
+/* Expiry when neither the Contact nor the request says (RFC 3261 §10.2.1.1). */
+#define SIPB_DEFAULT_EXPIRES 3600
+
+#define SIPB_FEATURE_APP "+g.oma.pusheventapp"
+
+int sipb_is_event_app_id(const char *s, size_t len)
+{
+	size_t i;
+
+	if (!len)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		/* 1*(%x21 / %x23-2B / %x2D-7E): no blank, quote or comma */
+		if (c < 0x21 || c > 0x7e || c == '"' || c == ',')
+			return 0;
+	}
+	return 1;
+}
+
+/* A parameter value without its surrounding quotes (and, for +sip.instance,
+ * angle brackets), backslash escapes resolved; NULL when absent. */
+static char *sipb_param_value(su_home_t *home, msg_param_t const *params, const char *name,
+    int brackets)
+{
+	msg_param_t v = msg_params_find(params, name);
+	char *r;
+	size_t n;
+
+	if (!v)
+		return NULL;
+	r = v[0] == '"' ? msg_unquote_dup(home, v) : su_strdup(home, v);
+	if (!r)
+		return NULL;
+	n = strlen(r);
+	if (brackets && n >= 2 && r[0] == '<' && r[n - 1] == '>') {
+		memmove(r, r + 1, n - 2);
+		r[n - 2] = '\0';
+	}
+	return r;
+}
+
+/* Splits the +g.oma.pusheventapp list (seed 000 §8.1.1) into b->apps: each
+ * item trimmed of blanks; items that are no event-app-id are skipped. */
+static void sipb_parse_apps(su_home_t *home, msg_param_t const *params, struct sipb_binding *b)
+{
+	char *list = sipb_param_value(home, params, SIPB_FEATURE_APP, 0);
+	char *p, *item;
+
+	if (!list)
+		return;
+	for (p = list; p && b->napps < sizeof b->apps / sizeof b->apps[0];) {
+		char *end;
+
+		item = p;
+		p = strchr(p, ',');
+		if (p)
+			*p++ = '\0';
+		while (*item == ' ' || *item == '\t')
+			item++;
+		end = item + strlen(item);
+		while (end > item && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (sipb_is_event_app_id(item, (size_t)(end - item)))
+			b->apps[b->napps++] = item;
+	}
+}
+
+/* The address of record: the To URI without parameters and headers; for
+ * sip: and sips: with the scheme and host in lower case (RFC 3261 §10.3
+ * step 5, §19.1.4). Other schemes (tel:) are kept as they came. */
+static char *sipb_aor(su_home_t *home, url_t const *to)
+{
+	url_t *u;
+	char *h;
+
+	if (to->url_type != url_sip && to->url_type != url_sips)
+		return url_as_string(home, to);
+	u = url_hdup(home, to);
+	if (!u)
+		return NULL;
+	u->url_scheme = to->url_type == url_sip ? "sip" : "sips";
+	u->url_params = NULL;
+	u->url_headers = NULL;
+	if (u->url_host) {
+		h = su_strdup(home, u->url_host);
+		if (!h)
+			return NULL;
+		for (char *c = h; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		u->url_host = h;
+	}
+	return url_as_string(home, u);
+}
+
+/* Seconds from the Expires header of the request, or -1. */
+static long sipb_expires_header(sip_t const *sip)
+{
+	sip_expires_t const *ex = sip->sip_expires;
+
+	if (!ex)
+		return -1;
+	if (ex->ex_date && !ex->ex_delta) {
+		sip_time_t now = sip_now();
+		return ex->ex_date > now ? (long)(ex->ex_date - now) : 0;
+	}
+	return ex->ex_delta > INT_MAX ? INT_MAX : (long)ex->ex_delta;
+}
+
+/* Fills b from Contact m (not the wildcard). */
+static int sipb_binding_fill(su_home_t *home, sip_contact_t const *m, long hdr_expires,
+    struct sipb_binding *b)
+{
+	b->contact = url_as_string(home, m->m_url);
+	if (!b->contact)
+		return -ENOMEM;
+	b->expires = hdr_expires >= 0 ? (int)hdr_expires : SIPB_DEFAULT_EXPIRES;
+	if (m->m_expires) {
+		char *end;
+		unsigned long e = strtoul(m->m_expires, &end, 10);
+
+		if (end != m->m_expires && !*end)
+			b->expires = e > INT_MAX ? INT_MAX : (int)e;
+	}
+	b->instance = sipb_param_value(home, m->m_params, "+sip.instance", 1);
+	b->gruu = sipb_param_value(home, m->m_params, "pub-gruu", 0);
+	sipb_parse_apps(home, m->m_params, b);
+	return 0;
+}
+
+/* The 200 lists each contact still bound with ;expires=granted. */
+static sip_contact_t *sipb_ok_contacts(su_home_t *home, struct sipb_binding const *b, size_t n)
+{
+	sip_contact_t *list = NULL, **tail = &list;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sip_contact_t *m;
+
+		if (b[i].wildcard || b[i].expires <= 0)
+			continue;
+		m = sip_contact_make(home, su_sprintf(home, "<%s>;expires=%d", b[i].contact,
+		    b[i].expires));
+		if (!m)
+			continue;
+		*tail = m;
+		tail = &m->m_next;
+	}
+	return list;
+}
+
+static void sipb_reply(nua_t *nua, nua_handle_t *nh, int status, const char *phrase,
+    sip_contact_t const *contacts)
+{
+	nua_respond(nh, status, phrase, NUTAG_WITH_THIS(nua),
+	    TAG_IF(contacts, SIPTAG_CONTACT(contacts)), TAG_END());
+}
+
+/*
+ * Builds the bindings of sip into b (at most SIPB_MAX_CONTACTS). Returns
+ * their number or a negative SIP status to answer with.
+ */
+static int sipb_bindings(su_home_t *home, sip_t const *sip, struct sipb_binding *b)
+{
+	sip_contact_t const *m;
+	long hdr_expires = sipb_expires_header(sip);
+	const char *aor = sipb_aor(home, sip->sip_to->a_url);
+	int n = 0, wildcard = 0;
+
+	if (!aor)
+		return -500;
+	for (m = sip->sip_contact; m; m = m->m_next) {
+		if (n == SIPB_MAX_CONTACTS)
+			return -400;
+		memset(&b[n], 0, sizeof b[n]);
+		b[n].aor = aor;
+		b[n].call_id = sip->sip_call_id ? sip->sip_call_id->i_id : "";
+		b[n].cseq = sip->sip_cseq ? sip->sip_cseq->cs_seq : 0;
+		if (m->m_url->url_type == url_any) {
+			/* "Contact: *" only alone and with Expires: 0 (RFC 3261 §10.3 step 6) */
+			wildcard = 1;
+			b[n].contact = "*";
+			b[n].wildcard = 1;
+			b[n].expires = 0;
+		} else if (sipb_binding_fill(home, m, hdr_expires, &b[n]) < 0) {
+			return -500;
+		}
+		n++;
+	}
+	if (wildcard && (n != 1 || hdr_expires != 0))
+		return -400;
+	return n;
+}
+
+void sipb_register_request(struct sipb *s, nua_t *nua, nua_handle_t *nh, sip_t const *sip)
+{
+	msg_t *msg = nua_current_request(nua);
+	su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
+	const struct sockaddr *from = ai ? ai->ai_addr : NULL;
+	struct sipb_binding b[SIPB_MAX_CONTACTS];
+	su_home_t *home;
+	int n, status;
+
+	if (!from || !s->cfg.trusted(s->cfg.trusted_arg, from)) {
+		sipb_reply(nua, nh, SIP_403_FORBIDDEN, NULL);
+		nua_handle_destroy(nh);
+		return;
+	}
+	if (!sip || !sip->sip_to || !(home = su_home_new(sizeof *home))) {
+		sipb_reply(nua, nh, SIP_500_INTERNAL_SERVER_ERROR, NULL);
+		nua_handle_destroy(nh);
+		return;
+	}
+
+	n = sipb_bindings(home, sip, b);
+	if (n < 0) {
+		status = -n;
+		sipb_reply(nua, nh, status, sip_status_phrase(status), NULL);
+	} else if (n == 0) {
+		/* A query: nothing to change, and the bindings live in the core. */
+		sipb_reply(nua, nh, SIP_200_OK, NULL);
+	} else {
+		status = s->reg(s->arg, b, (size_t)n, from);
+		if (status < 200 || status > 699)
+			status = 500;
+		const char *phrase = sip_status_phrase(status);
+		sipb_reply(nua, nh, status, phrase ? phrase : "Unknown",
+		    status / 100 == 2 ? sipb_ok_contacts(home, b, (size_t)n) : NULL);
+	}
+	su_home_unref(home);
+	nua_handle_destroy(nh);
+}
