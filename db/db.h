@@ -177,6 +177,11 @@ int db_push_insert(struct db *db, struct db_push *p, struct db_delivery *d, size
  * carry a NUL after their length. Clear *out with db_push_clear. */
 int db_push_find(struct db *db, const char *pi, const char *push_id, int with_content,
     struct db_push *out);
+/* Like db_push_find, but when no current push has that push-id, the one that
+ * was replaced last (replaced_by set): what a status query or a cancel of a
+ * replaced push-id is about. */
+int db_push_find_latest(struct db *db, const char *pi, const char *push_id, int with_content,
+    struct db_push *out);
 int db_push_get(struct db *db, int64_t id, int with_content, struct db_push *out);
 
 /* Records that push `id` was replaced by push `by`. -ENOENT when either

@@ -270,6 +270,22 @@ int db_push_find(struct db *db, const char *pi, const char *push_id, int with_co
 	return db_fetch_one(db, st, db_push_row, out);
 }
 
+int db_push_find_latest(struct db *db, const char *pi, const char *push_id, int with_content,
+    struct db_push *out)
+{
+	int rc = db_push_find(db, pi, push_id, with_content, out);
+	if (rc != -ENOENT)
+		return rc;
+	sqlite3_stmt *st = NULL;
+	rc = db_prep(db, DB_ST_PUSH_FIND_REPLACED, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, pi, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, push_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, !!with_content);
+	return db_fetch_one(db, st, db_push_row, out);
+}
+
 int db_push_get(struct db *db, int64_t id, int with_content, struct db_push *out)
 {
 	sqlite3_stmt *st = NULL;

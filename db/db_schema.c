@@ -96,6 +96,7 @@ static const char db_schema_v2[] =
 	");"
 	"CREATE INDEX notification_due ON notification(state, next_attempt);"
 	"CREATE INDEX push_expiry ON push(deliver_before) WHERE state = 1 AND deliver_before > 0;"
+	"CREATE INDEX push_replaced ON push(pi, push_id) WHERE replaced_by IS NOT NULL;"
 	"CREATE TABLE binding ("
 	"  id INTEGER PRIMARY KEY,"
 	"  aor TEXT NOT NULL,"

@@ -69,6 +69,11 @@ static const struct {
 	[DB_ST_PUSH_FIND] = {
 		DB_PUSH_COLS("state_time") "WHERE pi = ?1 AND push_id = ?2 AND replaced_by IS NULL",
 		DB_PUSH_COLS("0") "WHERE pi = ?1 AND push_id = ?2 AND replaced_by IS NULL" },
+	[DB_ST_PUSH_FIND_REPLACED] = {
+		DB_PUSH_COLS("state_time") "WHERE pi = ?1 AND push_id = ?2 AND replaced_by IS NOT NULL"
+		" ORDER BY id DESC LIMIT 1",
+		DB_PUSH_COLS("0") "WHERE pi = ?1 AND push_id = ?2 AND replaced_by IS NOT NULL"
+		" ORDER BY id DESC LIMIT 1" },
 	[DB_ST_PUSH_GET] = {
 		DB_PUSH_COLS("state_time") "WHERE id = ?1",
 		DB_PUSH_COLS("0") "WHERE id = ?1" },

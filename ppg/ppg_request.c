@@ -472,7 +472,7 @@ static int exec_cancel(struct ppg_request *req, struct db *db, int64_t now_ms)
 	struct result_set rs = { 0 };
 	int r;
 
-	r = db_push_find(db, req->pi, m->push_id, 0, &p);
+	r = db_push_find_latest(db, req->pi, m->push_id, 0, &p);
 	if (r == -ENOENT) {
 		struct pap_result one = { .code = PAP_PUSH_ID_NOT_FOUND,
 			.desc = (char *)pap_code_desc(PAP_PUSH_ID_NOT_FOUND) };
@@ -552,7 +552,7 @@ static int exec_statusquery(struct ppg_request *req, struct db *db)
 	struct result_set rs = { 0 };
 	int r;
 
-	r = db_push_find(db, req->pi, m->push_id, 0, &p);
+	r = db_push_find_latest(db, req->pi, m->push_id, 0, &p);
 	if (r == -ENOENT) {
 		struct pap_result one = { .code = PAP_PUSH_ID_NOT_FOUND, .state = PAP_STATE_UNKNOWN,
 			.desc = (char *)pap_code_desc(PAP_PUSH_ID_NOT_FOUND) };

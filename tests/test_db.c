@@ -1154,6 +1154,28 @@ static void test_bindings(void)
 	db_close(db);
 }
 
+/* A replaced push-id still answers through db_push_find_latest. */
+static void test_find_latest(void)
+{
+	struct db *db = NULL;
+	CU_ASSERT_EQUAL_FATAL(db_open(db_path("latest"), 0, &db), 0);
+	int64_t a = add_push(db, "pi", "old", 1, one_addr, 1000);
+	int64_t b = add_push(db, "pi", "new", 1, one_addr, 2000);
+	CU_ASSERT_EQUAL(db_push_set_replaced(db, a, b), 0);
+	struct db_push p = { 0 };
+	CU_ASSERT_EQUAL(db_push_find(db, "pi", "old", 0, &p), -ENOENT);
+	CU_ASSERT_EQUAL_FATAL(db_push_find_latest(db, "pi", "old", 0, &p), 0);
+	CU_ASSERT_EQUAL(p.id, a);
+	CU_ASSERT_EQUAL(p.replaced_by, b);
+	db_push_clear(&p);
+	CU_ASSERT_EQUAL_FATAL(db_push_find_latest(db, "pi", "new", 0, &p), 0);
+	CU_ASSERT_EQUAL(p.id, b);
+	db_push_clear(&p);
+	CU_ASSERT_EQUAL(db_push_find_latest(db, "other", "old", 0, &p), -ENOENT);
+	CU_ASSERT_EQUAL(db_push_find_latest(db, "pi", "none", 0, &p), -ENOENT);
+	db_close(db);
+}
+
 static void test_waiting_target(void)
 {
 	struct db *db = NULL;
@@ -1204,5 +1226,6 @@ int main(void)
 	CU_add_test(s, "deliveries past deliver-before", test_expired);
 	CU_add_test(s, "SIP registration bindings", test_bindings);
 	CU_add_test(s, "deliveries waiting on a target", test_waiting_target);
+	CU_add_test(s, "a replaced push-id is still found", test_find_latest);
 	return tu_run();
 }

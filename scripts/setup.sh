@@ -1,0 +1,52 @@
+#!/bin/bash
+# setup.sh - installs everything ppgd needs to build and to run its tests on
+# Debian 12, then the npm Push Initiator client of the tests (tests/pi).
+# Idempotent: apt runs only when a package is missing, npm only when
+# tests/pi/node_modules does not match the lock file.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+packages=(
+	build-essential autoconf automake libtool pkg-config
+	libmicrohttpd-dev libxml2-dev libsqlite3-dev sqlite3 libcunit1-dev libinih-dev
+	libcurl4-openssl-dev libcrypt-dev libsofia-sip-ua-dev libsmpp34-dev
+	sip-tester kannel kannel-extras libnet-smpp-perl wrk curl nodejs npm python3
+)
+
+installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+missing=()
+for p in "${packages[@]}"; do
+	installed "$p" && continue
+	# NodeSource's nodejs package bundles npm (Provides: npm, Conflicts: npm):
+	# asking apt for Debian's npm then would replace nodejs. A working npm is enough.
+	if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then
+		continue
+	fi
+	missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "setup: installing ${missing[*]}"
+	sudo=
+	if [ "$(id -u)" -ne 0 ]; then
+		sudo=sudo
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	$sudo apt-get update
+	$sudo apt-get install -y --no-install-recommends "${missing[@]}"
+else
+	echo "setup: all Debian packages present"
+fi
+
+# The npm blackberry-push client used by tests/pi/bbpush.js.
+cd "$top/tests/pi"
+if [ -f node_modules/blackberry-push/index.js ] && npm ls --all >/dev/null 2>&1; then
+	echo "setup: tests/pi/node_modules is up to date"
+elif [ -f package-lock.json ]; then
+	npm ci --no-audit --no-fund
+else
+	npm install --no-audit --no-fund
+fi

@@ -1,0 +1,147 @@
+/*
+ * itest.h - harness for the integration tests: runs the real ppgd on
+ * 127.0.0.1 on a free port, talks HTTP to it with libcurl or raw sockets, and
+ * runs external Push Initiator clients (Kannel test_ppg, node).
+ *
+ * Every process the harness starts is remembered by PID and stopped by PID
+ * (itest_kill_all, also registered with atexit); nothing else is touched.
+ */
+#ifndef ITEST_H
+#define ITEST_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Picks a free TCP port on 127.0.0.1: binds port 0, reads it back, closes.
+ * Returns the port or -1. */
+int itest_free_port(void);
+
+/* Path of the ppgd binary under test: $PPG_BUILDDIR/ppgd. Static buffer. */
+const char *itest_ppgd_path(void);
+
+/*
+ * Returns the crypt(3) hash of secret made by `ppgd --hash-secret` (secret on
+ * stdin). Results are cached per secret for the life of the test program, so
+ * the daemon's hashing runs once per secret. Returns a pointer owned by the
+ * harness, or NULL (reason on stderr).
+ */
+const char *itest_hash_secret(const char *secret);
+
+/* Secrets of the accounts in itest_std_config(). */
+#define ITEST_ALICE_SECRET "alice-s3cret"
+#define ITEST_BOB_SECRET   "bob-s3cret"
+
+/* A ppgd instance owned by a test. */
+struct itest_daemon {
+	char *dir;          /* tu_tmpdir() directory: config, database, log */
+	char *conf;         /* config file path (in dir) */
+	char *log;          /* stderr of the daemon, appended across restarts */
+	int port;
+	pid_t pid;          /* 0 when not running */
+	char url[128];      /* http://127.0.0.1:PORT/pap */
+	char base[64];      /* http://127.0.0.1:PORT */
+};
+
+/* Creates the tmpdir and picks a port; nothing runs yet. 0 or -1. */
+int itest_daemon_init(struct itest_daemon *d, const char *tag);
+
+/*
+ * Writes the standard test config for d: [server] listen = 127.0.0.1:PORT,
+ * pap_path = /pap, then server_extra (lines for [server], may be NULL);
+ * [database] path inside d->dir; [log] level = debug; the accounts
+ * alice (allow 127.0.0.0/8) and bob (no allow), secrets ITEST_*_SECRET;
+ * then extra_sections verbatim (may be NULL). 0 or -1.
+ */
+int itest_std_config(struct itest_daemon *d, const char *server_extra, const char *extra_sections);
+
+/* Writes text as the config file of d. 0 or -1. */
+int itest_write_config(struct itest_daemon *d, const char *text);
+
+/*
+ * Starts `ppgd -c CONF` (working directory d->dir, stdin /dev/null, stdout and
+ * stderr appended to d->log) and waits up to 10 s until the port accepts
+ * connections; fails early when the child exits. Used for restarts too (same
+ * config and database). Returns 0, or -1 after printing the log tail.
+ */
+int itest_daemon_start(struct itest_daemon *d);
+
+/* SIGTERM, waits up to 20 s, returns the raw wait status (as waitpid), or -1
+ * when it did not exit in time (it is then SIGKILLed). */
+int itest_daemon_stop(struct itest_daemon *d);
+
+/* SIGKILL and reap. Returns the raw wait status or -1. */
+int itest_daemon_kill(struct itest_daemon *d);
+
+/* 1 when the daemon process is still alive. */
+int itest_daemon_alive(struct itest_daemon *d);
+
+/* Kills the daemon if it runs, prints its log when print_log,
+ * removes the tmpdir and frees the strings. */
+void itest_daemon_destroy(struct itest_daemon *d, int print_log);
+
+/* Prints the last lines of the daemon log on stderr (for failure context). */
+void itest_daemon_print_log(const struct itest_daemon *d, size_t max_bytes);
+
+/* ------------------------------------------------------------- HTTP */
+struct itest_resp {
+	long status;        /* HTTP status, 0 when no answer */
+	char *body;         /* NUL-terminated, may contain NULs before len */
+	size_t len;
+	char *headers;      /* raw response header block */
+	double seconds;     /* wall time of the exchange */
+};
+
+/*
+ * One HTTP request with libcurl: method ("POST", "GET", ...), url, optional
+ * Content-Type and body, optional HTTP Basic credentials (user NULL: none).
+ * No "Expect: 100-continue". Returns 0 when an HTTP answer arrived (even
+ * 4xx/5xx), -1 on a transport error. Free with itest_resp_free.
+ */
+int itest_http(const char *method, const char *url, const char *content_type,
+    const void *body, size_t len, const char *user, const char *password,
+    struct itest_resp *r);
+void itest_resp_free(struct itest_resp *r);
+
+/* Value of a response header (case-insensitive, first occurrence), malloc'ed,
+ * or NULL. */
+char *itest_resp_header(const struct itest_resp *r, const char *name);
+
+/* The brief's shape: POST with Basic credentials; *resp_body malloc'ed. */
+int itest_post(const char *url, const char *content_type, const void *body, size_t len,
+    const char *user, const char *password, long *status, char **resp_body);
+
+/*
+ * Sends raw bytes over a fresh TCP connection to 127.0.0.1:port and reads one
+ * HTTP response (Content-Length or chunked or until close), waiting at most
+ * timeout_ms. The request is not altered. Returns 0 or -1.
+ */
+int itest_raw(int port, const void *req, size_t len, int timeout_ms, struct itest_resp *r);
+
+/* ---------------------------------------------------------- clients */
+/*
+ * Runs argv (argv[0] looked up in PATH) with stdin_text (NULL: /dev/null) in
+ * working directory cwd (NULL: current), capturing stdout and stderr; kills
+ * its process group after timeout_s. *out and *err are malloc'ed (either
+ * pointer may be NULL to discard). *exit_code is the exit status, 128+signal
+ * when killed by a signal, -1 on timeout or failure to run.
+ * Returns 0 when the program ran to completion, -1 otherwise.
+ */
+int itest_run_full(const char *const argv[], const char *stdin_text, const char *cwd,
+    int timeout_s, char **out, char **err, int *exit_code);
+
+/* itest_run_full with a 30 s timeout, no stdin, stderr passed through. */
+int itest_run(const char *const argv[], char **stdout_text, int *exit_code);
+
+/* Writes text to dir/name; returns the malloc'ed path or NULL. */
+char *itest_write_file(const char *dir, const char *name, const char *text, size_t len);
+
+/* Stops every process the harness started that still runs (by PID). */
+void itest_kill_all(void);
+
+/* malloc'ed printf. */
+char *itest_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Seconds since an arbitrary point (CLOCK_MONOTONIC). */
+double itest_now(void);
+
+#endif
