@@ -251,6 +251,8 @@ int db_delivery_find_by_address(struct db *db, int64_t push, const char *address
 int db_delivery_expired(struct db *db, int64_t now, size_t max, struct db_delivery **out,
     size_t *n);
 
+/* Pending deliveries due at now (next_attempt <= now), at most max: the
+ * push's priority first (high, medium, low), then the earliest. */
 int db_delivery_due(struct db *db, int64_t now, size_t max, struct db_delivery **out,
     size_t *n);
 

@@ -165,14 +165,43 @@ int db_delivery_due(struct db *db, int64_t now, size_t max, struct db_delivery *
 	*n = 0;
 	if (max == 0)
 		return 0;
-	int rc = db_prep(db, DB_ST_DELIVERY_DUE, &st);
-	if (rc < 0)
+	/* High priority first (schema 2 keeps the push's priority, 1..3, on
+	 * each delivery): one indexed range per priority. */
+	int last = db->version >= 2 ? 3 : 1;
+	for (int prio = 1; prio <= last && *n < max; prio++) {
+		struct db_delivery *v = NULL;
+		size_t k = 0;
+		int rc = db_prep(db, DB_ST_DELIVERY_DUE, &st);
+		if (rc < 0)
+			goto fail;
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, db_limit(max - *n));
+		sqlite3_bind_int(st, 3, DB_STATE_PENDING);
+		if (db->version >= 2)
+			sqlite3_bind_int(st, 4, prio);
+		rc = db_fetch_all(db, st, sizeof *v, db_delivery_row, db_delivery_clear_v, (void **)&v, &k);
+		if (rc < 0)
+			goto fail;
+		if (k) {
+			struct db_delivery *nv = realloc(*out, (*n + k) * sizeof *nv);
+			if (!nv) {
+				db_delivery_list_free(v, k);
+				rc = -ENOMEM;
+				goto fail;
+			}
+			memcpy(nv + *n, v, k * sizeof *v);
+			*out = nv;
+			*n += k;
+		}
+		free(v);
+		continue;
+fail:
+		db_delivery_list_free(*out, *n);
+		*out = NULL;
+		*n = 0;
 		return rc;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, db_limit(max));
-	sqlite3_bind_int(st, 3, DB_STATE_PENDING);
-	return db_fetch_all(db, st, sizeof **out, db_delivery_row, db_delivery_clear_v,
-	    (void **)out, n);
+	}
+	return 0;
 }
 
 int db_delivery_expired(struct db *db, int64_t now, size_t max, struct db_delivery **out,

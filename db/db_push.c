@@ -147,6 +147,8 @@ static int db_push_insert_rows(struct db *db, struct db_push *p, struct db_deliv
 		DB_BIND(rc, sqlite3_bind_int64(st, 9, d[i].event_time));
 		DB_BIND(rc, sqlite3_bind_int(st, 10, d[i].attempts));
 		DB_BIND(rc, sqlite3_bind_int64(st, 11, d[i].next_attempt));
+		if (db->version >= 2)
+			DB_BIND(rc, sqlite3_bind_int(st, 12, p->priority >= 1 && p->priority <= 3 ? p->priority : 2));
 		if (rc != SQLITE_OK) {
 			db_done(st);
 			return db_sqlite_err(db, rc);

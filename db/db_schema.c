@@ -78,7 +78,9 @@ static const char db_schema_v1[] =
  * answers, the time of the push's last summary state change, and an index of
  * the pending pushes that have a deliver-before time (the expiry sweep); the
  * SIP registration bindings learnt from third-party REGISTER, and the target
- * (the SIP public identity) a pending delivery waits on for a registration. Existing
+ * (the SIP public identity) a pending delivery waits on for a registration;
+ * the push's priority on each delivery, so that the scheduler takes due
+ * deliveries high priority first. Existing
  * pushes get the time of their latest delivery transition (or their
  * reception when they have no delivery).
  */
@@ -112,6 +114,9 @@ static const char db_schema_v2[] =
 	"CREATE UNIQUE INDEX binding_key ON binding(aor, contact);"
 	"CREATE INDEX binding_expires ON binding(expires);"
 	"ALTER TABLE delivery ADD COLUMN target TEXT;"
+	"ALTER TABLE delivery ADD COLUMN priority INTEGER NOT NULL DEFAULT 2;"
+	"DROP INDEX delivery_due;"
+	"CREATE INDEX delivery_due ON delivery(state, priority, next_attempt);"
 	"CREATE INDEX delivery_waiting ON delivery(target) WHERE state = 1 AND target IS NOT NULL;"
 	"ALTER TABLE push ADD COLUMN state_time INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE push SET state_time = coalesce("

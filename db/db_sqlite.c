@@ -89,15 +89,20 @@ static const struct {
 	[DB_ST_PUSH_COUNT_PI] = { "SELECT count(*) FROM push WHERE pi = ?1", NULL },
 	[DB_ST_DELIVERY_INSERT] = {
 		"INSERT INTO delivery (push, address, addr_canon, addr_type, addr_value, state,"
+		" code, description, event_time, attempts, next_attempt, priority)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+		"INSERT INTO delivery (push, address, addr_canon, addr_type, addr_value, state,"
 		" code, description, event_time, attempts, next_attempt)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", NULL },
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)" },
 	[DB_ST_DELIVERY_LIST] = { DB_DELIVERY_COLS "WHERE push = ?1 ORDER BY address, id", NULL },
 	[DB_ST_DELIVERY_FIND_ADDR] = {
 		DB_DELIVERY_COLS "WHERE push = ?1 AND (address = ?2 OR addr_canon = ?2)"
 		" ORDER BY id LIMIT 1", NULL },
 	[DB_ST_DELIVERY_DUE] = {
+		DB_DELIVERY_COLS "WHERE state = ?3 AND priority = ?4 AND next_attempt <= ?1"
+		" ORDER BY next_attempt, id LIMIT ?2",
 		DB_DELIVERY_COLS "WHERE state = ?3 AND next_attempt <= ?1"
-		" ORDER BY next_attempt, id LIMIT ?2", NULL },
+		" ORDER BY next_attempt, id LIMIT ?2" },
 	[DB_ST_DELIVERY_EXPIRED] = {
 		"SELECT d.id, d.push, d.address, d.addr_canon, d.addr_type, d.addr_value, d.state,"
 		" d.code, d.description, d.event_time, d.attempts, d.next_attempt"

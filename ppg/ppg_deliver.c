@@ -179,6 +179,8 @@ static int result_write(struct db *db, void *arg, int64_t now)
 			    (long long)((out.retry_at - now + 999) / 1000));
 			r = db_delivery_attempted(db, o->delivery, DB_STATE_PENDING, PAP_ACCEPTED, desc, now,
 			    out.retry_at);
+			if (r == 0)
+				r = ppg_progress(db, e->cfg, o->delivery, desc, now);
 		} else {
 			struct db_push p = { 0 };
 			r = db_push_get(db, d.push, 0, &p);
@@ -240,9 +242,18 @@ static int park_write(struct db *db, void *arg, int64_t now)
 	if (o->target[0] && ppg_sipreg_lookup(o->e, o->target))
 		when = now;
 	if (!db_state_is_final(d.state)) {
-		r = db_delivery_set_state(db, o->delivery, DB_STATE_PENDING, PAP_ACCEPTED, o->desc, now, when);
-		if (r == 0 && o->target[0])
-			r = db_delivery_set_target(db, o->delivery, o->target);
+		/* The same note again (a restart re-evaluated it) is no new
+		 * transition: only the time it is due changes. */
+		if (d.desc && !strcmp(d.desc, o->desc)) {
+			r = db_delivery_schedule(db, o->delivery, when);
+		} else {
+			r = db_delivery_set_state(db, o->delivery, DB_STATE_PENDING, PAP_ACCEPTED, o->desc, now,
+			    when);
+			if (r == 0 && o->target[0])
+				r = db_delivery_set_target(db, o->delivery, o->target);
+			if (r == 0)
+				r = ppg_progress(db, o->e->cfg, o->delivery, o->desc, now);
+		}
 	}
 	db_delivery_clear(&d);
 	return r;

@@ -81,6 +81,21 @@ int ppg_final(struct db *db, const struct ppg_config *cfg, const struct db_push 
 	return r;
 }
 
+int ppg_progress(struct db *db, const struct ppg_config *cfg, int64_t delivery, const char *note,
+    int64_t now)
+{
+	struct db_delivery d = { 0 };
+	struct db_push p = { 0 };
+	int r = db_delivery_get(db, delivery, &d);
+	if (r == 0)
+		r = db_push_get(db, d.push, 0, &p);
+	if (r == 0 && p.progress_notes && p.notify_to && *p.notify_to)
+		r = queue_notification(db, cfg, &p, &d, DB_STATE_PENDING, PAP_ACCEPTED, note, now);
+	db_push_clear(&p);
+	db_delivery_clear(&d);
+	return r;
+}
+
 int ppg_final_id(struct db *db, const struct ppg_config *cfg, int64_t delivery, int state,
     int code, const char *desc, int64_t now, int *changed)
 {

@@ -27,6 +27,14 @@ int ppg_final(struct db *db, const struct ppg_config *cfg, const struct db_push 
 int ppg_final_id(struct db *db, const struct ppg_config *cfg, int64_t delivery, int state,
     int code, const char *desc, int64_t now, int *changed);
 
+/*
+ * A progress note (PAP progress-notes-requested): when the push asked for
+ * them and has a ppg-notify-requested-to, queues a resultnotification-message
+ * with message-state pending, code 1001 and the note as desc.
+ */
+int ppg_progress(struct db *db, const struct ppg_config *cfg, int64_t delivery, const char *note,
+    int64_t now);
+
 /* The sender-address of PAP messages (configured, or http://<listen><pap_path>). */
 const char *ppg_sender_address(const struct ppg_config *cfg, char *buf, size_t len);
 

@@ -60,6 +60,17 @@ static void answer_push(struct ppg_request *req, int code, const char *desc)
 	rr.desc = (char *)(desc ? desc : pap_code_desc(code));
 	m.results = &rr;
 	m.nresults = 1;
+	/* PAP §9.2: progress notes in the push-response when the PI asked; the
+	 * later stages go to ppg-notify-requested-to (ppg_final.c). */
+	char note[96];
+	struct pap_progress_note pn = { .stage = (char *)"stored", .note = note,
+		.time = (time_t)(req->received_ms / 1000) };
+	if (code == PAP_ACCEPTED && req->msg->progress_notes_requested) {
+		snprintf(note, sizeof note, "committed to the database; %zu deliver%s", req->ndeliveries,
+		    req->ndeliveries == 1 ? "y" : "ies");
+		m.notes = &pn;
+		m.nnotes = 1;
+	}
 	set_answer(req, &m, code);
 }
 

@@ -1154,6 +1154,44 @@ static void test_bindings(void)
 	db_close(db);
 }
 
+/* Due deliveries come high priority first, then the earliest. */
+static void test_due_priority(void)
+{
+	struct db *db = NULL;
+	CU_ASSERT_EQUAL_FATAL(db_open(db_path("prio"), 0, &db), 0);
+	static const int prio[4] = { 3, 1, 0, 2 };   /* low, high, none (= medium), medium */
+	int64_t ids[4];
+	for (int i = 0; i < 4; i++) {
+		char pid[16];
+		struct db_push p;
+		struct db_delivery d[1];
+		snprintf(pid, sizeof pid, "p%d", i);
+		memset(&p, 0, sizeof p);
+		p.pi = (char *)"pi";
+		p.push_id = pid;
+		p.state = DB_STATE_PENDING;
+		p.received_time = 1000;
+		p.priority = prio[i];
+		fill_delivery(&d[0], "WAPPUSH=+1/TYPE=PLMN", NULL, 1000);
+		d[0].next_attempt = 100 - i;   /* later pushes are due earlier */
+		CU_ASSERT_EQUAL_FATAL(db_push_insert(db, &p, d, 1), 0);
+		ids[i] = d[0].id;
+	}
+	struct db_delivery *v = NULL;
+	size_t n = 0;
+	CU_ASSERT_EQUAL(db_delivery_due(db, 1000, 10, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	CU_ASSERT_EQUAL(v[0].id, ids[1]);   /* high */
+	CU_ASSERT_EQUAL(v[1].id, ids[3]);   /* medium, due at 97 */
+	CU_ASSERT_EQUAL(v[2].id, ids[2]);   /* medium (none), due at 98 */
+	CU_ASSERT_EQUAL(v[3].id, ids[0]);   /* low */
+	db_delivery_list_free(v, n);
+	CU_ASSERT_EQUAL(db_delivery_due(db, 1000, 2, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 2);
+	db_delivery_list_free(v, n);
+	db_close(db);
+}
+
 /* A replaced push-id still answers through db_push_find_latest. */
 static void test_find_latest(void)
 {
@@ -1227,5 +1265,6 @@ int main(void)
 	CU_add_test(s, "SIP registration bindings", test_bindings);
 	CU_add_test(s, "deliveries waiting on a target", test_waiting_target);
 	CU_add_test(s, "a replaced push-id is still found", test_find_latest);
+	CU_add_test(s, "due deliveries by priority", test_due_priority);
 	return tu_run();
 }
