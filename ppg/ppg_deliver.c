@@ -409,7 +409,10 @@ static void send_one(struct ppg_attempt *a, const char *ruri, const char *route,
 	};
 	a->outstanding++;
 	e->messages++;
-	if (sipb_send_message(e->sip, &m) < 0) {
+	int sent = sipb_send_message(e->sip, &m);
+	if (a->p->received_us && sent == 0)
+		ppg_hist_add(&e->accept_to_send, (uint64_t)(ppg_mono_us() - a->p->received_us));
+	if (sent < 0) {
 		struct sipb_result r = { .status = 503, .phrase = "Cannot send", .local = 1,
 			.retry_after = -1, .tag = m.tag };
 		on_sip_result(e, &r);
@@ -526,6 +529,7 @@ void ppg_deliver_accepted(struct ppg_deliver *e, const struct ppg_request *req, 
 				release(e, d->id);
 				continue;
 			}
+			p->received_us = req->received_us;
 		}
 		dispatch(e, p, d->id, d->addr->addr.type, d->addr->addr.value, now);
 	}
@@ -736,6 +740,12 @@ void ppg_deliver_free(struct ppg_deliver *e)
 	if (!e)
 		return;
 	e->stopping = 1;
+	if (e->accept_to_send.n)
+		LOGP(PPG_LOG_CORE, LOG_NOTICE, "latency from a push's receipt to its MESSAGE: n=%llu p50=%lluus "
+		    "p99=%lluus max=%lluus", (unsigned long long)e->accept_to_send.n,
+		    (unsigned long long)ppg_hist_quantile(&e->accept_to_send, 0.5),
+		    (unsigned long long)ppg_hist_quantile(&e->accept_to_send, 0.99),
+		    (unsigned long long)e->accept_to_send.max_us);
 	su_timer_destroy(e->tick);
 	/* Outstanding MESSAGEs end with local results here; with `stopping`
 	 * they only free their attempts. */

@@ -12,6 +12,7 @@
 #include "ppg/ppg_core.h"
 #include "ppg/ppg_notify.h"
 #include "ppg/ppg_outcome.h"
+#include "ppg/ppg_stats.h"
 #include "sipbearer/sipb.h"
 
 #define PPG_ATTEMPT_BUCKETS 4096
@@ -29,6 +30,7 @@ struct ppg_pinfo {
 	unsigned char *body;
 	size_t len;
 	char app[256];                   /* +g.oma.pusheventapp value */
+	int64_t received_us;             /* monotonic receipt of a fresh push; 0 for retries */
 	const char *app_error;           /* why the application id is unusable, or NULL */
 };
 
@@ -77,6 +79,7 @@ struct ppg_deliver {
 	int notify_op_pending;
 	unsigned ticks;
 	int stopping;
+	struct ppg_hist accept_to_send;  /* fresh pushes: request received -> MESSAGE handed to SIP */
 };
 
 /* ppg_sipreg.c */

@@ -14,6 +14,7 @@
 
 #include "ppg/ppg_final.h"
 #include "ppg/ppg_log.h"
+#include "ppg/ppg_stats.h"
 
 static const struct pap_limits *limits_of(const struct ppg_config *cfg, struct pap_limits *l)
 {
@@ -197,6 +198,7 @@ struct ppg_request *ppg_request_parse(const struct ppg_config *cfg, const char *
 	req->cfg = cfg;
 	req->pi = strdup(pi ? pi : "");
 	req->received_ms = now_ms;
+	req->received_us = ppg_mono_us();
 	req->version = PAP_V2_1;
 	limits_of(cfg, &lim);
 

@@ -28,6 +28,7 @@ struct ppg_request {
 	const struct ppg_config *cfg;
 	char *pi;                      /* authenticated PI */
 	int64_t received_ms;
+	int64_t received_us;           /* monotonic, for latency figures */
 	enum ppg_req_need need;
 	struct pap_msg *msg;           /* decoded control entity, or NULL */
 	enum pap_version version;      /* of the answer */
