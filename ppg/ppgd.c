@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <getopt.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include <curl/curl.h>
 #include <libxml/parser.h>
 #include <sofia-sip/su.h>
+#include <sofia-sip/su_log.h>
 
 #include "db/db.h"
 #include "ppg/ppg_auth.h"
@@ -64,6 +66,28 @@ static int hash_secret(void)
 	printf("%s\n", h);
 	free(h);
 	return 0;
+}
+
+/* sofia-sip's own log lines (transport errors and the like) go to ours.
+ * They arrive in pieces; a line is logged at its newline. Only the core
+ * thread runs sofia-sip. */
+static void sofia_logger(void *stream, char const *fmt, va_list ap)
+{
+	static char line[1024];
+	static size_t len;
+	(void)stream;
+	int n = vsnprintf(line + len, sizeof line - len, fmt, ap);
+	if (n < 0)
+		return;
+	len += (size_t)n < sizeof line - len ? (size_t)n : sizeof line - len - 1;
+	if (len && (line[len - 1] == '\n' || len >= sizeof line - 1)) {
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			len--;
+		line[len] = '\0';
+		if (len)
+			LOGP(PPG_LOG_CORE, LOG_WARNING, "sofia-sip: %s", line);
+		len = 0;
+	}
 }
 
 /* Creates the directory that will hold the database, when missing. */
@@ -133,6 +157,7 @@ int main(int argc, char **argv)
 
 	xmlInitParser();
 	su_init();
+	su_log_redirect(NULL, sofia_logger, NULL);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	int rc = 1;
 	struct db *db = NULL;

@@ -229,6 +229,8 @@ void sipb_free(struct sipb *s)
 	s->closing = 1;
 	sipb_message_abort_all(s, 503, "Service Unavailable");
 	if (s->nua) {
+		/* nua_destroy() frees only a stack whose shutdown has completed
+		 * (otherwise it logs and leaves it): run the root until then. */
 		nua_shutdown(s->nua);
 		sipb_run_until(s->root, &s->shutdown_done, SIPB_SHUTDOWN_WAIT);
 		nua_destroy(s->nua);
