@@ -90,6 +90,41 @@ static const struct key keys[] = {
 	{ "sip", "window", K_UINT, O(sip_window), "1024", 1, 65536, "most MESSAGEs outstanding" },
 	{ "sip", "transaction_timeout", K_UINT, O(sip_transaction_timeout), "32", 1, 64,
 	  "seconds without a final response before a local 408 (64*T1)" },
+	{ "sip", "pap_bearers", K_STR, O(sip_bearers), "Any, GPRS, Packet Data", 0, 0,
+	  "PAP bearer names a bearer-required push may name and still go over SIP Push" },
+	{ "ota", "udp", K_BOOL, O(ota_udp), "yes", 0, 0, "IPv4 and IPv6 targets get Push OTA over UDP" },
+	{ "ota", "udp_port", K_UINT, O(ota_udp_port), "2948", 1, 65535,
+	  "the handset's WSP connectionless push port" },
+	{ "ota", "ip_bearers", K_STR, O(ota_ip_bearers), "Any, CSD, GPRS, Packet Data, CDPD, GUTS/R-Data", 0, 0,
+	  "PAP bearer names the IP path provides" },
+	{ "ota", "sms", K_BOOL, O(ota_sms), "no", 0, 0, "PLMN targets get Push OTA over SMS (SMPP)" },
+	{ "ota", "smsc", K_STR, O(ota_smsc), "127.0.0.1:2775", 0, 0, "the SMSC's SMPP address, host:port" },
+	{ "ota", "system_id", K_STR, O(ota_system_id), "ppgd", 0, 0, "SMPP system_id" },
+	{ "ota", "password", K_STR, O(ota_password), "", 0, 0, "SMPP password" },
+	{ "ota", "system_type", K_STR, O(ota_system_type), "", 0, 0, "SMPP system_type" },
+	{ "ota", "bind", K_ENUM, O(ota_transceiver), "transceiver", 0, 0,
+	  "transceiver (receipts on the same link) or transmitter" },
+	{ "ota", "source_addr", K_STR, O(ota_source_addr), "", 0, 0, "SMPP source_addr of the pushes" },
+	{ "ota", "receipts", K_BOOL, O(ota_receipts), "yes", 0, 0,
+	  "ask the SMSC for delivery receipts; delivered when the receipt says so" },
+	{ "ota", "window", K_UINT, O(ota_window), "10", 1, 1000, "submit_sm outstanding" },
+	{ "ota", "enquire_link", K_UINT, O(ota_enquire_link), "30", 1, 3600, "keep-alive seconds" },
+	{ "ota", "reconnect_min", K_UINT, O(ota_reconnect_min), "1", 1, 3600, "first reconnect delay" },
+	{ "ota", "reconnect_max", K_UINT, O(ota_reconnect_max), "60", 1, 3600, "longest reconnect delay" },
+	{ "ota", "receipt_timeout", K_UINT, O(ota_receipt_timeout), "600", 1, 604800,
+	  "seconds to wait for a delivery receipt before ending as timeout" },
+	{ "ota", "concat_ref16", K_BOOL, O(ota_ref16), "no", 0, 0,
+	  "16-bit concatenation references (IE 0x08) instead of 8-bit" },
+	{ "ota", "sms_bearers", K_STR, O(ota_sms_bearers), "Any, SMS", 0, 0, "PAP bearer names the SMS path provides" },
+	{ "ota", "networks", K_STR, O(ota_networks), "Any, GSM", 0, 0,
+	  "PAP network names this operator reaches (network-required)" },
+	{ "ota", "plmn_fallback", K_BOOL, O(ota_plmn_fallback), "yes", 0, 0,
+	  "a PLMN target without a live SIP registration goes over SMS" },
+	{ "ota", "sip_fallback", K_BOOL, O(ota_sip_fallback), "yes", 0, 0,
+	  "a SIP attempt that ends \"not reachable\" (480, 404, 604) goes over SMS" },
+	{ "ota", "max_attempts", K_UINT, O(ota_max_attempts), "6", 1, 100, "attempts per OTA delivery" },
+	{ "ota", "retry_min", K_UINT, O(ota_retry_min), "2", 1, 3600, "first retry delay in seconds" },
+	{ "ota", "retry_max", K_UINT, O(ota_retry_max), "300", 1, 86400, "longest retry delay in seconds" },
 	{ "notify", "max_attempts", K_UINT, O(notify_max_attempts), "8", 1, 1000,
 	  "attempts to POST a result notification" },
 	{ "notify", "retry_min", K_UINT, O(notify_retry_min), "5", 1, 3600, "first retry delay in seconds" },
@@ -290,6 +325,12 @@ static int set_key(struct parse *p, const struct key *k, const char *v)
 	case K_STR:
 		if (!strcmp(k->name, "pap_path") && v[0] != '/')
 			return set_err(p, "%s must start with '/' (got \"%s\")", k->name, v);
+		if (!strcmp(k->name, "smsc")) {
+			const char *colon = strrchr(v, ':');
+			unsigned long port;
+			if (!colon || colon == v || parse_ulong(colon + 1, 0, &port) || !port || port > 65535)
+				return set_err(p, "%s must be host:port (got \"%s\")", k->name, v);
+		}
 		if (!strcmp(k->name, "plmn_aor")) {
 			const char *pct = strstr(v, "%s");
 			if (!pct || strchr(pct + 2, '%') || strchr(v, '%') != pct ||
@@ -350,6 +391,7 @@ static int set_key(struct parse *p, const struct key *k, const char *v)
 	case K_ENUM: {
 		static const struct { const char *key, *a, *b; } en[] = {
 			{ "no_binding", "wait", "fail" }, { "terminal", "all", "gruu" },
+			{ "bind", "transmitter", "transceiver" },
 		};
 		for (size_t i = 0; i < sizeof en / sizeof en[0]; i++) {
 			if (strcmp(en[i].key, k->name))
@@ -534,6 +576,10 @@ static int config_finish(struct parse *p)
 	if (p->c->sip_retry_min > p->c->sip_retry_max) {
 		p->err_section = "sip";
 		return set_err(p, "[sip] retry_min is above retry_max"), -EINVAL;
+	}
+	if (p->c->ota_retry_min > p->c->ota_retry_max || p->c->ota_reconnect_min > p->c->ota_reconnect_max) {
+		p->err_section = "ota";
+		return set_err(p, "[ota] a *_min is above its *_max"), -EINVAL;
 	}
 	if (p->c->notify_retry_min > p->c->notify_retry_max) {
 		p->err_section = "notify";

@@ -71,6 +71,32 @@ struct ppg_config {
 	unsigned sip_retry_max;
 	unsigned sip_window;
 	unsigned sip_transaction_timeout; /* s; 32 = RFC 3261 64*T1 */
+	char *sip_bearers;             /* PAP bearer names SIP Push counts as */
+	/* [ota] */
+	int ota_udp;                   /* IPv4/IPv6 targets over UDP */
+	unsigned ota_udp_port;         /* 2948 */
+	char *ota_ip_bearers;
+	int ota_sms;                   /* PLMN targets over SMPP */
+	char *ota_smsc;                /* host:port */
+	char *ota_system_id;
+	char *ota_password;
+	char *ota_system_type;
+	int ota_transceiver;
+	char *ota_source_addr;
+	int ota_receipts;
+	unsigned ota_window;
+	unsigned ota_enquire_link;
+	unsigned ota_reconnect_min;
+	unsigned ota_reconnect_max;
+	unsigned ota_receipt_timeout;
+	int ota_ref16;
+	char *ota_sms_bearers;
+	char *ota_networks;
+	int ota_plmn_fallback;         /* PLMN without a live SIP registration -> SMS */
+	int ota_sip_fallback;          /* SIP "not reachable" (480, 404, 604) -> SMS */
+	unsigned ota_max_attempts;
+	unsigned ota_retry_min;
+	unsigned ota_retry_max;
 	/* [notify] */
 	unsigned notify_max_attempts;
 	unsigned notify_retry_min;

@@ -402,7 +402,7 @@ static void *core_main(void *arg)
 		    su_timer_run(c->sweep_timer, on_sweep, NULL) < 0)
 			rc = -ENOMEM;
 	}
-	if (rc == 0 && c->cfg->sip_enabled) {
+	if (rc == 0 && (c->cfg->sip_enabled || c->cfg->ota_udp || c->cfg->ota_sms)) {
 		char err[256] = "";
 		c->deliver = ppg_deliver_new(c, c->root, c->cfg, c->db, c->content, err, sizeof err);
 		if (!c->deliver) {

@@ -43,6 +43,8 @@ static void pinfo_unref(struct ppg_pinfo *p)
 	free(p->push_id);
 	free(p->content_type);
 	free(p->body);
+	free(p->headers);
+	free(p->app_id);
 	free(p);
 }
 
@@ -67,28 +69,74 @@ static void resolve_app(struct ppg_deliver *e, struct ppg_pinfo *p, const char *
 		p->app_error = reason ? reason : "unusable application id";
 }
 
-static struct ppg_pinfo *pinfo_new(struct ppg_deliver *e, int64_t id, const char *pi, const char *push_id,
-    int64_t deliver_before, const char *ctype, const void *body, size_t len, const char *app_id)
+/* What a push is made of, from an accepted request or a database row. */
+struct pinfo_src {
+	int64_t id;
+	const char *pi, *push_id;
+	int64_t deliver_before;
+	const char *content_type;
+	const void *body;
+	size_t len;
+	const char *headers;
+	size_t headers_len;
+	const char *app_id;
+	int delivery_method, network_required, bearer_required;
+	const char *network, *bearer;
+};
+
+static char *dup0(const void *p, size_t n)
+{
+	char *s = malloc(n + 1);
+	if (s) {
+		if (n)
+			memcpy(s, p, n);
+		s[n] = '\0';
+	}
+	return s;
+}
+
+static struct ppg_pinfo *pinfo_new(struct ppg_deliver *e, const struct pinfo_src *src)
 {
 	struct ppg_pinfo *p = calloc(1, sizeof *p);
 	if (!p)
 		return NULL;
 	p->refs = 1;
-	p->id = id;
-	p->pi = strdup(pi ? pi : "");
-	p->push_id = strdup(push_id ? push_id : "");
-	p->deliver_before = deliver_before;
-	p->content_type = strdup(ctype ? ctype : "application/octet-stream");
-	p->body = malloc(len ? len : 1);
-	if (!p->pi || !p->push_id || !p->content_type || !p->body) {
+	p->id = src->id;
+	p->pi = strdup(src->pi ? src->pi : "");
+	p->push_id = strdup(src->push_id ? src->push_id : "");
+	p->deliver_before = src->deliver_before;
+	p->content_type = strdup(src->content_type ? src->content_type : "application/octet-stream");
+	p->body = (unsigned char *)dup0(src->body, src->len);
+	p->headers = dup0(src->headers, src->headers ? src->headers_len : 0);
+	p->headers_len = src->headers ? src->headers_len : 0;
+	p->app_id = src->app_id ? strdup(src->app_id) : NULL;
+	if (!p->pi || !p->push_id || !p->content_type || !p->body || !p->headers ||
+	    (src->app_id && !p->app_id)) {
 		pinfo_unref(p);
 		return NULL;
 	}
-	if (len)
-		memcpy(p->body, body, len);
-	p->len = len;
-	resolve_app(e, p, app_id);
+	p->len = src->len;
+	p->delivery_method = src->delivery_method;
+	p->network_required = src->network_required;
+	p->bearer_required = src->bearer_required;
+	snprintf(p->network, sizeof p->network, "%s", src->network ? src->network : "");
+	snprintf(p->bearer, sizeof p->bearer, "%s", src->bearer ? src->bearer : "");
+	resolve_app(e, p, src->app_id);
 	return p;
+}
+
+static struct ppg_pinfo *pinfo_from_row(struct ppg_deliver *e, const struct db_push *row)
+{
+	struct pinfo_src src = {
+		.id = row->id, .pi = row->pi, .push_id = row->push_id,
+		.deliver_before = row->deliver_before, .content_type = row->content_type,
+		.body = row->content_body, .len = row->content_len,
+		.headers = row->content_headers, .headers_len = row->content_headers_len,
+		.app_id = row->app_id, .delivery_method = row->delivery_method,
+		.network_required = row->network_required, .bearer_required = row->bearer_required,
+		.network = row->network, .bearer = row->bearer,
+	};
+	return pinfo_new(e, &src);
 }
 
 /* ------------------------------------------------------------- attempts */
@@ -98,7 +146,7 @@ static unsigned attempt_bucket(int64_t delivery)
 	return (unsigned)((uint64_t)delivery * 0x9E3779B97F4A7C15ULL >> 52) % PPG_ATTEMPT_BUCKETS;
 }
 
-static struct ppg_attempt *attempt_find(struct ppg_deliver *e, int64_t delivery)
+struct ppg_attempt *ppg_attempt_find(struct ppg_deliver *e, int64_t delivery)
 {
 	for (struct ppg_attempt *a = e->attempts[attempt_bucket(delivery)]; a; a = a->next)
 		if (a->delivery == delivery)
@@ -106,7 +154,28 @@ static struct ppg_attempt *attempt_find(struct ppg_deliver *e, int64_t delivery)
 	return NULL;
 }
 
-static void attempt_free(struct ppg_attempt *a)
+struct ppg_attempt *ppg_attempt_new(struct ppg_deliver *e, int64_t delivery, struct ppg_pinfo *p,
+    enum ppg_bearer b, const char *target)
+{
+	struct ppg_attempt *a = calloc(1, sizeof *a);
+	if (!a || !(a->aor = strdup(target ? target : ""))) {
+		free(a);
+		return NULL;
+	}
+	a->e = e;
+	a->delivery = delivery;
+	a->p = p;
+	p->refs++;
+	a->bearer = b;
+	a->retry_after = -1;
+	unsigned h = attempt_bucket(delivery);
+	a->next = e->attempts[h];
+	e->attempts[h] = a;
+	e->nattempts++;
+	return a;
+}
+
+void ppg_attempt_free(struct ppg_attempt *a)
 {
 	struct ppg_deliver *e = a->e;
 	for (struct ppg_attempt **pp = &e->attempts[attempt_bucket(a->delivery)]; *pp; pp = &(*pp)->next)
@@ -124,34 +193,16 @@ static void attempt_free(struct ppg_attempt *a)
 	free(a);
 }
 
-/* RFC 3261 §16.7: 2xx beats everything, then 6xx, then the lowest class. */
-static int status_rank(int s)
-{
-	if (s >= 200 && s < 300) return 0;
-	if (s >= 600) return 1;
-	if (s >= 400 && s < 500) return 2;
-	if (s >= 500) return 3;
-	return 4;
-}
-
 /* ------------------------------------------------------- writes (ops) */
 
-struct result_op {
-	struct ppg_deliver *e;
-	int64_t delivery;
-	int64_t deliver_before;
-	int status;
-	char phrase[64];
-	int local;
-	int retry_after;
-	int delivered;                   /* 1: final delivered without consulting the table */
-	int final_state, final_code;     /* when not 0: this final outcome */
-	char desc[160];
-};
-
+/*
+ * The outcome of an attempt, written in the next batch. The retry decision
+ * needs the attempts already made, which the database holds: it is taken
+ * here, inside the transaction.
+ */
 static int result_write(struct db *db, void *arg, int64_t now)
 {
-	struct result_op *o = arg;
+	struct ppg_result_op *o = arg;
 	struct ppg_deliver *e = o->e;
 	struct db_delivery d = { 0 };
 	struct ppg_outcome out;
@@ -166,50 +217,69 @@ static int result_write(struct db *db, void *arg, int64_t now)
 	}
 	if (o->final_state) {
 		r = ppg_final_id(db, e->cfg, o->delivery, o->final_state, o->final_code, o->desc, now, &changed);
-	} else {
+		db_delivery_clear(&d);
+		return r;
+	}
+	if (o->bearer == PPG_BEARER_SIP)
 		ppg_outcome_sip(o->status, o->phrase, o->local, o->retry_after, d.attempts + 1,
 		    o->deliver_before, &e->pol, now, &out);
-		if (o->delivered && out.kind != PPG_OUT_DELIVERED)
-			out.kind = PPG_OUT_DELIVERED;
-		if (o->desc[0])
-			snprintf(out.desc, sizeof out.desc, "%s", o->desc);
-		if (out.kind == PPG_OUT_RETRY) {
-			char desc[256];
-			snprintf(desc, sizeof desc, "%s; trying again in %lld s", out.desc,
-			    (long long)((out.retry_at - now + 999) / 1000));
-			r = db_delivery_attempted(db, o->delivery, DB_STATE_PENDING, PAP_ACCEPTED, desc, now,
-			    out.retry_at);
-			if (r == 0)
-				r = ppg_progress(db, e->cfg, o->delivery, desc, now);
-		} else {
-			struct db_push p = { 0 };
-			r = db_push_get(db, d.push, 0, &p);
-			if (r == 0)
-				r = ppg_final(db, e->cfg, &p, &d, out.state, out.code, out.desc, now, 1);
-			db_push_clear(&p);
-		}
+	else
+		ppg_outcome_ota(o->ok, o->retryable, o->fail_code, d.attempts + 1, o->deliver_before,
+		    &e->ota_pol, now, &out);
+	if (o->delivered)
+		out.kind = PPG_OUT_DELIVERED;
+	if (o->desc[0]) {
+		char desc[sizeof o->desc + 64];
+		snprintf(desc, sizeof desc, "%s%s", o->desc, out.kind == PPG_OUT_FINAL &&
+		    out.state == DB_STATE_EXPIRED ? "; deliver-before before the next try" : "");
+		snprintf(out.desc, sizeof out.desc, "%.*s", (int)sizeof out.desc - 1, desc);
+	}
+	if (out.kind == PPG_OUT_RETRY) {
+		char desc[256];
+		snprintf(desc, sizeof desc, "%s; trying again in %lld s", out.desc,
+		    (long long)((out.retry_at - now + 999) / 1000));
+		r = db_delivery_attempted(db, o->delivery, DB_STATE_PENDING, PAP_ACCEPTED, desc, now,
+		    out.retry_at);
+		if (r == 0)
+			r = ppg_progress(db, e->cfg, o->delivery, desc, now);
+	} else {
+		struct db_push p = { 0 };
+		r = db_push_get(db, d.push, 0, &p);
+		if (r == 0)
+			r = ppg_final(db, e->cfg, &p, &d, out.state, out.code, out.desc, now, 1);
+		db_push_clear(&p);
 	}
 	db_delivery_clear(&d);
 	return r;
 }
 
-static void result_after(void *arg, int committed)
+static void free_after(void *arg, int committed)
 {
 	(void)committed;   /* not committed: the delivery is still pending and due again */
 	free(arg);
 }
 
-static void queue_result(struct ppg_deliver *e, struct result_op *o)
+struct ppg_result_op *ppg_result_op_new(struct ppg_attempt *a)
 {
-	if (ppg_core_write(e->core, result_write, result_after, o) < 0)
+	struct ppg_result_op *o = calloc(1, sizeof *o);
+	if (o) {
+		o->e = a->e;
+		o->delivery = a->delivery;
+		o->deliver_before = a->p->deliver_before;
+		o->bearer = a->bearer;
+	}
+	return o;
+}
+
+void ppg_queue_result(struct ppg_deliver *e, struct ppg_result_op *o)
+{
+	if (ppg_core_write(e->core, result_write, free_after, o) < 0)
 		free(o);
 }
 
-/* Ends a delivery with a final state decided without SIP (no registration,
- * unusable application id). */
-static void queue_final(struct ppg_deliver *e, int64_t delivery, int state, int code, const char *desc)
+void ppg_queue_final(struct ppg_deliver *e, int64_t delivery, int state, int code, const char *desc)
 {
-	struct result_op *o = calloc(1, sizeof *o);
+	struct ppg_result_op *o = calloc(1, sizeof *o);
 	if (!o)
 		return;
 	o->e = e;
@@ -217,7 +287,22 @@ static void queue_final(struct ppg_deliver *e, int64_t delivery, int state, int 
 	o->final_state = state;
 	o->final_code = code;
 	snprintf(o->desc, sizeof o->desc, "%s", desc);
-	queue_result(e, o);
+	ppg_queue_result(e, o);
+}
+
+void ppg_ota_outcome(struct ppg_attempt *a, int ok, int retryable, int fail_code, const char *desc)
+{
+	struct ppg_result_op *o = ppg_result_op_new(a);
+	if (o) {
+		o->ok = ok;
+		o->retryable = retryable;
+		o->fail_code = fail_code;
+		snprintf(o->desc, sizeof o->desc, "%s", desc);
+		ppg_queue_result(a->e, o);
+	}
+	LOGPUSH(PPG_LOG_CORE, LOG_DEBUG, a->p->pi, a->p->push_id, "delivery %lld: %s",
+	    (long long)a->delivery, desc);
+	ppg_attempt_free(a);
 }
 
 /* Pending with a note, due at `when` (PPG_NEVER: only a registration or the
@@ -259,7 +344,7 @@ static int park_write(struct db *db, void *arg, int64_t now)
 	return r;
 }
 
-static void park(struct ppg_deliver *e, int64_t delivery, int64_t when, const char *target, const char *desc)
+void ppg_park(struct ppg_deliver *e, int64_t delivery, int64_t when, const char *target, const char *desc)
 {
 	struct park_op *o = calloc(1, sizeof *o);
 	if (!o)
@@ -269,7 +354,7 @@ static void park(struct ppg_deliver *e, int64_t delivery, int64_t when, const ch
 	o->when = when;
 	snprintf(o->target, sizeof o->target, "%s", target ? target : "");
 	snprintf(o->desc, sizeof o->desc, "%s", desc);
-	if (ppg_core_write(e->core, park_write, result_after, o) < 0)
+	if (ppg_core_write(e->core, park_write, free_after, o) < 0)
 		free(o);
 }
 
@@ -285,21 +370,21 @@ static int release_write(struct db *db, void *arg, int64_t now)
 	return r == -ENOENT ? 0 : r;
 }
 
-static void release(struct ppg_deliver *e, int64_t delivery)
+void ppg_release(struct ppg_deliver *e, int64_t delivery)
 {
 	struct release_op *o = calloc(1, sizeof *o);
 	if (!o)
 		return;
 	o->delivery = delivery;
-	if (ppg_core_write(e->core, release_write, result_after, o) < 0)
+	if (ppg_core_write(e->core, release_write, free_after, o) < 0)
 		free(o);
 }
 
-/* -------------------------------------------------------------- sending */
+/* ---------------------------------------------------- bearer selection */
 
 /* The SIP public identity a delivery goes to, or NULL when the address is
  * not one SIP Push can reach. */
-static const char *target_aor(struct ppg_deliver *e, int type, const char *value, char *out, size_t len)
+const char *ppg_target_aor(struct ppg_deliver *e, int type, const char *value, char *out, size_t len)
 {
 	char buf[600];
 	switch (type) {
@@ -324,182 +409,53 @@ static const char *target_aor(struct ppg_deliver *e, int type, const char *value
 	return ppg_aor_normalize(buf, out, len) == 0 ? out : NULL;
 }
 
-static void on_fetch_timeout(struct ppg_core *c, su_timer_t *t, void *arg)
-{
-	struct ppg_attempt *a = arg;
-	(void)c;
-	(void)t;
-	queue_final(a->e, a->delivery, DB_STATE_TIMEOUT, PAP_SERVICE_FAILURE,
-	    "the terminal accepted the MESSAGE but did not fetch the content in time");
-	attempt_free(a);
-}
-
-/* Every MESSAGE of the attempt has its final response. */
-static void finish_attempt(struct ppg_attempt *a)
-{
-	struct ppg_deliver *e = a->e;
-	int64_t now = ppg_now_ms();
-
-	if (a->best >= 200 && a->best < 300 && a->indirect && !a->fetched) {
-		/* RFC 4483: the terminal fetches after its 200. Delivered once it has. */
-		int64_t wait = (int64_t)e->cfg->sip_fetch_timeout * 1000;
-		if (a->p->deliver_before && a->p->deliver_before - now < wait)
-			wait = a->p->deliver_before > now ? a->p->deliver_before - now : 0;
-		a->awaiting_fetch = 1;
-		a->fetch_timer = su_timer_create(su_root_task(e->root), 0);
-		if (a->fetch_timer && su_timer_set_interval(a->fetch_timer, on_fetch_timeout, a,
-		    (su_duration_t)wait) == 0)
-			return;
-		/* no timer: treat the missing fetch as failed now */
-		on_fetch_timeout(NULL, NULL, a);
-		return;
-	}
-	struct result_op *o = calloc(1, sizeof *o);
-	if (o) {
-		o->e = e;
-		o->delivery = a->delivery;
-		o->deliver_before = a->p->deliver_before;
-		o->status = a->best;
-		snprintf(o->phrase, sizeof o->phrase, "%s", a->phrase);
-		o->local = a->local;
-		o->retry_after = a->retry_after;
-		if (a->best >= 200 && a->best < 300 && a->indirect)
-			snprintf(o->desc, sizeof o->desc, "SIP %d %s, content fetched", a->best, a->phrase);
-		queue_result(e, o);
-	}
-	LOGPUSH(PPG_LOG_CORE, LOG_DEBUG, a->p->pi, a->p->push_id, "delivery %lld: SIP %d%s",
-	    (long long)a->delivery, a->best, a->local ? " (local)" : "");
-	attempt_free(a);
-}
-
-static void on_sip_result(void *arg, const struct sipb_result *r)
-{
-	struct ppg_deliver *e = arg;
-	struct ppg_attempt *a = (struct ppg_attempt *)(uintptr_t)r->tag;
-
-	if (e->messages)
-		e->messages--;
-	if (!a)
-		return;
-	if (!a->best || status_rank(r->status) < status_rank(a->best)) {
-		a->best = r->status;
-		snprintf(a->phrase, sizeof a->phrase, "%s", r->phrase ? r->phrase : "");
-		a->local = r->local;
-		a->retry_after = r->retry_after;
-	}
-	if (r->indirect)
-		a->indirect = 1;
-	if (--a->outstanding > 0)
-		return;
-	if (e->stopping) {   /* abandoned: pending in the database, due after a restart */
-		attempt_free(a);
-		return;
-	}
-	finish_attempt(a);
-}
-
-/* Sends one MESSAGE of attempt a; a local failure counts as a local 503. */
-static void send_one(struct ppg_attempt *a, const char *ruri, const char *route, const char *url)
-{
-	struct ppg_deliver *e = a->e;
-	struct sipb_message m = {
-		.request_uri = ruri, .to = a->aor, .route = route, .app = a->p->app,
-		.content_type = a->p->content_type, .body = a->p->body, .body_len = a->p->len,
-		.external_url = url, .tag = (uint64_t)(uintptr_t)a,
-	};
-	a->outstanding++;
-	e->messages++;
-	int sent = sipb_send_message(e->sip, &m);
-	if (a->p->received_us && sent == 0)
-		ppg_hist_add(&e->accept_to_send, (uint64_t)(ppg_mono_us() - a->p->received_us));
-	if (sent < 0) {
-		struct sipb_result r = { .status = 503, .phrase = "Cannot send", .local = 1,
-			.retry_after = -1, .tag = m.tag };
-		on_sip_result(e, &r);
-	}
-}
-
 /* Picks the bearer of one delivery and starts its attempt. */
 static void dispatch(struct ppg_deliver *e, struct ppg_pinfo *p, int64_t delivery, int type,
     const char *value, int64_t now)
 {
-	char aor[512], desc[1024];
+	char aor[512];
+	struct ppg_select_out out;
 
-	if (attempt_find(e, delivery))
+	if (ppg_attempt_find(e, delivery))
 		return;   /* already under way */
 	if (p->deliver_before && now >= p->deliver_before)
 		return;   /* the expiry sweep ends it */
-	if (!target_aor(e, type, value, aor, sizeof aor)) {
-		park(e, delivery, PPG_NEVER, NULL,
-		    "no bearer for this address yet: SIP Push takes sip:, sips:, tel: and PLMN targets");
-		return;
+	int sip_target = ppg_target_aor(e, type, value, aor, sizeof aor) != NULL;
+	struct ppg_select_in in = {
+		.addr_type = type,
+		.sip_target = sip_target,
+		.sip_enabled = e->sip != NULL,
+		.udp_enabled = e->udp4 >= 0 || e->udp6 >= 0,
+		.sms_enabled = 0,
+		.sip_live = sip_target && e->sip && !p->app_error && ppg_sip_live(e, aor, p->app, now),
+		.plmn_fallback = e->cfg->ota_plmn_fallback,
+		.delivery_method = p->delivery_method,
+		.network_required = p->network_required, .network = p->network,
+		.bearer_required = p->bearer_required, .bearer = p->bearer,
+		.networks = e->cfg->ota_networks, .sip_bearers = e->cfg->sip_bearers,
+		.ip_bearers = e->cfg->ota_ip_bearers, .sms_bearers = e->cfg->ota_sms_bearers,
+	};
+	ppg_select(&in, &out);
+	LOGPUSH(PPG_LOG_CORE, LOG_DEBUG, p->pi, p->push_id, "delivery %lld: %s", (long long)delivery, out.why);
+	switch (out.bearer) {
+	case PPG_BEARER_SIP:
+		ppg_sip_dispatch(e, p, delivery, aor, now);
+		break;
+	case PPG_BEARER_UDP: {
+		struct ppg_attempt *a = ppg_attempt_new(e, delivery, p, PPG_BEARER_UDP, value);
+		if (!a)
+			ppg_release(e, delivery);
+		else
+			ppg_ota_send_udp(a, type == PAP_ADDR_IPV6 ? AF_INET6 : AF_INET, value);
+		break;
 	}
-	if (p->app_error) {
-		snprintf(desc, sizeof desc, "X-Wap-Application-Id: %s", p->app_error);
-		queue_final(e, delivery, DB_STATE_UNDELIVERABLE, PAP_CAPABILITIES_MISMATCH, desc);
-		return;
+	default:
+		if (out.code)
+			ppg_queue_final(e, delivery, DB_STATE_REJECTED, out.code, out.why);
+		else
+			ppg_park(e, delivery, PPG_NEVER, NULL, out.why);
+		break;
 	}
-	const struct ppg_bentry *be = ppg_sipreg_lookup(e, aor);
-	size_t nsup = 0;
-	const struct db_binding *newest_gruu = NULL;
-	for (size_t i = 0; be && i < be->n; i++)
-		if (be->v[i].expires > now && ppg_binding_supports(&be->v[i], p->app)) {
-			nsup++;
-			if (!newest_gruu && be->v[i].gruu)
-				newest_gruu = &be->v[i];   /* the list is newest first */
-		}
-	if (!nsup) {
-		if (e->cfg->sip_no_binding == PPG_NO_BINDING_FAIL) {
-			snprintf(desc, sizeof desc, "no SIP registration of %s supporting \"%s\"", aor, p->app);
-			queue_final(e, delivery, DB_STATE_UNDELIVERABLE, PAP_ADDRESS_NOT_FOUND, desc);
-		} else {
-			snprintf(desc, sizeof desc, "bearer SIP: waiting for a registration of %s supporting \"%s\"",
-			    aor, p->app);
-			park(e, delivery, PPG_NEVER, aor, desc);
-		}
-		return;
-	}
-	struct ppg_attempt *a = calloc(1, sizeof *a);
-	if (!a || !(a->aor = strdup(aor))) {
-		free(a);
-		release(e, delivery);
-		return;
-	}
-	a->e = e;
-	a->delivery = delivery;
-	a->p = p;
-	p->refs++;
-	a->retry_after = -1;
-	unsigned h = attempt_bucket(delivery);
-	a->next = e->attempts[h];
-	e->attempts[h] = a;
-	e->nattempts++;
-
-	/* Content that may not fit in a MESSAGE is also offered by URL; the
-	 * bearer measures the whole request and picks (seed 000 §9.1.2 item 8). */
-	char url[sizeof e->content_base + PPG_TOKEN_LEN];
-	const char *urlp = NULL;
-	if (p->len + 200 > e->cfg->sip_indirection_threshold / 2 &&
-	    ppg_content_add(e->content, delivery, p->content_type, p->body, p->len, a->token) == 0) {
-		snprintf(url, sizeof url, "%s%s", e->content_base, a->token);
-		urlp = url;
-	}
-	LOGPUSH(PPG_LOG_CORE, LOG_DEBUG, p->pi, p->push_id, "delivery %lld: SIP MESSAGE to %s (%zu terminal%s, %s)",
-	    (long long)delivery, aor, nsup, nsup == 1 ? "" : "s", p->app);
-	/* Keep `a` alive across synchronous results of the sends below. */
-	a->outstanding++;
-	if (e->cfg->sip_terminal == PPG_TERMINAL_GRUU && newest_gruu) {
-		send_one(a, newest_gruu->gruu, e->cfg->sip_outbound_proxy ? NULL : newest_gruu->contact, urlp);
-	} else if (e->cfg->sip_outbound_proxy) {
-		/* The core forks to every terminal whose contact matches Accept-Contact. */
-		send_one(a, aor, NULL, urlp);
-	} else {
-		for (size_t i = 0; i < be->n; i++)
-			if (be->v[i].expires > now && ppg_binding_supports(&be->v[i], p->app))
-				send_one(a, aor, be->v[i].contact, urlp);
-	}
-	if (--a->outstanding == 0)
-		finish_attempt(a);
 }
 
 /* ------------------------------------------------------------ entry points */
@@ -518,15 +474,23 @@ void ppg_deliver_accepted(struct ppg_deliver *e, const struct ppg_request *req, 
 		if (!d->leased)
 			continue;
 		if (e->messages >= e->cfg->sip_window) {
-			release(e, d->id);   /* the tick takes it when there is room */
+			ppg_release(e, d->id);   /* the tick takes it when there is room */
 			continue;
 		}
 		if (!p) {
-			p = pinfo_new(e, req->push_row, req->pi, req->msg->push_id,
-			    (int64_t)req->msg->deliver_before * 1000, req->content_type, req->content,
-			    req->content_len, req->app_id);
+			const struct pap_qos *q = &req->msg->qos;
+			struct pinfo_src src = {
+				.id = req->push_row, .pi = req->pi, .push_id = req->msg->push_id,
+				.deliver_before = (int64_t)req->msg->deliver_before * 1000,
+				.content_type = req->content_type, .body = req->content, .len = req->content_len,
+				.headers = req->content_headers, .headers_len = req->content_headers_len,
+				.app_id = req->app_id, .delivery_method = q->delivery_method,
+				.network_required = q->network_required, .bearer_required = q->bearer_required,
+				.network = q->network, .bearer = q->bearer,
+			};
+			p = pinfo_new(e, &src);
 			if (!p) {
-				release(e, d->id);
+				ppg_release(e, d->id);
 				continue;
 			}
 			p->received_us = req->received_us;
@@ -534,20 +498,6 @@ void ppg_deliver_accepted(struct ppg_deliver *e, const struct ppg_request *req, 
 		dispatch(e, p, d->id, d->addr->addr.type, d->addr->addr.value, now);
 	}
 	pinfo_unref(p);
-}
-
-void ppg_deliver_fetched(struct ppg_deliver *e, int64_t delivery)
-{
-	struct ppg_attempt *a = attempt_find(e, delivery);
-	if (!a)
-		return;
-	a->fetched = 1;
-	if (!a->awaiting_fetch)
-		return;   /* the 200 is still to come */
-	su_timer_destroy(a->fetch_timer);
-	a->fetch_timer = NULL;
-	a->awaiting_fetch = 0;
-	finish_attempt(a);
 }
 
 /* ------------------------------------------------------------- scheduler */
@@ -583,8 +533,7 @@ static void lease_after(void *arg, int committed)
 			pinfo_unref(p);
 			p = NULL;
 			if (db_push_get(e->db, d->push, 1, &row) == 0)
-				p = pinfo_new(e, row.id, row.pi, row.push_id, row.deliver_before, row.content_type,
-				    row.content_body, row.content_len, row.app_id);
+				p = pinfo_from_row(e, &row);
 			db_push_clear(&row);
 			if (!p)
 				continue;   /* due again when its lease ends */
@@ -647,7 +596,7 @@ void ppg_deliver_wake(struct ppg_deliver *e, const char *aor)
 	if (!o)
 		return;
 	snprintf(o->aor, sizeof o->aor, "%s", aor);
-	if (ppg_core_write(e->core, wake_write, result_after, o) < 0)
+	if (ppg_core_write(e->core, wake_write, free_after, o) < 0)
 		free(o);
 }
 
@@ -695,6 +644,10 @@ struct ppg_deliver *ppg_deliver_new(struct ppg_core *core, su_root_t *root,
 	e->pol.retry_min_s = cfg->sip_retry_min;
 	e->pol.retry_max_s = cfg->sip_retry_max;
 	e->pol.max_attempts = cfg->sip_max_attempts;
+	e->ota_pol.retry_min_s = cfg->ota_retry_min;
+	e->ota_pol.retry_max_s = cfg->ota_retry_max;
+	e->ota_pol.max_attempts = cfg->ota_max_attempts;
+	e->udp4 = e->udp6 = -1;
 	content_base(e);
 
 	int n = db_delivery_recover(db, now);
@@ -705,6 +658,10 @@ struct ppg_deliver *ppg_deliver_new(struct ppg_core *core, su_root_t *root,
 		snprintf(err, errlen, "cannot load the registrations: %s", db_errmsg(db));
 		goto fail;
 	}
+	if (ppg_ota_open(e, err, errlen) < 0)
+		goto fail;
+	if (!cfg->sip_enabled)
+		goto started;
 	struct sipb_config sc = {
 		.bind_url = cfg->sip_listen,
 		.outbound_proxy = cfg->sip_outbound_proxy,
@@ -716,9 +673,13 @@ struct ppg_deliver *ppg_deliver_new(struct ppg_core *core, su_root_t *root,
 		.trusted_arg = e,
 		.t1x64_ms = cfg->sip_transaction_timeout * 1000,
 	};
-	e->sip = sipb_new(root, &sc, ppg_sipreg_on_register, on_sip_result, e, err, errlen);
+	e->sip = sipb_new(root, &sc, ppg_sipreg_on_register, ppg_sip_on_result, e, err, errlen);
 	if (!e->sip)
 		goto fail;
+	LOGP(PPG_LOG_CORE, LOG_NOTICE, "SIP Push bearer on %s (port %u)%s%s", cfg->sip_listen,
+	    sipb_local_port(e->sip), cfg->sip_outbound_proxy ? ", through " : ", no outbound proxy",
+	    cfg->sip_outbound_proxy ? cfg->sip_outbound_proxy : "");
+started:
 	e->notify = ppg_notify_new(cfg->notify_threads, cfg->notify_timeout, "ppgd/" PACKAGE_VERSION,
 	    ppg_notifier_done, e);
 	e->tick = su_timer_create(su_root_task(root), TICK_MS);
@@ -726,9 +687,8 @@ struct ppg_deliver *ppg_deliver_new(struct ppg_core *core, su_root_t *root,
 		snprintf(err, errlen, "cannot start the notifier or the scheduler");
 		goto fail;
 	}
-	LOGP(PPG_LOG_CORE, LOG_NOTICE, "SIP Push bearer on %s (port %u)%s%s", cfg->sip_listen,
-	    sipb_local_port(e->sip), cfg->sip_outbound_proxy ? ", through " : ", no outbound proxy",
-	    cfg->sip_outbound_proxy ? cfg->sip_outbound_proxy : "");
+	if (e->udp4 >= 0 || e->udp6 >= 0)
+		LOGP(PPG_LOG_CORE, LOG_NOTICE, "Push OTA over UDP to port %u", cfg->ota_udp_port);
 	return e;
 fail:
 	ppg_deliver_free(e);
@@ -753,8 +713,9 @@ void ppg_deliver_free(struct ppg_deliver *e)
 	e->sip = NULL;
 	for (unsigned i = 0; i < PPG_ATTEMPT_BUCKETS; i++)
 		while (e->attempts[i])
-			attempt_free(e->attempts[i]);
+			ppg_attempt_free(e->attempts[i]);
 	ppg_notify_free(e->notify);
+	ppg_ota_close(e);
 	ppg_sipreg_free(e);
 	free(e);
 }

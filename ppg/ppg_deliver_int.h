@@ -12,6 +12,7 @@
 #include "ppg/ppg_core.h"
 #include "ppg/ppg_notify.h"
 #include "ppg/ppg_outcome.h"
+#include "ppg/ppg_select.h"
 #include "ppg/ppg_stats.h"
 #include "sipbearer/sipb.h"
 
@@ -29,6 +30,13 @@ struct ppg_pinfo {
 	char *content_type;
 	unsigned char *body;
 	size_t len;
+	char *headers;                   /* the content entity's raw headers */
+	size_t headers_len;
+	char *app_id;                    /* X-Wap-Application-Id as the PI gave it, or NULL */
+	/* quality-of-service */
+	int delivery_method;
+	int network_required, bearer_required;
+	char network[32], bearer[32];
 	char app[256];                   /* +g.oma.pusheventapp value */
 	int64_t received_us;             /* monotonic receipt of a fresh push; 0 for retries */
 	const char *app_error;           /* why the application id is unusable, or NULL */
@@ -39,7 +47,10 @@ struct ppg_attempt {
 	struct ppg_deliver *e;
 	int64_t delivery;
 	struct ppg_pinfo *p;
-	char *aor;
+	enum ppg_bearer bearer;
+	char *aor;                       /* SIP: the AoR; SMS: the number */
+	int segments;                    /* SMS: segments not yet accepted by the SMSC */
+	int receipts;                    /* SMS: receipts still expected */
 	int outstanding;                 /* MESSAGEs without a final response */
 	int best;                        /* best final status so far (RFC 3261 §16.7) */
 	char phrase[64];
@@ -66,7 +77,10 @@ struct ppg_deliver {
 	const struct ppg_config *cfg;
 	struct db *db;
 	struct ppg_content *content;
-	struct sipb *sip;
+	struct sipb *sip;                /* NULL when [sip] is off */
+	int udp4, udp6;                  /* OTA over UDP sockets, -1 when off */
+	uint8_t tid;
+	struct ppg_retry_policy ota_pol;
 	struct ppg_notify *notify;
 	struct ppg_retry_policy pol;
 	char content_base[300];          /* "http://127.0.0.1:8080/content/" */
@@ -99,6 +113,51 @@ int ppg_binding_supports(const struct db_binding *b, const char *app);
 
 /* ppg_deliver.c: wake the deliveries waiting on aor */
 void ppg_deliver_wake(struct ppg_deliver *e, const char *aor);
+
+/* The outcome of an attempt, for the next batch. */
+struct ppg_result_op {
+	struct ppg_deliver *e;
+	int64_t delivery;
+	int64_t deliver_before;
+	enum ppg_bearer bearer;
+	/* SIP: the final response */
+	int status;
+	char phrase[64];
+	int local;
+	int retry_after;
+	/* OTA: the bearer took it (ok), or a transient (retryable) or permanent failure */
+	int ok, retryable, fail_code;
+	int delivered;                   /* delivered whatever the response says */
+	int final_state, final_code;     /* when not 0: this final outcome, no table */
+	char desc[160];
+};
+
+/* ppg_deliver.c, for the bearers */
+struct ppg_attempt *ppg_attempt_find(struct ppg_deliver *e, int64_t delivery);
+struct ppg_result_op *ppg_result_op_new(struct ppg_attempt *a);
+void ppg_queue_result(struct ppg_deliver *e, struct ppg_result_op *o);
+void ppg_queue_final(struct ppg_deliver *e, int64_t delivery, int state, int code, const char *desc);
+void ppg_park(struct ppg_deliver *e, int64_t delivery, int64_t when, const char *target, const char *desc);
+void ppg_release(struct ppg_deliver *e, int64_t delivery);
+const char *ppg_target_aor(struct ppg_deliver *e, int type, const char *value, char *out, size_t len);
+
+/* ppg_bearer_sip.c */
+int ppg_sip_live(struct ppg_deliver *e, const char *aor, const char *app, int64_t now);
+void ppg_sip_dispatch(struct ppg_deliver *e, struct ppg_pinfo *p, int64_t delivery, const char *aor,
+    int64_t now);
+void ppg_sip_on_result(void *arg, const struct sipb_result *r);
+
+struct ppg_attempt *ppg_attempt_new(struct ppg_deliver *e, int64_t delivery, struct ppg_pinfo *p,
+    enum ppg_bearer b, const char *target);
+void ppg_attempt_free(struct ppg_attempt *a);
+/* An OTA attempt ended: ok (the bearer took it), retry (a transient error:
+ * try again with backoff), or a final failure with a PAP code. */
+void ppg_ota_outcome(struct ppg_attempt *a, int ok, int retryable, int fail_code, const char *desc);
+
+/* ppg_bearer_ota.c */
+int ppg_ota_open(struct ppg_deliver *e, char *err, size_t errlen);
+void ppg_ota_close(struct ppg_deliver *e);
+void ppg_ota_send_udp(struct ppg_attempt *a, int family, const char *addr);
 
 /* ppg_notifier.c */
 void ppg_notifier_tick(struct ppg_deliver *e, int64_t now);

@@ -21,6 +21,31 @@
 #include "db/db.h"
 #include "pap/pap.h"
 
+void ppg_outcome_ota(int ok, int retryable, int fail_code, int attempts, int64_t deliver_before,
+    const struct ppg_retry_policy *pol, int64_t now, struct ppg_outcome *out)
+{
+	memset(out, 0, sizeof *out);
+	out->limited = 1;
+	if (ok) {
+		out->kind = PPG_OUT_DELIVERED;
+		out->state = DB_STATE_DELIVERED;
+		out->code = PAP_OK;
+		return;
+	}
+	out->state = DB_STATE_UNDELIVERABLE;
+	out->code = retryable ? PAP_SERVICE_FAILURE : (fail_code ? fail_code : PAP_SERVICE_FAILURE);
+	if (!retryable || attempts >= (int)pol->max_attempts) {
+		out->kind = PPG_OUT_FINAL;
+		return;
+	}
+	out->kind = PPG_OUT_RETRY;
+	out->retry_at = now + ppg_outcome_backoff_ms(pol, attempts);
+	if (deliver_before && out->retry_at >= deliver_before) {
+		out->kind = PPG_OUT_FINAL;
+		out->state = DB_STATE_EXPIRED;
+	}
+}
+
 int64_t ppg_outcome_backoff_ms(const struct ppg_retry_policy *pol, int attempts)
 {
 	int64_t d = (int64_t)pol->retry_min_s * 1000;

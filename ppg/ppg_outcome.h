@@ -45,6 +45,16 @@ struct ppg_retry_policy {
 void ppg_outcome_sip(int status, const char *phrase, int local, int retry_after, int attempts,
     int64_t deliver_before, const struct ppg_retry_policy *pol, int64_t now, struct ppg_outcome *out);
 
+/*
+ * Classifies the end of a Push OTA attempt: ok (the bearer took it: UDP sent,
+ * or the SMSC accepted every segment / receipted it) -> delivered / 1000;
+ * retryable -> retry with backoff until max_attempts or deliver-before, then
+ * undeliverable / 4000 (expired / 4000 when deliver-before comes first);
+ * otherwise final undeliverable / fail_code.
+ */
+void ppg_outcome_ota(int ok, int retryable, int fail_code, int attempts, int64_t deliver_before,
+    const struct ppg_retry_policy *pol, int64_t now, struct ppg_outcome *out);
+
 /* Delay before retry number `attempts` (1-based): min * 2^(attempts-1), capped. */
 int64_t ppg_outcome_backoff_ms(const struct ppg_retry_policy *pol, int attempts);
 

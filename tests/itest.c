@@ -247,6 +247,10 @@ int itest_std_config(struct itest_daemon *d, const char *server_extra, const cha
 	    "[pi bob]\n"
 	    "secret_hash = %s\n"
 	    "\n"
+	    "; PAP tests keep deliveries pending: no bearer unless a test asks\n"
+	    "[ota]\n"
+	    "udp = no\n"
+	    "\n"
 	    "%s",
 	    d->port, server_extra ? server_extra : "", d->dir, ha, hb,
 	    extra_sections ? extra_sections : "");
@@ -741,4 +745,110 @@ int itest_run_full(const char *const argv[], const char *stdin_text, const char 
 int itest_run(const char *const argv[], char **stdout_text, int *exit_code)
 {
 	return itest_run_full(argv, NULL, NULL, 30, stdout_text, NULL, exit_code);
+}
+
+/* ---------------------------------------------- background processes */
+
+int itest_free_port_udp_tcp(void)
+{
+	for (int tries = 0; tries < 50; tries++) {
+		struct sockaddr_in sa = { .sin_family = AF_INET };
+		socklen_t sl = sizeof sa;
+		int t = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		int port = -1;
+
+		if (t < 0 || u < 0) {
+			if (t >= 0)
+				close(t);
+			if (u >= 0)
+				close(u);
+			return -1;
+		}
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (bind(u, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+		    getsockname(u, (struct sockaddr *)&sa, &sl) == 0 &&
+		    bind(t, (struct sockaddr *)&sa, sizeof sa) == 0)
+			port = ntohs(sa.sin_port);
+		close(t);
+		close(u);
+		if (port > 0)
+			return port;
+	}
+	return -1;
+}
+
+int itest_udp_port_bound(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int bound = 0;
+
+	if (u < 0)
+		return 0;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((unsigned short)port);
+	if (bind(u, (struct sockaddr *)&sa, sizeof sa) < 0 && errno == EADDRINUSE)
+		bound = 1;
+	close(u);
+	return bound;
+}
+
+pid_t itest_spawn(const char *const argv[], const char *cwd, const char *log_path)
+{
+	int logfd = open(log_path ? log_path : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (logfd < 0) {
+		fprintf(stderr, "itest: cannot open %s: %s\n", log_path, strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(logfd);
+		return -1;
+	}
+	if (pid == 0) {
+		setpgid(0, 0);
+		int nul = open("/dev/null", O_RDONLY);
+		if (nul >= 0)
+			dup2(nul, 0);
+		dup2(logfd, 1);
+		dup2(logfd, 2);
+		if (cwd && chdir(cwd) != 0)
+			_exit(126);
+		execvp(argv[0], (char *const *)argv);
+		fprintf(stderr, "itest: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	close(logfd);
+	track(pid);
+	return pid;
+}
+
+int itest_wait_pid(pid_t pid, double timeout_s, int *exit_code)
+{
+	int st = 0;
+	if (pid <= 0)
+		return -1;
+	if (!wait_until(pid, itest_now() + timeout_s, &st))
+		return -1;
+	if (exit_code)
+		*exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return 0;
+}
+
+int itest_stop_pid(pid_t pid, int sig, double timeout_s)
+{
+	int code = -1;
+	if (pid <= 0)
+		return -1;
+	kill(pid, sig);
+	if (itest_wait_pid(pid, timeout_s, &code) == 0)
+		return code;
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	untrack(pid);
+	return -1;
 }

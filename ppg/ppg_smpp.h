@@ -1,0 +1,249 @@
+/*
+ * ppg_smpp.h - SMPP 3.4 client (ESME) for WDP over SMS: binds to one SMSC,
+ * sends submit_sm for the SMS segments that otabearer's ota_wdp_segment()
+ * makes (esm_class 0x40 UDHI, data_coding 0x04, short_message = UDH +
+ * payload, PROTOCOL.md §4), and hands up submit_sm_resp results and
+ * delivery receipts (deliver_sm with esm_class 0x04).
+ *
+ * Specification: SMPP v3.4 (Issue 1.2, 1999): §2.2-2.9 sessions, bind,
+ * enquire_link and windowing; §3.2 PDU format; §4.1-4.7 and §4.11 PDUs;
+ * §5.1.3 command_status; §5.2.12 esm_class; §5.2.17 registered_delivery;
+ * §5.3.2.12 receipted_message_id, §5.3.2.35 message_state; Appendix B
+ * delivery receipt format. Every PDU is packed and unpacked by libsmpp34
+ * (Debian libsmpp34-dev); this module only reads the 16-octet header to frame
+ * the TCP stream.
+ *
+ * The client runs on the caller's su_root and never blocks (except for a DNS
+ * lookup when host is a name, not an address). All functions, and every
+ * callback, run in the thread that runs the su_root.
+ *
+ * Delivery semantics: at-least-once. A submit_sm that was written but not
+ * answered when the link drops is put back at the head of the queue and sent
+ * again after the next bind (the SMSC may then hold it twice); after
+ * PPG_SMPP_MAX_TRIES such losses it ends with PPG_SMPP_RETRY instead. A
+ * submit_sm that gets no answer within response_timeout_s (while the link
+ * stays up) ends with PPG_SMPP_RETRY "timeout"; a late answer is ignored.
+ */
+#ifndef PPG_SMPP_H
+#define PPG_SMPP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sofia-sip/su_wait.h>
+
+struct ppg_smpp;
+
+/* Largest PDU accepted from the SMSC; a longer command_length closes the link. */
+#define PPG_SMPP_MAX_PDU        65536
+/* Largest short_message (GSM TP-UD, 3GPP TS 23.040 §9.2.3.24). */
+#define PPG_SMPP_MAX_SM         140
+/* Link losses a submit_sm in flight survives before it ends as RETRY. */
+#define PPG_SMPP_MAX_TRIES      3
+/* command_status of results made locally (timeout, link lost, shutdown):
+ * SMPP reserves 0x00000500-0xFFFFFFFF, so no SMSC sends it. */
+#define PPG_SMPP_LOCAL          0xFFFFFFFFu
+
+struct ppg_smpp_config {
+	const char *host;            /* SMSC address or name */
+	unsigned port;               /* SMSC port (2775) */
+	const char *system_id;       /* bind system_id, at most 15 characters */
+	const char *password;        /* bind password, at most 8 characters */
+	const char *system_type;     /* bind system_type or NULL, at most 12 */
+	int transceiver;             /* 1: bind_transceiver (receipts on this link),
+	                              * 0: bind_transmitter */
+	unsigned window;             /* submit_sm outstanding at once (0 = 10) */
+	unsigned queue_max;          /* submits held (queued + in flight), 0 = 1024 */
+	/* Times in seconds; fractions allowed (tests use 0.2). 0 = default. */
+	double enquire_link_s;       /* enquire_link interval while bound (30) */
+	double reconnect_min_s;      /* first reconnect delay (1) */
+	double reconnect_max_s;      /* delay cap; doubles from min (60). After an
+	                              * authentication failure the client waits max. */
+	double response_timeout_s;   /* for connect, bind_resp, submit_sm_resp,
+	                              * enquire_link_resp (10) */
+	double throttle_pause_s;     /* pause in sending after ESME_RTHROTTLED or
+	                              * ESME_RMSGQFUL (1) */
+	int registered_delivery;     /* 1: request SMSC delivery receipts */
+	const char *source_addr;     /* "" or NULL lets the SMSC choose */
+	uint8_t source_ton, source_npi;
+	uint8_t dest_ton, dest_npi;
+	uint32_t initial_seq;        /* first sequence_number (0 = 1); for tests of
+	                              * the wrap from 0x7FFFFFFF back to 1 */
+};
+
+/* status_class of a result. */
+enum {
+	PPG_SMPP_OK = 0,             /* submit_sm_resp ESME_ROK: the SMSC took it */
+	PPG_SMPP_RETRY = 1,          /* transient: try again later */
+	PPG_SMPP_FAIL = 2,           /* permanent for this message */
+};
+
+/* delivered of a receipt. */
+enum {
+	PPG_SMPP_RCPT_PENDING = -1,  /* ENROUTE, ACCEPTD, UNKNOWN, or no stat */
+	PPG_SMPP_RCPT_FAILED = 0,    /* EXPIRED, DELETED, UNDELIV, REJECTD */
+	PPG_SMPP_RCPT_DELIVERED = 1, /* DELIVRD */
+};
+
+struct ppg_smpp_callbacks {
+	/*
+	 * Exactly once per tag that ppg_smpp_submit() accepted. command_status is
+	 * the SMSC's (submit_sm_resp or generic_nack) or PPG_SMPP_LOCAL;
+	 * message_id is set (maybe "") for PPG_SMPP_OK, else NULL; reason is a
+	 * short text for the log. Strings are valid during the call only.
+	 * Required.
+	 */
+	void (*on_result)(void *arg, uint64_t tag, int status_class, uint32_t command_status,
+	    const char *message_id, const char *reason);
+	/* A delivery receipt: message_id from receipted_message_id (TLV 0x001E) or
+	 * the "id:" of the text; delivered as above; stat the state name
+	 * ("DELIVRD", or the message_state TLV 0x0427 spelled the same way).
+	 * Optional. */
+	void (*on_receipt)(void *arg, const char *message_id, int delivered, const char *stat);
+	/* The link is bound (up = 1) or went down (up = 0); reason for the log.
+	 * Optional. */
+	void (*on_link)(void *arg, int up, const char *reason);
+};
+
+/*
+ * Creates the client and starts connecting in the background: non-blocking
+ * connect, bind, enquire_link every enquire_link_s; reconnects with a delay
+ * doubling from reconnect_min_s to reconnect_max_s whenever the link drops or
+ * the bind fails (an authentication failure, ESME_RINVPASWD/RINVSYSID/
+ * RBINDFAIL/RINVSYSTYP, is retried every reconnect_max_s and logged as an
+ * error). cfg and its strings are copied. Returns NULL on invalid cfg (no
+ * host, port 0 or > 65535, system_id longer than 15, password longer than 8,
+ * system_type longer than 12, source_addr longer than 20) or out of memory.
+ */
+struct ppg_smpp *ppg_smpp_new(su_root_t *root, const struct ppg_smpp_config *cfg,
+    const struct ppg_smpp_callbacks *cb, void *arg);
+
+/*
+ * Sends unbind when bound (without waiting for unbind_resp), closes the link,
+ * ends every queued and in-flight submit with PPG_SMPP_RETRY "shutting down"
+ * (so the exactly-once promise holds), and frees. NULL is accepted. Not from
+ * inside a callback of this client.
+ */
+void ppg_smpp_free(struct ppg_smpp *s);
+
+/*
+ * Queues one submit_sm to dest_addr (digits without '+', TON/NPI from cfg)
+ * with short_message = sm[0..len) (UDH + payload), esm_class 0x40,
+ * data_coding 0x04, registered_delivery per cfg. It goes out while bound,
+ * within the window, in the order of the calls. Returns 0 (on_result will be
+ * called exactly once for tag, never from inside this call), -EAGAIN when
+ * queue_max submits are held (retry later), -EINVAL (dest_addr empty or
+ * longer than 20, len 0 or above PPG_SMPP_MAX_SM), -ENOMEM.
+ */
+int ppg_smpp_submit(struct ppg_smpp *s, const char *dest_addr, const uint8_t *sm, size_t len,
+    uint64_t tag);
+
+struct ppg_smpp_stats {
+	int bound;                        /* 1 while bound */
+	unsigned queued;                  /* waiting to be sent */
+	unsigned in_flight;               /* sent, no answer yet (window occupancy) */
+	unsigned window;
+	unsigned long long connects;      /* TCP connections made */
+	unsigned long long binds;         /* successful binds */
+	unsigned long long bind_failures; /* bind_resp errors and bind timeouts */
+	unsigned long long submits_sent;  /* submit_sm written, resends included */
+	unsigned long long resent;        /* submit_sm written again after a link loss */
+	unsigned long long ok, retry, fail; /* results by class */
+	unsigned long long receipts;      /* receipts handed up */
+	unsigned long long enquire_sent;  /* enquire_link written */
+	unsigned long long enquire_answered; /* enquire_link from the SMSC answered */
+	unsigned long long protocol_errors;  /* bad lengths, undecodable PDUs, nacks */
+};
+void ppg_smpp_stats(const struct ppg_smpp *s, struct ppg_smpp_stats *out);
+
+/* submit_sm sent and not answered (window occupancy). */
+unsigned ppg_smpp_in_flight(const struct ppg_smpp *s);
+
+/* ------------------------------------------------------- status table */
+
+/*
+ * Class of a submit_sm_resp / generic_nack command_status (SMPP 3.4
+ * §5.1.3), and a short name for logs:
+ *
+ *   0x00000000 ESME_ROK            OK
+ *   0x00000008 ESME_RSYSERR        RETRY  system error
+ *   0x00000014 ESME_RMSGQFUL       RETRY  message queue full (pauses sending)
+ *   0x00000058 ESME_RTHROTTLED     RETRY  throttled (pauses sending)
+ *   0x00000064 ESME_RX_T_APPN      RETRY  temporary application error
+ *   0x00000004 ESME_RINVBNDSTS     RETRY  SMSC says not bound (link re-bound)
+ *   0x00000001 ESME_RINVMSGLEN     FAIL   \
+ *   0x00000002 ESME_RINVCMDLEN     FAIL    |
+ *   0x00000003 ESME_RINVCMDID      FAIL    |
+ *   0x00000006 ESME_RINVPRTFLG     FAIL    |
+ *   0x00000007 ESME_RINVREGDLVFLG  FAIL    |
+ *   0x0000000A ESME_RINVSRCADR     FAIL    |
+ *   0x0000000B ESME_RINVDSTADR     FAIL    |  the message or its parameters
+ *   0x00000015 ESME_RINVSERTYP     FAIL    |  are wrong: sending it again
+ *   0x00000043 ESME_RINVESMCLASS   FAIL    |  cannot help
+ *   0x00000045 ESME_RSUBMITFAIL    FAIL    |
+ *   0x00000048/49/50/51 TON/NPI    FAIL    |
+ *   0x00000061/62 sched./expiry    FAIL    |
+ *   0x00000065 ESME_RX_P_APPN      FAIL    |
+ *   0x00000066 ESME_RX_R_APPN      FAIL    |
+ *   0x000000C0..C4 TLV errors      FAIL   /
+ *   anything else (incl. vendor 0x400-0x4FF) FAIL
+ *   PPG_SMPP_LOCAL: timeout, link lost PPG_SMPP_MAX_TRIES times,
+ *   shutting down                  RETRY
+ */
+int ppg_smpp_status_class(uint32_t command_status);
+const char *ppg_smpp_status_name(uint32_t command_status);
+
+/* ------------------------------------------- PDU layer (ppg_smpp_pdu.c) */
+
+/* Parts of the stream and the PDUs this client uses; exposed for the tests. */
+struct ppg_smpp_hdr {
+	uint32_t len, id, status, seq;
+};
+
+/* Reads the header at buf[0..len) (len >= 16). Returns 0, or -EPROTO when
+ * command_length is below 16 or above PPG_SMPP_MAX_PDU. */
+int ppg_smpp_hdr_read(const uint8_t *buf, size_t len, struct ppg_smpp_hdr *h);
+
+/* Packers: write one PDU into out[0..cap), set *outlen. Return 0 or -EINVAL
+ * (libsmpp34 refused a value or cap is too small). */
+int ppg_smpp_pack_bind(uint8_t *out, size_t cap, size_t *outlen, uint32_t seq,
+    const struct ppg_smpp_config *cfg);
+int ppg_smpp_pack_submit(uint8_t *out, size_t cap, size_t *outlen, uint32_t seq,
+    const struct ppg_smpp_config *cfg, const char *dest, const uint8_t *sm, size_t len);
+/* Header-only PDUs: enquire_link(_resp), unbind(_resp), generic_nack. */
+int ppg_smpp_pack_empty(uint8_t *out, size_t cap, size_t *outlen, uint32_t id,
+    uint32_t status, uint32_t seq);
+int ppg_smpp_pack_deliver_resp(uint8_t *out, size_t cap, size_t *outlen, uint32_t status,
+    uint32_t seq);
+
+/*
+ * Unpackers take one whole PDU pdu[0..len) where pdu[len] is readable and 0
+ * (libsmpp34 scans C-octet strings with strlen). They free what libsmpp34
+ * allocated on every path and return 0 or -EPROTO with *reason.
+ */
+/* submit_sm_resp with ESME_ROK: the message_id (up to 64 characters). */
+int ppg_smpp_unpack_submit_resp(const uint8_t *pdu, size_t len, char *message_id, size_t idlen,
+    const char **reason);
+
+struct ppg_smpp_deliver {
+	uint8_t esm_class;
+	char source_addr[21], dest_addr[21];
+	uint8_t text[1025];               /* short_message or message_payload, NUL added */
+	size_t text_len;
+	char receipted_id[65];            /* TLV 0x001E, "" when absent */
+	int message_state;                /* TLV 0x0427, -1 when absent */
+};
+int ppg_smpp_unpack_deliver(const uint8_t *pdu, size_t len, struct ppg_smpp_deliver *d,
+    const char **reason);
+
+/*
+ * Reads a delivery receipt (SMPP 3.4 Appendix B: "id:IIII sub:SSS dlvrd:DDD
+ * submit date:YYMMDDhhmm done date:YYMMDDhhmm stat:DDDDDDD err:E text:...").
+ * Keys are matched without regard to case. The TLVs in d, when present,
+ * override the text. Writes the id and the stat name; returns delivered
+ * (PPG_SMPP_RCPT_*), or -2 when there is no message id at all.
+ */
+int ppg_smpp_receipt_parse(const struct ppg_smpp_deliver *d, char *id, size_t idlen,
+    char *stat, size_t statlen);
+
+#endif

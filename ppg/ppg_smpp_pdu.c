@@ -1,0 +1,346 @@
+/*
+ * ppg_smpp_pdu.c - the SMPP 3.4 wire layer of ppg_smpp: framing header,
+ * packing and unpacking through libsmpp34, the command_status table and the
+ * delivery receipt text.
+ *
+ * Specification: SMPP v3.4 Issue 1.2 §3.2 (PDU format), §4.1.1-4.1.2 (bind),
+ * §4.4 (submit_sm), §4.6 (deliver_sm), §4.3 (generic_nack), §4.11
+ * (enquire_link), §5.1.3 (command_status), §5.3.2.12 / §5.3.2.35 (TLVs
+ * receipted_message_id, message_state), Appendix B (receipt text).
+ *
+ * libsmpp34 reads C-octet strings with strlen(): callers of the unpackers
+ * must leave a NUL after the PDU (see ppg_smpp.h). Its unpacker allocates the
+ * TLV list even when it fails half-way: every path here frees it.
+ */
+#include "ppg/ppg_smpp.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <smpp34.h>
+#include <smpp34_structs.h>
+#include <smpp34_params.h>
+
+/* ------------------------------------------------------------ statuses */
+
+static const struct {
+	uint32_t status;
+	int cls;
+	const char *name;
+} statuses[] = {
+	{ ESME_ROK, PPG_SMPP_OK, "ESME_ROK" },
+	{ ESME_RSYSERR, PPG_SMPP_RETRY, "ESME_RSYSERR system error" },
+	{ ESME_RMSGQFUL, PPG_SMPP_RETRY, "ESME_RMSGQFUL message queue full" },
+	{ ESME_RTHROTTLED, PPG_SMPP_RETRY, "ESME_RTHROTTLED throttled" },
+	{ ESME_RX_T_APPN, PPG_SMPP_RETRY, "ESME_RX_T_APPN temporary application error" },
+	{ ESME_RINVBNDSTS, PPG_SMPP_RETRY, "ESME_RINVBNDSTS incorrect bind status" },
+	{ ESME_RINVMSGLEN, PPG_SMPP_FAIL, "ESME_RINVMSGLEN invalid message length" },
+	{ ESME_RINVCMDLEN, PPG_SMPP_FAIL, "ESME_RINVCMDLEN invalid command length" },
+	{ ESME_RINVCMDID, PPG_SMPP_FAIL, "ESME_RINVCMDID invalid command id" },
+	{ ESME_RALYBND, PPG_SMPP_FAIL, "ESME_RALYBND already bound" },
+	{ ESME_RINVPRTFLG, PPG_SMPP_FAIL, "ESME_RINVPRTFLG invalid priority flag" },
+	{ ESME_RINVREGDLVFLG, PPG_SMPP_FAIL, "ESME_RINVREGDLVFLG invalid registered delivery flag" },
+	{ ESME_RINVSRCADR, PPG_SMPP_FAIL, "ESME_RINVSRCADR invalid source address" },
+	{ ESME_RINVDSTADR, PPG_SMPP_FAIL, "ESME_RINVDSTADR invalid destination address" },
+	{ ESME_RINVMSGID, PPG_SMPP_FAIL, "ESME_RINVMSGID invalid message id" },
+	{ ESME_RBINDFAIL, PPG_SMPP_FAIL, "ESME_RBINDFAIL bind failed" },
+	{ ESME_RINVPASWD, PPG_SMPP_FAIL, "ESME_RINVPASWD invalid password" },
+	{ ESME_RINVSYSID, PPG_SMPP_FAIL, "ESME_RINVSYSID invalid system_id" },
+	{ ESME_RINVSERTYP, PPG_SMPP_FAIL, "ESME_RINVSERTYP invalid service type" },
+	{ ESME_RINVESMCLASS, PPG_SMPP_FAIL, "ESME_RINVESMCLASS invalid esm_class" },
+	{ ESME_RSUBMITFAIL, PPG_SMPP_FAIL, "ESME_RSUBMITFAIL submit failed" },
+	{ ESME_RINVSRCTON, PPG_SMPP_FAIL, "ESME_RINVSRCTON invalid source TON" },
+	{ ESME_RINVSRCNPI, PPG_SMPP_FAIL, "ESME_RINVSRCNPI invalid source NPI" },
+	{ ESME_RINVDSTTON, PPG_SMPP_FAIL, "ESME_RINVDSTTON invalid destination TON" },
+	{ ESME_RINVDSTNPI, PPG_SMPP_FAIL, "ESME_RINVDSTNPI invalid destination NPI" },
+	{ ESME_RINVSYSTYP, PPG_SMPP_FAIL, "ESME_RINVSYSTYP invalid system_type" },
+	{ ESME_RINVSCHED, PPG_SMPP_FAIL, "ESME_RINVSCHED invalid scheduled delivery time" },
+	{ ESME_RINVEXPIRY, PPG_SMPP_FAIL, "ESME_RINVEXPIRY invalid validity period" },
+	{ ESME_RX_P_APPN, PPG_SMPP_FAIL, "ESME_RX_P_APPN permanent application error" },
+	{ ESME_RX_R_APPN, PPG_SMPP_FAIL, "ESME_RX_R_APPN message rejected" },
+	{ ESME_RINVOPTPARSTREAM, PPG_SMPP_FAIL, "ESME_RINVOPTPARSTREAM error in the TLVs" },
+	{ ESME_ROPTPARNOTALLWD, PPG_SMPP_FAIL, "ESME_ROPTPARNOTALLWD TLV not allowed" },
+	{ ESME_RINVPARLEN, PPG_SMPP_FAIL, "ESME_RINVPARLEN invalid parameter length" },
+	{ ESME_RMISSINGOPTPARAM, PPG_SMPP_FAIL, "ESME_RMISSINGOPTPARAM TLV missing" },
+	{ ESME_RINVOPTPARAMVAL, PPG_SMPP_FAIL, "ESME_RINVOPTPARAMVAL invalid TLV value" },
+	{ ESME_RUNKNOWNERR, PPG_SMPP_FAIL, "ESME_RUNKNOWNERR unknown error" },
+	{ PPG_SMPP_LOCAL, PPG_SMPP_RETRY, "local" },
+};
+
+int ppg_smpp_status_class(uint32_t st)
+{
+	for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+		if (statuses[i].status == st)
+			return statuses[i].cls;
+	return PPG_SMPP_FAIL;
+}
+
+const char *ppg_smpp_status_name(uint32_t st)
+{
+	for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+		if (statuses[i].status == st)
+			return statuses[i].name;
+	if (st >= 0x400 && st <= 0x4FF)
+		return "SMSC vendor-specific error";
+	return "reserved command_status";
+}
+
+/* -------------------------------------------------------------- header */
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+int ppg_smpp_hdr_read(const uint8_t *buf, size_t len, struct ppg_smpp_hdr *h)
+{
+	if (len < 16)
+		return -EPROTO;
+	h->len = be32(buf);
+	h->id = be32(buf + 4);
+	h->status = be32(buf + 8);
+	h->seq = be32(buf + 12);
+	if (h->len < 16 || h->len > PPG_SMPP_MAX_PDU)
+		return -EPROTO;
+	return 0;
+}
+
+/* ------------------------------------------------------------- packing */
+
+static int pack(uint32_t id, void *pdu, uint8_t *out, size_t cap, size_t *outlen)
+{
+	int len = 0;
+
+	if (cap > INT32_MAX)
+		cap = INT32_MAX;
+	if (smpp34_pack(id, out, (int)cap, &len, pdu) != 0 || len < 16)
+		return -EINVAL;
+	*outlen = (size_t)len;
+	return 0;
+}
+
+static void copy_cstr(uint8_t *dst, size_t size, const char *src)
+{
+	snprintf((char *)dst, size, "%s", src ? src : "");
+}
+
+int ppg_smpp_pack_bind(uint8_t *out, size_t cap, size_t *outlen, uint32_t seq,
+    const struct ppg_smpp_config *cfg)
+{
+	/* bind_transceiver and bind_transmitter have the same body (§4.1.1, §4.1.5). */
+	bind_transmitter_t b;
+	uint32_t id = cfg->transceiver ? BIND_TRANSCEIVER : BIND_TRANSMITTER;
+
+	memset(&b, 0, sizeof b);
+	b.command_id = id;
+	b.command_status = ESME_ROK;
+	b.sequence_number = seq;
+	copy_cstr(b.system_id, sizeof b.system_id, cfg->system_id);
+	copy_cstr(b.password, sizeof b.password, cfg->password);
+	copy_cstr(b.system_type, sizeof b.system_type, cfg->system_type);
+	b.interface_version = SMPP_VERSION;
+	b.addr_ton = 0;
+	b.addr_npi = 0;
+	if (cfg->transceiver) {
+		bind_transceiver_t t;
+		_Static_assert(sizeof t == sizeof b, "bind bodies differ");
+		memcpy(&t, &b, sizeof t);
+		return pack(id, &t, out, cap, outlen);
+	}
+	return pack(id, &b, out, cap, outlen);
+}
+
+int ppg_smpp_pack_submit(uint8_t *out, size_t cap, size_t *outlen, uint32_t seq,
+    const struct ppg_smpp_config *cfg, const char *dest, const uint8_t *sm, size_t len)
+{
+	submit_sm_t p;
+
+	if (len > PPG_SMPP_MAX_SM || !dest || strlen(dest) >= sizeof p.destination_addr)
+		return -EINVAL;
+	memset(&p, 0, sizeof p);
+	p.command_id = SUBMIT_SM;
+	p.command_status = ESME_ROK;
+	p.sequence_number = seq;
+	p.source_addr_ton = cfg->source_ton;
+	p.source_addr_npi = cfg->source_npi;
+	copy_cstr(p.source_addr, sizeof p.source_addr, cfg->source_addr);
+	p.dest_addr_ton = cfg->dest_ton;
+	p.dest_addr_npi = cfg->dest_npi;
+	copy_cstr(p.destination_addr, sizeof p.destination_addr, dest);
+	p.esm_class = SMPP34_UDHI_IND;             /* 0x40, OTA_SMPP_ESM_CLASS_UDHI */
+	p.protocol_id = 0;
+	p.priority_flag = 0;
+	p.registered_delivery = cfg->registered_delivery ? SMPP34_DELIVERY_RECEIPT_ON
+	    : SMPP34_DELIVERY_RECEIPT_OFF;
+	p.replace_if_present_flag = 0;
+	p.data_coding = 0x04;                      /* OTA_SMPP_DATA_CODING_8BIT */
+	p.sm_default_msg_id = 0;
+	p.sm_length = (uint8_t)len;
+	memcpy(p.short_message, sm, len);
+	p.tlv = NULL;
+	return pack(SUBMIT_SM, &p, out, cap, outlen);
+}
+
+int ppg_smpp_pack_empty(uint8_t *out, size_t cap, size_t *outlen, uint32_t id,
+    uint32_t status, uint32_t seq)
+{
+	/* enquire_link, unbind and generic_nack and their responses are all a
+	 * bare header; libsmpp34 packs each from the same layout. */
+	generic_nack_t h;
+
+	memset(&h, 0, sizeof h);
+	h.command_id = id;
+	h.command_status = status;
+	h.sequence_number = seq;
+	return pack(id, &h, out, cap, outlen);
+}
+
+int ppg_smpp_pack_deliver_resp(uint8_t *out, size_t cap, size_t *outlen, uint32_t status,
+    uint32_t seq)
+{
+	deliver_sm_resp_t r;
+
+	memset(&r, 0, sizeof r);
+	r.command_id = DELIVER_SM_RESP;
+	r.command_status = status;
+	r.sequence_number = seq;
+	r.message_id[0] = '\0';                    /* §4.6.2: unused, NULL */
+	return pack(DELIVER_SM_RESP, &r, out, cap, outlen);
+}
+
+/* ----------------------------------------------------------- unpacking */
+
+static int unpack(uint32_t id, void *pdu, const uint8_t *buf, size_t len, const char **reason)
+{
+	if (len < 16 || len > PPG_SMPP_MAX_PDU || buf[len] != '\0') {
+		*reason = "bad PDU buffer";
+		return -EPROTO;
+	}
+	if (smpp34_unpack(id, pdu, buf, (int)len) != 0) {
+		*reason = smpp34_strerror[0] ? "libsmpp34 could not unpack the PDU" : "undecodable PDU";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int ppg_smpp_unpack_submit_resp(const uint8_t *pdu, size_t len, char *message_id, size_t idlen,
+    const char **reason)
+{
+	submit_sm_resp_t r;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	rc = unpack(SUBMIT_SM_RESP, &r, pdu, len, reason);
+	if (rc == 0) {
+		r.message_id[sizeof r.message_id - 1] = '\0';
+		snprintf(message_id, idlen, "%s", (const char *)r.message_id);
+	}
+	return rc;
+}
+
+/* message_state (§5.2.28) as the stat word of a receipt. */
+static const char *state_word(int st)
+{
+	static const char *const words[] = {
+		NULL, "ENROUTE", "DELIVRD", "EXPIRED", "DELETED", "UNDELIV", "ACCEPTD",
+		"UNKNOWN", "REJECTD",
+	};
+	return st >= 1 && st <= 8 ? words[st] : NULL;
+}
+
+int ppg_smpp_unpack_deliver(const uint8_t *pdu, size_t len, struct ppg_smpp_deliver *d,
+    const char **reason)
+{
+	deliver_sm_t p;
+	int rc;
+
+	memset(d, 0, sizeof *d);
+	d->message_state = -1;
+	memset(&p, 0, sizeof p);
+	rc = unpack(DELIVER_SM, &p, pdu, len, reason);
+	if (rc == 0) {
+		d->esm_class = p.esm_class;
+		p.source_addr[sizeof p.source_addr - 1] = '\0';
+		p.destination_addr[sizeof p.destination_addr - 1] = '\0';
+		snprintf(d->source_addr, sizeof d->source_addr, "%s", (const char *)p.source_addr);
+		snprintf(d->dest_addr, sizeof d->dest_addr, "%s", (const char *)p.destination_addr);
+		d->text_len = p.sm_length;
+		memcpy(d->text, p.short_message, d->text_len);
+		tlv_t *t;
+		smpp34_tlv_for_each(t, p.tlv) {
+			if (t->tag == TLVID_receipted_message_id) {
+				size_t n = t->length < sizeof d->receipted_id ? t->length
+				    : sizeof d->receipted_id - 1;
+				memcpy(d->receipted_id, t->value.octet, n);
+				d->receipted_id[n] = '\0';
+			} else if (t->tag == TLVID_message_state) {
+				d->message_state = t->value.val08;
+			} else if (t->tag == TLVID_message_payload && d->text_len == 0) {
+				d->text_len = t->length < sizeof d->text - 1 ? t->length
+				    : sizeof d->text - 1;
+				memcpy(d->text, t->value.octet, d->text_len);
+			}
+		}
+		d->text[d->text_len] = '\0';
+	}
+	destroy_tlv(p.tlv);
+	return rc;
+}
+
+/* ------------------------------------------------------------- receipts */
+
+/*
+ * The value of "key:" in a receipt text: the key must start the text or
+ * follow a blank, case is ignored, the value runs to the next blank.
+ */
+static int receipt_field(const char *text, size_t len, const char *key, char *out, size_t outlen)
+{
+	size_t kl = strlen(key);
+
+	for (size_t i = 0; i + kl <= len; i++) {
+		if (i > 0 && text[i - 1] != ' ')
+			continue;
+		if (strncasecmp(text + i, key, kl) != 0)
+			continue;
+		size_t j = i + kl, n = 0;
+		while (j < len && text[j] != ' ' && text[j] != '\0') {
+			if (n + 1 < outlen)
+				out[n++] = text[j];
+			j++;
+		}
+		out[n] = '\0';
+		return 0;
+	}
+	return -1;
+}
+
+int ppg_smpp_receipt_parse(const struct ppg_smpp_deliver *d, char *id, size_t idlen,
+    char *stat, size_t statlen)
+{
+	const char *text = (const char *)d->text;
+	const char *word;
+
+	id[0] = stat[0] = '\0';
+	if (d->receipted_id[0])
+		snprintf(id, idlen, "%s", d->receipted_id);
+	else
+		receipt_field(text, d->text_len, "id:", id, idlen);
+	if ((word = state_word(d->message_state)))
+		snprintf(stat, statlen, "%s", word);
+	else
+		receipt_field(text, d->text_len, "stat:", stat, statlen);
+	for (char *p = stat; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	if (!id[0])
+		return -2;
+	if (strcmp(stat, "DELIVRD") == 0)
+		return PPG_SMPP_RCPT_DELIVERED;
+	if (strcmp(stat, "EXPIRED") == 0 || strcmp(stat, "DELETED") == 0 ||
+	    strcmp(stat, "UNDELIV") == 0 || strcmp(stat, "REJECTD") == 0)
+		return PPG_SMPP_RCPT_FAILED;
+	return PPG_SMPP_RCPT_PENDING;
+}
