@@ -15,6 +15,8 @@
 #include "ppg/ppg_smpp.h"
 
 #include <ctype.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +26,95 @@
 #include <smpp34.h>
 #include <smpp34_structs.h>
 #include <smpp34_params.h>
+#include <smpp34_heap.h>
+
+/* ------------------------------------------------------------ allocator */
+
+/*
+ * libsmpp34 1.14's unpacker mallocs a TLV node before it parses it and
+ * returns on a parse error without linking the node into the list: every
+ * deliver_sm with a truncated or oversized TLV would leak about 1 KiB, and
+ * the SMSC decides what we get. Its allocator can be replaced (before it
+ * allocates anything, hence the constructor), so every block it takes is
+ * kept on a per-thread list; after each unpack, and destroy_tlv() of what it
+ * returned, whatever is still on the list was lost by the library and is
+ * freed here. libsmpp34 holds no memory between calls in this program: the
+ * packers allocate nothing and every unpacked TLV list is destroyed at once.
+ */
+struct blk {
+	struct blk *prev, *next;
+	max_align_t align[];
+};
+static __thread struct blk *live;
+
+static void *blk_malloc(size_t sz)
+{
+	struct blk *b = malloc(sizeof *b + sz);
+	if (!b)
+		return NULL;
+	b->prev = NULL;
+	b->next = live;
+	if (live)
+		live->prev = b;
+	live = b;
+	return b->align;
+}
+
+static void blk_unlink(struct blk *b)
+{
+	if (b->prev)
+		b->prev->next = b->next;
+	else
+		live = b->next;
+	if (b->next)
+		b->next->prev = b->prev;
+}
+
+static void blk_free(void *p)
+{
+	if (!p)
+		return;
+	struct blk *b = (struct blk *)((char *)p - offsetof(struct blk, align));
+	blk_unlink(b);
+	free(b);
+}
+
+static void *blk_realloc(void *p, size_t sz)
+{
+	struct blk *b, *nb;
+	int failed;
+
+	if (!p)
+		return blk_malloc(sz);
+	b = (struct blk *)((char *)p - offsetof(struct blk, align));
+	blk_unlink(b);
+	nb = realloc(b, sizeof *b + sz);
+	failed = !nb;
+	if (failed)
+		nb = b;     /* still valid: back on the list */
+	nb->prev = NULL;
+	nb->next = live;
+	if (live)
+		live->prev = nb;
+	live = nb;
+	return failed ? NULL : nb->align;
+}
+
+/* Frees what libsmpp34 allocated and lost since the last call. */
+static void reclaim(void)
+{
+	while (live) {
+		struct blk *b = live;
+		live = b->next;
+		free(b);
+	}
+}
+
+__attribute__((constructor)) static void smpp34_heap_init(void)
+{
+	static const struct smpp34_memory_functions mf = { blk_malloc, blk_realloc, blk_free };
+	smpp34_set_memory_functions(&mf);
+}
 
 /* ------------------------------------------------------------ statuses */
 
@@ -239,6 +330,7 @@ int ppg_smpp_unpack_submit_resp(const uint8_t *pdu, size_t len, char *message_id
 		r.message_id[sizeof r.message_id - 1] = '\0';
 		snprintf(message_id, idlen, "%s", (const char *)r.message_id);
 	}
+	reclaim();
 	return rc;
 }
 
@@ -288,6 +380,7 @@ int ppg_smpp_unpack_deliver(const uint8_t *pdu, size_t len, struct ppg_smpp_deli
 		d->text[d->text_len] = '\0';
 	}
 	destroy_tlv(p.tlv);
+	reclaim();
 	return rc;
 }
 

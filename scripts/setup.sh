@@ -10,7 +10,7 @@ packages=(
 	build-essential autoconf automake libtool pkg-config
 	libmicrohttpd-dev libxml2-dev libsqlite3-dev sqlite3 libcunit1-dev libinih-dev
 	libcurl4-openssl-dev libcrypt-dev libsofia-sip-ua-dev libsmpp34-dev
-	sip-tester kannel kannel-extras libnet-smpp-perl wrk curl nodejs npm python3
+	sip-tester kamailio kannel kannel-extras libnet-smpp-perl wrk curl nodejs npm python3
 )
 
 installed() {
