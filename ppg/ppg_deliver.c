@@ -186,6 +186,8 @@ void ppg_attempt_free(struct ppg_attempt *a)
 		}
 	if (a->token[0])
 		ppg_content_remove(e->content, a->token);
+	if (a->nmsgids)
+		ppg_ota_forget(a);
 	if (a->fetch_timer)
 		su_timer_destroy(a->fetch_timer);
 	pinfo_unref(a->p);
@@ -220,12 +222,27 @@ static int result_write(struct db *db, void *arg, int64_t now)
 		db_delivery_clear(&d);
 		return r;
 	}
-	if (o->bearer == PPG_BEARER_SIP)
+	if (o->bearer == PPG_BEARER_SIP) {
 		ppg_outcome_sip(o->status, o->phrase, o->local, o->retry_after, d.attempts + 1,
 		    o->deliver_before, &e->pol, now, &out);
-	else
+		/* Migration: a PLMN target SIP Push cannot reach goes over SMS. */
+		if (out.not_reachable && out.kind != PPG_OUT_DELIVERED && e->smpp && e->cfg->ota_sip_fallback &&
+		    d.addr_type == PAP_ADDR_PLMN) {
+			char desc[256];
+			snprintf(desc, sizeof desc, "%s; falling back to OTA/SMS", out.desc);
+			r = db_delivery_attempted(db, o->delivery, DB_STATE_PENDING, PAP_ACCEPTED, desc, now, now);
+			if (r == 0)
+				r = ppg_progress(db, e->cfg, o->delivery, desc, now);
+			if (r == 0)
+				ppg_force_sms(e, o->delivery);
+			db_delivery_clear(&d);
+			return r;
+		}
+	}
+	else {
 		ppg_outcome_ota(o->ok, o->retryable, o->fail_code, d.attempts + 1, o->deliver_before,
 		    &e->ota_pol, now, &out);
+	}
 	if (o->delivered)
 		out.kind = PPG_OUT_DELIVERED;
 	if (o->desc[0]) {
@@ -297,7 +314,8 @@ void ppg_ota_outcome(struct ppg_attempt *a, int ok, int retryable, int fail_code
 		o->ok = ok;
 		o->retryable = retryable;
 		o->fail_code = fail_code;
-		snprintf(o->desc, sizeof o->desc, "%s", desc);
+		snprintf(o->desc, sizeof o->desc, "%s%s%s%s", desc, a->why[0] ? " (" : "", a->why,
+		    a->why[0] ? ")" : "");
 		ppg_queue_result(a->e, o);
 	}
 	LOGPUSH(PPG_LOG_CORE, LOG_DEBUG, a->p->pi, a->p->push_id, "delivery %lld: %s",
@@ -426,7 +444,7 @@ static void dispatch(struct ppg_deliver *e, struct ppg_pinfo *p, int64_t deliver
 		.sip_target = sip_target,
 		.sip_enabled = e->sip != NULL,
 		.udp_enabled = e->udp4 >= 0 || e->udp6 >= 0,
-		.sms_enabled = 0,
+		.sms_enabled = e->smpp != NULL,
 		.sip_live = sip_target && e->sip && !p->app_error && ppg_sip_live(e, aor, p->app, now),
 		.plmn_fallback = e->cfg->ota_plmn_fallback,
 		.delivery_method = p->delivery_method,
@@ -436,11 +454,27 @@ static void dispatch(struct ppg_deliver *e, struct ppg_pinfo *p, int64_t deliver
 		.ip_bearers = e->cfg->ota_ip_bearers, .sms_bearers = e->cfg->ota_sms_bearers,
 	};
 	ppg_select(&in, &out);
-	LOGPUSH(PPG_LOG_CORE, LOG_DEBUG, p->pi, p->push_id, "delivery %lld: %s", (long long)delivery, out.why);
+	/* A SIP attempt ended "not reachable": this time over SMS. */
+	if (in.sms_enabled && type == PAP_ADDR_PLMN && ppg_forced_sms(e, delivery, 1)) {
+		out.bearer = PPG_BEARER_SMS;
+		snprintf(out.why, sizeof out.why, "bearer OTA/SMS: SIP Push could not reach the terminal");
+	}
+	LOGPUSH(PPG_LOG_CORE, LOG_INFO, p->pi, p->push_id, "delivery %lld: %s", (long long)delivery, out.why);
 	switch (out.bearer) {
 	case PPG_BEARER_SIP:
 		ppg_sip_dispatch(e, p, delivery, aor, now);
 		break;
+	case PPG_BEARER_SMS: {
+		struct ppg_attempt *a = ppg_attempt_new(e, delivery, p, PPG_BEARER_SMS, value);
+		if (!a) {
+			ppg_release(e, delivery);
+			break;
+		}
+		/* "bearer OTA/SMS: <why>" -> "<why>" */
+		snprintf(a->why, sizeof a->why, "%s", strchr(out.why, ':') ? strchr(out.why, ':') + 2 : out.why);
+		ppg_ota_send_sms(a, value);
+		break;
+	}
 	case PPG_BEARER_UDP: {
 		struct ppg_attempt *a = ppg_attempt_new(e, delivery, p, PPG_BEARER_UDP, value);
 		if (!a)
@@ -658,7 +692,7 @@ struct ppg_deliver *ppg_deliver_new(struct ppg_core *core, su_root_t *root,
 		snprintf(err, errlen, "cannot load the registrations: %s", db_errmsg(db));
 		goto fail;
 	}
-	if (ppg_ota_open(e, err, errlen) < 0)
+	if (ppg_ota_open(e, err, errlen) < 0 || ppg_ota_open_sms(e, err, errlen) < 0)
 		goto fail;
 	if (!cfg->sip_enabled)
 		goto started;

@@ -42,15 +42,30 @@ struct ppg_pinfo {
 	const char *app_error;           /* why the application id is unusable, or NULL */
 };
 
+struct ppg_smpp;
+
+/* An SMSC message id that a receipt may name. */
+struct ppg_msgid {
+	char *id;
+	struct ppg_attempt *a;
+	struct ppg_msgid *next;
+};
+
 /* One attempt of one delivery: one MESSAGE, or one per terminal. */
 struct ppg_attempt {
 	struct ppg_deliver *e;
 	int64_t delivery;
 	struct ppg_pinfo *p;
 	enum ppg_bearer bearer;
+	char why[96];                    /* why this bearer (ppg_select), for statusquery */
 	char *aor;                       /* SIP: the AoR; SMS: the number */
-	int segments;                    /* SMS: segments not yet accepted by the SMSC */
+	int segments;                    /* SMS: segments not yet answered by the SMSC */
 	int receipts;                    /* SMS: receipts still expected */
+	int sms_retry, sms_fail;         /* SMS: a segment failed (transient / permanent) */
+	uint32_t sms_status;             /* SMS: the SMSC's command_status of a failure */
+	char sms_reason[96];
+	char **msgids;                   /* SMS: message ids of the segments */
+	size_t nmsgids;
 	int outstanding;                 /* MESSAGEs without a final response */
 	int best;                        /* best final status so far (RFC 3261 §16.7) */
 	char phrase[64];
@@ -79,6 +94,11 @@ struct ppg_deliver {
 	struct ppg_content *content;
 	struct sipb *sip;                /* NULL when [sip] is off */
 	int udp4, udp6;                  /* OTA over UDP sockets, -1 when off */
+	struct ppg_smpp *smpp;           /* OTA over SMS, NULL when off */
+	uint16_t sms_ref;                /* concatenation reference */
+	struct ppg_msgid *msgids[PPG_ATTEMPT_BUCKETS];   /* SMSC message id -> attempt */
+	int64_t *forced_sms;             /* deliveries that fall back from SIP to SMS */
+	size_t nforced, capforced;
 	uint8_t tid;
 	struct ppg_retry_policy ota_pol;
 	struct ppg_notify *notify;
@@ -158,6 +178,13 @@ void ppg_ota_outcome(struct ppg_attempt *a, int ok, int retryable, int fail_code
 int ppg_ota_open(struct ppg_deliver *e, char *err, size_t errlen);
 void ppg_ota_close(struct ppg_deliver *e);
 void ppg_ota_send_udp(struct ppg_attempt *a, int family, const char *addr);
+void ppg_ota_send_sms(struct ppg_attempt *a, const char *number);
+int ppg_ota_open_sms(struct ppg_deliver *e, char *err, size_t errlen);
+/* Drops an SMS attempt's message ids from the receipt table. */
+void ppg_ota_forget(struct ppg_attempt *a);
+/* The SIP -> SMS fallback set. */
+int ppg_forced_sms(struct ppg_deliver *e, int64_t delivery, int take);
+void ppg_force_sms(struct ppg_deliver *e, int64_t delivery);
 
 /* ppg_notifier.c */
 void ppg_notifier_tick(struct ppg_deliver *e, int64_t now);
