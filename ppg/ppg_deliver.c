@@ -471,7 +471,8 @@ static void dispatch(struct ppg_deliver *e, struct ppg_pinfo *p, int64_t deliver
 			break;
 		}
 		/* "bearer OTA/SMS: <why>" -> "<why>" */
-		snprintf(a->why, sizeof a->why, "%s", strchr(out.why, ':') ? strchr(out.why, ':') + 2 : out.why);
+		const char *why = strchr(out.why, ':') ? strchr(out.why, ':') + 2 : out.why;
+		snprintf(a->why, sizeof a->why, "%.*s", (int)sizeof a->why - 1, why);
 		ppg_ota_send_sms(a, value);
 		break;
 	}

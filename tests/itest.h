@@ -144,4 +144,38 @@ char *itest_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 /* Seconds since an arbitrary point (CLOCK_MONOTONIC). */
 double itest_now(void);
 
+/* ------------------------------------------- background processes */
+/*
+ * Picks a port that is free on 127.0.0.1 for both UDP and TCP (a SIP
+ * listener needs both): binds both with port 0 / the same number, closes.
+ * Returns the port or -1.
+ */
+int itest_free_port_udp_tcp(void);
+
+/* 1 when something is bound to UDP 127.0.0.1:port (a bind of it fails
+ * with EADDRINUSE), 0 otherwise. */
+int itest_udp_port_bound(int port);
+
+/*
+ * Starts argv (argv[0] looked up in PATH) in the background, in its own
+ * process group, working directory cwd (NULL: current), stdin /dev/null,
+ * stdout and stderr appended to log_path (NULL: /dev/null). The PID is
+ * remembered like the daemon's (itest_kill_all stops it). Returns the PID
+ * or -1.
+ */
+pid_t itest_spawn(const char *const argv[], const char *cwd, const char *log_path);
+
+/*
+ * Waits up to timeout_s for pid to exit. Returns 0 with *exit_code (exit
+ * status, or 128+signal) when it exited, -1 when it still runs.
+ */
+int itest_wait_pid(pid_t pid, double timeout_s, int *exit_code);
+
+/*
+ * Sends sig to pid, waits up to timeout_s, then SIGKILLs its process group
+ * (the one itest_spawn made for it) and reaps it. Returns the exit code as
+ * itest_wait_pid, or -1 when it had to be killed.
+ */
+int itest_stop_pid(pid_t pid, int sig, double timeout_s);
+
 #endif
