@@ -10,7 +10,7 @@ packages=(
 	build-essential autoconf automake libtool pkg-config
 	libmicrohttpd-dev libxml2-dev libsqlite3-dev sqlite3 libcunit1-dev libinih-dev
 	libcurl4-openssl-dev libcrypt-dev libsofia-sip-ua-dev libsmpp34-dev
-	sip-tester kamailio kannel kannel-extras libnet-smpp-perl wrk curl nodejs npm python3
+	sip-tester kamailio kannel kannel-extras libnet-smpp-perl wrk curl nodejs npm python3 tshark
 )
 
 installed() {
@@ -35,6 +35,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 		sudo=sudo
 	fi
 	export DEBIAN_FRONTEND=noninteractive
+	# tshark pulls in wireshark-common, which asks whether non-root users may
+	# capture (setuid dumpcap): answer no beforehand (the tests run as root).
+	if [[ " ${missing[*]} " == *" tshark "* ]]; then
+		echo "wireshark-common wireshark-common/install-setuid boolean false" |
+			$sudo debconf-set-selections
+	fi
 	$sudo apt-get update
 	$sudo apt-get install -y --no-install-recommends "${missing[@]}"
 else

@@ -1,0 +1,2234 @@
+/*
+ * test_sip_e2e.c - SIP Push end to end (issue 3 item 9): the real ppgd,
+ * driven through its PAP HTTP interface, delivering over real SIP on
+ * 127.0.0.1 to real peers the tests start themselves:
+ *   - sipp (Debian sip-tester) as the terminal (Push Receiver Agent) that
+ *     answers each code of the SIP -> PAP table of DESIGN.md, and as the
+ *     SIP/IP core's third-party REGISTER sender;
+ *   - kamailio (Debian kamailio, tests/kamailio/ppgd-core.cfg) as the
+ *     SIP/IP core: registrar of the terminal, sender of the third-party
+ *     REGISTER (uac_req_send), proxy of ppgd's MESSAGEs;
+ *   - a Push Initiator's result-notification listener (an HTTP server in
+ *     this program) and the terminal's content fetch (libcurl).
+ * Every outcome is asserted through statusquery (message-state and code)
+ * and, where it shows, through what the peers received. Timers are
+ * shortened through the config ([sip] transaction_timeout, retry_min/max,
+ * max_attempts, fetch_timeout; [notify] retry_min/max), never mocked.
+ *
+ * Processes are started by PID and stopped by PID (tests/itest.c); every
+ * port is a free port of 127.0.0.1 picked at run time. With ITEST_KEEP=1
+ * the tmpdirs (configs, ppgd logs, sipp message logs) are kept.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+#include "pap/pap.h"
+#include "tests/itest.h"
+#include "tests/test_util.h"
+
+#include <CUnit/Basic.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DOCTYPE_10 "<!DOCTYPE pap PUBLIC \"-//WAPFORUM//DTD PAP//EN\" " \
+	"\"http://www.wapforum.org/DTD/pap_1.0.dtd\">"
+#define DOCTYPE_20 "<!DOCTYPE pap PUBLIC \"-//WAPFORUM//DTD PAP 2.0//EN\" " \
+	"\"http://www.wapforum.org/DTD/pap_2.0.dtd\">"
+#define DOCTYPE_21 "<!DOCTYPE pap PUBLIC \"-//WAPFORUM//DTD PAP 2.1//EN\" " \
+	"\"http://www.openmobilealliance.org/tech/DTD/pap_2.1.dtd\">"
+
+#define BOUNDARY "e2e-5f1c2b77"
+#define MULTIPART_CT "multipart/related; boundary=" BOUNDARY "; type=\"application/xml\""
+#define ALICE "alice", ITEST_ALICE_SECRET
+
+#define PPG_FROM "sip:ppg@operator.example"
+#define PPG_PAI "<sip:ppg@operator.example>"
+#define APP_ID "x-wap-application:mms.ua"
+#define ACCEPT_CONTACT "*;+g.oma.pusheventapp=\"mms.ua\""
+
+/* ---------------------------------------------------- failure context */
+
+static struct itest_daemon *ctx_d;     /* its log tail is printed on a failure */
+static const char *ctx_files[4];       /* more logs to show (sipp, kamailio) */
+
+static void print_tail(const char *title, const char *path, size_t max)
+{
+	size_t len = 0;
+	char *s = path ? tu_read_file(path, &len) : NULL;
+	if (!s)
+		return;
+	const char *p = len > max ? s + len - max : s;
+	fprintf(stderr, "---- %s (%s), last %zu bytes ----\n%s\n---- end ----\n", title, path,
+	    (size_t)(len - (size_t)(p - s)), p);
+	free(s);
+}
+
+static void dump_ctx(const char *file, unsigned line, const char *cond)
+{
+	fprintf(stderr, "\n%s:%u: FAILED: %s\n", file, line, cond);
+	if (ctx_d)
+		itest_daemon_print_log(ctx_d, 3000);
+	for (size_t i = 0; i < sizeof ctx_files / sizeof ctx_files[0]; i++)
+		if (ctx_files[i])
+			print_tail("peer log", ctx_files[i], 2500);
+}
+
+#define EXPECT_T_(ok, text, fatal) do { \
+	int ok_ = (ok); \
+	if (!ok_) \
+		dump_ctx(__FILE__, __LINE__, text); \
+	CU_assertImplementation(ok_ ? CU_TRUE : CU_FALSE, __LINE__, text, __FILE__, "", fatal); \
+} while (0)
+#define EXPECT(cond) EXPECT_T_((cond) ? 1 : 0, #cond, CU_FALSE)
+#define EXPECT_FATAL(cond) EXPECT_T_((cond) ? 1 : 0, #cond, CU_TRUE)
+
+/* Integer equality with both values printed on a failure. */
+#define EXPECT_INT(actual, expected) do { \
+	long a_ = (long)(actual), e_ = (long)(expected); \
+	if (a_ != e_) \
+		fprintf(stderr, "\n  %s = %ld, expected %ld\n", #actual, a_, e_); \
+	EXPECT_T_(a_ == e_, #actual " == " #expected, CU_FALSE); \
+} while (0)
+
+/* String equality (s may be NULL) with both printed on a failure. */
+#define EXPECT_STR(actual, expected) do { \
+	const char *a_ = (actual), *e_ = (expected); \
+	int eq_ = a_ && e_ && !strcmp(a_, e_); \
+	if (!eq_) \
+		fprintf(stderr, "\n  %s = \"%s\", expected \"%s\"\n", #actual, a_ ? a_ : "(null)", e_); \
+	EXPECT_T_(eq_, #actual " is " #expected, CU_FALSE); \
+} while (0)
+
+#define NEED(dmn) do { \
+	if ((dmn).pid <= 0) \
+		fprintf(stderr, "\nppgd is not running for this suite (see the start-up error above)\n"); \
+	CU_ASSERT_FATAL((dmn).pid > 0); \
+	ctx_d = &(dmn); \
+} while (0)
+
+static double wall_now(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+static void sleep_s(double s)
+{
+	if (s > 0)
+		usleep((useconds_t)(s * 1e6));
+}
+
+/* ============================================================ PAP side */
+
+static char *aor_address(const char *user)
+{
+	return itest_asprintf("WAPPUSH=sip%%3A%s%%40example.com/TYPE=USER", user);
+}
+
+static void pap_time(time_t t, char buf[32])
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* A push-message in multipart/related: the PAP control entity and a content
+ * entity of ctype with X-Wap-Application-Id mms.ua. *len gets the size. */
+static char *push_body(const char *doctype, const char *push_id, const char *address,
+    const char *attrs, const char *ctype, const void *content, size_t clen, size_t *len)
+{
+	char *head = itest_asprintf(
+	    "--" BOUNDARY "\r\n"
+	    "Content-Type: application/xml; charset=UTF-8\r\n"
+	    "\r\n"
+	    "<?xml version=\"1.0\"?>\n%s\n<pap>\n"
+	    "<push-message push-id=\"%s\"%s%s>\n"
+	    "  <address address-value=\"%s\"/>\n"
+	    "</push-message>\n</pap>\r\n"
+	    "--" BOUNDARY "\r\n"
+	    "Content-Type: %s\r\n"
+	    "X-Wap-Application-Id: " APP_ID "\r\n"
+	    "\r\n",
+	    doctype, push_id, attrs && *attrs ? " " : "", attrs ? attrs : "", address, ctype);
+	const char *tail = "\r\n--" BOUNDARY "--\r\n";
+	size_t hl = strlen(head), tl = strlen(tail);
+	char *b = malloc(hl + clen + tl + 1);
+	memcpy(b, head, hl);
+	memcpy(b + hl, content, clen);
+	memcpy(b + hl + clen, tail, tl + 1);
+	*len = hl + clen + tl;
+	free(head);
+	return b;
+}
+
+/* POSTs a PAP request as alice; decodes the answer (HTTP 202 expected). */
+static struct pap_msg *pap_post(struct itest_daemon *d, const char *ctype, const char *body, size_t len)
+{
+	struct itest_resp r;
+	struct pap_limits lim = PAP_LIMITS_DEFAULT;
+	struct pap_msg *m = NULL;
+	struct pap_error err;
+
+	if (itest_http("POST", d->url, ctype, body, len, ALICE, &r) != 0 || r.status != 202) {
+		fprintf(stderr, "PAP POST to %s: HTTP %ld\n%.*s\n---- answer ----\n%s\n", d->url, r.status,
+		    (int)(len > 1500 ? 1500 : len), body, r.body ? r.body : "");
+		itest_resp_free(&r);
+		return NULL;
+	}
+	memset(&err, 0, sizeof err);
+	if (pap_msg_decode(r.body, r.len, &lim, &m, &err) != 0) {
+		fprintf(stderr, "PAP answer does not decode (%d %s):\n%s\n", err.code, err.desc, r.body);
+		m = NULL;
+	}
+	itest_resp_free(&r);
+	return m;
+}
+
+static int msg_code(const struct pap_msg *m)
+{
+	if (!m)
+		return -1;
+	return m->nresults > 0 ? m->results[0].code : m->code;
+}
+
+/* Pushes content to sip:USER@example.com; returns the push-response code. */
+static int push_to(struct itest_daemon *d, const char *doctype, const char *push_id, const char *user,
+    const char *attrs, const char *ctype, const void *content, size_t clen)
+{
+	char *addr = aor_address(user);
+	size_t len;
+	char *body = push_body(doctype, push_id, addr, attrs, ctype, content, clen, &len);
+	struct pap_msg *m = pap_post(d, MULTIPART_CT, body, len);
+	int code = msg_code(m);
+	if (m && m->type != PAP_MSG_PUSH_RESPONSE)
+		code = -2;
+	if (code != 1001)
+		fprintf(stderr, "push %s to %s: code %d (%s)\n", push_id, addr, code, m && m->nresults &&
+		    m->results[0].desc ? m->results[0].desc : "");
+	pap_msg_free(m);
+	free(body);
+	free(addr);
+	return code;
+}
+
+static int push_text(struct itest_daemon *d, const char *push_id, const char *user, const char *attrs,
+    const char *text)
+{
+	return push_to(d, DOCTYPE_21, push_id, user, attrs, "text/plain", text, strlen(text));
+}
+
+struct sq {
+	enum pap_state state;
+	int code;
+	char desc[512];
+	char address[256];
+};
+
+/* statusquery of push_id: its first statusquery-result. 0, or -1. */
+static int statusquery(struct itest_daemon *d, const char *push_id, struct sq *out)
+{
+	char *doc = itest_asprintf("<?xml version=\"1.0\"?>\n" DOCTYPE_21 "\n<pap>"
+	    "<statusquery-message push-id=\"%s\"/></pap>", push_id);
+	struct pap_msg *m = pap_post(d, "application/xml", doc, strlen(doc));
+	free(doc);
+	memset(out, 0, sizeof *out);
+	out->code = -1;
+	if (!m || m->type != PAP_MSG_STATUSQUERY_RESPONSE || m->nresults < 1) {
+		if (m && m->type == PAP_MSG_BADMESSAGE_RESPONSE)
+			out->code = m->code;
+		else if (m && m->nresults >= 1)
+			out->code = m->results[0].code;
+		pap_msg_free(m);
+		return -1;
+	}
+	out->state = m->results[0].state;
+	out->code = m->results[0].code;
+	snprintf(out->desc, sizeof out->desc, "%s", m->results[0].desc ? m->results[0].desc : "");
+	if (m->results[0].naddrs)
+		snprintf(out->address, sizeof out->address, "%s", m->results[0].addrs[0]);
+	pap_msg_free(m);
+	return 0;
+}
+
+/* Polls statusquery until the push's state is final or timeout_s passed.
+ * Returns 0 when final (out holds it), -1 otherwise (out holds the last). */
+static int wait_final(struct itest_daemon *d, const char *push_id, double timeout_s, struct sq *out)
+{
+	double end = itest_now() + timeout_s;
+	for (;;) {
+		if (statusquery(d, push_id, out) == 0 && out->state != PAP_STATE_PENDING)
+			return 0;
+		if (itest_now() > end) {
+			fprintf(stderr, "push %s: not final after %.1f s: %s %d \"%s\"\n", push_id, timeout_s,
+			    pap_state_str(out->state), out->code, out->desc);
+			return -1;
+		}
+		sleep_s(0.1);
+	}
+}
+
+static void report_sq(const char *what, const struct sq *q)
+{
+	fprintf(stderr, "  %s: %s %d \"%s\"\n", what, pap_state_str(q->state), q->code, q->desc);
+}
+
+/* ============================================================ SIP side */
+
+/* One message of a sipp message log (-trace_msg). */
+struct sipmsg {
+	double t;           /* wall clock of sipp's log line */
+	int in;             /* 1 received, 0 sent */
+	char *text;         /* the message, NUL-terminated */
+	size_t len;
+};
+
+struct siplog {
+	struct sipmsg *v;
+	size_t n;
+};
+
+static void siplog_free(struct siplog *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].text);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+/*
+ * Reads a sipp message log: entries "----...---- YYYY-MM-DD hh:mm:ss.uuuuuu",
+ * then "UDP message received [N] bytes :" or "UDP message sent (N bytes):",
+ * an empty line and the N bytes of the message.
+ */
+static void siplog_load(const char *path, struct siplog *l)
+{
+	size_t flen = 0;
+	char *s = tu_read_file(path, &flen);
+	const char *dash = "----------------------------------------------- ";
+
+	memset(l, 0, sizeof *l);
+	if (!s)
+		return;
+	for (const char *p = strstr(s, dash); p; p = strstr(p, dash)) {
+		p += strlen(dash);
+		struct tm tm = { 0 };
+		double usec = 0;
+		int Y, M, D, h, m, sec;
+		char frac[16] = "";
+		if (sscanf(p, "%d-%d-%d %d:%d:%d.%15[0-9]", &Y, &M, &D, &h, &m, &sec, frac) < 6)
+			continue;
+		tm.tm_year = Y - 1900;
+		tm.tm_mon = M - 1;
+		tm.tm_mday = D;
+		tm.tm_hour = h;
+		tm.tm_min = m;
+		tm.tm_sec = sec;
+		tm.tm_isdst = -1;
+		if (frac[0]) {
+			double scale = 1;
+			for (size_t k = 0; k < strlen(frac); k++)
+				scale *= 10;
+			usec = strtod(frac, NULL) / scale;
+		}
+		const char *eol = strchr(p, '\n');
+		if (!eol)
+			break;
+		const char *line = eol + 1;
+		size_t n = 0;
+		int in;
+		if (sscanf(line, "UDP message received [%zu] bytes", &n) == 1 ||
+		    sscanf(line, "TCP message received [%zu] bytes", &n) == 1)
+			in = 1;
+		else if (sscanf(line, "UDP message sent (%zu bytes)", &n) == 1 ||
+		    sscanf(line, "TCP message sent (%zu bytes)", &n) == 1)
+			in = 0;
+		else
+			continue;
+		const char *start = strstr(line, "\n\n");
+		if (!start)
+			break;
+		start += 2;
+		if ((size_t)(s + flen - start) < n)
+			n = (size_t)(s + flen - start);
+		struct sipmsg *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
+		if (!nv)
+			break;
+		l->v = nv;
+		l->v[l->n].t = (double)mktime(&tm) + usec;
+		l->v[l->n].in = in;
+		l->v[l->n].text = strndup(start, n);
+		l->v[l->n].len = n;
+		l->n++;
+		p = start + n;
+	}
+	free(s);
+}
+
+/* The first line of a SIP message, malloc'ed. */
+static char *sip_first_line(const char *msg)
+{
+	return strndup(msg, strcspn(msg, "\r\n"));
+}
+
+/* The k-th (0-based) header named name (case-insensitive) of a SIP message,
+ * value trimmed, malloc'ed; NULL when absent. */
+static char *sip_hdr_nth(const char *msg, const char *name, int k)
+{
+	size_t nl = strlen(name);
+	const char *p = strstr(msg, "\r\n");
+
+	while (p && p[2] && !(p[2] == '\r' && p[3] == '\n')) {
+		const char *line = p + 2;
+		const char *eol = strstr(line, "\r\n");
+		if (!eol)
+			eol = line + strlen(line);
+		const char *q = line + nl;
+		while (q < eol && (*q == ' ' || *q == '\t'))
+			q++;
+		if ((size_t)(eol - line) > nl && !strncasecmp(line, name, nl) && *q == ':' && k-- == 0) {
+			q++;
+			while (q < eol && (*q == ' ' || *q == '\t'))
+				q++;
+			const char *e = eol;
+			while (e > q && (e[-1] == ' ' || e[-1] == '\t'))
+				e--;
+			return strndup(q, (size_t)(e - q));
+		}
+		p = *eol ? eol : NULL;
+	}
+	return NULL;
+}
+
+static char *sip_hdr(const char *msg, const char *name)
+{
+	return sip_hdr_nth(msg, name, 0);
+}
+
+/* The body of a SIP message (after the empty line); *len its size. */
+static const char *sip_body(const struct sipmsg *m, size_t *len)
+{
+	const char *b = strstr(m->text, "\r\n\r\n");
+	if (!b) {
+		*len = 0;
+		return "";
+	}
+	b += 4;
+	*len = m->len - (size_t)(b - m->text);
+	return b;
+}
+
+static int is_request(const struct sipmsg *m, const char *method)
+{
+	size_t l = strlen(method);
+	return m->in && !strncmp(m->text, method, l) && m->text[l] == ' ';
+}
+
+/*
+ * The received requests of method, one per transaction (retransmissions,
+ * same Call-ID and CSeq, dropped). Fills v (pointers into l) up to max.
+ */
+static size_t sip_requests(const struct siplog *l, const char *method, const struct sipmsg **v, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		if (!is_request(&l->v[i], method))
+			continue;
+		char *cid = sip_hdr(l->v[i].text, "Call-ID"), *cseq = sip_hdr(l->v[i].text, "CSeq");
+		int dup = 0;
+		for (size_t k = 0; k < n && !dup; k++) {
+			char *c2 = sip_hdr(v[k]->text, "Call-ID"), *s2 = sip_hdr(v[k]->text, "CSeq");
+			dup = c2 && cid && s2 && cseq && !strcmp(c2, cid) && !strcmp(s2, cseq);
+			free(c2);
+			free(s2);
+		}
+		free(cid);
+		free(cseq);
+		if (!dup && n < max)
+			v[n++] = &l->v[i];
+	}
+	return n;
+}
+
+/* ---------------------------------------------------------- terminals */
+
+/* A sipp UAS playing the terminal at sip:USER@127.0.0.1:PORT. */
+struct term {
+	char user[48];
+	int port;
+	pid_t pid;
+	char *scen;         /* scenario file it runs */
+	char *msglog;       /* -message_file */
+	char *out;          /* stdout/stderr of sipp */
+	int exit_code;      /* after term_wait/term_stop; -1 before */
+};
+
+/* The template tests/sipp/e2e_uas_reply.xml answering status phrase, with
+ * one more header line; written to dir. malloc'ed path or NULL. */
+static char *uas_scenario(const char *dir, int status, const char *phrase, const char *header)
+{
+	size_t len = 0;
+	char *t = tu_read_file(tu_src("tests/sipp/e2e_uas_reply.xml"), &len);
+	if (!t)
+		return NULL;
+	char code[8];
+	snprintf(code, sizeof code, "%d", status);
+	const char *from[] = { "@STATUS@", "@PHRASE@", "@HEADER@" };
+	const char *to[] = { code, phrase, header && *header ? header : "Subject: none" };
+	for (int i = 0; i < 3; i++) {
+		char *at;
+		while ((at = strstr(t, from[i])) != NULL) {   /* every one, the comment's too */
+			*at = '\0';
+			char *n = itest_asprintf("%s%s%s", t, to[i], at + strlen(from[i]));
+			free(t);
+			t = n;
+		}
+	}
+	char name[64];
+	static int seq;
+	snprintf(name, sizeof name, "uas_%d_%d.xml", status, ++seq);
+	char *path = itest_write_file(dir, name, t, strlen(t));
+	free(t);
+	return path;
+}
+
+/*
+ * Starts sipp with scenario scen as the terminal of user on a free port,
+ * for `calls` calls (-m), bounded by a global timeout; waits until it
+ * listens. Returns 0 or -1.
+ */
+static int term_start(struct term *t, const char *dir, const char *user, const char *scen, int calls)
+{
+	static int seq;
+	char m[16], tmo[16], port[16];
+
+	memset(t, 0, sizeof *t);
+	t->exit_code = -1;
+	snprintf(t->user, sizeof t->user, "%s", user);
+	t->port = itest_free_port_udp_tcp();
+	t->scen = strdup(scen);
+	seq++;
+	t->msglog = itest_asprintf("%s/term_%s_%d.msg", dir, user, seq);
+	t->out = itest_asprintf("%s/term_%s_%d.out", dir, user, seq);
+	snprintf(m, sizeof m, "%d", calls);
+	snprintf(tmo, sizeof tmo, "%ds", 120);
+	snprintf(port, sizeof port, "%d", t->port);
+	const char *argv[] = { "sipp", "-sf", scen, "-m", m, "-i", "127.0.0.1", "-p", port, "-nostdin",
+		"-trace_msg", "-message_file", t->msglog, "-timeout", tmo, "-timeout_error", NULL };
+	t->pid = itest_spawn(argv, dir, t->out);
+	if (t->pid <= 0)
+		return -1;
+	double end = itest_now() + 10;
+	while (!itest_udp_port_bound(t->port)) {
+		int code;
+		if (itest_wait_pid(t->pid, 0, &code) == 0) {
+			fprintf(stderr, "sipp (terminal %s) exited at start-up (%d)\n", user, code);
+			print_tail("sipp", t->out, 2000);
+			t->pid = 0;
+			t->exit_code = code;
+			return -1;
+		}
+		if (itest_now() > end) {
+			fprintf(stderr, "sipp (terminal %s) does not listen on %d\n", user, t->port);
+			return -1;
+		}
+		usleep(10000);
+	}
+	return 0;
+}
+
+/* Waits for sipp to finish its calls; its exit code (0: every call passed). */
+static int term_wait(struct term *t, double timeout_s)
+{
+	if (t->pid > 0) {
+		if (itest_wait_pid(t->pid, timeout_s, &t->exit_code) == 0)
+			t->pid = 0;
+		else
+			fprintf(stderr, "sipp (terminal %s) still runs after %.1f s\n", t->user, timeout_s);
+	}
+	return t->pid > 0 ? -1 : t->exit_code;
+}
+
+/* Stops a terminal that may still wait for calls (SIGTERM, sipp quits). */
+static void term_stop(struct term *t)
+{
+	if (t->pid > 0) {
+		t->exit_code = itest_stop_pid(t->pid, SIGTERM, 5);
+		t->pid = 0;
+	}
+}
+
+static void term_free(struct term *t)
+{
+	term_stop(t);
+	free(t->scen);
+	free(t->msglog);
+	free(t->out);
+	memset(t, 0, sizeof *t);
+}
+
+/* ------------------------------------------------------ REGISTER (sipp) */
+
+/*
+ * Sends one REGISTER per user from src_ip to 127.0.0.1:dst_port with
+ * tests/sipp/e2e_register.xml: AoR sip:USER@example.com, Contact
+ * <sip:USER@127.0.0.1:CPORT>;+g.oma.pusheventapp="mms.ua", Expires. status[i]
+ * gets the final SIP status answered for users[i] (-1 when none).
+ * Returns the number of 200s.
+ */
+static int sip_register_many(const char *dir, const char *src_ip, int dst_port, const char *const *users,
+    const int *cports, int expires, size_t n, int *status)
+{
+	static int seq;
+	char *csv = strdup("SEQUENTIAL\n");
+	for (size_t i = 0; i < n; i++) {
+		char *x = itest_asprintf("%s%s;%d;%d;\n", csv, users[i], cports[i], expires);
+		free(csv);
+		csv = x;
+		status[i] = -1;
+	}
+	char name[64], m[16], dst[32];
+	snprintf(name, sizeof name, "reg_%d.csv", ++seq);
+	char *csvpath = itest_write_file(dir, name, csv, strlen(csv));
+	char *log = itest_asprintf("%s/reg_%d.msg", dir, seq);
+	snprintf(m, sizeof m, "%zu", n);
+	snprintf(dst, sizeof dst, "127.0.0.1:%d", dst_port);
+	const char *argv[] = { "sipp", "-sf", tu_src("tests/sipp/e2e_register.xml"), "-inf", csvpath,
+		"-m", m, "-r", "200", "-i", src_ip, "-nostdin", "-trace_msg", "-message_file", log,
+		"-timeout", "15s", "-recv_timeout", "5000", dst, NULL };
+	char *out = NULL, *err = NULL;
+	int code = -1, ok = 0;
+	itest_run_full(argv, NULL, dir, 30, &out, &err, &code);
+	struct siplog l;
+	siplog_load(log, &l);
+	for (size_t i = 0; i < l.n; i++) {
+		int st = 0;
+		if (!l.v[i].in || sscanf(l.v[i].text, "SIP/2.0 %d", &st) != 1 || st < 200)
+			continue;
+		char *to = sip_hdr(l.v[i].text, "To");
+		for (size_t k = 0; to && k < n; k++) {
+			char *want = itest_asprintf("<sip:%s@example.com>", users[k]);
+			if (!strncmp(to, want, strlen(want)))
+				status[k] = st;
+			free(want);
+		}
+		free(to);
+	}
+	int odd = 0;
+	for (size_t k = 0; k < n; k++) {
+		ok += status[k] == 200;
+		odd += status[k] != 200 && status[k] != 403;
+	}
+	if (odd)
+		fprintf(stderr, "REGISTER from %s to port %d: sipp exit %d, %d of %zu answered 200\n%s%s\n",
+		    src_ip, dst_port, code, ok, n, out ? out + (strlen(out) > 1500 ? strlen(out) - 1500 : 0) : "",
+		    err ? err : "");
+	siplog_free(&l);
+	free(out);
+	free(err);
+	free(log);
+	free(csvpath);
+	free(csv);
+	return ok;
+}
+
+/* One REGISTER; returns the final status answered, or -1. */
+static int sip_register(const char *dir, const char *src_ip, int dst_port, const char *user, int cport,
+    int expires)
+{
+	int st = -1;
+	sip_register_many(dir, src_ip, dst_port, &user, &cport, expires, 1, &st);
+	return st;
+}
+
+/* ------------------------------------------------------------ daemons */
+
+/*
+ * Writes the standard test config (tests/itest.c) plus a [sip] section
+ * listening on a free port (sip_extra appended to it) and a [notify]
+ * section (notify_extra), and starts ppgd. *sip_port gets the port.
+ */
+static void start_ppgd(struct itest_daemon *d, const char *tag, const char *sip_extra,
+    const char *notify_extra, int *sip_port)
+{
+	if (itest_daemon_init(d, tag) != 0)
+		return;
+	*sip_port = itest_free_port_udp_tcp();
+	char *sections = itest_asprintf(
+	    "[sip]\n"
+	    "enabled = yes\n"
+	    "listen = sip:127.0.0.1:%d\n"
+	    "from = " PPG_FROM "\n"
+	    "p_asserted_identity = " PPG_PAI "\n"
+	    "%s\n"
+	    "[notify]\n"
+	    "%s\n",
+	    *sip_port, sip_extra ? sip_extra : "", notify_extra ? notify_extra : "");
+	if (itest_std_config(d, NULL, sections) == 0)
+		itest_daemon_start(d);
+	free(sections);
+}
+
+/* 1 when the daemon log has a line containing text. */
+static int log_has(const struct itest_daemon *d, const char *text)
+{
+	size_t len = 0;
+	char *s = tu_read_file(d->log, &len);
+	int has = s && strstr(s, text) != NULL;
+	free(s);
+	return has;
+}
+
+static int wait_log(const struct itest_daemon *d, const char *text, double timeout_s)
+{
+	double end = itest_now() + timeout_s;
+	while (!log_has(d, text)) {
+		if (itest_now() > end) {
+			fprintf(stderr, "no log line with \"%s\" in %s after %.1f s\n", text, d->log, timeout_s);
+			return -1;
+		}
+		sleep_s(0.05);
+	}
+	return 0;
+}
+
+/*
+ * Checks one MESSAGE as the terminal of user got it straight from ppgd
+ * (no outbound proxy): Request-URI the AoR, Route the registered contact,
+ * From/To, the Push Resource Identifier, P-Asserted-Identity, and the
+ * content (type and body) inline.
+ */
+static void check_message(const struct sipmsg *m, const char *user, int cport, const char *ctype,
+    const void *content, size_t clen)
+{
+	char *want_rl = itest_asprintf("MESSAGE sip:%s@example.com SIP/2.0", user);
+	char *want_route = itest_asprintf("<sip:%s@127.0.0.1:%d;lr>", user, cport);
+	char *want_to = itest_asprintf("<sip:%s@example.com>", user);
+	char *rl = sip_first_line(m->text);
+	char *route = sip_hdr(m->text, "Route"), *to = sip_hdr(m->text, "To"), *from = sip_hdr(m->text, "From");
+	char *ac = sip_hdr(m->text, "Accept-Contact"), *pai = sip_hdr(m->text, "P-Asserted-Identity");
+	char *ct = sip_hdr(m->text, "Content-Type"), *cl = sip_hdr(m->text, "Content-Length");
+	size_t blen;
+	const char *body = sip_body(m, &blen);
+
+	EXPECT_STR(rl, want_rl);
+	EXPECT_STR(route, want_route);
+	EXPECT_STR(to, want_to);
+	EXPECT(from && !strncmp(from, "<" PPG_FROM ">;tag=", strlen(PPG_FROM) + 7));
+	EXPECT_STR(ac, ACCEPT_CONTACT);
+	EXPECT_STR(pai, PPG_PAI);
+	EXPECT_STR(ct, ctype);
+	EXPECT_INT(cl ? atol(cl) : -1, (long)clen);
+	EXPECT_INT(blen, clen);
+	EXPECT(blen == clen && !memcmp(body, content, clen));
+	free(want_rl);
+	free(want_route);
+	free(want_to);
+	free(rl);
+	free(route);
+	free(to);
+	free(from);
+	free(ac);
+	free(pai);
+	free(ct);
+	free(cl);
+}
+
+/* ============================================ Push Initiator listener */
+
+/* One POST the listener got. */
+struct pi_post {
+	double t;           /* wall clock */
+	char *body;
+	size_t len;
+	int answered;       /* HTTP status it answered */
+	char push_id[128];  /* from the decoded body ("" when it did not decode) */
+};
+
+/*
+ * A PI's HTTP server for resultnotification-messages on 127.0.0.1:port:
+ * answers the first fail_first POSTs 500, the others 200 with a
+ * resultnotification-response (PAP §8.6). One thread, one connection at a
+ * time, Connection: close.
+ */
+struct pi_listener {
+	int fd;
+	int port;
+	pthread_t th;
+	int running;
+	atomic_int stop;
+	pthread_mutex_t mu;
+	int fail_first;
+	struct pi_post *v;
+	size_t n;
+	char url[96];
+};
+
+static int read_request(int fd, char **out, size_t *outlen, size_t *hlen)
+{
+	size_t cap = 8192, len = 0, need = 0;
+	char *b = malloc(cap + 1);
+	double end = itest_now() + 5;
+
+	*hlen = 0;
+	while (itest_now() < end) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		if (len == cap) {
+			cap *= 2;
+			b = realloc(b, cap + 1);
+		}
+		ssize_t r = recv(fd, b + len, cap - len, 0);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		b[len] = '\0';
+		if (!*hlen) {
+			char *e = strstr(b, "\r\n\r\n");
+			if (!e)
+				continue;
+			*hlen = (size_t)(e - b) + 4;
+			need = 0;
+			for (char *h = strstr(b, "\r\n"); h && h < e; h = strstr(h + 2, "\r\n"))
+				if (!strncasecmp(h + 2, "Content-Length:", 15))
+					need = strtoul(h + 17, NULL, 10);
+		}
+		if (*hlen && len >= *hlen + need) {
+			*out = b;
+			*outlen = len;
+			return 0;
+		}
+	}
+	free(b);
+	return -1;
+}
+
+static void *pi_thread(void *arg)
+{
+	struct pi_listener *l = arg;
+	while (!atomic_load(&l->stop)) {
+		struct pollfd p = { .fd = l->fd, .events = POLLIN };
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		int c = accept(l->fd, NULL, NULL);
+		if (c < 0)
+			continue;
+		char *req = NULL;
+		size_t len = 0, hlen = 0;
+		if (read_request(c, &req, &len, &hlen) < 0) {
+			close(c);
+			continue;
+		}
+		struct pi_post post = { .t = wall_now(), .len = len - hlen };
+		post.body = strndup(req + hlen, len - hlen);
+		struct pap_limits lim = PAP_LIMITS_DEFAULT;
+		struct pap_msg *m = NULL;
+		struct pap_error err;
+		char *answer = NULL;
+		if (pap_msg_decode(post.body, post.len, &lim, &m, &err) == 0 &&
+		    m->type == PAP_MSG_RESULTNOTIFICATION) {
+			snprintf(post.push_id, sizeof post.push_id, "%s", m->push_id ? m->push_id : "");
+			answer = itest_asprintf("<?xml version=\"1.0\"?>\n" DOCTYPE_21 "\n<pap>"
+			    "<resultnotification-response push-id=\"%s\" code=\"1000\" desc=\"OK\">"
+			    "<address address-value=\"%s\"/></resultnotification-response></pap>\n",
+			    post.push_id, m->naddrs && m->addrs[0].raw ? m->addrs[0].raw : "");
+		}
+		pap_msg_free(m);
+		pthread_mutex_lock(&l->mu);
+		post.answered = (int)l->n < l->fail_first ? 500 : 200;
+		struct pi_post *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
+		if (nv) {
+			l->v = nv;
+			l->v[l->n++] = post;
+		} else {
+			free(post.body);
+		}
+		pthread_mutex_unlock(&l->mu);
+		char *resp;
+		if (post.answered == 500)
+			resp = itest_asprintf("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
+			    "Connection: close\r\n\r\n");
+		else
+			resp = itest_asprintf("HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n"
+			    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", answer ? strlen(answer) : 0,
+			    answer ? answer : "");
+		size_t off = 0, rl = strlen(resp);
+		while (off < rl) {
+			ssize_t w = send(c, resp + off, rl - off, MSG_NOSIGNAL);
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		free(resp);
+		free(answer);
+		free(req);
+		shutdown(c, SHUT_WR);
+		close(c);
+	}
+	return NULL;
+}
+
+static int pi_start(struct pi_listener *l, int fail_first)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof sa;
+	int one = 1;
+
+	memset(l, 0, sizeof *l);
+	pthread_mutex_init(&l->mu, NULL);
+	l->fail_first = fail_first;
+	l->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l->fd < 0)
+		return -1;
+	setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(l->fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(l->fd, 64) < 0 ||
+	    getsockname(l->fd, (struct sockaddr *)&sa, &sl) < 0) {
+		close(l->fd);
+		l->fd = -1;
+		return -1;
+	}
+	l->port = ntohs(sa.sin_port);
+	snprintf(l->url, sizeof l->url, "http://127.0.0.1:%d/pi/notify", l->port);
+	if (pthread_create(&l->th, NULL, pi_thread, l) != 0) {
+		close(l->fd);
+		l->fd = -1;
+		return -1;
+	}
+	l->running = 1;
+	return 0;
+}
+
+static void pi_stop(struct pi_listener *l)
+{
+	if (l->running) {
+		atomic_store(&l->stop, 1);
+		pthread_join(l->th, NULL);
+		l->running = 0;
+	}
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].body);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+	pthread_mutex_destroy(&l->mu);
+}
+
+/* POSTs received so far for push_id (NULL: all). */
+static size_t pi_count(struct pi_listener *l, const char *push_id)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&l->mu);
+	for (size_t i = 0; i < l->n; i++)
+		n += !push_id || !strcmp(l->v[i].push_id, push_id);
+	pthread_mutex_unlock(&l->mu);
+	return n;
+}
+
+static int pi_wait(struct pi_listener *l, const char *push_id, size_t n, double timeout_s)
+{
+	double end = itest_now() + timeout_s;
+	while (pi_count(l, push_id) < n) {
+		if (itest_now() > end) {
+			fprintf(stderr, "PI listener: %zu notification(s) for %s after %.1f s, expected %zu\n",
+			    pi_count(l, push_id), push_id ? push_id : "*", timeout_s, n);
+			return -1;
+		}
+		sleep_s(0.05);
+	}
+	return 0;
+}
+
+/* ================================ suite: the SIP -> PAP outcome table */
+
+/*
+ * DESIGN.md "SIP final response -> retry and PAP result". Every case has
+ * its own terminal (a sipp UAS on its own port answering one status), its
+ * own binding (third-party REGISTER from sipp) and its own push; the cases
+ * run side by side, then each test asserts one case.
+ *
+ * dtab: max_attempts 3, retries after 1 s then 2 s (retry_min 1,
+ * retry_max 2), timer F 2 s. dabort: max_attempts 1, no_binding = fail.
+ */
+static struct itest_daemon dtab, dabort;
+static int dtab_sip, dabort_sip;
+
+#define TAB_SIP "transaction_timeout = 2\nretry_min = 1\nretry_max = 2\nmax_attempts = 3\n"
+#define ABORT_SIP "transaction_timeout = 2\nretry_min = 1\nretry_max = 2\nmax_attempts = 1\n" \
+	"no_binding = fail\n"
+
+struct tcase {
+	const char *name;
+	int on_abort;               /* 1: runs on dabort (max_attempts 1) */
+	int status;                 /* the terminal's answer; 0: none (timer F) */
+	const char *phrase;
+	const char *header;         /* one more header line of the answer */
+	int calls;                  /* MESSAGEs expected (sipp -m) */
+	int db_s;                   /* deliver-before this far ahead (0: none) */
+	enum pap_state want_state;
+	int want_code;
+	double gap_min[2], gap_max[2];   /* bounds of the first two gaps between attempts */
+};
+
+/* What the run of a case found. */
+struct trun {
+	char user[32], push_id[48], content[160];
+	struct term t;
+	int reg, push, final;
+	struct sq q;
+	double t_push, t_final;
+	struct siplog log;
+};
+
+/* Backoff of dtab: 1 s, then 2 s; a little slack above for the 100 ms
+ * scheduler tick and a slow (ASan) build. */
+#define BACKOFF { 1.0, 2.0 }, { 1.9, 2.9 }
+#define NOGAP { 0, 0 }, { 0, 0 }
+
+static struct tcase cases[] = {
+	{ "200 -> delivered 1000", 0, 200, "OK", NULL, 1, 0, PAP_STATE_DELIVERED, 1000, NOGAP },
+	{ "202 -> delivered 1000", 0, 202, "Accepted", NULL, 1, 0, PAP_STATE_DELIVERED, 1000, NOGAP },
+	{ "400 -> retried, undeliverable 4000 after max_attempts", 0, 400, "Bad Request", NULL, 3, 0,
+	  PAP_STATE_UNDELIVERABLE, 4000, BACKOFF },
+	{ "403 -> undeliverable 2001 at once", 0, 403, "Forbidden", NULL, 1, 0,
+	  PAP_STATE_UNDELIVERABLE, 2001, NOGAP },
+	{ "404 -> retried, undeliverable 2003", 0, 404, "Not Found", NULL, 3, 0,
+	  PAP_STATE_UNDELIVERABLE, 2003, BACKOFF },
+	{ "408 from the terminal -> retried, timeout 4000", 0, 408, "Request Timeout", NULL, 3, 0,
+	  PAP_STATE_TIMEOUT, 4000, BACKOFF },
+	{ "no answer (local 408, timer F 2 s) -> retried, timeout 4000", 0, 0, NULL, NULL, 3, 0,
+	  PAP_STATE_TIMEOUT, 4000, { 3.0, 4.0 }, { 3.9, 4.9 } },
+	{ "no answer, deliver-before 4-5 s ahead -> expired 4000", 0, 0, NULL, NULL, 2, 5,
+	  PAP_STATE_EXPIRED, 4000, { 3.0, 0 }, { 3.9, 0 } },
+	{ "415 -> undeliverable 2005 at once", 0, 415, "Unsupported Media Type", NULL, 1, 0,
+	  PAP_STATE_UNDELIVERABLE, 2005, NOGAP },
+	{ "488 -> undeliverable 2005 at once", 0, 488, "Not Acceptable Here", NULL, 1, 0,
+	  PAP_STATE_UNDELIVERABLE, 2005, NOGAP },
+	{ "480 -> retried, undeliverable 2003", 0, 480, "Temporarily Unavailable", NULL, 3, 0,
+	  PAP_STATE_UNDELIVERABLE, 2003, BACKOFF },
+	{ "486 (any other) -> undeliverable 4000 at once", 0, 486, "Busy Here", NULL, 1, 0,
+	  PAP_STATE_UNDELIVERABLE, 4000, NOGAP },
+	{ "500 -> retried, undeliverable 4000", 0, 500, "Server Internal Error", NULL, 3, 0,
+	  PAP_STATE_UNDELIVERABLE, 4000, BACKOFF },
+	{ "503 -> retried with backoff, undeliverable 4001", 0, 503, "Service Unavailable", NULL, 3, 0,
+	  PAP_STATE_UNDELIVERABLE, 4001, BACKOFF },
+	{ "503 Retry-After: 3 -> retried no sooner than 3 s, undeliverable 4001", 0, 503,
+	  "Service Unavailable", "Retry-After: 3", 3, 0, PAP_STATE_UNDELIVERABLE, 4001,
+	  { 3.0, 3.0 }, { 3.9, 3.9 } },
+	{ "503 Retry-After: 40, deliver-before 10 s ahead -> expired 4000 at once", 0, 503,
+	  "Service Unavailable", "Retry-After: 40", 1, 10, PAP_STATE_EXPIRED, 4000, NOGAP },
+	{ "603 -> retried, aborted 5000 after max_attempts", 0, 603, "Decline", NULL, 3, 0,
+	  PAP_STATE_ABORTED, 5000, BACKOFF },
+	{ "603 with max_attempts = 1 -> aborted 5000", 1, 603, "Decline", NULL, 1, 0,
+	  PAP_STATE_ABORTED, 5000, NOGAP },
+	{ "604 -> undeliverable 2003 at once", 0, 604, "Does Not Exist Anywhere", NULL, 1, 0,
+	  PAP_STATE_UNDELIVERABLE, 2003, NOGAP },
+};
+#define NCASES (sizeof cases / sizeof cases[0])
+static struct trun runs[NCASES];
+
+static int table_ran;
+
+static int init_table(void)
+{
+	start_ppgd(&dtab, "sip-tab", TAB_SIP, "retry_min = 1\nretry_max = 2\n", &dtab_sip);
+	start_ppgd(&dabort, "sip-abort", ABORT_SIP, "retry_min = 1\nretry_max = 2\n", &dabort_sip);
+	return 0;
+}
+
+static int clean_table(void)
+{
+	for (size_t i = 0; i < NCASES; i++) {
+		term_free(&runs[i].t);
+		siplog_free(&runs[i].log);
+	}
+	itest_daemon_destroy(&dtab, 0);
+	itest_daemon_destroy(&dabort, 0);
+	return 0;
+}
+
+/* Sets every case up, pushes, and waits for every final state. */
+static void t_table_run(void)
+{
+	NEED(dtab);
+	NEED(dabort);
+	table_ran = 1;
+
+	/* Terminals first: each answers its status on its own port. */
+	const char *users_tab[NCASES], *users_abort[NCASES];
+	int ports_tab[NCASES], ports_abort[NCASES], st[NCASES];
+	size_t ntab = 0, nabort = 0;
+	for (size_t i = 0; i < NCASES; i++) {
+		struct tcase *c = &cases[i];
+		struct trun *r = &runs[i];
+		struct itest_daemon *d = c->on_abort ? &dabort : &dtab;
+		snprintf(r->user, sizeof r->user, "t%zu-%d", i, c->status);
+		snprintf(r->push_id, sizeof r->push_id, "tab-%zu-%d@e2e.example", i, c->status);
+		snprintf(r->content, sizeof r->content, "push %zu to %.31s: SIP %d answers it", i, r->user, c->status);
+		char *scen = c->status ? uas_scenario(d->dir, c->status, c->phrase, c->header)
+		    : strdup(tu_src("tests/sipp/e2e_uas_silent.xml"));
+		EXPECT_FATAL(scen != NULL);
+		EXPECT(term_start(&r->t, d->dir, r->user, scen, c->calls) == 0);
+		free(scen);
+		if (c->on_abort) {
+			users_abort[nabort] = r->user;
+			ports_abort[nabort++] = r->t.port;
+		} else {
+			users_tab[ntab] = r->user;
+			ports_tab[ntab++] = r->t.port;
+		}
+	}
+	/* The bindings: one third-party REGISTER per terminal from "the core". */
+	sip_register_many(dtab.dir, "127.0.0.1", dtab_sip, users_tab, ports_tab, 600, ntab, st);
+	for (size_t i = 0, k = 0; i < NCASES; i++)
+		if (!cases[i].on_abort)
+			runs[i].reg = st[k++];
+	sip_register_many(dabort.dir, "127.0.0.1", dabort_sip, users_abort, ports_abort, 600, nabort, st);
+	for (size_t i = 0, k = 0; i < NCASES; i++)
+		if (cases[i].on_abort)
+			runs[i].reg = st[k++];
+
+	/* The pushes. */
+	for (size_t i = 0; i < NCASES; i++) {
+		struct tcase *c = &cases[i];
+		struct trun *r = &runs[i];
+		char attrs[96] = "";
+		if (c->db_s) {
+			char ts[32];
+			pap_time(time(NULL) + c->db_s, ts);
+			snprintf(attrs, sizeof attrs, "deliver-before-timestamp=\"%s\"", ts);
+		}
+		r->t_push = itest_now();
+		r->push = push_text(c->on_abort ? &dabort : &dtab, r->push_id, r->user, attrs, r->content);
+	}
+
+	/* Every final state, polled through statusquery. */
+	double end = itest_now() + 40;
+	size_t left = NCASES;
+	while (left && itest_now() < end) {
+		left = 0;
+		for (size_t i = 0; i < NCASES; i++) {
+			struct tcase *c = &cases[i];
+		struct trun *r = &runs[i];
+			if (r->final || r->push != 1001)
+				continue;
+			if (statusquery(c->on_abort ? &dabort : &dtab, r->push_id, &r->q) == 0 &&
+			    r->q.state != PAP_STATE_PENDING) {
+				r->final = 1;
+				r->t_final = itest_now();
+			} else {
+				left++;
+			}
+		}
+		if (left)
+			sleep_s(0.1);
+	}
+	/* What each terminal got. */
+	for (size_t i = 0; i < NCASES; i++) {
+		struct trun *r = &runs[i];
+		term_wait(&r->t, 6);
+		term_stop(&r->t);
+		siplog_load(r->t.msglog, &r->log);
+	}
+	EXPECT_INT(left, 0);
+}
+
+static void check_case(size_t i)
+{
+	struct tcase *c = &cases[i];
+	struct trun *r = &runs[i];
+	struct itest_daemon *d = c->on_abort ? &dabort : &dtab;
+	const struct sipmsg *m[8];
+
+	NEED(*d);
+	CU_ASSERT_FATAL(table_ran);
+	ctx_files[0] = r->t.out;
+	ctx_files[1] = r->t.msglog;
+	size_t n = sip_requests(&r->log, "MESSAGE", m, 8);
+	double gaps[7] = { 0 };
+	for (size_t k = 1; k < n; k++)
+		gaps[k - 1] = m[k]->t - m[k - 1]->t;
+	printf("\n    %s: %s %d \"%s\" after %.2f s; %zu MESSAGE%s, gaps %.2f %.2f s ",
+	    r->user, pap_state_str(r->q.state), r->q.code, r->q.desc, r->t_final - r->t_push, n,
+	    n == 1 ? "" : "s", gaps[0], gaps[1]);
+
+	EXPECT_INT(r->reg, 200);
+	EXPECT_INT(r->push, 1001);
+	EXPECT(r->final);
+	EXPECT_STR(pap_state_str(r->q.state), pap_state_str(c->want_state));
+	EXPECT_INT(r->q.code, c->want_code);
+	char *addr = aor_address(r->user);
+	EXPECT_STR(r->q.address, addr);
+	free(addr);
+	EXPECT_INT(n, c->calls);
+	if (c->calls == 1 && r->final)   /* no retry: the outcome is final at once */
+		EXPECT(r->t_final - r->t_push < 2.5);
+	for (size_t k = 0; k < n; k++)
+		check_message(m[k], r->user, r->t.port, "text/plain", r->content, strlen(r->content));
+	for (size_t k = 0; k + 1 < n && k < 2; k++) {
+		if (c->gap_min[k] > 0 && gaps[k] < c->gap_min[k] - 0.02)
+			fprintf(stderr, "\n  attempt %zu came %.3f s after the previous one, expected >= %.1f s\n",
+			    k + 2, gaps[k], c->gap_min[k]);
+		EXPECT(c->gap_min[k] <= 0 || gaps[k] >= c->gap_min[k] - 0.02);
+		if (c->gap_max[k] > 0 && gaps[k] > c->gap_max[k])
+			fprintf(stderr, "\n  attempt %zu came %.3f s after the previous one, expected <= %.1f s\n",
+			    k + 2, gaps[k], c->gap_max[k]);
+		EXPECT(c->gap_max[k] <= 0 || gaps[k] <= c->gap_max[k]);
+	}
+	/* sipp's own checks (Accept-Contact) passed for every call */
+	EXPECT_INT(r->t.exit_code, 0);
+	ctx_files[0] = ctx_files[1] = NULL;
+}
+
+#define CASE_FN(i) static void t_case_##i(void) { check_case(i); }
+CASE_FN(0) CASE_FN(1) CASE_FN(2) CASE_FN(3) CASE_FN(4) CASE_FN(5) CASE_FN(6) CASE_FN(7) CASE_FN(8)
+CASE_FN(9) CASE_FN(10) CASE_FN(11) CASE_FN(12) CASE_FN(13) CASE_FN(14) CASE_FN(15) CASE_FN(16)
+CASE_FN(17) CASE_FN(18)
+static CU_TestFunc case_fns[] = { t_case_0, t_case_1, t_case_2, t_case_3, t_case_4, t_case_5,
+	t_case_6, t_case_7, t_case_8, t_case_9, t_case_10, t_case_11, t_case_12, t_case_13, t_case_14,
+	t_case_15, t_case_16, t_case_17, t_case_18 };
+_Static_assert(sizeof case_fns / sizeof case_fns[0] == NCASES, "one CASE_FN per case");
+
+/* ============================================ suite: registrations */
+
+static struct itest_daemon dreg;
+static int dreg_sip;
+
+static int init_reg(void)
+{
+	start_ppgd(&dreg, "sip-reg", TAB_SIP, "retry_min = 1\nretry_max = 2\n", &dreg_sip);
+	return 0;
+}
+
+static int clean_reg(void)
+{
+	itest_daemon_destroy(&dreg, 0);
+	return 0;
+}
+
+static int desc_waits(const struct sq *q)
+{
+	return strstr(q->desc, "waiting for a registration") != NULL;
+}
+
+/* A push before any registration waits ("waiting for a registration");
+ * the third-party REGISTER releases it: delivered to the new contact. A
+ * de-REGISTER (Expires: 0) makes the next push wait again, until the
+ * terminal registers again. */
+static void t_register_deregister(void)
+{
+	NEED(dreg);
+	struct term t;
+	struct sq q;
+	char *scen = uas_scenario(dreg.dir, 200, "OK", NULL);
+	const char *text1 = "waiting push one", *text2 = "waiting push two";
+
+	EXPECT_INT(push_text(&dreg, "wait-1@e2e", "wuser", NULL, text1), 1001);
+	sleep_s(0.8);
+	EXPECT(statusquery(&dreg, "wait-1@e2e", &q) == 0);
+	report_sq("before REGISTER", &q);
+	EXPECT_STR(pap_state_str(q.state), "pending");
+	EXPECT_INT(q.code, 1001);
+	EXPECT(desc_waits(&q));
+	EXPECT(strstr(q.desc, "sip:wuser@example.com") != NULL);
+
+	EXPECT_FATAL(term_start(&t, dreg.dir, "wuser", scen, 1) == 0);
+	ctx_files[0] = t.msglog;
+	EXPECT_INT(sip_register(dreg.dir, "127.0.0.1", dreg_sip, "wuser", t.port, 600), 200);
+	EXPECT(wait_final(&dreg, "wait-1@e2e", 10, &q) == 0);
+	report_sq("after REGISTER", &q);
+	EXPECT_STR(pap_state_str(q.state), "delivered");
+	EXPECT_INT(q.code, 1000);
+	EXPECT_INT(term_wait(&t, 5), 0);
+	struct siplog l;
+	const struct sipmsg *m[4];
+	siplog_load(t.msglog, &l);
+	EXPECT_INT(sip_requests(&l, "MESSAGE", m, 4), 1);
+	if (l.n)
+		check_message(m[0], "wuser", t.port, "text/plain", text1, strlen(text1));
+	siplog_free(&l);
+
+	/* de-REGISTER: the next push waits again, nothing is sent. */
+	EXPECT_INT(sip_register(dreg.dir, "127.0.0.1", dreg_sip, "wuser", t.port, 0), 200);
+	term_free(&t);
+	EXPECT_INT(push_text(&dreg, "wait-2@e2e", "wuser", NULL, text2), 1001);
+	sleep_s(1.5);
+	EXPECT(statusquery(&dreg, "wait-2@e2e", &q) == 0);
+	report_sq("after de-REGISTER", &q);
+	EXPECT_STR(pap_state_str(q.state), "pending");
+	EXPECT(desc_waits(&q));
+
+	/* ... and goes out when the terminal registers again. */
+	EXPECT_FATAL(term_start(&t, dreg.dir, "wuser", scen, 1) == 0);
+	ctx_files[0] = t.msglog;
+	EXPECT_INT(sip_register(dreg.dir, "127.0.0.1", dreg_sip, "wuser", t.port, 600), 200);
+	EXPECT(wait_final(&dreg, "wait-2@e2e", 10, &q) == 0);
+	EXPECT_STR(pap_state_str(q.state), "delivered");
+	EXPECT_INT(q.code, 1000);
+	EXPECT_INT(term_wait(&t, 5), 0);
+	siplog_load(t.msglog, &l);
+	EXPECT_INT(sip_requests(&l, "MESSAGE", m, 4), 1);
+	if (l.n)
+		check_message(m[0], "wuser", t.port, "text/plain", text2, strlen(text2));
+	siplog_free(&l);
+	term_free(&t);
+	free(scen);
+	ctx_files[0] = NULL;
+}
+
+/* A REGISTER from an address outside trusted_cores (default 127.0.0.1/32,
+ * ::1/128; sipp sends from 127.0.0.2) -> 403, and no binding. */
+static void t_register_untrusted_403(void)
+{
+	NEED(dreg);
+	struct sq q;
+	EXPECT_INT(sip_register(dreg.dir, "127.0.0.2", dreg_sip, "uuser", 5, 600), 403);
+	EXPECT_INT(push_text(&dreg, "untrusted@e2e", "uuser", NULL, "to nobody"), 1001);
+	sleep_s(0.8);
+	EXPECT(statusquery(&dreg, "untrusted@e2e", &q) == 0);
+	report_sq("after an untrusted REGISTER", &q);
+	EXPECT_STR(pap_state_str(q.state), "pending");
+	EXPECT(desc_waits(&q));
+	/* the same REGISTER from the trusted core is taken */
+	EXPECT_INT(sip_register(dreg.dir, "127.0.0.1", dreg_sip, "uuser2", 5, 600), 200);
+}
+
+/* Bindings are stored: after SIGTERM and a restart a push is delivered
+ * without a new REGISTER. */
+static void t_bindings_survive_restart(void)
+{
+	NEED(dreg);
+	struct term t;
+	struct sq q;
+	char *scen = uas_scenario(dreg.dir, 200, "OK", NULL);
+	const char *text = "after the restart";
+
+	EXPECT_FATAL(term_start(&t, dreg.dir, "ruser", scen, 1) == 0);
+	ctx_files[0] = t.msglog;
+	EXPECT_INT(sip_register(dreg.dir, "127.0.0.1", dreg_sip, "ruser", t.port, 600), 200);
+	int st = itest_daemon_stop(&dreg);
+	EXPECT(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	EXPECT_FATAL(itest_daemon_start(&dreg) == 0);
+	EXPECT_INT(push_text(&dreg, "restart@e2e", "ruser", NULL, text), 1001);
+	EXPECT(wait_final(&dreg, "restart@e2e", 10, &q) == 0);
+	report_sq("after the restart", &q);
+	EXPECT_STR(pap_state_str(q.state), "delivered");
+	EXPECT_INT(q.code, 1000);
+	EXPECT_INT(term_wait(&t, 5), 0);
+	struct siplog l;
+	const struct sipmsg *m[4];
+	siplog_load(t.msglog, &l);
+	EXPECT_INT(sip_requests(&l, "MESSAGE", m, 4), 1);
+	if (l.n)
+		check_message(m[0], "ruser", t.port, "text/plain", text, strlen(text));
+	siplog_free(&l);
+	term_free(&t);
+	free(scen);
+	ctx_files[0] = NULL;
+}
+
+/* [sip] no_binding = fail: a push to an AoR nobody registered ends at
+ * once, undeliverable 2003. */
+static void t_no_binding_fail_2003(void)
+{
+	NEED(dabort);
+	struct sq q;
+	double t0 = itest_now();
+	EXPECT_INT(push_text(&dabort, "nobinding@e2e", "nobody", NULL, "to nobody"), 1001);
+	EXPECT(wait_final(&dabort, "nobinding@e2e", 5, &q) == 0);
+	report_sq("no_binding = fail", &q);
+	EXPECT_STR(pap_state_str(q.state), "undeliverable");
+	EXPECT_INT(q.code, 2003);
+	EXPECT(itest_now() - t0 < 3);
+}
+
+/* ================================== suite: kamailio as the SIP/IP core */
+
+/*
+ * tests/kamailio/ppgd-core.cfg: the terminal REGISTERs at kamailio, which
+ * saves the binding (usrloc, no database) and sends the third-party
+ * REGISTER to ppgd with uac_req_send; ppgd's outbound_proxy is kamailio,
+ * which looks the AoR up and relays the MESSAGE to the terminal.
+ */
+static struct itest_daemon dkam;
+static int dkam_sip, kam_port;
+static pid_t kam_pid;
+static char *kam_log, *kam_run;
+
+static const char *kamailio_bin(void)
+{
+	return access("/usr/sbin/kamailio", X_OK) == 0 ? "/usr/sbin/kamailio" : "kamailio";
+}
+
+static int init_kam(void)
+{
+	kam_port = itest_free_port_udp_tcp();
+	char *extra = itest_asprintf(TAB_SIP "outbound_proxy = sip:127.0.0.1:%d\n", kam_port);
+	start_ppgd(&dkam, "sip-kam", extra, NULL, &dkam_sip);
+	free(extra);
+	if (dkam.pid <= 0)
+		return 0;
+	kam_run = itest_asprintf("%s/kamailio", dkam.dir);
+	mkdir(kam_run, 0700);
+	kam_log = itest_asprintf("%s/kamailio.log", dkam.dir);
+	char *listen = itest_asprintf("udp:127.0.0.1:%d", kam_port);
+	char *pidf = itest_asprintf("%s/kamailio.pid", kam_run);
+	char *def = itest_asprintf("PPGD_URI=\"sip:127.0.0.1:%d\"", dkam_sip);
+	const char *argv[] = { kamailio_bin(), "-f", tu_src("tests/kamailio/ppgd-core.cfg"), "-DD", "-E",
+		"-l", listen, "-P", pidf, "-Y", kam_run, "-w", kam_run, "-A", def, "-m", "32", "-M", "8", NULL };
+	kam_pid = itest_spawn(argv, kam_run, kam_log);
+	double end = itest_now() + 10;
+	while (kam_pid > 0 && !itest_udp_port_bound(kam_port)) {
+		int code;
+		if (itest_wait_pid(kam_pid, 0, &code) == 0 || itest_now() > end) {
+			fprintf(stderr, "kamailio did not start (see its log)\n");
+			print_tail("kamailio", kam_log, 3000);
+			itest_stop_pid(kam_pid, SIGTERM, 5);
+			kam_pid = 0;
+			break;
+		}
+		usleep(20000);
+	}
+	free(listen);
+	free(pidf);
+	free(def);
+	return 0;
+}
+
+static int clean_kam(void)
+{
+	if (kam_pid > 0)
+		itest_stop_pid(kam_pid, SIGTERM, 10);
+	kam_pid = 0;
+	itest_daemon_destroy(&dkam, 0);
+	free(kam_log);
+	free(kam_run);
+	kam_log = kam_run = NULL;
+	return 0;
+}
+
+static int file_has(const char *path, const char *text)
+{
+	size_t len = 0;
+	char *s = tu_read_file(path, &len);
+	int has = s && strstr(s, text) != NULL;
+	free(s);
+	return has;
+}
+
+static struct term kterm;
+
+static void t_kamailio_register_and_route(void)
+{
+	NEED(dkam);
+	if (kam_pid <= 0)
+		fprintf(stderr, "\nkamailio is not running (is the Debian package kamailio installed?)\n");
+	CU_ASSERT_FATAL(kam_pid > 0);
+	ctx_files[0] = kam_log;
+	struct sq q;
+	char *scen = uas_scenario(dkam.dir, 200, "OK", NULL);
+	const char *text = "through the core";
+
+	EXPECT_FATAL(term_start(&kterm, dkam.dir, "kuser", scen, 1) == 0);
+	free(scen);
+	ctx_files[1] = kterm.msglog;
+	/* The terminal's own REGISTER goes to kamailio, never to ppgd. */
+	EXPECT_INT(sip_register(dkam.dir, "127.0.0.1", kam_port, "kuser", kterm.port, 600), 200);
+	/* kamailio's third-party REGISTER reached ppgd (and was stored). */
+	char *want = itest_asprintf("registration sip:kuser@example.com -> sip:kuser@127.0.0.1:%d for 600 s, "
+	    "applications \"mms.ua\"", kterm.port);
+	EXPECT(wait_log(&dkam, want, 5) == 0);
+	free(want);
+
+	EXPECT_INT(push_text(&dkam, "kam-1@e2e", "kuser", NULL, text), 1001);
+	EXPECT(wait_final(&dkam, "kam-1@e2e", 10, &q) == 0);
+	report_sq("through kamailio", &q);
+	EXPECT_STR(pap_state_str(q.state), "delivered");
+	EXPECT_INT(q.code, 1000);
+	EXPECT_INT(term_wait(&kterm, 5), 0);
+
+	struct siplog l;
+	const struct sipmsg *m[4];
+	siplog_load(kterm.msglog, &l);
+	EXPECT_INT(sip_requests(&l, "MESSAGE", m, 4), 1);
+	if (l.n && sip_requests(&l, "MESSAGE", m, 4) >= 1) {
+		/* kamailio looked the AoR up: the Request-URI is the contact */
+		char *rl = sip_first_line(m[0]->text);
+		char *want_rl = itest_asprintf("MESSAGE sip:kuser@127.0.0.1:%d SIP/2.0", kterm.port);
+		EXPECT_STR(rl, want_rl);
+		/* ... and relayed it: its Via on top, its Record-Route, ppgd's Via below */
+		char *via0 = sip_hdr_nth(m[0]->text, "Via", 0), *via1 = sip_hdr_nth(m[0]->text, "Via", 1);
+		char *rr = sip_hdr(m[0]->text, "Record-Route");
+		char *kam = itest_asprintf("127.0.0.1:%d", kam_port), *ppg = itest_asprintf("127.0.0.1:%d", dkam_sip);
+		EXPECT(via0 && strstr(via0, kam));
+		EXPECT(via1 && strstr(via1, ppg));
+		EXPECT(rr && strstr(rr, kam));
+		char *ac = sip_hdr(m[0]->text, "Accept-Contact"), *pai = sip_hdr(m[0]->text, "P-Asserted-Identity");
+		char *to = sip_hdr(m[0]->text, "To"), *ct = sip_hdr(m[0]->text, "Content-Type");
+		EXPECT_STR(ac, ACCEPT_CONTACT);
+		EXPECT_STR(pai, PPG_PAI);
+		EXPECT_STR(to, "<sip:kuser@example.com>");
+		EXPECT_STR(ct, "text/plain");
+		size_t blen;
+		const char *body = sip_body(m[0], &blen);
+		EXPECT(blen == strlen(text) && !memcmp(body, text, blen));
+		free(rl);
+		free(want_rl);
+		free(via0);
+		free(via1);
+		free(rr);
+		free(kam);
+		free(ppg);
+		free(ac);
+		free(pai);
+		free(to);
+		free(ct);
+	}
+	siplog_free(&l);
+	char *relayed = itest_asprintf("MESSAGE for sip:kuser@example.com relayed to sip:kuser@127.0.0.1:%d",
+	    kterm.port);
+	EXPECT(file_has(kam_log, relayed));
+	free(relayed);
+	ctx_files[0] = ctx_files[1] = NULL;
+}
+
+/* The terminal de-registers at kamailio (Expires: 0): kamailio's
+ * third-party de-REGISTER removes ppgd's binding; a new push waits. */
+static void t_kamailio_deregister(void)
+{
+	NEED(dkam);
+	CU_ASSERT_FATAL(kam_pid > 0);
+	CU_ASSERT_FATAL(kterm.port > 0);
+	ctx_files[0] = kam_log;
+	struct sq q;
+	EXPECT_INT(sip_register(dkam.dir, "127.0.0.1", kam_port, "kuser", kterm.port, 0), 200);
+	char *want = itest_asprintf("registration sip:kuser@example.com -> sip:kuser@127.0.0.1:%d removed",
+	    kterm.port);
+	EXPECT(wait_log(&dkam, want, 5) == 0);
+	free(want);
+	EXPECT_INT(push_text(&dkam, "kam-2@e2e", "kuser", NULL, "after the de-REGISTER"), 1001);
+	sleep_s(1.0);
+	EXPECT(statusquery(&dkam, "kam-2@e2e", &q) == 0);
+	report_sq("after the de-REGISTER at kamailio", &q);
+	EXPECT_STR(pap_state_str(q.state), "pending");
+	EXPECT(desc_waits(&q));
+	term_free(&kterm);
+	ctx_files[0] = NULL;
+}
+
+/* ================================== suite: content indirection (RFC 4483) */
+
+static struct itest_daemon dind;
+static int dind_sip;
+
+static int init_ind(void)
+{
+	start_ppgd(&dind, "sip-ind", TAB_SIP "fetch_timeout = 3\n", NULL, &dind_sip);
+	return 0;
+}
+
+static int clean_ind(void)
+{
+	itest_daemon_destroy(&dind, 0);
+	return 0;
+}
+
+#define MMS_CT "application/vnd.wap.mms-message"
+#define BIG 2000
+
+/* 2000 bytes of binary content (every byte value, CR and LF included). */
+static void big_content(unsigned char *b, int seed)
+{
+	for (size_t i = 0; i < BIG; i++)
+		b[i] = (unsigned char)((i * 37 + (size_t)seed * 11 + 5) & 0xff);
+	memcpy(b, "MMS-", 4);   /* never the multipart delimiter */
+}
+
+/* The URL of a message/external-body MESSAGE; checks the reference.
+ * malloc'ed, or NULL. */
+static char *external_url(struct itest_daemon *d, const struct sipmsg *m)
+{
+	char *ct = sip_hdr(m->text, "Content-Type");
+	char *url = NULL;
+	EXPECT(ct && !strncmp(ct, "message/external-body", 21));
+	EXPECT(ct && strstr(ct, "access-type=\"URL\""));
+	char size[32];
+	snprintf(size, sizeof size, "size=%d", BIG);
+	EXPECT(ct && strstr(ct, size));
+	const char *u = ct ? strstr(ct, "URL=\"") : NULL;
+	if (u) {
+		u += 5;
+		url = strndup(u, strcspn(u, "\""));
+	}
+	char *prefix = itest_asprintf("%s/content/", d->base);
+	if (!url || strncmp(url, prefix, strlen(prefix)))
+		fprintf(stderr, "\n  external-body URL \"%s\", expected under %s\n", url ? url : "(none)", prefix);
+	EXPECT(url && !strncmp(url, prefix, strlen(prefix)) && strlen(url) > strlen(prefix) + 16);
+	size_t blen;
+	const char *body = sip_body(m, &blen);
+	/* the body names the content's type; none of the content is inline */
+	EXPECT(blen < 300 && strstr(body, "Content-Type: " MMS_CT) != NULL);
+	EXPECT(m->len <= 1300);
+	free(prefix);
+	free(ct);
+	return url;
+}
+
+/* 2000 bytes -> MESSAGE with a URL; pending until the terminal fetches it
+ * (200, exact content); then delivered; the URL is then gone (404). */
+static void t_indirection_fetched(void)
+{
+	NEED(dind);
+	unsigned char content[BIG];
+	struct term t;
+	struct sq q;
+	big_content(content, 1);
+	char *scen = uas_scenario(dind.dir, 200, "OK", NULL);
+
+	EXPECT_FATAL(term_start(&t, dind.dir, "iuser", scen, 1) == 0);
+	ctx_files[0] = t.msglog;
+	EXPECT_INT(sip_register(dind.dir, "127.0.0.1", dind_sip, "iuser", t.port, 600), 200);
+	EXPECT_INT(push_to(&dind, DOCTYPE_21, "ind-1@e2e", "iuser", NULL, MMS_CT, content, BIG), 1001);
+	EXPECT_INT(term_wait(&t, 10), 0);
+	struct siplog l;
+	const struct sipmsg *m[4];
+	siplog_load(t.msglog, &l);
+	size_t n = sip_requests(&l, "MESSAGE", m, 4);
+	EXPECT_INT(n, 1);
+	char *url = n ? external_url(&dind, m[0]) : NULL;
+	if (n) {
+		char *ac = sip_hdr(m[0]->text, "Accept-Contact");
+		EXPECT_STR(ac, ACCEPT_CONTACT);
+		free(ac);
+	}
+	/* the 200 came, the content was not fetched yet: still pending */
+	sleep_s(0.3);
+	EXPECT(statusquery(&dind, "ind-1@e2e", &q) == 0);
+	report_sq("200 but not fetched yet", &q);
+	EXPECT_STR(pap_state_str(q.state), "pending");
+	if (url) {
+		/* the terminal's fetch */
+		struct itest_resp r;
+		EXPECT(itest_http("GET", url, NULL, NULL, 0, NULL, NULL, &r) == 0);
+		EXPECT_INT(r.status, 200);
+		char *rct = itest_resp_header(&r, "Content-Type");
+		EXPECT_STR(rct, MMS_CT);
+		EXPECT_INT(r.len, BIG);
+		EXPECT(r.len == BIG && !memcmp(r.body, content, BIG));
+		free(rct);
+		itest_resp_free(&r);
+		EXPECT(wait_final(&dind, "ind-1@e2e", 5, &q) == 0);
+		report_sq("fetched", &q);
+		EXPECT_STR(pap_state_str(q.state), "delivered");
+		EXPECT_INT(q.code, 1000);
+		/* final: the URL no longer serves the content */
+		EXPECT(itest_http("GET", url, NULL, NULL, 0, NULL, NULL, &r) == 0);
+		EXPECT_INT(r.status, 404);
+		itest_resp_free(&r);
+	}
+	free(url);
+	siplog_free(&l);
+	term_free(&t);
+	free(scen);
+	ctx_files[0] = NULL;
+}
+
+/* The terminal answers 200 but never fetches: timeout 4000 after
+ * fetch_timeout (3 s); the URL is then gone. */
+static void t_indirection_not_fetched(void)
+{
+	NEED(dind);
+	unsigned char content[BIG];
+	struct term t;
+	struct sq q;
+	big_content(content, 2);
+	char *scen = uas_scenario(dind.dir, 200, "OK", NULL);
+
+	EXPECT_FATAL(term_start(&t, dind.dir, "nfuser", scen, 1) == 0);
+	ctx_files[0] = t.msglog;
+	EXPECT_INT(sip_register(dind.dir, "127.0.0.1", dind_sip, "nfuser", t.port, 600), 200);
+	double t0 = itest_now();
+	EXPECT_INT(push_to(&dind, DOCTYPE_21, "ind-2@e2e", "nfuser", NULL, MMS_CT, content, BIG), 1001);
+	EXPECT(wait_final(&dind, "ind-2@e2e", 12, &q) == 0);
+	double took = itest_now() - t0;
+	report_sq("never fetched", &q);
+	EXPECT_STR(pap_state_str(q.state), "timeout");
+	EXPECT_INT(q.code, 4000);
+	EXPECT(took >= 2.9);
+	EXPECT_INT(term_wait(&t, 5), 0);
+	struct siplog l;
+	const struct sipmsg *m[4];
+	siplog_load(t.msglog, &l);
+	size_t n = sip_requests(&l, "MESSAGE", m, 4);
+	EXPECT_INT(n, 1);
+	char *url = n ? external_url(&dind, m[0]) : NULL;
+	if (url) {
+		struct itest_resp r;
+		EXPECT(itest_http("GET", url, NULL, NULL, 0, NULL, NULL, &r) == 0);
+		EXPECT_INT(r.status, 404);
+		itest_resp_free(&r);
+	}
+	free(url);
+	siplog_free(&l);
+	term_free(&t);
+	free(scen);
+	ctx_files[0] = NULL;
+}
+
+/* ====================================== suite: result notifications */
+
+static struct itest_daemon dnot;
+static int dnot_sip;
+static struct pi_listener pil;
+
+static int init_not(void)
+{
+	start_ppgd(&dnot, "sip-notify", TAB_SIP, "retry_min = 1\nretry_max = 2\ntimeout = 3\n", &dnot_sip);
+	pi_start(&pil, 1);   /* the first POST is answered 500 */
+	return 0;
+}
+
+static int clean_not(void)
+{
+	pi_stop(&pil);
+	itest_daemon_destroy(&dnot, 0);
+	return 0;
+}
+
+/* Checks one recorded resultnotification-message. */
+static void check_notification(const struct pi_post *p, enum pap_version v, const char *push_id,
+    const char *address, enum pap_state state, int code, time_t t_min, time_t t_max)
+{
+	struct pap_limits lim = PAP_LIMITS_DEFAULT;
+	struct pap_msg *m = NULL;
+	struct pap_error err;
+	memset(&err, 0, sizeof err);
+	int rc = pap_msg_decode(p->body, p->len, &lim, &m, &err);
+	if (rc != 0)
+		fprintf(stderr, "\n  notification does not decode (%d %s):\n%s\n", err.code, err.desc, p->body);
+	EXPECT(rc == 0 && m);   /* not fatal: the caller holds the listener's lock */
+	if (rc != 0 || !m)
+		return;
+	EXPECT_INT(m->type, PAP_MSG_RESULTNOTIFICATION);
+	EXPECT_STR(pap_version_str(m->version), pap_version_str(v));
+	EXPECT_STR(m->push_id, push_id);
+	EXPECT_INT(m->naddrs, 1);
+	EXPECT_STR(m->naddrs ? m->addrs[0].raw : NULL, address);
+	EXPECT_STR(pap_state_str(m->state), pap_state_str(state));
+	EXPECT_INT(m->code, code);
+	EXPECT(m->event_time != 0);
+	EXPECT(m->received_time != 0);
+	EXPECT(m->received_time <= m->event_time);
+	EXPECT(m->received_time >= t_min && m->received_time <= t_max);
+	EXPECT(m->event_time >= t_min && m->event_time <= t_max);
+	EXPECT_STR(m->sender_name, "ppgd");
+	pap_msg_free(m);
+}
+
+/* Delivered push with ppg-notify-requested-to: the PI answers the first
+ * POST 500; the notification comes again after retry_min (1 s) and is
+ * then answered 200; no third POST. */
+static void t_notification_retried(void)
+{
+	NEED(dnot);
+	CU_ASSERT_FATAL(pil.running);
+	struct term t;
+	struct sq q;
+	char *scen = uas_scenario(dnot.dir, 200, "OK", NULL);
+	char *attrs = itest_asprintf("ppg-notify-requested-to=\"%s\"", pil.url);
+	const char *text = "notify me";
+	time_t t_min = time(NULL) - 1;
+
+	EXPECT_FATAL(term_start(&t, dnot.dir, "nuser", scen, 1) == 0);
+	ctx_files[0] = t.msglog;
+	EXPECT_INT(sip_register(dnot.dir, "127.0.0.1", dnot_sip, "nuser", t.port, 600), 200);
+	EXPECT_INT(push_to(&dnot, DOCTYPE_20, "notify-1@e2e", "nuser", attrs, "text/plain", text,
+	    strlen(text)), 1001);
+	EXPECT(wait_final(&dnot, "notify-1@e2e", 10, &q) == 0);
+	EXPECT_STR(pap_state_str(q.state), "delivered");
+	EXPECT(pi_wait(&pil, "notify-1@e2e", 2, 10) == 0);
+	sleep_s(2.5);   /* room for a wrong third POST */
+	time_t t_max = time(NULL) + 1;
+	char *addr = aor_address("nuser");
+	pthread_mutex_lock(&pil.mu);
+	size_t n = pil.n;
+	printf("\n    %zu notification POST(s):", n);
+	for (size_t i = 0; i < n; i++)
+		printf(" [%s answered %d at +%.2f s]", pil.v[i].push_id, pil.v[i].answered,
+		    pil.v[i].t - pil.v[0].t);
+	EXPECT_INT(n, 2);
+	if (n >= 2) {
+		EXPECT_INT(pil.v[0].answered, 500);
+		EXPECT_INT(pil.v[1].answered, 200);
+		EXPECT(pil.v[1].t - pil.v[0].t >= 0.95);
+		for (size_t i = 0; i < 2; i++)
+			check_notification(&pil.v[i], PAP_V2_0, "notify-1@e2e", addr, PAP_STATE_DELIVERED, 1000,
+			    t_min, t_max);
+	}
+	pthread_mutex_unlock(&pil.mu);
+	free(addr);
+	term_free(&t);
+	free(scen);
+	free(attrs);
+	ctx_files[0] = NULL;
+}
+
+/* A PAP 1.0 push the terminal refuses (403): the notification is PAP 1.0,
+ * undeliverable 2001. */
+static void t_notification_pap10_undeliverable(void)
+{
+	NEED(dnot);
+	CU_ASSERT_FATAL(pil.running);
+	struct term t;
+	struct sq q;
+	char *scen = uas_scenario(dnot.dir, 403, "Forbidden", NULL);
+	char *attrs = itest_asprintf("ppg-notify-requested-to=\"%s\"", pil.url);
+	const char *text = "refused";
+	time_t t_min = time(NULL) - 1;
+
+	EXPECT_FATAL(term_start(&t, dnot.dir, "n10user", scen, 1) == 0);
+	ctx_files[0] = t.msglog;
+	EXPECT_INT(sip_register(dnot.dir, "127.0.0.1", dnot_sip, "n10user", t.port, 600), 200);
+	EXPECT_INT(push_to(&dnot, DOCTYPE_10, "notify-2@e2e", "n10user", attrs, "text/plain", text,
+	    strlen(text)), 1001);
+	EXPECT(wait_final(&dnot, "notify-2@e2e", 10, &q) == 0);
+	EXPECT_STR(pap_state_str(q.state), "undeliverable");
+	EXPECT_INT(q.code, 2001);
+	EXPECT(pi_wait(&pil, "notify-2@e2e", 1, 10) == 0);
+	time_t t_max = time(NULL) + 1;
+	char *addr = aor_address("n10user");
+	pthread_mutex_lock(&pil.mu);
+	for (size_t i = 0; i < pil.n; i++)
+		if (!strcmp(pil.v[i].push_id, "notify-2@e2e")) {
+			EXPECT_INT(pil.v[i].answered, 200);
+			check_notification(&pil.v[i], PAP_V1_0, "notify-2@e2e", addr, PAP_STATE_UNDELIVERABLE,
+			    2001, t_min, t_max);
+			break;
+		}
+	pthread_mutex_unlock(&pil.mu);
+	free(addr);
+	term_free(&t);
+	free(scen);
+	free(attrs);
+	ctx_files[0] = NULL;
+}
+
+/* ================================ suite: kill -9 in the middle of a load */
+
+/*
+ * 300 pushes (4 PI threads) with result notifications to 10 registered
+ * AoRs whose terminal is one sipp UAS that stays up. When about half were
+ * accepted, ppgd is killed with SIGKILL and restarted on the same database.
+ * A PI thread whose request failed (connection refused or cut) sends the
+ * same push again once ppgd is back: 1001 (it was not stored) or 2007 (it
+ * was stored, the answer was lost). Every push answered 1001 or 2007 must
+ * then reach delivered/1000, and its notification must reach the PI at
+ * least once. Duplicates (MESSAGEs, notifications) are allowed
+ * (at-least-once) and counted.
+ */
+#define NLOAD 300
+#define NLUSERS 10
+#define NPUSHERS 4
+
+static struct itest_daemon dload;
+static int dload_sip;
+static struct pi_listener lpil;
+
+struct lpush {
+	char id[32];
+	char user[16];
+	char text[48];
+	int result;          /* push-response code, -1 when it never got one */
+	int before_kill;     /* the 1001 came before the kill */
+	int tries;
+};
+static struct lpush lp[NLOAD];
+static atomic_int lnext, laccepted, lkilled, labort;
+
+static int init_load(void)
+{
+	start_ppgd(&dload, "sip-load", TAB_SIP, "retry_min = 1\nretry_max = 2\ntimeout = 2\n", &dload_sip);
+	pi_start(&lpil, 0);
+	return 0;
+}
+
+static int clean_load(void)
+{
+	pi_stop(&lpil);
+	itest_daemon_destroy(&dload, 0);
+	return 0;
+}
+
+/* One push of the load; the push-response code, or -1 on a transport error. */
+static int load_push_once(struct lpush *p, const char *notify_url)
+{
+	char *addr = aor_address(p->user);
+	char *attrs = itest_asprintf("ppg-notify-requested-to=\"%s\"", notify_url);
+	size_t len;
+	char *body = push_body(DOCTYPE_21, p->id, addr, attrs, "text/plain", p->text, strlen(p->text), &len);
+	struct itest_resp r;
+	int code = -1;
+	if (itest_http("POST", dload.url, MULTIPART_CT, body, len, ALICE, &r) == 0 && r.status == 202) {
+		struct pap_limits lim = PAP_LIMITS_DEFAULT;
+		struct pap_msg *m = NULL;
+		struct pap_error err;
+		if (pap_msg_decode(r.body, r.len, &lim, &m, &err) == 0)
+			code = msg_code(m);
+		pap_msg_free(m);
+	}
+	itest_resp_free(&r);
+	free(body);
+	free(attrs);
+	free(addr);
+	return code;
+}
+
+static void *load_pusher(void *arg)
+{
+	const char *url = arg;
+	for (;;) {
+		int i = atomic_fetch_add(&lnext, 1);
+		if (i >= NLOAD)
+			break;
+		struct lpush *p = &lp[i];
+		double give_up = itest_now() + 30;
+		for (;;) {
+			p->tries++;
+			int code = load_push_once(p, url);
+			if (code > 0) {
+				p->result = code;
+				if (code == 1001) {
+					p->before_kill = !atomic_load(&lkilled);
+					atomic_fetch_add(&laccepted, 1);
+				}
+				break;
+			}
+			if (itest_now() > give_up || atomic_load(&labort)) {
+				p->result = -1;
+				break;
+			}
+			usleep(50000);
+		}
+	}
+	return NULL;
+}
+
+struct cid_idx {
+	char *cid;
+	int push;
+};
+
+static int cmp_cid(const void *a, const void *b)
+{
+	return strcmp(((const struct cid_idx *)a)->cid, ((const struct cid_idx *)b)->cid);
+}
+
+static void t_kill9_under_load(void)
+{
+	NEED(dload);
+	CU_ASSERT_FATAL(lpil.running);
+	struct term t;
+	char *scen = uas_scenario(dload.dir, 200, "OK", NULL);
+	const char *users[NLUSERS];
+	int ports[NLUSERS], st[NLUSERS];
+	char unames[NLUSERS][16];
+
+	EXPECT_FATAL(term_start(&t, dload.dir, "load", scen, 100000) == 0);
+	free(scen);
+	ctx_files[0] = t.out;
+	for (int k = 0; k < NLUSERS; k++) {
+		snprintf(unames[k], sizeof unames[k], "luser%d", k);
+		users[k] = unames[k];
+		ports[k] = t.port;
+	}
+	EXPECT_INT(sip_register_many(dload.dir, "127.0.0.1", dload_sip, users, ports, 600, NLUSERS, st), NLUSERS);
+	for (int i = 0; i < NLOAD; i++) {
+		snprintf(lp[i].id, sizeof lp[i].id, "load-%03d@e2e", i);
+		snprintf(lp[i].user, sizeof lp[i].user, "luser%d", i % NLUSERS);
+		snprintf(lp[i].text, sizeof lp[i].text, "load push %03d", i);
+	}
+	struct sq q;
+	statusquery(&dload, "warm-up", &q);   /* libcurl's global init, in this thread */
+
+	pthread_t th[NPUSHERS];
+	double t0 = itest_now();
+	for (int k = 0; k < NPUSHERS; k++)
+		EXPECT_FATAL(pthread_create(&th[k], NULL, load_pusher, lpil.url) == 0);
+	while (atomic_load(&laccepted) < NLOAD / 2 && itest_now() - t0 < 60)
+		usleep(2000);
+	int at_kill = atomic_load(&laccepted);
+	atomic_store(&lkilled, 1);
+	double wall_kill = wall_now();
+	int kst = itest_daemon_kill(&dload);
+	EXPECT(kst >= 0 && WIFSIGNALED(kst) && WTERMSIG(kst) == SIGKILL);
+	double t_kill = itest_now();
+	int restarted = itest_daemon_start(&dload) == 0;
+	double t_restart = itest_now();
+	if (!restarted)
+		atomic_store(&labort, 1);   /* the PI threads stop retrying */
+	EXPECT(restarted);
+	for (int k = 0; k < NPUSHERS; k++)
+		pthread_join(th[k], NULL);
+	double t_pushed = itest_now();
+	if (!restarted) {
+		term_free(&t);
+		return;
+	}
+
+	int n1001_before = 0, n1001_after = 0, n2007 = 0, nnone = 0, nother = 0, retried = 0;
+	for (int i = 0; i < NLOAD; i++) {
+		if (lp[i].result == 1001 && lp[i].before_kill)
+			n1001_before++;
+		else if (lp[i].result == 1001)
+			n1001_after++;
+		else if (lp[i].result == 2007)
+			n2007++;
+		else if (lp[i].result == -1)
+			nnone++;
+		else
+			nother++;
+		retried += lp[i].tries > 1;
+	}
+	printf("\n    kill -9 after %d accepted (%.2f s into the load), restarted in %.2f s; pushes: "
+	    "%d accepted before the kill, %d after, %d resent and answered 2007 (stored, answer lost), "
+	    "%d without an answer, %d other; %d needed more than one try; all pushed in %.2f s",
+	    at_kill, t_kill - t0, t_restart - t_kill, n1001_before, n1001_after, n2007, nnone, nother, retried,
+	    t_pushed - t0);
+	EXPECT_INT(nnone, 0);
+	EXPECT_INT(nother, 0);
+	EXPECT(n1001_before >= NLOAD / 2);
+
+	/* Every stored push reaches delivered. */
+	int final[NLOAD] = { 0 }, left = 0;
+	struct sq qs[NLOAD];
+	double end = itest_now() + 60;
+	do {
+		left = 0;
+		for (int i = 0; i < NLOAD; i++) {
+			if (final[i] || (lp[i].result != 1001 && lp[i].result != 2007))
+				continue;
+			if (statusquery(&dload, lp[i].id, &qs[i]) == 0 && qs[i].state != PAP_STATE_PENDING)
+				final[i] = 1;
+			else
+				left++;
+		}
+		if (left)
+			sleep_s(0.2);
+	} while (left && itest_now() < end);
+	double t_final = itest_now();
+	int ndelivered = 0, nbad = 0;
+	for (int i = 0; i < NLOAD; i++) {
+		if (lp[i].result != 1001 && lp[i].result != 2007)
+			continue;
+		if (final[i] && qs[i].state == PAP_STATE_DELIVERED && qs[i].code == 1000) {
+			ndelivered++;
+		} else if (nbad++ < 10) {
+			fprintf(stderr, "\n  %s (answered %d%s): %s %d \"%s\"", lp[i].id, lp[i].result,
+			    lp[i].before_kill ? " before the kill" : "", final[i] ? pap_state_str(qs[i].state) :
+			    "not final", qs[i].code, qs[i].desc);
+		}
+	}
+	int stored = n1001_before + n1001_after + n2007;
+	printf("\n    %d of %d stored pushes delivered/1000, %.2f s after the restart", ndelivered, stored,
+	    t_final - t_restart);
+	EXPECT_INT(left, 0);
+	EXPECT_INT(ndelivered, stored);
+
+	/* Every requested notification reaches the PI (at least once). */
+	double nend = itest_now() + 40;
+	int missing;
+	do {
+		missing = 0;
+		pthread_mutex_lock(&lpil.mu);
+		for (int i = 0; i < NLOAD; i++) {
+			if (lp[i].result != 1001 && lp[i].result != 2007)
+				continue;
+			int seen = 0;
+			for (size_t k = 0; k < lpil.n && !seen; k++)
+				seen = !strcmp(lpil.v[k].push_id, lp[i].id);
+			missing += !seen;
+		}
+		pthread_mutex_unlock(&lpil.mu);
+		if (missing)
+			sleep_s(0.2);
+	} while (missing && itest_now() < nend);
+	pthread_mutex_lock(&lpil.mu);
+	size_t nposts = lpil.n;
+	int distinct = 0, ndup_notes = 0, wrong_state = 0;
+	for (int i = 0; i < NLOAD; i++) {
+		int c = 0;
+		for (size_t k = 0; k < lpil.n; k++)
+			if (!strcmp(lpil.v[k].push_id, lp[i].id)) {
+				c++;
+				if (!strstr(lpil.v[k].body, "message-state=\"delivered\"") ||
+				    !strstr(lpil.v[k].body, "code=\"1000\""))
+					wrong_state++;
+			}
+		distinct += c > 0;
+		ndup_notes += c > 1 ? c - 1 : 0;
+	}
+	pthread_mutex_unlock(&lpil.mu);
+	printf("\n    notifications: %zu POSTs, %d distinct push-ids, %d duplicates, %d missing "
+	    "(%.2f s after the restart)", nposts, distinct, ndup_notes, missing, itest_now() - t_restart);
+	EXPECT_INT(missing, 0);
+	EXPECT(distinct >= stored);
+	EXPECT_INT(wrong_state, 0);
+
+	/* What the terminal got: every stored push at least once. */
+	term_stop(&t);
+	struct siplog l;
+	siplog_load(t.msglog, &l);
+	struct cid_idx *ci = calloc(l.n + 1, sizeof *ci);
+	size_t nci = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		if (!is_request(&l.v[i], "MESSAGE"))
+			continue;
+		size_t blen;
+		const char *b = sip_body(&l.v[i], &blen);
+		int idx = -1;
+		if (blen >= 13 && sscanf(b, "load push %d", &idx) == 1 && idx >= 0 && idx < NLOAD) {
+			ci[nci].cid = sip_hdr(l.v[i].text, "Call-ID");
+			ci[nci].push = idx;
+			if (ci[nci].cid)
+				nci++;
+		}
+	}
+	qsort(ci, nci, sizeof *ci, cmp_cid);
+	int count[NLOAD] = { 0 };
+	double first[NLOAD];
+	size_t nmsg = 0;
+	for (size_t i = 0; i < nci; i++)
+		if (i == 0 || strcmp(ci[i].cid, ci[i - 1].cid)) {
+			if (!count[ci[i].push]++)
+				first[ci[i].push] = 1e18;
+			nmsg++;
+		}
+	/* when each push first reached the terminal */
+	for (size_t i = 0; i < l.n; i++) {
+		int idx = -1;
+		size_t blen;
+		const char *b = is_request(&l.v[i], "MESSAGE") ? sip_body(&l.v[i], &blen) : NULL;
+		if (b && blen >= 13 && sscanf(b, "load push %d", &idx) == 1 && idx >= 0 && idx < NLOAD &&
+		    count[idx] && l.v[i].t < first[idx])
+			first[idx] = l.v[i].t;
+	}
+	int nsip_missing = 0, nsip_dup = 0, dup_after = 0, inflight = 0;
+	for (int i = 0; i < NLOAD; i++) {
+		if ((lp[i].result == 1001 || lp[i].result == 2007) && count[i] == 0)
+			nsip_missing++;
+		nsip_dup += count[i] > 1 ? count[i] - 1 : 0;
+		inflight += count[i] && first[i] <= wall_kill;
+		/* a push first sent after the restart must not come twice */
+		if (count[i] > 1 && first[i] > wall_kill) {
+			if (dup_after++ < 5)
+				fprintf(stderr, "\n  %s first sent after the restart, received %d times", lp[i].id,
+				    count[i]);
+		}
+	}
+	printf("\n    terminal: %zu MESSAGEs, %d duplicates (%d pushes had reached the terminal before "
+	    "the kill), %d stored pushes never received", nmsg, nsip_dup, inflight, nsip_missing);
+	EXPECT_INT(nsip_missing, 0);
+	EXPECT_INT(dup_after, 0);
+	EXPECT(nsip_dup <= inflight);
+	for (size_t i = 0; i < nci; i++)
+		free(ci[i].cid);
+	free(ci);
+	siplog_free(&l);
+	term_free(&t);
+	ctx_files[0] = NULL;
+}
+
+/* ---------------------------------------------------------------- main */
+
+struct test_def {
+	const char *name;
+	CU_TestFunc fn;
+};
+
+static int add_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean,
+    const struct test_def *tests)
+{
+	CU_pSuite s = CU_add_suite(name, init, clean);
+	if (!s)
+		return -1;
+	for (; tests->name; tests++)
+		if (!CU_add_test(s, tests->name, tests->fn))
+			return -1;
+	return 0;
+}
+
+int main(void)
+{
+	static struct test_def table[NCASES + 3];
+	static const struct test_def reg[] = {
+		{ "push waits for a registration; REGISTER releases it; de-REGISTER", t_register_deregister },
+		{ "REGISTER from an untrusted address -> 403, no binding", t_register_untrusted_403 },
+		{ "bindings survive a restart (SIGTERM)", t_bindings_survive_restart },
+		{ NULL, NULL },
+	};
+	static const struct test_def kam[] = {
+		{ "terminal REGISTERs at kamailio; third-party REGISTER; MESSAGE via kamailio",
+		  t_kamailio_register_and_route },
+		{ "de-REGISTER at kamailio reaches ppgd; the next push waits", t_kamailio_deregister },
+		{ NULL, NULL },
+	};
+	static const struct test_def ind[] = {
+		{ "2000 bytes: message/external-body, fetch 200, delivered, then 404", t_indirection_fetched },
+		{ "2000 bytes never fetched: timeout 4000 after fetch_timeout", t_indirection_not_fetched },
+		{ NULL, NULL },
+	};
+	static const struct test_def notify[] = {
+		{ "notification answered 500 is retried, then delivered once", t_notification_retried },
+		{ "PAP 1.0 push refused with 403: notification 1.0 undeliverable 2001",
+		  t_notification_pap10_undeliverable },
+		{ NULL, NULL },
+	};
+	static const struct test_def load[] = {
+		{ "kill -9 under load: every stored push delivered and notified", t_kill9_under_load },
+		{ NULL, NULL },
+	};
+
+	table[0].name = "outcome table: terminals, bindings, pushes, final states";
+	table[0].fn = t_table_run;
+	for (size_t i = 0; i < NCASES; i++) {
+		table[i + 1].name = cases[i].name;
+		table[i + 1].fn = case_fns[i];
+	}
+	table[NCASES + 1].name = "[sip] no_binding = fail -> undeliverable 2003 at once";
+	table[NCASES + 1].fn = t_no_binding_fail_2003;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	if (add_suite("SIP -> PAP outcome table", init_table, clean_table, table) ||
+	    add_suite("third-party registrations", init_reg, clean_reg, reg) ||
+	    add_suite("kamailio as the SIP/IP core", init_kam, clean_kam, kam) ||
+	    add_suite("content indirection", init_ind, clean_ind, ind) ||
+	    add_suite("result notifications", init_not, clean_not, notify) ||
+	    add_suite("kill -9 under load", init_load, clean_load, load)) {
+		CU_cleanup_registry();
+		return 1;
+	}
+	int rc = tu_run();
+	itest_kill_all();
+	return rc;
+}
