@@ -197,6 +197,11 @@ struct sipb *sipb_new(su_root_t *root, const struct sipb_config *cfg, sipb_regis
 	    NUTAG_APPL_METHOD("REGISTER"),
 	    NUTAG_APPL_METHOD("SUBSCRIBE"),
 	    NUTAG_ENABLEMESSAGE(0),
+	    /* nua would resend a request answered 5xx with Retry-After < 32 s
+	     * (and some 4xx) by itself, reporting only "100 Retry After": every
+	     * final response must reach the core, which owns retries, attempt
+	     * counts and the PAP outcome. */
+	    NUTAG_RETRY_COUNT(0),
 	    NUTAG_ENABLEINVITE(0),
 	    TPTAG_QUEUESIZE(SIPB_QUEUESIZE),
 	    TPTAG_UDP_RMEM(SIPB_UDP_BUFSIZE),
