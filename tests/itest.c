@@ -852,3 +852,18 @@ int itest_stop_pid(pid_t pid, int sig, double timeout_s)
 	untrack(pid);
 	return -1;
 }
+
+int itest_wait_file_has(const char *path, const char *text, double timeout_s)
+{
+	double deadline = itest_now() + timeout_s;
+	for (;;) {
+		char *s = tu_read_file(path, NULL);
+		int has = s && strstr(s, text) != NULL;
+		free(s);
+		if (has)
+			return 0;
+		if (itest_now() >= deadline)
+			return -1;
+		usleep(20000);
+	}
+}

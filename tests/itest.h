@@ -178,4 +178,10 @@ int itest_wait_pid(pid_t pid, double timeout_s, int *exit_code);
  */
 int itest_stop_pid(pid_t pid, int sig, double timeout_s);
 
+/*
+ * Waits up to timeout_s until the file at path exists and contains text
+ * (polled every 20 ms). Returns 0 when it does, -1 on timeout.
+ */
+int itest_wait_file_has(const char *path, const char *text, double timeout_s);
+
 #endif

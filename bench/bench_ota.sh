@@ -1,0 +1,307 @@
+#!/bin/bash
+# bench_ota.sh: PAP -> Push OTA over UDP end to end, delivered pushes per second,
+# ppgd against Kannel's PPG in the same run.
+#
+# Both servers get the same client (wrk + bench/pap_push.lua) and the same
+# push-message (one address WAPPUSH=127.0.0.1/TYPE=IPv4@ppg.example, an SI
+# content entity, a unique push-id per request) at concurrency 1 (wrk -t1 -c1)
+# and 8 (wrk -t2 -c8). What counts is what arrives: the UDP sink of the Kannel
+# reference (../shared/peers/kannel-ppg/udp_sink.py) on 127.0.0.1:2948 counts
+# the WSP push datagrams. ppgd runs first, with [ota] udp_port = 2948, against
+# its own instance of that same sink (Kannel is not started yet); then ppgd is
+# stopped, its sink too, and Kannel starts with its sink on 2948.
+#
+#   delivered/s = datagrams the sink counted / elapsed
+#   elapsed     = from the start of the wrk run until the count stopped moving
+#                 (at least the wrk duration; a server that delivers late is
+#                 charged for it)
+#
+# It prints a table (delivered/s per server and concurrency, the ratio against
+# the target >= 3x Kannel), and ppgd's own count of delivered pushes
+# (sqlite3: select count(*) from delivery where state=2) beside the sink's.
+#
+# Environment:
+#   PPGD           ppgd binary (default: build/ppgd; run scripts/build.sh first)
+#   BENCH_SECONDS  duration of each wrk run (default 10)
+#   BENCH_SYNC     "normal": add rows for ppgd with [database] synchronous = normal
+#   KANNEL_PPG     kannel-ppg.sh of the reference (default ../shared/peers/kannel-ppg)
+#   BENCH_KEEP     1: keep the temporary directory (configs, logs, database)
+#   TMPDIR         where that directory goes (its filesystem is the database's)
+#
+# Needs wrk, sqlite3, python3, ss and Kannel (packages kannel, kannel-extras).
+# Everything runs on 127.0.0.1; the sink uses the fixed port 2948 (Kannel's
+# PPG always sends there). Processes are stopped by PID.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+PPGD=${PPGD:-$root/build/ppgd}
+SECS=${BENCH_SECONDS:-10}
+SYNC_EXTRA=${BENCH_SYNC:-}
+KANNEL_PPG=${KANNEL_PPG:-$root/../shared/peers/kannel-ppg/kannel-ppg.sh}
+LUA=$root/bench/pap_push.lua
+PI_USER=bench
+PI_SECRET=bench-secret
+TARGET_RATIO=3
+
+die() { echo "bench_ota: $*" >&2; exit 1; }
+
+[ -x "$PPGD" ] || die "no ppgd binary at $PPGD: run scripts/build.sh first (or set PPGD=path/to/ppgd)"
+[ -x "$KANNEL_PPG" ] || die "Kannel reference script not found at $KANNEL_PPG (set KANNEL_PPG)"
+SINK=$(dirname "$KANNEL_PPG")/udp_sink.py
+[ -f "$SINK" ] || die "the reference's UDP sink $SINK is missing"
+for c in wrk sqlite3 python3 ss base64 timeout awk; do
+	command -v "$c" >/dev/null || die "$c is missing (apt-get install wrk sqlite3 python3 iproute2)"
+done
+[[ $SECS =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECONDS must be a positive integer"
+case $SYNC_EXTRA in "" | normal) ;; *) die "BENCH_SYNC may only be 'normal'" ;; esac
+if ldd "$PPGD" 2>/dev/null | grep -q -E 'lib(a|ub)san'; then
+	echo "bench_ota: warning: $PPGD is built with sanitizers; its figures are not representative" >&2
+fi
+udp_2948_busy() { ss -lnu | awk '{print $4}' | grep -q ':2948$'; }
+udp_2948_busy && die "UDP port 2948 (the sink's) is in use: is another Kannel reference running?"
+
+tmp=$(mktemp -d /tmp/bench_ota.XXXXXX)
+ppgd_pid=
+sink_pid=
+kannel_started=
+
+stop_pid() { # pid: TERM, wait up to 10 s, then KILL
+	local pid=$1
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for _ in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "bench_ota: pid $pid ignored SIGTERM for 10 s, killing it" >&2
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	set +e
+	[ -n "$ppgd_pid" ] && stop_pid "$ppgd_pid"
+	[ -n "$sink_pid" ] && stop_pid "$sink_pid"
+	[ -n "$kannel_started" ] && timeout 40 "$KANNEL_PPG" stop "$tmp/kannel" >/dev/null
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		echo "bench_ota: kept $tmp" >&2
+	else
+		rm -rf "$tmp"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+trap 'echo "bench_ota: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
+
+# Four free TCP ports on 127.0.0.1: ppgd, Kannel PPG, Kannel box, Kannel admin.
+read -r port_ppgd port_kppg port_kbox port_kadmin < <(python3 -c '
+import socket
+ss = [socket.socket() for _ in range(4)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])')
+
+wait_port() { # port pid: wait up to 10 s for a TCP listener on port while pid lives
+	for _ in $(seq 1 100); do
+		ss -lnt | awk '{print $4}' | grep -q ":$1\$" && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# ---------------------------------------------------------------- counting
+count_file=
+sink_count() { cat "$count_file" 2>/dev/null || echo 0; }
+
+# settle: waits until the sink's count stops moving (unchanged for 2 s, the
+# sink rewrites it every 0.5 s; at most 60 s). Sets settled_count and
+# last_change (epoch seconds with fraction, of the last read that differed).
+settle() {
+	local prev cur stable=0
+	prev=$(sink_count)
+	last_change=$(date +%s.%N)
+	for _ in $(seq 1 240); do
+		sleep 0.25
+		cur=$(sink_count)
+		if [ "$cur" != "$prev" ]; then
+			prev=$cur
+			last_change=$(date +%s.%N)
+			stable=0
+		else
+			stable=$((stable + 1))
+			[ $stable -ge 8 ] && break
+		fi
+	done
+	settled_count=$prev
+}
+
+# ---------------------------------------------------------------- runs
+nonce=$(date +%s)-$$
+runs=0
+# wrk_run name url auth threads conns seconds [once]: sets accepted, other,
+# wrk_secs; delivered, elapsed, drate from the sink
+wrk_run() {
+	local out=$tmp/wrk-$1.out
+	runs=$((runs + 1))
+	settle
+	local before=$settled_count t0 t1
+	t0=$(date +%s.%N)
+	timeout $(($6 + 30)) wrk -t"$4" -c"$5" -d"$6"s --latency -s "$LUA" "$2" \
+		-- "$nonce-$runs" "$3" ${7:+"$7"} >"$out" 2>&1 || true
+	t1=$(date +%s.%N)
+	local line
+	line=$(grep '^RESULT ' "$out" || true)
+	if [ -z "$line" ]; then
+		cat "$out" >&2
+		die "wrk run $1 gave no result (output above)"
+	fi
+	accepted=$(sed 's/.* accepted=\([0-9]*\).*/\1/' <<<"$line")
+	other=$(sed 's/.* other=\([0-9]*\).*/\1/' <<<"$line")
+	settle
+	delivered=$((settled_count - before))
+	elapsed=$(awk -v a="$t0" -v b="$t1" -v c="$last_change" 'BEGIN {
+		e = c - a; w = b - a; if (e < w) e = w; printf "%.3f", e }')
+	drate=$(awk -v d="$delivered" -v e="$elapsed" 'BEGIN { printf "%.1f", (e > 0 ? d / e : 0) }')
+	echo "  $1: ${line#RESULT } | sink: delivered=$delivered elapsed=${elapsed}s delivered_per_s=$drate" >&2
+	if [ "$other" != 0 ] && [ -z "${7:-}" ]; then
+		sed -n '/^--- first non-1001/,$p' "$out" | head -n 60 >&2
+	fi
+}
+
+# smoke name url auth: one request, answered 1001 and delivered (one datagram)
+smoke() {
+	wrk_run "$1-smoke" "$2" "$3" 1 1 1 once
+	if [ "$accepted" != 1 ]; then
+		echo "bench_ota: $1 did not answer 1001 to the benchmark request:" >&2
+		sed -n '/^--- request:/,/^--- end/p' "$tmp/wrk-$1-smoke.out" >&2
+		die "$1 refused the benchmark request"
+	fi
+	[ "$delivered" = 1 ] || die "$1 accepted the smoke push but the sink counted $delivered datagrams, not 1"
+}
+
+declare -A rate_of acc_of del_of
+
+# ---------------------------------------------------------------- ppgd
+hash=$("$PPGD" --hash-secret <<<"$PI_SECRET") || die "$PPGD --hash-secret failed"
+auth="Basic $(printf '%s:%s' "$PI_USER" "$PI_SECRET" | base64 -w0)"
+ppgd_url="http://127.0.0.1:$port_ppgd/pap"
+mkdir -p "$tmp/ppgd-sink"
+count_file=$tmp/ppgd-sink/udp_count
+python3 "$SINK" "$count_file" 2948 &
+sink_pid=$!
+for _ in $(seq 1 100); do udp_2948_busy && break; sleep 0.1; done
+udp_2948_busy || die "the UDP sink did not bind 127.0.0.1:2948"
+
+start_ppgd() { # synchronous-mode database-file
+	cat >"$tmp/ppgd-$1.conf" <<EOF
+[server]
+listen = 127.0.0.1:$port_ppgd
+pap_path = /pap
+threads = 2
+
+[database]
+path = $2
+synchronous = $1
+
+[log]
+level = warning
+
+[ota]
+udp = yes
+udp_port = 2948
+
+[pi $PI_USER]
+secret_hash = $hash
+EOF
+	"$PPGD" -c "$tmp/ppgd-$1.conf" >>"$tmp/ppgd.log" 2>&1 &
+	ppgd_pid=$!
+	if ! wait_port "$port_ppgd" "$ppgd_pid"; then
+		cat "$tmp/ppgd.log" >&2
+		die "ppgd did not listen on 127.0.0.1:$port_ppgd (log above)"
+	fi
+}
+start_ppgd full "$tmp/ppgd.db"
+echo "bench_ota: ppgd $("$PPGD" -V 2>/dev/null | awk '{print $2}') at $ppgd_url (database on $(df --output=fstype "$tmp" | tail -n 1)), ${SECS}s per run" >&2
+smoke ppgd "$ppgd_url" "$auth"
+ppgd_sink_total=$delivered
+ppgd_acc_total=$accepted
+for conc in 1 8; do
+	threads=$((conc == 1 ? 1 : 2))
+	wrk_run "ppgd-c$conc" "$ppgd_url" "$auth" "$threads" "$conc" "$SECS"
+	rate_of[ppgd-$conc]=$drate acc_of[ppgd-$conc]=$accepted del_of[ppgd-$conc]=$delivered
+	ppgd_sink_total=$((ppgd_sink_total + delivered))
+	ppgd_acc_total=$((ppgd_acc_total + accepted))
+done
+db_q() { sqlite3 -cmd '.timeout 5000' "$tmp/ppgd.db" "$1" 2>&1 || true; }
+ppgd_db_delivered=$(db_q 'select count(*) from delivery where state=2')
+ppgd_db_all=$(db_q 'select count(*) from delivery')
+stop_pid "$ppgd_pid"
+ppgd_pid=
+if [ "$SYNC_EXTRA" = normal ]; then
+	start_ppgd normal "$tmp/ppgd-normal.db"
+	for conc in 1 8; do
+		threads=$((conc == 1 ? 1 : 2))
+		wrk_run "ppgd-normal-c$conc" "$ppgd_url" "$auth" "$threads" "$conc" "$SECS"
+		rate_of[normal-$conc]=$drate acc_of[normal-$conc]=$accepted del_of[normal-$conc]=$delivered
+	done
+	normal_db_delivered=$(sqlite3 -cmd '.timeout 5000' "$tmp/ppgd-normal.db" \
+		'select count(*) from delivery where state=2' 2>&1 || true)
+	stop_pid "$ppgd_pid"
+	ppgd_pid=
+fi
+stop_pid "$sink_pid"
+sink_pid=
+for _ in $(seq 1 50); do udp_2948_busy || break; sleep 0.1; done
+
+# ---------------------------------------------------------------- Kannel
+kannel_url="http://127.0.0.1:$port_kppg/cgi-bin/wap-push.cgi?username=foo&password=bar"
+kannel_started=1
+if ! KANNEL_PPG_PORT=$port_kppg KANNEL_BOX_PORT=$port_kbox KANNEL_ADMIN_PORT=$port_kadmin \
+	timeout 60 "$KANNEL_PPG" start "$tmp/kannel" >"$tmp/kannel-start.log" 2>&1; then
+	cat "$tmp/kannel-start.log" >&2
+	die "the Kannel reference did not start (log above)"
+fi
+count_file=$tmp/kannel/udp_count
+echo "bench_ota: Kannel at $kannel_url" >&2
+smoke kannel "$kannel_url" -
+kannel_sink_total=$delivered
+kannel_acc_total=$accepted
+for conc in 1 8; do
+	threads=$((conc == 1 ? 1 : 2))
+	wrk_run "kannel-c$conc" "$kannel_url" - "$threads" "$conc" "$SECS"
+	rate_of[kannel-$conc]=$drate acc_of[kannel-$conc]=$accepted del_of[kannel-$conc]=$delivered
+	kannel_sink_total=$((kannel_sink_total + delivered))
+	kannel_acc_total=$((kannel_acc_total + accepted))
+done
+
+# ---------------------------------------------------------------- report
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+verdict() { awk -v a="$1" -v b="$2" -v t="$TARGET_RATIO" 'BEGIN {
+	if (b <= 0) print "-"; else if (a / b >= t) print "met"; else print "MISSED" }'; }
+row() { printf '%-18s %18s %20s %12s %14s\n' "$@"; }
+echo
+echo "PAP -> Push OTA over UDP, delivered pushes per second (datagrams counted by the sink / elapsed)"
+row "concurrency" "ppgd delivered/s" "kannel delivered/s" "ppgd/kannel" "target >= ${TARGET_RATIO}x"
+for conc in 1 8; do
+	threads=$((conc == 1 ? 1 : 2))
+	row "$conc (wrk -t$threads -c$conc)" "${rate_of[ppgd-$conc]}" "${rate_of[kannel-$conc]}" \
+		"$(ratio "${rate_of[ppgd-$conc]}" "${rate_of[kannel-$conc]}")" \
+		"$(verdict "${rate_of[ppgd-$conc]}" "${rate_of[kannel-$conc]}")"
+done
+if [ "$SYNC_EXTRA" = normal ]; then
+	for conc in 1 8; do
+		row "$conc sync=normal" "${rate_of[normal-$conc]}" "(${rate_of[kannel-$conc]})" \
+			"$(ratio "${rate_of[normal-$conc]}" "${rate_of[kannel-$conc]}")" \
+			"$(verdict "${rate_of[normal-$conc]}" "${rate_of[kannel-$conc]}")"
+	done
+fi
+echo
+for conc in 1 8; do
+	echo "c$conc: ppgd accepted ${acc_of[ppgd-$conc]}, sink counted ${del_of[ppgd-$conc]}; kannel accepted ${acc_of[kannel-$conc]}, sink counted ${del_of[kannel-$conc]}"
+done
+echo "ppgd: accepted $ppgd_acc_total (with the smoke push), sink counted $ppgd_sink_total datagrams, database: $ppgd_db_delivered of $ppgd_db_all deliveries in state delivered (select count(*) from delivery where state=2)"
+if [ "$SYNC_EXTRA" = normal ]; then
+	echo "ppgd (synchronous = normal): sink counted $((${del_of[normal-1]} + ${del_of[normal-8]})) datagrams, database: $normal_db_delivered deliveries in state delivered"
+fi
+echo "kannel: accepted $kannel_acc_total, sink counted $kannel_sink_total datagrams (Kannel stores nothing)"
