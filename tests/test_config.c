@@ -38,6 +38,43 @@ static void test_example_config(void)
 	ppg_config_free(c);
 }
 
+/* Every key of the table is documented in the shipped etc/ppgd.conf, in its section. */
+static void test_every_key_documented(void)
+{
+	char *dump = NULL;
+	size_t dlen = 0;
+	FILE *f = open_memstream(&dump, &dlen);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	ppg_config_dump_keys(f);
+	fclose(f);
+	char *conf = tu_read_file(tu_src("etc/ppgd.conf"), NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
+	char section[64] = "";
+	int checked = 0;
+	for (char *line = strtok(dump, "\n"); line; line = strtok(NULL, "\n")) {
+		if (line[0] == '[') {
+			snprintf(section, sizeof section, "%s", line);
+			continue;
+		}
+		if (line[0] == ';' || !strchr(line, '=') || !strncmp(section, "[pi", 3))
+			continue;
+		char key[64], want[80];
+		sscanf(line, "%63s", key);
+		const char *sec = strstr(conf, section);
+		snprintf(want, sizeof want, "\n%s =", key);
+		const char *next = sec ? strstr(sec + 1, "\n[") : NULL;
+		const char *at = sec ? strstr(sec, want) : NULL;
+		if (!sec || !at || (next && at > next)) {
+			fprintf(stderr, "etc/ppgd.conf does not document %s %s\n", section, key);
+			CU_FAIL("undocumented key");
+		}
+		checked++;
+	}
+	CU_ASSERT(checked > 50);
+	free(conf);
+	free(dump);
+}
+
 static void test_defaults_from_empty(void)
 {
 	struct ppg_config *c = NULL;
@@ -269,6 +306,7 @@ int main(void)
 	CU_pSuite s = CU_add_suite("config", NULL, NULL);
 	CU_add_test(s, "shipped etc/ppgd.conf loads", test_example_config);
 	CU_add_test(s, "defaults from an empty file", test_defaults_from_empty);
+	CU_add_test(s, "every key is documented in etc/ppgd.conf", test_every_key_documented);
 	CU_add_test(s, "bad lines are named", test_bad_strings);
 	CU_add_test(s, "listen addresses and PI ranges", test_listen_and_pis);
 	CU_add_test(s, "PI authentication and failure delay", test_auth);
