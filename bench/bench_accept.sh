@@ -112,6 +112,11 @@ synchronous = $1
 [log]
 level = warning
 
+# Acceptance only: the pushes stay pending (bench_ota.sh measures delivery), and
+# no datagram of ppgd's lands in the count of Kannel's sink.
+[ota]
+udp = no
+
 [pi $PI_USER]
 secret_hash = $hash
 EOF
