@@ -26,6 +26,7 @@ struct db;
 #define DB_OPEN_READONLY   0x01
 #define DB_SYNC_NORMAL     0x02   /* PRAGMA synchronous=NORMAL instead of FULL */
 #define DB_NO_AUTOCHECKPOINT 0x04 /* commits never checkpoint: db_checkpoint() from another handle does */
+#define DB_SYNC_EXTERNAL   0x08   /* commits do not fsync (synchronous=NORMAL): db_sync() does */
 
 /* Current schema version (PRAGMA user_version written by db_open). */
 #define DB_SCHEMA_VERSION 2
@@ -60,6 +61,16 @@ int db_schema_version(struct db *db);  /* PRAGMA user_version, or -EIO */
  * A checkpoint that could not run because of another is not an error.
  */
 int db_checkpoint(struct db *db, int restart, int *wal_frames, int *moved);
+
+/*
+ * Makes every transaction committed so far durable: fdatasync of the WAL
+ * file (a handle opened with DB_SYNC_EXTERNAL commits without it, so that the
+ * committing thread never waits for the disk). SQLite itself syncs the WAL
+ * before each checkpoint, so after db_sync the commits are on disk as with
+ * synchronous=FULL. Thread-safe: the only function of db/ that another thread
+ * may call while the owner uses the handle. 0, or a negative errno.
+ */
+int db_sync(struct db *db);
 
 /* Frames in the WAL after the last commit of a DB_NO_AUTOCHECKPOINT handle. */
 int db_wal_frames(struct db *db);

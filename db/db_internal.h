@@ -7,6 +7,7 @@
 #ifndef DB_INTERNAL_H
 #define DB_INTERNAL_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "db/db.h"
@@ -72,6 +73,9 @@ struct db {
 	int version;              /* schema version of the file, after upgrades */
 	int sp_depth;             /* open caller savepoints (db_savepoint) */
 	int wal_frames;           /* WAL size after this handle's last commit */
+	pthread_mutex_t sync_lock;/* db_sync: the WAL file descriptor below */
+	int wal_fd;               /* -1 until db_sync opened it */
+	char *wal_path;
 	sqlite3_stmt *stmt[DB_ST__COUNT];
 	char errmsg[DB_ERRMSG_MAX];
 };

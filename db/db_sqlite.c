@@ -11,6 +11,9 @@
  * nothing, whether or not the caller has a transaction or savepoint open.
  */
 #include <errno.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -325,6 +328,18 @@ static int db_open_common(const char *path, int flags, int target, struct db **o
 	}
 	db->readonly = !!(flags & DB_OPEN_READONLY);
 	db->version = DB_SCHEMA_VERSION;
+	db->wal_fd = -1;
+	pthread_mutex_init(&db->sync_lock, NULL);
+	size_t pl = strlen(path);
+	db->wal_path = malloc(pl + 5);
+	if (!db->wal_path) {
+		pthread_mutex_destroy(&db->sync_lock);
+		free(db);
+		snprintf(db_open_errmsg, sizeof db_open_errmsg, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(db->wal_path, path, pl);
+	memcpy(db->wal_path + pl, "-wal", 5);
 	int oflags = db->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	rc = sqlite3_open_v2(path, &db->sq, oflags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -355,7 +370,7 @@ static int db_open_common(const char *path, int flags, int target, struct db **o
 		}
 		if (err < 0)
 			goto fail;
-		err = db_exec(db, flags & DB_SYNC_NORMAL ? "PRAGMA synchronous = NORMAL"
+		err = db_exec(db, flags & (DB_SYNC_NORMAL | DB_SYNC_EXTERNAL) ? "PRAGMA synchronous = NORMAL"
 		    : "PRAGMA synchronous = FULL");
 		if (err == 0 && (flags & DB_NO_AUTOCHECKPOINT)) {
 			/* Disables the automatic checkpoint too (it is a WAL hook). */
@@ -430,7 +445,37 @@ void db_close(struct db *db)
 	for (int i = 0; i < DB_ST__COUNT; i++)
 		sqlite3_finalize(db->stmt[i]);
 	sqlite3_close_v2(db->sq);
+	if (db->wal_fd >= 0)
+		close(db->wal_fd);
+	free(db->wal_path);
+	pthread_mutex_destroy(&db->sync_lock);
 	free(db);
+}
+
+int db_sync(struct db *db)
+{
+	int rc = 0;
+
+	if (!db || !db->wal_path)
+		return -EINVAL;
+	pthread_mutex_lock(&db->sync_lock);
+	if (db->wal_fd >= 0) {
+		/* SQLite deletes the WAL when the last connection closes; a new one
+		 * is another file. */
+		struct stat st;
+		if (fstat(db->wal_fd, &st) < 0 || st.st_nlink == 0) {
+			close(db->wal_fd);
+			db->wal_fd = -1;
+		}
+	}
+	if (db->wal_fd < 0)
+		db->wal_fd = open(db->wal_path, O_RDWR | O_CLOEXEC);
+	if (db->wal_fd < 0)
+		rc = errno == ENOENT ? 0 : -errno;   /* no WAL yet: nothing committed to it */
+	else if (fdatasync(db->wal_fd) < 0)
+		rc = -errno;
+	pthread_mutex_unlock(&db->sync_lock);
+	return rc;
 }
 
 int db_schema_version(struct db *db)

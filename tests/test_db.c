@@ -1154,6 +1154,26 @@ static void test_bindings(void)
 	db_close(db);
 }
 
+/* DB_SYNC_EXTERNAL: commits without fsync, db_sync() makes them durable. */
+static void test_external_sync(void)
+{
+	struct db *db = NULL;
+	CU_ASSERT_EQUAL_FATAL(db_open(db_path("xsync"), DB_SYNC_EXTERNAL, &db), 0);
+	CU_ASSERT_EQUAL(db_sync(db), 0);
+	CU_ASSERT_EQUAL(db_begin(db), 0);
+	add_push(db, "pi", "x1", 1, one_addr, 1000);
+	CU_ASSERT_EQUAL(db_commit(db), 0);
+	CU_ASSERT_EQUAL(db_sync(db), 0);
+	CU_ASSERT_EQUAL(db_sync(db), 0);
+	CU_ASSERT_EQUAL(db_sync(NULL), -EINVAL);
+	db_close(db);
+	CU_ASSERT_EQUAL_FATAL(db_open(db_path("xsync"), 0, &db), 0);
+	struct db_push p = { 0 };
+	CU_ASSERT_EQUAL(db_push_find(db, "pi", "x1", 0, &p), 0);
+	db_push_clear(&p);
+	db_close(db);
+}
+
 /* Due deliveries come high priority first, then the earliest. */
 static void test_due_priority(void)
 {
@@ -1266,5 +1286,6 @@ int main(void)
 	CU_add_test(s, "deliveries waiting on a target", test_waiting_target);
 	CU_add_test(s, "a replaced push-id is still found", test_find_latest);
 	CU_add_test(s, "due deliveries by priority", test_due_priority);
+	CU_add_test(s, "commits made durable by db_sync", test_external_sync);
 	return tu_run();
 }
