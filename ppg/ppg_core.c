@@ -51,6 +51,18 @@ struct op {
 	struct op *next;
 };
 
+/*
+ * A committed (or failed) batch on its way: the syncer makes it durable,
+ * answers its HTTP requests, and hands the rest back to the loop.
+ */
+struct sync_job {
+	struct item *batch;            /* HTTP requests: done() after the sync */
+	struct op *ops;                /* the core's writes: after() in the loop */
+	struct ppg_deliver_job *jobs;  /* accepted pushes to attempt, in the loop */
+	int committed;
+	struct sync_job *next;
+};
+
 struct timer {
 	int64_t when;
 	ppg_core_done_fn fn;
@@ -82,6 +94,15 @@ struct ppg_core {
 	su_wait_t wait;
 	su_timer_t *sweep_timer;
 	su_timer_t *defer_timer;
+	/* The syncer thread: fdatasync of the WAL for committed batches, then
+	 * their answers (see sync_main). Queue in, completions back out. */
+	pthread_t sync_thread;
+	int sync_started;
+	pthread_cond_t sync_cond, sync_idle;
+	struct sync_job *sync_head, *sync_tail;   /* to make durable */
+	struct sync_job *done_head, *done_tail;   /* durable: back to the loop */
+	int sync_busy;
+	int sync_stop;
 	/* WAL checkpoints run here, off the core thread (see ckpt_main). */
 	pthread_t ckpt_thread;
 	pthread_cond_t ckpt_cond;
@@ -115,6 +136,8 @@ struct ppg_core *ppg_core_new(const struct ppg_config *cfg, struct db *db, struc
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&c->ckpt_cond, &ca);
+	pthread_cond_init(&c->sync_cond, NULL);
+	pthread_cond_init(&c->sync_idle, NULL);
 	pthread_condattr_destroy(&ca);
 	return c;
 }
@@ -168,28 +191,54 @@ static void run_batch(struct ppg_core *c, struct item *batch)
 		for (struct item *it = batch; it; it = it->next)
 			ppg_request_fail(it->req, 3000, "internal error: nothing was stored, try again");
 	}
+	struct sync_job *job = calloc(1, sizeof *job);
+	struct ppg_deliver_job *jtail = NULL;
+	for (struct item *it = batch; job && r == 0 && c->deliver && it; it = it->next) {
+		/* The engine copies what it needs before the answer lets the HTTP
+		 * worker free the request. */
+		if (it->req->result_code != PAP_ACCEPTED)
+			continue;
+		struct ppg_deliver_job *dj = ppg_deliver_prepare(c->deliver, it->req);
+		if (!dj)
+			continue;
+		if (jtail)
+			ppg_deliver_job_link(jtail, dj);
+		else
+			job->jobs = dj;
+		jtail = dj;
+	}
 	pthread_mutex_lock(&c->lock);
 	c->stats.batches++;
 	c->stats.requests += n;
 	if (r < 0)
 		c->stats.commit_failures++;
-	pthread_mutex_unlock(&c->lock);
-	while (batch) {
-		struct item *next = batch->next;
-		/* The engine copies what it needs before the answer lets the HTTP
-		 * worker free the request. */
-		if (r == 0 && c->deliver && batch->req->result_code == PAP_ACCEPTED)
-			ppg_deliver_accepted(c->deliver, batch->req, now);
-		batch->done(batch->arg);
-		free(batch);
-		batch = next;
+	if (job) {
+		job->batch = batch;
+		job->ops = ops;
+		job->committed = r == 0;
+		if (c->sync_tail)
+			c->sync_tail->next = job;
+		else
+			c->sync_head = job;
+		c->sync_tail = job;
+		pthread_cond_signal(&c->sync_cond);
 	}
-	while (ops) {
-		struct op *next = ops->next;
-		if (ops->after)
-			ops->after(ops->arg, r == 0);
-		free(ops);
-		ops = next;
+	pthread_mutex_unlock(&c->lock);
+	if (!job) {
+		/* Out of memory: answer without the pipeline (the commit is not
+		 * known durable: a failure), drop the engine's work. */
+		for (struct item *it = batch, *next; it; it = next) {
+			next = it->next;
+			ppg_request_fail(it->req, 3000, "internal error: out of memory");
+			it->done(it->arg);
+			free(it);
+		}
+		for (struct op *o = ops, *next; o; o = next) {
+			next = o->next;
+			if (o->after)
+				o->after(o->arg, 0);
+			free(o);
+		}
 	}
 	/* Passive checkpoints in ckpt_main keep up with the writer, but the WAL
 	 * starts over only when a write begins right after a checkpoint that left
@@ -197,6 +246,100 @@ static void run_batch(struct ppg_core *c, struct item *batch)
 	 * checkpoints the few frames left itself, and its next batch rewinds. */
 	if (db_wal_frames(c->db) > WAL_RESTART_FRAMES && db_checkpoint(c->db, 0, NULL, NULL) < 0)
 		LOGP(PPG_LOG_DB, LOG_WARNING, "checkpoint: %s", db_errmsg(c->db));
+}
+
+/*
+ * The syncer: one fdatasync of the WAL covers every batch committed since
+ * the last one (group commit without blocking the loop), then the HTTP
+ * answers go out and the rest of each batch goes back to the loop. With
+ * [database] synchronous = normal it skips the fdatasync.
+ */
+static void *sync_main(void *arg)
+{
+	struct ppg_core *c = arg;
+
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		while (!c->sync_head && !c->sync_stop)
+			pthread_cond_wait(&c->sync_cond, &c->lock);
+		if (!c->sync_head)
+			break;
+		struct sync_job *jobs = c->sync_head;
+		c->sync_head = c->sync_tail = NULL;
+		c->sync_busy = 1;
+		pthread_mutex_unlock(&c->lock);
+
+		int any = 0, sr = 0;
+		for (struct sync_job *j = jobs; j; j = j->next)
+			any |= j->committed;
+		if (any && c->cfg->db_sync_full) {
+			sr = db_sync(c->db);
+			if (sr < 0)
+				LOGP(PPG_LOG_DB, LOG_CRIT, "cannot make commits durable (fdatasync): %s", strerror(-sr));
+		}
+		struct sync_job *last = NULL;
+		for (struct sync_job *j = jobs; j; last = j, j = j->next) {
+			for (struct item *it = j->batch, *next; it; it = next) {
+				next = it->next;
+				if (sr < 0)
+					ppg_request_fail(it->req, 3000, "internal error: the disk failed, try again");
+				it->done(it->arg);
+				free(it);
+			}
+			j->batch = NULL;
+		}
+		pthread_mutex_lock(&c->lock);
+		if (c->done_tail)
+			c->done_tail->next = jobs;
+		else
+			c->done_head = jobs;
+		c->done_tail = last;
+		c->sync_busy = 0;
+		pthread_cond_broadcast(&c->sync_idle);
+		pthread_mutex_unlock(&c->lock);
+		wake(c);
+		pthread_mutex_lock(&c->lock);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+/* Loop side: durable batches come back for the engine. */
+static void run_done(struct ppg_core *c)
+{
+	pthread_mutex_lock(&c->lock);
+	struct sync_job *jobs = c->done_head;
+	c->done_head = c->done_tail = NULL;
+	pthread_mutex_unlock(&c->lock);
+	int64_t now = ppg_now_ms();
+	while (jobs) {
+		struct sync_job *next = jobs->next;
+		for (struct ppg_deliver_job *dj = jobs->jobs, *dn; dj; dj = dn) {
+			dn = ppg_deliver_job_next(dj);
+			if (c->deliver)
+				ppg_deliver_run(c->deliver, dj, now);
+			else
+				ppg_deliver_job_free(dj);
+		}
+		for (struct op *o = jobs->ops, *on; o; o = on) {
+			on = o->next;
+			if (o->after)
+				o->after(o->arg, jobs->committed);
+			free(o);
+		}
+		free(jobs);
+		jobs = next;
+	}
+}
+
+/* Waits until the syncer has nothing left, then runs what came back. */
+static void drain_sync(struct ppg_core *c)
+{
+	pthread_mutex_lock(&c->lock);
+	while (c->sync_started && (c->sync_head || c->sync_busy))
+		pthread_cond_wait(&c->sync_idle, &c->lock);
+	pthread_mutex_unlock(&c->lock);
+	run_done(c);
 }
 
 static void on_flush(struct ppg_core *c, su_timer_t *t, void *arg)
@@ -340,6 +483,12 @@ static void arm_defer_timer(struct ppg_core *c)
 }
 
 /* The eventfd fired: run queued batches, re-arm the deferred-call timer. */
+/*
+ * The eventfd fired: durable batches come back, then one batch of queued
+ * requests is committed. One batch per wake-up, so that SIP responses and
+ * timers in the same loop turn are not starved by a stream of requests;
+ * more requests re-arm the eventfd.
+ */
 static int on_wake(struct ppg_core *c, su_wait_t *w, void *arg)
 {
 	uint64_t v;
@@ -347,37 +496,43 @@ static int on_wake(struct ppg_core *c, su_wait_t *w, void *arg)
 	(void)arg;
 	if (read(c->efd, &v, sizeof v) < 0 && errno != EAGAIN)
 		LOGP(PPG_LOG_CORE, LOG_WARNING, "eventfd: %s", strerror(errno));
-	for (;;) {
-		pthread_mutex_lock(&c->lock);
-		struct item *batch = c->head, *last = batch;
-		if (!batch) {
-			int stopping = c->stopping;
-			pthread_mutex_unlock(&c->lock);
-			if (stopping) {
-				run_timers(c);
-				/* The engine's last outcomes, then stop. */
-				ppg_deliver_free(c->deliver);
-				c->deliver = NULL;
-				if (c->ops)
-					run_batch(c, NULL);
-				su_root_break(c->root);
-			} else {
-				arm_defer_timer(c);
-			}
-			return 0;
-		}
-		unsigned n = 1;
-		while (last->next && n < c->cfg->batch_max) {
-			last = last->next;
-			n++;
-		}
-		c->head = last->next;
-		if (!c->head)
-			c->tail = NULL;
-		last->next = NULL;
+	run_done(c);
+	pthread_mutex_lock(&c->lock);
+	struct item *batch = c->head, *last = batch;
+	if (!batch) {
+		int stopping = c->stopping;
 		pthread_mutex_unlock(&c->lock);
-		run_batch(c, batch);
+		if (stopping) {
+			/* Held-back answers and notification results, the engine's
+			 * last writes, their durability, then the engine stops. */
+			run_timers(c);
+			ppg_deliver_stop(c->deliver);
+			if (c->ops)
+				run_batch(c, NULL);
+			drain_sync(c);
+			ppg_deliver_free(c->deliver);
+			c->deliver = NULL;
+			su_root_break(c->root);
+		} else {
+			arm_defer_timer(c);
+		}
+		return 0;
 	}
+	unsigned n = 1;
+	while (last->next && n < c->cfg->batch_max) {
+		last = last->next;
+		n++;
+	}
+	c->head = last->next;
+	if (!c->head)
+		c->tail = NULL;
+	last->next = NULL;
+	int more = c->head != NULL || c->stopping;
+	pthread_mutex_unlock(&c->lock);
+	run_batch(c, batch);
+	if (more)
+		wake(c);
+	return 0;
 }
 
 static void *core_main(void *arg)
@@ -484,6 +639,10 @@ int ppg_core_start(struct ppg_core *c)
 	if (r)
 		return -r;
 	c->ckpt_started = 1;
+	r = pthread_create(&c->sync_thread, NULL, sync_main, c);
+	if (r)
+		return -r;
+	c->sync_started = 1;
 	r = pthread_create(&c->thread, NULL, core_main, c);
 	if (r)
 		return -r;
@@ -501,7 +660,7 @@ int ppg_core_start(struct ppg_core *c)
 
 void ppg_core_stop(struct ppg_core *c)
 {
-	if (!c || (!c->started && !c->ckpt_started))
+	if (!c || (!c->started && !c->ckpt_started && !c->sync_started))
 		return;
 	pthread_mutex_lock(&c->lock);
 	c->stopping = 1;
@@ -515,6 +674,16 @@ void ppg_core_stop(struct ppg_core *c)
 	if (c->ckpt_started)
 		pthread_join(c->ckpt_thread, NULL);
 	c->ckpt_started = 0;
+	if (c->sync_started) {
+		pthread_mutex_lock(&c->lock);
+		c->sync_stop = 1;
+		pthread_cond_signal(&c->sync_cond);
+		pthread_mutex_unlock(&c->lock);
+		pthread_join(c->sync_thread, NULL);
+		c->sync_started = 0;
+	}
+	/* Batches that came back after the loop ended: the engine is gone. */
+	run_done(c);
 	/* Requests or timers that raced with the stop: complete them here. */
 	while (c->head) {
 		struct item *it = c->head;
@@ -543,6 +712,8 @@ void ppg_core_free(struct ppg_core *c)
 	close(c->efd);
 	pthread_cond_destroy(&c->started_cond);
 	pthread_cond_destroy(&c->ckpt_cond);
+	pthread_cond_destroy(&c->sync_cond);
+	pthread_cond_destroy(&c->sync_idle);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }

@@ -500,39 +500,96 @@ int64_t ppg_deliver_lease_ms(const struct ppg_deliver *e)
 	return (int64_t)(e->cfg->sip_transaction_timeout + e->cfg->sip_fetch_timeout) * 1000 + LEASE_MARGIN_MS;
 }
 
-void ppg_deliver_accepted(struct ppg_deliver *e, const struct ppg_request *req, int64_t now)
-{
-	struct ppg_pinfo *p = NULL;
+/* What the engine takes from an accepted push: its content and the leased
+ * deliveries, copied out of the request before the HTTP worker frees it. */
+struct ppg_deliver_job {
+	struct ppg_pinfo *p;
+	size_t n;
+	struct job_delivery {
+		int64_t id;
+		int type;
+		char value[PAP_ADDR_VALUE_MAX];
+	} *d;
+	struct ppg_deliver_job *next;
+};
 
-	for (size_t i = 0; i < req->ndeliveries; i++) {
-		const struct ppg_req_delivery *d = &req->deliveries[i];
-		if (!d->leased)
-			continue;
-		if (e->messages >= e->cfg->sip_window) {
-			ppg_release(e, d->id);   /* the tick takes it when there is room */
-			continue;
-		}
-		if (!p) {
-			const struct pap_qos *q = &req->msg->qos;
-			struct pinfo_src src = {
-				.id = req->push_row, .pi = req->pi, .push_id = req->msg->push_id,
-				.deliver_before = (int64_t)req->msg->deliver_before * 1000,
-				.content_type = req->content_type, .body = req->content, .len = req->content_len,
-				.headers = req->content_headers, .headers_len = req->content_headers_len,
-				.app_id = req->app_id, .delivery_method = q->delivery_method,
-				.network_required = q->network_required, .bearer_required = q->bearer_required,
-				.network = q->network, .bearer = q->bearer,
-			};
-			p = pinfo_new(e, &src);
-			if (!p) {
-				ppg_release(e, d->id);
-				continue;
-			}
-			p->received_us = req->received_us;
-		}
-		dispatch(e, p, d->id, d->addr->addr.type, d->addr->addr.value, now);
+struct ppg_deliver_job *ppg_deliver_prepare(struct ppg_deliver *e, const struct ppg_request *req)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < req->ndeliveries; i++)
+		n += req->deliveries[i].leased;
+	if (!n)
+		return NULL;
+	struct ppg_deliver_job *j = calloc(1, sizeof *j);
+	if (!j || !(j->d = calloc(n, sizeof *j->d))) {
+		free(j);
+		return NULL;   /* the leases end and the scheduler takes them */
 	}
-	pinfo_unref(p);
+	const struct pap_qos *q = &req->msg->qos;
+	struct pinfo_src src = {
+		.id = req->push_row, .pi = req->pi, .push_id = req->msg->push_id,
+		.deliver_before = (int64_t)req->msg->deliver_before * 1000,
+		.content_type = req->content_type, .body = req->content, .len = req->content_len,
+		.headers = req->content_headers, .headers_len = req->content_headers_len,
+		.app_id = req->app_id, .delivery_method = q->delivery_method,
+		.network_required = q->network_required, .bearer_required = q->bearer_required,
+		.network = q->network, .bearer = q->bearer,
+	};
+	j->p = pinfo_new(e, &src);
+	if (!j->p) {
+		free(j->d);
+		free(j);
+		return NULL;
+	}
+	j->p->received_us = req->received_us;
+	for (size_t i = 0; i < req->ndeliveries; i++) {
+		const struct ppg_req_delivery *rd = &req->deliveries[i];
+		if (!rd->leased)
+			continue;
+		j->d[j->n].id = rd->id;
+		j->d[j->n].type = rd->addr->addr.type;
+		snprintf(j->d[j->n].value, sizeof j->d[j->n].value, "%s", rd->addr->addr.value);
+		j->n++;
+	}
+	return j;
+}
+
+void ppg_deliver_job_link(struct ppg_deliver_job *j, struct ppg_deliver_job *next)
+{
+	j->next = next;
+}
+
+struct ppg_deliver_job *ppg_deliver_job_next(const struct ppg_deliver_job *j)
+{
+	return j->next;
+}
+
+void ppg_deliver_job_free(struct ppg_deliver_job *j)
+{
+	if (!j)
+		return;
+	pinfo_unref(j->p);
+	free(j->d);
+	free(j);
+}
+
+void ppg_deliver_run(struct ppg_deliver *e, struct ppg_deliver_job *j, int64_t now)
+{
+	for (size_t i = 0; !e->stopping && i < j->n; i++) {
+		if (e->messages >= e->cfg->sip_window)
+			ppg_release(e, j->d[i].id);   /* the tick takes it when there is room */
+		else
+			dispatch(e, j->p, j->d[i].id, j->d[i].type, j->d[i].value, now);
+	}
+	ppg_deliver_job_free(j);
+}
+
+void ppg_deliver_stop(struct ppg_deliver *e)
+{
+	if (!e)
+		return;
+	e->stopping = 1;
+	su_timer_reset(e->tick);
 }
 
 /* ------------------------------------------------------------- scheduler */

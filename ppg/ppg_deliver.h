@@ -36,8 +36,21 @@ void ppg_deliver_free(struct ppg_deliver *e);
  * engine will attempt them right after the commit. */
 int64_t ppg_deliver_lease_ms(const struct ppg_deliver *e);
 
-/* A push was committed with 1001: attempt its leased deliveries now. */
-void ppg_deliver_accepted(struct ppg_deliver *e, const struct ppg_request *req, int64_t now);
+/*
+ * A push was committed with 1001. prepare (right after the commit, before the
+ * answer frees req) copies what its leased deliveries need; run (once the
+ * commit is durable) attempts them and frees the job; job_free drops one.
+ */
+struct ppg_deliver_job;
+struct ppg_deliver_job *ppg_deliver_prepare(struct ppg_deliver *e, const struct ppg_request *req);
+void ppg_deliver_run(struct ppg_deliver *e, struct ppg_deliver_job *j, int64_t now);
+void ppg_deliver_job_free(struct ppg_deliver_job *j);
+/* Jobs chain into a list (the core keeps one per batch). */
+void ppg_deliver_job_link(struct ppg_deliver_job *j, struct ppg_deliver_job *next);
+struct ppg_deliver_job *ppg_deliver_job_next(const struct ppg_deliver_job *j);
+
+/* No new attempts from now on (shutdown): the tick stops, jobs are dropped. */
+void ppg_deliver_stop(struct ppg_deliver *e);
 
 /* The receiver fetched the indirect content of this delivery. */
 void ppg_deliver_fetched(struct ppg_deliver *e, int64_t delivery);

@@ -286,6 +286,9 @@ int ppg_sipreg_on_register(void *arg, struct sipb_binding *b, size_t n, const st
 		db_rollback(e->db);
 		return 500;
 	}
+	/* On disk before the 200 (the core's batches are synced by its syncer). */
+	if (e->cfg->db_sync_full && db_sync(e->db) < 0)
+		return 500;
 	for (size_t k = 0; k < naors; k++) {
 		reload(e, aors[k], now);
 		if (ppg_sipreg_lookup(e, aors[k]))

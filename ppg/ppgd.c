@@ -167,7 +167,9 @@ int main(int argc, char **argv)
 	struct ppg_content *content = NULL;
 
 	make_db_dir(cfg->db_path);
-	int r = db_open(cfg->db_path, DB_NO_AUTOCHECKPOINT | (cfg->db_sync_full ? 0 : DB_SYNC_NORMAL), &db);
+	/* Commits never wait for the disk in the core loop: the core's syncer
+	 * thread makes them durable before the answers go out. */
+	int r = db_open(cfg->db_path, DB_NO_AUTOCHECKPOINT | DB_SYNC_EXTERNAL, &db);
 	if (r < 0) {
 		LOGP(PPG_LOG_MAIN, LOG_ERR, "cannot open the database %s: %s%s%s", cfg->db_path, strerror(-r),
 		    db ? ": " : "", db ? db_errmsg(db) : "");
