@@ -610,6 +610,8 @@ static int lease_write(struct db *db, void *arg, int64_t now)
 	return r;
 }
 
+static void queue_lease(struct ppg_deliver *e);
+
 static void lease_after(void *arg, int committed)
 {
 	struct lease_op *o = arg;
