@@ -635,8 +635,30 @@ static void lease_after(void *arg, int committed)
 		dispatch(e, p, d->id, d->addr_type, d->addr_value ? d->addr_value : "", now);
 	}
 	pinfo_unref(p);
+	/* A full batch: there is a backlog; take the next one at once rather
+	 * than at the next tick. */
+	if (committed && !e->stopping && o->n == o->max)
+		queue_lease(e);
 	db_delivery_list_free(o->v, o->n);
 	free(o);
+}
+
+/* Leases the due deliveries that fit in the window (next batch). */
+static void queue_lease(struct ppg_deliver *e)
+{
+	if (e->lease_op_pending || e->messages >= e->cfg->sip_window)
+		return;
+	struct lease_op *o = calloc(1, sizeof *o);
+	if (!o)
+		return;
+	o->e = e;
+	o->max = e->cfg->sip_window - e->messages;
+	if (o->max > LEASE_BATCH)
+		o->max = LEASE_BATCH;
+	if (ppg_core_write(e->core, lease_write, lease_after, o) == 0)
+		e->lease_op_pending = 1;
+	else
+		free(o);
 }
 
 static void on_tick(struct ppg_core *c, su_timer_t *t, void *arg)
@@ -647,19 +669,7 @@ static void on_tick(struct ppg_core *c, su_timer_t *t, void *arg)
 	(void)t;
 
 	e->ticks++;
-	if (!e->lease_op_pending && e->messages < e->cfg->sip_window) {
-		struct lease_op *o = calloc(1, sizeof *o);
-		if (o) {
-			o->e = e;
-			o->max = e->cfg->sip_window - e->messages;
-			if (o->max > LEASE_BATCH)
-				o->max = LEASE_BATCH;
-			if (ppg_core_write(e->core, lease_write, lease_after, o) == 0)
-				e->lease_op_pending = 1;
-			else
-				free(o);
-		}
-	}
+	queue_lease(e);
 	if (e->ticks % 5 == 0)
 		ppg_notifier_tick(e, now);
 	if (e->ticks % 600 == 0)
