@@ -475,36 +475,61 @@ static void results_free(struct result_set *rs)
 	free(rs->v);
 }
 
+/* What a cancel or a status query is about: the push (the current one, or
+ * the last replaced one), its deliveries, and which of them each named
+ * address selects. */
+struct targets {
+	struct db_push p;
+	struct db_delivery *dv;
+	size_t dn;
+	long *sel;
+};
+
+static void targets_free(struct targets *t)
+{
+	free(t->sel);
+	db_delivery_list_free(t->dv, t->dn);
+	db_push_clear(&t->p);
+}
+
+/* Loads t. Returns 0, 1 when the push-id is unknown (answered 2004 with a
+ * response of type `type`), or a negative errno. */
+static int load_targets(struct ppg_request *req, struct db *db, enum pap_msg_type type, struct targets *t)
+{
+	struct pap_msg *m = req->msg;
+	memset(t, 0, sizeof *t);
+	int r = db_push_find_latest(db, req->pi, m->push_id, 0, &t->p);
+	if (r == -ENOENT) {
+		struct pap_result one = { .code = PAP_PUSH_ID_NOT_FOUND, .state = PAP_STATE_UNKNOWN,
+			.desc = (char *)pap_code_desc(PAP_PUSH_ID_NOT_FOUND) };
+		struct pap_msg a = { .type = type, .push_id = m->push_id, .results = &one, .nresults = 1 };
+		set_answer(req, &a, PAP_PUSH_ID_NOT_FOUND);
+		return 1;
+	}
+	if (r == 0)
+		r = db_delivery_list(db, t->p.id, &t->dv, &t->dn);
+	if (r == 0 && !(t->sel = calloc(m->naddrs + 1, sizeof *t->sel)))
+		r = -ENOMEM;
+	if (r < 0) {
+		targets_free(t);
+		return r;
+	}
+	select_deliveries(db, m, t->dv, t->dn, t->sel);
+	return 0;
+}
+
 static int exec_cancel(struct ppg_request *req, struct db *db, int64_t now_ms)
 {
 	struct pap_msg *m = req->msg;
-	struct db_push p = { 0 };
-	struct db_delivery *dv = NULL;
-	size_t dn = 0;
-	long *sel = NULL;
+	struct targets t;
 	struct result_set rs = { 0 };
-	int r;
-
-	r = db_push_find_latest(db, req->pi, m->push_id, 0, &p);
-	if (r == -ENOENT) {
-		struct pap_result one = { .code = PAP_PUSH_ID_NOT_FOUND,
-			.desc = (char *)pap_code_desc(PAP_PUSH_ID_NOT_FOUND) };
-		struct pap_msg a = { .type = PAP_MSG_CANCEL_RESPONSE, .push_id = m->push_id,
-			.results = &one, .nresults = 1 };
-		set_answer(req, &a, PAP_PUSH_ID_NOT_FOUND);
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	r = db_delivery_list(db, p.id, &dv, &dn);
-	if (r < 0)
-		goto out;
-	sel = calloc(m->naddrs + 1, sizeof *sel);
-	if (!sel) {
-		r = -ENOMEM;
-		goto out;
-	}
-	select_deliveries(db, m, dv, dn, sel);
+	int r = load_targets(req, db, PAP_MSG_CANCEL_RESPONSE, &t);
+	if (r)
+		return r > 0 ? 0 : r;
+	struct db_push p = t.p;
+	struct db_delivery *dv = t.dv;
+	size_t dn = t.dn;
+	long *sel = t.sel;
 	r = db_savepoint(db);
 	if (r < 0)
 		goto out;
@@ -549,42 +574,21 @@ static int exec_cancel(struct ppg_request *req, struct db *db, int64_t now_ms)
 	set_answer(req, &a, cancelled ? PAP_OK : PAP_CANCEL_NOT_POSSIBLE);
 out:
 	results_free(&rs);
-	free(sel);
-	db_delivery_list_free(dv, dn);
-	db_push_clear(&p);
+	targets_free(&t);
 	return r;
 }
 
 static int exec_statusquery(struct ppg_request *req, struct db *db)
 {
 	struct pap_msg *m = req->msg;
-	struct db_push p = { 0 };
-	struct db_delivery *dv = NULL;
-	size_t dn = 0;
-	long *sel = NULL;
+	struct targets t;
 	struct result_set rs = { 0 };
-	int r;
-
-	r = db_push_find_latest(db, req->pi, m->push_id, 0, &p);
-	if (r == -ENOENT) {
-		struct pap_result one = { .code = PAP_PUSH_ID_NOT_FOUND, .state = PAP_STATE_UNKNOWN,
-			.desc = (char *)pap_code_desc(PAP_PUSH_ID_NOT_FOUND) };
-		struct pap_msg a = { .type = PAP_MSG_STATUSQUERY_RESPONSE, .push_id = m->push_id,
-			.results = &one, .nresults = 1 };
-		set_answer(req, &a, PAP_PUSH_ID_NOT_FOUND);
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	r = db_delivery_list(db, p.id, &dv, &dn);
-	if (r < 0)
-		goto out;
-	sel = calloc(m->naddrs + 1, sizeof *sel);
-	if (!sel) {
-		r = -ENOMEM;
-		goto out;
-	}
-	select_deliveries(db, m, dv, dn, sel);
+	int r = load_targets(req, db, PAP_MSG_STATUSQUERY_RESPONSE, &t);
+	if (r)
+		return r > 0 ? 0 : r;
+	struct db_delivery *dv = t.dv;
+	size_t dn = t.dn;
+	long *sel = t.sel;
 	size_t ntargets = m->naddrs ? m->naddrs : dn;
 	for (size_t i = 0; i < ntargets && r == 0; i++) {
 		long j = m->naddrs ? sel[i] : (long)i;
@@ -604,9 +608,7 @@ static int exec_statusquery(struct ppg_request *req, struct db *db)
 	set_answer(req, &a, PAP_OK);
 out:
 	results_free(&rs);
-	free(sel);
-	db_delivery_list_free(dv, dn);
-	db_push_clear(&p);
+	targets_free(&t);
 	return r;
 }
 
