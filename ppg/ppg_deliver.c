@@ -30,12 +30,11 @@
 #include "ppg/ppg_log.h"
 
 #define TICK_MS 100
-#define LEASE_BATCH 256
 #define LEASE_MARGIN_MS 30000
 
 /* ------------------------------------------------------------ push info */
 
-static void pinfo_unref(struct ppg_pinfo *p)
+void ppg_pinfo_unref(struct ppg_pinfo *p)
 {
 	if (!p || --p->refs > 0)
 		return;
@@ -112,7 +111,7 @@ static struct ppg_pinfo *pinfo_new(struct ppg_deliver *e, const struct pinfo_src
 	p->app_id = src->app_id ? strdup(src->app_id) : NULL;
 	if (!p->pi || !p->push_id || !p->content_type || !p->body || !p->headers ||
 	    (src->app_id && !p->app_id)) {
-		pinfo_unref(p);
+		ppg_pinfo_unref(p);
 		return NULL;
 	}
 	p->len = src->len;
@@ -125,7 +124,7 @@ static struct ppg_pinfo *pinfo_new(struct ppg_deliver *e, const struct pinfo_src
 	return p;
 }
 
-static struct ppg_pinfo *pinfo_from_row(struct ppg_deliver *e, const struct db_push *row)
+struct ppg_pinfo *ppg_pinfo_from_row(struct ppg_deliver *e, const struct db_push *row)
 {
 	struct pinfo_src src = {
 		.id = row->id, .pi = row->pi, .push_id = row->push_id,
@@ -190,7 +189,7 @@ void ppg_attempt_free(struct ppg_attempt *a)
 		ppg_ota_forget(a);
 	if (a->fetch_timer)
 		su_timer_destroy(a->fetch_timer);
-	pinfo_unref(a->p);
+	ppg_pinfo_unref(a->p);
 	free(a->aor);
 	free(a);
 }
@@ -270,7 +269,7 @@ static int result_write(struct db *db, void *arg, int64_t now)
 	return r;
 }
 
-static void free_after(void *arg, int committed)
+void ppg_free_after(void *arg, int committed)
 {
 	(void)committed;   /* not committed: the delivery is still pending and due again */
 	free(arg);
@@ -290,7 +289,7 @@ struct ppg_result_op *ppg_result_op_new(struct ppg_attempt *a)
 
 void ppg_queue_result(struct ppg_deliver *e, struct ppg_result_op *o)
 {
-	if (ppg_core_write(e->core, result_write, free_after, o) < 0)
+	if (ppg_core_write(e->core, result_write, ppg_free_after, o) < 0)
 		free(o);
 }
 
@@ -372,7 +371,7 @@ void ppg_park(struct ppg_deliver *e, int64_t delivery, int64_t when, const char 
 	o->when = when;
 	snprintf(o->target, sizeof o->target, "%s", target ? target : "");
 	snprintf(o->desc, sizeof o->desc, "%s", desc);
-	if (ppg_core_write(e->core, park_write, free_after, o) < 0)
+	if (ppg_core_write(e->core, park_write, ppg_free_after, o) < 0)
 		free(o);
 }
 
@@ -394,7 +393,7 @@ void ppg_release(struct ppg_deliver *e, int64_t delivery)
 	if (!o)
 		return;
 	o->delivery = delivery;
-	if (ppg_core_write(e->core, release_write, free_after, o) < 0)
+	if (ppg_core_write(e->core, release_write, ppg_free_after, o) < 0)
 		free(o);
 }
 
@@ -428,7 +427,7 @@ const char *ppg_target_aor(struct ppg_deliver *e, int type, const char *value, c
 }
 
 /* Picks the bearer of one delivery and starts its attempt. */
-static void dispatch(struct ppg_deliver *e, struct ppg_pinfo *p, int64_t delivery, int type,
+void ppg_dispatch(struct ppg_deliver *e, struct ppg_pinfo *p, int64_t delivery, int type,
     const char *value, int64_t now)
 {
 	char aor[512];
@@ -568,7 +567,7 @@ void ppg_deliver_job_free(struct ppg_deliver_job *j)
 {
 	if (!j)
 		return;
-	pinfo_unref(j->p);
+	ppg_pinfo_unref(j->p);
 	free(j->d);
 	free(j);
 }
@@ -579,7 +578,7 @@ void ppg_deliver_run(struct ppg_deliver *e, struct ppg_deliver_job *j, int64_t n
 		if (e->messages >= e->cfg->sip_window)
 			ppg_release(e, j->d[i].id);   /* the tick takes it when there is room */
 		else
-			dispatch(e, j->p, j->d[i].id, j->d[i].type, j->d[i].value, now);
+			ppg_dispatch(e, j->p, j->d[i].id, j->d[i].type, j->d[i].value, now);
 	}
 	ppg_deliver_job_free(j);
 }
@@ -590,118 +589,6 @@ void ppg_deliver_stop(struct ppg_deliver *e)
 		return;
 	e->stopping = 1;
 	su_timer_reset(e->tick);
-}
-
-/* ------------------------------------------------------------- scheduler */
-
-struct lease_op {
-	struct ppg_deliver *e;
-	size_t max;
-	struct db_delivery *v;
-	size_t n;
-};
-
-static int lease_write(struct db *db, void *arg, int64_t now)
-{
-	struct lease_op *o = arg;
-	int r = db_delivery_due(db, now, o->max, &o->v, &o->n);
-	for (size_t i = 0; i < o->n && r == 0; i++)
-		r = db_delivery_schedule(db, o->v[i].id, now + ppg_deliver_lease_ms(o->e));
-	return r;
-}
-
-static void queue_lease(struct ppg_deliver *e);
-
-static void lease_after(void *arg, int committed)
-{
-	struct lease_op *o = arg;
-	struct ppg_deliver *e = o->e;
-	struct ppg_pinfo *p = NULL;
-	int64_t now = ppg_now_ms();
-
-	e->lease_op_pending = 0;
-	for (size_t i = 0; committed && !e->stopping && i < o->n; i++) {
-		struct db_delivery *d = &o->v[i];
-		if (!p || p->id != d->push) {
-			struct db_push row = { 0 };
-			pinfo_unref(p);
-			p = NULL;
-			if (db_push_get(e->db, d->push, 1, &row) == 0)
-				p = pinfo_from_row(e, &row);
-			db_push_clear(&row);
-			if (!p)
-				continue;   /* due again when its lease ends */
-		}
-		dispatch(e, p, d->id, d->addr_type, d->addr_value ? d->addr_value : "", now);
-	}
-	pinfo_unref(p);
-	/* A full batch: there is a backlog; take the next one at once rather
-	 * than at the next tick. */
-	if (committed && !e->stopping && o->n == o->max)
-		queue_lease(e);
-	db_delivery_list_free(o->v, o->n);
-	free(o);
-}
-
-/* Leases the due deliveries that fit in the window (next batch). */
-static void queue_lease(struct ppg_deliver *e)
-{
-	if (e->lease_op_pending || e->messages >= e->cfg->sip_window)
-		return;
-	struct lease_op *o = calloc(1, sizeof *o);
-	if (!o)
-		return;
-	o->e = e;
-	o->max = e->cfg->sip_window - e->messages;
-	if (o->max > LEASE_BATCH)
-		o->max = LEASE_BATCH;
-	if (ppg_core_write(e->core, lease_write, lease_after, o) == 0)
-		e->lease_op_pending = 1;
-	else
-		free(o);
-}
-
-static void on_tick(struct ppg_core *c, su_timer_t *t, void *arg)
-{
-	struct ppg_deliver *e = arg;
-	int64_t now = ppg_now_ms();
-	(void)c;
-	(void)t;
-
-	e->ticks++;
-	queue_lease(e);
-	if (e->ticks % 5 == 0)
-		ppg_notifier_tick(e, now);
-	if (e->ticks % 600 == 0)
-		ppg_sipreg_purge(e, now);
-}
-
-/* Deliveries waiting for a registration of aor become due at once. */
-struct wake_op {
-	char aor[512];
-};
-
-static int wake_write(struct db *db, void *arg, int64_t now)
-{
-	struct wake_op *o = arg;
-	struct db_delivery *v = NULL;
-	size_t n = 0;
-	int r = db_delivery_waiting(db, o->aor, 10000, &v, &n);
-	for (size_t i = 0; i < n && r == 0; i++)
-		if (v[i].next_attempt > now)
-			r = db_delivery_schedule(db, v[i].id, now);
-	db_delivery_list_free(v, n);
-	return r;
-}
-
-void ppg_deliver_wake(struct ppg_deliver *e, const char *aor)
-{
-	struct wake_op *o = calloc(1, sizeof *o);
-	if (!o)
-		return;
-	snprintf(o->aor, sizeof o->aor, "%s", aor);
-	if (ppg_core_write(e->core, wake_write, free_after, o) < 0)
-		free(o);
 }
 
 /* ------------------------------------------------------------ life cycle */
@@ -787,7 +674,7 @@ started:
 	e->notify = ppg_notify_new(cfg->notify_threads, cfg->notify_timeout, "ppgd/" PACKAGE_VERSION,
 	    ppg_notifier_done, e);
 	e->tick = su_timer_create(su_root_task(root), TICK_MS);
-	if (!e->notify || !e->tick || su_timer_run(e->tick, on_tick, e) < 0) {
+	if (!e->notify || !e->tick || su_timer_run(e->tick, ppg_sched_tick, e) < 0) {
 		snprintf(err, errlen, "cannot start the notifier or the scheduler");
 		goto fail;
 	}

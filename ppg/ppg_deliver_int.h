@@ -161,6 +161,17 @@ void ppg_park(struct ppg_deliver *e, int64_t delivery, int64_t when, const char 
 void ppg_release(struct ppg_deliver *e, int64_t delivery);
 const char *ppg_target_aor(struct ppg_deliver *e, int type, const char *value, char *out, size_t len);
 
+void ppg_pinfo_unref(struct ppg_pinfo *p);
+struct ppg_pinfo *ppg_pinfo_from_row(struct ppg_deliver *e, const struct db_push *row);
+/* Picks the bearer of one delivery and starts its attempt. */
+void ppg_dispatch(struct ppg_deliver *e, struct ppg_pinfo *p, int64_t delivery, int type,
+    const char *value, int64_t now);
+/* An after() of ppg_core_write that only frees its argument. */
+void ppg_free_after(void *arg, int committed);
+
+/* ppg_sched.c */
+void ppg_sched_tick(struct ppg_core *c, su_timer_t *t, void *arg);
+
 /* ppg_bearer_sip.c */
 int ppg_sip_live(struct ppg_deliver *e, const char *aor, const char *app, int64_t now);
 void ppg_sip_dispatch(struct ppg_deliver *e, struct ppg_pinfo *p, int64_t delivery, const char *aor,
