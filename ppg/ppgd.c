@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -37,11 +38,13 @@ static void usage(FILE *f)
 	    "usage: ppgd -c FILE [-t] [-d]\n"
 	    "       ppgd --hash-secret < secret\n"
 	    "       ppgd --keys\n"
+	    "       ppgd -c FILE --bindings\n"
 	    "  -c FILE        configuration file (INI; see etc/ppgd.conf)\n"
 	    "  -t             check the configuration and exit (non-zero names the bad line)\n"
 	    "  -d             log at debug level\n"
 	    "  --hash-secret  print the crypt(3) hash of the secret read on standard input\n"
 	    "  --keys         print every configuration key with its default\n"
+	    "  --bindings     print the live SIP registration bindings from the database\n"
 	    "  -V             print the version\n");
 }
 
@@ -90,6 +93,33 @@ static void sofia_logger(void *stream, char const *fmt, va_list ap)
 	}
 }
 
+/* --bindings: what third-party REGISTERs left in the database, for the operator. */
+static int list_bindings(const struct ppg_config *cfg)
+{
+	struct db *db = NULL;
+	struct db_binding *v = NULL;
+	size_t n = 0;
+	int64_t now = (int64_t)time(NULL) * 1000;
+	int r = db_open(cfg->db_path, DB_OPEN_READONLY, &db);
+	if (r == 0)
+		r = db_binding_list(db, NULL, now, &v, &n);
+	if (r < 0) {
+		fprintf(stderr, "ppgd: %s: %s\n", cfg->db_path, db ? db_errmsg(db) : strerror(-r));
+		db_close(db);
+		return 1;
+	}
+	printf("%-40s %-48s %8s  %s\n", "AoR", "contact", "expires", "applications, instance, GRUU");
+	for (size_t i = 0; i < n; i++)
+		printf("%-40s %-48s %7llds  %s%s%s%s%s\n", v[i].aor, v[i].contact,
+		    (long long)(v[i].expires - now) / 1000, v[i].apps && *v[i].apps ? v[i].apps : "-",
+		    v[i].instance ? " instance=" : "", v[i].instance ? v[i].instance : "",
+		    v[i].gruu ? " gruu=" : "", v[i].gruu ? v[i].gruu : "");
+	printf("%zu binding%s\n", n, n == 1 ? "" : "s");
+	db_binding_list_free(v, n);
+	db_close(db);
+	return 0;
+}
+
 /* Creates the directory that will hold the database, when missing. */
 static void make_db_dir(const char *path)
 {
@@ -108,11 +138,12 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "hash-secret", no_argument, NULL, 'H' },
 		{ "keys", no_argument, NULL, 'K' },
+		{ "bindings", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *conf = NULL;
-	int check = 0, debug = 0, opt;
+	int check = 0, debug = 0, bindings = 0, opt;
 	char err[512];
 
 	while ((opt = getopt_long(argc, argv, "c:tdhV", longopts, NULL)) != -1) {
@@ -122,6 +153,7 @@ int main(int argc, char **argv)
 		case 'd': debug = 1; break;
 		case 'H': return hash_secret();
 		case 'K': ppg_config_dump_keys(stdout); return 0;
+		case 'B': bindings = 1; break;
 		case 'V': printf("ppgd %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -136,6 +168,11 @@ int main(int argc, char **argv)
 	if (ppg_config_load_file(conf, &cfg, err, sizeof err) < 0) {
 		fprintf(stderr, "ppgd: %s\n", err);
 		return 1;
+	}
+	if (bindings) {
+		int rc = list_bindings(cfg);
+		ppg_config_free(cfg);
+		return rc;
 	}
 	if (check) {
 		printf("ppgd: %s: configuration is valid\n", conf);

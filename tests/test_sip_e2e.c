@@ -1256,6 +1256,16 @@ static void t_register_deregister(void)
 	EXPECT_INT(sip_register(dreg.dir, "127.0.0.1", dreg_sip, "wuser", t.port, 600), 200);
 	EXPECT(wait_final(&dreg, "wait-1@e2e", 10, &q) == 0);
 	report_sq("after REGISTER", &q);
+	/* The operator lists the binding. */
+	{
+		const char *argv[] = { itest_ppgd_path(), "-c", dreg.conf, "--bindings", NULL };
+		char *out = NULL;
+		int rc = -1;
+		EXPECT(itest_run(argv, &out, &rc) == 0);
+		EXPECT_INT(rc, 0);
+		EXPECT(out && strstr(out, "sip:wuser@example.com") && strstr(out, "mms.ua"));
+		free(out);
+	}
 	EXPECT_STR(pap_state_str(q.state), "delivered");
 	EXPECT_INT(q.code, 1000);
 	EXPECT_INT(term_wait(&t, 5), 0);
