@@ -273,6 +273,7 @@ static int exec_push(struct ppg_request *req, struct db *db, int64_t now_ms)
 	struct db_delivery *d = NULL;
 	char (*canon)[PAP_ADDR_VALUE_MAX + PAP_ADDR_PPG_MAX + 32] = NULL;
 	size_t *src = NULL;                /* d[k] comes from m->addrs[src[k]] */
+	unsigned char *leased = NULL;      /* d[k] is attempted right after the commit */
 	size_t n = 0;
 	int r, have_old = 0;
 
@@ -291,7 +292,8 @@ static int exec_push(struct ppg_request *req, struct db *db, int64_t now_ms)
 	d = calloc(m->naddrs, sizeof *d);
 	canon = calloc(m->naddrs, sizeof *canon);
 	src = calloc(m->naddrs, sizeof *src);
-	if (!d || !canon || !src) {
+	leased = calloc(m->naddrs, sizeof *leased);
+	if (!d || !canon || !src || !leased) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -314,8 +316,10 @@ static int exec_push(struct ppg_request *req, struct db *db, int64_t now_ms)
 		d[n].event_time = now_ms;
 		d[n].next_attempt = m->deliver_after ? (int64_t)m->deliver_after * 1000 : now_ms;
 		src[n] = i;
-		/* Due now and the engine takes it right after the commit: lease it. */
-		if (req->lease_ms > 0 && d[n].next_attempt <= now_ms)
+		/* Due now and the engine takes it right after the commit: lease it
+		 * (a deliver-after in the future leaves it to the scheduler). */
+		leased[n] = req->lease_ms > 0 && d[n].next_attempt <= now_ms;
+		if (leased[n])
 			d[n].next_attempt = now_ms + req->lease_ms;
 		n++;
 	}
@@ -395,7 +399,7 @@ static int exec_push(struct ppg_request *req, struct db *db, int64_t now_ms)
 		for (size_t k = 0; k < n; k++) {
 			req->deliveries[k].id = d[k].id;
 			req->deliveries[k].addr = &m->addrs[src[k]];
-			req->deliveries[k].leased = req->lease_ms > 0 && d[k].next_attempt > now_ms;
+			req->deliveries[k].leased = leased[k];
 		}
 		req->ndeliveries = n;
 	}
@@ -410,6 +414,7 @@ out:
 	free(d);
 	free(canon);
 	free(src);
+	free(leased);
 	return r;
 }
 

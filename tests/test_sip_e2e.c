@@ -1842,6 +1842,65 @@ static void t_notification_pap10_undeliverable(void)
 	ctx_files[0] = NULL;
 }
 
+/* deliver-after holds the first attempt back; progress notes (message-state
+ * pending) reach the PI while the push waits for a registration; the final
+ * notification follows the REGISTER. */
+static void t_deliver_after_and_progress_notes(void)
+{
+	NEED(dnot);
+	CU_ASSERT_FATAL(pil.running);
+	struct term t;
+	struct sq q;
+	char when[32];
+	time_t after = time(NULL) + 3;
+	struct tm tm;
+	gmtime_r(&after, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	char *attrs = itest_asprintf("ppg-notify-requested-to=\"%s\" progress-notes-requested=\"true\" "
+	    "deliver-after-timestamp=\"%s\"", pil.url, when);
+	const char *text = "later";
+
+	EXPECT_INT(push_to(&dnot, DOCTYPE_20, "progress-1@e2e", "puser", attrs, "text/plain", text,
+	    strlen(text)), 1001);
+	sleep_s(1.0);
+	EXPECT(statusquery(&dnot, "progress-1@e2e", &q) == 0);
+	EXPECT_STR(pap_state_str(q.state), "pending");
+	EXPECT(!desc_waits(&q));                      /* not attempted before deliver-after */
+	EXPECT_INT(pi_count(&pil, "progress-1@e2e"), 0);
+	EXPECT(pi_wait(&pil, "progress-1@e2e", 1, 8) == 0);   /* "waiting for a registration" */
+	EXPECT(time(NULL) >= after);
+	EXPECT(statusquery(&dnot, "progress-1@e2e", &q) == 0);
+	EXPECT(desc_waits(&q));
+	pthread_mutex_lock(&pil.mu);
+	for (size_t i = 0; i < pil.n; i++)
+		if (!strcmp(pil.v[i].push_id, "progress-1@e2e")) {
+			EXPECT(strstr(pil.v[i].body, "message-state=\"pending\"") != NULL);
+			EXPECT(strstr(pil.v[i].body, "code=\"1001\"") != NULL);
+			EXPECT(strstr(pil.v[i].body, "waiting for a registration") != NULL);
+			break;
+		}
+	pthread_mutex_unlock(&pil.mu);
+
+	char *scen = uas_scenario(dnot.dir, 200, "OK", NULL);
+	EXPECT_FATAL(term_start(&t, dnot.dir, "puser", scen, 1) == 0);
+	ctx_files[0] = t.msglog;
+	EXPECT_INT(sip_register(dnot.dir, "127.0.0.1", dnot_sip, "puser", t.port, 600), 200);
+	EXPECT(wait_final(&dnot, "progress-1@e2e", 10, &q) == 0);
+	EXPECT_STR(pap_state_str(q.state), "delivered");
+	EXPECT(pi_wait(&pil, "progress-1@e2e", 2, 10) == 0);
+	pthread_mutex_lock(&pil.mu);
+	int finals = 0;
+	for (size_t i = 0; i < pil.n; i++)
+		finals += !strcmp(pil.v[i].push_id, "progress-1@e2e") &&
+		    strstr(pil.v[i].body, "message-state=\"delivered\"") != NULL;
+	pthread_mutex_unlock(&pil.mu);
+	EXPECT_INT(finals, 1);
+	term_free(&t);
+	free(scen);
+	free(attrs);
+	ctx_files[0] = NULL;
+}
+
 /* ================================ suite: kill -9 in the middle of a load */
 
 /*
@@ -2147,8 +2206,10 @@ static void t_kill9_under_load(void)
 			nsip_missing++;
 		nsip_dup += count[i] > 1 ? count[i] - 1 : 0;
 		inflight += count[i] && first[i] <= wall_kill;
-		/* a push first sent after the restart must not come twice */
-		if (count[i] > 1 && first[i] > wall_kill) {
+		/* A push first sent after the restart must not come twice. The
+		 * terminal logs a MESSAGE when it reads it: one the old process sent
+		 * just before the kill may be logged a few ms after it (50 ms margin). */
+		if (count[i] > 1 && first[i] > wall_kill + 0.05) {
 			if (dup_after++ < 5)
 				fprintf(stderr, "\n  %s first sent after the restart, received %d times", lp[i].id,
 				    count[i]);
@@ -2210,6 +2271,8 @@ int main(void)
 		{ "notification answered 500 is retried, then delivered once", t_notification_retried },
 		{ "PAP 1.0 push refused with 403: notification 1.0 undeliverable 2001",
 		  t_notification_pap10_undeliverable },
+		{ "deliver-after, progress notes while waiting, final notification",
+		  t_deliver_after_and_progress_notes },
 		{ NULL, NULL },
 	};
 	static const struct test_def load[] = {
