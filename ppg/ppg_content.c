@@ -26,7 +26,6 @@ struct entry {
 struct ppg_content {
 	pthread_mutex_t lock;
 	struct entry *b[NBUCKETS];
-	size_t count;
 };
 
 static unsigned bucket(const char *token)
@@ -92,7 +91,6 @@ int ppg_content_add(struct ppg_content *t, int64_t delivery, const char *content
 	pthread_mutex_lock(&t->lock);
 	e->next = t->b[h];
 	t->b[h] = e;
-	t->count++;
 	pthread_mutex_unlock(&t->lock);
 	return 0;
 }
@@ -107,7 +105,6 @@ void ppg_content_remove(struct ppg_content *t, const char *token)
 		if (!strcmp((*pp)->token, token)) {
 			struct entry *e = *pp;
 			*pp = e->next;
-			t->count--;
 			pthread_mutex_unlock(&t->lock);
 			entry_free(e);
 			return;
@@ -143,12 +140,4 @@ int ppg_content_get(struct ppg_content *t, const char *token, char **content_typ
 	}
 	pthread_mutex_unlock(&t->lock);
 	return r;
-}
-
-size_t ppg_content_count(struct ppg_content *t)
-{
-	pthread_mutex_lock(&t->lock);
-	size_t n = t->count;
-	pthread_mutex_unlock(&t->lock);
-	return n;
 }

@@ -30,7 +30,4 @@ void ppg_content_remove(struct ppg_content *t, const char *token);
 int ppg_content_get(struct ppg_content *t, const char *token, char **content_type, void **body,
     size_t *len, int64_t *delivery);
 
-/* Tokens registered. */
-size_t ppg_content_count(struct ppg_content *t);
-
 #endif

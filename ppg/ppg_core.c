@@ -396,16 +396,6 @@ void ppg_core_fetched(struct ppg_core *c, int64_t delivery)
 		free(f);
 }
 
-su_root_t *ppg_core_root(struct ppg_core *c)
-{
-	return c->root;
-}
-
-struct ppg_content *ppg_core_content(struct ppg_core *c)
-{
-	return c->content;
-}
-
 /*
  * Deliveries whose deliver-before time has passed become expired (PAP code
  * 4000: the PI may try again with a new push). One transaction per sweep.

@@ -47,10 +47,6 @@ int ppg_core_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn a
 /* The terminal fetched the indirect content of a delivery. Thread-safe. */
 void ppg_core_fetched(struct ppg_core *c, int64_t delivery);
 
-/* The core's su_root and content table (core thread). */
-su_root_t *ppg_core_root(struct ppg_core *c);
-struct ppg_content *ppg_core_content(struct ppg_core *c);
-
 /* Counters for the log and the benchmarks. */
 struct ppg_core_stats {
 	unsigned long long requests;

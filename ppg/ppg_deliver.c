@@ -710,8 +710,3 @@ void ppg_deliver_free(struct ppg_deliver *e)
 	ppg_sipreg_free(e);
 	free(e);
 }
-
-unsigned ppg_deliver_sip_port(const struct ppg_deliver *e)
-{
-	return e && e->sip ? sipb_local_port(e->sip) : 0;
-}

@@ -55,7 +55,4 @@ void ppg_deliver_stop(struct ppg_deliver *e);
 /* The receiver fetched the indirect content of this delivery. */
 void ppg_deliver_fetched(struct ppg_deliver *e, int64_t delivery);
 
-/* The SIP port (for logs and tests), 0 when SIP is off. */
-unsigned ppg_deliver_sip_port(const struct ppg_deliver *e);
-
 #endif

@@ -23,16 +23,6 @@
 
 #include "pap/pap.h"
 
-const char *ppg_bearer_name(enum ppg_bearer b)
-{
-	switch (b) {
-	case PPG_BEARER_SIP: return "SIP";
-	case PPG_BEARER_UDP: return "OTA/UDP";
-	case PPG_BEARER_SMS: return "OTA/SMS";
-	default: return "none";
-	}
-}
-
 int ppg_name_in_list(const char *list, const char *name)
 {
 	size_t nl;

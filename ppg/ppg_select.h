@@ -14,8 +14,6 @@ enum ppg_bearer {
 	PPG_BEARER_SMS,          /* Push OTA over SMS through SMPP (unconfirmed; receipts optional) */
 };
 
-const char *ppg_bearer_name(enum ppg_bearer b);
-
 struct ppg_select_in {
 	int addr_type;           /* enum pap_addr_type */
 	int sip_target;          /* the address names a SIP identity (USER sip:/tel:/user@host, PLMN) */

@@ -269,6 +269,14 @@ out:
 			LOGP(PPG_LOG_MAIN, LOG_WARNING, "%u connection(s) still open at shutdown", left);
 	}
 	ppg_http_stop(http);
+	if (core) {
+		struct ppg_core_stats st;
+		ppg_core_get_stats(core, &st);
+		if (st.batches)
+			LOGP(PPG_LOG_MAIN, LOG_NOTICE, "%llu PAP requests committed in %llu batches (%.1f per batch), "
+			    "%llu failed commits", st.requests, st.batches, (double)st.requests / (double)st.batches,
+			    st.commit_failures);
+	}
 	ppg_core_free(core);
 	ppg_auth_free(auth);
 	ppg_content_free(content);
