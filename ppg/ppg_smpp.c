@@ -2,7 +2,7 @@
  * ppg_smpp.c - the SMPP 3.4 ESME session of ppg_smpp.h on a sofia-sip
  * su_root: non-blocking connect, bind, windowed submit_sm, enquire_link,
  * receipts, reconnect with backoff. PDUs are packed and unpacked in
- * ppg_smpp_pdu.c (libsmpp34).
+ * ppg_smpp_pdu.c (libsmpp34); incoming PDUs are handled in ppg_smpp_in.c.
  *
  * Specification: SMPP v3.4 Issue 1.2 §2.2-2.9 (sessions, bind states,
  * enquire_link, windowing: "asynchronous" operation with several requests
@@ -14,10 +14,7 @@
  * queue (not sent yet, FIFO) and inflight (written, awaiting submit_sm_resp,
  * in the order sent, so that the head is the first to time out).
  */
-#define SU_WAKEUP_ARG_T struct ppg_smpp
-#define SU_TIMER_ARG_T  struct ppg_smpp
-
-#include "ppg/ppg_smpp.h"
+#include "ppg/ppg_smpp_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,9 +35,6 @@
 
 #include "ppg/ppg_log.h"
 
-#define LOGSMPP(s, level, fmt, ...) \
-	LOGP(PPG_LOG_CORE, level, "smpp %s: " fmt, (s)->name, ##__VA_ARGS__)
-
 #define DEF_WINDOW        10
 #define DEF_QUEUE_MAX     1024
 #define DEF_ENQUIRE_S     30.0
@@ -52,82 +46,22 @@
 #define PDU_ROOM          512    /* room reserved for one PDU we pack */
 #define SEQ_MAX           0x7FFFFFFFu  /* §5.1.4: 0x00000001-0x7FFFFFFF */
 
-/* CLOSING: the SMSC sent unbind, we answered; answers to what is in flight
- * may still come until it closes the connection. */
-enum link_state { L_IDLE, L_CONNECTING, L_BINDING, L_BOUND, L_CLOSING };
-
-struct sm {
-	TAILQ_ENTRY(sm) q;
-	uint64_t tag;
-	uint32_t seq;
-	int64_t deadline;         /* monotonic ms, while in flight */
-	unsigned losses;          /* link losses while in flight */
-	int sent;                 /* written at least once */
-	size_t len;
-	char dest[21];
-	uint8_t data[PPG_SMPP_MAX_SM];
-};
-TAILQ_HEAD(smq, sm);
-
-struct ppg_smpp {
-	su_root_t *root;
-	struct ppg_smpp_config cfg;    /* strings point to the copies below */
-	char *host, *system_id, *password, *system_type, *source_addr;
-	struct ppg_smpp_callbacks cb;
-	void *arg;
-	char name[96];                 /* host:port/system_id, for log lines */
-
-	enum link_state state;
-	int fd;
-	su_wait_t wait;
-	int wait_index;                /* > 0 while registered */
-	int want_out;
-	unsigned gen;                  /* bumped by link_down: stale loops stop */
-	const char *broken;            /* a write failed: link_down from defer_timer */
-	char broken_buf[128];
-
-	su_timer_t *link_timer;        /* reconnect delay; connect / bind timeout */
-	su_timer_t *enq_timer;
-	su_timer_t *resp_timer;        /* the oldest submit_sm's deadline */
-	su_timer_t *pump_timer;        /* end of a throttling pause */
-	su_timer_t *defer_timer;
-
-	double backoff;                /* next reconnect delay, seconds */
-	uint32_t next_seq;
-	uint32_t bind_seq;
-	uint32_t enq_seq;              /* outstanding enquire_link, 0 = none */
-	int64_t enq_deadline, enq_next;
-	int64_t pause_until;
-
-	struct smq queue, inflight;
-	unsigned nqueue, ninflight;
-
-	uint8_t *wbuf;
-	size_t wlen, woff, wcap;
-	uint8_t *rbuf;                 /* PPG_SMPP_MAX_PDU + 1 */
-	size_t rlen;
-
-	struct ppg_smpp_stats st;
-};
-
 static void start_connect(struct ppg_smpp *s);
-static void pump(struct ppg_smpp *s);
-static void arm_resp_timer(struct ppg_smpp *s);
 
-static int64_t now_ms(void)
+int64_t ppg_smpp_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static su_duration_t ms_of(double seconds)
+su_duration_t ppg_smpp_ms_of(double seconds)
 {
 	double ms = seconds * 1000.0;
 	return ms < 1 ? 1 : ms > 86400000.0 ? 86400000 : (su_duration_t)ms;
 }
 
-static void arm(su_timer_t *t, su_timer_f fn, struct ppg_smpp *s, int64_t delay_ms)
+void ppg_smpp_arm(su_timer_t *t, su_timer_f fn, struct ppg_smpp *s, int64_t delay_ms)
 {
 	su_timer_reset(t);
 	su_timer_set_interval(t, fn, s, delay_ms < 0 ? 0 : (su_duration_t)delay_ms);
@@ -140,7 +74,7 @@ static uint32_t take_seq(struct ppg_smpp *s)
 	return seq;
 }
 
-static void result(struct ppg_smpp *s, struct sm *m, int cls, uint32_t status,
+void ppg_smpp_result(struct ppg_smpp *s, struct sm *m, int cls, uint32_t status,
     const char *message_id, const char *reason)
 {
 	if (cls == PPG_SMPP_OK)
@@ -154,10 +88,6 @@ static void result(struct ppg_smpp *s, struct sm *m, int cls, uint32_t status,
 
 /* ------------------------------------------------------------- writing */
 
-/* A write failed: the link goes down on the next loop turn, never inside a
- * call of the user (ppg_smpp_submit). */
-static void fail_soon(struct ppg_smpp *s, const char *reason);
-
 static void set_events(struct ppg_smpp *s, int out)
 {
 	if (s->wait_index > 0 && out != s->want_out) {
@@ -166,7 +96,7 @@ static void set_events(struct ppg_smpp *s, int out)
 	}
 }
 
-static void flush(struct ppg_smpp *s)
+void ppg_smpp_flush(struct ppg_smpp *s)
 {
 	while (s->woff < s->wlen && !s->broken && s->fd >= 0) {
 		ssize_t n = send(s->fd, s->wbuf + s->woff, s->wlen - s->woff, MSG_NOSIGNAL);
@@ -180,7 +110,7 @@ static void flush(struct ppg_smpp *s)
 		} else {
 			snprintf(s->broken_buf, sizeof s->broken_buf, "send: %s",
 			    n < 0 ? strerror(errno) : "no progress");
-			fail_soon(s, s->broken_buf);
+			ppg_smpp_fail_soon(s, s->broken_buf);
 			return;
 		}
 	}
@@ -189,7 +119,7 @@ static void flush(struct ppg_smpp *s)
 }
 
 /* Room for one more PDU at the end of wbuf; NULL when out of memory. */
-static uint8_t *wroom(struct ppg_smpp *s, size_t *cap)
+uint8_t *ppg_smpp_wroom(struct ppg_smpp *s, size_t *cap)
 {
 	if (s->woff > 0 && (s->woff == s->wlen || s->wcap - s->wlen < PDU_ROOM)) {
 		memmove(s->wbuf, s->wbuf + s->woff, s->wlen - s->woff);
@@ -211,15 +141,15 @@ static uint8_t *wroom(struct ppg_smpp *s, size_t *cap)
 }
 
 /* Queues a header-only PDU (enquire_link, responses, generic_nack). */
-static int send_empty(struct ppg_smpp *s, uint32_t id, uint32_t status, uint32_t seq)
+int ppg_smpp_send_empty(struct ppg_smpp *s, uint32_t id, uint32_t status, uint32_t seq)
 {
 	size_t cap, n;
-	uint8_t *p = wroom(s, &cap);
+	uint8_t *p = ppg_smpp_wroom(s, &cap);
 
 	if (!p || ppg_smpp_pack_empty(p, cap, &n, id, status, seq) < 0)
 		return -1;
 	s->wlen += n;
-	flush(s);
+	ppg_smpp_flush(s);
 	return 0;
 }
 
@@ -236,9 +166,7 @@ static void unregister(struct ppg_smpp *s)
 	s->fd = -1;
 }
 
-static void on_link_timer(su_root_magic_t *mg, su_timer_t *t, struct ppg_smpp *s);
-
-static int is_auth_failure(uint32_t status)
+int ppg_smpp_is_auth_failure(uint32_t status)
 {
 	return status == ESME_RINVPASWD || status == ESME_RINVSYSID ||
 	    status == ESME_RBINDFAIL || status == ESME_RINVSYSTYP;
@@ -251,7 +179,7 @@ static int is_auth_failure(uint32_t status)
  * the link dropped ends as RETRY, so that a message that makes the SMSC drop
  * the link cannot block the queue forever.
  */
-static void link_down(struct ppg_smpp *s, const char *reason, int auth)
+void ppg_smpp_link_down(struct ppg_smpp *s, const char *reason, int auth)
 {
 	struct smq gave_up = TAILQ_HEAD_INITIALIZER(gave_up);
 	int was_bound = s->state == L_BOUND || s->state == L_CLOSING;
@@ -294,7 +222,7 @@ static void link_down(struct ppg_smpp *s, const char *reason, int auth)
 		if (s->backoff > s->cfg.reconnect_max_s)
 			s->backoff = s->cfg.reconnect_max_s;
 	}
-	arm(s->link_timer, on_link_timer, s, ms_of(delay));
+	ppg_smpp_arm(s->link_timer, ppg_smpp_on_link_timer, s, ppg_smpp_ms_of(delay));
 	LOGSMPP(s, auth ? LOG_ERR : was_bound ? LOG_WARNING : LOG_NOTICE,
 	    "link down: %s; %u submit_sm to resend, %u queued; reconnect in %.1f s",
 	    why, requeued, s->nqueue, delay);
@@ -302,7 +230,7 @@ static void link_down(struct ppg_smpp *s, const char *reason, int auth)
 		s->cb.on_link(s->arg, 0, why);
 	while ((m = TAILQ_FIRST(&gave_up))) {
 		TAILQ_REMOVE(&gave_up, m, q);
-		result(s, m, PPG_SMPP_RETRY, PPG_SMPP_LOCAL, NULL,
+		ppg_smpp_result(s, m, PPG_SMPP_RETRY, PPG_SMPP_LOCAL, NULL,
 		    "link lost repeatedly while the submit_sm was in flight");
 		free(m);
 	}
@@ -311,18 +239,18 @@ static void link_down(struct ppg_smpp *s, const char *reason, int auth)
 static void on_defer(su_root_magic_t *mg, su_timer_t *t, struct ppg_smpp *s)
 {
 	if (s->broken)
-		link_down(s, s->broken, 0);
+		ppg_smpp_link_down(s, s->broken, 0);
 }
 
-static void fail_soon(struct ppg_smpp *s, const char *reason)
+void ppg_smpp_fail_soon(struct ppg_smpp *s, const char *reason)
 {
 	if (s->broken)
 		return;
 	s->broken = reason;
-	arm(s->defer_timer, on_defer, s, 0);
+	ppg_smpp_arm(s->defer_timer, on_defer, s, 0);
 }
 
-static void on_link_timer(su_root_magic_t *mg, su_timer_t *t, struct ppg_smpp *s)
+void ppg_smpp_on_link_timer(su_root_magic_t *mg, su_timer_t *t, struct ppg_smpp *s)
 {
 	switch (s->state) {
 	case L_IDLE:
@@ -330,14 +258,14 @@ static void on_link_timer(su_root_magic_t *mg, su_timer_t *t, struct ppg_smpp *s
 		break;
 	case L_CONNECTING:
 		s->st.bind_failures++;
-		link_down(s, "connect timed out", 0);
+		ppg_smpp_link_down(s, "connect timed out", 0);
 		break;
 	case L_BINDING:
 		s->st.bind_failures++;
-		link_down(s, "no bind_resp in time", 0);
+		ppg_smpp_link_down(s, "no bind_resp in time", 0);
 		break;
 	case L_CLOSING:
-		link_down(s, "unbind from the SMSC", 0);
+		ppg_smpp_link_down(s, "unbind from the SMSC", 0);
 		break;
 	case L_BOUND:
 		break;
@@ -346,36 +274,36 @@ static void on_link_timer(su_root_magic_t *mg, su_timer_t *t, struct ppg_smpp *s
 
 /* ----------------------------------------------------------- keep-alive */
 
-static void on_enq_timer(su_root_magic_t *mg, su_timer_t *t, struct ppg_smpp *s)
+void ppg_smpp_on_enq_timer(su_root_magic_t *mg, su_timer_t *t, struct ppg_smpp *s)
 {
-	int64_t now = now_ms(), next;
+	int64_t now = ppg_smpp_now_ms(), next;
 
 	if (s->state != L_BOUND)
 		return;
 	if (s->enq_seq && now >= s->enq_deadline) {
-		link_down(s, "no enquire_link_resp in time", 0);
+		ppg_smpp_link_down(s, "no enquire_link_resp in time", 0);
 		return;
 	}
 	if (!s->enq_seq && now >= s->enq_next) {
 		uint32_t seq = take_seq(s);
-		if (send_empty(s, ENQUIRE_LINK, ESME_ROK, seq) == 0) {
+		if (ppg_smpp_send_empty(s, ENQUIRE_LINK, ESME_ROK, seq) == 0) {
 			s->enq_seq = seq;
-			s->enq_deadline = now + ms_of(s->cfg.response_timeout_s);
+			s->enq_deadline = now + ppg_smpp_ms_of(s->cfg.response_timeout_s);
 			s->st.enquire_sent++;
 		}
-		s->enq_next = now + ms_of(s->cfg.enquire_link_s);
+		s->enq_next = now + ppg_smpp_ms_of(s->cfg.enquire_link_s);
 	}
 	next = s->enq_next;
 	if (s->enq_seq && s->enq_deadline < next)
 		next = s->enq_deadline;
-	arm(s->enq_timer, on_enq_timer, s, next - now);
+	ppg_smpp_arm(s->enq_timer, ppg_smpp_on_enq_timer, s, next - now);
 }
 
 /* --------------------------------------------------------------- submits */
 
 static void on_resp_timer(su_root_magic_t *mg, su_timer_t *t, struct ppg_smpp *s)
 {
-	int64_t now = now_ms();
+	int64_t now = ppg_smpp_now_ms();
 	unsigned gen = s->gen;
 	struct sm *m;
 	char why[96];
@@ -386,48 +314,48 @@ static void on_resp_timer(su_root_magic_t *mg, su_timer_t *t, struct ppg_smpp *s
 		s->ninflight--;
 		LOGSMPP(s, LOG_WARNING, "submit_sm seq=%u tag=%llu: %s", m->seq,
 		    (unsigned long long)m->tag, why);
-		result(s, m, PPG_SMPP_RETRY, PPG_SMPP_LOCAL, NULL, why);
+		ppg_smpp_result(s, m, PPG_SMPP_RETRY, PPG_SMPP_LOCAL, NULL, why);
 		free(m);
 		if (gen != s->gen)
 			return;
 	}
-	arm_resp_timer(s);
-	pump(s);
+	ppg_smpp_arm_resp_timer(s);
+	ppg_smpp_pump(s);
 }
 
-static void arm_resp_timer(struct ppg_smpp *s)
+void ppg_smpp_arm_resp_timer(struct ppg_smpp *s)
 {
 	struct sm *m = TAILQ_FIRST(&s->inflight);
 
 	if (!m)
 		su_timer_reset(s->resp_timer);
 	else
-		arm(s->resp_timer, on_resp_timer, s, m->deadline - now_ms());
+		ppg_smpp_arm(s->resp_timer, on_resp_timer, s, m->deadline - ppg_smpp_now_ms());
 }
 
 static void on_pump_timer(su_root_magic_t *mg, su_timer_t *t, struct ppg_smpp *s)
 {
-	pump(s);
+	ppg_smpp_pump(s);
 }
 
 /* Writes queued submits while bound, within the window and the pause. */
-static void pump(struct ppg_smpp *s)
+void ppg_smpp_pump(struct ppg_smpp *s)
 {
 	int64_t now;
 	int wrote = 0;
 
 	if (s->state != L_BOUND || s->broken)
 		return;
-	now = now_ms();
+	now = ppg_smpp_now_ms();
 	if (s->pause_until > now) {
-		arm(s->pump_timer, on_pump_timer, s, s->pause_until - now);
+		ppg_smpp_arm(s->pump_timer, on_pump_timer, s, s->pause_until - now);
 		return;
 	}
 	while (s->ninflight < s->cfg.window && !TAILQ_EMPTY(&s->queue) &&
 	    s->wlen - s->woff < WBUF_HIGH) {
 		struct sm *m = TAILQ_FIRST(&s->queue);
 		size_t cap, n;
-		uint8_t *p = wroom(s, &cap);
+		uint8_t *p = ppg_smpp_wroom(s, &cap);
 		uint32_t seq = take_seq(s);
 
 		if (!p)
@@ -441,7 +369,7 @@ static void pump(struct ppg_smpp *s)
 		TAILQ_REMOVE(&s->queue, m, q);
 		s->nqueue--;
 		m->seq = seq;
-		m->deadline = now + ms_of(s->cfg.response_timeout_s);
+		m->deadline = now + ppg_smpp_ms_of(s->cfg.response_timeout_s);
 		if (m->sent)
 			s->st.resent++;
 		m->sent = 1;
@@ -451,8 +379,8 @@ static void pump(struct ppg_smpp *s)
 		wrote = 1;
 	}
 	if (wrote) {
-		flush(s);
-		arm_resp_timer(s);
+		ppg_smpp_flush(s);
+		ppg_smpp_arm_resp_timer(s);
 	}
 }
 
@@ -479,270 +407,8 @@ int ppg_smpp_submit(struct ppg_smpp *s, const char *dest, const uint8_t *sm, siz
 	m->len = len;
 	TAILQ_INSERT_TAIL(&s->queue, m, q);
 	s->nqueue++;
-	pump(s);
+	ppg_smpp_pump(s);
 	return 0;
-}
-
-/* ------------------------------------------------------ incoming PDUs */
-
-static struct sm *find_inflight(struct ppg_smpp *s, uint32_t seq)
-{
-	/* The window is small (tens): a linear scan. */
-	struct sm *m;
-	TAILQ_FOREACH(m, &s->inflight, q)
-		if (m->seq == seq)
-			return m;
-	return NULL;
-}
-
-static void bound(struct ppg_smpp *s)
-{
-	char why[128];
-
-	s->state = L_BOUND;
-	s->backoff = s->cfg.reconnect_min_s;
-	s->st.binds++;
-	su_timer_reset(s->link_timer);
-	s->enq_seq = 0;
-	s->enq_next = now_ms() + ms_of(s->cfg.enquire_link_s);
-	arm(s->enq_timer, on_enq_timer, s, ms_of(s->cfg.enquire_link_s));
-	snprintf(why, sizeof why, "bound as %s (%u queued)",
-	    s->cfg.transceiver ? "transceiver" : "transmitter", s->nqueue);
-	LOGSMPP(s, LOG_INFO, "%s", why);
-	if (s->cb.on_link)
-		s->cb.on_link(s->arg, 1, why);
-}
-
-static void on_bind_resp(struct ppg_smpp *s, const struct ppg_smpp_hdr *h)
-{
-	char why[160];
-
-	if (s->state != L_BINDING || h->seq != s->bind_seq) {
-		s->st.protocol_errors++;
-		LOGSMPP(s, LOG_WARNING, "unexpected bind response seq=%u", h->seq);
-		return;
-	}
-	if (h->status == ESME_ROK) {
-		bound(s);
-		pump(s);
-		return;
-	}
-	s->st.bind_failures++;
-	snprintf(why, sizeof why, "bind refused: %s (0x%08X)", ppg_smpp_status_name(h->status),
-	    h->status);
-	link_down(s, why, is_auth_failure(h->status));
-}
-
-/* A submit_sm_resp, or a generic_nack for a submit_sm (nack = 1). */
-static void on_submit_resp(struct ppg_smpp *s, const uint8_t *pdu, const struct ppg_smpp_hdr *h,
-    int nack)
-{
-	struct sm *m = find_inflight(s, h->seq);
-	char msgid[72] = "", why[160];
-	const char *reason = NULL;
-	int cls;
-
-	if (!m) {
-		LOGSMPP(s, LOG_NOTICE, "%s seq=%u matches no submit_sm in flight (late answer?)",
-		    nack ? "generic_nack" : "submit_sm_resp", h->seq);
-		return;
-	}
-	TAILQ_REMOVE(&s->inflight, m, q);
-	s->ninflight--;
-	cls = ppg_smpp_status_class(h->status);
-	if (nack && cls == PPG_SMPP_OK)
-		cls = PPG_SMPP_FAIL;    /* a generic_nack with ESME_ROK is nonsense */
-	if (cls == PPG_SMPP_OK &&
-	    ppg_smpp_unpack_submit_resp(pdu, h->len, msgid, sizeof msgid, &reason) < 0) {
-		/* The SMSC took it; only its message id is lost. */
-		s->st.protocol_errors++;
-		LOGSMPP(s, LOG_WARNING, "submit_sm_resp seq=%u: %s; message_id taken as \"\"",
-		    h->seq, reason);
-		msgid[0] = '\0';
-	}
-	snprintf(why, sizeof why, "%s%s (0x%08X)", nack ? "generic_nack: " : "",
-	    ppg_smpp_status_name(h->status), h->status);
-	if (h->status == ESME_RTHROTTLED || h->status == ESME_RMSGQFUL)
-		s->pause_until = now_ms() + ms_of(s->cfg.throttle_pause_s);
-	if (h->status == ESME_RINVBNDSTS)
-		fail_soon(s, "the SMSC says we are not bound (ESME_RINVBNDSTS)");
-	arm_resp_timer(s);
-	result(s, m, cls, h->status, cls == PPG_SMPP_OK ? msgid : NULL, why);
-	free(m);
-}
-
-static void on_deliver(struct ppg_smpp *s, const uint8_t *pdu, const struct ppg_smpp_hdr *h)
-{
-	struct ppg_smpp_deliver d;
-	const char *reason = NULL;
-	char id[72], stat[16];
-	size_t cap, n;
-	uint8_t *p;
-	int delivered = 0, receipt = 0;
-	uint32_t status = ESME_ROK;
-
-	if (ppg_smpp_unpack_deliver(pdu, h->len, &d, &reason) < 0) {
-		/* Told so, the SMSC does not send it again for ever. */
-		s->st.protocol_errors++;
-		status = ESME_RX_P_APPN;
-		LOGSMPP(s, LOG_WARNING, "deliver_sm seq=%u: %s; answered ESME_RX_P_APPN", h->seq, reason);
-	} else if ((d.esm_class & 0x3C) == SMPP34_DELIVERY_RECEIPT) {
-		delivered = ppg_smpp_receipt_parse(&d, id, sizeof id, stat, sizeof stat);
-		if (delivered == -2)
-			LOGSMPP(s, LOG_WARNING, "receipt seq=%u without a message id: \"%.80s\"", h->seq,
-			    (const char *)d.text);
-		else
-			receipt = 1;
-	} else {
-		LOGSMPP(s, LOG_INFO, "deliver_sm from %s (esm_class 0x%02X) is no receipt: ignored",
-		    d.source_addr, d.esm_class);
-	}
-	p = wroom(s, &cap);
-	if (p && ppg_smpp_pack_deliver_resp(p, cap, &n, status, h->seq) == 0) {
-		s->wlen += n;
-		flush(s);
-	}
-	if (receipt) {
-		s->st.receipts++;
-		LOGSMPP(s, LOG_DEBUG, "receipt id=%s stat=%s", id, stat);
-		if (s->cb.on_receipt)
-			s->cb.on_receipt(s->arg, id, delivered, stat);
-	}
-}
-
-static void on_pdu(struct ppg_smpp *s, const uint8_t *pdu, const struct ppg_smpp_hdr *h)
-{
-	switch (h->id) {
-	case BIND_TRANSMITTER_RESP:
-	case BIND_TRANSCEIVER_RESP:
-		on_bind_resp(s, h);
-		break;
-	case SUBMIT_SM_RESP:
-		on_submit_resp(s, pdu, h, 0);
-		pump(s);
-		break;
-	case DELIVER_SM:
-		on_deliver(s, pdu, h);
-		break;
-	case ENQUIRE_LINK:
-		s->st.enquire_answered++;
-		send_empty(s, ENQUIRE_LINK_RESP, ESME_ROK, h->seq);
-		break;
-	case ENQUIRE_LINK_RESP:
-		if (h->seq == s->enq_seq)
-			s->enq_seq = 0;
-		break;
-	case UNBIND:
-		/* §4.2: answer, send nothing new, and take the answers still on
-		 * their way until the SMSC closes (at most response_timeout_s):
-		 * what they answer is not sent twice. */
-		send_empty(s, UNBIND_RESP, ESME_ROK, h->seq);
-		if (s->state == L_BOUND && !TAILQ_EMPTY(&s->inflight)) {
-			s->state = L_CLOSING;
-			su_timer_reset(s->enq_timer);
-			arm(s->link_timer, on_link_timer, s, ms_of(s->cfg.response_timeout_s));
-		} else {
-			link_down(s, "unbind from the SMSC", 0);
-		}
-		break;
-	case UNBIND_RESP:
-		break;
-	case GENERIC_NACK:
-		s->st.protocol_errors++;
-		LOGSMPP(s, LOG_WARNING, "generic_nack seq=%u: %s (0x%08X)", h->seq,
-		    ppg_smpp_status_name(h->status), h->status);
-		if (s->state == L_BINDING && h->seq == s->bind_seq) {
-			s->st.bind_failures++;
-			link_down(s, "bind answered with generic_nack", 0);
-		} else if (h->seq && h->seq == s->enq_seq) {
-			s->enq_seq = 0;  /* the SMSC is alive, it just dislikes enquire_link */
-		} else {
-			on_submit_resp(s, pdu, h, 1);
-			pump(s);
-		}
-		break;
-	case OUTBIND:
-	case ALERT_NOTIFICATION:
-		LOGSMPP(s, LOG_INFO, "ignored command 0x%08X", h->id);
-		break;
-	default:
-		s->st.protocol_errors++;
-		if (h->id & 0x80000000u) {
-			LOGSMPP(s, LOG_NOTICE, "unexpected response 0x%08X seq=%u ignored", h->id, h->seq);
-		} else {
-			LOGSMPP(s, LOG_NOTICE, "command 0x%08X seq=%u not supported: generic_nack",
-			    h->id, h->seq);
-			if (send_empty(s, GENERIC_NACK, ESME_RINVCMDID, h->seq) < 0)
-				LOGSMPP(s, LOG_NOTICE, "cannot answer seq=%u", h->seq);
-		}
-		break;
-	}
-}
-
-/*
- * Takes every whole PDU out of rbuf. The PDU is handed down with a NUL after
- * it (libsmpp34 uses strlen on C-octet strings): the byte there, the start
- * of the next PDU or spare room (rbuf has PPG_SMPP_MAX_PDU + 1 octets), is
- * saved and put back.
- */
-static void parse_input(struct ppg_smpp *s)
-{
-	size_t off = 0;
-	unsigned gen = s->gen;
-
-	while (s->rlen - off >= 16) {
-		struct ppg_smpp_hdr h;
-		char why[96];
-
-		if (ppg_smpp_hdr_read(s->rbuf + off, s->rlen - off, &h) < 0) {
-			s->st.protocol_errors++;
-			snprintf(why, sizeof why, "bad command_length %u (16..%u): not SMPP?", h.len,
-			    PPG_SMPP_MAX_PDU);
-			link_down(s, why, 0);
-			return;
-		}
-		if (s->rlen - off < h.len)
-			break;
-		uint8_t *pdu = s->rbuf + off, saved = pdu[h.len];
-		pdu[h.len] = '\0';
-		on_pdu(s, pdu, &h);
-		if (gen != s->gen)
-			return;          /* the link went down: rbuf is gone */
-		pdu[h.len] = saved;
-		off += h.len;
-	}
-	if (off) {
-		memmove(s->rbuf, s->rbuf + off, s->rlen - off);
-		s->rlen -= off;
-	}
-}
-
-static void do_read(struct ppg_smpp *s)
-{
-	unsigned gen = s->gen;
-
-	for (int i = 0; i < 16; i++) {
-		ssize_t n = recv(s->fd, s->rbuf + s->rlen, PPG_SMPP_MAX_PDU - s->rlen, 0);
-		if (n == 0) {
-			link_down(s, s->state == L_CLOSING ? "unbind from the SMSC"
-			    : "the SMSC closed the connection", 0);
-			return;
-		}
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				char why[96];
-				snprintf(why, sizeof why, "recv: %s", strerror(errno));
-				link_down(s, why, 0);
-			}
-			return;
-		}
-		s->rlen += (size_t)n;
-		parse_input(s);
-		if (gen != s->gen || s->broken)
-			return;
-	}
 }
 
 /* ------------------------------------------------------------- connect */
@@ -758,14 +424,14 @@ static void connected(struct ppg_smpp *s)
 	s->want_out = 0;
 	s->state = L_BINDING;
 	s->bind_seq = take_seq(s);
-	p = wroom(s, &cap);
+	p = ppg_smpp_wroom(s, &cap);
 	if (!p || ppg_smpp_pack_bind(p, cap, &n, s->bind_seq, &s->cfg) < 0) {
-		link_down(s, "cannot pack the bind PDU", 0);
+		ppg_smpp_link_down(s, "cannot pack the bind PDU", 0);
 		return;
 	}
 	s->wlen += n;
-	arm(s->link_timer, on_link_timer, s, ms_of(s->cfg.response_timeout_s));
-	flush(s);
+	ppg_smpp_arm(s->link_timer, ppg_smpp_on_link_timer, s, ppg_smpp_ms_of(s->cfg.response_timeout_s));
+	ppg_smpp_flush(s);
 }
 
 static int on_io(su_root_magic_t *mg, su_wait_t *w, struct ppg_smpp *s)
@@ -782,18 +448,18 @@ static int on_io(su_root_magic_t *mg, su_wait_t *w, struct ppg_smpp *s)
 		if (err) {
 			char why[96];
 			snprintf(why, sizeof why, "connect: %s", strerror(err));
-			link_down(s, why, 0);
+			ppg_smpp_link_down(s, why, 0);
 			return 0;
 		}
 		connected(s);
 		return 0;
 	}
 	if (ev & SU_WAIT_OUT) {
-		flush(s);
-		pump(s);
+		ppg_smpp_flush(s);
+		ppg_smpp_pump(s);
 	}
 	if (s->fd >= 0 && !s->broken && (ev & (SU_WAIT_IN | SU_WAIT_HUP | SU_WAIT_ERR)))
-		do_read(s);
+		ppg_smpp_do_read(s);
 	return 0;
 }
 
@@ -813,32 +479,32 @@ static void start_connect(struct ppg_smpp *s)
 	}
 	if (r != 0) {
 		snprintf(why, sizeof why, "cannot resolve %s: %s", s->host, gai_strerror(r));
-		link_down(s, why, 0);
+		ppg_smpp_link_down(s, why, 0);
 		return;
 	}
 	s->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0) {
 		freeaddrinfo(ai);
 		snprintf(why, sizeof why, "socket: %s", strerror(errno));
-		link_down(s, why, 0);
+		ppg_smpp_link_down(s, why, 0);
 		return;
 	}
 	r = connect(s->fd, ai->ai_addr, ai->ai_addrlen);
 	freeaddrinfo(ai);
 	if (r < 0 && errno != EINPROGRESS) {
 		snprintf(why, sizeof why, "connect: %s", strerror(errno));
-		link_down(s, why, 0);
+		ppg_smpp_link_down(s, why, 0);
 		return;
 	}
 	s->state = L_CONNECTING;
 	if (su_wait_create(&s->wait, s->fd, SU_WAIT_OUT) < 0 ||
 	    (s->wait_index = su_root_register(s->root, &s->wait, on_io, s, 0)) <= 0) {
 		s->wait_index = 0;
-		link_down(s, "cannot register the socket with the su_root", 0);
+		ppg_smpp_link_down(s, "cannot register the socket with the su_root", 0);
 		return;
 	}
 	s->want_out = 1;
-	arm(s->link_timer, on_link_timer, s, ms_of(s->cfg.response_timeout_s));
+	ppg_smpp_arm(s->link_timer, ppg_smpp_on_link_timer, s, ppg_smpp_ms_of(s->cfg.response_timeout_s));
 	/* r == 0 (loopback may connect at once): on_io sees it writable. */
 }
 
@@ -913,7 +579,7 @@ struct ppg_smpp *ppg_smpp_new(su_root_t *root, const struct ppg_smpp_config *cfg
 	s->backoff = s->cfg.reconnect_min_s;
 	snprintf(s->name, sizeof s->name, "%s:%u/%s", s->host, s->cfg.port, s->system_id);
 	/* Connect from the loop, so that no callback runs before this returns. */
-	arm(s->link_timer, on_link_timer, s, 0);
+	ppg_smpp_arm(s->link_timer, ppg_smpp_on_link_timer, s, 0);
 	return s;
 }
 
@@ -925,7 +591,7 @@ void ppg_smpp_free(struct ppg_smpp *s)
 		return;
 	if (s->state == L_BOUND && s->fd >= 0 && !s->broken) {
 		/* §4.2: polite, but nobody waits for the unbind_resp. */
-		send_empty(s, UNBIND, ESME_ROK, take_seq(s));
+		ppg_smpp_send_empty(s, UNBIND, ESME_ROK, take_seq(s));
 	}
 	unregister(s);
 	su_timer_destroy(s->link_timer);
@@ -937,13 +603,13 @@ void ppg_smpp_free(struct ppg_smpp *s)
 	while ((m = TAILQ_FIRST(&s->inflight))) {
 		TAILQ_REMOVE(&s->inflight, m, q);
 		s->ninflight--;
-		result(s, m, PPG_SMPP_RETRY, PPG_SMPP_LOCAL, NULL, "shutting down");
+		ppg_smpp_result(s, m, PPG_SMPP_RETRY, PPG_SMPP_LOCAL, NULL, "shutting down");
 		free(m);
 	}
 	while ((m = TAILQ_FIRST(&s->queue))) {
 		TAILQ_REMOVE(&s->queue, m, q);
 		s->nqueue--;
-		result(s, m, PPG_SMPP_RETRY, PPG_SMPP_LOCAL, NULL, "shutting down");
+		ppg_smpp_result(s, m, PPG_SMPP_RETRY, PPG_SMPP_LOCAL, NULL, "shutting down");
 		free(m);
 	}
 	free(s->host);
