@@ -3,7 +3,7 @@
 #
 # Both servers get the same client (wrk + bench/pap_push.lua) and the same
 # push-message, with a unique push-id per request, alternately at
-# concurrency 1 (wrk -t1 -c1) and 8 (wrk -t2 -c8). It prints accepted/s
+# concurrency 1 (wrk -t1 -c1) and 8 (wrk -t2 -c8) (BENCH_CONC="1 8 32" adds more). It prints accepted/s
 # (answers with code="1001") per server and their ratio, then checks that
 # ppgd stored what it acknowledged and counts what Kannel delivered.
 #
@@ -22,6 +22,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 PPGD=${PPGD:-$root/build/ppgd}
 SECS=${BENCH_SECONDS:-10}
+CONCS=${BENCH_CONC:-1 8}   # concurrencies, e.g. BENCH_CONC="1 8 32"
 SYNC_EXTRA=${BENCH_SYNC:-}
 KANNEL_PPG=${KANNEL_PPG:-$root/../shared/peers/kannel-ppg/kannel-ppg.sh}
 LUA=$root/bench/pap_push.lua
@@ -187,7 +188,7 @@ ppgd_ack=$((ppgd_ack + accepted))
 smoke kannel "$kannel_url" -
 kannel_ack=$((kannel_ack + accepted))
 
-for conc in 1 8; do
+for conc in $CONCS; do
 	threads=$((conc == 1 ? 1 : 2))
 	wrk_run "ppgd-c$conc" "$ppgd_url" "$auth" "$threads" "$conc" "$SECS"
 	rate_of[ppgd-$conc]=$rate
@@ -207,7 +208,7 @@ stop_ppgd
 if [ "$SYNC_EXTRA" = normal ]; then
 	start_ppgd normal "$tmp/ppgd-normal.db"
 	normal_ack=0 normal_inflight=0
-	for conc in 1 8; do
+	for conc in $CONCS; do
 		threads=$((conc == 1 ? 1 : 2))
 		wrk_run "ppgd-normal-c$conc" "$ppgd_url" "$auth" "$threads" "$conc" "$SECS"
 		rate_of[normal-$conc]=$rate
@@ -228,22 +229,30 @@ for _ in $(seq 1 20); do
 done
 kannel_delivered=$(kannel_count)
 
+# What one durable commit costs here: a 4 KiB append written with O_DSYNC, as
+# the WAL's fdatasync does. At concurrency 1 every push waits for one.
+dsync_ms=$(cd "$tmp" && dd if=/dev/zero of=dsync.probe bs=4k count=200 oflag=dsync 2>&1 |
+	awk '/copied/ { for (i = 1; i <= NF; i++) if ($i == "s,") print $(i-1) * 1000 / 200 }')
+rm -f "$tmp/dsync.probe"
+
 # ---------------------------------------------------------------- report
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 row() { printf '%-22s %16s %18s %12s\n' "$@"; }
 echo
 row "concurrency" "ppgd accepted/s" "kannel accepted/s" "ppgd/kannel"
-for conc in 1 8; do
+for conc in $CONCS; do
 	threads=$((conc == 1 ? 1 : 2))
 	row "$conc (wrk -t$threads -c$conc)" "${rate_of[ppgd-$conc]}" "${rate_of[kannel-$conc]}" \
 		"$(ratio "${rate_of[ppgd-$conc]}" "${rate_of[kannel-$conc]}")"
 done
 if [ "$SYNC_EXTRA" = normal ]; then
-	for conc in 1 8; do
+	for conc in $CONCS; do
 		row "$conc sync=normal" "${rate_of[normal-$conc]}" "(${rate_of[kannel-$conc]})" \
 			"$(ratio "${rate_of[normal-$conc]}" "${rate_of[kannel-$conc]}")"
 	done
 fi
+echo
+[ -n "$dsync_ms" ] && awk -v ms="$dsync_ms" 'BEGIN { printf "one 4 KiB O_DSYNC append on this disk: %.3f ms (a durable PPG at concurrency 1: at most %.0f/s)\n", ms, 1000 / ms }'
 echo
 check() { # label stored acknowledged in-flight
 	local verdict
