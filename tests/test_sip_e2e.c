@@ -591,8 +591,8 @@ static void term_free(struct term *t)
  * gets the final SIP status answered for users[i] (-1 when none).
  * Returns the number of 200s.
  */
-static int sip_register_many(const char *dir, const char *src_ip, int dst_port, const char *const *users,
-    const int *cports, int expires, size_t n, int *status)
+static int sip_register_scen(const char *scenario, const char *dir, const char *src_ip, int dst_port,
+    const char *const *users, const int *cports, int expires, size_t n, int *status)
 {
 	static int seq;
 	char *csv = strdup("SEQUENTIAL\n");
@@ -608,7 +608,7 @@ static int sip_register_many(const char *dir, const char *src_ip, int dst_port, 
 	char *log = itest_asprintf("%s/reg_%d.msg", dir, seq);
 	snprintf(m, sizeof m, "%zu", n);
 	snprintf(dst, sizeof dst, "127.0.0.1:%d", dst_port);
-	const char *argv[] = { "sipp", "-sf", tu_src("tests/sipp/e2e_register.xml"), "-inf", csvpath,
+	const char *argv[] = { "sipp", "-sf", tu_src(scenario), "-inf", csvpath,
 		"-m", m, "-r", "200", "-i", src_ip, "-nostdin", "-trace_msg", "-message_file", log,
 		"-timeout", "15s", "-recv_timeout", "5000", dst, NULL };
 	char *out = NULL, *err = NULL;
@@ -648,6 +648,13 @@ static int sip_register_many(const char *dir, const char *src_ip, int dst_port, 
 }
 
 /* One REGISTER; returns the final status answered, or -1. */
+static int sip_register_many(const char *dir, const char *src_ip, int dst_port, const char *const *users,
+    const int *cports, int expires, size_t n, int *status)
+{
+	return sip_register_scen("tests/sipp/e2e_register.xml", dir, src_ip, dst_port, users, cports, expires,
+	    n, status);
+}
+
 static int sip_register(const char *dir, const char *src_ip, int dst_port, const char *user, int cport,
     int expires)
 {
@@ -1207,6 +1214,71 @@ static CU_TestFunc case_fns[] = { t_case_0, t_case_1, t_case_2, t_case_3, t_case
 	t_case_6, t_case_7, t_case_8, t_case_9, t_case_10, t_case_11, t_case_12, t_case_13, t_case_14,
 	t_case_15, t_case_16, t_case_17, t_case_18 };
 _Static_assert(sizeof case_fns / sizeof case_fns[0] == NCASES, "one CASE_FN per case");
+
+/* ================================================== suite: GRUU */
+
+static struct itest_daemon dgruu;
+static int dgruu_sip;
+
+static int init_gruu(void)
+{
+	start_ppgd(&dgruu, "sip-gruu", TAB_SIP "terminal = gruu\n", NULL, &dgruu_sip);
+	return 0;
+}
+
+static int clean_gruu(void)
+{
+	itest_daemon_destroy(&dgruu, 0);
+	return 0;
+}
+
+/* [sip] terminal = gruu: of two registered terminals of one AoR, only the
+ * newest gets the push, addressed to its GRUU (seed 000 §6.1 item 8,
+ * §9.1.2 item 7). */
+static void t_gruu_newest_terminal(void)
+{
+	NEED(dgruu);
+	struct term t1, t2;
+	struct sq q;
+	char *scen = uas_scenario(dgruu.dir, 200, "OK", NULL);
+	const char *text = "to one terminal";
+	int st = -1;
+
+	EXPECT_FATAL(term_start(&t1, dgruu.dir, "guser", scen, 1) == 0);
+	EXPECT_FATAL(term_start(&t2, dgruu.dir, "guser", scen, 1) == 0);
+	const char *user = "guser";
+	sip_register_scen("tests/sipp/e2e_register_gruu.xml", dgruu.dir, "127.0.0.1", dgruu_sip, &user,
+	    &t1.port, 600, 1, &st);
+	EXPECT_INT(st, 200);
+	sleep_s(1.1);   /* the second registration is the newer one */
+	sip_register_scen("tests/sipp/e2e_register_gruu.xml", dgruu.dir, "127.0.0.1", dgruu_sip, &user,
+	    &t2.port, 600, 1, &st);
+	EXPECT_INT(st, 200);
+	EXPECT_INT(push_text(&dgruu, "gruu-1@e2e", "guser", NULL, text), 1001);
+	EXPECT(wait_final(&dgruu, "gruu-1@e2e", 10, &q) == 0);
+	EXPECT_STR(pap_state_str(q.state), "delivered");
+	EXPECT_INT(term_wait(&t2, 5), 0);
+	struct siplog l;
+	const struct sipmsg *m[4];
+	siplog_load(t2.msglog, &l);
+	EXPECT_INT(sip_requests(&l, "MESSAGE", m, 4), 1);
+	if (l.n) {
+		char *rl = sip_first_line(m[0]->text);
+		char *want = itest_asprintf("MESSAGE sip:guser@example.com;gr=urn:uuid:00000000-0000-0000-0000-%d0000 "
+		    "SIP/2.0", t2.port);
+		EXPECT_STR(rl, want);
+		free(rl);
+		free(want);
+	}
+	siplog_free(&l);
+	/* the older terminal got nothing */
+	siplog_load(t1.msglog, &l);
+	EXPECT_INT(sip_requests(&l, "MESSAGE", m, 4), 0);
+	siplog_free(&l);
+	term_free(&t1);
+	term_free(&t2);
+	free(scen);
+}
 
 /* ============================================ suite: registrations */
 
@@ -2256,6 +2328,10 @@ int main(void)
 		{ "bindings survive a restart (SIGTERM)", t_bindings_survive_restart },
 		{ NULL, NULL },
 	};
+	static const struct test_def gruu[] = {
+		{ "terminal = gruu: the newest terminal, by its GRUU", t_gruu_newest_terminal },
+		{ NULL, NULL },
+	};
 	static const struct test_def kam[] = {
 		{ "terminal REGISTERs at kamailio; third-party REGISTER; MESSAGE via kamailio",
 		  t_kamailio_register_and_route },
@@ -2294,6 +2370,7 @@ int main(void)
 		return 1;
 	if (add_suite("SIP -> PAP outcome table", init_table, clean_table, table) ||
 	    add_suite("third-party registrations", init_reg, clean_reg, reg) ||
+	    add_suite("GRUU", init_gruu, clean_gruu, gruu) ||
 	    add_suite("kamailio as the SIP/IP core", init_kam, clean_kam, kam) ||
 	    add_suite("content indirection", init_ind, clean_ind, ind) ||
 	    add_suite("result notifications", init_not, clean_not, notify) ||
