@@ -184,4 +184,15 @@ int itest_stop_pid(pid_t pid, int sig, double timeout_s);
  */
 int itest_wait_file_has(const char *path, const char *text, double timeout_s);
 
+
+/* The DOCTYPEs of the PAP versions, for building requests. */
+#define DOCTYPE_10 "<!DOCTYPE pap PUBLIC \"-//WAPFORUM//DTD PAP//EN\" " \
+	"\"http://www.wapforum.org/DTD/pap_1.0.dtd\">"
+#define DOCTYPE_20 "<!DOCTYPE pap PUBLIC \"-//WAPFORUM//DTD PAP 2.0//EN\" " \
+	"\"http://www.wapforum.org/DTD/pap_2.0.dtd\">"
+#define DOCTYPE_21 "<!DOCTYPE pap PUBLIC \"-//WAPFORUM//DTD PAP 2.1//EN\" " \
+	"\"http://www.openmobilealliance.org/tech/DTD/pap_2.1.dtd\">"
+#define DOCTYPE_30 "<!DOCTYPE pap PUBLIC \"-//WAPFORUM//DTD PAP 3.0//EN\" " \
+	"\"http://www.wapforum.org/DTD/pap_3.0.dtd\">"
+
 #endif

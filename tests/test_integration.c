@@ -30,14 +30,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DOCTYPE_10 "<!DOCTYPE pap PUBLIC \"-//WAPFORUM//DTD PAP//EN\" " \
-	"\"http://www.wapforum.org/DTD/pap_1.0.dtd\">"
-#define DOCTYPE_20 "<!DOCTYPE pap PUBLIC \"-//WAPFORUM//DTD PAP 2.0//EN\" " \
-	"\"http://www.wapforum.org/DTD/pap_2.0.dtd\">"
-#define DOCTYPE_21 "<!DOCTYPE pap PUBLIC \"-//WAPFORUM//DTD PAP 2.1//EN\" " \
-	"\"http://www.openmobilealliance.org/tech/DTD/pap_2.1.dtd\">"
-#define DOCTYPE_30 "<!DOCTYPE pap PUBLIC \"-//WAPFORUM//DTD PAP 3.0//EN\" " \
-	"\"http://www.wapforum.org/DTD/pap_3.0.dtd\">"
 
 #define BOUNDARY "itest-7d3f0a1b"
 #define MULTIPART_CT "multipart/related; boundary=" BOUNDARY "; type=\"application/xml\""

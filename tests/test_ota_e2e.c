@@ -46,10 +46,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DOCTYPE_10 "<!DOCTYPE pap PUBLIC \"-//WAPFORUM//DTD PAP//EN\" " \
-	"\"http://www.wapforum.org/DTD/pap_1.0.dtd\">"
-#define DOCTYPE_20 "<!DOCTYPE pap PUBLIC \"-//WAPFORUM//DTD PAP 2.0//EN\" " \
-	"\"http://www.wapforum.org/DTD/pap_2.0.dtd\">"
 
 #define BOUNDARY "ota-e2e-41c9d2"
 #define MULTIPART_CT "multipart/related; boundary=" BOUNDARY "; type=\"application/xml\""
