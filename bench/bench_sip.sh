@@ -20,6 +20,8 @@
 #   BENCH_FLOOD_N  MESSAGEs of the raw run (default 100000)
 #   BENCH_PERF     1: perf record ppgd during the concurrency-32 run, print the
 #                  top symbols on stderr (perturbs that run a little)
+#   BENCH_PERF_ARGS  perf record's call-graph option (default -g; "--call-graph
+#                  dwarf,16384" attributes time inside sqlite and sofia-sip too)
 #   BENCH_KEEP     1: keep the temporary directory (configs, logs, database)
 #   TMPDIR         where that directory goes (its filesystem is the database's)
 #
@@ -300,7 +302,7 @@ for conc in 8 32; do
 	d0=$(delivered)
 	t0=$(now)
 	if [ "$PERF" = 1 ] && [ "$conc" = 32 ]; then
-		perf record -g -F 999 -p "$ppgd_pid" -o "$tmp/perf-c32.data" -- sleep "$SECS" \
+		perf record ${BENCH_PERF_ARGS:--g} -F 999 -p "$ppgd_pid" -o "$tmp/perf-c32.data" -- sleep "$SECS" \
 			>"$tmp/perf-record.log" 2>&1 &
 		perf_pid=$!
 	fi
