@@ -508,6 +508,12 @@ static int capture_start(struct capture *c, const char *dir, const char *name, i
 			return -1;
 		}
 	}
+	/* "Capturing on" comes before dumpcap really captures; tshark 4.0 then
+	 * logs "Capture started" once it does. Older ones do not: give them a
+	 * moment instead. */
+	if (itest_wait_file_has(c->log, "Capture started", 5) != 0)
+		usleep(500 * 1000);
+	usleep(100 * 1000);
 	return 0;
 }
 
