@@ -84,12 +84,18 @@ struct ppg_core {
 	int stopping;
 	int efd;                       /* wakes the loop: work queued or stopping */
 	struct ppg_core_stats stats;
-	/* owned by the core thread */
-	struct op *ops, *ops_tail;     /* the core's own writes for the next batch */
+	struct op *ops, *ops_tail;     /* the loop's own writes for the next batch */
+	/* The writer thread: every SQL write (requests, the loop's writes) in
+	 * batches, one transaction each (see writer_main). */
+	pthread_t writer_thread;
+	int writer_started, writer_busy, writer_stop;
+	pthread_cond_t writer_cond, writer_idle;
+	struct db *loop_db;            /* the loop's own handle: reads, registrations */
+	/* owned by the core (loop) thread */
 	struct ppg_content *content;
-	struct ppg_deliver *deliver;   /* NULL when no bearer is configured */
-	su_timer_t *flush_timer;
-	int flush_armed;
+	struct ppg_deliver *deliver;   /* NULL when no bearer is configured; read by
+	                                * the writer under lock */
+	int sweep_pending;
 	su_root_t *root;
 	su_wait_t wait;
 	su_timer_t *sweep_timer;
@@ -138,6 +144,8 @@ struct ppg_core *ppg_core_new(const struct ppg_config *cfg, struct db *db, struc
 	pthread_cond_init(&c->ckpt_cond, &ca);
 	pthread_cond_init(&c->sync_cond, NULL);
 	pthread_cond_init(&c->sync_idle, NULL);
+	pthread_cond_init(&c->writer_cond, NULL);
+	pthread_cond_init(&c->writer_idle, NULL);
 	pthread_condattr_destroy(&ca);
 	return c;
 }
@@ -150,23 +158,44 @@ static void wake(struct ppg_core *c)
 }
 
 /*
- * One transaction for a batch of HTTP requests and the core's own writes,
- * each under a savepoint; one commit (one fsync); then the answers go out and
- * accepted pushes go to the delivery engine.
+ * One transaction for a batch of HTTP requests and the loop's own writes,
+ * each under a savepoint; one commit; then the syncer makes it durable,
+ * answers, and hands the rest back to the loop. Writer thread.
  */
-static void run_batch(struct ppg_core *c, struct item *batch)
+static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops, struct ppg_deliver *deliver)
 {
 	int64_t now = ppg_now_ms();
-	struct op *ops = c->ops;
 	size_t n = 0;
 	int r;
 
-	c->ops = c->ops_tail = NULL;
+	struct sync_job *job = calloc(1, sizeof *job);
+	if (!job) {
+		/* Out of memory: nothing runs; the requests are answered, the
+		 * loop's writes wait for the next batch. */
+		for (struct item *it = batch, *next; it; it = next) {
+			next = it->next;
+			ppg_request_fail(it->req, 3000, "internal error: out of memory");
+			it->done(it->arg);
+			free(it);
+		}
+		pthread_mutex_lock(&c->lock);
+		if (ops) {
+			struct op *last = ops;
+			while (last->next)
+				last = last->next;
+			last->next = c->ops;
+			if (!c->ops)
+				c->ops_tail = last;
+			c->ops = ops;
+		}
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
 	r = db_begin(c->db);
 	if (r == 0) {
 		for (struct item *it = batch; it; it = it->next, n++) {
-			if (c->deliver && it->req->msg && it->req->msg->type == PAP_MSG_PUSH)
-				it->req->lease_ms = ppg_deliver_lease_ms(c->deliver);
+			if (deliver && it->req->msg && it->req->msg->type == PAP_MSG_PUSH)
+				it->req->lease_ms = ppg_deliver_lease_ms(deliver);
 			ppg_request_execute(it->req, c->db, now);
 		}
 		for (struct op *o = ops; o; o = o->next) {
@@ -191,14 +220,13 @@ static void run_batch(struct ppg_core *c, struct item *batch)
 		for (struct item *it = batch; it; it = it->next)
 			ppg_request_fail(it->req, 3000, "internal error: nothing was stored, try again");
 	}
-	struct sync_job *job = calloc(1, sizeof *job);
 	struct ppg_deliver_job *jtail = NULL;
-	for (struct item *it = batch; job && r == 0 && c->deliver && it; it = it->next) {
+	for (struct item *it = batch; r == 0 && deliver && it; it = it->next) {
 		/* The engine copies what it needs before the answer lets the HTTP
-		 * worker free the request. */
+		 * worker free the request (ppg_deliver_prepare reads only the config). */
 		if (it->req->result_code != PAP_ACCEPTED)
 			continue;
-		struct ppg_deliver_job *dj = ppg_deliver_prepare(c->deliver, it->req);
+		struct ppg_deliver_job *dj = ppg_deliver_prepare(deliver, it->req);
 		if (!dj)
 			continue;
 		if (jtail)
@@ -212,34 +240,16 @@ static void run_batch(struct ppg_core *c, struct item *batch)
 	c->stats.requests += n;
 	if (r < 0)
 		c->stats.commit_failures++;
-	if (job) {
-		job->batch = batch;
-		job->ops = ops;
-		job->committed = r == 0;
-		if (c->sync_tail)
-			c->sync_tail->next = job;
-		else
-			c->sync_head = job;
-		c->sync_tail = job;
-		pthread_cond_signal(&c->sync_cond);
-	}
+	job->batch = batch;
+	job->ops = ops;
+	job->committed = r == 0;
+	if (c->sync_tail)
+		c->sync_tail->next = job;
+	else
+		c->sync_head = job;
+	c->sync_tail = job;
+	pthread_cond_signal(&c->sync_cond);
 	pthread_mutex_unlock(&c->lock);
-	if (!job) {
-		/* Out of memory: answer without the pipeline (the commit is not
-		 * known durable: a failure), drop the engine's work. */
-		for (struct item *it = batch, *next; it; it = next) {
-			next = it->next;
-			ppg_request_fail(it->req, 3000, "internal error: out of memory");
-			it->done(it->arg);
-			free(it);
-		}
-		for (struct op *o = ops, *next; o; o = next) {
-			next = o->next;
-			if (o->after)
-				o->after(o->arg, 0);
-			free(o);
-		}
-	}
 	/* Passive checkpoints in ckpt_main keep up with the writer, but the WAL
 	 * starts over only when a write begins right after a checkpoint that left
 	 * nothing behind. Past WAL_RESTART_FRAMES the core, between two batches,
@@ -342,13 +352,54 @@ static void drain_sync(struct ppg_core *c)
 	run_done(c);
 }
 
-static void on_flush(struct ppg_core *c, su_timer_t *t, void *arg)
+/*
+ * The writer: takes the queued HTTP requests (at most batch_max) and every
+ * write the loop queued, and runs them as one batch. SQL never runs in the
+ * loop, so the SIP stack and the timers keep their pace whatever the load.
+ */
+static void *writer_main(void *arg)
 {
-	(void)t;
-	(void)arg;
-	c->flush_armed = 0;
-	if (c->ops)
-		run_batch(c, NULL);
+	struct ppg_core *c = arg;
+
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		while (!c->head && !c->ops && !c->writer_stop)
+			pthread_cond_wait(&c->writer_cond, &c->lock);
+		if (!c->head && !c->ops)
+			break;
+		struct item *batch = c->head, *last = batch;
+		if (batch) {
+			unsigned n = 1;
+			while (last->next && n < c->cfg->batch_max) {
+				last = last->next;
+				n++;
+			}
+			c->head = last->next;
+			if (!c->head)
+				c->tail = NULL;
+			last->next = NULL;
+		}
+		struct op *ops = c->ops;
+		c->ops = c->ops_tail = NULL;
+		struct ppg_deliver *deliver = c->deliver;
+		c->writer_busy = 1;
+		pthread_mutex_unlock(&c->lock);
+		run_batch(c, batch, ops, deliver);
+		pthread_mutex_lock(&c->lock);
+		c->writer_busy = 0;
+		pthread_cond_broadcast(&c->writer_idle);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+/* Waits until the writer has run everything queued (shutdown). */
+static void drain_writer(struct ppg_core *c)
+{
+	pthread_mutex_lock(&c->lock);
+	while (c->writer_started && (c->head || c->ops || c->writer_busy))
+		pthread_cond_wait(&c->writer_idle, &c->lock);
+	pthread_mutex_unlock(&c->lock);
 }
 
 int ppg_core_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg)
@@ -359,16 +410,14 @@ int ppg_core_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn a
 	o->fn = fn;
 	o->after = after;
 	o->arg = arg;
+	pthread_mutex_lock(&c->lock);
 	if (c->ops_tail)
 		c->ops_tail->next = o;
 	else
 		c->ops = o;
 	c->ops_tail = o;
-	/* Flushed with the next HTTP batch, or on the next loop turn. */
-	if (!c->flush_armed && c->flush_timer) {
-		c->flush_armed = 1;
-		su_timer_set_interval(c->flush_timer, on_flush, NULL, 0);
-	}
+	pthread_cond_signal(&c->writer_cond);
+	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
 
@@ -400,37 +449,40 @@ void ppg_core_fetched(struct ppg_core *c, int64_t delivery)
  * Deliveries whose deliver-before time has passed become expired (PAP code
  * 4000: the PI may try again with a new push). One transaction per sweep.
  */
-static void sweep_expired(struct ppg_core *c)
+static int sweep_write(struct db *db, void *arg, int64_t now)
 {
-	int64_t now = ppg_now_ms();
+	struct ppg_core *c = arg;
 	struct db_delivery *dv = NULL;
 	size_t n = 0;
 
-	if (db_begin(c->db) < 0)
-		return;
-	int r = db_delivery_expired(c->db, now, SWEEP_MAX, &dv, &n);
+	int r = db_delivery_expired(db, now, SWEEP_MAX, &dv, &n);
 	for (size_t i = 0; i < n && r == 0; i++) {
 		int changed;
-		r = ppg_final_id(c->db, c->cfg, dv[i].id, DB_STATE_EXPIRED, PAP_SERVICE_FAILURE,
+		r = ppg_final_id(db, c->cfg, dv[i].id, DB_STATE_EXPIRED, PAP_SERVICE_FAILURE,
 		    "deliver-before-timestamp passed before delivery", now, &changed);
 	}
-	if (r == 0)
-		r = db_commit(c->db);
-	if (r < 0) {
-		LOGP(PPG_LOG_DB, LOG_ERR, "expiry sweep failed: %s", db_errmsg(c->db));
-		db_rollback(c->db);
-	} else if (n) {
+	if (r < 0)
+		LOGP(PPG_LOG_DB, LOG_ERR, "expiry sweep failed: %s", db_errmsg(db));
+	else if (n)
 		LOGP(PPG_LOG_CORE, LOG_INFO, "%zu deliver%s expired (deliver-before passed)", n,
 		    n == 1 ? "y" : "ies");
-	}
 	db_delivery_list_free(dv, n);
+	return r;
+}
+
+static void sweep_after(void *arg, int committed)
+{
+	struct ppg_core *c = arg;
+	(void)committed;
+	c->sweep_pending = 0;
 }
 
 static void on_sweep(struct ppg_core *c, su_timer_t *t, void *arg)
 {
 	(void)t;
 	(void)arg;
-	sweep_expired(c);
+	if (!c->sweep_pending && ppg_core_write(c, sweep_write, sweep_after, c) == 0)
+		c->sweep_pending = 1;
 }
 
 static void arm_defer_timer(struct ppg_core *c);
@@ -474,10 +526,9 @@ static void arm_defer_timer(struct ppg_core *c)
 
 /* The eventfd fired: run queued batches, re-arm the deferred-call timer. */
 /*
- * The eventfd fired: durable batches come back, then one batch of queued
- * requests is committed. One batch per wake-up, so that SIP responses and
- * timers in the same loop turn are not starved by a stream of requests;
- * more requests re-arm the eventfd.
+ * The eventfd fired: batches the syncer made durable come back for the
+ * engine (attempts of accepted pushes, the after() of the loop's writes);
+ * or ppgd is stopping.
  */
 static int on_wake(struct ppg_core *c, su_wait_t *w, void *arg)
 {
@@ -488,40 +539,25 @@ static int on_wake(struct ppg_core *c, su_wait_t *w, void *arg)
 		LOGP(PPG_LOG_CORE, LOG_WARNING, "eventfd: %s", strerror(errno));
 	run_done(c);
 	pthread_mutex_lock(&c->lock);
-	struct item *batch = c->head, *last = batch;
-	if (!batch) {
-		int stopping = c->stopping;
-		pthread_mutex_unlock(&c->lock);
-		if (stopping) {
-			/* Held-back answers and notification results, the engine's
-			 * last writes, their durability, then the engine stops. */
-			run_timers(c);
-			ppg_deliver_stop(c->deliver);
-			if (c->ops)
-				run_batch(c, NULL);
-			drain_sync(c);
-			ppg_deliver_free(c->deliver);
-			c->deliver = NULL;
-			su_root_break(c->root);
-		} else {
-			arm_defer_timer(c);
-		}
+	int stopping = c->stopping;
+	pthread_mutex_unlock(&c->lock);
+	if (!stopping) {
+		arm_defer_timer(c);
 		return 0;
 	}
-	unsigned n = 1;
-	while (last->next && n < c->cfg->batch_max) {
-		last = last->next;
-		n++;
-	}
-	c->head = last->next;
-	if (!c->head)
-		c->tail = NULL;
-	last->next = NULL;
-	int more = c->head != NULL || c->stopping;
+	/* Held-back answers and notification results, the requests still
+	 * queued and the engine's last writes, their durability, then the
+	 * engine stops. */
+	run_timers(c);
+	ppg_deliver_stop(c->deliver);
+	drain_writer(c);
+	drain_sync(c);
+	pthread_mutex_lock(&c->lock);
+	struct ppg_deliver *e = c->deliver;
+	c->deliver = NULL;
 	pthread_mutex_unlock(&c->lock);
-	run_batch(c, batch);
-	if (more)
-		wake(c);
+	ppg_deliver_free(e);
+	su_root_break(c->root);
 	return 0;
 }
 
@@ -542,14 +578,15 @@ static void *core_main(void *arg)
 	if (rc == 0) {
 		c->sweep_timer = su_timer_create(su_root_task(c->root), SWEEP_INTERVAL_MS);
 		c->defer_timer = su_timer_create(su_root_task(c->root), 0);
-		c->flush_timer = su_timer_create(su_root_task(c->root), 0);
-		if (!c->sweep_timer || !c->defer_timer || !c->flush_timer ||
-		    su_timer_run(c->sweep_timer, on_sweep, NULL) < 0)
+		if (!c->sweep_timer || !c->defer_timer || su_timer_run(c->sweep_timer, on_sweep, NULL) < 0)
 			rc = -ENOMEM;
 	}
 	if (rc == 0 && (c->cfg->sip_enabled || c->cfg->ota_udp || c->cfg->ota_sms)) {
 		char err[256] = "";
-		c->deliver = ppg_deliver_new(c, c->root, c->cfg, c->db, c->content, err, sizeof err);
+		struct ppg_deliver *e = ppg_deliver_new(c, c->root, c->cfg, c->loop_db, c->content, err, sizeof err);
+		pthread_mutex_lock(&c->lock);
+		c->deliver = e;
+		pthread_mutex_unlock(&c->lock);
 		if (!c->deliver) {
 			LOGP(PPG_LOG_CORE, LOG_ERR, "cannot start the delivery engine: %s", err);
 			rc = -EIO;
@@ -562,23 +599,18 @@ static void *core_main(void *arg)
 	pthread_mutex_unlock(&c->lock);
 	if (rc == 0)
 		su_root_run(c->root);
-	ppg_deliver_free(c->deliver);
-	c->deliver = NULL;
+	if (c->deliver) {   /* start-up failed after the engine was made */
+		pthread_mutex_lock(&c->lock);
+		struct ppg_deliver *e = c->deliver;
+		c->deliver = NULL;
+		pthread_mutex_unlock(&c->lock);
+		ppg_deliver_stop(e);
+		drain_writer(c);
+		ppg_deliver_free(e);
+	}
 	su_timer_destroy(c->sweep_timer);
 	su_timer_destroy(c->defer_timer);
-	su_timer_destroy(c->flush_timer);
-	c->sweep_timer = c->defer_timer = c->flush_timer = NULL;
-	/* Writes queued by the engine's last callbacks have no batch left to run
-	 * in: they are outcomes the next start recovers (the deliveries are
-	 * pending). */
-	while (c->ops) {
-		struct op *o = c->ops;
-		c->ops = o->next;
-		if (o->after)
-			o->after(o->arg, 0);
-		free(o);
-	}
-	c->ops_tail = NULL;
+	c->sweep_timer = c->defer_timer = NULL;
 	if (c->root) {
 		su_root_unregister(c->root, &c->wait, on_wake, NULL);
 		su_root_destroy(c->root);
@@ -633,6 +665,16 @@ int ppg_core_start(struct ppg_core *c)
 	if (r)
 		return -r;
 	c->sync_started = 1;
+	/* The loop's own handle: commits of registrations, reads of the engine. */
+	r = db_open(c->cfg->db_path, DB_SYNC_EXTERNAL | DB_NO_AUTOCHECKPOINT, &c->loop_db);
+	if (r < 0) {
+		LOGP(PPG_LOG_DB, LOG_ERR, "cannot open the loop's handle: %s", strerror(-r));
+		return r;
+	}
+	r = pthread_create(&c->writer_thread, NULL, writer_main, c);
+	if (r)
+		return -r;
+	c->writer_started = 1;
 	r = pthread_create(&c->thread, NULL, core_main, c);
 	if (r)
 		return -r;
@@ -650,7 +692,7 @@ int ppg_core_start(struct ppg_core *c)
 
 void ppg_core_stop(struct ppg_core *c)
 {
-	if (!c || (!c->started && !c->ckpt_started && !c->sync_started))
+	if (!c || (!c->started && !c->ckpt_started && !c->sync_started && !c->writer_started))
 		return;
 	pthread_mutex_lock(&c->lock);
 	c->stopping = 1;
@@ -664,6 +706,16 @@ void ppg_core_stop(struct ppg_core *c)
 	if (c->ckpt_started)
 		pthread_join(c->ckpt_thread, NULL);
 	c->ckpt_started = 0;
+	/* The writer runs what is still queued (requests that raced with the
+	 * stop are answered), then the syncer makes it durable. */
+	if (c->writer_started) {
+		pthread_mutex_lock(&c->lock);
+		c->writer_stop = 1;
+		pthread_cond_signal(&c->writer_cond);
+		pthread_mutex_unlock(&c->lock);
+		pthread_join(c->writer_thread, NULL);
+		c->writer_started = 0;
+	}
 	if (c->sync_started) {
 		pthread_mutex_lock(&c->lock);
 		c->sync_stop = 1;
@@ -674,15 +726,7 @@ void ppg_core_stop(struct ppg_core *c)
 	}
 	/* Batches that came back after the loop ended: the engine is gone. */
 	run_done(c);
-	/* Requests or timers that raced with the stop: complete them here. */
-	while (c->head) {
-		struct item *it = c->head;
-		c->head = it->next;
-		ppg_request_fail(it->req, PAP_SERVICE_UNAVAILABLE, "service unavailable: ppgd is shutting down");
-		it->done(it->arg);
-		free(it);
-	}
-	c->tail = NULL;
+	/* Timers that raced with the stop: complete them here. */
 	while (c->timers) {
 		struct timer *t = c->timers;
 		c->timers = t->next;
@@ -698,12 +742,15 @@ void ppg_core_free(struct ppg_core *c)
 		return;
 	ppg_core_stop(c);
 	db_close(c->ckpt_db);
+	db_close(c->loop_db);
 	db_close(c->db);
 	close(c->efd);
 	pthread_cond_destroy(&c->started_cond);
 	pthread_cond_destroy(&c->ckpt_cond);
 	pthread_cond_destroy(&c->sync_cond);
 	pthread_cond_destroy(&c->sync_idle);
+	pthread_cond_destroy(&c->writer_cond);
+	pthread_cond_destroy(&c->writer_idle);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -722,15 +769,13 @@ int ppg_core_submit(struct ppg_core *c, struct ppg_request *req, ppg_core_done_f
 		free(it);
 		return -ESHUTDOWN;
 	}
-	int was_empty = c->head == NULL;
 	if (c->tail)
 		c->tail->next = it;
 	else
 		c->head = it;
 	c->tail = it;
+	pthread_cond_signal(&c->writer_cond);
 	pthread_mutex_unlock(&c->lock);
-	if (was_empty)
-		wake(c);
 	return 0;
 }
 

@@ -232,8 +232,7 @@ static int result_write(struct db *db, void *arg, int64_t now)
 			r = db_delivery_attempted(db, o->delivery, DB_STATE_PENDING, PAP_ACCEPTED, desc, now, now);
 			if (r == 0)
 				r = ppg_progress(db, e->cfg, o->delivery, desc, now);
-			if (r == 0)
-				ppg_force_sms(e, o->delivery);
+			o->fallback = r == 0;   /* the loop notes it in result_after */
 			db_delivery_clear(&d);
 			return r;
 		}
@@ -269,6 +268,15 @@ static int result_write(struct db *db, void *arg, int64_t now)
 	return r;
 }
 
+/* Runs in the loop once the outcome is committed. */
+static void result_after(void *arg, int committed)
+{
+	struct ppg_result_op *o = arg;
+	if (committed && o->fallback)
+		ppg_force_sms(o->e, o->delivery);
+	free(o);
+}
+
 void ppg_free_after(void *arg, int committed)
 {
 	(void)committed;   /* not committed: the delivery is still pending and due again */
@@ -289,7 +297,7 @@ struct ppg_result_op *ppg_result_op_new(struct ppg_attempt *a)
 
 void ppg_queue_result(struct ppg_deliver *e, struct ppg_result_op *o)
 {
-	if (ppg_core_write(e->core, result_write, ppg_free_after, o) < 0)
+	if (ppg_core_write(e->core, result_write, result_after, o) < 0)
 		free(o);
 }
 
@@ -339,10 +347,9 @@ static int park_write(struct db *db, void *arg, int64_t now)
 	int r = db_delivery_get(db, o->delivery, &d);
 	if (r < 0)
 		return r == -ENOENT ? 0 : r;
+	/* A registration after the decision comes with a wake-up, queued after
+	 * this write (both come from the loop, in order): it finds the target. */
 	int64_t when = o->when;
-	/* A registration processed since the decision: try again at once. */
-	if (o->target[0] && ppg_sipreg_lookup(o->e, o->target))
-		when = now;
 	if (!db_state_is_final(d.state)) {
 		/* The same note again (a restart re-evaluated it) is no new
 		 * transition: only the time it is due changes. */

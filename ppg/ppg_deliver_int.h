@@ -148,6 +148,7 @@ struct ppg_result_op {
 	/* OTA: the bearer took it (ok), or a transient (retryable) or permanent failure */
 	int ok, retryable, fail_code;
 	int delivered;                   /* delivered whatever the response says */
+	int fallback;                    /* set by the write: the delivery goes over SMS next */
 	int final_state, final_code;     /* when not 0: this final outcome, no table */
 	char desc[160];
 };
