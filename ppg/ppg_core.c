@@ -1,13 +1,20 @@
 /*
- * ppg_core.c - the single thread that owns push state, running a sofia-sip
- * su_root loop (the SIP stack of the SIP Push bearer lives in the same loop).
+ * ppg_core.c - the core: push state and its pipeline.
  *
- * Workers append to a queue under a mutex and write to an eventfd that the
- * loop watches. The core takes everything queued (up to batch_max), opens one
- * transaction, runs each request under its own savepoint, commits once, and
- * then completes the requests. With synchronous=FULL the commit is one fsync
- * for the whole batch: under load the batch grows by itself, which is how
- * durable acceptance keeps up with a PPG that stores nothing.
+ *   HTTP workers --requests--> writer --committed batch--> syncer --answers--> HTTP
+ *                                 ^                           |
+ *   loop (su_root: SIP, timers, --writes--'                   '--durable batch--> loop
+ *         the delivery engine)
+ *
+ * The writer thread runs every SQL write: the queued requests (at most
+ * batch_max) and the loop's own writes (outcomes, leases, the expiry sweep)
+ * in one transaction, each under its own savepoint, one commit. The syncer
+ * thread makes what was committed durable with one fdatasync of the WAL for
+ * every batch since its last one, then lets the HTTP answers go and hands
+ * the rest back to the loop through an eventfd. Under load the batches grow
+ * by themselves: that is how durable acceptance keeps up with a PPG that
+ * stores nothing. The loop never waits for SQL or the disk, so SIP
+ * responses and timers keep their pace.
  */
 #define SU_ROOT_MAGIC_T  struct ppg_core
 #define SU_WAKEUP_ARG_T  void

@@ -1,8 +1,9 @@
 /*
- * ppg_core.h - the core thread: it alone writes push state. HTTP workers hand
- * it requests; it runs each batch of them in one transaction (group commit)
- * and only after the commit calls their completion callbacks, so that no
- * 1001 leaves before the push is on disk.
+ * ppg_core.h - the core: a writer thread alone writes push state, batching
+ * HTTP requests and the loop's writes into one transaction each (group
+ * commit); a syncer thread makes each batch durable before the requests'
+ * completion callbacks run, so that no 1001 leaves before the push is on
+ * disk; the su_root loop runs SIP, timers and the delivery engine.
  */
 #ifndef PPG_CORE_H
 #define PPG_CORE_H
