@@ -72,12 +72,15 @@ static int hash_secret(void)
 }
 
 /* sofia-sip's own log lines (transport errors and the like) go to ours.
- * They arrive in pieces; a line is logged at its newline. Only the core
+ * They arrive in pieces; a line is logged at its newline. At most 20 lines a
+ * second: a peer sending garbage must not flood the log. Only the core
  * thread runs sofia-sip. */
 static void sofia_logger(void *stream, char const *fmt, va_list ap)
 {
 	static char line[1024];
 	static size_t len;
+	static time_t second;
+	static unsigned lines, dropped;
 	(void)stream;
 	int n = vsnprintf(line + len, sizeof line - len, fmt, ap);
 	if (n < 0)
@@ -87,8 +90,17 @@ static void sofia_logger(void *stream, char const *fmt, va_list ap)
 		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			len--;
 		line[len] = '\0';
-		if (len)
+		time_t now = time(NULL);
+		if (now != second) {
+			if (dropped)
+				LOGP(PPG_LOG_CORE, LOG_WARNING, "sofia-sip: %u more line(s) not logged", dropped);
+			second = now;
+			lines = dropped = 0;
+		}
+		if (len && ++lines <= 20)
 			LOGP(PPG_LOG_CORE, LOG_WARNING, "sofia-sip: %s", line);
+		else if (len)
+			dropped++;
 		len = 0;
 	}
 }
