@@ -1371,6 +1371,37 @@ static void t_register_deregister(void)
 	ctx_files[0] = NULL;
 }
 
+/* A binding ends when its registration expires: a push after that waits. */
+static void t_binding_expires(void)
+{
+	NEED(dreg);
+	struct sq q;
+	EXPECT_INT(sip_register(dreg.dir, "127.0.0.1", dreg_sip, "xuser", 5999, 2), 200);
+	{
+		const char *argv[] = { itest_ppgd_path(), "-c", dreg.conf, "--bindings", NULL };
+		char *out = NULL;
+		int rc = -1;
+		EXPECT(itest_run(argv, &out, &rc) == 0);
+		EXPECT(out && strstr(out, "sip:xuser@example.com"));
+		free(out);
+	}
+	sleep_s(2.5);
+	EXPECT_INT(push_text(&dreg, "expired-binding@e2e", "xuser", NULL, "too late"), 1001);
+	sleep_s(0.8);
+	EXPECT(statusquery(&dreg, "expired-binding@e2e", &q) == 0);
+	report_sq("after the binding expired", &q);
+	EXPECT_STR(pap_state_str(q.state), "pending");
+	EXPECT(desc_waits(&q));
+	{
+		const char *argv[] = { itest_ppgd_path(), "-c", dreg.conf, "--bindings", NULL };
+		char *out = NULL;
+		int rc = -1;
+		EXPECT(itest_run(argv, &out, &rc) == 0);
+		EXPECT(out && !strstr(out, "sip:xuser@example.com"));
+		free(out);
+	}
+}
+
 /* A REGISTER from an address outside trusted_cores (default 127.0.0.1/32,
  * ::1/128; sipp sends from 127.0.0.2) -> 403, and no binding. */
 static void t_register_untrusted_403(void)
@@ -2320,6 +2351,7 @@ int main(void)
 		{ "push waits for a registration; REGISTER releases it; de-REGISTER", t_register_deregister },
 		{ "REGISTER from an untrusted address -> 403, no binding", t_register_untrusted_403 },
 		{ "bindings survive a restart (SIGTERM)", t_bindings_survive_restart },
+		{ "a binding ends when its registration expires", t_binding_expires },
 		{ NULL, NULL },
 	};
 	static const struct test_def gruu[] = {
