@@ -16,112 +16,18 @@
  * stores nothing. The loop never waits for SQL or the disk, so SIP
  * responses and timers keep their pace.
  */
-#define SU_ROOT_MAGIC_T  struct ppg_core
-#define SU_WAKEUP_ARG_T  void
-#define SU_TIMER_ARG_T   void
-
-#include "ppg/ppg_core.h"
+#include "ppg/ppg_core_int.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <sofia-sip/su.h>
-#include <sofia-sip/su_wait.h>
-
 #include "pap/pap.h"
-#include "ppg/ppg_deliver.h"
 #include "ppg/ppg_final.h"
 #include "ppg/ppg_log.h"
-
-#define MAX_TIMERS 4096
-#define SWEEP_INTERVAL_MS 1000
-#define SWEEP_MAX 512
-#define WAL_RESTART_FRAMES 8192
-#define CKPT_INTERVAL_MS 100
-
-struct item {
-	struct ppg_request *req;
-	ppg_core_done_fn done;
-	void *arg;
-	struct item *next;
-};
-
-struct op {
-	ppg_core_write_fn fn;
-	ppg_core_after_fn after;
-	void *arg;
-	struct op *next;
-};
-
-/*
- * A committed (or failed) batch on its way: the syncer makes it durable,
- * answers its HTTP requests, and hands the rest back to the loop.
- */
-struct sync_job {
-	struct item *batch;            /* HTTP requests: done() after the sync */
-	struct op *ops;                /* the core's writes: after() in the loop */
-	struct ppg_deliver_job *jobs;  /* accepted pushes to attempt, in the loop */
-	int committed;
-	struct sync_job *next;
-};
-
-struct timer {
-	int64_t when;
-	ppg_core_done_fn fn;
-	void *arg;
-	struct timer *next;
-};
-
-struct ppg_core {
-	const struct ppg_config *cfg;
-	struct db *db;
-	pthread_t thread;
-	int started;
-	int start_rc;
-	pthread_mutex_t lock;
-	pthread_cond_t started_cond;
-	struct item *head, *tail;
-	struct timer *timers;          /* sorted by when; set from any thread */
-	unsigned ntimers;
-	int stopping;
-	int efd;                       /* wakes the loop: work queued or stopping */
-	struct ppg_core_stats stats;
-	struct op *ops, *ops_tail;     /* the loop's own writes for the next batch */
-	/* The writer thread: every SQL write (requests, the loop's writes) in
-	 * batches, one transaction each (see writer_main). */
-	pthread_t writer_thread;
-	int writer_started, writer_busy, writer_stop;
-	pthread_cond_t writer_cond, writer_idle;
-	struct db *loop_db;            /* the loop's own handle: reads, registrations */
-	/* owned by the core (loop) thread */
-	struct ppg_content *content;
-	struct ppg_deliver *deliver;   /* NULL when no bearer is configured; read by
-	                                * the writer under lock */
-	int sweep_pending;
-	su_root_t *root;
-	su_wait_t wait;
-	su_timer_t *sweep_timer;
-	su_timer_t *defer_timer;
-	/* The syncer thread: fdatasync of the WAL for committed batches, then
-	 * their answers (see sync_main). Queue in, completions back out. */
-	pthread_t sync_thread;
-	int sync_started;
-	pthread_cond_t sync_cond, sync_idle;
-	struct sync_job *sync_head, *sync_tail;   /* to make durable */
-	struct sync_job *done_head, *done_tail;   /* durable: back to the loop */
-	int sync_busy;
-	int sync_stop;
-	/* WAL checkpoints run here, off the core thread (see ckpt_main). */
-	pthread_t ckpt_thread;
-	pthread_cond_t ckpt_cond;
-	struct db *ckpt_db;
-	int ckpt_started;
-};
 
 int64_t ppg_now_ms(void)
 {
@@ -157,275 +63,11 @@ struct ppg_core *ppg_core_new(const struct ppg_config *cfg, struct db *db, struc
 	return c;
 }
 
-static void wake(struct ppg_core *c)
+void ppg_core_wake(struct ppg_core *c)
 {
 	uint64_t one = 1;
 	ssize_t w = write(c->efd, &one, sizeof one);
 	(void)w;   /* EAGAIN: the counter is already non-zero, the loop will wake */
-}
-
-/*
- * One transaction for a batch of HTTP requests and the loop's own writes,
- * each under a savepoint; one commit; then the syncer makes it durable,
- * answers, and hands the rest back to the loop. Writer thread.
- */
-static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops, struct ppg_deliver *deliver)
-{
-	int64_t now = ppg_now_ms();
-	size_t n = 0;
-	int r;
-
-	struct sync_job *job = calloc(1, sizeof *job);
-	if (!job) {
-		/* Out of memory: nothing runs; the requests are answered, the
-		 * loop's writes wait for the next batch. */
-		for (struct item *it = batch, *next; it; it = next) {
-			next = it->next;
-			ppg_request_fail(it->req, 3000, "internal error: out of memory");
-			it->done(it->arg);
-			free(it);
-		}
-		pthread_mutex_lock(&c->lock);
-		if (ops) {
-			struct op *last = ops;
-			while (last->next)
-				last = last->next;
-			last->next = c->ops;
-			if (!c->ops)
-				c->ops_tail = last;
-			c->ops = ops;
-		}
-		pthread_mutex_unlock(&c->lock);
-		return;
-	}
-	r = db_begin(c->db);
-	if (r == 0) {
-		for (struct item *it = batch; it; it = it->next, n++) {
-			if (deliver && it->req->msg && it->req->msg->type == PAP_MSG_PUSH)
-				it->req->lease_ms = ppg_deliver_lease_ms(deliver);
-			ppg_request_execute(it->req, c->db, now);
-		}
-		for (struct op *o = ops; o; o = o->next) {
-			if (db_savepoint(c->db) < 0)
-				break;
-			if (o->fn(c->db, o->arg, now) < 0) {
-				LOGP(PPG_LOG_DB, LOG_ERR, "core write failed: %s", db_errmsg(c->db));
-				db_savepoint_rollback(c->db);
-			} else {
-				db_savepoint_release(c->db);
-			}
-		}
-		r = db_commit(c->db);
-		if (r < 0) {
-			LOGP(PPG_LOG_DB, LOG_ERR, "commit of a batch of %zu failed: %s", n, db_errmsg(c->db));
-			db_rollback(c->db);
-		}
-	} else {
-		LOGP(PPG_LOG_DB, LOG_ERR, "cannot begin a transaction: %s", db_errmsg(c->db));
-	}
-	if (r < 0) {
-		for (struct item *it = batch; it; it = it->next)
-			ppg_request_fail(it->req, 3000, "internal error: nothing was stored, try again");
-	}
-	struct ppg_deliver_job *jtail = NULL;
-	for (struct item *it = batch; r == 0 && deliver && it; it = it->next) {
-		/* The engine copies what it needs before the answer lets the HTTP
-		 * worker free the request (ppg_deliver_prepare reads only the config). */
-		if (it->req->result_code != PAP_ACCEPTED)
-			continue;
-		struct ppg_deliver_job *dj = ppg_deliver_prepare(deliver, it->req);
-		if (!dj)
-			continue;
-		if (jtail)
-			ppg_deliver_job_link(jtail, dj);
-		else
-			job->jobs = dj;
-		jtail = dj;
-	}
-	pthread_mutex_lock(&c->lock);
-	c->stats.batches++;
-	c->stats.requests += n;
-	if (r < 0)
-		c->stats.commit_failures++;
-	job->batch = batch;
-	job->ops = ops;
-	job->committed = r == 0;
-	if (c->sync_tail)
-		c->sync_tail->next = job;
-	else
-		c->sync_head = job;
-	c->sync_tail = job;
-	pthread_cond_signal(&c->sync_cond);
-	pthread_mutex_unlock(&c->lock);
-	/* Passive checkpoints in ckpt_main keep up with the writer, but the WAL
-	 * starts over only when a write begins right after a checkpoint that left
-	 * nothing behind. Past WAL_RESTART_FRAMES the core, between two batches,
-	 * checkpoints the few frames left itself, and its next batch rewinds. */
-	if (db_wal_frames(c->db) > WAL_RESTART_FRAMES && db_checkpoint(c->db, 0, NULL, NULL) < 0)
-		LOGP(PPG_LOG_DB, LOG_WARNING, "checkpoint: %s", db_errmsg(c->db));
-}
-
-/*
- * The syncer: one fdatasync of the WAL covers every batch committed since
- * the last one (group commit without blocking the loop), then the HTTP
- * answers go out and the rest of each batch goes back to the loop. With
- * [database] synchronous = normal it skips the fdatasync.
- */
-static void *sync_main(void *arg)
-{
-	struct ppg_core *c = arg;
-
-	pthread_mutex_lock(&c->lock);
-	for (;;) {
-		while (!c->sync_head && !c->sync_stop)
-			pthread_cond_wait(&c->sync_cond, &c->lock);
-		if (!c->sync_head)
-			break;
-		struct sync_job *jobs = c->sync_head;
-		c->sync_head = c->sync_tail = NULL;
-		c->sync_busy = 1;
-		pthread_mutex_unlock(&c->lock);
-
-		int any = 0, sr = 0;
-		for (struct sync_job *j = jobs; j; j = j->next)
-			any |= j->committed;
-		if (any && c->cfg->db_sync_full) {
-			sr = db_sync(c->db);
-			if (sr < 0)
-				LOGP(PPG_LOG_DB, LOG_CRIT, "cannot make commits durable (fdatasync): %s", strerror(-sr));
-		}
-		struct sync_job *last = NULL;
-		for (struct sync_job *j = jobs; j; last = j, j = j->next) {
-			for (struct item *it = j->batch, *next; it; it = next) {
-				next = it->next;
-				if (sr < 0)
-					ppg_request_fail(it->req, 3000, "internal error: the disk failed, try again");
-				it->done(it->arg);
-				free(it);
-			}
-			j->batch = NULL;
-		}
-		pthread_mutex_lock(&c->lock);
-		if (c->done_tail)
-			c->done_tail->next = jobs;
-		else
-			c->done_head = jobs;
-		c->done_tail = last;
-		c->sync_busy = 0;
-		pthread_cond_broadcast(&c->sync_idle);
-		pthread_mutex_unlock(&c->lock);
-		wake(c);
-		pthread_mutex_lock(&c->lock);
-	}
-	pthread_mutex_unlock(&c->lock);
-	return NULL;
-}
-
-/* Loop side: durable batches come back for the engine. */
-static void run_done(struct ppg_core *c)
-{
-	pthread_mutex_lock(&c->lock);
-	struct sync_job *jobs = c->done_head;
-	c->done_head = c->done_tail = NULL;
-	pthread_mutex_unlock(&c->lock);
-	int64_t now = ppg_now_ms();
-	while (jobs) {
-		struct sync_job *next = jobs->next;
-		for (struct ppg_deliver_job *dj = jobs->jobs, *dn; dj; dj = dn) {
-			dn = ppg_deliver_job_next(dj);
-			if (c->deliver)
-				ppg_deliver_run(c->deliver, dj, now);
-			else
-				ppg_deliver_job_free(dj);
-		}
-		for (struct op *o = jobs->ops, *on; o; o = on) {
-			on = o->next;
-			if (o->after)
-				o->after(o->arg, jobs->committed);
-			free(o);
-		}
-		free(jobs);
-		jobs = next;
-	}
-}
-
-/* Waits until the syncer has nothing left, then runs what came back. */
-static void drain_sync(struct ppg_core *c)
-{
-	pthread_mutex_lock(&c->lock);
-	while (c->sync_started && (c->sync_head || c->sync_busy))
-		pthread_cond_wait(&c->sync_idle, &c->lock);
-	pthread_mutex_unlock(&c->lock);
-	run_done(c);
-}
-
-/*
- * The writer: takes the queued HTTP requests (at most batch_max) and every
- * write the loop queued, and runs them as one batch. SQL never runs in the
- * loop, so the SIP stack and the timers keep their pace whatever the load.
- */
-static void *writer_main(void *arg)
-{
-	struct ppg_core *c = arg;
-
-	pthread_mutex_lock(&c->lock);
-	for (;;) {
-		while (!c->head && !c->ops && !c->writer_stop)
-			pthread_cond_wait(&c->writer_cond, &c->lock);
-		if (!c->head && !c->ops)
-			break;
-		struct item *batch = c->head, *last = batch;
-		if (batch) {
-			unsigned n = 1;
-			while (last->next && n < c->cfg->batch_max) {
-				last = last->next;
-				n++;
-			}
-			c->head = last->next;
-			if (!c->head)
-				c->tail = NULL;
-			last->next = NULL;
-		}
-		struct op *ops = c->ops;
-		c->ops = c->ops_tail = NULL;
-		struct ppg_deliver *deliver = c->deliver;
-		c->writer_busy = 1;
-		pthread_mutex_unlock(&c->lock);
-		run_batch(c, batch, ops, deliver);
-		pthread_mutex_lock(&c->lock);
-		c->writer_busy = 0;
-		pthread_cond_broadcast(&c->writer_idle);
-	}
-	pthread_mutex_unlock(&c->lock);
-	return NULL;
-}
-
-/* Waits until the writer has run everything queued (shutdown). */
-static void drain_writer(struct ppg_core *c)
-{
-	pthread_mutex_lock(&c->lock);
-	while (c->writer_started && (c->head || c->ops || c->writer_busy))
-		pthread_cond_wait(&c->writer_idle, &c->lock);
-	pthread_mutex_unlock(&c->lock);
-}
-
-int ppg_core_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg)
-{
-	struct op *o = calloc(1, sizeof *o);
-	if (!o)
-		return -ENOMEM;
-	o->fn = fn;
-	o->after = after;
-	o->arg = arg;
-	pthread_mutex_lock(&c->lock);
-	if (c->ops_tail)
-		c->ops_tail->next = o;
-	else
-		c->ops = o;
-	c->ops_tail = o;
-	pthread_cond_signal(&c->writer_cond);
-	pthread_mutex_unlock(&c->lock);
-	return 0;
 }
 
 struct fetched {
@@ -544,7 +186,7 @@ static int on_wake(struct ppg_core *c, su_wait_t *w, void *arg)
 	(void)arg;
 	if (read(c->efd, &v, sizeof v) < 0 && errno != EAGAIN)
 		LOGP(PPG_LOG_CORE, LOG_WARNING, "eventfd: %s", strerror(errno));
-	run_done(c);
+	ppg_core_run_done(c);
 	pthread_mutex_lock(&c->lock);
 	int stopping = c->stopping;
 	pthread_mutex_unlock(&c->lock);
@@ -557,8 +199,8 @@ static int on_wake(struct ppg_core *c, su_wait_t *w, void *arg)
 	 * engine stops. */
 	run_timers(c);
 	ppg_deliver_stop(c->deliver);
-	drain_writer(c);
-	drain_sync(c);
+	ppg_core_drain_writer(c);
+	ppg_core_drain_sync(c);
 	pthread_mutex_lock(&c->lock);
 	struct ppg_deliver *e = c->deliver;
 	c->deliver = NULL;
@@ -612,7 +254,7 @@ static void *core_main(void *arg)
 		c->deliver = NULL;
 		pthread_mutex_unlock(&c->lock);
 		ppg_deliver_stop(e);
-		drain_writer(c);
+		ppg_core_drain_writer(c);
 		ppg_deliver_free(e);
 	}
 	su_timer_destroy(c->sweep_timer);
@@ -626,37 +268,6 @@ static void *core_main(void *arg)
 	return NULL;
 }
 
-/*
- * The writer is opened with DB_NO_AUTOCHECKPOINT: a commit never stops to
- * copy the WAL into the database file. This thread does it with its own
- * handle, a few times a second, so the core thread only appends and fsyncs.
- */
-static void *ckpt_main(void *arg)
-{
-	struct ppg_core *c = arg;
-	int frames = 0, moved = 0;
-
-	pthread_mutex_lock(&c->lock);
-	while (!c->stopping) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += CKPT_INTERVAL_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&c->ckpt_cond, &c->lock, &ts);
-		if (c->stopping)
-			break;
-		pthread_mutex_unlock(&c->lock);
-		if (db_checkpoint(c->ckpt_db, 0, &frames, &moved) < 0)
-			LOGP(PPG_LOG_DB, LOG_WARNING, "checkpoint: %s", db_errmsg(c->ckpt_db));
-		pthread_mutex_lock(&c->lock);
-	}
-	pthread_mutex_unlock(&c->lock);
-	return NULL;
-}
-
 int ppg_core_start(struct ppg_core *c)
 {
 	int r = db_open(c->cfg->db_path, c->cfg->db_sync_full ? 0 : DB_SYNC_NORMAL, &c->ckpt_db);
@@ -664,11 +275,11 @@ int ppg_core_start(struct ppg_core *c)
 		LOGP(PPG_LOG_DB, LOG_ERR, "cannot open the checkpoint handle: %s", strerror(-r));
 		return r;
 	}
-	r = pthread_create(&c->ckpt_thread, NULL, ckpt_main, c);
+	r = pthread_create(&c->ckpt_thread, NULL, ppg_core_ckpt_main, c);
 	if (r)
 		return -r;
 	c->ckpt_started = 1;
-	r = pthread_create(&c->sync_thread, NULL, sync_main, c);
+	r = pthread_create(&c->sync_thread, NULL, ppg_core_sync_main, c);
 	if (r)
 		return -r;
 	c->sync_started = 1;
@@ -678,7 +289,7 @@ int ppg_core_start(struct ppg_core *c)
 		LOGP(PPG_LOG_DB, LOG_ERR, "cannot open the loop's handle: %s", strerror(-r));
 		return r;
 	}
-	r = pthread_create(&c->writer_thread, NULL, writer_main, c);
+	r = pthread_create(&c->writer_thread, NULL, ppg_core_writer_main, c);
 	if (r)
 		return -r;
 	c->writer_started = 1;
@@ -706,7 +317,7 @@ void ppg_core_stop(struct ppg_core *c)
 	pthread_cond_signal(&c->ckpt_cond);
 	pthread_mutex_unlock(&c->lock);
 	if (c->started) {
-		wake(c);
+		ppg_core_wake(c);
 		pthread_join(c->thread, NULL);
 		c->started = 0;
 	}
@@ -732,7 +343,7 @@ void ppg_core_stop(struct ppg_core *c)
 		c->sync_started = 0;
 	}
 	/* Batches that came back after the loop ended: the engine is gone. */
-	run_done(c);
+	ppg_core_run_done(c);
 	/* Timers that raced with the stop: complete them here. */
 	while (c->timers) {
 		struct timer *t = c->timers;
@@ -807,7 +418,7 @@ int ppg_core_defer(struct ppg_core *c, unsigned delay_ms, ppg_core_done_fn fn, v
 	*pp = t;
 	c->ntimers++;
 	pthread_mutex_unlock(&c->lock);
-	wake(c);
+	ppg_core_wake(c);
 	return 0;
 }
 

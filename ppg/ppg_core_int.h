@@ -1,0 +1,121 @@
+/*
+ * ppg_core_int.h - the core's private state, shared by ppg_core.c (the
+ * su_root loop, timers, start and stop) and ppg_core_db.c (the writer,
+ * syncer and checkpoint threads).
+ */
+#ifndef PPG_CORE_INT_H
+#define PPG_CORE_INT_H
+
+#define SU_ROOT_MAGIC_T  struct ppg_core
+#define SU_WAKEUP_ARG_T  void
+#define SU_TIMER_ARG_T   void
+
+#include "ppg/ppg_core.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <sofia-sip/su.h>
+#include <sofia-sip/su_wait.h>
+
+#include "ppg/ppg_deliver.h"
+
+#define MAX_TIMERS 4096
+#define SWEEP_INTERVAL_MS 1000
+#define SWEEP_MAX 512
+#define WAL_RESTART_FRAMES 8192
+#define CKPT_INTERVAL_MS 100
+
+struct item {
+	struct ppg_request *req;
+	ppg_core_done_fn done;
+	void *arg;
+	struct item *next;
+};
+
+struct op {
+	ppg_core_write_fn fn;
+	ppg_core_after_fn after;
+	void *arg;
+	struct op *next;
+};
+
+/*
+ * A committed (or failed) batch on its way: the syncer makes it durable,
+ * answers its HTTP requests, and hands the rest back to the loop.
+ */
+struct sync_job {
+	struct item *batch;            /* HTTP requests: done() after the sync */
+	struct op *ops;                /* the core's writes: after() in the loop */
+	struct ppg_deliver_job *jobs;  /* accepted pushes to attempt, in the loop */
+	int committed;
+	struct sync_job *next;
+};
+
+struct timer {
+	int64_t when;
+	ppg_core_done_fn fn;
+	void *arg;
+	struct timer *next;
+};
+
+struct ppg_core {
+	const struct ppg_config *cfg;
+	struct db *db;
+	pthread_t thread;
+	int started;
+	int start_rc;
+	pthread_mutex_t lock;
+	pthread_cond_t started_cond;
+	struct item *head, *tail;
+	struct timer *timers;          /* sorted by when; set from any thread */
+	unsigned ntimers;
+	int stopping;
+	int efd;                       /* wakes the loop: work queued or stopping */
+	struct ppg_core_stats stats;
+	struct op *ops, *ops_tail;     /* the loop's own writes for the next batch */
+	/* The writer thread: every SQL write (requests, the loop's writes) in
+	 * batches, one transaction each (see writer_main). */
+	pthread_t writer_thread;
+	int writer_started, writer_busy, writer_stop;
+	pthread_cond_t writer_cond, writer_idle;
+	struct db *loop_db;            /* the loop's own handle: reads, registrations */
+	/* owned by the core (loop) thread */
+	struct ppg_content *content;
+	struct ppg_deliver *deliver;   /* NULL when no bearer is configured; read by
+	                                * the writer under lock */
+	int sweep_pending;
+	su_root_t *root;
+	su_wait_t wait;
+	su_timer_t *sweep_timer;
+	su_timer_t *defer_timer;
+	/* The syncer thread: fdatasync of the WAL for committed batches, then
+	 * their answers (see sync_main). Queue in, completions back out. */
+	pthread_t sync_thread;
+	int sync_started;
+	pthread_cond_t sync_cond, sync_idle;
+	struct sync_job *sync_head, *sync_tail;   /* to make durable */
+	struct sync_job *done_head, *done_tail;   /* durable: back to the loop */
+	int sync_busy;
+	int sync_stop;
+	/* WAL checkpoints run here, off the core thread (see ckpt_main). */
+	pthread_t ckpt_thread;
+	pthread_cond_t ckpt_cond;
+	struct db *ckpt_db;
+	int ckpt_started;
+};
+
+/* ppg_core.c */
+void ppg_core_wake(struct ppg_core *c);
+
+/* ppg_core_db.c: the threads, and what the loop asks of them */
+void *ppg_core_writer_main(void *arg);
+void *ppg_core_sync_main(void *arg);
+void *ppg_core_ckpt_main(void *arg);
+/* Runs in the loop the batches the syncer made durable. */
+void ppg_core_run_done(struct ppg_core *c);
+/* Wait until the writer / the syncer has nothing left (shutdown). */
+void ppg_core_drain_writer(struct ppg_core *c);
+void ppg_core_drain_sync(struct ppg_core *c);
+
+#endif
