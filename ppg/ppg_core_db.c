@@ -19,6 +19,8 @@
  * each under a savepoint; one commit; then the syncer makes it durable,
  * answers, and hands the rest back to the loop. Writer thread.
  */
+static void complete(struct ppg_core *c, struct sync_job *jobs);
+
 static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops, struct ppg_deliver *deliver)
 {
 	int64_t now = ppg_now_ms();
@@ -100,13 +102,22 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops, st
 	job->batch = batch;
 	job->ops = ops;
 	job->committed = r == 0;
-	if (c->sync_tail)
-		c->sync_tail->next = job;
-	else
-		c->sync_head = job;
-	c->sync_tail = job;
-	pthread_cond_signal(&c->sync_cond);
-	pthread_mutex_unlock(&c->lock);
+	/* Nothing else queued and the syncer idle (a single PI at a time): sync
+	 * here and save a hand-off; otherwise the syncer takes it and the next
+	 * batch is committed meanwhile. */
+	if (!c->sync_head && !c->sync_busy && !c->head && !c->ops && c->sync_started) {
+		c->sync_busy = 1;
+		pthread_mutex_unlock(&c->lock);
+		complete(c, job);
+	} else {
+		if (c->sync_tail)
+			c->sync_tail->next = job;
+		else
+			c->sync_head = job;
+		c->sync_tail = job;
+		pthread_cond_signal(&c->sync_cond);
+		pthread_mutex_unlock(&c->lock);
+	}
 	/* Passive checkpoints (ppg_core_ckpt_main) keep up with the writer, but the WAL
 	 * starts over only when a write begins right after a checkpoint that left
 	 * nothing behind. Past WAL_RESTART_FRAMES the core, between two batches,
@@ -121,6 +132,44 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops, st
  * answers go out and the rest of each batch goes back to the loop. With
  * [database] synchronous = normal it skips the fdatasync.
  */
+/*
+ * Makes jobs durable (one fdatasync), answers their requests and hands them
+ * back to the loop. Called with sync_busy set, by the syncer or by the
+ * writer itself when nothing else waits (see run_batch).
+ */
+static void complete(struct ppg_core *c, struct sync_job *jobs)
+{
+	int any = 0, sr = 0;
+	for (struct sync_job *j = jobs; j; j = j->next)
+		any |= j->committed;
+	if (any && c->cfg->db_sync_full) {
+		sr = db_sync(c->db);
+		if (sr < 0)
+			LOGP(PPG_LOG_DB, LOG_CRIT, "cannot make commits durable (fdatasync): %s", strerror(-sr));
+	}
+	struct sync_job *last = NULL;
+	for (struct sync_job *j = jobs; j; last = j, j = j->next) {
+		for (struct item *it = j->batch, *next; it; it = next) {
+			next = it->next;
+			if (sr < 0)
+				ppg_request_fail(it->req, 3000, "internal error: the disk failed, try again");
+			it->done(it->arg);
+			free(it);
+		}
+		j->batch = NULL;
+	}
+	pthread_mutex_lock(&c->lock);
+	if (c->done_tail)
+		c->done_tail->next = jobs;
+	else
+		c->done_head = jobs;
+	c->done_tail = last;
+	c->sync_busy = 0;
+	pthread_cond_broadcast(&c->sync_idle);
+	pthread_mutex_unlock(&c->lock);
+	ppg_core_wake(c);
+}
+
 void *ppg_core_sync_main(void *arg)
 {
 	struct ppg_core *c = arg;
@@ -136,35 +185,7 @@ void *ppg_core_sync_main(void *arg)
 		c->sync_busy = 1;
 		pthread_mutex_unlock(&c->lock);
 
-		int any = 0, sr = 0;
-		for (struct sync_job *j = jobs; j; j = j->next)
-			any |= j->committed;
-		if (any && c->cfg->db_sync_full) {
-			sr = db_sync(c->db);
-			if (sr < 0)
-				LOGP(PPG_LOG_DB, LOG_CRIT, "cannot make commits durable (fdatasync): %s", strerror(-sr));
-		}
-		struct sync_job *last = NULL;
-		for (struct sync_job *j = jobs; j; last = j, j = j->next) {
-			for (struct item *it = j->batch, *next; it; it = next) {
-				next = it->next;
-				if (sr < 0)
-					ppg_request_fail(it->req, 3000, "internal error: the disk failed, try again");
-				it->done(it->arg);
-				free(it);
-			}
-			j->batch = NULL;
-		}
-		pthread_mutex_lock(&c->lock);
-		if (c->done_tail)
-			c->done_tail->next = jobs;
-		else
-			c->done_head = jobs;
-		c->done_tail = last;
-		c->sync_busy = 0;
-		pthread_cond_broadcast(&c->sync_idle);
-		pthread_mutex_unlock(&c->lock);
-		ppg_core_wake(c);
+		complete(c, jobs);
 		pthread_mutex_lock(&c->lock);
 	}
 	pthread_mutex_unlock(&c->lock);
