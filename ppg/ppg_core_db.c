@@ -102,10 +102,11 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops, st
 	job->batch = batch;
 	job->ops = ops;
 	job->committed = r == 0;
-	/* Nothing else queued and the syncer idle (a single PI at a time): sync
-	 * here and save a hand-off; otherwise the syncer takes it and the next
-	 * batch is committed meanwhile. */
-	if (!c->sync_head && !c->sync_busy && !c->head && !c->ops && c->sync_started) {
+	/* Requests waiting for their answer, nothing else queued and the syncer
+	 * idle (a single PI at a time): sync here and save a hand-off. Otherwise
+	 * (and for the loop's own writes, which nobody waits for) the syncer
+	 * takes it and the next batch is committed meanwhile. */
+	if (batch && !c->sync_head && !c->sync_busy && !c->head && !c->ops && c->sync_started) {
 		c->sync_busy = 1;
 		pthread_mutex_unlock(&c->lock);
 		complete(c, job);
