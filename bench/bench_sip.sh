@@ -410,13 +410,15 @@ fi
 echo
 verdict() { if [ "$1" = 1 ]; then echo "met"; else echo "NOT met"; fi; }
 ok_ratio=$(awk -v a="$best" -v b="$raw_rate" 'BEGIN { print (b > 0 && a / b >= 0.5) ? 1 : 0 }')
-# The latency target needs the whole offered load taken (sent, accepted and
-# delivered) and every push in ppgd's histogram; above 10 ms it is missed anyway.
+# The latency target needs the whole offered load taken (every push the client
+# managed to send accepted and delivered; the client itself may miss 0.1% of
+# its schedule) and every push in ppgd's histogram; above 10 ms it is missed anyway.
 if [ -z "$lat_p99" ]; then
 	p99_verdict="NOT met (no latency line)"
 elif [ "$lat_p99" -gt "$P99_TARGET_US" ]; then
 	p99_verdict="NOT met"
-elif [ "$rate_sent" != "$rate_offered" ] || [ "$rate_acc" != "$rate_offered" ] || [ "$rate_n" -lt "$rate_acc" ]; then
+elif [ $((rate_sent * 1000)) -lt $((rate_offered * 999)) ] || [ "$rate_acc" != "$rate_sent" ] ||
+	[ "$rate_n" -lt "$rate_acc" ]; then
 	p99_verdict="NOT met (ppgd did not take the whole offered load)"
 elif [ "$lat_n" -lt "$rate_acc" ]; then
 	p99_verdict="not shown ($((rate_acc - lat_n)) pushes are outside ppgd's histogram)"
