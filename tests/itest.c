@@ -3,6 +3,7 @@
 #define _GNU_SOURCE 1
 #endif
 #include "tests/itest.h"
+#include "pap/pap.h"
 #include "tests/test_util.h"
 
 #include <arpa/inet.h>
@@ -866,4 +867,39 @@ int itest_wait_file_has(const char *path, const char *text, double timeout_s)
 			return -1;
 		usleep(20000);
 	}
+}
+
+struct pap_msg *itest_pap_post(struct itest_daemon *d, const char *user, const char *pw,
+    const char *ctype, const char *body, size_t len)
+{
+	struct itest_resp r;
+	struct pap_limits lim = PAP_LIMITS_DEFAULT;
+	struct pap_msg *m = NULL;
+	struct pap_error err;
+
+	if (itest_http("POST", d->url, ctype, body, len, user, pw, &r) != 0 || r.status != 202) {
+		fprintf(stderr, "PAP POST to %s: HTTP %ld\n%.*s\n---- answer ----\n%s\n", d->url, r.status,
+		    (int)(len > 1500 ? 1500 : len), body, r.body ? r.body : "");
+		itest_resp_free(&r);
+		return NULL;
+	}
+	memset(&err, 0, sizeof err);
+	if (pap_msg_decode(r.body, r.len, &lim, &m, &err) != 0) {
+		fprintf(stderr, "PAP answer does not decode (%d %s):\n%s\n", err.code, err.desc, r.body);
+		m = NULL;
+	}
+	itest_resp_free(&r);
+	return m;
+}
+
+int itest_add_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean,
+    const struct itest_test_def *tests)
+{
+	CU_pSuite s = CU_add_suite(name, init, clean);
+	if (!s)
+		return -1;
+	for (; tests->name; tests++)
+		if (!CU_add_test(s, tests->name, tests->fn))
+			return -1;
+	return 0;
 }

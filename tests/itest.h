@@ -10,6 +10,7 @@
 #define ITEST_H
 
 #include <stddef.h>
+#include <CUnit/CUnit.h>
 #include <sys/types.h>
 
 /* Picks a free TCP port on 127.0.0.1: binds port 0, reads it back, closes.
@@ -194,5 +195,19 @@ int itest_wait_file_has(const char *path, const char *text, double timeout_s);
 	"\"http://www.openmobilealliance.org/tech/DTD/pap_2.1.dtd\">"
 #define DOCTYPE_30 "<!DOCTYPE pap PUBLIC \"-//WAPFORUM//DTD PAP 3.0//EN\" " \
 	"\"http://www.wapforum.org/DTD/pap_3.0.dtd\">"
+
+/* POSTs a PAP request as user/pw and decodes the answer; NULL (the
+ * request and the answer printed) unless HTTP 202 and a PAP document. */
+struct pap_msg;
+struct pap_msg *itest_pap_post(struct itest_daemon *d, const char *user, const char *pw,
+    const char *ctype, const char *body, size_t len);
+
+/* A CUnit suite from a table ending with { NULL, NULL }. 0 or -1. */
+struct itest_test_def {
+	const char *name;
+	CU_TestFunc fn;
+};
+int itest_add_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean,
+    const struct itest_test_def *tests);
 
 #endif

@@ -1409,31 +1409,14 @@ static void t_config_fixtures(void)
 
 /* ---------------------------------------------------------------- main */
 
-struct test_def {
-	const char *name;
-	CU_TestFunc fn;
-};
-
-static int add_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean,
-    const struct test_def *tests)
-{
-	CU_pSuite s = CU_add_suite(name, init, clean);
-	if (!s)
-		return -1;
-	for (; tests->name; tests++)
-		if (!CU_add_test(s, tests->name, tests->fn))
-			return -1;
-	return 0;
-}
-
 int main(void)
 {
-	static const struct test_def cli[] = {
+	static const struct itest_test_def cli[] = {
 		{ "ppgd --hash-secret makes a salted crypt(3) hash", t_hash_secret },
 		{ "ppgd -t: ok_* fixtures pass, fail_* name FILE:LINE", t_config_fixtures },
 		{ NULL, NULL },
 	};
-	static const struct test_def pap[] = {
+	static const struct itest_test_def pap[] = {
 		{ "POST to another path -> 404", t_other_path_404 },
 		{ "GET or PUT /pap -> 405", t_other_method_405 },
 		{ "push-response: push-id, sender, reply-time, 1001", t_push_response_fields },
@@ -1458,7 +1441,7 @@ int main(void)
 		{ "SIGTERM -> exit 0", t_sigterm_exits_0 },
 		{ NULL, NULL },
 	};
-	static const struct test_def auth[] = {
+	static const struct itest_test_def auth[] = {
 		{ "no credentials -> 401 Basic realm=ppgd, nothing stored", t_no_credentials_401 },
 		{ "wrong credentials -> 401, nothing stored", t_wrong_credentials_401 },
 		{ "query credentials refused by default -> 401", t_query_credentials_off_by_default },
@@ -1466,28 +1449,28 @@ int main(void)
 		{ "repeated failures slow 401 down, right secret is fast", t_failure_delay_grows },
 		{ NULL, NULL },
 	};
-	static const struct test_def single[] = {
+	static const struct itest_test_def single[] = {
 		{ "multiple_addresses = no: two addresses -> 3005", t_multiple_addresses_3005 },
 		{ NULL, NULL },
 	};
-	static const struct test_def dur[] = {
+	static const struct itest_test_def dur[] = {
 		{ "kill -9 after 1001, restart: push still pending", t_kill9_after_1001_keeps_push },
 		{ "SIGTERM exit 0, restart keeps states and push-ids", t_sigterm_restart_keeps_state },
 		{ NULL, NULL },
 	};
-	static const struct test_def vec[] = {
+	static const struct itest_test_def vec[] = {
 		{ "BlackBerry JDE push, replace, status, cancel", t_vec_blackberry_jde },
 		{ "npm blackberry-push capture", t_vec_npm_blackberry_push },
 		{ "Kannel test_ppg captures (SI/IPv4, SL/PLMN)", t_vec_kannel_test_ppg },
 		{ "every captured .raw request is replayed", t_vec_all_raw_files_covered },
 		{ NULL, NULL },
 	};
-	static const struct test_def kannel[] = {
+	static const struct itest_test_def kannel[] = {
 		{ "test_ppg -b: SI to IPv4, mms.ua, Basic auth", t_test_ppg_si_ipv4_basic_auth },
 		{ "test_ppg: SL, numeric app id, PLMN, query auth", t_test_ppg_sl_numeric_appid_query_auth },
 		{ NULL, NULL },
 	};
-	static const struct test_def npm[] = {
+	static const struct itest_test_def npm[] = {
 		{ "blackberry-push: push (HTTP 200) then status, cancel", t_npm_push_status_cancel },
 		{ "blackberry-push: wrong secret -> 401 error", t_npm_wrong_secret_is_an_error },
 		{ NULL, NULL },
@@ -1496,14 +1479,14 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
-	if (add_suite("command line", NULL, NULL, cli) ||
-	    add_suite("PAP over HTTP", init_pap, clean_pap, pap) ||
-	    add_suite("authentication", init_auth, clean_auth, auth) ||
-	    add_suite("multiple_addresses = no", init_single, clean_single, single) ||
-	    add_suite("durability", init_dur, clean_dur, dur) ||
-	    add_suite("captured PI requests", init_vec, clean_vec, vec) ||
-	    add_suite("Kannel test_ppg", init_kannel, clean_kannel, kannel) ||
-	    add_suite("npm blackberry-push", init_npm, clean_npm, npm)) {
+	if (itest_add_suite("command line", NULL, NULL, cli) ||
+	    itest_add_suite("PAP over HTTP", init_pap, clean_pap, pap) ||
+	    itest_add_suite("authentication", init_auth, clean_auth, auth) ||
+	    itest_add_suite("multiple_addresses = no", init_single, clean_single, single) ||
+	    itest_add_suite("durability", init_dur, clean_dur, dur) ||
+	    itest_add_suite("captured PI requests", init_vec, clean_vec, vec) ||
+	    itest_add_suite("Kannel test_ppg", init_kannel, clean_kannel, kannel) ||
+	    itest_add_suite("npm blackberry-push", init_npm, clean_npm, npm)) {
 		CU_cleanup_registry();
 		return 1;
 	}

@@ -276,36 +276,13 @@ static char *push_body(const char *push_id, const char *const *addrs, const char
 	return b;
 }
 
-/* POSTs a PAP request as alice; decodes the answer (HTTP 202 expected). */
-static struct pap_msg *pap_post(struct itest_daemon *d, const char *ctype, const char *body, size_t len)
-{
-	struct itest_resp r;
-	struct pap_limits lim = PAP_LIMITS_DEFAULT;
-	struct pap_msg *m = NULL;
-	struct pap_error err;
-
-	if (itest_http("POST", d->url, ctype, body, len, ALICE, &r) != 0 || r.status != 202) {
-		fprintf(stderr, "PAP POST to %s: HTTP %ld\n%.*s\n---- answer ----\n%s\n", d->url, r.status,
-		    (int)(len > 1500 ? 1500 : len), body, r.body ? r.body : "");
-		itest_resp_free(&r);
-		return NULL;
-	}
-	memset(&err, 0, sizeof err);
-	if (pap_msg_decode(r.body, r.len, &lim, &m, &err) != 0) {
-		fprintf(stderr, "PAP answer does not decode (%d %s):\n%s\n", err.code, err.desc, r.body);
-		m = NULL;
-	}
-	itest_resp_free(&r);
-	return m;
-}
-
 /* Pushes content to the addresses; returns the push-response code. */
 static int push_addrs(struct itest_daemon *d, const char *push_id, const char *const *addrs, const char *qos,
     const char *ctype, const char *app_id, const void *content, size_t clen)
 {
 	size_t len;
 	char *body = push_body(push_id, addrs, qos, ctype, app_id, content, clen, &len);
-	struct pap_msg *m = pap_post(d, MULTIPART_CT, body, len);
+	struct pap_msg *m = itest_pap_post(d, ALICE, MULTIPART_CT, body, len);
 	int code = !m ? -1 : m->type != PAP_MSG_PUSH_RESPONSE ? -2 : m->nresults > 0 ? m->results[0].code : m->code;
 	if (code != PAP_ACCEPTED)
 		fprintf(stderr, "push %s to %s: code %d (%s)\n", push_id, addrs[0], code,
@@ -333,7 +310,7 @@ static int statusquery(struct itest_daemon *d, const char *push_id, struct sq *o
 {
 	char *doc = itest_asprintf("<?xml version=\"1.0\"?>\n" DOCTYPE_20 "\n<pap>"
 	    "<statusquery-message push-id=\"%s\"/></pap>", push_id);
-	struct pap_msg *m = pap_post(d, "application/xml", doc, strlen(doc));
+	struct pap_msg *m = itest_pap_post(d, ALICE, "application/xml", doc, strlen(doc));
 	free(doc);
 	memset(out, 0, sizeof *out);
 	out->code = -1;
@@ -1717,26 +1694,9 @@ static void t_mig_clean_exit(void) { check_clean_exit(&dmig); }
 
 /* ---------------------------------------------------------------- main */
 
-struct test_def {
-	const char *name;
-	CU_TestFunc fn;
-};
-
-static int add_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean,
-    const struct test_def *tests)
-{
-	CU_pSuite s = CU_add_suite(name, init, clean);
-	if (!s)
-		return -1;
-	for (; tests->name; tests++)
-		if (!CU_add_test(s, tests->name, tests->fn))
-			return -1;
-	return 0;
-}
-
 int main(void)
 {
-	static const struct test_def main_tests[] = {
+	static const struct itest_test_def main_tests[] = {
 		{ "UDP: SI to 127.0.0.1 and ::1, tshark sees WSP Push sic mms.ua", t_udp_ipv4_ipv6_tshark },
 		{ "SMS: 3 segments, reassembled PDU, delivered after the receipts", t_sms_three_segments_receipt },
 		{ "QoS: network-required GSM delivered, IS-95 CDMA 3009", t_qos_network_required },
@@ -1748,17 +1708,17 @@ int main(void)
 		{ "SIGTERM: exit 0, no sanitizer report", t_main_clean_exit },
 		{ NULL, NULL },
 	};
-	static const struct test_def norc[] = {
+	static const struct itest_test_def norc[] = {
 		{ "receipts = no: delivered when the SMSC accepts", t_sms_no_receipts_delivered_on_acceptance },
 		{ "SIGTERM: exit 0, no sanitizer report", t_norc_clean_exit },
 		{ NULL, NULL },
 	};
-	static const struct test_def drop[] = {
+	static const struct itest_test_def drop[] = {
 		{ "SMSC drops mid-load: reconnect, all 50 delivered", t_sms_drop_mid_load },
 		{ "SIGTERM: exit 0, no sanitizer report", t_drop_clean_exit },
 		{ NULL, NULL },
 	};
-	static const struct test_def mig[] = {
+	static const struct itest_test_def mig[] = {
 		{ "registered tel: PLMN push goes over SIP", t_mig_registered_goes_sip },
 		{ "unregistered PLMN goes over SMS (plmn_fallback)", t_mig_unregistered_goes_sms },
 		{ "SIP 480 -> the same delivery over SMS (sip_fallback)", t_mig_sip_480_falls_back_to_sms },
@@ -1769,10 +1729,10 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
-	if (add_suite("Push OTA: UDP, SMS, QoS, test_ppg", init_main, clean_main, main_tests) ||
-	    add_suite("Push OTA: SMS without receipts", init_norc, clean_norc, norc) ||
-	    add_suite("Push OTA: SMSC drops the link", init_drop, clean_drop, drop) ||
-	    add_suite("Push OTA: SIP Push migration", init_mig, clean_mig, mig)) {
+	if (itest_add_suite("Push OTA: UDP, SMS, QoS, test_ppg", init_main, clean_main, main_tests) ||
+	    itest_add_suite("Push OTA: SMS without receipts", init_norc, clean_norc, norc) ||
+	    itest_add_suite("Push OTA: SMSC drops the link", init_drop, clean_drop, drop) ||
+	    itest_add_suite("Push OTA: SIP Push migration", init_mig, clean_mig, mig)) {
 		CU_cleanup_registry();
 		return 1;
 	}

@@ -171,29 +171,6 @@ static char *push_body(const char *doctype, const char *push_id, const char *add
 	return b;
 }
 
-/* POSTs a PAP request as alice; decodes the answer (HTTP 202 expected). */
-static struct pap_msg *pap_post(struct itest_daemon *d, const char *ctype, const char *body, size_t len)
-{
-	struct itest_resp r;
-	struct pap_limits lim = PAP_LIMITS_DEFAULT;
-	struct pap_msg *m = NULL;
-	struct pap_error err;
-
-	if (itest_http("POST", d->url, ctype, body, len, ALICE, &r) != 0 || r.status != 202) {
-		fprintf(stderr, "PAP POST to %s: HTTP %ld\n%.*s\n---- answer ----\n%s\n", d->url, r.status,
-		    (int)(len > 1500 ? 1500 : len), body, r.body ? r.body : "");
-		itest_resp_free(&r);
-		return NULL;
-	}
-	memset(&err, 0, sizeof err);
-	if (pap_msg_decode(r.body, r.len, &lim, &m, &err) != 0) {
-		fprintf(stderr, "PAP answer does not decode (%d %s):\n%s\n", err.code, err.desc, r.body);
-		m = NULL;
-	}
-	itest_resp_free(&r);
-	return m;
-}
-
 static int msg_code(const struct pap_msg *m)
 {
 	if (!m)
@@ -208,7 +185,7 @@ static int push_to(struct itest_daemon *d, const char *doctype, const char *push
 	char *addr = aor_address(user);
 	size_t len;
 	char *body = push_body(doctype, push_id, addr, attrs, ctype, content, clen, &len);
-	struct pap_msg *m = pap_post(d, MULTIPART_CT, body, len);
+	struct pap_msg *m = itest_pap_post(d, ALICE, MULTIPART_CT, body, len);
 	int code = msg_code(m);
 	if (m && m->type != PAP_MSG_PUSH_RESPONSE)
 		code = -2;
@@ -239,7 +216,7 @@ static int statusquery(struct itest_daemon *d, const char *push_id, struct sq *o
 {
 	char *doc = itest_asprintf("<?xml version=\"1.0\"?>\n" DOCTYPE_21 "\n<pap>"
 	    "<statusquery-message push-id=\"%s\"/></pap>", push_id);
-	struct pap_msg *m = pap_post(d, "application/xml", doc, strlen(doc));
+	struct pap_msg *m = itest_pap_post(d, ALICE, "application/xml", doc, strlen(doc));
 	free(doc);
 	memset(out, 0, sizeof *out);
 	out->code = -1;
@@ -2327,49 +2304,32 @@ static void t_kill9_under_load(void)
 
 /* ---------------------------------------------------------------- main */
 
-struct test_def {
-	const char *name;
-	CU_TestFunc fn;
-};
-
-static int add_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean,
-    const struct test_def *tests)
-{
-	CU_pSuite s = CU_add_suite(name, init, clean);
-	if (!s)
-		return -1;
-	for (; tests->name; tests++)
-		if (!CU_add_test(s, tests->name, tests->fn))
-			return -1;
-	return 0;
-}
-
 int main(void)
 {
-	static struct test_def table[NCASES + 3];
-	static const struct test_def reg[] = {
+	static struct itest_test_def table[NCASES + 3];
+	static const struct itest_test_def reg[] = {
 		{ "push waits for a registration; REGISTER releases it; de-REGISTER", t_register_deregister },
 		{ "REGISTER from an untrusted address -> 403, no binding", t_register_untrusted_403 },
 		{ "bindings survive a restart (SIGTERM)", t_bindings_survive_restart },
 		{ "a binding ends when its registration expires", t_binding_expires },
 		{ NULL, NULL },
 	};
-	static const struct test_def gruu[] = {
+	static const struct itest_test_def gruu[] = {
 		{ "terminal = gruu: the newest terminal, by its GRUU", t_gruu_newest_terminal },
 		{ NULL, NULL },
 	};
-	static const struct test_def kam[] = {
+	static const struct itest_test_def kam[] = {
 		{ "terminal REGISTERs at kamailio; third-party REGISTER; MESSAGE via kamailio",
 		  t_kamailio_register_and_route },
 		{ "de-REGISTER at kamailio reaches ppgd; the next push waits", t_kamailio_deregister },
 		{ NULL, NULL },
 	};
-	static const struct test_def ind[] = {
+	static const struct itest_test_def ind[] = {
 		{ "2000 bytes: message/external-body, fetch 200, delivered, then 404", t_indirection_fetched },
 		{ "2000 bytes never fetched: timeout 4000 after fetch_timeout", t_indirection_not_fetched },
 		{ NULL, NULL },
 	};
-	static const struct test_def notify[] = {
+	static const struct itest_test_def notify[] = {
 		{ "notification answered 500 is retried, then delivered once", t_notification_retried },
 		{ "PAP 1.0 push refused with 403: notification 1.0 undeliverable 2001",
 		  t_notification_pap10_undeliverable },
@@ -2377,7 +2337,7 @@ int main(void)
 		  t_deliver_after_and_progress_notes },
 		{ NULL, NULL },
 	};
-	static const struct test_def load[] = {
+	static const struct itest_test_def load[] = {
 		{ "kill -9 under load: every stored push delivered and notified", t_kill9_under_load },
 		{ NULL, NULL },
 	};
@@ -2394,13 +2354,13 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
-	if (add_suite("SIP -> PAP outcome table", init_table, clean_table, table) ||
-	    add_suite("third-party registrations", init_reg, clean_reg, reg) ||
-	    add_suite("GRUU", init_gruu, clean_gruu, gruu) ||
-	    add_suite("kamailio as the SIP/IP core", init_kam, clean_kam, kam) ||
-	    add_suite("content indirection", init_ind, clean_ind, ind) ||
-	    add_suite("result notifications", init_not, clean_not, notify) ||
-	    add_suite("kill -9 under load", init_load, clean_load, load)) {
+	if (itest_add_suite("SIP -> PAP outcome table", init_table, clean_table, table) ||
+	    itest_add_suite("third-party registrations", init_reg, clean_reg, reg) ||
+	    itest_add_suite("GRUU", init_gruu, clean_gruu, gruu) ||
+	    itest_add_suite("kamailio as the SIP/IP core", init_kam, clean_kam, kam) ||
+	    itest_add_suite("content indirection", init_ind, clean_ind, ind) ||
+	    itest_add_suite("result notifications", init_not, clean_not, notify) ||
+	    itest_add_suite("kill -9 under load", init_load, clean_load, load)) {
 		CU_cleanup_registry();
 		return 1;
 	}
