@@ -420,10 +420,8 @@ out:
 
 /* Deliveries of a push selected by the addresses of a cancel/statusquery
  * (all of them when it names none). sel[i] = index into dv or -1. */
-static int select_deliveries(struct db *db, const struct pap_msg *m, const struct db_delivery *dv,
-    size_t dn, long *sel)
+static void select_deliveries(const struct pap_msg *m, const struct db_delivery *dv, size_t dn, long *sel)
 {
-	(void)db;
 	for (size_t i = 0; i < m->naddrs; i++) {
 		char canon[PAP_ADDR_VALUE_MAX + PAP_ADDR_PPG_MAX + 32];
 		sel[i] = -1;
@@ -434,7 +432,6 @@ static int select_deliveries(struct db *db, const struct pap_msg *m, const struc
 			    (m->addrs[i].ok && dv[j].addr_canon && !strcmp(dv[j].addr_canon, canon)))
 				sel[i] = (long)j;
 	}
-	return 0;
 }
 
 struct result_set {
@@ -519,7 +516,7 @@ static int load_targets(struct ppg_request *req, struct db *db, enum pap_msg_typ
 		targets_free(t);
 		return r;
 	}
-	select_deliveries(db, m, t->dv, t->dn, t->sel);
+	select_deliveries(m, t->dv, t->dn, t->sel);
 	return 0;
 }
 
