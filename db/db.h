@@ -29,7 +29,7 @@ struct db;
 #define DB_SYNC_EXTERNAL   0x08   /* commits do not fsync (synchronous=NORMAL): db_sync() does */
 
 /* Current schema version (PRAGMA user_version written by db_open). */
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 
 /*
  * Opens (creating when absent, unless DB_OPEN_READONLY) the database at path
@@ -37,6 +37,14 @@ struct db;
  * transaction. A database newer than this binary is refused with -EPROTO.
  */
 int db_open(const char *path, int flags, struct db **out);
+
+/*
+ * A handle belongs to one thread: the one that opened it, until another
+ * calls db_claim (the core's writer takes the handle ppgd opened). In debug
+ * builds (no NDEBUG) a statement from any other thread aborts with a message;
+ * db_sync alone may be called from another thread (it only fdatasyncs).
+ */
+void db_claim(struct db *db);
 /*
  * For upgrade tests: like db_open(path, 0, out) but creates or upgrades the
  * schema only up to `version` (1 .. DB_SCHEMA_VERSION), never downgrading.
@@ -154,6 +162,8 @@ struct db_delivery {
 	int64_t event_time;         /* time of the last transition */
 	int attempts;
 	int64_t next_attempt;       /* ms; 0 = not scheduled */
+	int bearer;                 /* the bearer the engine chose for the next attempts
+	                             * (its own numbering; 0 = select anew), schema 3 */
 };
 
 struct db_transition {
@@ -309,6 +319,10 @@ int db_binding_purge(struct db *db, int64_t now);
 /* Records the bearer target of a delivery (e.g. the SIP AoR it waits on for
  * a registration), or NULL. */
 int db_delivery_set_target(struct db *db, int64_t delivery, const char *target);
+/* Records the bearer the next attempts of a delivery go over (the engine's
+ * numbering; 0 = select anew), e.g. SMS after SIP Push could not reach the
+ * terminal. -ENOENT when there is no such delivery. */
+int db_delivery_set_bearer(struct db *db, int64_t delivery, int bearer);
 /* Pending deliveries waiting on target (at most max). *out is malloc'ed. */
 int db_delivery_waiting(struct db *db, const char *target, size_t max, struct db_delivery **out,
     size_t *n);

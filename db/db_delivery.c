@@ -64,6 +64,8 @@ static int db_delivery_row(sqlite3_stmt *st, void *row)
 	d->event_time = sqlite3_column_int64(st, 9);
 	d->attempts = sqlite3_column_int(st, 10);
 	d->next_attempt = sqlite3_column_int64(st, 11);
+	if (sqlite3_column_count(st) > 12)   /* schema 3 */
+		d->bearer = sqlite3_column_int(st, 12);
 	if (oom) {
 		db_delivery_clear(d);
 		return -ENOMEM;
@@ -333,4 +335,21 @@ int db_transition_list(struct db *db, int64_t delivery, struct db_transition **o
 	sqlite3_bind_int64(st, 1, delivery);
 	return db_fetch_all(db, st, sizeof **out, db_transition_row, db_transition_clear_v,
 	    (void **)out, n);
+}
+
+int db_delivery_set_bearer(struct db *db, int64_t delivery, int bearer)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || delivery <= 0 || bearer < 0)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	int rc = db_prep(db, DB_ST_DELIVERY_SET_BEARER, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, delivery);
+	sqlite3_bind_int(st, 2, bearer);
+	rc = db_step_done(db, st);
+	if (rc == 0 && sqlite3_changes(db->sq) == 0)
+		return db_set_err(db, -ENOENT, "no delivery %lld", (long long)delivery);
+	return rc;
 }

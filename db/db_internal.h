@@ -57,6 +57,7 @@ enum db_stmt_id {
 	DB_ST_BINDING_LIST_ALL,
 	DB_ST_BINDING_PURGE,
 	DB_ST_DELIVERY_SET_TARGET,
+	DB_ST_DELIVERY_SET_BEARER,
 	DB_ST_DELIVERY_GET,
 	DB_ST_DELIVERY_SCHEDULE,
 	DB_ST_DELIVERY_RECOVER,
@@ -78,7 +79,12 @@ struct db {
 	char *wal_path;
 	sqlite3_stmt *stmt[DB_ST__COUNT];
 	char errmsg[DB_ERRMSG_MAX];
+	pthread_t owner;          /* the only thread that may run statements (db_claim) */
 };
+
+/* Debug builds (no NDEBUG): a statement run from a thread that does not own
+ * the handle stops the process with a message naming both threads. */
+void db_check_owner(struct db *db);
 
 /* One schema upgrade step: the SQL that takes user_version from step - 1 to
  * step. Applied in order, each in its own transaction, by db_schema_upgrade. */

@@ -123,9 +123,14 @@ static const char db_schema_v2[] =
 	"  (SELECT max(event_time) FROM delivery WHERE delivery.push = push.id),"
 	"  received_time);";
 
+/* Schema 3: the bearer a delivery falls back to is stored with it. */
+static const char db_schema_v3[] =
+	"ALTER TABLE delivery ADD COLUMN bearer INTEGER NOT NULL DEFAULT 0;";
+
 const struct db_schema_step db_schema_steps[] = {
 	{ 1, db_schema_v1 },
 	{ 2, db_schema_v2 },
+	{ 3, db_schema_v3 },
 };
 const int db_schema_nsteps = (int)(sizeof db_schema_steps / sizeof db_schema_steps[0]);
 

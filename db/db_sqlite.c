@@ -42,9 +42,12 @@ static _Thread_local char db_open_errmsg[2 * DB_ERRMSG_MAX];
 #define DB_PUSH_INSERT_VALS \
 	"?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18," \
 	" ?19, ?20, ?21, ?22, ?23"
-#define DB_DELIVERY_COLS \
+#define DB_DELIVERY_COLS_V1 \
 	"SELECT id, push, address, addr_canon, addr_type, addr_value, state, code," \
 	" description, event_time, attempts, next_attempt FROM delivery "
+#define DB_DELIVERY_COLS \
+	"SELECT id, push, address, addr_canon, addr_type, addr_value, state, code," \
+	" description, event_time, attempts, next_attempt, bearer FROM delivery "
 #define DB_BINDING_COLS \
 	"SELECT id, aor, contact, instance, gruu, apps, expires, updated, call_id, cseq" \
 	" FROM binding "
@@ -97,14 +100,17 @@ static const struct {
 		"INSERT INTO delivery (push, address, addr_canon, addr_type, addr_value, state,"
 		" code, description, event_time, attempts, next_attempt)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)" },
-	[DB_ST_DELIVERY_LIST] = { DB_DELIVERY_COLS "WHERE push = ?1 ORDER BY address, id", NULL },
+	[DB_ST_DELIVERY_LIST] = { DB_DELIVERY_COLS "WHERE push = ?1 ORDER BY address, id",
+		DB_DELIVERY_COLS_V1 "WHERE push = ?1 ORDER BY address, id" },
 	[DB_ST_DELIVERY_FIND_ADDR] = {
 		DB_DELIVERY_COLS "WHERE push = ?1 AND (address = ?2 OR addr_canon = ?2)"
-		" ORDER BY id LIMIT 1", NULL },
+		" ORDER BY id LIMIT 1",
+		DB_DELIVERY_COLS_V1 "WHERE push = ?1 AND (address = ?2 OR addr_canon = ?2)"
+		" ORDER BY id LIMIT 1" },
 	[DB_ST_DELIVERY_DUE] = {
 		DB_DELIVERY_COLS "WHERE state = ?3 AND priority = ?4 AND next_attempt <= ?1"
 		" ORDER BY next_attempt, id LIMIT ?2",
-		DB_DELIVERY_COLS "WHERE state = ?3 AND next_attempt <= ?1"
+		DB_DELIVERY_COLS_V1 "WHERE state = ?3 AND next_attempt <= ?1"
 		" ORDER BY next_attempt, id LIMIT ?2" },
 	[DB_ST_DELIVERY_EXPIRED] = {
 		"SELECT d.id, d.push, d.address, d.addr_canon, d.addr_type, d.addr_value, d.state,"
@@ -147,7 +153,7 @@ static const struct {
 	[DB_ST_BINDING_LIST_ALL] = {
 		DB_BINDING_COLS "WHERE expires > ?2 ORDER BY aor, updated DESC, id DESC", NULL },
 	[DB_ST_BINDING_PURGE] = { "DELETE FROM binding WHERE expires <= ?1", NULL },
-	[DB_ST_DELIVERY_GET] = { DB_DELIVERY_COLS "WHERE id = ?1", NULL },
+	[DB_ST_DELIVERY_GET] = { DB_DELIVERY_COLS "WHERE id = ?1", DB_DELIVERY_COLS_V1 "WHERE id = ?1" },
 	[DB_ST_DELIVERY_SCHEDULE] = {
 		"UPDATE delivery SET next_attempt = ?2 WHERE id = ?1 AND state = ?3", NULL },
 	/* After a restart nothing is in flight: every pending delivery is due
@@ -158,6 +164,7 @@ static const struct {
 	[DB_ST_NOTIF_LEASE] = {
 		"UPDATE notification SET next_attempt = ?2 WHERE id = ?1 AND state = ?3", NULL },
 	[DB_ST_DELIVERY_SET_TARGET] = { "UPDATE delivery SET target = ?2 WHERE id = ?1", NULL },
+	[DB_ST_DELIVERY_SET_BEARER] = { "UPDATE delivery SET bearer = ?2 WHERE id = ?1", NULL },
 	[DB_ST_DELIVERY_WAITING] = {
 		DB_DELIVERY_COLS "WHERE target = ?1 AND state = 1 ORDER BY id LIMIT ?2", NULL },
 };
@@ -207,15 +214,37 @@ const char *db_errmsg(struct db *db)
 
 int db_exec(struct db *db, const char *sql)
 {
+	db_check_owner(db);
 	int rc = sqlite3_exec(db->sq, sql, NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : db_sqlite_err(db, rc);
 }
 
 /* ---------------------------------------------------------------- statements */
 
+void db_check_owner(struct db *db)
+{
+#ifndef NDEBUG
+	if (!pthread_equal(db->owner, pthread_self())) {
+		fprintf(stderr, "db: a database handle of thread %#lx used from thread %#lx "
+		    "(one thread owns each handle; see db_claim)\n", (unsigned long)db->owner,
+		    (unsigned long)pthread_self());
+		abort();
+	}
+#else
+	(void)db;
+#endif
+}
+
+void db_claim(struct db *db)
+{
+	if (db)
+		db->owner = pthread_self();
+}
+
 /* The cached statement `id`, prepared on first use. */
 int db_prep(struct db *db, enum db_stmt_id id, sqlite3_stmt **out)
 {
+	db_check_owner(db);
 	if (!db->stmt[id]) {
 		const char *sql = db_sql[id].sql;
 		if (db->version < 2 && db_sql[id].sql_v1)
@@ -322,6 +351,8 @@ static int db_open_common(const char *path, int flags, int target, struct db **o
 		return -EINVAL;
 	}
 	db = calloc(1, sizeof *db);
+	if (db)
+		db->owner = pthread_self();
 	if (!db) {
 		snprintf(db_open_errmsg, sizeof db_open_errmsg, "out of memory");
 		return -ENOMEM;

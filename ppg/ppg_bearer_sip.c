@@ -1,203 +1,442 @@
 /*
- * ppg_bearer_sip.c - the SIP Push bearer of the delivery engine
- * (OMA-TS-SIP_Push §9.1.2 pager mode): which terminals of the target get a
- * MESSAGE, content indirection (RFC 4483) with its fetch, and the final
- * response of the attempt (RFC 3261 §16.7 when several terminals answer).
+ * ppg_bearer_sip.c - the SIP Push bearer (OMA-TS-SIP_Push §9.1.2 pager
+ * mode) behind the engine's bearer interface: which terminals of the target
+ * get a MESSAGE, content indirection (RFC 4483) with its fetch, and the
+ * final response of the attempt (RFC 3261 §16.7 when several terminals
+ * answer). Registrations: ppg_bearer_sip_reg.c. [loop]
  */
 #define SU_ROOT_MAGIC_T struct ppg_core
 #define SU_TIMER_ARG_T  void
 
-#include "ppg/ppg_deliver_int.h"
+#include "ppg/ppg_bearer_sip_int.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pap/pap.h"
 #include "ppg/ppg_log.h"
 
 /* RFC 3261 §16.7: 2xx beats everything, then 6xx, then the lowest class. */
-static int status_rank(int s)
+static int status_rank(int st)
 {
-	if (s >= 200 && s < 300) return 0;
-	if (s >= 600) return 1;
-	if (s >= 400 && s < 500) return 2;
-	if (s >= 500) return 3;
+	if (st >= 200 && st < 300) return 0;
+	if (st >= 600) return 1;
+	if (st >= 400 && st < 500) return 2;
+	if (st >= 500) return 3;
 	return 4;
 }
 
-int ppg_sip_live(struct ppg_deliver *e, const char *aor, const char *app, int64_t now)
+static unsigned fetch_bucket(int64_t delivery)
 {
-	const struct ppg_bentry *be = ppg_sipreg_lookup(e, aor);
+	return (unsigned)((uint64_t)delivery * 0x9E3779B97F4A7C15ULL >> 54) % SIP_FETCH_BUCKETS;
+}
+
+static struct sip_attempt *find_attempt(struct sip_bearer *s, int64_t delivery)
+{
+	for (struct sip_attempt *t = s->by_delivery[fetch_bucket(delivery)]; t; t = t->next)
+		if (t->delivery == delivery && t->a)
+			return t;
+	return NULL;
+}
+
+/* Drops what the attempt holds for the terminal: the content URL answers
+ * 404 from now on, the fetch is no longer awaited. */
+static void attempt_release(struct sip_attempt *t)
+{
+	struct sip_bearer *s = t->s;
+	for (struct sip_attempt **pp = &s->by_delivery[fetch_bucket(t->delivery)]; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	if (t->token[0]) {
+		ppg_content_remove(s->content, t->token);
+		t->token[0] = '\0';
+	}
+	if (t->fetch_timer) {
+		su_timer_destroy(t->fetch_timer);
+		t->fetch_timer = NULL;
+	}
+}
+
+static void attempt_free(struct sip_attempt *t)
+{
+	attempt_release(t);
+	free(t);
+}
+
+/* ----------------------------------------------------------- targets */
+
+/* The SIP public identity a delivery goes to, or -EINVAL when the address
+ * is not one SIP Push can reach. */
+static int sip_target(struct ppg_bearer *b, int type, const char *value, char *out, size_t len)
+{
+	struct sip_bearer *s = (struct sip_bearer *)b;
+	char buf[600];
+	switch (type) {
+	case PAP_ADDR_USER:
+		if (!strncasecmp(value, "sip:", 4) || !strncasecmp(value, "sips:", 5) ||
+		    !strncasecmp(value, "tel:", 4))
+			snprintf(buf, sizeof buf, "%s", value);
+		else if (strchr(value, '@'))
+			snprintf(buf, sizeof buf, "sip:%s", value);   /* user@domain: a SIP identity */
+		else
+			return -EINVAL;
+		break;
+	case PAP_ADDR_PLMN: {
+		/* plmn_aor holds exactly one "%s" (checked when the config is read). */
+		const char *pat = s->cfg->sip_plmn_aor, *pct = strstr(pat, "%s");
+		snprintf(buf, sizeof buf, "%.*s%s%s", (int)(pct - pat), pat, value, pct + 2);
+		break;
+	}
+	default:
+		return -EINVAL;
+	}
+	return sipb_aor_normalize(buf, out, len);
+}
+
+static int sip_live(struct ppg_bearer *b, const char *aor, const struct ppg_push *p, int64_t now)
+{
+	struct sip_bearer *s = (struct sip_bearer *)b;
+	const struct sip_bentry *be = ppg_bearer_sip_reg_lookup(s, aor, now);
 	for (size_t i = 0; be && i < be->n; i++)
-		if (be->v[i].expires > now && ppg_binding_supports(&be->v[i], app))
+		if (be->v[i].expires > now && ppg_bearer_sip_reg_supports(&be->v[i], p->app))
 			return 1;
 	return 0;
 }
 
-static void on_fetch_timeout(struct ppg_core *c, su_timer_t *t, void *arg)
+static unsigned sip_inflight(struct ppg_bearer *b)
 {
-	struct ppg_attempt *a = arg;
+	return ((struct sip_bearer *)b)->messages;
+}
+
+/* ------------------------------------------------------------ outcomes */
+
+static void on_fetch_timeout(struct ppg_core *c, su_timer_t *tm, void *arg)
+{
+	struct sip_attempt *t = arg;
+	struct ppg_bearer_attempt *a = t->a;
 	(void)c;
-	(void)t;
-	ppg_queue_final(a->e, a->delivery, DB_STATE_TIMEOUT, PAP_SERVICE_FAILURE,
+	(void)tm;
+	struct ppg_bearer *b = &t->s->base;
+	attempt_free(t);
+	ppg_bearer_final(b, a, DB_STATE_TIMEOUT, PAP_SERVICE_FAILURE,
 	    "SIP: the terminal accepted the MESSAGE but did not fetch the content in time");
-	ppg_attempt_free(a);
 }
 
 /* Every MESSAGE of the attempt has its final response. */
-static void finish_attempt(struct ppg_attempt *a)
+static void finish_attempt(struct sip_attempt *t)
 {
-	struct ppg_deliver *e = a->e;
+	struct sip_bearer *s = t->s;
+	struct ppg_bearer_attempt *a = t->a;
 	int64_t now = ppg_now_ms();
+	char desc[160] = "";
 
-	if (a->best >= 200 && a->best < 300 && a->indirect && !a->fetched) {
+	if (!a) {   /* the engine let go of it meanwhile */
+		attempt_free(t);
+		return;
+	}
+	if (t->best >= 200 && t->best < 300 && t->indirect && !t->fetched) {
 		/* RFC 4483: the terminal fetches after its 200. Delivered once it has. */
-		int64_t wait = (int64_t)e->cfg->sip_fetch_timeout * 1000;
-		if (a->p->deliver_before && a->p->deliver_before - now < wait)
-			wait = a->p->deliver_before > now ? a->p->deliver_before - now : 0;
-		a->awaiting_fetch = 1;
-		a->fetch_timer = su_timer_create(su_root_task(e->root), 0);
-		if (a->fetch_timer && su_timer_set_interval(a->fetch_timer, on_fetch_timeout, a,
+		int64_t wait = (int64_t)s->cfg->sip_fetch_timeout * 1000;
+		if (a->push->deliver_before && a->push->deliver_before - now < wait)
+			wait = a->push->deliver_before > now ? a->push->deliver_before - now : 0;
+		t->awaiting_fetch = 1;
+		t->fetch_timer = su_timer_create(su_root_task(s->root), 0);
+		if (t->fetch_timer && su_timer_set_interval(t->fetch_timer, on_fetch_timeout, t,
 		    (su_duration_t)wait) == 0)
 			return;
-		on_fetch_timeout(NULL, NULL, a);   /* no timer: the fetch cannot be awaited */
+		on_fetch_timeout(NULL, NULL, t);   /* no timer: the fetch cannot be awaited */
 		return;
 	}
-	struct ppg_result_op *o = ppg_result_op_new(a);
-	if (o) {
-		o->status = a->best;
-		snprintf(o->phrase, sizeof o->phrase, "%s", a->phrase);
-		o->local = a->local;
-		o->retry_after = a->retry_after;
-		if (a->best >= 200 && a->best < 300 && a->indirect)
-			snprintf(o->desc, sizeof o->desc, "SIP %d %s, content fetched", a->best, a->phrase);
-		ppg_queue_result(e, o);
-	}
-	LOGPUSH(PPG_LOG_CORE, LOG_DEBUG, a->p->pi, a->p->push_id, "delivery %lld: SIP %d%s",
-	    (long long)a->delivery, a->best, a->local ? " (local)" : "");
-	ppg_attempt_free(a);
+	if (t->best >= 200 && t->best < 300 && t->indirect)
+		snprintf(desc, sizeof desc, "SIP %d %s, content fetched", t->best, t->phrase);
+	LOGPUSH(PPG_LOG_SIP, LOG_DEBUG, a->push->pi, a->push->push_id, "delivery %lld: SIP %d%s",
+	    (long long)a->delivery, t->best, t->local ? " (local)" : "");
+	char phrase[sizeof t->phrase];
+	snprintf(phrase, sizeof phrase, "%s", t->phrase);
+	struct ppg_bearer_report r = { .kind = PPG_REPORT_OUTCOME, .attempt = a, .end = 1,
+		.status = t->best, .phrase = phrase, .local = t->local, .retry_after = t->retry_after,
+		.desc = desc };
+	attempt_free(t);
+	ppg_bearer_report(&s->base, &r);
 }
 
-void ppg_sip_on_result(void *arg, const struct sipb_result *r)
+static void on_result(void *arg, const struct sipb_result *r)
 {
-	struct ppg_deliver *e = arg;
-	struct ppg_attempt *a = (struct ppg_attempt *)(uintptr_t)r->tag;
+	struct sip_bearer *s = arg;
+	struct sip_attempt *t = (struct sip_attempt *)(uintptr_t)r->tag;
 
-	if (e->messages)
-		e->messages--;
-	if (!a)
+	if (s->messages)
+		s->messages--;
+	if (!t)
 		return;
-	if (!a->best || status_rank(r->status) < status_rank(a->best)) {
-		a->best = r->status;
-		snprintf(a->phrase, sizeof a->phrase, "%s", r->phrase ? r->phrase : "");
-		a->local = r->local;
-		a->retry_after = r->retry_after;
+	if (!t->best || status_rank(r->status) < status_rank(t->best)) {
+		t->best = r->status;
+		snprintf(t->phrase, sizeof t->phrase, "%s", r->phrase ? r->phrase : "");
+		t->local = r->local;
+		t->retry_after = r->retry_after;
 	}
 	if (r->indirect)
-		a->indirect = 1;
-	if (--a->outstanding > 0)
+		t->indirect = 1;
+	if (--t->outstanding > 0)
 		return;
-	if (e->stopping) {   /* abandoned: pending in the database, due after a restart */
-		ppg_attempt_free(a);
+	if (s->stopping) {   /* abandoned: pending in the database, due after a restart */
+		attempt_free(t);
 		return;
 	}
-	finish_attempt(a);
+	finish_attempt(t);
 }
 
-/* Sends one MESSAGE of attempt a; a local failure counts as a local 503. */
-static void send_one(struct ppg_attempt *a, const char *ruri, const char *route, const char *url)
+/* Sends one MESSAGE of attempt t; a local failure counts as a local 503. */
+static void send_one(struct sip_attempt *t, const char *ruri, const char *route, const char *url)
 {
-	struct ppg_deliver *e = a->e;
+	struct sip_bearer *s = t->s;
+	const struct ppg_push *p = t->a->push;
 	struct sipb_message m = {
-		.request_uri = ruri, .to = a->aor, .route = route, .app = a->p->app,
-		.content_type = a->p->content_type, .body = a->p->body, .body_len = a->p->len,
-		.external_url = url, .tag = (uint64_t)(uintptr_t)a,
+		.request_uri = ruri, .to = t->a->target, .route = route, .app = p->app,
+		.content_type = p->content_type, .body = p->body, .body_len = p->len,
+		.external_url = url, .tag = (uint64_t)(uintptr_t)t,
 	};
-	a->outstanding++;
-	e->messages++;
-	int sent = sipb_send_message(e->sip, &m);
-	if (a->p->received_us && sent == 0)
-		ppg_hist_add(&e->accept_to_send, (uint64_t)(ppg_mono_us() - a->p->received_us));
+	t->outstanding++;
+	s->messages++;
+	int sent = sipb_send_message(s->sip, &m);
+	if (p->received_us && sent == 0)
+		ppg_hist_add(&s->accept_to_send, (uint64_t)(ppg_mono_us() - p->received_us));
 	if (sent < 0) {
 		struct sipb_result r = { .status = 503, .phrase = "Cannot send", .local = 1,
 			.retry_after = -1, .tag = m.tag };
-		ppg_sip_on_result(e, &r);
+		on_result(s, &r);
 	}
 }
 
-void ppg_sip_dispatch(struct ppg_deliver *e, struct ppg_pinfo *p, int64_t delivery, const char *aor,
-    int64_t now)
+static void sip_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 {
+	struct sip_bearer *s = (struct sip_bearer *)b;
+	const struct ppg_push *p = a->push;
+	const char *aor = a->target;
+	int64_t now = ppg_now_ms();
 	char desc[1024];
 
 	if (p->app_error) {
 		snprintf(desc, sizeof desc, "X-Wap-Application-Id: %s", p->app_error);
-		ppg_queue_final(e, delivery, DB_STATE_UNDELIVERABLE, PAP_CAPABILITIES_MISMATCH, desc);
+		ppg_bearer_final(b, a, DB_STATE_UNDELIVERABLE, PAP_CAPABILITIES_MISMATCH, desc);
 		return;
 	}
-	const struct ppg_bentry *be = ppg_sipreg_lookup(e, aor);
+	const struct sip_bentry *be = ppg_bearer_sip_reg_lookup(s, aor, now);
 	size_t nsup = 0;
 	const struct db_binding *newest_gruu = NULL;
 	for (size_t i = 0; be && i < be->n; i++)
-		if (be->v[i].expires > now && ppg_binding_supports(&be->v[i], p->app)) {
+		if (be->v[i].expires > now && ppg_bearer_sip_reg_supports(&be->v[i], p->app)) {
 			nsup++;
 			if (!newest_gruu && be->v[i].gruu)
 				newest_gruu = &be->v[i];   /* the list is newest first */
 		}
 	if (!nsup) {
-		if (e->cfg->sip_no_binding == PPG_NO_BINDING_FAIL) {
+		if (s->cfg->sip_no_binding == PPG_NO_BINDING_FAIL) {
 			snprintf(desc, sizeof desc, "SIP: no registration of %s supporting \"%s\"", aor, p->app);
-			ppg_queue_final(e, delivery, DB_STATE_UNDELIVERABLE, PAP_ADDRESS_NOT_FOUND, desc);
+			ppg_bearer_final(b, a, DB_STATE_UNDELIVERABLE, PAP_ADDRESS_NOT_FOUND, desc);
 		} else {
 			snprintf(desc, sizeof desc, "bearer SIP: waiting for a registration of %s supporting \"%s\"",
 			    aor, p->app);
-			ppg_park(e, delivery, PPG_NEVER, aor, desc);
+			ppg_bearer_park(b, a, 1, PPG_NEVER, aor, desc);
 		}
 		return;
 	}
-	struct ppg_attempt *a = ppg_attempt_new(e, delivery, p, PPG_BEARER_SIP, aor);
-	if (!a) {
-		ppg_release(e, delivery);
+	struct sip_attempt *t = calloc(1, sizeof *t);
+	if (!t) {
+		ppg_bearer_release(b, a);
 		return;
 	}
+	t->s = s;
+	t->a = a;
+	t->delivery = a->delivery;
+	t->retry_after = -1;
+	a->priv = t;
+	unsigned h = fetch_bucket(a->delivery);
+	t->next = s->by_delivery[h];
+	s->by_delivery[h] = t;
 	/* Content that may not fit in a MESSAGE is also offered by URL; the
 	 * bearer measures the whole request and picks (seed 000 §9.1.2 item 8). */
-	char url[sizeof e->content_base + PPG_TOKEN_LEN];
+	char url[sizeof s->content_base + PPG_TOKEN_LEN];
 	const char *urlp = NULL;
-	if (p->len + 200 > e->cfg->sip_indirection_threshold / 2 &&
-	    ppg_content_add(e->content, delivery, p->content_type, p->body, p->len, a->token) == 0) {
-		snprintf(url, sizeof url, "%s%s", e->content_base, a->token);
+	if (p->len + 200 > s->cfg->sip_indirection_threshold / 2 &&
+	    ppg_content_add(s->content, a->delivery, p->content_type, p->body, p->len, t->token) == 0) {
+		snprintf(url, sizeof url, "%s%s", s->content_base, t->token);
 		urlp = url;
 	}
-	LOGPUSH(PPG_LOG_CORE, LOG_DEBUG, p->pi, p->push_id, "delivery %lld: SIP MESSAGE to %s (%zu terminal%s, %s)",
-	    (long long)delivery, aor, nsup, nsup == 1 ? "" : "s", p->app);
-	/* Keep `a` alive across synchronous results of the sends below. */
-	a->outstanding++;
-	if (e->cfg->sip_terminal == PPG_TERMINAL_GRUU && newest_gruu) {
-		send_one(a, newest_gruu->gruu, e->cfg->sip_outbound_proxy ? NULL : newest_gruu->contact, urlp);
-	} else if (e->cfg->sip_outbound_proxy) {
+	LOGPUSH(PPG_LOG_SIP, LOG_DEBUG, p->pi, p->push_id, "delivery %lld: SIP MESSAGE to %s (%zu terminal%s, %s)",
+	    (long long)a->delivery, aor, nsup, nsup == 1 ? "" : "s", p->app);
+	/* Keep `t` alive across synchronous results of the sends below. */
+	t->outstanding++;
+	if (s->cfg->sip_terminal == PPG_TERMINAL_GRUU && newest_gruu) {
+		send_one(t, newest_gruu->gruu, s->cfg->sip_outbound_proxy ? NULL : newest_gruu->contact, urlp);
+	} else if (s->cfg->sip_outbound_proxy) {
 		/* The core forks to every terminal whose contact matches Accept-Contact. */
-		send_one(a, aor, NULL, urlp);
+		send_one(t, aor, NULL, urlp);
 	} else {
 		for (size_t i = 0; i < be->n; i++)
-			if (be->v[i].expires > now && ppg_binding_supports(&be->v[i], p->app))
-				send_one(a, aor, be->v[i].contact, urlp);
+			if (be->v[i].expires > now && ppg_bearer_sip_reg_supports(&be->v[i], p->app))
+				send_one(t, aor, be->v[i].contact, urlp);
 	}
-	if (--a->outstanding == 0)
-		finish_attempt(a);
+	if (--t->outstanding == 0)
+		finish_attempt(t);
 }
 
-void ppg_deliver_fetched(struct ppg_deliver *e, int64_t delivery)
+/* The delivery ended meanwhile: its content URL goes at once; MESSAGEs in
+ * flight keep `t` until their responses, which are then ignored. */
+static void sip_forget(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 {
-	struct ppg_attempt *a = ppg_attempt_find(e, delivery);
-	if (!a || a->bearer != PPG_BEARER_SIP)
+	struct sip_attempt *t = a->priv;
+	(void)b;
+	if (!t)
 		return;
-	a->fetched = 1;
-	if (!a->awaiting_fetch)
+	t->a = NULL;
+	attempt_release(t);
+	if (t->outstanding == 0)
+		free(t);
+}
+
+/* ------------------------------------------------------- content fetch */
+
+struct fetched {
+	struct sip_bearer *s;
+	int64_t delivery;
+};
+
+static void on_fetched_loop(void *arg)
+{
+	struct fetched *f = arg;
+	struct sip_attempt *t = f->s->stopping ? NULL : find_attempt(f->s, f->delivery);
+	free(f);
+	if (!t)
+		return;
+	t->fetched = 1;
+	if (!t->awaiting_fetch)
 		return;   /* the 200 is still to come */
-	su_timer_destroy(a->fetch_timer);
-	a->fetch_timer = NULL;
-	a->awaiting_fetch = 0;
-	finish_attempt(a);
+	su_timer_destroy(t->fetch_timer);
+	t->fetch_timer = NULL;
+	t->awaiting_fetch = 0;
+	finish_attempt(t);
+}
+
+/* [http worker] The terminal fetched the content of a delivery. */
+static void on_fetched(void *arg, int64_t delivery)
+{
+	struct sip_bearer *s = arg;
+	struct fetched *f = calloc(1, sizeof *f);
+	if (!f)
+		return;
+	f->s = s;
+	f->delivery = delivery;
+	if (ppg_core_defer(s->core, 0, on_fetched_loop, f) < 0)
+		free(f);
+}
+
+/* ------------------------------------------------------------ life cycle */
+
+static void content_base(struct sip_bearer *s)
+{
+	const struct ppg_config *cfg = s->cfg;
+	if (cfg->sip_content_base) {
+		size_t l = strlen(cfg->sip_content_base);
+		snprintf(s->content_base, sizeof s->content_base, "%s%scontent/", cfg->sip_content_base,
+		    l && cfg->sip_content_base[l - 1] == '/' ? "" : "/");
+		return;
+	}
+	char host[INET6_ADDRSTRLEN] = "127.0.0.1";
+	const struct sockaddr_storage *ss = &cfg->listen[0];
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+		snprintf(s->content_base, sizeof s->content_base, "http://[%s]:%u/content/", host,
+		    ntohs(in6->sin6_port));
+	} else {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+		snprintf(s->content_base, sizeof s->content_base, "http://%s:%u/content/", host,
+		    ntohs(in->sin_port));
+	}
+}
+
+static void sip_free(struct ppg_bearer *b)
+{
+	struct sip_bearer *s = (struct sip_bearer *)b;
+	if (!s)
+		return;
+	s->stopping = 1;
+	ppg_content_observe(s->content, NULL, NULL);
+	if (s->accept_to_send.n)
+		LOGP(PPG_LOG_SIP, LOG_NOTICE, "latency from a push's receipt to its MESSAGE: n=%llu p50=%lluus "
+		    "p99=%lluus max=%lluus", (unsigned long long)s->accept_to_send.n,
+		    (unsigned long long)ppg_hist_quantile(&s->accept_to_send, 0.5),
+		    (unsigned long long)ppg_hist_quantile(&s->accept_to_send, 0.99),
+		    (unsigned long long)s->accept_to_send.max_us);
+	ppg_bearer_sip_reg_stop(s);
+	/* Outstanding MESSAGEs end with local results here; with `stopping`
+	 * they only free their attempts. Open REGISTERs are answered 503. */
+	sipb_free(s->sip);
+	s->sip = NULL;
+	for (unsigned i = 0; i < SIP_FETCH_BUCKETS; i++)
+		while (s->by_delivery[i])
+			attempt_free(s->by_delivery[i]);
+	ppg_bearer_sip_reg_free(s);
+	free(s);
+}
+
+static const struct ppg_bearer_ops sip_ops = {
+	.kind = PPG_BEARER_SIP, .name = "SIP",
+	.target = sip_target, .live = sip_live, .send = sip_send, .forget = sip_forget,
+	.inflight = sip_inflight, .free = sip_free,
+};
+
+int ppg_bearer_sip_new(const struct ppg_bearer_env *env, struct ppg_bearer **out, char *err, size_t errlen)
+{
+	const struct ppg_config *cfg = env->cfg;
+	*out = NULL;
+	if (!cfg->sip_enabled)
+		return 0;
+	struct sip_bearer *s = calloc(1, sizeof *s);
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	s->base.ops = &sip_ops;
+	s->base.env = env;
+	s->cfg = cfg;
+	s->core = env->core;
+	s->root = env->root;
+	s->content = env->content;
+	content_base(s);
+	struct sipb_config sc = {
+		.bind_url = cfg->sip_listen,
+		.outbound_proxy = cfg->sip_outbound_proxy,
+		.from_uri = cfg->sip_from,
+		.p_asserted_identity = cfg->sip_pai,
+		.user_agent = "ppgd/" PACKAGE_VERSION,
+		.indirection_threshold = cfg->sip_indirection_threshold,
+		.trusted = ppg_bearer_sip_reg_trusted,
+		.trusted_arg = s,
+		.t1x64_ms = cfg->sip_transaction_timeout * 1000,
+	};
+	if (ppg_bearer_sip_reg_start(s) < 0) {
+		snprintf(err, errlen, "cannot start the SIP registrations");
+		sip_free(&s->base);
+		return -ENOMEM;
+	}
+	s->sip = sipb_new(s->root, &sc, ppg_bearer_sip_reg_on_register, on_result, s, err, errlen);
+	if (!s->sip) {
+		sip_free(&s->base);
+		return -EIO;
+	}
+	ppg_content_observe(s->content, on_fetched, s);
+	LOGP(PPG_LOG_SIP, LOG_NOTICE, "SIP Push bearer on %s (port %u)%s%s", cfg->sip_listen,
+	    sipb_local_port(s->sip), cfg->sip_outbound_proxy ? ", through " : ", no outbound proxy",
+	    cfg->sip_outbound_proxy ? cfg->sip_outbound_proxy : "");
+	*out = &s->base;
+	return 0;
 }

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "ppg/ppg_hash.h"
+
 #define NBUCKETS 4096
 
 struct entry {
@@ -26,14 +28,31 @@ struct entry {
 struct ppg_content {
 	pthread_mutex_t lock;
 	struct entry *b[NBUCKETS];
+	void (*on_fetched)(void *arg, int64_t delivery);   /* set before the HTTP front starts */
+	void *on_fetched_arg;
 };
+
+void ppg_content_observe(struct ppg_content *t, void (*fetched)(void *arg, int64_t delivery), void *arg)
+{
+	pthread_mutex_lock(&t->lock);
+	t->on_fetched = fetched;
+	t->on_fetched_arg = arg;
+	pthread_mutex_unlock(&t->lock);
+}
+
+void ppg_content_fetched(struct ppg_content *t, int64_t delivery)
+{
+	/* Under the lock: once ppg_content_observe(NULL) returned, the old
+	 * observer is not running and will not run. */
+	pthread_mutex_lock(&t->lock);
+	if (t->on_fetched)
+		t->on_fetched(t->on_fetched_arg, delivery);
+	pthread_mutex_unlock(&t->lock);
+}
 
 static unsigned bucket(const char *token)
 {
-	unsigned h = 2166136261u;
-	for (const char *p = token; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	return h % NBUCKETS;
+	return ppg_hash_str(token) % NBUCKETS;
 }
 
 static void entry_free(struct entry *e)

@@ -2,8 +2,9 @@
  * ppg_content.h - content served for content indirection (RFC 4483): the
  * core registers a delivery's content under an unguessable token before the
  * MESSAGE that references it goes out, HTTP workers serve it at
- * /content/<token>, and the core withdraws it when the delivery is final.
- * Thread-safe.
+ * /content/<token>, and the SIP bearer withdraws it when the attempt ends
+ * or the delivery was made final meanwhile (cancel, replace, expiry).
+ * Thread-safe ([any]).
  */
 #ifndef PPG_CONTENT_H
 #define PPG_CONTENT_H
@@ -29,5 +30,15 @@ void ppg_content_remove(struct ppg_content *t, const char *token);
 /* A malloc'ed copy of the content of token. 0 or -ENOENT / -ENOMEM. */
 int ppg_content_get(struct ppg_content *t, const char *token, char **content_type, void **body,
     size_t *len, int64_t *delivery);
+
+/*
+ * The HTTP front served the whole content of delivery (ppg_content_fetched,
+ * [http worker]); the observer (the SIP bearer: a terminal fetched what a
+ * MESSAGE referenced) is called on that thread, under the table's lock, and
+ * must only hand it over to its own (no call back into this table). One
+ * observer; NULL removes it.
+ */
+void ppg_content_observe(struct ppg_content *t, void (*fetched)(void *arg, int64_t delivery), void *arg);
+void ppg_content_fetched(struct ppg_content *t, int64_t delivery);
 
 #endif

@@ -29,21 +29,29 @@
 #include "ppg/ppg_final.h"
 #include "ppg/ppg_log.h"
 
+static int64_t (*clock_fn)(void);
+
+void ppg_clock_set(int64_t (*now_ms)(void))
+{
+	clock_fn = now_ms;
+}
+
 int64_t ppg_now_ms(void)
 {
+	if (clock_fn)
+		return clock_fn();
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-struct ppg_core *ppg_core_new(const struct ppg_config *cfg, struct db *db, struct ppg_content *content)
+struct ppg_core *ppg_core_new(const struct ppg_config *cfg, struct db *db)
 {
 	struct ppg_core *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
 	c->cfg = cfg;
 	c->db = db;
-	c->content = content;
 	c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (c->efd < 0) {
 		free(c);
@@ -70,28 +78,50 @@ void ppg_core_wake(struct ppg_core *c)
 	(void)w;   /* EAGAIN: the counter is already non-zero, the loop will wake */
 }
 
-struct fetched {
-	struct ppg_core *c;
-	int64_t delivery;
-};
-
-static void on_fetched(void *arg)
+int ppg_core_register(struct ppg_core *c, const struct ppg_core_hooks *h)
 {
-	struct fetched *f = arg;
-	if (f->c->deliver)
-		ppg_deliver_fetched(f->c->deliver, f->delivery);
-	free(f);
+	pthread_mutex_lock(&c->lock);
+	if (c->nhooks == PPG_CORE_MAX_HOOKS) {
+		pthread_mutex_unlock(&c->lock);
+		return -ENOSPC;
+	}
+	c->hooks[c->nhooks++] = *h;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
 }
 
-void ppg_core_fetched(struct ppg_core *c, int64_t delivery)
+su_root_t *ppg_core_root(struct ppg_core *c)
 {
-	struct fetched *f = calloc(1, sizeof *f);
-	if (!f)
-		return;
-	f->c = c;
-	f->delivery = delivery;
-	if (ppg_core_defer(c, 0, on_fetched, f) < 0)
-		free(f);
+	return c->root;
+}
+
+const struct ppg_config *ppg_core_config(const struct ppg_core *c)
+{
+	return c->cfg;
+}
+
+/* [loop] Stops, drains and frees the registered components (shutdown, or a
+ * start-up that failed after init). */
+static void stop_components(struct ppg_core *c)
+{
+	pthread_mutex_lock(&c->lock);
+	unsigned n = c->nhooks;
+	pthread_mutex_unlock(&c->lock);
+	for (unsigned i = 0; i < n; i++)
+		if (c->hooks[i].stop)
+			c->hooks[i].stop(c->hooks[i].arg);
+	/* Their last writes, then their durability; what comes back runs
+	 * while the components still exist. */
+	ppg_core_drain_writer(c);
+	ppg_core_drain_sync(c);
+	pthread_mutex_lock(&c->lock);
+	struct ppg_core_hooks hooks[PPG_CORE_MAX_HOOKS];
+	memcpy(hooks, c->hooks, sizeof hooks);
+	c->nhooks = 0;
+	pthread_mutex_unlock(&c->lock);
+	for (unsigned i = n; i-- > 0;)
+		if (hooks[i].free)
+			hooks[i].free(hooks[i].arg);
 }
 
 /*
@@ -198,14 +228,7 @@ static int on_wake(struct ppg_core *c, su_wait_t *w, void *arg)
 	 * queued and the engine's last writes, their durability, then the
 	 * engine stops. */
 	run_timers(c);
-	ppg_deliver_stop(c->deliver);
-	ppg_core_drain_writer(c);
-	ppg_core_drain_sync(c);
-	pthread_mutex_lock(&c->lock);
-	struct ppg_deliver *e = c->deliver;
-	c->deliver = NULL;
-	pthread_mutex_unlock(&c->lock);
-	ppg_deliver_free(e);
+	stop_components(c);
 	su_root_break(c->root);
 	return 0;
 }
@@ -230,16 +253,13 @@ static void *core_main(void *arg)
 		if (!c->sweep_timer || !c->defer_timer || su_timer_run(c->sweep_timer, on_sweep, NULL) < 0)
 			rc = -ENOMEM;
 	}
-	if (rc == 0 && (c->cfg->sip_enabled || c->cfg->ota_udp || c->cfg->ota_sms)) {
+	int inited = 0;
+	if (rc == 0 && c->init) {
 		char err[256] = "";
-		struct ppg_deliver *e = ppg_deliver_new(c, c->root, c->cfg, c->loop_db, c->content, err, sizeof err);
-		pthread_mutex_lock(&c->lock);
-		c->deliver = e;
-		pthread_mutex_unlock(&c->lock);
-		if (!c->deliver) {
+		rc = c->init(c, c->root, c->init_arg, err, sizeof err);
+		inited = 1;
+		if (rc < 0)
 			LOGP(PPG_LOG_CORE, LOG_ERR, "cannot start the delivery engine: %s", err);
-			rc = -EIO;
-		}
 	}
 	pthread_mutex_lock(&c->lock);
 	c->start_rc = rc;
@@ -248,15 +268,8 @@ static void *core_main(void *arg)
 	pthread_mutex_unlock(&c->lock);
 	if (rc == 0)
 		su_root_run(c->root);
-	if (c->deliver) {   /* start-up failed after the engine was made */
-		pthread_mutex_lock(&c->lock);
-		struct ppg_deliver *e = c->deliver;
-		c->deliver = NULL;
-		pthread_mutex_unlock(&c->lock);
-		ppg_deliver_stop(e);
-		ppg_core_drain_writer(c);
-		ppg_deliver_free(e);
-	}
+	else if (inited)   /* start-up failed after init made some components */
+		stop_components(c);
 	su_timer_destroy(c->sweep_timer);
 	su_timer_destroy(c->defer_timer);
 	c->sweep_timer = c->defer_timer = NULL;
@@ -268,8 +281,10 @@ static void *core_main(void *arg)
 	return NULL;
 }
 
-int ppg_core_start(struct ppg_core *c)
+int ppg_core_start(struct ppg_core *c, ppg_core_init_fn init, void *arg)
 {
+	c->init = init;
+	c->init_arg = arg;
 	int r = db_open(c->cfg->db_path, c->cfg->db_sync_full ? 0 : DB_SYNC_NORMAL, &c->ckpt_db);
 	if (r < 0) {
 		LOGP(PPG_LOG_DB, LOG_ERR, "cannot open the checkpoint handle: %s", strerror(-r));
@@ -283,12 +298,6 @@ int ppg_core_start(struct ppg_core *c)
 	if (r)
 		return -r;
 	c->sync_started = 1;
-	/* The loop's own handle: commits of registrations, reads of the engine. */
-	r = db_open(c->cfg->db_path, DB_SYNC_EXTERNAL | DB_NO_AUTOCHECKPOINT, &c->loop_db);
-	if (r < 0) {
-		LOGP(PPG_LOG_DB, LOG_ERR, "cannot open the loop's handle: %s", strerror(-r));
-		return r;
-	}
 	r = pthread_create(&c->writer_thread, NULL, ppg_core_writer_main, c);
 	if (r)
 		return -r;
@@ -360,7 +369,6 @@ void ppg_core_free(struct ppg_core *c)
 		return;
 	ppg_core_stop(c);
 	db_close(c->ckpt_db);
-	db_close(c->loop_db);
 	db_close(c->db);
 	close(c->efd);
 	pthread_cond_destroy(&c->started_cond);

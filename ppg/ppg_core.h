@@ -3,7 +3,26 @@
  * HTTP requests and the loop's writes into one transaction each (group
  * commit); a syncer thread makes each batch durable before the requests'
  * completion callbacks run, so that no 1001 leaves before the push is on
- * disk; the su_root loop runs SIP, timers and the delivery engine.
+ * disk; the su_root loop runs SIP, timers and whatever registered with the
+ * core (the delivery engine, the notifier). The core knows nothing of them:
+ * they register hooks (struct ppg_core_hooks) from the init function given
+ * to ppg_core_start.
+ *
+ * Threads and what each owns:
+ *
+ * | thread        | owns                                                   |
+ * |---------------|--------------------------------------------------------|
+ * | main          | start-up, signals, shutdown order (ppgd.c)              |
+ * | HTTP workers  | PAP parsing, authentication, answers (ppg_http.c)       |
+ * | [writer]      | the read-write database handle: every SQL statement     |
+ * |               | (requests, the loop's writes and reads) in batches      |
+ * | [syncer]      | fdatasync of the WAL per batch, then the HTTP answers   |
+ * | checkpointer  | its own handle: WAL checkpoints                          |
+ * | [loop]        | su_root: SIP (sofia-sip), SMPP, timers, the engine and   |
+ * |               | its bearers, the notifier; never runs SQL                |
+ * | notify senders| HTTP POSTs of result notifications (libcurl)             |
+ *
+ * [any] marks functions callable from any thread.
  */
 #ifndef PPG_CORE_H
 #define PPG_CORE_H
@@ -16,39 +35,75 @@
 
 struct ppg_core;
 
-/* Called in the core thread once the request's answer is final. */
+/* [syncer] or [writer]: called once the request's answer is final (after the
+ * batch holding it is durable). */
 typedef void (*ppg_core_done_fn)(void *arg);
 
-struct ppg_content;
+/* [main] db is owned by the core from now on (used by the writer thread
+ * alone, closed by ppg_core_free). */
+struct ppg_core *ppg_core_new(const struct ppg_config *cfg, struct db *db);
+/*
+ * [loop] Called once on the loop thread before it runs: creates what lives
+ * on the loop (engine, bearers, notifier) and registers their hooks. 0, or a
+ * negative errno with a reason in err (the start fails).
+ */
+typedef int (*ppg_core_init_fn)(struct ppg_core *c, su_root_t *root, void *arg, char *err,
+    size_t errlen);
 
-/* db is owned by the core from now on (closed by ppg_core_free). content
- * (shared with the HTTP front) serves content indirection. */
-struct ppg_core *ppg_core_new(const struct ppg_config *cfg, struct db *db, struct ppg_content *content);
-int ppg_core_start(struct ppg_core *c);
+/* Starts the threads; init (may be NULL) runs on the loop first. [main] */
+int ppg_core_start(struct ppg_core *c, ppg_core_init_fn init, void *arg);
 /* Finishes every queued request and timer, then stops the thread. */
 void ppg_core_stop(struct ppg_core *c);
 void ppg_core_free(struct ppg_core *c);
 
-/* Queues a PPG_REQ_WRITE request. Thread-safe. -ESHUTDOWN once stopping. */
+/*
+ * What a component on the loop gives the core (all optional). A component
+ * that prepares jobs for accepted pushes is the delivery engine.
+ */
+struct ppg_core_hooks {
+	void *arg;
+	/* [writer] How far into the future an accepted push's deliveries are
+	 * leased when the component attempts them right after the commit. */
+	int64_t (*lease_ms)(void *arg);
+	/* [writer] Right after the commit of an accepted push, before its
+	 * answer lets the HTTP worker free req: copies what run needs. */
+	void *(*prepare)(void *arg, const struct ppg_request *req);
+	/* [loop] The batch holding the push is durable: runs and frees job. */
+	void (*run)(void *arg, void *job, int64_t now);
+	/* [any] Drops a job that will not run. */
+	void (*job_free)(void *job);
+	/* [loop] Deliveries that a durable batch made final (cancel, replace,
+	 * expiry, an outcome): whoever holds an attempt of them lets go. */
+	void (*finalized)(void *arg, const int64_t *ids, size_t n);
+	/* [loop] No new work from now on (shutdown begins). */
+	void (*stop)(void *arg);
+	/* [loop] The last writes are durable: free everything. */
+	void (*free)(void *arg);
+};
+
+#define PPG_CORE_MAX_HOOKS 4
+
+/* [loop] Registers hooks (copied), from the init function. -ENOSPC. */
+int ppg_core_register(struct ppg_core *c, const struct ppg_core_hooks *h);
+
+/* [any] Queues a request for the writer. -ESHUTDOWN once stopping. */
 int ppg_core_submit(struct ppg_core *c, struct ppg_request *req, ppg_core_done_fn done, void *arg);
 
-/* Calls fn(arg) in the core thread after delay_ms (at shutdown: at once). Thread-safe. */
+/* [any] Calls fn(arg) on the loop after delay_ms (at shutdown: at once). */
 int ppg_core_defer(struct ppg_core *c, unsigned delay_ms, ppg_core_done_fn fn, void *arg);
 
 /*
- * Writes of the core thread itself (delivery outcomes, leases, registrations'
- * wake-ups): fn runs inside the next batch transaction under its own
- * savepoint; after(arg, committed) runs once that transaction ended (after
- * may be NULL). Core thread only.
+ * [loop] The loop's writes and reads (delivery outcomes, leases, bindings,
+ * the rows a dispatch needs): fn runs on the writer inside the next batch
+ * transaction under its own savepoint; after(arg, committed) runs on the
+ * loop once that batch is durable (after may be NULL). The after()s of a
+ * batch run before the jobs of the pushes it accepted, in queue order.
  */
 typedef int (*ppg_core_write_fn)(struct db *db, void *arg, int64_t now);
 typedef void (*ppg_core_after_fn)(void *arg, int committed);
 int ppg_core_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg);
 
-/* The terminal fetched the indirect content of a delivery. Thread-safe. */
-void ppg_core_fetched(struct ppg_core *c, int64_t delivery);
-
-/* Counters for the log and the benchmarks. */
+/* [any] Counters for the log and the benchmarks. */
 struct ppg_core_stats {
 	unsigned long long requests;
 	unsigned long long batches;
@@ -56,7 +111,13 @@ struct ppg_core_stats {
 };
 void ppg_core_get_stats(struct ppg_core *c, struct ppg_core_stats *out);
 
-/* Unix time in milliseconds. */
+/* [any] Unix time in milliseconds, from the clock tests may swap. */
 int64_t ppg_now_ms(void);
+/* Replaces the clock (NULL: the real one). For unit tests, before any thread starts. */
+void ppg_clock_set(int64_t (*now_ms)(void));
+
+/* [any] The loop's root (for components created outside init), the config. */
+su_root_t *ppg_core_root(struct ppg_core *c);
+const struct ppg_config *ppg_core_config(const struct ppg_core *c);
 
 #endif

@@ -21,7 +21,8 @@
  */
 static void complete(struct ppg_core *c, struct sync_job *jobs);
 
-static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops, struct ppg_deliver *deliver)
+static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
+    const struct ppg_core_hooks *hooks, unsigned nhooks)
 {
 	int64_t now = ppg_now_ms();
 	size_t n = 0;
@@ -33,7 +34,7 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops, st
 		 * loop's writes wait for the next batch. */
 		for (struct item *it = batch, *next; it; it = next) {
 			next = it->next;
-			ppg_request_fail(it->req, 3000, "internal error: out of memory");
+			ppg_request_fail(it->req, PAP_INTERNAL_ERROR, "internal error: out of memory");
 			it->done(it->arg);
 			free(it);
 		}
@@ -50,19 +51,26 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops, st
 		pthread_mutex_unlock(&c->lock);
 		return;
 	}
+	int64_t lease_ms = 0;
+	for (unsigned i = 0; i < nhooks; i++)
+		if (hooks[i].lease_ms)
+			lease_ms = hooks[i].lease_ms(hooks[i].arg);
+	ppg_final_collect(&job->finals);
 	r = db_begin(c->db);
 	if (r == 0) {
 		for (struct item *it = batch; it; it = it->next, n++) {
-			if (deliver && it->req->msg && it->req->msg->type == PAP_MSG_PUSH)
-				it->req->lease_ms = ppg_deliver_lease_ms(deliver);
+			if (lease_ms && it->req->msg && it->req->msg->type == PAP_MSG_PUSH)
+				it->req->lease_ms = lease_ms;
 			ppg_request_execute(it->req, c->db, now);
 		}
 		for (struct op *o = ops; o; o = o->next) {
 			if (db_savepoint(c->db) < 0)
 				break;
+			size_t nfinals = job->finals.n;
 			if (o->fn(c->db, o->arg, now) < 0) {
 				LOGP(PPG_LOG_DB, LOG_ERR, "core write failed: %s", db_errmsg(c->db));
 				db_savepoint_rollback(c->db);
+				job->finals.n = nfinals;   /* none of them ended */
 			} else {
 				db_savepoint_release(c->db);
 			}
@@ -75,24 +83,36 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops, st
 	} else {
 		LOGP(PPG_LOG_DB, LOG_ERR, "cannot begin a transaction: %s", db_errmsg(c->db));
 	}
+	ppg_final_collect(NULL);
 	if (r < 0) {
+		job->finals.n = 0;
 		for (struct item *it = batch; it; it = it->next)
-			ppg_request_fail(it->req, 3000, "internal error: nothing was stored, try again");
+			ppg_request_fail(it->req, PAP_INTERNAL_ERROR, "internal error: nothing was stored, try again");
 	}
-	struct ppg_deliver_job *jtail = NULL;
-	for (struct item *it = batch; r == 0 && deliver && it; it = it->next) {
+	struct hook_job **jtail = &job->jobs;
+	for (struct item *it = batch; r == 0 && it; it = it->next) {
 		/* The engine copies what it needs before the answer lets the HTTP
-		 * worker free the request (ppg_deliver_prepare reads only the config). */
+		 * worker free the request. */
 		if (it->req->result_code != PAP_ACCEPTED)
 			continue;
-		struct ppg_deliver_job *dj = ppg_deliver_prepare(deliver, it->req);
-		if (!dj)
-			continue;
-		if (jtail)
-			ppg_deliver_job_link(jtail, dj);
-		else
-			job->jobs = dj;
-		jtail = dj;
+		for (unsigned i = 0; i < nhooks; i++) {
+			if (!hooks[i].prepare)
+				continue;
+			void *pj = hooks[i].prepare(hooks[i].arg, it->req);
+			if (!pj)
+				continue;   /* the leases end and the scheduler takes them */
+			struct hook_job *hj = calloc(1, sizeof *hj);
+			if (!hj) {
+				if (hooks[i].job_free)
+					hooks[i].job_free(pj);
+				continue;
+			}
+			hj->hook = i;
+			hj->job = pj;
+			hj->job_free = hooks[i].job_free;
+			*jtail = hj;
+			jtail = &hj->next;
+		}
 	}
 	pthread_mutex_lock(&c->lock);
 	c->stats.batches++;
@@ -153,7 +173,7 @@ static void complete(struct ppg_core *c, struct sync_job *jobs)
 		for (struct item *it = j->batch, *next; it; it = next) {
 			next = it->next;
 			if (sr < 0)
-				ppg_request_fail(it->req, 3000, "internal error: the disk failed, try again");
+				ppg_request_fail(it->req, PAP_INTERNAL_ERROR, "internal error: the disk failed, try again");
 			it->done(it->arg);
 			free(it);
 		}
@@ -201,20 +221,32 @@ void ppg_core_run_done(struct ppg_core *c)
 	c->done_head = c->done_tail = NULL;
 	pthread_mutex_unlock(&c->lock);
 	int64_t now = ppg_now_ms();
+	pthread_mutex_lock(&c->lock);
+	unsigned nhooks = c->nhooks;
+	pthread_mutex_unlock(&c->lock);
 	while (jobs) {
 		struct sync_job *next = jobs->next;
-		for (struct ppg_deliver_job *dj = jobs->jobs, *dn; dj; dj = dn) {
-			dn = ppg_deliver_job_next(dj);
-			if (c->deliver)
-				ppg_deliver_run(c->deliver, dj, now);
-			else
-				ppg_deliver_job_free(dj);
-		}
+		/* What the batch ended first: an attempt still under way for one of
+		 * them is let go before anything else runs. */
+		for (unsigned i = 0; jobs->finals.n && i < nhooks; i++)
+			if (c->hooks[i].finalized)
+				c->hooks[i].finalized(c->hooks[i].arg, jobs->finals.v, jobs->finals.n);
+		ppg_final_ids_free(&jobs->finals);
+		/* The loop's writes before the new pushes: a read the loop queued
+		 * (the registrations at start) is in place when they run. */
 		for (struct op *o = jobs->ops, *on; o; o = on) {
 			on = o->next;
 			if (o->after)
 				o->after(o->arg, jobs->committed);
 			free(o);
+		}
+		for (struct hook_job *hj = jobs->jobs, *hn; hj; hj = hn) {
+			hn = hj->next;
+			if (hj->hook < nhooks && c->hooks[hj->hook].run)
+				c->hooks[hj->hook].run(c->hooks[hj->hook].arg, hj->job, now);
+			else if (hj->job_free)
+				hj->job_free(hj->job);
+			free(hj);
 		}
 		free(jobs);
 		jobs = next;
@@ -240,6 +272,7 @@ void *ppg_core_writer_main(void *arg)
 {
 	struct ppg_core *c = arg;
 
+	db_claim(c->db);   /* from now on no other thread runs SQL on it */
 	pthread_mutex_lock(&c->lock);
 	for (;;) {
 		while (!c->head && !c->ops && !c->writer_stop)
@@ -260,10 +293,12 @@ void *ppg_core_writer_main(void *arg)
 		}
 		struct op *ops = c->ops;
 		c->ops = c->ops_tail = NULL;
-		struct ppg_deliver *deliver = c->deliver;
+		struct ppg_core_hooks hooks[PPG_CORE_MAX_HOOKS];
+		unsigned nhooks = c->nhooks;
+		memcpy(hooks, c->hooks, nhooks * sizeof hooks[0]);
 		c->writer_busy = 1;
 		pthread_mutex_unlock(&c->lock);
-		run_batch(c, batch, ops, deliver);
+		run_batch(c, batch, ops, hooks, nhooks);
 		pthread_mutex_lock(&c->lock);
 		c->writer_busy = 0;
 		pthread_cond_broadcast(&c->writer_idle);
@@ -310,6 +345,7 @@ void *ppg_core_ckpt_main(void *arg)
 	struct ppg_core *c = arg;
 	int frames = 0, moved = 0;
 
+	db_claim(c->ckpt_db);
 	pthread_mutex_lock(&c->lock);
 	while (!c->stopping) {
 		struct timespec ts;

@@ -18,11 +18,11 @@
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
 
-#include "ppg/ppg_deliver.h"
+#include "ppg/ppg_final.h"
 
 #define MAX_TIMERS 4096
-#define SWEEP_INTERVAL_MS 1000
-#define SWEEP_MAX 512
+#define SWEEP_INTERVAL_MS 1000      /* the expiry sweep */
+#define SWEEP_MAX 512               /* deliveries expired per sweep */
 #define WAL_RESTART_FRAMES 8192
 #define CKPT_INTERVAL_MS 100
 
@@ -40,14 +40,23 @@ struct op {
 	struct op *next;
 };
 
+/* A job a component prepared for an accepted push (hooks[hook].run). */
+struct hook_job {
+	unsigned hook;
+	void *job;
+	void (*job_free)(void *job);
+	struct hook_job *next;
+};
+
 /*
  * A committed (or failed) batch on its way: the syncer makes it durable,
  * answers its HTTP requests, and hands the rest back to the loop.
  */
 struct sync_job {
 	struct item *batch;            /* HTTP requests: done() after the sync */
-	struct op *ops;                /* the core's writes: after() in the loop */
-	struct ppg_deliver_job *jobs;  /* accepted pushes to attempt, in the loop */
+	struct op *ops;                /* the loop's writes: after() in the loop */
+	struct hook_job *jobs;         /* accepted pushes to attempt, in the loop */
+	struct ppg_final_ids finals;   /* deliveries the batch made final */
 	int committed;
 	struct sync_job *next;
 };
@@ -79,11 +88,12 @@ struct ppg_core {
 	pthread_t writer_thread;
 	int writer_started, writer_busy, writer_stop;
 	pthread_cond_t writer_cond, writer_idle;
-	struct db *loop_db;            /* the loop's own handle: reads, registrations */
-	/* owned by the core (loop) thread */
-	struct ppg_content *content;
-	struct ppg_deliver *deliver;   /* NULL when no bearer is configured; read by
-	                                * the writer under lock */
+	/* Components on the loop; set under lock, read by the writer under lock. */
+	struct ppg_core_hooks hooks[PPG_CORE_MAX_HOOKS];
+	unsigned nhooks;
+	ppg_core_init_fn init;
+	void *init_arg;
+	/* owned by the loop */
 	int sweep_pending;
 	su_root_t *root;
 	su_wait_t wait;
@@ -106,7 +116,7 @@ struct ppg_core {
 };
 
 /* ppg_core.c */
-void ppg_core_wake(struct ppg_core *c);
+void ppg_core_wake(struct ppg_core *c);             /* [any] */
 
 /* ppg_core_db.c: the threads, and what the loop asks of them */
 void *ppg_core_writer_main(void *arg);

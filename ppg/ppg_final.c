@@ -66,6 +66,36 @@ static int queue_notification(struct db *db, const struct ppg_config *cfg, const
 	return r;
 }
 
+static _Thread_local struct ppg_final_ids *collecting;
+
+void ppg_final_collect(struct ppg_final_ids *ids)
+{
+	collecting = ids;
+}
+
+void ppg_final_ids_free(struct ppg_final_ids *ids)
+{
+	free(ids->v);
+	ids->v = NULL;
+	ids->n = ids->cap = 0;
+}
+
+static void collect(int64_t id)
+{
+	struct ppg_final_ids *s = collecting;
+	if (!s)
+		return;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		int64_t *v = realloc(s->v, cap * sizeof *v);
+		if (!v)
+			return;   /* the attempt then ends by itself (timeout, lease) */
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = id;
+}
+
 int ppg_final(struct db *db, const struct ppg_config *cfg, const struct db_push *p,
     const struct db_delivery *d, int state, int code, const char *desc, int64_t now, int attempted)
 {
@@ -75,6 +105,8 @@ int ppg_final(struct db *db, const struct ppg_config *cfg, const struct db_push 
 		r = db_push_update_state(db, p->id);
 	if (r == 0 && p->notify_to && *p->notify_to)
 		r = queue_notification(db, cfg, p, d, state, code, desc, now);
+	if (r == 0)
+		collect(d->id);
 	if (r == 0)
 		LOGPUSH(PPG_LOG_CORE, LOG_INFO, p->pi, p->push_id, "%s: %s, %d (%s)", d->address,
 		    pap_state_str((enum pap_state)state), code, desc ? desc : "");

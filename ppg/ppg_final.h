@@ -35,6 +35,20 @@ int ppg_final_id(struct db *db, const struct ppg_config *cfg, int64_t delivery, 
 int ppg_progress(struct db *db, const struct ppg_config *cfg, int64_t delivery, const char *note,
     int64_t now);
 
+/*
+ * [writer] The ids of the deliveries ppg_final ended while collecting: the
+ * core collects a batch's (cancel, replace, expiry, outcomes) and hands them
+ * to the loop, where the bearer still holding an attempt of one lets it go
+ * (a cancelled push's content URL answers 404 at once). Per thread.
+ */
+struct ppg_final_ids {
+	int64_t *v;
+	size_t n, cap;
+};
+/* Starts collecting into ids on this thread (NULL: stops). */
+void ppg_final_collect(struct ppg_final_ids *ids);
+void ppg_final_ids_free(struct ppg_final_ids *ids);
+
 /* The sender-address of PAP messages (configured, or http://<listen><pap_path>). */
 const char *ppg_sender_address(const struct ppg_config *cfg, char *buf, size_t len);
 

@@ -334,7 +334,7 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 	if (!c)
 		return;
 	if (c->fetched && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		ppg_core_fetched(h->core, c->fetched);
+		ppg_content_fetched(h->content, c->fetched);
 	ppg_request_free(c->req);
 	free(c->body);
 	free(c);

@@ -12,7 +12,7 @@ static int log_syslog;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const cat_names[PPG_LOG_NCAT] = {
-	"main", "conf", "http", "auth", "core", "db",
+	"main", "conf", "http", "auth", "core", "db", "sip", "ota", "smpp", "notify",
 };
 
 static const char *level_name(int level)

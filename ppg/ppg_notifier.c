@@ -1,76 +1,97 @@
 /*
- * ppg_notifier.c - result notifications (WAP-247 PAP §8.5, §8.6) as the
- * core sees them: rows queued by ppg_final() are leased and handed to the
- * sender threads (ppg_notify.c); each answer comes back to the core thread
- * and is written: delivered when the PI answered, retried with backoff
- * otherwise, given up after [notify] max_attempts. Pending notifications are
- * in the database, so they survive a restart.
+ * ppg_notifier.c - result notifications (WAP-247 PAP §8.5, §8.6) on the
+ * loop: every PPG_NOTIFIER_INTERVAL_MS the rows queued by ppg_final() that
+ * are due are leased (a write of the next batch) and handed to the sender
+ * threads (ppg_notify.c); each answer comes back to the loop and is written:
+ * delivered when the PI answered, retried with backoff otherwise, given up
+ * after [notify] max_attempts.
  */
-#include "ppg/ppg_deliver_int.h"
+#define SU_ROOT_MAGIC_T struct ppg_core
+#define SU_TIMER_ARG_T  void
+
+#include "ppg/ppg_notifier.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/db.h"
 #include "ppg/ppg_log.h"
+#include "ppg/ppg_notify.h"
+#include "ppg/ppg_outcome.h"
 
-#define NOTIFY_BATCH 64
+#define NOTIFY_BATCH 64               /* notifications leased per write */
+#define NOTIFY_LEASE_MARGIN_S 5       /* a lease outlives the HTTP timeout by this */
 
-struct notify_lease_op {
-	struct ppg_deliver *e;
-	struct db_notification *v;
-	size_t n;
+struct ppg_notifier {
+	struct ppg_core *core;
+	const struct ppg_config *cfg;
+	struct ppg_notify *notify;       /* the sender threads */
+	su_timer_t *timer;
+	int op_pending;                  /* a lease is queued: don't queue another */
+	int stopping;
 };
 
-static int notify_lease_write(struct db *db, void *arg, int64_t now)
+struct lease_op {
+	struct ppg_notifier *n;
+	struct db_notification *v;
+	size_t count;
+};
+
+/* [writer] */
+static int lease_write(struct db *db, void *arg, int64_t now)
 {
-	struct notify_lease_op *o = arg;
-	int64_t until = now + ((int64_t)o->e->cfg->notify_timeout + 5) * 1000;
-	int r = db_notification_due(db, now, NOTIFY_BATCH, &o->v, &o->n);
-	for (size_t i = 0; i < o->n && r == 0; i++)
+	struct lease_op *o = arg;
+	int64_t until = now + ((int64_t)o->n->cfg->notify_timeout + NOTIFY_LEASE_MARGIN_S) * 1000;
+	int r = db_notification_due(db, now, NOTIFY_BATCH, &o->v, &o->count);
+	for (size_t i = 0; i < o->count && r == 0; i++)
 		r = db_notification_lease(db, o->v[i].id, until);
 	return r;
 }
 
-static void notify_lease_after(void *arg, int committed)
+static void lease_after(void *arg, int committed)
 {
-	struct notify_lease_op *o = arg;
-	struct ppg_deliver *e = o->e;
+	struct lease_op *o = arg;
+	struct ppg_notifier *n = o->n;
 
-	e->notify_op_pending = 0;
-	for (size_t i = 0; committed && !e->stopping && i < o->n; i++)
-		if (ppg_notify_post(e->notify, o->v[i].id, o->v[i].url, o->v[i].body, o->v[i].body_len) < 0)
-			LOGP(PPG_LOG_CORE, LOG_WARNING, "notification %lld not queued; due again later",
+	n->op_pending = 0;
+	for (size_t i = 0; committed && !n->stopping && i < o->count; i++)
+		if (ppg_notify_post(n->notify, o->v[i].id, o->v[i].url, o->v[i].body, o->v[i].body_len) < 0)
+			LOGP(PPG_LOG_NOTIFY, LOG_WARNING, "notification %lld not queued; due again later",
 			    (long long)o->v[i].id);
-	db_notification_list_free(o->v, o->n);
+	db_notification_list_free(o->v, o->count);
 	free(o);
 }
 
-void ppg_notifier_tick(struct ppg_deliver *e, int64_t now)
+static void on_timer(struct ppg_core *c, su_timer_t *t, void *arg)
 {
-	(void)now;
-	if (e->notify_op_pending)
+	struct ppg_notifier *n = arg;
+	(void)c;
+	(void)t;
+	if (n->op_pending || n->stopping)
 		return;
-	struct notify_lease_op *o = calloc(1, sizeof *o);
+	struct lease_op *o = calloc(1, sizeof *o);
 	if (!o)
 		return;
-	o->e = e;
-	if (ppg_core_write(e->core, notify_lease_write, notify_lease_after, o) == 0)
-		e->notify_op_pending = 1;
+	o->n = n;
+	if (ppg_core_write(n->core, lease_write, lease_after, o) == 0)
+		n->op_pending = 1;
 	else
 		free(o);
 }
 
-/* The answer of one POST, in the core thread. */
-struct notify_done {
-	struct ppg_deliver *e;
+/* The answer of one POST. */
+struct done_op {
+	struct ppg_notifier *n;
 	struct ppg_notify_result r;
 };
 
-static int notify_done_write(struct db *db, void *arg, int64_t now)
+/* [writer] */
+static int done_write(struct db *db, void *arg, int64_t now)
 {
-	struct notify_done *o = arg;
-	const struct ppg_config *cfg = o->e->cfg;
+	struct done_op *o = arg;
+	const struct ppg_config *cfg = o->n->cfg;
 	struct db_notification nt = { 0 };
 
 	if (o->r.ok)
@@ -81,44 +102,89 @@ static int notify_done_write(struct db *db, void *arg, int64_t now)
 	int attempts = nt.attempts + 1;
 	db_notification_clear(&nt);
 	if ((unsigned)attempts >= cfg->notify_max_attempts) {
-		LOGP(PPG_LOG_CORE, LOG_WARNING, "notification %lld given up after %d attempts: %s",
+		LOGP(PPG_LOG_NOTIFY, LOG_WARNING, "notification %lld given up after %d attempts: %s",
 		    (long long)o->r.id, attempts, o->r.reason);
 		return db_notification_attempted(db, o->r.id, DB_STATE_UNDELIVERABLE, -1);
 	}
 	struct ppg_retry_policy pol = { cfg->notify_retry_min, cfg->notify_retry_max, cfg->notify_max_attempts };
 	int64_t next = now + ppg_outcome_backoff_ms(&pol, attempts);
-	LOGP(PPG_LOG_CORE, LOG_INFO, "notification %lld failed (%s); attempt %d, next in %lld s",
+	LOGP(PPG_LOG_NOTIFY, LOG_INFO, "notification %lld failed (%s); attempt %d, next in %lld s",
 	    (long long)o->r.id, o->r.reason, attempts, (long long)(next - now) / 1000);
 	return db_notification_attempted(db, o->r.id, DB_STATE_PENDING, next);
 }
 
-static void notify_done_after(void *arg, int committed)
+static void done_after(void *arg, int committed)
 {
-	(void)committed;
+	(void)committed;   /* not committed: the lease ends and it is sent again */
 	free(arg);
 }
 
-static void notify_done_core(void *arg)
+/* [loop] */
+static void done_loop(void *arg)
 {
-	struct notify_done *o = arg;
-	if (o->e->stopping) {
+	struct done_op *o = arg;
+	if (o->n->stopping) {
 		free(o);
 		return;
 	}
 	if (o->r.ok)
-		LOGP(PPG_LOG_CORE, LOG_DEBUG, "notification %lld answered: %s", (long long)o->r.id, o->r.reason);
-	if (ppg_core_write(o->e->core, notify_done_write, notify_done_after, o) < 0)
+		LOGP(PPG_LOG_NOTIFY, LOG_DEBUG, "notification %lld answered: %s", (long long)o->r.id, o->r.reason);
+	if (ppg_core_write(o->n->core, done_write, done_after, o) < 0)
 		free(o);
 }
 
-void ppg_notifier_done(void *arg, const struct ppg_notify_result *r)
+/* [notify sender] */
+static void on_done(void *arg, const struct ppg_notify_result *r)
 {
-	struct ppg_deliver *e = arg;
-	struct notify_done *o = calloc(1, sizeof *o);
+	struct ppg_notifier *n = arg;
+	struct done_op *o = calloc(1, sizeof *o);
 	if (!o)
 		return;   /* the lease ends and it is sent again */
-	o->e = e;
+	o->n = n;
 	o->r = *r;
-	if (ppg_core_defer(e->core, 0, notify_done_core, o) < 0)
+	if (ppg_core_defer(n->core, 0, done_loop, o) < 0)
 		free(o);
+}
+
+static void on_stop(void *arg)
+{
+	struct ppg_notifier *n = arg;
+	n->stopping = 1;
+	su_timer_destroy(n->timer);
+	n->timer = NULL;
+}
+
+static void on_free(void *arg)
+{
+	struct ppg_notifier *n = arg;
+	if (!n)
+		return;
+	su_timer_destroy(n->timer);
+	/* The senders stop; answers that raced with it are dropped (the lease
+	 * ends and they are sent again after the next start). */
+	ppg_notify_free(n->notify);
+	free(n);
+}
+
+int ppg_notifier_start(struct ppg_core *core, su_root_t *root, const struct ppg_config *cfg,
+    char *err, size_t errlen)
+{
+	struct ppg_notifier *n = calloc(1, sizeof *n);
+	if (!n) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	n->core = core;
+	n->cfg = cfg;
+	n->notify = ppg_notify_new(cfg->notify_threads, cfg->notify_timeout, "ppgd/" PACKAGE_VERSION,
+	    on_done, n);
+	n->timer = su_timer_create(su_root_task(root), PPG_NOTIFIER_INTERVAL_MS);
+	struct ppg_core_hooks h = { .arg = n, .stop = on_stop, .free = on_free };
+	if (!n->notify || !n->timer || su_timer_run(n->timer, on_timer, n) < 0 ||
+	    ppg_core_register(core, &h) < 0) {
+		snprintf(err, errlen, "cannot start the notifier");
+		on_free(n);
+		return -ENOMEM;
+	}
+	return 0;
 }

@@ -49,7 +49,7 @@ int ppg_name_in_list(const char *list, const char *name)
 	return 0;
 }
 
-static int provides(const struct ppg_select_in *in, enum ppg_bearer b)
+static int provides(const struct ppg_select_in *in, enum ppg_bearer_kind b)
 {
 	if (!in->bearer_required || !in->bearer || !*in->bearer || !strcasecmp(in->bearer, "Any"))
 		return 1;

@@ -7,7 +7,7 @@
 #ifndef PPG_SELECT_H
 #define PPG_SELECT_H
 
-enum ppg_bearer {
+enum ppg_bearer_kind {
 	PPG_BEARER_NONE = 0,
 	PPG_BEARER_SIP,          /* SIP Push (confirmed by the terminal's 2xx) */
 	PPG_BEARER_UDP,          /* Push OTA over IP: WSP to UDP port 2948 (unconfirmed) */
@@ -34,7 +34,7 @@ struct ppg_select_in {
 };
 
 struct ppg_select_out {
-	enum ppg_bearer bearer;  /* NONE: see code */
+	enum ppg_bearer_kind bearer;  /* NONE: see code */
 	int code;                /* when NONE and final: 3007, 3009 or 3010; 0 when there is
 	                          * just no bearer for this address (yet) */
 	char why[200];           /* for statusquery and the log */

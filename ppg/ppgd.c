@@ -29,8 +29,10 @@
 #include "ppg/ppg_config.h"
 #include "ppg/ppg_content.h"
 #include "ppg/ppg_core.h"
+#include "ppg/ppg_deliver.h"
 #include "ppg/ppg_http.h"
 #include "ppg/ppg_log.h"
+#include "ppg/ppg_notifier.h"
 
 static void usage(FILE *f)
 {
@@ -132,6 +134,32 @@ static int list_bindings(const struct ppg_config *cfg)
 	return 0;
 }
 
+/*
+ * The bearers the delivery engine gets, in the order they are made (each
+ * constructor leaves its bearer off when the configuration does). A new
+ * bearer is one file behind ppg/ppg_bearer.h and one line here.
+ */
+static const ppg_bearer_new_fn bearers[] = {
+	ppg_bearer_sip_new,
+	ppg_bearer_udp_new,
+	ppg_bearer_sms_new,
+};
+
+/* [loop] What lives on the core's loop: the engine with its bearers (when
+ * one is configured) and the notifier. */
+static int start_loop(struct ppg_core *core, su_root_t *root, void *arg, char *err, size_t errlen)
+{
+	struct ppg_content *content = arg;
+	const struct ppg_config *cfg = ppg_core_config(core);
+	int r = 0;
+	if (cfg->sip_enabled || cfg->ota_udp || cfg->ota_sms)
+		r = ppg_deliver_start(core, root, cfg, content, bearers, sizeof bearers / sizeof bearers[0],
+		    NULL, err, errlen);
+	if (r == 0)
+		r = ppg_notifier_start(core, root, cfg, err, errlen);
+	return r;
+}
+
 /* Creates the directory that will hold the database, when missing. */
 static void make_db_dir(const char *path)
 {
@@ -231,12 +259,12 @@ int main(int argc, char **argv)
 	LOGP(PPG_LOG_DB, LOG_INFO, "database %s (schema %d): %lld pushes, %lld deliveries pending",
 	    cfg->db_path, db_schema_version(db), (long long)npush, (long long)npending);
 	content = ppg_content_new();
-	core = content ? ppg_core_new(cfg, db, content) : NULL;
+	core = content ? ppg_core_new(cfg, db) : NULL;
 	if (!core) {
 		db_close(db);
 		goto out;
 	}
-	if (ppg_core_start(core) < 0)
+	if (ppg_core_start(core, start_loop, content) < 0)
 		goto out;
 	auth = ppg_auth_new(cfg);
 	if (!auth)

@@ -233,6 +233,7 @@ void sipb_free(struct sipb *s)
 		return;
 	s->closing = 1;
 	sipb_message_abort_all(s, 503, "Service Unavailable");
+	sipb_register_abort_all(s, 503);
 	if (s->nua) {
 		/* nua_destroy() frees only a stack whose shutdown has completed
 		 * (otherwise it logs and leaves it): run the root until then. */

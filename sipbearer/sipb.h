@@ -63,14 +63,25 @@ struct sipb_binding {
 	uint32_t cseq;
 };
 
+/* Contacts taken from one REGISTER (more: 400). */
+#define SIPB_MAX_BINDINGS 32
+
+/* A REGISTER waiting for the core's answer (sipb_register_answer). */
+struct sipb_reg;
+
+#define SIPB_REGISTER_LATER 0
+
 /*
  * The core's answer to a trusted REGISTER: called once with every contact of
- * the request. It may lower b[i].expires (the granted time). Returns the SIP
- * status to answer: 200 when stored (the 200 then lists each contact with
- * ;expires=granted), or a 4xx/5xx.
+ * the request. It may lower b[i].expires (the granted time) before it
+ * returns. Returns the SIP status to answer at once (200 when stored: the
+ * 200 then lists each contact with ;expires=granted; or a 4xx/5xx), or
+ * SIPB_REGISTER_LATER: the request stays open (sofia-sip's saved event) and
+ * the core answers it later with sipb_register_answer(pending), e.g. once
+ * the bindings are stored by another thread. b stays valid until then.
  */
 typedef int (*sipb_register_fn)(void *arg, struct sipb_binding *b, size_t n,
-    const struct sockaddr *from);
+    const struct sockaddr *from, struct sipb_reg *pending);
 
 struct sipb_message {
 	const char *request_uri;  /* the public identity (AoR) or a GRUU */
@@ -133,5 +144,23 @@ int sipb_send_message(struct sipb *s, const struct sipb_message *m);
 
 /* Outstanding MESSAGEs (for flow control and shutdown). */
 unsigned sipb_inflight(const struct sipb *s);
+
+/*
+ * Answers a REGISTER the register callback left open (exactly once per
+ * pending): status 200..699; a 2xx lists the granted contacts. pending is
+ * freed. REGISTERs still open when sipb_free runs are answered 503 there.
+ */
+void sipb_register_answer(struct sipb *s, struct sipb_reg *pending, int status);
+
+/* REGISTERs waiting for sipb_register_answer. */
+unsigned sipb_register_pending(const struct sipb *s);
+
+/*
+ * Normalizes a sip:/sips:/tel: URI into an AoR key (RFC 3261 §10.3 step 5,
+ * RFC 3966): scheme and host in lower case, the user part as given, no
+ * parameters or headers; tel: a global number without visual separators.
+ * 0, or -EINVAL when it is not such a URI or does not fit in len.
+ */
+int sipb_aor_normalize(const char *uri, char *out, size_t len);
 
 #endif

@@ -58,13 +58,18 @@ struct sipb {
 	int shutdown_done;        /* nua_r_shutdown with a final status arrived */
 	int closing;              /* in sipb_free: no new MESSAGEs */
 
+	struct sipb_reg *regs;    /* REGISTERs waiting for the core's answer */
+	unsigned nregs;
 	struct sipb_out *out;     /* MESSAGEs in flight */
 	unsigned inflight;
 	unsigned long seq;        /* counter mixed into Call-IDs */
 };
 
-/* sipb_register.c: answers the nua_i_register event (nh is destroyed). */
+/* sipb_register.c: answers the nua_i_register event (nh is destroyed), at
+ * once or later (sipb_register_answer). */
 void sipb_register_request(struct sipb *s, nua_t *nua, nua_handle_t *nh, sip_t const *sip);
+/* sipb_register.c: answers every REGISTER still open with status (sipb_free). */
+void sipb_register_abort_all(struct sipb *s, int status);
 
 /* sipb_message.c: handles nua_r_message for o. */
 void sipb_message_response(struct sipb *s, struct sipb_out *o, int status, char const *phrase,

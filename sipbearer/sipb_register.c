@@ -23,8 +23,7 @@
 #include <sofia-sip/sip_util.h>
 #include <sofia-sip/url.h>
 
-/* Contacts taken from one REGISTER; more get 400. */
-#define SIPB_MAX_CONTACTS 32
+#define SIPB_MAX_CONTACTS SIPB_MAX_BINDINGS
 /* Expiry when neither the Contact nor the request says (RFC 3261 §10.2.1.1). */
 #define SIPB_DEFAULT_EXPIRES 3600
 
@@ -202,7 +201,7 @@ static int sipb_bindings(su_home_t *home, sip_t const *sip, struct sipb_binding 
 			return -400;
 		memset(&b[n], 0, sizeof b[n]);
 		b[n].aor = aor;
-		b[n].call_id = sip->sip_call_id ? sip->sip_call_id->i_id : "";
+		b[n].call_id = su_strdup(home, sip->sip_call_id ? sip->sip_call_id->i_id : "");
 		b[n].cseq = sip->sip_cseq ? sip->sip_cseq->cs_seq : 0;
 		if (m->m_url->url_type == url_any) {
 			/* "Contact: *" only alone and with Expires: 0 (RFC 3261 §10.3 step 6) */
@@ -220,13 +219,60 @@ static int sipb_bindings(su_home_t *home, sip_t const *sip, struct sipb_binding 
 	return n;
 }
 
+/* A REGISTER left open for the core (sipb_register_fn returned LATER). */
+struct sipb_reg {
+	struct sipb_reg *next, **prevp;
+	nua_handle_t *nh;
+	nua_saved_event_t saved[1];
+	su_home_t *home;                  /* the bindings' strings */
+	struct sipb_binding b[SIPB_MAX_CONTACTS];
+	size_t n;
+};
+
+static void sipb_reg_free(struct sipb *s, struct sipb_reg *r)
+{
+	if (r->prevp) {
+		*r->prevp = r->next;
+		if (r->next)
+			r->next->prevp = r->prevp;
+		s->nregs--;
+	}
+	nua_destroy_event(r->saved);
+	nua_handle_destroy(r->nh);
+	su_home_unref(r->home);
+	free(r);
+}
+
+void sipb_register_answer(struct sipb *s, struct sipb_reg *r, int status)
+{
+	if (!s || !r)
+		return;
+	if (status < 200 || status > 699)
+		status = 500;
+	const char *phrase = sip_status_phrase(status);
+	sip_contact_t const *contacts = status / 100 == 2 ? sipb_ok_contacts(r->home, r->b, r->n) : NULL;
+	nua_respond(r->nh, status, phrase ? phrase : "Unknown", NUTAG_WITH_SAVED(r->saved),
+	    TAG_IF(contacts, SIPTAG_CONTACT(contacts)), TAG_END());
+	sipb_reg_free(s, r);
+}
+
+unsigned sipb_register_pending(const struct sipb *s)
+{
+	return s ? s->nregs : 0;
+}
+
+void sipb_register_abort_all(struct sipb *s, int status)
+{
+	while (s->regs)
+		sipb_register_answer(s, s->regs, status);
+}
+
 void sipb_register_request(struct sipb *s, nua_t *nua, nua_handle_t *nh, sip_t const *sip)
 {
 	msg_t *msg = nua_current_request(nua);
 	su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
 	const struct sockaddr *from = ai ? ai->ai_addr : NULL;
-	struct sipb_binding b[SIPB_MAX_CONTACTS];
-	su_home_t *home;
+	struct sipb_reg *r;
 	int n, status;
 
 	if (!from || !s->cfg.trusted(s->cfg.trusted_arg, from)) {
@@ -234,27 +280,42 @@ void sipb_register_request(struct sipb *s, nua_t *nua, nua_handle_t *nh, sip_t c
 		nua_handle_destroy(nh);
 		return;
 	}
-	if (!sip || !sip->sip_to || !(home = su_home_new(sizeof *home))) {
+	r = sip && sip->sip_to ? calloc(1, sizeof *r) : NULL;
+	if (!r || !(r->home = su_home_new(sizeof *r->home))) {
+		free(r);
 		sipb_reply(nua, nh, SIP_500_INTERNAL_SERVER_ERROR, NULL);
 		nua_handle_destroy(nh);
 		return;
 	}
-
-	n = sipb_bindings(home, sip, b);
-	if (n < 0) {
-		status = -n;
+	r->nh = nh;
+	n = sipb_bindings(r->home, sip, r->b);
+	if (n <= 0) {
+		/* n == 0: a query; nothing to change, and the bindings live in the core. */
+		status = n < 0 ? -n : 200;
 		sipb_reply(nua, nh, status, sip_status_phrase(status), NULL);
-	} else if (n == 0) {
-		/* A query: nothing to change, and the bindings live in the core. */
-		sipb_reply(nua, nh, SIP_200_OK, NULL);
-	} else {
-		status = s->reg(s->arg, b, (size_t)n, from);
-		if (status < 200 || status > 699)
-			status = 500;
-		const char *phrase = sip_status_phrase(status);
-		sipb_reply(nua, nh, status, phrase ? phrase : "Unknown",
-		    status / 100 == 2 ? sipb_ok_contacts(home, b, (size_t)n) : NULL);
+		r->nh = NULL;
+		su_home_unref(r->home);
+		free(r);
+		nua_handle_destroy(nh);
+		return;
 	}
-	su_home_unref(home);
-	nua_handle_destroy(nh);
+	r->n = (size_t)n;
+	/* The request stays open while the core stores the bindings on another
+	 * thread: nua keeps it as a saved event, answered with NUTAG_WITH_SAVED. */
+	if (nua_save_event(nua, r->saved) == 0) {
+		su_home_unref(r->home);
+		free(r);
+		sipb_reply(nua, nh, SIP_500_INTERNAL_SERVER_ERROR, NULL);
+		nua_handle_destroy(nh);
+		return;
+	}
+	r->next = s->regs;
+	if (r->next)
+		r->next->prevp = &r->next;
+	r->prevp = &s->regs;
+	s->regs = r;
+	s->nregs++;
+	status = s->reg(s->arg, r->b, r->n, from, r);
+	if (status != SIPB_REGISTER_LATER)
+		sipb_register_answer(s, r, status);
 }

@@ -11,7 +11,7 @@
 
 #include "db/db.h"
 #include "pap/pap.h"
-#include "ppg/ppg_deliver_int.h"
+#include "ppg/ppg_bearer_sip_int.h"
 #include "ppg/ppg_ota.h"
 #include "ppg/ppg_outcome.h"
 #include "ppg/ppg_select.h"
@@ -238,24 +238,13 @@ static void test_ota_pdu_vs_kannel(void)
 	free(si);
 }
 
-static void test_aor(void)
+static void test_binding_supports(void)
 {
-	char out[256];
-	CU_ASSERT_EQUAL(ppg_aor_normalize("SIP:Bob@Biloxi.EXAMPLE;user=phone", out, sizeof out), 0);
-	CU_ASSERT_STRING_EQUAL(out, "sip:Bob@biloxi.example");
-	CU_ASSERT_EQUAL(ppg_aor_normalize("tel:+1-555-(123).0001;phone-context=x", out, sizeof out), 0);
-	CU_ASSERT_STRING_EQUAL(out, "tel:+15551230001");
-	CU_ASSERT_EQUAL(ppg_aor_normalize("sips:example.com?subject=x", out, sizeof out), 0);
-	CU_ASSERT_STRING_EQUAL(out, "sips:example.com");
-	CU_ASSERT_EQUAL(ppg_aor_normalize("tel:5551230001", out, sizeof out), -EINVAL);
-	CU_ASSERT_EQUAL(ppg_aor_normalize("mailto:bob@example.com", out, sizeof out), -EINVAL);
-	CU_ASSERT_EQUAL(ppg_aor_normalize("sip:", out, sizeof out), -EINVAL);
-	CU_ASSERT_EQUAL(ppg_aor_normalize("sip:bob@example.com", out, 8), -EINVAL);
 	struct db_binding b = { .apps = "mms.ua,x-wap-application:push.sia" };
-	CU_ASSERT_TRUE(ppg_binding_supports(&b, "mms.ua"));
-	CU_ASSERT_TRUE(ppg_binding_supports(&b, "X-WAP-APPLICATION:push.sia"));
-	CU_ASSERT_FALSE(ppg_binding_supports(&b, "mms"));
-	CU_ASSERT_FALSE(ppg_binding_supports(&b, "push.sia"));
+	CU_ASSERT_TRUE(ppg_bearer_sip_reg_supports(&b, "mms.ua"));
+	CU_ASSERT_TRUE(ppg_bearer_sip_reg_supports(&b, "X-WAP-APPLICATION:push.sia"));
+	CU_ASSERT_FALSE(ppg_bearer_sip_reg_supports(&b, "mms"));
+	CU_ASSERT_FALSE(ppg_bearer_sip_reg_supports(&b, "push.sia"));
 }
 
 static void test_hist(void)
@@ -282,7 +271,7 @@ int main(void)
 	CU_add_test(s, "Push OTA outcomes", test_ota_outcome);
 	CU_add_test(s, "bearer selection and QoS", test_select);
 	CU_add_test(s, "Push OTA PDU of an SI against Kannel's capture", test_ota_pdu_vs_kannel);
-	CU_add_test(s, "AoR keys and application lists", test_aor);
+	CU_add_test(s, "binding application lists", test_binding_supports);
 	CU_add_test(s, "latency histogram", test_hist);
 	return tu_run();
 }

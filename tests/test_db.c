@@ -278,7 +278,7 @@ static void test_fresh_schema_wal(void)
 	CU_ASSERT_EQUAL_FATAL(db_open(path, 0, &db), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
 	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION);
-	CU_ASSERT_EQUAL(DB_SCHEMA_VERSION, 2);
+	CU_ASSERT_EQUAL(DB_SCHEMA_VERSION, 3);
 	CU_ASSERT_EQUAL(db_count_pushes(db, &n), 0);
 	CU_ASSERT_EQUAL(n, 0);
 	add_push(db, "pi", "w1", 1, one_addr, 1000);
@@ -290,11 +290,11 @@ static void test_fresh_schema_wal(void)
 	CU_ASSERT_EQUAL(memcmp(hdr, "SQLite format 3", 16), 0);
 	CU_ASSERT_EQUAL(hdr[18], 2);        /* file format write version: WAL */
 	CU_ASSERT_EQUAL(hdr[19], 2);        /* read version: WAL */
-	CU_ASSERT_EQUAL(be32(hdr + 60), 2); /* user_version */
+	CU_ASSERT_EQUAL(be32(hdr + 60), 3); /* user_version */
 
-	/* open again (no schema step runs), still version 2 */
+	/* open again (no schema step runs), still version 3 */
 	CU_ASSERT_EQUAL_FATAL(db_open(path, DB_SYNC_NORMAL, &db), 0);
-	CU_ASSERT_EQUAL(db_schema_version(db), 2);
+	CU_ASSERT_EQUAL(db_schema_version(db), 3);
 	db_close(db);
 }
 
@@ -706,7 +706,7 @@ static void test_upgrade_from_v1(void)
 	db_close(db);
 
 	CU_ASSERT_EQUAL_FATAL(db_open(path, 0, &db), 0);
-	CU_ASSERT_EQUAL(db_schema_version(db), 2);
+	CU_ASSERT_EQUAL(db_schema_version(db), 3);
 	CU_ASSERT_EQUAL_FATAL(db_push_get(db, p.id, 1, &got), 0);
 	CU_ASSERT_EQUAL(got.state, DB_STATE_PENDING);
 	/* state_time filled in from the latest delivery transition */
@@ -768,7 +768,7 @@ static void test_upgrade_from_v1(void)
 
 	/* asking for version 1 again does not downgrade */
 	CU_ASSERT_EQUAL_FATAL(db_open_at_version(path, 1, &db), 0);
-	CU_ASSERT_EQUAL(db_schema_version(db), 2);
+	CU_ASSERT_EQUAL(db_schema_version(db), 3);
 	db_close(db);
 }
 
@@ -807,7 +807,7 @@ static void test_readonly_sees_committed(void)
 
 	/* the writer holds its transaction open; the reader is not blocked */
 	CU_ASSERT_EQUAL_FATAL(db_open(path, DB_OPEN_READONLY, &r), 0);
-	CU_ASSERT_EQUAL(db_schema_version(r), 2);
+	CU_ASSERT_EQUAL(db_schema_version(r), 3);
 	CU_ASSERT_EQUAL_FATAL(db_push_find(r, "pi", "a", 0, &got), 0);
 	CU_ASSERT_EQUAL(got.id, a);
 	db_push_clear(&got);
@@ -1261,6 +1261,36 @@ static void test_waiting_target(void)
 	db_close(db);
 }
 
+/* Schema 3: the bearer the engine falls back to is stored with the delivery
+ * and comes back with every read of it (get, due, list). */
+static void test_delivery_bearer(void)
+{
+	struct db *db = NULL;
+	CU_ASSERT_EQUAL_FATAL(db_open(db_path("bearer"), 0, &db), 0);
+	struct db_push p;
+	struct db_delivery d[1];
+	fill_push(&p, "pi", "brr");
+	fill_delivery(&d[0], "WAPPUSH=+15550002/TYPE=PLMN", NULL, 1000);
+	CU_ASSERT_EQUAL_FATAL(db_push_insert(db, &p, d, 1), 0);
+	struct db_delivery g = { 0 };
+	CU_ASSERT_EQUAL(db_delivery_get(db, d[0].id, &g), 0);
+	CU_ASSERT_EQUAL(g.bearer, 0);   /* select anew */
+	db_delivery_clear(&g);
+	CU_ASSERT_EQUAL(db_delivery_set_bearer(db, d[0].id, 3), 0);
+	CU_ASSERT_EQUAL(db_delivery_get(db, d[0].id, &g), 0);
+	CU_ASSERT_EQUAL(g.bearer, 3);
+	db_delivery_clear(&g);
+	struct db_delivery *v = NULL;
+	size_t n = 0;
+	CU_ASSERT_EQUAL(db_delivery_due(db, INT64_MAX / 2, 10, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(v[0].bearer, 3);
+	db_delivery_list_free(v, n);
+	CU_ASSERT_EQUAL(db_delivery_set_bearer(db, 999999, 3), -ENOENT);
+	CU_ASSERT_EQUAL(db_delivery_set_bearer(db, d[0].id, -1), -EINVAL);
+	db_close(db);
+}
+
 int main(void)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -1268,7 +1298,8 @@ int main(void)
 	CU_pSuite s = CU_add_suite("db", suite_init, suite_clean);
 	if (!s)
 		return 1;
-	CU_add_test(s, "fresh file: schema 2, WAL", test_fresh_schema_wal);
+	CU_add_test(s, "fresh file: schema 3, WAL", test_fresh_schema_wal);
+	CU_add_test(s, "a delivery's stored bearer", test_delivery_bearer);
 	CU_add_test(s, "insert and read back every field", test_insert_read_back);
 	CU_add_test(s, "push-id unique per PI", test_duplicate_push_id);
 	CU_add_test(s, "replaced pushes free their push-id", test_replaced);

@@ -89,8 +89,18 @@ static void copy_str(char *dst, size_t len, const char *s)
 	snprintf(dst, len, "%s", s ? s : "(null)");
 }
 
-static int on_register(void *arg, struct sipb_binding *b, size_t n, const struct sockaddr *from)
+static int answer_later;            /* on_register leaves the REGISTER open */
+static struct sipb_reg *later[8];
+static int npending;
+
+static int on_register(void *arg, struct sipb_binding *b, size_t n, const struct sockaddr *from,
+    struct sipb_reg *pending)
 {
+	if (answer_later) {   /* the core answers once its write is durable */
+		CU_ASSERT_PTR_NOT_NULL(pending);
+		if (npending < (int)(sizeof later / sizeof later[0]))
+			later[npending++] = pending;
+	}
 	CU_ASSERT_FATAL(nregs < (int)(sizeof regs / sizeof regs[0]));
 	struct reg_call *rc = &regs[nregs++];
 
@@ -113,7 +123,7 @@ static int on_register(void *arg, struct sipb_binding *b, size_t n, const struct
 	}
 	if (n > 1 && b[1].expires > grant_second)
 		b[1].expires = grant_second;
-	return 200;
+	return answer_later ? SIPB_REGISTER_LATER : 200;
 }
 
 static int trust = 1;
@@ -851,6 +861,83 @@ static void test_register(void)
 	sipb_free(s);
 }
 
+/* The register callback answers later (the daemon: once the binding is
+ * durable): the REGISTER stays open meanwhile, then gets the answer given,
+ * with the granted contacts. */
+static void test_register_later(void)
+{
+	struct sipb *s = agent(NULL);
+	struct sipp p;
+	char remote[32];
+
+	if (!s)
+		return;
+	reset();
+	answer_later = 1;
+	npending = 0;
+	unsigned port = free_port();
+	snprintf(remote, sizeof remote, "127.0.0.1:%u", sipb_local_port(s));
+	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, tu_src("tests/sipp/uac_register.xml"), port, 0, remote, 1), 0);
+	/* Each REGISTER waits 300 ms for its answer; sipp sends the next one
+	 * only after the 200 of the last. */
+	int answered = 0;
+	for (int ms = 0; ms < 10000 && answered < 3; ms += 10) {
+		su_root_step(root, 10);
+		if (npending > answered) {
+			CU_ASSERT_EQUAL(sipb_register_pending(s), 1);
+			for (int w = 0; w < 300; w += 10)
+				su_root_step(root, 10);
+			CU_ASSERT_EQUAL(sipb_register_pending(s), 1);   /* still open */
+			sipb_register_answer(s, later[answered++], 200);
+			CU_ASSERT_EQUAL(sipb_register_pending(s), 0);
+		}
+	}
+	CU_ASSERT_EQUAL(answered, 3);
+	CU_ASSERT_EQUAL(sipp_wait(&p, 10000), 0);   /* every REGISTER got its 200 */
+	answer_later = 0;
+	sipb_free(s);
+}
+
+/* A REGISTER still open when the agent stops is answered 503, not dropped. */
+static void test_register_later_free(void)
+{
+	struct sipb *s = agent(NULL);
+	struct sipp p;
+	char remote[32];
+
+	if (!s)
+		return;
+	reset();
+	answer_later = 1;
+	npending = 0;
+	unsigned port = free_port();
+	snprintf(remote, sizeof remote, "127.0.0.1:%u", sipb_local_port(s));
+	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, tu_src("tests/sipp/uac_register_503.xml"), port, 0, remote, 1), 0);
+	for (int ms = 0; ms < 10000 && !npending; ms += 10)
+		su_root_step(root, 10);
+	CU_ASSERT_EQUAL(npending, 1);
+	CU_ASSERT_EQUAL(sipb_register_pending(s), 1);
+	answer_later = 0;
+	sipb_free(s);
+	CU_ASSERT_EQUAL(sipp_wait(&p, 10000), 0);   /* sipp expected the 503 */
+}
+
+/* AoR keys (RFC 3261 §10.3 step 5, RFC 3966). */
+static void test_aor(void)
+{
+	char out[256];
+	CU_ASSERT_EQUAL(sipb_aor_normalize("SIP:Bob@Biloxi.EXAMPLE;user=phone", out, sizeof out), 0);
+	CU_ASSERT_STRING_EQUAL(out, "sip:Bob@biloxi.example");
+	CU_ASSERT_EQUAL(sipb_aor_normalize("tel:+1-555-(123).0001;phone-context=x", out, sizeof out), 0);
+	CU_ASSERT_STRING_EQUAL(out, "tel:+15551230001");
+	CU_ASSERT_EQUAL(sipb_aor_normalize("sips:example.com?subject=x", out, sizeof out), 0);
+	CU_ASSERT_STRING_EQUAL(out, "sips:example.com");
+	CU_ASSERT_EQUAL(sipb_aor_normalize("tel:5551230001", out, sizeof out), -EINVAL);
+	CU_ASSERT_EQUAL(sipb_aor_normalize("mailto:bob@example.com", out, sizeof out), -EINVAL);
+	CU_ASSERT_EQUAL(sipb_aor_normalize("sip:", out, sizeof out), -EINVAL);
+	CU_ASSERT_EQUAL(sipb_aor_normalize("sip:bob@example.com", out, 8), -EINVAL);
+}
+
 static void test_register_untrusted(void)
 {
 	struct sipb *s = agent(NULL);
@@ -981,6 +1068,9 @@ int main(void)
 	CU_initialize_registry();
 	CU_pSuite su = CU_add_suite("sipb", NULL, NULL);
 	CU_add_test(su, "new/free arguments", test_new_args);
+	CU_add_test(su, "AoR keys", test_aor);
+	CU_add_test(su, "REGISTER answered later (saved event)", test_register_later);
+	CU_add_test(su, "REGISTER still open at free: 503", test_register_later_free);
 	CU_add_test(su, "send: invalid messages", test_send_invalid);
 	CU_add_test(su, "MESSAGE: statuses of Appendix D", test_message_statuses);
 	CU_add_test(su, "MESSAGE: no answer, local 408", test_message_no_answer);

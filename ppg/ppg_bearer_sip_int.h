@@ -1,0 +1,75 @@
+/*
+ * ppg_bearer_sip_int.h - the SIP Push bearer's private state, shared by
+ * ppg_bearer_sip.c (attempts: MESSAGE, content indirection, responses) and
+ * ppg_bearer_sip_reg.c (third-party REGISTER and the binding cache). [loop]
+ */
+#ifndef PPG_BEARER_SIP_INT_H
+#define PPG_BEARER_SIP_INT_H
+
+#include "ppg/ppg_bearer.h"
+
+#include "db/db.h"
+#include "ppg/ppg_stats.h"
+#include "sipbearer/sipb.h"
+
+#define SIP_BINDING_BUCKETS 4096
+#define SIP_FETCH_BUCKETS 1024
+#define SIP_PURGE_INTERVAL_MS 60000   /* expired bindings leave the database */
+#define SIP_MAX_AORS 16               /* AoRs woken per REGISTER */
+
+struct sip_bentry {                  /* the live bindings of one AoR */
+	char *aor;
+	struct db_binding *v;            /* newest first */
+	size_t n;
+	struct sip_bentry *next;
+};
+
+/* One attempt: one MESSAGE, or one per terminal. */
+struct sip_attempt {
+	struct sip_bearer *s;
+	struct ppg_bearer_attempt *a;    /* NULL once the engine let go of it */
+	int64_t delivery;
+	int outstanding;                 /* MESSAGEs without a final response */
+	int best;                        /* best final status so far (RFC 3261 §16.7) */
+	char phrase[64];
+	int local;
+	int retry_after;
+	int indirect;
+	int fetched;
+	int awaiting_fetch;
+	char token[PPG_TOKEN_LEN + 1];   /* "" when no content was registered */
+	su_timer_t *fetch_timer;
+	struct sip_attempt *next;        /* chain of the fetch table, by delivery */
+};
+
+struct sip_bearer {
+	struct ppg_bearer base;          /* first */
+	struct sipb *sip;
+	const struct ppg_config *cfg;
+	struct ppg_core *core;
+	su_root_t *root;
+	struct ppg_content *content;
+	char content_base[300];          /* "http://127.0.0.1:8080/content/" */
+	unsigned messages;               /* MESSAGEs outstanding */
+	struct sip_attempt *by_delivery[SIP_FETCH_BUCKETS];
+	struct sip_bentry *bindings[SIP_BINDING_BUCKETS];
+	su_timer_t *purge_timer;
+	int purge_pending;
+	int stopping;
+	struct ppg_hist accept_to_send;  /* fresh pushes: request received -> MESSAGE handed to SIP */
+};
+
+/* ppg_bearer_sip_reg.c */
+/* Queues the load of the stored bindings (the first batch; before any push runs). */
+int ppg_bearer_sip_reg_start(struct sip_bearer *s);
+void ppg_bearer_sip_reg_stop(struct sip_bearer *s);
+void ppg_bearer_sip_reg_free(struct sip_bearer *s);
+int ppg_bearer_sip_reg_on_register(void *arg, struct sipb_binding *b, size_t n,
+    const struct sockaddr *from, struct sipb_reg *pending);
+int ppg_bearer_sip_reg_trusted(void *arg, const struct sockaddr *from);
+/* The live bindings of aor at now; NULL when none. */
+const struct sip_bentry *ppg_bearer_sip_reg_lookup(struct sip_bearer *s, const char *aor, int64_t now);
+/* Does a binding's comma-separated application list hold app? */
+int ppg_bearer_sip_reg_supports(const struct db_binding *b, const char *app);
+
+#endif

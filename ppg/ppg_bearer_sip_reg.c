@@ -1,0 +1,352 @@
+/*
+ * ppg_bearer_sip_reg.c - what third-party REGISTERs tell the Push Sender
+ * Agent (OMA-TS-SIP_Push §7, Appendix F.1.2): which public identities are
+ * reachable, through which contacts, for which push applications
+ * (+g.oma.pusheventapp), with +sip.instance and GRUU.
+ *
+ * Bindings are stored by the core's writer (they survive a restart) and
+ * cached here by AoR. A REGISTER stays open (sipb_register_answer) until
+ * the batch holding its bindings is durable, so the loop never waits for
+ * SQL or the disk; the writer reads the AoR's bindings back with the same
+ * job. Expired bindings leave the database once a minute. [loop], but for
+ * the *_write functions ([writer]).
+ */
+#define SU_ROOT_MAGIC_T struct ppg_core
+#define SU_TIMER_ARG_T  void
+
+#include "ppg/ppg_bearer_sip_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ppg/ppg_hash.h"
+#include "ppg/ppg_log.h"
+
+int ppg_bearer_sip_reg_supports(const struct db_binding *b, const char *app)
+{
+	size_t al = strlen(app);
+	for (const char *s = b->apps; s && *s;) {
+		const char *e = strchr(s, ',');
+		size_t l = e ? (size_t)(e - s) : strlen(s);
+		if (l == al && !strncasecmp(s, app, al))
+			return 1;
+		s = e ? e + 1 : s + l;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------- the cache */
+
+static struct sip_bentry **bentry_slot(struct sip_bearer *s, const char *aor)
+{
+	struct sip_bentry **pp = &s->bindings[ppg_hash_str(aor) % SIP_BINDING_BUCKETS];
+	while (*pp && strcmp((*pp)->aor, aor))
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static void bentry_free(struct sip_bentry *b)
+{
+	db_binding_list_free(b->v, b->n);
+	free(b->aor);
+	free(b);
+}
+
+/* Replaces the cache entry of aor by the n bindings of v (taken over). */
+static int cache_set(struct sip_bearer *s, const char *aor, struct db_binding *v, size_t n)
+{
+	struct sip_bentry **pp = bentry_slot(s, aor);
+	if (*pp) {
+		struct sip_bentry *old = *pp;
+		*pp = old->next;
+		bentry_free(old);
+	}
+	if (!n) {
+		free(v);
+		return 0;
+	}
+	struct sip_bentry *b = calloc(1, sizeof *b);
+	if (!b || !(b->aor = strdup(aor))) {
+		free(b);
+		db_binding_list_free(v, n);
+		return -ENOMEM;
+	}
+	b->v = v;
+	b->n = n;
+	unsigned h = ppg_hash_str(aor) % SIP_BINDING_BUCKETS;
+	b->next = s->bindings[h];
+	s->bindings[h] = b;
+	return 0;
+}
+
+const struct sip_bentry *ppg_bearer_sip_reg_lookup(struct sip_bearer *s, const char *aor, int64_t now)
+{
+	struct sip_bentry *b = *bentry_slot(s, aor);
+	for (size_t i = 0; b && i < b->n; i++)
+		if (b->v[i].expires > now)
+			return b;
+	return NULL;
+}
+
+void ppg_bearer_sip_reg_free(struct sip_bearer *s)
+{
+	for (unsigned i = 0; i < SIP_BINDING_BUCKETS; i++)
+		while (s->bindings[i]) {
+			struct sip_bentry *b = s->bindings[i];
+			s->bindings[i] = b->next;
+			bentry_free(b);
+		}
+}
+
+/* ------------------------------------------------------ load at start */
+
+struct list_op {
+	struct sip_bearer *s;
+	struct db_binding *v;
+	size_t n;
+	int ok;
+};
+
+static int load_write(struct db *db, void *arg, int64_t now)
+{
+	struct list_op *o = arg;
+	int r = db_binding_list(db, NULL, now, &o->v, &o->n);
+	o->ok = r == 0;
+	return r;
+}
+
+static void load_after(void *arg, int committed)
+{
+	struct list_op *o = arg;
+	struct sip_bearer *s = o->s;
+	size_t i = 0;
+
+	if (!committed || !o->ok)
+		LOGP(PPG_LOG_SIP, LOG_ERR, "cannot load the stored registrations; they come back as the "
+		    "core registers again");
+	/* The list is ordered by aor, newest first within one. */
+	while (committed && o->ok && i < o->n) {
+		size_t k = i + 1;
+		while (k < o->n && !strcmp(o->v[k].aor, o->v[i].aor))
+			k++;
+		struct db_binding *v = malloc((k - i) * sizeof *v);
+		if (v) {
+			memcpy(v, o->v + i, (k - i) * sizeof *v);
+			memset(o->v + i, 0, (k - i) * sizeof *v);   /* strings moved into v */
+			cache_set(s, v[0].aor, v, k - i);
+		}
+		i = k;
+	}
+	if (committed && o->ok && o->n)
+		LOGP(PPG_LOG_SIP, LOG_INFO, "%zu SIP registration binding%s loaded", o->n, o->n == 1 ? "" : "s");
+	db_binding_list_free(o->v, o->n);
+	free(o);
+}
+
+/* ------------------------------------------------------------ the purge */
+
+static int purge_write(struct db *db, void *arg, int64_t now)
+{
+	(void)arg;
+	int n = db_binding_purge(db, now);
+	if (n > 0)
+		LOGP(PPG_LOG_SIP, LOG_INFO, "%d SIP registration binding%s expired", n, n == 1 ? "" : "s");
+	return n < 0 ? n : 0;
+}
+
+/* Drops what ended from the cache too (in memory: the rows are gone). */
+static void purge_after(void *arg, int committed)
+{
+	struct sip_bearer *s = arg;
+	int64_t now = ppg_now_ms();
+	(void)committed;
+	s->purge_pending = 0;
+	for (unsigned i = 0; i < SIP_BINDING_BUCKETS; i++)
+		for (struct sip_bentry **pp = &s->bindings[i]; *pp;) {
+			struct sip_bentry *b = *pp;
+			size_t k = 0;
+			for (size_t j = 0; j < b->n; j++) {
+				if (b->v[j].expires > now)
+					b->v[k++] = b->v[j];
+				else
+					db_binding_clear(&b->v[j]);
+			}
+			b->n = k;
+			if (k) {
+				pp = &b->next;
+			} else {
+				*pp = b->next;
+				bentry_free(b);
+			}
+		}
+}
+
+static void on_purge(struct ppg_core *c, su_timer_t *t, void *arg)
+{
+	struct sip_bearer *s = arg;
+	(void)c;
+	(void)t;
+	if (!s->purge_pending && !s->stopping && ppg_core_write(s->core, purge_write, purge_after, s) == 0)
+		s->purge_pending = 1;
+}
+
+int ppg_bearer_sip_reg_start(struct sip_bearer *s)
+{
+	struct list_op *o = calloc(1, sizeof *o);
+	if (!o)
+		return -ENOMEM;
+	o->s = s;
+	if (ppg_core_write(s->core, load_write, load_after, o) < 0) {
+		free(o);
+		return -ENOMEM;
+	}
+	s->purge_timer = su_timer_create(su_root_task(s->root), SIP_PURGE_INTERVAL_MS);
+	if (!s->purge_timer || su_timer_run(s->purge_timer, on_purge, s) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+void ppg_bearer_sip_reg_stop(struct sip_bearer *s)
+{
+	su_timer_destroy(s->purge_timer);
+	s->purge_timer = NULL;
+}
+
+/* ------------------------------------------------------------ REGISTER */
+
+int ppg_bearer_sip_reg_trusted(void *arg, const struct sockaddr *from)
+{
+	struct sip_bearer *s = arg;
+	struct ppg_pi range = { 0 };
+	memcpy(range.allow, s->cfg->sip_trusted, sizeof range.allow);
+	range.nallow = s->cfg->sip_ntrusted;
+	if (!range.nallow)
+		return 0;   /* no trusted core configured: nobody */
+	int ok = ppg_pi_allows(&range, from);
+	if (!ok)
+		LOGP(PPG_LOG_SIP, LOG_NOTICE, "REGISTER from an untrusted address refused (403)");
+	return ok;
+}
+
+struct reg_op {
+	struct sip_bearer *s;
+	struct sipb_reg *pending;
+	struct sipb_binding *b;          /* valid until the answer */
+	size_t n;
+	char aor[SIPB_MAX_BINDINGS][512];   /* normalized, one per b[i] */
+	size_t naors;                    /* distinct AoRs, first in aors[] */
+	char aors[SIP_MAX_AORS][512];
+	struct db_binding *lists[SIP_MAX_AORS];   /* read back by the writer */
+	size_t nlists[SIP_MAX_AORS];
+	int ok;
+};
+
+static int reg_write(struct db *db, void *arg, int64_t now)
+{
+	struct reg_op *o = arg;
+	int r = 0;
+	for (size_t i = 0; i < o->n && r == 0; i++) {
+		struct sipb_binding *b = &o->b[i];
+		char apps[1024] = "";
+		if (b->wildcard) {
+			r = db_binding_delete(db, o->aor[i], NULL);
+		} else if (b->expires <= 0) {
+			r = db_binding_delete(db, o->aor[i], b->contact);
+		} else {
+			for (size_t k = 0; k < b->napps; k++) {
+				size_t l = strlen(apps);
+				snprintf(apps + l, sizeof apps - l, "%s%s", l ? "," : "", b->apps[k]);
+			}
+			struct db_binding row = {
+				.aor = o->aor[i], .contact = (char *)b->contact, .instance = (char *)b->instance,
+				.gruu = (char *)b->gruu, .apps = apps,
+				.expires = now + (int64_t)b->expires * 1000, .updated = now,
+				.call_id = (char *)b->call_id, .cseq = b->cseq,
+			};
+			r = db_binding_upsert(db, &row);
+		}
+		if (r >= 0) {
+			r = 0;
+			if (b->wildcard || b->expires <= 0)
+				LOGP(PPG_LOG_SIP, LOG_INFO, "registration %s -> %s removed", o->aor[i],
+				    b->wildcard ? "*" : b->contact);
+			else
+				LOGP(PPG_LOG_SIP, LOG_INFO, "registration %s -> %s for %d s, applications \"%s\"",
+				    o->aor[i], b->contact, b->expires, apps);
+		}
+	}
+	/* The loop's cache takes the AoRs' bindings as they now are. */
+	for (size_t k = 0; k < o->naors && r == 0; k++)
+		r = db_binding_list(db, o->aors[k], now, &o->lists[k], &o->nlists[k]);
+	if (r < 0)
+		LOGP(PPG_LOG_DB, LOG_ERR, "cannot store a registration: %s", db_errmsg(db));
+	o->ok = r == 0;
+	return r;
+}
+
+/* The bindings are durable (or not): the 200 (or 500) goes out, the cache
+ * takes them and the deliveries waiting on each AoR are woken. */
+static void reg_after(void *arg, int committed)
+{
+	struct reg_op *o = arg;
+	struct sip_bearer *s = o->s;
+	int ok = committed && o->ok;
+	int64_t now = ppg_now_ms();
+
+	for (size_t k = 0; k < o->naors; k++) {
+		if (!ok) {
+			db_binding_list_free(o->lists[k], o->nlists[k]);
+			continue;
+		}
+		cache_set(s, o->aors[k], o->lists[k], o->nlists[k]);
+		if (ppg_bearer_sip_reg_lookup(s, o->aors[k], now))
+			ppg_bearer_wake(&s->base, o->aors[k]);
+	}
+	sipb_register_answer(s->sip, o->pending, ok ? 200 : 500);
+	free(o);
+}
+
+/*
+ * A trusted third-party REGISTER: its AoRs must be sip:, sips: or tel: URIs
+ * (400 at once otherwise, nothing stored); the expiry is capped at
+ * [sip] max_expires; the bindings are stored in one job and the REGISTER is
+ * answered when that job is durable.
+ */
+int ppg_bearer_sip_reg_on_register(void *arg, struct sipb_binding *b, size_t n,
+    const struct sockaddr *from, struct sipb_reg *pending)
+{
+	struct sip_bearer *s = arg;
+	(void)from;
+	if (s->stopping)
+		return 503;
+	struct reg_op *o = n <= SIPB_MAX_BINDINGS ? calloc(1, sizeof *o) : NULL;
+	if (!o)
+		return 500;
+	o->s = s;
+	o->pending = pending;
+	o->b = b;
+	o->n = n;
+	for (size_t i = 0; i < n; i++) {
+		if (sipb_aor_normalize(b[i].aor, o->aor[i], sizeof o->aor[i]) < 0) {
+			LOGP(PPG_LOG_SIP, LOG_NOTICE, "REGISTER for \"%s\" refused: not a sip:, sips: or tel: AoR",
+			    b[i].aor);
+			free(o);
+			return 400;
+		}
+		if (!b[i].wildcard && b[i].expires > 0 && (unsigned)b[i].expires > s->cfg->sip_max_expires)
+			b[i].expires = (int)s->cfg->sip_max_expires;
+		size_t k;
+		for (k = 0; k < o->naors && strcmp(o->aors[k], o->aor[i]); k++)
+			;
+		if (k == o->naors && o->naors < SIP_MAX_AORS)
+			snprintf(o->aors[o->naors++], sizeof o->aors[0], "%s", o->aor[i]);
+	}
+	if (ppg_core_write(s->core, reg_write, reg_after, o) < 0) {
+		free(o);
+		return 500;
+	}
+	return SIPB_REGISTER_LATER;
+}

@@ -1,0 +1,360 @@
+/*
+ * ppg_deliver_write.c - what the delivery engine writes and reads in the
+ * core's batches ([writer]), and the queueing of it ([loop]): an attempt's
+ * outcome (the retry decision needs the attempts already made, which the
+ * database holds, so it is taken inside the transaction), the SIP -> SMS
+ * fallback (stored with the delivery), parks, releases, the wake-up of
+ * deliveries waiting on a registration, the recovery at start, and the job
+ * of an accepted push.
+ */
+#include "ppg/ppg_deliver_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pap/pap.h"
+#include "ppg/ppg_final.h"
+#include "ppg/ppg_log.h"
+
+/* An after() of ppg_core_write that only frees its argument. Not committed:
+ * the delivery is still pending and due again when its lease ends. */
+static void free_after(void *arg, int committed)
+{
+	(void)committed;
+	free(arg);
+}
+
+/* ------------------------------------------------------------ outcomes */
+
+struct result_op {
+	struct ppg_deliver *e;
+	int64_t delivery;
+	int64_t deliver_before;
+	enum ppg_bearer_kind bearer;
+	/* SIP: the final response */
+	int status;
+	char phrase[64];
+	int local;
+	int retry_after;
+	/* OTA: the bearer took it (ok), or a transient (retryable) or permanent failure */
+	int ok, retryable, fail_code;
+	int final_state, final_code;     /* when not 0: this final outcome, no table */
+	char desc[160];
+};
+
+/* The SIP Push migration (DESIGN.md): a PLMN target that SIP Push could not
+ * reach goes over SMS from now on, stored with the delivery. */
+static int fallback_write(struct db *db, struct result_op *o, const struct ppg_outcome *out,
+    int64_t now)
+{
+	char desc[256];
+	snprintf(desc, sizeof desc, "%s; falling back to OTA/SMS", out->desc);
+	int r = db_delivery_attempted(db, o->delivery, DB_STATE_PENDING, PAP_ACCEPTED, desc, now, now);
+	if (r == 0)
+		r = db_delivery_set_bearer(db, o->delivery, PPG_BEARER_SMS);
+	if (r == 0)
+		r = ppg_progress(db, o->e->cfg, o->delivery, desc, now);
+	return r;
+}
+
+static int result_write(struct db *db, void *arg, int64_t now)
+{
+	struct result_op *o = arg;
+	struct ppg_deliver *e = o->e;
+	struct db_delivery d = { 0 };
+	struct ppg_outcome out;
+	int changed, r;
+
+	r = db_delivery_get(db, o->delivery, &d);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	if (db_state_is_final(d.state)) {   /* cancelled or expired meanwhile */
+		db_delivery_clear(&d);
+		return 0;
+	}
+	if (o->final_state) {
+		r = ppg_final_id(db, e->cfg, o->delivery, o->final_state, o->final_code, o->desc, now, &changed);
+		db_delivery_clear(&d);
+		return r;
+	}
+	if (o->bearer == PPG_BEARER_SIP) {
+		ppg_outcome_sip(o->status, o->phrase, o->local, o->retry_after, d.attempts + 1,
+		    o->deliver_before, &e->sip_pol, now, &out);
+		if (out.not_reachable && out.kind != PPG_OUT_DELIVERED && e->by_kind[PPG_BEARER_SMS] &&
+		    e->cfg->ota_sip_fallback && d.addr_type == PAP_ADDR_PLMN) {
+			r = fallback_write(db, o, &out, now);
+			db_delivery_clear(&d);
+			return r;
+		}
+	} else {
+		ppg_outcome_ota(o->ok, o->retryable, o->fail_code, d.attempts + 1, o->deliver_before,
+		    &e->ota_pol, now, &out);
+	}
+	if (o->desc[0]) {
+		char desc[sizeof o->desc + 64];
+		snprintf(desc, sizeof desc, "%s%s", o->desc, out.kind == PPG_OUT_FINAL &&
+		    out.state == DB_STATE_EXPIRED ? "; deliver-before before the next try" : "");
+		snprintf(out.desc, sizeof out.desc, "%.*s", (int)sizeof out.desc - 1, desc);
+	}
+	if (out.kind == PPG_OUT_RETRY) {
+		char desc[256];
+		snprintf(desc, sizeof desc, "%s; trying again in %lld s", out.desc,
+		    (long long)((out.retry_at - now + 999) / 1000));
+		r = db_delivery_attempted(db, o->delivery, DB_STATE_PENDING, PAP_ACCEPTED, desc, now,
+		    out.retry_at);
+		if (r == 0)
+			r = ppg_progress(db, e->cfg, o->delivery, desc, now);
+	} else {
+		struct db_push p = { 0 };
+		r = db_push_get(db, d.push, 0, &p);
+		if (r == 0)
+			r = ppg_final(db, e->cfg, &p, &d, out.state, out.code, out.desc, now, 1);
+		db_push_clear(&p);
+	}
+	db_delivery_clear(&d);
+	return r;
+}
+
+static void queue_result(struct ppg_deliver *e, struct result_op *o)
+{
+	if (ppg_core_write(e->core, result_write, free_after, o) < 0)
+		free(o);
+}
+
+void ppg_deliver_write_report(struct ppg_deliver *e, const struct ppg_attempt *at,
+    const struct ppg_bearer_report *r)
+{
+	struct result_op *o = calloc(1, sizeof *o);
+	if (!o)
+		return;   /* the lease ends and it is attempted again */
+	o->e = e;
+	o->delivery = at->a.delivery;
+	o->deliver_before = at->p->deliver_before;
+	o->bearer = at->b->ops->kind;
+	if (r->kind == PPG_REPORT_FINAL) {
+		o->final_state = r->state;
+		o->final_code = r->code;
+		snprintf(o->desc, sizeof o->desc, "%s", r->desc ? r->desc : "");
+	} else {
+		o->status = r->status;
+		snprintf(o->phrase, sizeof o->phrase, "%s", r->phrase ? r->phrase : "");
+		o->local = r->local;
+		o->retry_after = r->retry_after;
+		o->ok = r->ok;
+		o->retryable = r->retryable;
+		o->fail_code = r->fail_code;
+		if (r->desc && *r->desc)
+			snprintf(o->desc, sizeof o->desc, "%s%s%s%s", r->desc, at->why[0] ? " (" : "",
+			    at->why, at->why[0] ? ")" : "");
+	}
+	queue_result(e, o);
+}
+
+void ppg_deliver_write_final(struct ppg_deliver *e, int64_t delivery, int state, int code,
+    const char *desc)
+{
+	struct result_op *o = calloc(1, sizeof *o);
+	if (!o)
+		return;
+	o->e = e;
+	o->delivery = delivery;
+	o->final_state = state;
+	o->final_code = code;
+	snprintf(o->desc, sizeof o->desc, "%s", desc);
+	queue_result(e, o);
+}
+
+/* ---------------------------------------------------------------- parks */
+
+struct park_op {
+	struct ppg_deliver *e;
+	int64_t delivery;
+	int64_t when;
+	char target[512];
+	char desc[300];
+};
+
+static int park_write(struct db *db, void *arg, int64_t now)
+{
+	struct park_op *o = arg;
+	struct db_delivery d = { 0 };
+	int r = db_delivery_get(db, o->delivery, &d);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	/* A registration after the decision comes with a wake-up, queued after
+	 * this write (both come from the loop, in order): it finds the target. */
+	if (!db_state_is_final(d.state)) {
+		/* The same note again (a restart re-evaluated it) is no new
+		 * transition: only the time it is due changes. */
+		if (d.desc && !strcmp(d.desc, o->desc)) {
+			r = db_delivery_schedule(db, o->delivery, o->when);
+		} else {
+			r = db_delivery_set_state(db, o->delivery, DB_STATE_PENDING, PAP_ACCEPTED, o->desc, now,
+			    o->when);
+			if (r == 0 && o->target[0])
+				r = db_delivery_set_target(db, o->delivery, o->target);
+			if (r == 0)
+				r = ppg_progress(db, o->e->cfg, o->delivery, o->desc, now);
+		}
+	}
+	db_delivery_clear(&d);
+	return r;
+}
+
+void ppg_deliver_write_park(struct ppg_deliver *e, int64_t delivery, int64_t when, const char *target,
+    const char *desc)
+{
+	struct park_op *o = calloc(1, sizeof *o);
+	if (!o)
+		return;
+	o->e = e;
+	o->delivery = delivery;
+	o->when = when;
+	snprintf(o->target, sizeof o->target, "%s", target ? target : "");
+	snprintf(o->desc, sizeof o->desc, "%s", desc);
+	if (ppg_core_write(e->core, park_write, free_after, o) < 0)
+		free(o);
+}
+
+/* Gives a lease back (the window was full, or out of memory): due at once. */
+static int release_write(struct db *db, void *arg, int64_t now)
+{
+	int64_t *delivery = arg;
+	int r = db_delivery_schedule(db, *delivery, now);
+	return r == -ENOENT ? 0 : r;
+}
+
+void ppg_deliver_write_release(struct ppg_deliver *e, int64_t delivery)
+{
+	int64_t *o = malloc(sizeof *o);
+	if (!o)
+		return;
+	*o = delivery;
+	if (ppg_core_write(e->core, release_write, free_after, o) < 0)
+		free(o);
+}
+
+/* Deliveries waiting for a registration of target become due at once. */
+static int wake_write(struct db *db, void *arg, int64_t now)
+{
+	const char *target = arg;
+	struct db_delivery *v = NULL;
+	size_t n = 0;
+	int r = db_delivery_waiting(db, target, PPG_WAKE_MAX, &v, &n);
+	for (size_t i = 0; i < n && r == 0; i++)
+		if (v[i].next_attempt > now)
+			r = db_delivery_schedule(db, v[i].id, now);
+	db_delivery_list_free(v, n);
+	return r;
+}
+
+void ppg_deliver_write_wake(struct ppg_deliver *e, const char *target)
+{
+	char *o = strdup(target);
+	if (o && ppg_core_write(e->core, wake_write, free_after, o) < 0)
+		free(o);
+}
+
+/* After a restart nothing is in flight: every pending delivery is due. */
+static int recover_write(struct db *db, void *arg, int64_t now)
+{
+	(void)arg;
+	int n = db_delivery_recover(db, now);
+	if (n > 0)
+		LOGP(PPG_LOG_CORE, LOG_NOTICE, "%d pending deliver%s due again after the restart", n,
+		    n == 1 ? "y is" : "ies are");
+	return n < 0 ? n : 0;
+}
+
+void ppg_deliver_write_recover(struct ppg_deliver *e)
+{
+	ppg_core_write(e->core, recover_write, NULL, NULL);
+}
+
+/* ------------------------------------------------- jobs of accepted pushes */
+
+int64_t ppg_deliver_lease_ms(void *arg)
+{
+	const struct ppg_deliver *e = arg;
+	return (int64_t)(e->cfg->sip_transaction_timeout + e->cfg->sip_fetch_timeout) * 1000 +
+	    PPG_LEASE_MARGIN_MS;
+}
+
+/* What the engine takes from an accepted push: its content and the leased
+ * deliveries, copied out of the request before the HTTP worker frees it. */
+struct deliver_job {
+	struct ppg_push *p;
+	size_t n;
+	struct job_delivery {
+		int64_t id;
+		int type;
+		char value[PAP_ADDR_VALUE_MAX];
+	} *d;
+};
+
+void *ppg_deliver_prepare(void *arg, const struct ppg_request *req)
+{
+	struct ppg_deliver *e = arg;
+	size_t n = 0;
+	for (size_t i = 0; i < req->ndeliveries; i++)
+		n += req->deliveries[i].leased;
+	if (!n)
+		return NULL;
+	struct deliver_job *j = calloc(1, sizeof *j);
+	if (!j || !(j->d = calloc(n, sizeof *j->d))) {
+		free(j);
+		return NULL;   /* the leases end and the scheduler takes them */
+	}
+	const struct pap_qos *q = &req->msg->qos;
+	struct ppg_push_src src = {
+		.id = req->push_row, .pi = req->pi, .push_id = req->msg->push_id,
+		.deliver_before = (int64_t)req->msg->deliver_before * 1000,
+		.content_type = req->content_type, .body = req->content, .len = req->content_len,
+		.headers = req->content_headers, .headers_len = req->content_headers_len,
+		.app_id = req->app_id, .delivery_method = q->delivery_method,
+		.network_required = q->network_required, .bearer_required = q->bearer_required,
+		.network = q->network, .bearer = q->bearer,
+	};
+	j->p = ppg_push_new(e->cfg, &src);
+	if (!j->p) {
+		free(j->d);
+		free(j);
+		return NULL;
+	}
+	j->p->received_us = req->received_us;
+	for (size_t i = 0; i < req->ndeliveries; i++) {
+		const struct ppg_req_delivery *rd = &req->deliveries[i];
+		if (!rd->leased)
+			continue;
+		j->d[j->n].id = rd->id;
+		j->d[j->n].type = rd->addr->addr.type;
+		snprintf(j->d[j->n].value, sizeof j->d[j->n].value, "%s", rd->addr->addr.value);
+		j->n++;
+	}
+	return j;
+}
+
+void ppg_deliver_job_free(void *job)
+{
+	struct deliver_job *j = job;
+	if (!j)
+		return;
+	ppg_push_unref(j->p);
+	free(j->d);
+	free(j);
+}
+
+void ppg_deliver_run(void *arg, void *job, int64_t now)
+{
+	struct ppg_deliver *e = arg;
+	struct deliver_job *j = job;
+	for (size_t i = 0; !e->stopping && i < j->n; i++) {
+		if (ppg_deliver_inflight(e) >= e->cfg->sip_window)
+			ppg_deliver_write_release(e, j->d[i].id);   /* the tick takes it when there is room */
+		else
+			ppg_deliver_dispatch(e, j->p, j->d[i].id, j->d[i].type, j->d[i].value, 0, now);
+	}
+	ppg_deliver_job_free(j);
+}
