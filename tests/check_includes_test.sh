@@ -2,7 +2,9 @@
 # check_includes_test.sh - self-test of scripts/check_includes.sh: builds tiny
 # fake trees in a temporary directory (one clean, then one per rule broken)
 # and checks the script's exit code and the violation line it prints.
-# Prints one line per case and "N passed, N failed"; exits non-zero on a failure.
+# Prints one line per case and "check_includes_test: N passed, N failed" (not a
+# bare "N passed, N failed": that line is scripts/test.sh's summary); exits
+# non-zero on a failure.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 check=$top/scripts/check_includes.sh
@@ -217,5 +219,5 @@ fi
 # A missing root is a usage error.
 expect no_such_tree 2 'is not a directory'
 
-echo "$passed passed, $failed failed"
+echo "check_includes_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
