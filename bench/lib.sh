@@ -47,11 +47,11 @@ need_kannel() {
 udp_2948_busy() { ss -lnu | awk '{print $4}' | grep -q ':2948$'; }
 
 # ---------------------------------------------------------------- lifetime
-# bench_init: creates $tmp (mktemp -d /tmp/$bench.XXXXXX) and the traps: on
+# bench_init: creates $tmp ($bench.XXXXXX in $TMPDIR, default /tmp) and the traps: on
 # exit, bench_stop (if the script has one), then $tmp is removed, or kept
 # with BENCH_KEEP=1.
 bench_init() {
-	tmp=$(mktemp -d "/tmp/$bench.XXXXXX")
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/$bench.XXXXXX")
 	ppgd_pid=
 	kannel_started=
 	trap bench_cleanup EXIT
