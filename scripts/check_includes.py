@@ -86,7 +86,7 @@ class Tree:
             if not os.path.isdir(top):
                 continue         # a component not created yet
             for d, dirs, names in os.walk(top):
-                dirs[:] = sorted(x for x in dirs if not x.startswith("."))
+                dirs[:] = sorted(x for x in dirs if not x.startswith(".") and x != "node_modules")
                 for n in sorted(names):
                     if n.endswith((".c", ".h")):
                         full = os.path.join(d, n)
@@ -301,8 +301,7 @@ def main(argv):
         if a == "--graph":
             graph = True
         elif a in ("-h", "--help"):
-            print(__doc__.split("\n\n", 2)[1].strip())
-            print("usage: check_includes.sh [--graph] [ROOT]")
+            print(__doc__.strip())
             return 0
         elif a.startswith("-"):
             usage("unknown option " + a)
