@@ -33,82 +33,33 @@
 # PPG always sends there). Processes are stopped by PID.
 set -euo pipefail
 
+bench=bench_ota
 root=$(cd "$(dirname "$0")/.." && pwd)
-PPGD=${PPGD:-$root/build/ppgd}
+. "$root/bench/lib.sh"
 SECS=${BENCH_SECONDS:-10}
 SYNC_EXTRA=${BENCH_SYNC:-}
-KANNEL_PPG=${KANNEL_PPG:-$root/../shared/peers/kannel-ppg/kannel-ppg.sh}
-LUA=$root/bench/pap_push.lua
-PI_USER=bench
-PI_SECRET=bench-secret
 TARGET_RATIO=3
 
-die() { echo "bench_ota: $*" >&2; exit 1; }
-
-[ -x "$PPGD" ] || die "no ppgd binary at $PPGD: run scripts/build.sh first (or set PPGD=path/to/ppgd)"
-[ -x "$KANNEL_PPG" ] || die "Kannel reference script not found at $KANNEL_PPG (set KANNEL_PPG)"
+need_ppgd
+need_kannel
 SINK=$(dirname "$KANNEL_PPG")/udp_sink.py
 [ -f "$SINK" ] || die "the reference's UDP sink $SINK is missing"
-for c in wrk sqlite3 python3 ss base64 timeout awk; do
-	command -v "$c" >/dev/null || die "$c is missing (apt-get install wrk sqlite3 python3 iproute2)"
-done
+need_cmds "apt-get install wrk sqlite3 python3 iproute2" wrk sqlite3 python3 ss base64 timeout awk
 [[ $SECS =~ ^[1-9][0-9]*$ ]] || die "BENCH_SECONDS must be a positive integer"
 case $SYNC_EXTRA in "" | normal) ;; *) die "BENCH_SYNC may only be 'normal'" ;; esac
-if ldd "$PPGD" 2>/dev/null | grep -q -E 'lib(a|ub)san'; then
-	echo "bench_ota: warning: $PPGD is built with sanitizers; its figures are not representative" >&2
-fi
-udp_2948_busy() { ss -lnu | awk '{print $4}' | grep -q ':2948$'; }
+warn_sanitized
 udp_2948_busy && die "UDP port 2948 (the sink's) is in use: is another Kannel reference running?"
 
-tmp=$(mktemp -d /tmp/bench_ota.XXXXXX)
-ppgd_pid=
 sink_pid=
-kannel_started=
-
-stop_pid() { # pid: TERM, wait up to 10 s, then KILL
-	local pid=$1
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for _ in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		echo "bench_ota: pid $pid ignored SIGTERM for 10 s, killing it" >&2
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-	set +e
+bench_stop() {
 	[ -n "$ppgd_pid" ] && stop_pid "$ppgd_pid"
 	[ -n "$sink_pid" ] && stop_pid "$sink_pid"
-	[ -n "$kannel_started" ] && timeout 40 "$KANNEL_PPG" stop "$tmp/kannel" >/dev/null
-	if [ "${BENCH_KEEP:-0}" = 1 ]; then
-		echo "bench_ota: kept $tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
+	stop_kannel
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-trap 'echo "bench_ota: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
+bench_init
 
 # Four free TCP ports on 127.0.0.1: ppgd, Kannel PPG, Kannel box, Kannel admin.
-read -r port_ppgd port_kppg port_kbox port_kadmin < <(python3 -c '
-import socket
-ss = [socket.socket() for _ in range(4)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in ss])')
-
-wait_port() { # port pid: wait up to 10 s for a TCP listener on port while pid lives
-	for _ in $(seq 1 100); do
-		ss -lnt | awk '{print $4}' | grep -q ":$1\$" && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
+read -r port_ppgd port_kppg port_kbox port_kadmin < <(free_ports 4)
 
 # ---------------------------------------------------------------- counting
 count_file=
@@ -140,51 +91,33 @@ settle() {
 nonce=$(date +%s)-$$
 runs=0
 # wrk_run name url auth threads conns seconds [once]: sets accepted, other,
-# wrk_secs; delivered, elapsed, drate from the sink
+# wrk_line; delivered, elapsed, drate from the sink
 wrk_run() {
-	local out=$tmp/wrk-$1.out
-	runs=$((runs + 1))
 	settle
 	local before=$settled_count t0 t1
 	t0=$(date +%s.%N)
-	timeout $(($6 + 30)) wrk -t"$4" -c"$5" -d"$6"s --latency -s "$LUA" "$2" \
-		-- "$nonce-$runs" "$3" ${7:+"$7"} >"$out" 2>&1 || true
-	t1=$(date +%s.%N)
-	local line
-	line=$(grep '^RESULT ' "$out" || true)
-	if [ -z "$line" ]; then
-		cat "$out" >&2
-		die "wrk run $1 gave no result (output above)"
-	fi
-	accepted=$(sed 's/.* accepted=\([0-9]*\).*/\1/' <<<"$line")
-	other=$(sed 's/.* other=\([0-9]*\).*/\1/' <<<"$line")
+	wrk_exec "$@"
+	t1=$wrk_end
 	settle
 	delivered=$((settled_count - before))
 	elapsed=$(awk -v a="$t0" -v b="$t1" -v c="$last_change" 'BEGIN {
 		e = c - a; w = b - a; if (e < w) e = w; printf "%.3f", e }')
 	drate=$(awk -v d="$delivered" -v e="$elapsed" 'BEGIN { printf "%.1f", (e > 0 ? d / e : 0) }')
-	echo "  $1: ${line#RESULT } | sink: delivered=$delivered elapsed=${elapsed}s delivered_per_s=$drate" >&2
-	if [ "$other" != 0 ] && [ -z "${7:-}" ]; then
-		sed -n '/^--- first non-1001/,$p' "$out" | head -n 60 >&2
-	fi
+	echo "  $1: ${wrk_line#RESULT } | sink: delivered=$delivered elapsed=${elapsed}s delivered_per_s=$drate" >&2
+	wrk_show_other "$1" "${7:-}"
 }
 
 # smoke name url auth: one request, answered 1001 and delivered (one datagram)
 smoke() {
 	wrk_run "$1-smoke" "$2" "$3" 1 1 1 once
-	if [ "$accepted" != 1 ]; then
-		echo "bench_ota: $1 did not answer 1001 to the benchmark request:" >&2
-		sed -n '/^--- request:/,/^--- end/p' "$tmp/wrk-$1-smoke.out" >&2
-		die "$1 refused the benchmark request"
-	fi
+	smoke_1001 "$1"
 	[ "$delivered" = 1 ] || die "$1 accepted the smoke push but the sink counted $delivered datagrams, not 1"
 }
 
 declare -A rate_of acc_of del_of
 
 # ---------------------------------------------------------------- ppgd
-hash=$("$PPGD" --hash-secret <<<"$PI_SECRET") || die "$PPGD --hash-secret failed"
-auth="Basic $(printf '%s:%s' "$PI_USER" "$PI_SECRET" | base64 -w0)"
+ppgd_secret
 ppgd_url="http://127.0.0.1:$port_ppgd/pap"
 mkdir -p "$tmp/ppgd-sink"
 count_file=$tmp/ppgd-sink/udp_count
@@ -194,35 +127,15 @@ for _ in $(seq 1 100); do udp_2948_busy && break; sleep 0.1; done
 udp_2948_busy || die "the UDP sink did not bind 127.0.0.1:2948"
 
 start_ppgd() { # synchronous-mode database-file
-	cat >"$tmp/ppgd-$1.conf" <<EOF
-[server]
-listen = 127.0.0.1:$port_ppgd
-pap_path = /pap
-threads = 2
-
-[database]
-path = $2
-synchronous = $1
-
-[log]
-level = warning
-
+	write_ppgd_conf "$tmp/ppgd-$1.conf" "$port_ppgd" "$2" "$1" warning <<EOF
 [ota]
 udp = yes
 udp_port = 2948
-
-[pi $PI_USER]
-secret_hash = $hash
 EOF
-	"$PPGD" -c "$tmp/ppgd-$1.conf" >>"$tmp/ppgd.log" 2>&1 &
-	ppgd_pid=$!
-	if ! wait_port "$port_ppgd" "$ppgd_pid"; then
-		cat "$tmp/ppgd.log" >&2
-		die "ppgd did not listen on 127.0.0.1:$port_ppgd (log above)"
-	fi
+	launch_ppgd "$tmp/ppgd-$1.conf" "$tmp/ppgd.log" "$port_ppgd"
 }
 start_ppgd full "$tmp/ppgd.db"
-echo "bench_ota: ppgd $("$PPGD" -V 2>/dev/null | awk '{print $2}') at $ppgd_url (database on $(df --output=fstype "$tmp" | tail -n 1)), ${SECS}s per run" >&2
+echo "bench_ota: ppgd $(ppgd_version) at $ppgd_url (database on $(tmp_fstype)), ${SECS}s per run" >&2
 smoke ppgd "$ppgd_url" "$auth"
 ppgd_sink_total=$delivered
 ppgd_acc_total=$accepted
@@ -255,13 +168,7 @@ sink_pid=
 for _ in $(seq 1 50); do udp_2948_busy || break; sleep 0.1; done
 
 # ---------------------------------------------------------------- Kannel
-kannel_url="http://127.0.0.1:$port_kppg/cgi-bin/wap-push.cgi?username=foo&password=bar"
-kannel_started=1
-if ! KANNEL_PPG_PORT=$port_kppg KANNEL_BOX_PORT=$port_kbox KANNEL_ADMIN_PORT=$port_kadmin \
-	timeout 60 "$KANNEL_PPG" start "$tmp/kannel" >"$tmp/kannel-start.log" 2>&1; then
-	cat "$tmp/kannel-start.log" >&2
-	die "the Kannel reference did not start (log above)"
-fi
+start_kannel "$port_kppg" "$port_kbox" "$port_kadmin"
 count_file=$tmp/kannel/udp_count
 echo "bench_ota: Kannel at $kannel_url" >&2
 smoke kannel "$kannel_url" -
@@ -276,7 +183,6 @@ for conc in 1 8; do
 done
 
 # ---------------------------------------------------------------- report
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 verdict() { awk -v a="$1" -v b="$2" -v t="$TARGET_RATIO" 'BEGIN {
 	if (b <= 0) print "-"; else if (a / b >= t) print "met"; else print "MISSED" }'; }
 row() { printf '%-18s %18s %20s %12s %14s\n' "$@"; }

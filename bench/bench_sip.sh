@@ -29,24 +29,20 @@
 # libcurl4-openssl-dev. Everything listens on 127.0.0.1 on free ports.
 set -euo pipefail
 
+bench=bench_sip
 root=$(cd "$(dirname "$0")/.." && pwd)
-PPGD=${PPGD:-$root/build/ppgd}
+. "$root/bench/lib.sh"
 SECS=${BENCH_SECONDS:-10}
 RATE=${BENCH_RATE:-2000}
 FLOOD_N=${BENCH_FLOOD_N:-100000}
 PERF=${BENCH_PERF:-0}
-PI_USER=bench
-PI_SECRET=bench-secret
 FLOOD_WINDOW=64
 OPEN_CAP=256
 P99_TARGET_US=10000
 
-die() { echo "bench_sip: $*" >&2; exit 1; }
-
-[ -x "$PPGD" ] || die "no ppgd binary at $PPGD: run scripts/build.sh first (or set PPGD=path/to/ppgd)"
-for c in sipp sqlite3 python3 ss base64 timeout cc pkg-config awk; do
-	command -v "$c" >/dev/null || die "$c is missing (apt-get install sip-tester sqlite3 python3 iproute2 gcc pkg-config)"
-done
+need_ppgd
+need_cmds "apt-get install sip-tester sqlite3 python3 iproute2 gcc pkg-config" \
+	sipp sqlite3 python3 ss base64 timeout cc pkg-config awk
 pkg-config --exists sofia-sip-ua || die "sofia-sip-ua not found by pkg-config: apt-get install libsofia-sip-ua-dev"
 pkg-config --exists libcurl || die "libcurl not found by pkg-config: apt-get install libcurl4-openssl-dev"
 [ -f /usr/include/curl/curl.h ] || [ -f "$(pkg-config --variable=includedir libcurl)/curl/curl.h" ] ||
@@ -57,47 +53,20 @@ done
 if [ "$PERF" = 1 ] && ! command -v perf >/dev/null; then
 	die "BENCH_PERF=1 but perf is missing"
 fi
-if ldd "$PPGD" 2>/dev/null | grep -q -E 'lib(a|ub)san'; then
-	echo "bench_sip: warning: $PPGD is built with sanitizers; its figures are not representative" >&2
-fi
+warn_sanitized
 
-tmp=$(mktemp -d /tmp/bench_sip.XXXXXX)
+uas_pid=
+perf_pid=
+bench_stop() {
+	[ -n "$perf_pid" ] && stop_pid "$perf_pid"
+	[ -n "$ppgd_pid" ] && stop_pid "$ppgd_pid"
+	[ -n "$uas_pid" ] && stop_pid "$uas_pid"
+}
+bench_init
 # Both ppgd runs use one copy: a rebuild of $PPGD during the benchmark does not
 # mix two binaries into one table.
 cp "$PPGD" "$tmp/ppgd"
 PPGD=$tmp/ppgd
-ppgd_pid=
-uas_pid=
-perf_pid=
-
-stop_pid() { # pid: TERM, wait up to 10 s, then KILL
-	local pid=$1
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for _ in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		echo "bench_sip: pid $pid ignored SIGTERM for 10 s, killing it" >&2
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-	set +e
-	[ -n "$perf_pid" ] && stop_pid "$perf_pid"
-	[ -n "$ppgd_pid" ] && stop_pid "$ppgd_pid"
-	[ -n "$uas_pid" ] && stop_pid "$uas_pid"
-	if [ "${BENCH_KEEP:-0}" = 1 ]; then
-		echo "bench_sip: kept $tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-trap 'echo "bench_sip: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 # ---------------------------------------------------------------- tools
 mkdir "$tmp/bin"
@@ -110,29 +79,7 @@ cc -O2 -Wall -o "$tmp/bin/pap_load" "$root/bench/pap_load.c" \
 
 # Four ports on 127.0.0.1, each free for TCP and UDP: ppgd HTTP, ppgd SIP,
 # the sipp UAS, the sipp REGISTER client.
-read -r port_http port_sip port_uas port_reg < <(python3 -c '
-import socket
-got, keep = [], []
-while len(got) < 4:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p))
-    except OSError:
-        t.close(); continue
-    keep += [t, u]; got.append(p)
-print(*got)')
-
-wait_listen() { # tcp|udp port pid: wait up to 10 s for a listener on port while pid lives
-	local flag=-lnt
-	[ "$1" = udp ] && flag=-lnu
-	for _ in $(seq 1 100); do
-		ss $flag | awk '{print $4}' | grep -q ":$2\$" && return 0
-		kill -0 "$3" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
+read -r port_http port_sip port_uas port_reg < <(free_ports_tcp_udp 4)
 
 now() { date +%s.%N; }
 
@@ -154,43 +101,23 @@ start_uas() {
 start_uas
 
 # ---------------------------------------------------------------- ppgd
-hash=$("$PPGD" --hash-secret <<<"$PI_SECRET") || die "$PPGD --hash-secret failed"
+ppgd_secret
 ppgd_url="http://127.0.0.1:$port_http/pap"
 db=$tmp/ppgd.db
 conf=$tmp/ppgd.conf
-cat >"$conf" <<EOF
-[server]
-listen = 127.0.0.1:$port_http
-pap_path = /pap
-threads = 2
-
-[database]
-path = $db
-synchronous = full
-
-[log]
-level = notice
-
+write_ppgd_conf "$conf" "$port_http" "$db" full notice <<EOF
 [sip]
 enabled = yes
 listen = sip:127.0.0.1:$port_sip
 from = sip:ppg@operator.example
 p_asserted_identity = <sip:ppg@operator.example>
-
-[pi $PI_USER]
-secret_hash = $hash
 EOF
 
 ppgd_runs=0
 start_ppgd() { # each start logs to ppgd-N.log
 	ppgd_runs=$((ppgd_runs + 1))
 	ppgd_log=$tmp/ppgd-$ppgd_runs.log
-	"$PPGD" -c "$conf" >"$ppgd_log" 2>&1 &
-	ppgd_pid=$!
-	if ! wait_listen tcp "$port_http" "$ppgd_pid"; then
-		cat "$ppgd_log" >&2
-		die "ppgd did not listen on 127.0.0.1:$port_http (log above)"
-	fi
+	launch_ppgd "$conf" "$ppgd_log" "$port_http"
 }
 
 # Stops ppgd; sets lat_line, lat_p50, lat_p99 from its shutdown log line.
@@ -251,8 +178,8 @@ stored_latency() {
 }
 
 start_ppgd
-echo "bench_sip: ppgd $("$PPGD" -V 2>/dev/null | awk '{print $2}') at $ppgd_url, SIP on 127.0.0.1:$port_sip," \
-	"sipp UAS on 127.0.0.1:$port_uas (database on $(df --output=fstype "$tmp" | tail -n 1)), ${SECS}s per ppgd run" >&2
+echo "bench_sip: ppgd $(ppgd_version) at $ppgd_url, SIP on 127.0.0.1:$port_sip," \
+	"sipp UAS on 127.0.0.1:$port_uas (database on $(tmp_fstype)), ${SECS}s per ppgd run" >&2
 
 # ---------------------------------------------------------------- registration
 if ! timeout 20 sipp -sf "$root/bench/sipp_register.xml" -i 127.0.0.1 -p "$port_reg" -m 1 \
@@ -382,7 +309,6 @@ echo "  ppgd r$RATE: $rate_n delivered rows in ${rate_el}s, not final $unsettled
 echo "  (ppgd during smoke + c8 + c32: ${maxrate_lat:-no latency line})" >&2
 
 # ---------------------------------------------------------------- report
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 row() { printf '%-44s %12s %8s %14s\n' "$@"; }
 best=${rate_of[8]}
 awk -v a="${rate_of[32]}" -v b="$best" 'BEGIN { exit !(a > b) }' && best=${rate_of[32]}

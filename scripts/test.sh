@@ -2,13 +2,28 @@
 # test.sh - the project's test command (CI runs it through .ci/run): installs
 # what is missing, builds build/ and build-asan/ (AddressSanitizer and
 # UndefinedBehaviorSanitizer), runs `make check` in both and ends with one
-# line "N passed, N failed" summed over both builds. Exits non-zero on any
-# failure.
+# line "N passed, N failed" summed over both builds. Before the builds it runs
+# the include rules (scripts/check_includes.sh) and their self-test
+# (tests/check_includes_test.sh); each counts as one test in that line. Exits
+# non-zero on any failure.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 ./scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+# The include rules and their self-test need no build: one test each, first
+# the self-test (is the checker right?), then the checker on this tree.
+inc_passed=0
+inc_failed=()
+for t in tests/check_includes_test.sh scripts/check_includes.sh; do
+	echo "==== $t"
+	if ./"$t"; then
+		inc_passed=$((inc_passed + 1))
+	else
+		inc_failed+=("$t")
+	fi
+done
 
 build_failures=0
 check_failed=()
@@ -70,11 +85,16 @@ for b in build build-asan; do
 	done
 done
 failed=$((failed + build_failures))
+passed=$((passed + inc_passed))
+failed=$((failed + ${#inc_failed[@]}))
 
 if [ ${#failed_logs[@]} -gt 0 ]; then
 	for log in "${failed_logs[@]}"; do
 		echo "FAILED: $log (printed above by make check VERBOSE=1)"
 	done
 fi
+for t in "${inc_failed[@]}"; do
+	echo "FAILED: $t (its output is printed above, at the start)"
+done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
