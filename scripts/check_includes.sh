@@ -2,7 +2,8 @@
 # check_includes.sh [--graph] [ROOT] - checks the include graph of the C
 # sources under ROOT (default: this repository) and exits non-zero with one
 # line per violation:
-#   a  a file includes another component's internal header (*_int.h, *_internal.h)
+#   a  a file includes another component's internal header (*_int.h, *_internal.h);
+#      tests/ and fuzz/ are exempt (white-box unit tests)
 #   b  a library (pap/ db/ otabearer/ sipbearer/ smpp/) includes a ppg/ header
 #   c  a cycle between components (tests/ bench/ fuzz/ are leaves)
 #   d  the rooms of ppg/: core / engine / bearers (see scripts/check_includes.py)
