@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,7 @@
 #include "pap/pap.h"
 #include "ppg/ppg_log.h"
 #include "ppg/ppg_ota.h"
-#include "ppg/ppg_smpp.h"
+#include "smpp/smpp.h"
 #include "otabearer/ota.h"
 
 static int udp_socket(int family)
@@ -51,7 +52,7 @@ int ppg_ota_open(struct ppg_deliver *e, char *err, size_t errlen)
 
 void ppg_ota_close(struct ppg_deliver *e)
 {
-	ppg_smpp_free(e->smpp);
+	smpp_free(e->smpp);
 	e->smpp = NULL;
 	free(e->forced_sms);
 	e->forced_sms = NULL;
@@ -221,16 +222,16 @@ static void on_sms_result(void *arg, uint64_t tag, int status_class, uint32_t co
 	struct ppg_attempt *a = (struct ppg_attempt *)(uintptr_t)tag;
 	(void)e;
 
-	if (status_class == PPG_SMPP_OK) {
+	if (status_class == SMPP_OK) {
 		if (message_id && *message_id)
 			msgid_add(a, message_id);
 	} else {
-		if (status_class == PPG_SMPP_FAIL)
+		if (status_class == SMPP_FAIL)
 			a->sms_fail = 1;
 		else
 			a->sms_retry = 1;
 		a->sms_status = command_status;
-		snprintf(a->sms_reason, sizeof a->sms_reason, "%s", reason ? reason : ppg_smpp_status_name(command_status));
+		snprintf(a->sms_reason, sizeof a->sms_reason, "%s", reason ? reason : smpp_status_name(command_status));
 	}
 	if (--a->segments > 0)
 		return;
@@ -276,6 +277,19 @@ static void on_sms_link(void *arg, int up, const char *reason)
 	    reason ? ": " : "", reason ? reason : "");
 }
 
+/* The SMPP client's log lines (smpp_config.log), into the core category
+ * for now. */
+static void smpp_log_to_ppg_core(void *arg, int level, const char *fmt, va_list ap)
+{
+	char msg[2048];
+
+	(void)arg;
+	if (!ppg_log_enabled(level))
+		return;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	ppg_log(PPG_LOG_CORE, level, "%s", msg);
+}
+
 int ppg_ota_open_sms(struct ppg_deliver *e, char *err, size_t errlen)
 {
 	const struct ppg_config *cfg = e->cfg;
@@ -285,7 +299,7 @@ int ppg_ota_open_sms(struct ppg_deliver *e, char *err, size_t errlen)
 	if (!cfg->ota_sms)
 		return 0;
 	snprintf(host, sizeof host, "%.*s", (int)(colon - cfg->ota_smsc), cfg->ota_smsc);
-	struct ppg_smpp_config sc = {
+	struct smpp_config sc = {
 		.host = host, .port = (unsigned)atoi(colon + 1),
 		.system_id = cfg->ota_system_id, .password = cfg->ota_password,
 		.system_type = cfg->ota_system_type, .transceiver = cfg->ota_transceiver,
@@ -294,11 +308,12 @@ int ppg_ota_open_sms(struct ppg_deliver *e, char *err, size_t errlen)
 		.registered_delivery = cfg->ota_receipts, .source_addr = cfg->ota_source_addr,
 		.source_ton = cfg->ota_source_addr && cfg->ota_source_addr[0] == '+' ? 1 : 0,
 		.source_npi = 1, .dest_ton = 1, .dest_npi = 1,
+		.log = smpp_log_to_ppg_core,
 	};
-	static const struct ppg_smpp_callbacks cbs = {
+	static const struct smpp_callbacks cbs = {
 		.on_result = on_sms_result, .on_receipt = on_sms_receipt, .on_link = on_sms_link,
 	};
-	e->smpp = ppg_smpp_new(e->root, &sc, &cbs, e);
+	e->smpp = smpp_new(e->root, &sc, &cbs, e);
 	if (!e->smpp) {
 		snprintf(err, errlen, "cannot start the SMPP client for %s", cfg->ota_smsc);
 		return -EIO;
@@ -340,7 +355,7 @@ void ppg_ota_send_sms(struct ppg_attempt *a, const char *number)
 	a->segments = 1;   /* keeps `a` alive through the loop */
 	for (size_t i = 0; i < n; i++) {
 		a->segments++;
-		r = ppg_smpp_submit(e->smpp, dest, segs[i].data, segs[i].len, (uint64_t)(uintptr_t)a);
+		r = smpp_submit(e->smpp, dest, segs[i].data, segs[i].len, (uint64_t)(uintptr_t)a);
 		if (r < 0) {
 			a->segments--;
 			a->sms_retry = r == -EAGAIN;

@@ -42,7 +42,7 @@ struct ppg_pinfo {
 	const char *app_error;           /* why the application id is unusable, or NULL */
 };
 
-struct ppg_smpp;
+struct smpp;
 
 /* An SMSC message id that a receipt may name. */
 struct ppg_msgid {
@@ -94,7 +94,7 @@ struct ppg_deliver {
 	struct ppg_content *content;
 	struct sipb *sip;                /* NULL when [sip] is off */
 	int udp4, udp6;                  /* OTA over UDP sockets, -1 when off */
-	struct ppg_smpp *smpp;           /* OTA over SMS, NULL when off */
+	struct smpp *smpp;               /* OTA over SMS, NULL when off */
 	uint16_t sms_ref;                /* concatenation reference */
 	struct ppg_msgid *msgids[PPG_ATTEMPT_BUCKETS];   /* SMSC message id -> attempt */
 	int64_t *forced_sms;             /* deliveries that fall back from SIP to SMS */
