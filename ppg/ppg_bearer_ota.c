@@ -22,7 +22,6 @@
 
 #include "pap/pap.h"
 #include "ppg/ppg_log.h"
-#include "ppg/ppg_ota.h"
 #include "smpp/smpp.h"
 #include "otabearer/ota.h"
 
@@ -101,7 +100,7 @@ void ppg_ota_send_udp(struct ppg_attempt *a, int family, const char *addr)
 		ppg_ota_outcome(a, 0, 0, PAP_BEARER_NOT_AVAIL, "OTA/UDP: no socket for this address family");
 		return;
 	}
-	int r = ppg_ota_pdu(e->tid++, p->content_type, p->app_id, p->headers, p->headers_len, p->body,
+	int r = ota_push_build(e->tid++, p->content_type, p->app_id, p->headers, p->headers_len, p->body,
 	    p->len, &pdu, &len, &reason);
 	if (r < 0) {
 		snprintf(desc, sizeof desc, "OTA: the content cannot go as a Push OTA message: %s",
@@ -332,7 +331,7 @@ void ppg_ota_send_sms(struct ppg_attempt *a, const char *number)
 	const char *reason = NULL;
 	char desc[200];
 
-	int r = ppg_ota_pdu(e->tid++, p->content_type, p->app_id, p->headers, p->headers_len, p->body,
+	int r = ota_push_build(e->tid++, p->content_type, p->app_id, p->headers, p->headers_len, p->body,
 	    p->len, &pdu, &len, &reason);
 	if (r < 0) {
 		snprintf(desc, sizeof desc, "OTA: the content cannot go as a Push OTA message: %s",
