@@ -42,6 +42,8 @@ void smpp_log(struct smpp *s, int level, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (!s->cfg.log)
+		return;
 	va_start(ap, fmt);
 	s->cfg.log(s->cfg.log_arg, level, fmt, ap);
 	va_end(ap);

@@ -1,8 +1,8 @@
 /*
- * smpp_in.c - incoming PDUs of the SMPP 3.4 ESME session (smpp_client.c):
- * reading the socket, framing (§3.2), bind responses, submit_sm_resp and
- * generic_nack (§2.10), deliver_sm receipts, enquire_link and unbind from
- * the SMSC.
+ * smpp_in.c - incoming PDUs of the SMPP 3.4 ESME session (smpp_client.c,
+ * smpp_link.c): reading the socket, framing (§3.2), bind responses,
+ * submit_sm_resp and generic_nack (§2.10), deliver_sm receipts,
+ * enquire_link and unbind from the SMSC.
  */
 #include "smpp/smpp_int.h"
 

@@ -1,5 +1,5 @@
 /*
- * smpp_pdu.c - the SMPP 3.4 wire layer of smpp: framing header,
+ * smpp_pdu.c - the SMPP 3.4 wire layer of the smpp/ client: framing header,
  * packing and unpacking through libsmpp34, the command_status table and the
  * delivery receipt text.
  *
