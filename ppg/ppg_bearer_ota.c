@@ -276,9 +276,9 @@ static void on_sms_link(void *arg, int up, const char *reason)
 	    reason ? ": " : "", reason ? reason : "");
 }
 
-/* The SMPP client's log lines (smpp_config.log), into the core category
- * for now. */
-static void smpp_log_to_ppg_core(void *arg, int level, const char *fmt, va_list ap)
+/* The SMPP client's log lines (smpp_config.log) to ppg_log, in the core
+ * category for now. */
+static void forward_smpp_log(void *arg, int level, const char *fmt, va_list ap)
 {
 	char msg[2048];
 
@@ -307,7 +307,7 @@ int ppg_ota_open_sms(struct ppg_deliver *e, char *err, size_t errlen)
 		.registered_delivery = cfg->ota_receipts, .source_addr = cfg->ota_source_addr,
 		.source_ton = cfg->ota_source_addr && cfg->ota_source_addr[0] == '+' ? 1 : 0,
 		.source_npi = 1, .dest_ton = 1, .dest_npi = 1,
-		.log = smpp_log_to_ppg_core,
+		.log = forward_smpp_log,
 	};
 	static const struct smpp_callbacks cbs = {
 		.on_result = on_sms_result, .on_receipt = on_sms_receipt, .on_link = on_sms_link,

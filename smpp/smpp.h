@@ -79,8 +79,9 @@ struct smpp_config {
 	 * Log sink, or NULL for none. level is a syslog(3) level (LOG_ERR ..
 	 * LOG_DEBUG); fmt and ap make one line without a newline, led by
 	 * "smpp HOST:PORT/SYSTEM_ID: ". Called in the su_root's thread, from
-	 * inside the client (also from smpp_new() and smpp_free()); it must not
-	 * call back into this client. log_arg is passed as arg.
+	 * the client's events and from inside its functions; it must not call
+	 * into this client. log_arg is passed as arg. The pointers are copied
+	 * with cfg; whatever log_arg points to must outlive the client.
 	 */
 	void (*log)(void *arg, int level, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 3, 0)));
