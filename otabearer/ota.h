@@ -6,6 +6,8 @@
  *                WSP connectionless Push PDU, WAP-230-WSP-20010705-a §8.2.4.1
  *                (Push PDU), §8.4 (header encoding), §8.1.2 (uintvar),
  *                Table 40 (content types); PushOTA WAP-235 §6.
+ *   ota_push.c   the Push OTA message of a push's content entity (WAP-235
+ *                §6.1.1): SI/SL/CO compiled, push headers only.
  *   ota_wdp.c    WDP over GSM SMS, WAP-259-WDP-20010614-a §6.5 and Annex A
  *                (UDH port addressing and concatenation, 3GPP TS 23.040 §9.2.3.24).
  *   ota_wbxml.c, ota_wbxml_decode.c
@@ -129,6 +131,25 @@ int ota_push_decode(const uint8_t *pdu, size_t len, struct ota_push *p, const ch
 /* Frees the strings of a decoded push. Accepts NULL and encode-side structs
  * (whose owned_ is NULL). */
 void ota_push_release(struct ota_push *p);
+
+/*
+ * The Push OTA message of a push (WAP-235 PushOTA §6, WAP-230 WSP §8.2.4.1):
+ * the content entity as a WSP connectionless Push PDU with transaction id
+ * tid, SI, SL and CO sent as text compiled to WBXML. Only push headers go
+ * out: Content-Type, X-Wap-Application-Id (app_id: URN, short form, number,
+ * or NULL), X-Wap-Initiator-URI (when the content entity's raw header block
+ * headers[0..headers_len), which may be NULL, has one), Content-Length.
+ * content_type and body[0..len) are the content entity's.
+ *
+ * Returns 0 and a malloc'ed *pdu of *pdu_len octets (the caller frees it),
+ * or -EINVAL (content that does not compile, an unusable application id:
+ * *reason says why), -ENOENT (an application id that does not resolve),
+ * -E2BIG (an SI, SL or CO above OTA_WBXML_MAX_XML), -ENOMEM; on failure
+ * *pdu is NULL.
+ */
+int ota_push_build(uint8_t tid, const char *content_type, const char *app_id, const char *headers,
+    size_t headers_len, const void *body, size_t len, uint8_t **pdu, size_t *pdu_len,
+    const char **reason);
 
 /* Well-known content type code (WAP-230 Table 40 / OMNA) of a media type
  * (case-insensitive, no parameters), or -1. */

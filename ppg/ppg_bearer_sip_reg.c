@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ppg/ppg_cidr.h"
 #include "ppg/ppg_hash.h"
 #include "ppg/ppg_log.h"
 
@@ -220,12 +221,9 @@ void ppg_bearer_sip_reg_stop(struct sip_bearer *s)
 int ppg_bearer_sip_reg_trusted(void *arg, const struct sockaddr *from)
 {
 	struct sip_bearer *s = arg;
-	struct ppg_pi range = { 0 };
-	memcpy(range.allow, s->cfg->sip_trusted, sizeof range.allow);
-	range.nallow = s->cfg->sip_ntrusted;
-	if (!range.nallow)
+	if (!s->cfg->sip_ntrusted)
 		return 0;   /* no trusted core configured: nobody */
-	int ok = ppg_pi_allows(&range, from);
+	int ok = ppg_cidr_match(s->cfg->sip_trusted, (int)s->cfg->sip_ntrusted, from);
 	if (!ok)
 		LOGP(PPG_LOG_SIP, LOG_NOTICE, "REGISTER from an untrusted address refused (403)");
 	return ok;

@@ -2,7 +2,7 @@
  * ppg_bearer_sms.c - Push OTA over SMS behind the engine's bearer
  * interface: the WSP push PDU in WDP segments (WAP-259 §6.5, concatenation
  * with 8- or 16-bit references) submitted through an SMPP 3.4 SMSC
- * (ppg_smpp.h). Delivered once every segment's delivery receipt says
+ * (smpp/smpp.h). Delivered once every segment's delivery receipt says
  * DELIVRD ([ota] receipts = yes; the delivery is parked while it waits), or
  * once the SMSC accepted every segment. [loop]
  */
@@ -12,6 +12,7 @@
 #include "ppg/ppg_bearer.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,7 @@
 #include "pap/pap.h"
 #include "ppg/ppg_hash.h"
 #include "ppg/ppg_log.h"
-#include "ppg/ppg_ota.h"
-#include "ppg/ppg_smpp.h"
+#include "smpp/smpp.h"
 
 #define SMS_MSGID_BUCKETS 4096
 #define SMS_RECEIPT_MARGIN_MS 30000   /* the park outlives the receipt wait by this */
@@ -51,7 +51,7 @@ struct sms_bearer {
 	struct ppg_bearer base;          /* first */
 	const struct ppg_config *cfg;
 	su_root_t *root;
-	struct ppg_smpp *smpp;
+	struct smpp *smpp;
 	uint16_t ref;                    /* concatenation reference */
 	uint8_t tid;                     /* WSP transaction id */
 	int stopping;
@@ -176,16 +176,16 @@ static void on_sms_result(void *arg, uint64_t tag, int status_class, uint32_t co
 	struct sms_bearer *s = arg;
 	struct sms_attempt *t = (struct sms_attempt *)(uintptr_t)tag;
 
-	if (status_class == PPG_SMPP_OK) {
+	if (status_class == SMPP_OK) {
 		if (message_id && *message_id)
 			msgid_add(t, message_id);
 	} else {
-		if (status_class == PPG_SMPP_FAIL)
+		if (status_class == SMPP_FAIL)
 			t->fail = 1;
 		else
 			t->retry = 1;
 		t->status = command_status;
-		snprintf(t->reason, sizeof t->reason, "%s", reason ? reason : ppg_smpp_status_name(command_status));
+		snprintf(t->reason, sizeof t->reason, "%s", reason ? reason : smpp_status_name(command_status));
 	}
 	if (--t->segments > 0)
 		return;
@@ -219,6 +219,18 @@ static void on_sms_receipt(void *arg, const char *message_id, int delivered, con
 		return;
 	snprintf(desc, sizeof desc, "OTA/SMS: delivered (receipt stat:%s)", stat ? stat : "DELIVRD");
 	attempt_outcome(t, 1, 0, 0, desc);
+}
+
+/* The SMPP client's own lines, under the SMPP category. */
+static void forward_smpp_log(void *arg, int level, const char *fmt, va_list ap)
+{
+	char msg[2048];
+
+	(void)arg;
+	if (!ppg_log_enabled(level))
+		return;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	ppg_log(PPG_LOG_SMPP, level, "%s", msg);
 }
 
 static void on_sms_link(void *arg, int up, const char *reason)
@@ -257,7 +269,7 @@ static void sms_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 	const char *reason = NULL;
 	char desc[200];
 
-	int r = ppg_ota_pdu(s->tid++, p->content_type, p->app_id, p->headers, p->headers_len, p->body,
+	int r = ota_push_build(s->tid++, p->content_type, p->app_id, p->headers, p->headers_len, p->body,
 	    p->len, &pdu, &len, &reason);
 	if (r < 0) {
 		snprintf(desc, sizeof desc, "OTA: the content cannot go as a Push OTA message: %s",
@@ -291,7 +303,7 @@ static void sms_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 	t->segments = 1;   /* keeps `t` alive through the loop */
 	for (size_t i = 0; i < n; i++) {
 		t->segments++;
-		r = ppg_smpp_submit(s->smpp, dest, segs[i].data, segs[i].len, (uint64_t)(uintptr_t)t);
+		r = smpp_submit(s->smpp, dest, segs[i].data, segs[i].len, (uint64_t)(uintptr_t)t);
 		if (r < 0) {
 			t->segments--;
 			t->retry = r == -EAGAIN;
@@ -328,7 +340,7 @@ static void sms_free(struct ppg_bearer *b)
 		return;
 	s->stopping = 1;
 	/* Segments still unanswered come back here with `stopping`. */
-	ppg_smpp_free(s->smpp);
+	smpp_free(s->smpp);
 	free(s);
 }
 
@@ -355,7 +367,7 @@ int ppg_bearer_sms_new(const struct ppg_bearer_env *env, struct ppg_bearer **out
 	char host[256];
 	const char *colon = strrchr(cfg->ota_smsc, ':');
 	snprintf(host, sizeof host, "%.*s", (int)(colon - cfg->ota_smsc), cfg->ota_smsc);
-	struct ppg_smpp_config sc = {
+	struct smpp_config sc = {
 		.host = host, .port = (unsigned)atoi(colon + 1),
 		.system_id = cfg->ota_system_id, .password = cfg->ota_password,
 		.system_type = cfg->ota_system_type, .transceiver = cfg->ota_transceiver,
@@ -364,11 +376,12 @@ int ppg_bearer_sms_new(const struct ppg_bearer_env *env, struct ppg_bearer **out
 		.registered_delivery = cfg->ota_receipts, .source_addr = cfg->ota_source_addr,
 		.source_ton = cfg->ota_source_addr && cfg->ota_source_addr[0] == '+' ? 1 : 0,
 		.source_npi = 1, .dest_ton = 1, .dest_npi = 1,
+		.log = forward_smpp_log,
 	};
-	static const struct ppg_smpp_callbacks cbs = {
+	static const struct smpp_callbacks cbs = {
 		.on_result = on_sms_result, .on_receipt = on_sms_receipt, .on_link = on_sms_link,
 	};
-	s->smpp = ppg_smpp_new(s->root, &sc, &cbs, s);
+	s->smpp = smpp_new(s->root, &sc, &cbs, s);
 	if (!s->smpp) {
 		snprintf(err, errlen, "cannot start the SMPP client for %s", cfg->ota_smsc);
 		free(s);

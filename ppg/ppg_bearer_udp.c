@@ -15,9 +15,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "otabearer/ota.h"
 #include "pap/pap.h"
 #include "ppg/ppg_log.h"
-#include "ppg/ppg_ota.h"
 
 struct udp_bearer {
 	struct ppg_bearer base;          /* first */
@@ -92,7 +92,7 @@ static void udp_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 		ppg_bearer_ota_outcome(b, a, 0, 0, PAP_BEARER_NOT_AVAIL, "OTA/UDP: no socket for this address family");
 		return;
 	}
-	int r = ppg_ota_pdu(u->tid++, p->content_type, p->app_id, p->headers, p->headers_len, p->body,
+	int r = ota_push_build(u->tid++, p->content_type, p->app_id, p->headers, p->headers_len, p->body,
 	    p->len, &pdu, &len, &reason);
 	if (r < 0) {
 		snprintf(desc, sizeof desc, "OTA: the content cannot go as a Push OTA message: %s",

@@ -4,6 +4,7 @@
  * its line (Redis config.c, smtpd -n).
  */
 #include "ppg/ppg_config.h"
+#include "ppg/ppg_cidr.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -263,43 +264,12 @@ static int add_listen(const char *item, void *arg)
 	return 0;
 }
 
-static int parse_cidr(const char *s, struct ppg_cidr *out)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(s, '/');
-	size_t hl = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned long bits;
-
-	if (hl == 0 || hl >= sizeof host)
-		return -EINVAL;
-	memcpy(host, s, hl);
-	host[hl] = '\0';
-	memset(out, 0, sizeof *out);
-	if (inet_pton(AF_INET, host, out->addr) == 1) {
-		out->family = AF_INET;
-		bits = 32;
-	} else if (inet_pton(AF_INET6, host, out->addr) == 1) {
-		out->family = AF_INET6;
-		bits = 128;
-	} else {
-		return -EINVAL;
-	}
-	if (slash) {
-		unsigned long b;
-		if (parse_ulong(slash + 1, 0, &b) || b > bits)
-			return -EINVAL;
-		bits = b;
-	}
-	out->bits = (int)bits;
-	return 0;
-}
-
 static int add_allow(const char *item, void *arg)
 {
 	struct ppg_pi *pi = arg;
 	if (pi->nallow >= PPG_MAX_ALLOW)
 		return -E2BIG;
-	if (parse_cidr(item, &pi->allow[pi->nallow]))
+	if (ppg_cidr_parse(item, &pi->allow[pi->nallow]))
 		return -EINVAL;
 	pi->nallow++;
 	return 0;
@@ -720,49 +690,6 @@ const struct ppg_pi *ppg_config_pi(const struct ppg_config *c, const char *name)
 		if (!strcmp(pi->name, name))
 			return pi;
 	return NULL;
-}
-
-static int cidr_match(const struct ppg_cidr *r, const unsigned char *a)
-{
-	int full = r->bits / 8, rest = r->bits % 8;
-	if (memcmp(r->addr, a, (size_t)full))
-		return 0;
-	if (rest) {
-		unsigned char mask = (unsigned char)(0xFF << (8 - rest));
-		if ((r->addr[full] & mask) != (a[full] & mask))
-			return 0;
-	}
-	return 1;
-}
-
-int ppg_pi_allows(const struct ppg_pi *pi, const struct sockaddr *sa)
-{
-	unsigned char a4[4], a6[16];
-	int have4 = 0, have6 = 0;
-
-	if (pi->nallow == 0)
-		return 1;
-	if (!sa)
-		return 0;
-	if (sa->sa_family == AF_INET) {
-		memcpy(a4, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-		have4 = 1;
-	} else if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *in6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-		memcpy(a6, in6, 16);
-		have6 = 1;
-		if (IN6_IS_ADDR_V4MAPPED(in6)) {   /* dual-stack socket: ::ffff:a.b.c.d */
-			memcpy(a4, a6 + 12, 4);
-			have4 = 1;
-		}
-	}
-	for (int i = 0; i < pi->nallow; i++) {
-		const struct ppg_cidr *r = &pi->allow[i];
-		if ((r->family == AF_INET && have4 && cidr_match(r, a4)) ||
-		    (r->family == AF_INET6 && have6 && cidr_match(r, a6)))
-			return 1;
-	}
-	return 0;
 }
 
 void ppg_config_dump_keys(FILE *f)

@@ -10,14 +10,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "ppg/ppg_cidr.h"
+
 #define PPG_MAX_LISTEN 8
 #define PPG_MAX_ALLOW  16
-
-struct ppg_cidr {
-	int family;                    /* AF_INET or AF_INET6 */
-	unsigned char addr[16];
-	int bits;
-};
 
 struct ppg_pi {
 	char *name;                    /* account name (the user in HTTP Basic) */
@@ -131,9 +127,6 @@ void ppg_config_free(struct ppg_config *c);
 
 /* Finds a PI account by name. */
 const struct ppg_pi *ppg_config_pi(const struct ppg_config *c, const char *name);
-
-/* 1 when sa is inside one of the PI's allowed ranges (or the PI has none). */
-int ppg_pi_allows(const struct ppg_pi *pi, const struct sockaddr *sa);
 
 /* Prints every key with its default and help, as etc/ppgd.conf documents them. */
 void ppg_config_dump_keys(FILE *f);

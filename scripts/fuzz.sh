@@ -55,7 +55,7 @@ for t in "${targets[@]}"; do
 	case $t in
 	pap) build pap fuzz/fuzz_pap.c pap/*.c -- $(pkg-config --libs libxml-2.0) ;;
 	ota) build ota fuzz/fuzz_ota.c otabearer/*.c -- $(pkg-config --libs libxml-2.0) ;;
-	smpp) build smpp fuzz/fuzz_smpp.c ppg/ppg_smpp_pdu.c ppg/ppg_log.c -- $(pkg-config --libs libsmpp34) -lpthread ;;
+	smpp) build smpp fuzz/fuzz_smpp.c smpp/*.c -- $(pkg-config --libs libsmpp34 sofia-sip-ua) -lpthread ;;
 	*) echo "fuzz.sh: unknown target $t (pap, ota, smpp)" >&2; exit 2 ;;
 	esac
 	corpus "$t"

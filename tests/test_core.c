@@ -1,8 +1,8 @@
 /*
  * test_core.c - the daemon's pure decision functions: SIP responses to PAP
  * results (seed 000 Appendix D, DESIGN.md), Push OTA outcomes, bearer
- * selection with quality-of-service, the Push OTA message of a push against
- * Kannel's capture, AoR normalization, and the latency histogram.
+ * selection with quality-of-service, AoR normalization, and the latency
+ * histogram. (The Push OTA message of a push is tested in test_ota.c.)
  */
 #include <CUnit/Basic.h>
 #include <stdio.h>
@@ -12,7 +12,6 @@
 #include "db/db.h"
 #include "pap/pap.h"
 #include "ppg/ppg_bearer_sip_int.h"
-#include "ppg/ppg_ota.h"
 #include "ppg/ppg_outcome.h"
 #include "ppg/ppg_select.h"
 #include "ppg/ppg_stats.h"
@@ -193,51 +192,6 @@ static void test_select(void)
 	CU_ASSERT_FALSE(ppg_name_in_list("", "SMS"));
 }
 
-/* Kannel's datagram of test_ppg's SI with mms.ua (vectors/ota, tid 1) is
- * TID 06 HeadersLen 0xAE AF84 8DC6 C393 + WBXML; ppgd sends no
- * Encoding-Version (optional, WAP-230 §8.4.2.70), the rest byte for byte. */
-static void test_ota_pdu_vs_kannel(void)
-{
-	static const char kannel_hex[] =
-	    "010607aeaf848dc6c39302056a0045c60d03676e692e63680011033140676e692e636800080ac30719990625152315"
-	    "10c304200506300103596f7520686176652034206e657720656d61696c73000101";
-	uint8_t want[128];
-	size_t wl = 0;
-	for (size_t i = 0; kannel_hex[2 * i]; i++) {
-		unsigned v;
-		sscanf(kannel_hex + 2 * i, "%2x", &v);
-		want[wl++] = (uint8_t)v;
-	}
-	/* drop C3 93 (Encoding-Version 1.3) and fix HeadersLen 7 -> 5 */
-	memmove(want + 8, want + 10, wl - 10);
-	wl -= 2;
-	want[2] = 5;
-	size_t sl = 0;
-	char *si = tu_read_file(tu_shared("vectors/wbxml/si.txt"), &sl);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(si);
-	uint8_t *pdu = NULL;
-	size_t len = 0;
-	const char *reason = NULL;
-	int r = ppg_ota_pdu(1, "text/vnd.wap.si", "x-wap-application:mms.ua",
-	    "Content-Type: text/vnd.wap.si\r\nUser-Agent: leaks-in-kannel\r\n", 56, si, sl, &pdu, &len, &reason);
-	CU_ASSERT_EQUAL_FATAL(r, 0);
-	CU_ASSERT_EQUAL(len, wl);
-	CU_ASSERT_EQUAL(memcmp(pdu, want, wl < len ? wl : len), 0);
-	free(pdu);
-	/* X-Wap-Initiator-URI from the content entity goes out (0xB1) */
-	const char hdr[] = "Content-Type: text/plain\r\nX-Wap-Initiator-URI: http://pi.example.com/\r\n";
-	r = ppg_ota_pdu(2, "text/plain", NULL, hdr, sizeof hdr - 1, "hi", 2, &pdu, &len, &reason);
-	CU_ASSERT_EQUAL_FATAL(r, 0);
-	CU_ASSERT_PTR_NOT_NULL(memmem(pdu, len, "\xb1http://pi.example.com/", 23));
-	free(pdu);
-	/* an SI that does not compile: a transformation failure with a reason */
-	r = ppg_ota_pdu(3, "text/vnd.wap.si", NULL, NULL, 0, "<si><bogus/></si>", 17, &pdu, &len, &reason);
-	CU_ASSERT_EQUAL(r, -EINVAL);
-	CU_ASSERT_PTR_NOT_NULL(reason);
-	CU_ASSERT_PTR_NULL(pdu);
-	free(si);
-}
-
 static void test_binding_supports(void)
 {
 	struct db_binding b = { .apps = "mms.ua,x-wap-application:push.sia" };
@@ -270,7 +224,6 @@ int main(void)
 	CU_add_test(s, "SIP final responses to PAP results", test_sip_table);
 	CU_add_test(s, "Push OTA outcomes", test_ota_outcome);
 	CU_add_test(s, "bearer selection and QoS", test_select);
-	CU_add_test(s, "Push OTA PDU of an SI against Kannel's capture", test_ota_pdu_vs_kannel);
 	CU_add_test(s, "binding application lists", test_binding_supports);
 	CU_add_test(s, "latency histogram", test_hist);
 	return tu_run();

@@ -200,7 +200,7 @@ static uint8_t *wbxml_of(const char *xml, size_t *len)
 	return out;
 }
 
-/* The Push PDU ppgd builds for a content (ppg/ppg_ota.c): no Push-Flag,
+/* The Push PDU ppgd builds for a content (otabearer/ota_push.c): no Push-Flag,
  * Content-Length, no initiator URI. malloc'ed. */
 static uint8_t *push_pdu(uint8_t tid, const char *ctype, const char *app_id, const uint8_t *body,
     size_t blen, size_t *len)

@@ -1,5 +1,5 @@
 /*
- * test_smpp.c - CUnit tests of the SMPP 3.4 client (ppg/ppg_smpp.c) against
+ * test_smpp.c - CUnit tests of the SMPP 3.4 client (smpp/) against
  * a real SMSC peer: tests/smsc/smsc.pl, Net::SMPP (Debian libnet-smpp-perl)
  * in listen mode, started per case on a free port and stopped by its PID.
  * Its log (one line per PDU it got) is the evidence of what reached the
@@ -8,9 +8,7 @@
  *
  * The test drives the su_root itself (su_root_step) like test_sipb.c.
  */
-#include "ppg/ppg_smpp.h"
-#include "ppg/ppg_log.h"
-#include "otabearer/ota.h"
+#include "smpp/smpp.h"
 #include "tests/test_util.h"
 
 #include <CUnit/Basic.h>
@@ -86,7 +84,7 @@ static void on_result(void *arg, uint64_t tag, int cls, uint32_t status, const c
 	snprintf(r->msgid, sizeof r->msgid, "%s", msgid ? msgid : "(null)");
 	snprintf(r->reason, sizeof r->reason, "%s", reason ? reason : "(null)");
 	CU_ASSERT_PTR_NOT_NULL(reason);
-	CU_ASSERT((cls == PPG_SMPP_OK) == (msgid != NULL));
+	CU_ASSERT((cls == SMPP_OK) == (msgid != NULL));
 	nres++;
 }
 
@@ -111,7 +109,7 @@ static void on_link(void *arg, int up, const char *reason)
 		nup++;
 }
 
-static const struct ppg_smpp_callbacks cbs = { on_result, on_receipt, on_link };
+static const struct smpp_callbacks cbs = { on_result, on_receipt, on_link };
 
 static void reset(void)
 {
@@ -155,9 +153,18 @@ static void run(const int *counter, int want, long ms)
 	}
 }
 
-static struct ppg_smpp_config config(unsigned port)
+/* The client's log lines, on stderr when PPG_TEST_DEBUG is set. */
+static void test_log(void *arg, int level, const char *fmt, va_list ap)
 {
-	struct ppg_smpp_config c = {
+	(void)arg;
+	fprintf(stderr, "smpp <%d> ", level);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+static struct smpp_config config(unsigned port)
+{
+	struct smpp_config c = {
 		.host = "127.0.0.1",
 		.port = port,
 		.system_id = "ppg",
@@ -174,6 +181,7 @@ static struct ppg_smpp_config config(unsigned port)
 		.source_addr = "1234",
 		.source_ton = 5, .source_npi = 0,
 		.dest_ton = 1, .dest_npi = 1,
+		.log = getenv("PPG_TEST_DEBUG") ? test_log : NULL,
 	};
 	return c;
 }
@@ -333,34 +341,34 @@ static void dump(const struct smsc *p)
 
 static void test_status_table(void)
 {
-	CU_ASSERT_EQUAL(ppg_smpp_status_class(0x00), PPG_SMPP_OK);
-	CU_ASSERT_EQUAL(ppg_smpp_status_class(0x58), PPG_SMPP_RETRY);
-	CU_ASSERT_EQUAL(ppg_smpp_status_class(0x14), PPG_SMPP_RETRY);
-	CU_ASSERT_EQUAL(ppg_smpp_status_class(0x08), PPG_SMPP_RETRY);
-	CU_ASSERT_EQUAL(ppg_smpp_status_class(0x64), PPG_SMPP_RETRY);
-	CU_ASSERT_EQUAL(ppg_smpp_status_class(0x04), PPG_SMPP_RETRY);
-	CU_ASSERT_EQUAL(ppg_smpp_status_class(PPG_SMPP_LOCAL), PPG_SMPP_RETRY);
-	CU_ASSERT_EQUAL(ppg_smpp_status_class(0x0B), PPG_SMPP_FAIL);
-	CU_ASSERT_EQUAL(ppg_smpp_status_class(0x43), PPG_SMPP_FAIL);
-	CU_ASSERT_EQUAL(ppg_smpp_status_class(0xC2), PPG_SMPP_FAIL);
-	CU_ASSERT_EQUAL(ppg_smpp_status_class(0x401), PPG_SMPP_FAIL);
-	CU_ASSERT_EQUAL(ppg_smpp_status_class(0x12345), PPG_SMPP_FAIL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(ppg_smpp_status_name(0x58), "THROTTLED"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(ppg_smpp_status_name(0x0B), "RINVDSTADR"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(ppg_smpp_status_name(0x401), "vendor"));
+	CU_ASSERT_EQUAL(smpp_status_class(0x00), SMPP_OK);
+	CU_ASSERT_EQUAL(smpp_status_class(0x58), SMPP_RETRY);
+	CU_ASSERT_EQUAL(smpp_status_class(0x14), SMPP_RETRY);
+	CU_ASSERT_EQUAL(smpp_status_class(0x08), SMPP_RETRY);
+	CU_ASSERT_EQUAL(smpp_status_class(0x64), SMPP_RETRY);
+	CU_ASSERT_EQUAL(smpp_status_class(0x04), SMPP_RETRY);
+	CU_ASSERT_EQUAL(smpp_status_class(SMPP_LOCAL), SMPP_RETRY);
+	CU_ASSERT_EQUAL(smpp_status_class(0x0B), SMPP_FAIL);
+	CU_ASSERT_EQUAL(smpp_status_class(0x43), SMPP_FAIL);
+	CU_ASSERT_EQUAL(smpp_status_class(0xC2), SMPP_FAIL);
+	CU_ASSERT_EQUAL(smpp_status_class(0x401), SMPP_FAIL);
+	CU_ASSERT_EQUAL(smpp_status_class(0x12345), SMPP_FAIL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(smpp_status_name(0x58), "THROTTLED"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(smpp_status_name(0x0B), "RINVDSTADR"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(smpp_status_name(0x401), "vendor"));
 }
 
 static void test_pack(void)
 {
-	struct ppg_smpp_config c = config(2775);
-	struct ppg_smpp_hdr h;
+	struct smpp_config c = config(2775);
+	struct smpp_hdr h;
 	uint8_t out[600], sm[140];
 	size_t n;
 
 	for (size_t i = 0; i < sizeof sm; i++)
 		sm[i] = (uint8_t)i;
-	CU_ASSERT_EQUAL_FATAL(ppg_smpp_pack_submit(out, sizeof out, &n, 0x7FFFFFFF, &c, DEST, sm, 140), 0);
-	CU_ASSERT_EQUAL(ppg_smpp_hdr_read(out, n, &h), 0);
+	CU_ASSERT_EQUAL_FATAL(smpp_pack_submit(out, sizeof out, &n, 0x7FFFFFFF, &c, DEST, sm, 140), 0);
+	CU_ASSERT_EQUAL(smpp_hdr_read(out, n, &h), 0);
 	CU_ASSERT_EQUAL(h.len, n);
 	CU_ASSERT_EQUAL(h.id, SUBMIT_SM);
 	CU_ASSERT_EQUAL(h.seq, 0x7FFFFFFF);
@@ -373,28 +381,28 @@ static void test_pack(void)
 	CU_ASSERT_EQUAL(memcmp(out + o + sizeof mid, sm, 140), 0);
 	CU_ASSERT_EQUAL(n, o + sizeof mid + 140);
 	/* limits */
-	CU_ASSERT_EQUAL(ppg_smpp_pack_submit(out, sizeof out, &n, 1, &c, DEST, sm, 141), -EINVAL);
-	CU_ASSERT_EQUAL(ppg_smpp_pack_submit(out, 100, &n, 1, &c, DEST, sm, 140), -EINVAL);
-	CU_ASSERT_EQUAL(ppg_smpp_pack_submit(out, sizeof out, &n, 1, &c, "123456789012345678901", sm, 1), -EINVAL);
-	CU_ASSERT_EQUAL(ppg_smpp_pack_empty(out, sizeof out, &n, ENQUIRE_LINK, 0, 0), -EINVAL); /* seq 0 */
-	CU_ASSERT_EQUAL(ppg_smpp_pack_empty(out, sizeof out, &n, GENERIC_NACK, ESME_RINVCMDID, 9), 0);
+	CU_ASSERT_EQUAL(smpp_pack_submit(out, sizeof out, &n, 1, &c, DEST, sm, 141), -EINVAL);
+	CU_ASSERT_EQUAL(smpp_pack_submit(out, 100, &n, 1, &c, DEST, sm, 140), -EINVAL);
+	CU_ASSERT_EQUAL(smpp_pack_submit(out, sizeof out, &n, 1, &c, "123456789012345678901", sm, 1), -EINVAL);
+	CU_ASSERT_EQUAL(smpp_pack_empty(out, sizeof out, &n, ENQUIRE_LINK, 0, 0), -EINVAL); /* seq 0 */
+	CU_ASSERT_EQUAL(smpp_pack_empty(out, sizeof out, &n, GENERIC_NACK, ESME_RINVCMDID, 9), 0);
 	CU_ASSERT_EQUAL(n, 16);
 	static const uint8_t nack[] = { 0, 0, 0, 16, 0x80, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 9 };
 	CU_ASSERT_EQUAL(memcmp(out, nack, 16), 0);
-	CU_ASSERT_EQUAL(ppg_smpp_pack_bind(out, sizeof out, &n, 1, &c), 0);
-	CU_ASSERT_EQUAL(ppg_smpp_hdr_read(out, n, &h), 0);
+	CU_ASSERT_EQUAL(smpp_pack_bind(out, sizeof out, &n, 1, &c), 0);
+	CU_ASSERT_EQUAL(smpp_hdr_read(out, n, &h), 0);
 	CU_ASSERT_EQUAL(h.id, BIND_TRANSCEIVER);
 	CU_ASSERT_EQUAL(n, 16 + 4 + 7 + 4 + 1 + 1 + 1 + 1);
 	/* framing limits */
 	uint8_t bad[16] = { 0, 0, 0, 15 };
-	CU_ASSERT_EQUAL(ppg_smpp_hdr_read(bad, 16, &h), -EPROTO);
+	CU_ASSERT_EQUAL(smpp_hdr_read(bad, 16, &h), -EPROTO);
 	bad[3] = 0;
 	bad[1] = 1;
 	bad[3] = 1;   /* 65537 */
-	CU_ASSERT_EQUAL(ppg_smpp_hdr_read(bad, 16, &h), -EPROTO);
+	CU_ASSERT_EQUAL(smpp_hdr_read(bad, 16, &h), -EPROTO);
 	bad[3] = 0;   /* 65536 */
-	CU_ASSERT_EQUAL(ppg_smpp_hdr_read(bad, 16, &h), 0);
-	CU_ASSERT_EQUAL(ppg_smpp_hdr_read(bad, 15, &h), -EPROTO);
+	CU_ASSERT_EQUAL(smpp_hdr_read(bad, 16, &h), 0);
+	CU_ASSERT_EQUAL(smpp_hdr_read(bad, 15, &h), -EPROTO);
 }
 
 /* A deliver_sm receipt packed by libsmpp34 (as an SMSC would send it). */
@@ -436,15 +444,15 @@ static size_t make_receipt(uint8_t *out, size_t cap, const char *text, const cha
 static int parse(const uint8_t *pdu, size_t len, char *id, char *stat)
 {
 	uint8_t buf[2048];
-	struct ppg_smpp_deliver d;
+	struct smpp_deliver d;
 	const char *reason = NULL;
 
 	memcpy(buf, pdu, len);
 	buf[len] = 0;
-	if (ppg_smpp_unpack_deliver(buf, len, &d, &reason) < 0)
+	if (smpp_unpack_deliver(buf, len, &d, &reason) < 0)
 		return -99;
 	CU_ASSERT_EQUAL(d.esm_class, 0x04);
-	return ppg_smpp_receipt_parse(&d, id, 72, stat, 16);
+	return smpp_receipt_parse(&d, id, 72, stat, 16);
 }
 
 static void test_receipts_parse(void)
@@ -455,23 +463,23 @@ static void test_receipts_parse(void)
 
 	n = make_receipt(pdu, sizeof pdu, "id:0000A1B2 sub:001 dlvrd:001 submit date:2401011200 "
 	    "done date:2401011201 stat:DELIVRD err:000 text:", NULL, -1);
-	CU_ASSERT_EQUAL(parse(pdu, n, id, stat), PPG_SMPP_RCPT_DELIVERED);
+	CU_ASSERT_EQUAL(parse(pdu, n, id, stat), SMPP_RCPT_DELIVERED);
 	CU_ASSERT_STRING_EQUAL(id, "0000A1B2");
 	CU_ASSERT_STRING_EQUAL(stat, "DELIVRD");
 	n = make_receipt(pdu, sizeof pdu, "Id:77 Sub:001 Dlvrd:000 Submit date:2401011200 "
 	    "Done date:2401011201 Stat:undeliv Err:001 Text:hello", NULL, -1);
-	CU_ASSERT_EQUAL(parse(pdu, n, id, stat), PPG_SMPP_RCPT_FAILED);
+	CU_ASSERT_EQUAL(parse(pdu, n, id, stat), SMPP_RCPT_FAILED);
 	CU_ASSERT_STRING_EQUAL(id, "77");
 	CU_ASSERT_STRING_EQUAL(stat, "UNDELIV");
 	n = make_receipt(pdu, sizeof pdu, "id:5 stat:ENROUTE", NULL, -1);
-	CU_ASSERT_EQUAL(parse(pdu, n, id, stat), PPG_SMPP_RCPT_PENDING);
+	CU_ASSERT_EQUAL(parse(pdu, n, id, stat), SMPP_RCPT_PENDING);
 	/* the TLVs win over the text */
 	n = make_receipt(pdu, sizeof pdu, "id:5 stat:ENROUTE", "abc-123", 2);
-	CU_ASSERT_EQUAL(parse(pdu, n, id, stat), PPG_SMPP_RCPT_DELIVERED);
+	CU_ASSERT_EQUAL(parse(pdu, n, id, stat), SMPP_RCPT_DELIVERED);
 	CU_ASSERT_STRING_EQUAL(id, "abc-123");
 	CU_ASSERT_STRING_EQUAL(stat, "DELIVRD");
 	n = make_receipt(pdu, sizeof pdu, "", "xyz", 5);
-	CU_ASSERT_EQUAL(parse(pdu, n, id, stat), PPG_SMPP_RCPT_FAILED);
+	CU_ASSERT_EQUAL(parse(pdu, n, id, stat), SMPP_RCPT_FAILED);
 	CU_ASSERT_STRING_EQUAL(stat, "UNDELIV");
 	/* no id anywhere; "submit date" is no "id:" */
 	n = make_receipt(pdu, sizeof pdu, "sub:001 xid:9 stat:DELIVRD", NULL, -1);
@@ -483,24 +491,24 @@ static void test_receipts_parse(void)
 	    "done date:2401011201 stat:DELIVRD err:000 text:", "0000A1B2", 2);
 	for (size_t cut = 16; cut < n; cut++) {
 		uint8_t *b = malloc(cut + 1);
-		struct ppg_smpp_deliver d;
+		struct smpp_deliver d;
 		const char *reason;
 		memcpy(b, pdu, cut);
 		b[cut] = 0;
 		b[3] = (uint8_t)cut;   /* command_length says cut (n < 256) */
-		(void)ppg_smpp_unpack_deliver(b, cut, &d, &reason);
+		(void)smpp_unpack_deliver(b, cut, &d, &reason);
 		free(b);
 	}
 	for (size_t i = 16; i < n; i++) {
 		for (int v = 0; v < 256; v += 51) {
 			uint8_t *b = malloc(n + 1);
-			struct ppg_smpp_deliver d;
+			struct smpp_deliver d;
 			const char *reason;
 			memcpy(b, pdu, n);
 			b[n] = 0;
 			b[i] = (uint8_t)v;
-			if (ppg_smpp_unpack_deliver(b, n, &d, &reason) == 0)
-				(void)ppg_smpp_receipt_parse(&d, id, sizeof id, stat, sizeof stat);
+			if (smpp_unpack_deliver(b, n, &d, &reason) == 0)
+				(void)smpp_receipt_parse(&d, id, sizeof id, stat, sizeof stat);
 			free(b);
 		}
 	}
@@ -508,21 +516,21 @@ static void test_receipts_parse(void)
 
 static void test_new_invalid(void)
 {
-	struct ppg_smpp_config c = config(2775);
+	struct smpp_config c = config(2775);
 
-	CU_ASSERT_PTR_NULL(ppg_smpp_new(root, NULL, &cbs, NULL));
-	CU_ASSERT_PTR_NULL(ppg_smpp_new(root, &c, NULL, NULL));
+	CU_ASSERT_PTR_NULL(smpp_new(root, NULL, &cbs, NULL));
+	CU_ASSERT_PTR_NULL(smpp_new(root, &c, NULL, NULL));
 	c.host = NULL;
-	CU_ASSERT_PTR_NULL(ppg_smpp_new(root, &c, &cbs, NULL));
+	CU_ASSERT_PTR_NULL(smpp_new(root, &c, &cbs, NULL));
 	c = config(0);
-	CU_ASSERT_PTR_NULL(ppg_smpp_new(root, &c, &cbs, NULL));
+	CU_ASSERT_PTR_NULL(smpp_new(root, &c, &cbs, NULL));
 	c = config(2775);
 	c.system_id = "a-system-id-too-long";
-	CU_ASSERT_PTR_NULL(ppg_smpp_new(root, &c, &cbs, NULL));
+	CU_ASSERT_PTR_NULL(smpp_new(root, &c, &cbs, NULL));
 	c = config(2775);
 	c.password = "123456789";
-	CU_ASSERT_PTR_NULL(ppg_smpp_new(root, &c, &cbs, NULL));
-	ppg_smpp_free(NULL);
+	CU_ASSERT_PTR_NULL(smpp_new(root, &c, &cbs, NULL));
+	smpp_free(NULL);
 
 	/* Nobody listens: submits wait in the queue; the queue has a bound;
 	 * free ends each queued submit with RETRY exactly once. The connection
@@ -532,17 +540,17 @@ static void test_new_invalid(void)
 	c.queue_max = 3;
 	c.reconnect_min_s = 0.1;
 	c.reconnect_max_s = 0.8;
-	struct ppg_smpp *s = ppg_smpp_new(root, &c, &cbs, NULL);
+	struct smpp *s = smpp_new(root, &c, &cbs, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	uint8_t sm[140] = { 0x06, 0x05, 0x04, 0x0B, 0x84, 0x23, 0xF0, 1 };
-	CU_ASSERT_EQUAL(ppg_smpp_submit(s, "", sm, 8, 1), -EINVAL);
-	CU_ASSERT_EQUAL(ppg_smpp_submit(s, "123456789012345678901", sm, 8, 1), -EINVAL);
-	CU_ASSERT_EQUAL(ppg_smpp_submit(s, DEST, sm, 0, 1), -EINVAL);
-	CU_ASSERT_EQUAL(ppg_smpp_submit(s, DEST, sm, 141, 1), -EINVAL);
-	CU_ASSERT_EQUAL(ppg_smpp_submit(s, DEST, NULL, 8, 1), -EINVAL);
+	CU_ASSERT_EQUAL(smpp_submit(s, "", sm, 8, 1), -EINVAL);
+	CU_ASSERT_EQUAL(smpp_submit(s, "123456789012345678901", sm, 8, 1), -EINVAL);
+	CU_ASSERT_EQUAL(smpp_submit(s, DEST, sm, 0, 1), -EINVAL);
+	CU_ASSERT_EQUAL(smpp_submit(s, DEST, sm, 141, 1), -EINVAL);
+	CU_ASSERT_EQUAL(smpp_submit(s, DEST, NULL, 8, 1), -EINVAL);
 	for (uint64_t t = 1; t <= 3; t++)
-		CU_ASSERT_EQUAL(ppg_smpp_submit(s, DEST, sm, 8, t), 0);
-	CU_ASSERT_EQUAL(ppg_smpp_submit(s, DEST, sm, 8, 4), -EAGAIN);
+		CU_ASSERT_EQUAL(smpp_submit(s, DEST, sm, 8, t), 0);
+	CU_ASSERT_EQUAL(smpp_submit(s, DEST, sm, 8, 4), -EAGAIN);
 	CU_ASSERT_EQUAL(nres, 0);
 	run(&nlinks, 6, 3000);
 	CU_ASSERT(nlinks >= 6);
@@ -557,29 +565,34 @@ static void test_new_invalid(void)
 		if (!(d >= want[i - 1] - 0.02 && d < want[i - 1] + 0.3))
 			fprintf(stderr, "backoff %d: %.3f s, want %.1f\n", i, d, want[i - 1]);
 	}
-	struct ppg_smpp_stats st;
-	ppg_smpp_stats(s, &st);
+	struct smpp_stats st;
+	smpp_stats(s, &st);
 	CU_ASSERT_EQUAL(st.queued, 3);
 	CU_ASSERT_EQUAL(st.bound, 0);
 	CU_ASSERT_EQUAL(nres, 0);
-	ppg_smpp_free(s);
+	smpp_free(s);
 	CU_ASSERT_EQUAL(nres, 3);
 	for (int t = 1; t <= 3; t++) {
 		CU_ASSERT_EQUAL(res[t].n, 1);
-		CU_ASSERT_EQUAL(res[t].cls, PPG_SMPP_RETRY);
-		CU_ASSERT_EQUAL(res[t].status, PPG_SMPP_LOCAL);
+		CU_ASSERT_EQUAL(res[t].cls, SMPP_RETRY);
+		CU_ASSERT_EQUAL(res[t].status, SMPP_LOCAL);
 	}
 }
 
 /* ----------------------------------------------------- against smsc.pl */
 
-/* The three segments of Kannel's capture: their payloads make the WSP PDU
- * that ota_wdp_segment() must cut into the same three segments again. */
-static size_t kannel_segments(struct ota_sms_segment *segs, char hexes[3][300])
+struct segment {
+	uint8_t data[SMPP_MAX_SM];
+	size_t len;
+};
+
+/* The three segments of Kannel's capture (concatenation UDH + WSP), sent as
+ * they are. That otabearer's ota_wdp_segment() cuts the same three out of
+ * their WSP PDU is checked in test_ota ("vectors sms and smpp"). */
+static size_t kannel_segments(struct segment *segs, char hexes[3][300])
 {
 	char *text = tu_read_file(tu_shared("vectors/ota/kannel_ppg_smpp_submit_sm.log"), NULL);
-	uint8_t pdu[600];
-	size_t plen = 0, nsegs = 0;
+	size_t nsegs = 0;
 	char *save = NULL;
 	int k = 0;
 
@@ -590,16 +603,17 @@ static size_t kannel_segments(struct ota_sms_segment *segs, char hexes[3][300])
 		h += strlen("short_message=");
 		snprintf(hexes[k], 300, "%s", h);
 		size_t n = strlen(hexes[k]) / 2;
-		for (size_t i = 12; i < n; i++) {   /* after the 12-octet concat UDH */
+		CU_ASSERT_FATAL(n > 0 && n <= SMPP_MAX_SM);
+		for (size_t i = 0; i < n; i++) {
 			unsigned v;
 			sscanf(h + 2 * i, "%2x", &v);
-			pdu[plen++] = (uint8_t)v;
+			segs[nsegs].data[i] = (uint8_t)v;
 		}
+		segs[nsegs++].len = n;
 		k++;
 	}
 	free(text);
 	CU_ASSERT_EQUAL(k, 3);
-	CU_ASSERT_EQUAL(ota_wdp_segment(pdu, plen, 1, false, segs, 8, &nsegs), 0);
 	CU_ASSERT_EQUAL(nsegs, 3);
 	for (size_t i = 0; i < nsegs; i++) {
 		char hx[300];
@@ -611,7 +625,7 @@ static size_t kannel_segments(struct ota_sms_segment *segs, char hexes[3][300])
 
 static void test_submit_segments(void)
 {
-	struct ota_sms_segment segs[8];
+	struct segment segs[3];
 	char hexes[3][300];
 	size_t nsegs = kannel_segments(segs, hexes);
 	struct smsc p;
@@ -620,19 +634,19 @@ static void test_submit_segments(void)
 	reset();
 	CU_ASSERT_EQUAL_FATAL(smsc_start(&p, "--system-id", "ppg", "--password", "secret",
 	    "--receipts", "--receipt-delay", "0.1", (char *)NULL), 0);
-	struct ppg_smpp_config c = config(p.port);
-	struct ppg_smpp *s = ppg_smpp_new(root, &c, &cbs, NULL);
+	struct smpp_config c = config(p.port);
+	struct smpp *s = smpp_new(root, &c, &cbs, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	for (size_t i = 0; i < nsegs; i++)
-		CU_ASSERT_EQUAL(ppg_smpp_submit(s, DEST, segs[i].data, segs[i].len, i + 1), 0);
-	CU_ASSERT_EQUAL(nres, 0);   /* never from inside ppg_smpp_submit */
+		CU_ASSERT_EQUAL(smpp_submit(s, DEST, segs[i].data, segs[i].len, i + 1), 0);
+	CU_ASSERT_EQUAL(nres, 0);   /* never from inside smpp_submit */
 	run(&nrcpt, (int)nsegs, 5000);
 	CU_ASSERT_EQUAL(nres, 3);
 	CU_ASSERT_EQUAL(nrcpt, 3);
 	CU_ASSERT_EQUAL(nup, 1);
 	for (int t = 1; t <= 3; t++) {
 		CU_ASSERT_EQUAL(res[t].n, 1);
-		CU_ASSERT_EQUAL(res[t].cls, PPG_SMPP_OK);
+		CU_ASSERT_EQUAL(res[t].cls, SMPP_OK);
 		CU_ASSERT_EQUAL(res[t].status, 0);
 		CU_ASSERT_EQUAL(strlen(res[t].msgid), 8);
 	}
@@ -642,7 +656,7 @@ static void test_submit_segments(void)
 		for (int t = 1; t <= 3; t++)
 			found += !strcmp(rcpts[i].id, res[t].msgid);
 		CU_ASSERT_EQUAL(found, 1);
-		CU_ASSERT_EQUAL(rcpts[i].delivered, PPG_SMPP_RCPT_DELIVERED);
+		CU_ASSERT_EQUAL(rcpts[i].delivered, SMPP_RCPT_DELIVERED);
 		CU_ASSERT_STRING_EQUAL(rcpts[i].stat, "DELIVRD");
 	}
 	/* what the SMSC got */
@@ -663,13 +677,13 @@ static void test_submit_segments(void)
 	if (n)
 		CU_ASSERT_STRING_EQUAL(field(lines[0], "cmd"), "bind_transceiver");
 	free_lines(lines, n);
-	struct ppg_smpp_stats st;
-	ppg_smpp_stats(s, &st);
+	struct smpp_stats st;
+	smpp_stats(s, &st);
 	CU_ASSERT_EQUAL(st.ok, 3);
 	CU_ASSERT_EQUAL(st.receipts, 3);
 	CU_ASSERT_EQUAL(st.in_flight, 0);
 	CU_ASSERT_EQUAL(st.bound, 1);
-	ppg_smpp_free(s);
+	smpp_free(s);
 	run(NULL, 0, 100);
 	CU_ASSERT_EQUAL(log_count(&p, "unbind seq="), 1);
 	CU_ASSERT_EQUAL(log_count(&p, "deliver_sm_resp seq="), 3);
@@ -689,24 +703,24 @@ static void test_split_keepalive_wrap(void)
 	reset();
 	CU_ASSERT_EQUAL_FATAL(smsc_start(&p, "--dribble", "--receipts", "--receipt-tlv",
 	    "--receipt-delay", "0.05", "--enquire", "0.3", (char *)NULL), 0);
-	struct ppg_smpp_config c = config(p.port);
+	struct smpp_config c = config(p.port);
 	c.enquire_link_s = 0.3;
 	c.initial_seq = 0x7FFFFFFE;
 	c.window = 2;
-	struct ppg_smpp *s = ppg_smpp_new(root, &c, &cbs, NULL);
+	struct smpp *s = smpp_new(root, &c, &cbs, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	for (int t = 1; t <= 6; t++) {
 		memset(sm, t, sizeof sm);
-		CU_ASSERT_EQUAL(ppg_smpp_submit(s, DEST, sm, sizeof sm, (uint64_t)t), 0);
+		CU_ASSERT_EQUAL(smpp_submit(s, DEST, sm, sizeof sm, (uint64_t)t), 0);
 	}
 	run(&nrcpt, 6, 6000);
 	run(NULL, 0, 1000);   /* some enquire_links */
 	CU_ASSERT_EQUAL(nres, 6);
 	CU_ASSERT_EQUAL(nrcpt, 6);
 	for (int t = 1; t <= 6; t++)
-		CU_ASSERT(res[t].n == 1 && res[t].cls == PPG_SMPP_OK);
+		CU_ASSERT(res[t].n == 1 && res[t].cls == SMPP_OK);
 	for (int i = 0; i < nrcpt; i++)
-		CU_ASSERT_EQUAL(rcpts[i].delivered, PPG_SMPP_RCPT_DELIVERED);
+		CU_ASSERT_EQUAL(rcpts[i].delivered, SMPP_RCPT_DELIVERED);
 	CU_ASSERT(log_count(&p, "enquire_link seq=") >= 2);      /* ours, answered */
 	CU_ASSERT(log_count(&p, "enquire_link_resp seq=") >= 2); /* theirs, answered by us */
 	char *lines[16];
@@ -718,13 +732,13 @@ static void test_split_keepalive_wrap(void)
 		CU_ASSERT_STRING_EQUAL(field(lines[1], "seq"), "1");
 	}
 	free_lines(lines, n);
-	struct ppg_smpp_stats st;
-	ppg_smpp_stats(s, &st);
+	struct smpp_stats st;
+	smpp_stats(s, &st);
 	CU_ASSERT_EQUAL(nup, 1);
 	CU_ASSERT(st.enquire_sent >= 2);
 	CU_ASSERT(st.enquire_answered >= 2);
 	CU_ASSERT_EQUAL(st.protocol_errors, 0);
-	ppg_smpp_free(s);
+	smpp_free(s);
 	if (CU_get_number_of_failures() > f0)
 		dump(&p);
 	smsc_stop(&p);
@@ -738,13 +752,13 @@ static void test_wrong_password(void)
 
 	reset();
 	CU_ASSERT_EQUAL_FATAL(smsc_start(&p, "--password", "secret", (char *)NULL), 0);
-	struct ppg_smpp_config c = config(p.port);
+	struct smpp_config c = config(p.port);
 	c.password = "wrong";
 	c.reconnect_min_s = 0.1;
 	c.reconnect_max_s = 0.5;
-	struct ppg_smpp *s = ppg_smpp_new(root, &c, &cbs, NULL);
+	struct smpp *s = smpp_new(root, &c, &cbs, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-	CU_ASSERT_EQUAL(ppg_smpp_submit(s, DEST, sm, sizeof sm, 9), 0);
+	CU_ASSERT_EQUAL(smpp_submit(s, DEST, sm, sizeof sm, 9), 0);
 	run(&nlinks, 4, 4000);
 	CU_ASSERT_EQUAL(nup, 0);
 	CU_ASSERT(nlinks >= 4);
@@ -761,13 +775,13 @@ static void test_wrong_password(void)
 	free_lines(lines, n);
 	CU_ASSERT_EQUAL(log_count(&p, "submit_sm "), 0);
 	CU_ASSERT_EQUAL(nres, 0);
-	struct ppg_smpp_stats st;
-	ppg_smpp_stats(s, &st);
+	struct smpp_stats st;
+	smpp_stats(s, &st);
 	CU_ASSERT(st.bind_failures >= 4);
 	CU_ASSERT_EQUAL(st.queued, 1);
-	ppg_smpp_free(s);
+	smpp_free(s);
 	CU_ASSERT_EQUAL(res[9].n, 1);
-	CU_ASSERT_EQUAL(res[9].cls, PPG_SMPP_RETRY);
+	CU_ASSERT_EQUAL(res[9].cls, SMPP_RETRY);
 	if (CU_get_number_of_failures() > f0)
 		dump(&p);
 	smsc_stop(&p);
@@ -784,13 +798,13 @@ static void one_status(const char *status, int first, int total, int want_cls, u
 	snprintf(firststr, sizeof firststr, "%d", first);
 	CU_ASSERT_EQUAL_FATAL(smsc_start(&p, "--respond-status", status, "--respond-first",
 	    firststr, (char *)NULL), 0);
-	struct ppg_smpp_config c = config(p.port);
+	struct smpp_config c = config(p.port);
 	c.window = 1;     /* one at a time: the answers come in submit order */
-	struct ppg_smpp *s = ppg_smpp_new(root, &c, &cbs, NULL);
+	struct smpp *s = smpp_new(root, &c, &cbs, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	for (int t = 1; t <= total; t++) {
 		memset(sm, t, sizeof sm);
-		CU_ASSERT_EQUAL(ppg_smpp_submit(s, DEST, sm, sizeof sm, (uint64_t)t), 0);
+		CU_ASSERT_EQUAL(smpp_submit(s, DEST, sm, sizeof sm, (uint64_t)t), 0);
 	}
 	run(&nres, total, 5000);
 	CU_ASSERT_EQUAL(nres, total);
@@ -801,10 +815,10 @@ static void one_status(const char *status, int first, int total, int want_cls, u
 			CU_ASSERT_EQUAL(res[t].status, want_st);
 			CU_ASSERT_STRING_EQUAL(res[t].msgid, "(null)");
 		} else {
-			CU_ASSERT_EQUAL(res[t].cls, PPG_SMPP_OK);
+			CU_ASSERT_EQUAL(res[t].cls, SMPP_OK);
 		}
 	}
-	ppg_smpp_free(s);
+	smpp_free(s);
 	if (CU_get_number_of_failures() > f0)
 		dump(&p);
 	smsc_stop(&p);
@@ -813,12 +827,12 @@ static void one_status(const char *status, int first, int total, int want_cls, u
 static void test_throttled(void)
 {
 	double t0 = now_s();
-	one_status("0x58", 2, 4, PPG_SMPP_RETRY, 0x58);
+	one_status("0x58", 2, 4, SMPP_RETRY, 0x58);
 	/* two pauses of throttle_pause_s (0.1 s) */
 	CU_ASSERT(now_s() - t0 >= 0.2);
-	one_status("0x14", 1, 2, PPG_SMPP_RETRY, 0x14);
-	one_status("0x0B", 1, 2, PPG_SMPP_FAIL, 0x0B);
-	one_status("0x401", 1, 2, PPG_SMPP_FAIL, 0x401);
+	one_status("0x14", 1, 2, SMPP_RETRY, 0x14);
+	one_status("0x0B", 1, 2, SMPP_FAIL, 0x0B);
+	one_status("0x401", 1, 2, SMPP_FAIL, 0x401);
 }
 
 /* The SMSC drops the link on the 5th of 20 submits (window 4): the client
@@ -833,22 +847,22 @@ static void test_drop_reconnect(void)
 
 	reset();
 	CU_ASSERT_EQUAL_FATAL(smsc_start(&p, "--drop-after", "5", (char *)NULL), 0);
-	struct ppg_smpp_config c = config(p.port);
+	struct smpp_config c = config(p.port);
 	c.window = 4;
-	struct ppg_smpp *s = ppg_smpp_new(root, &c, &cbs, NULL);
+	struct smpp *s = smpp_new(root, &c, &cbs, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	for (int t = 1; t <= 20; t++) {
 		memset(sm, 0xA0, sizeof sm);
 		sm[0] = (uint8_t)t;
 		hex(sm, sizeof sm, want[t]);
-		CU_ASSERT_EQUAL(ppg_smpp_submit(s, DEST, sm, sizeof sm, (uint64_t)t), 0);
+		CU_ASSERT_EQUAL(smpp_submit(s, DEST, sm, sizeof sm, (uint64_t)t), 0);
 	}
 	run(&nres, 20, 8000);
 	run(NULL, 0, 50);
 	CU_ASSERT_EQUAL(nres, 20);
 	for (int t = 1; t <= 20; t++) {
 		CU_ASSERT_EQUAL(res[t].n, 1);
-		CU_ASSERT_EQUAL(res[t].cls, PPG_SMPP_OK);
+		CU_ASSERT_EQUAL(res[t].cls, SMPP_OK);
 	}
 	CU_ASSERT_EQUAL(nup, 2);
 	CU_ASSERT_EQUAL(log_count(&p, "drop "), 1);
@@ -863,8 +877,8 @@ static void test_drop_reconnect(void)
 			dups += seen - 1;
 	}
 	free_lines(lines, n);
-	struct ppg_smpp_stats st;
-	ppg_smpp_stats(s, &st);
+	struct smpp_stats st;
+	smpp_stats(s, &st);
 	fprintf(stderr, "\n    drop-after 5: %d submit_sm lines at the SMSC, %d duplicates, "
 	    "%llu resent, %llu binds ", n, dups, st.resent, st.binds);
 	CU_ASSERT(dups >= 1);   /* the 5th at least was received and not answered */
@@ -872,7 +886,7 @@ static void test_drop_reconnect(void)
 	CU_ASSERT(st.resent >= 1);
 	CU_ASSERT_EQUAL(st.binds, 2);
 	CU_ASSERT_EQUAL(st.ok, 20);
-	ppg_smpp_free(s);
+	smpp_free(s);
 	if (CU_get_number_of_failures() > f0)
 		dump(&p);
 	smsc_stop(&p);
@@ -888,18 +902,18 @@ static void test_unbind_from_smsc(void)
 
 	reset();
 	CU_ASSERT_EQUAL_FATAL(smsc_start(&p, "--unbind-after", "2", (char *)NULL), 0);
-	struct ppg_smpp_config c = config(p.port);
+	struct smpp_config c = config(p.port);
 	c.window = 1;
-	struct ppg_smpp *s = ppg_smpp_new(root, &c, &cbs, NULL);
+	struct smpp *s = smpp_new(root, &c, &cbs, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	for (int t = 1; t <= 4; t++) {
 		memset(sm, t, sizeof sm);
-		CU_ASSERT_EQUAL(ppg_smpp_submit(s, DEST, sm, sizeof sm, (uint64_t)t), 0);
+		CU_ASSERT_EQUAL(smpp_submit(s, DEST, sm, sizeof sm, (uint64_t)t), 0);
 	}
 	run(&nres, 4, 5000);
 	CU_ASSERT_EQUAL(nres, 4);
 	for (int t = 1; t <= 4; t++)
-		CU_ASSERT(res[t].n == 1 && res[t].cls == PPG_SMPP_OK);
+		CU_ASSERT(res[t].n == 1 && res[t].cls == SMPP_OK);
 	CU_ASSERT_EQUAL(log_count(&p, "unbind_resp "), 1);
 	/* the answer to the submit in flight at the unbind was taken: no resend */
 	CU_ASSERT_EQUAL(log_count(&p, "submit_sm "), 4);
@@ -908,7 +922,7 @@ static void test_unbind_from_smsc(void)
 	for (int i = 0; i < nlinks; i++)
 		down += !links[i].up && strstr(links[i].reason, "unbind") != NULL;
 	CU_ASSERT_EQUAL(down, 1);
-	ppg_smpp_free(s);
+	smpp_free(s);
 	if (CU_get_number_of_failures() > f0)
 		dump(&p);
 	smsc_stop(&p);
@@ -1028,8 +1042,8 @@ static void fake_input(void)
 	size_t off = 0;
 
 	while (fk.inlen - off >= 16) {
-		struct ppg_smpp_hdr h;
-		if (ppg_smpp_hdr_read(fk.in + off, fk.inlen - off, &h) < 0) {
+		struct smpp_hdr h;
+		if (smpp_hdr_read(fk.in + off, fk.inlen - off, &h) < 0) {
 			CU_FAIL("the client wrote a bad PDU");
 			fk.inlen = 0;
 			return;
@@ -1114,14 +1128,14 @@ static void test_garbage(void)
 	memset(&fk, 0, sizeof fk);
 	unsigned port = (unsigned)fake_listen();
 	hook = fake_step;
-	struct ppg_smpp_config c = config(port);
+	struct smpp_config c = config(port);
 	c.reconnect_min_s = 0.05;
 	c.reconnect_max_s = 0.05;
 	c.response_timeout_s = 0.5;
-	struct ppg_smpp *s = ppg_smpp_new(root, &c, &cbs, NULL);
+	struct smpp *s = smpp_new(root, &c, &cbs, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	uint8_t sm[10] = { 0 };
-	CU_ASSERT_EQUAL(ppg_smpp_submit(s, DEST, sm, sizeof sm, 1), 0);
+	CU_ASSERT_EQUAL(smpp_submit(s, DEST, sm, sizeof sm, 1), 0);
 	run(&fk.conns, 12, 8000);
 	run(NULL, 0, 100);
 	CU_ASSERT(fk.conns >= 12);
@@ -1141,13 +1155,13 @@ static void test_garbage(void)
 	for (int i = 0; i < nlinks; i++)
 		bad_len += strstr(links[i].reason, "command_length") != NULL;
 	CU_ASSERT(bad_len >= 2);
-	struct ppg_smpp_stats st;
-	ppg_smpp_stats(s, &st);
+	struct smpp_stats st;
+	smpp_stats(s, &st);
 	CU_ASSERT(st.protocol_errors >= 4);
 	CU_ASSERT_EQUAL(nres, 0);
-	ppg_smpp_free(s);
+	smpp_free(s);
 	CU_ASSERT_EQUAL(res[1].n, 1);
-	CU_ASSERT_EQUAL(res[1].cls, PPG_SMPP_RETRY);
+	CU_ASSERT_EQUAL(res[1].cls, SMPP_RETRY);
 	fake_close();
 }
 
@@ -1161,19 +1175,19 @@ static void test_silent_smsc(void)
 	fk.answer_bind = 1;
 	unsigned port = (unsigned)fake_listen();
 	hook = fake_step;
-	struct ppg_smpp_config c = config(port);
+	struct smpp_config c = config(port);
 	c.response_timeout_s = 0.3;
 	c.enquire_link_s = 0.5;
 	c.reconnect_min_s = 5;
 	c.reconnect_max_s = 5;
-	struct ppg_smpp *s = ppg_smpp_new(root, &c, &cbs, NULL);
+	struct smpp *s = smpp_new(root, &c, &cbs, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	uint8_t sm[10] = { 0 };
-	CU_ASSERT_EQUAL(ppg_smpp_submit(s, DEST, sm, sizeof sm, 1), 0);
+	CU_ASSERT_EQUAL(smpp_submit(s, DEST, sm, sizeof sm, 1), 0);
 	run(&nres, 1, 2000);
 	CU_ASSERT_EQUAL(res[1].n, 1);
-	CU_ASSERT_EQUAL(res[1].cls, PPG_SMPP_RETRY);
-	CU_ASSERT_EQUAL(res[1].status, PPG_SMPP_LOCAL);
+	CU_ASSERT_EQUAL(res[1].cls, SMPP_RETRY);
+	CU_ASSERT_EQUAL(res[1].status, SMPP_LOCAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(res[1].reason, "no submit_sm_resp"));
 	CU_ASSERT_EQUAL(nup, 1);
 	run(&nlinks, 2, 2000);
@@ -1184,13 +1198,13 @@ static void test_silent_smsc(void)
 	/* bound again: submit, free while it is in flight */
 	run(&nup, 2, 7000);
 	CU_ASSERT_EQUAL(nup, 2);
-	CU_ASSERT_EQUAL(ppg_smpp_submit(s, DEST, sm, sizeof sm, 2), 0);
+	CU_ASSERT_EQUAL(smpp_submit(s, DEST, sm, sizeof sm, 2), 0);
 	run(&fk.submits, 2, 1000);
 	CU_ASSERT_EQUAL(fk.submits, 2);
-	CU_ASSERT_EQUAL(ppg_smpp_in_flight(s), 1);
-	ppg_smpp_free(s);
+	CU_ASSERT_EQUAL(smpp_in_flight(s), 1);
+	smpp_free(s);
 	CU_ASSERT_EQUAL(res[2].n, 1);
-	CU_ASSERT_EQUAL(res[2].cls, PPG_SMPP_RETRY);
+	CU_ASSERT_EQUAL(res[2].cls, SMPP_RETRY);
 	CU_ASSERT_STRING_EQUAL(res[2].reason, "shutting down");
 	fake_close();
 }
@@ -1202,7 +1216,6 @@ int main(void)
 		return 77;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	ppg_log_init(getenv("PPG_TEST_DEBUG") ? LOG_DEBUG : LOG_CRIT, 0);
 	su_init();
 	root = su_root_create(NULL);
 	if (!root)

@@ -1,5 +1,5 @@
 /*
- * ppg_smpp_pdu.c - the SMPP 3.4 wire layer of ppg_smpp: framing header,
+ * smpp_pdu.c - the SMPP 3.4 wire layer of the smpp/ client: framing header,
  * packing and unpacking through libsmpp34, the command_status table and the
  * delivery receipt text.
  *
@@ -9,10 +9,10 @@
  * receipted_message_id, message_state), Appendix B (receipt text).
  *
  * libsmpp34 reads C-octet strings with strlen(): callers of the unpackers
- * must leave a NUL after the PDU (see ppg_smpp.h). Its unpacker allocates the
+ * must leave a NUL after the PDU (see smpp.h). Its unpacker allocates the
  * TLV list even when it fails half-way: every path here frees it.
  */
-#include "ppg/ppg_smpp.h"
+#include "smpp/smpp.h"
 
 #include <ctype.h>
 #include <stddef.h>
@@ -123,54 +123,54 @@ static const struct {
 	int cls;
 	const char *name;
 } statuses[] = {
-	{ ESME_ROK, PPG_SMPP_OK, "ESME_ROK" },
-	{ ESME_RSYSERR, PPG_SMPP_RETRY, "ESME_RSYSERR system error" },
-	{ ESME_RMSGQFUL, PPG_SMPP_RETRY, "ESME_RMSGQFUL message queue full" },
-	{ ESME_RTHROTTLED, PPG_SMPP_RETRY, "ESME_RTHROTTLED throttled" },
-	{ ESME_RX_T_APPN, PPG_SMPP_RETRY, "ESME_RX_T_APPN temporary application error" },
-	{ ESME_RINVBNDSTS, PPG_SMPP_RETRY, "ESME_RINVBNDSTS incorrect bind status" },
-	{ ESME_RINVMSGLEN, PPG_SMPP_FAIL, "ESME_RINVMSGLEN invalid message length" },
-	{ ESME_RINVCMDLEN, PPG_SMPP_FAIL, "ESME_RINVCMDLEN invalid command length" },
-	{ ESME_RINVCMDID, PPG_SMPP_FAIL, "ESME_RINVCMDID invalid command id" },
-	{ ESME_RALYBND, PPG_SMPP_FAIL, "ESME_RALYBND already bound" },
-	{ ESME_RINVPRTFLG, PPG_SMPP_FAIL, "ESME_RINVPRTFLG invalid priority flag" },
-	{ ESME_RINVREGDLVFLG, PPG_SMPP_FAIL, "ESME_RINVREGDLVFLG invalid registered delivery flag" },
-	{ ESME_RINVSRCADR, PPG_SMPP_FAIL, "ESME_RINVSRCADR invalid source address" },
-	{ ESME_RINVDSTADR, PPG_SMPP_FAIL, "ESME_RINVDSTADR invalid destination address" },
-	{ ESME_RINVMSGID, PPG_SMPP_FAIL, "ESME_RINVMSGID invalid message id" },
-	{ ESME_RBINDFAIL, PPG_SMPP_FAIL, "ESME_RBINDFAIL bind failed" },
-	{ ESME_RINVPASWD, PPG_SMPP_FAIL, "ESME_RINVPASWD invalid password" },
-	{ ESME_RINVSYSID, PPG_SMPP_FAIL, "ESME_RINVSYSID invalid system_id" },
-	{ ESME_RINVSERTYP, PPG_SMPP_FAIL, "ESME_RINVSERTYP invalid service type" },
-	{ ESME_RINVESMCLASS, PPG_SMPP_FAIL, "ESME_RINVESMCLASS invalid esm_class" },
-	{ ESME_RSUBMITFAIL, PPG_SMPP_FAIL, "ESME_RSUBMITFAIL submit failed" },
-	{ ESME_RINVSRCTON, PPG_SMPP_FAIL, "ESME_RINVSRCTON invalid source TON" },
-	{ ESME_RINVSRCNPI, PPG_SMPP_FAIL, "ESME_RINVSRCNPI invalid source NPI" },
-	{ ESME_RINVDSTTON, PPG_SMPP_FAIL, "ESME_RINVDSTTON invalid destination TON" },
-	{ ESME_RINVDSTNPI, PPG_SMPP_FAIL, "ESME_RINVDSTNPI invalid destination NPI" },
-	{ ESME_RINVSYSTYP, PPG_SMPP_FAIL, "ESME_RINVSYSTYP invalid system_type" },
-	{ ESME_RINVSCHED, PPG_SMPP_FAIL, "ESME_RINVSCHED invalid scheduled delivery time" },
-	{ ESME_RINVEXPIRY, PPG_SMPP_FAIL, "ESME_RINVEXPIRY invalid validity period" },
-	{ ESME_RX_P_APPN, PPG_SMPP_FAIL, "ESME_RX_P_APPN permanent application error" },
-	{ ESME_RX_R_APPN, PPG_SMPP_FAIL, "ESME_RX_R_APPN message rejected" },
-	{ ESME_RINVOPTPARSTREAM, PPG_SMPP_FAIL, "ESME_RINVOPTPARSTREAM error in the TLVs" },
-	{ ESME_ROPTPARNOTALLWD, PPG_SMPP_FAIL, "ESME_ROPTPARNOTALLWD TLV not allowed" },
-	{ ESME_RINVPARLEN, PPG_SMPP_FAIL, "ESME_RINVPARLEN invalid parameter length" },
-	{ ESME_RMISSINGOPTPARAM, PPG_SMPP_FAIL, "ESME_RMISSINGOPTPARAM TLV missing" },
-	{ ESME_RINVOPTPARAMVAL, PPG_SMPP_FAIL, "ESME_RINVOPTPARAMVAL invalid TLV value" },
-	{ ESME_RUNKNOWNERR, PPG_SMPP_FAIL, "ESME_RUNKNOWNERR unknown error" },
-	{ PPG_SMPP_LOCAL, PPG_SMPP_RETRY, "local" },
+	{ ESME_ROK, SMPP_OK, "ESME_ROK" },
+	{ ESME_RSYSERR, SMPP_RETRY, "ESME_RSYSERR system error" },
+	{ ESME_RMSGQFUL, SMPP_RETRY, "ESME_RMSGQFUL message queue full" },
+	{ ESME_RTHROTTLED, SMPP_RETRY, "ESME_RTHROTTLED throttled" },
+	{ ESME_RX_T_APPN, SMPP_RETRY, "ESME_RX_T_APPN temporary application error" },
+	{ ESME_RINVBNDSTS, SMPP_RETRY, "ESME_RINVBNDSTS incorrect bind status" },
+	{ ESME_RINVMSGLEN, SMPP_FAIL, "ESME_RINVMSGLEN invalid message length" },
+	{ ESME_RINVCMDLEN, SMPP_FAIL, "ESME_RINVCMDLEN invalid command length" },
+	{ ESME_RINVCMDID, SMPP_FAIL, "ESME_RINVCMDID invalid command id" },
+	{ ESME_RALYBND, SMPP_FAIL, "ESME_RALYBND already bound" },
+	{ ESME_RINVPRTFLG, SMPP_FAIL, "ESME_RINVPRTFLG invalid priority flag" },
+	{ ESME_RINVREGDLVFLG, SMPP_FAIL, "ESME_RINVREGDLVFLG invalid registered delivery flag" },
+	{ ESME_RINVSRCADR, SMPP_FAIL, "ESME_RINVSRCADR invalid source address" },
+	{ ESME_RINVDSTADR, SMPP_FAIL, "ESME_RINVDSTADR invalid destination address" },
+	{ ESME_RINVMSGID, SMPP_FAIL, "ESME_RINVMSGID invalid message id" },
+	{ ESME_RBINDFAIL, SMPP_FAIL, "ESME_RBINDFAIL bind failed" },
+	{ ESME_RINVPASWD, SMPP_FAIL, "ESME_RINVPASWD invalid password" },
+	{ ESME_RINVSYSID, SMPP_FAIL, "ESME_RINVSYSID invalid system_id" },
+	{ ESME_RINVSERTYP, SMPP_FAIL, "ESME_RINVSERTYP invalid service type" },
+	{ ESME_RINVESMCLASS, SMPP_FAIL, "ESME_RINVESMCLASS invalid esm_class" },
+	{ ESME_RSUBMITFAIL, SMPP_FAIL, "ESME_RSUBMITFAIL submit failed" },
+	{ ESME_RINVSRCTON, SMPP_FAIL, "ESME_RINVSRCTON invalid source TON" },
+	{ ESME_RINVSRCNPI, SMPP_FAIL, "ESME_RINVSRCNPI invalid source NPI" },
+	{ ESME_RINVDSTTON, SMPP_FAIL, "ESME_RINVDSTTON invalid destination TON" },
+	{ ESME_RINVDSTNPI, SMPP_FAIL, "ESME_RINVDSTNPI invalid destination NPI" },
+	{ ESME_RINVSYSTYP, SMPP_FAIL, "ESME_RINVSYSTYP invalid system_type" },
+	{ ESME_RINVSCHED, SMPP_FAIL, "ESME_RINVSCHED invalid scheduled delivery time" },
+	{ ESME_RINVEXPIRY, SMPP_FAIL, "ESME_RINVEXPIRY invalid validity period" },
+	{ ESME_RX_P_APPN, SMPP_FAIL, "ESME_RX_P_APPN permanent application error" },
+	{ ESME_RX_R_APPN, SMPP_FAIL, "ESME_RX_R_APPN message rejected" },
+	{ ESME_RINVOPTPARSTREAM, SMPP_FAIL, "ESME_RINVOPTPARSTREAM error in the TLVs" },
+	{ ESME_ROPTPARNOTALLWD, SMPP_FAIL, "ESME_ROPTPARNOTALLWD TLV not allowed" },
+	{ ESME_RINVPARLEN, SMPP_FAIL, "ESME_RINVPARLEN invalid parameter length" },
+	{ ESME_RMISSINGOPTPARAM, SMPP_FAIL, "ESME_RMISSINGOPTPARAM TLV missing" },
+	{ ESME_RINVOPTPARAMVAL, SMPP_FAIL, "ESME_RINVOPTPARAMVAL invalid TLV value" },
+	{ ESME_RUNKNOWNERR, SMPP_FAIL, "ESME_RUNKNOWNERR unknown error" },
+	{ SMPP_LOCAL, SMPP_RETRY, "local" },
 };
 
-int ppg_smpp_status_class(uint32_t st)
+int smpp_status_class(uint32_t st)
 {
 	for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
 		if (statuses[i].status == st)
 			return statuses[i].cls;
-	return PPG_SMPP_FAIL;
+	return SMPP_FAIL;
 }
 
-const char *ppg_smpp_status_name(uint32_t st)
+const char *smpp_status_name(uint32_t st)
 {
 	for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
 		if (statuses[i].status == st)
@@ -187,7 +187,7 @@ static uint32_t be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-int ppg_smpp_hdr_read(const uint8_t *buf, size_t len, struct ppg_smpp_hdr *h)
+int smpp_hdr_read(const uint8_t *buf, size_t len, struct smpp_hdr *h)
 {
 	if (len < 16)
 		return -EPROTO;
@@ -195,7 +195,7 @@ int ppg_smpp_hdr_read(const uint8_t *buf, size_t len, struct ppg_smpp_hdr *h)
 	h->id = be32(buf + 4);
 	h->status = be32(buf + 8);
 	h->seq = be32(buf + 12);
-	if (h->len < 16 || h->len > PPG_SMPP_MAX_PDU)
+	if (h->len < 16 || h->len > SMPP_MAX_PDU)
 		return -EPROTO;
 	return 0;
 }
@@ -219,8 +219,8 @@ static void copy_cstr(uint8_t *dst, size_t size, const char *src)
 	snprintf((char *)dst, size, "%s", src ? src : "");
 }
 
-int ppg_smpp_pack_bind(uint8_t *out, size_t cap, size_t *outlen, uint32_t seq,
-    const struct ppg_smpp_config *cfg)
+int smpp_pack_bind(uint8_t *out, size_t cap, size_t *outlen, uint32_t seq,
+    const struct smpp_config *cfg)
 {
 	/* bind_transceiver and bind_transmitter have the same body (§4.1.1, §4.1.5). */
 	bind_transmitter_t b;
@@ -245,12 +245,12 @@ int ppg_smpp_pack_bind(uint8_t *out, size_t cap, size_t *outlen, uint32_t seq,
 	return pack(id, &b, out, cap, outlen);
 }
 
-int ppg_smpp_pack_submit(uint8_t *out, size_t cap, size_t *outlen, uint32_t seq,
-    const struct ppg_smpp_config *cfg, const char *dest, const uint8_t *sm, size_t len)
+int smpp_pack_submit(uint8_t *out, size_t cap, size_t *outlen, uint32_t seq,
+    const struct smpp_config *cfg, const char *dest, const uint8_t *sm, size_t len)
 {
 	submit_sm_t p;
 
-	if (len > PPG_SMPP_MAX_SM || !dest || strlen(dest) >= sizeof p.destination_addr)
+	if (len > SMPP_MAX_SM || !dest || strlen(dest) >= sizeof p.destination_addr)
 		return -EINVAL;
 	memset(&p, 0, sizeof p);
 	p.command_id = SUBMIT_SM;
@@ -276,7 +276,7 @@ int ppg_smpp_pack_submit(uint8_t *out, size_t cap, size_t *outlen, uint32_t seq,
 	return pack(SUBMIT_SM, &p, out, cap, outlen);
 }
 
-int ppg_smpp_pack_empty(uint8_t *out, size_t cap, size_t *outlen, uint32_t id,
+int smpp_pack_empty(uint8_t *out, size_t cap, size_t *outlen, uint32_t id,
     uint32_t status, uint32_t seq)
 {
 	/* enquire_link, unbind and generic_nack and their responses are all a
@@ -290,7 +290,7 @@ int ppg_smpp_pack_empty(uint8_t *out, size_t cap, size_t *outlen, uint32_t id,
 	return pack(id, &h, out, cap, outlen);
 }
 
-int ppg_smpp_pack_deliver_resp(uint8_t *out, size_t cap, size_t *outlen, uint32_t status,
+int smpp_pack_deliver_resp(uint8_t *out, size_t cap, size_t *outlen, uint32_t status,
     uint32_t seq)
 {
 	deliver_sm_resp_t r;
@@ -307,7 +307,7 @@ int ppg_smpp_pack_deliver_resp(uint8_t *out, size_t cap, size_t *outlen, uint32_
 
 static int unpack(uint32_t id, void *pdu, const uint8_t *buf, size_t len, const char **reason)
 {
-	if (len < 16 || len > PPG_SMPP_MAX_PDU || buf[len] != '\0') {
+	if (len < 16 || len > SMPP_MAX_PDU || buf[len] != '\0') {
 		*reason = "bad PDU buffer";
 		return -EPROTO;
 	}
@@ -318,7 +318,7 @@ static int unpack(uint32_t id, void *pdu, const uint8_t *buf, size_t len, const 
 	return 0;
 }
 
-int ppg_smpp_unpack_submit_resp(const uint8_t *pdu, size_t len, char *message_id, size_t idlen,
+int smpp_unpack_submit_resp(const uint8_t *pdu, size_t len, char *message_id, size_t idlen,
     const char **reason)
 {
 	submit_sm_resp_t r;
@@ -344,7 +344,7 @@ static const char *state_word(int st)
 	return st >= 1 && st <= 8 ? words[st] : NULL;
 }
 
-int ppg_smpp_unpack_deliver(const uint8_t *pdu, size_t len, struct ppg_smpp_deliver *d,
+int smpp_unpack_deliver(const uint8_t *pdu, size_t len, struct smpp_deliver *d,
     const char **reason)
 {
 	deliver_sm_t p;
@@ -411,7 +411,7 @@ static int receipt_field(const char *text, size_t len, const char *key, char *ou
 	return -1;
 }
 
-int ppg_smpp_receipt_parse(const struct ppg_smpp_deliver *d, char *id, size_t idlen,
+int smpp_receipt_parse(const struct smpp_deliver *d, char *id, size_t idlen,
     char *stat, size_t statlen)
 {
 	const char *text = (const char *)d->text;
@@ -431,9 +431,9 @@ int ppg_smpp_receipt_parse(const struct ppg_smpp_deliver *d, char *id, size_t id
 	if (!id[0])
 		return -2;
 	if (strcmp(stat, "DELIVRD") == 0)
-		return PPG_SMPP_RCPT_DELIVERED;
+		return SMPP_RCPT_DELIVERED;
 	if (strcmp(stat, "EXPIRED") == 0 || strcmp(stat, "DELETED") == 0 ||
 	    strcmp(stat, "UNDELIV") == 0 || strcmp(stat, "REJECTD") == 0)
-		return PPG_SMPP_RCPT_FAILED;
-	return PPG_SMPP_RCPT_PENDING;
+		return SMPP_RCPT_FAILED;
+	return SMPP_RCPT_PENDING;
 }

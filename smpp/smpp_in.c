@@ -1,10 +1,10 @@
 /*
- * ppg_smpp_in.c - incoming PDUs of the SMPP 3.4 ESME session (ppg_smpp.c):
- * reading the socket, framing (§3.2), bind responses, submit_sm_resp and
- * generic_nack (§2.10), deliver_sm receipts, enquire_link and unbind from
- * the SMSC.
+ * smpp_in.c - incoming PDUs of the SMPP 3.4 ESME session (smpp_client.c,
+ * smpp_link.c): reading the socket, framing (§3.2), bind responses,
+ * submit_sm_resp and generic_nack (§2.10), deliver_sm receipts,
+ * enquire_link and unbind from the SMSC.
  */
-#include "ppg/ppg_smpp_int.h"
+#include "smpp/smpp_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,9 +16,8 @@
 
 #include <smpp34.h>
 
-#include "ppg/ppg_log.h"
 
-static struct sm *find_inflight(struct ppg_smpp *s, uint32_t seq)
+static struct sm *find_inflight(struct smpp *s, uint32_t seq)
 {
 	/* The window is small (tens): a linear scan. */
 	struct sm *m;
@@ -28,7 +27,7 @@ static struct sm *find_inflight(struct ppg_smpp *s, uint32_t seq)
 	return NULL;
 }
 
-static void bound(struct ppg_smpp *s)
+static void bound(struct smpp *s)
 {
 	char why[128];
 
@@ -37,8 +36,8 @@ static void bound(struct ppg_smpp *s)
 	s->st.binds++;
 	su_timer_reset(s->link_timer);
 	s->enq_seq = 0;
-	s->enq_next = ppg_smpp_now_ms() + ppg_smpp_ms_of(s->cfg.enquire_link_s);
-	ppg_smpp_arm(s->enq_timer, ppg_smpp_on_enq_timer, s, ppg_smpp_ms_of(s->cfg.enquire_link_s));
+	s->enq_next = smpp_now_ms() + smpp_ms_of(s->cfg.enquire_link_s);
+	smpp_arm(s->enq_timer, smpp_on_enq_timer, s, smpp_ms_of(s->cfg.enquire_link_s));
 	snprintf(why, sizeof why, "bound as %s (%u queued)",
 	    s->cfg.transceiver ? "transceiver" : "transmitter", s->nqueue);
 	LOGSMPP(s, LOG_INFO, "%s", why);
@@ -46,7 +45,7 @@ static void bound(struct ppg_smpp *s)
 		s->cb.on_link(s->arg, 1, why);
 }
 
-static void on_bind_resp(struct ppg_smpp *s, const struct ppg_smpp_hdr *h)
+static void on_bind_resp(struct smpp *s, const struct smpp_hdr *h)
 {
 	char why[160];
 
@@ -57,17 +56,17 @@ static void on_bind_resp(struct ppg_smpp *s, const struct ppg_smpp_hdr *h)
 	}
 	if (h->status == ESME_ROK) {
 		bound(s);
-		ppg_smpp_pump(s);
+		smpp_pump(s);
 		return;
 	}
 	s->st.bind_failures++;
-	snprintf(why, sizeof why, "bind refused: %s (0x%08X)", ppg_smpp_status_name(h->status),
+	snprintf(why, sizeof why, "bind refused: %s (0x%08X)", smpp_status_name(h->status),
 	    h->status);
-	ppg_smpp_link_down(s, why, ppg_smpp_is_auth_failure(h->status));
+	smpp_link_down(s, why, smpp_is_auth_failure(h->status));
 }
 
 /* A submit_sm_resp, or a generic_nack for a submit_sm (nack = 1). */
-static void on_submit_resp(struct ppg_smpp *s, const uint8_t *pdu, const struct ppg_smpp_hdr *h,
+static void on_submit_resp(struct smpp *s, const uint8_t *pdu, const struct smpp_hdr *h,
     int nack)
 {
 	struct sm *m = find_inflight(s, h->seq);
@@ -82,11 +81,11 @@ static void on_submit_resp(struct ppg_smpp *s, const uint8_t *pdu, const struct 
 	}
 	TAILQ_REMOVE(&s->inflight, m, q);
 	s->ninflight--;
-	cls = ppg_smpp_status_class(h->status);
-	if (nack && cls == PPG_SMPP_OK)
-		cls = PPG_SMPP_FAIL;    /* a generic_nack with ESME_ROK is nonsense */
-	if (cls == PPG_SMPP_OK &&
-	    ppg_smpp_unpack_submit_resp(pdu, h->len, msgid, sizeof msgid, &reason) < 0) {
+	cls = smpp_status_class(h->status);
+	if (nack && cls == SMPP_OK)
+		cls = SMPP_FAIL;    /* a generic_nack with ESME_ROK is nonsense */
+	if (cls == SMPP_OK &&
+	    smpp_unpack_submit_resp(pdu, h->len, msgid, sizeof msgid, &reason) < 0) {
 		/* The SMSC took it; only its message id is lost. */
 		s->st.protocol_errors++;
 		LOGSMPP(s, LOG_WARNING, "submit_sm_resp seq=%u: %s; message_id taken as \"\"",
@@ -94,19 +93,19 @@ static void on_submit_resp(struct ppg_smpp *s, const uint8_t *pdu, const struct 
 		msgid[0] = '\0';
 	}
 	snprintf(why, sizeof why, "%s%s (0x%08X)", nack ? "generic_nack: " : "",
-	    ppg_smpp_status_name(h->status), h->status);
+	    smpp_status_name(h->status), h->status);
 	if (h->status == ESME_RTHROTTLED || h->status == ESME_RMSGQFUL)
-		s->pause_until = ppg_smpp_now_ms() + ppg_smpp_ms_of(s->cfg.throttle_pause_s);
+		s->pause_until = smpp_now_ms() + smpp_ms_of(s->cfg.throttle_pause_s);
 	if (h->status == ESME_RINVBNDSTS)
-		ppg_smpp_fail_soon(s, "the SMSC says we are not bound (ESME_RINVBNDSTS)");
-	ppg_smpp_arm_resp_timer(s);
-	ppg_smpp_result(s, m, cls, h->status, cls == PPG_SMPP_OK ? msgid : NULL, why);
+		smpp_fail_soon(s, "the SMSC says we are not bound (ESME_RINVBNDSTS)");
+	smpp_arm_resp_timer(s);
+	smpp_result(s, m, cls, h->status, cls == SMPP_OK ? msgid : NULL, why);
 	free(m);
 }
 
-static void on_deliver(struct ppg_smpp *s, const uint8_t *pdu, const struct ppg_smpp_hdr *h)
+static void on_deliver(struct smpp *s, const uint8_t *pdu, const struct smpp_hdr *h)
 {
-	struct ppg_smpp_deliver d;
+	struct smpp_deliver d;
 	const char *reason = NULL;
 	char id[72], stat[16];
 	size_t cap, n;
@@ -114,13 +113,13 @@ static void on_deliver(struct ppg_smpp *s, const uint8_t *pdu, const struct ppg_
 	int delivered = 0, receipt = 0;
 	uint32_t status = ESME_ROK;
 
-	if (ppg_smpp_unpack_deliver(pdu, h->len, &d, &reason) < 0) {
+	if (smpp_unpack_deliver(pdu, h->len, &d, &reason) < 0) {
 		/* Told so, the SMSC does not send it again for ever. */
 		s->st.protocol_errors++;
 		status = ESME_RX_P_APPN;
 		LOGSMPP(s, LOG_WARNING, "deliver_sm seq=%u: %s; answered ESME_RX_P_APPN", h->seq, reason);
 	} else if ((d.esm_class & 0x3C) == SMPP34_DELIVERY_RECEIPT) {
-		delivered = ppg_smpp_receipt_parse(&d, id, sizeof id, stat, sizeof stat);
+		delivered = smpp_receipt_parse(&d, id, sizeof id, stat, sizeof stat);
 		if (delivered == -2)
 			LOGSMPP(s, LOG_WARNING, "receipt seq=%u without a message id: \"%.80s\"", h->seq,
 			    (const char *)d.text);
@@ -130,10 +129,10 @@ static void on_deliver(struct ppg_smpp *s, const uint8_t *pdu, const struct ppg_
 		LOGSMPP(s, LOG_INFO, "deliver_sm from %s (esm_class 0x%02X) is no receipt: ignored",
 		    d.source_addr, d.esm_class);
 	}
-	p = ppg_smpp_wroom(s, &cap);
-	if (p && ppg_smpp_pack_deliver_resp(p, cap, &n, status, h->seq) == 0) {
+	p = smpp_wroom(s, &cap);
+	if (p && smpp_pack_deliver_resp(p, cap, &n, status, h->seq) == 0) {
 		s->wlen += n;
-		ppg_smpp_flush(s);
+		smpp_flush(s);
 	}
 	if (receipt) {
 		s->st.receipts++;
@@ -143,7 +142,7 @@ static void on_deliver(struct ppg_smpp *s, const uint8_t *pdu, const struct ppg_
 	}
 }
 
-static void on_pdu(struct ppg_smpp *s, const uint8_t *pdu, const struct ppg_smpp_hdr *h)
+static void on_pdu(struct smpp *s, const uint8_t *pdu, const struct smpp_hdr *h)
 {
 	switch (h->id) {
 	case BIND_TRANSMITTER_RESP:
@@ -152,14 +151,14 @@ static void on_pdu(struct ppg_smpp *s, const uint8_t *pdu, const struct ppg_smpp
 		break;
 	case SUBMIT_SM_RESP:
 		on_submit_resp(s, pdu, h, 0);
-		ppg_smpp_pump(s);
+		smpp_pump(s);
 		break;
 	case DELIVER_SM:
 		on_deliver(s, pdu, h);
 		break;
 	case ENQUIRE_LINK:
 		s->st.enquire_answered++;
-		ppg_smpp_send_empty(s, ENQUIRE_LINK_RESP, ESME_ROK, h->seq);
+		smpp_send_empty(s, ENQUIRE_LINK_RESP, ESME_ROK, h->seq);
 		break;
 	case ENQUIRE_LINK_RESP:
 		if (h->seq == s->enq_seq)
@@ -169,13 +168,13 @@ static void on_pdu(struct ppg_smpp *s, const uint8_t *pdu, const struct ppg_smpp
 		/* §4.2: answer, send nothing new, and take the answers still on
 		 * their way until the SMSC closes (at most response_timeout_s):
 		 * what they answer is not sent twice. */
-		ppg_smpp_send_empty(s, UNBIND_RESP, ESME_ROK, h->seq);
+		smpp_send_empty(s, UNBIND_RESP, ESME_ROK, h->seq);
 		if (s->state == L_BOUND && !TAILQ_EMPTY(&s->inflight)) {
 			s->state = L_CLOSING;
 			su_timer_reset(s->enq_timer);
-			ppg_smpp_arm(s->link_timer, ppg_smpp_on_link_timer, s, ppg_smpp_ms_of(s->cfg.response_timeout_s));
+			smpp_arm(s->link_timer, smpp_on_link_timer, s, smpp_ms_of(s->cfg.response_timeout_s));
 		} else {
-			ppg_smpp_link_down(s, "unbind from the SMSC", 0);
+			smpp_link_down(s, "unbind from the SMSC", 0);
 		}
 		break;
 	case UNBIND_RESP:
@@ -183,15 +182,15 @@ static void on_pdu(struct ppg_smpp *s, const uint8_t *pdu, const struct ppg_smpp
 	case GENERIC_NACK:
 		s->st.protocol_errors++;
 		LOGSMPP(s, LOG_WARNING, "generic_nack seq=%u: %s (0x%08X)", h->seq,
-		    ppg_smpp_status_name(h->status), h->status);
+		    smpp_status_name(h->status), h->status);
 		if (s->state == L_BINDING && h->seq == s->bind_seq) {
 			s->st.bind_failures++;
-			ppg_smpp_link_down(s, "bind answered with generic_nack", 0);
+			smpp_link_down(s, "bind answered with generic_nack", 0);
 		} else if (h->seq && h->seq == s->enq_seq) {
 			s->enq_seq = 0;  /* the SMSC is alive, it just dislikes enquire_link */
 		} else {
 			on_submit_resp(s, pdu, h, 1);
-			ppg_smpp_pump(s);
+			smpp_pump(s);
 		}
 		break;
 	case OUTBIND:
@@ -205,7 +204,7 @@ static void on_pdu(struct ppg_smpp *s, const uint8_t *pdu, const struct ppg_smpp
 		} else {
 			LOGSMPP(s, LOG_NOTICE, "command 0x%08X seq=%u not supported: generic_nack",
 			    h->id, h->seq);
-			if (ppg_smpp_send_empty(s, GENERIC_NACK, ESME_RINVCMDID, h->seq) < 0)
+			if (smpp_send_empty(s, GENERIC_NACK, ESME_RINVCMDID, h->seq) < 0)
 				LOGSMPP(s, LOG_NOTICE, "cannot answer seq=%u", h->seq);
 		}
 		break;
@@ -215,23 +214,23 @@ static void on_pdu(struct ppg_smpp *s, const uint8_t *pdu, const struct ppg_smpp
 /*
  * Takes every whole PDU out of rbuf. The PDU is handed down with a NUL after
  * it (libsmpp34 uses strlen on C-octet strings): the byte there, the start
- * of the next PDU or spare room (rbuf has PPG_SMPP_MAX_PDU + 1 octets), is
+ * of the next PDU or spare room (rbuf has SMPP_MAX_PDU + 1 octets), is
  * saved and put back.
  */
-static void parse_input(struct ppg_smpp *s)
+static void parse_input(struct smpp *s)
 {
 	size_t off = 0;
 	unsigned gen = s->gen;
 
 	while (s->rlen - off >= 16) {
-		struct ppg_smpp_hdr h;
+		struct smpp_hdr h;
 		char why[96];
 
-		if (ppg_smpp_hdr_read(s->rbuf + off, s->rlen - off, &h) < 0) {
+		if (smpp_hdr_read(s->rbuf + off, s->rlen - off, &h) < 0) {
 			s->st.protocol_errors++;
 			snprintf(why, sizeof why, "bad command_length %u (16..%u): not SMPP?", h.len,
-			    PPG_SMPP_MAX_PDU);
-			ppg_smpp_link_down(s, why, 0);
+			    SMPP_MAX_PDU);
+			smpp_link_down(s, why, 0);
 			return;
 		}
 		if (s->rlen - off < h.len)
@@ -250,14 +249,14 @@ static void parse_input(struct ppg_smpp *s)
 	}
 }
 
-void ppg_smpp_do_read(struct ppg_smpp *s)
+void smpp_do_read(struct smpp *s)
 {
 	unsigned gen = s->gen;
 
 	for (int i = 0; i < 16; i++) {
-		ssize_t n = recv(s->fd, s->rbuf + s->rlen, PPG_SMPP_MAX_PDU - s->rlen, 0);
+		ssize_t n = recv(s->fd, s->rbuf + s->rlen, SMPP_MAX_PDU - s->rlen, 0);
 		if (n == 0) {
-			ppg_smpp_link_down(s, s->state == L_CLOSING ? "unbind from the SMSC"
+			smpp_link_down(s, s->state == L_CLOSING ? "unbind from the SMSC"
 			    : "the SMSC closed the connection", 0);
 			return;
 		}
@@ -267,7 +266,7 @@ void ppg_smpp_do_read(struct ppg_smpp *s)
 			if (errno != EAGAIN && errno != EWOULDBLOCK) {
 				char why[96];
 				snprintf(why, sizeof why, "recv: %s", strerror(errno));
-				ppg_smpp_link_down(s, why, 0);
+				smpp_link_down(s, why, 0);
 			}
 			return;
 		}

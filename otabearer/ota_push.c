@@ -1,16 +1,16 @@
 /*
- * ppg_ota.c - a push's content entity to a WSP Push PDU (WAP-235 §6.1.1,
- * WAP-230 §8.2.4.1) through the pure otabearer/ codec.
+ * ota_push.c - the Push OTA message of a push (WAP-235 PushOTA §6.1.1,
+ * WAP-230 WSP §8.2.4.1): a content entity as a WSP connectionless Push PDU,
+ * with SI, SL and CO sent as text compiled to WBXML (ota_wbxml.c), encoded
+ * by ota_push_encode() (ota_wsp.c).
  */
-#include "ppg/ppg_ota.h"
+#include "otabearer/ota.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include "otabearer/ota.h"
 
 /* The value of header `name` in a raw MIME header block, copied into buf. */
 static const char *find_header(const char *h, size_t len, const char *name, char *buf, size_t cap)
@@ -39,7 +39,7 @@ static const char *find_header(const char *h, size_t len, const char *name, char
 	return NULL;
 }
 
-int ppg_ota_pdu(uint8_t tid, const char *content_type, const char *app_id, const char *headers,
+int ota_push_build(uint8_t tid, const char *content_type, const char *app_id, const char *headers,
     size_t headers_len, const void *body, size_t len, uint8_t **pdu, size_t *pdu_len, const char **reason)
 {
 	struct ota_buf b;

@@ -1,5 +1,5 @@
 /*
- * ppg_smpp.h - SMPP 3.4 client (ESME) for WDP over SMS: binds to one SMSC,
+ * smpp.h - SMPP 3.4 client (ESME) for WDP over SMS: binds to one SMSC,
  * sends submit_sm for the SMS segments that otabearer's ota_wdp_segment()
  * makes (esm_class 0x40 UDHI, data_coding 0x04, short_message = UDH +
  * payload, PROTOCOL.md §4), and hands up submit_sm_resp results and
@@ -20,31 +20,37 @@
  * Delivery semantics: at-least-once. A submit_sm that was written but not
  * answered when the link drops is put back at the head of the queue and sent
  * again after the next bind (the SMSC may then hold it twice); after
- * PPG_SMPP_MAX_TRIES such losses it ends with PPG_SMPP_RETRY instead. A
+ * SMPP_MAX_TRIES such losses it ends with SMPP_RETRY instead. A
  * submit_sm that gets no answer within response_timeout_s (while the link
- * stays up) ends with PPG_SMPP_RETRY "timeout"; a late answer is ignored.
+ * stays up) ends with SMPP_RETRY "timeout"; a late answer is ignored.
+ *
+ * The component depends on sofia-sip (su_root, su_timer, su_wait) and
+ * libsmpp34 only; it logs through the callback in struct smpp_config.
+ * Names: libsmpp34 uses smpp34_* for its functions and defines SMPP_VERSION
+ * (smpp34.h); nothing here is called smpp34_* or SMPP_VERSION.
  */
-#ifndef PPG_SMPP_H
-#define PPG_SMPP_H
+#ifndef SMPP_H
+#define SMPP_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <sofia-sip/su_wait.h>
 
-struct ppg_smpp;
+struct smpp;
 
 /* Largest PDU accepted from the SMSC; a longer command_length closes the link. */
-#define PPG_SMPP_MAX_PDU        65536
+#define SMPP_MAX_PDU        65536
 /* Largest short_message (GSM TP-UD, 3GPP TS 23.040 §9.2.3.24). */
-#define PPG_SMPP_MAX_SM         140
+#define SMPP_MAX_SM         140
 /* Link losses a submit_sm in flight survives before it ends as RETRY. */
-#define PPG_SMPP_MAX_TRIES      3
+#define SMPP_MAX_TRIES      3
 /* command_status of results made locally (timeout, link lost, shutdown):
  * SMPP reserves 0x00000500-0xFFFFFFFF, so no SMSC sends it. */
-#define PPG_SMPP_LOCAL          0xFFFFFFFFu
+#define SMPP_LOCAL          0xFFFFFFFFu
 
-struct ppg_smpp_config {
+struct smpp_config {
 	const char *host;            /* SMSC address or name */
 	unsigned port;               /* SMSC port (2775) */
 	const char *system_id;       /* bind system_id, at most 15 characters */
@@ -69,27 +75,38 @@ struct ppg_smpp_config {
 	uint8_t dest_ton, dest_npi;
 	uint32_t initial_seq;        /* first sequence_number (0 = 1); for tests of
 	                              * the wrap from 0x7FFFFFFF back to 1 */
+	/*
+	 * Log sink, or NULL for none. level is a syslog(3) level (LOG_ERR ..
+	 * LOG_DEBUG); fmt and ap make one line without a newline, led by
+	 * "smpp HOST:PORT/SYSTEM_ID: ". Called in the su_root's thread, from
+	 * the client's events and from inside its functions; it must not call
+	 * into this client. log_arg is passed as arg. The pointers are copied
+	 * with cfg; whatever log_arg points to must outlive the client.
+	 */
+	void (*log)(void *arg, int level, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 3, 0)));
+	void *log_arg;
 };
 
 /* status_class of a result. */
 enum {
-	PPG_SMPP_OK = 0,             /* submit_sm_resp ESME_ROK: the SMSC took it */
-	PPG_SMPP_RETRY = 1,          /* transient: try again later */
-	PPG_SMPP_FAIL = 2,           /* permanent for this message */
+	SMPP_OK = 0,             /* submit_sm_resp ESME_ROK: the SMSC took it */
+	SMPP_RETRY = 1,          /* transient: try again later */
+	SMPP_FAIL = 2,           /* permanent for this message */
 };
 
 /* delivered of a receipt. */
 enum {
-	PPG_SMPP_RCPT_PENDING = -1,  /* ENROUTE, ACCEPTD, UNKNOWN, or no stat */
-	PPG_SMPP_RCPT_FAILED = 0,    /* EXPIRED, DELETED, UNDELIV, REJECTD */
-	PPG_SMPP_RCPT_DELIVERED = 1, /* DELIVRD */
+	SMPP_RCPT_PENDING = -1,  /* ENROUTE, ACCEPTD, UNKNOWN, or no stat */
+	SMPP_RCPT_FAILED = 0,    /* EXPIRED, DELETED, UNDELIV, REJECTD */
+	SMPP_RCPT_DELIVERED = 1, /* DELIVRD */
 };
 
-struct ppg_smpp_callbacks {
+struct smpp_callbacks {
 	/*
-	 * Exactly once per tag that ppg_smpp_submit() accepted. command_status is
-	 * the SMSC's (submit_sm_resp or generic_nack) or PPG_SMPP_LOCAL;
-	 * message_id is set (maybe "") for PPG_SMPP_OK, else NULL; reason is a
+	 * Exactly once per tag that smpp_submit() accepted. command_status is
+	 * the SMSC's (submit_sm_resp or generic_nack) or SMPP_LOCAL;
+	 * message_id is set (maybe "") for SMPP_OK, else NULL; reason is a
 	 * short text for the log. Strings are valid during the call only.
 	 * Required.
 	 */
@@ -111,34 +128,50 @@ struct ppg_smpp_callbacks {
  * doubling from reconnect_min_s to reconnect_max_s whenever the link drops or
  * the bind fails (an authentication failure, ESME_RINVPASWD/RINVSYSID/
  * RBINDFAIL/RINVSYSTYP, is retried every reconnect_max_s and logged as an
- * error). cfg and its strings are copied. Returns NULL on invalid cfg (no
- * host, port 0 or > 65535, system_id longer than 15, password longer than 8,
- * system_type longer than 12, source_addr longer than 20) or out of memory.
+ * error). The first connect starts from the loop: no callback runs before
+ * this returns.
+ *
+ * root: the su_root the client runs on; it must outlive the client. cfg: the
+ * settings; cfg and its strings are copied (the caller keeps ownership).
+ * cb: the callbacks, copied; on_result is required. arg: passed to every
+ * callback of cb.
+ *
+ * Returns the client (free it with smpp_free()), or NULL on invalid
+ * arguments (root, cfg or cb NULL, no on_result, no host, port 0 or > 65535,
+ * system_id longer than 15, password longer than 8, system_type longer than
+ * 12, source_addr longer than 20) or out of memory. Call it in the thread
+ * that runs root.
  */
-struct ppg_smpp *ppg_smpp_new(su_root_t *root, const struct ppg_smpp_config *cfg,
-    const struct ppg_smpp_callbacks *cb, void *arg);
+struct smpp *smpp_new(su_root_t *root, const struct smpp_config *cfg,
+    const struct smpp_callbacks *cb, void *arg);
 
 /*
  * Sends unbind when bound (without waiting for unbind_resp), closes the link,
- * ends every queued and in-flight submit with PPG_SMPP_RETRY "shutting down"
- * (so the exactly-once promise holds), and frees. NULL is accepted. Not from
- * inside a callback of this client.
+ * ends every queued and in-flight submit with SMPP_RETRY "shutting down"
+ * (so the exactly-once promise holds: on_result runs from inside this call),
+ * and frees s with everything it owns. s: a client from smpp_new(), or NULL
+ * (nothing happens). In the thread that runs the su_root; not from inside a
+ * callback of this client.
  */
-void ppg_smpp_free(struct ppg_smpp *s);
+void smpp_free(struct smpp *s);
 
 /*
  * Queues one submit_sm to dest_addr (digits without '+', TON/NPI from cfg)
  * with short_message = sm[0..len) (UDH + payload), esm_class 0x40,
  * data_coding 0x04, registered_delivery per cfg. It goes out while bound,
- * within the window, in the order of the calls. Returns 0 (on_result will be
- * called exactly once for tag, never from inside this call), -EAGAIN when
- * queue_max submits are held (retry later), -EINVAL (dest_addr empty or
- * longer than 20, len 0 or above PPG_SMPP_MAX_SM), -ENOMEM.
+ * within the window, in the order of the calls. dest_addr and sm are copied;
+ * tag is the caller's, handed back to on_result as is.
+ *
+ * Returns 0 (on_result will be called exactly once for tag, never from
+ * inside this call), -EAGAIN when queue_max submits are held (retry later),
+ * -EINVAL (s, dest_addr or sm NULL, dest_addr empty or longer than 20, len 0
+ * or above SMPP_MAX_SM, or a value libsmpp34 refuses), -ENOMEM. In the
+ * thread that runs the su_root.
  */
-int ppg_smpp_submit(struct ppg_smpp *s, const char *dest_addr, const uint8_t *sm, size_t len,
+int smpp_submit(struct smpp *s, const char *dest_addr, const uint8_t *sm, size_t len,
     uint64_t tag);
 
-struct ppg_smpp_stats {
+struct smpp_stats {
 	int bound;                        /* 1 while bound */
 	unsigned queued;                  /* waiting to be sent */
 	unsigned in_flight;               /* sent, no answer yet (window occupancy) */
@@ -154,10 +187,15 @@ struct ppg_smpp_stats {
 	unsigned long long enquire_answered; /* enquire_link from the SMSC answered */
 	unsigned long long protocol_errors;  /* bad lengths, undecodable PDUs, nacks */
 };
-void ppg_smpp_stats(const struct ppg_smpp *s, struct ppg_smpp_stats *out);
+/*
+ * Copies the counters and the current state of s (not NULL) into *out.
+ * In the thread that runs the su_root.
+ */
+void smpp_stats(const struct smpp *s, struct smpp_stats *out);
 
-/* submit_sm sent and not answered (window occupancy). */
-unsigned ppg_smpp_in_flight(const struct ppg_smpp *s);
+/* Returns the number of submit_sm sent and not answered (window occupancy)
+ * of s (not NULL). In the thread that runs the su_root. */
+unsigned smpp_in_flight(const struct smpp *s);
 
 /* ------------------------------------------------------- status table */
 
@@ -187,33 +225,49 @@ unsigned ppg_smpp_in_flight(const struct ppg_smpp *s);
  *   0x00000066 ESME_RX_R_APPN      FAIL    |
  *   0x000000C0..C4 TLV errors      FAIL   /
  *   anything else (incl. vendor 0x400-0x4FF) FAIL
- *   PPG_SMPP_LOCAL: timeout, link lost PPG_SMPP_MAX_TRIES times,
+ *   SMPP_LOCAL: timeout, link lost SMPP_MAX_TRIES times,
  *   shutting down                  RETRY
+ *
+ * smpp_status_class returns SMPP_OK, SMPP_RETRY or SMPP_FAIL as above;
+ * smpp_status_name a static string for logs, never NULL ("ESME_R... text",
+ * "SMSC vendor-specific error", "reserved command_status"). Both pure; any
+ * thread.
  */
-int ppg_smpp_status_class(uint32_t command_status);
-const char *ppg_smpp_status_name(uint32_t command_status);
+int smpp_status_class(uint32_t command_status);
+const char *smpp_status_name(uint32_t command_status);
 
-/* ------------------------------------------- PDU layer (ppg_smpp_pdu.c) */
+/* ------------------------------------------- PDU layer (smpp_pdu.c) */
 
-/* Parts of the stream and the PDUs this client uses; exposed for the tests. */
-struct ppg_smpp_hdr {
+/* Parts of the stream and the PDUs this client uses; exposed for the tests
+ * and the fuzz target. All of them are pure: any thread, no allocation left
+ * behind. */
+struct smpp_hdr {
 	uint32_t len, id, status, seq;
 };
 
-/* Reads the header at buf[0..len) (len >= 16). Returns 0, or -EPROTO when
- * command_length is below 16 or above PPG_SMPP_MAX_PDU. */
-int ppg_smpp_hdr_read(const uint8_t *buf, size_t len, struct ppg_smpp_hdr *h);
+/* Reads the header at buf[0..len) into *h (filled whenever len >= 16).
+ * Returns 0, or -EPROTO when len < 16 or command_length is below 16 or
+ * above SMPP_MAX_PDU. */
+int smpp_hdr_read(const uint8_t *buf, size_t len, struct smpp_hdr *h);
 
-/* Packers: write one PDU into out[0..cap), set *outlen. Return 0 or -EINVAL
- * (libsmpp34 refused a value or cap is too small). */
-int ppg_smpp_pack_bind(uint8_t *out, size_t cap, size_t *outlen, uint32_t seq,
-    const struct ppg_smpp_config *cfg);
-int ppg_smpp_pack_submit(uint8_t *out, size_t cap, size_t *outlen, uint32_t seq,
-    const struct ppg_smpp_config *cfg, const char *dest, const uint8_t *sm, size_t len);
-/* Header-only PDUs: enquire_link(_resp), unbind(_resp), generic_nack. */
-int ppg_smpp_pack_empty(uint8_t *out, size_t cap, size_t *outlen, uint32_t id,
+/* Packers: write one PDU with sequence_number seq into the caller's
+ * out[0..cap) and set *outlen. Return 0 or -EINVAL (libsmpp34 refused a
+ * value, such as seq 0, or cap is too small).
+ * smpp_pack_bind: bind_transceiver or bind_transmitter per cfg->transceiver,
+ * with cfg's system_id, password and system_type (NULL = ""). */
+int smpp_pack_bind(uint8_t *out, size_t cap, size_t *outlen, uint32_t seq,
+    const struct smpp_config *cfg);
+/* smpp_pack_submit: submit_sm to dest with short_message sm[0..len) (len
+ * up to SMPP_MAX_SM), source address, TON/NPI and registered_delivery from
+ * cfg, esm_class 0x40, data_coding 0x04. */
+int smpp_pack_submit(uint8_t *out, size_t cap, size_t *outlen, uint32_t seq,
+    const struct smpp_config *cfg, const char *dest, const uint8_t *sm, size_t len);
+/* smpp_pack_empty: a header-only PDU with command_id id and command_status
+ * status: enquire_link(_resp), unbind(_resp), generic_nack. */
+int smpp_pack_empty(uint8_t *out, size_t cap, size_t *outlen, uint32_t id,
     uint32_t status, uint32_t seq);
-int ppg_smpp_pack_deliver_resp(uint8_t *out, size_t cap, size_t *outlen, uint32_t status,
+/* smpp_pack_deliver_resp: deliver_sm_resp with command_status status. */
+int smpp_pack_deliver_resp(uint8_t *out, size_t cap, size_t *outlen, uint32_t status,
     uint32_t seq);
 
 /*
@@ -221,11 +275,12 @@ int ppg_smpp_pack_deliver_resp(uint8_t *out, size_t cap, size_t *outlen, uint32_
  * (libsmpp34 scans C-octet strings with strlen). They free what libsmpp34
  * allocated on every path and return 0 or -EPROTO with *reason.
  */
-/* submit_sm_resp with ESME_ROK: the message_id (up to 64 characters). */
-int ppg_smpp_unpack_submit_resp(const uint8_t *pdu, size_t len, char *message_id, size_t idlen,
+/* submit_sm_resp with ESME_ROK: copies the message_id (up to 64
+ * characters) into message_id[0..idlen). */
+int smpp_unpack_submit_resp(const uint8_t *pdu, size_t len, char *message_id, size_t idlen,
     const char **reason);
 
-struct ppg_smpp_deliver {
+struct smpp_deliver {
 	uint8_t esm_class;
 	char source_addr[21], dest_addr[21];
 	uint8_t text[1025];               /* short_message or message_payload, NUL added */
@@ -233,17 +288,20 @@ struct ppg_smpp_deliver {
 	char receipted_id[65];            /* TLV 0x001E, "" when absent */
 	int message_state;                /* TLV 0x0427, -1 when absent */
 };
-int ppg_smpp_unpack_deliver(const uint8_t *pdu, size_t len, struct ppg_smpp_deliver *d,
+/* deliver_sm: fills the caller's *d (text NUL-terminated). */
+int smpp_unpack_deliver(const uint8_t *pdu, size_t len, struct smpp_deliver *d,
     const char **reason);
 
 /*
  * Reads a delivery receipt (SMPP 3.4 Appendix B: "id:IIII sub:SSS dlvrd:DDD
  * submit date:YYMMDDhhmm done date:YYMMDDhhmm stat:DDDDDDD err:E text:...").
  * Keys are matched without regard to case. The TLVs in d, when present,
- * override the text. Writes the id and the stat name; returns delivered
- * (PPG_SMPP_RCPT_*), or -2 when there is no message id at all.
+ * override the text. Writes the id into id[0..idlen) and the stat name
+ * into stat[0..statlen) (both NUL-terminated, truncated to fit); returns
+ * delivered (SMPP_RCPT_*), or -2 when there is no message id at all. Pure;
+ * any thread.
  */
-int ppg_smpp_receipt_parse(const struct ppg_smpp_deliver *d, char *id, size_t idlen,
+int smpp_receipt_parse(const struct smpp_deliver *d, char *id, size_t idlen,
     char *stat, size_t statlen);
 
 #endif
