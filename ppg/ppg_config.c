@@ -18,7 +18,8 @@
 #include <strings.h>
 #include <syslog.h>
 
-enum key_type { K_STR, K_BOOL, K_UINT, K_SIZE, K_LISTEN, K_STATUS, K_LEVEL, K_SYNC, K_ENUM, K_CIDRS, K_SIPURI };
+enum key_type { K_STR, K_BOOL, K_UINT, K_SIZE, K_LISTEN, K_STATUS, K_LEVEL, K_SYNC, K_ENUM, K_CIDRS, K_SIPURI,
+	K_LOGCATS };
 
 struct key {
 	const char *section;
@@ -59,6 +60,9 @@ static const struct key keys[] = {
 	{ "database", "batch_max", K_UINT, O(batch_max), "512", 1, 100000,
 	  "most PAP requests committed in one transaction" },
 	{ "log", "level", K_LEVEL, O(log_level), "info", 0, 0, "err, warning, notice, info or debug" },
+	{ "log", "levels", K_LOGCATS, O(log_cat_level), "", 0, 0,
+	  "per-category thresholds over level, CATEGORY:LEVEL comma-separated, e.g. sip:debug, smpp:debug "
+	  "(categories: main, conf, http, auth, core, db, sip, ota, smpp, notify)" },
 	{ "log", "syslog", K_BOOL, O(log_syslog), "no", 0, 0, "log to syslog instead of stderr" },
 	{ "sip", "enabled", K_BOOL, O(sip_enabled), "no", 0, 0, "deliver over SIP Push" },
 	{ "sip", "listen", K_SIPURI, O(sip_listen), "sip:127.0.0.1:5060", 0, 0,
@@ -305,6 +309,44 @@ static int add_allow(const char *item, void *arg)
 	return 0;
 }
 
+static int parse_level(const char *v, int *out)
+{
+	static const struct { const char *n; int l; } lv[] = {
+		{ "err", LOG_ERR }, { "error", LOG_ERR }, { "warning", LOG_WARNING },
+		{ "notice", LOG_NOTICE }, { "info", LOG_INFO }, { "debug", LOG_DEBUG },
+	};
+	for (size_t i = 0; i < sizeof lv / sizeof lv[0]; i++)
+		if (!strcasecmp(v, lv[i].n)) {
+			*out = lv[i].l;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* "sip:debug" into lv[PPG_LOG_SIP]. */
+static int add_cat_level(const char *item, void *arg)
+{
+	int *lv = arg;
+	char name[16];
+	const char *colon = strchr(item, ':');
+	size_t n = colon ? (size_t)(colon - item) : 0;
+	int cat, level;
+
+	if (!n || n >= sizeof name)
+		return -EINVAL;
+	memcpy(name, item, n);
+	while (n && (name[n - 1] == ' ' || name[n - 1] == '\t'))
+		n--;
+	name[n] = '\0';
+	colon++;
+	while (*colon == ' ' || *colon == '\t')
+		colon++;
+	if ((cat = ppg_log_cat_parse(name)) < 0 || parse_level(colon, &level))
+		return -EINVAL;
+	lv[cat] = level;
+	return 0;
+}
+
 static int looks_like_crypt_hash(const char *v)
 {
 	static const char *const prefixes[] = { "$y$", "$gy$", "$7$", "$2b$", "$2y$", "$6$", "$5$", NULL };
@@ -376,17 +418,21 @@ static int set_key(struct parse *p, const struct key *k, const char *v)
 		else
 			return set_err(p, "%s must be 200 or 202 (got \"%s\")", k->name, v);
 		return 1;
-	case K_LEVEL: {
-		static const struct { const char *n; int l; } lv[] = {
-			{ "err", LOG_ERR }, { "error", LOG_ERR }, { "warning", LOG_WARNING },
-			{ "notice", LOG_NOTICE }, { "info", LOG_INFO }, { "debug", LOG_DEBUG },
-		};
-		for (size_t i = 0; i < sizeof lv / sizeof lv[0]; i++)
-			if (!strcasecmp(v, lv[i].n)) {
-				c->log_level = lv[i].l;
-				return 1;
-			}
-		return set_err(p, "%s must be err, warning, notice, info or debug (got \"%s\")", k->name, v);
+	case K_LEVEL:
+		if (parse_level(v, &b))
+			return set_err(p, "%s must be err, warning, notice, info or debug (got \"%s\")", k->name, v);
+		c->log_level = b;
+		return 1;
+	case K_LOGCATS: {
+		int lv[PPG_LOG_NCAT];
+		for (int i = 0; i < PPG_LOG_NCAT; i++)
+			lv[i] = -1;
+		if (*v && for_each_item(v, add_cat_level, lv))
+			return set_err(p, "%s: \"%s\" is not a list of CATEGORY:LEVEL (categories: main, conf, "
+			    "http, auth, core, db, sip, ota, smpp, notify; levels: err, warning, notice, info, "
+			    "debug)", k->name, v);
+		memcpy(c->log_cat_level, lv, sizeof c->log_cat_level);
+		return 1;
 	}
 	case K_ENUM: {
 		static const struct { const char *key, *a, *b; } en[] = {

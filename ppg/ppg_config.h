@@ -10,6 +10,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "ppg/ppg_log.h"
+
 #define PPG_MAX_LISTEN 8
 #define PPG_MAX_ALLOW  16
 
@@ -50,6 +52,7 @@ struct ppg_config {
 	unsigned batch_max;
 	/* [log] */
 	int log_level;                 /* LOG_ERR .. LOG_DEBUG */
+	int log_cat_level[PPG_LOG_NCAT]; /* per category (enum ppg_log_cat); -1: log_level */
 	int log_syslog;
 	/* [sip] */
 	int sip_enabled;
