@@ -1,6 +1,6 @@
 /*
  * ppg_config.h - the ppgd configuration: one INI file (inih), one table of
- * keys with defaults and help (ppg_config.c), unknown keys are errors.
+ * keys with defaults and help (ppg_config_keys.c), unknown keys are errors.
  */
 #ifndef PPG_CONFIG_H
 #define PPG_CONFIG_H
