@@ -678,7 +678,7 @@ struct ppg_deliver *ppg_deliver_new(struct ppg_core *core, su_root_t *root,
 	    sipb_local_port(e->sip), cfg->sip_outbound_proxy ? ", through " : ", no outbound proxy",
 	    cfg->sip_outbound_proxy ? cfg->sip_outbound_proxy : "");
 started:
-	e->notify = ppg_notify_new(cfg->notify_threads, cfg->notify_timeout, "ppgd/" PACKAGE_VERSION,
+	e->notify = ppg_notify_http_new(cfg->notify_threads, cfg->notify_timeout, "ppgd/" PACKAGE_VERSION,
 	    ppg_notifier_done, e);
 	e->tick = su_timer_create(su_root_task(root), TICK_MS);
 	if (!e->notify || !e->tick || su_timer_run(e->tick, ppg_sched_tick, e) < 0) {
@@ -712,7 +712,7 @@ void ppg_deliver_free(struct ppg_deliver *e)
 	for (unsigned i = 0; i < PPG_ATTEMPT_BUCKETS; i++)
 		while (e->attempts[i])
 			ppg_attempt_free(e->attempts[i]);
-	ppg_notify_free(e->notify);
+	ppg_notify_http_free(e->notify);
 	ppg_ota_close(e);
 	ppg_sipreg_free(e);
 	free(e);

@@ -10,7 +10,7 @@
 
 #include "ppg/ppg_content.h"
 #include "ppg/ppg_core.h"
-#include "ppg/ppg_notify.h"
+#include "ppg/ppg_notify_http.h"
 #include "ppg/ppg_outcome.h"
 #include "ppg/ppg_select.h"
 #include "ppg/ppg_stats.h"
@@ -101,7 +101,7 @@ struct ppg_deliver {
 	size_t nforced, capforced;
 	uint8_t tid;
 	struct ppg_retry_policy ota_pol;
-	struct ppg_notify *notify;
+	struct ppg_notify_http *notify;
 	struct ppg_retry_policy pol;
 	char content_base[300];          /* "http://127.0.0.1:8080/content/" */
 	struct ppg_attempt *attempts[PPG_ATTEMPT_BUCKETS];
@@ -200,6 +200,6 @@ void ppg_force_sms(struct ppg_deliver *e, int64_t delivery);
 
 /* ppg_notifier.c */
 void ppg_notifier_tick(struct ppg_deliver *e, int64_t now);
-void ppg_notifier_done(void *arg, const struct ppg_notify_result *r);
+void ppg_notifier_done(void *arg, const struct ppg_notify_http_result *r);
 
 #endif

@@ -39,7 +39,7 @@ static void notify_lease_after(void *arg, int committed)
 
 	e->notify_op_pending = 0;
 	for (size_t i = 0; committed && !e->stopping && i < o->n; i++)
-		if (ppg_notify_post(e->notify, o->v[i].id, o->v[i].url, o->v[i].body, o->v[i].body_len) < 0)
+		if (ppg_notify_http_post(e->notify, o->v[i].id, o->v[i].url, o->v[i].body, o->v[i].body_len) < 0)
 			LOGP(PPG_LOG_CORE, LOG_WARNING, "notification %lld not queued; due again later",
 			    (long long)o->v[i].id);
 	db_notification_list_free(o->v, o->n);
@@ -64,7 +64,7 @@ void ppg_notifier_tick(struct ppg_deliver *e, int64_t now)
 /* The answer of one POST, in the core thread. */
 struct notify_done {
 	struct ppg_deliver *e;
-	struct ppg_notify_result r;
+	struct ppg_notify_http_result r;
 };
 
 static int notify_done_write(struct db *db, void *arg, int64_t now)
@@ -111,7 +111,7 @@ static void notify_done_core(void *arg)
 		free(o);
 }
 
-void ppg_notifier_done(void *arg, const struct ppg_notify_result *r)
+void ppg_notifier_done(void *arg, const struct ppg_notify_http_result *r)
 {
 	struct ppg_deliver *e = arg;
 	struct notify_done *o = calloc(1, sizeof *o);
