@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pap/pap.h"
 #include "ppg/ppg_content.h"
 #include "ppg/ppg_log.h"
 
@@ -199,13 +200,13 @@ static enum MHD_Result finish_request(struct conn *c)
 		if (db)
 			ppg_request_execute(c->req, db, ppg_now_ms());
 		else
-			ppg_request_fail(c->req, 3000, "internal error: the database is not available");
+			ppg_request_fail(c->req, PAP_INTERNAL_ERROR, "internal error: the database is not available");
 	}
 	if (c->req->need == PPG_REQ_WRITE) {
 		c->state = C_WAITING;
 		MHD_suspend_connection(mc);
 		if (ppg_core_submit(h->core, c->req, resume_cb, c) < 0) {
-			ppg_request_fail(c->req, 4001, "service unavailable: ppgd is shutting down");
+			ppg_request_fail(c->req, PAP_SERVICE_UNAVAILABLE, "service unavailable: ppgd is shutting down");
 			c->state = C_READY;
 			MHD_resume_connection(mc);
 		}
