@@ -1,8 +1,9 @@
 /*
  * ppg_content.h - content served for content indirection (RFC 4483): the
- * core registers a delivery's content under an unguessable token before the
- * MESSAGE that references it goes out, HTTP workers serve it at
- * /content/<token>, and the core withdraws it when the delivery is final.
+ * delivery engine ([loop]) registers a delivery's content under an
+ * unguessable token before the MESSAGE that references it goes out, the
+ * [http worker]s serve it at /content/<token>, and the [loop] withdraws it
+ * when the delivery is final.
  * Thread-safe.
  */
 #ifndef PPG_CONTENT_H

@@ -21,7 +21,8 @@ struct ppg_notify_http_result {
 	char reason[160];         /* for the log */
 };
 
-/* Called in a notifier thread; must hand the result to the core. */
+/* Called in a sender thread; must hand the result to the [loop]
+ * (ppg_core_defer), which owns the delivery engine. */
 typedef void (*ppg_notify_http_done_fn)(void *arg, const struct ppg_notify_http_result *r);
 
 /* Starts `threads` senders with an HTTP timeout in seconds. NULL on failure. */

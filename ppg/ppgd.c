@@ -73,7 +73,7 @@ static int hash_secret(void)
 
 /* sofia-sip's own log lines (transport errors and the like) go to ours.
  * They arrive in pieces; a line is logged at its newline. At most 20 lines a
- * second: a peer sending garbage must not flood the log. Only the core
+ * second: a peer sending garbage must not flood the log. Only the [loop]
  * thread runs sofia-sip. */
 static void sofia_logger(void *stream, char const *fmt, va_list ap)
 {
@@ -219,8 +219,8 @@ int main(int argc, char **argv)
 	struct ppg_content *content = NULL;
 
 	make_db_dir(cfg->db_path);
-	/* Commits never wait for the disk in the core loop: the core's syncer
-	 * thread makes them durable before the answers go out. */
+	/* Commits never wait for the disk in the [writer]: the [syncer] makes
+	 * them durable (one fdatasync per batch) before the answers go out. */
 	int r = db_open(cfg->db_path, DB_NO_AUTOCHECKPOINT | DB_SYNC_EXTERNAL, &db);
 	if (r < 0) {
 		LOGP(PPG_LOG_MAIN, LOG_ERR, "cannot open the database %s: %s%s%s", cfg->db_path, strerror(-r),
