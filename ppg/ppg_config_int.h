@@ -50,10 +50,11 @@ int ppg_config_err(struct ppg_config_parse *p, const char *fmt, ...) __attribute
 int ppg_config_set_key(struct ppg_config_parse *p, const struct ppg_config_key *k, const char *v);
 
 /* Splits a comma-separated list, trimming blanks; calls fn on each item.
- * 0, -EINVAL (an empty list or item), or what fn returned. */
+ * 0, -EINVAL (an empty list, a blank item), or what fn returned. */
 int ppg_config_for_each(const char *v, int (*fn)(const char *item, void *arg), void *arg);
 
-/* Parses a comma-separated list of CIDR ranges into pi->allow. 0 or -EINVAL. */
+/* Parses a comma-separated list of CIDR ranges into pi->allow. 0, -EINVAL
+ * or -E2BIG (more than PPG_MAX_ALLOW). */
 int ppg_config_cidr_list(const char *v, struct ppg_pi *pi);
 
 /* A decimal number, with a k or M suffix when size_suffix. Both files read
