@@ -227,7 +227,7 @@ static void forward_smpp_log(void *arg, int level, const char *fmt, va_list ap)
 	char msg[2048];
 
 	(void)arg;
-	if (!ppg_log_enabled(level))
+	if (!ppg_log_enabled(PPG_LOG_SMPP, level))
 		return;
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	ppg_log(PPG_LOG_SMPP, level, "%s", msg);

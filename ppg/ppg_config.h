@@ -1,6 +1,6 @@
 /*
  * ppg_config.h - the ppgd configuration: one INI file (inih), one table of
- * keys with defaults and help (ppg_config.c), unknown keys are errors.
+ * keys with defaults and help (ppg_config_keys.c), unknown keys are errors.
  */
 #ifndef PPG_CONFIG_H
 #define PPG_CONFIG_H
@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "ppg/ppg_cidr.h"
+#include "ppg/ppg_log.h"
 
 #define PPG_MAX_LISTEN 8
 #define PPG_MAX_ALLOW  16
@@ -46,6 +47,7 @@ struct ppg_config {
 	unsigned batch_max;
 	/* [log] */
 	int log_level;                 /* LOG_ERR .. LOG_DEBUG */
+	int log_cat_level[PPG_LOG_NCAT]; /* per category (enum ppg_log_cat); -1: log_level */
 	int log_syslog;
 	/* [sip] */
 	int sip_enabled;

@@ -4,10 +4,12 @@
  *
  * A request's life here: the first call sees only headers (path, method and
  * Content-Length are checked before any body is read: 404/405/413), later
- * calls accumulate the body, the last call authenticates and decodes. A write
- * (push, cancel) suspends the connection and goes to the core; the core's
- * completion resumes it and the next call sends the answer. A failed login is
- * also answered from a core timer, so holding back a 401 costs no thread.
+ * calls accumulate the body, the last call authenticates and decodes (all in
+ * an [http worker]). A write (push, cancel) suspends the connection and goes
+ * to the core: the [writer] commits it in a batch, the [syncer] (or the
+ * [writer] itself when nothing else waits) resumes the connection once the
+ * batch is durable, and the next call sends the answer. A held-back 401 is
+ * resumed by a [loop] timer (ppg_core_defer), so it costs no thread.
  */
 #include "ppg/ppg_http.h"
 
@@ -21,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pap/pap.h"
 #include "ppg/ppg_content.h"
 #include "ppg/ppg_log.h"
 
@@ -100,7 +103,11 @@ static enum MHD_Result send_answer(struct conn *c)
 	return ret;
 }
 
-/* Core thread: the request is final (or the 401 has waited long enough). */
+/*
+ * The request's answer is final: [syncer] or [writer] for a write, once its
+ * batch is durable (ppg_core_db.c); [loop] when a held-back 401 has waited
+ * long enough (ppg_core_defer; at shutdown, the thread stopping the core).
+ */
 static void resume_cb(void *arg)
 {
 	struct conn *c = arg;
@@ -199,13 +206,13 @@ static enum MHD_Result finish_request(struct conn *c)
 		if (db)
 			ppg_request_execute(c->req, db, ppg_now_ms());
 		else
-			ppg_request_fail(c->req, 3000, "internal error: the database is not available");
+			ppg_request_fail(c->req, PAP_INTERNAL_ERROR, "internal error: the database is not available");
 	}
 	if (c->req->need == PPG_REQ_WRITE) {
 		c->state = C_WAITING;
 		MHD_suspend_connection(mc);
 		if (ppg_core_submit(h->core, c->req, resume_cb, c) < 0) {
-			ppg_request_fail(c->req, 4001, "service unavailable: ppgd is shutting down");
+			ppg_request_fail(c->req, PAP_SERVICE_UNAVAILABLE, "service unavailable: ppgd is shutting down");
 			c->state = C_READY;
 			MHD_resume_connection(mc);
 		}
@@ -321,7 +328,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 	}
 	if (c->state == C_READY)
 		return send_answer(c);
-	return MHD_YES;   /* still waiting for the core */
+	return MHD_YES;   /* still suspended: resume_cb has not run */
 }
 
 static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,

@@ -2,7 +2,8 @@
  * ppg_http.h - the PAP front end: libmicrohttpd worker threads read the body,
  * authenticate the Push Initiator, decode the request, and either answer at
  * once, query on their own read-only database handle, or suspend the
- * connection until the core thread has committed the request.
+ * connection until the core's [writer] has committed the request and its
+ * [syncer] made it durable.
  */
 #ifndef PPG_HTTP_H
 #define PPG_HTTP_H

@@ -1,18 +1,31 @@
-/* ppg_log.c - stderr or syslog logging with per-subsystem categories. */
+/*
+ * ppg_log.c - stderr or syslog logging with per-subsystem categories, each
+ * with its own threshold. The thresholds are set before any other thread
+ * starts and only read afterwards.
+ */
 #include "ppg/ppg_log.h"
 
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
-static int log_level = LOG_INFO;
 static int log_syslog;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const cat_names[PPG_LOG_NCAT] = {
-	"main", "conf", "http", "auth", "core", "db", "sip", "ota", "smpp", "notify",
+	[PPG_LOG_MAIN] = "main", [PPG_LOG_CONF] = "conf", [PPG_LOG_HTTP] = "http",
+	[PPG_LOG_AUTH] = "auth", [PPG_LOG_CORE] = "core", [PPG_LOG_DB] = "db",
+	[PPG_LOG_SIP] = "sip", [PPG_LOG_OTA] = "ota", [PPG_LOG_SMPP] = "smpp",
+	[PPG_LOG_NOTIFY] = "notify",
+};
+
+_Static_assert(PPG_LOG_NCAT == 10, "a new category needs a name and a threshold here");
+static int cat_level[PPG_LOG_NCAT] = {
+	LOG_INFO, LOG_INFO, LOG_INFO, LOG_INFO, LOG_INFO,
+	LOG_INFO, LOG_INFO, LOG_INFO, LOG_INFO, LOG_INFO,
 };
 
 static const char *level_name(int level)
@@ -29,7 +42,8 @@ static const char *level_name(int level)
 
 void ppg_log_init(int level, int use_syslog)
 {
-	log_level = level;
+	for (int i = 0; i < PPG_LOG_NCAT; i++)
+		cat_level[i] = level;
 	if (use_syslog && !log_syslog)
 		openlog("ppgd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	log_syslog = use_syslog;
@@ -42,9 +56,28 @@ void ppg_log_close(void)
 	log_syslog = 0;
 }
 
-int ppg_log_enabled(int level)
+void ppg_log_set_level(enum ppg_log_cat cat, int level)
 {
-	return level <= log_level;
+	if ((unsigned)cat < PPG_LOG_NCAT)
+		cat_level[cat] = level;
+}
+
+int ppg_log_enabled(enum ppg_log_cat cat, int level)
+{
+	return level <= cat_level[(unsigned)cat < PPG_LOG_NCAT ? cat : PPG_LOG_MAIN];
+}
+
+const char *ppg_log_cat_name(enum ppg_log_cat cat)
+{
+	return (unsigned)cat < PPG_LOG_NCAT ? cat_names[cat] : "?";
+}
+
+int ppg_log_cat_parse(const char *name)
+{
+	for (int i = 0; i < PPG_LOG_NCAT; i++)
+		if (!strcasecmp(name, cat_names[i]))
+			return i;
+	return -1;
 }
 
 void ppg_log(enum ppg_log_cat cat, int level, const char *fmt, ...)
@@ -59,7 +92,7 @@ void ppg_log(enum ppg_log_cat cat, int level, const char *fmt, ...)
 	for (char *p = msg; *p; p++)
 		if ((unsigned char)*p < 0x20 && *p != '\t')
 			*p = '?';
-	const char *cn = (unsigned)cat < PPG_LOG_NCAT ? cat_names[cat] : "?";
+	const char *cn = ppg_log_cat_name(cat);
 	if (log_syslog) {
 		syslog(level, "[%s] %s", cn, msg);
 		return;

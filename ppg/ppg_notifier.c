@@ -2,7 +2,7 @@
  * ppg_notifier.c - result notifications (WAP-247 PAP §8.5, §8.6) on the
  * loop: every PPG_NOTIFIER_INTERVAL_MS the rows queued by ppg_final() that
  * are due are leased (a write of the next batch) and handed to the sender
- * threads (ppg_notify.c); each answer comes back to the loop and is written:
+ * threads (ppg_notify_http.c); each answer comes back to the loop and is written:
  * delivered when the PI answered, retried with backoff otherwise, given up
  * after [notify] max_attempts.
  */
@@ -18,7 +18,7 @@
 
 #include "db/db.h"
 #include "ppg/ppg_log.h"
-#include "ppg/ppg_notify.h"
+#include "ppg/ppg_notify_http.h"
 #include "ppg/ppg_outcome.h"
 
 #define NOTIFY_BATCH 64               /* notifications leased per write */
@@ -27,7 +27,7 @@
 struct ppg_notifier {
 	struct ppg_core *core;
 	const struct ppg_config *cfg;
-	struct ppg_notify *notify;       /* the sender threads */
+	struct ppg_notify_http *notify;       /* the sender threads */
 	su_timer_t *timer;
 	int op_pending;                  /* a lease is queued: don't queue another */
 	int stopping;
@@ -57,7 +57,7 @@ static void lease_after(void *arg, int committed)
 
 	n->op_pending = 0;
 	for (size_t i = 0; committed && !n->stopping && i < o->count; i++)
-		if (ppg_notify_post(n->notify, o->v[i].id, o->v[i].url, o->v[i].body, o->v[i].body_len) < 0)
+		if (ppg_notify_http_post(n->notify, o->v[i].id, o->v[i].url, o->v[i].body, o->v[i].body_len) < 0)
 			LOGP(PPG_LOG_NOTIFY, LOG_WARNING, "notification %lld not queued; due again later",
 			    (long long)o->v[i].id);
 	db_notification_list_free(o->v, o->count);
@@ -84,7 +84,7 @@ static void on_timer(struct ppg_core *c, su_timer_t *t, void *arg)
 /* The answer of one POST. */
 struct done_op {
 	struct ppg_notifier *n;
-	struct ppg_notify_result r;
+	struct ppg_notify_http_result r;
 };
 
 /* [writer] */
@@ -134,7 +134,7 @@ static void done_loop(void *arg)
 }
 
 /* [notify sender] */
-static void on_done(void *arg, const struct ppg_notify_result *r)
+static void on_done(void *arg, const struct ppg_notify_http_result *r)
 {
 	struct ppg_notifier *n = arg;
 	struct done_op *o = calloc(1, sizeof *o);
@@ -162,7 +162,7 @@ static void on_free(void *arg)
 	su_timer_destroy(n->timer);
 	/* The senders stop; answers that raced with it are dropped (the lease
 	 * ends and they are sent again after the next start). */
-	ppg_notify_free(n->notify);
+	ppg_notify_http_free(n->notify);
 	free(n);
 }
 
@@ -176,7 +176,7 @@ int ppg_notifier_start(struct ppg_core *core, su_root_t *root, const struct ppg_
 	}
 	n->core = core;
 	n->cfg = cfg;
-	n->notify = ppg_notify_new(cfg->notify_threads, cfg->notify_timeout, "ppgd/" PACKAGE_VERSION,
+	n->notify = ppg_notify_http_new(cfg->notify_threads, cfg->notify_timeout, "ppgd/" PACKAGE_VERSION,
 	    on_done, n);
 	n->timer = su_timer_create(su_root_task(root), PPG_NOTIFIER_INTERVAL_MS);
 	struct ppg_core_hooks h = { .arg = n, .stop = on_stop, .free = on_free };

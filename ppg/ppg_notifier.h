@@ -1,7 +1,7 @@
 /*
  * ppg_notifier.h - result notifications as the loop sees them (WAP-247 PAP
  * §8.5, §8.6): the rows ppg_final() queued are leased on a timer of their
- * own and handed to the HTTP sender threads (ppg_notify.c); each answer is
+ * own and handed to the HTTP sender threads (ppg_notify_http.c); each answer is
  * written back: delivered, retried with backoff, or given up after
  * [notify] max_attempts. Pending notifications survive a restart.
  */

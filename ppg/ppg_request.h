@@ -4,8 +4,8 @@
  * ppg_request_parse() runs in an HTTP worker thread: MIME and XML decoding,
  * validation of addresses and timestamps, every check that needs no database.
  * Requests that need state are then run by ppg_request_execute(): push and
- * cancel by the core thread inside its batch transaction, statusquery by the
- * worker on its own read-only connection. Either way the request ends with
+ * cancel by the core's [writer] thread inside its batch transaction,
+ * statusquery by the [http worker] on its own read-only connection. Either way the request ends with
  * an encoded PAP answer in req->answer.
  */
 #ifndef PPG_REQUEST_H
@@ -39,7 +39,7 @@ struct ppg_request {
 	size_t content_headers_len;
 	unsigned char *content;
 	size_t content_len;
-	/* set by the core before execution: > 0 when the delivery engine will
+	/* set by the [writer] before execution: > 0 when the delivery engine will
 	 * attempt the deliveries right after the commit (their lease) */
 	int64_t lease_ms;
 	/* filled by a stored push-message, for the delivery engine */

@@ -43,7 +43,7 @@ static void usage(FILE *f)
 	    "       ppgd -c FILE --bindings\n"
 	    "  -c FILE        configuration file (INI; see etc/ppgd.conf)\n"
 	    "  -t             check the configuration and exit (non-zero names the bad line)\n"
-	    "  -d             log at debug level\n"
+	    "  -d             log every category at debug level\n"
 	    "  --hash-secret  print the crypt(3) hash of the secret read on standard input\n"
 	    "  --keys         print every configuration key with its default\n"
 	    "  --bindings     print the live SIP registration bindings from the database\n"
@@ -75,7 +75,7 @@ static int hash_secret(void)
 
 /* sofia-sip's own log lines (transport errors and the like) go to ours.
  * They arrive in pieces; a line is logged at its newline. At most 20 lines a
- * second: a peer sending garbage must not flood the log. Only the core
+ * second: a peer sending garbage must not flood the log. Only the [loop]
  * thread runs sofia-sip. */
 static void sofia_logger(void *stream, char const *fmt, va_list ap)
 {
@@ -95,12 +95,12 @@ static void sofia_logger(void *stream, char const *fmt, va_list ap)
 		time_t now = time(NULL);
 		if (now != second) {
 			if (dropped)
-				LOGP(PPG_LOG_CORE, LOG_WARNING, "sofia-sip: %u more line(s) not logged", dropped);
+				LOGP(PPG_LOG_SIP, LOG_WARNING, "sofia-sip: %u more line(s) not logged", dropped);
 			second = now;
 			lines = dropped = 0;
 		}
 		if (len && ++lines <= 20)
-			LOGP(PPG_LOG_CORE, LOG_WARNING, "sofia-sip: %s", line);
+			LOGP(PPG_LOG_SIP, LOG_WARNING, "sofia-sip: %s", line);
 		else if (len)
 			dropped++;
 		len = 0;
@@ -220,6 +220,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	ppg_log_init(debug ? LOG_DEBUG : cfg->log_level, cfg->log_syslog);
+	for (int i = 0; i < PPG_LOG_NCAT && !debug; i++)
+		if (cfg->log_cat_level[i] >= 0)
+			ppg_log_set_level((enum ppg_log_cat)i, cfg->log_cat_level[i]);
 	if (!cfg->pis)
 		LOGP(PPG_LOG_MAIN, LOG_WARNING, "no [pi] section: every request will be refused with 401");
 
@@ -244,8 +247,8 @@ int main(int argc, char **argv)
 	struct ppg_content *content = NULL;
 
 	make_db_dir(cfg->db_path);
-	/* Commits never wait for the disk in the core loop: the core's syncer
-	 * thread makes them durable before the answers go out. */
+	/* Commits never wait for the disk in the [writer]: the [syncer] makes
+	 * them durable (one fdatasync per batch) before the answers go out. */
 	int r = db_open(cfg->db_path, DB_NO_AUTOCHECKPOINT | DB_SYNC_EXTERNAL, &db);
 	if (r < 0) {
 		LOGP(PPG_LOG_MAIN, LOG_ERR, "cannot open the database %s: %s%s%s", cfg->db_path, strerror(-r),

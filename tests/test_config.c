@@ -12,6 +12,7 @@
 
 #include "ppg/ppg_auth.h"
 #include "ppg/ppg_config.h"
+#include "ppg/ppg_log.h"
 #include "tests/test_util.h"
 
 static const char *HASH = "$y$j9T$a0Uqbjr5KbTugiANdSjku/$xA9SCK3sFRXBBIHCRZR02cNeYeCpBgT9saYCxlsI7j.";
@@ -108,6 +109,11 @@ static void test_bad_strings(void)
 		{ "[server]\npap_path = pap\n", 2, "pap_path" },
 		{ "[database]\nsynchronous = sometimes\n", 2, "full or normal" },
 		{ "[log]\nlevel = loud\n", 2, "level" },
+		{ "[log]\n\nlevels = sip:loud\n", 3, "CATEGORY:LEVEL" },
+		{ "[log]\nlevels = radio:debug\n", 2, "CATEGORY:LEVEL" },
+		{ "[log]\nlevels = debug\n", 2, "CATEGORY:LEVEL" },
+		{ "[log]\nlevels = sip:debug, smpp\n", 2, "CATEGORY:LEVEL" },
+		{ "[log]\nlevels = :debug\n", 2, "CATEGORY:LEVEL" },
 		{ "\n\n[pi alice]\nsecret_hash = plaintext\n", 4, "plaintext secrets are refused" },
 		{ "[pi alice]\nallow = 10.0.0.0/33\nsecret_hash = $y$j9T$a0Uqbjr5KbTugiANdSjku/$x\n", 2, "CIDR" },
 		{ "[server]\n\n[pi bob]\nallow = 127.0.0.1\n", 3, "no secret_hash" },
@@ -207,6 +213,50 @@ static void test_sip_and_apps(void)
 	CU_ASSERT_EQUAL(c->sip_ntrusted, 2);
 	CU_ASSERT_STRING_EQUAL(c->sip_plmn_aor, "tel:%s");
 	ppg_config_free(c);
+}
+
+/* [log] level is every category's threshold; levels overrides some. */
+static void test_log_levels(void)
+{
+	struct ppg_config *c = NULL;
+	char err[256];
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string("", &c, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(c->log_level, LOG_INFO);
+	for (int i = 0; i < PPG_LOG_NCAT; i++)
+		CU_ASSERT_EQUAL(c->log_cat_level[i], -1);
+	ppg_config_free(c);
+
+	const char *text = "[log]\nlevel = warning\nlevels = sip:debug,SMPP : debug , http:err, notify:info\n";
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string(text, &c, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(c->log_level, LOG_WARNING);
+	CU_ASSERT_EQUAL(c->log_cat_level[PPG_LOG_SIP], LOG_DEBUG);
+	CU_ASSERT_EQUAL(c->log_cat_level[PPG_LOG_SMPP], LOG_DEBUG);
+	CU_ASSERT_EQUAL(c->log_cat_level[PPG_LOG_HTTP], LOG_ERR);
+	CU_ASSERT_EQUAL(c->log_cat_level[PPG_LOG_NOTIFY], LOG_INFO);
+	CU_ASSERT_EQUAL(c->log_cat_level[PPG_LOG_CORE], -1);
+	CU_ASSERT_EQUAL(c->log_cat_level[PPG_LOG_OTA], -1);
+	ppg_config_free(c);
+
+	/* Every category name is accepted, and names what ppg_log prints. */
+	for (int i = 0; i < PPG_LOG_NCAT; i++) {
+		char one[64];
+		snprintf(one, sizeof one, "[log]\nlevels = %s:notice\n", ppg_log_cat_name((enum ppg_log_cat)i));
+		CU_ASSERT_EQUAL_FATAL(ppg_config_load_string(one, &c, err, sizeof err), 0);
+		CU_ASSERT_EQUAL(c->log_cat_level[i], LOG_NOTICE);
+		CU_ASSERT_EQUAL(ppg_log_cat_parse(ppg_log_cat_name((enum ppg_log_cat)i)), i);
+		ppg_config_free(c);
+	}
+	CU_ASSERT_EQUAL(ppg_log_cat_parse("nosuch"), -1);
+
+	/* The thresholds apply per category. */
+	ppg_log_init(LOG_WARNING, 0);
+	ppg_log_set_level(PPG_LOG_SIP, LOG_DEBUG);
+	CU_ASSERT_TRUE(ppg_log_enabled(PPG_LOG_SIP, LOG_DEBUG));
+	CU_ASSERT_FALSE(ppg_log_enabled(PPG_LOG_SMPP, LOG_INFO));
+	CU_ASSERT_TRUE(ppg_log_enabled(PPG_LOG_SMPP, LOG_WARNING));
+	ppg_log_init(LOG_INFO, 0);
+	CU_ASSERT_FALSE(ppg_log_enabled(PPG_LOG_SIP, LOG_DEBUG));
+	CU_ASSERT_TRUE(ppg_log_enabled(PPG_LOG_SIP, LOG_INFO));
 }
 
 static void test_auth(void)
@@ -311,6 +361,7 @@ int main(void)
 	CU_add_test(s, "listen addresses and PI ranges", test_listen_and_pis);
 	CU_add_test(s, "PI authentication and failure delay", test_auth);
 	CU_add_test(s, "[sip] and [apps]", test_sip_and_apps);
+	CU_add_test(s, "[log] level and per-category levels", test_log_levels);
 	CU_add_test(s, "fixtures ok_/fail_", test_fixtures);
 	return tu_run();
 }

@@ -1,18 +1,19 @@
 /*
- * ppg_notify.h - result notifications to Push Initiators: worker threads
+ * ppg_notify_http.h - result notifications to Push Initiators: worker threads
  * that POST resultnotification-messages with libcurl and read the PI's
  * resultnotification-response. They only do HTTP: which notification to send
- * and what its outcome means for the database is the core's business.
+ * and what its outcome means for the database is the delivery engine's
+ * business (ppg_notifier.c).
  */
-#ifndef PPG_NOTIFY_H
-#define PPG_NOTIFY_H
+#ifndef PPG_NOTIFY_HTTP_H
+#define PPG_NOTIFY_HTTP_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-struct ppg_notify;
+struct ppg_notify_http;
 
-struct ppg_notify_result {
+struct ppg_notify_http_result {
 	int64_t id;               /* the notification's id, as given */
 	int ok;                   /* the PI answered 2xx with a resultnotification-response */
 	int http_status;          /* 0 when no HTTP answer came */
@@ -20,17 +21,19 @@ struct ppg_notify_result {
 	char reason[160];         /* for the log */
 };
 
-/* Called in a notifier thread; must hand the result to the core. */
-typedef void (*ppg_notify_done_fn)(void *arg, const struct ppg_notify_result *r);
+/* Called in a sender thread; must hand the result to the [loop]
+ * (ppg_core_defer), which owns the delivery engine. */
+typedef void (*ppg_notify_http_done_fn)(void *arg, const struct ppg_notify_http_result *r);
 
 /* Starts `threads` senders with an HTTP timeout in seconds. NULL on failure. */
-struct ppg_notify *ppg_notify_new(unsigned threads, unsigned timeout_s, const char *user_agent,
-    ppg_notify_done_fn done, void *arg);
+struct ppg_notify_http *ppg_notify_http_new(unsigned threads, unsigned timeout_s, const char *user_agent,
+    ppg_notify_http_done_fn done, void *arg);
 /* Stops the senders (jobs not started are dropped: they stay due in the
  * database and are sent after the next start). Accepts NULL. */
-void ppg_notify_free(struct ppg_notify *n);
+void ppg_notify_http_free(struct ppg_notify_http *n);
 
 /* Queues one POST of body (copied) to url. Thread-safe. 0, -ENOMEM, -ESHUTDOWN. */
-int ppg_notify_post(struct ppg_notify *n, int64_t id, const char *url, const void *body, size_t len);
+int ppg_notify_http_post(struct ppg_notify_http *n, int64_t id, const char *url, const void *body,
+    size_t len);
 
 #endif

@@ -1,9 +1,9 @@
 /*
- * ppg_notify.c - POSTs resultnotification-messages (WAP-247 PAP §8.5) with
+ * ppg_notify_http.c - POSTs resultnotification-messages (WAP-247 PAP §8.5) with
  * libcurl, one easy handle per sender thread, reused across requests so that
  * connections to a PI are kept alive.
  */
-#include "ppg/ppg_notify.h"
+#include "ppg/ppg_notify_http.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -24,7 +24,7 @@ struct job {
 	struct job *next;
 };
 
-struct ppg_notify {
+struct ppg_notify_http {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct job *head, *tail;
@@ -33,7 +33,7 @@ struct ppg_notify {
 	pthread_t *threads;
 	unsigned timeout_s;
 	char *user_agent;
-	ppg_notify_done_fn done;
+	ppg_notify_http_done_fn done;
 	void *arg;
 };
 
@@ -58,7 +58,7 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
 	return bytes;
 }
 
-static void post_one(struct ppg_notify *n, CURL *h, const struct job *j, struct ppg_notify_result *r)
+static void post_one(struct ppg_notify_http *n, CURL *h, const struct job *j, struct ppg_notify_http_result *r)
 {
 	struct answer a = { 0 };
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/xml");
@@ -117,7 +117,7 @@ static void post_one(struct ppg_notify *n, CURL *h, const struct job *j, struct 
 
 static void *sender(void *arg)
 {
-	struct ppg_notify *n = arg;
+	struct ppg_notify_http *n = arg;
 	CURL *h = curl_easy_init();
 
 	pthread_mutex_lock(&n->lock);
@@ -131,7 +131,7 @@ static void *sender(void *arg)
 		if (!n->head)
 			n->tail = NULL;
 		pthread_mutex_unlock(&n->lock);
-		struct ppg_notify_result r;
+		struct ppg_notify_http_result r;
 		if (h) {
 			post_one(n, h, j, &r);
 		} else {
@@ -150,10 +150,10 @@ static void *sender(void *arg)
 	return NULL;
 }
 
-struct ppg_notify *ppg_notify_new(unsigned threads, unsigned timeout_s, const char *user_agent,
-    ppg_notify_done_fn done, void *arg)
+struct ppg_notify_http *ppg_notify_http_new(unsigned threads, unsigned timeout_s, const char *user_agent,
+    ppg_notify_http_done_fn done, void *arg)
 {
-	struct ppg_notify *n = calloc(1, sizeof *n);
+	struct ppg_notify_http *n = calloc(1, sizeof *n);
 	if (!n)
 		return NULL;
 	pthread_mutex_init(&n->lock, NULL);
@@ -164,12 +164,12 @@ struct ppg_notify *ppg_notify_new(unsigned threads, unsigned timeout_s, const ch
 	n->user_agent = strdup(user_agent ? user_agent : "ppgd");
 	n->threads = calloc(threads, sizeof *n->threads);
 	if (!n->user_agent || !n->threads) {
-		ppg_notify_free(n);
+		ppg_notify_http_free(n);
 		return NULL;
 	}
 	for (unsigned i = 0; i < threads; i++) {
 		if (pthread_create(&n->threads[i], NULL, sender, n)) {
-			ppg_notify_free(n);
+			ppg_notify_http_free(n);
 			return NULL;
 		}
 		n->nthreads++;
@@ -177,7 +177,7 @@ struct ppg_notify *ppg_notify_new(unsigned threads, unsigned timeout_s, const ch
 	return n;
 }
 
-void ppg_notify_free(struct ppg_notify *n)
+void ppg_notify_http_free(struct ppg_notify_http *n)
 {
 	if (!n)
 		return;
@@ -201,7 +201,8 @@ void ppg_notify_free(struct ppg_notify *n)
 	free(n);
 }
 
-int ppg_notify_post(struct ppg_notify *n, int64_t id, const char *url, const void *body, size_t len)
+int ppg_notify_http_post(struct ppg_notify_http *n, int64_t id, const char *url, const void *body,
+    size_t len)
 {
 	struct job *j = calloc(1, sizeof *j);
 	if (!j)
