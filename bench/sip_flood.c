@@ -16,7 +16,7 @@
  * text/plain, a body of BYTES bytes (default 100), and the User-Agent, Allow
  * and Supported ppgd's agent adds. The transport settings are ppgd's too
  * (TPTAG_QUEUESIZE 4096, 4 MB UDP buffers, su_root_threading off), see
- * /work/shared/spec/PROTOCOL.md §5.
+ * the sofia-sip pitfalls found in testing.
  *
  * Prints one machine-readable line on stdout:
  *   RESULT sent=N ok=N other=N local=N seconds=S msgs_per_s=R
@@ -41,7 +41,7 @@
 #include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
 
-/* Locally generated responses (nta) carry this flag (PROTOCOL.md §5). */
+/* Locally generated responses (nta) carry this flag (a sofia-sip pitfall found in testing). */
 #define NTA_INTERNAL_MSG (1 << 15)
 
 struct flood {
@@ -204,7 +204,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	/* P-Asserted-Identity needs the extended message class (PROTOCOL.md §5). */
+	/* P-Asserted-Identity needs the extended message class (a sofia-sip pitfall found in testing). */
 	sip_update_default_mclass(sip_extend_mclass(NULL));
 	su_init();
 	f.root = su_root_create(&f);

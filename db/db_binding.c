@@ -1,5 +1,5 @@
 /*
- * db_binding.c - SIP registration bindings of db.h (seed 000 §7: what a
+ * db_binding.c - SIP registration bindings of db.h (OMA-TS-SIP_Push §7: what a
  * third-party REGISTER told the Push Sender Agent), and the deliveries that
  * wait on one.
  */

@@ -14,7 +14,7 @@
  *                SI (WAP-167), SL (WAP-168) and CO (WAP-175) XML to WBXML 1.2
  *                (WAP-192-WBXML-20010725-a) and back.
  *   ota_appid.c  OMNA Push Application IDs (URN <-> code) and the SIP Push
- *                +g.oma.pusheventapp value (OMA-CD-PUSH CR, seed 003 §9.6).
+ *                +g.oma.pusheventapp value (the OMA-CD-PUSH CR on ARI, §9.6).
  *
  * Conventions: encoders write through a struct ota_buf cursor into a buffer
  * the caller owns and record the first error in it; decoders return 0 or a
@@ -291,7 +291,7 @@ const struct ota_appid *ota_appid_by_code(uint32_t code);
  * number out of range), -ENOENT (a short form not in the table). */
 int ota_appid_parse(const char *s, struct ota_appid_ref *r, const char **reason);
 
-/* Writes the SIP Push event-app-id for s (seed 003 §9.6): a table URN in
+/* Writes the SIP Push event-app-id for s (the OMA-CD-PUSH CR on ARI §9.6): a table URN in
  * the x-wap-application: / x-oma-application: namespace loses the prefix
  * ("mms.ua"), other URNs (vendor ids, unknown URNs) stay whole. The result
  * is NUL-terminated in out[0..cap). Returns 0, the errors of

@@ -3,9 +3,9 @@
  *
  * Implements the X-Wap-Application-Id value space of WAP-235-PushOTA
  * §6.2.2.2 / WAP-230 §8.4.2.54 (URN or assigned code, OMNA "Push
- * Application ID" registry; PROTOCOL.md §2) and the +g.oma.pusheventapp
- * feature tag value of the SIP Push CR (seed 003 §9.6, ABNF in
- * PROTOCOL.md §2): well-known applications drop the "x-wap-application:" /
+ * Application ID" registry) and the +g.oma.pusheventapp
+ * feature tag value of the OMA-CD-PUSH CR on ARI (§9.6 and its ABNF):
+ * well-known applications drop the "x-wap-application:" /
  * "x-oma-application:" prefix, others keep the full registered URN.
  *
  * The table is spec/omna_push_app_ids.csv compiled in (sources per row in

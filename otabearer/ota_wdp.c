@@ -7,7 +7,7 @@
  * 9200 = WSP connectionless, Annex B port numbers), repeated in every
  * segment, and the concatenation IEs of 3GPP TS 23.040 §9.2.3.24.1
  * (IE 0x00, 8-bit reference) and §9.2.3.24.8 (IE 0x08, 16-bit reference).
- * 140 octets of 8-bit TP-UD per SMS; PROTOCOL.md §4.
+ * 140 octets of 8-bit TP-UD per SMS.
  */
 #include "otabearer/ota.h"
 

@@ -12,10 +12,10 @@
  *            X-Wap-Initiator-URI 0x31, Push-Flag 0x34, Encoding-Version 0x43
  *   Table 40 content types (0x00-0x3F), continued by the OMNA WSP content
  *            type registry (0x40-0x4B)
- * and WAP-235-PushOTA-20010425-a §6 (X-Wap-Application-Id, wml.ua default),
- * as digested in PROTOCOL.md §4. Only the push headers above are produced:
+ * and WAP-235-PushOTA-20010425-a §6 (X-Wap-Application-Id, wml.ua default).
+ * Only the push headers above are produced:
  * a Push Initiator's HTTP headers never reach the PDU (the Kannel leak in
- * ../shared/vectors/ota/kannel_vectors_decoded.md §F).
+ * Kannel's captures in the OTA tests).
  */
 #include "otabearer/ota.h"
 

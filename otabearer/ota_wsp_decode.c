@@ -8,7 +8,7 @@
  * parameters, and the push headers Content-Length, X-Wap-Application-Id,
  * X-Wap-Initiator-URI, Push-Flag and Encoding-Version (Table 39). Every read
  * is bounds-checked; headers outside the push set (Kannel's leaked PI
- * headers, ../shared/vectors/ota) are skipped and counted.
+ * headers) are skipped and counted.
  */
 #include "otabearer/ota.h"
 

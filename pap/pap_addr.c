@@ -2,7 +2,7 @@
  * pap_addr.c - PAP client addresses.
  *
  * Implements the address-value grammar of WAP-249-PPGService §6.1 (and
- * WAP-151 §7.1), as digested in PROTOCOL.md §1:
+ * WAP-151 §7.1):
  *
  *   address-value = "WAPPUSH=" client-spec [ "@" ppg-specifier ]
  *   client-spec   = escaped-value "/TYPE=USER"
@@ -17,7 +17,7 @@
  * case-insensitively, an ext-qual is accepted after TYPE=USER too, and an
  * IPv6 address may carry its colons unescaped (as real PIs write it).
  * A USER value whose unescaped form starts with sip:, sips: or tel: is marked
- * as a URI (the SIP Push carrier, PROTOCOL.md §1) and must then look like one.
+ * as a URI (the SIP Push carrier) and must then look like one.
  */
 #include "pap/pap.h"
 

@@ -6,7 +6,7 @@
  * (multipart/related, as used by WAP-247 PAP §8.1) and the header syntax of
  * RFC 2045 §5.1 / RFC 5322 §2.2 (parameters, folded lines).
  *
- * Real Push Initiators bend the rules (PROTOCOL.md §1): LF-only line ends,
+ * Real Push Initiators bend the rules (captured PAP clients: Kannel test_ppg, blackberry-push): LF-only line ends,
  * a CRLF preamble, no line end after the close delimiter, unquoted and
  * reordered parameters, trailing white space on delimiter lines. All of that
  * is accepted here. A body without a close delimiter is refused: it is the

@@ -2,7 +2,7 @@
  * pap_msg_decode.c - PAP XML documents to struct pap_msg.
  *
  * Implements the message elements of WAP-247-PAP-20010429-a §9 (PAP 2.0),
- * OMA-WAP-PAP-V2_1 and WAP-164 (PAP 1.0), as digested in PROTOCOL.md §1 and
+ * OMA-WAP-PAP-V2_1 and WAP-164 (PAP 1.0), and
  * spec/pap_2.x_reconstructed.dtd: one message element under <pap>, its
  * attributes, enumerations and children, checked by hand (the DTD is never
  * loaded; only its public identifier selects the version).

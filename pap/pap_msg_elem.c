@@ -3,7 +3,7 @@
  *
  * Implements the element and attribute lists of WAP-247-PAP-20010429-a §9
  * (PAP 2.0), OMA-WAP-PAP-V2_1 and WAP-164 (PAP 1.0) as digested in
- * PROTOCOL.md §1 and spec/pap_2.x_reconstructed.dtd. Content models are
+ * the PAP 2.x DTD. Content models are
  * checked with some tolerance: children may come in any order, white space,
  * comments and processing instructions are allowed everywhere (also in
  * elements declared EMPTY), and 2.0-only attributes are accepted in a 1.0

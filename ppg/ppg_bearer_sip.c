@@ -261,7 +261,7 @@ static void sip_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 	t->next = s->by_delivery[h];
 	s->by_delivery[h] = t;
 	/* Content that may not fit in a MESSAGE is also offered by URL; the
-	 * bearer measures the whole request and picks (seed 000 §9.1.2 item 8). */
+	 * bearer measures the whole request and picks (OMA-TS-SIP_Push §9.1.2 item 8). */
 	char url[sizeof s->content_base + PPG_TOKEN_LEN];
 	const char *urlp = NULL;
 	if (p->len + 200 > s->cfg->sip_indirection_threshold / 2 &&

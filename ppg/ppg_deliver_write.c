@@ -44,7 +44,7 @@ struct result_op {
 	char desc[160];
 };
 
-/* The SIP Push migration (DESIGN.md): a PLMN target that SIP Push could not
+/* The SIP Push migration (README "Bearer selection"): a PLMN target that SIP Push could not
  * reach goes over SMS from now on, stored with the delivery. */
 static int fallback_write(struct db *db, struct result_op *o, const struct ppg_outcome *out,
     int64_t now)

@@ -1,6 +1,6 @@
 /*
  * ppg_outcome.c - SIP final responses to PAP results (OMA-TS-SIP_Push
- * Appendix D Table 3; DESIGN.md "SIP final response -> retry and PAP result").
+ * Appendix D Table 3; README "SIP final response → PAP result").
  *
  *   SIP                               retry                 final state / code
  *   200, 202 (any 2xx)                -                     delivered / 1000

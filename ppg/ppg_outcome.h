@@ -1,6 +1,6 @@
 /*
- * ppg_outcome.h - what a SIP final response means for a delivery (seed 000
- * Appendix D, Table 3, and the mapping of DESIGN.md): retry or not, and the
+ * ppg_outcome.h - what a SIP final response means for a delivery (OMA-TS-SIP_Push
+ * Appendix D, Table 3, and the mapping in the README): retry or not, and the
  * PAP message-state and code when the delivery ends there. Pure functions.
  */
 #ifndef PPG_OUTCOME_H

@@ -27,7 +27,7 @@ void ppg_push_unref(struct ppg_push *p)
 }
 
 /* The +g.oma.pusheventapp value of the content's X-Wap-Application-Id (CR
- * seed 003 §9.6); absent means the Push OTA default, wml.ua. */
+ * the OMA-CD-PUSH CR on ARI §9.6); absent means the Push OTA default, wml.ua. */
 static void resolve_app(const struct ppg_config *cfg, struct ppg_push *p, const char *app_id)
 {
 	const char *reason = NULL;

@@ -1,5 +1,5 @@
 /*
- * ppg_select.h - bearer selection for one delivery (DESIGN.md "Bearer
+ * ppg_select.h - bearer selection for one delivery (README "Bearer
  * selection"): the address type, a live SIP registration that supports the
  * application, the push's quality-of-service (network, bearer, delivery
  * method) and the operator's migration settings. A pure function.

@@ -1,6 +1,6 @@
 /*
  * sipb.c - the SIP Push bearer agent: a sofia-sip nua user agent on the
- * core's su_root (OMA-TS-SIP_Push, seed 000 §7, §9.1.2).
+ * core's su_root (OMA-TS-SIP_Push §7, §9.1.2).
  *
  * The agent listens on UDP and TCP, sends MESSAGEs (sipb_message.c) and
  * takes third-party REGISTERs (sipb_register.c). Everything else a peer may
@@ -23,7 +23,7 @@
 #include <sofia-sip/su_tag_io.h>
 #include <sofia-sip/tport_tag.h>
 
-/* Transport tuning for many requests in flight (PROTOCOL.md §5): the
+/* Transport tuning for many requests in flight (a sofia-sip pitfall found in testing): the
  * default TCP queue of 64 requests per connection ends in local 503s. */
 #define SIPB_QUEUESIZE 4096
 #define SIPB_UDP_BUFSIZE (4u << 20)
@@ -190,7 +190,7 @@ struct sipb *sipb_new(su_root_t *root, const struct sipb_config *cfg, sipb_regis
 	    TAG_IF(s->cfg.user_agent, SIPTAG_USER_AGENT_STR(s->cfg.user_agent)),
 	    SIPTAG_ALLOW_STR("OPTIONS, REGISTER, SUBSCRIBE"),
 	    /* A third-party REGISTER may carry the receiver's "Require: pref"
-	     * (seed 000 §7.2 item 3, RFC 3840): without "pref" here nua answers
+	     * (OMA-TS-SIP_Push §7.2 item 3, RFC 3840): without "pref" here nua answers
 	     * 420 Bad Extension. timer and 100rel (nua's default) serve INVITE
 	     * sessions only, which this agent does not take. */
 	    SIPTAG_SUPPORTED_STR("pref"),

@@ -1,6 +1,6 @@
 /*
- * sipb.h - the SIP Push bearer (OMA-TS-SIP_Push, seed 000 §7, §8, §9.1,
- * Appendix D, F.1.2; CR seed 003 §9.6) on sofia-sip.
+ * sipb.h - the SIP Push bearer (OMA-TS-SIP_Push §7, §8, §9.1,
+ * Appendix D, F.1.2; the OMA-CD-PUSH CR on ARI §9.6) on sofia-sip.
  *
  * sipbearer/ owns sofia-sip: the nua agent, its handles and su_home memory.
  * It runs on the caller's su_root (the core loop) and never blocks. It knows
@@ -45,7 +45,7 @@ struct sipb_config {
 	unsigned t1x64_ms;
 };
 
-/* One contact of a third-party REGISTER (seed 000 §7, F.1.2; RFC 3261 §10,
+/* One contact of a third-party REGISTER (OMA-TS-SIP_Push §7, F.1.2; RFC 3261 §10,
  * RFC 3840 feature tags, RFC 5627 GRUU). Strings are NUL-terminated copies
  * valid during the callback only. */
 struct sipb_binding {

@@ -79,7 +79,7 @@ void sipb_message_response(struct sipb *s, struct sipb_out *o, int status, char 
 void sipb_message_abort_all(struct sipb *s, int status, const char *phrase);
 
 /* sipb_register.c: does s consist of event-app-id characters only
- * (1*(%x21 / %x23-2B / %x2D-7E), seed 000 §8.1.1)? */
+ * (1*(%x21 / %x23-2B / %x2D-7E), OMA-TS-SIP_Push §8.1.1)? */
 int sipb_is_event_app_id(const char *s, size_t len);
 
 #endif

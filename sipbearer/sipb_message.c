@@ -1,6 +1,6 @@
 /*
  * sipb_message.c - pager-mode push: one SIP MESSAGE per push
- * (OMA-TS-SIP_Push seed 000 §9.1.2, §8.2.2, Appendix C.2; RFC 3428;
+ * (OMA-TS-SIP_Push §9.1.2, §8.2.2, Appendix C.2; RFC 3428;
  * content indirection RFC 4483 with RFC 2046 §5.2.3 and RFC 2017).
  *
  * Each MESSAGE gets its own nua handle, destroyed after the final response;

@@ -1,6 +1,6 @@
 /*
  * sipb_register.c - third-party REGISTER from the SIP/IP core
- * (OMA-TS-SIP_Push seed 000 §7, §8.1.1, §8.2.1, Appendix C.1, F.1.2;
+ * (OMA-TS-SIP_Push §7, §8.1.1, §8.2.1, Appendix C.1, F.1.2;
  * RFC 3261 §10.3; RFC 3840 feature tags; RFC 5627 GRUU).
  *
  * Only a trusted core may register (the source address decides: 403
@@ -67,7 +67,7 @@ static char *sipb_param_value(su_home_t *home, msg_param_t const *params, const 
 	return r;
 }
 
-/* Splits the +g.oma.pusheventapp list (seed 000 §8.1.1) into b->apps: each
+/* Splits the +g.oma.pusheventapp list (OMA-TS-SIP_Push §8.1.1) into b->apps: each
  * item trimmed of blanks; items that are no event-app-id are skipped. */
 static void sipb_parse_apps(su_home_t *home, msg_param_t const *params, struct sipb_binding *b)
 {

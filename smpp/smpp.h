@@ -2,7 +2,7 @@
  * smpp.h - SMPP 3.4 client (ESME) for WDP over SMS: binds to one SMSC,
  * sends submit_sm for the SMS segments that otabearer's ota_wdp_segment()
  * makes (esm_class 0x40 UDHI, data_coding 0x04, short_message = UDH +
- * payload, PROTOCOL.md §4), and hands up submit_sm_resp results and
+ * payload), and hands up submit_sm_resp results and
  * delivery receipts (deliver_sm with esm_class 0x04).
  *
  * Specification: SMPP v3.4 (Issue 1.2, 1999): §2.2-2.9 sessions, bind,

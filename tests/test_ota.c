@@ -208,7 +208,7 @@ static void test_pusheventapp(void)
 		const char *in, *out;
 		int rc;
 	} t[] = {
-		/* seed 003 §9.6: "x-wap-application:mms.ua" -> "mms.ua" */
+		/* the OMA-CD-PUSH CR on ARI §9.6: "x-wap-application:mms.ua" -> "mms.ua" */
 		{ "x-wap-application:mms.ua", "mms.ua", 0 },
 		{ "mms.ua", "mms.ua", 0 },
 		{ "4", "mms.ua", 0 },

@@ -1,6 +1,6 @@
 /*
  * test_outcome.c - the outcome tables of the delivery engine (ppg_outcome.c):
- * SIP final responses to PAP results (seed 000 Appendix D, DESIGN.md) with
+ * SIP final responses to PAP results (OMA-TS-SIP_Push Appendix D, the README) with
  * retries and backoff, and Push OTA outcomes.
  */
 #include <CUnit/Basic.h>
@@ -23,7 +23,7 @@ struct sip_case {
 	int64_t retry_at;   /* when kind == RETRY (now = 1000000) */
 };
 
-/* The table of DESIGN.md, one row per line, at attempt 1 and at the limit. */
+/* The table of the README, one row per line, at attempt 1 and at the limit. */
 static void test_sip_table(void)
 {
 	static const struct sip_case cases[] = {

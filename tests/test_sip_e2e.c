@@ -3,7 +3,7 @@
  * driven through its PAP HTTP interface, delivering over real SIP on
  * 127.0.0.1 to real peers the tests start themselves:
  *   - sipp (Debian sip-tester) as the terminal (Push Receiver Agent) that
- *     answers each code of the SIP -> PAP table of DESIGN.md, and as the
+ *     answers each code of the SIP -> PAP table of the README, and as the
  *     SIP/IP core's third-party REGISTER sender;
  *   - kamailio (Debian kamailio, tests/kamailio/ppgd-core.cfg) as the
  *     SIP/IP core: registrar of the terminal, sender of the third-party
@@ -939,7 +939,7 @@ static int pi_wait(struct pi_listener *l, const char *push_id, size_t n, double 
 /* ================================ suite: the SIP -> PAP outcome table */
 
 /*
- * DESIGN.md "SIP final response -> retry and PAP result". Every case has
+ * README "SIP final response → PAP result". Every case has
  * its own terminal (a sipp UAS on its own port answering one status), its
  * own binding (third-party REGISTER from sipp) and its own push; the cases
  * run side by side, then each test asserts one case.
@@ -1204,7 +1204,7 @@ static int clean_gruu(void)
 }
 
 /* [sip] terminal = gruu: of two registered terminals of one AoR, only the
- * newest gets the push, addressed to its GRUU (seed 000 §6.1 item 8,
+ * newest gets the push, addressed to its GRUU (OMA-TS-SIP_Push §6.1 item 8,
  * §9.1.2 item 7). */
 static void t_gruu_newest_terminal(void)
 {

@@ -1,7 +1,7 @@
 /*
  * test_sipb.c - CUnit tests of the SIP Push bearer (sipbearer/) against
  * sipp (Debian sip-tester) on 127.0.0.1: pager-mode pushes answered with
- * each status of seed 000 Appendix D (and silence, for the local timer F
+ * each status of OMA-TS-SIP_Push Appendix D (and silence, for the local timer F
  * 408), UDP and TCP, outbound proxy, content indirection decided on the size
  * of the whole request, third-party REGISTERs (trusted and not), the plain
  * answers to other methods, and shutdown with MESSAGEs in flight.
@@ -530,7 +530,7 @@ static void test_send_invalid(void)
 	CU_ASSERT_EQUAL(nresults, 0);
 }
 
-/* Each answer of seed 000 Appendix D comes back as sent by the receiver. */
+/* Each answer of OMA-TS-SIP_Push Appendix D comes back as sent by the receiver. */
 static void test_message_statuses(void)
 {
 	static const struct {
