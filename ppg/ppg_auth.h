@@ -3,6 +3,8 @@
  * against crypt(3) hashes from the config, per-PI address ranges, and a
  * growing delay for repeated failures from one address that never locks out
  * the right secret.
+ *
+ * Threads: ppg_auth_check on [http worker] (thread-safe); new/free on main.
  */
 #ifndef PPG_AUTH_H
 #define PPG_AUTH_H

@@ -3,6 +3,8 @@
  * RFC 4291 §2.3 for IPv6): parsing "a.b.c.d[/n]" and "x:y::z[/n]", and
  * matching a peer's address against a list of them (the allow ranges of a
  * [pi NAME] section, [sip] trusted_cores). Pure: no allocation, no logging.
+ *
+ * Pure functions: [any].
  */
 #ifndef PPG_CIDR_H
 #define PPG_CIDR_H

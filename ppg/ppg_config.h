@@ -1,6 +1,8 @@
 /*
  * ppg_config.h - the ppgd configuration: one INI file (inih), one table of
  * keys with defaults and help (ppg_config_keys.c), unknown keys are errors.
+ *
+ * Loaded on main before any thread starts, read-only afterwards: [any].
  */
 #ifndef PPG_CONFIG_H
 #define PPG_CONFIG_H

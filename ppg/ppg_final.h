@@ -4,6 +4,9 @@
  * asked for one (ppg-notify-requested-to). Every path that ends a delivery
  * (SIP outcome, cancel, replace, expiry, no registration) goes through here,
  * inside the caller's transaction.
+ *
+ * Threads: ppg_final, ppg_final_id, ppg_progress and the collection run on
+ * [writer] (inside its transaction); ppg_sender_address on [any].
  */
 #ifndef PPG_FINAL_H
 #define PPG_FINAL_H

@@ -4,6 +4,9 @@
  * once, query on their own read-only database handle, or suspend the
  * connection until the core's [writer] has committed the request and its
  * [syncer] made it durable.
+ *
+ * Threads: start, quiesce, drain and stop on main; the handlers on
+ * libmicrohttpd's [http worker] threads.
  */
 #ifndef PPG_HTTP_H
 #define PPG_HTTP_H

@@ -4,6 +4,9 @@
  * resultnotification-response. They only do HTTP: which notification to send
  * and what its outcome means for the database is the delivery engine's
  * business (ppg_notifier.c).
+ *
+ * Threads: new/free on [loop]; ppg_notify_http_post on [any]; the done
+ * callback on a [notify sender] thread.
  */
 #ifndef PPG_NOTIFY_HTTP_H
 #define PPG_NOTIFY_HTTP_H

@@ -2,6 +2,8 @@
  * ppg_outcome.h - what a SIP final response means for a delivery (OMA-TS-SIP_Push
  * Appendix D, Table 3, and the mapping in the README): retry or not, and the
  * PAP message-state and code when the delivery ends there. Pure functions.
+ *
+ * Pure functions: [any].
  */
 #ifndef PPG_OUTCOME_H
 #define PPG_OUTCOME_H

@@ -7,6 +7,10 @@
  * cancel by the core's [writer] thread inside its batch transaction,
  * statusquery by the [http worker] on its own read-only connection. Either way the request ends with
  * an encoded PAP answer in req->answer.
+ *
+ * Threads: ppg_request_parse on [http worker]; ppg_request_execute on
+ * [writer]; ppg_request_fail on [writer] or [syncer]; ppg_request_free on
+ * [http worker] once the answer went out.
  */
 #ifndef PPG_REQUEST_H
 #define PPG_REQUEST_H

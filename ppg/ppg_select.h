@@ -3,6 +3,8 @@
  * selection"): the address type, a live SIP registration that supports the
  * application, the push's quality-of-service (network, bearer, delivery
  * method) and the operator's migration settings. A pure function.
+ *
+ * Pure functions: [any].
  */
 #ifndef PPG_SELECT_H
 #define PPG_SELECT_H

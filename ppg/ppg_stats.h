@@ -2,6 +2,8 @@
  * ppg_stats.h - a latency histogram (microseconds, log-linear buckets:
  * 16 linear steps per power of two, so a percentile is within ~6%).
  * Not thread-safe: one owner thread.
+ *
+ * [any]; a histogram is not locked: one thread updates it.
  */
 #ifndef PPG_STATS_H
 #define PPG_STATS_H
