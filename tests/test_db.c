@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "db/db.h"
@@ -1291,6 +1294,54 @@ static void test_delivery_bearer(void)
 	db_close(db);
 }
 
+static void *count_on_thread(void *arg)
+{
+	int64_t n = -1;
+	int claim = ((intptr_t *)arg)[1] != 0;
+	struct db *db = (struct db *)((intptr_t *)arg)[0];
+	if (claim)
+		db_claim(db);
+	((intptr_t *)arg)[2] = db_count_pushes(db, &n) == 0 ? 1 : 0;
+	return NULL;
+}
+
+/* Runs db_count_pushes on a second thread (which claims the handle first
+ * when claim is set) in a child process; returns the child's wait status. */
+static int use_from_thread(const char *path, int claim)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct db *db = NULL;
+		if (db_open(path, 0, &db) < 0)
+			_exit(3);
+		intptr_t arg[3] = { (intptr_t)db, claim, 0 };
+		pthread_t t;
+		if (pthread_create(&t, NULL, count_on_thread, arg))
+			_exit(4);
+		pthread_join(t, NULL);
+		_exit(arg[2] ? 0 : 5);   /* no db_close: the thread owns it now */
+	}
+	int st = 0;
+	waitpid(pid, &st, 0);
+	return st;
+}
+
+/* One thread owns a handle: another that runs a statement on it stops the
+ * process (debug builds), unless it claimed the handle first. */
+static void test_owner_thread(void)
+{
+	const char *path = db_path("owner");
+	struct db *db = NULL;
+	CU_ASSERT_EQUAL_FATAL(db_open(path, 0, &db), 0);
+	db_close(db);
+	int st = use_from_thread(path, 1);
+	CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+#ifndef NDEBUG
+	st = use_from_thread(path, 0);
+	CU_ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+#endif
+}
+
 int main(void)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -1300,6 +1351,7 @@ int main(void)
 		return 1;
 	CU_add_test(s, "fresh file: schema 3, WAL", test_fresh_schema_wal);
 	CU_add_test(s, "a delivery's stored bearer", test_delivery_bearer);
+	CU_add_test(s, "a handle used from a thread that does not own it", test_owner_thread);
 	CU_add_test(s, "insert and read back every field", test_insert_read_back);
 	CU_add_test(s, "push-id unique per PI", test_duplicate_push_id);
 	CU_add_test(s, "replaced pushes free their push-id", test_replaced);
