@@ -228,7 +228,7 @@ enum ppg_auth_result ppg_auth_check(struct ppg_auth *a, const char *user, const 
 		*delay_ms = note_failure(a, sa);
 		return PPG_AUTH_FAIL;
 	}
-	if (!ppg_pi_allows(pi, sa))
+	if (!ppg_cidr_pi_allows(pi, sa))
 		return PPG_AUTH_FORBIDDEN;
 	*pi_out = pi;
 	return PPG_AUTH_OK;

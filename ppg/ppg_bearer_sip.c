@@ -206,7 +206,7 @@ static void send_one(struct sip_attempt *t, const char *ruri, const char *route,
 	s->messages++;
 	int sent = sipb_send_message(s->sip, &m);
 	if (p->received_us && sent == 0)
-		ppg_hist_add(&s->accept_to_send, (uint64_t)(ppg_mono_us() - p->received_us));
+		ppg_stats_hist_add(&s->accept_to_send, (uint64_t)(ppg_stats_mono_us() - p->received_us));
 	if (sent < 0) {
 		struct sipb_result r = { .status = 503, .phrase = "Cannot send", .local = 1,
 			.retry_after = -1, .tag = m.tag };
@@ -373,8 +373,8 @@ static void sip_free(struct ppg_bearer *b)
 	if (s->accept_to_send.n)
 		LOGP(PPG_LOG_SIP, LOG_NOTICE, "latency from a push's receipt to its MESSAGE: n=%llu p50=%lluus "
 		    "p99=%lluus max=%lluus", (unsigned long long)s->accept_to_send.n,
-		    (unsigned long long)ppg_hist_quantile(&s->accept_to_send, 0.5),
-		    (unsigned long long)ppg_hist_quantile(&s->accept_to_send, 0.99),
+		    (unsigned long long)ppg_stats_hist_quantile(&s->accept_to_send, 0.5),
+		    (unsigned long long)ppg_stats_hist_quantile(&s->accept_to_send, 0.99),
 		    (unsigned long long)s->accept_to_send.max_us);
 	ppg_bearer_sip_reg_stop(s);
 	/* Outstanding MESSAGEs end with local results here; with `stopping`

@@ -56,7 +56,7 @@ struct sip_bearer {
 	su_timer_t *purge_timer;
 	int purge_pending;
 	int stopping;
-	struct ppg_hist accept_to_send;  /* fresh pushes: request received -> MESSAGE handed to SIP */
+	struct ppg_stats_hist accept_to_send;  /* fresh pushes: request received -> MESSAGE handed to SIP */
 };
 
 /* ppg_bearer_sip_reg.c */

@@ -101,7 +101,7 @@ int ppg_cidr_match(const struct ppg_cidr *list, int n, const struct sockaddr *sa
 	return 0;
 }
 
-int ppg_pi_allows(const struct ppg_pi *pi, const struct sockaddr *sa)
+int ppg_cidr_pi_allows(const struct ppg_pi *pi, const struct sockaddr *sa)
 {
 	if (pi->nallow == 0)
 		return 1;

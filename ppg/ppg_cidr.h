@@ -34,6 +34,6 @@ int ppg_cidr_parse(const char *s, struct ppg_cidr *out);
 int ppg_cidr_match(const struct ppg_cidr *list, int n, const struct sockaddr *sa);
 
 /* 1 when sa is inside one of the PI's allowed ranges (or the PI has none). */
-int ppg_pi_allows(const struct ppg_pi *pi, const struct sockaddr *sa);
+int ppg_cidr_pi_allows(const struct ppg_pi *pi, const struct sockaddr *sa);
 
 #endif

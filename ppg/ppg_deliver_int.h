@@ -71,7 +71,7 @@ struct ppg_push *ppg_push_new(const struct ppg_config *cfg, const struct ppg_pus
 struct ppg_push *ppg_push_from_row(const struct ppg_config *cfg, const struct db_push *row);
 void ppg_push_unref(struct ppg_push *p);
 /* A copy of n octets with a NUL after them (for strings that are not). */
-char *ppg_dup0(const void *p, size_t n);
+char *ppg_push_dup0(const void *p, size_t n);
 
 /* -------------------------------------------------- ppg_deliver.c [loop] */
 

@@ -55,7 +55,7 @@ static int fallback_write(struct db *db, struct result_op *o, const struct ppg_o
 	if (r == 0)
 		r = db_delivery_set_bearer(db, o->delivery, PPG_BEARER_SMS);
 	if (r == 0)
-		r = ppg_progress(db, o->e->cfg, o->delivery, desc, now);
+		r = ppg_final_progress(db, o->e->cfg, o->delivery, desc, now);
 	return r;
 }
 
@@ -105,7 +105,7 @@ static int result_write(struct db *db, void *arg, int64_t now)
 		r = db_delivery_attempted(db, o->delivery, DB_STATE_PENDING, PAP_ACCEPTED, desc, now,
 		    out.retry_at);
 		if (r == 0)
-			r = ppg_progress(db, e->cfg, o->delivery, desc, now);
+			r = ppg_final_progress(db, e->cfg, o->delivery, desc, now);
 	} else {
 		struct db_push p = { 0 };
 		r = db_push_get(db, d.push, 0, &p);
@@ -196,7 +196,7 @@ static int park_write(struct db *db, void *arg, int64_t now)
 			if (r == 0 && o->target[0])
 				r = db_delivery_set_target(db, o->delivery, o->target);
 			if (r == 0)
-				r = ppg_progress(db, o->e->cfg, o->delivery, o->desc, now);
+				r = ppg_final_progress(db, o->e->cfg, o->delivery, o->desc, now);
 		}
 	}
 	db_delivery_clear(&d);

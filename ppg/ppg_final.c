@@ -14,7 +14,7 @@
 #include "pap/pap.h"
 #include "ppg/ppg_log.h"
 
-const char *ppg_sender_address(const struct ppg_config *cfg, char *buf, size_t len)
+const char *ppg_final_sender_address(const struct ppg_config *cfg, char *buf, size_t len)
 {
 	if (cfg->sender_address)
 		return cfg->sender_address;
@@ -42,7 +42,7 @@ static int queue_notification(struct db *db, const struct ppg_config *cfg, const
 	m.type = PAP_MSG_RESULTNOTIFICATION;
 	m.version = p->pap_version ? (enum pap_version)p->pap_version : PAP_V2_1;
 	m.push_id = p->push_id;
-	m.sender_address = (char *)ppg_sender_address(cfg, sabuf, sizeof sabuf);
+	m.sender_address = (char *)ppg_final_sender_address(cfg, sabuf, sizeof sabuf);
 	m.sender_name = cfg->sender_name;
 	m.received_time = (time_t)(p->received_time / 1000);
 	m.event_time = (time_t)(now / 1000);
@@ -113,7 +113,7 @@ int ppg_final(struct db *db, const struct ppg_config *cfg, const struct db_push 
 	return r;
 }
 
-int ppg_progress(struct db *db, const struct ppg_config *cfg, int64_t delivery, const char *note,
+int ppg_final_progress(struct db *db, const struct ppg_config *cfg, int64_t delivery, const char *note,
     int64_t now)
 {
 	struct db_delivery d = { 0 };

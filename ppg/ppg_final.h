@@ -5,8 +5,8 @@
  * (SIP outcome, cancel, replace, expiry, no registration) goes through here,
  * inside the caller's transaction.
  *
- * Threads: ppg_final, ppg_final_id, ppg_progress and the collection run on
- * [writer] (inside its transaction); ppg_sender_address on [any].
+ * Threads: ppg_final, ppg_final_id, ppg_final_progress and the collection run on
+ * [writer] (inside its transaction); ppg_final_sender_address on [any].
  */
 #ifndef PPG_FINAL_H
 #define PPG_FINAL_H
@@ -35,7 +35,7 @@ int ppg_final_id(struct db *db, const struct ppg_config *cfg, int64_t delivery, 
  * them and has a ppg-notify-requested-to, queues a resultnotification-message
  * with message-state pending, code 1001 and the note as desc.
  */
-int ppg_progress(struct db *db, const struct ppg_config *cfg, int64_t delivery, const char *note,
+int ppg_final_progress(struct db *db, const struct ppg_config *cfg, int64_t delivery, const char *note,
     int64_t now);
 
 /*
@@ -53,6 +53,6 @@ void ppg_final_collect(struct ppg_final_ids *ids);
 void ppg_final_ids_free(struct ppg_final_ids *ids);
 
 /* The sender-address of PAP messages (configured, or http://<listen><pap_path>). */
-const char *ppg_sender_address(const struct ppg_config *cfg, char *buf, size_t len);
+const char *ppg_final_sender_address(const struct ppg_config *cfg, char *buf, size_t len);
 
 #endif

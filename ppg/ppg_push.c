@@ -47,7 +47,7 @@ static void resolve_app(const struct ppg_config *cfg, struct ppg_push *p, const 
 		p->app_error = reason ? reason : "unusable application id";
 }
 
-char *ppg_dup0(const void *p, size_t n)
+char *ppg_push_dup0(const void *p, size_t n)
 {
 	char *s = malloc(n + 1);
 	if (s) {
@@ -69,8 +69,8 @@ struct ppg_push *ppg_push_new(const struct ppg_config *cfg, const struct ppg_pus
 	p->push_id = strdup(src->push_id ? src->push_id : "");
 	p->deliver_before = src->deliver_before;
 	p->content_type = strdup(src->content_type ? src->content_type : "application/octet-stream");
-	p->body = (unsigned char *)ppg_dup0(src->body, src->len);
-	p->headers = ppg_dup0(src->headers, src->headers ? src->headers_len : 0);
+	p->body = (unsigned char *)ppg_push_dup0(src->body, src->len);
+	p->headers = ppg_push_dup0(src->headers, src->headers ? src->headers_len : 0);
 	p->headers_len = src->headers ? src->headers_len : 0;
 	p->app_id = src->app_id ? strdup(src->app_id) : NULL;
 	if (!p->pi || !p->push_id || !p->content_type || !p->body || !p->headers ||

@@ -40,7 +40,7 @@ void ppg_request_answer_push(struct ppg_request *req, int code, const char *desc
 
 	m.type = PAP_MSG_PUSH_RESPONSE;
 	m.push_id = req->msg->push_id;
-	m.sender_address = (char *)ppg_sender_address(req->cfg, sabuf, sizeof sabuf);
+	m.sender_address = (char *)ppg_final_sender_address(req->cfg, sabuf, sizeof sabuf);
 	m.sender_name = req->cfg->sender_name;
 	m.reply_time = (time_t)(req->received_ms / 1000);
 	rr.code = code;

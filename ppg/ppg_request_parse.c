@@ -126,7 +126,7 @@ struct ppg_request *ppg_request_parse(const struct ppg_config *cfg, const char *
 	req->cfg = cfg;
 	req->pi = strdup(pi ? pi : "");
 	req->received_ms = now_ms;
-	req->received_us = ppg_mono_us();
+	req->received_us = ppg_stats_mono_us();
 	req->version = PAP_V2_1;
 	limits_of(cfg, &lim);
 

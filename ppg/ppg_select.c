@@ -23,7 +23,7 @@
 
 #include "pap/pap.h"
 
-int ppg_name_in_list(const char *list, const char *name)
+int ppg_select_name_in_list(const char *list, const char *name)
 {
 	size_t nl;
 	while (name && isspace((unsigned char)*name))
@@ -55,7 +55,7 @@ static int provides(const struct ppg_select_in *in, enum ppg_bearer_kind b)
 		return 1;
 	const char *list = b == PPG_BEARER_SIP ? in->sip_bearers : b == PPG_BEARER_UDP ? in->ip_bearers
 	    : in->sms_bearers;
-	return ppg_name_in_list(list, in->bearer);
+	return ppg_select_name_in_list(list, in->bearer);
 }
 
 void ppg_select(const struct ppg_select_in *in, struct ppg_select_out *out)
@@ -74,7 +74,7 @@ void ppg_select(const struct ppg_select_in *in, struct ppg_select_out *out)
 		return;
 	}
 	if (in->network_required && in->network && *in->network && strcasecmp(in->network, "Any") &&
-	    !ppg_name_in_list(in->networks, in->network)) {
+	    !ppg_select_name_in_list(in->networks, in->network)) {
 		out->code = PAP_NETWORK_NOT_AVAIL;
 		snprintf(out->why, sizeof out->why, "required network \"%s\" is not available", in->network);
 		return;

@@ -45,6 +45,6 @@ struct ppg_select_out {
 void ppg_select(const struct ppg_select_in *in, struct ppg_select_out *out);
 
 /* Is name in the comma-separated list (case-insensitive, blanks trimmed)? */
-int ppg_name_in_list(const char *list, const char *name);
+int ppg_select_name_in_list(const char *list, const char *name);
 
 #endif

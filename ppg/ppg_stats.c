@@ -3,7 +3,7 @@
 
 #include <time.h>
 
-int64_t ppg_mono_us(void)
+int64_t ppg_stats_mono_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -29,7 +29,7 @@ static uint64_t bucket_high(unsigned k)
 	return ((uint64_t)(16 + m + 1) << (e - 4)) - 1;
 }
 
-void ppg_hist_add(struct ppg_hist *h, uint64_t us)
+void ppg_stats_hist_add(struct ppg_stats_hist *h, uint64_t us)
 {
 	h->b[bucket_of(us)]++;
 	h->n++;
@@ -37,7 +37,7 @@ void ppg_hist_add(struct ppg_hist *h, uint64_t us)
 		h->max_us = us;
 }
 
-uint64_t ppg_hist_quantile(const struct ppg_hist *h, double q)
+uint64_t ppg_stats_hist_quantile(const struct ppg_stats_hist *h, double q)
 {
 	if (!h->n)
 		return 0;

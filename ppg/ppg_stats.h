@@ -12,17 +12,17 @@
 
 #define PPG_HIST_BUCKETS (16 * 40)
 
-struct ppg_hist {
+struct ppg_stats_hist {
 	uint64_t n;
 	uint64_t max_us;
 	uint64_t b[PPG_HIST_BUCKETS];
 };
 
-void ppg_hist_add(struct ppg_hist *h, uint64_t us);
+void ppg_stats_hist_add(struct ppg_stats_hist *h, uint64_t us);
 /* The value under which a fraction q (0..1) of the samples lie, in us. */
-uint64_t ppg_hist_quantile(const struct ppg_hist *h, double q);
+uint64_t ppg_stats_hist_quantile(const struct ppg_stats_hist *h, double q);
 
 /* Monotonic time in microseconds. */
-int64_t ppg_mono_us(void);
+int64_t ppg_stats_mono_us(void);
 
 #endif

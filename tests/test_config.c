@@ -168,16 +168,16 @@ static void test_listen_and_pis(void)
 	struct sockaddr_in in4 = { .sin_family = AF_INET };
 	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
 	inet_pton(AF_INET, "10.1.200.3", &in4.sin_addr);
-	CU_ASSERT_TRUE(ppg_pi_allows(alice, (struct sockaddr *)&in4));
+	CU_ASSERT_TRUE(ppg_cidr_pi_allows(alice, (struct sockaddr *)&in4));
 	inet_pton(AF_INET, "10.2.0.1", &in4.sin_addr);
-	CU_ASSERT_FALSE(ppg_pi_allows(alice, (struct sockaddr *)&in4));
-	CU_ASSERT_TRUE(ppg_pi_allows(bob, (struct sockaddr *)&in4));   /* no ranges: any */
+	CU_ASSERT_FALSE(ppg_cidr_pi_allows(alice, (struct sockaddr *)&in4));
+	CU_ASSERT_TRUE(ppg_cidr_pi_allows(bob, (struct sockaddr *)&in4));   /* no ranges: any */
 	inet_pton(AF_INET6, "2001:db8:ffff::1", &in6.sin6_addr);
-	CU_ASSERT_TRUE(ppg_pi_allows(alice, (struct sockaddr *)&in6));
+	CU_ASSERT_TRUE(ppg_cidr_pi_allows(alice, (struct sockaddr *)&in6));
 	inet_pton(AF_INET6, "2001:db9::1", &in6.sin6_addr);
-	CU_ASSERT_FALSE(ppg_pi_allows(alice, (struct sockaddr *)&in6));
+	CU_ASSERT_FALSE(ppg_cidr_pi_allows(alice, (struct sockaddr *)&in6));
 	inet_pton(AF_INET6, "::ffff:10.1.2.3", &in6.sin6_addr);   /* v4-mapped on a dual-stack socket */
-	CU_ASSERT_TRUE(ppg_pi_allows(alice, (struct sockaddr *)&in6));
+	CU_ASSERT_TRUE(ppg_cidr_pi_allows(alice, (struct sockaddr *)&in6));
 	ppg_config_free(c);
 }
 

@@ -96,9 +96,9 @@ static void test_select(void)
 	ppg_select(&in, &out);
 	CU_ASSERT_EQUAL(out.bearer, PPG_BEARER_SMS);   /* falls back to unconfirmed */
 	CU_ASSERT_PTR_NOT_NULL(strstr(out.why, "preferconfirmed"));
-	CU_ASSERT_TRUE(ppg_name_in_list(" Any , Packet Data", "packet data"));
-	CU_ASSERT_FALSE(ppg_name_in_list("Any, Packet Data", "Packet"));
-	CU_ASSERT_FALSE(ppg_name_in_list("", "SMS"));
+	CU_ASSERT_TRUE(ppg_select_name_in_list(" Any , Packet Data", "packet data"));
+	CU_ASSERT_FALSE(ppg_select_name_in_list("Any, Packet Data", "Packet"));
+	CU_ASSERT_FALSE(ppg_select_name_in_list("", "SMS"));
 }
 
 static void test_binding_supports(void)
