@@ -11,7 +11,7 @@
 #   PPGD           ppgd binary (default: build/ppgd; run scripts/build.sh first)
 #   BENCH_SECONDS  duration of each run (default 10)
 #   BENCH_SYNC     "normal": add rows for ppgd with [database] synchronous = normal
-#   KANNEL_PPG     kannel-ppg.sh of the reference (default ../shared/peers/kannel-ppg)
+#   KANNEL_PPG     kannel-ppg.sh of the reference (default bench/kannel-ppg)
 #   BENCH_KEEP     1: keep the temporary directory (configs, logs, database)
 #   TMPDIR         where that directory goes (its filesystem is the database's)
 #

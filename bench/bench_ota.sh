@@ -6,7 +6,7 @@
 # push-message (one address WAPPUSH=127.0.0.1/TYPE=IPv4@ppg.example, an SI
 # content entity, a unique push-id per request) at concurrency 1 (wrk -t1 -c1)
 # and 8 (wrk -t2 -c8). What counts is what arrives: the UDP sink of the Kannel
-# reference (../shared/peers/kannel-ppg/udp_sink.py) on 127.0.0.1:2948 counts
+# reference (bench/kannel-ppg/udp_sink.py) on 127.0.0.1:2948 counts
 # the WSP push datagrams. ppgd runs first, with [ota] udp_port = 2948, against
 # its own instance of that same sink (Kannel is not started yet); then ppgd is
 # stopped, its sink too, and Kannel starts with its sink on 2948.
@@ -24,7 +24,7 @@
 #   PPGD           ppgd binary (default: build/ppgd; run scripts/build.sh first)
 #   BENCH_SECONDS  duration of each wrk run (default 10)
 #   BENCH_SYNC     "normal": add rows for ppgd with [database] synchronous = normal
-#   KANNEL_PPG     kannel-ppg.sh of the reference (default ../shared/peers/kannel-ppg)
+#   KANNEL_PPG     kannel-ppg.sh of the reference (default bench/kannel-ppg)
 #   BENCH_KEEP     1: keep the temporary directory (configs, logs, database)
 #   TMPDIR         where that directory goes (its filesystem is the database's)
 #

@@ -37,9 +37,9 @@ need_cmds() {
 	done
 }
 
-# need_kannel: KANNEL_PPG (default ../shared/peers/kannel-ppg/kannel-ppg.sh) is there.
+# need_kannel: KANNEL_PPG (default bench/kannel-ppg/kannel-ppg.sh) is there.
 need_kannel() {
-	KANNEL_PPG=${KANNEL_PPG:-$root/../shared/peers/kannel-ppg/kannel-ppg.sh}
+	KANNEL_PPG=${KANNEL_PPG:-$root/bench/kannel-ppg/kannel-ppg.sh}
 	[ -x "$KANNEL_PPG" ] || die "Kannel reference script not found at $KANNEL_PPG (set KANNEL_PPG)"
 }
 

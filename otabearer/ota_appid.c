@@ -8,7 +8,7 @@
  * well-known applications drop the "x-wap-application:" /
  * "x-oma-application:" prefix, others keep the full registered URN.
  *
- * The table is spec/omna_push_app_ids.csv compiled in (sources per row in
+ * The table is tests/vectors/spec/omna_push_app_ids.csv compiled in (sources per row in
  * that file); regenerate with
  *   tail -n +2 omna_push_app_ids.csv | awk -F, '{printf "\t{ \"%s\", %s },\n", $1, $2}'
  */

@@ -1,12 +1,12 @@
 #!/bin/bash
 # fuzz.sh - builds the libFuzzer targets in fuzz/ with clang (AddressSanitizer
 # and UBSan) and runs each for FUZZ_SECONDS (default 30), starting from
-# corpora made of ../shared/vectors. Not part of the test suite: run it when a
+# corpora made of the captured vectors in tests/vectors. Not part of the test suite: run it when a
 # decoder changes. Needs clang and libclang-rt-14-dev (apt-get install).
 #   scripts/fuzz.sh [pap|ota|smpp ...]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-shared=${PPG_SHARED:-$top/../shared}
+vectors=$top/tests/vectors
 secs=${FUZZ_SECONDS:-30}
 out=${FUZZ_DIR:-$top/build-fuzz}
 targets=("$@")
@@ -31,7 +31,7 @@ corpus() { # name
 	case $1 in
 	pap)
 		local i=0
-		for f in "$shared"/vectors/pap-requests/*/*.txt "$shared"/vectors/pap-responses/*.xml; do
+		for f in "$vectors"/pap-requests/*/*.txt "$vectors"/pap-responses/*.xml; do
 			{ printf '\0'; cat "$f"; } >"$dir/xml$((i++))"
 		done
 		printf '\2WAPPUSH=+358408201681/TYPE=PLMN@ppg.carrier.com' >"$dir/addr1"
@@ -40,9 +40,9 @@ corpus() { # name
 		;;
 	ota)
 		local i=0
-		grep -o 'hex=[0-9a-f]*' "$shared/vectors/ota/kannel_ppg_udp2948_datagrams.log" | cut -d= -f2 |
+		grep -o 'hex=[0-9a-f]*' "$vectors/ota/kannel_ppg_udp2948_datagrams.log" | cut -d= -f2 |
 			while read -r h; do { printf '\0'; echo "$h" | xxd -r -p; } >"$dir/pdu$((i++))"; done
-		for f in "$shared"/vectors/wbxml/*.wbxml; do { printf '\1'; cat "$f"; } >"$dir/wbxml$((i++))"; done
+		for f in "$vectors"/wbxml/*.wbxml; do { printf '\1'; cat "$f"; } >"$dir/wbxml$((i++))"; done
 		;;
 	smpp)
 		# a deliver_sm receipt, as an SMSC sends it

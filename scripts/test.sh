@@ -4,8 +4,9 @@
 # UndefinedBehaviorSanitizer), runs `make check` in both and ends with one
 # line "N passed, N failed" summed over both builds. Before the builds it runs
 # the include rules (scripts/check_includes.sh) and their self-test
-# (tests/check_includes_test.sh); each counts as one test in that line. Exits
-# non-zero on any failure.
+# (tests/check_includes_test.sh), and the self-containment check (a clone of
+# this commit alone builds and passes the tests that read tests/vectors); each
+# counts as one test in that line. Exits non-zero on any failure.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -24,6 +25,60 @@ for t in tests/check_includes_test.sh scripts/check_includes.sh; do
 		inc_failed+=("$t")
 	fi
 done
+
+# The repository alone: a clone of the current commit into an empty temporary
+# directory (nothing beside it) refers to no path outside itself in any tracked
+# file (markdown prose aside), builds, and passes there the unit tests that read
+# the captured vectors. Uncommitted changes are not in the clone. One test.
+# Bounded: each step is under `timeout`.
+self_contained() {
+	local tmp rc=0 head hits
+	local t='tests/test_pap tests/test_ota tests/test_smpp tests/test_db'
+	head=$(git -C "$top" rev-parse --verify HEAD) || { echo "self-contained: $top is not a git checkout"; return 1; }
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/ppgd-clone.XXXXXX") || return 1
+	if ! timeout 300 git clone --quiet --no-local "$top" "$tmp/ppgd" ||
+	    ! git -C "$tmp/ppgd" checkout --quiet --detach "$head"; then
+		echo "self-contained: cannot clone $top at $head"
+		rm -rf "$tmp"
+		return 1
+	fi
+	# The patterns are written so that this file does not match them.
+	hits=$(git -C "$tmp/ppgd" grep -n -I -E '\.\./shared|/work/share[d]' -- . ':(exclude)*.md' ':(exclude)README' ':(exclude)*/README')
+	if [ -n "$hits" ]; then
+		echo "self-contained: tracked files refer to the shared folder beside the repository:"
+		echo "$hits"
+		rc=1
+	fi
+	if [ $rc -eq 0 ]; then
+		(cd "$tmp/ppgd" && BUILD_DIR=build timeout 900 ./scripts/build.sh >"$tmp/build.out" 2>&1) || {
+			echo "self-contained: the clone does not build (last lines of its output):"
+			tail -n 30 "$tmp/build.out"
+			rc=1
+		}
+	fi
+	if [ $rc -eq 0 ]; then
+		# only these four programs are built (check_PROGRAMS), then run one at a time
+		(cd "$tmp/ppgd/build" && timeout 600 make -j2 $t >"$tmp/check.out" 2>&1 &&
+			timeout 600 make check TESTS="$t" check_PROGRAMS="$t" >>"$tmp/check.out" 2>&1) || {
+			echo "self-contained: the clone's vector tests fail:"
+			tail -n 30 "$tmp/check.out"
+			cat "$tmp/ppgd/build/tests"/test_*.log 2>/dev/null | grep -E 'cannot (read|open)|FAILED|^\s+(tests|asserts)\s' | head -n 40
+			rc=1
+		}
+	fi
+	[ $rc -eq 0 ] && grep -E '^# (TOTAL|PASS|FAIL):' "$tmp/check.out"
+	rm -rf "$tmp"
+	return $rc
+}
+
+echo "==== self-contained: a clone alone builds and passes the vector tests"
+self_passed=0
+self_failed=0
+if self_contained; then
+	self_passed=1
+else
+	self_failed=1
+fi
 
 build_failures=0
 check_failed=()
@@ -85,8 +140,8 @@ for b in build build-asan; do
 	done
 done
 failed=$((failed + build_failures))
-passed=$((passed + inc_passed))
-failed=$((failed + ${#inc_failed[@]}))
+passed=$((passed + inc_passed + self_passed))
+failed=$((failed + ${#inc_failed[@]} + self_failed))
 
 if [ ${#failed_logs[@]} -gt 0 ]; then
 	for log in "${failed_logs[@]}"; do
@@ -96,5 +151,8 @@ fi
 for t in "${inc_failed[@]}"; do
 	echo "FAILED: $t (its output is printed above, at the start)"
 done
+if [ "$self_failed" -ne 0 ]; then
+	echo "FAILED: self-contained check (a clone of this commit alone; printed above, at the start)"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -967,17 +967,16 @@ static char *rewrite_raw(const char *raw, size_t len, const char *user, const ch
 	return out;
 }
 
-/* Replays vectors/pap-requests/rel for user; returns the decoded answer. */
+/* Replays tests/vectors/pap-requests/rel for user; returns the decoded answer. */
 static struct pap_msg *replay(const char *rel, const char *user, int future_deadline)
 {
 	char path[1024];
-	snprintf(path, sizeof path, "vectors/pap-requests/%s", rel);
-	const char *full = tu_shared(path);
+	snprintf(path, sizeof path, "pap-requests/%s", rel);
+	const char *full = tu_vector(path);
 	size_t len = 0, olen = 0;
 	char *raw = tu_read_file(full, &len);
 	if (!raw) {
-		fprintf(stderr, "\ncannot read %s: the shared vectors are needed (../shared or $PPG_SHARED)\n",
-		    full);
+		fprintf(stderr, "\ncannot read %s\n", full);
 		return NULL;
 	}
 	char *req = rewrite_raw(raw, len, user, ITEST_ALICE_SECRET, future_deadline, &olen);
@@ -1063,7 +1062,7 @@ static void t_vec_kannel_test_ppg(void)
 	EXPECT(code > 0 && code != PAP_PUSH_ID_NOT_FOUND);
 }
 
-/* Every *.raw under vectors/pap-requests is covered by one of the tests above. */
+/* Every *.raw under tests/vectors/pap-requests is covered by one of the tests above. */
 static void t_vec_all_raw_files_covered(void)
 {
 	static const char *const known[] = {
@@ -1075,10 +1074,10 @@ static void t_vec_all_raw_files_covered(void)
 	};
 	static const char *const dirs[] = { "blackberry-jde", "kannel-test_ppg", "npm-blackberry-push" };
 	char top[1024];
-	snprintf(top, sizeof top, "%s", tu_shared("vectors/pap-requests"));
+	snprintf(top, sizeof top, "%s", tu_vector("pap-requests"));
 	DIR *t = opendir(top);
 	if (!t)
-		fprintf(stderr, "\ncannot open %s: the shared vectors are needed\n", top);
+		fprintf(stderr, "\ncannot open %s\n", top);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	size_t found = 0;
 	struct dirent *de;

@@ -3,7 +3,7 @@
  * OMNA application ids and the SIP Push event-app-id, WSP push PDUs (round
  * trips over content types, app id forms and headers, malformed PDUs), WDP
  * segmentation and reassembly, SI/SL/CO WBXML, and the Kannel captures in
- * ../shared/vectors/ota and ../shared/vectors/wbxml decoded, asserted and
+ * tests/vectors/ota and tests/vectors/wbxml decoded, asserted and
  * re-encoded byte for byte (or, where Kannel deviates from the specs, to the
  * spec-conformant bytes, with the reason). Ends with every truncation and
  * single-byte mutation of each vector through the decoders (run under
@@ -52,12 +52,9 @@ static size_t unhex(const char *h, uint8_t *out, size_t cap)
 
 static char *vec(const char *rel, size_t *len)
 {
-	char path[512];
-
-	snprintf(path, sizeof path, "vectors/%s", rel);
-	char *b = tu_read_file(tu_shared(path), len);
+	char *b = tu_read_file(tu_vector(rel), len);
 	if (!b)
-		fprintf(stderr, "cannot read %s\n", tu_shared(path));
+		fprintf(stderr, "cannot read %s\n", tu_vector(rel));
 	CU_ASSERT_PTR_NOT_NULL(b);
 	return b;
 }
@@ -154,7 +151,7 @@ static void test_uintvar(void)
 static void test_appid_table(void)
 {
 	size_t len, rows = 0;
-	char *csv = vec("../spec/omna_push_app_ids.csv", &len);
+	char *csv = vec("spec/omna_push_app_ids.csv", &len);
 	struct ota_appid_ref r;
 
 	/* Every CSV row is in the compiled table, both ways. */
@@ -1009,7 +1006,7 @@ static void test_push_build_vs_kannel(void)
 	wl -= 2;
 	want[2] = 5;
 	size_t sl = 0;
-	char *si = tu_read_file(tu_shared("vectors/wbxml/si.txt"), &sl);
+	char *si = tu_read_file(tu_vector("wbxml/si.txt"), &sl);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(si);
 	uint8_t *pdu = NULL;
 	size_t len = 0;

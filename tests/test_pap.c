@@ -1,7 +1,7 @@
 /*
  * test_pap.c - CUnit tests of the PAP codec (pap/): timestamps, addresses,
  * multipart framing, PAP documents from real Push Initiators and PPGs
- * (../shared/vectors/pap-requests, pap-responses), encode/decode round trips,
+ * (tests/vectors/pap-requests, pap-responses), encode/decode round trips,
  * hostile documents (XXE, entity bombs, limits), and every truncation and
  * single-byte mutation of the vectors (meant to run under ASan/UBSan).
  */
@@ -25,15 +25,12 @@ static int streq(const char *a, const char *b)
 	return !strcmp(a, b);
 }
 
-/* Reads a vector under ../shared/vectors; fails the test when absent. */
+/* Reads a vector under tests/vectors; fails the test when absent. */
 static char *vec(const char *rel, size_t *len)
 {
-	char path[512];
-
-	snprintf(path, sizeof path, "vectors/%s", rel);
-	char *b = tu_read_file(tu_shared(path), len);
+	char *b = tu_read_file(tu_vector(rel), len);
 	if (!b)
-		fprintf(stderr, "cannot read %s\n", tu_shared(path));
+		fprintf(stderr, "cannot read %s\n", tu_vector(rel));
 	return b;
 }
 
@@ -781,8 +778,8 @@ static void test_vec_inventory(void)
 
 	for (size_t d = 0; d < 3; d++) {
 		char rel[512];
-		snprintf(rel, sizeof rel, "vectors/pap-requests/%s", dirs[d]);
-		DIR *dir = opendir(tu_shared(rel));
+		snprintf(rel, sizeof rel, "pap-requests/%s", dirs[d]);
+		DIR *dir = opendir(tu_vector(rel));
 		CU_ASSERT_PTR_NOT_NULL(dir);
 		if (!dir)
 			continue;

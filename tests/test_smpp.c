@@ -591,7 +591,7 @@ struct segment {
  * their WSP PDU is checked in test_ota ("vectors sms and smpp"). */
 static size_t kannel_segments(struct segment *segs, char hexes[3][300])
 {
-	char *text = tu_read_file(tu_shared("vectors/ota/kannel_ppg_smpp_submit_sm.log"), NULL);
+	char *text = tu_read_file(tu_vector("ota/kannel_ppg_smpp_submit_sm.log"), NULL);
 	size_t nsegs = 0;
 	char *save = NULL;
 	int k = 0;

@@ -48,14 +48,10 @@ static const char *env_or(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
-const char *tu_shared(const char *rel)
+const char *tu_vector(const char *rel)
 {
 	static char buf[4096];
-	const char *s = getenv("PPG_SHARED");
-	if (s && *s)
-		snprintf(buf, sizeof buf, "%s/%s", s, rel);
-	else
-		snprintf(buf, sizeof buf, "%s/../shared/%s", env_or("PPG_SRCDIR", PPG_SRCDIR), rel);
+	snprintf(buf, sizeof buf, "%s/tests/vectors/%s", env_or("PPG_SRCDIR", PPG_SRCDIR), rel);
 	return buf;
 }
 

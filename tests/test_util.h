@@ -8,8 +8,8 @@
  * counted in *len), or NULL. */
 char *tu_read_file(const char *path, size_t *len);
 
-/* Path of a file under ../shared (PPG_SRCDIR/../shared/rel); static buffer. */
-const char *tu_shared(const char *rel);
+/* Path of a captured vector, PPG_SRCDIR/tests/vectors/rel; static buffer. */
+const char *tu_vector(const char *rel);
 /* Path of a file under the source tree (PPG_SRCDIR/rel); static buffer. */
 const char *tu_src(const char *rel);
 /* Path of a file under the build tree (PPG_BUILDDIR/rel); static buffer. */
