@@ -351,6 +351,8 @@ void ppg_deliver_run(void *arg, void *job, int64_t now)
 	struct ppg_deliver *e = arg;
 	struct deliver_job *j = job;
 	for (size_t i = 0; !e->stopping && i < j->n; i++) {
+		if (ppg_deliver_ended(e, j->d[i].id))
+			continue;   /* cancelled or replaced in the batch that accepted it */
 		if (ppg_deliver_inflight(e) >= e->cfg->sip_window)
 			ppg_deliver_write_release(e, j->d[i].id);   /* the tick takes it when there is room */
 		else
