@@ -187,6 +187,7 @@ struct fake_bearer {
 
 /* [loop] The fakes of the running core, by kind. */
 static struct fake_bearer *fakes[PPG_BEARER_SMS + 1];
+static struct ppg_core *core;
 /* [loop] The engine of the running core (ppg_deliver_start's out). */
 static struct ppg_deliver *engine;
 
@@ -333,7 +334,7 @@ static int fake_sms_new(const struct ppg_bearer_env *env, struct ppg_bearer **ou
 
 /* ------------------------------------------- the test's orders to the loop */
 
-enum cmd_op { CMD_REPORT = 1, CMD_WAKE, CMD_ATTEMPTS, CMD_HELD };
+enum cmd_op { CMD_REPORT = 1, CMD_WAKE, CMD_ATTEMPTS, CMD_HELD, CMD_HOLD_WRITER };
 
 struct cmd {
 	enum cmd_op op;
@@ -347,6 +348,29 @@ struct cmd {
 
 static pthread_mutex_t cmd_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cmd_cond = PTHREAD_COND_INITIALIZER;
+
+/* A loop write that holds the writer inside its batch until the test lets
+ * go: what the test submits meanwhile lands in one next batch. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int held, release;
+} gate = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+/* [writer] */
+static int hold_write(struct db *db, void *arg, int64_t now)
+{
+	(void)db;
+	(void)arg;
+	(void)now;
+	pthread_mutex_lock(&gate.lock);
+	gate.held = 1;
+	pthread_cond_broadcast(&gate.cond);
+	while (!gate.release)
+		pthread_cond_wait(&gate.cond, &gate.lock);
+	pthread_mutex_unlock(&gate.lock);
+	return 0;
+}
 
 /* [loop] */
 static void run_cmd(void *arg)
@@ -383,6 +407,9 @@ static void run_cmd(void *arg)
 	case CMD_HELD:
 		result = f && i < MAX_HELD;
 		break;
+	case CMD_HOLD_WRITER:
+		result = ppg_core_write(core, hold_write, NULL, NULL);
+		break;
 	}
 	pthread_mutex_lock(&cmd_lock);
 	c->result = result;
@@ -390,8 +417,6 @@ static void run_cmd(void *arg)
 	pthread_cond_broadcast(&cmd_cond);
 	pthread_mutex_unlock(&cmd_lock);
 }
-
-static struct ppg_core *core;
 
 /* Runs c on the loop and waits for it. */
 static long loop_cmd(struct cmd *c)
@@ -457,6 +482,35 @@ static long fake_holds(enum ppg_bearer_kind bearer, int64_t delivery)
 {
 	struct cmd c = { .op = CMD_HELD, .bearer = bearer, .delivery = delivery };
 	return loop_cmd(&c);
+}
+
+/* The writer stops inside its next batch (0, or -ETIMEDOUT). */
+static int writer_hold(void)
+{
+	struct cmd c = { .op = CMD_HOLD_WRITER };
+	pthread_mutex_lock(&gate.lock);
+	gate.held = gate.release = 0;
+	pthread_mutex_unlock(&gate.lock);
+	if (loop_cmd(&c) < 0)
+		return -EIO;
+	int64_t end = mono_ms() + WAIT_MS;
+	pthread_mutex_lock(&gate.lock);
+	while (!gate.held && mono_ms() < end) {
+		pthread_mutex_unlock(&gate.lock);
+		sleep_ms(5);
+		pthread_mutex_lock(&gate.lock);
+	}
+	int held = gate.held;
+	pthread_mutex_unlock(&gate.lock);
+	return held ? 0 : -ETIMEDOUT;
+}
+
+static void writer_release(void)
+{
+	pthread_mutex_lock(&gate.lock);
+	gate.release = 1;
+	pthread_cond_broadcast(&gate.cond);
+	pthread_mutex_unlock(&gate.lock);
 }
 
 /* ----------------------------------------------------- a core per case */
@@ -579,45 +633,69 @@ static void on_done(void *arg)
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* Parses a request as an HTTP worker would and hands it to the core; waits
- * for the answer (its batch is durable). The caller frees the request. */
-static struct ppg_request *submit(const char *ctype, const char *body)
+/* A request on its way through the core. */
+struct pending {
+	struct ppg_request *req;
+	struct done_flag d;
+};
+
+/* Parses a request as an HTTP worker would and hands it to the core.
+ * 0, or -1 (p->req, when not NULL, has the answer of a refused request). */
+static int submit_start(struct pending *p, const char *ctype, const char *body)
 {
-	struct ppg_request *req = ppg_request_parse(cfg, PI_NAME, ctype, (const unsigned char *)body,
-	    strlen(body), ppg_now_ms());
-	if (!req)
-		return NULL;
-	if (req->need != PPG_REQ_WRITE) {
-		fprintf(stderr, "request not for the core: %d %.*s\n", req->result_code,
-		    req->answer ? (int)req->answer_len : 0, req->answer ? req->answer : "");
-		return req;
+	memset(p, 0, sizeof *p);
+	pthread_mutex_init(&p->d.lock, NULL);
+	pthread_cond_init(&p->d.cond, NULL);
+	p->req = ppg_request_parse(cfg, PI_NAME, ctype, (const unsigned char *)body, strlen(body),
+	    ppg_now_ms());
+	if (!p->req)
+		return -1;
+	if (p->req->need != PPG_REQ_WRITE) {
+		fprintf(stderr, "request not for the core: %d %.*s\n", p->req->result_code,
+		    p->req->answer ? (int)p->req->answer_len : 0, p->req->answer ? p->req->answer : "");
+		return -1;
 	}
-	struct done_flag d = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
-	if (ppg_core_submit(core, req, on_done, &d) < 0) {
-		ppg_request_free(req);
-		return NULL;
+	if (ppg_core_submit(core, p->req, on_done, &p->d) < 0) {
+		ppg_request_free(p->req);
+		p->req = NULL;
+		return -1;
 	}
+	return 0;
+}
+
+/* Waits for the answer (its batch is durable); the caller frees the request. */
+static struct ppg_request *submit_wait(struct pending *p)
+{
 	struct timespec dl;
 	clock_gettime(CLOCK_REALTIME, &dl);
 	dl.tv_sec += WAIT_MS / 1000;
-	pthread_mutex_lock(&d.lock);
-	while (!d.done && pthread_cond_timedwait(&d.cond, &d.lock, &dl) == 0)
+	pthread_mutex_lock(&p->d.lock);
+	while (!p->d.done && pthread_cond_timedwait(&p->d.cond, &p->d.lock, &dl) == 0)
 		;
-	int done = d.done;
-	pthread_mutex_unlock(&d.lock);
+	int done = p->d.done;
+	pthread_mutex_unlock(&p->d.lock);
 	if (!done) {
 		fprintf(stderr, "test_deliver: no answer from the core\n");
-		abort();   /* d is on this stack */
+		abort();   /* p is still the core's */
 	}
-	return req;
+	pthread_mutex_destroy(&p->d.lock);
+	pthread_cond_destroy(&p->d.cond);
+	return p->req;
+}
+
+static struct ppg_request *submit(const char *ctype, const char *body)
+{
+	struct pending p;
+	if (submit_start(&p, ctype, body) < 0)
+		return p.req;
+	return submit_wait(&p);
 }
 
 /* A push-message (multipart/related, SI content) to one address; attrs
- * (may be "") go into the push-message element. Returns the delivery id,
- * or -1 when the push was not accepted. */
-static int64_t push(const char *push_id, const char *addr, const char *attrs)
+ * (may be "") go into the push-message element. */
+static char *push_body(const char *push_id, const char *addr, const char *attrs)
 {
-	char *body = xasprintf(
+	return xasprintf(
 	    "--" BOUNDARY "\r\n"
 	    "Content-Type: application/xml; charset=UTF-8\r\n"
 	    "\r\n"
@@ -635,8 +713,18 @@ static int64_t push(const char *push_id, const char *addr, const char *attrs)
 	    "action=\"signal-medium\">You have mail</indication></si>\r\n"
 	    "--" BOUNDARY "--\r\n",
 	    push_id, *attrs ? " " : "", attrs, addr, push_id);
-	struct ppg_request *req = body ? submit(MULTIPART_CT, body) : NULL;
-	free(body);
+}
+
+static char *cancel_body(const char *push_id)
+{
+	return xasprintf("<?xml version=\"1.0\"?>\n" DOCTYPE_20 "\n<pap>\n"
+	    "<cancel-message push-id=\"%s\"/>\n</pap>\n", push_id);
+}
+
+/* The delivery id of an accepted push with one address (the request is
+ * freed), or -1. */
+static int64_t accepted(struct ppg_request *req)
+{
 	int64_t id = -1;
 	CU_ASSERT_PTR_NOT_NULL(req);
 	if (req) {
@@ -649,11 +737,19 @@ static int64_t push(const char *push_id, const char *addr, const char *attrs)
 	return id;
 }
 
+/* Pushes to one address and waits for the answer: the delivery id, or -1. */
+static int64_t push(const char *push_id, const char *addr, const char *attrs)
+{
+	char *body = push_body(push_id, addr, attrs);
+	struct ppg_request *req = body ? submit(MULTIPART_CT, body) : NULL;
+	free(body);
+	return accepted(req);
+}
+
 /* A cancel-message for push_id; returns its PAP code. */
 static int cancel(const char *push_id)
 {
-	char *body = xasprintf("<?xml version=\"1.0\"?>\n" DOCTYPE_20 "\n<pap>\n"
-	    "<cancel-message push-id=\"%s\"/>\n</pap>\n", push_id);
+	char *body = cancel_body(push_id);
 	struct ppg_request *req = body ? submit("application/xml", body) : NULL;
 	free(body);
 	int code = req ? req->result_code : -1;
@@ -979,6 +1075,44 @@ static void test_park_wake(void)
 	finish();
 }
 
+/* 7. A push and its cancel-message in one batch (two PIs' connections, or
+ * one PI that does not wait for the answer): the delivery is cancelled
+ * before the engine gets the accepted push, so the bearer must never be
+ * given it. */
+static void test_cancel_same_batch(void)
+{
+	CU_ASSERT_EQUAL_FATAL(start(conf_udp, bearers_udp, 1), 0);
+	char *pb = push_body("batch-1@deliver", ADDR_V4, "");
+	char *cb = cancel_body("batch-1@deliver");
+	struct pending pp, pc;
+	CU_ASSERT_FATAL(pb && cb);
+	CU_ASSERT_EQUAL_FATAL(writer_hold(), 0);
+	int rp = submit_start(&pp, MULTIPART_CT, pb);
+	int rc = submit_start(&pc, "application/xml", cb);
+	writer_release();
+	free(pb);
+	free(cb);
+	CU_ASSERT_EQUAL_FATAL(rp, 0);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	int64_t id = accepted(submit_wait(&pp));
+	struct ppg_request *req = submit_wait(&pc);
+	CU_ASSERT_EQUAL(req->result_code, PAP_OK);
+	ppg_request_free(req);
+	CU_ASSERT_FATAL(id > 0);
+
+	struct db_delivery d;
+	CU_ASSERT_EQUAL(wait_state(id, DB_STATE_CANCELLED, &d), 0);
+	db_delivery_clear(&d);
+	expect_quiet(0, id, 0);
+	CU_ASSERT_EQUAL(engine_attempts(), 0);
+
+	/* the next push goes out as usual */
+	id = push("batch-2@deliver", ADDR_V4, "");
+	CU_ASSERT_FATAL(id > 0);
+	CU_ASSERT_EQUAL(ev_wait(EV_SEND, PPG_BEARER_UDP, id, 1, NULL), 0);
+	finish();
+}
+
 int main(void)
 {
 	const char *debug = getenv("PPG_TEST_DEBUG");
@@ -995,6 +1129,7 @@ int main(void)
 	CU_add_test(s, "cancel: the bearer forgets the attempt", test_cancel);
 	CU_add_test(s, "expiry: the sweep ends it, the bearer forgets", test_expiry);
 	CU_add_test(s, "park until a wake-up of its target", test_park_wake);
+	CU_add_test(s, "push and its cancel in one batch: never attempted", test_cancel_same_batch);
 	int rc = tu_run();
 
 	su_deinit();
