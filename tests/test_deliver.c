@@ -174,6 +174,14 @@ static int ev_wait(enum ev_kind kind, enum ppg_bearer_kind bearer, int64_t deliv
 	return r;
 }
 
+/* A loop write that holds the writer inside its batch until the test lets
+ * go: what the test submits meanwhile lands in one next batch. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int held, release;
+} gate = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
 /* ------------------------------------------------------------ fake bearers */
 
 #define MAX_HELD 32
@@ -349,14 +357,6 @@ struct cmd {
 static pthread_mutex_t cmd_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cmd_cond = PTHREAD_COND_INITIALIZER;
 
-/* A loop write that holds the writer inside its batch until the test lets
- * go: what the test submits meanwhile lands in one next batch. */
-static struct {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int held, release;
-} gate = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
-
 /* [writer] */
 static int hold_write(struct db *db, void *arg, int64_t now)
 {
@@ -526,19 +526,35 @@ static const ppg_bearer_new_fn bearers_sip_sms[] = { fake_sip_new, fake_sms_new 
 struct init_arg {
 	const ppg_bearer_new_fn *bearers;
 	size_t n;
+	int hold;        /* the writer is held before the engine starts */
 };
+
+static int hold_write(struct db *db, void *arg, int64_t now);
 
 /* [loop] What ppgd's start_loop does, with the fakes. */
 static int init_loop(struct ppg_core *c, su_root_t *root, void *arg, char *err, size_t errlen)
 {
 	const struct init_arg *ia = arg;
+	if (ia->hold) {
+		/* The engine's start-up writes then queue behind what the test
+		 * submits before writer_release(). */
+		pthread_mutex_lock(&gate.lock);
+		gate.held = gate.release = 0;
+		pthread_mutex_unlock(&gate.lock);
+		if (ppg_core_write(c, hold_write, NULL, NULL) < 0)
+			return -ENOMEM;
+		pthread_mutex_lock(&gate.lock);
+		while (!gate.held)
+			pthread_cond_wait(&gate.cond, &gate.lock);
+		pthread_mutex_unlock(&gate.lock);
+	}
 	return ppg_deliver_start(c, root, ppg_core_config(c), NULL, ia->bearers, ia->n, &engine, err,
 	    errlen);
 }
 
 /* Starts a core on a fresh database with the config text and the bearers.
  * The test clock starts at a whole second. */
-static int start(const char *conf, const ppg_bearer_new_fn *bearers, size_t n)
+static int start_held(const char *conf, const ppg_bearer_new_fn *bearers, size_t n, int hold)
 {
 	char text[2048], err[512];
 	static struct init_arg ia;
@@ -566,6 +582,7 @@ static int start(const char *conf, const ppg_bearer_new_fn *bearers, size_t n)
 	}
 	ia.bearers = bearers;
 	ia.n = n;
+	ia.hold = hold;
 	if (ppg_core_start(core, init_loop, &ia) < 0)
 		return -1;
 	if (db_open(dbpath, DB_OPEN_READONLY, &rodb) < 0)
@@ -576,6 +593,11 @@ static int start(const char *conf, const ppg_bearer_new_fn *bearers, size_t n)
 /* Stops the core (the engine forgets the attempts still held) and removes
  * everything; the per-test teardown, so that a failed fatal assertion does
  * not leave a core running. */
+static int start(const char *conf, const ppg_bearer_new_fn *bearers, size_t n)
+{
+	return start_held(conf, bearers, n, 0);
+}
+
 static void teardown(void)
 {
 	if (!core && !tmpdir)
@@ -1113,6 +1135,45 @@ static void test_cancel_same_batch(void)
 	finish();
 }
 
+/* 8. A push accepted in the batch that runs the engine's start-up
+ * recovery (after a restart every pending delivery is due again) is
+ * attempted once. Before the fix the push was leased and attempted right
+ * after the commit while the recovery, later in the same batch, made it due
+ * again: a scheduler lease that read it before a quick outcome was written
+ * attempted it a second time. The writer is held so that the scheduler's
+ * lease and the outcome land in one batch, in that order. */
+static void test_recover_same_batch(void)
+{
+	CU_ASSERT_EQUAL_FATAL(start_held(conf_udp, bearers_udp, 1, 1), 0);
+	char *pb = push_body("recover-1@deliver", ADDR_V4, "");
+	struct pending pp;
+	CU_ASSERT_FATAL(pb != NULL);
+	int rp = submit_start(&pp, MULTIPART_CT, pb);
+	writer_release();
+	free(pb);
+	CU_ASSERT_EQUAL_FATAL(rp, 0);
+	int64_t id = accepted(submit_wait(&pp));
+	CU_ASSERT_FATAL(id > 0);
+	CU_ASSERT_EQUAL_FATAL(writer_hold(), 0);
+	sleep_ms(250);   /* a scheduler lease queues behind the held writer */
+	if (ev_count(EV_SEND, PPG_BEARER_UDP, id) == 1) {
+		/* attempted right after the commit: the outcome goes after the lease */
+		CU_ASSERT_EQUAL(report_ota(PPG_BEARER_UDP, id, 1, 0, 0, "fake: sent"), 0);
+		writer_release();
+	} else {
+		writer_release();
+		CU_ASSERT_EQUAL_FATAL(ev_wait(EV_SEND, PPG_BEARER_UDP, id, 1, NULL), 0);
+		CU_ASSERT_EQUAL(report_ota(PPG_BEARER_UDP, id, 1, 0, 0, "fake: sent"), 0);
+	}
+	struct db_delivery d;
+	CU_ASSERT_EQUAL(wait_state(id, DB_STATE_DELIVERED, &d), 0);
+	CU_ASSERT_EQUAL(d.attempts, 1);
+	db_delivery_clear(&d);
+	expect_quiet(0, id, 1);
+	CU_ASSERT_EQUAL(engine_attempts(), 0);
+	finish();
+}
+
 int main(void)
 {
 	const char *debug = getenv("PPG_TEST_DEBUG");
@@ -1130,6 +1191,7 @@ int main(void)
 	CU_add_test(s, "expiry: the sweep ends it, the bearer forgets", test_expiry);
 	CU_add_test(s, "park until a wake-up of its target", test_park_wake);
 	CU_add_test(s, "push and its cancel in one batch: never attempted", test_cancel_same_batch);
+	CU_add_test(s, "push in the start-up recovery's batch: attempted once", test_recover_same_batch);
 	int rc = tu_run();
 
 	su_deinit();
