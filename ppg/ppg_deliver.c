@@ -196,10 +196,32 @@ void ppg_deliver_dispatch(struct ppg_deliver *e, struct ppg_push *p, int64_t del
 	b->ops->send(b, &a->a);
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int ppg_deliver_ended(const struct ppg_deliver *e, int64_t delivery)
+{
+	return e->nended && bsearch(&delivery, e->ended, e->nended, sizeof *e->ended, cmp_id);
+}
+
 /* [loop] The deliveries a durable batch made final: let go of their attempts. */
 static void on_finalized(void *arg, const int64_t *ids, size_t n)
 {
 	struct ppg_deliver *e = arg;
+	/* The pushes the same batch accepted run next (ppg_deliver_run): one
+	 * cancelled or replaced in that batch must not be attempted. Kept until
+	 * the next batch that ends some: later jobs are new deliveries. */
+	int64_t *v = n ? realloc(e->ended, n * sizeof *v) : NULL;
+	e->nended = 0;
+	if (v) {
+		memcpy(v, ids, n * sizeof *v);
+		qsort(v, n, sizeof *v, cmp_id);
+		e->ended = v;
+		e->nended = n;
+	}
 	for (size_t i = 0; i < n && e->nattempts; i++) {
 		struct ppg_attempt *a = attempt_find(e, ids[i]);
 		if (!a)
@@ -234,6 +256,7 @@ static void on_free(void *arg)
 			attempt_forget(e->attempts[i]);
 	for (size_t i = e->nbearers; i-- > 0;)
 		e->bearers[i]->ops->free(e->bearers[i]);
+	free(e->ended);
 	free(e);
 }
 

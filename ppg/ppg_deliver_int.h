@@ -9,6 +9,8 @@
 
 #include "ppg/ppg_deliver.h"
 
+#include <stdatomic.h>
+
 #include "db/db.h"
 #include "ppg/ppg_outcome.h"
 #include "ppg/ppg_request.h"
@@ -45,6 +47,13 @@ struct ppg_deliver {
 	unsigned nattempts;
 	su_timer_t *tick;
 	int lease_op_pending;            /* a scheduler lease is queued: don't queue another */
+	/* [writer] The start-up recovery ran: from the next batch on, accepted
+	 * pushes may be leased (before it, the recovery would undo their lease). */
+	atomic_int recovered;
+	/* The deliveries the last batch that ended some made final, sorted: its
+	 * accepted pushes run after (a push and its cancel in one batch). */
+	int64_t *ended;
+	size_t nended;
 	int stopping;
 };
 
@@ -81,6 +90,8 @@ void ppg_deliver_dispatch(struct ppg_deliver *e, struct ppg_push *p, int64_t del
     const char *value, int bearer, int64_t now);
 /* Attempts that count against the window (SIP MESSAGEs in flight). */
 unsigned ppg_deliver_inflight(struct ppg_deliver *e);
+/* Did the last batch that ended deliveries end this one? */
+int ppg_deliver_ended(const struct ppg_deliver *e, int64_t delivery);
 
 /* -------------------------------------------- ppg_deliver_write.c */
 

@@ -260,7 +260,8 @@ void ppg_deliver_write_wake(struct ppg_deliver *e, const char *target)
 /* After a restart nothing is in flight: every pending delivery is due. */
 static int recover_write(struct db *db, void *arg, int64_t now)
 {
-	(void)arg;
+	struct ppg_deliver *e = arg;
+	e->recovered = 1;
 	int n = db_delivery_recover(db, now);
 	if (n > 0)
 		LOGP(PPG_LOG_CORE, LOG_NOTICE, "%d pending deliver%s due again after the restart", n,
@@ -270,7 +271,8 @@ static int recover_write(struct db *db, void *arg, int64_t now)
 
 void ppg_deliver_write_recover(struct ppg_deliver *e)
 {
-	ppg_core_write(e->core, recover_write, NULL, NULL);
+	if (ppg_core_write(e->core, recover_write, NULL, e) < 0)
+		e->recovered = 1;   /* not queued: nothing to wait for (the writer has not read it yet) */
 }
 
 /* ------------------------------------------------- jobs of accepted pushes */
@@ -278,6 +280,12 @@ void ppg_deliver_write_recover(struct ppg_deliver *e)
 int64_t ppg_deliver_lease_ms(void *arg)
 {
 	const struct ppg_deliver *e = arg;
+	/* A batch runs its requests before the loop's writes: a push leased in
+	 * the batch of the recovery would be made due again by it, and the
+	 * scheduler would attempt it a second time. Until then the scheduler
+	 * takes new pushes. */
+	if (!e->recovered)
+		return 0;
 	return (int64_t)(e->cfg->sip_transaction_timeout + e->cfg->sip_fetch_timeout) * 1000 +
 	    PPG_LEASE_MARGIN_MS;
 }
@@ -351,6 +359,8 @@ void ppg_deliver_run(void *arg, void *job, int64_t now)
 	struct ppg_deliver *e = arg;
 	struct deliver_job *j = job;
 	for (size_t i = 0; !e->stopping && i < j->n; i++) {
+		if (ppg_deliver_ended(e, j->d[i].id))
+			continue;   /* cancelled or replaced in the batch that accepted it */
 		if (ppg_deliver_inflight(e) >= e->cfg->sip_window)
 			ppg_deliver_write_release(e, j->d[i].id);   /* the tick takes it when there is room */
 		else
