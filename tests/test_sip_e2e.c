@@ -2155,8 +2155,9 @@ static int clean_busy(void)
 
 /* Runs tests/sipp/e2e_options.xml against 127.0.0.1:port; returns the
  * final status and, in *took, the time from the OPTIONS to it as sipp
- * logged them (-1 when there was none). */
-static int sip_options(const char *dir, int port, double *took)
+ * logged them (-1 when there was none); *sent: when the OPTIONS went out
+ * (wall clock, -1 when it did not). */
+static int sip_options(const char *dir, int port, double *took, double *sent)
 {
 	static int seq;
 	char dst[32];
@@ -2175,6 +2176,7 @@ static int sip_options(const char *dir, int port, double *took)
 	const struct sipmsg *req = sip_sent_request(&l, "OPTIONS"), *fin = sip_final_response(&l);
 	int st = sip_status(fin);
 	*took = req && fin ? fin->t - req->t : -1;
+	*sent = req ? req->t : -1;
 	siplog_free(&l);
 	free(log);
 	return st;
@@ -2214,8 +2216,8 @@ static void t_register_while_writer_busy(void)
 	EXPECT(reg > 0);
 	/* (i) the loop answers an OPTIONS at once while the writer waits */
 	sleep_s(0.3);
-	double opt_took = -1;
-	int opt = sip_options(dbusy.dir, dbusy_sip, &opt_took);
+	double opt_took = -1, opt_sent = -1;
+	int opt = sip_options(dbusy.dir, dbusy_sip, &opt_took, &opt_sent);
 	EXPECT_INT(opt, 200);
 	EXPECT(opt_took >= 0 && opt_took < 0.3);
 	/* (ii) no final answer to the REGISTER as long as the lock is held */
@@ -2226,6 +2228,8 @@ static void t_register_while_writer_busy(void)
 	const struct sipmsg *early = sip_final_response(&l);
 	double t_sent = sent ? sent->t : -1;
 	EXPECT(sent != NULL);
+	/* the OPTIONS came while the REGISTER waited for the writer */
+	EXPECT(sent && opt_sent > t_sent);
 	if (early)
 		fprintf(stderr, "\n  REGISTER answered %.3f s after it was sent, with the database locked:\n%s\n",
 		    early->t - t_sent, early->text);
