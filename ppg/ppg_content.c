@@ -1,7 +1,8 @@
 /*
  * ppg_content.c - the token table of content indirection: a hash table of
- * 128-bit random tokens (getrandom) under one mutex. Lookups compare the
- * whole token; an unknown or withdrawn token answers -ENOENT.
+ * 128-bit random tokens (getrandom) under one mutex, each entry also chained
+ * by its delivery (ppg_content_withdraw). Lookups compare the whole token;
+ * an unknown or withdrawn token answers -ENOENT.
  */
 #include "ppg/ppg_content.h"
 
@@ -23,11 +24,13 @@ struct entry {
 	void *body;
 	size_t len;
 	struct entry *next;
+	struct entry *dnext;       /* the chain of its delivery's bucket */
 };
 
 struct ppg_content {
 	pthread_mutex_t lock;
 	struct entry *b[NBUCKETS];
+	struct entry *d[NBUCKETS];   /* by delivery */
 	void (*on_fetched)(void *arg, int64_t delivery);   /* set before the HTTP front starts */
 	void *on_fetched_arg;
 };
@@ -53,6 +56,21 @@ void ppg_content_fetched(struct ppg_content *t, int64_t delivery)
 static unsigned bucket(const char *token)
 {
 	return ppg_hash_str(token) % NBUCKETS;
+}
+
+static unsigned dbucket(int64_t delivery)
+{
+	return (unsigned)((uint64_t)delivery * 0x9E3779B97F4A7C15ULL >> 40) % NBUCKETS;
+}
+
+/* Takes e off its delivery's chain. Under the lock. */
+static void dunlink(struct ppg_content *t, struct entry *e)
+{
+	for (struct entry **pp = &t->d[dbucket(e->delivery)]; *pp; pp = &(*pp)->dnext)
+		if (*pp == e) {
+			*pp = e->dnext;
+			return;
+		}
 }
 
 static void entry_free(struct entry *e)
@@ -107,9 +125,12 @@ int ppg_content_add(struct ppg_content *t, int64_t delivery, const char *content
 	e->len = len;
 	memcpy(token, e->token, sizeof e->token);
 	unsigned h = bucket(e->token);
+	unsigned dh = dbucket(delivery);
 	pthread_mutex_lock(&t->lock);
 	e->next = t->b[h];
 	t->b[h] = e;
+	e->dnext = t->d[dh];
+	t->d[dh] = e;
 	pthread_mutex_unlock(&t->lock);
 	return 0;
 }
@@ -124,11 +145,41 @@ void ppg_content_remove(struct ppg_content *t, const char *token)
 		if (!strcmp((*pp)->token, token)) {
 			struct entry *e = *pp;
 			*pp = e->next;
+			dunlink(t, e);
 			pthread_mutex_unlock(&t->lock);
 			entry_free(e);
 			return;
 		}
 	pthread_mutex_unlock(&t->lock);
+}
+
+void ppg_content_withdraw(struct ppg_content *t, int64_t delivery)
+{
+	struct entry *gone = NULL;
+	if (!t)
+		return;
+	pthread_mutex_lock(&t->lock);
+	for (struct entry **dp = &t->d[dbucket(delivery)]; *dp;) {
+		struct entry *e = *dp;
+		if (e->delivery != delivery) {
+			dp = &e->dnext;
+			continue;
+		}
+		*dp = e->dnext;
+		for (struct entry **pp = &t->b[bucket(e->token)]; *pp; pp = &(*pp)->next)
+			if (*pp == e) {
+				*pp = e->next;
+				break;
+			}
+		e->next = gone;
+		gone = e;
+	}
+	pthread_mutex_unlock(&t->lock);
+	while (gone) {
+		struct entry *e = gone;
+		gone = e->next;
+		entry_free(e);
+	}
 }
 
 int ppg_content_get(struct ppg_content *t, const char *token, char **content_type, void **body,

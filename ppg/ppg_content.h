@@ -2,8 +2,9 @@
  * ppg_content.h - content served for content indirection (RFC 4483): the
  * core registers a delivery's content under an unguessable token before the
  * MESSAGE that references it goes out, HTTP workers serve it at
- * /content/<token>, and the SIP bearer withdraws it when the attempt ends
- * or the delivery was made final meanwhile (cancel, replace, expiry).
+ * /content/<token>, and the SIP bearer withdraws it when the attempt ends;
+ * a delivery made final meanwhile (cancel, replace, expiry) has its content
+ * withdrawn by the core's syncer before the batch's answers go out.
  * Thread-safe ([any]).
  */
 #ifndef PPG_CONTENT_H
@@ -26,6 +27,9 @@ int ppg_content_add(struct ppg_content *t, int64_t delivery, const char *content
 
 /* Withdraws token (unknown tokens are ignored). */
 void ppg_content_remove(struct ppg_content *t, const char *token);
+
+/* Withdraws every token of delivery (the delivery is final). */
+void ppg_content_withdraw(struct ppg_content *t, int64_t delivery);
 
 /* A malloc'ed copy of the content of token. 0 or -ENOENT / -ENOMEM. */
 int ppg_content_get(struct ppg_content *t, const char *token, char **content_type, void **body,

@@ -78,6 +78,11 @@ void ppg_core_wake(struct ppg_core *c)
 	(void)w;   /* EAGAIN: the counter is already non-zero, the loop will wake */
 }
 
+void ppg_core_set_content(struct ppg_core *c, struct ppg_content *content)
+{
+	c->content = content;
+}
+
 int ppg_core_register(struct ppg_core *c, const struct ppg_core_hooks *h)
 {
 	pthread_mutex_lock(&c->lock);

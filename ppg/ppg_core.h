@@ -50,6 +50,16 @@ struct ppg_core *ppg_core_new(const struct ppg_config *cfg, struct db *db);
 typedef int (*ppg_core_init_fn)(struct ppg_core *c, su_root_t *root, void *arg, char *err,
     size_t errlen);
 
+/*
+ * The content indirection table (ppg_content.h): a delivery that a batch
+ * made final has its content withdrawn by the syncer before the batch's
+ * answers go out, so that once a cancel (or a replace) is answered, the
+ * cancelled delivery's URL answers 404. Before ppg_core_start; content must
+ * outlive the core. [main]
+ */
+struct ppg_content;
+void ppg_core_set_content(struct ppg_core *c, struct ppg_content *content);
+
 /* Starts the threads; init (may be NULL) runs on the loop first. [main] */
 int ppg_core_start(struct ppg_core *c, ppg_core_init_fn init, void *arg);
 /* Finishes every queued request and timer, then stops the thread. */

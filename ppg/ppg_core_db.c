@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "pap/pap.h"
+#include "ppg/ppg_content.h"
 #include "ppg/ppg_log.h"
 
 /*
@@ -168,6 +169,13 @@ static void complete(struct ppg_core *c, struct sync_job *jobs)
 		if (sr < 0)
 			LOGP(PPG_LOG_DB, LOG_CRIT, "cannot make commits durable (fdatasync): %s", strerror(-sr));
 	}
+	/* What the batches made final serves no content from now on, before
+	 * their answers go out: once a cancel is answered, a GET of the
+	 * cancelled delivery's URL answers 404 (the loop lets the attempt go
+	 * later, when the batch comes back to it). */
+	for (struct sync_job *j = jobs; c->content && j; j = j->next)
+		for (size_t i = 0; j->committed && i < j->finals.n; i++)
+			ppg_content_withdraw(c->content, j->finals.v[i]);
 	struct sync_job *last = NULL;
 	for (struct sync_job *j = jobs; j; last = j, j = j->next) {
 		for (struct item *it = j->batch, *next; it; it = next) {

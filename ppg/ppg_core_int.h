@@ -71,6 +71,7 @@ struct timer {
 struct ppg_core {
 	const struct ppg_config *cfg;
 	struct db *db;
+	struct ppg_content *content;   /* withdrawn for final deliveries (may be NULL) */
 	pthread_t thread;
 	int started;
 	int start_rc;

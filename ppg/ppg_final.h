@@ -40,9 +40,11 @@ int ppg_final_progress(struct db *db, const struct ppg_config *cfg, int64_t deli
 
 /*
  * [writer] The ids of the deliveries ppg_final ended while collecting: the
- * core collects a batch's (cancel, replace, expiry, outcomes) and hands them
- * to the loop, where the bearer still holding an attempt of one lets it go
- * (a cancelled push's content URL answers 404 at once). Per thread.
+ * core collects a batch's (cancel, replace, expiry, outcomes), withdraws
+ * their indirect content before the batch's answers go out (a cancelled
+ * push's content URL answers 404 once the cancel is answered) and hands
+ * them to the loop, where the bearer still holding an attempt of one lets
+ * it go. Per thread.
  */
 struct ppg_final_ids {
 	int64_t *v;

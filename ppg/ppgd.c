@@ -267,6 +267,7 @@ int main(int argc, char **argv)
 		db_close(db);
 		goto out;
 	}
+	ppg_core_set_content(core, content);
 	if (ppg_core_start(core, start_loop, content) < 0)
 		goto out;
 	auth = ppg_auth_new(cfg);

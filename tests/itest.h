@@ -93,10 +93,11 @@ struct itest_resp {
 };
 
 /*
- * One HTTP request with libcurl: method ("POST", "GET", ...), url, optional
- * Content-Type and body, optional HTTP Basic credentials (user NULL: none).
- * No "Expect: 100-continue". Returns 0 when an HTTP answer arrived (even
- * 4xx/5xx), -1 on a transport error. Free with itest_resp_free.
+ * One HTTP request with libcurl: method ("POST", "GET", "HEAD", ...), url,
+ * optional Content-Type and body, optional HTTP Basic credentials (user
+ * NULL: none). No "Expect: 100-continue"; a HEAD reads the headers only.
+ * Returns 0 when an HTTP answer arrived (even 4xx/5xx), -1 on a transport
+ * error. Free with itest_resp_free.
  */
 int itest_http(const char *method, const char *url, const char *content_type,
     const void *body, size_t len, const char *user, const char *password,
@@ -202,7 +203,8 @@ struct pap_msg;
 struct pap_msg *itest_pap_post(struct itest_daemon *d, const char *user, const char *pw,
     const char *ctype, const char *body, size_t len);
 
-/* A CUnit suite from a table ending with { NULL, NULL }. 0 or -1. */
+/* A CUnit suite from a table ending with { NULL, NULL }. 0 or -1. With
+ * ITEST_SUITE set, only the suites whose name contains it are added. */
 struct itest_test_def {
 	const char *name;
 	CU_TestFunc fn;

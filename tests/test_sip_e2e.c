@@ -27,6 +27,7 @@
 #include "tests/test_util.h"
 
 #include <CUnit/Basic.h>
+#include <sqlite3.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -631,6 +632,62 @@ static int sip_register(const char *dir, const char *src_ip, int dst_port, const
 {
 	int st = -1;
 	sip_register_many(dir, src_ip, dst_port, &user, &cport, expires, 1, &st);
+	return st;
+}
+
+/*
+ * Starts, in the background, sipp sending one third-party REGISTER
+ * (tests/sipp/e2e_register.xml, from 127.0.0.1) for user with the contact
+ * port cport to 127.0.0.1:dst_port; *log gets its message log (malloc'ed).
+ * The PID, or -1.
+ */
+static pid_t sip_register_spawn(const char *dir, int dst_port, const char *user, int cport, int expires,
+    char **log)
+{
+	static int seq;
+	char name[64], dst[32];
+	char *csv = itest_asprintf("SEQUENTIAL\n%s;%d;%d;\n", user, cport, expires);
+	snprintf(name, sizeof name, "regbg_%d.csv", ++seq);
+	char *csvpath = itest_write_file(dir, name, csv, strlen(csv));
+	*log = itest_asprintf("%s/regbg_%d.msg", dir, seq);
+	char *out = itest_asprintf("%s/regbg_%d.out", dir, seq);
+	snprintf(dst, sizeof dst, "127.0.0.1:%d", dst_port);
+	const char *argv[] = { "sipp", "-sf", tu_src("tests/sipp/e2e_register.xml"), "-inf", csvpath,
+		"-m", "1", "-i", "127.0.0.1", "-nostdin", "-trace_msg", "-message_file", *log,
+		"-timeout", "15s", "-recv_timeout", "10000", dst, NULL };
+	pid_t pid = csvpath ? itest_spawn(argv, dir, out) : -1;
+	free(out);
+	free(csvpath);
+	free(csv);
+	return pid;
+}
+
+/* The first request of method sipp sent, or NULL. */
+static const struct sipmsg *sip_sent_request(const struct siplog *l, const char *method)
+{
+	size_t ml = strlen(method);
+	for (size_t i = 0; i < l->n; i++)
+		if (!l->v[i].in && !strncmp(l->v[i].text, method, ml) && l->v[i].text[ml] == ' ')
+			return &l->v[i];
+	return NULL;
+}
+
+/* The first final response (>= 200) sipp received, or NULL. */
+static const struct sipmsg *sip_final_response(const struct siplog *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		int st = 0;
+		if (l->v[i].in && sscanf(l->v[i].text, "SIP/2.0 %d", &st) == 1 && st >= 200)
+			return &l->v[i];
+	}
+	return NULL;
+}
+
+static int sip_status(const struct sipmsg *m)
+{
+	int st = -1;
+	if (!m || sscanf(m->text, "SIP/2.0 %d", &st) != 1)
+		return -1;
 	return st;
 }
 
@@ -1621,18 +1678,22 @@ static void t_kamailio_deregister(void)
 
 /* ================================== suite: content indirection (RFC 4483) */
 
-static struct itest_daemon dind;
-static int dind_sip;
+static struct itest_daemon dind, dcan;
+static int dind_sip, dcan_sip;
 
+/* dind: fetch_timeout 3 s; dcan: 30 s, far longer than any wait of its
+ * test, so that nothing but the cancel can end the attempt. */
 static int init_ind(void)
 {
 	start_ppgd(&dind, "sip-ind", TAB_SIP "fetch_timeout = 3\n", NULL, &dind_sip);
+	start_ppgd(&dcan, "sip-ind-cancel", TAB_SIP "fetch_timeout = 30\n", NULL, &dcan_sip);
 	return 0;
 }
 
 static int clean_ind(void)
 {
 	itest_daemon_destroy(&dind, 0);
+	itest_daemon_destroy(&dcan, 0);
 	return 0;
 }
 
@@ -1771,6 +1832,95 @@ static void t_indirection_not_fetched(void)
 		EXPECT_INT(r.status, 404);
 		itest_resp_free(&r);
 	}
+	free(url);
+	siplog_free(&l);
+	term_free(&t);
+	free(scen);
+	ctx_files[0] = NULL;
+}
+
+/* cancel-message for push_id (PAP 2.1); the code of its first
+ * cancel-result, or -1 when no cancel-response came. */
+static int cancel_push(struct itest_daemon *d, const char *push_id)
+{
+	char *doc = itest_asprintf("<?xml version=\"1.0\"?>\n" DOCTYPE_21 "\n<pap>"
+	    "<cancel-message push-id=\"%s\"/></pap>", push_id);
+	struct pap_msg *m = itest_pap_post(d, ALICE, "application/xml", doc, strlen(doc));
+	int code = m && m->type == PAP_MSG_CANCEL_RESPONSE ? msg_code(m) : -1;
+	pap_msg_free(m);
+	free(doc);
+	return code;
+}
+
+/*
+ * The terminal answers the MESSAGE 200 and does not fetch (the attempt
+ * waits for the fetch, fetch_timeout 30 s). Before the cancel the URL
+ * serves the content (HEAD 200: a HEAD is not a fetch); the PI cancels the
+ * push; a GET sent as soon as the cancel's answer came must find the URL
+ * withdrawn (404), within 1 s of the cancel and nowhere near fetch_timeout;
+ * the push is then cancelled, not delivered nor timed out.
+ */
+static void t_indirection_cancelled_404(void)
+{
+	NEED(dcan);
+	unsigned char content[BIG];
+	struct term t;
+	struct sq q;
+	big_content(content, 3);
+	char *scen = uas_scenario(dcan.dir, 200, "OK", NULL);
+
+	EXPECT_FATAL(term_start(&t, dcan.dir, "cuser", scen, 1) == 0);
+	ctx_files[0] = t.msglog;
+	EXPECT_INT(sip_register(dcan.dir, "127.0.0.1", dcan_sip, "cuser", t.port, 600), 200);
+	EXPECT_INT(push_to(&dcan, DOCTYPE_21, "ind-cancel@e2e", "cuser", NULL, MMS_CT, content, BIG), 1001);
+	EXPECT_INT(term_wait(&t, 10), 0);   /* the MESSAGE came and was answered 200 */
+	struct siplog l;
+	const struct sipmsg *m[4];
+	siplog_load(t.msglog, &l);
+	size_t n = sip_requests(&l, "MESSAGE", m, 4);
+	EXPECT_INT(n, 1);
+	char *url = n ? external_url(&dcan, m[0]) : NULL;
+	EXPECT_FATAL(url != NULL);
+
+	/* Waiting for the fetch: pending, and the URL serves the content. */
+	EXPECT(statusquery(&dcan, "ind-cancel@e2e", &q) == 0);
+	report_sq("200, content not fetched", &q);
+	EXPECT_STR(pap_state_str(q.state), "pending");
+	struct itest_resp r;
+	EXPECT(itest_http("HEAD", url, NULL, NULL, 0, NULL, NULL, &r) == 0);
+	EXPECT_INT(r.status, 200);
+	char *rct = itest_resp_header(&r, "Content-Type"), *rcl = itest_resp_header(&r, "Content-Length");
+	EXPECT_STR(rct, MMS_CT);
+	EXPECT_INT(rcl ? atol(rcl) : -1, BIG);
+	free(rct);
+	free(rcl);
+	itest_resp_free(&r);
+	/* ... and a HEAD did not count as the fetch */
+	EXPECT(statusquery(&dcan, "ind-cancel@e2e", &q) == 0);
+	EXPECT_STR(pap_state_str(q.state), "pending");
+
+	double t0 = itest_now();
+	int code = cancel_push(&dcan, "ind-cancel@e2e");
+	double t_answer = itest_now();
+	EXPECT_INT(code, 1000);
+	EXPECT(itest_http("GET", url, NULL, NULL, 0, NULL, NULL, &r) == 0);
+	double t_404 = itest_now();
+	printf("\n    cancel answered %d in %.3f s; GET of the content URL %.3f s after the answer: %ld",
+	    code, t_answer - t0, t_404 - t_answer, r.status);
+	EXPECT_INT(r.status, 404);
+	EXPECT(t_404 - t0 < 1.0);
+	itest_resp_free(&r);
+
+	EXPECT(wait_final(&dcan, "ind-cancel@e2e", 5, &q) == 0);
+	report_sq("cancelled while the fetch was awaited", &q);
+	EXPECT_STR(pap_state_str(q.state), "cancelled");
+	/* still cancelled later on: the withdrawn attempt reports nothing */
+	sleep_s(0.5);
+	EXPECT(statusquery(&dcan, "ind-cancel@e2e", &q) == 0);
+	EXPECT_STR(pap_state_str(q.state), "cancelled");
+	EXPECT(itest_http("GET", url, NULL, NULL, 0, NULL, NULL, &r) == 0);
+	EXPECT_INT(r.status, 404);
+	itest_resp_free(&r);
 	free(url);
 	siplog_free(&l);
 	term_free(&t);
@@ -1973,6 +2123,170 @@ static void t_deliver_after_and_progress_notes(void)
 	free(scen);
 	free(attrs);
 	ctx_files[0] = NULL;
+}
+
+/* ==================================== suite: the loop while SQL waits */
+
+/*
+ * The test process holds ppgd's database write-locked (BEGIN IMMEDIATE on
+ * its own connection: in WAL mode the one writer lock), so ppgd's writer
+ * thread waits in its busy handler (busy timeout 5 s, db/db_sqlite.c) for
+ * LOCK_S. Meanwhile the SIP loop must go on: an OPTIONS is answered at
+ * once, a third-party REGISTER stays open (it is answered after its
+ * binding is committed) and gets its 200 once the lock is released; the
+ * binding is then used by a push.
+ */
+#define LOCK_S 2.0
+
+static struct itest_daemon dbusy;
+static int dbusy_sip;
+
+static int init_busy(void)
+{
+	start_ppgd(&dbusy, "sip-busy", TAB_SIP, NULL, &dbusy_sip);
+	return 0;
+}
+
+static int clean_busy(void)
+{
+	itest_daemon_destroy(&dbusy, 0);
+	return 0;
+}
+
+/* Runs tests/sipp/e2e_options.xml against 127.0.0.1:port; returns the
+ * final status and, in *took, the time from the OPTIONS to it as sipp
+ * logged them (-1 when there was none); *sent: when the OPTIONS went out
+ * (wall clock, -1 when it did not). */
+static int sip_options(const char *dir, int port, double *took, double *sent)
+{
+	static int seq;
+	char dst[32];
+	char *log = itest_asprintf("%s/options_%d.msg", dir, ++seq);
+	snprintf(dst, sizeof dst, "127.0.0.1:%d", port);
+	const char *argv[] = { "sipp", "-sf", tu_src("tests/sipp/e2e_options.xml"), "-m", "1",
+		"-i", "127.0.0.1", "-nostdin", "-trace_msg", "-message_file", log, "-timeout", "10s",
+		"-recv_timeout", "5000", dst, NULL };
+	int code = -1;
+	char *out = NULL, *err = NULL;
+	itest_run_full(argv, NULL, dir, 20, &out, &err, &code);
+	free(out);
+	free(err);
+	struct siplog l;
+	siplog_load(log, &l);
+	const struct sipmsg *req = sip_sent_request(&l, "OPTIONS"), *fin = sip_final_response(&l);
+	int st = sip_status(fin);
+	*took = req && fin ? fin->t - req->t : -1;
+	*sent = req ? req->t : -1;
+	siplog_free(&l);
+	free(log);
+	return st;
+}
+
+static void t_register_while_writer_busy(void)
+{
+	NEED(dbusy);
+	struct term t;
+	struct sq q;
+	char *scen = uas_scenario(dbusy.dir, 200, "OK", NULL);
+	const char *text = "after the busy writer";
+
+	EXPECT_FATAL(term_start(&t, dbusy.dir, "buser", scen, 1) == 0);
+	free(scen);
+	ctx_files[0] = t.msglog;
+
+	/* The writer lock, from this process. */
+	char *dbpath = itest_asprintf("%s/ppgd.db", dbusy.dir);
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE, NULL);
+	free(dbpath);
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "\n  cannot open ppgd's database: %s\n", db ? sqlite3_errmsg(db) : "?");
+	EXPECT_FATAL(rc == SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "\n  BEGIN IMMEDIATE: %s\n", sqlite3_errmsg(db));
+	EXPECT_FATAL(rc == SQLITE_OK);
+	double w_lock = wall_now();
+
+	/* The REGISTER, in the background. */
+	char *reglog = NULL;
+	pid_t reg = sip_register_spawn(dbusy.dir, dbusy_sip, "buser", t.port, 600, &reglog);
+	ctx_files[1] = reglog;
+	EXPECT(reg > 0);
+	/* (i) the loop answers an OPTIONS at once while the writer waits */
+	sleep_s(0.3);
+	double opt_took = -1, opt_sent = -1;
+	int opt = sip_options(dbusy.dir, dbusy_sip, &opt_took, &opt_sent);
+	EXPECT_INT(opt, 200);
+	EXPECT(opt_took >= 0 && opt_took < 0.3);
+	/* (ii) no final answer to the REGISTER as long as the lock is held */
+	sleep_s(LOCK_S - (wall_now() - w_lock));
+	struct siplog l;
+	siplog_load(reglog, &l);
+	const struct sipmsg *sent = sip_sent_request(&l, "REGISTER");
+	const struct sipmsg *early = sip_final_response(&l);
+	double t_sent = sent ? sent->t : -1;
+	EXPECT(sent != NULL);
+	/* the OPTIONS came while the REGISTER waited for the writer */
+	EXPECT(sent && opt_sent > t_sent);
+	if (early)
+		fprintf(stderr, "\n  REGISTER answered %.3f s after it was sent, with the database locked:\n%s\n",
+		    early->t - t_sent, early->text);
+	EXPECT(early == NULL);
+	siplog_free(&l);
+	int code = -1;
+	EXPECT(reg <= 0 || itest_wait_pid(reg, 0, &code) < 0);   /* sipp still waits */
+
+	double w_unlock_0 = wall_now();
+	rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	double w_unlock = wall_now();
+	EXPECT_INT(rc, SQLITE_OK);
+	sqlite3_close(db);
+
+	/* The 200 comes once the binding is committed, with the contact. */
+	if (reg > 0 && itest_wait_pid(reg, 10, &code) < 0)
+		itest_stop_pid(reg, SIGTERM, 2);
+	EXPECT_INT(code, 0);
+	siplog_load(reglog, &l);
+	const struct sipmsg *fin = sip_final_response(&l);
+	EXPECT_INT(sip_status(fin), 200);
+	double after = fin ? fin->t - w_unlock : -1;
+	printf("\n    database locked %.2f s; OPTIONS answered in %.1f ms during the lock; REGISTER sent "
+	    "%.3f s into the lock, its %d %.3f s after the release (%.3f s after it was sent)",
+	    w_unlock - w_lock, opt_took * 1000, t_sent - w_lock, sip_status(fin), after,
+	    fin && sent ? fin->t - t_sent : -1);
+	EXPECT(fin && fin->t >= w_unlock_0 - 0.005);
+	EXPECT(fin && after < 1.5);
+	if (fin) {
+		char *contact = sip_hdr(fin->text, "Contact");
+		char *want = itest_asprintf("<sip:buser@127.0.0.1:%d>", t.port);
+		if (!contact || !strstr(contact, want))
+			fprintf(stderr, "\n  Contact of the 200: \"%s\", expected %s\n", contact ? contact : "(none)",
+			    want);
+		EXPECT(contact && strstr(contact, want));
+		free(contact);
+		free(want);
+	}
+	siplog_free(&l);
+
+	/* (iii) the binding was stored: a push to the AoR is delivered. */
+	EXPECT_INT(push_text(&dbusy, "busy-1@e2e", "buser", NULL, text), 1001);
+	EXPECT(wait_final(&dbusy, "busy-1@e2e", 10, &q) == 0);
+	report_sq("after the busy writer", &q);
+	EXPECT_STR(pap_state_str(q.state), "delivered");
+	EXPECT_INT(q.code, 1000);
+	EXPECT_INT(term_wait(&t, 5), 0);
+	struct siplog tl;
+	const struct sipmsg *m[4];
+	siplog_load(t.msglog, &tl);
+	EXPECT_INT(sip_requests(&tl, "MESSAGE", m, 4), 1);
+	if (tl.n && sip_requests(&tl, "MESSAGE", m, 4) == 1)
+		check_message(m[0], "buser", t.port, "text/plain", text, strlen(text));
+	siplog_free(&tl);
+	term_free(&t);
+	free(reglog);
+	ctx_files[0] = ctx_files[1] = NULL;
 }
 
 /* ================================ suite: kill -9 in the middle of a load */
@@ -2327,6 +2641,11 @@ int main(void)
 	static const struct itest_test_def ind[] = {
 		{ "2000 bytes: message/external-body, fetch 200, delivered, then 404", t_indirection_fetched },
 		{ "2000 bytes never fetched: timeout 4000 after fetch_timeout", t_indirection_not_fetched },
+		{ "a cancelled push's content URL answers 404 at once", t_indirection_cancelled_404 },
+		{ NULL, NULL },
+	};
+	static const struct itest_test_def busy[] = {
+		{ "REGISTER answered while the writer is held busy", t_register_while_writer_busy },
 		{ NULL, NULL },
 	};
 	static const struct itest_test_def notify[] = {
@@ -2359,6 +2678,7 @@ int main(void)
 	    itest_add_suite("GRUU", init_gruu, clean_gruu, gruu) ||
 	    itest_add_suite("kamailio as the SIP/IP core", init_kam, clean_kam, kam) ||
 	    itest_add_suite("content indirection", init_ind, clean_ind, ind) ||
+	    itest_add_suite("the SIP loop while the writer waits", init_busy, clean_busy, busy) ||
 	    itest_add_suite("result notifications", init_not, clean_not, notify) ||
 	    itest_add_suite("kill -9 under load", init_load, clean_load, load)) {
 		CU_cleanup_registry();
