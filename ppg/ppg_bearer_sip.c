@@ -133,7 +133,7 @@ static void finish_attempt(struct sip_attempt *t)
 {
 	struct sip_bearer *s = t->s;
 	struct ppg_bearer_attempt *a = t->a;
-	int64_t now = ppg_now_ms();
+	int64_t now = ppg_clock_now_ms();
 	char desc[160] = "";
 
 	if (!a) {   /* the engine let go of it meanwhile */
@@ -219,7 +219,7 @@ static void sip_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 	struct sip_bearer *s = (struct sip_bearer *)b;
 	const struct ppg_push *p = a->push;
 	const char *aor = a->target;
-	int64_t now = ppg_now_ms();
+	int64_t now = ppg_clock_now_ms();
 	char desc[1024];
 
 	if (p->app_error) {

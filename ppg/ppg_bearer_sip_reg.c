@@ -162,7 +162,7 @@ static int purge_write(struct db *db, void *arg, int64_t now)
 static void purge_after(void *arg, int committed)
 {
 	struct sip_bearer *s = arg;
-	int64_t now = ppg_now_ms();
+	int64_t now = ppg_clock_now_ms();
 	(void)committed;
 	s->purge_pending = 0;
 	for (unsigned i = 0; i < SIP_BINDING_BUCKETS; i++)
@@ -292,7 +292,7 @@ static void reg_after(void *arg, int committed)
 	struct reg_op *o = arg;
 	struct sip_bearer *s = o->s;
 	int ok = committed && o->ok;
-	int64_t now = ppg_now_ms();
+	int64_t now = ppg_clock_now_ms();
 
 	for (size_t k = 0; k < o->naors; k++) {
 		if (!ok) {

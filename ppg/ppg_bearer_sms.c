@@ -163,7 +163,7 @@ static void sms_answered(struct sms_attempt *t)
 	int64_t wait = (int64_t)s->cfg->ota_receipt_timeout * 1000;
 	snprintf(desc, sizeof desc, "OTA/SMS: %zu segment%s accepted by the SMSC, waiting for the delivery receipt",
 	    t->nmsgids, t->nmsgids == 1 ? "" : "s");
-	ppg_bearer_park(&s->base, t->a, 0, ppg_now_ms() + wait + SMS_RECEIPT_MARGIN_MS, NULL, desc);
+	ppg_bearer_park(&s->base, t->a, 0, ppg_clock_now_ms() + wait + SMS_RECEIPT_MARGIN_MS, NULL, desc);
 	t->receipt_timer = su_timer_create(su_root_task(s->root), 0);
 	if (!t->receipt_timer || su_timer_set_interval(t->receipt_timer, on_receipt_timeout, t,
 	    (su_duration_t)wait) < 0)

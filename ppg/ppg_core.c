@@ -29,22 +29,6 @@
 #include "ppg/ppg_final.h"
 #include "ppg/ppg_log.h"
 
-static int64_t (*clock_fn)(void);
-
-void ppg_clock_set(int64_t (*now_ms)(void))
-{
-	clock_fn = now_ms;
-}
-
-int64_t ppg_now_ms(void)
-{
-	if (clock_fn)
-		return clock_fn();
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct ppg_core *ppg_core_new(const struct ppg_config *cfg, struct db *db)
 {
 	struct ppg_core *c = calloc(1, sizeof *c);
@@ -175,7 +159,7 @@ static void arm_defer_timer(struct ppg_core *c);
 static void run_timers(struct ppg_core *c)
 {
 	pthread_mutex_lock(&c->lock);
-	int64_t now = ppg_now_ms();
+	int64_t now = ppg_clock_now_ms();
 	while (c->timers && (c->timers->when <= now || c->stopping)) {
 		struct timer *t = c->timers;
 		c->timers = t->next;
@@ -203,7 +187,7 @@ static void arm_defer_timer(struct ppg_core *c)
 	pthread_mutex_unlock(&c->lock);
 	su_timer_reset(c->defer_timer);
 	if (when) {
-		int64_t wait = when - ppg_now_ms();
+		int64_t wait = when - ppg_clock_now_ms();
 		su_timer_set_interval(c->defer_timer, on_defer, NULL, wait > 0 ? (su_duration_t)wait : 0);
 	}
 }
@@ -415,7 +399,7 @@ int ppg_core_defer(struct ppg_core *c, unsigned delay_ms, ppg_core_done_fn fn, v
 	struct timer *t = calloc(1, sizeof *t);
 	if (!t)
 		return -ENOMEM;
-	t->when = ppg_now_ms() + delay_ms;
+	t->when = ppg_clock_now_ms() + delay_ms;
 	t->fn = fn;
 	t->arg = arg;
 	pthread_mutex_lock(&c->lock);

@@ -30,6 +30,7 @@
 #include <sofia-sip/su_wait.h>
 
 #include "db/db.h"
+#include "ppg/ppg_clock.h"
 #include "ppg/ppg_config.h"
 #include "ppg/ppg_request.h"
 
@@ -121,10 +122,6 @@ struct ppg_core_stats {
 };
 void ppg_core_get_stats(struct ppg_core *c, struct ppg_core_stats *out);
 
-/* [any] Unix time in milliseconds, from the clock tests may swap. */
-int64_t ppg_now_ms(void);
-/* Replaces the clock (NULL: the real one). For unit tests, before any thread starts. */
-void ppg_clock_set(int64_t (*now_ms)(void));
 
 /* [any] The loop's root (for components created outside init), the config. */
 su_root_t *ppg_core_root(struct ppg_core *c);

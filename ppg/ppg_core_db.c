@@ -25,7 +25,7 @@ static void complete(struct ppg_core *c, struct sync_job *jobs);
 static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
     const struct ppg_core_hooks *hooks, unsigned nhooks)
 {
-	int64_t now = ppg_now_ms();
+	int64_t now = ppg_clock_now_ms();
 	size_t n = 0;
 	int r;
 
@@ -228,7 +228,7 @@ void ppg_core_run_done(struct ppg_core *c)
 	struct sync_job *jobs = c->done_head;
 	c->done_head = c->done_tail = NULL;
 	pthread_mutex_unlock(&c->lock);
-	int64_t now = ppg_now_ms();
+	int64_t now = ppg_clock_now_ms();
 	pthread_mutex_lock(&c->lock);
 	unsigned nhooks = c->nhooks;
 	pthread_mutex_unlock(&c->lock);

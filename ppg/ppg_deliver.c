@@ -233,6 +233,21 @@ static void on_finalized(void *arg, const int64_t *ids, size_t n)
 	}
 }
 
+void ppg_deliver_run(void *arg, void *job, int64_t now)
+{
+	struct ppg_deliver *e = arg;
+	struct ppg_deliver_job *j = job;
+	for (size_t i = 0; !e->stopping && i < j->n; i++) {
+		if (ppg_deliver_ended(e, j->d[i].id))
+			continue;   /* cancelled or replaced in the batch that accepted it */
+		if (ppg_deliver_inflight(e) >= e->cfg->sip_window)
+			ppg_deliver_write_release(e, j->d[i].id);   /* the tick takes it when there is room */
+		else
+			ppg_deliver_dispatch(e, j->p, j->d[i].id, j->d[i].type, j->d[i].value, 0, now);
+	}
+	ppg_deliver_write_job_free(j);
+}
+
 /* ------------------------------------------------------------ life cycle */
 
 static void on_stop(void *arg)
@@ -305,8 +320,8 @@ int ppg_deliver_start(struct ppg_core *core, su_root_t *root, const struct ppg_c
 		r = -ENOMEM;
 	}
 	struct ppg_core_hooks h = {
-		.arg = e, .lease_ms = ppg_deliver_lease_ms, .prepare = ppg_deliver_prepare,
-		.run = ppg_deliver_run, .job_free = ppg_deliver_job_free, .finalized = on_finalized,
+		.arg = e, .lease_ms = ppg_deliver_write_lease_ms, .prepare = ppg_deliver_write_prepare,
+		.run = ppg_deliver_run, .job_free = ppg_deliver_write_job_free, .finalized = on_finalized,
 		.stop = on_stop, .free = on_free,
 	};
 	if (r == 0 && (r = ppg_core_register(core, &h)) < 0)

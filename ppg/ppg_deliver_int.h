@@ -90,8 +90,22 @@ void ppg_deliver_dispatch(struct ppg_deliver *e, struct ppg_push *p, int64_t del
     const char *value, int bearer, int64_t now);
 /* Attempts that count against the window (SIP MESSAGEs in flight). */
 unsigned ppg_deliver_inflight(struct ppg_deliver *e);
+/* Runs the job of an accepted push (ppg_core_hooks.run). */
+void ppg_deliver_run(void *arg, void *job, int64_t now);
 /* Did the last batch that ended deliveries end this one? */
 int ppg_deliver_ended(const struct ppg_deliver *e, int64_t delivery);
+
+/* What the engine takes from an accepted push: its content and the leased
+ * deliveries, copied out of the request before the HTTP worker frees it. */
+struct ppg_deliver_job {
+	struct ppg_push *p;
+	size_t n;
+	struct ppg_deliver_job_delivery {
+		int64_t id;
+		int type;
+		char value[PAP_ADDR_VALUE_MAX];
+	} *d;
+};
 
 /* -------------------------------------------- ppg_deliver_write.c */
 
@@ -107,12 +121,10 @@ void ppg_deliver_write_wake(struct ppg_deliver *e, const char *target);
 void ppg_deliver_write_recover(struct ppg_deliver *e);
 
 /* [writer] The job of an accepted push (ppg_core_hooks.prepare), and its free. */
-void *ppg_deliver_prepare(void *arg, const struct ppg_request *req);
-void ppg_deliver_job_free(void *job);
-/* [loop] Runs a job (ppg_core_hooks.run). */
-void ppg_deliver_run(void *arg, void *job, int64_t now);
+void *ppg_deliver_write_prepare(void *arg, const struct ppg_request *req);
+void ppg_deliver_write_job_free(void *job);
 /* [writer] How long a lease holds (ppg_core_hooks.lease_ms). */
-int64_t ppg_deliver_lease_ms(void *arg);
+int64_t ppg_deliver_write_lease_ms(void *arg);
 
 /* ------------------------------------------------------- ppg_sched.c [loop] */
 

@@ -277,7 +277,7 @@ void ppg_deliver_write_recover(struct ppg_deliver *e)
 
 /* ------------------------------------------------- jobs of accepted pushes */
 
-int64_t ppg_deliver_lease_ms(void *arg)
+int64_t ppg_deliver_write_lease_ms(void *arg)
 {
 	const struct ppg_deliver *e = arg;
 	/* A batch runs its requests before the loop's writes: a push leased in
@@ -290,19 +290,7 @@ int64_t ppg_deliver_lease_ms(void *arg)
 	    PPG_LEASE_MARGIN_MS;
 }
 
-/* What the engine takes from an accepted push: its content and the leased
- * deliveries, copied out of the request before the HTTP worker frees it. */
-struct deliver_job {
-	struct ppg_push *p;
-	size_t n;
-	struct job_delivery {
-		int64_t id;
-		int type;
-		char value[PAP_ADDR_VALUE_MAX];
-	} *d;
-};
-
-void *ppg_deliver_prepare(void *arg, const struct ppg_request *req)
+void *ppg_deliver_write_prepare(void *arg, const struct ppg_request *req)
 {
 	struct ppg_deliver *e = arg;
 	size_t n = 0;
@@ -310,7 +298,7 @@ void *ppg_deliver_prepare(void *arg, const struct ppg_request *req)
 		n += req->deliveries[i].leased;
 	if (!n)
 		return NULL;
-	struct deliver_job *j = calloc(1, sizeof *j);
+	struct ppg_deliver_job *j = calloc(1, sizeof *j);
 	if (!j || !(j->d = calloc(n, sizeof *j->d))) {
 		free(j);
 		return NULL;   /* the leases end and the scheduler takes them */
@@ -344,27 +332,12 @@ void *ppg_deliver_prepare(void *arg, const struct ppg_request *req)
 	return j;
 }
 
-void ppg_deliver_job_free(void *job)
+void ppg_deliver_write_job_free(void *job)
 {
-	struct deliver_job *j = job;
+	struct ppg_deliver_job *j = job;
 	if (!j)
 		return;
 	ppg_push_unref(j->p);
 	free(j->d);
 	free(j);
-}
-
-void ppg_deliver_run(void *arg, void *job, int64_t now)
-{
-	struct ppg_deliver *e = arg;
-	struct deliver_job *j = job;
-	for (size_t i = 0; !e->stopping && i < j->n; i++) {
-		if (ppg_deliver_ended(e, j->d[i].id))
-			continue;   /* cancelled or replaced in the batch that accepted it */
-		if (ppg_deliver_inflight(e) >= e->cfg->sip_window)
-			ppg_deliver_write_release(e, j->d[i].id);   /* the tick takes it when there is room */
-		else
-			ppg_deliver_dispatch(e, j->p, j->d[i].id, j->d[i].type, j->d[i].value, 0, now);
-	}
-	ppg_deliver_job_free(j);
 }

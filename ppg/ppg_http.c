@@ -196,7 +196,7 @@ static enum MHD_Result finish_request(struct conn *c)
 	}
 
 	const char *ctype = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-	c->req = ppg_request_parse(h->cfg, pi->name, ctype, (const unsigned char *)c->body, c->len, ppg_now_ms());
+	c->req = ppg_request_parse(h->cfg, pi->name, ctype, (const unsigned char *)c->body, c->len, ppg_clock_now_ms());
 	if (!c->req) {
 		c->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 		return send_answer(c);
@@ -204,7 +204,7 @@ static enum MHD_Result finish_request(struct conn *c)
 	if (c->req->need == PPG_REQ_READ) {
 		struct db *db = rodb(h);
 		if (db)
-			ppg_request_execute(c->req, db, ppg_now_ms());
+			ppg_request_execute(c->req, db, ppg_clock_now_ms());
 		else
 			ppg_request_fail(c->req, PAP_INTERNAL_ERROR, "internal error: the database is not available");
 	}

@@ -52,7 +52,7 @@ static void lease_after(void *arg, int committed)
 {
 	struct lease_op *o = arg;
 	struct ppg_deliver *e = o->e;
-	int64_t now = ppg_now_ms();
+	int64_t now = ppg_clock_now_ms();
 
 	e->lease_op_pending = 0;
 	for (size_t i = 0; committed && !e->stopping && o->pushes && i < o->n; i++) {
@@ -84,7 +84,7 @@ void ppg_sched_lease(struct ppg_deliver *e)
 	o->max = e->cfg->sip_window - inflight;
 	if (o->max > PPG_LEASE_BATCH)
 		o->max = PPG_LEASE_BATCH;
-	o->lease_ms = ppg_deliver_lease_ms(e);
+	o->lease_ms = ppg_deliver_write_lease_ms(e);
 	if (ppg_core_write(e->core, lease_write, lease_after, o) == 0)
 		e->lease_op_pending = 1;
 	else

@@ -669,7 +669,7 @@ static int submit_start(struct pending *p, const char *ctype, const char *body)
 	pthread_mutex_init(&p->d.lock, NULL);
 	pthread_cond_init(&p->d.cond, NULL);
 	p->req = ppg_request_parse(cfg, PI_NAME, ctype, (const unsigned char *)body, strlen(body),
-	    ppg_now_ms());
+	    ppg_clock_now_ms());
 	if (!p->req)
 		return -1;
 	if (p->req->need != PPG_REQ_WRITE) {
