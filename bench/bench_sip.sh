@@ -222,12 +222,13 @@ raw_ok=$(result_field ok "$line")
 [ "$raw_ok" = "$FLOOD_N" ] || echo "bench_sip: warning: only $raw_ok of $FLOOD_N raw MESSAGEs got a 2xx ($(grep -m1 '^first' "$tmp/flood.out" || true))" >&2
 
 # ---------------------------------------------------------------- (b) max rate
-declare -A rate_of acc_of lost_of accrate_of
+declare -A rate_of acc_of lost_of accrate_of cpu_of
 runs=0
 for conc in 8 32; do
 	runs=$((runs + 1))
 	d0=$(delivered)
 	t0=$(now)
+	cpu0=$(proc_cpu_ms "$ppgd_pid")
 	if [ "$PERF" = 1 ] && [ "$conc" = 32 ]; then
 		perf record ${BENCH_PERF_ARGS:--g} -F 999 -p "$ppgd_pid" -o "$tmp/perf-c32.data" -- sleep "$SECS" \
 			>"$tmp/perf-record.log" 2>&1 &
@@ -239,7 +240,9 @@ for conc in 8 32; do
 	echo "  ppgd pap_load -c$conc: ${line#RESULT }" >&2
 	if [ -s "$tmp/load-c$conc.err" ]; then head -n 20 "$tmp/load-c$conc.err" >&2; fi
 	settle
+	cpu1=$(proc_cpu_ms "$ppgd_pid")
 	n=$((settled - d0))
+	cpu_of[$conc]=$(awk -v c="$((cpu1 - cpu0))" -v n="$n" 'BEGIN { printf "%.0f", (n > 0 ? c * 1000 / n : 0) }')
 	el=$(awk -v a="$settled_at" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')
 	rate_of[$conc]=$(awk -v n="$n" -v e="$el" 'BEGIN { printf "%.1f", (e > 0 ? n / e : 0) }')
 	accrate_of[$conc]=$(result_field rate "$line")
@@ -323,6 +326,7 @@ for conc in 8 32; do
 		"$(ratio "${rate_of[$conc]}" "$raw_rate")" "${accrate_of[$conc]}"
 done
 row "ppgd delivered pushes/s at $RATE/s offered" "$rate_rate" "-" "$(result_field rate "$line")"
+echo "ppgd CPU per delivered push (user+system, /proc): c8 ${cpu_of[8]} us, c32 ${cpu_of[32]} us"
 echo
 echo "at $RATE pushes/s offered for ${SECS}s: offered $rate_offered, sent $rate_sent (late $rate_late), accepted (1001) $rate_acc, delivered $rate_n"
 echo "  receipt->MESSAGE (ppgd's log):         p50 $(ms "$lat_p50")   p99 $(ms "$lat_p99")   max $(ms "${lat_line##*max=}")   n=$lat_n"

@@ -226,4 +226,10 @@ smoke_1001() {
 }
 
 # ---------------------------------------------------------------- report
+# CPU time (user + system, ms) a process used so far, from /proc/PID/stat.
+proc_cpu_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.0f", ($12 + $13) * 1000 / hz }' \
+		"/proc/$1/stat" 2>/dev/null || echo 0
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
