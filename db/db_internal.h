@@ -68,6 +68,14 @@ enum db_stmt_id {
 
 #define DB_ERRMSG_MAX 256
 
+/* The SQL of statement id; sql_v1: the text for a schema-1 file
+ * (db_open_at_version), when it differs (db_sql.c). */
+struct db_sql_text {
+	const char *sql;
+	const char *sql_v1;
+};
+extern const struct db_sql_text db_sql[];
+
 struct db {
 	sqlite3 *sq;
 	int readonly;

@@ -1,0 +1,145 @@
+/*
+ * db_sql.c - the SQL text of every statement db/ prepares (once per
+ * connection, db_prep), with the variant for a schema-1 file where it
+ * differs. No other file of the project holds SQL.
+ */
+#include "db/db_internal.h"
+
+/* ---------------------------------------------------------------- SQL */
+
+#define DB_PUSH_COLS(state_time) \
+	"SELECT id, pi, push_id, pap_version, state, received_time, deliver_before," \
+	" deliver_after, replace_push_id, replace_method, replaced_by, source_reference," \
+	" notify_to, progress_notes, qos_present, priority, delivery_method, network," \
+	" network_required, bearer, bearer_required, content_type, app_id, content_headers," \
+	" CASE WHEN ?3 THEN content_body END, " state_time " FROM push "
+#define DB_PUSH_INSERT_COLS \
+	"INSERT INTO push (pi, push_id, pap_version, state, received_time, deliver_before," \
+	" deliver_after, replace_push_id, replace_method, source_reference, notify_to," \
+	" progress_notes, qos_present, priority, delivery_method, network, network_required," \
+	" bearer, bearer_required, content_type, app_id, content_headers, content_body"
+#define DB_PUSH_INSERT_VALS \
+	"?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18," \
+	" ?19, ?20, ?21, ?22, ?23"
+#define DB_DELIVERY_COLS_V1 \
+	"SELECT id, push, address, addr_canon, addr_type, addr_value, state, code," \
+	" description, event_time, attempts, next_attempt FROM delivery "
+#define DB_DELIVERY_COLS \
+	"SELECT id, push, address, addr_canon, addr_type, addr_value, state, code," \
+	" description, event_time, attempts, next_attempt, bearer FROM delivery "
+#define DB_BINDING_COLS \
+	"SELECT id, aor, contact, instance, gruu, apps, expires, updated, call_id, cseq" \
+	" FROM binding "
+#define DB_NOTIF_COLS \
+	"SELECT id, push, delivery, url, body, attempts, next_attempt, state, created" \
+	" FROM notification "
+
+const struct db_sql_text db_sql[DB_ST__COUNT] = {
+	[DB_ST_BEGIN] = { "BEGIN IMMEDIATE", NULL },
+	[DB_ST_COMMIT] = { "COMMIT", NULL },
+	[DB_ST_ROLLBACK] = { "ROLLBACK", NULL },
+	[DB_ST_SAVEPOINT] = { "SAVEPOINT s", NULL },
+	[DB_ST_RELEASE] = { "RELEASE s", NULL },
+	[DB_ST_ROLLBACK_TO] = { "ROLLBACK TO s", NULL },
+	[DB_ST_ISAVEPOINT] = { "SAVEPOINT db_internal", NULL },
+	[DB_ST_IRELEASE] = { "RELEASE db_internal", NULL },
+	[DB_ST_IROLLBACK_TO] = { "ROLLBACK TO db_internal", NULL },
+	[DB_ST_PUSH_INSERT] = {
+		DB_PUSH_INSERT_COLS ", state_time) VALUES (" DB_PUSH_INSERT_VALS ", ?24)",
+		DB_PUSH_INSERT_COLS ") VALUES (" DB_PUSH_INSERT_VALS ")" },
+	[DB_ST_PUSH_FIND] = {
+		DB_PUSH_COLS("state_time") "WHERE pi = ?1 AND push_id = ?2 AND replaced_by IS NULL",
+		DB_PUSH_COLS("0") "WHERE pi = ?1 AND push_id = ?2 AND replaced_by IS NULL" },
+	[DB_ST_PUSH_FIND_REPLACED] = {
+		DB_PUSH_COLS("state_time") "WHERE pi = ?1 AND push_id = ?2 AND replaced_by IS NOT NULL"
+		" ORDER BY id DESC LIMIT 1",
+		DB_PUSH_COLS("0") "WHERE pi = ?1 AND push_id = ?2 AND replaced_by IS NOT NULL"
+		" ORDER BY id DESC LIMIT 1" },
+	[DB_ST_PUSH_GET] = {
+		DB_PUSH_COLS("state_time") "WHERE id = ?1",
+		DB_PUSH_COLS("0") "WHERE id = ?1" },
+	[DB_ST_PUSH_EXISTS] = { "SELECT replaced_by IS NOT NULL, state FROM push WHERE id = ?1", NULL },
+	[DB_ST_PUSH_SET_REPLACED] = { "UPDATE push SET replaced_by = ?2 WHERE id = ?1", NULL },
+	[DB_ST_PUSH_SUMMARY] = {
+		"SELECT state, event_time FROM delivery WHERE push = ?1"
+		" ORDER BY event_time DESC, id DESC", NULL },
+	[DB_ST_PUSH_SET_STATE] = {
+		"UPDATE push SET state = ?2, state_time = ?3 WHERE id = ?1",
+		"UPDATE push SET state = ?2 WHERE id = ?1" },
+	[DB_ST_PUSH_COUNT] = { "SELECT count(*) FROM push", NULL },
+	[DB_ST_PUSH_COUNT_PI] = { "SELECT count(*) FROM push WHERE pi = ?1", NULL },
+	[DB_ST_DELIVERY_INSERT] = {
+		"INSERT INTO delivery (push, address, addr_canon, addr_type, addr_value, state,"
+		" code, description, event_time, attempts, next_attempt, priority)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+		"INSERT INTO delivery (push, address, addr_canon, addr_type, addr_value, state,"
+		" code, description, event_time, attempts, next_attempt)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)" },
+	[DB_ST_DELIVERY_LIST] = { DB_DELIVERY_COLS "WHERE push = ?1 ORDER BY address, id",
+		DB_DELIVERY_COLS_V1 "WHERE push = ?1 ORDER BY address, id" },
+	[DB_ST_DELIVERY_FIND_ADDR] = {
+		DB_DELIVERY_COLS "WHERE push = ?1 AND (address = ?2 OR addr_canon = ?2)"
+		" ORDER BY id LIMIT 1",
+		DB_DELIVERY_COLS_V1 "WHERE push = ?1 AND (address = ?2 OR addr_canon = ?2)"
+		" ORDER BY id LIMIT 1" },
+	[DB_ST_DELIVERY_DUE] = {
+		DB_DELIVERY_COLS "WHERE state = ?3 AND priority = ?4 AND next_attempt <= ?1"
+		" ORDER BY next_attempt, id LIMIT ?2",
+		DB_DELIVERY_COLS_V1 "WHERE state = ?3 AND next_attempt <= ?1"
+		" ORDER BY next_attempt, id LIMIT ?2" },
+	[DB_ST_DELIVERY_EXPIRED] = {
+		"SELECT d.id, d.push, d.address, d.addr_canon, d.addr_type, d.addr_value, d.state,"
+		" d.code, d.description, d.event_time, d.attempts, d.next_attempt"
+		" FROM push p JOIN delivery d ON d.push = p.id"
+		" WHERE p.state = 1 AND p.deliver_before > 0 AND p.deliver_before <= ?1"
+		" AND d.state IN (1, 9) ORDER BY p.deliver_before, d.id LIMIT ?2", NULL },
+	[DB_ST_DELIVERY_SET_STATE] = {
+		"UPDATE delivery SET state = ?2, code = ?3, description = ?4, event_time = ?5,"
+		" next_attempt = CASE WHEN ?6 >= 0 THEN ?6 ELSE next_attempt END,"
+		" attempts = attempts + ?7 WHERE id = ?1", NULL },
+	[DB_ST_DELIVERY_COUNT_STATE] = { "SELECT count(*) FROM delivery WHERE state = ?1", NULL },
+	[DB_ST_TRANSITION_INSERT] = {
+		"INSERT INTO transition (delivery, time, state, code, note)"
+		" VALUES (?1, ?2, ?3, ?4, ?5)", NULL },
+	[DB_ST_TRANSITION_LIST] = {
+		"SELECT delivery, time, state, code, note FROM transition WHERE delivery = ?1"
+		" ORDER BY time, id", NULL },
+	[DB_ST_NOTIF_INSERT] = {
+		"INSERT INTO notification (push, delivery, url, body, attempts, next_attempt,"
+		" state, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", NULL },
+	[DB_ST_NOTIF_GET] = { DB_NOTIF_COLS "WHERE id = ?1", NULL },
+	[DB_ST_NOTIF_DUE] = {
+		DB_NOTIF_COLS "WHERE state = ?3 AND next_attempt <= ?1"
+		" ORDER BY next_attempt, id LIMIT ?2", NULL },
+	[DB_ST_NOTIF_ATTEMPTED] = {
+		"UPDATE notification SET attempts = attempts + 1, state = ?2,"
+		" next_attempt = CASE WHEN ?3 >= 0 THEN ?3 ELSE next_attempt END WHERE id = ?1",
+		NULL },
+	[DB_ST_BINDING_UPSERT] = {
+		"INSERT INTO binding (aor, contact, instance, gruu, apps, expires, updated, call_id, cseq)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (aor, contact) DO UPDATE SET"
+		" instance = excluded.instance, gruu = excluded.gruu, apps = excluded.apps,"
+		" expires = excluded.expires, updated = excluded.updated, call_id = excluded.call_id,"
+		" cseq = excluded.cseq RETURNING id", NULL },
+	[DB_ST_BINDING_DELETE] = { "DELETE FROM binding WHERE aor = ?1 AND contact = ?2", NULL },
+	[DB_ST_BINDING_DELETE_AOR] = { "DELETE FROM binding WHERE aor = ?1", NULL },
+	[DB_ST_BINDING_LIST] = {
+		DB_BINDING_COLS "WHERE aor = ?1 AND expires > ?2 ORDER BY updated DESC, id DESC", NULL },
+	[DB_ST_BINDING_LIST_ALL] = {
+		DB_BINDING_COLS "WHERE expires > ?2 ORDER BY aor, updated DESC, id DESC", NULL },
+	[DB_ST_BINDING_PURGE] = { "DELETE FROM binding WHERE expires <= ?1", NULL },
+	[DB_ST_DELIVERY_GET] = { DB_DELIVERY_COLS "WHERE id = ?1", DB_DELIVERY_COLS_V1 "WHERE id = ?1" },
+	[DB_ST_DELIVERY_SCHEDULE] = {
+		"UPDATE delivery SET next_attempt = ?2 WHERE id = ?1 AND state = ?3", NULL },
+	/* After a restart nothing is in flight: every pending delivery is due
+	 * again (not before its push's deliver-after). */
+	[DB_ST_DELIVERY_RECOVER] = {
+		"UPDATE delivery SET next_attempt = max(?1, (SELECT deliver_after FROM push"
+		" WHERE push.id = delivery.push)) WHERE state = ?2 AND next_attempt > ?1", NULL },
+	[DB_ST_NOTIF_LEASE] = {
+		"UPDATE notification SET next_attempt = ?2 WHERE id = ?1 AND state = ?3", NULL },
+	[DB_ST_DELIVERY_SET_TARGET] = { "UPDATE delivery SET target = ?2 WHERE id = ?1", NULL },
+	[DB_ST_DELIVERY_SET_BEARER] = { "UPDATE delivery SET bearer = ?2 WHERE id = ?1", NULL },
+	[DB_ST_DELIVERY_WAITING] = {
+		DB_DELIVERY_COLS "WHERE target = ?1 AND state = 1 ORDER BY id LIMIT ?2", NULL },
+};
