@@ -190,7 +190,7 @@ static void on_purge(struct ppg_core *c, su_timer_t *t, void *arg)
 	struct sip_bearer *s = arg;
 	(void)c;
 	(void)t;
-	if (!s->purge_pending && !s->stopping && ppg_core_write(s->core, purge_write, purge_after, s) == 0)
+	if (!s->purge_pending && !s->stopping && ppg_core_write_lazy(s->core, purge_write, purge_after, s) == 0)
 		s->purge_pending = 1;
 }
 
@@ -200,7 +200,7 @@ int ppg_bearer_sip_reg_start(struct sip_bearer *s)
 	if (!o)
 		return -ENOMEM;
 	o->s = s;
-	if (ppg_core_write(s->core, load_write, load_after, o) < 0) {
+	if (ppg_core_write_lazy(s->core, load_write, load_after, o) < 0) {
 		free(o);
 		return -ENOMEM;
 	}

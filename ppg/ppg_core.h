@@ -113,6 +113,16 @@ int ppg_core_defer(struct ppg_core *c, unsigned delay_ms, ppg_core_done_fn fn, v
 typedef int (*ppg_core_write_fn)(struct db *db, void *arg, int64_t now);
 typedef void (*ppg_core_after_fn)(void *arg, int committed);
 int ppg_core_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg);
+/*
+ * [loop] The same for a write that a crash may lose without breaking a
+ * promise (a delivery's outcome: the delivery is then attempted again after
+ * the restart, at-least-once; a lease, a park, a notification's state): its
+ * batch gets no fdatasync of its own and after() may run before the write
+ * is on disk. It becomes durable with the next fdatasync: the next batch
+ * that answers a request or holds a durable write, or the checkpointer's
+ * sync of the WAL (every CKPT_INTERVAL_MS when there are frames to copy).
+ */
+int ppg_core_write_lazy(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg);
 
 /* [any] Counters for the log and the benchmarks. */
 struct ppg_core_stats {

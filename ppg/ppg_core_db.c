@@ -123,11 +123,17 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 	job->batch = batch;
 	job->ops = ops;
 	job->committed = r == 0;
+	job->durable = batch != NULL;
+	for (struct op *o = ops; o && !job->durable; o = o->next)
+		job->durable = !o->lazy;
 	/* Requests waiting for their answer, nothing else queued and the syncer
-	 * idle (a single PI at a time): sync here and save a hand-off. Otherwise
-	 * (and for the loop's own writes, which nobody waits for) the syncer
-	 * takes it and the next batch is committed meanwhile. */
-	if (batch && !c->sync_head && !c->sync_busy && !c->head && !c->ops && c->sync_started) {
+	 * idle (a single PI at a time): sync here and save a hand-off. The
+	 * loop's lazy writes alone need no fdatasync: with the syncer idle they
+	 * go straight back to the loop (in order: nothing is ahead of them).
+	 * Otherwise the syncer takes it and the next batch is committed
+	 * meanwhile. */
+	if (c->sync_started && !c->sync_head && !c->sync_busy &&
+	    (!job->durable || (batch && !c->head && !c->ops))) {
 		c->sync_busy = 1;
 		pthread_mutex_unlock(&c->lock);
 		complete(c, job);
@@ -162,8 +168,10 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 static void complete(struct ppg_core *c, struct sync_job *jobs)
 {
 	int any = 0, sr = 0;
+	/* Lazy writes alone are not synced: they ride on the next fdatasync
+	 * (one that answers a request, or the checkpointer's sync of the WAL). */
 	for (struct sync_job *j = jobs; j; j = j->next)
-		any |= j->committed;
+		any |= j->committed && j->durable;
 	if (any && c->cfg->db_sync_full) {
 		sr = db_sync(c->db);
 		if (sr < 0)
@@ -324,7 +332,8 @@ void ppg_core_drain_writer(struct ppg_core *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
-int ppg_core_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg)
+static int queue_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg,
+    int lazy)
 {
 	struct op *o = calloc(1, sizeof *o);
 	if (!o)
@@ -332,6 +341,7 @@ int ppg_core_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn a
 	o->fn = fn;
 	o->after = after;
 	o->arg = arg;
+	o->lazy = lazy;
 	pthread_mutex_lock(&c->lock);
 	if (c->ops_tail)
 		c->ops_tail->next = o;
@@ -341,6 +351,16 @@ int ppg_core_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn a
 	pthread_cond_signal(&c->writer_cond);
 	pthread_mutex_unlock(&c->lock);
 	return 0;
+}
+
+int ppg_core_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg)
+{
+	return queue_write(c, fn, after, arg, 0);
+}
+
+int ppg_core_write_lazy(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg)
+{
+	return queue_write(c, fn, after, arg, 1);
 }
 
 /*

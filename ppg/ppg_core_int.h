@@ -37,6 +37,7 @@ struct op {
 	ppg_core_write_fn fn;
 	ppg_core_after_fn after;
 	void *arg;
+	int lazy;                      /* ppg_core_write_lazy: needs no fdatasync of its own */
 	struct op *next;
 };
 
@@ -58,6 +59,7 @@ struct sync_job {
 	struct hook_job *jobs;         /* accepted pushes to attempt, in the loop */
 	struct ppg_final_ids finals;   /* deliveries the batch made final */
 	int committed;
+	int durable;                   /* answers requests or holds a durable write: fdatasync */
 	struct sync_job *next;
 };
 

@@ -119,7 +119,7 @@ static int result_write(struct db *db, void *arg, int64_t now)
 
 static void queue_result(struct ppg_deliver *e, struct result_op *o)
 {
-	if (ppg_core_write(e->core, result_write, free_after, o) < 0)
+	if (ppg_core_write_lazy(e->core, result_write, free_after, o) < 0)
 		free(o);
 }
 
@@ -214,7 +214,7 @@ void ppg_deliver_write_park(struct ppg_deliver *e, int64_t delivery, int64_t whe
 	o->when = when;
 	snprintf(o->target, sizeof o->target, "%s", target ? target : "");
 	snprintf(o->desc, sizeof o->desc, "%s", desc);
-	if (ppg_core_write(e->core, park_write, free_after, o) < 0)
+	if (ppg_core_write_lazy(e->core, park_write, free_after, o) < 0)
 		free(o);
 }
 
@@ -232,7 +232,7 @@ void ppg_deliver_write_release(struct ppg_deliver *e, int64_t delivery)
 	if (!o)
 		return;
 	*o = delivery;
-	if (ppg_core_write(e->core, release_write, free_after, o) < 0)
+	if (ppg_core_write_lazy(e->core, release_write, free_after, o) < 0)
 		free(o);
 }
 
@@ -253,7 +253,7 @@ static int wake_write(struct db *db, void *arg, int64_t now)
 void ppg_deliver_write_wake(struct ppg_deliver *e, const char *target)
 {
 	char *o = strdup(target);
-	if (o && ppg_core_write(e->core, wake_write, free_after, o) < 0)
+	if (o && ppg_core_write_lazy(e->core, wake_write, free_after, o) < 0)
 		free(o);
 }
 
@@ -271,7 +271,7 @@ static int recover_write(struct db *db, void *arg, int64_t now)
 
 void ppg_deliver_write_recover(struct ppg_deliver *e)
 {
-	if (ppg_core_write(e->core, recover_write, NULL, e) < 0)
+	if (ppg_core_write_lazy(e->core, recover_write, NULL, e) < 0)
 		e->recovered = 1;   /* not queued: nothing to wait for (the writer has not read it yet) */
 }
 

@@ -75,7 +75,7 @@ static void on_timer(struct ppg_core *c, su_timer_t *t, void *arg)
 	if (!o)
 		return;
 	o->n = n;
-	if (ppg_core_write(n->core, lease_write, lease_after, o) == 0)
+	if (ppg_core_write_lazy(n->core, lease_write, lease_after, o) == 0)
 		n->op_pending = 1;
 	else
 		free(o);
@@ -129,7 +129,7 @@ static void done_loop(void *arg)
 	}
 	if (o->r.ok)
 		LOGP(PPG_LOG_NOTIFY, LOG_DEBUG, "notification %lld answered: %s", (long long)o->r.id, o->r.reason);
-	if (ppg_core_write(o->n->core, done_write, done_after, o) < 0)
+	if (ppg_core_write_lazy(o->n->core, done_write, done_after, o) < 0)
 		free(o);
 }
 

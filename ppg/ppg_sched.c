@@ -85,7 +85,7 @@ void ppg_sched_lease(struct ppg_deliver *e)
 	if (o->max > PPG_LEASE_BATCH)
 		o->max = PPG_LEASE_BATCH;
 	o->lease_ms = ppg_deliver_write_lease_ms(e);
-	if (ppg_core_write(e->core, lease_write, lease_after, o) == 0)
+	if (ppg_core_write_lazy(e->core, lease_write, lease_after, o) == 0)
 		e->lease_op_pending = 1;
 	else
 		free(o);
