@@ -29,7 +29,7 @@ struct db;
 #define DB_SYNC_EXTERNAL   0x08   /* commits do not fsync (synchronous=NORMAL): db_sync() does */
 
 /* Current schema version (PRAGMA user_version written by db_open). */
-#define DB_SCHEMA_VERSION 3
+#define DB_SCHEMA_VERSION 4
 
 /*
  * Opens (creating when absent, unless DB_OPEN_READONLY) the database at path
@@ -361,5 +361,49 @@ int db_notification_due(struct db *db, int64_t now, size_t max, struct db_notifi
  * (a lease while it is being sent). -ENOENT when it is not pending. */
 int db_notification_lease(struct db *db, int64_t id, int64_t until);
 int db_notification_attempted(struct db *db, int64_t id, int state, int64_t next_attempt);
+
+/*
+ * For the operator (db_admin.c; the admin API reads them on a read-only
+ * handle). Pushes newest first, one page at a time: a page holds at most
+ * limit rows with row id below before_id; the next page starts below the
+ * last id returned. Every filter is optional.
+ */
+#define DB_PUSH_SEARCH_MAX 1000
+#define DB_NSTATES 10
+struct db_push_filter {
+	const char *pi;             /* NULL: every PI */
+	const char *push_id;        /* NULL: any */
+	int state;                  /* -1: any; else the push's summary state (enum db_state) */
+	int64_t since, until;       /* received_time in [since, until); 0: open */
+	int64_t before_id;          /* paging cursor: rows with id < before_id; 0: from the newest */
+	size_t limit;               /* 1 .. DB_PUSH_SEARCH_MAX */
+};
+struct db_push_brief {
+	int64_t id;
+	char *pi;
+	char *push_id;
+	int state;
+	int64_t received_time, state_time, deliver_before;
+	int64_t replaced_by;        /* 0 = current */
+	char *app_id;
+	char *content_type;
+	int ndeliveries;
+};
+void db_push_brief_clear(struct db_push_brief *b);
+void db_push_brief_list_free(struct db_push_brief *v, size_t n);
+/* -EINVAL for a limit of 0 or above DB_PUSH_SEARCH_MAX or a bad state. */
+int db_push_search(struct db *db, const struct db_push_filter *f, struct db_push_brief **out, size_t *n);
+/* Current (not replaced) pushes per summary state, counts[enum db_state]. */
+int db_push_count_by_state(struct db *db, int64_t counts[DB_NSTATES]);
+/* Deliveries not final, by what they wait for. */
+struct db_pending_reasons {
+	int64_t inflight;           /* an attempt is under way (leased) */
+	int64_t registration;       /* waiting for a SIP registration of their target */
+	int64_t scheduled;          /* due later: a retry, a delivery receipt, deliver-after */
+	int64_t due;                /* due now, the scheduler takes them */
+};
+int db_delivery_pending_reasons(struct db *db, int64_t now, struct db_pending_reasons *out);
+/* Notifications in state (enum db_state: PENDING, DELIVERED, UNDELIVERABLE). */
+int db_notification_count_state(struct db *db, int state, int64_t *n);
 
 #endif /* DB_H */

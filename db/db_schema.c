@@ -127,10 +127,17 @@ static const char db_schema_v2[] =
 static const char db_schema_v3[] =
 	"ALTER TABLE delivery ADD COLUMN bearer INTEGER NOT NULL DEFAULT 0;";
 
+/* Schema 4: the operator's search of pushes by PI and by state (db_push_search,
+ * newest first: the row id rides along in each index). */
+static const char db_schema_v4[] =
+	"CREATE INDEX push_pi ON push(pi);"
+	"CREATE INDEX push_state ON push(state);";
+
 const struct db_schema_step db_schema_steps[] = {
 	{ 1, db_schema_v1 },
 	{ 2, db_schema_v2 },
 	{ 3, db_schema_v3 },
+	{ 4, db_schema_v4 },
 };
 const int db_schema_nsteps = (int)(sizeof db_schema_steps / sizeof db_schema_steps[0]);
 

@@ -19,6 +19,7 @@
 
 #include "pap/pap.h"
 #include "ppg/ppg_log.h"
+#include "ppg/ppg_metrics.h"
 
 /* RFC 3261 §16.7: 2xx beats everything, then 6xx, then the lowest class. */
 static int status_rank(int st)
@@ -173,6 +174,7 @@ static void on_result(void *arg, const struct sipb_result *r)
 
 	if (s->messages)
 		s->messages--;
+	ppg_metrics_sip_response(r->status);
 	if (!t)
 		return;
 	if (!t->best || status_rank(r->status) < status_rank(t->best)) {
@@ -369,6 +371,7 @@ static void sip_free(struct ppg_bearer *b)
 	if (!s)
 		return;
 	s->stopping = 1;
+	ppg_metrics_set(PPG_M_SIP_UP, 0);
 	ppg_content_observe(s->content, NULL, NULL);
 	if (s->accept_to_send.n)
 		LOGP(PPG_LOG_SIP, LOG_NOTICE, "latency from a push's receipt to its MESSAGE: n=%llu p50=%lluus "
@@ -434,6 +437,7 @@ int ppg_bearer_sip_new(const struct ppg_bearer_env *env, struct ppg_bearer **out
 		return -EIO;
 	}
 	ppg_content_observe(s->content, on_fetched, s);
+	ppg_metrics_set(PPG_M_SIP_UP, 1);
 	LOGP(PPG_LOG_SIP, LOG_NOTICE, "SIP Push bearer on %s (port %u)%s%s", cfg->sip_listen,
 	    sipb_local_port(s->sip), cfg->sip_outbound_proxy ? ", through " : ", no outbound proxy",
 	    cfg->sip_outbound_proxy ? cfg->sip_outbound_proxy : "");

@@ -21,6 +21,7 @@
 #include "pap/pap.h"
 #include "ppg/ppg_hash.h"
 #include "ppg/ppg_log.h"
+#include "ppg/ppg_metrics.h"
 #include "smpp/smpp.h"
 
 #define SMS_MSGID_BUCKETS 4096
@@ -180,6 +181,7 @@ static void on_sms_result(void *arg, uint64_t tag, int status_class, uint32_t co
 		if (message_id && *message_id)
 			msgid_add(t, message_id);
 	} else {
+		ppg_metrics_inc(PPG_M_SMPP_SUBMIT_ERRORS);
 		if (status_class == SMPP_FAIL)
 			t->fail = 1;
 		else
@@ -209,6 +211,7 @@ static void on_sms_receipt(void *arg, const char *message_id, int delivered, con
 	if (!m || !m->t->receipt_timer || !m->t->a)
 		return;   /* not ours, or from before a restart */
 	struct sms_attempt *t = m->t;
+	ppg_metrics_inc(PPG_M_SMPP_RECEIPTS);
 	if (!delivered) {
 		snprintf(desc, sizeof desc, "OTA/SMS: delivery receipt stat:%s", stat ? stat : "?");
 		attempt_final(t, stat && !strcmp(stat, "EXPIRED") ? DB_STATE_EXPIRED : DB_STATE_UNDELIVERABLE,
@@ -236,6 +239,7 @@ static void forward_smpp_log(void *arg, int level, const char *fmt, va_list ap)
 static void on_sms_link(void *arg, int up, const char *reason)
 {
 	(void)arg;
+	ppg_metrics_smsc_link(up);
 	LOGP(PPG_LOG_SMPP, up ? LOG_NOTICE : LOG_WARNING, "SMSC link %s%s%s", up ? "up" : "down",
 	    reason ? ": " : "", reason ? reason : "");
 }
@@ -304,6 +308,8 @@ static void sms_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 	for (size_t i = 0; i < n; i++) {
 		t->segments++;
 		r = smpp_submit(s->smpp, dest, segs[i].data, segs[i].len, (uint64_t)(uintptr_t)t);
+		if (r == 0)
+			ppg_metrics_inc(PPG_M_SMPP_SUBMITS);
 		if (r < 0) {
 			t->segments--;
 			t->retry = r == -EAGAIN;

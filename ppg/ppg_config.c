@@ -86,8 +86,8 @@ static int pi_key(struct ppg_config_parse *p, const char *name, const char *v)
 	struct ppg_pi *pi = p->cur_pi;
 	if (!strcmp(name, "secret_hash")) {
 		if (!looks_like_crypt_hash(v))
-			return ppg_config_err(p, "%s of [pi %s] is not a crypt(3) hash; plaintext secrets are refused "
-			    "(make one with: ppgd --hash-secret)", name, pi->name);
+			return ppg_config_err(p, "%s of [%s %s] is not a crypt(3) hash; plaintext secrets are refused "
+			    "(make one with: ppgd --hash-secret)", name, p->cur_admin ? "admin" : "pi", pi->name);
 		free(pi->secret_hash);
 		pi->secret_hash = strdup(v);
 		return pi->secret_hash != NULL;
@@ -98,7 +98,7 @@ static int pi_key(struct ppg_config_parse *p, const char *name, const char *v)
 			return ppg_config_err(p, "allow: \"%s\" is not a list of CIDR ranges", v);
 		return 1;
 	}
-	return ppg_config_err(p, "unknown key \"%s\" in a [pi] section", name);
+	return ppg_config_err(p, "unknown key \"%s\" in a [%s] section", name, p->cur_admin ? "admin NAME" : "pi");
 }
 
 /* [apps]: "CODE = URN", CODE decimal or 0x-hex, URN "x-vendor:app.ua". */
@@ -152,28 +152,33 @@ static int handler(void *user, const char *section, const char *name, const char
 		return 0;
 	if (!strcmp(section, "apps")) {
 		p->cur_pi = NULL;
+		p->cur_admin = 0;
 		return app_key(p, name, value);
 	}
-	if (!strncmp(section, "pi ", 3)) {
-		const char *pname = section + 3;
+	int admin = !strncmp(section, "admin ", 6);
+	if (!strncmp(section, "pi ", 3) || admin) {
+		const char *pname = section + (admin ? 6 : 3);
+		const char *kind = admin ? "admin" : "pi";
 		while (*pname == ' ')
 			pname++;
-		if (!p->cur_pi || strcmp(p->cur_pi->name, pname)) {
+		if (!p->cur_pi || p->cur_admin != admin || strcmp(p->cur_pi->name, pname)) {
 			if (!valid_pi_name(pname)) {
 				snprintf(p->bad_section, sizeof p->bad_section, "%s", section);
-				return ppg_config_err(p, "[pi %s]: a PI name is 1-64 letters, digits, '-', '_', '.' or '@'",
-				    pname);
+				return ppg_config_err(p, "[%s %s]: a%s name is 1-64 letters, digits, '-', '_', '.' or '@'",
+				    kind, pname, admin ? "n account" : " PI");
 			}
-			if (ppg_config_pi(p->c, pname))
-				return ppg_config_err(p, "[pi %s] appears twice", pname);
+			if (admin ? ppg_config_admin(p->c, pname) != NULL : ppg_config_pi(p->c, pname) != NULL)
+				return ppg_config_err(p, "[%s %s] appears twice", kind, pname);
 			struct ppg_pi *pi = calloc(1, sizeof *pi);
 			if (!pi || !(pi->name = strdup(pname))) {
 				free(pi);
 				return ppg_config_err(p, "out of memory");
 			}
-			pi->next = p->c->pis;
-			p->c->pis = pi;
+			struct ppg_pi **list = admin ? &p->c->admins : &p->c->pis;
+			pi->next = *list;
+			*list = pi;
 			p->cur_pi = pi;
+			p->cur_admin = admin;
 		}
 		return pi_key(p, name, value);
 	}
@@ -214,6 +219,9 @@ static int config_finish(struct ppg_config_parse *p)
 	for (struct ppg_pi *pi = p->c->pis; pi; pi = pi->next)
 		if (!pi->secret_hash)
 			return ppg_config_err(p, "[pi %s] has no secret_hash", pi->name), -EINVAL;
+	for (struct ppg_pi *pi = p->c->admins; pi; pi = pi->next)
+		if (!pi->secret_hash)
+			return ppg_config_err(p, "[admin %s] has no secret_hash", pi->name), -EINVAL;
 	/* Empty strings mean "not set". */
 	char **opt[] = { &p->c->sender_address, &p->c->sip_outbound_proxy, &p->c->sip_pai,
 		&p->c->sip_content_base };
@@ -296,6 +304,11 @@ static int load(const char *name, const char *text, struct ppg_config **out, cha
 				snprintf(sec, sizeof sec, "pi %s", pi->name);
 				line = section_line(text, sec);
 			}
+		for (struct ppg_pi *pi = p.c->admins; pi; pi = pi->next)
+			if (!pi->secret_hash) {
+				snprintf(sec, sizeof sec, "admin %s", pi->name);
+				line = section_line(text, sec);
+			}
 		if (p.err_section)
 			line = section_line(text, p.err_section);
 		if (line == 0)
@@ -353,14 +366,24 @@ void ppg_config_free(struct ppg_config *c)
 	for (size_t i = 0; i < c->napps; i++)
 		free(c->apps[i].urn);
 	free(c->apps);
-	while (c->pis) {
-		struct ppg_pi *n = c->pis->next;
-		free(c->pis->name);
-		free(c->pis->secret_hash);
-		free(c->pis);
-		c->pis = n;
-	}
+	struct ppg_pi **lists[] = { &c->pis, &c->admins };
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+		while (*lists[i]) {
+			struct ppg_pi *n = (*lists[i])->next;
+			free((*lists[i])->name);
+			free((*lists[i])->secret_hash);
+			free(*lists[i]);
+			*lists[i] = n;
+		}
 	free(c);
+}
+
+const struct ppg_pi *ppg_config_admin(const struct ppg_config *c, const char *name)
+{
+	for (const struct ppg_pi *pi = c->admins; pi; pi = pi->next)
+		if (!strcmp(pi->name, name))
+			return pi;
+	return NULL;
 }
 
 const struct ppg_pi *ppg_config_pi(const struct ppg_config *c, const char *name)

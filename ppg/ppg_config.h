@@ -111,6 +111,11 @@ struct ppg_config {
 	size_t napps;
 	/* [pi NAME] sections */
 	struct ppg_pi *pis;
+	/* [admin] and [admin NAME]: the admin API, /metrics and health (ppg_admin.c) */
+	int admin_enabled;
+	struct sockaddr_storage admin_listen;
+	unsigned admin_max_connections;
+	struct ppg_pi *admins;         /* [admin NAME] accounts, like PIs: secret_hash, allow */
 };
 
 #define PPG_NO_BINDING_WAIT 0
@@ -128,6 +133,9 @@ const char *ppg_config_app_urn(const struct ppg_config *c, unsigned long code);
 int ppg_config_load_file(const char *path, struct ppg_config **out, char *err, size_t errlen);
 int ppg_config_load_string(const char *text, struct ppg_config **out, char *err, size_t errlen);
 void ppg_config_free(struct ppg_config *c);
+
+/* Finds an [admin NAME] account by name. */
+const struct ppg_pi *ppg_config_admin(const struct ppg_config *c, const char *name);
 
 /* Finds a PI account by name. */
 const struct ppg_pi *ppg_config_pi(const struct ppg_config *c, const char *name);

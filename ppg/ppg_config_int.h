@@ -15,7 +15,7 @@
 #include "ppg/ppg_config.h"
 
 enum key_type { K_STR, K_BOOL, K_UINT, K_SIZE, K_LISTEN, K_STATUS, K_LEVEL, K_SYNC, K_ENUM, K_CIDRS, K_SIPURI,
-	K_LOGCATS };
+	K_LOGCATS, K_ADDR };
 
 /* One key of a fixed section: where its value goes, its default and help. */
 struct ppg_config_key {
@@ -34,7 +34,8 @@ extern const size_t ppg_config_nkeys;
 /* The state of one load. */
 struct ppg_config_parse {
 	struct ppg_config *c;
-	struct ppg_pi *cur_pi;       /* the [pi NAME] section being read */
+	struct ppg_pi *cur_pi;       /* the [pi NAME] or [admin NAME] section being read */
+	int cur_admin;               /* cur_pi is an [admin NAME] account */
 	char err[256];               /* first error */
 	int listen_set;
 	const char *err_section;     /* a whole-file check failed in this section */

@@ -115,6 +115,13 @@ const struct ppg_config_key ppg_config_keys[] = {
 	{ "notify", "retry_max", K_UINT, O(notify_retry_max), "600", 1, 86400, "longest retry delay in seconds" },
 	{ "notify", "timeout", K_UINT, O(notify_timeout), "10", 1, 300, "HTTP timeout in seconds" },
 	{ "notify", "threads", K_UINT, O(notify_threads), "2", 1, 32, "parallel notification senders" },
+	/* The admin listener (ppg_admin.c): JSON API, /metrics, /healthz, /readyz. */
+	{ "admin", "enabled", K_BOOL, O(admin_enabled), "no", 0, 0,
+	  "run the admin listener (JSON API for ppgctl, /metrics, /healthz, /readyz)" },
+	{ "admin", "listen", K_ADDR, O(admin_listen), "127.0.0.1:8081", 0, 0,
+	  "address of the admin listener, host:port or [ipv6]:port (keep it on loopback)" },
+	{ "admin", "max_connections", K_UINT, O(admin_max_connections), "16", 1, 1024,
+	  "concurrent admin connections (one thread each)" },
 };
 #undef O
 const size_t ppg_config_nkeys = sizeof ppg_config_keys / sizeof ppg_config_keys[0];
@@ -328,6 +335,10 @@ int ppg_config_set_key(struct ppg_config_parse *p, const struct ppg_config_key *
 		free(*(char **)field);
 		*(char **)field = strdup(v);
 		return *(char **)field != NULL;
+	case K_ADDR:
+		if (parse_one_listen(v, (struct sockaddr_storage *)field))
+			return ppg_config_err(p, "%s: \"%s\" is not host:port or [ipv6]:port", k->name, v);
+		return 1;
 	case K_SYNC:
 		if (!strcasecmp(v, "full"))
 			c->db_sync_full = 1;
@@ -350,4 +361,6 @@ void ppg_config_dump_keys(FILE *f)
 	}
 	fprintf(f, "\n[pi NAME]\n; crypt(3) hash of the PI's secret (ppgd --hash-secret)\nsecret_hash =\n"
 	    "; CIDR ranges the PI may connect from (empty: any)\nallow =\n");
+	fprintf(f, "\n[admin NAME]\n; crypt(3) hash of the admin account's secret (ppgd --hash-secret)\nsecret_hash =\n"
+	    "; CIDR ranges the account may connect from (empty: any)\nallow =\n");
 }

@@ -14,6 +14,8 @@
 #include "pap/pap.h"
 #include "ppg/ppg_content.h"
 #include "ppg/ppg_log.h"
+#include "ppg/ppg_metrics.h"
+#include "ppg/ppg_stats.h"
 
 /*
  * One transaction for a batch of HTTP requests and the loop's own writes,
@@ -120,6 +122,7 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 	c->stats.requests += n;
 	if (r < 0)
 		c->stats.commit_failures++;
+	ppg_metrics_commit(n, r);
 	job->batch = batch;
 	job->ops = ops;
 	job->committed = r == 0;
@@ -173,7 +176,9 @@ static void complete(struct ppg_core *c, struct sync_job *jobs)
 	for (struct sync_job *j = jobs; j; j = j->next)
 		any |= j->committed && j->durable;
 	if (any && c->cfg->db_sync_full) {
+		int64_t t0 = ppg_stats_mono_us();
 		sr = db_sync(c->db);
+		ppg_metrics_synced(ppg_stats_mono_us() - t0, sr);
 		if (sr < 0)
 			LOGP(PPG_LOG_DB, LOG_CRIT, "cannot make commits durable (fdatasync): %s", strerror(-sr));
 	}

@@ -17,6 +17,7 @@
 #include "pap/pap.h"
 #include "ppg/ppg_final.h"
 #include "ppg/ppg_log.h"
+#include "ppg/ppg_metrics.h"
 
 /* An after() of ppg_core_write that only frees its argument. Not committed:
  * the delivery is still pending and due again when its lease ends. */
@@ -59,7 +60,7 @@ static int fallback_write(struct db *db, struct result_op *o, const struct ppg_o
 	return r;
 }
 
-static int result_write(struct db *db, void *arg, int64_t now)
+static int result_write_bearer(struct db *db, void *arg, int64_t now)
 {
 	struct result_op *o = arg;
 	struct ppg_deliver *e = o->e;
@@ -114,6 +115,15 @@ static int result_write(struct db *db, void *arg, int64_t now)
 		db_push_clear(&p);
 	}
 	db_delivery_clear(&d);
+	return r;
+}
+
+/* The final states result_write records are counted under the bearer of the attempt. */
+static int result_write(struct db *db, void *arg, int64_t now)
+{
+	ppg_metrics_set_final_bearer(((struct result_op *)arg)->bearer);
+	int r = result_write_bearer(db, arg, now);
+	ppg_metrics_set_final_bearer(0);
 	return r;
 }
 

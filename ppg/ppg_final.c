@@ -13,6 +13,7 @@
 
 #include "pap/pap.h"
 #include "ppg/ppg_log.h"
+#include "ppg/ppg_metrics.h"
 
 const char *ppg_final_sender_address(const struct ppg_config *cfg, char *buf, size_t len)
 {
@@ -107,6 +108,8 @@ int ppg_final(struct db *db, const struct ppg_config *cfg, const struct db_push 
 		r = queue_notification(db, cfg, p, d, state, code, desc, now);
 	if (r == 0)
 		collect(d->id);
+	if (r == 0)
+		ppg_metrics_delivery_final(ppg_metrics_final_bearer(), state, now - p->received_time);
 	if (r == 0)
 		LOGPUSH(PPG_LOG_CORE, LOG_INFO, p->pi, p->push_id, "%s: %s, %d (%s)", d->address,
 		    pap_state_str((enum pap_state)state), code, desc ? desc : "");

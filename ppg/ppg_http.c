@@ -26,6 +26,7 @@
 #include "pap/pap.h"
 #include "ppg/ppg_content.h"
 #include "ppg/ppg_log.h"
+#include "ppg/ppg_metrics.h"
 
 #ifndef MHD_HTTP_CONTENT_TOO_LARGE
 #define MHD_HTTP_CONTENT_TOO_LARGE MHD_HTTP_PAYLOAD_TOO_LARGE
@@ -80,6 +81,7 @@ static enum MHD_Result send_answer(struct conn *c)
 	struct ppg_request *req = c->req;
 	struct MHD_Response *r;
 
+	ppg_metrics_http_answer(c->status, req);
 	if (c->status) {
 		switch (c->status) {
 		case MHD_HTTP_UNAUTHORIZED: return send_text(c->mc, c->status, "authentication required\n");

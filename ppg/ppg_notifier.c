@@ -18,6 +18,7 @@
 
 #include "db/db.h"
 #include "ppg/ppg_log.h"
+#include "ppg/ppg_metrics.h"
 #include "ppg/ppg_notify_http.h"
 #include "ppg/ppg_outcome.h"
 
@@ -102,6 +103,7 @@ static int done_write(struct db *db, void *arg, int64_t now)
 	int attempts = nt.attempts + 1;
 	db_notification_clear(&nt);
 	if ((unsigned)attempts >= cfg->notify_max_attempts) {
+		ppg_metrics_inc(PPG_M_NOTIFY_GIVEN_UP);
 		LOGP(PPG_LOG_NOTIFY, LOG_WARNING, "notification %lld given up after %d attempts: %s",
 		    (long long)o->r.id, attempts, o->r.reason);
 		return db_notification_attempted(db, o->r.id, DB_STATE_UNDELIVERABLE, -1);
@@ -127,6 +129,7 @@ static void done_loop(void *arg)
 		free(o);
 		return;
 	}
+	ppg_metrics_inc(o->r.ok ? PPG_M_NOTIFY_SENT : PPG_M_NOTIFY_FAILED);
 	if (o->r.ok)
 		LOGP(PPG_LOG_NOTIFY, LOG_DEBUG, "notification %lld answered: %s", (long long)o->r.id, o->r.reason);
 	if (ppg_core_write_lazy(o->n->core, done_write, done_after, o) < 0)

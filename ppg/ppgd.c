@@ -25,6 +25,7 @@
 #include <sofia-sip/su_log.h>
 
 #include "db/db.h"
+#include "ppg/ppg_admin.h"
 #include "ppg/ppg_auth.h"
 #include "ppg/ppg_config.h"
 #include "ppg/ppg_content.h"
@@ -32,6 +33,7 @@
 #include "ppg/ppg_deliver.h"
 #include "ppg/ppg_http.h"
 #include "ppg/ppg_log.h"
+#include "ppg/ppg_metrics.h"
 #include "ppg/ppg_notifier.h"
 
 static void usage(FILE *f)
@@ -244,6 +246,7 @@ int main(int argc, char **argv)
 	struct ppg_core *core = NULL;
 	struct ppg_auth *auth = NULL;
 	struct ppg_http *http = NULL;
+	struct ppg_admin *admin = NULL;
 	struct ppg_content *content = NULL;
 
 	make_db_dir(cfg->db_path);
@@ -276,6 +279,16 @@ int main(int argc, char **argv)
 	http = ppg_http_start(cfg, auth, core, content);
 	if (!http)
 		goto out;
+	ppg_metrics_set(PPG_M_PAP_UP, 1);
+	{
+		int admin_failed = 0;
+		admin = ppg_admin_start(cfg, core, &admin_failed);
+		if (admin_failed)
+			goto out;
+		if (admin)
+			LOGP(PPG_LOG_MAIN, LOG_NOTICE, "admin API, /metrics, /healthz, /readyz on port %u",
+			    ppg_admin_port(admin));
+	}
 	{
 		char where[300];
 		const struct sockaddr_storage *ss = &cfg->listen[0];
@@ -305,6 +318,8 @@ out:
 	/* Order: stop accepting, let the core commit and answer what it holds,
 	 * send those answers, then stop the server and close the database. */
 	ppg_http_quiesce(http);
+	ppg_metrics_set(PPG_M_PAP_UP, 0);
+	ppg_admin_stop(admin);   /* a cancel it handed to the core is answered first */
 	if (core)
 		ppg_core_stop(core);
 	if (http) {

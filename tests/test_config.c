@@ -57,7 +57,8 @@ static void test_every_key_documented(void)
 			snprintf(section, sizeof section, "%s", line);
 			continue;
 		}
-		if (line[0] == ';' || !strchr(line, '=') || !strncmp(section, "[pi", 3))
+		if (line[0] == ';' || !strchr(line, '=') || !strncmp(section, "[pi", 3) ||
+		    !strncmp(section, "[admin ", 7))
 			continue;
 		char key[64], want[80];
 		sscanf(line, "%63s", key);
@@ -349,6 +350,41 @@ static void test_fixtures(void)
 	CU_ASSERT_TRUE(seen_fail >= 3);
 }
 
+
+/* [admin] keys and [admin NAME] accounts, kept apart from the PIs. */
+static void test_admin(void)
+{
+	struct ppg_config *c = NULL;
+	char err[256], text[1024];
+
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string("", &c, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(c->admin_enabled, 0);
+	CU_ASSERT_EQUAL(c->admin_listen.ss_family, AF_INET);
+	CU_ASSERT_EQUAL(ntohs(((struct sockaddr_in *)&c->admin_listen)->sin_port), 8081);
+	CU_ASSERT_EQUAL(((struct sockaddr_in *)&c->admin_listen)->sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+	CU_ASSERT_PTR_NULL(c->admins);
+	ppg_config_free(c);
+
+	snprintf(text, sizeof text, "[admin]\nenabled = yes\nlisten = [::1]:9091\n"
+	    "[admin ops]\nsecret_hash = %s\nallow = 127.0.0.0/8\n[pi ops]\nsecret_hash = %s\n", HASH, HASH);
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string(text, &c, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(c->admin_enabled, 1);
+	CU_ASSERT_EQUAL(c->admin_listen.ss_family, AF_INET6);
+	const struct ppg_pi *a = ppg_config_admin(c, "ops");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(a->nallow, 1);
+	CU_ASSERT_PTR_NOT_NULL(ppg_config_pi(c, "ops"));   /* a PI of the same name is another account */
+	CU_ASSERT_PTR_NULL(ppg_config_admin(c, "nobody"));
+	ppg_config_free(c);
+
+	CU_ASSERT(ppg_config_load_string("[admin ops]\nallow = 127.0.0.0/8\n", &c, err, sizeof err) < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[admin ops] has no secret_hash"));
+	CU_ASSERT(ppg_config_load_string("[admin ops]\nsecret_hash = plain\n", &c, err, sizeof err) < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "plaintext"));
+	CU_ASSERT(ppg_config_load_string("[admin]\nlisten = nowhere\n", &c, err, sizeof err) < 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2: listen"));
+}
+
 int main(void)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -363,5 +399,6 @@ int main(void)
 	CU_add_test(s, "[sip] and [apps]", test_sip_and_apps);
 	CU_add_test(s, "[log] level and per-category levels", test_log_levels);
 	CU_add_test(s, "fixtures ok_/fail_", test_fixtures);
+	CU_add_test(s, "[admin] and [admin NAME]", test_admin);
 	return tu_run();
 }

@@ -281,7 +281,7 @@ static void test_fresh_schema_wal(void)
 	CU_ASSERT_EQUAL_FATAL(db_open(path, 0, &db), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
 	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION);
-	CU_ASSERT_EQUAL(DB_SCHEMA_VERSION, 3);
+	CU_ASSERT_EQUAL(DB_SCHEMA_VERSION, 4);
 	CU_ASSERT_EQUAL(db_count_pushes(db, &n), 0);
 	CU_ASSERT_EQUAL(n, 0);
 	add_push(db, "pi", "w1", 1, one_addr, 1000);
@@ -293,11 +293,11 @@ static void test_fresh_schema_wal(void)
 	CU_ASSERT_EQUAL(memcmp(hdr, "SQLite format 3", 16), 0);
 	CU_ASSERT_EQUAL(hdr[18], 2);        /* file format write version: WAL */
 	CU_ASSERT_EQUAL(hdr[19], 2);        /* read version: WAL */
-	CU_ASSERT_EQUAL(be32(hdr + 60), 3); /* user_version */
+	CU_ASSERT_EQUAL(be32(hdr + 60), 4); /* user_version */
 
-	/* open again (no schema step runs), still version 3 */
+	/* open again (no schema step runs), still version 4 */
 	CU_ASSERT_EQUAL_FATAL(db_open(path, DB_SYNC_NORMAL, &db), 0);
-	CU_ASSERT_EQUAL(db_schema_version(db), 3);
+	CU_ASSERT_EQUAL(db_schema_version(db), 4);
 	db_close(db);
 }
 
@@ -709,7 +709,7 @@ static void test_upgrade_from_v1(void)
 	db_close(db);
 
 	CU_ASSERT_EQUAL_FATAL(db_open(path, 0, &db), 0);
-	CU_ASSERT_EQUAL(db_schema_version(db), 3);
+	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION);
 	CU_ASSERT_EQUAL_FATAL(db_push_get(db, p.id, 1, &got), 0);
 	CU_ASSERT_EQUAL(got.state, DB_STATE_PENDING);
 	/* state_time filled in from the latest delivery transition */
@@ -771,7 +771,7 @@ static void test_upgrade_from_v1(void)
 
 	/* asking for version 1 again does not downgrade */
 	CU_ASSERT_EQUAL_FATAL(db_open_at_version(path, 1, &db), 0);
-	CU_ASSERT_EQUAL(db_schema_version(db), 3);
+	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION);
 	db_close(db);
 }
 
@@ -810,7 +810,7 @@ static void test_readonly_sees_committed(void)
 
 	/* the writer holds its transaction open; the reader is not blocked */
 	CU_ASSERT_EQUAL_FATAL(db_open(path, DB_OPEN_READONLY, &r), 0);
-	CU_ASSERT_EQUAL(db_schema_version(r), 3);
+	CU_ASSERT_EQUAL(db_schema_version(r), DB_SCHEMA_VERSION);
 	CU_ASSERT_EQUAL_FATAL(db_push_find(r, "pi", "a", 0, &got), 0);
 	CU_ASSERT_EQUAL(got.id, a);
 	db_push_clear(&got);
@@ -1342,6 +1342,97 @@ static void test_owner_thread(void)
 #endif
 }
 
+
+/* The operator's search: filters, pages by row id, counts per state and reason. */
+static void test_push_search(void)
+{
+	struct db *db = NULL;
+	char id[32];
+	int64_t first = 0;
+
+	CU_ASSERT_EQUAL_FATAL(db_open(db_path("search"), 0, &db), 0);
+	for (int i = 0; i < 25; i++) {
+		snprintf(id, sizeof id, "a-%02d", i);
+		int64_t row = add_push(db, "alice", id, 1, one_addr, 1000 + i);
+		if (i == 0)
+			first = row;
+	}
+	for (int i = 0; i < 5; i++) {
+		snprintf(id, sizeof id, "b-%02d", i);
+		add_push(db, "bob", id, 1, one_addr, 2000 + i);
+	}
+	/* alice's pushes by pages of 10, newest first, each seen once */
+	int seen[25] = { 0 }, pages = 0;
+	struct db_push_filter f = { .pi = "alice", .state = -1, .limit = 10 };
+	for (;;) {
+		struct db_push_brief *v = NULL;
+		size_t n = 0;
+		CU_ASSERT_EQUAL_FATAL(db_push_search(db, &f, &v, &n), 0);
+		if (n == 0)
+			break;
+		pages++;
+		for (size_t i = 0; i < n; i++) {
+			int k = atoi(v[i].push_id + 2);
+			CU_ASSERT_STRING_EQUAL(v[i].pi, "alice");
+			CU_ASSERT_EQUAL(v[i].ndeliveries, 1);
+			CU_ASSERT_EQUAL(v[i].state, DB_STATE_PENDING);
+			if (i)
+				CU_ASSERT(v[i].id < v[i - 1].id);
+			if (k >= 0 && k < 25)
+				seen[k]++;
+		}
+		f.before_id = v[n - 1].id;
+		db_push_brief_list_free(v, n);
+	}
+	CU_ASSERT_EQUAL(pages, 3);
+	for (int i = 0; i < 25; i++)
+		CU_ASSERT_EQUAL(seen[i], 1);
+
+	/* state, push-id and time filters */
+	struct db_delivery *dv = NULL;
+	size_t dn = 0;
+	CU_ASSERT_EQUAL_FATAL(db_delivery_list(db, first, &dv, &dn), 0);
+	CU_ASSERT_EQUAL_FATAL(dn, 1);
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, dv[0].id, DB_STATE_DELIVERED, 1000, "ok", 5000, 0), 0);
+	CU_ASSERT_EQUAL(db_push_update_state(db, first), 0);
+	db_delivery_list_free(dv, dn);
+	struct db_push_brief *v = NULL;
+	size_t n = 0;
+	struct db_push_filter g = { .state = DB_STATE_DELIVERED, .limit = 100 };
+	CU_ASSERT_EQUAL(db_push_search(db, &g, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_STRING_EQUAL(v[0].push_id, "a-00");
+	db_push_brief_list_free(v, n);
+	struct db_push_filter h = { .push_id = "b-03", .state = -1, .limit = 100 };
+	CU_ASSERT_EQUAL(db_push_search(db, &h, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_STRING_EQUAL(v[0].pi, "bob");
+	db_push_brief_list_free(v, n);
+	struct db_push_filter t = { .state = -1, .since = 1010, .until = 1020, .limit = 100 };
+	CU_ASSERT_EQUAL(db_push_search(db, &t, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 10);
+	db_push_brief_list_free(v, n);
+	struct db_push_filter bad = { .state = -1, .limit = 0 };
+	CU_ASSERT_EQUAL(db_push_search(db, &bad, &v, &n), -EINVAL);
+	bad.limit = DB_PUSH_SEARCH_MAX + 1;
+	CU_ASSERT_EQUAL(db_push_search(db, &bad, &v, &n), -EINVAL);
+
+	int64_t counts[DB_NSTATES];
+	CU_ASSERT_EQUAL(db_push_count_by_state(db, counts), 0);
+	CU_ASSERT_EQUAL(counts[DB_STATE_PENDING], 29);
+	CU_ASSERT_EQUAL(counts[DB_STATE_DELIVERED], 1);
+
+	/* pending deliveries by reason: all 29 are due (next_attempt as inserted) or scheduled */
+	struct db_pending_reasons pr;
+	CU_ASSERT_EQUAL(db_delivery_pending_reasons(db, 1 << 30, &pr), 0);
+	CU_ASSERT_EQUAL(pr.inflight + pr.registration + pr.scheduled + pr.due, 29);
+	CU_ASSERT_EQUAL(pr.registration, 0);
+	int64_t nn = -1;
+	CU_ASSERT_EQUAL(db_notification_count_state(db, DB_STATE_PENDING, &nn), 0);
+	CU_ASSERT_EQUAL(nn, 0);
+	db_close(db);
+}
+
 int main(void)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -1349,7 +1440,7 @@ int main(void)
 	CU_pSuite s = CU_add_suite("db", suite_init, suite_clean);
 	if (!s)
 		return 1;
-	CU_add_test(s, "fresh file: schema 3, WAL", test_fresh_schema_wal);
+	CU_add_test(s, "fresh file: schema 4, WAL", test_fresh_schema_wal);
 	CU_add_test(s, "a delivery's stored bearer", test_delivery_bearer);
 	CU_add_test(s, "a handle used from a thread that does not own it", test_owner_thread);
 	CU_add_test(s, "insert and read back every field", test_insert_read_back);
@@ -1370,5 +1461,6 @@ int main(void)
 	CU_add_test(s, "a replaced push-id is still found", test_find_latest);
 	CU_add_test(s, "due deliveries by priority", test_due_priority);
 	CU_add_test(s, "commits made durable by db_sync", test_external_sync);
+	CU_add_test(s, "pushes searched and paged for the operator", test_push_search);
 	return tu_run();
 }
