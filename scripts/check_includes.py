@@ -38,7 +38,7 @@ import os
 import re
 import sys
 
-COMPONENTS = ["pap", "db", "otabearer", "sipbearer", "smpp", "ppg", "tests", "bench", "fuzz"]
+COMPONENTS = ["pap", "db", "otabearer", "sipbearer", "smpp", "ppg", "ctl", "tests", "bench", "fuzz"]
 LIBRARIES = ["pap", "db", "otabearer", "sipbearer", "smpp"]
 LEAVES = ["tests", "bench", "fuzz"]
 INTERNAL = ["*_int.h", "*_internal.h"]
