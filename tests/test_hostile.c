@@ -521,6 +521,55 @@ static void t_quota_global_and_restart(void)
 	free(desc);
 }
 
+/* max_pending 2 with Push OTA over UDP: each push is delivered (the
+ * datagram left) and ends through the delivery engine, so the PI's pending
+ * count drops and 6 pushes in a row are all accepted: the counters follow
+ * the engine's outcomes, not only cancels. */
+static void t_quota_follows_deliveries(void)
+{
+	struct itest_daemon d;
+	const char *h = itest_hash_secret(ITEST_ALICE_SECRET);
+	int port = itest_free_port();
+	char *extra = h ? itest_asprintf("[pi flow]\nsecret_hash = %s\nmax_pending = 2\n\n"
+	    "[ota]\nudp = yes\nudp_port = %d\n", h, port) : NULL;
+	int ok = extra && itest_daemon_init(&d, "hostile-flow") == 0 && itest_std_config(&d, NULL, extra) == 0 &&
+	    itest_daemon_start(&d) == 0;
+	free(extra);
+	EXPECT(ok);
+	if (!ok) {
+		itest_daemon_destroy(&d, 1);
+		return;
+	}
+	static const char *const ip[] = { "WAPPUSH=127.0.0.1/TYPE=IPv4@ppg.example", NULL };
+	int acc = 0, refused = 0;
+	char id[64];
+	for (int i = 0; i < 6; i++) {
+		snprintf(id, sizeof id, "flow-%d@hostile", i);
+		int code = push(&d, "flow", id, ip, NULL, NULL, NULL);
+		acc += code == 1001;
+		refused += code == 4001;
+		/* until it is delivered (at most 2 s) */
+		for (int k = 0; k < 100 && code == 1001; k++) {
+			char *doc = itest_asprintf("<?xml version=\"1.0\"?>\n" DOCTYPE_20 "\n<pap><statusquery-message "
+			    "push-id=\"%s\"/></pap>\n", id);
+			struct itest_resp r;
+			int done = itest_http("POST", d.url, "application/xml", doc, strlen(doc), "flow",
+			    ITEST_ALICE_SECRET, &r) == 0 && r.body && strstr(r.body, "message-state=\"delivered\"");
+			itest_resp_free(&r);
+			free(doc);
+			if (done)
+				break;
+			usleep(20000);
+		}
+	}
+	printf("\n    max_pending 2, Push OTA over UDP: 6 pushes one after the other (each delivered): "
+	    "%d accepted, %d refused\n", acc, refused);
+	EXPECT(acc == 6);
+	EXPECT(refused == 0);
+	EXPECT(itest_daemon_stop(&d) == 0);
+	itest_daemon_destroy(&d, 0);
+}
+
 /* The daemon stops cleanly after all that: exit 0 on SIGTERM, no
  * sanitizer report in its log (the ASan build checks leaks at exit). */
 static void stop_clean(struct itest_daemon *d)
@@ -562,6 +611,7 @@ int main(void)
 		{ "max_pending_bytes: 4001, nothing stored", t_quota_bytes },
 		{ "max_pending_deliveries: 4001 naming the count; survives kill -9", t_quota_global_and_restart },
 		{ "SIGTERM: exit 0, no sanitizer report", t_dq_stop },
+		{ "max_pending: delivered pushes make room (engine outcomes)", t_quota_follows_deliveries },
 		{ NULL, NULL },
 	};
 
