@@ -215,6 +215,10 @@ int db_push_set_replaced(struct db *db, int64_t id, int64_t by);
  * A changed state sets state_time to the latest delivery transition time. A
  * push without deliveries keeps its state. -ENOENT for no such push. */
 int db_push_update_state(struct db *db, int64_t id);
+/* The same, telling the caller what the quotas need: *left_pending is 1 when
+ * the push was pending and no longer is; *content_len the length of its
+ * content (either pointer may be NULL). */
+int db_push_update_state_ex(struct db *db, int64_t id, int *left_pending, int64_t *content_len);
 
 /* The deliveries of a push, in address order. *out is malloc'ed. */
 int db_delivery_list(struct db *db, int64_t push, struct db_delivery **out, size_t *n);
@@ -250,6 +254,11 @@ int db_transition_list(struct db *db, int64_t delivery, struct db_transition **o
 /* Counts, for the operator and the tests. */
 int db_count_pushes(struct db *db, int64_t *n);
 int db_count_deliveries_in_state(struct db *db, int state, int64_t *n);
+/* fn(arg, pi, pushes, bytes) for each PI with pending pushes: how many, and
+ * the bytes of their content (one scan of the push table: at start only).
+ * Stops at a negative return of fn, which it returns. */
+int db_push_pending_by_pi(struct db *db, int (*fn)(void *arg, const char *pi, int64_t pushes, int64_t bytes),
+    void *arg);
 /* Number of pushes stored for pi, replaced ones included. */
 int db_push_count_for_pi(struct db *db, const char *pi, int64_t *n);
 

@@ -37,6 +37,7 @@ enum db_stmt_id {
 	DB_ST_PUSH_SET_STATE,
 	DB_ST_PUSH_COUNT,
 	DB_ST_PUSH_COUNT_PI,
+	DB_ST_PUSH_PENDING_BY_PI, /* pending pushes and their content bytes, per PI */
 	DB_ST_DELIVERY_INSERT,
 	DB_ST_DELIVERY_LIST,
 	DB_ST_DELIVERY_FIND_ADDR,

@@ -189,8 +189,9 @@ int db_push_insert(struct db *db, struct db_push *p, struct db_delivery *d, size
 	return rc;
 }
 
-/* Whether push id exists (-ENOENT if not), is replaced, and its state. */
-static int db_push_status(struct db *db, int64_t id, int *replaced, int *state)
+/* Whether push id exists (-ENOENT if not), is replaced, and its state (and,
+ * when len is not NULL, the length of its content). */
+static int db_push_status_len(struct db *db, int64_t id, int *replaced, int *state, int64_t *len)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = db_prep(db, DB_ST_PUSH_EXISTS, &st);
@@ -201,6 +202,8 @@ static int db_push_status(struct db *db, int64_t id, int *replaced, int *state)
 	if (rc == SQLITE_ROW) {
 		*replaced = sqlite3_column_int(st, 0);
 		*state = sqlite3_column_int(st, 1);
+		if (len)
+			*len = sqlite3_column_int64(st, 2);
 		rc = 0;
 	} else if (rc == SQLITE_DONE) {
 		rc = db_set_err(db, -ENOENT, "no push %lld", (long long)id);
@@ -209,6 +212,11 @@ static int db_push_status(struct db *db, int64_t id, int *replaced, int *state)
 	}
 	db_done(st);
 	return rc;
+}
+
+static int db_push_status(struct db *db, int64_t id, int *replaced, int *state)
+{
+	return db_push_status_len(db, id, replaced, state, NULL);
 }
 
 static int db_push_mark(struct db *db, int64_t id, int64_t by)
@@ -317,14 +325,23 @@ int db_push_set_replaced(struct db *db, int64_t id, int64_t by)
  */
 int db_push_update_state(struct db *db, int64_t id)
 {
+	return db_push_update_state_ex(db, id, NULL, NULL);
+}
+
+int db_push_update_state_ex(struct db *db, int64_t id, int *left_pending, int64_t *content_len)
+{
 	sqlite3_stmt *st = NULL;
 	int replaced, cur, rc;
 	int first = -1, latest = 0, same = 1, open = 0, delivered = 0;
-	int64_t latest_time = 0;
+	int64_t latest_time = 0, len = 0;
 
+	if (left_pending)
+		*left_pending = 0;
 	if (!db || id <= 0)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	rc = db_push_status(db, id, &replaced, &cur);
+	rc = db_push_status_len(db, id, &replaced, &cur, &len);
+	if (content_len)
+		*content_len = len;
 	if (rc < 0)
 		return rc;
 	rc = db_prep(db, DB_ST_PUSH_SUMMARY, &st);
@@ -352,6 +369,8 @@ int db_push_update_state(struct db *db, int64_t id)
 	int state = open ? DB_STATE_PENDING : same ? first : delivered ? DB_STATE_DELIVERED : latest;
 	if (state == cur)
 		return 0;
+	if (left_pending)
+		*left_pending = cur == DB_STATE_PENDING;
 	rc = db_prep(db, DB_ST_PUSH_SET_STATE, &st);
 	if (rc < 0)
 		return rc;
@@ -363,6 +382,26 @@ int db_push_update_state(struct db *db, int64_t id)
 }
 
 /* ---------------------------------------------------------------- counts */
+
+int db_push_pending_by_pi(struct db *db, int (*fn)(void *arg, const char *pi, int64_t pushes, int64_t bytes),
+    void *arg)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || !fn)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	int rc = db_prep(db, DB_ST_PUSH_PENDING_BY_PI, &st);
+	if (rc < 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *pi = (const char *)sqlite3_column_text(st, 0);
+		if (pi && (rc = fn(arg, pi, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2))) < 0)
+			break;
+	}
+	rc = rc == SQLITE_DONE ? 0 : rc < 0 ? rc : db_sqlite_err(db, rc);
+	db_done(st);
+	return rc;
+}
 
 int db_count_pushes(struct db *db, int64_t *n)
 {

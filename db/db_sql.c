@@ -58,7 +58,8 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 	[DB_ST_PUSH_GET] = {
 		DB_PUSH_COLS("state_time") "WHERE id = ?1",
 		DB_PUSH_COLS("0") "WHERE id = ?1" },
-	[DB_ST_PUSH_EXISTS] = { "SELECT replaced_by IS NOT NULL, state FROM push WHERE id = ?1", NULL },
+	[DB_ST_PUSH_EXISTS] = { "SELECT replaced_by IS NOT NULL, state, length(content_body) FROM push WHERE id = ?1",
+		NULL },
 	[DB_ST_PUSH_SET_REPLACED] = { "UPDATE push SET replaced_by = ?2 WHERE id = ?1", NULL },
 	[DB_ST_PUSH_SUMMARY] = {
 		"SELECT state, event_time FROM delivery WHERE push = ?1"
@@ -68,6 +69,9 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 		"UPDATE push SET state = ?2 WHERE id = ?1" },
 	[DB_ST_PUSH_COUNT] = { "SELECT count(*) FROM push", NULL },
 	[DB_ST_PUSH_COUNT_PI] = { "SELECT count(*) FROM push WHERE pi = ?1", NULL },
+	[DB_ST_PUSH_PENDING_BY_PI] = {
+		"SELECT pi, count(*), coalesce(sum(length(content_body)), 0) FROM push WHERE state = 1 GROUP BY pi",
+		NULL },
 	[DB_ST_DELIVERY_INSERT] = {
 		"INSERT INTO delivery (push, address, addr_canon, addr_type, addr_value, state,"
 		" code, description, event_time, attempts, next_attempt, priority)"

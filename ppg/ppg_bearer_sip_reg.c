@@ -25,6 +25,7 @@
 #include "ppg/ppg_cidr.h"
 #include "ppg/ppg_hash.h"
 #include "ppg/ppg_log.h"
+#include "ppg/ppg_ratelimit.h"
 
 int ppg_bearer_sip_reg_supports(const struct db_binding *b, const char *app)
 {
@@ -218,6 +219,9 @@ void ppg_bearer_sip_reg_stop(struct sip_bearer *s)
 
 /* ------------------------------------------------------------ REGISTER */
 
+/* Refused REGISTERs come per packet: at most 20 lines a second. [loop] */
+static struct ppg_ratelimit refused_log = PPG_RATELIMIT_INIT;
+
 int ppg_bearer_sip_reg_trusted(void *arg, const struct sockaddr *from)
 {
 	struct sip_bearer *s = arg;
@@ -225,7 +229,7 @@ int ppg_bearer_sip_reg_trusted(void *arg, const struct sockaddr *from)
 		return 0;   /* no trusted core configured: nobody */
 	int ok = ppg_cidr_match(s->cfg->sip_trusted, (int)s->cfg->sip_ntrusted, from);
 	if (!ok)
-		LOGP(PPG_LOG_SIP, LOG_NOTICE, "REGISTER from an untrusted address refused (403)");
+		LOGP_RL(&refused_log, 20, PPG_LOG_SIP, LOG_NOTICE, "REGISTER from an untrusted address refused (403)");
 	return ok;
 }
 
@@ -329,7 +333,8 @@ int ppg_bearer_sip_reg_on_register(void *arg, struct sipb_binding *b, size_t n,
 	o->n = n;
 	for (size_t i = 0; i < n; i++) {
 		if (sipb_aor_normalize(b[i].aor, o->aor[i], sizeof o->aor[i]) < 0) {
-			LOGP(PPG_LOG_SIP, LOG_NOTICE, "REGISTER for \"%s\" refused: not a sip:, sips: or tel: AoR",
+			LOGP_RL(&refused_log, 20, PPG_LOG_SIP, LOG_NOTICE,
+			    "REGISTER for \"%s\" refused: not a sip:, sips: or tel: AoR",
 			    b[i].aor);
 			free(o);
 			return 400;

@@ -22,6 +22,7 @@
 #include "ppg/ppg_hash.h"
 #include "ppg/ppg_log.h"
 #include "ppg/ppg_metrics.h"
+#include "ppg/ppg_ratelimit.h"
 #include "smpp/smpp.h"
 
 #define SMS_MSGID_BUCKETS 4096
@@ -224,16 +225,22 @@ static void on_sms_receipt(void *arg, const char *message_id, int delivered, con
 	attempt_outcome(t, 1, 0, 0, desc);
 }
 
-/* The SMPP client's own lines, under the SMPP category. */
+/* The SMPP client's own lines, under the SMPP category: per PDU some of
+ * them (a misbehaving SMSC), so at most 20 a second, with the count of the
+ * rest (debug lines, asked for, are not limited). */
 static void forward_smpp_log(void *arg, int level, const char *fmt, va_list ap)
 {
+	static struct ppg_ratelimit rl = PPG_RATELIMIT_INIT;
 	char msg[2048];
 
 	(void)arg;
 	if (!ppg_log_enabled(PPG_LOG_SMPP, level))
 		return;
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	ppg_log(PPG_LOG_SMPP, level, "%s", msg);
+	if (level >= LOG_DEBUG)
+		ppg_log(PPG_LOG_SMPP, level, "%s", msg);
+	else
+		LOGP_RL(&rl, 20, PPG_LOG_SMPP, level, "%s", msg);
 }
 
 static void on_sms_link(void *arg, int up, const char *reason)

@@ -98,6 +98,27 @@ static int pi_key(struct ppg_config_parse *p, const char *name, const char *v)
 			return ppg_config_err(p, "allow: \"%s\" is not a list of CIDR ranges", v);
 		return 1;
 	}
+	/* Quotas of this PI (README "Limits"); the [server] default otherwise. */
+	if (!p->cur_admin &&
+	    (!strcmp(name, "max_rate") || !strcmp(name, "max_pending") || !strcmp(name, "max_pending_bytes"))) {
+		unsigned long n;
+		int bytes = !strcmp(name, "max_pending_bytes");
+		if (parse_ulong(v, bytes, &n) || (!strcmp(name, "max_rate") && n > 1000000) ||
+		    (!bytes && n > 1000000000))
+			return ppg_config_err(p, "%s of [pi %s] must be a number%s (got \"%s\")", name, pi->name,
+			    bytes ? " with an optional k or M" : "", v);
+		if (!strcmp(name, "max_rate")) {
+			pi->max_rate = (unsigned)n;
+			pi->set |= PPG_PI_SET_RATE;
+		} else if (bytes) {
+			pi->max_pending_bytes = n;
+			pi->set |= PPG_PI_SET_PENDING_BYTES;
+		} else {
+			pi->max_pending = n;
+			pi->set |= PPG_PI_SET_PENDING;
+		}
+		return 1;
+	}
 	return ppg_config_err(p, "unknown key \"%s\" in a [%s] section", name, p->cur_admin ? "admin NAME" : "pi");
 }
 
@@ -222,6 +243,15 @@ static int config_finish(struct ppg_config_parse *p)
 	for (struct ppg_pi *pi = p->c->admins; pi; pi = pi->next)
 		if (!pi->secret_hash)
 			return ppg_config_err(p, "[admin %s] has no secret_hash", pi->name), -EINVAL;
+	/* Quotas not set in a [pi] section take the [server] defaults. */
+	for (struct ppg_pi *pi = p->c->pis; pi; pi = pi->next) {
+		if (!(pi->set & PPG_PI_SET_RATE))
+			pi->max_rate = p->c->max_rate;
+		if (!(pi->set & PPG_PI_SET_PENDING))
+			pi->max_pending = p->c->max_pending;
+		if (!(pi->set & PPG_PI_SET_PENDING_BYTES))
+			pi->max_pending_bytes = p->c->max_pending_bytes;
+	}
 	/* Empty strings mean "not set". */
 	char **opt[] = { &p->c->sender_address, &p->c->sip_outbound_proxy, &p->c->sip_pai,
 		&p->c->sip_content_base };

@@ -23,6 +23,12 @@ struct ppg_pi {
 	char *secret_hash;             /* crypt(3) hash: $y$, $6$, $5$, $2b$ ... */
 	struct ppg_cidr allow[PPG_MAX_ALLOW];
 	int nallow;                    /* 0 = any address */
+	/* Quotas ([server] defaults unless set; 0 = unlimited): PAP requests a
+	 * second, pending pushes, bytes of their stored content. */
+	unsigned max_rate;
+	size_t max_pending;
+	size_t max_pending_bytes;
+	unsigned set;                  /* PPG_PI_SET_*: keys given in the section */
 	struct ppg_pi *next;
 };
 
@@ -43,6 +49,14 @@ struct ppg_config {
 	int max_xml_depth;
 	size_t max_attribute;
 	int query_credentials;         /* accept ?username=&password= (Kannel PIs) */
+	/* [server] limits against hostile or runaway clients (0 = unlimited) */
+	unsigned request_timeout;      /* s for a whole request, headers and body */
+	unsigned max_connections_per_ip;
+	unsigned max_rate;             /* default of [pi] max_rate */
+	size_t max_pending;            /* default of [pi] max_pending */
+	size_t max_pending_bytes;      /* default of [pi] max_pending_bytes */
+	size_t max_pending_deliveries; /* every PI together */
+	unsigned retry_after;          /* s, Retry-After of a 4001 over a limit */
 	/* [database] */
 	char *db_path;
 	int db_sync_full;
@@ -117,6 +131,10 @@ struct ppg_config {
 	unsigned admin_max_connections;
 	struct ppg_pi *admins;         /* [admin NAME] accounts, like PIs: secret_hash, allow */
 };
+
+#define PPG_PI_SET_RATE          1
+#define PPG_PI_SET_PENDING       2
+#define PPG_PI_SET_PENDING_BYTES 4
 
 #define PPG_NO_BINDING_WAIT 0
 #define PPG_NO_BINDING_FAIL 1

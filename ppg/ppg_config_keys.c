@@ -35,6 +35,21 @@ const struct ppg_config_key ppg_config_keys[] = {
 	{ "server", "max_attribute", K_SIZE, O(max_attribute), "2048", 64, 1UL << 20, "longest attribute value" },
 	{ "server", "query_credentials", K_BOOL, O(query_credentials), "no", 0, 0,
 	  "also accept ?username=&password= in the URL (Kannel PIs)" },
+	/* Limits against hostile or runaway clients (README "Limits"). */
+	{ "server", "request_timeout", K_UINT, O(request_timeout), "10", 1, 3600,
+	  "seconds for a whole request (headers and body) to arrive; slower ones are closed" },
+	{ "server", "max_connections_per_ip", K_UINT, O(max_connections_per_ip), "0", 0, 65535,
+	  "concurrent HTTP connections from one address (0: max_connections)" },
+	{ "server", "max_rate", K_UINT, O(max_rate), "0", 0, 1000000,
+	  "default PAP requests per second of each PI; more get 4001 (0: unlimited)" },
+	{ "server", "max_pending", K_SIZE, O(max_pending), "0", 0, 1000000000,
+	  "default pending pushes of each PI; more get 4001 (0: unlimited)" },
+	{ "server", "max_pending_bytes", K_SIZE, O(max_pending_bytes), "0", 0, ~0UL,
+	  "default bytes of stored content of each PI's pending pushes; more get 4001 (0: unlimited)" },
+	{ "server", "max_pending_deliveries", K_SIZE, O(max_pending_deliveries), "0", 0, 1000000000,
+	  "pending deliveries of every PI together; more pushes get 4001 (0: unlimited)" },
+	{ "server", "retry_after", K_UINT, O(retry_after), "1", 1, 3600,
+	  "Retry-After (seconds) of a push refused with 4001 over a pending limit" },
 	{ "database", "path", K_STR, O(db_path), "var/ppgd.db", 0, 0, "SQLite database file" },
 	{ "database", "synchronous", K_SYNC, O(db_sync_full), "full", 0, 0, "full or normal" },
 	{ "database", "batch_max", K_UINT, O(batch_max), "512", 1, 100000,
@@ -360,7 +375,10 @@ void ppg_config_dump_keys(FILE *f)
 		fprintf(f, "; %s\n%s = %s\n", ppg_config_keys[i].help, ppg_config_keys[i].name, ppg_config_keys[i].def);
 	}
 	fprintf(f, "\n[pi NAME]\n; crypt(3) hash of the PI's secret (ppgd --hash-secret)\nsecret_hash =\n"
-	    "; CIDR ranges the PI may connect from (empty: any)\nallow =\n");
+	    "; CIDR ranges the PI may connect from (empty: any)\nallow =\n"
+	    "; PAP requests a second, pending pushes, bytes of their stored content; over one: 4001\n"
+	    "; (default: [server] max_rate, max_pending, max_pending_bytes; 0 = unlimited)\n"
+	    "max_rate =\nmax_pending =\nmax_pending_bytes =\n");
 	fprintf(f, "\n[admin NAME]\n; crypt(3) hash of the admin account's secret (ppgd --hash-secret)\nsecret_hash =\n"
 	    "; CIDR ranges the account may connect from (empty: any)\nallow =\n");
 }

@@ -16,6 +16,7 @@
 #include "ppg/ppg_log.h"
 #include "ppg/ppg_metrics.h"
 #include "ppg/ppg_stats.h"
+#include "ppg/ppg_quota.h"
 
 /*
  * One transaction for a batch of HTTP requests and the loop's own writes,
@@ -73,6 +74,7 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 			if (o->fn(c->db, o->arg, now) < 0) {
 				LOGP(PPG_LOG_DB, LOG_ERR, "core write failed: %s", db_errmsg(c->db));
 				db_savepoint_rollback(c->db);
+				ppg_quota_resync();
 				job->finals.n = nfinals;   /* none of them ended */
 			} else {
 				db_savepoint_release(c->db);
@@ -82,6 +84,7 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 		if (r < 0) {
 			LOGP(PPG_LOG_DB, LOG_ERR, "commit of a batch of %zu failed: %s", n, db_errmsg(c->db));
 			db_rollback(c->db);
+			ppg_quota_resync();
 		}
 	} else {
 		LOGP(PPG_LOG_DB, LOG_ERR, "cannot begin a transaction: %s", db_errmsg(c->db));

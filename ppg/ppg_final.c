@@ -14,6 +14,7 @@
 #include "pap/pap.h"
 #include "ppg/ppg_log.h"
 #include "ppg/ppg_metrics.h"
+#include "ppg/ppg_quota.h"
 
 const char *ppg_final_sender_address(const struct ppg_config *cfg, char *buf, size_t len)
 {
@@ -102,8 +103,12 @@ int ppg_final(struct db *db, const struct ppg_config *cfg, const struct db_push 
 {
 	int r = attempted ? db_delivery_attempted(db, d->id, state, code, desc, now, 0)
 	    : db_delivery_set_state(db, d->id, state, code, desc, now, 0);
+	int left = 0;
+	int64_t bytes = 0;
 	if (r == 0)
-		r = db_push_update_state(db, p->id);
+		r = db_push_update_state_ex(db, p->id, &left, &bytes);
+	if (r == 0 && !db_state_is_final(d->state))
+		ppg_quota_ended(p->pi, left, bytes);
 	if (r == 0 && p->notify_to && *p->notify_to)
 		r = queue_notification(db, cfg, p, d, state, code, desc, now);
 	if (r == 0)

@@ -10,6 +10,16 @@
  * [writer] itself when nothing else waits) resumes the connection once the
  * batch is durable, and the next call sends the answer. A held-back 401 is
  * resumed by a [loop] timer (ppg_core_defer), so it costs no thread.
+ *
+ * Deadlines (README "Limits"): libmicrohttpd's connection_timeout is an idle
+ * timeout that every byte restarts. A watchdog thread of the front closes
+ * (shutdown) a connection whose request, headers and body, has not arrived
+ * within request_timeout: counted from the connection, or on a kept-alive
+ * one from the request line (URI callback). The daemons poll(2): with
+ * MHD_USE_EPOLL (edge-triggered) libmicrohttpd 0.9.75 takes a short read as
+ * "drained" and waits for the next edge, but the FIN of a client that sent
+ * part of a request and closed at once came with that same edge: the socket
+ * stayed in CLOSE_WAIT until the idle timeout. poll reports the EOF.
  */
 #include "ppg/ppg_http.h"
 
@@ -20,6 +30,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +38,25 @@
 #include "ppg/ppg_content.h"
 #include "ppg/ppg_log.h"
 #include "ppg/ppg_metrics.h"
+#include "ppg/ppg_quota.h"
+#include "ppg/ppg_ratelimit.h"
+
+#define WATCHDOG_TICK_MS 100
+#define LOG_LINES_PER_SECOND 20   /* of libmicrohttpd, and of failed logins */
+
+/* A connection as the watchdog sees it (MHD's socket context). */
+enum watch_state {
+	W_REQUEST,      /* a request is arriving: the deadline runs */
+	W_ANSWERING,    /* it arrived: answered, or with the core */
+	W_IDLE,         /* kept alive between requests */
+};
+struct watch {
+	struct watch *prev, *next;
+	int fd;
+	enum watch_state st;
+	int64_t deadline_ms;           /* monotonic */
+	int killed;
+};
 
 #ifndef MHD_HTTP_CONTENT_TOO_LARGE
 #define MHD_HTTP_CONTENT_TOO_LARGE MHD_HTTP_PAYLOAD_TOO_LARGE
@@ -41,6 +71,17 @@ struct ppg_http {
 	int nd;
 	atomic_uint inflight;
 	pthread_key_t rodb_key;
+	struct ppg_quota *quota;
+	/* the watchdog */
+	pthread_mutex_t wlock;
+	pthread_cond_t wcond;
+	struct watch *watches;
+	pthread_t wthread;
+	int wstarted, wstop;
+	unsigned long long logged_timeouts, logged_aborted;
+	/* counters: atomics, read by ppg_http_get_stats */
+	atomic_ullong n_connections, n_timeouts, n_aborted;
+	struct ppg_ratelimit mhd_log, auth_log, bad_log;
 };
 
 enum conn_state { C_READING, C_WAITING, C_READY };
@@ -100,6 +141,11 @@ static enum MHD_Result send_answer(struct conn *c)
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, "ppgd/" PACKAGE_VERSION);
+	if (req->retry_after) {
+		char ra[16];
+		snprintf(ra, sizeof ra, "%u", req->retry_after);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
 	enum MHD_Result ret = MHD_queue_response(c->mc, (unsigned)req->http_status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -151,6 +197,153 @@ static void addr_str(const struct sockaddr *sa, char *buf, size_t len)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)len);
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct watch *watch_of(struct MHD_Connection *mc)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+/* The request arrived whole (or is answered from its headers): no deadline
+ * while it is answered. */
+static void watch_arrived(struct ppg_http *h, struct MHD_Connection *mc)
+{
+	struct watch *w = watch_of(mc);
+	if (!w)
+		return;
+	pthread_mutex_lock(&h->wlock);
+	w->st = W_ANSWERING;
+	pthread_mutex_unlock(&h->wlock);
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: a connection starts (its request's deadline
+ * with it) or is gone. [http worker] */
+static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct ppg_http *h = cls;
+	struct watch *w = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+		w = calloc(1, sizeof *w);
+		if (!w || !ci) {
+			free(w);
+			return;    /* no deadline for this one; the idle timeout remains */
+		}
+		w->fd = ci->connect_fd;
+		w->st = W_REQUEST;
+		w->deadline_ms = mono_ms() + (int64_t)h->cfg->request_timeout * 1000;
+		pthread_mutex_lock(&h->wlock);
+		w->next = h->watches;
+		if (h->watches)
+			h->watches->prev = w;
+		h->watches = w;
+		pthread_mutex_unlock(&h->wlock);
+		*socket_context = w;
+		atomic_fetch_add(&h->n_connections, 1);
+		return;
+	}
+	if (!w)
+		return;
+	/* Closed: before libmicrohttpd closes the socket, so the watchdog never
+	 * shuts down a number reused by another connection. */
+	pthread_mutex_lock(&h->wlock);
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		h->watches = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	if (!w->killed && w->st == W_REQUEST)
+		atomic_fetch_add(&h->n_aborted, 1);   /* gone mid-request: client closed, or idle */
+	pthread_mutex_unlock(&h->wlock);
+	free(w);
+	*socket_context = NULL;
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: a request line arrived; on a kept-alive
+ * connection the next request's deadline starts here. [http worker] */
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *mc)
+{
+	struct ppg_http *h = cls;
+	struct watch *w = watch_of(mc);
+	(void)uri;
+	if (w) {
+		pthread_mutex_lock(&h->wlock);
+		if (w->st != W_REQUEST) {
+			w->st = W_REQUEST;
+			w->deadline_ms = mono_ms() + (int64_t)h->cfg->request_timeout * 1000;
+		}
+		pthread_mutex_unlock(&h->wlock);
+	}
+	return NULL;
+}
+
+/* The watchdog: every WATCHDOG_TICK_MS, shuts down the connections whose
+ * request is late (the poll of their worker then sees the end and closes
+ * them), and logs what it closed once a second at most. */
+static void *watchdog_main(void *arg)
+{
+	struct ppg_http *h = arg;
+	int64_t last_log = 0;
+
+	pthread_mutex_lock(&h->wlock);
+	while (!h->wstop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += WATCHDOG_TICK_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&h->wcond, &h->wlock, &ts);
+		if (h->wstop)
+			break;
+		int64_t now = mono_ms();
+		for (struct watch *w = h->watches; w; w = w->next) {
+			if (w->killed || w->st == W_ANSWERING || now < w->deadline_ms)
+				continue;
+			/* W_IDLE past its deadline: the idle timeout of libmicrohttpd
+			 * comes first; this is the backstop for a request line that
+			 * trickles in. */
+			shutdown(w->fd, SHUT_RDWR);
+			w->killed = 1;
+			atomic_fetch_add(&h->n_timeouts, 1);
+		}
+		if (now - last_log >= 1000) {
+			unsigned long long t = atomic_load(&h->n_timeouts), a = atomic_load(&h->n_aborted);
+			if (t != h->logged_timeouts || a != h->logged_aborted) {
+				pthread_mutex_unlock(&h->wlock);
+				LOGP(PPG_LOG_HTTP, LOG_WARNING, "closed %llu connection(s) whose request did not arrive "
+				    "within request_timeout %u s, %llu gone mid-request (since start: %llu, %llu)",
+				    t - h->logged_timeouts, h->cfg->request_timeout, a - h->logged_aborted, t, a);
+				pthread_mutex_lock(&h->wlock);
+				h->logged_timeouts = t;
+				h->logged_aborted = a;
+				last_log = now;
+			}
+			unsigned long n = ppg_ratelimit_flush(&h->mhd_log);
+			if (n)
+				LOGP(PPG_LOG_HTTP, LOG_WARNING, "%lu similar line(s) not logged (rate limit)", n);
+			n = ppg_ratelimit_flush(&h->auth_log);
+			if (n)
+				LOGP(PPG_LOG_AUTH, LOG_NOTICE, "%lu similar line(s) not logged (rate limit)", n);
+			n = ppg_ratelimit_flush(&h->bad_log);
+			if (n)
+				LOGP(PPG_LOG_HTTP, LOG_INFO, "%lu similar line(s) not logged (rate limit)", n);
+		}
+	}
+	pthread_mutex_unlock(&h->wlock);
+	return NULL;
+}
+
 /* The body is complete: authenticate, decode, and answer or hand over. */
 static enum MHD_Result finish_request(struct conn *c)
 {
@@ -163,6 +356,7 @@ static enum MHD_Result finish_request(struct conn *c)
 	unsigned delay = 0;
 	char peer[INET6_ADDRSTRLEN];
 
+	watch_arrived(h, mc);
 	user = MHD_basic_auth_get_username_password(mc, &pass);
 	if (!user && h->cfg->query_credentials) {
 		quser = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "username");
@@ -171,7 +365,7 @@ static enum MHD_Result finish_request(struct conn *c)
 	enum ppg_auth_result ar = ppg_auth_check(h->auth, user ? user : quser, user ? pass : qpass, sa, &pi, &delay);
 	addr_str(sa, peer, sizeof peer);
 	if (ar != PPG_AUTH_OK) {
-		LOGP(PPG_LOG_AUTH, LOG_NOTICE, "%s from %s for PI \"%s\"%s",
+		LOGP_RL(&h->auth_log, LOG_LINES_PER_SECOND, PPG_LOG_AUTH, LOG_NOTICE, "%s from %s for PI \"%s\"%s",
 		    ar == PPG_AUTH_FORBIDDEN ? "address not allowed" : "authentication failed", peer,
 		    user ? user : quser ? quser : "(none)", delay ? ", answer held back" : "");
 	}
@@ -203,6 +397,15 @@ static enum MHD_Result finish_request(struct conn *c)
 		c->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 		return send_answer(c);
 	}
+	if (c->req->need != PPG_REQ_DONE && c->req->msg) {
+		char desc[200];
+		unsigned ra = ppg_quota_rate(h->quota, pi->name, desc, sizeof desc);
+		if (ra) {
+			ppg_request_fail(c->req, PAP_SERVICE_UNAVAILABLE, desc);
+			c->req->need = PPG_REQ_DONE;
+			c->req->retry_after = ra;
+		}
+	}
 	if (c->req->need == PPG_REQ_READ) {
 		struct db *db = rodb(h);
 		if (db)
@@ -223,8 +426,8 @@ static enum MHD_Result finish_request(struct conn *c)
 	if (c->req->msg)
 		LOGPUSH(PPG_LOG_HTTP, LOG_DEBUG, pi->name, c->req->msg->push_id, "answered %d", c->req->result_code);
 	else
-		LOGP(PPG_LOG_HTTP, LOG_INFO, "pi=%s from %s: bad message, answered %d", pi->name, peer,
-		    c->req->result_code);
+		LOGP_RL(&h->bad_log, LOG_LINES_PER_SECOND, PPG_LOG_HTTP, LOG_INFO,
+		    "pi=%s from %s: bad message, answered %d", pi->name, peer, c->req->result_code);
 	return send_answer(c);
 }
 
@@ -278,17 +481,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 	struct ppg_http *h = cls;
 	struct conn *c = *con_cls;
 
-	if (!c && !strncmp(url, CONTENT_PATH, strlen(CONTENT_PATH)))
+	if (!c && !strncmp(url, CONTENT_PATH, strlen(CONTENT_PATH))) {
+		watch_arrived(h, mc);
 		return serve_content(h, mc, url, method, con_cls);
+	}
 	if (c && c->fetched)
 		return MHD_YES;
 	if (!c) {
-		/* Headers only so far. */
+		/* Headers only so far: the body's deadline still runs. */
+		const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (strcmp(url, h->cfg->pap_path) || strcmp(method, MHD_HTTP_METHOD_POST) ||
+		    (cl && strtoull(cl, NULL, 10) > h->cfg->max_body))
+			watch_arrived(h, mc);   /* answered from the headers */
 		if (strcmp(url, h->cfg->pap_path))
 			return send_text(mc, MHD_HTTP_NOT_FOUND, "not found\n");
 		if (strcmp(method, MHD_HTTP_METHOD_POST))
 			return send_text(mc, MHD_HTTP_METHOD_NOT_ALLOWED, "PAP requests are POSTed\n");
-		const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > h->cfg->max_body)
 			return send_text(mc, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large\n");
 		c = calloc(1, sizeof *c);
@@ -304,6 +512,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 		size_t n = *upload_size;
 		*upload_size = 0;
 		if (c->too_big || c->len + n > h->cfg->max_body) {
+			watch_arrived(h, mc);
 			/* Chunked body past the limit: answer now, stop reading. */
 			c->too_big = 1;
 			c->status = MHD_HTTP_CONTENT_TOO_LARGE;
@@ -338,8 +547,17 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 {
 	struct ppg_http *h = cls;
 	struct conn *c = *con_cls;
+	struct watch *w = watch_of(mc);
 
-	(void)mc;
+	/* Answered: the connection idles until its next request line (the
+	 * backstop deadline covers a line that trickles in). A request that
+	 * ends before it arrived stays W_REQUEST: counted when it closes. */
+	if (w && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+		pthread_mutex_lock(&h->wlock);
+		w->st = W_IDLE;
+		w->deadline_ms = mono_ms() + ((int64_t)h->cfg->connection_timeout + h->cfg->request_timeout) * 1000;
+		pthread_mutex_unlock(&h->wlock);
+	}
 	if (!c)
 		return;
 	if (c->fetched && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
@@ -354,12 +572,15 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char buf[512];
-	(void)cls;
+	struct ppg_http *h = cls;
+	if (!ppg_log_enabled(PPG_LOG_HTTP, LOG_WARNING))
+		return;
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	size_t n = strlen(buf);
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
-	LOGP(PPG_LOG_HTTP, LOG_WARNING, "libmicrohttpd: %s", buf);
+	/* One per hostile connection otherwise: bounded, with the count. */
+	LOGP_RL(&h->mhd_log, LOG_LINES_PER_SECOND, PPG_LOG_HTTP, LOG_WARNING, "libmicrohttpd: %s", buf);
 }
 
 struct ppg_http *ppg_http_start(const struct ppg_config *cfg, struct ppg_auth *auth, struct ppg_core *core,
@@ -372,13 +593,25 @@ struct ppg_http *ppg_http_start(const struct ppg_config *cfg, struct ppg_auth *a
 	h->content = content;
 	h->auth = auth;
 	h->core = core;
+	pthread_mutex_init(&h->wlock, NULL);
+	pthread_cond_init(&h->wcond, NULL);
+	ppg_ratelimit_init(&h->mhd_log);
+	ppg_ratelimit_init(&h->auth_log);
+	ppg_ratelimit_init(&h->bad_log);
 	if (pthread_key_create(&h->rodb_key, rodb_close)) {
 		free(h);
 		return NULL;
 	}
+	h->quota = ppg_quota_new(cfg);
+	if (!h->quota || pthread_create(&h->wthread, NULL, watchdog_main, h)) {
+		LOGP(PPG_LOG_HTTP, LOG_ERR, "cannot start the HTTP front: out of memory or threads");
+		ppg_http_stop(h);
+		return NULL;
+	}
+	h->wstarted = 1;
 	for (int i = 0; i < cfg->nlisten; i++) {
 		const struct sockaddr *sa = (const struct sockaddr *)&cfg->listen[i];
-		unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+		unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 		    MHD_USE_ERROR_LOG;
 		uint16_t port;
 		if (sa->sa_family == AF_INET6) {
@@ -388,7 +621,7 @@ struct ppg_http *ppg_http_start(const struct ppg_config *cfg, struct ppg_auth *a
 			port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
 		}
 		h->d[i] = MHD_start_daemon(flags, port, NULL, NULL, on_request, h,
-		    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
 		    MHD_OPTION_SOCK_ADDR, sa,
 		    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
 		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
@@ -396,6 +629,10 @@ struct ppg_http *ppg_http_start(const struct ppg_config *cfg, struct ppg_auth *a
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
 		    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
 		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+		    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+		    MHD_OPTION_URI_LOG_CALLBACK, on_request_line, h,
+		    /* 0 = no limit of its own: max_connections bounds it */
+		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_connections_per_ip,
 		    MHD_OPTION_END);
 		if (!h->d[i]) {
 			char a[INET6_ADDRSTRLEN];
@@ -436,6 +673,20 @@ void ppg_http_stop(struct ppg_http *h)
 	for (int i = 0; i < h->nd; i++)
 		if (h->d[i])
 			MHD_stop_daemon(h->d[i]);
+	if (h->wstarted) {
+		pthread_mutex_lock(&h->wlock);
+		h->wstop = 1;
+		pthread_cond_signal(&h->wcond);
+		pthread_mutex_unlock(&h->wlock);
+		pthread_join(h->wthread, NULL);
+	}
+	/* The core has stopped (ppgd.c stops it first): no writer uses the ledger. */
+	ppg_quota_free(h->quota);
+	pthread_mutex_destroy(&h->wlock);
+	pthread_cond_destroy(&h->wcond);
+	ppg_ratelimit_destroy(&h->mhd_log);
+	ppg_ratelimit_destroy(&h->auth_log);
+	ppg_ratelimit_destroy(&h->bad_log);
 	/* The read-only handles of the pool threads are closed by the key's
 	 * destructor as those threads exit. */
 	pthread_key_delete(h->rodb_key);
@@ -448,4 +699,20 @@ unsigned ppg_http_port(const struct ppg_http *h)
 		return 0;
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d[0], MHD_DAEMON_INFO_BIND_PORT);
 	return di ? di->port : 0;
+}
+
+void ppg_http_get_stats(struct ppg_http *h, struct ppg_http_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!h)
+		return;
+	out->connections = atomic_load(&h->n_connections);
+	out->request_timeouts = atomic_load(&h->n_timeouts);
+	out->aborted = atomic_load(&h->n_aborted);
+	struct ppg_quota_stats qs;
+	ppg_quota_get_stats(h->quota, &qs);
+	out->refused_rate = qs.refused_rate;
+	out->refused_pending = qs.refused_pending;
+	out->refused_bytes = qs.refused_bytes;
+	out->refused_deliveries = qs.refused_deliveries;
 }

@@ -32,4 +32,16 @@ void ppg_http_stop(struct ppg_http *h);
 /* The port actually bound by the first listener (useful with port 0). */
 unsigned ppg_http_port(const struct ppg_http *h);
 
+/* [any] Counters of the front, for the metrics (since start). */
+struct ppg_http_stats {
+	unsigned long long connections;         /* accepted */
+	unsigned long long request_timeouts;    /* closed: request not arrived within request_timeout */
+	unsigned long long aborted;             /* gone mid-request (client closed, or idle timeout) */
+	unsigned long long refused_rate;        /* 4001: over a PI's max_rate */
+	unsigned long long refused_pending;     /* 4001: over a PI's max_pending */
+	unsigned long long refused_bytes;       /* 4001: over a PI's max_pending_bytes */
+	unsigned long long refused_deliveries;  /* 4001: over max_pending_deliveries */
+};
+void ppg_http_get_stats(struct ppg_http *h, struct ppg_http_stats *out);
+
 #endif

@@ -19,6 +19,7 @@
 #include "db/db.h"
 #include "ppg/ppg_log.h"
 #include "ppg/ppg_metrics.h"
+#include "ppg/ppg_ratelimit.h"
 #include "ppg/ppg_notify_http.h"
 #include "ppg/ppg_outcome.h"
 
@@ -89,6 +90,10 @@ struct done_op {
 };
 
 /* [writer] */
+/* A PI's endpoint down fails every notification: at most 20 lines a
+ * second of them, with the count of the rest. [writer] */
+static struct ppg_ratelimit fail_log = PPG_RATELIMIT_INIT;
+
 static int done_write(struct db *db, void *arg, int64_t now)
 {
 	struct done_op *o = arg;
@@ -104,13 +109,13 @@ static int done_write(struct db *db, void *arg, int64_t now)
 	db_notification_clear(&nt);
 	if ((unsigned)attempts >= cfg->notify_max_attempts) {
 		ppg_metrics_inc(PPG_M_NOTIFY_GIVEN_UP);
-		LOGP(PPG_LOG_NOTIFY, LOG_WARNING, "notification %lld given up after %d attempts: %s",
+		LOGP_RL(&fail_log, 20, PPG_LOG_NOTIFY, LOG_WARNING, "notification %lld given up after %d attempts: %s",
 		    (long long)o->r.id, attempts, o->r.reason);
 		return db_notification_attempted(db, o->r.id, DB_STATE_UNDELIVERABLE, -1);
 	}
 	struct ppg_retry_policy pol = { cfg->notify_retry_min, cfg->notify_retry_max, cfg->notify_max_attempts };
 	int64_t next = now + ppg_outcome_backoff_ms(&pol, attempts);
-	LOGP(PPG_LOG_NOTIFY, LOG_INFO, "notification %lld failed (%s); attempt %d, next in %lld s",
+	LOGP_RL(&fail_log, 20, PPG_LOG_NOTIFY, LOG_INFO, "notification %lld failed (%s); attempt %d, next in %lld s",
 	    (long long)o->r.id, o->r.reason, attempts, (long long)(next - now) / 1000);
 	return db_notification_attempted(db, o->r.id, DB_STATE_PENDING, next);
 }

@@ -59,6 +59,7 @@ struct ppg_request {
 	char *answer;                  /* XML, malloc'ed; NULL for an empty body */
 	size_t answer_len;
 	int result_code;               /* the main PAP code, for logs and counters */
+	unsigned retry_after;          /* s: a 4001 over a limit carries Retry-After */
 };
 
 /*

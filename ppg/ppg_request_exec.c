@@ -14,6 +14,7 @@
 
 #include "ppg/ppg_final.h"
 #include "ppg/ppg_log.h"
+#include "ppg/ppg_quota.h"
 
 static int exec_push(struct ppg_request *req, struct db *db, int64_t now_ms)
 {
@@ -74,6 +75,16 @@ static int exec_push(struct ppg_request *req, struct db *db, int64_t now_ms)
 		n++;
 	}
 
+	/* Back-pressure: over a quota or the global pending limit, 4001 with a
+	 * Retry-After and nothing stored. */
+	char qdesc[200];
+	unsigned retry = ppg_quota_check_push(db, req->pi, n, req->content_len, qdesc, sizeof qdesc);
+	if (retry) {
+		ppg_request_answer_push(req, PAP_SERVICE_UNAVAILABLE, qdesc);
+		req->retry_after = retry;
+		r = 0;
+		goto out;
+	}
 	r = db_savepoint(db);
 	if (r < 0)
 		goto out;
@@ -132,6 +143,8 @@ static int exec_push(struct ppg_request *req, struct db *db, int64_t now_ms)
 	r = have_old ? db_push_replace(db, old.id, &p, d, n) : db_push_insert(db, &p, d, n);
 	if (r == -EEXIST) {
 		db_savepoint_rollback(db);
+		if (have_old)
+			ppg_quota_resync();   /* the replaced push's deliveries were counted as ended */
 		ppg_request_answer_push(req, PAP_DUPLICATE_PUSH_ID, "Duplicate push-id for this Push Initiator");
 		r = 0;
 		goto out;
@@ -141,6 +154,7 @@ static int exec_push(struct ppg_request *req, struct db *db, int64_t now_ms)
 	r = db_savepoint_release(db);
 	if (r < 0)
 		goto out;
+	ppg_quota_stored(req->pi, n, req->content_len);
 	LOGPUSH(PPG_LOG_CORE, LOG_INFO, req->pi, m->push_id, "accepted, %zu deliver%s%s%s", n,
 	    n == 1 ? "y" : "ies", have_old ? ", replaces " : "", have_old ? m->replace_push_id : "");
 	req->push_row = p.id;
@@ -385,6 +399,7 @@ int ppg_request_execute(struct ppg_request *req, struct db *db, int64_t now_ms)
 		break;
 	}
 	if (r < 0) {
+		ppg_quota_resync();   /* what was counted may have been rolled back */
 		LOGPUSH(PPG_LOG_DB, LOG_ERR, req->pi, req->msg->push_id, "database: %s", db_errmsg(db));
 		ppg_request_fail(req, PAP_INTERNAL_ERROR, "internal error: the database failed");
 	}

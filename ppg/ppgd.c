@@ -327,6 +327,16 @@ out:
 		if (left)
 			LOGP(PPG_LOG_MAIN, LOG_WARNING, "%u connection(s) still open at shutdown", left);
 	}
+	if (http) {
+		struct ppg_http_stats hs;
+		ppg_http_get_stats(http, &hs);
+		if (hs.request_timeouts || hs.aborted || hs.refused_rate || hs.refused_pending || hs.refused_bytes ||
+		    hs.refused_deliveries)
+			LOGP(PPG_LOG_MAIN, LOG_NOTICE, "HTTP: %llu connections, %llu closed by request_timeout, %llu gone "
+			    "mid-request; 4001 over max_rate %llu, max_pending %llu, max_pending_bytes %llu, "
+			    "max_pending_deliveries %llu", hs.connections, hs.request_timeouts, hs.aborted,
+			    hs.refused_rate, hs.refused_pending, hs.refused_bytes, hs.refused_deliveries);
+	}
 	ppg_http_stop(http);
 	if (core) {
 		struct ppg_core_stats st;

@@ -129,6 +129,10 @@ static void test_bad_strings(void)
 		{ "[apps]\nx-acme:alert.ua = 0x9001\n", 2, "not an application id" },
 		{ "[apps]\n0x9001 = no-colon\n", 2, "not an application id URN" },
 		{ "[apps]\n0x9001 = x-a:b.ua\n36865 = x-a:c.ua\n", 3, "twice" },
+		{ "[pi q]\nsecret_hash = $y$j9T$a0Uqbjr5KbTugiANdSjku/$x\nmax_rate = fast\n", 3, "max_rate of [pi q]" },
+		{ "[pi q]\nmax_pending_bytes = 1G\nsecret_hash = $y$j9T$a0Uqbjr5KbTugiANdSjku/$x\n", 2,
+		  "max_pending_bytes" },
+		{ "[server]\nrequest_timeout = 0\n", 2, "request_timeout" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct ppg_config *c = NULL;
@@ -383,6 +387,39 @@ static void test_admin(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "plaintext"));
 	CU_ASSERT(ppg_config_load_string("[admin]\nlisten = nowhere\n", &c, err, sizeof err) < 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2: listen"));
+	ppg_config_free(c);
+}
+
+/* The quotas of a [pi] section: its own keys, else the [server] defaults
+ * (wherever [server] is in the file); the request deadline keys. */
+static void test_limits(void)
+{
+	struct ppg_config *c = NULL;
+	char err[256];
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string(
+	    "[pi a]\nsecret_hash = $y$j9T$a0Uqbjr5KbTugiANdSjku/$x\nmax_rate = 3\nmax_pending_bytes = 2k\n"
+	    "[pi b]\nsecret_hash = $y$j9T$a0Uqbjr5KbTugiANdSjku/$x\nmax_pending = 0\n"
+	    "[server]\nmax_rate = 50\nmax_pending = 100\nmax_pending_bytes = 1M\nmax_pending_deliveries = 9\n"
+	    "request_timeout = 4\nmax_connections_per_ip = 8\n", &c, err, sizeof err), 0);
+	const struct ppg_pi *a = ppg_config_pi(c, "a"), *b = ppg_config_pi(c, "b");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_EQUAL(a->max_rate, 3);
+	CU_ASSERT_EQUAL(a->max_pending, 100);
+	CU_ASSERT_EQUAL(a->max_pending_bytes, 2048);
+	CU_ASSERT_EQUAL(b->max_rate, 50);
+	CU_ASSERT_EQUAL(b->max_pending, 0);        /* its own 0: unlimited */
+	CU_ASSERT_EQUAL(b->max_pending_bytes, 1 << 20);
+	CU_ASSERT_EQUAL(c->max_pending_deliveries, 9);
+	CU_ASSERT_EQUAL(c->request_timeout, 4);
+	CU_ASSERT_EQUAL(c->max_connections_per_ip, 8);
+	ppg_config_free(c);
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string("", &c, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(c->request_timeout, 10);
+	CU_ASSERT_EQUAL(c->max_connections_per_ip, 0);
+	CU_ASSERT_EQUAL(c->max_rate, 0);
+	CU_ASSERT_EQUAL(c->max_pending_deliveries, 0);
+	ppg_config_free(c);
 }
 
 int main(void)
@@ -400,5 +437,6 @@ int main(void)
 	CU_add_test(s, "[log] level and per-category levels", test_log_levels);
 	CU_add_test(s, "fixtures ok_/fail_", test_fixtures);
 	CU_add_test(s, "[admin] and [admin NAME]", test_admin);
+	CU_add_test(s, "limits: request deadline, [pi] quotas over [server] defaults", test_limits);
 	return tu_run();
 }
