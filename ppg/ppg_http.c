@@ -41,62 +41,7 @@
 #include "ppg/ppg_quota.h"
 #include "ppg/ppg_ratelimit.h"
 
-#define WATCHDOG_TICK_MS 100
-#define LOG_LINES_PER_SECOND 20   /* of libmicrohttpd, and of failed logins */
-
-/* A connection as the watchdog sees it (MHD's socket context). */
-enum watch_state {
-	W_REQUEST,      /* a request is arriving: the deadline runs */
-	W_ANSWERING,    /* it arrived: answered, or with the core */
-	W_IDLE,         /* kept alive between requests */
-};
-struct watch {
-	struct watch *prev, *next;
-	int fd;
-	enum watch_state st;
-	int64_t deadline_ms;           /* monotonic */
-	int killed;
-};
-
-#ifndef MHD_HTTP_CONTENT_TOO_LARGE
-#define MHD_HTTP_CONTENT_TOO_LARGE MHD_HTTP_PAYLOAD_TOO_LARGE
-#endif
-
-struct ppg_http {
-	const struct ppg_config *cfg;
-	struct ppg_content *content;
-	struct ppg_auth *auth;
-	struct ppg_core *core;
-	struct MHD_Daemon *d[PPG_MAX_LISTEN];
-	int nd;
-	atomic_uint inflight;
-	pthread_key_t rodb_key;
-	struct ppg_quota *quota;
-	/* the watchdog */
-	pthread_mutex_t wlock;
-	pthread_cond_t wcond;
-	struct watch *watches;
-	pthread_t wthread;
-	int wstarted, wstop;
-	unsigned long long logged_timeouts, logged_aborted;
-	/* counters: atomics, read by ppg_http_get_stats */
-	atomic_ullong n_connections, n_timeouts, n_aborted;
-	struct ppg_ratelimit mhd_log, auth_log, bad_log;
-};
-
-enum conn_state { C_READING, C_WAITING, C_READY };
-
-struct conn {
-	struct ppg_http *h;
-	struct MHD_Connection *mc;
-	enum conn_state state;
-	char *body;
-	size_t len, cap;
-	int too_big;
-	int status;                /* non-PAP answer: 401, 403, 413, 500 ... */
-	struct ppg_request *req;
-	int64_t fetched;           /* a content fetch of this delivery is being answered */
-};
+#include "ppg/ppg_http_int.h"
 
 static enum MHD_Result send_text(struct MHD_Connection *mc, unsigned status, const char *text)
 {
@@ -197,153 +142,6 @@ static void addr_str(const struct sockaddr *sa, char *buf, size_t len)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)len);
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static struct watch *watch_of(struct MHD_Connection *mc)
-{
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	return ci ? ci->socket_context : NULL;
-}
-
-/* The request arrived whole (or is answered from its headers): no deadline
- * while it is answered. */
-static void watch_arrived(struct ppg_http *h, struct MHD_Connection *mc)
-{
-	struct watch *w = watch_of(mc);
-	if (!w)
-		return;
-	pthread_mutex_lock(&h->wlock);
-	w->st = W_ANSWERING;
-	pthread_mutex_unlock(&h->wlock);
-}
-
-/* MHD_OPTION_NOTIFY_CONNECTION: a connection starts (its request's deadline
- * with it) or is gone. [http worker] */
-static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
-    enum MHD_ConnectionNotificationCode code)
-{
-	struct ppg_http *h = cls;
-	struct watch *w = *socket_context;
-
-	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
-		w = calloc(1, sizeof *w);
-		if (!w || !ci) {
-			free(w);
-			return;    /* no deadline for this one; the idle timeout remains */
-		}
-		w->fd = ci->connect_fd;
-		w->st = W_REQUEST;
-		w->deadline_ms = mono_ms() + (int64_t)h->cfg->request_timeout * 1000;
-		pthread_mutex_lock(&h->wlock);
-		w->next = h->watches;
-		if (h->watches)
-			h->watches->prev = w;
-		h->watches = w;
-		pthread_mutex_unlock(&h->wlock);
-		*socket_context = w;
-		atomic_fetch_add(&h->n_connections, 1);
-		return;
-	}
-	if (!w)
-		return;
-	/* Closed: before libmicrohttpd closes the socket, so the watchdog never
-	 * shuts down a number reused by another connection. */
-	pthread_mutex_lock(&h->wlock);
-	if (w->prev)
-		w->prev->next = w->next;
-	else
-		h->watches = w->next;
-	if (w->next)
-		w->next->prev = w->prev;
-	if (!w->killed && w->st == W_REQUEST)
-		atomic_fetch_add(&h->n_aborted, 1);   /* gone mid-request: client closed, or idle */
-	pthread_mutex_unlock(&h->wlock);
-	free(w);
-	*socket_context = NULL;
-}
-
-/* MHD_OPTION_URI_LOG_CALLBACK: a request line arrived; on a kept-alive
- * connection the next request's deadline starts here. [http worker] */
-static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *mc)
-{
-	struct ppg_http *h = cls;
-	struct watch *w = watch_of(mc);
-	(void)uri;
-	if (w) {
-		pthread_mutex_lock(&h->wlock);
-		if (w->st != W_REQUEST) {
-			w->st = W_REQUEST;
-			w->deadline_ms = mono_ms() + (int64_t)h->cfg->request_timeout * 1000;
-		}
-		pthread_mutex_unlock(&h->wlock);
-	}
-	return NULL;
-}
-
-/* The watchdog: every WATCHDOG_TICK_MS, shuts down the connections whose
- * request is late (the poll of their worker then sees the end and closes
- * them), and logs what it closed once a second at most. */
-static void *watchdog_main(void *arg)
-{
-	struct ppg_http *h = arg;
-	int64_t last_log = 0;
-
-	pthread_mutex_lock(&h->wlock);
-	while (!h->wstop) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += WATCHDOG_TICK_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&h->wcond, &h->wlock, &ts);
-		if (h->wstop)
-			break;
-		int64_t now = mono_ms();
-		for (struct watch *w = h->watches; w; w = w->next) {
-			if (w->killed || w->st == W_ANSWERING || now < w->deadline_ms)
-				continue;
-			/* W_IDLE past its deadline: the idle timeout of libmicrohttpd
-			 * comes first; this is the backstop for a request line that
-			 * trickles in. */
-			shutdown(w->fd, SHUT_RDWR);
-			w->killed = 1;
-			atomic_fetch_add(&h->n_timeouts, 1);
-		}
-		if (now - last_log >= 1000) {
-			unsigned long long t = atomic_load(&h->n_timeouts), a = atomic_load(&h->n_aborted);
-			if (t != h->logged_timeouts || a != h->logged_aborted) {
-				pthread_mutex_unlock(&h->wlock);
-				LOGP(PPG_LOG_HTTP, LOG_WARNING, "closed %llu connection(s) whose request did not arrive "
-				    "within request_timeout %u s, %llu gone mid-request (since start: %llu, %llu)",
-				    t - h->logged_timeouts, h->cfg->request_timeout, a - h->logged_aborted, t, a);
-				pthread_mutex_lock(&h->wlock);
-				h->logged_timeouts = t;
-				h->logged_aborted = a;
-				last_log = now;
-			}
-			unsigned long n = ppg_ratelimit_flush(&h->mhd_log);
-			if (n)
-				LOGP(PPG_LOG_HTTP, LOG_WARNING, "%lu similar line(s) not logged (rate limit)", n);
-			n = ppg_ratelimit_flush(&h->auth_log);
-			if (n)
-				LOGP(PPG_LOG_AUTH, LOG_NOTICE, "%lu similar line(s) not logged (rate limit)", n);
-			n = ppg_ratelimit_flush(&h->bad_log);
-			if (n)
-				LOGP(PPG_LOG_HTTP, LOG_INFO, "%lu similar line(s) not logged (rate limit)", n);
-		}
-	}
-	pthread_mutex_unlock(&h->wlock);
-	return NULL;
-}
-
 /* The body is complete: authenticate, decode, and answer or hand over. */
 static enum MHD_Result finish_request(struct conn *c)
 {
@@ -356,7 +154,7 @@ static enum MHD_Result finish_request(struct conn *c)
 	unsigned delay = 0;
 	char peer[INET6_ADDRSTRLEN];
 
-	watch_arrived(h, mc);
+	ppg_http_watch_arrived(h, mc);
 	user = MHD_basic_auth_get_username_password(mc, &pass);
 	if (!user && h->cfg->query_credentials) {
 		quser = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "username");
@@ -482,7 +280,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 	struct conn *c = *con_cls;
 
 	if (!c && !strncmp(url, CONTENT_PATH, strlen(CONTENT_PATH))) {
-		watch_arrived(h, mc);
+		ppg_http_watch_arrived(h, mc);
 		return serve_content(h, mc, url, method, con_cls);
 	}
 	if (c && c->fetched)
@@ -492,7 +290,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 		const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (strcmp(url, h->cfg->pap_path) || strcmp(method, MHD_HTTP_METHOD_POST) ||
 		    (cl && strtoull(cl, NULL, 10) > h->cfg->max_body))
-			watch_arrived(h, mc);   /* answered from the headers */
+			ppg_http_watch_arrived(h, mc);   /* answered from the headers */
 		if (strcmp(url, h->cfg->pap_path))
 			return send_text(mc, MHD_HTTP_NOT_FOUND, "not found\n");
 		if (strcmp(method, MHD_HTTP_METHOD_POST))
@@ -512,7 +310,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 		size_t n = *upload_size;
 		*upload_size = 0;
 		if (c->too_big || c->len + n > h->cfg->max_body) {
-			watch_arrived(h, mc);
+			ppg_http_watch_arrived(h, mc);
 			/* Chunked body past the limit: answer now, stop reading. */
 			c->too_big = 1;
 			c->status = MHD_HTTP_CONTENT_TOO_LARGE;
@@ -547,17 +345,9 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 {
 	struct ppg_http *h = cls;
 	struct conn *c = *con_cls;
-	struct watch *w = watch_of(mc);
 
-	/* Answered: the connection idles until its next request line (the
-	 * backstop deadline covers a line that trickles in). A request that
-	 * ends before it arrived stays W_REQUEST: counted when it closes. */
-	if (w && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
-		pthread_mutex_lock(&h->wlock);
-		w->st = W_IDLE;
-		w->deadline_ms = mono_ms() + ((int64_t)h->cfg->connection_timeout + h->cfg->request_timeout) * 1000;
-		pthread_mutex_unlock(&h->wlock);
-	}
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		ppg_http_watch_answered(h, mc);
 	if (!c)
 		return;
 	if (c->fetched && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
@@ -603,7 +393,7 @@ struct ppg_http *ppg_http_start(const struct ppg_config *cfg, struct ppg_auth *a
 		return NULL;
 	}
 	h->quota = ppg_quota_new(cfg);
-	if (!h->quota || pthread_create(&h->wthread, NULL, watchdog_main, h)) {
+	if (!h->quota || pthread_create(&h->wthread, NULL, ppg_http_watch_main, h)) {
 		LOGP(PPG_LOG_HTTP, LOG_ERR, "cannot start the HTTP front: out of memory or threads");
 		ppg_http_stop(h);
 		return NULL;
@@ -629,8 +419,8 @@ struct ppg_http *ppg_http_start(const struct ppg_config *cfg, struct ppg_auth *a
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
 		    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
 		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-		    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
-		    MHD_OPTION_URI_LOG_CALLBACK, on_request_line, h,
+		    MHD_OPTION_NOTIFY_CONNECTION, ppg_http_watch_on_connection, h,
+		    MHD_OPTION_URI_LOG_CALLBACK, ppg_http_watch_on_request_line, h,
 		    /* 0 = no limit of its own: max_connections bounds it */
 		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_connections_per_ip,
 		    MHD_OPTION_END);
