@@ -265,7 +265,9 @@ ssize_t msrp_parse(const void *buf, size_t len, int flags, struct msrp_msg *m)
 	int bad = 0;
 
 	memset(m, 0, sizeof *m);
-	if (!buf && len)
+	if (!len)
+		return more(m, flags, "no bytes");
+	if (!buf)
 		return fail(m, "no buffer");
 	/* start line */
 	if (memcmp(b, "MSRP ", len < 5 ? len : 5))
@@ -342,8 +344,6 @@ ssize_t msrp_parse(const void *buf, size_t len, int flags, struct msrp_msg *m)
 		}
 		if (ct)
 			return fail(m, "Content-Type is not the last header before the empty line");
-		if (nh == 2 && !m->to_path.p)
-			return fail(m, "To-Path is missing");
 		const char *why = parse_header(m, p, (size_t)(le - p), nh, &ct);
 		if (why)
 			return fail(m, why);
