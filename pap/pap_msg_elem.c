@@ -556,6 +556,11 @@ int pap_dec_root(struct pap_dec *d, xmlNodePtr root)
 	if (m->type == PAP_MSG_PUSH && m->naddrs == 0)
 		return pap_dec_fail(d, -EINVAL, PAP_BAD_REQUEST, el,
 		    "<push-message> has no <address>");
+	/* PAP 2.x DTD: <!ELEMENT ccq-message ( address ) >, and the same for
+	 * ccq-response: exactly one address, the one queried. */
+	if ((m->type == PAP_MSG_CCQ || m->type == PAP_MSG_CCQ_RESPONSE) && m->naddrs != 1)
+		return pap_dec_fail(d, -EINVAL, PAP_BAD_REQUEST, el,
+		    "<%s> must hold exactly one <address> (it holds %zu)", s->name, m->naddrs);
 	if (m->type == PAP_MSG_PUSH_RESPONSE && m->nresults == 0)
 		return pap_dec_fail(d, -EINVAL, PAP_BAD_REQUEST, el,
 		    "<push-response> has no <response-result>");

@@ -244,6 +244,11 @@ static void pap_message(struct pap_enc *e, const struct pap_msg *m)
 		break;
 	case PAP_MSG_CCQ:
 	case PAP_MSG_CCQ_RESPONSE:
+		/* PAP 2.x DTD: ccq-message and ccq-response hold ( address ): one. */
+		if (m->naddrs != 1) {
+			e->err = 1;
+			break;
+		}
 		pap_start(e, m->type == PAP_MSG_CCQ ? "ccq-message" : "ccq-response");
 		pap_str(e, "query-id", m->query_id);
 		if (m->type == PAP_MSG_CCQ) {

@@ -97,15 +97,43 @@ static int sip_target(struct ppg_bearer *b, int type, const char *value, char *o
 	default:
 		return -EINVAL;
 	}
+	/* A GRUU names one terminal (RFC 5627; OMA-TS-SIP_Push §9.1.2 items 7
+	 * and 11): the target keeps its gr parameter ("AoR;gr=..."). */
+	int r = sipb_gruu_normalize(buf, out, len);
+	if (r != -ENOENT)
+		return r;
 	return sipb_aor_normalize(buf, out, len);
 }
 
-static int sip_live(struct ppg_bearer *b, const char *aor, const struct ppg_push *p, int64_t now)
+/* The AoR of a target into aor; returns the GRUU key when the target is one
+ * (then target itself), else NULL. An AoR key holds no ';'. */
+static const char *target_split(const char *target, char *aor, size_t len)
+{
+	const char *semi = strchr(target, ';');
+	snprintf(aor, len, "%.*s", semi ? (int)(semi - target) : (int)strlen(target), target);
+	return semi ? target : NULL;
+}
+
+/* Is binding v live for push p, and when gruu is set, the terminal of that GRUU? */
+static int binding_fits(const struct db_binding *v, const struct ppg_push *p, const char *gruu,
+    int64_t now)
+{
+	char key[600];
+	if (v->expires <= now || !ppg_bearer_sip_reg_supports(v, p->app))
+		return 0;
+	if (!gruu)
+		return 1;
+	return v->gruu && sipb_gruu_normalize(v->gruu, key, sizeof key) == 0 && !strcmp(key, gruu);
+}
+
+static int sip_live(struct ppg_bearer *b, const char *target, const struct ppg_push *p, int64_t now)
 {
 	struct sip_bearer *s = (struct sip_bearer *)b;
+	char aor[512];
+	const char *gruu = target_split(target, aor, sizeof aor);
 	const struct sip_bentry *be = ppg_bearer_sip_reg_lookup(s, aor, now);
 	for (size_t i = 0; be && i < be->n; i++)
-		if (be->v[i].expires > now && ppg_bearer_sip_reg_supports(&be->v[i], p->app))
+		if (binding_fits(&be->v[i], p, gruu, now))
 			return 1;
 	return 0;
 }
@@ -194,13 +222,15 @@ static void on_result(void *arg, const struct sipb_result *r)
 	finish_attempt(t);
 }
 
-/* Sends one MESSAGE of attempt t; a local failure counts as a local 503. */
-static void send_one(struct sip_attempt *t, const char *ruri, const char *route, const char *url)
+/* Sends one MESSAGE of attempt t (To: the AoR); a local failure counts as a
+ * local 503. */
+static void send_one(struct sip_attempt *t, const char *ruri, const char *to, const char *route,
+    const char *url)
 {
 	struct sip_bearer *s = t->s;
 	const struct ppg_push *p = t->a->push;
 	struct sipb_message m = {
-		.request_uri = ruri, .to = t->a->target, .route = route, .app = p->app,
+		.request_uri = ruri, .to = to, .route = route, .app = p->app,
 		.content_type = p->content_type, .body = p->body, .body_len = p->len,
 		.external_url = url, .tag = (uint64_t)(uintptr_t)t,
 	};
@@ -220,7 +250,10 @@ static void sip_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 {
 	struct sip_bearer *s = (struct sip_bearer *)b;
 	const struct ppg_push *p = a->push;
-	const char *aor = a->target;
+	char aor[512];
+	/* A push to a GRUU goes to that terminal only, or waits/fails like an
+	 * AoR nobody registered; it parks on the AoR, whose registrations wake it. */
+	const char *gruu = target_split(a->target, aor, sizeof aor);
 	int64_t now = ppg_clock_now_ms();
 	char desc[1024];
 
@@ -231,20 +264,23 @@ static void sip_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 	}
 	const struct sip_bentry *be = ppg_bearer_sip_reg_lookup(s, aor, now);
 	size_t nsup = 0;
-	const struct db_binding *newest_gruu = NULL;
+	const struct db_binding *newest_gruu = NULL, *named = NULL;
 	for (size_t i = 0; be && i < be->n; i++)
-		if (be->v[i].expires > now && ppg_bearer_sip_reg_supports(&be->v[i], p->app)) {
+		if (binding_fits(&be->v[i], p, gruu, now)) {
 			nsup++;
+			if (!named)
+				named = &be->v[i];
 			if (!newest_gruu && be->v[i].gruu)
 				newest_gruu = &be->v[i];   /* the list is newest first */
 		}
 	if (!nsup) {
+		const char *who = gruu ? gruu : aor;
 		if (s->cfg->sip_no_binding == PPG_NO_BINDING_FAIL) {
-			snprintf(desc, sizeof desc, "SIP: no registration of %s supporting \"%s\"", aor, p->app);
+			snprintf(desc, sizeof desc, "SIP: no registration of %s supporting \"%s\"", who, p->app);
 			ppg_bearer_final(b, a, DB_STATE_UNDELIVERABLE, PAP_ADDRESS_NOT_FOUND, desc);
 		} else {
 			snprintf(desc, sizeof desc, "bearer SIP: waiting for a registration of %s supporting \"%s\"",
-			    aor, p->app);
+			    who, p->app);
 			ppg_bearer_park(b, a, 1, PPG_NEVER, aor, desc);
 		}
 		return;
@@ -272,18 +308,26 @@ static void sip_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 		urlp = url;
 	}
 	LOGPUSH(PPG_LOG_SIP, LOG_DEBUG, p->pi, p->push_id, "delivery %lld: SIP MESSAGE to %s (%zu terminal%s, %s)",
-	    (long long)a->delivery, aor, nsup, nsup == 1 ? "" : "s", p->app);
+	    (long long)a->delivery, gruu ? gruu : aor, nsup, nsup == 1 ? "" : "s", p->app);
 	/* Keep `t` alive across synchronous results of the sends below. */
 	t->outstanding++;
-	if (s->cfg->sip_terminal == PPG_TERMINAL_GRUU && newest_gruu) {
-		send_one(t, newest_gruu->gruu, s->cfg->sip_outbound_proxy ? NULL : newest_gruu->contact, urlp);
-	} else if (s->cfg->sip_outbound_proxy) {
+	const char *proxy = s->cfg->sip_outbound_proxy;
+	if (gruu || (s->cfg->sip_terminal == PPG_TERMINAL_GRUU && newest_gruu)) {
+		/* One terminal by its GRUU: the Request-URI is the GRUU
+		 * (OMA-TS-SIP_Push §9.1.2 item 7); without a core to route it, a
+		 * Route to the terminal's contact takes it there. */
+		const struct db_binding *v = gruu ? named : newest_gruu;
+		send_one(t, v->gruu, aor, proxy ? NULL : v->contact, urlp);
+	} else if (proxy) {
 		/* The core forks to every terminal whose contact matches Accept-Contact. */
-		send_one(t, aor, NULL, urlp);
+		send_one(t, aor, aor, NULL, urlp);
 	} else {
+		/* No core: this gateway retargets, as a registrar's proxy does
+		 * (RFC 3261 §10, §16.5): the Request-URI becomes each registered
+		 * contact, the To stays the AoR. */
 		for (size_t i = 0; i < be->n; i++)
-			if (be->v[i].expires > now && ppg_bearer_sip_reg_supports(&be->v[i], p->app))
-				send_one(t, aor, be->v[i].contact, urlp);
+			if (binding_fits(&be->v[i], p, NULL, now))
+				send_one(t, be->v[i].contact, aor, NULL, urlp);
 	}
 	if (--t->outstanding == 0)
 		finish_attempt(t);

@@ -252,6 +252,21 @@ static int config_finish(struct ppg_config_parse *p)
 		if (!(pi->set & PPG_PI_SET_PENDING_BYTES))
 			pi->max_pending_bytes = p->c->max_pending_bytes;
 	}
+	/* [sip] p_asserted_identity: "from" (the default) asserts the gateway's
+	 * own identity, its From URI, so that a terminal that checks the header
+	 * (OMA-TS-SIP_Push §9.1.1 item 6, else 403) takes the gateway's MESSAGEs
+	 * on the defaults; "none" (like an empty value) sends no header. */
+	if (p->c->sip_pai && !strcasecmp(p->c->sip_pai, "none"))
+		p->c->sip_pai[0] = '\0';
+	if (p->c->sip_pai && !strcasecmp(p->c->sip_pai, "from")) {
+		size_t l = strlen(p->c->sip_from) + 3;
+		char *v = malloc(l);
+		if (!v)
+			return ppg_config_err(p, "out of memory"), -ENOMEM;
+		snprintf(v, l, "<%s>", p->c->sip_from);
+		free(p->c->sip_pai);
+		p->c->sip_pai = v;
+	}
 	/* Empty strings mean "not set". */
 	char **opt[] = { &p->c->sender_address, &p->c->sip_outbound_proxy, &p->c->sip_pai,
 		&p->c->sip_content_base };

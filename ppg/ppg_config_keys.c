@@ -65,8 +65,9 @@ const struct ppg_config_key ppg_config_keys[] = {
 	{ "sip", "outbound_proxy", K_SIPURI, O(sip_outbound_proxy), "", 0, 0,
 	  "the SIP/IP core every request goes through (empty: straight to the contact)" },
 	{ "sip", "from", K_SIPURI, O(sip_from), "sip:ppgd@localhost", 0, 0, "From of the MESSAGEs" },
-	{ "sip", "p_asserted_identity", K_STR, O(sip_pai), "", 0, 0,
-	  "P-Asserted-Identity of the MESSAGEs (empty: none)" },
+	{ "sip", "p_asserted_identity", K_STR, O(sip_pai), "from", 0, 0,
+	  "P-Asserted-Identity of the MESSAGEs: from (the [sip] from URI, the gateway's own identity), "
+	  "a name-addr such as <sip:ppg@operator.example>, or none (or empty): no header" },
 	{ "sip", "trusted_cores", K_CIDRS, O(sip_trusted), "127.0.0.1/32, ::1/128", 0, 0,
 	  "addresses whose third-party REGISTERs are accepted (others get 403)" },
 	{ "sip", "indirection_threshold", K_SIZE, O(sip_indirection_threshold), "1300", 200, 65536,

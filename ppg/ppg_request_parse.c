@@ -173,6 +173,10 @@ struct ppg_request *ppg_request_parse(const struct ppg_config *cfg, const char *
 		struct pap_msg m = { 0 };
 		m.type = PAP_MSG_CCQ_RESPONSE;
 		m.query_id = req->msg->query_id;
+		/* The DTD's ccq-response holds the queried address (the decoder
+		 * took exactly one), as the PI wrote it. */
+		m.addrs = req->msg->addrs;
+		m.naddrs = req->msg->naddrs;
 		m.code = PAP_CAPABILITIES_NOT_AVAIL;
 		m.desc = (char *)pap_code_desc(PAP_CAPABILITIES_NOT_AVAIL);
 		ppg_request_set_answer(req, &m, PAP_CAPABILITIES_NOT_AVAIL);

@@ -3,14 +3,14 @@
 # and UBSan) and runs each for FUZZ_SECONDS (default 30), starting from
 # corpora made of the captured vectors in tests/vectors. Not part of the test suite: run it when a
 # decoder changes. Needs clang and libclang-rt-14-dev (apt-get install).
-#   scripts/fuzz.sh [pap|ota|smpp ...]
+#   scripts/fuzz.sh [pap|ota|smpp|msrp ...]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 vectors=$top/tests/vectors
 secs=${FUZZ_SECONDS:-30}
 out=${FUZZ_DIR:-$top/build-fuzz}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(pap ota smpp)
+[ ${#targets[@]} -gt 0 ] || targets=(pap ota smpp msrp)
 command -v clang >/dev/null || { echo "fuzz.sh: clang is missing (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
 mkdir -p "$out"
 cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I"$top" $(pkg-config --cflags libxml-2.0 sofia-sip-ua libsmpp34))
@@ -48,6 +48,12 @@ corpus() { # name
 		# a deliver_sm receipt, as an SMSC sends it
 		printf '\x00\x00\x00\x66\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\x01\x00\x01\x01\x31\x00\x01\x01\x32\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x3eid:1 sub:001 dlvrd:001 submit date:2611211200 done date:2611211200 stat:DELIVRD err:000' >"$dir/receipt"
 		;;
+	msrp)
+		# the RFC 4975 examples, one per file, and all of them as one stream
+		local i=0
+		for f in "$vectors"/msrp/*.msrp; do cp "$f" "$dir/msrp$((i++))"; done
+		cat "$vectors"/msrp/*.msrp >"$dir/stream"
+		;;
 	esac
 }
 
@@ -56,7 +62,8 @@ for t in "${targets[@]}"; do
 	pap) build pap fuzz/fuzz_pap.c pap/*.c -- $(pkg-config --libs libxml-2.0) ;;
 	ota) build ota fuzz/fuzz_ota.c otabearer/*.c -- $(pkg-config --libs libxml-2.0) ;;
 	smpp) build smpp fuzz/fuzz_smpp.c smpp/*.c -- $(pkg-config --libs libsmpp34 sofia-sip-ua) -lpthread ;;
-	*) echo "fuzz.sh: unknown target $t (pap, ota, smpp)" >&2; exit 2 ;;
+	msrp) build msrp fuzz/fuzz_msrp.c sipbearer/sipb_msrp.c -- ;;
+	*) echo "fuzz.sh: unknown target $t (pap, ota, smpp, msrp)" >&2; exit 2 ;;
 	esac
 	corpus "$t"
 	echo "==== fuzz_$t for $secs s"

@@ -4,9 +4,15 @@
  *
  * The agent listens on UDP and TCP, sends MESSAGEs (sipb_message.c) and
  * takes third-party REGISTERs (sipb_register.c). Everything else a peer may
- * send gets a plain answer: OPTIONS 200 (by nua), SUBSCRIBE 489 Bad Event
- * (no event package is offered here), methods outside Allow 405 and unknown
- * methods 501 (by nua).
+ * send gets a plain answer: OPTIONS 200 (by nua), methods outside Allow 405
+ * and unknown methods 501 (by nua). SUBSCRIBE is one of those outside Allow:
+ * this agent implements no event package yet (the ua-profile package of the
+ * OMA-CD-PUSH CR on ARI §9.1.3 is still to come), and a 489 Bad Event MUST
+ * carry an Allow-Events listing the packages supported (RFC 6665 §4.2.1,
+ * §8.2.2; RFC 3265 §3.2.1) whose syntax needs at least one: a UAS that
+ * supports no package does not do SUBSCRIBE, and says so with 405 and its
+ * Allow (RFC 3261 §8.2.1). Once ua-profile is served, SUBSCRIBE goes back
+ * into Allow and other packages get 489 with Allow-Events: ua-profile.
  */
 #include "sipbearer/sipb_int.h"
 
@@ -27,6 +33,9 @@
  * default TCP queue of 64 requests per connection ends in local 503s. */
 #define SIPB_QUEUESIZE 4096
 #define SIPB_UDP_BUFSIZE (4u << 20)
+
+/* The methods this agent takes (its Allow header). */
+#define SIPB_ALLOW "OPTIONS, REGISTER"
 
 /* How long sipb_new waits for the agent's parameters, sipb_free for the
  * shutdown of the stack (milliseconds). */
@@ -96,7 +105,8 @@ static void sipb_answer_other(nua_t *nua, nua_handle_t *nh, int status, int code
     const char *phrase)
 {
 	if (status < 200)
-		nua_respond(nh, code, phrase, NUTAG_WITH_THIS(nua), TAG_END());
+		nua_respond(nh, code, phrase, NUTAG_WITH_THIS(nua),
+		    TAG_IF(code == 405, SIPTAG_ALLOW_STR(SIPB_ALLOW)), TAG_END());
 	nua_handle_destroy(nh);
 }
 
@@ -114,7 +124,7 @@ static void sipb_event(nua_event_t event, int status, char const *phrase, nua_t 
 		break;
 	case nua_i_subscribe:
 		if (nh && !o)
-			sipb_answer_other(nua, nh, status, 489, "Bad Event");
+			sipb_answer_other(nua, nh, status, SIP_405_METHOD_NOT_ALLOWED);
 		break;
 	case nua_i_options:
 	case nua_i_message:
@@ -188,7 +198,7 @@ struct sipb *sipb_new(su_root_t *root, const struct sipb_config *cfg, sipb_regis
 	    TAG_IF(s->cfg.outbound_proxy, NUTAG_PROXY(s->cfg.outbound_proxy)),
 	    SIPTAG_FROM_STR(s->cfg.from_uri),
 	    TAG_IF(s->cfg.user_agent, SIPTAG_USER_AGENT_STR(s->cfg.user_agent)),
-	    SIPTAG_ALLOW_STR("OPTIONS, REGISTER, SUBSCRIBE"),
+	    SIPTAG_ALLOW_STR(SIPB_ALLOW),
 	    /* A third-party REGISTER may carry the receiver's "Require: pref"
 	     * (OMA-TS-SIP_Push §7.2 item 3, RFC 3840): without "pref" here nua answers
 	     * 420 Bad Extension. timer and 100rel (nua's default) serve INVITE

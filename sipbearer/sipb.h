@@ -84,10 +84,11 @@ typedef int (*sipb_register_fn)(void *arg, struct sipb_binding *b, size_t n,
     const struct sockaddr *from, struct sipb_reg *pending);
 
 struct sipb_message {
-	const char *request_uri;  /* the public identity (AoR) or a GRUU */
+	const char *request_uri;  /* the public identity (AoR), a GRUU, or (no outbound
+	                           * proxy) the registered contact */
 	const char *to;           /* To URI: the AoR */
-	const char *route;        /* NULL, or a URI to route through (e.g. the contact
-	                           * when there is no outbound proxy): sent as Route <..;lr> */
+	const char *route;        /* NULL, or a URI to route through (e.g. the contact of
+	                           * a GRUU when there is no outbound proxy): sent as Route <..;lr> */
 	const char *app;          /* +g.oma.pusheventapp value (unquoted) for Accept-Contact */
 	const char *content_type; /* of the push content */
 	const void *body;
@@ -162,5 +163,15 @@ unsigned sipb_register_pending(const struct sipb *s);
  * 0, or -EINVAL when it is not such a URI or does not fit in len.
  */
 int sipb_aor_normalize(const char *uri, char *out, size_t len);
+
+/*
+ * A GRUU as a key (RFC 5627): a sip:/sips: URI with a "gr" parameter becomes
+ * its AoR key (sipb_aor_normalize) followed by ";gr" or ";gr=VALUE" (value
+ * in lower case), e.g. "sip:bob@example.com;gr=urn:uuid:f81d...". The key
+ * holds exactly one ';', before "gr": what precedes it is the AoR. 0;
+ * -ENOENT when the URI has no gr parameter (not a GRUU); -EINVAL when it is
+ * no such URI or does not fit in len.
+ */
+int sipb_gruu_normalize(const char *uri, char *out, size_t len);
 
 #endif

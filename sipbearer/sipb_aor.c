@@ -71,3 +71,55 @@ int sipb_aor_normalize(const char *uri, char *out, size_t len)
 	return 0;
 #undef PUT
 }
+
+/*
+ * A GRUU (RFC 5627 §3.1: a sip:/sips: URI with a "gr" parameter; a
+ * pub-gruu carries gr=<instance id>, a temp-gruu a bare gr) as a key:
+ * the AoR key of sipb_aor_normalize, then ";gr" and, when it has one,
+ * "=" and the value in lower case (URI parameters compare case-insensitively,
+ * RFC 3261 §19.1.4). Other parameters and headers go.
+ */
+int sipb_gruu_normalize(const char *uri, char *out, size_t len)
+{
+	const char *p, *gr = NULL, *grend = NULL;
+	size_t n;
+
+	if (strncasecmp(uri, "sip:", 4) && strncasecmp(uri, "sips:", 5))
+		return -EINVAL;
+	p = strchr(uri, ';');
+	while (p && *p == ';') {
+		const char *name = p + 1, *e = name;
+		while (*e && *e != ';' && *e != '?' && *e != '=')
+			e++;
+		const char *vend = e;
+		if (*vend == '=')
+			while (*vend && *vend != ';' && *vend != '?')
+				vend++;
+		if (e - name == 2 && !strncasecmp(name, "gr", 2)) {
+			gr = e;
+			grend = vend;
+		}
+		p = vend;
+	}
+	if (!gr)
+		return -ENOENT;
+	int r = sipb_aor_normalize(uri, out, len);
+	if (r < 0)
+		return r;
+	n = strlen(out);
+	if (n + 3 >= len)
+		return -EINVAL;
+	memcpy(out + n, ";gr", 3);
+	n += 3;
+	if (gr < grend && *gr == '=') {
+		if (grend - gr < 2)
+			return -EINVAL;   /* "gr=" with no value */
+		for (const char *q = gr; q < grend; q++) {
+			if (n + 1 >= len || (unsigned char)*q <= ' ' || *q == '<' || *q == '>' || *q == '"')
+				return -EINVAL;
+			out[n++] = (char)tolower((unsigned char)*q);
+		}
+	}
+	out[n] = '\0';
+	return 0;
+}

@@ -217,6 +217,28 @@ static void test_sip_and_apps(void)
 	CU_ASSERT_EQUAL(c->sip_terminal, PPG_TERMINAL_ALL);
 	CU_ASSERT_EQUAL(c->sip_ntrusted, 2);
 	CU_ASSERT_STRING_EQUAL(c->sip_plmn_aor, "tel:%s");
+	/* P-Asserted-Identity defaults to the gateway's own identity, its From
+	 * (a terminal checks it: OMA-TS-SIP_Push §9.1.1 item 6) */
+	CU_ASSERT_STRING_EQUAL(c->sip_from, "sip:ppgd@localhost");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c->sip_pai);
+	CU_ASSERT_STRING_EQUAL(c->sip_pai, "<sip:ppgd@localhost>");
+	ppg_config_free(c);
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string("[sip]\nfrom = sip:push@operator.example\n", &c, err,
+	    sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(c->sip_pai, "<sip:push@operator.example>");
+	ppg_config_free(c);
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string("[sip]\np_asserted_identity = from\n"
+	    "from = sip:push@operator.example\n", &c, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(c->sip_pai, "<sip:push@operator.example>");
+	ppg_config_free(c);
+	/* none, or an explicitly empty value: no header */
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string("[sip]\np_asserted_identity = none\n", &c, err,
+	    sizeof err), 0);
+	CU_ASSERT_PTR_NULL(c->sip_pai);
+	ppg_config_free(c);
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string("[sip]\np_asserted_identity =\n", &c, err,
+	    sizeof err), 0);
+	CU_ASSERT_PTR_NULL(c->sip_pai);
 	ppg_config_free(c);
 }
 

@@ -502,6 +502,16 @@ static void t_ccq_3008(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	EXPECT(m->type == PAP_MSG_CCQ_RESPONSE);
 	EXPECT(resp_code(m) == PAP_CAPABILITIES_NOT_AVAIL);
+	/* the DTD's ccq-response holds the queried address */
+	EXPECT(m->naddrs == 1);
+	EXPECT(m->naddrs == 1 && m->addrs[0].raw && !strcmp(m->addrs[0].raw, ADDR1));
+	EXPECT(m->query_id && !strcmp(m->query_id, "ccq-1@itest"));
+	pap_msg_free(m);
+	/* ... and so does the ccq-message: without one it is a bad message */
+	m = xml_call(&dpap, ALICE, DOCTYPE_20, "<ccq-message query-id=\"ccq-2@itest\"/>");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	EXPECT(m->type == PAP_MSG_BADMESSAGE_RESPONSE);
+	EXPECT(resp_code(m) == PAP_BAD_REQUEST);
 	pap_msg_free(m);
 }
 
@@ -1430,7 +1440,7 @@ int main(void)
 		{ "cancel -> 1000, cancelled, again 2008, unknown 2004", t_cancel_flow },
 		{ "statusquery of an unknown push -> 2004", t_statusquery_unknown_2004 },
 		{ "PI isolation: bob cannot see or cancel alice's push", t_pi_isolation },
-		{ "ccq-message -> 3008", t_ccq_3008 },
+		{ "ccq-message -> 3008 with the queried address", t_ccq_3008 },
 		{ "PAP 3.0 DOCTYPE -> badmessage 3002", t_unknown_version_3002 },
 		{ "unknown element -> badmessage 2000 with fragment", t_unknown_element_2000 },
 		{ "malformed XML -> badmessage 2000", t_malformed_xml_2000 },

@@ -1779,6 +1779,51 @@ static void test_robustness(void)
 	CU_ASSERT_EQUAL(robust_bad, 0);
 }
 
+/* ccq-message and ccq-response hold exactly one <address> (PAP 2.x DTD:
+ * <!ELEMENT ccq-response ( address ) >): the encoder writes the queried one,
+ * the decoder takes it back, and refuses either element without one or with
+ * two; the encoder refuses to write one without. */
+static void test_ccq_address(void)
+{
+	static const char *const raw[] = { "WAPPUSH=sip%3Aalice%40example.com/TYPE=USER@ppg",
+		"WAPPUSH=+358408201681/TYPE=PLMN" };
+	struct pap_msg_addr addrs[2];
+	struct pap_msg m;
+	size_t len;
+	char *x;
+
+	mk_addrs(addrs, raw, 2);
+	memset(&m, 0, sizeof m);
+	m.type = PAP_MSG_CCQ_RESPONSE;
+	m.version = PAP_V2_0;
+	m.query_id = "q1";
+	m.code = 3008;
+	m.desc = "no capabilities";
+	m.addrs = addrs;
+	m.naddrs = 1;
+	x = roundtrip(&m);
+	CU_ASSERT(x && strstr(x, "<ccq-response query-id=\"q1\" code=\"3008\" desc=\"no capabilities\">"
+	    "<address address-value=\"WAPPUSH=sip%3Aalice%40example.com/TYPE=USER@ppg\"/></ccq-response>"));
+	free(x);
+	m.naddrs = 0;
+	CU_ASSERT_PTR_NULL(pap_msg_encode(&m, &len));
+	m.naddrs = 2;
+	CU_ASSERT_PTR_NULL(pap_msg_encode(&m, &len));
+
+#define DT20 "<?xml version=\"1.0\"?>\n<!DOCTYPE pap PUBLIC \"-//WAPFORUM//DTD PAP 2.0//EN\" " \
+	"\"http://www.wapforum.org/DTD/pap_2.0.dtd\">\n"
+	struct pap_error e;
+	e = decode_bad(DT20 "<pap><ccq-response query-id=\"q1\" code=\"3008\"/></pap>", NULL, -EINVAL,
+	    PAP_BAD_REQUEST);
+	CU_ASSERT(strstr(e.desc, "exactly one <address>") != NULL);
+	e = decode_bad(DT20 "<pap><ccq-message query-id=\"q1\"/></pap>", NULL, -EINVAL, PAP_BAD_REQUEST);
+	CU_ASSERT(strstr(e.desc, "exactly one <address>") != NULL);
+	decode_bad(DT20 "<pap><ccq-message query-id=\"q1\"><address address-value=\"WAPPUSH=+1/TYPE=PLMN\"/>"
+	    "<address address-value=\"WAPPUSH=+2/TYPE=PLMN\"/></ccq-message></pap>", NULL, -EINVAL,
+	    PAP_BAD_REQUEST);
+#undef DT20
+}
+
 /* ============================================================ main */
 
 int main(void)
@@ -1801,6 +1846,7 @@ int main(void)
 		{ "vectors responses", test_vec_responses },
 		{ "round trip requests", test_roundtrip_requests },
 		{ "round trip responses", test_roundtrip_responses },
+		{ "ccq address", test_ccq_address },
 		{ "encode invalid", test_encode_invalid },
 		{ "versions", test_versions },
 		{ "bad documents", test_bad_documents },

@@ -744,15 +744,14 @@ static int wait_log(const struct itest_daemon *d, const char *text, double timeo
 
 /*
  * Checks one MESSAGE as the terminal of user got it straight from ppgd
- * (no outbound proxy): Request-URI the AoR, Route the registered contact,
- * From/To, the Push Resource Identifier, P-Asserted-Identity, and the
- * content (type and body) inline.
+ * (no outbound proxy): Request-URI retargeted to the registered contact
+ * (RFC 3261 §10, §16.5) with no Route, To the AoR, From, the Push Resource
+ * Identifier, P-Asserted-Identity, and the content (type and body) inline.
  */
 static void check_message(const struct sipmsg *m, const char *user, int cport, const char *ctype,
     const void *content, size_t clen)
 {
-	char *want_rl = itest_asprintf("MESSAGE sip:%s@example.com SIP/2.0", user);
-	char *want_route = itest_asprintf("<sip:%s@127.0.0.1:%d;lr>", user, cport);
+	char *want_rl = itest_asprintf("MESSAGE sip:%s@127.0.0.1:%d SIP/2.0", user, cport);
 	char *want_to = itest_asprintf("<sip:%s@example.com>", user);
 	char *rl = sip_first_line(m->text);
 	char *route = sip_hdr(m->text, "Route"), *to = sip_hdr(m->text, "To"), *from = sip_hdr(m->text, "From");
@@ -762,7 +761,9 @@ static void check_message(const struct sipmsg *m, const char *user, int cport, c
 	const char *body = sip_body(m, &blen);
 
 	EXPECT_STR(rl, want_rl);
-	EXPECT_STR(route, want_route);
+	EXPECT(route == NULL);
+	if (route)
+		fprintf(stderr, "\n  unexpected Route: %s\n", route);
 	EXPECT_STR(to, want_to);
 	EXPECT(from && !strncmp(from, "<" PPG_FROM ">;tag=", strlen(PPG_FROM) + 7));
 	EXPECT_STR(ac, ACCEPT_CONTACT);
@@ -772,7 +773,6 @@ static void check_message(const struct sipmsg *m, const char *user, int cport, c
 	EXPECT_INT(blen, clen);
 	EXPECT(blen == clen && !memcmp(body, content, clen));
 	free(want_rl);
-	free(want_route);
 	free(want_to);
 	free(rl);
 	free(route);
@@ -1245,19 +1245,126 @@ _Static_assert(sizeof case_fns / sizeof case_fns[0] == NCASES, "one CASE_FN per 
 
 /* ================================================== suite: GRUU */
 
-static struct itest_daemon dgruu;
-static int dgruu_sip;
+static struct itest_daemon dgruu, dgaddr;
+static int dgruu_sip, dgaddr_sip;
 
+/* dgruu: [sip] terminal = gruu; dgaddr: the default terminal = all, where
+ * only a push addressed to a GRUU picks one terminal. */
 static int init_gruu(void)
 {
 	start_ppgd(&dgruu, "sip-gruu", TAB_SIP "terminal = gruu\n", NULL, &dgruu_sip);
+	start_ppgd(&dgaddr, "sip-gaddr", TAB_SIP, NULL, &dgaddr_sip);
 	return 0;
 }
 
 static int clean_gruu(void)
 {
 	itest_daemon_destroy(&dgruu, 0);
+	itest_daemon_destroy(&dgaddr, 0);
 	return 0;
+}
+
+/* The GRUU tests/sipp/e2e_register_gruu.xml registers for a contact port. */
+static char *gruu_of(const char *user, int port)
+{
+	return itest_asprintf("sip:%s@example.com;gr=urn:uuid:00000000-0000-0000-0000-%d0000", user, port);
+}
+
+/* A PAP USER address of a GRUU (escaped: WAP-249 §6.1 escaped-value). */
+static char *gruu_address(const char *user, int port)
+{
+	return itest_asprintf("WAPPUSH=sip%%3A%s%%40example.com%%3Bgr%%3Durn%%3Auuid%%3A"
+	    "00000000-0000-0000-0000-%d0000/TYPE=USER", user, port);
+}
+
+static int push_text_addr(struct itest_daemon *d, const char *push_id, const char *addr, const char *text)
+{
+	size_t len;
+	char *body = push_body(DOCTYPE_21, push_id, addr, NULL, "text/plain", text, strlen(text), &len);
+	struct pap_msg *m = itest_pap_post(d, ALICE, MULTIPART_CT, body, len);
+	int code = m && m->type == PAP_MSG_PUSH_RESPONSE ? msg_code(m) : -2;
+	pap_msg_free(m);
+	free(body);
+	return code;
+}
+
+/*
+ * A push addressed to a GRUU (USER sip:guser@example.com;gr=urn:uuid:...)
+ * reaches that terminal only, with the GRUU as Request-URI and the AoR as
+ * To (OMA-TS-SIP_Push §9.1.2 items 7 and 11, RFC 5627), although [sip]
+ * terminal = all and another terminal of the AoR is registered, newer; the
+ * result is that terminal's. A GRUU no binding has waits like an AoR
+ * nobody registered, and reaches no other terminal of the AoR.
+ */
+static void t_gruu_addressed_terminal(void)
+{
+	NEED(dgaddr);
+	struct term t1, t2;
+	struct sq q;
+	char *scen = uas_scenario(dgaddr.dir, 200, "OK", NULL);
+	const char *text = "to the terminal of this GRUU", *user = "gauser";
+	int st = -1;
+
+	EXPECT_FATAL(term_start(&t1, dgaddr.dir, user, scen, 1) == 0);
+	EXPECT_FATAL(term_start(&t2, dgaddr.dir, user, scen, 1) == 0);
+	sip_register_scen("tests/sipp/e2e_register_gruu.xml", dgaddr.dir, "127.0.0.1", dgaddr_sip, &user,
+	    &t1.port, 600, 1, &st);
+	EXPECT_INT(st, 200);
+	sleep_s(1.1);   /* t2 is the newer registration */
+	sip_register_scen("tests/sipp/e2e_register_gruu.xml", dgaddr.dir, "127.0.0.1", dgaddr_sip, &user,
+	    &t2.port, 600, 1, &st);
+	EXPECT_INT(st, 200);
+
+	/* a GRUU of this AoR that no terminal registered: waits, sent to nobody */
+	char *nobody = gruu_address(user, 1);
+	EXPECT_INT(push_text_addr(&dgaddr, "gaddr-0@e2e", nobody, "to nobody"), 1001);
+	sleep_s(1.5);
+	EXPECT(statusquery(&dgaddr, "gaddr-0@e2e", &q) == 0);
+	EXPECT_STR(pap_state_str(q.state), "pending");
+	EXPECT(strstr(q.desc, "waiting for a registration of sip:gauser@example.com;gr=urn:uuid:"
+	    "00000000-0000-0000-0000-10000") != NULL);
+	if (!strstr(q.desc, "waiting for a registration"))
+		report_sq("gaddr-0", &q);
+
+	/* the older terminal's GRUU: that terminal only */
+	char *addr = gruu_address(user, t1.port);
+	EXPECT_INT(push_text_addr(&dgaddr, "gaddr-1@e2e", addr, text), 1001);
+	EXPECT(wait_final(&dgaddr, "gaddr-1@e2e", 10, &q) == 0);
+	EXPECT_STR(pap_state_str(q.state), "delivered");
+	EXPECT_INT(q.code, 1000);
+	EXPECT_STR(q.address, addr);
+	EXPECT_INT(term_wait(&t1, 5), 0);
+	struct siplog l;
+	const struct sipmsg *m[4];
+	siplog_load(t1.msglog, &l);
+	EXPECT_INT(sip_requests(&l, "MESSAGE", m, 4), 1);
+	if (sip_requests(&l, "MESSAGE", m, 4) == 1) {
+		char *rl = sip_first_line(m[0]->text), *to = sip_hdr(m[0]->text, "To");
+		char *g = gruu_of(user, t1.port);
+		char *want = itest_asprintf("MESSAGE %s SIP/2.0", g);
+		EXPECT_STR(rl, want);
+		EXPECT_STR(to, "<sip:gauser@example.com>");
+		size_t blen;
+		const char *body = sip_body(m[0], &blen);
+		EXPECT(blen == strlen(text) && !memcmp(body, text, blen));
+		free(rl);
+		free(to);
+		free(g);
+		free(want);
+	}
+	siplog_free(&l);
+	/* the other (newer) terminal of the AoR got nothing, neither push */
+	term_stop(&t2);
+	siplog_load(t2.msglog, &l);
+	EXPECT_INT(sip_requests(&l, "MESSAGE", m, 4), 0);
+	siplog_free(&l);
+	EXPECT(statusquery(&dgaddr, "gaddr-0@e2e", &q) == 0);
+	EXPECT_STR(pap_state_str(q.state), "pending");
+	free(nobody);
+	free(addr);
+	term_free(&t1);
+	term_free(&t2);
+	free(scen);
 }
 
 /* [sip] terminal = gruu: of two registered terminals of one AoR, only the
@@ -2630,6 +2737,8 @@ int main(void)
 	};
 	static const struct itest_test_def gruu[] = {
 		{ "terminal = gruu: the newest terminal, by its GRUU", t_gruu_newest_terminal },
+		{ "a push addressed to a GRUU: that terminal only; an unknown GRUU waits",
+		  t_gruu_addressed_terminal },
 		{ NULL, NULL },
 	};
 	static const struct itest_test_def kam[] = {

@@ -936,6 +936,18 @@ static void test_aor(void)
 	CU_ASSERT_EQUAL(sipb_aor_normalize("mailto:bob@example.com", out, sizeof out), -EINVAL);
 	CU_ASSERT_EQUAL(sipb_aor_normalize("sip:", out, sizeof out), -EINVAL);
 	CU_ASSERT_EQUAL(sipb_aor_normalize("sip:bob@example.com", out, 8), -EINVAL);
+	/* GRUU keys (RFC 5627): the AoR, then the gr parameter alone */
+	CU_ASSERT_EQUAL(sipb_gruu_normalize("sip:Bob@Example.COM;transport=tcp;gr=urn:uuid:F81D4FAE-7DEC"
+	    ";lr", out, sizeof out), 0);
+	CU_ASSERT_STRING_EQUAL(out, "sip:Bob@example.com;gr=urn:uuid:f81d4fae-7dec");
+	CU_ASSERT_EQUAL(sipb_gruu_normalize("sip:tgruu.7hs==jd7vnzga5w7fajsc7-ajd6fabz0f8g5@example.com;gr",
+	    out, sizeof out), 0);
+	CU_ASSERT_STRING_EQUAL(out, "sip:tgruu.7hs==jd7vnzga5w7fajsc7-ajd6fabz0f8g5@example.com;gr");
+	CU_ASSERT_EQUAL(sipb_gruu_normalize("sip:bob@example.com;grx=1", out, sizeof out), -ENOENT);
+	CU_ASSERT_EQUAL(sipb_gruu_normalize("sip:bob@example.com", out, sizeof out), -ENOENT);
+	CU_ASSERT_EQUAL(sipb_gruu_normalize("tel:+15551230001;gr=x", out, sizeof out), -EINVAL);
+	CU_ASSERT_EQUAL(sipb_gruu_normalize("sip:bob@example.com;gr=", out, sizeof out), -EINVAL);
+	CU_ASSERT_EQUAL(sipb_gruu_normalize("sip:bob@example.com;gr=urn:uuid:1", out, 24), -EINVAL);
 }
 
 static void test_register_untrusted(void)
