@@ -17,7 +17,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char *dup_str(struct msrp_str s)
+static char *dup_str(struct sipb_msrp_str s)
 {
 	char *r = malloc(s.n + 1);
 	if (r) {
@@ -27,7 +27,7 @@ static char *dup_str(struct msrp_str s)
 	return r;
 }
 
-static void rewrite(const struct msrp_msg *m)
+static void rewrite(const struct sipb_msrp_msg *m)
 {
 	if (m->is_response || m->method_id != MSRP_SEND || !m->message_id.p || !m->has_byte_range ||
 	    m->range_start == 0 || (m->body && !m->content_type.p))
@@ -36,15 +36,15 @@ static void rewrite(const struct msrp_msg *m)
 	char *ct = m->content_type.p ? dup_str(m->content_type) : NULL;
 	size_t cap = m->body_len + 4096;
 	char *out = malloc(cap);
-	struct msrp_rng rng = { m->body_len + 1 };
-	struct msrp_send s = { .to_path = to, .from_path = from, .message_id = mid,
+	struct sipb_msrp_rng rng = { m->body_len + 1 };
+	struct sipb_msrp_send s = { .to_path = to, .from_path = from, .message_id = mid,
 		.start = m->range_start, .end_unknown = 1, .total = MSRP_STAR,
 		.content_type = ct, .data = m->body, .len = m->body_len, .flag = m->flag };
 	if (to && from && mid && out && (!m->content_type.p || ct)) {
-		ssize_t n = msrp_write_send(out, cap, &s, &rng, NULL);
+		ssize_t n = sipb_msrp_write_send(out, cap, &s, &rng, NULL);
 		if (n > 0) {
-			struct msrp_msg m2;
-			if (msrp_parse(out, (size_t)n, MSRP_EOF, &m2) != n || m2.body_len != m->body_len ||
+			struct sipb_msrp_msg m2;
+			if (sipb_msrp_parse(out, (size_t)n, MSRP_EOF, &m2) != n || m2.body_len != m->body_len ||
 			    (m->body_len && memcmp(m2.body, m->body, m->body_len)))
 				abort();   /* the writer wrote what the parser does not read back */
 		}
@@ -65,10 +65,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data, size);
 	for (;;) {
-		struct msrp_msg m;
-		ssize_t r = msrp_parse(buf + off, size - off, off < size ? 0 : MSRP_EOF, &m);
+		struct sipb_msrp_msg m;
+		ssize_t r = sipb_msrp_parse(buf + off, size - off, off < size ? 0 : MSRP_EOF, &m);
 		if (r == 0)
-			r = msrp_parse(buf + off, size - off, MSRP_EOF, &m);
+			r = sipb_msrp_parse(buf + off, size - off, MSRP_EOF, &m);
 		if (r <= 0) {
 			if (r == 0 || !m.error)
 				abort();   /* at EOF every outcome is a message or a reason */

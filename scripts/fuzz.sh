@@ -62,7 +62,7 @@ for t in "${targets[@]}"; do
 	pap) build pap fuzz/fuzz_pap.c pap/*.c -- $(pkg-config --libs libxml-2.0) ;;
 	ota) build ota fuzz/fuzz_ota.c otabearer/*.c -- $(pkg-config --libs libxml-2.0) ;;
 	smpp) build smpp fuzz/fuzz_smpp.c smpp/*.c -- $(pkg-config --libs libsmpp34 sofia-sip-ua) -lpthread ;;
-	msrp) build msrp fuzz/fuzz_msrp.c sipbearer/sipb_msrp.c -- ;;
+	msrp) build msrp fuzz/fuzz_msrp.c sipbearer/sipb_msrp.c sipbearer/sipb_msrp_write.c -- ;;
 	*) echo "fuzz.sh: unknown target $t (pap, ota, smpp, msrp)" >&2; exit 2 ;;
 	esac
 	corpus "$t"

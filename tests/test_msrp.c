@@ -36,7 +36,7 @@ static char *vec(const char *rel, size_t *len)
 	return b;
 }
 
-static int str_is(struct msrp_str s, const char *want)
+static int str_is(struct sipb_msrp_str s, const char *want)
 {
 	return s.p && s.n == strlen(want) && !memcmp(s.p, want, s.n);
 }
@@ -51,10 +51,10 @@ static int str_is(struct msrp_str s, const char *want)
 static void test_rfc_send_200(void)
 {
 	size_t len;
-	struct msrp_msg m;
+	struct sipb_msrp_msg m;
 	char *b = vec("msrp/rfc4975_s4_send.msrp", &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
-	CU_ASSERT_EQUAL(msrp_parse(b, len, 0, &m), (ssize_t)len);
+	CU_ASSERT_EQUAL(sipb_msrp_parse(b, len, 0, &m), (ssize_t)len);
 	CU_ASSERT_FALSE(m.is_response);
 	CU_ASSERT_EQUAL(m.method_id, MSRP_SEND);
 	ASSERT_STR(m.method, "SEND");
@@ -70,12 +70,12 @@ static void test_rfc_send_200(void)
 	/* The writer computes the Byte-Range from the chunk: 1-23/23, not the
 	 * RFC's 1-25/25; everything else is the same bytes. */
 	char out[1024];
-	struct msrp_send s = { .tid = "a786hjs2",
+	struct sipb_msrp_send s = { .tid = "a786hjs2",
 		.to_path = "msrp://biloxi.example.com:12763/kjhd37s2s20w2a;tcp",
 		.from_path = "msrp://atlanta.example.com:7654/jshA7weztas;tcp", .message_id = "87652491",
 		.start = 1, .total = 23, .content_type = "text/plain", .data = "Hey Bob, are you there?",
 		.len = 23, .flag = '$' };
-	ssize_t n = msrp_write_send(out, sizeof out, &s, NULL, NULL);
+	ssize_t n = sipb_msrp_write_send(out, sizeof out, &s, NULL, NULL);
 	char *want = malloc(len + 1);
 	memcpy(want, b, len);
 	char *br = strstr(want, "1-25/25");
@@ -88,13 +88,13 @@ static void test_rfc_send_200(void)
 
 	b = vec("msrp/rfc4975_s4_200.msrp", &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
-	CU_ASSERT_EQUAL(msrp_parse(b, len, 0, &m), (ssize_t)len);
+	CU_ASSERT_EQUAL(sipb_msrp_parse(b, len, 0, &m), (ssize_t)len);
 	CU_ASSERT_TRUE(m.is_response);
 	CU_ASSERT_EQUAL(m.status, 200);
 	ASSERT_STR(m.comment, "OK");
 	ASSERT_STR(m.tid, "a786hjs2");
 	CU_ASSERT_PTR_NULL(m.body);
-	n = msrp_write_response(out, sizeof out, "a786hjs2", 200, NULL,
+	n = sipb_msrp_write_response(out, sizeof out, "a786hjs2", 200, NULL,
 	    "msrp://atlanta.example.com:7654/jshA7weztas;tcp", "msrp://biloxi.example.com:12763/kjhd37s2s20w2a;tcp");
 	CU_ASSERT(n == (ssize_t)len && !memcmp(out, b, len));
 	free(b);
@@ -106,7 +106,7 @@ static void test_rfc_send_200(void)
 static void test_rfc_chunks(void)
 {
 	size_t l1, l2, la;
-	struct msrp_msg m;
+	struct sipb_msrp_msg m;
 	char out[1024];
 	char *c1 = vec("msrp/rfc4975_s5_1_chunk1.msrp", &l1), *c2 = vec("msrp/rfc4975_s5_1_chunk2.msrp", &l2);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c1);
@@ -114,19 +114,19 @@ static void test_rfc_chunks(void)
 	char *both = malloc(l1 + l2);
 	memcpy(both, c1, l1);
 	memcpy(both + l1, c2, l2);
-	CU_ASSERT_EQUAL(msrp_parse(both, l1 + l2, 0, &m), (ssize_t)l1);
+	CU_ASSERT_EQUAL(sipb_msrp_parse(both, l1 + l2, 0, &m), (ssize_t)l1);
 	CU_ASSERT(m.range_start == 1 && m.range_end == MSRP_STAR && m.range_total == 8);
 	CU_ASSERT_EQUAL(m.flag, '+');
 	CU_ASSERT(m.body_len == 4 && !memcmp(m.body, "abcd", 4));
-	struct msrp_send s = { .tid = "dkei38sd",
+	struct sipb_msrp_send s = { .tid = "dkei38sd",
 		.to_path = "msrp://biloxi.example.com:12763/kjhd37s2s20w2a;tcp",
 		.from_path = "msrp://atlanta.example.com:7654/jshA7weztas;tcp", .message_id = "4564dpWd",
 		.start = 1, .end_unknown = 1, .total = 8, .content_type = "text/plain", .data = "abcd",
 		.len = 4, .flag = '+' };
-	ssize_t n = msrp_write_send(out, sizeof out, &s, NULL, NULL);
+	ssize_t n = sipb_msrp_write_send(out, sizeof out, &s, NULL, NULL);
 	CU_ASSERT(n == (ssize_t)l1 && !memcmp(out, c1, l1));
 
-	CU_ASSERT_EQUAL(msrp_parse(both + l1, l2, 0, &m), (ssize_t)l2);
+	CU_ASSERT_EQUAL(sipb_msrp_parse(both + l1, l2, 0, &m), (ssize_t)l2);
 	ASSERT_STR(m.tid, "dkei38ia");
 	CU_ASSERT(m.range_start == 5 && m.range_end == 8 && m.range_total == 8);
 	CU_ASSERT_EQUAL(m.flag, '$');
@@ -135,7 +135,7 @@ static void test_rfc_chunks(void)
 	s.end_unknown = 0;
 	s.data = "EFGH";
 	s.flag = '$';
-	n = msrp_write_send(out, sizeof out, &s, NULL, NULL);
+	n = sipb_msrp_write_send(out, sizeof out, &s, NULL, NULL);
 	CU_ASSERT(n == (ssize_t)l2 && !memcmp(out, c2, l2));
 	free(both);
 	free(c1);
@@ -143,7 +143,7 @@ static void test_rfc_chunks(void)
 
 	char *a = vec("msrp/rfc4975_s5_1_chunk1_abridged.msrp", &la);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-	CU_ASSERT_EQUAL(msrp_parse(a, la, 0, &m), -EBADMSG);
+	CU_ASSERT_EQUAL(sipb_msrp_parse(a, la, 0, &m), -EBADMSG);
 	CU_ASSERT(m.error && strstr(m.error, "To-Path"));
 	free(a);
 }
@@ -152,22 +152,22 @@ static void test_rfc_chunks(void)
 static void test_rfc_report(void)
 {
 	size_t len;
-	struct msrp_msg m;
+	struct sipb_msrp_msg m;
 	char out[1024];
 	char *b = vec("msrp/rfc4975_s7_1_2_report.msrp", &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
-	CU_ASSERT_EQUAL(msrp_parse(b, len, 0, &m), (ssize_t)len);
+	CU_ASSERT_EQUAL(sipb_msrp_parse(b, len, 0, &m), (ssize_t)len);
 	CU_ASSERT_EQUAL(m.method_id, MSRP_REPORT);
 	CU_ASSERT(m.has_status && m.status_ns == 0 && m.status_code == 200);
 	ASSERT_STR(m.status_comment, "OK");
 	ASSERT_STR(m.message_id, "12339sdqwer");
 	CU_ASSERT(m.range_start == 1 && m.range_end == 106 && m.range_total == 106);
 	CU_ASSERT_PTR_NULL(m.body);
-	struct msrp_report_req r = { .tid = "dkei38sd",
+	struct sipb_msrp_report_req r = { .tid = "dkei38sd",
 		.to_path = "msrp://alicepc.example.com:7777/iau39soe2843z;tcp",
 		.from_path = "msrp://bob.example.com:8888/9di4eae923wzd;tcp", .message_id = "12339sdqwer",
 		.start = 1, .end = 106, .total = 106, .status = 200 };
-	ssize_t n = msrp_write_report(out, sizeof out, &r, NULL, NULL);
+	ssize_t n = sipb_msrp_write_report(out, sizeof out, &r, NULL, NULL);
 	CU_ASSERT(n == (ssize_t)len && !memcmp(out, b, len));
 	free(b);
 }
@@ -176,77 +176,77 @@ static void test_rfc_report(void)
  * caller's id that is in it is refused; responses of every status. */
 static void test_writer(void)
 {
-	struct msrp_rng rng = { 42 };
+	struct sipb_msrp_rng rng = { 42 };
 	char out[4096], tid[MSRP_TID_MAX + 1], tid2[MSRP_TID_MAX + 1];
-	struct msrp_msg m;
+	struct sipb_msrp_msg m;
 	char body[600];
 
 	/* what the writer would choose with this seed, put into the body */
-	struct msrp_rng probe = rng;
-	CU_ASSERT_EQUAL(msrp_tid_choose(&probe, "", 0, tid), 0);
+	struct sipb_msrp_rng probe = rng;
+	CU_ASSERT_EQUAL(sipb_msrp_tid_choose(&probe, "", 0, tid), 0);
 	snprintf(body, sizeof body, "line\r\n-------%s$\r\nmore -------%s+ and -------%s#", tid, tid, tid);
-	struct msrp_send s = { .to_path = "msrp://a.example:1/x;tcp", .from_path = "msrp://b.example:2/y;tcp",
+	struct sipb_msrp_send s = { .to_path = "msrp://a.example:1/x;tcp", .from_path = "msrp://b.example:2/y;tcp",
 		.message_id = "mid-0001", .start = 1, .total = strlen(body), .success_report = MSRP_REP_YES,
 		.failure_report = MSRP_REP_YES, .content_type = "text/plain", .data = body,
 		.len = strlen(body), .flag = '$' };
-	ssize_t n = msrp_write_send(out, sizeof out, &s, &rng, tid2);
+	ssize_t n = sipb_msrp_write_send(out, sizeof out, &s, &rng, tid2);
 	CU_ASSERT_FATAL(n > 0);
 	CU_ASSERT(strcmp(tid, tid2) != 0);   /* the first choice collided */
-	CU_ASSERT_EQUAL(msrp_parse(out, (size_t)n, 0, &m), n);
+	CU_ASSERT_EQUAL(sipb_msrp_parse(out, (size_t)n, 0, &m), n);
 	CU_ASSERT(m.body_len == strlen(body) && !memcmp(m.body, body, m.body_len));
 	ASSERT_STR(m.tid, tid2);
 	CU_ASSERT_EQUAL(m.success_report, MSRP_REP_YES);
 	CU_ASSERT_EQUAL(m.failure_report, MSRP_REP_YES);
 	/* the caller's id whose boundary is in the body: refused */
 	s.tid = tid;
-	CU_ASSERT_EQUAL(msrp_write_send(out, sizeof out, &s, NULL, NULL), -EEXIST);
+	CU_ASSERT_EQUAL(sipb_msrp_write_send(out, sizeof out, &s, NULL, NULL), -EEXIST);
 	s.tid = "bad id";
-	CU_ASSERT_EQUAL(msrp_write_send(out, sizeof out, &s, NULL, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(sipb_msrp_write_send(out, sizeof out, &s, NULL, NULL), -EINVAL);
 	s.tid = NULL;
-	CU_ASSERT_EQUAL(msrp_write_send(out, 50, &s, &rng, NULL), -ENOSPC);
+	CU_ASSERT_EQUAL(sipb_msrp_write_send(out, 50, &s, &rng, NULL), -ENOSPC);
 	s.content_type = NULL;
-	CU_ASSERT_EQUAL(msrp_write_send(out, sizeof out, &s, &rng, NULL), -EINVAL);   /* data needs a type */
+	CU_ASSERT_EQUAL(sipb_msrp_write_send(out, sizeof out, &s, &rng, NULL), -EINVAL);   /* data needs a type */
 	s.content_type = "text/plain";
 	s.flag = 'x';
-	CU_ASSERT_EQUAL(msrp_write_send(out, sizeof out, &s, &rng, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(sipb_msrp_write_send(out, sizeof out, &s, &rng, NULL), -EINVAL);
 	s.flag = '$';
 	s.total = 3;
-	CU_ASSERT_EQUAL(msrp_write_send(out, sizeof out, &s, &rng, NULL), -EINVAL);   /* end beyond total */
+	CU_ASSERT_EQUAL(sipb_msrp_write_send(out, sizeof out, &s, &rng, NULL), -EINVAL);   /* end beyond total */
 
 	/* chunks of one message: Content-Type on each (RFC 4975 §9 content-stuff) */
 	const char *text = "0123456789abcdefghij";
 	size_t off = 0;
 	while (off < 20) {
-		struct msrp_send c = { .to_path = "msrp://a.example:1/x;tcp", .from_path = "msrp://b.example:2/y;tcp",
+		struct sipb_msrp_send c = { .to_path = "msrp://a.example:1/x;tcp", .from_path = "msrp://b.example:2/y;tcp",
 			.message_id = "mid-0002", .start = off + 1, .total = 20, .content_type = "text/plain",
 			.data = text + off, .len = off + 8 < 20 ? 8 : 20 - off, .flag = off + 8 < 20 ? '+' : '$',
 			.success_report = off ? MSRP_REP_ABSENT : MSRP_REP_YES };
-		n = msrp_write_send(out, sizeof out, &c, &rng, NULL);
+		n = sipb_msrp_write_send(out, sizeof out, &c, &rng, NULL);
 		CU_ASSERT_FATAL(n > 0);
-		CU_ASSERT_EQUAL(msrp_parse(out, (size_t)n, 0, &m), n);
+		CU_ASSERT_EQUAL(sipb_msrp_parse(out, (size_t)n, 0, &m), n);
 		CU_ASSERT(m.range_start == off + 1 && m.range_end == off + c.len && m.range_total == 20);
 		CU_ASSERT_EQUAL(m.flag, c.flag);
 		off += c.len;
 	}
 
 	/* REPORT with an error status; responses of every status it writes */
-	struct msrp_report_req r = { .to_path = "msrp://b.example:2/y;tcp", .from_path = "msrp://a.example:1/x;tcp",
+	struct sipb_msrp_report_req r = { .to_path = "msrp://b.example:2/y;tcp", .from_path = "msrp://a.example:1/x;tcp",
 		.message_id = "mid-0002", .start = 1, .end = 8, .total = 20, .status = 413 };
-	n = msrp_write_report(out, sizeof out, &r, &rng, tid);
+	n = sipb_msrp_write_report(out, sizeof out, &r, &rng, tid);
 	CU_ASSERT_FATAL(n > 0);
-	CU_ASSERT_EQUAL(msrp_parse(out, (size_t)n, 0, &m), n);
+	CU_ASSERT_EQUAL(sipb_msrp_parse(out, (size_t)n, 0, &m), n);
 	CU_ASSERT(m.has_status && m.status_code == 413);
 	ASSERT_STR(m.status_comment, "Message Too Large");
 	static const int st[] = { 200, 400, 403, 413, 415, 481, 501, 506 };
 	for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
-		n = msrp_write_response(out, sizeof out, "abcd1234", st[i], NULL, "msrp://b.example:2/y;tcp",
+		n = sipb_msrp_write_response(out, sizeof out, "abcd1234", st[i], NULL, "msrp://b.example:2/y;tcp",
 		    "msrp://a.example:1/x;tcp");
 		CU_ASSERT_FATAL(n > 0);
-		CU_ASSERT_EQUAL(msrp_parse(out, (size_t)n, 0, &m), n);
+		CU_ASSERT_EQUAL(sipb_msrp_parse(out, (size_t)n, 0, &m), n);
 		CU_ASSERT(m.is_response && m.status == st[i]);
-		ASSERT_STR(m.comment, msrp_status_phrase(st[i]));
+		ASSERT_STR(m.comment, sipb_msrp_status_phrase(st[i]));
 	}
-	CU_ASSERT_EQUAL(msrp_write_response(out, sizeof out, "abcd1234", 299, NULL, "a", "b"), -EINVAL);
+	CU_ASSERT_EQUAL(sipb_msrp_write_response(out, sizeof out, "abcd1234", 299, NULL, "a", "b"), -EINVAL);
 }
 
 /* Documents the parser refuses, each with its reason. */
@@ -273,9 +273,9 @@ static void test_bad(void)
 		  "continuation flag" },
 		{ "MSRP abcd REPORT\r\nTo-Path: a\r\nFrom-Path: b\r\nStatus: 0 200\r\n", "Status" },
 	};
-	struct msrp_msg m;
+	struct sipb_msrp_msg m;
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		ssize_t r = msrp_parse(bad[i].doc, strlen(bad[i].doc), 0, &m);
+		ssize_t r = sipb_msrp_parse(bad[i].doc, strlen(bad[i].doc), 0, &m);
 		CU_ASSERT_EQUAL(r, -EBADMSG);
 		CU_ASSERT(m.error && strstr(m.error, bad[i].why));
 		if (r != -EBADMSG || !m.error || !strstr(m.error, bad[i].why))
@@ -284,10 +284,10 @@ static void test_bad(void)
 	}
 	/* a prefix needs more; at EOF it is an error with a reason */
 	const char *pre = "MSRP abcd SEND\r\nTo-Path: a\r\nFrom-Path: b\r\nContent-Type: a/b\r\n\r\nbody";
-	CU_ASSERT_EQUAL(msrp_parse(pre, strlen(pre), 0, &m), 0);
-	CU_ASSERT_EQUAL(msrp_parse(pre, strlen(pre), MSRP_EOF, &m), -EBADMSG);
+	CU_ASSERT_EQUAL(sipb_msrp_parse(pre, strlen(pre), 0, &m), 0);
+	CU_ASSERT_EQUAL(sipb_msrp_parse(pre, strlen(pre), MSRP_EOF, &m), -EBADMSG);
 	CU_ASSERT(m.error && strstr(m.error, "truncated in the body"));
-	CU_ASSERT_EQUAL(msrp_parse("", 0, 0, &m), 0);
+	CU_ASSERT_EQUAL(sipb_msrp_parse("", 0, 0, &m), 0);
 }
 
 /*
@@ -305,13 +305,13 @@ static void test_truncations_mutations(void)
 		size_t len;
 		char *b = vec(vectors[v], &len);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(b);
-		struct msrp_msg m;
-		int whole = msrp_parse(b, len, 0, &m) == (ssize_t)len;
+		struct sipb_msrp_msg m;
+		int whole = sipb_msrp_parse(b, len, 0, &m) == (ssize_t)len;
 		for (size_t k = 0; k <= len; k++) {
 			char *t = malloc(k ? k : 1);
 			memcpy(t, b, k);
-			ssize_t r = msrp_parse(t, k, 0, &m);
-			ssize_t re = msrp_parse(t, k, MSRP_EOF, &m);
+			ssize_t r = sipb_msrp_parse(t, k, 0, &m);
+			ssize_t re = sipb_msrp_parse(t, k, MSRP_EOF, &m);
 			runs += 2;
 			CU_ASSERT(r <= (ssize_t)k);
 			CU_ASSERT(re != 0);
@@ -327,7 +327,7 @@ static void test_truncations_mutations(void)
 				char *t = malloc(len);
 				memcpy(t, b, len);
 				t[i] = s < sizeof subst ? (char)subst[s] : (char)(b[i] + 1);
-				ssize_t r = msrp_parse(t, len, MSRP_EOF, &m);
+				ssize_t r = sipb_msrp_parse(t, len, MSRP_EOF, &m);
 				runs++;
 				CU_ASSERT(r != 0 && r <= (ssize_t)len);
 				if (r > 0) {
@@ -339,7 +339,7 @@ static void test_truncations_mutations(void)
 					refused++;
 					CU_ASSERT_PTR_NOT_NULL(m.error);
 				}
-				r = msrp_parse(t, len, 0, &m);
+				r = sipb_msrp_parse(t, len, 0, &m);
 				need += r == 0;
 				free(t);
 			}
