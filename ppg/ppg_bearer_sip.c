@@ -99,9 +99,11 @@ static int sip_target(struct ppg_bearer *b, int type, const char *value, char *o
 	}
 	/* A GRUU names one terminal (RFC 5627; OMA-TS-SIP_Push §9.1.2 items 7
 	 * and 11): the target keeps its gr parameter ("AoR;gr=..."). */
-	int r = sipb_gruu_normalize(buf, out, len);
-	if (r != -ENOENT)
-		return r;
+	if (strncasecmp(buf, "tel:", 4)) {   /* a tel: URI names no terminal */
+		int r = sipb_gruu_normalize(buf, out, len);
+		if (r != -ENOENT)
+			return r;
+	}
 	return sipb_aor_normalize(buf, out, len);
 }
 
