@@ -257,10 +257,22 @@ int ppgctl_cmd_reload(const struct opts *o)
 	int r = ppgctl_api(o, "POST", "/api/v1/reload", NULL, &j);
 	if (r)
 		return r;
-	if (o->json)
+	if (o->json) {
 		ppgctl_print_json(j);
-	else
+	} else {
 		printf("reloaded\n");
+		const char *what[] = { "applied", "restart_needed" };
+		const char *label[] = { "applied", "changed but needs a restart (kept as running)" };
+		for (int i = 0; i < 2; i++) {
+			json_t *a = json_object_get(j, what[i]);
+			if (!json_array_size(a))
+				continue;
+			printf("%s:", label[i]);
+			for (size_t k = 0; k < json_array_size(a); k++)
+				printf("%s %s", k ? "," : "", json_string_value(json_array_get(a, k)));
+			printf("\n");
+		}
+	}
 	json_decref(j);
 	return 0;
 }

@@ -12,7 +12,7 @@
  *   POST /api/v1/push/cancel?push_id=ID&pi=NAME
  *   GET  /api/v1/bindings[?aor=AOR]
  *   GET  /api/v1/pis
- *   POST /api/v1/reload                    501: no reload yet
+ *   POST /api/v1/reload                    re-read the config file (ppg_reload.h): 200, 400, 500
  */
 #include "ppg/ppg_admin_int.h"
 
@@ -246,6 +246,7 @@ static enum MHD_Result route(struct ppg_admin *a, struct MHD_Connection *mc, con
 	const struct ppg_pi *acct = NULL;
 	unsigned delay = 0;
 	enum ppg_auth_result ar = ppg_auth_check(a->auth, user, pass, client_addr(mc), &acct, &delay);
+	ppg_auth_release(a->auth, acct);   /* only the name is used, copied below */
 	char name[80];
 	snprintf(name, sizeof name, "%s", user ? user : "");
 	if (user)
@@ -280,8 +281,7 @@ static enum MHD_Result route(struct ppg_admin *a, struct MHD_Connection *mc, con
 	if (!strcmp(p, "pis") && get)
 		return ppg_admin_api_pis(a, mc);
 	if (!strcmp(p, "reload") && post)
-		return ppg_admin_reply_error(mc, MHD_HTTP_NOT_IMPLEMENTED,
-		    "not implemented yet: restart ppgd to load a new configuration");
+		return ppg_admin_api_reload(a, mc, name);
 	if (!strcmp(url, "/metrics") || !strcmp(p, "status") || !strcmp(p, "pushes") || !strcmp(p, "push") ||
 	    !strcmp(p, "push/cancel") || !strcmp(p, "bindings") || !strcmp(p, "pis") || !strcmp(p, "reload"))
 		return ppg_admin_reply_error(mc, MHD_HTTP_METHOD_NOT_ALLOWED, "%s is not allowed on %s", method, url);
@@ -395,6 +395,20 @@ void ppg_admin_stop(struct ppg_admin *a)
 	ppg_auth_free(a->auth);
 	pthread_mutex_destroy(&a->dblock);
 	free(a);
+}
+
+void ppg_admin_set_reload(struct ppg_admin *a, struct ppg_reload *r)
+{
+	if (a)
+		a->reload = r;
+}
+
+int ppg_admin_reload(struct ppg_admin *a, const struct ppg_config *cfg)
+{
+	if (!cfg->admins && a->cfg->admins)
+		LOGP(PPG_LOG_MAIN, LOG_WARNING, "admin: the reloaded file has no [admin NAME] account: the API and "
+		    "/metrics answer 401 from now on");
+	return ppg_auth_reload(a->auth, cfg, cfg->admins);
 }
 
 unsigned ppg_admin_port(const struct ppg_admin *a)

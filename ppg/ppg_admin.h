@@ -28,4 +28,11 @@ void ppg_admin_stop(struct ppg_admin *a);
 /* The port bound (useful with port 0). */
 unsigned ppg_admin_port(const struct ppg_admin *a);
 
+/* POST /api/v1/reload runs r (ppg_reload.h) and GET /api/v1/pis lists its
+ * current PIs; without it reload answers 501. Before requests come. */
+struct ppg_reload;
+void ppg_admin_set_reload(struct ppg_admin *a, struct ppg_reload *r);
+/* [any] A reload: the [admin NAME] accounts of cfg replace the running ones. 0 or -ENOMEM. */
+int ppg_admin_reload(struct ppg_admin *a, const struct ppg_config *cfg);
+
 #endif

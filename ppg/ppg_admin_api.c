@@ -303,12 +303,15 @@ static json_t *cidr_json(const struct ppg_cidr *c)
 enum MHD_Result ppg_admin_api_pis(struct ppg_admin *a, struct MHD_Connection *mc)
 {
 	json_t *list = json_array();
-	for (const struct ppg_pi *pi = a->cfg->pis; pi; pi = pi->next) {
+	/* the PIs of the last reload, held while listed */
+	struct ppg_config *cur = a->reload ? ppg_reload_current(a->reload) : ppg_config_ref(a->cfg);
+	for (const struct ppg_pi *pi = cur->pis; pi; pi = pi->next) {
 		json_t *allow = json_array();
 		for (int i = 0; i < pi->nallow; i++)
 			json_array_append_new(allow, cidr_json(&pi->allow[i]));
 		json_array_insert_new(list, 0, json_pack("{s:s, s:o}", "name", pi->name, "allow", allow));
 	}
+	ppg_config_free(cur);
 	return ppg_admin_reply_json(mc, MHD_HTTP_OK, json_pack("{s:o}", "pis", list));
 }
 

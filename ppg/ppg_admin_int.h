@@ -24,6 +24,7 @@
 #include "ppg/ppg_auth.h"
 #include "ppg/ppg_log.h"
 #include "ppg/ppg_metrics.h"
+#include "ppg/ppg_reload.h"
 #include "ppg/ppg_request.h"
 
 #define API "/api/v1/"
@@ -38,6 +39,7 @@ struct ppg_admin {
 	pthread_mutex_t dblock;        /* the read-only handle, claimed by its user */
 	struct db *db;
 	time_t started;
+	struct ppg_reload *reload;     /* POST /api/v1/reload; NULL: 501 */
 };
 
 /* One request: the listener reads no body, but a POST's must be consumed. */
@@ -68,5 +70,6 @@ enum MHD_Result ppg_admin_api_cancel(struct ppg_admin *a, struct MHD_Connection 
 enum MHD_Result ppg_admin_api_bindings(struct ppg_admin *a, struct MHD_Connection *mc);
 enum MHD_Result ppg_admin_api_pis(struct ppg_admin *a, struct MHD_Connection *mc);
 enum MHD_Result ppg_admin_api_status(struct ppg_admin *a, struct MHD_Connection *mc);
+enum MHD_Result ppg_admin_api_reload(struct ppg_admin *a, struct MHD_Connection *mc, const char *user);
 
 #endif

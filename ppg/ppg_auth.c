@@ -5,7 +5,11 @@
  * design (yescrypt). So that a PI sending thousands of pushes per second does
  * not pay that on every request, a secret that verified once is remembered in
  * memory (per PI, a few entries) and later compared in constant time; a
- * change of the config (restart) forgets them.
+ * reload keeps them for the PIs whose hash did not change.
+ *
+ * A reload (ppg_auth_reload) swaps the table of accounts under the lock; a
+ * check in flight keeps the table it started with (a reference count per
+ * table) until it ends, or until ppg_auth_release for an account it found.
  *
  * Failures are counted per client address. Each failure answer is held back
  * for a delay that doubles with the failures of the last 10 minutes (the
@@ -15,6 +19,7 @@
 #include "ppg/ppg_auth.h"
 
 #include <crypt.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -29,8 +34,22 @@
 #define DELAY_MAX_MS   5000
 
 struct cache_entry {
-	const struct ppg_pi *pi;
 	char *secret;
+};
+
+/*
+ * One table of accounts: the initial one (the caller's config), or one a
+ * reload gave (it holds a reference to its config). A table stays while it
+ * is current or a check that found an account in it has not been released
+ * (ppg_auth_release): RCU by reference count.
+ */
+struct pi_set {
+	const struct ppg_pi *pis;
+	struct ppg_config *owner;      /* referenced; NULL for the initial table */
+	size_t npis;
+	struct cache_entry *cache;     /* CACHE_PER_PI per PI, in list order */
+	unsigned users;                /* checks holding an account of this table */
+	struct pi_set *next;           /* retired tables still in use */
 };
 
 struct fail_slot {
@@ -41,10 +60,9 @@ struct fail_slot {
 };
 
 struct ppg_auth {
-	const struct ppg_config *cfg;
-	pthread_mutex_t lock;
-	struct cache_entry *cache;     /* CACHE_PER_PI per PI, in config order */
-	size_t npis;
+	pthread_mutex_t lock;          /* cur, retired, users, the caches, fails */
+	struct pi_set *cur;
+	struct pi_set *retired;
 	struct fail_slot fails[FAIL_SLOTS];
 	char *dummy_hash;              /* checked for unknown users: same cost as a real check */
 };
@@ -89,18 +107,43 @@ static int verify(const char *secret, const char *hash)
 	return ok;
 }
 
+static void set_free(struct pi_set *s)
+{
+	if (!s)
+		return;
+	if (s->cache)
+		for (size_t i = 0; i < s->npis * CACHE_PER_PI; i++)
+			free(s->cache[i].secret);
+	free(s->cache);
+	ppg_config_free(s->owner);
+	free(s);
+}
+
+static struct pi_set *set_new(const struct ppg_pi *pis)
+{
+	struct pi_set *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->pis = pis;
+	for (const struct ppg_pi *pi = pis; pi; pi = pi->next)
+		s->npis++;
+	s->cache = calloc(s->npis * CACHE_PER_PI + 1, sizeof *s->cache);
+	if (!s->cache) {
+		set_free(s);
+		return NULL;
+	}
+	return s;
+}
+
 struct ppg_auth *ppg_auth_new(const struct ppg_config *cfg)
 {
 	struct ppg_auth *a = calloc(1, sizeof *a);
 	if (!a)
 		return NULL;
-	a->cfg = cfg;
 	pthread_mutex_init(&a->lock, NULL);
-	for (const struct ppg_pi *pi = cfg->pis; pi; pi = pi->next)
-		a->npis++;
-	a->cache = calloc(a->npis * CACHE_PER_PI + 1, sizeof *a->cache);
+	a->cur = set_new(cfg->pis);
 	a->dummy_hash = ppg_auth_hash_secret("ppgd-dummy-secret");
-	if (!a->cache || !a->dummy_hash) {
+	if (!a->cur || !a->dummy_hash) {
 		ppg_auth_free(a);
 		return NULL;
 	}
@@ -111,30 +154,95 @@ void ppg_auth_free(struct ppg_auth *a)
 {
 	if (!a)
 		return;
-	if (a->cache)
-		for (size_t i = 0; i < a->npis * CACHE_PER_PI; i++)
-			free(a->cache[i].secret);
-	free(a->cache);
+	set_free(a->cur);
+	while (a->retired) {
+		struct pi_set *n = a->retired->next;
+		set_free(a->retired);
+		a->retired = n;
+	}
 	free(a->dummy_hash);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }
 
-static size_t pi_index(const struct ppg_auth *a, const struct ppg_pi *pi)
+static size_t pi_index(const struct pi_set *s, const struct ppg_pi *pi)
 {
 	size_t i = 0;
-	for (const struct ppg_pi *p = a->cfg->pis; p && p != pi; p = p->next)
+	for (const struct ppg_pi *p = s->pis; p && p != pi; p = p->next)
 		i++;
 	return i;
 }
 
-static int cache_hit(struct ppg_auth *a, const struct ppg_pi *pi, const char *secret)
+static const struct ppg_pi *set_find(const struct pi_set *s, const char *name)
 {
-	size_t base = pi_index(a, pi) * CACHE_PER_PI;
+	for (const struct ppg_pi *p = s->pis; p; p = p->next)
+		if (!strcmp(p->name, name))
+			return p;
+	return NULL;
+}
+
+int ppg_auth_reload(struct ppg_auth *a, const struct ppg_config *owner, const struct ppg_pi *pis)
+{
+	struct pi_set *s = set_new(pis);
+	if (!s)
+		return -ENOMEM;
+	s->owner = ppg_config_ref(owner);
+	pthread_mutex_lock(&a->lock);
+	/* A secret that verified stays remembered while the PI's hash is the same. */
+	size_t j = 0;
+	for (const struct ppg_pi *pi = pis; pi; pi = pi->next, j++) {
+		const struct ppg_pi *old = set_find(a->cur, pi->name);
+		if (!old || strcmp(old->secret_hash, pi->secret_hash))
+			continue;
+		size_t i = pi_index(a->cur, old);
+		for (size_t k = 0; k < CACHE_PER_PI; k++) {
+			s->cache[j * CACHE_PER_PI + k] = a->cur->cache[i * CACHE_PER_PI + k];
+			a->cur->cache[i * CACHE_PER_PI + k].secret = NULL;
+		}
+	}
+	struct pi_set *old = a->cur;
+	a->cur = s;
+	if (old->users) {
+		old->next = a->retired;
+		a->retired = old;
+		old = NULL;
+	}
+	pthread_mutex_unlock(&a->lock);
+	set_free(old);
+	return 0;
+}
+
+void ppg_auth_release(struct ppg_auth *a, const struct ppg_pi *pi)
+{
+	struct pi_set *gone = NULL;
+	if (!a || !pi)
+		return;
+	pthread_mutex_lock(&a->lock);
+	if (pi_index(a->cur, pi) < a->cur->npis) {
+		a->cur->users--;
+	} else {
+		for (struct pi_set **sp = &a->retired; *sp; sp = &(*sp)->next) {
+			struct pi_set *s = *sp;
+			if (pi_index(s, pi) >= s->npis)
+				continue;
+			if (--s->users == 0) {
+				*sp = s->next;
+				gone = s;
+			}
+			break;
+		}
+	}
+	pthread_mutex_unlock(&a->lock);
+	set_free(gone);
+}
+
+static int cache_hit(struct ppg_auth *a, struct pi_set *s, const struct ppg_pi *pi, const char *secret)
+{
+	size_t base = pi_index(s, pi) * CACHE_PER_PI;
 	int hit = 0;
 	pthread_mutex_lock(&a->lock);
 	for (size_t i = 0; i < CACHE_PER_PI; i++) {
-		struct cache_entry *e = &a->cache[base + i];
+		struct cache_entry *e = &s->cache[base + i];
 		if (e->secret && ct_equal(e->secret, secret))
 			hit = 1;
 	}
@@ -142,15 +250,14 @@ static int cache_hit(struct ppg_auth *a, const struct ppg_pi *pi, const char *se
 	return hit;
 }
 
-static void cache_add(struct ppg_auth *a, const struct ppg_pi *pi, const char *secret)
+static void cache_add(struct ppg_auth *a, struct pi_set *s, const struct ppg_pi *pi, const char *secret)
 {
-	size_t base = pi_index(a, pi) * CACHE_PER_PI;
+	size_t base = pi_index(s, pi) * CACHE_PER_PI;
 	pthread_mutex_lock(&a->lock);
 	/* Newest first; the oldest entry falls off. */
-	free(a->cache[base + CACHE_PER_PI - 1].secret);
-	memmove(&a->cache[base + 1], &a->cache[base], (CACHE_PER_PI - 1) * sizeof a->cache[0]);
-	a->cache[base].pi = pi;
-	a->cache[base].secret = strdup(secret);
+	free(s->cache[base + CACHE_PER_PI - 1].secret);
+	memmove(&s->cache[base + 1], &s->cache[base], (CACHE_PER_PI - 1) * sizeof s->cache[0]);
+	s->cache[base].secret = strdup(secret);
 	pthread_mutex_unlock(&a->lock);
 }
 
@@ -208,28 +315,50 @@ static unsigned note_failure(struct ppg_auth *a, const struct sockaddr *sa)
 enum ppg_auth_result ppg_auth_check(struct ppg_auth *a, const char *user, const char *secret,
     const struct sockaddr *sa, const struct ppg_pi **pi_out, unsigned *delay_ms)
 {
-	const struct ppg_pi *pi = user ? ppg_config_pi(a->cfg, user) : NULL;
 	int ok;
 
 	*delay_ms = 0;
 	*pi_out = NULL;
+	/* The current table, held until the end of this check or, on success,
+	 * until the caller's ppg_auth_release. */
+	pthread_mutex_lock(&a->lock);
+	struct pi_set *s = a->cur;
+	s->users++;
+	pthread_mutex_unlock(&a->lock);
+	const struct ppg_pi *pi = user ? set_find(s, user) : NULL;
 	if (!pi || !secret) {
 		if (secret)
 			(void)verify(secret, a->dummy_hash);
 		*delay_ms = note_failure(a, sa);
-		return PPG_AUTH_FAIL;
+		goto refused;
 	}
-	ok = cache_hit(a, pi, secret);
+	ok = cache_hit(a, s, pi, secret);
 	if (!ok && verify(secret, pi->secret_hash)) {
-		cache_add(a, pi, secret);
+		cache_add(a, s, pi, secret);
 		ok = 1;
 	}
 	if (!ok) {
 		*delay_ms = note_failure(a, sa);
-		return PPG_AUTH_FAIL;
+		goto refused;
 	}
-	if (!ppg_cidr_pi_allows(pi, sa))
+	if (!ppg_cidr_pi_allows(pi, sa)) {
+		ppg_auth_release(a, pi);
 		return PPG_AUTH_FORBIDDEN;
+	}
 	*pi_out = pi;
 	return PPG_AUTH_OK;
+refused:
+	pthread_mutex_lock(&a->lock);
+	struct pi_set *gone = NULL;
+	if (--s->users == 0 && s != a->cur) {
+		for (struct pi_set **sp = &a->retired; *sp; sp = &(*sp)->next)
+			if (*sp == s) {
+				*sp = s->next;
+				gone = s;
+				break;
+			}
+	}
+	pthread_mutex_unlock(&a->lock);
+	set_free(gone);
+	return PPG_AUTH_FAIL;
 }

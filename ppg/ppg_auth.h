@@ -4,7 +4,8 @@
  * growing delay for repeated failures from one address that never locks out
  * the right secret.
  *
- * Threads: ppg_auth_check on [http worker] (thread-safe); new/free on main.
+ * Threads: ppg_auth_check, _release, _reload on any thread (thread-safe);
+ * new/free on main.
  */
 #ifndef PPG_AUTH_H
 #define PPG_AUTH_H
@@ -27,12 +28,23 @@ void ppg_auth_free(struct ppg_auth *a);
 
 /*
  * Checks user/secret (either may be NULL: a failure) from client address sa.
- * Thread-safe. On PPG_AUTH_OK *pi is the account. On PPG_AUTH_FAIL *delay_ms
+ * Thread-safe. On PPG_AUTH_OK *pi is the account, valid until
+ * ppg_auth_release(a, *pi) (a reload may have replaced it by then). On PPG_AUTH_FAIL *delay_ms
  * says how long to hold the answer: 0 for a first failure, then growing with
  * the failures of that address within the last 10 minutes, up to 5 s.
  */
 enum ppg_auth_result ppg_auth_check(struct ppg_auth *a, const char *user, const char *secret,
     const struct sockaddr *sa, const struct ppg_pi **pi, unsigned *delay_ms);
+
+/* [any] Ends the use of an account ppg_auth_check gave; pi may be NULL. */
+void ppg_auth_release(struct ppg_auth *a, const struct ppg_pi *pi);
+
+/*
+ * [any] Replaces the accounts by pis (a list inside owner, which gets one
+ * more reference and is released when no check uses the table any more).
+ * Checks already running finish with the old table. 0 or -ENOMEM.
+ */
+int ppg_auth_reload(struct ppg_auth *a, const struct ppg_config *owner, const struct ppg_pi *pis);
 
 /* A new crypt(3) hash (yescrypt, libxcrypt's default) of secret; malloc'ed, or NULL. */
 char *ppg_auth_hash_secret(const char *secret);

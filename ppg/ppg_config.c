@@ -226,6 +226,7 @@ static struct ppg_config *config_defaults(void)
 
 	if (!c)
 		return NULL;
+	c->refs = 1;
 	for (size_t i = 0; i < ppg_config_nkeys; i++)
 		if (!ppg_config_set_key(&p, &ppg_config_keys[i], ppg_config_keys[i].def)) {
 			ppg_config_free(c);
@@ -401,9 +402,17 @@ int ppg_config_load_file(const char *path, struct ppg_config **out, char *err, s
 	return r;
 }
 
+struct ppg_config *ppg_config_ref(const struct ppg_config *c)
+{
+	struct ppg_config *m = (struct ppg_config *)c;
+	if (m)
+		__atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED);
+	return m;
+}
+
 void ppg_config_free(struct ppg_config *c)
 {
-	if (!c)
+	if (!c || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	for (size_t i = 0; i < ppg_config_nkeys; i++)
 		if (ppg_config_keys[i].type == K_STR || ppg_config_keys[i].type == K_SIPURI)

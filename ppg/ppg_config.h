@@ -130,6 +130,8 @@ struct ppg_config {
 	struct sockaddr_storage admin_listen;
 	unsigned admin_max_connections;
 	struct ppg_pi *admins;         /* [admin NAME] accounts, like PIs: secret_hash, allow */
+	/* Not a key: references (ppg_config_ref); 1 after a load, freed at 0. */
+	int refs;
 };
 
 #define PPG_PI_SET_RATE          1
@@ -150,7 +152,22 @@ const char *ppg_config_app_urn(const struct ppg_config *c, unsigned long code);
  */
 int ppg_config_load_file(const char *path, struct ppg_config **out, char *err, size_t errlen);
 int ppg_config_load_string(const char *text, struct ppg_config **out, char *err, size_t errlen);
+/* Drops one reference (a load gives the first); the last frees. [any] */
 void ppg_config_free(struct ppg_config *c);
+/* Takes one more reference; returns c. [any] (atomic) */
+struct ppg_config *ppg_config_ref(const struct ppg_config *c);
+
+/*
+ * Reload (ppg_reload.c): which keys a running daemon takes from a new file.
+ * Calls fn(section, key, reloadable, arg) for every key of the table, every
+ * [pi NAME], [admin NAME] and [apps] whose value differs between a and b
+ * ("pi", NAME / "admin", NAME / "apps", CODE: reloadable). A key of the
+ * table is reloadable when ppg_config_reloadable says so; every other one
+ * needs a restart. Returns the number of differences.
+ */
+int ppg_config_reloadable(const char *section, const char *key);
+size_t ppg_config_diff(const struct ppg_config *a, const struct ppg_config *b,
+    void (*fn)(const char *section, const char *key, int reloadable, void *arg), void *arg);
 
 /* Finds an [admin NAME] account by name. */
 const struct ppg_pi *ppg_config_admin(const struct ppg_config *c, const char *name);
@@ -160,5 +177,8 @@ const struct ppg_pi *ppg_config_pi(const struct ppg_config *c, const char *name)
 
 /* Prints every key with its default and help, as etc/ppgd.conf documents them. */
 void ppg_config_dump_keys(FILE *f);
+/* The same table as the roff source of ppgd.conf(5) (ppg_config_man.c); the
+ * build makes man/ppgd.conf.5 with it, so the page and the table cannot drift. */
+void ppg_config_man_keys(FILE *f, const char *version);
 
 #endif

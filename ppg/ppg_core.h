@@ -90,6 +90,9 @@ struct ppg_core_hooks {
 	void (*stop)(void *arg);
 	/* [loop] The last writes are durable: free everything. */
 	void (*free)(void *arg);
+	/* [writer] A reload (ppg_core_reload): take the reloadable settings of
+	 * cfg (ppg_config_ref it to keep pointers into it). */
+	void (*reload)(void *arg, const struct ppg_config *cfg);
 };
 
 #define PPG_CORE_MAX_HOOKS 4
@@ -123,6 +126,14 @@ int ppg_core_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn a
  * sync of the WAL (every CKPT_INTERVAL_MS when there are frames to copy).
  */
 int ppg_core_write_lazy(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg);
+
+/*
+ * [main or any thread but the loop and the writer] Runs every component's
+ * reload hook with cfg on the writer (ppg_core_reload.c) and waits for it, at
+ * most timeout_ms. 0, -ESHUTDOWN (stopping), -ETIMEDOUT (the hooks still
+ * run later), -ENOMEM.
+ */
+int ppg_core_reload(struct ppg_core *c, const struct ppg_config *cfg, unsigned timeout_ms);
 
 /* [any] Counters for the log and the benchmarks. */
 struct ppg_core_stats {

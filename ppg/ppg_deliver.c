@@ -272,7 +272,29 @@ static void on_free(void *arg)
 	for (size_t i = e->nbearers; i-- > 0;)
 		e->bearers[i]->ops->free(e->bearers[i]);
 	free(e->ended);
+	ppg_config_free(e->apps_cfg);
 	free(e);
+}
+
+static void take_policies(struct ppg_deliver *e, const struct ppg_config *cfg)
+{
+	e->sip_pol.retry_min_s = cfg->sip_retry_min;
+	e->sip_pol.retry_max_s = cfg->sip_retry_max;
+	e->sip_pol.max_attempts = cfg->sip_max_attempts;
+	e->ota_pol.retry_min_s = cfg->ota_retry_min;
+	e->ota_pol.retry_max_s = cfg->ota_retry_max;
+	e->ota_pol.max_attempts = cfg->ota_max_attempts;
+}
+
+/* [writer] A reload: the retry policies and [apps] read on the writer. A
+ * retry already scheduled keeps its time; the next outcome uses the new policy. */
+static void on_reload(void *arg, const struct ppg_config *cfg)
+{
+	struct ppg_deliver *e = arg;
+	take_policies(e, cfg);
+	struct ppg_config *old = e->apps_cfg;
+	e->apps_cfg = ppg_config_ref(cfg);
+	ppg_config_free(old);
 }
 
 int ppg_deliver_start(struct ppg_core *core, su_root_t *root, const struct ppg_config *cfg,
@@ -291,12 +313,8 @@ int ppg_deliver_start(struct ppg_core *core, su_root_t *root, const struct ppg_c
 	e->root = root;
 	e->cfg = cfg;
 	e->content = content;
-	e->sip_pol.retry_min_s = cfg->sip_retry_min;
-	e->sip_pol.retry_max_s = cfg->sip_retry_max;
-	e->sip_pol.max_attempts = cfg->sip_max_attempts;
-	e->ota_pol.retry_min_s = cfg->ota_retry_min;
-	e->ota_pol.retry_max_s = cfg->ota_retry_max;
-	e->ota_pol.max_attempts = cfg->ota_max_attempts;
+	take_policies(e, cfg);
+	e->apps_cfg = ppg_config_ref(cfg);
 	e->env = (struct ppg_bearer_env){ .core = core, .root = root, .cfg = cfg, .content = content,
 		.report = on_report, .engine = e };
 
@@ -322,7 +340,7 @@ int ppg_deliver_start(struct ppg_core *core, su_root_t *root, const struct ppg_c
 	struct ppg_core_hooks h = {
 		.arg = e, .lease_ms = ppg_deliver_write_lease_ms, .prepare = ppg_deliver_write_prepare,
 		.run = ppg_deliver_run, .job_free = ppg_deliver_write_job_free, .finalized = on_finalized,
-		.stop = on_stop, .free = on_free,
+		.stop = on_stop, .free = on_free, .reload = on_reload,
 	};
 	if (r == 0 && (r = ppg_core_register(core, &h)) < 0)
 		snprintf(err, errlen, "cannot register the engine with the core");

@@ -42,7 +42,10 @@ struct ppg_deliver {
 	struct ppg_bearer *bearers[PPG_MAX_BEARERS];
 	size_t nbearers;
 	struct ppg_bearer *by_kind[PPG_BEARER_SMS + 1];
+	/* [writer] Reloadable (on_reload): the retry policies, and the config
+	 * whose [apps] resolve application ids (a reference). */
 	struct ppg_retry_policy sip_pol, ota_pol;
+	struct ppg_config *apps_cfg;
 	struct ppg_attempt *attempts[PPG_ATTEMPT_BUCKETS];
 	unsigned nattempts;
 	su_timer_t *tick;

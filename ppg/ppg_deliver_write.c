@@ -323,7 +323,7 @@ void *ppg_deliver_write_prepare(void *arg, const struct ppg_request *req)
 		.network_required = q->network_required, .bearer_required = q->bearer_required,
 		.network = q->network, .bearer = q->bearer,
 	};
-	j->p = ppg_push_new(e->cfg, &src);
+	j->p = ppg_push_new(e->apps_cfg, &src);
 	if (!j->p) {
 		free(j->d);
 		free(j);

@@ -191,6 +191,7 @@ static enum MHD_Result finish_request(struct conn *c)
 
 	const char *ctype = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	c->req = ppg_request_parse(h->cfg, pi->name, ctype, (const unsigned char *)c->body, c->len, ppg_clock_now_ms());
+	ppg_auth_release(h->auth, pi);   /* the request has its own copy of the name */
 	if (!c->req) {
 		c->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 		return send_answer(c);

@@ -1,7 +1,7 @@
 /*
  * ppg_log.c - stderr or syslog logging with per-subsystem categories, each
- * with its own threshold. The thresholds are set before any other thread
- * starts and only read afterwards.
+ * with its own threshold. The thresholds are relaxed atomics: a reload
+ * (ppg_reload.c, on main) sets them while every thread reads them.
  */
 #include "ppg/ppg_log.h"
 
@@ -43,7 +43,7 @@ static const char *level_name(int level)
 void ppg_log_init(int level, int use_syslog)
 {
 	for (int i = 0; i < PPG_LOG_NCAT; i++)
-		cat_level[i] = level;
+		__atomic_store_n(&cat_level[i], level, __ATOMIC_RELAXED);
 	if (use_syslog && !log_syslog)
 		openlog("ppgd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	log_syslog = use_syslog;
@@ -59,12 +59,12 @@ void ppg_log_close(void)
 void ppg_log_set_level(enum ppg_log_cat cat, int level)
 {
 	if ((unsigned)cat < PPG_LOG_NCAT)
-		cat_level[cat] = level;
+		__atomic_store_n(&cat_level[cat], level, __ATOMIC_RELAXED);
 }
 
 int ppg_log_enabled(enum ppg_log_cat cat, int level)
 {
-	return level <= cat_level[(unsigned)cat < PPG_LOG_NCAT ? cat : PPG_LOG_MAIN];
+	return level <= __atomic_load_n(&cat_level[(unsigned)cat < PPG_LOG_NCAT ? cat : PPG_LOG_MAIN], __ATOMIC_RELAXED);
 }
 
 const char *ppg_log_cat_name(enum ppg_log_cat cat)

@@ -29,6 +29,7 @@
 struct ppg_notifier {
 	struct ppg_core *core;
 	const struct ppg_config *cfg;
+	struct ppg_retry_policy pol;          /* [writer] [notify] retries, reloadable */
 	struct ppg_notify_http *notify;       /* the sender threads */
 	su_timer_t *timer;
 	int op_pending;                  /* a lease is queued: don't queue another */
@@ -97,7 +98,7 @@ static struct ppg_ratelimit fail_log = PPG_RATELIMIT_INIT;
 static int done_write(struct db *db, void *arg, int64_t now)
 {
 	struct done_op *o = arg;
-	const struct ppg_config *cfg = o->n->cfg;
+	const struct ppg_retry_policy *pol = &o->n->pol;
 	struct db_notification nt = { 0 };
 
 	if (o->r.ok)
@@ -107,14 +108,13 @@ static int done_write(struct db *db, void *arg, int64_t now)
 		return r == -ENOENT ? 0 : r;
 	int attempts = nt.attempts + 1;
 	db_notification_clear(&nt);
-	if ((unsigned)attempts >= cfg->notify_max_attempts) {
+	if ((unsigned)attempts >= pol->max_attempts) {
 		ppg_metrics_inc(PPG_M_NOTIFY_GIVEN_UP);
 		LOGP_RL(&fail_log, 20, PPG_LOG_NOTIFY, LOG_WARNING, "notification %lld given up after %d attempts: %s",
 		    (long long)o->r.id, attempts, o->r.reason);
 		return db_notification_attempted(db, o->r.id, DB_STATE_UNDELIVERABLE, -1);
 	}
-	struct ppg_retry_policy pol = { cfg->notify_retry_min, cfg->notify_retry_max, cfg->notify_max_attempts };
-	int64_t next = now + ppg_outcome_backoff_ms(&pol, attempts);
+	int64_t next = now + ppg_outcome_backoff_ms(pol, attempts);
 	LOGP_RL(&fail_log, 20, PPG_LOG_NOTIFY, LOG_INFO, "notification %lld failed (%s); attempt %d, next in %lld s",
 	    (long long)o->r.id, o->r.reason, attempts, (long long)(next - now) / 1000);
 	return db_notification_attempted(db, o->r.id, DB_STATE_PENDING, next);
@@ -174,6 +174,13 @@ static void on_free(void *arg)
 	free(n);
 }
 
+/* [writer] A reload: the retry policy, read by done_write on the writer. */
+static void on_reload(void *arg, const struct ppg_config *cfg)
+{
+	struct ppg_notifier *n = arg;
+	n->pol = (struct ppg_retry_policy){ cfg->notify_retry_min, cfg->notify_retry_max, cfg->notify_max_attempts };
+}
+
 int ppg_notifier_start(struct ppg_core *core, su_root_t *root, const struct ppg_config *cfg,
     char *err, size_t errlen)
 {
@@ -187,7 +194,8 @@ int ppg_notifier_start(struct ppg_core *core, su_root_t *root, const struct ppg_
 	n->notify = ppg_notify_http_new(cfg->notify_threads, cfg->notify_timeout, "ppgd/" PACKAGE_VERSION,
 	    on_done, n);
 	n->timer = su_timer_create(su_root_task(root), PPG_NOTIFIER_INTERVAL_MS);
-	struct ppg_core_hooks h = { .arg = n, .stop = on_stop, .free = on_free };
+	n->pol = (struct ppg_retry_policy){ cfg->notify_retry_min, cfg->notify_retry_max, cfg->notify_max_attempts };
+	struct ppg_core_hooks h = { .arg = n, .stop = on_stop, .free = on_free, .reload = on_reload };
 	if (!n->notify || !n->timer || su_timer_run(n->timer, on_timer, n) < 0 ||
 	    ppg_core_register(core, &h) < 0) {
 		snprintf(err, errlen, "cannot start the notifier");

@@ -42,7 +42,7 @@ static int lease_write(struct db *db, void *arg, int64_t now)
 		}
 		struct db_push row = { 0 };
 		if (db_push_get(db, o->v[i].push, 1, &row) == 0)
-			o->pushes[i] = ppg_push_from_row(o->e->cfg, &row);
+			o->pushes[i] = ppg_push_from_row(o->e->apps_cfg, &row);
 		db_push_clear(&row);
 	}
 	return 0;

@@ -5,6 +5,9 @@
  *   ppgd -c FILE          run in the foreground
  *   ppgd -c FILE -t       check the config and exit
  *   ppgd --hash-secret    read a secret on stdin, print its crypt(3) hash
+ *   ppgd --man-keys       the key reference of ppgd.conf(5), in roff
+ *
+ * SIGHUP re-reads the config file (ppg_reload.c); SIGTERM and SIGINT stop.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,19 +38,22 @@
 #include "ppg/ppg_log.h"
 #include "ppg/ppg_metrics.h"
 #include "ppg/ppg_notifier.h"
+#include "ppg/ppg_reload.h"
+#include "ppg/ppg_sd.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: ppgd -c FILE [-t] [-d]\n"
 	    "       ppgd --hash-secret < secret\n"
-	    "       ppgd --keys\n"
+	    "       ppgd --keys | --man-keys\n"
 	    "       ppgd -c FILE --bindings\n"
 	    "  -c FILE        configuration file (INI; see etc/ppgd.conf)\n"
 	    "  -t             check the configuration and exit (non-zero names the bad line)\n"
 	    "  -d             log every category at debug level\n"
 	    "  --hash-secret  print the crypt(3) hash of the secret read on standard input\n"
 	    "  --keys         print every configuration key with its default\n"
+	    "  --man-keys     print the same as the roff source of ppgd.conf(5)\n"
 	    "  --bindings     print the live SIP registration bindings from the database\n"
 	    "  -V             print the version\n");
 }
@@ -180,6 +186,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "hash-secret", no_argument, NULL, 'H' },
 		{ "keys", no_argument, NULL, 'K' },
+		{ "man-keys", no_argument, NULL, 'M' },
 		{ "bindings", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -195,6 +202,7 @@ int main(int argc, char **argv)
 		case 'd': debug = 1; break;
 		case 'H': return hash_secret();
 		case 'K': ppg_config_dump_keys(stdout); return 0;
+		case 'M': ppg_config_man_keys(stdout, PACKAGE_VERSION); return 0;
 		case 'B': bindings = 1; break;
 		case 'V': printf("ppgd %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -248,6 +256,7 @@ int main(int argc, char **argv)
 	struct ppg_http *http = NULL;
 	struct ppg_admin *admin = NULL;
 	struct ppg_content *content = NULL;
+	struct ppg_reload *reload = NULL;
 
 	make_db_dir(cfg->db_path);
 	/* Commits never wait for the disk in the [writer]: the [syncer] makes
@@ -289,6 +298,11 @@ int main(int argc, char **argv)
 			LOGP(PPG_LOG_MAIN, LOG_NOTICE, "admin API, /metrics, /healthz, /readyz on port %u",
 			    ppg_admin_port(admin));
 	}
+	reload = ppg_reload_new(conf, cfg, debug);
+	if (!reload)
+		goto out;
+	ppg_reload_attach(reload, auth, admin, core);
+	ppg_admin_set_reload(admin, reload);
 	{
 		char where[300];
 		const struct sockaddr_storage *ss = &cfg->listen[0];
@@ -300,6 +314,10 @@ int main(int argc, char **argv)
 		snprintf(where, sizeof where, ss->ss_family == AF_INET6 ? "http://[%s]:%u%s" : "http://%s:%u%s",
 		    host, ppg_http_port(http), cfg->pap_path);
 		LOGP(PPG_LOG_MAIN, LOG_NOTICE, "ppgd %s ready: PAP at %s", PACKAGE_VERSION, where);
+		char status[400];
+		snprintf(status, sizeof status, "PAP at %s", where);
+		ppg_sd_ready(status);
+		ppg_sd_watchdog(core);
 	}
 
 	for (;;) {
@@ -307,10 +325,14 @@ int main(int argc, char **argv)
 		if (sigwait(&set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			LOGP(PPG_LOG_MAIN, LOG_NOTICE, "SIGHUP ignored: restart ppgd to load a new configuration");
+			struct ppg_reload_result res;
+			ppg_sd_reloading();
+			ppg_reload_run(reload, &res);   /* logs what it did, or why not */
+			ppg_sd_ready(res.rc == 0 ? "configuration reloaded" : "reload failed: running configuration unchanged");
 			continue;
 		}
 		LOGP(PPG_LOG_MAIN, LOG_NOTICE, "%s: finishing requests in flight", strsignal(sig));
+		ppg_sd_stopping();
 		break;
 	}
 	rc = 0;
@@ -320,6 +342,7 @@ out:
 	ppg_http_quiesce(http);
 	ppg_metrics_set(PPG_M_PAP_UP, 0);
 	ppg_admin_stop(admin);   /* a cancel it handed to the core is answered first */
+	ppg_reload_free(reload); /* after the admin listener, its other user */
 	if (core)
 		ppg_core_stop(core);
 	if (http) {

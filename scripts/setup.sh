@@ -11,7 +11,12 @@ packages=(
 	libmicrohttpd-dev libxml2-dev libsqlite3-dev sqlite3 libcunit1-dev libinih-dev
 	libcurl4-openssl-dev libcrypt-dev libsofia-sip-ua-dev libsmpp34-dev libjansson-dev
 	sip-tester kamailio kannel kannel-extras libnet-smpp-perl wrk curl nodejs npm python3 python3-prometheus-client tshark
+	libsystemd-dev systemd man-db
 )
+# scripts/package.sh (make distcheck, the .deb) needs these too; --package adds them.
+if [ "${1:-}" = --package ]; then
+	packages+=(debhelper dpkg-dev fakeroot lintian)
+fi
 
 installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

@@ -6,7 +6,8 @@
 # the include rules (scripts/check_includes.sh) and their self-test
 # (tests/check_includes_test.sh), and the self-containment check (a clone of
 # this commit alone builds and passes the tests that read tests/vectors); each
-# counts as one test in that line. Exits non-zero on any failure.
+# counts as one test in that line, and so does tests/test_install.sh (make
+# install DESTDIR=tmp from build/, checked). Exits non-zero on any failure.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -101,6 +102,17 @@ for b in build build-asan; do
 	(cd "$b" && make check VERBOSE=1) || check_failed+=("$b")
 done
 
+# make install DESTDIR=tmp from build/: the file list, the unit under
+# systemd-analyze verify, the man pages under man -l. One test.
+echo "==== tests/test_install.sh"
+install_passed=0
+install_failed=0
+if [ -f build/Makefile ] && ./tests/test_install.sh build; then
+	install_passed=1
+else
+	install_failed=1
+fi
+
 # Count: a CUnit program contributes its "tests" summary line (Passed, Failed);
 # a program that failed without a CUnit failure (crash, sanitizer report at exit,
 # non-CUnit test) counts one more failure; one without a summary counts as one.
@@ -140,8 +152,8 @@ for b in build build-asan; do
 	done
 done
 failed=$((failed + build_failures))
-passed=$((passed + inc_passed + self_passed))
-failed=$((failed + ${#inc_failed[@]} + self_failed))
+passed=$((passed + inc_passed + self_passed + install_passed))
+failed=$((failed + ${#inc_failed[@]} + self_failed + install_failed))
 
 if [ ${#failed_logs[@]} -gt 0 ]; then
 	for log in "${failed_logs[@]}"; do

@@ -354,10 +354,12 @@ static void t_bindings_pis_status_reload(void)
 	CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "PAP listener"));
 	free(out);
 
-	/* no reload in this ppgd: 501, exit 1 */
+	/* the same file again: reloaded, nothing changed (tests/test_reload.c changes it) */
 	j = ctl_json(&code, "reload", NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-	CU_ASSERT_EQUAL(code, 1);
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "status")), 501);
+	CU_ASSERT_EQUAL(code, 0);
+	CU_ASSERT(json_is_true(json_object_get(j, "reloaded")));
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "applied")), 0);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "restart_needed")), 0);
 	json_decref(j);
 }
 
@@ -479,7 +481,7 @@ int main(void)
 		{ "ppgctl push, show (history), pushes --state --pi", t_push_show_history },
 		{ "ppgctl cancel through the writer; history ends cancelled", t_cancel },
 		{ "30 pushes paged by 10: each seen once; --all", t_paging },
-		{ "ppgctl bindings, pis (no secrets), status, reload (501)", t_bindings_pis_status_reload },
+		{ "ppgctl bindings, pis (no secrets), status, reload (unchanged file)", t_bindings_pis_status_reload },
 		{ "/metrics parsed by prometheus_client; counters move", t_metrics },
 		{ NULL, NULL },
 	};
