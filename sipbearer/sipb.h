@@ -57,6 +57,8 @@ struct sipb_binding {
 	const char *apps[16];     /* +g.oma.pusheventapp values: the quoted list split at
 	                           * commas, each trimmed of blanks */
 	size_t napps;
+	int sessions;             /* 1: takes INVITE sessions (RFC 3840: a "methods"
+	                           * list with INVITE, or the +sip.message tag) */
 	int expires;              /* seconds granted; 0 = remove this contact */
 	int wildcard;             /* "Contact: *" with Expires: 0: remove every contact of aor */
 	const char *call_id;

@@ -71,7 +71,7 @@ struct bind_copy {
 	char aor[128], contact[128], instance[128], gruu[160], call_id[128];
 	char apps[16][64];
 	size_t napps;
-	int expires, wildcard;
+	int expires, wildcard, sessions;
 	uint32_t cseq;
 };
 struct reg_call {
@@ -119,6 +119,7 @@ static int on_register(void *arg, struct sipb_binding *b, size_t n, const struct
 			copy_str(c->apps[j], sizeof c->apps[j], b[i].apps[j]);
 		c->expires = b[i].expires;
 		c->wildcard = b[i].wildcard;
+		c->sessions = b[i].sessions;
 		c->cseq = b[i].cseq;
 	}
 	if (n > 1 && b[1].expires > grant_second)
@@ -832,6 +833,7 @@ static void test_register(void)
 	CU_ASSERT_EQUAL(r->b[0].expires, 600);
 	CU_ASSERT_EQUAL(r->b[0].wildcard, 0);
 	CU_ASSERT_EQUAL(r->b[0].cseq, 1826);
+	CU_ASSERT_EQUAL(r->b[0].sessions, 1);          /* methods="MESSAGE, INVITE" */
 	CU_ASSERT_PTR_NOT_NULL(strstr(r->b[0].call_id, "@127.0.0.1"));
 	CU_ASSERT_STRING_EQUAL(r->b[1].aor, "sip:bob@biloxi.example");
 	CU_ASSERT_STRING_EQUAL(r->b[1].contact, "sip:bob@127.0.0.1:5098;transport=tcp");
@@ -842,6 +844,7 @@ static void test_register(void)
 	CU_ASSERT_STRING_EQUAL(r->b[1].gruu,
 	    "sip:bob@biloxi.example;gr=urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6");
 	CU_ASSERT_EQUAL(r->b[1].expires, 300);         /* from the Expires header */
+	CU_ASSERT_EQUAL(r->b[1].sessions, 0);          /* no methods, no +sip.message */
 
 	r = &regs[1];                                  /* de-REGISTER */
 	CU_ASSERT_EQUAL_FATAL(r->n, 1);
@@ -849,6 +852,7 @@ static void test_register(void)
 	CU_ASSERT_EQUAL(r->b[0].expires, 0);
 	CU_ASSERT_EQUAL(r->b[0].wildcard, 0);
 	CU_ASSERT_EQUAL(r->b[0].napps, 1);
+	CU_ASSERT_EQUAL(r->b[0].sessions, 1);          /* a bare +sip.message */
 	CU_ASSERT_EQUAL(r->b[0].cseq, 1827);
 
 	r = &regs[2];                                  /* Contact: * */
