@@ -159,7 +159,8 @@ static int mconn_handle(struct sipb_mconn *c, const struct sipb_msrp_msg *m)
 		if (i == c->sent)
 			return 0;   /* not ours (or answered twice): ignored */
 		if (m->status != 200) {
-			mconn_finish(c, m->status, 0, 0, "MSRP error response to a SEND");
+			const char *ph = sipb_msrp_status_phrase(m->status);
+			mconn_finish(c, m->status, 0, 0, ph ? ph : "error response to a SEND");
 			return -1;
 		}
 		c->tids[i][0] = '\0';
@@ -174,7 +175,8 @@ static int mconn_handle(struct sipb_mconn *c, const struct sipb_msrp_msg *m)
 		if (!str_is(&m->message_id, c->message_id) || !m->has_status)
 			return 0;
 		if (m->status_code != 200) {
-			mconn_finish(c, m->status_code, 0, 1, "MSRP REPORT with an error status");
+			const char *ph = sipb_msrp_status_phrase(m->status_code);
+			mconn_finish(c, m->status_code, 0, 1, ph ? ph : "error status");
 			return -1;
 		}
 		/* A success REPORT covers the bytes received (§7.1.2): all of them? */
