@@ -139,6 +139,48 @@ static int is_msrp_media(sdp_media_t const *m)
 	    (!strcasecmp(m->m_proto_name, "TCP/MSRP") || !strcasecmp(m->m_proto_name, "TCP/TLS/MSRP"));
 }
 
+/*
+ * Each "m=" line must be RFC 4566 §5.14 syntax, checked before sdp_parse
+ * sees it: media SP port["/"count] SP proto 1*(SP fmt), the fields made of
+ * token characters (and "/" in proto). sofia-sip 1.12.11 asks for half a
+ * gigabyte on some malformed media lines (found by fuzz/fuzz_sdp.c: a line
+ * without formats, bytes above 0x7e in the format list). 0 or -EINVAL.
+ */
+static int tokenc(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    (c && strchr("!#$%&'*+-.^_`{|}~", c));
+}
+
+static int media_lines_ok(const char *sdp, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if ((i && sdp[i - 1] != '\n') || sdp[i] != 'm' || sdp[i + 1] != '=')
+			continue;
+		size_t k = i + 2, field = 0;
+		while (k < len && sdp[k] != '\r' && sdp[k] != '\n') {
+			size_t st = k;
+			int digits = 1;
+			while (k < len && (tokenc((unsigned char)sdp[k]) ||
+			    (sdp[k] == '/' && (field == 1 || field == 2) && k > st))) {
+				if ((sdp[k] < '0' || sdp[k] > '9') && sdp[k] != '/')
+					digits = 0;
+				k++;
+			}
+			if (k == st || (field == 1 && !digits))
+				return -EINVAL;
+			field++;
+			if (k < len && sdp[k] == ' ')
+				k++;
+			else if (k < len && sdp[k] != '\r' && sdp[k] != '\n')
+				return -EINVAL;
+		}
+		if (field < 4)
+			return -EINVAL;
+	}
+	return 0;
+}
+
 int sipb_sdp_answer_parse(const char *sdp, size_t len, struct sipb_sdp_answer *a)
 {
 	su_home_t *home;
@@ -148,7 +190,7 @@ int sipb_sdp_answer_parse(const char *sdp, size_t len, struct sipb_sdp_answer *a
 	int rc = -ENOENT;
 
 	memset(a, 0, sizeof *a);
-	if (!sdp || !len || len > 65536 || len > (size_t)INT32_MAX)
+	if (!sdp || !len || len > 65536 || memchr(sdp, '\0', len) || media_lines_ok(sdp, len) < 0)
 		return -EINVAL;
 	if (!(home = su_home_new(sizeof *home)))
 		return -ENOMEM;
