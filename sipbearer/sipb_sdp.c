@@ -155,7 +155,7 @@ static int tokenc(unsigned char c)
 static int media_lines_ok(const char *sdp, size_t len)
 {
 	for (size_t i = 0; i + 1 < len; i++) {
-		if ((i && sdp[i - 1] != '\n') || sdp[i] != 'm' || sdp[i + 1] != '=')
+		if ((i && sdp[i - 1] != '\n' && sdp[i - 1] != '\r') || sdp[i] != 'm' || sdp[i + 1] != '=')
 			continue;
 		size_t k = i + 2, field = 0;
 		while (k < len && sdp[k] != '\r' && sdp[k] != '\n') {
