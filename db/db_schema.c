@@ -133,11 +133,17 @@ static const char db_schema_v4[] =
 	"CREATE INDEX push_pi ON push(pi);"
 	"CREATE INDEX push_state ON push(state);";
 
+/* Schema 5: what a registered contact takes besides MESSAGE (DB_CAP_*,
+ * e.g. INVITE sessions for session-mode push, RFC 3840 feature tags). */
+static const char db_schema_v5[] =
+	"ALTER TABLE binding ADD COLUMN caps INTEGER NOT NULL DEFAULT 0;";
+
 const struct db_schema_step db_schema_steps[] = {
 	{ 1, db_schema_v1 },
 	{ 2, db_schema_v2 },
 	{ 3, db_schema_v3 },
 	{ 4, db_schema_v4 },
+	{ 5, db_schema_v5 },
 };
 const int db_schema_nsteps = (int)(sizeof db_schema_steps / sizeof db_schema_steps[0]);
 

@@ -70,6 +70,11 @@ static void attempt_free(struct sip_attempt *t)
 	free(t);
 }
 
+void ppg_bearer_sip_attempt_free(struct sip_attempt *t)
+{
+	attempt_free(t);
+}
+
 /* ----------------------------------------------------------- targets */
 
 /* The SIP public identity a delivery goes to, or -EINVAL when the address
@@ -248,9 +253,9 @@ static void send_one(struct sip_attempt *t, const char *ruri, const char *to, co
 	}
 }
 
-static void sip_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
+void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a, int pager_only)
 {
-	struct sip_bearer *s = (struct sip_bearer *)b;
+	struct ppg_bearer *b = &s->base;
 	const struct ppg_push *p = a->push;
 	char aor[512];
 	/* A push to a GRUU goes to that terminal only, or waits/fails like an
@@ -300,6 +305,26 @@ static void sip_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 	unsigned h = fetch_bucket(a->delivery);
 	t->next = s->by_delivery[h];
 	s->by_delivery[h] = t;
+	const char *proxy = s->cfg->sip_outbound_proxy;
+	char why[160];
+	if (!pager_only && ppg_bearer_sip_wants_session(s, p, why, sizeof why)) {
+		/* Session mode goes to one terminal that takes sessions: the
+		 * addressed GRUU, else the newest such registration (OMA-TS-SIP_Push
+		 * §9.3.2.1 item 3: Request-URI the public id or the GRUU). */
+		const struct db_binding *v = NULL;
+		for (size_t i = 0; be && i < be->n && !v; i++)
+			if (binding_fits(&be->v[i], p, gruu, now) && (be->v[i].caps & DB_CAP_SESSION))
+				v = &be->v[i];
+		if (v) {
+			if (gruu)
+				ppg_bearer_sip_session_send(t, v->gruu, aor, proxy ? NULL : v->contact, why);
+			else
+				ppg_bearer_sip_session_send(t, proxy ? aor : v->contact, aor, NULL, why);
+			return;
+		}
+		LOGPUSH(PPG_LOG_SIP, LOG_DEBUG, p->pi, p->push_id, "delivery %lld: %s, but no terminal of "
+		    "%s takes sessions: pager mode", (long long)a->delivery, why, gruu ? gruu : aor);
+	}
 	/* Content that may not fit in a MESSAGE is also offered by URL; the
 	 * bearer measures the whole request and picks (OMA-TS-SIP_Push §9.1.2 item 8). */
 	char url[sizeof s->content_base + PPG_TOKEN_LEN];
@@ -313,7 +338,6 @@ static void sip_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 	    (long long)a->delivery, gruu ? gruu : aor, nsup, nsup == 1 ? "" : "s", p->app);
 	/* Keep `t` alive across synchronous results of the sends below. */
 	t->outstanding++;
-	const char *proxy = s->cfg->sip_outbound_proxy;
 	if (gruu || (s->cfg->sip_terminal == PPG_TERMINAL_GRUU && newest_gruu)) {
 		/* One terminal by its GRUU: the Request-URI is the GRUU
 		 * (OMA-TS-SIP_Push §9.1.2 item 7); without a core to route it, a
@@ -333,6 +357,11 @@ static void sip_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 	}
 	if (--t->outstanding == 0)
 		finish_attempt(t);
+}
+
+static void sip_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
+{
+	ppg_bearer_sip_send_mode((struct sip_bearer *)b, a, 0);
 }
 
 /* The delivery ended meanwhile: its content URL goes at once; MESSAGEs in
@@ -482,6 +511,7 @@ int ppg_bearer_sip_new(const struct ppg_bearer_env *env, struct ppg_bearer **out
 		sip_free(&s->base);
 		return -EIO;
 	}
+	sipb_set_session_handler(s->sip, ppg_bearer_sip_on_session, s);
 	ppg_content_observe(s->content, on_fetched, s);
 	ppg_metrics_set(PPG_M_SIP_UP, 1);
 	LOGP(PPG_LOG_SIP, LOG_NOTICE, "SIP Push bearer on %s (port %u)%s%s", cfg->sip_listen,

@@ -39,6 +39,7 @@ struct sip_attempt {
 	int awaiting_fetch;
 	char token[PPG_TOKEN_LEN + 1];   /* "" when no content was registered */
 	su_timer_t *fetch_timer;
+	int session;                     /* an INVITE + MSRP session is under way */
 	struct sip_attempt *next;        /* chain of the fetch table, by delivery */
 };
 
@@ -58,6 +59,24 @@ struct sip_bearer {
 	int stopping;
 	struct ppg_stats_hist accept_to_send;  /* fresh pushes: request received -> MESSAGE handed to SIP */
 };
+
+/* ppg_bearer_sip.c: one attempt of a; pager_only: never a session (the
+ * fallback after a session refused 488/606). */
+void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a, int pager_only);
+/* ppg_bearer_sip.c: drops an attempt's state and frees it. */
+void ppg_bearer_sip_attempt_free(struct sip_attempt *t);
+
+/* ppg_bearer_sip_session.c: session-mode push (OMA-TS-SIP_Push §9.3). */
+/* Does push p go in a session (size, application, delivery-method)? Writes
+ * why into why. */
+int ppg_bearer_sip_wants_session(const struct sip_bearer *s, const struct ppg_push *p, char *why,
+    size_t len);
+/* Starts the session of attempt t to binding v (request_uri, route as for
+ * a MESSAGE); every path ends in one report. */
+void ppg_bearer_sip_session_send(struct sip_attempt *t, const char *ruri, const char *to,
+    const char *route, const char *why);
+/* The sipb session result callback. */
+void ppg_bearer_sip_on_session(void *arg, const struct sipb_session_result *r);
 
 /* ppg_bearer_sip_reg.c */
 /* Queues the load of the stored bindings (the first batch; before any push runs). */

@@ -267,6 +267,7 @@ static int reg_write(struct db *db, void *arg, int64_t now)
 				.gruu = (char *)b->gruu, .apps = apps,
 				.expires = now + (int64_t)b->expires * 1000, .updated = now,
 				.call_id = (char *)b->call_id, .cseq = b->cseq,
+				.caps = b->sessions ? DB_CAP_SESSION : 0,
 			};
 			r = db_binding_upsert(db, &row);
 		}
@@ -276,8 +277,8 @@ static int reg_write(struct db *db, void *arg, int64_t now)
 				LOGP(PPG_LOG_SIP, LOG_INFO, "registration %s -> %s removed", o->aor[i],
 				    b->wildcard ? "*" : b->contact);
 			else
-				LOGP(PPG_LOG_SIP, LOG_INFO, "registration %s -> %s for %d s, applications \"%s\"",
-				    o->aor[i], b->contact, b->expires, apps);
+				LOGP(PPG_LOG_SIP, LOG_INFO, "registration %s -> %s for %d s, applications \"%s\"%s",
+				    o->aor[i], b->contact, b->expires, apps, b->sessions ? ", sessions" : "");
 		}
 	}
 	/* The loop's cache takes the AoRs' bindings as they now are. */

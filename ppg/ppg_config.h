@@ -86,6 +86,13 @@ struct ppg_config {
 	unsigned sip_window;
 	unsigned sip_transaction_timeout; /* s; 32 = RFC 3261 64*T1 */
 	char *sip_bearers;             /* PAP bearer names SIP Push counts as */
+	size_t sip_session_threshold;  /* content bytes above which a session is used, 0 = never */
+	char *sip_session_apps;        /* event-app-ids always sent in a session */
+	int sip_confirmed;             /* PPG_CONFIRMED_PAGER or _SESSION */
+	int sip_session_fallback;      /* 488/606 to the INVITE -> pager mode */
+	unsigned sip_session_timeout;  /* s: INVITE answer (CANCEL), MSRP transfer */
+	size_t sip_msrp_chunk_size;
+	int sip_msrp_report;           /* delivered on REPORT 000 200 only */
 	/* [ota] */
 	int ota_udp;                   /* IPv4/IPv6 targets over UDP */
 	unsigned ota_udp_port;         /* 2948 */
@@ -142,6 +149,8 @@ struct ppg_config {
 #define PPG_NO_BINDING_FAIL 1
 #define PPG_TERMINAL_ALL    0
 #define PPG_TERMINAL_GRUU   1
+#define PPG_CONFIRMED_PAGER   0
+#define PPG_CONFIRMED_SESSION 1
 
 /* The URN configured for a numeric application id, or NULL. */
 const char *ppg_config_app_urn(const struct ppg_config *c, unsigned long code);

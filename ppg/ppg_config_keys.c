@@ -92,6 +92,21 @@ const struct ppg_config_key ppg_config_keys[] = {
 	  "seconds without a final response before a local 408 (64*T1)" },
 	{ "sip", "pap_bearers", K_STR, O(sip_bearers), "Any, GPRS, Packet Data", 0, 0,
 	  "PAP bearer names a bearer-required push may name and still go over SIP Push" },
+	/* Session-mode push (OMA-TS-SIP_Push §9.3: INVITE + MSRP), README "Session mode". */
+	{ "sip", "session_threshold", K_SIZE, O(sip_session_threshold), "0", 0, 64UL << 20,
+	  "content above this many bytes goes in an MSRP session (0: never)" },
+	{ "sip", "session_apps", K_STR, O(sip_session_apps), "", 0, 0,
+	  "push applications (event-app-ids, comma-separated) always sent in a session" },
+	{ "sip", "confirmed", K_ENUM, O(sip_confirmed), "pager", 0, 0,
+	  "delivery-method=confirmed pushes: pager (MESSAGE) or session (INVITE + MSRP)" },
+	{ "sip", "session_fallback", K_BOOL, O(sip_session_fallback), "yes", 0, 0,
+	  "a session refused 488/606 falls back to pager mode (no: undeliverable 2005)" },
+	{ "sip", "session_timeout", K_UINT, O(sip_session_timeout), "30", 1, 600,
+	  "seconds for the INVITE's final answer (then CANCEL) and for the MSRP transfer" },
+	{ "sip", "msrp_chunk_size", K_SIZE, O(sip_msrp_chunk_size), "4096", 64, 262144,
+	  "content bytes per MSRP SEND" },
+	{ "sip", "msrp_report", K_BOOL, O(sip_msrp_report), "yes", 0, 0,
+	  "delivered only on the receiver's REPORT 000 200 (no: also on the 200s of every SEND)" },
 	{ "ota", "udp", K_BOOL, O(ota_udp), "yes", 0, 0, "IPv4 and IPv6 targets get Push OTA over UDP" },
 	{ "ota", "udp_port", K_UINT, O(ota_udp_port), "2948", 1, 65535,
 	  "the handset's WSP connectionless push port" },
@@ -322,6 +337,7 @@ int ppg_config_set_key(struct ppg_config_parse *p, const struct ppg_config_key *
 	case K_ENUM: {
 		static const struct { const char *key, *a, *b; } en[] = {
 			{ "no_binding", "wait", "fail" }, { "terminal", "all", "gruu" },
+			{ "confirmed", "pager", "session" },
 			{ "bind", "transmitter", "transceiver" },
 		};
 		for (size_t i = 0; i < sizeof en / sizeof en[0]; i++) {

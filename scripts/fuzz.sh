@@ -3,14 +3,14 @@
 # and UBSan) and runs each for FUZZ_SECONDS (default 30), starting from
 # corpora made of the captured vectors in tests/vectors. Not part of the test suite: run it when a
 # decoder changes. Needs clang and libclang-rt-14-dev (apt-get install).
-#   scripts/fuzz.sh [pap|ota|smpp|msrp ...]
+#   scripts/fuzz.sh [pap|ota|smpp|msrp|sdp ...]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 vectors=$top/tests/vectors
 secs=${FUZZ_SECONDS:-30}
 out=${FUZZ_DIR:-$top/build-fuzz}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(pap ota smpp msrp)
+[ ${#targets[@]} -gt 0 ] || targets=(pap ota smpp msrp sdp)
 command -v clang >/dev/null || { echo "fuzz.sh: clang is missing (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
 mkdir -p "$out"
 cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I"$top" $(pkg-config --cflags libxml-2.0 sofia-sip-ua libsmpp34))
@@ -54,6 +54,12 @@ corpus() { # name
 		for f in "$vectors"/msrp/*.msrp; do cp "$f" "$dir/msrp$((i++))"; done
 		cat "$vectors"/msrp/*.msrp >"$dir/stream"
 		;;
+	sdp)
+		# SDP answers of session-mode push (a=path of one endpoint, through a relay)
+		local i=0
+		for f in "$vectors"/sdp/*.sdp; do cp "$f" "$dir/sdp$((i++))"; done
+		printf 'msrp://[2001:db8::1]:9/abc;tcp' >"$dir/uri"
+		;;
 	esac
 }
 
@@ -63,7 +69,8 @@ for t in "${targets[@]}"; do
 	ota) build ota fuzz/fuzz_ota.c otabearer/*.c -- $(pkg-config --libs libxml-2.0) ;;
 	smpp) build smpp fuzz/fuzz_smpp.c smpp/*.c -- $(pkg-config --libs libsmpp34 sofia-sip-ua) -lpthread ;;
 	msrp) build msrp fuzz/fuzz_msrp.c sipbearer/sipb_msrp.c sipbearer/sipb_msrp_write.c -- ;;
-	*) echo "fuzz.sh: unknown target $t (pap, ota, smpp, msrp)" >&2; exit 2 ;;
+	sdp) build sdp fuzz/fuzz_sdp.c sipbearer/sipb_sdp.c -- $(pkg-config --libs sofia-sip-ua) ;;
+	*) echo "fuzz.sh: unknown target $t (pap, ota, smpp, msrp, sdp)" >&2; exit 2 ;;
 	esac
 	corpus "$t"
 	echo "==== fuzz_$t for $secs s"

@@ -113,6 +113,10 @@ static void sipb_answer_other(nua_t *nua, nua_handle_t *nh, int status, int code
 static void sipb_event(nua_event_t event, int status, char const *phrase, nua_t *nua,
     struct sipb *s, nua_handle_t *nh, struct sipb_out *o, sip_t const *sip, tagi_t tags[])
 {
+	if (o && o->sess) {
+		sipb_session_event(s, o->sess, event, status, phrase, sip, tags);
+		return;
+	}
 	switch (event) {
 	case nua_r_message:
 		if (o)
@@ -212,7 +216,10 @@ struct sipb *sipb_new(su_root_t *root, const struct sipb_config *cfg, sipb_regis
 	     * final response must reach the core, which owns retries, attempt
 	     * counts and the PAP outcome. */
 	    NUTAG_RETRY_COUNT(0),
+	    /* Incoming INVITEs are refused; outgoing ones (session-mode push,
+	     * sipb_session.c) carry an SDP of their own: no media engine. */
 	    NUTAG_ENABLEINVITE(0),
+	    NUTAG_MEDIA_ENABLE(0),
 	    TPTAG_QUEUESIZE(SIPB_QUEUESIZE),
 	    TPTAG_UDP_RMEM(SIPB_UDP_BUFSIZE),
 	    TPTAG_UDP_WMEM(SIPB_UDP_BUFSIZE),
@@ -243,6 +250,7 @@ void sipb_free(struct sipb *s)
 		return;
 	s->closing = 1;
 	sipb_message_abort_all(s, 503, "Service Unavailable");
+	sipb_session_abort_all(s, 503, "Service Unavailable");
 	sipb_register_abort_all(s, 503);
 	if (s->nua) {
 		/* nua_destroy() frees only a stack whose shutdown has completed
@@ -258,6 +266,19 @@ void sipb_free(struct sipb *s)
 unsigned sipb_local_port(const struct sipb *s)
 {
 	return s ? s->port : 0;
+}
+
+void sipb_set_session_handler(struct sipb *s, sipb_session_fn fn, void *arg)
+{
+	if (!s)
+		return;
+	s->session_result = fn;
+	s->session_arg = arg;
+}
+
+unsigned sipb_sessions(const struct sipb *s)
+{
+	return s ? s->nsessions : 0;
 }
 
 unsigned sipb_inflight(const struct sipb *s)

@@ -57,6 +57,8 @@ struct sipb_binding {
 	const char *apps[16];     /* +g.oma.pusheventapp values: the quoted list split at
 	                           * commas, each trimmed of blanks */
 	size_t napps;
+	int sessions;             /* 1: takes INVITE sessions (RFC 3840: a "methods"
+	                           * list with INVITE, or the +sip.message tag) */
 	int expires;              /* seconds granted; 0 = remove this contact */
 	int wildcard;             /* "Contact: *" with Expires: 0: remove every contact of aor */
 	const char *call_id;
@@ -115,6 +117,65 @@ struct sipb_result {
 typedef void (*sipb_result_fn)(void *arg, const struct sipb_result *r);
 
 /*
+ * Session-mode push (OMA-TS-SIP_Push §9.3; RFC 4975): an INVITE with an
+ * SDP offer of one MSRP stream (sendonly), then the content as MSRP SEND
+ * chunks over a TCP connection to the answer's a=path (this side is
+ * active), then BYE. The result callback runs exactly once per session
+ * accepted by sipb_send_session().
+ */
+struct sipb_session {
+	const char *request_uri;  /* as for a MESSAGE: public id, GRUU or contact */
+	const char *to;
+	const char *route;        /* NULL or a URI (Route <..;lr>) */
+	const char *app;          /* +g.oma.pusheventapp value for Accept-Contact */
+	const char *content_type;
+	const void *body;         /* copied */
+	size_t body_len;
+	const char *file_name;    /* a=file-selector name, NULL: none */
+	size_t chunk_size;        /* content bytes per SEND (0: 4096) */
+	int report_required;      /* 1: delivered on the REPORT 000 200 only; 0: also
+	                           * on the 200s of every SEND when no REPORT came */
+	unsigned answer_timeout_ms;   /* no final answer to the INVITE: CANCEL */
+	unsigned transfer_timeout_ms; /* connect, SENDs and the REPORT */
+	uint64_t tag;
+};
+
+enum sipb_session_phase {
+	SIPB_PHASE_INVITE = 1,    /* ended with the INVITE's final answer */
+	SIPB_PHASE_MSRP,          /* the session was up: ended in the MSRP transfer */
+};
+
+struct sipb_session_result {
+	enum sipb_session_phase phase;
+	int status;               /* INVITE: the SIP final status (a CANCEL after
+	                           * answer_timeout_ms: 408, local); MSRP: 200 when
+	                           * delivered, else the MSRP status (RFC 4975 §10)
+	                           * of the error response or REPORT, or local 503
+	                           * (connection failed or lost), 408 (timeout) */
+	const char *phrase;       /* valid during the callback */
+	int local;
+	int from_report;          /* MSRP: the status is a REPORT's */
+	int retry_after;          /* INVITE: Retry-After seconds, or -1 */
+	int cancelled;            /* INVITE: CANCELled after answer_timeout_ms */
+	size_t chunks, acked;     /* MSRP: SENDs written, SENDs answered 200 */
+	uint64_t tag;
+};
+typedef void (*sipb_session_fn)(void *arg, const struct sipb_session_result *r);
+
+/* The session result callback (before the first sipb_send_session). */
+void sipb_set_session_handler(struct sipb *s, sipb_session_fn fn, void *arg);
+
+/*
+ * Starts a session: 0 when the INVITE is on its way (the result comes
+ * later, exactly once), or -EINVAL (as sipb_send_message; also no session
+ * handler), -ENOMEM, -ESHUTDOWN (no callback then).
+ */
+int sipb_send_session(struct sipb *s, const struct sipb_session *q);
+
+/* Sessions not yet ended (including those whose BYE is under way). */
+unsigned sipb_sessions(const struct sipb *s);
+
+/*
  * Creates the agent on root and starts listening. reg and result are the
  * core's callbacks (arg is passed to both). Returns NULL on failure with a
  * reason in err.
@@ -122,7 +183,7 @@ typedef void (*sipb_result_fn)(void *arg, const struct sipb_result *r);
 struct sipb *sipb_new(su_root_t *root, const struct sipb_config *cfg, sipb_register_fn reg,
     sipb_result_fn result, void *arg, char *err, size_t errlen);
 
-/* Stops the agent: outstanding MESSAGEs end with a local 503 result. Frees.
+/* Stops the agent: outstanding MESSAGEs and sessions end with a local 503 result. Frees.
  * Runs the root until the stack has shut down (normally at once, at most
  * 10 s), so other handlers on the root may run meanwhile. Not from inside a
  * sipb callback. NULL is accepted. */

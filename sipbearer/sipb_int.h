@@ -28,9 +28,12 @@ struct sipb_out;
  * exported by the headers of 1.12.11). */
 #define SIPB_NTA_INTERNAL_MSG (1u << 15)
 
+struct sipb_sess;
+
 /* One MESSAGE in flight: lives from sipb_send_message() until its result
- * callback. */
+ * callback. A session's handle has one too (sess set, never linked). */
 struct sipb_out {
+	struct sipb_sess *sess;       /* NULL for a MESSAGE */
 	struct sipb_out *next;
 	struct sipb_out **prevp;
 	nua_handle_t *nh;
@@ -63,6 +66,11 @@ struct sipb {
 	struct sipb_out *out;     /* MESSAGEs in flight */
 	unsigned inflight;
 	unsigned long seq;        /* counter mixed into Call-IDs */
+
+	sipb_session_fn session_result;
+	void *session_arg;
+	struct sipb_sess *sessions;   /* INVITEs and MSRP transfers under way */
+	unsigned nsessions;
 };
 
 /* sipb_register.c: answers the nua_i_register event (nh is destroyed), at
@@ -77,6 +85,15 @@ void sipb_message_response(struct sipb *s, struct sipb_out *o, int status, char 
 
 /* sipb_message.c: ends every MESSAGE in flight with a local status (sipb_free). */
 void sipb_message_abort_all(struct sipb *s, int status, const char *phrase);
+
+/* sipb_session.c: an event of a session's handle. */
+void sipb_session_event(struct sipb *s, struct sipb_sess *x, nua_event_t event, int status,
+    char const *phrase, sip_t const *sip, tagi_t const *tags);
+/* sipb_session.c: ends every session with a local status (sipb_free). */
+void sipb_session_abort_all(struct sipb *s, int status, const char *phrase);
+
+/* sipb_message.c: the Route header of a route URI (Route <uri;lr>), or NULL. */
+sip_route_t *sipb_route(su_home_t *home, const char *route);
 
 /* sipb_register.c: does s consist of event-app-id characters only
  * (1*(%x21 / %x23-2B / %x2D-7E), OMA-TS-SIP_Push §8.1.1)? */

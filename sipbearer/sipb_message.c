@@ -94,7 +94,7 @@ static size_t sipb_measure(struct sipb *s, url_string_t const *ruri, sip_payload
 }
 
 /* Route <uri;lr>: a bare URI gets the loose-routing flag it needs. */
-static sip_route_t *sipb_route(su_home_t *home, const char *route)
+sip_route_t *sipb_route(su_home_t *home, const char *route)
 {
 	url_t *u;
 

@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/msg_header.h>
@@ -93,6 +94,33 @@ static void sipb_parse_apps(su_home_t *home, msg_param_t const *params, struct s
 	}
 }
 
+/* Does the contact take INVITE sessions (session-mode push, OMA-TS-SIP_Push
+ * §9.3)? RFC 3840 §9: the "methods" feature parameter lists the methods it
+ * takes (a quoted, comma-separated list); "+sip.message" says it takes
+ * messaging as a media type (MSRP) unless its value is "FALSE". */
+static int sipb_takes_sessions(su_home_t *home, msg_param_t const *params)
+{
+	char *methods = sipb_param_value(home, params, "methods", 0);
+	char *msg = sipb_param_value(home, params, "+sip.message", 0);
+
+	/* a bare flag ("+sip.message") has the value "" */
+	if (msg && strcasecmp(msg, "FALSE") && strcasecmp(msg, "!TRUE"))
+		return 1;
+	for (char *p = methods; p && *p;) {
+		size_t n = strcspn(p, ",");
+		char *t = p;
+		while (*t == ' ' || *t == '\t')
+			t++;
+		size_t l = n - (size_t)(t - p);
+		while (l && (t[l - 1] == ' ' || t[l - 1] == '\t'))
+			l--;
+		if (l == 6 && !strncmp(t, "INVITE", 6))
+			return 1;
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
+
 /* The address of record: the To URI without parameters and headers; for
  * sip: and sips: with the scheme and host in lower case (RFC 3261 §10.3
  * step 5, §19.1.4). Other schemes (tel:) are kept as they came. */
@@ -152,6 +180,7 @@ static int sipb_binding_fill(su_home_t *home, sip_contact_t const *m, long hdr_e
 	b->instance = sipb_param_value(home, m->m_params, "+sip.instance", 1);
 	b->gruu = sipb_param_value(home, m->m_params, "pub-gruu", 0);
 	sipb_parse_apps(home, m->m_params, b);
+	b->sessions = sipb_takes_sessions(home, m->m_params);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
  * the bytes that really arrived, which bound the agent's size estimate.
  */
 #include "sipbearer/sipb.h"
+#include "sipbearer/sipb_sdp.h"
 #include "tests/test_util.h"
 
 #include <CUnit/Basic.h>
@@ -71,7 +72,7 @@ struct bind_copy {
 	char aor[128], contact[128], instance[128], gruu[160], call_id[128];
 	char apps[16][64];
 	size_t napps;
-	int expires, wildcard;
+	int expires, wildcard, sessions;
 	uint32_t cseq;
 };
 struct reg_call {
@@ -119,6 +120,7 @@ static int on_register(void *arg, struct sipb_binding *b, size_t n, const struct
 			copy_str(c->apps[j], sizeof c->apps[j], b[i].apps[j]);
 		c->expires = b[i].expires;
 		c->wildcard = b[i].wildcard;
+		c->sessions = b[i].sessions;
 		c->cseq = b[i].cseq;
 	}
 	if (n > 1 && b[1].expires > grant_second)
@@ -832,6 +834,7 @@ static void test_register(void)
 	CU_ASSERT_EQUAL(r->b[0].expires, 600);
 	CU_ASSERT_EQUAL(r->b[0].wildcard, 0);
 	CU_ASSERT_EQUAL(r->b[0].cseq, 1826);
+	CU_ASSERT_EQUAL(r->b[0].sessions, 1);          /* methods="MESSAGE, INVITE" */
 	CU_ASSERT_PTR_NOT_NULL(strstr(r->b[0].call_id, "@127.0.0.1"));
 	CU_ASSERT_STRING_EQUAL(r->b[1].aor, "sip:bob@biloxi.example");
 	CU_ASSERT_STRING_EQUAL(r->b[1].contact, "sip:bob@127.0.0.1:5098;transport=tcp");
@@ -842,6 +845,7 @@ static void test_register(void)
 	CU_ASSERT_STRING_EQUAL(r->b[1].gruu,
 	    "sip:bob@biloxi.example;gr=urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6");
 	CU_ASSERT_EQUAL(r->b[1].expires, 300);         /* from the Expires header */
+	CU_ASSERT_EQUAL(r->b[1].sessions, 0);          /* no methods, no +sip.message */
 
 	r = &regs[1];                                  /* de-REGISTER */
 	CU_ASSERT_EQUAL_FATAL(r->n, 1);
@@ -849,6 +853,7 @@ static void test_register(void)
 	CU_ASSERT_EQUAL(r->b[0].expires, 0);
 	CU_ASSERT_EQUAL(r->b[0].wildcard, 0);
 	CU_ASSERT_EQUAL(r->b[0].napps, 1);
+	CU_ASSERT_EQUAL(r->b[0].sessions, 1);          /* a bare +sip.message */
 	CU_ASSERT_EQUAL(r->b[0].cseq, 1827);
 
 	r = &regs[2];                                  /* Contact: * */
@@ -1061,6 +1066,83 @@ static void test_free_inflight(void)
 	close(fd);
 }
 
+
+/* Session mode's SDP (OMA-TS-SIP_Push §9.3.2.1 item 5; RFC 4975 §8): the
+ * offer, and the MSRP path of answers (one endpoint, through a relay, IPv6,
+ * refused, broken). */
+static void test_sdp(void)
+{
+	char out[1024];
+	struct sipb_sdp_offer o = { .host = "192.0.2.1", .port = 9, .session_id = "abc123",
+		.content_type = "application/vnd.wap.mms-message", .size = 10240, .file_name = "push-7",
+		.sess_id = 42 };
+	int n = sipb_sdp_offer_write(out, sizeof out, &o);
+	CU_ASSERT_FATAL(n > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "m=message 9 TCP/MSRP *\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "a=accept-types:application/vnd.wap.mms-message\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "a=path:msrp://192.0.2.1:9/abc123;tcp\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "a=sendonly\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "a=file-selector:name:\"push-7\" type:application/vnd.wap.mms-message size:10240\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "c=IN IP4 192.0.2.1\r\n"));
+	o.file_name = NULL;
+	o.host = "2001:db8::1";
+	CU_ASSERT(sipb_sdp_offer_write(out, sizeof out, &o) > 0);
+	CU_ASSERT_PTR_NULL(strstr(out, "file-selector"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "a=path:msrp://[2001:db8::1]:9/abc123;tcp"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "c=IN IP6 2001:db8::1"));
+	CU_ASSERT_EQUAL(sipb_sdp_offer_write(out, 100, &o), -ENOSPC);
+	o.content_type = "text/plain\r\nX: y";
+	CU_ASSERT_EQUAL(sipb_sdp_offer_write(out, sizeof out, &o), -EINVAL);
+
+	struct sipb_sdp_answer a;
+	const char *one = "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+	    "m=message 7394 TCP/MSRP *\r\na=accept-types:*\r\na=path:msrp://127.0.0.1:7394/s1;tcp\r\n"
+	    "a=recvonly\r\na=max-size:65536\r\n";
+	CU_ASSERT_EQUAL(sipb_sdp_answer_parse(one, strlen(one), &a), 0);
+	CU_ASSERT_STRING_EQUAL(a.path, "msrp://127.0.0.1:7394/s1;tcp");
+	CU_ASSERT_STRING_EQUAL(a.host, "127.0.0.1");
+	CU_ASSERT_EQUAL(a.port, 7394);
+	CU_ASSERT_EQUAL(a.max_size, 65536);
+	CU_ASSERT_EQUAL(a.tls, 0);
+	/* RFC 4975 §8: through a relay, IPv6 endpoint; the audio line before is skipped */
+	const char *relay = "v=0\r\no=b 1 1 IN IP6 2001:db8::2\r\ns=-\r\nc=IN IP6 2001:db8::2\r\nt=0 0\r\n"
+	    "m=audio 0 RTP/AVP 0\r\nm=message 12763 TCP/MSRP *\r\na=accept-types:text/plain\r\n"
+	    "a=path:msrp://relay.example.com/hjdhfha;tcp msrp://[2001:db8::2]:12763/kjhd37;tcp\r\n";
+	CU_ASSERT_EQUAL(sipb_sdp_answer_parse(relay, strlen(relay), &a), 0);
+	CU_ASSERT_STRING_EQUAL(a.host, "relay.example.com");
+	CU_ASSERT_EQUAL(a.port, 2855);   /* no port: MSRP's */
+	CU_ASSERT_STRING_EQUAL(a.path, "msrp://relay.example.com/hjdhfha;tcp msrp://[2001:db8::2]:12763/kjhd37;tcp");
+	/* the MSRP stream refused (port 0) */
+	const char *refused = "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+	    "m=message 0 TCP/MSRP *\r\n";
+	CU_ASSERT_EQUAL(sipb_sdp_answer_parse(refused, strlen(refused), &a), -ENOENT);
+	const char *nopath = "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+	    "m=message 7394 TCP/MSRP *\r\na=accept-types:*\r\n";
+	CU_ASSERT_EQUAL(sipb_sdp_answer_parse(nopath, strlen(nopath), &a), -EINVAL);
+	const char *badpath = "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+	    "m=message 7394 TCP/MSRP *\r\na=path:http://127.0.0.1:7394/s1\r\n";
+	CU_ASSERT_EQUAL(sipb_sdp_answer_parse(badpath, strlen(badpath), &a), -EINVAL);
+	CU_ASSERT_EQUAL(sipb_sdp_answer_parse("garbage", 7, &a), -EINVAL);
+	CU_ASSERT_EQUAL(sipb_sdp_answer_parse(NULL, 0, &a), -EINVAL);
+
+	char host[64];
+	unsigned port;
+	int tls;
+	const char *u = "msrps://bob@[::1]:99/x;tcp;foo";
+	CU_ASSERT_EQUAL(sipb_msrp_uri_parse(u, strlen(u), host, sizeof host, &port, &tls), 0);
+	CU_ASSERT_STRING_EQUAL(host, "::1");
+	CU_ASSERT_EQUAL(port, 99);
+	CU_ASSERT_EQUAL(tls, 1);
+	u = "msrp://h:0/x;tcp";
+	CU_ASSERT_EQUAL(sipb_msrp_uri_parse(u, strlen(u), host, sizeof host, &port, &tls), -EINVAL);
+	u = "msrp://h:70000/x;tcp";
+	CU_ASSERT_EQUAL(sipb_msrp_uri_parse(u, strlen(u), host, sizeof host, &port, &tls), -EINVAL);
+	u = "msrp://h:1/x";
+	CU_ASSERT_EQUAL(sipb_msrp_uri_parse(u, strlen(u), host, sizeof host, &port, &tls), -EINVAL);
+	u = "msrp://h:1/x;udp";
+	CU_ASSERT_EQUAL(sipb_msrp_uri_parse(u, strlen(u), host, sizeof host, &port, &tls), -EINVAL);
+}
+
 int main(void)
 {
 	if (access(SIPP, X_OK) != 0) {
@@ -1081,6 +1163,7 @@ int main(void)
 	CU_pSuite su = CU_add_suite("sipb", NULL, NULL);
 	CU_add_test(su, "new/free arguments", test_new_args);
 	CU_add_test(su, "AoR keys", test_aor);
+	CU_add_test(su, "session mode SDP: offer, answer a=path, MSRP URIs", test_sdp);
 	CU_add_test(su, "REGISTER answered later (saved event)", test_register_later);
 	CU_add_test(su, "REGISTER still open at free: 503", test_register_later_free);
 	CU_add_test(su, "send: invalid messages", test_send_invalid);

@@ -1,0 +1,300 @@
+/*
+ * sipb_session.c - session-mode push (OMA-TS-SIP_Push §9.3.2; RFC 3261
+ * INVITE/ACK/CANCEL/BYE through nua; RFC 4975 MSRP in sipb_msrp_conn.c).
+ *
+ * One session per sipb_send_session(): an INVITE (Accept-Contact with the
+ * Push Resource Identifier, P-Asserted-Identity, Request-URI as for a
+ * MESSAGE) with the SDP offer of sipb_sdp.c. Its final answer:
+ *   - 2xx: nua ACKs; the answer's a=path gives the MSRP peer; the content
+ *     goes as SEND chunks; the MSRP result is the session's result; BYE.
+ *     An answer without an accepted MSRP stream ends as a local 488 (no
+ *     acceptable media), after a BYE.
+ *   - 3xx..6xx: the session's result, like a MESSAGE's.
+ *   - none within answer_timeout_ms: CANCEL (§9.3.2.2); the INVITE's final
+ *     answer (487) then ends it as a local 408 with cancelled set.
+ * A BYE from the terminal before the MSRP result ends the transfer as a
+ * local 503 (connection lost). The session lives on after its result until
+ * its BYE transaction ends.
+ */
+#include "sipbearer/sipb_int.h"
+#include "sipbearer/sipb_msrp_conn.h"
+#include "sipbearer/sipb_sdp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/sip_extra.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/url.h>
+
+/* The port of this side's MSRP URI: the active side listens on none
+ * (a=setup:active, RFC 6135); 9 is the discard port RFC 4145 uses. */
+#define SIPB_MSRP_ACTIVE_PORT 9
+
+struct sipb_sess {
+	struct sipb_out out;          /* the handle's magic; out.sess = this */
+	struct sipb *s;
+	struct sipb_sess *next, **prevp;
+	uint64_t tag;
+	char *content_type;
+	unsigned char *body;
+	size_t len;
+	char from_path[512];
+	size_t chunk;
+	int report_required;
+	unsigned transfer_ms;
+	su_timer_t *timer;            /* answer timeout -> CANCEL */
+	struct sipb_mconn *mc;
+	int cancelled, established, reported, bye_sent;
+};
+
+static void sess_unlink_free(struct sipb *s, struct sipb_sess *x)
+{
+	if (x->prevp) {
+		*x->prevp = x->next;
+		if (x->next)
+			x->next->prevp = x->prevp;
+		s->nsessions--;
+		x->prevp = NULL;
+	}
+	su_timer_destroy(x->timer);
+	sipb_mconn_free(x->mc);
+	if (x->out.nh)
+		nua_handle_destroy(x->out.nh);
+	free(x->content_type);
+	free(x->body);
+	free(x);
+}
+
+static void sess_report(struct sipb *s, struct sipb_sess *x, struct sipb_session_result *r)
+{
+	if (x->reported)
+		return;
+	x->reported = 1;
+	r->tag = x->tag;
+	if (!r->phrase)
+		r->phrase = "";
+	s->session_result(s->session_arg, r);
+}
+
+static void sess_bye(struct sipb_sess *x)
+{
+	if (!x->bye_sent) {
+		x->bye_sent = 1;
+		nua_bye(x->out.nh, TAG_END());
+	}
+}
+
+static void sess_on_timer(su_root_magic_t *mg, su_timer_t *t, su_timer_arg_t *arg)
+{
+	struct sipb_sess *x = arg;
+	(void)mg;
+	(void)t;
+	if (!x->established && !x->cancelled) {
+		x->cancelled = 1;
+		nua_cancel(x->out.nh, TAG_END());
+	}
+}
+
+static void sess_on_msrp(void *arg, const struct sipb_mconn_result *m)
+{
+	struct sipb_sess *x = arg;
+	struct sipb *s = x->s;
+	struct sipb_session_result r = { .phase = SIPB_PHASE_MSRP, .status = m->status,
+		.phrase = m->comment, .local = m->local, .from_report = m->from_report,
+		.retry_after = -1, .chunks = m->chunks, .acked = m->acked };
+
+	sipb_mconn_free(x->mc);
+	x->mc = NULL;
+	sess_bye(x);
+	sess_report(s, x, &r);
+}
+
+/* The 2xx of the INVITE: the MSRP transfer starts. */
+static void sess_established(struct sipb *s, struct sipb_sess *x, sip_t const *sip)
+{
+	struct sipb_sdp_answer ans;
+	struct sipb_session_result r = { .phase = SIPB_PHASE_INVITE, .status = 488, .local = 1,
+		.retry_after = -1 };
+	sip_payload_t const *pl = sip ? sip->sip_payload : NULL;
+	int rc = pl ? sipb_sdp_answer_parse(pl->pl_data, pl->pl_len, &ans) : -ENOENT;
+
+	x->established = 1;
+	su_timer_destroy(x->timer);
+	x->timer = NULL;
+	if (rc < 0 || ans.tls) {
+		r.phrase = rc == -ENOENT ? "Not Acceptable Here (no MSRP stream in the answer)" :
+		    ans.tls ? "Not Acceptable Here (msrps only)" : "Not Acceptable Here (bad SDP answer)";
+		sess_bye(x);
+		sess_report(s, x, &r);
+		return;
+	}
+	struct sipb_mconn_cfg mc = {
+		.host = ans.host, .port = ans.port, .to_path = ans.path, .from_path = x->from_path,
+		.content_type = x->content_type, .body = x->body, .len = x->len,
+		.chunk_size = x->chunk, .report_required = x->report_required,
+		.timeout_ms = x->transfer_ms, .seed = (uint64_t)(uintptr_t)x ^ (uint64_t)su_now().tv_usec << 20 ^ s->seq,
+	};
+	x->mc = sipb_mconn_start(s->root, &mc, sess_on_msrp, x);
+	if (!x->mc) {
+		r.phase = SIPB_PHASE_MSRP;
+		r.status = 503;
+		r.phrase = "cannot start the MSRP transfer";
+		sess_bye(x);
+		sess_report(s, x, &r);
+	}
+}
+
+void sipb_session_event(struct sipb *s, struct sipb_sess *x, nua_event_t event, int status,
+    char const *phrase, sip_t const *sip, tagi_t const *tags)
+{
+	(void)tags;
+	switch (event) {
+	case nua_r_invite:
+		if (status < 200 || x->established)
+			return;
+		if (status < 300) {
+			sess_established(s, x, sip);
+			return;
+		}
+		{
+			struct sipb_session_result r = { .phase = SIPB_PHASE_INVITE, .status = status,
+				.phrase = phrase, .retry_after = -1, .cancelled = x->cancelled };
+			r.local = !sip || (sip->sip_flags & SIPB_NTA_INTERNAL_MSG) != 0;
+			r.retry_after = sip && sip->sip_retry_after ? (int)sip->sip_retry_after->af_delta : -1;
+			if (x->cancelled) {
+				r.status = 408;
+				r.local = 1;
+				r.phrase = "Request Timeout (no answer: CANCELled)";
+			} else if (status > 699) {
+				r.status = 500;
+				r.local = 1;
+			}
+			sess_report(s, x, &r);
+			sess_unlink_free(s, x);
+		}
+		return;
+	case nua_i_bye:
+		/* The terminal ended the session (nua answered 200). */
+		if (!x->reported) {
+			struct sipb_session_result r = { .phase = SIPB_PHASE_MSRP, .status = 503, .local = 1,
+				.phrase = "BYE from the terminal before the MSRP transfer ended",
+				.retry_after = -1 };
+			sipb_mconn_free(x->mc);
+			x->mc = NULL;
+			sess_report(s, x, &r);
+		}
+		sess_unlink_free(s, x);
+		return;
+	case nua_r_bye:
+		if (status >= 200)
+			sess_unlink_free(s, x);
+		return;
+	default:
+		return;
+	}
+}
+
+void sipb_session_abort_all(struct sipb *s, int status, const char *phrase)
+{
+	while (s->sessions) {
+		struct sipb_sess *x = s->sessions;
+		struct sipb_session_result r = { .phase = x->established ? SIPB_PHASE_MSRP : SIPB_PHASE_INVITE,
+			.status = status, .phrase = phrase, .local = 1, .retry_after = -1 };
+		sipb_mconn_free(x->mc);
+		x->mc = NULL;
+		sess_report(s, x, &r);
+		sess_unlink_free(s, x);
+	}
+}
+
+/* This agent's host (without the port) for c= and the MSRP URI. */
+static void sess_host(struct sipb *s, char *out, size_t len)
+{
+	const char *h = s->via_host ? s->via_host : "127.0.0.1";
+	const char *end = h[0] == '[' ? strchr(h, ']') : strrchr(h, ':');
+	if (h[0] == '[' && end)
+		snprintf(out, len, "%.*s", (int)(end - h - 1), h + 1);
+	else
+		snprintf(out, len, "%.*s", end ? (int)(end - h) : (int)strlen(h), h);
+}
+
+int sipb_send_session(struct sipb *s, const struct sipb_session *q)
+{
+	char callid[21], ftag[13], sid[21], host[128], sdp[2048];
+	struct sipb_sess *x;
+	int rc = -EINVAL;
+
+	if (!s || !q || !q->request_uri || !q->to || !q->app || !q->content_type ||
+	    (!q->body && q->body_len) || !s->session_result)
+		return -EINVAL;
+	if (s->closing)
+		return -ESHUTDOWN;
+	if (!sipb_is_event_app_id(q->app, strlen(q->app)) || strpbrk(q->content_type, "\r\n"))
+		return -EINVAL;
+	su_home_t *home = su_home_new(sizeof *home);
+	if (!home)
+		return -ENOMEM;
+	msg_random_token(callid, 20, NULL, 0);
+	msg_random_token(ftag, 12, NULL, 0);
+	msg_random_token(sid, 20, NULL, 0);
+	sess_host(s, host, sizeof host);
+	struct sipb_sdp_offer off = { .host = host, .port = SIPB_MSRP_ACTIVE_PORT, .session_id = sid,
+		.content_type = q->content_type, .size = q->body_len, .file_name = q->file_name,
+		.sess_id = (unsigned long long)su_now().tv_sec };
+	const char *cid = su_sprintf(home, "%s-%lu@sipb", callid, ++s->seq);
+	url_t *ruri = url_make(home, q->request_uri);
+	sip_from_t *from = sip_from_make(home, s->cfg.from_uri);
+	sip_to_t *to = sip_to_make(home, q->to);
+	sip_accept_contact_t *ac = sip_accept_contact_make(home,
+	    su_sprintf(home, "*;+g.oma.pusheventapp=\"%s\"", q->app));
+	sip_p_asserted_identity_t *pai = s->cfg.p_asserted_identity ?
+	    sip_p_asserted_identity_make(home, s->cfg.p_asserted_identity) : NULL;
+	sip_route_t *route = q->route ? sipb_route(home, q->route) : NULL;
+	int sl = sipb_sdp_offer_write(sdp, sizeof sdp, &off);
+	if (!cid || !ruri || ruri->url_type == url_unknown || ruri->url_type == url_invalid || !from ||
+	    !to || !ac || (s->cfg.p_asserted_identity && !pai) || (q->route && !route) || sl < 0 ||
+	    sip_from_tag(home, from, ftag) < 0)
+		goto out;
+	rc = -ENOMEM;
+	if (!(x = calloc(1, sizeof *x)))
+		goto out;
+	x->out.sess = x;
+	x->s = s;
+	x->tag = q->tag;
+	x->len = q->body_len;
+	x->chunk = q->chunk_size ? q->chunk_size : 4096;
+	x->report_required = q->report_required;
+	x->transfer_ms = q->transfer_timeout_ms ? q->transfer_timeout_ms : 30000;
+	x->content_type = strdup(q->content_type);
+	x->body = malloc(q->body_len + 1);
+	x->timer = su_timer_create(su_root_task(s->root), 0);
+	if (!x->content_type || !x->body || !x->timer ||
+	    sipb_sdp_offer_path(x->from_path, sizeof x->from_path, &off) < 0 ||
+	    !(x->out.nh = nua_handle(s->nua, &x->out, TAG_END()))) {
+		sess_unlink_free(s, x);
+		goto out;
+	}
+	if (q->body_len)
+		memcpy(x->body, q->body, q->body_len);
+	x->next = s->sessions;
+	if (x->next)
+		x->next->prevp = &x->next;
+	x->prevp = &s->sessions;
+	s->sessions = x;
+	s->nsessions++;
+	su_timer_set_interval(x->timer, sess_on_timer, x,
+	    (su_duration_t)(q->answer_timeout_ms ? q->answer_timeout_ms : 30000));
+	nua_invite(x->out.nh, NUTAG_URL((url_string_t const *)ruri),
+	    SIPTAG_FROM(from), SIPTAG_TO(to), SIPTAG_CALL_ID_STR(cid), SIPTAG_ACCEPT_CONTACT(ac),
+	    TAG_IF(pai, SIPTAG_P_ASSERTED_IDENTITY(pai)), TAG_IF(route, SIPTAG_ROUTE(route)),
+	    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	rc = 0;
+out:
+	su_home_unref(home);
+	return rc;
+}

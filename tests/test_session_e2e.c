@@ -1,0 +1,671 @@
+/*
+ * test_session_e2e.c - session-mode push end to end (OMA-TS-SIP_Push §9.3;
+ * issue 9 item 1): the real ppgd, driven through PAP over HTTP, delivering
+ * in INVITE + MSRP sessions to real peers the tests start:
+ *   - sipp terminals (tests/sipp/e2e_uas_session.xml, e2e_uas_invite_*.xml)
+ *     registered by a third-party REGISTER whose Contact says
+ *     methods="INVITE,..." (tests/sipp/e2e_register_session.xml), answering
+ *     the INVITE with an SDP whose a=path points at
+ *   - an MSRP receiver in this program (a thread with a TCP listener) that
+ *     parses with sipb_msrp_parse, checks every SEND (To-Path, From-Path,
+ *     Message-ID, Byte-Range, Content-Type, the report headers, the
+ *     continuation flag), reassembles the content, compares it with what
+ *     was pushed, answers 200 to each SEND and sends the REPORT - 000 200, or
+ *     an error status, or drops the connection mid-transfer, as a test asks.
+ * Outcomes are asserted through statusquery and what the peers received.
+ * Processes are started and stopped by PID (tests/itest.c).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+#include "pap/pap.h"
+#include "sipbearer/sipb_msrp.h"
+#include "tests/itest.h"
+#include "tests/test_util.h"
+
+#include <CUnit/Basic.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BOUNDARY "sess-9a7c"
+#define MULTIPART_CT "multipart/related; boundary=" BOUNDARY "; type=\"application/xml\""
+#define ALICE "alice", ITEST_ALICE_SECRET
+#define MMS_CT "application/vnd.wap.mms-message"
+#define SIZE 10240          /* 3 chunks of 4096 */
+
+static struct itest_daemon dd;
+static int dd_sip;
+static const char *ctx_log;    /* sipp log shown on a failure */
+
+static void show_ctx(const char *what)
+{
+	fprintf(stderr, "\n  FAILED: %s\n", what);
+	itest_daemon_print_log(&dd, 3000);
+	if (ctx_log) {
+		size_t len = 0;
+		char *s = tu_read_file(ctx_log, &len);
+		if (s)
+			fprintf(stderr, "---- sipp %s ----\n%s\n", ctx_log, len > 3000 ? s + len - 3000 : s);
+		free(s);
+	}
+}
+
+#define EXPECT(c) do { int ok_ = (c) ? 1 : 0; if (!ok_) show_ctx(#c); CU_ASSERT(ok_); } while (0)
+#define EXPECT_INT(a, e) do { long a_ = (long)(a), e_ = (long)(e); \
+	if (a_ != e_) { fprintf(stderr, "\n  %s = %ld, expected %ld", #a, a_, e_); show_ctx(#a); } \
+	CU_ASSERT(a_ == e_); } while (0)
+
+/* ------------------------------------------------------------ content */
+
+static void content(unsigned char *b, size_t n, int seed)
+{
+	for (size_t i = 0; i < n; i++)
+		b[i] = (unsigned char)((i * 131 + (size_t)seed * 7 + 3) & 0xff);
+	memcpy(b, "MMS-", 4);
+	/* an MSRP end-line look-alike inside the content */
+	memcpy(b + 5000, "\r\n-------abcd$\r\n", 16);
+}
+
+/* ------------------------------------------------------------ PAP */
+
+static int push(const char *push_id, const char *user, const void *body, size_t clen)
+{
+	char *head = itest_asprintf(
+	    "--" BOUNDARY "\r\nContent-Type: application/xml; charset=UTF-8\r\n\r\n"
+	    "<?xml version=\"1.0\"?>\n" DOCTYPE_21 "\n<pap>\n"
+	    "<push-message push-id=\"%s\">\n"
+	    "  <address address-value=\"WAPPUSH=sip%%3A%s%%40example.com/TYPE=USER\"/>\n"
+	    "</push-message>\n</pap>\r\n"
+	    "--" BOUNDARY "\r\nContent-Type: " MMS_CT "\r\n"
+	    "X-Wap-Application-Id: x-wap-application:mms.ua\r\n\r\n", push_id, user);
+	const char *tail = "\r\n--" BOUNDARY "--\r\n";
+	size_t hl = strlen(head), tl = strlen(tail);
+	char *b = malloc(hl + clen + tl);
+	memcpy(b, head, hl);
+	memcpy(b + hl, body, clen);
+	memcpy(b + hl + clen, tail, tl);
+	struct pap_msg *m = itest_pap_post(&dd, ALICE, MULTIPART_CT, b, hl + clen + tl);
+	int code = !m ? -1 : m->nresults ? m->results[0].code : m->code;
+	pap_msg_free(m);
+	free(b);
+	free(head);
+	return code;
+}
+
+struct sq {
+	enum pap_state state;
+	int code;
+	char desc[512];
+};
+
+static int statusquery(const char *push_id, struct sq *q)
+{
+	char *doc = itest_asprintf("<?xml version=\"1.0\"?>\n" DOCTYPE_21 "\n<pap>"
+	    "<statusquery-message push-id=\"%s\"/></pap>", push_id);
+	struct pap_msg *m = itest_pap_post(&dd, ALICE, "application/xml", doc, strlen(doc));
+	free(doc);
+	memset(q, 0, sizeof *q);
+	q->code = -1;
+	int ok = m && m->type == PAP_MSG_STATUSQUERY_RESPONSE && m->nresults >= 1;
+	if (ok) {
+		q->state = m->results[0].state;
+		q->code = m->results[0].code;
+		snprintf(q->desc, sizeof q->desc, "%s", m->results[0].desc ? m->results[0].desc : "");
+	}
+	pap_msg_free(m);
+	return ok ? 0 : -1;
+}
+
+static int wait_final(const char *push_id, double timeout_s, struct sq *q)
+{
+	double end = itest_now() + timeout_s;
+	for (;;) {
+		if (statusquery(push_id, q) == 0 && q->state != PAP_STATE_PENDING) {
+			fprintf(stderr, "\n    %s: %s %d \"%s\"", push_id, pap_state_str(q->state), q->code, q->desc);
+			return 0;
+		}
+		if (itest_now() > end) {
+			fprintf(stderr, "\n    %s: not final after %.1f s: %d \"%s\"", push_id, timeout_s, q->code,
+			    q->desc);
+			return -1;
+		}
+		usleep(100000);
+	}
+}
+
+/* ------------------------------------------------------------ sipp */
+
+struct term {
+	int port;
+	pid_t pid;
+	char *msglog, *out, *scen;
+};
+
+/* A copy of tests/sipp/NAME with each from[i] replaced by to[i]. */
+static char *scenario(const char *name, const char *const *from, const char *const *to, size_t n)
+{
+	static int seq;
+	char *t = tu_read_file(tu_src(name), NULL);
+	for (size_t i = 0; t && i < n; i++) {
+		char *at;
+		while ((at = strstr(t, from[i])) != NULL) {
+			*at = '\0';
+			char *x = itest_asprintf("%s%s%s", t, to[i], at + strlen(from[i]));
+			free(t);
+			t = x;
+		}
+	}
+	char fname[64];
+	snprintf(fname, sizeof fname, "scen_%d.xml", ++seq);
+	char *path = t ? itest_write_file(dd.dir, fname, t, strlen(t)) : NULL;
+	free(t);
+	return path;
+}
+
+static int term_start(struct term *t, char *scen, int calls)
+{
+	static int seq;
+	char m[16], port[16];
+	memset(t, 0, sizeof *t);
+	t->scen = scen;
+	t->port = itest_free_port_udp_tcp();
+	t->msglog = itest_asprintf("%s/term_%d.msg", dd.dir, ++seq);
+	t->out = itest_asprintf("%s/term_%d.out", dd.dir, seq);
+	snprintf(m, sizeof m, "%d", calls);
+	snprintf(port, sizeof port, "%d", t->port);
+	const char *argv[] = { "sipp", "-sf", scen, "-m", m, "-i", "127.0.0.1", "-p", port, "-nostdin",
+		"-trace_msg", "-message_file", t->msglog, "-timeout", "60s", "-timeout_error", NULL };
+	t->pid = scen ? itest_spawn(argv, dd.dir, t->out) : -1;
+	ctx_log = t->msglog;
+	double end = itest_now() + 10;
+	while (t->pid > 0 && !itest_udp_port_bound(t->port)) {
+		if (itest_now() > end)
+			return -1;
+		usleep(10000);
+	}
+	return t->pid > 0 ? 0 : -1;
+}
+
+static int term_wait(struct term *t, double timeout_s)
+{
+	int code = -1;
+	if (t->pid > 0 && itest_wait_pid(t->pid, timeout_s, &code) == 0)
+		t->pid = 0;
+	return t->pid > 0 ? -1 : code;
+}
+
+static void term_free(struct term *t)
+{
+	if (t->pid > 0)
+		itest_stop_pid(t->pid, SIGTERM, 5);
+	ctx_log = NULL;
+	free(t->msglog);
+	free(t->out);
+	free(t->scen);
+	memset(t, 0, sizeof *t);
+}
+
+static int term_log_has(const struct term *t, const char *text)
+{
+	char *s = tu_read_file(t->msglog, NULL);
+	int has = s && strstr(s, text);
+	free(s);
+	return has;
+}
+
+/* The third-party REGISTER of user with contact 127.0.0.1:cport, taking
+ * sessions. The status answered, or -1. */
+static int reg(const char *user, int cport)
+{
+	static int seq;
+	char name[32], dst[32];
+	char *csv = itest_asprintf("SEQUENTIAL\n%s;%d;600;\n", user, cport);
+	snprintf(name, sizeof name, "reg_%d.csv", ++seq);
+	char *csvpath = itest_write_file(dd.dir, name, csv, strlen(csv));
+	char *log = itest_asprintf("%s/reg_%d.msg", dd.dir, seq);
+	snprintf(dst, sizeof dst, "127.0.0.1:%d", dd_sip);
+	const char *argv[] = { "sipp", "-sf", tu_src("tests/sipp/e2e_register_session.xml"), "-inf", csvpath,
+		"-m", "1", "-i", "127.0.0.1", "-nostdin", "-trace_msg", "-message_file", log,
+		"-timeout", "15s", "-recv_timeout", "5000", dst, NULL };
+	int code = -1;
+	itest_run_full(argv, NULL, dd.dir, 30, NULL, NULL, &code);
+	char *s = tu_read_file(log, NULL);
+	int st = s && strstr(s, "SIP/2.0 200") ? 200 : s && strstr(s, "SIP/2.0 403") ? 403 : -1;
+	free(s);
+	free(log);
+	free(csvpath);
+	free(csv);
+	return st;
+}
+
+/* ------------------------------------------------------ MSRP receiver */
+
+enum mr_mode { MR_OK, MR_REPORT_415, MR_DROP_FIRST };
+
+static struct mrecv {
+	int lfd, port;
+	pthread_t th;
+	atomic_int stop;
+	enum mr_mode mode;
+	const unsigned char *expect;
+	size_t expect_len;
+	atomic_int conns, chunks, complete, errors, reports;
+	int drops_left;
+	char err[256];
+} mr;
+
+static void mr_fail(const char *what, const char *detail)
+{
+	if (!mr.err[0])
+		snprintf(mr.err, sizeof mr.err, "%s %s", what, detail);
+	atomic_fetch_add(&mr.errors, 1);
+}
+
+static int str_eq(const struct sipb_msrp_str *s, const char *v)
+{
+	return s->p && s->n == strlen(v) && !memcmp(s->p, v, s->n);
+}
+
+static int str_prefix(const struct sipb_msrp_str *s, const char *v)
+{
+	return s->p && s->n >= strlen(v) && !memcmp(s->p, v, strlen(v));
+}
+
+/* One connection: every SEND checked and answered, REPORT at the end. */
+static void mr_conn(int fd)
+{
+	size_t cap = 1 << 20, len = 0, got = 0;
+	char *buf = malloc(cap);
+	unsigned char *msg = malloc(mr.expect_len + 1);
+	char mid[64] = "", prefix[64];
+	int in_conn = 0;
+	struct sipb_msrp_rng rng = { 42 };
+	snprintf(prefix, sizeof prefix, "msrp://127.0.0.1:%d/term", mr.port);
+	atomic_fetch_add(&mr.conns, 1);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 100) <= 0) {
+			if (atomic_load(&mr.stop))
+				break;
+			continue;
+		}
+		ssize_t n = recv(fd, buf + len, cap - len, 0);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		size_t off = 0;
+		for (;;) {
+			struct sipb_msrp_msg m;
+			ssize_t k = sipb_msrp_parse(buf + off, len - off, 0, &m);
+			if (k == 0)
+				break;
+			if (k < 0) {
+				mr_fail("unparsable MSRP:", m.error ? m.error : "?");
+				goto out;
+			}
+			off += (size_t)k;
+			if (m.is_response || m.method_id != MSRP_SEND) {
+				mr_fail("unexpected MSRP", m.is_response ? "response" : "request");
+				continue;
+			}
+			in_conn++;
+			atomic_fetch_add(&mr.chunks, 1);
+			if (!str_prefix(&m.to_path, prefix))
+				mr_fail("To-Path is not", prefix);
+			if (!str_prefix(&m.from_path, "msrp://127.0.0.1:9/") || m.from_path.n < 22)
+				mr_fail("From-Path", "not ppgd's msrp://127.0.0.1:9/<session>;tcp");
+			if (!m.message_id.p || !m.message_id.n) {
+				mr_fail("no", "Message-ID");
+			} else if (!mid[0]) {
+				snprintf(mid, sizeof mid, "%.*s", (int)m.message_id.n, m.message_id.p);
+			} else if (!str_eq(&m.message_id, mid)) {
+				mr_fail("Message-ID changed within", "the message");
+			}
+			if (!str_eq(&m.content_type, MMS_CT))
+				mr_fail("Content-Type is not", MMS_CT);
+			if (m.success_report != MSRP_REP_YES || m.failure_report != MSRP_REP_YES)
+				mr_fail("Success-Report / Failure-Report:", "yes missing");
+			if (!m.has_byte_range || m.range_start != got + 1 || m.range_end != got + m.body_len ||
+			    m.range_total != mr.expect_len)
+				mr_fail("Byte-Range", "does not follow the bytes received");
+			if (got + m.body_len > mr.expect_len) {
+				mr_fail("more bytes", "than pushed");
+				goto out;
+			}
+			memcpy(msg + got, m.body, m.body_len);
+			got += m.body_len;
+			if (m.flag != (got == mr.expect_len ? '$' : '+'))
+				mr_fail("continuation flag", "wrong");
+			if (mr.mode == MR_DROP_FIRST && mr.drops_left > 0 && in_conn == 2) {
+				mr.drops_left--;
+				goto out;   /* the connection drops mid-transfer, unanswered */
+			}
+			char tid[MSRP_TID_MAX + 1], to[256], me[256], out[2048], rtid[MSRP_TID_MAX + 1];
+			snprintf(tid, sizeof tid, "%.*s", (int)m.tid.n, m.tid.p);
+			snprintf(to, sizeof to, "%.*s", (int)strcspn(m.from_path.p, " \r\n"), m.from_path.p);
+			snprintf(me, sizeof me, "%.*s", (int)m.to_path.n, m.to_path.p);
+			ssize_t w = sipb_msrp_write_response(out, sizeof out, tid, 200, NULL, to, me);
+			if (w > 0)
+				(void)!send(fd, out, (size_t)w, MSG_NOSIGNAL);
+			if (m.flag == '$') {
+				if (got == mr.expect_len && !memcmp(msg, mr.expect, got))
+					atomic_fetch_add(&mr.complete, 1);
+				else
+					mr_fail("reassembled content", "differs from the push");
+				struct sipb_msrp_report_req rr = { .to_path = to, .from_path = me, .message_id = mid,
+					.start = 1, .end = got, .total = got,
+					.status = mr.mode == MR_REPORT_415 ? 415 : 200 };
+				w = sipb_msrp_write_report(out, sizeof out, &rr, &rng, rtid);
+				if (w > 0 && send(fd, out, (size_t)w, MSG_NOSIGNAL) == w)
+					atomic_fetch_add(&mr.reports, 1);
+			}
+		}
+		memmove(buf, buf + off, len - off);
+		len -= off;
+	}
+out:
+	close(fd);
+	free(buf);
+	free(msg);
+}
+
+static void *mr_thread(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&mr.stop)) {
+		struct pollfd p = { .fd = mr.lfd, .events = POLLIN };
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		int fd = accept(mr.lfd, NULL, NULL);
+		if (fd >= 0)
+			mr_conn(fd);
+	}
+	return NULL;
+}
+
+static int mr_start(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof a;
+	mr.lfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (mr.lfd < 0 || bind(mr.lfd, (struct sockaddr *)&a, sizeof a) < 0 || listen(mr.lfd, 8) < 0 ||
+	    getsockname(mr.lfd, (struct sockaddr *)&a, &al) < 0)
+		return -1;
+	mr.port = ntohs(a.sin_port);
+	return pthread_create(&mr.th, NULL, mr_thread, NULL) == 0 ? 0 : -1;
+}
+
+/* Resets the receiver's counters for one test (between sessions only). */
+static void mr_expect(enum mr_mode mode, const unsigned char *b, size_t n)
+{
+	mr.mode = mode;
+	mr.expect = b;
+	mr.expect_len = n;
+	mr.drops_left = mode == MR_DROP_FIRST ? 1 : 0;
+	atomic_store(&mr.conns, 0);
+	atomic_store(&mr.chunks, 0);
+	atomic_store(&mr.complete, 0);
+	atomic_store(&mr.errors, 0);
+	atomic_store(&mr.reports, 0);
+	mr.err[0] = '\0';
+}
+
+static void mr_check(void)
+{
+	if (atomic_load(&mr.errors))
+		fprintf(stderr, "\n  MSRP receiver: %d error(s), first: %s", atomic_load(&mr.errors), mr.err);
+	EXPECT_INT(atomic_load(&mr.errors), 0);
+}
+
+/* ------------------------------------------------------------ suite */
+
+static int init_sess(void)
+{
+	if (mr_start() < 0 || itest_daemon_init(&dd, "sess") != 0)
+		return 0;   /* the tests see dd.pid == 0 */
+	dd_sip = itest_free_port_udp_tcp();
+	char *sections = itest_asprintf(
+	    "[sip]\nenabled = yes\nlisten = sip:127.0.0.1:%d\nfrom = sip:ppg@operator.example\n"
+	    "p_asserted_identity = <sip:ppg@operator.example>\n"
+	    "session_threshold = 1000\nmsrp_chunk_size = 4096\nsession_timeout = 3\n"
+	    "retry_min = 1\nretry_max = 1\nmax_attempts = 3\ntransaction_timeout = 3\n"
+	    "fetch_timeout = 10\n", dd_sip);
+	if (itest_std_config(&dd, NULL, sections) == 0)
+		itest_daemon_start(&dd);
+	free(sections);
+	return 0;
+}
+
+static int clean_sess(void)
+{
+	atomic_store(&mr.stop, 1);
+	if (mr.lfd > 0) {
+		pthread_join(mr.th, NULL);
+		close(mr.lfd);
+	}
+	itest_daemon_destroy(&dd, 0);
+	return 0;
+}
+
+#define NEED() CU_ASSERT_FATAL(dd.pid > 0)
+
+static char *sess_scen(void)
+{
+	char port[16];
+	snprintf(port, sizeof port, "%d", mr.port);
+	const char *from[] = { "@MSRPPORT@" }, *to[] = { port };
+	return scenario("tests/sipp/e2e_uas_session.xml", from, to, 1);
+}
+
+static char *reply_scen(const char *status, const char *phrase)
+{
+	const char *from[] = { "@STATUS@", "@PHRASE@" }, *to[] = { status, phrase };
+	return scenario("tests/sipp/e2e_uas_invite_reply.xml", from, to, 2);
+}
+
+/* 10 KiB to a terminal taking sessions: INVITE with the SDP offer, 200,
+ * ACK, 3 SEND chunks, REPORT 000 200 -> delivered 1000, then BYE. */
+static void t_delivered(void)
+{
+	NEED();
+	static unsigned char c[SIZE];
+	struct term t;
+	struct sq q;
+	content(c, SIZE, 1);
+	mr_expect(MR_OK, c, SIZE);
+	EXPECT(term_start(&t, sess_scen(), 1) == 0);
+	EXPECT_INT(reg("s1", t.port), 200);
+	EXPECT_INT(push("s1@sess", "s1", c, SIZE), 1001);
+	EXPECT(wait_final("s1@sess", 10, &q) == 0);
+	EXPECT(!strcmp(pap_state_str(q.state), "delivered"));
+	EXPECT_INT(q.code, 1000);
+	EXPECT(strstr(q.desc, "REPORT 000 200") != NULL);
+	EXPECT_INT(term_wait(&t, 10), 0);   /* INVITE, ACK and BYE as the scenario says */
+	EXPECT_INT(atomic_load(&mr.conns), 1);
+	EXPECT_INT(atomic_load(&mr.chunks), 3);
+	EXPECT_INT(atomic_load(&mr.complete), 1);
+	EXPECT_INT(atomic_load(&mr.reports), 1);
+	mr_check();
+	/* the INVITE as §9.3.2.1 wants it */
+	EXPECT(term_log_has(&t, "INVITE sip:s1@127.0.0.1:"));
+	EXPECT(term_log_has(&t, "Accept-Contact: *;+g.oma.pusheventapp=\"mms.ua\""));
+	EXPECT(term_log_has(&t, "P-Asserted-Identity: <sip:ppg@operator.example>"));
+	EXPECT(term_log_has(&t, "Content-Type: application/sdp"));
+	EXPECT(term_log_has(&t, "m=message 9 TCP/MSRP *"));
+	EXPECT(term_log_has(&t, "a=accept-types:" MMS_CT));
+	EXPECT(term_log_has(&t, "a=path:msrp://127.0.0.1:9/"));
+	EXPECT(term_log_has(&t, "a=sendonly"));
+	EXPECT(term_log_has(&t, "a=file-selector:name:\"push-"));
+	EXPECT(term_log_has(&t, "ACK sip:term@127.0.0.1:"));
+	EXPECT(term_log_has(&t, "BYE sip:term@127.0.0.1:"));
+	term_free(&t);
+}
+
+/* The terminal refuses the session with 488: pager mode with content
+ * indirection (session_fallback = yes): the MESSAGE's URL is fetched,
+ * then delivered 1000. */
+static void t_488_fallback(void)
+{
+	NEED();
+	static unsigned char c[SIZE];
+	struct term t;
+	struct sq q;
+	content(c, SIZE, 2);
+	mr_expect(MR_OK, c, SIZE);
+	EXPECT(term_start(&t, reply_scen("488", "Not Acceptable Here"), 2) == 0);
+	EXPECT_INT(reg("s2", t.port), 200);
+	EXPECT_INT(push("s2@sess", "s2", c, SIZE), 1001);
+	/* the MESSAGE's reference, then the fetch */
+	double end = itest_now() + 10;
+	char *url = NULL;
+	while (!url && itest_now() < end) {
+		char *s = tu_read_file(t.msglog, NULL);
+		const char *u = s ? strstr(s, "URL=\"") : NULL;
+		if (u)
+			url = strndup(u + 5, strcspn(u + 5, "\""));
+		free(s);
+		usleep(50000);
+	}
+	EXPECT(url != NULL);
+	EXPECT(term_log_has(&t, "MESSAGE sip:s2@127.0.0.1:"));
+	EXPECT(term_log_has(&t, "message/external-body"));
+	if (url) {
+		struct itest_resp r;
+		EXPECT(itest_http("GET", url, NULL, NULL, 0, NULL, NULL, &r) == 0);
+		EXPECT_INT(r.status, 200);
+		EXPECT(r.len == SIZE && !memcmp(r.body, c, SIZE));
+		itest_resp_free(&r);
+	}
+	EXPECT(wait_final("s2@sess", 10, &q) == 0);
+	EXPECT(!strcmp(pap_state_str(q.state), "delivered"));
+	EXPECT_INT(q.code, 1000);
+	EXPECT_INT(term_wait(&t, 10), 0);
+	EXPECT_INT(atomic_load(&mr.conns), 0);   /* no MSRP */
+	free(url);
+	term_free(&t);
+}
+
+/* 486 to the INVITE maps like a MESSAGE's 486: undeliverable 4000. */
+static void t_486(void)
+{
+	NEED();
+	static unsigned char c[SIZE];
+	struct term t;
+	struct sq q;
+	content(c, SIZE, 3);
+	mr_expect(MR_OK, c, SIZE);
+	EXPECT(term_start(&t, reply_scen("486", "Busy Here"), 1) == 0);
+	EXPECT_INT(reg("s3", t.port), 200);
+	EXPECT_INT(push("s3@sess", "s3", c, SIZE), 1001);
+	EXPECT(wait_final("s3@sess", 10, &q) == 0);
+	EXPECT(!strcmp(pap_state_str(q.state), "undeliverable"));
+	EXPECT_INT(q.code, 4000);
+	EXPECT(strstr(q.desc, "INVITE 486") != NULL);
+	EXPECT_INT(term_wait(&t, 10), 0);   /* ACK of the 486 seen */
+	EXPECT_INT(atomic_load(&mr.conns), 0);
+	term_free(&t);
+}
+
+/* No final answer within session_timeout (3 s): CANCEL at the terminal,
+ * 487, and the delivery waits for its retry (a local 408). */
+static void t_no_answer_cancel(void)
+{
+	NEED();
+	static unsigned char c[SIZE];
+	struct term t;
+	struct sq q;
+	content(c, SIZE, 4);
+	mr_expect(MR_OK, c, SIZE);
+	EXPECT(term_start(&t, scenario("tests/sipp/e2e_uas_invite_noanswer.xml", NULL, NULL, 0), 1) == 0);
+	EXPECT_INT(reg("s4", t.port), 200);
+	double t0 = itest_now();
+	EXPECT_INT(push("s4@sess", "s4", c, SIZE), 1001);
+	EXPECT_INT(term_wait(&t, 10), 0);   /* INVITE, CANCEL, 487, ACK */
+	double took = itest_now() - t0;
+	EXPECT(took > 2.5 && took < 8);
+	EXPECT(term_log_has(&t, "CANCEL sip:s4@127.0.0.1:"));
+	usleep(200000);
+	EXPECT(statusquery("s4@sess", &q) == 0);
+	fprintf(stderr, "\n    after the CANCEL: %s %d \"%s\"", pap_state_str(q.state), q.code, q.desc);
+	EXPECT(strstr(q.desc, "INVITE 408") != NULL && strstr(q.desc, "CANCEL") != NULL);
+	term_free(&t);
+}
+
+/* The receiver's REPORT says 415: undeliverable 2005 (README table). */
+static void t_report_error(void)
+{
+	NEED();
+	static unsigned char c[SIZE];
+	struct term t;
+	struct sq q;
+	content(c, SIZE, 5);
+	mr_expect(MR_REPORT_415, c, SIZE);
+	EXPECT(term_start(&t, sess_scen(), 1) == 0);
+	EXPECT_INT(reg("s5", t.port), 200);
+	EXPECT_INT(push("s5@sess", "s5", c, SIZE), 1001);
+	EXPECT(wait_final("s5@sess", 10, &q) == 0);
+	EXPECT(!strcmp(pap_state_str(q.state), "undeliverable"));
+	EXPECT_INT(q.code, 2005);
+	EXPECT(strstr(q.desc, "REPORT 000 415") != NULL);
+	EXPECT_INT(term_wait(&t, 10), 0);   /* BYE after the failure too */
+	EXPECT_INT(atomic_load(&mr.reports), 1);
+	mr_check();
+	term_free(&t);
+}
+
+/* The MSRP connection drops after the second chunk: a local 503, retried
+ * in a new session after retry_min, which delivers every byte. */
+static void t_tcp_drop_retried(void)
+{
+	NEED();
+	static unsigned char c[SIZE];
+	struct term t;
+	struct sq q;
+	content(c, SIZE, 6);
+	mr_expect(MR_DROP_FIRST, c, SIZE);
+	EXPECT(term_start(&t, sess_scen(), 2) == 0);
+	EXPECT_INT(reg("s6", t.port), 200);
+	EXPECT_INT(push("s6@sess", "s6", c, SIZE), 1001);
+	EXPECT(wait_final("s6@sess", 15, &q) == 0);
+	EXPECT(!strcmp(pap_state_str(q.state), "delivered"));
+	EXPECT_INT(q.code, 1000);
+	EXPECT_INT(term_wait(&t, 10), 0);   /* two sessions, each with its BYE */
+	EXPECT_INT(atomic_load(&mr.conns), 2);
+	EXPECT_INT(atomic_load(&mr.complete), 1);
+	EXPECT(atomic_load(&mr.chunks) >= 5);   /* 2 before the drop, 3 after */
+	mr_check();
+	term_free(&t);
+}
+
+int main(void)
+{
+	static const struct itest_test_def tests[] = {
+		{ "10 KiB in an MSRP session: 3 chunks, REPORT 000 200, delivered, BYE", t_delivered },
+		{ "INVITE 488 -> pager mode with indirection, delivered", t_488_fallback },
+		{ "INVITE 486 -> undeliverable 4000", t_486 },
+		{ "no answer -> CANCEL, local 408, retried later", t_no_answer_cancel },
+		{ "REPORT 000 415 -> undeliverable 2005", t_report_error },
+		{ "TCP drop mid-transfer -> retried in a new session, delivered", t_tcp_drop_retried },
+		{ NULL, NULL },
+	};
+	signal(SIGPIPE, SIG_IGN);
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	if (itest_add_suite("session mode (INVITE + MSRP)", init_sess, clean_sess, tests)) {
+		CU_cleanup_registry();
+		return 1;
+	}
+	int rc = tu_run();
+	itest_kill_all();
+	return rc;
+}
