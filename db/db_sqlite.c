@@ -342,9 +342,12 @@ int db_open_at_version(const char *path, int version, struct db **out)
 /* The engine of conf: SQLite by path, PostgreSQL by conninfo. */
 static int db_open_conf(const struct db_conf *conf, int flags, int target, struct db **out)
 {
-	if (out)
-		*out = NULL;
 	db_open_errmsg[0] = '\0';
+	if (!out) {
+		snprintf(db_open_errmsg, sizeof db_open_errmsg, "no output handle");
+		return -EINVAL;
+	}
+	*out = NULL;
 	if (!conf) {
 		snprintf(db_open_errmsg, sizeof db_open_errmsg, "no database configuration");
 		return -EINVAL;
