@@ -128,7 +128,8 @@ int db_wal_frames(struct db *db);
  * after some I/O errors). Savepoints nest; db_savepoint_rollback undoes and
  * closes the innermost one; both -EINVAL when none is open. Row ids handed out
  * inside a rolled-back savepoint are reused by later inserts: forget them.
- * PostgreSQL: BEGIN (read committed), SAVEPOINT; ids are never reused there,
+ * PostgreSQL: BEGIN (read committed), SAVEPOINT (-EINVAL outside a transaction,
+ * where SQLite would open one); ids are never reused there,
  * and a failed statement inside a transaction leaves it failed until the
  * caller rolls its savepoint (or the transaction) back: the functions of db/
  * that fail by design (-EEXIST, -ENOENT of a reference) undo themselves. */
