@@ -2,9 +2,13 @@
  * db.h - the gateway's durable state: pushes, their deliveries (one per
  * address), every state transition with its time, and the content entity.
  *
- * This is the only interface callers see; SQL and sqlite3_stmt never leave
- * db/. The embedded backend is SQLite (db_sqlite.c) in WAL mode; the schema
- * is compiled in and versioned with PRAGMA user_version (db_schema.c).
+ * This is the only interface callers see; SQL, sqlite3_stmt and PGresult
+ * never leave db/. Two engines behind it: the embedded default is SQLite
+ * (db_sqlite.c) in WAL mode, the schema versioned with PRAGMA user_version
+ * (db_schema.c); PostgreSQL through libpq (db_pg*.c), the schema versioned in
+ * its table ppgd_schema (db_schema_pg.c), for several gateways on one store.
+ * Every function below works on a handle of either engine (each dispatches
+ * on the handle's engine); the few that differ say so.
  *
  * Threading: one struct db is used by one thread at a time. The core owns a
  * read-write handle and groups writes (db_begin .. db_commit) around a batch;
@@ -12,8 +16,9 @@
  *
  * All times are Unix time in milliseconds (int64_t).
  * Functions return 0 or a negative errno: -ENOENT (no such row), -EEXIST
- * (unique constraint), -EINVAL (bad argument), -EIO (SQLite error; the
- * message is available from db_errmsg()), -ENOMEM.
+ * (unique constraint), -EINVAL (bad argument), -EIO (SQLite error, or a
+ * PostgreSQL error or lost connection; the message is available from
+ * db_errmsg()), -ENOMEM.
  */
 #ifndef DB_H
 #define DB_H
@@ -38,6 +43,34 @@ struct db;
  */
 int db_open(const char *path, int flags, struct db **out);
 
+/* The engines; what a configuration opens. */
+enum db_engine {
+	DB_ENGINE_SQLITE = 0,
+	DB_ENGINE_POSTGRESQL = 1,
+};
+struct db_conf {
+	int engine;                 /* enum db_engine */
+	const char *path;           /* SQLite: the database file */
+	const char *conninfo;       /* PostgreSQL: a libpq conninfo string
+	                             * ("host=/run/postgresql dbname=ppgd", a URI) */
+};
+/*
+ * Opens a handle on the engine of conf: db_open(conf->path, flags) for
+ * SQLite; for PostgreSQL a connection to conf->conninfo with
+ * synchronous_commit = on (a COMMIT that returned is durable), read-only
+ * transactions with DB_OPEN_READONLY, the schema brought to
+ * DB_SCHEMA_VERSION as db_open does. DB_SYNC_NORMAL, DB_SYNC_EXTERNAL and
+ * DB_NO_AUTOCHECKPOINT mean nothing to PostgreSQL. -ENOTSUP for PostgreSQL in
+ * a build without libpq; -EIO when the server cannot be reached (db_errmsg(NULL)
+ * says why).
+ */
+int db_open_config(const struct db_conf *conf, int flags, struct db **out);
+/* For upgrade tests: db_open_at_version on the engine of conf. */
+int db_open_config_at_version(const struct db_conf *conf, int version, struct db **out);
+/* The engine of a handle (enum db_engine); whether this build has an engine. */
+int db_engine_of(struct db *db);
+int db_engine_available(int engine);
+
 /*
  * A handle belongs to one thread: the one that opened it, until another
  * calls db_claim (the core's writer takes the handle ppgd opened). In debug
@@ -56,7 +89,8 @@ void db_close(struct db *db);          /* accepts NULL */
 /* Last error message of this handle. db_errmsg(NULL) gives the reason the
  * last failed db_open / db_open_at_version of the calling thread failed. */
 const char *db_errmsg(struct db *db);
-int db_schema_version(struct db *db);  /* PRAGMA user_version, or -EIO */
+int db_schema_version(struct db *db);  /* PRAGMA user_version (PostgreSQL: the
+                                       * version in ppgd_schema), or -EIO */
 
 /*
  * Copies committed WAL frames into the database file. Meant for a handle of
@@ -67,6 +101,7 @@ int db_schema_version(struct db *db);  /* PRAGMA user_version, or -EIO */
  * it the WAL grows for as long as writes keep coming). *wal_frames and *moved
  * (may be NULL) tell the WAL's size and how much of it is now in the file.
  * A checkpoint that could not run because of another is not an error.
+ * PostgreSQL: a no-op (the server checkpoints), *wal_frames and *moved 0.
  */
 int db_checkpoint(struct db *db, int restart, int *wal_frames, int *moved);
 
@@ -77,10 +112,13 @@ int db_checkpoint(struct db *db, int restart, int *wal_frames, int *moved);
  * before each checkpoint, so after db_sync the commits are on disk as with
  * synchronous=FULL. Thread-safe: the only function of db/ that another thread
  * may call while the owner uses the handle. 0, or a negative errno.
+ * PostgreSQL: a no-op returning 0 (synchronous_commit = on: the COMMIT
+ * itself waited for the server's WAL flush).
  */
 int db_sync(struct db *db);
 
-/* Frames in the WAL after the last commit of a DB_NO_AUTOCHECKPOINT handle. */
+/* Frames in the WAL after the last commit of a DB_NO_AUTOCHECKPOINT handle
+ * (PostgreSQL: 0). */
 int db_wal_frames(struct db *db);
 
 /* Group commit: one transaction around a batch of requests, and a savepoint
@@ -89,7 +127,12 @@ int db_wal_frames(struct db *db);
  * when none is open; db_rollback is a no-op then (SQLite rolls back by itself
  * after some I/O errors). Savepoints nest; db_savepoint_rollback undoes and
  * closes the innermost one; both -EINVAL when none is open. Row ids handed out
- * inside a rolled-back savepoint are reused by later inserts: forget them. */
+ * inside a rolled-back savepoint are reused by later inserts: forget them.
+ * PostgreSQL: BEGIN (read committed), SAVEPOINT (-EINVAL outside a transaction,
+ * where SQLite would open one); ids are never reused there,
+ * and a failed statement inside a transaction leaves it failed until the
+ * caller rolls its savepoint (or the transaction) back: the functions of db/
+ * that fail by design (-EEXIST, -ENOENT of a reference) undo themselves. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);

@@ -78,6 +78,7 @@ int db_push_search(struct db *db, const struct db_push_filter *f, struct db_push
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
 	*out = NULL;
 	*n = 0;
+	DB_PG_DISPATCH(db, db_pg_push_search(db, f, out, n));
 	int len = snprintf(sql, sizeof sql,
 	    "SELECT id, pi, push_id, state, received_time, state_time, deliver_before,"
 	    " coalesce(replaced_by, 0), app_id, content_type,"
@@ -124,6 +125,7 @@ int db_push_count_by_state(struct db *db, int64_t counts[DB_NSTATES])
 	if (!db || !counts)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
 	memset(counts, 0, DB_NSTATES * sizeof counts[0]);
+	DB_PG_DISPATCH(db, db_pg_push_count_by_state(db, counts));
 	int r = prep(db, "SELECT state, count(*) FROM push WHERE replaced_by IS NULL GROUP BY state", &st);
 	if (r < 0)
 		return r;
@@ -146,6 +148,7 @@ int db_delivery_pending_reasons(struct db *db, int64_t now, struct db_pending_re
 	memset(out, 0, sizeof *out);
 	/* state 1 pending, 9 in flight (db_state); the partial indexes of the
 	 * engine cover these rows, so this reads the pending ones only. */
+	DB_PG_DISPATCH(db, db_pg_delivery_pending_reasons(db, now, out));
 	int r = prep(db, "SELECT CASE WHEN state = 9 THEN 0 WHEN target IS NOT NULL THEN 1"
 	    " WHEN next_attempt > ?1 THEN 2 ELSE 3 END, count(*)"
 	    " FROM delivery WHERE state IN (1, 9) GROUP BY 1", &st);
@@ -172,6 +175,7 @@ int db_notification_count_state(struct db *db, int state, int64_t *n)
 	sqlite3_stmt *st = NULL;
 	if (!db || !n || !db_state_valid(state))
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_notification_count_state(db, state, n));
 	int r = prep(db, "SELECT count(*) FROM notification WHERE state = ?1", &st);
 	if (r < 0)
 		return r;

@@ -64,6 +64,7 @@ int db_binding_upsert(struct db *db, struct db_binding *b)
 
 	if (!db || !b || !b->aor || !*b->aor || !b->contact || !*b->contact)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_binding_upsert(db, b));
 	int rc = db_prep(db, DB_ST_BINDING_UPSERT, &st);
 	if (rc < 0)
 		return rc;
@@ -98,6 +99,7 @@ int db_binding_delete(struct db *db, const char *aor, const char *contact)
 
 	if (!db || !aor)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_binding_delete(db, aor, contact));
 	int rc = db_prep(db, contact ? DB_ST_BINDING_DELETE : DB_ST_BINDING_DELETE_AOR, &st);
 	if (rc < 0)
 		return rc;
@@ -116,6 +118,7 @@ int db_binding_list(struct db *db, const char *aor, int64_t now, struct db_bindi
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
 	*out = NULL;
 	*n = 0;
+	DB_PG_DISPATCH(db, db_pg_binding_list(db, aor, now, out, n));
 	int rc = db_prep(db, aor ? DB_ST_BINDING_LIST : DB_ST_BINDING_LIST_ALL, &st);
 	if (rc < 0)
 		return rc;
@@ -131,6 +134,7 @@ int db_binding_purge(struct db *db, int64_t now)
 
 	if (!db)
 		return -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_binding_purge(db, now));
 	int rc = db_prep(db, DB_ST_BINDING_PURGE, &st);
 	if (rc < 0)
 		return rc;
@@ -145,6 +149,7 @@ int db_delivery_set_target(struct db *db, int64_t delivery, const char *target)
 
 	if (!db || delivery <= 0)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_delivery_set_target(db, delivery, target));
 	int rc = db_prep(db, DB_ST_DELIVERY_SET_TARGET, &st);
 	if (rc < 0)
 		return rc;
@@ -167,6 +172,7 @@ int db_delivery_waiting(struct db *db, const char *target, size_t max, struct db
 	*n = 0;
 	if (max == 0)
 		return 0;
+	DB_PG_DISPATCH(db, db_pg_delivery_waiting(db, target, max, out, n));
 	int rc = db_prep(db, DB_ST_DELIVERY_WAITING, &st);
 	if (rc < 0)
 		return rc;

@@ -133,6 +133,7 @@ int db_delivery_list(struct db *db, int64_t push, struct db_delivery **out, size
 
 	if (!db || push <= 0 || !out || !n)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_delivery_list(db, push, out, n));
 	int rc = db_prep(db, DB_ST_DELIVERY_LIST, &st);
 	if (rc < 0)
 		return rc;
@@ -148,6 +149,7 @@ int db_delivery_find_by_address(struct db *db, int64_t push, const char *address
 
 	if (!db || push <= 0 || !address || !out)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_delivery_find_by_address(db, push, address, out));
 	int rc = db_prep(db, DB_ST_DELIVERY_FIND_ADDR, &st);
 	if (rc < 0)
 		return rc;
@@ -169,6 +171,7 @@ int db_delivery_due(struct db *db, int64_t now, size_t max, struct db_delivery *
 		return 0;
 	/* High priority first (schema 2 keeps the push's priority, 1..3, on
 	 * each delivery): one indexed range per priority. */
+	DB_PG_DISPATCH(db, db_pg_delivery_due(db, now, max, out, n));
 	int last = db->version >= 2 ? 3 : 1;
 	for (int prio = 1; prio <= last && *n < max; prio++) {
 		struct db_delivery *v = NULL;
@@ -217,6 +220,7 @@ int db_delivery_expired(struct db *db, int64_t now, size_t max, struct db_delive
 	*n = 0;
 	if (max == 0)
 		return 0;
+	DB_PG_DISPATCH(db, db_pg_delivery_expired(db, now, max, out, n));
 	int rc = db_prep(db, DB_ST_DELIVERY_EXPIRED, &st);
 	if (rc < 0)
 		return rc;
@@ -258,6 +262,8 @@ int db_delivery_set_state(struct db *db, int64_t delivery, int state, int code,
 {
 	if (!db || delivery <= 0 || state < DB_STATE_PENDING || state > DB_STATE_INFLIGHT)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_delivery_set_state(db, delivery, state, code, desc, t, next_attempt,
+	    state == DB_STATE_INFLIGHT));
 	int rc = db_isp_begin(db);
 	if (rc < 0)
 		return rc;
@@ -270,6 +276,7 @@ int db_delivery_attempted(struct db *db, int64_t delivery, int state, int code,
 {
 	if (!db || delivery <= 0 || state < DB_STATE_PENDING || state > DB_STATE_INFLIGHT)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_delivery_set_state(db, delivery, state, code, desc, t, next_attempt, 1));
 	int rc = db_isp_begin(db);
 	if (rc < 0)
 		return rc;
@@ -283,6 +290,7 @@ int db_delivery_get(struct db *db, int64_t id, struct db_delivery *out)
 
 	if (!db || id <= 0 || !out)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_delivery_get(db, id, out));
 	int rc = db_prep(db, DB_ST_DELIVERY_GET, &st);
 	if (rc < 0)
 		return rc;
@@ -296,6 +304,7 @@ int db_delivery_schedule(struct db *db, int64_t id, int64_t next_attempt)
 
 	if (!db || id <= 0)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_delivery_schedule(db, id, next_attempt));
 	int rc = db_prep(db, DB_ST_DELIVERY_SCHEDULE, &st);
 	if (rc < 0)
 		return rc;
@@ -314,6 +323,7 @@ int db_delivery_recover(struct db *db, int64_t now)
 
 	if (!db)
 		return -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_delivery_recover(db, now));
 	int rc = db_prep(db, DB_ST_DELIVERY_RECOVER, &st);
 	if (rc < 0)
 		return rc;
@@ -329,6 +339,7 @@ int db_transition_list(struct db *db, int64_t delivery, struct db_transition **o
 
 	if (!db || delivery <= 0 || !out || !n)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_transition_list(db, delivery, out, n));
 	int rc = db_prep(db, DB_ST_TRANSITION_LIST, &st);
 	if (rc < 0)
 		return rc;
@@ -343,6 +354,7 @@ int db_delivery_set_bearer(struct db *db, int64_t delivery, int bearer)
 
 	if (!db || delivery <= 0 || bearer < 0)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_delivery_set_bearer(db, delivery, bearer));
 	int rc = db_prep(db, DB_ST_DELIVERY_SET_BEARER, &st);
 	if (rc < 0)
 		return rc;

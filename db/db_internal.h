@@ -1,8 +1,14 @@
 /*
- * db_internal.h - private to db/: the SQLite handle behind struct db, its
- * cache of prepared statements, the schema steps of db_schema.c, and the
- * statement and row helpers db_sqlite.c shares with db_push.c,
- * db_delivery.c and db_notification.c.
+ * db_internal.h - private to db/: the handle behind struct db (SQLite, or
+ * PostgreSQL when engine says so), its cache of prepared statements, the
+ * schema steps of db_schema.c, the statement and row helpers db_sqlite.c
+ * shares with db_push.c, db_delivery.c and db_notification.c, and the
+ * PostgreSQL implementation of each function of db.h (db_pg*.c).
+ *
+ * Engine dispatch: every function of db.h that runs SQL starts with
+ * DB_PG_DISPATCH(db, db_pg_<name>(...)): one predictable branch on a field of
+ * the handle, no allocation and no indirect call on the SQLite path; the
+ * SQLite code follows unchanged.
  */
 #ifndef DB_INTERNAL_H
 #define DB_INTERNAL_H
@@ -77,7 +83,11 @@ struct db_sql_text {
 };
 extern const struct db_sql_text db_sql[];
 
+struct db_pg;   /* db_pg_int.h */
+
 struct db {
+	int engine;               /* enum db_engine */
+	struct db_pg *pg;         /* PostgreSQL: the connection and its statements */
 	sqlite3 *sq;
 	int readonly;
 	int version;              /* schema version of the file, after upgrades */
@@ -160,5 +170,78 @@ int64_t db_limit(size_t max);
 /* Records a transition of a delivery (db_delivery.c). */
 int db_transition_add(struct db *db, int64_t delivery, int64_t t, int state, int code,
     const char *note);
+
+/* ---------------------------------------------------------------- engines */
+
+#ifdef PPG_HAVE_LIBPQ
+#define DB_IS_PG(db) ((db) && __builtin_expect((db)->engine == DB_ENGINE_POSTGRESQL, 0))
+#else
+#define DB_IS_PG(db) 0
+#endif
+/* At the top of a function of db.h: a PostgreSQL handle goes to db_pg_*. */
+#define DB_PG_DISPATCH(db, call) do { if (DB_IS_PG(db)) return (call); } while (0)
+
+/* Why the last db_open* of this thread failed (db_errmsg(NULL)). */
+char *db_open_errbuf(size_t *len);
+
+/* The PostgreSQL engine (db_pg*.c): the same contract as the function of
+ * db.h of the same name without "pg_". */
+int db_pg_open(const char *conninfo, int flags, int target, struct db **out);
+void db_pg_close(struct db *db);
+int db_pg_schema_version(struct db *db);
+int db_pg_begin(struct db *db);
+int db_pg_commit(struct db *db);
+int db_pg_rollback(struct db *db);
+int db_pg_savepoint(struct db *db);
+int db_pg_savepoint_release(struct db *db);
+int db_pg_savepoint_rollback(struct db *db);
+int db_pg_push_insert(struct db *db, struct db_push *p, struct db_delivery *d, size_t n);
+int db_pg_push_replace(struct db *db, int64_t old, struct db_push *p, struct db_delivery *d,
+    size_t n);
+int db_pg_push_find(struct db *db, const char *pi, const char *push_id, int with_content,
+    struct db_push *out);
+int db_pg_push_find_latest(struct db *db, const char *pi, const char *push_id, int with_content,
+    struct db_push *out);
+int db_pg_push_get(struct db *db, int64_t id, int with_content, struct db_push *out);
+int db_pg_push_set_replaced(struct db *db, int64_t id, int64_t by);
+int db_pg_push_update_state_ex(struct db *db, int64_t id, int *left_pending, int64_t *content_len);
+int db_pg_push_pending_by_pi(struct db *db,
+    int (*fn)(void *arg, const char *pi, int64_t pushes, int64_t bytes), void *arg);
+int db_pg_count_pushes(struct db *db, int64_t *n);
+int db_pg_count_deliveries_in_state(struct db *db, int state, int64_t *n);
+int db_pg_push_count_for_pi(struct db *db, const char *pi, int64_t *n);
+int db_pg_delivery_list(struct db *db, int64_t push, struct db_delivery **out, size_t *n);
+int db_pg_delivery_find_by_address(struct db *db, int64_t push, const char *address,
+    struct db_delivery *out);
+int db_pg_delivery_due(struct db *db, int64_t now, size_t max, struct db_delivery **out,
+    size_t *n);
+int db_pg_delivery_expired(struct db *db, int64_t now, size_t max, struct db_delivery **out,
+    size_t *n);
+int db_pg_delivery_set_state(struct db *db, int64_t delivery, int state, int code,
+    const char *desc, int64_t t, int64_t next_attempt, int count_attempt);
+int db_pg_delivery_get(struct db *db, int64_t id, struct db_delivery *out);
+int db_pg_delivery_schedule(struct db *db, int64_t id, int64_t next_attempt);
+int db_pg_delivery_recover(struct db *db, int64_t now);
+int db_pg_transition_list(struct db *db, int64_t delivery, struct db_transition **out, size_t *n);
+int db_pg_delivery_set_bearer(struct db *db, int64_t delivery, int bearer);
+int db_pg_delivery_set_target(struct db *db, int64_t delivery, const char *target);
+int db_pg_delivery_waiting(struct db *db, const char *target, size_t max,
+    struct db_delivery **out, size_t *n);
+int db_pg_binding_upsert(struct db *db, struct db_binding *b);
+int db_pg_binding_delete(struct db *db, const char *aor, const char *contact);
+int db_pg_binding_list(struct db *db, const char *aor, int64_t now, struct db_binding **out,
+    size_t *n);
+int db_pg_binding_purge(struct db *db, int64_t now);
+int db_pg_notification_insert(struct db *db, struct db_notification *nt);
+int db_pg_notification_get(struct db *db, int64_t id, struct db_notification *out);
+int db_pg_notification_due(struct db *db, int64_t now, size_t max, struct db_notification **out,
+    size_t *n);
+int db_pg_notification_lease(struct db *db, int64_t id, int64_t until);
+int db_pg_notification_attempted(struct db *db, int64_t id, int state, int64_t next_attempt);
+int db_pg_push_search(struct db *db, const struct db_push_filter *f, struct db_push_brief **out,
+    size_t *n);
+int db_pg_push_count_by_state(struct db *db, int64_t counts[DB_NSTATES]);
+int db_pg_delivery_pending_reasons(struct db *db, int64_t now, struct db_pending_reasons *out);
+int db_pg_notification_count_state(struct db *db, int state, int64_t *n);
 
 #endif /* DB_INTERNAL_H */

@@ -60,6 +60,7 @@ int db_notification_insert(struct db *db, struct db_notification *nt)
 	if (!db || !nt || !nt->url || !*nt->url || nt->push <= 0 || nt->delivery < 0 ||
 	    (nt->body_len && !nt->body) || !db_state_valid(nt->state))
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_notification_insert(db, nt));
 	int rc = db_prep(db, DB_ST_NOTIF_INSERT, &st);
 	if (rc < 0)
 		return rc;
@@ -89,6 +90,7 @@ int db_notification_get(struct db *db, int64_t id, struct db_notification *out)
 
 	if (!db || id <= 0 || !out)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_notification_get(db, id, out));
 	int rc = db_prep(db, DB_ST_NOTIF_GET, &st);
 	if (rc < 0)
 		return rc;
@@ -107,6 +109,7 @@ int db_notification_due(struct db *db, int64_t now, size_t max, struct db_notifi
 	*n = 0;
 	if (max == 0)
 		return 0;
+	DB_PG_DISPATCH(db, db_pg_notification_due(db, now, max, out, n));
 	int rc = db_prep(db, DB_ST_NOTIF_DUE, &st);
 	if (rc < 0)
 		return rc;
@@ -123,6 +126,7 @@ int db_notification_lease(struct db *db, int64_t id, int64_t until)
 
 	if (!db || id <= 0)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_notification_lease(db, id, until));
 	int rc = db_prep(db, DB_ST_NOTIF_LEASE, &st);
 	if (rc < 0)
 		return rc;
@@ -141,6 +145,7 @@ int db_notification_attempted(struct db *db, int64_t id, int state, int64_t next
 
 	if (!db || id <= 0 || !db_state_valid(state))
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_notification_attempted(db, id, state, next_attempt));
 	int rc = db_prep(db, DB_ST_NOTIF_ATTEMPTED, &st);
 	if (rc < 0)
 		return rc;

@@ -180,6 +180,7 @@ int db_push_insert(struct db *db, struct db_push *p, struct db_delivery *d, size
 		return -EINVAL;
 	if (db_push_check(p, d, n) < 0)
 		return db_set_err(db, -EINVAL, "bad push or delivery");
+	DB_PG_DISPATCH(db, db_pg_push_insert(db, p, d, n));
 	int rc = db_isp_begin(db);
 	if (rc < 0)
 		return rc;
@@ -244,6 +245,7 @@ int db_push_replace(struct db *db, int64_t old, struct db_push *p, struct db_del
 		return -EINVAL;
 	if (old <= 0 || db_push_check(p, d, n) < 0)
 		return db_set_err(db, -EINVAL, "bad push or delivery");
+	DB_PG_DISPATCH(db, db_pg_push_replace(db, old, p, d, n));
 	int rc = db_isp_begin(db);
 	if (rc < 0)
 		return rc;
@@ -271,6 +273,7 @@ int db_push_find(struct db *db, const char *pi, const char *push_id, int with_co
 
 	if (!db || !pi || !push_id || !out)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_push_find(db, pi, push_id, with_content, out));
 	int rc = db_prep(db, DB_ST_PUSH_FIND, &st);
 	if (rc < 0)
 		return rc;
@@ -283,6 +286,7 @@ int db_push_find(struct db *db, const char *pi, const char *push_id, int with_co
 int db_push_find_latest(struct db *db, const char *pi, const char *push_id, int with_content,
     struct db_push *out)
 {
+	DB_PG_DISPATCH(db, db_pg_push_find_latest(db, pi, push_id, with_content, out));
 	int rc = db_push_find(db, pi, push_id, with_content, out);
 	if (rc != -ENOENT)
 		return rc;
@@ -302,6 +306,7 @@ int db_push_get(struct db *db, int64_t id, int with_content, struct db_push *out
 
 	if (!db || id <= 0 || !out)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_push_get(db, id, with_content, out));
 	int rc = db_prep(db, DB_ST_PUSH_GET, &st);
 	if (rc < 0)
 		return rc;
@@ -314,6 +319,7 @@ int db_push_set_replaced(struct db *db, int64_t id, int64_t by)
 {
 	if (!db || id <= 0 || by <= 0 || id == by)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_push_set_replaced(db, id, by));
 	return db_push_mark(db, id, by);
 }
 
@@ -339,6 +345,7 @@ int db_push_update_state_ex(struct db *db, int64_t id, int *left_pending, int64_
 		*left_pending = 0;
 	if (!db || id <= 0)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_push_update_state_ex(db, id, left_pending, content_len));
 	rc = db_push_status_len(db, id, &replaced, &cur, &len);
 	if (content_len)
 		*content_len = len;
@@ -390,6 +397,7 @@ int db_push_pending_by_pi(struct db *db, int (*fn)(void *arg, const char *pi, in
 
 	if (!db || !fn)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_push_pending_by_pi(db, fn, arg));
 	int rc = db_prep(db, DB_ST_PUSH_PENDING_BY_PI, &st);
 	if (rc < 0)
 		return rc;
@@ -409,6 +417,7 @@ int db_count_pushes(struct db *db, int64_t *n)
 
 	if (!db || !n)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_count_pushes(db, n));
 	int rc = db_prep(db, DB_ST_PUSH_COUNT, &st);
 	return rc < 0 ? rc : db_step_int64(db, st, n);
 }
@@ -419,6 +428,7 @@ int db_count_deliveries_in_state(struct db *db, int state, int64_t *n)
 
 	if (!db || !n || !db_state_valid(state))
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_count_deliveries_in_state(db, state, n));
 	int rc = db_prep(db, DB_ST_DELIVERY_COUNT_STATE, &st);
 	if (rc < 0)
 		return rc;
@@ -432,6 +442,7 @@ int db_push_count_for_pi(struct db *db, const char *pi, int64_t *n)
 
 	if (!db || !pi || !n)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_push_count_for_pi(db, pi, n));
 	int rc = db_prep(db, DB_ST_PUSH_COUNT_PI, &st);
 	if (rc < 0)
 		return rc;

@@ -69,6 +69,12 @@ const char *db_errmsg(struct db *db)
 	return db ? db->errmsg : db_open_errmsg;
 }
 
+char *db_open_errbuf(size_t *len)
+{
+	*len = sizeof db_open_errmsg;
+	return db_open_errmsg;
+}
+
 int db_exec(struct db *db, const char *sql)
 {
 	db_check_owner(db);
@@ -299,6 +305,13 @@ int db_checkpoint(struct db *db, int restart, int *wal_frames, int *moved)
 
 	if (!db)
 		return -EINVAL;
+	if (DB_IS_PG(db)) {   /* the server checkpoints */
+		if (wal_frames)
+			*wal_frames = 0;
+		if (moved)
+			*moved = 0;
+		return 0;
+	}
 	int rc = sqlite3_wal_checkpoint_v2(db->sq, NULL,
 	    restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE, &log, &ckpt);
 	if (wal_frames)
@@ -326,10 +339,75 @@ int db_open_at_version(const char *path, int version, struct db **out)
 	return db_open_common(path, 0, version, out);
 }
 
+/* The engine of conf: SQLite by path, PostgreSQL by conninfo. */
+static int db_open_conf(const struct db_conf *conf, int flags, int target, struct db **out)
+{
+	db_open_errmsg[0] = '\0';
+	if (!out) {
+		snprintf(db_open_errmsg, sizeof db_open_errmsg, "no output handle");
+		return -EINVAL;
+	}
+	*out = NULL;
+	if (!conf) {
+		snprintf(db_open_errmsg, sizeof db_open_errmsg, "no database configuration");
+		return -EINVAL;
+	}
+	switch (conf->engine) {
+	case DB_ENGINE_SQLITE:
+		return db_open_common(conf->path, flags, target, out);
+	case DB_ENGINE_POSTGRESQL:
+#ifdef PPG_HAVE_LIBPQ
+		return db_pg_open(conf->conninfo, flags, target, out);
+#else
+		snprintf(db_open_errmsg, sizeof db_open_errmsg,
+		    "this ppgd was built without PostgreSQL (libpq-dev)");
+		return -ENOTSUP;
+#endif
+	}
+	snprintf(db_open_errmsg, sizeof db_open_errmsg, "unknown database engine %d", conf->engine);
+	return -EINVAL;
+}
+
+int db_open_config(const struct db_conf *conf, int flags, struct db **out)
+{
+	return db_open_conf(conf, flags, DB_SCHEMA_VERSION, out);
+}
+
+int db_open_config_at_version(const struct db_conf *conf, int version, struct db **out)
+{
+	if (version < 1 || version > DB_SCHEMA_VERSION) {
+		if (out)
+			*out = NULL;
+		snprintf(db_open_errmsg, sizeof db_open_errmsg, "bad schema version %d", version);
+		return -EINVAL;
+	}
+	return db_open_conf(conf, 0, version, out);
+}
+
+int db_engine_of(struct db *db)
+{
+	return db ? db->engine : -EINVAL;
+}
+
+int db_engine_available(int engine)
+{
+	if (engine == DB_ENGINE_SQLITE)
+		return 1;
+#ifdef PPG_HAVE_LIBPQ
+	return engine == DB_ENGINE_POSTGRESQL;
+#else
+	return 0;
+#endif
+}
+
 void db_close(struct db *db)
 {
 	if (!db)
 		return;
+	if (DB_IS_PG(db)) {
+		db_pg_close(db);
+		return;
+	}
 	for (int i = 0; i < DB_ST__COUNT; i++)
 		sqlite3_finalize(db->stmt[i]);
 	sqlite3_close_v2(db->sq);
@@ -344,6 +422,8 @@ int db_sync(struct db *db)
 {
 	int rc = 0;
 
+	if (DB_IS_PG(db))
+		return 0;     /* synchronous_commit = on: COMMIT waited for the flush */
 	if (!db || !db->wal_path)
 		return -EINVAL;
 	pthread_mutex_lock(&db->sync_lock);
@@ -372,6 +452,7 @@ int db_schema_version(struct db *db)
 
 	if (!db)
 		return -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_schema_version(db));
 	rc = db_read_user_version(db, &v);
 	return rc < 0 ? rc : v;
 }
@@ -382,6 +463,7 @@ int db_begin(struct db *db)
 {
 	if (!db)
 		return -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_begin(db));
 	if (!sqlite3_get_autocommit(db->sq))
 		return db_set_err(db, -EINVAL, "a transaction is already open");
 	int rc = db_run(db, DB_ST_BEGIN);
@@ -394,6 +476,7 @@ int db_commit(struct db *db)
 {
 	if (!db)
 		return -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_commit(db));
 	if (sqlite3_get_autocommit(db->sq))
 		return db_set_err(db, -EINVAL, "no transaction is open");
 	int rc = db_run(db, DB_ST_COMMIT);
@@ -408,6 +491,7 @@ int db_rollback(struct db *db)
 {
 	if (!db)
 		return -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_rollback(db));
 	db->sp_depth = 0;
 	if (sqlite3_get_autocommit(db->sq))
 		return 0;
@@ -418,6 +502,7 @@ int db_savepoint(struct db *db)
 {
 	if (!db)
 		return -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_savepoint(db));
 	int rc = db_run(db, DB_ST_SAVEPOINT);
 	if (rc == 0)
 		db->sp_depth++;
@@ -428,6 +513,7 @@ int db_savepoint_release(struct db *db)
 {
 	if (!db)
 		return -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_savepoint_release(db));
 	if (db->sp_depth == 0)
 		return db_set_err(db, -EINVAL, "no savepoint is open");
 	if (sqlite3_get_autocommit(db->sq)) {
@@ -444,6 +530,7 @@ int db_savepoint_rollback(struct db *db)
 {
 	if (!db)
 		return -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_savepoint_rollback(db));
 	if (db->sp_depth == 0)
 		return db_set_err(db, -EINVAL, "no savepoint is open");
 	if (sqlite3_get_autocommit(db->sq)) {

@@ -73,10 +73,11 @@ struct db *ppg_admin_db_take(struct ppg_admin *a)
 {
 	pthread_mutex_lock(&a->dblock);
 	if (!a->db) {
-		int r = db_open(a->cfg->db_path, DB_OPEN_READONLY, &a->db);
+		int r = ppg_config_db_open(a->cfg, DB_OPEN_READONLY, &a->db);
 		if (r < 0) {
-			LOGP(PPG_LOG_DB, LOG_ERR, "admin: cannot open %s read-only: %s", a->cfg->db_path,
-			    a->db ? db_errmsg(a->db) : strerror(-r));
+			char where[256];
+			LOGP(PPG_LOG_DB, LOG_ERR, "admin: cannot open %s read-only: %s",
+			    ppg_config_db_where(a->cfg, where, sizeof where), db_errmsg(NULL));
 			db_close(a->db);
 			a->db = NULL;
 			pthread_mutex_unlock(&a->dblock);
@@ -129,7 +130,7 @@ int ppg_admin_db_writable(struct ppg_admin *a, char *why, size_t len)
 		snprintf(why, len, "the last batch could not be committed or made durable");
 		return 0;
 	}
-	if (access(a->cfg->db_path, W_OK) < 0) {
+	if (!a->cfg->db_engine && access(a->cfg->db_path, W_OK) < 0) {   /* SQLite: the file */
 		snprintf(why, len, "%s: %s", a->cfg->db_path, strerror(errno));
 		return 0;
 	}

@@ -58,7 +58,9 @@ struct ppg_config {
 	size_t max_pending_deliveries; /* every PI together */
 	unsigned retry_after;          /* s, Retry-After of a 4001 over a limit */
 	/* [database] */
-	char *db_path;
+	int db_engine;                 /* enum db_engine: 0 sqlite, 1 postgresql */
+	char *db_path;                 /* SQLite */
+	char *db_conninfo;             /* PostgreSQL: libpq conninfo */
 	int db_sync_full;
 	unsigned batch_max;
 	/* [log] */
@@ -189,5 +191,13 @@ void ppg_config_dump_keys(FILE *f);
 /* The same table as the roff source of ppgd.conf(5) (ppg_config_man.c); the
  * build makes man/ppgd.conf.5 with it, so the page and the table cannot drift. */
 void ppg_config_man_keys(FILE *f, const char *version);
+
+struct db;
+/* Opens a handle of the [database] configured (db_open_config: engine, path
+ * or conninfo); db_errmsg(NULL) tells why it failed. [any] */
+int ppg_config_db_open(const struct ppg_config *c, int flags, struct db **out);
+/* What the logs call the configured database: the SQLite path, or
+ * "PostgreSQL <conninfo>" (the conninfo left out when it holds a password). */
+const char *ppg_config_db_where(const struct ppg_config *c, char *buf, size_t len);
 
 #endif

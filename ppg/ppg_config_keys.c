@@ -4,6 +4,7 @@
  * type accepts. etc/ppgd.conf documents every key; ppgd --keys prints them.
  */
 #include "ppg/ppg_config_int.h"
+#include "db/db.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -50,7 +51,11 @@ const struct ppg_config_key ppg_config_keys[] = {
 	  "pending deliveries of every PI together; more pushes get 4001 (0: unlimited)" },
 	{ "server", "retry_after", K_UINT, O(retry_after), "1", 1, 3600,
 	  "Retry-After (seconds) of a push refused with 4001 over a pending limit" },
+	{ "database", "engine", K_ENUM, O(db_engine), "sqlite", 0, 0,
+	  "sqlite (one file, embedded) or postgresql (a server several gateways may share)" },
 	{ "database", "path", K_STR, O(db_path), "var/ppgd.db", 0, 0, "SQLite database file" },
+	{ "database", "conninfo", K_STR, O(db_conninfo), "", 0, 0,
+	  "PostgreSQL: a libpq connection string, e.g. host=/run/postgresql dbname=ppgd" },
 	{ "database", "synchronous", K_SYNC, O(db_sync_full), "full", 0, 0, "full or normal" },
 	{ "database", "batch_max", K_UINT, O(batch_max), "512", 1, 100000,
 	  "most PAP requests committed in one transaction" },
@@ -338,7 +343,7 @@ int ppg_config_set_key(struct ppg_config_parse *p, const struct ppg_config_key *
 		static const struct { const char *key, *a, *b; } en[] = {
 			{ "no_binding", "wait", "fail" }, { "terminal", "all", "gruu" },
 			{ "confirmed", "pager", "session" },
-			{ "bind", "transmitter", "transceiver" },
+			{ "bind", "transmitter", "transceiver" }, { "engine", "sqlite", "postgresql" },
 		};
 		for (size_t i = 0; i < sizeof en / sizeof en[0]; i++) {
 			if (strcmp(en[i].key, k->name))
@@ -398,4 +403,27 @@ void ppg_config_dump_keys(FILE *f)
 	    "max_rate =\nmax_pending =\nmax_pending_bytes =\n");
 	fprintf(f, "\n[admin NAME]\n; crypt(3) hash of the admin account's secret (ppgd --hash-secret)\nsecret_hash =\n"
 	    "; CIDR ranges the account may connect from (empty: any)\nallow =\n");
+}
+
+/* ---------------------------------------------------------------- [database] */
+
+int ppg_config_db_open(const struct ppg_config *c, int flags, struct db **out)
+{
+	struct db_conf dc = {
+		.engine = c->db_engine ? DB_ENGINE_POSTGRESQL : DB_ENGINE_SQLITE,
+		.path = c->db_path,
+		.conninfo = c->db_conninfo ? c->db_conninfo : "",
+	};
+	return db_open_config(&dc, flags, out);
+}
+
+const char *ppg_config_db_where(const struct ppg_config *c, char *buf, size_t len)
+{
+	if (!c->db_engine)
+		snprintf(buf, len, "%s", c->db_path ? c->db_path : "");
+	else if (c->db_conninfo && strstr(c->db_conninfo, "password"))
+		snprintf(buf, len, "PostgreSQL (conninfo with a password)");
+	else
+		snprintf(buf, len, "PostgreSQL \"%s\"", c->db_conninfo ? c->db_conninfo : "");
+	return buf;
 }

@@ -274,9 +274,9 @@ int ppg_core_start(struct ppg_core *c, ppg_core_init_fn init, void *arg)
 {
 	c->init = init;
 	c->init_arg = arg;
-	int r = db_open(c->cfg->db_path, c->cfg->db_sync_full ? 0 : DB_SYNC_NORMAL, &c->ckpt_db);
+	int r = ppg_config_db_open(c->cfg, c->cfg->db_sync_full ? 0 : DB_SYNC_NORMAL, &c->ckpt_db);
 	if (r < 0) {
-		LOGP(PPG_LOG_DB, LOG_ERR, "cannot open the checkpoint handle: %s", strerror(-r));
+		LOGP(PPG_LOG_DB, LOG_ERR, "cannot open the checkpoint handle: %s", db_errmsg(NULL));
 		return r;
 	}
 	r = pthread_create(&c->ckpt_thread, NULL, ppg_core_ckpt_main, c);

@@ -117,9 +117,11 @@ static struct db *rodb(struct ppg_http *h)
 {
 	struct db *db = pthread_getspecific(h->rodb_key);
 	if (!db) {
-		int r = db_open(h->cfg->db_path, DB_OPEN_READONLY, &db);
+		int r = ppg_config_db_open(h->cfg, DB_OPEN_READONLY, &db);
 		if (r < 0) {
-			LOGP(PPG_LOG_DB, LOG_ERR, "cannot open %s read-only: %s", h->cfg->db_path, strerror(-r));
+			char where[256];
+			LOGP(PPG_LOG_DB, LOG_ERR, "cannot open %s read-only: %s",
+			    ppg_config_db_where(h->cfg, where, sizeof where), db_errmsg(NULL));
 			return NULL;
 		}
 		pthread_setspecific(h->rodb_key, db);

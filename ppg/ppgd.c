@@ -122,11 +122,13 @@ static int list_bindings(const struct ppg_config *cfg)
 	struct db_binding *v = NULL;
 	size_t n = 0;
 	int64_t now = (int64_t)time(NULL) * 1000;
-	int r = db_open(cfg->db_path, DB_OPEN_READONLY, &db);
+	int r = ppg_config_db_open(cfg, DB_OPEN_READONLY, &db);
 	if (r == 0)
 		r = db_binding_list(db, NULL, now, &v, &n);
 	if (r < 0) {
-		fprintf(stderr, "ppgd: %s: %s\n", cfg->db_path, db ? db_errmsg(db) : strerror(-r));
+		char where[256];
+		fprintf(stderr, "ppgd: %s: %s\n", ppg_config_db_where(cfg, where, sizeof where),
+		    db ? db_errmsg(db) : db_errmsg(NULL));
 		db_close(db);
 		return 1;
 	}
@@ -166,6 +168,32 @@ static int start_loop(struct ppg_core *core, su_root_t *root, void *arg, char *e
 	if (r == 0)
 		r = ppg_notifier_start(core, root, cfg, err, errlen);
 	return r;
+}
+
+/* -t with [database] engine = postgresql: the server answers and its schema
+ * is one this ppgd can use (created or upgraded at start when older). */
+static int check_database(const struct ppg_config *cfg)
+{
+	char where[256];
+	struct db *db = NULL;
+
+	if (!cfg->db_engine)
+		return 0;    /* SQLite: the file is created at start */
+	ppg_config_db_where(cfg, where, sizeof where);
+	int r = ppg_config_db_open(cfg, DB_OPEN_READONLY, &db);
+	if (r == 0) {
+		printf("ppgd: database %s reachable (schema %d)\n", where, db_schema_version(db));
+		db_close(db);
+		return 0;
+	}
+	const char *why = db_errmsg(NULL);
+	if (r == -EPROTO && strstr(why, "read-only database has schema version")) {
+		printf("ppgd: database %s reachable (%s: ppgd creates or upgrades it at start)\n",
+		    where, why);
+		return 0;
+	}
+	fprintf(stderr, "ppgd: database %s: %s\n", where, why);
+	return 1;
 }
 
 /* Creates the directory that will hold the database, when missing. */
@@ -225,9 +253,11 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	if (check) {
-		printf("ppgd: %s: configuration is valid\n", conf);
+		int rc = check_database(cfg);
+		if (rc == 0)
+			printf("ppgd: %s: configuration is valid\n", conf);
 		ppg_config_free(cfg);
-		return 0;
+		return rc;
 	}
 	ppg_log_init(debug ? LOG_DEBUG : cfg->log_level, cfg->log_syslog);
 	for (int i = 0; i < PPG_LOG_NCAT && !debug; i++)
@@ -258,13 +288,17 @@ int main(int argc, char **argv)
 	struct ppg_content *content = NULL;
 	struct ppg_reload *reload = NULL;
 
-	make_db_dir(cfg->db_path);
+	char dbwhere[256];
+	ppg_config_db_where(cfg, dbwhere, sizeof dbwhere);
+	if (!cfg->db_engine)
+		make_db_dir(cfg->db_path);
 	/* Commits never wait for the disk in the [writer]: the [syncer] makes
-	 * them durable (one fdatasync per batch) before the answers go out. */
-	int r = db_open(cfg->db_path, DB_NO_AUTOCHECKPOINT | DB_SYNC_EXTERNAL, &db);
+	 * them durable (one fdatasync per batch) before the answers go out
+	 * (PostgreSQL: synchronous_commit = on, the COMMIT waited). */
+	int r = ppg_config_db_open(cfg, DB_NO_AUTOCHECKPOINT | DB_SYNC_EXTERNAL, &db);
 	if (r < 0) {
-		LOGP(PPG_LOG_MAIN, LOG_ERR, "cannot open the database %s: %s%s%s", cfg->db_path, strerror(-r),
-		    db ? ": " : "", db ? db_errmsg(db) : "");
+		LOGP(PPG_LOG_MAIN, LOG_ERR, "cannot open the database %s: %s: %s", dbwhere, strerror(-r),
+		    db_errmsg(NULL));
 		db_close(db);
 		goto out;
 	}
@@ -272,7 +306,7 @@ int main(int argc, char **argv)
 	db_count_pushes(db, &npush);
 	db_count_deliveries_in_state(db, DB_STATE_PENDING, &npending);
 	LOGP(PPG_LOG_DB, LOG_INFO, "database %s (schema %d): %lld pushes, %lld deliveries pending",
-	    cfg->db_path, db_schema_version(db), (long long)npush, (long long)npending);
+	    dbwhere, db_schema_version(db), (long long)npush, (long long)npending);
 	content = ppg_content_new();
 	core = content ? ppg_core_new(cfg, db) : NULL;
 	if (!core) {
