@@ -194,13 +194,14 @@ static enum MHD_Result finish_request(struct conn *c)
 	const char *ctype = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	c->req = ppg_request_parse(h->cfg, pi->name, ctype, (const unsigned char *)c->body, c->len, ppg_clock_now_ms());
 	ppg_auth_release(h->auth, pi);   /* the request has its own copy of the name */
+	pi = NULL;                       /* a reload may free it from now on: c->req->pi */
 	if (!c->req) {
 		c->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 		return send_answer(c);
 	}
 	if (c->req->need != PPG_REQ_DONE && c->req->msg) {
 		char desc[200];
-		unsigned ra = ppg_quota_rate(h->quota, pi->name, desc, sizeof desc);
+		unsigned ra = ppg_quota_rate(h->quota, c->req->pi, desc, sizeof desc);
 		if (ra) {
 			ppg_request_fail(c->req, PAP_SERVICE_UNAVAILABLE, desc);
 			c->req->need = PPG_REQ_DONE;
@@ -225,10 +226,10 @@ static enum MHD_Result finish_request(struct conn *c)
 		return MHD_YES;
 	}
 	if (c->req->msg)
-		LOGPUSH(PPG_LOG_HTTP, LOG_DEBUG, pi->name, c->req->msg->push_id, "answered %d", c->req->result_code);
+		LOGPUSH(PPG_LOG_HTTP, LOG_DEBUG, c->req->pi, c->req->msg->push_id, "answered %d", c->req->result_code);
 	else
 		LOGP_RL(&h->bad_log, LOG_LINES_PER_SECOND, PPG_LOG_HTTP, LOG_INFO,
-		    "pi=%s from %s: bad message, answered %d", pi->name, peer, c->req->result_code);
+		    "pi=%s from %s: bad message, answered %d", c->req->pi, peer, c->req->result_code);
 	return send_answer(c);
 }
 
