@@ -137,7 +137,7 @@ static void done_loop(void *arg)
 	ppg_metrics_inc(o->r.ok ? PPG_M_NOTIFY_SENT : PPG_M_NOTIFY_FAILED);
 	if (o->r.ok)
 		LOGP(PPG_LOG_NOTIFY, LOG_DEBUG, "notification %lld answered: %s", (long long)o->r.id, o->r.reason);
-	if (ppg_core_write_lazy(o->n->core, done_write, done_after, o) < 0)
+	if (ppg_core_write_retry(o->n->core, done_write, done_after, o) < 0)
 		free(o);
 }
 
