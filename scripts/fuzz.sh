@@ -141,9 +141,20 @@ EOF
 	esac
 }
 
+# Builds first, FUZZ_JOBS (default 2) at a time.
 rc=0
+jobs_max=${FUZZ_JOBS:-2}
 for t in "${targets[@]}"; do
-	if ! build "$t"; then
+	sources "$t" >/dev/null || { echo "fuzz.sh: unknown target $t (${all[*]})" >&2; exit 2; }
+	rm -f "$out/built_$t"
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+		wait -n || true
+	done
+	(build "$t" && touch "$out/built_$t") &
+done
+wait || true
+for t in "${targets[@]}"; do
+	if [ ! -f "$out/built_$t" ]; then
 		echo "fuzz_$t: FAILED to build"
 		rc=1
 		continue
