@@ -241,17 +241,18 @@ static void on_sms_receipt(void *arg, const char *message_id, int delivered, con
 static void on_sms_query(void *arg, const char *message_id, int message_state, int error_code,
     uint32_t command_status, const char *reason)
 {
+	static struct ppg_ratelimit rl = PPG_RATELIMIT_INIT;   /* one line per segment: bounded */
 	struct sms_bearer *s = arg;
 	if (s->stopping)
 		return;
 	if (message_state < 0) {
-		LOGP(PPG_LOG_SMPP, LOG_INFO, "query_sm of %s unanswered (%s): waiting for its receipt",
+		LOGP_RL(&rl, 20, PPG_LOG_SMPP, LOG_INFO, "query_sm of %s unanswered (%s): waiting for its receipt",
 		    message_id, reason ? reason : smpp_status_name(command_status));
 		return;
 	}
 	const char *stat = NULL;
 	int delivered = smpp_state_receipt(message_state, &stat);
-	LOGP(PPG_LOG_SMPP, LOG_INFO, "query_sm of %s: message_state %d (%s) error_code %d", message_id,
+	LOGP_RL(&rl, 20, PPG_LOG_SMPP, LOG_INFO, "query_sm of %s: message_state %d (%s) error_code %d", message_id,
 	    message_state, stat, error_code);
 	sms_segment_state(s, message_id, delivered, stat, "query_sm");
 }

@@ -17,6 +17,7 @@
 #include "ppg/ppg_metrics.h"
 #include "ppg/ppg_stats.h"
 #include "ppg/ppg_quota.h"
+#include "ppg/ppg_ratelimit.h"
 
 /*
  * One transaction for a batch of HTTP requests and the loop's own writes,
@@ -24,6 +25,10 @@
  * answers, and hands the rest back to the loop. Writer thread.
  */
 static void complete(struct ppg_core *c, struct sync_job *jobs);
+
+/* A disk that fails fails every write of every batch: these lines are
+ * bounded (20 a second, with the count of the rest). Writer thread. */
+static struct ppg_ratelimit write_fail_log = PPG_RATELIMIT_INIT;
 
 static int64_t mono_ms(void)
 {
@@ -57,7 +62,7 @@ static struct op *retry_put_back(struct ppg_core *c, struct op *ops)
 				continue;
 			}
 			c->write_giveups++;
-			LOGP(PPG_LOG_DB, LOG_ERR, "core write given up after %u tries (the lease takes it)",
+			LOGP_RL(&write_fail_log, 20, PPG_LOG_DB, LOG_ERR, "core write given up after %u tries (the lease takes it)",
 			    o->tries);
 		}
 		*kt = o;
@@ -154,7 +159,7 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 			}
 			size_t nfinals = job->finals.n;
 			if (o->fn(c->db, o->arg, now) < 0) {
-				LOGP(PPG_LOG_DB, LOG_ERR, "core write failed%s: %s",
+				LOGP_RL(&write_fail_log, 20, PPG_LOG_DB, LOG_ERR, "core write failed%s: %s",
 				    o->retry ? " (tried again later)" : "", db_errmsg(c->db));
 				db_savepoint_rollback(c->db);
 				ppg_quota_resync();
