@@ -1,6 +1,6 @@
 /*
  * fuzz_smpp.c - libFuzzer target for what the SMSC sends ppgd: SMPP PDU
- * headers, submit_sm_resp, deliver_sm and delivery receipts (smpp/smpp_pdu.c
+ * headers, submit_sm_resp, query_sm_resp, deliver_sm and delivery receipts (smpp/smpp_pdu.c
  * over libsmpp34). Build and run with scripts/fuzz.sh.
  */
 #include <stddef.h>
@@ -28,6 +28,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(pdu, data, size);
 	pdu[size] = '\0';
 	smpp_unpack_submit_resp(pdu, size, id, sizeof id, &reason);
+	int state = -1, error = 0;
+	if (smpp_unpack_query_resp(pdu, size, id, sizeof id, &state, &error, &reason) == 0) {
+		const char *word = NULL;
+		int r = smpp_state_receipt(state, &word);
+		if (!word || r < SMPP_RCPT_PENDING || r > SMPP_RCPT_DELIVERED)
+			abort();
+	}
 	struct smpp_deliver d;
 	if (smpp_unpack_deliver(pdu, size, &d, &reason) == 0)
 		smpp_receipt_parse(&d, id, sizeof id, stat, sizeof stat);

@@ -32,6 +32,7 @@
 /* An SMSC message id that a receipt may name. */
 struct sms_msgid {
 	char *id;
+	int done;                        /* its final receipt (or query answer) came */
 	struct sms_attempt *t;
 	struct sms_msgid *next;
 };
@@ -199,9 +200,11 @@ static void on_sms_result(void *arg, uint64_t tag, int status_class, uint32_t co
 	sms_answered(t);
 }
 
-static void on_sms_receipt(void *arg, const char *message_id, int delivered, const char *stat)
+/* A segment's final state, from its receipt or from a query_sm after a
+ * reconnect (how: "delivery receipt", "query_sm"). */
+static void sms_segment_state(struct sms_bearer *s, const char *message_id, int delivered,
+    const char *stat, const char *how)
 {
-	struct sms_bearer *s = arg;
 	struct sms_msgid *m;
 	char desc[160];
 
@@ -209,20 +212,68 @@ static void on_sms_receipt(void *arg, const char *message_id, int delivered, con
 		return;   /* intermediate states (ENROUTE, ACCEPTD) */
 	for (m = s->msgids[msgid_bucket(message_id)]; m && strcmp(m->id, message_id); m = m->next)
 		;
-	if (!m || !m->t->receipt_timer || !m->t->a)
-		return;   /* not ours, or from before a restart */
+	if (!m || m->done || !m->t->receipt_timer || !m->t->a)
+		return;   /* not ours, from before a restart, or already known */
+	m->done = 1;
 	struct sms_attempt *t = m->t;
 	ppg_metrics_inc(PPG_M_SMPP_RECEIPTS);
 	if (!delivered) {
-		snprintf(desc, sizeof desc, "OTA/SMS: delivery receipt stat:%s", stat ? stat : "?");
+		snprintf(desc, sizeof desc, "OTA/SMS: %s stat:%s", how, stat ? stat : "?");
 		attempt_final(t, stat && !strcmp(stat, "EXPIRED") ? DB_STATE_EXPIRED : DB_STATE_UNDELIVERABLE,
 		    PAP_SERVICE_FAILURE, desc);
 		return;
 	}
 	if (--t->receipts > 0)
 		return;
-	snprintf(desc, sizeof desc, "OTA/SMS: delivered (receipt stat:%s)", stat ? stat : "DELIVRD");
+	snprintf(desc, sizeof desc, "OTA/SMS: delivered (%s stat:%s)",
+	    strcmp(how, "query_sm") ? "receipt" : how, stat ? stat : "DELIVRD");
 	attempt_outcome(t, 1, 0, 0, desc);
+}
+
+static void on_sms_receipt(void *arg, const char *message_id, int delivered, const char *stat)
+{
+	sms_segment_state(arg, message_id, delivered, stat, "delivery receipt");
+}
+
+/* The answer to a query_sm of a segment waiting for its receipt: mapped
+ * like a receipt. ENROUTE, ACCEPTED, UNKNOWN: the receipt is still awaited
+ * (until receipt_timeout). */
+static void on_sms_query(void *arg, const char *message_id, int message_state, int error_code,
+    uint32_t command_status, const char *reason)
+{
+	static struct ppg_ratelimit rl = PPG_RATELIMIT_INIT;   /* one line per segment: bounded */
+	struct sms_bearer *s = arg;
+	if (s->stopping)
+		return;
+	if (message_state < 0) {
+		LOGP_RL(&rl, 20, PPG_LOG_SMPP, LOG_INFO, "query_sm of %s unanswered (%s): waiting for its receipt",
+		    message_id, reason ? reason : smpp_status_name(command_status));
+		return;
+	}
+	const char *stat = NULL;
+	int delivered = smpp_state_receipt(message_state, &stat);
+	LOGP_RL(&rl, 20, PPG_LOG_SMPP, LOG_INFO, "query_sm of %s: message_state %d (%s) error_code %d", message_id,
+	    message_state, stat, error_code);
+	sms_segment_state(s, message_id, delivered, stat, "query_sm");
+}
+
+/* The link is back: the segments accepted before it dropped whose receipt
+ * has not come may have lost it with the link; ask the SMSC for each. */
+static void sms_query_missing(struct sms_bearer *s)
+{
+	unsigned n = 0, failed = 0;
+	for (unsigned h = 0; h < SMS_MSGID_BUCKETS; h++)
+		for (struct sms_msgid *m = s->msgids[h]; m; m = m->next) {
+			if (m->done || !m->t->receipt_timer || !m->t->a)
+				continue;
+			if (smpp_query(s->smpp, m->id) == 0)
+				n++;
+			else
+				failed++;
+		}
+	if (n || failed)
+		LOGP(PPG_LOG_SMPP, LOG_NOTICE, "SMSC link up: query_sm for %u segment%s waiting for a receipt%s",
+		    n, n == 1 ? "" : "s", failed ? " (some could not be asked)" : "");
 }
 
 /* The SMPP client's own lines, under the SMPP category: per PDU some of
@@ -245,10 +296,12 @@ static void forward_smpp_log(void *arg, int level, const char *fmt, va_list ap)
 
 static void on_sms_link(void *arg, int up, const char *reason)
 {
-	(void)arg;
+	struct sms_bearer *s = arg;
 	ppg_metrics_smsc_link(up);
 	LOGP(PPG_LOG_SMPP, up ? LOG_NOTICE : LOG_WARNING, "SMSC link %s%s%s", up ? "up" : "down",
 	    reason ? ": " : "", reason ? reason : "");
+	if (up && !s->stopping && s->cfg->ota_receipts)
+		sms_query_missing(s);
 }
 
 static int sms_target(struct ppg_bearer *b, int type, const char *value, char *out, size_t len)
@@ -393,6 +446,7 @@ int ppg_bearer_sms_new(const struct ppg_bearer_env *env, struct ppg_bearer **out
 	};
 	static const struct smpp_callbacks cbs = {
 		.on_result = on_sms_result, .on_receipt = on_sms_receipt, .on_link = on_sms_link,
+		.on_query = on_sms_query,
 	};
 	s->smpp = smpp_new(s->root, &sc, &cbs, s);
 	if (!s->smpp) {

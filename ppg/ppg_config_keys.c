@@ -4,7 +4,6 @@
  * type accepts. etc/ppgd.conf documents every key; ppgd --keys prints them.
  */
 #include "ppg/ppg_config_int.h"
-#include "db/db.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -403,27 +402,4 @@ void ppg_config_dump_keys(FILE *f)
 	    "max_rate =\nmax_pending =\nmax_pending_bytes =\n");
 	fprintf(f, "\n[admin NAME]\n; crypt(3) hash of the admin account's secret (ppgd --hash-secret)\nsecret_hash =\n"
 	    "; CIDR ranges the account may connect from (empty: any)\nallow =\n");
-}
-
-/* ---------------------------------------------------------------- [database] */
-
-int ppg_config_db_open(const struct ppg_config *c, int flags, struct db **out)
-{
-	struct db_conf dc = {
-		.engine = c->db_engine ? DB_ENGINE_POSTGRESQL : DB_ENGINE_SQLITE,
-		.path = c->db_path,
-		.conninfo = c->db_conninfo ? c->db_conninfo : "",
-	};
-	return db_open_config(&dc, flags, out);
-}
-
-const char *ppg_config_db_where(const struct ppg_config *c, char *buf, size_t len)
-{
-	if (!c->db_engine)
-		snprintf(buf, len, "%s", c->db_path ? c->db_path : "");
-	else if (c->db_conninfo && strstr(c->db_conninfo, "password"))
-		snprintf(buf, len, "PostgreSQL (conninfo with a password)");
-	else
-		snprintf(buf, len, "PostgreSQL \"%s\"", c->db_conninfo ? c->db_conninfo : "");
-	return buf;
 }

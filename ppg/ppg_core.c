@@ -49,7 +49,7 @@ struct ppg_core *ppg_core_new(const struct ppg_config *cfg, struct db *db)
 	pthread_cond_init(&c->ckpt_cond, &ca);
 	pthread_cond_init(&c->sync_cond, NULL);
 	pthread_cond_init(&c->sync_idle, NULL);
-	pthread_cond_init(&c->writer_cond, NULL);
+	pthread_cond_init(&c->writer_cond, &ca);   /* timed waits for retried writes */
 	pthread_cond_init(&c->writer_idle, NULL);
 	pthread_condattr_destroy(&ca);
 	return c;

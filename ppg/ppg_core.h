@@ -126,6 +126,18 @@ int ppg_core_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn a
  * sync of the WAL (every CKPT_INTERVAL_MS when there are frames to copy).
  */
 int ppg_core_write_lazy(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg);
+/*
+ * [loop] A lazy write that the writer does not drop when it fails (fn < 0,
+ * or its batch's commit fails: the disk full, the database locked): it is
+ * rolled back and put back for a later batch, after 100 ms doubling up to
+ * 5 s, at most 36 runs (about 2.5 min); after() runs once, when it is
+ * committed (1) or given up (0). fn must redo its work from arg (a
+ * rolled-back run leaves nothing in the database). At shutdown a write
+ * waiting for its backoff has one last run.
+ */
+int ppg_core_write_retry(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg);
+/* [any] Retried writes: runs put back, and writes given up. */
+void ppg_core_get_retries(struct ppg_core *c, unsigned long long *retries, unsigned long long *giveups);
 
 /*
  * [main or any thread but the loop and the writer] Runs every component's

@@ -17,6 +17,7 @@
 #include "ppg/ppg_metrics.h"
 #include "ppg/ppg_stats.h"
 #include "ppg/ppg_quota.h"
+#include "ppg/ppg_ratelimit.h"
 
 /*
  * One transaction for a batch of HTTP requests and the loop's own writes,
@@ -24,6 +25,87 @@
  * answers, and hands the rest back to the loop. Writer thread.
  */
 static void complete(struct ppg_core *c, struct sync_job *jobs);
+
+/* A disk that fails fails every write of every batch: these lines are
+ * bounded (20 a second, with the count of the rest). Writer thread. */
+static struct ppg_ratelimit write_fail_log = PPG_RATELIMIT_INIT;
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Takes the failed retried writes out of ops and keeps them in retry_ops
+ * for their backoff; returns what is left (their after() runs with the
+ * batch). A write out of tries, or failing at shutdown, stays in ops:
+ * given up, its after() gets 0. Under lock, writer thread.
+ */
+static struct op *retry_put_back(struct ppg_core *c, struct op *ops)
+{
+	struct op *keep = NULL, **kt = &keep;
+	int64_t now = mono_ms();
+	for (struct op *o = ops, *next; o; o = next) {
+		next = o->next;
+		o->next = NULL;
+		if (o->failed && o->retry) {
+			o->tries++;
+			if (o->tries < RETRY_TRIES && !c->retry_flush && !c->writer_stop) {
+				unsigned shift = o->tries - 1 < 16 ? o->tries - 1 : 16;
+				int64_t d = (int64_t)RETRY_MIN_MS << shift;
+				o->due_mono = now + (d < RETRY_MAX_MS ? d : RETRY_MAX_MS);
+				o->next = c->retry_ops;
+				c->retry_ops = o;
+				c->write_retries++;
+				continue;
+			}
+			c->write_giveups++;
+			LOGP_RL(&write_fail_log, 20, PPG_LOG_DB, LOG_ERR, "core write given up after %u tries (the lease takes it)",
+			    o->tries);
+		}
+		*kt = o;
+		kt = &o->next;
+	}
+	return keep;
+}
+
+/*
+ * Moves the retried writes that are due (all of them at shutdown) to the
+ * front of the queue, oldest first; returns the ms until the next one is
+ * due, or -1 when none waits. Under lock, writer thread.
+ */
+static int64_t retry_take(struct ppg_core *c)
+{
+	if (!c->retry_ops)
+		return -1;
+	int64_t now = mono_ms(), next = -1;
+	struct op *due = NULL, **wait = &c->retry_ops;
+	for (struct op *o = c->retry_ops, *n; o; o = n) {
+		n = o->next;
+		if (c->retry_flush || c->writer_stop || o->due_mono <= now) {
+			*wait = n;
+			o->next = due;     /* retry_ops is newest first: this reverses it */
+			due = o;
+		} else {
+			int64_t d = o->due_mono - now;
+			if (next < 0 || d < next)
+				next = d;
+			wait = &o->next;
+		}
+	}
+	if (due) {
+		struct op *last = due;
+		while (last->next)
+			last = last->next;
+		last->next = c->ops;
+		if (!c->ops)
+			c->ops_tail = last;
+		c->ops = due;
+	}
+	return next;
+}
 
 static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
     const struct ppg_core_hooks *hooks, unsigned nhooks)
@@ -68,14 +150,21 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 			ppg_request_execute(it->req, c->db, now);
 		}
 		for (struct op *o = ops; o; o = o->next) {
-			if (db_savepoint(c->db) < 0)
+			o->failed = 0;
+			if (db_savepoint(c->db) < 0) {
+				LOGP(PPG_LOG_DB, LOG_ERR, "core write not run (savepoint): %s", db_errmsg(c->db));
+				for (struct op *f = o; f; f = f->next)
+					f->failed = 1;
 				break;
+			}
 			size_t nfinals = job->finals.n;
 			if (o->fn(c->db, o->arg, now) < 0) {
-				LOGP(PPG_LOG_DB, LOG_ERR, "core write failed: %s", db_errmsg(c->db));
+				LOGP_RL(&write_fail_log, 20, PPG_LOG_DB, LOG_ERR, "core write failed%s: %s",
+				    o->retry ? " (tried again later)" : "", db_errmsg(c->db));
 				db_savepoint_rollback(c->db);
 				ppg_quota_resync();
 				job->finals.n = nfinals;   /* none of them ended */
+				o->failed = 1;
 			} else {
 				db_savepoint_release(c->db);
 			}
@@ -91,6 +180,8 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 	}
 	ppg_final_collect(NULL);
 	if (r < 0) {
+		for (struct op *o = ops; o; o = o->next)
+			o->failed = 1;
 		job->finals.n = 0;
 		for (struct item *it = batch; it; it = it->next)
 			ppg_request_fail(it->req, PAP_INTERNAL_ERROR, "internal error: nothing was stored, try again");
@@ -121,6 +212,7 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 		}
 	}
 	pthread_mutex_lock(&c->lock);
+	ops = retry_put_back(c, ops);
 	c->stats.batches++;
 	c->stats.requests += n;
 	if (r < 0)
@@ -261,7 +353,7 @@ void ppg_core_run_done(struct ppg_core *c)
 		for (struct op *o = jobs->ops, *on; o; o = on) {
 			on = o->next;
 			if (o->after)
-				o->after(o->arg, jobs->committed);
+				o->after(o->arg, jobs->committed && !o->failed);
 			free(o);
 		}
 		for (struct hook_job *hj = jobs->jobs, *hn; hj; hj = hn) {
@@ -299,8 +391,24 @@ void *ppg_core_writer_main(void *arg)
 	db_claim(c->db);   /* from now on no other thread runs SQL on it */
 	pthread_mutex_lock(&c->lock);
 	for (;;) {
-		while (!c->head && !c->ops && !c->writer_stop)
-			pthread_cond_wait(&c->writer_cond, &c->lock);
+		for (;;) {
+			int64_t next = retry_take(c);
+			if (c->head || c->ops || c->writer_stop)
+				break;
+			if (next < 0) {
+				pthread_cond_wait(&c->writer_cond, &c->lock);
+			} else {
+				struct timespec ts;
+				clock_gettime(CLOCK_MONOTONIC, &ts);
+				ts.tv_sec += next / 1000;
+				ts.tv_nsec += (next % 1000) * 1000000L;
+				if (ts.tv_nsec >= 1000000000) {
+					ts.tv_sec++;
+					ts.tv_nsec -= 1000000000;
+				}
+				pthread_cond_timedwait(&c->writer_cond, &c->lock, &ts);
+			}
+		}
 		if (!c->head && !c->ops)
 			break;
 		struct item *batch = c->head, *last = batch;
@@ -335,13 +443,15 @@ void *ppg_core_writer_main(void *arg)
 void ppg_core_drain_writer(struct ppg_core *c)
 {
 	pthread_mutex_lock(&c->lock);
-	while (c->writer_started && (c->head || c->ops || c->writer_busy))
+	c->retry_flush = 1;   /* retried writes: one last run now */
+	pthread_cond_signal(&c->writer_cond);
+	while (c->writer_started && (c->head || c->ops || c->retry_ops || c->writer_busy))
 		pthread_cond_wait(&c->writer_idle, &c->lock);
 	pthread_mutex_unlock(&c->lock);
 }
 
 static int queue_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg,
-    int lazy)
+    int lazy, int retry)
 {
 	struct op *o = calloc(1, sizeof *o);
 	if (!o)
@@ -350,6 +460,7 @@ static int queue_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_
 	o->after = after;
 	o->arg = arg;
 	o->lazy = lazy;
+	o->retry = retry;
 	pthread_mutex_lock(&c->lock);
 	if (c->ops_tail)
 		c->ops_tail->next = o;
@@ -363,12 +474,27 @@ static int queue_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_
 
 int ppg_core_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg)
 {
-	return queue_write(c, fn, after, arg, 0);
+	return queue_write(c, fn, after, arg, 0, 0);
 }
 
 int ppg_core_write_lazy(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg)
 {
-	return queue_write(c, fn, after, arg, 1);
+	return queue_write(c, fn, after, arg, 1, 0);
+}
+
+int ppg_core_write_retry(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg)
+{
+	return queue_write(c, fn, after, arg, 1, 1);
+}
+
+void ppg_core_get_retries(struct ppg_core *c, unsigned long long *retries, unsigned long long *giveups)
+{
+	pthread_mutex_lock(&c->lock);
+	if (retries)
+		*retries = c->write_retries;
+	if (giveups)
+		*giveups = c->write_giveups;
+	pthread_mutex_unlock(&c->lock);
 }
 
 /*

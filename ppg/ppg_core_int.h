@@ -25,6 +25,12 @@
 #define SWEEP_MAX 512               /* deliveries expired per sweep */
 #define WAL_RESTART_FRAMES 8192
 #define CKPT_INTERVAL_MS 100
+/* A failed ppg_core_write_retry: run again after RETRY_MIN_MS, doubling up
+ * to RETRY_MAX_MS, at most RETRY_TRIES runs in all (about 2.5 min, within
+ * the lease of a delivery), then given up: the lease takes it. */
+#define RETRY_MIN_MS 100
+#define RETRY_MAX_MS 5000
+#define RETRY_TRIES 36
 
 struct item {
 	struct ppg_request *req;
@@ -38,6 +44,10 @@ struct op {
 	ppg_core_after_fn after;
 	void *arg;
 	int lazy;                      /* ppg_core_write_lazy: needs no fdatasync of its own */
+	int retry;                     /* ppg_core_write_retry: put back when it fails */
+	unsigned tries;                /* failed runs so far */
+	int64_t due_mono;              /* put back: not run again before (monotonic ms) */
+	int failed;                    /* this batch: rolled back (after() gets 0) */
 	struct op *next;
 };
 
@@ -86,6 +96,9 @@ struct ppg_core {
 	int efd;                       /* wakes the loop: work queued or stopping */
 	struct ppg_core_stats stats;
 	struct op *ops, *ops_tail;     /* the loop's own writes for the next batch */
+	struct op *retry_ops;          /* failed retried writes waiting for their backoff */
+	int retry_flush;               /* shutdown: one last try now, then give up */
+	unsigned long long write_retries, write_giveups;
 	/* The writer thread: every SQL write (requests, the loop's writes) in
 	 * batches, one transaction each (see writer_main). */
 	pthread_t writer_thread;

@@ -129,7 +129,7 @@ static int result_write(struct db *db, void *arg, int64_t now)
 
 static void queue_result(struct ppg_deliver *e, struct result_op *o)
 {
-	if (ppg_core_write_lazy(e->core, result_write, free_after, o) < 0)
+	if (ppg_core_write_retry(e->core, result_write, free_after, o) < 0)
 		free(o);
 }
 
@@ -224,7 +224,7 @@ void ppg_deliver_write_park(struct ppg_deliver *e, int64_t delivery, int64_t whe
 	o->when = when;
 	snprintf(o->target, sizeof o->target, "%s", target ? target : "");
 	snprintf(o->desc, sizeof o->desc, "%s", desc);
-	if (ppg_core_write_lazy(e->core, park_write, free_after, o) < 0)
+	if (ppg_core_write_retry(e->core, park_write, free_after, o) < 0)
 		free(o);
 }
 
@@ -242,7 +242,7 @@ void ppg_deliver_write_release(struct ppg_deliver *e, int64_t delivery)
 	if (!o)
 		return;
 	*o = delivery;
-	if (ppg_core_write_lazy(e->core, release_write, free_after, o) < 0)
+	if (ppg_core_write_retry(e->core, release_write, free_after, o) < 0)
 		free(o);
 }
 
@@ -263,7 +263,7 @@ static int wake_write(struct db *db, void *arg, int64_t now)
 void ppg_deliver_write_wake(struct ppg_deliver *e, const char *target)
 {
 	char *o = strdup(target);
-	if (o && ppg_core_write_lazy(e->core, wake_write, free_after, o) < 0)
+	if (o && ppg_core_write_retry(e->core, wake_write, free_after, o) < 0)
 		free(o);
 }
 

@@ -5,6 +5,13 @@
  * threads (ppg_notify_http.c); each answer comes back to the loop and is written:
  * delivered when the PI answered, retried with backoff otherwise, given up
  * after [notify] max_attempts.
+ *
+ * Order per endpoint (URL): its notifications go out one at a time, oldest
+ * (the order of the events) first; one that failed holds back the later
+ * ones of its endpoint until it goes through or is given up, so a PI whose
+ * endpoint was down gets them in order when it comes back. Kept in memory:
+ * after a restart the due ones go out oldest first again, but one still
+ * waiting for its retry is not waited for.
  */
 #define SU_ROOT_MAGIC_T struct ppg_core
 #define SU_TIMER_ARG_T  void
@@ -26,6 +33,26 @@
 #define NOTIFY_BATCH 64               /* notifications leased per write */
 #define NOTIFY_LEASE_MARGIN_S 5       /* a lease outlives the HTTP timeout by this */
 
+#define NOTIFY_EP_QUEUE_MAX 1024       /* leased ones held per endpoint; more stay in the database */
+
+/* A leased notification held for its turn. */
+struct nq_item {
+	int64_t id;
+	unsigned char *body;
+	size_t len;
+	struct nq_item *next;
+};
+
+/* A PI endpoint: what waits for it, oldest first. */
+struct endpoint {
+	char *url;
+	struct nq_item *q;                   /* sorted by id */
+	unsigned nq;
+	int64_t inflight;                    /* id posted, answer awaited; 0 = none */
+	int64_t failed;                      /* oldest id that failed and waits for its retry; 0 = none */
+	struct endpoint *next;
+};
+
 struct ppg_notifier {
 	struct ppg_core *core;
 	const struct ppg_config *cfg;
@@ -34,7 +61,93 @@ struct ppg_notifier {
 	su_timer_t *timer;
 	int op_pending;                  /* a lease is queued: don't queue another */
 	int stopping;
+	struct endpoint *eps;
 };
+
+static struct endpoint *ep_get(struct ppg_notifier *n, const char *url, int create)
+{
+	for (struct endpoint *e = n->eps; e; e = e->next)
+		if (!strcmp(e->url, url))
+			return e;
+	if (!create)
+		return NULL;
+	struct endpoint *e = calloc(1, sizeof *e);
+	if (!e || !(e->url = strdup(url))) {
+		free(e);
+		return NULL;
+	}
+	e->next = n->eps;
+	n->eps = e;
+	return e;
+}
+
+static struct endpoint *ep_of_inflight(struct ppg_notifier *n, int64_t id)
+{
+	for (struct endpoint *e = n->eps; e; e = e->next)
+		if (e->inflight == id)
+			return e;
+	return NULL;
+}
+
+/* Holds a leased notification for its endpoint (once: a lease that ran
+ * out while it waited brings it again). */
+static void ep_add(struct endpoint *e, const struct db_notification *nt)
+{
+	if (e->inflight == nt->id || e->nq >= NOTIFY_EP_QUEUE_MAX)
+		return;
+	struct nq_item **pp = &e->q;
+	while (*pp && (*pp)->id < nt->id)
+		pp = &(*pp)->next;
+	if (*pp && (*pp)->id == nt->id)
+		return;
+	struct nq_item *it = calloc(1, sizeof *it);
+	if (!it || !(it->body = malloc(nt->body_len ? nt->body_len : 1))) {
+		free(it);
+		return;   /* its lease ends and it is leased again */
+	}
+	memcpy(it->body, nt->body, nt->body_len);
+	it->len = nt->body_len;
+	it->id = nt->id;
+	it->next = *pp;
+	*pp = it;
+	e->nq++;
+}
+
+/* Posts the endpoint's oldest held notification when none is in flight and
+ * no older one waits for its retry. */
+static void ep_pump(struct ppg_notifier *n, struct endpoint *e)
+{
+	while (!e->inflight && e->q && !n->stopping) {
+		struct nq_item *it = e->q;
+		if (e->failed && it->id > e->failed)
+			return;   /* the failed one goes first, when it is due */
+		e->q = it->next;
+		e->nq--;
+		if (ppg_notify_http_post(n->notify, it->id, e->url, it->body, it->len) < 0)
+			LOGP(PPG_LOG_NOTIFY, LOG_WARNING, "notification %lld not queued; due again later",
+			    (long long)it->id);
+		else
+			e->inflight = it->id;
+		free(it->body);
+		free(it);
+	}
+}
+
+static void eps_free(struct ppg_notifier *n)
+{
+	while (n->eps) {
+		struct endpoint *e = n->eps;
+		n->eps = e->next;
+		while (e->q) {
+			struct nq_item *it = e->q;
+			e->q = it->next;
+			free(it->body);
+			free(it);
+		}
+		free(e->url);
+		free(e);
+	}
+}
 
 struct lease_op {
 	struct ppg_notifier *n;
@@ -59,10 +172,13 @@ static void lease_after(void *arg, int committed)
 	struct ppg_notifier *n = o->n;
 
 	n->op_pending = 0;
-	for (size_t i = 0; committed && !n->stopping && i < o->count; i++)
-		if (ppg_notify_http_post(n->notify, o->v[i].id, o->v[i].url, o->v[i].body, o->v[i].body_len) < 0)
-			LOGP(PPG_LOG_NOTIFY, LOG_WARNING, "notification %lld not queued; due again later",
-			    (long long)o->v[i].id);
+	for (size_t i = 0; committed && !n->stopping && i < o->count; i++) {
+		struct endpoint *e = o->v[i].url ? ep_get(n, o->v[i].url, 1) : NULL;
+		if (e)
+			ep_add(e, &o->v[i]);
+	}
+	for (struct endpoint *e = n->eps; committed && e; e = e->next)
+		ep_pump(n, e);
 	db_notification_list_free(o->v, o->count);
 	free(o);
 }
@@ -88,6 +204,7 @@ static void on_timer(struct ppg_core *c, su_timer_t *t, void *arg)
 struct done_op {
 	struct ppg_notifier *n;
 	struct ppg_notify_http_result r;
+	int given_up;                    /* set by done_write */
 };
 
 /* [writer] */
@@ -109,6 +226,7 @@ static int done_write(struct db *db, void *arg, int64_t now)
 	int attempts = nt.attempts + 1;
 	db_notification_clear(&nt);
 	if ((unsigned)attempts >= pol->max_attempts) {
+		o->given_up = 1;
 		ppg_metrics_inc(PPG_M_NOTIFY_GIVEN_UP);
 		LOGP_RL(&fail_log, 20, PPG_LOG_NOTIFY, LOG_WARNING, "notification %lld given up after %d attempts: %s",
 		    (long long)o->r.id, attempts, o->r.reason);
@@ -120,10 +238,24 @@ static int done_write(struct db *db, void *arg, int64_t now)
 	return db_notification_attempted(db, o->r.id, DB_STATE_PENDING, next);
 }
 
+/* Not committed: the lease ends and it is sent again. The next of its
+ * endpoint goes now; after a failure, once the failed one went through. */
 static void done_after(void *arg, int committed)
 {
-	(void)committed;   /* not committed: the lease ends and it is sent again */
-	free(arg);
+	struct done_op *o = arg;
+	struct ppg_notifier *n = o->n;
+	struct endpoint *e = n->stopping ? NULL : ep_of_inflight(n, o->r.id);
+	if (e) {
+		e->inflight = 0;
+		if (committed && (o->r.ok || o->given_up)) {
+			if (e->failed == o->r.id)
+				e->failed = 0;
+		} else if (!e->failed || o->r.id < e->failed) {
+			e->failed = o->r.id;
+		}
+		ep_pump(n, e);
+	}
+	free(o);
 }
 
 /* [loop] */
@@ -137,7 +269,7 @@ static void done_loop(void *arg)
 	ppg_metrics_inc(o->r.ok ? PPG_M_NOTIFY_SENT : PPG_M_NOTIFY_FAILED);
 	if (o->r.ok)
 		LOGP(PPG_LOG_NOTIFY, LOG_DEBUG, "notification %lld answered: %s", (long long)o->r.id, o->r.reason);
-	if (ppg_core_write_lazy(o->n->core, done_write, done_after, o) < 0)
+	if (ppg_core_write_retry(o->n->core, done_write, done_after, o) < 0)
 		free(o);
 }
 
@@ -171,6 +303,7 @@ static void on_free(void *arg)
 	/* The senders stop; answers that raced with it are dropped (the lease
 	 * ends and they are sent again after the next start). */
 	ppg_notify_http_free(n->notify);
+	eps_free(n);
 	free(n);
 }
 

@@ -4,10 +4,11 @@
 # UndefinedBehaviorSanitizer), runs `make check` in both and ends with one
 # line "N passed, N failed" summed over both builds. Before the builds it runs
 # the include rules (scripts/check_includes.sh) and their self-test
-# (tests/check_includes_test.sh), and the self-containment check (a clone of
-# this commit alone builds and passes the tests that read tests/vectors); each
-# counts as one test in that line, and so does tests/test_install.sh (make
-# install DESTDIR=tmp from build/, checked). Exits non-zero on any failure.
+# (tests/check_includes_test.sh), the self-containment check (a clone of
+# this commit alone builds and passes the tests that read tests/vectors), a
+# short run of every fuzz target (scripts/fuzz.sh, when clang has libFuzzer);
+# each counts as one test in that line, and so does tests/test_install.sh
+# (make install DESTDIR=tmp from build/, checked). Exits non-zero on any failure.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -81,6 +82,33 @@ else
 	self_failed=1
 fi
 
+# A short run of every libFuzzer target (scripts/fuzz.sh, FUZZ_SECONDS each,
+# default 10: about 70 s for 7 targets once built; no crash, leak or
+# timeout). One test; skipped (not counted) when clang cannot link
+# -fsanitize=fuzzer.
+fuzz_passed=0
+fuzz_failed=0
+fuzz_available() {
+	command -v clang >/dev/null 2>&1 || return 1
+	local d
+	d=$(mktemp -d "${TMPDIR:-/tmp}/ppgd-fuzzcheck.XXXXXX") || return 1
+	printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' >"$d/t.c"
+	clang -fsanitize=fuzzer "$d/t.c" -o "$d/t" >/dev/null 2>&1
+	local rc=$?
+	rm -rf "$d"
+	return $rc
+}
+if fuzz_available; then
+	echo "==== fuzz: every target for ${FUZZ_SECONDS:-10} s (scripts/fuzz.sh)"
+	if FUZZ_SECONDS=${FUZZ_SECONDS:-10} ./scripts/fuzz.sh; then
+		fuzz_passed=1
+	else
+		fuzz_failed=1
+	fi
+else
+	echo "==== fuzz: skipped (clang with -fsanitize=fuzzer not available)"
+fi
+
 build_failures=0
 check_failed=()
 for b in build build-asan; do
@@ -152,8 +180,8 @@ for b in build build-asan; do
 	done
 done
 failed=$((failed + build_failures))
-passed=$((passed + inc_passed + self_passed + install_passed))
-failed=$((failed + ${#inc_failed[@]} + self_failed + install_failed))
+passed=$((passed + inc_passed + self_passed + install_passed + fuzz_passed))
+failed=$((failed + ${#inc_failed[@]} + self_failed + install_failed + fuzz_failed))
 
 if [ ${#failed_logs[@]} -gt 0 ]; then
 	for log in "${failed_logs[@]}"; do
@@ -163,6 +191,9 @@ fi
 for t in "${inc_failed[@]}"; do
 	echo "FAILED: $t (its output is printed above, at the start)"
 done
+if [ "$fuzz_failed" -ne 0 ]; then
+	echo "FAILED: fuzz (scripts/fuzz.sh; printed above, at the start)"
+fi
 if [ "$self_failed" -ne 0 ]; then
 	echo "FAILED: self-contained check (a clone of this commit alone; printed above, at the start)"
 fi

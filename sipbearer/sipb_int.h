@@ -99,4 +99,22 @@ sip_route_t *sipb_route(su_home_t *home, const char *route);
  * (1*(%x21 / %x23-2B / %x2D-7E), OMA-TS-SIP_Push §8.1.1)? */
 int sipb_is_event_app_id(const char *s, size_t len);
 
+/* sipb_register.c: the bindings of a REGISTER's Contacts into b (at most
+ * SIPB_MAX_BINDINGS): their number, or a negative SIP status (-400, -500).
+ * sip->sip_to must be set. */
+int sipb_register_bindings(su_home_t *home, sip_t const *sip, struct sipb_binding *b);
+
+/* sipb_parse.c: the pure parsers of what a peer sends, driven from bytes
+ * (the fuzz targets and unit tests; no socket, no nua). */
+/* Parses a whole REGISTER request (data, len) with sofia-sip's SIP parser
+ * and builds its bindings as sipb_register_request does: their number, or
+ * a negative SIP status (-400: not a parsable REGISTER with a To). The
+ * strings live in home. */
+int sipb_register_parse(su_home_t *home, const char *data, size_t len, struct sipb_binding *b);
+/* The delta-seconds of a response's Retry-After (0 .. INT_MAX), or -1. */
+int sipb_retry_after(sip_t const *sip);
+/* Parses a whole response (data, len) and returns sipb_retry_after of it,
+ * -1 without one, -2 when it does not parse as a SIP response. */
+int sipb_response_retry_after(const char *data, size_t len);
+
 #endif

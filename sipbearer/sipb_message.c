@@ -256,7 +256,7 @@ void sipb_message_response(struct sipb *s, struct sipb_out *o, int status, char 
 	r.status = status;
 	r.phrase = phrase ? phrase : "";
 	r.local = !sip || (sip->sip_flags & SIPB_NTA_INTERNAL_MSG) != 0;
-	r.retry_after = sip && sip->sip_retry_after ? (int)sip->sip_retry_after->af_delta : -1;
+	r.retry_after = sipb_retry_after(sip);
 	if (status > 699) {
 		/* nua's own failures (900 Internal error, 904 ...) */
 		r.status = 500;

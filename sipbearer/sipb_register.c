@@ -214,9 +214,10 @@ static void sipb_reply(nua_t *nua, nua_handle_t *nh, int status, const char *phr
 
 /*
  * Builds the bindings of sip into b (at most SIPB_MAX_CONTACTS). Returns
- * their number or a negative SIP status to answer with.
+ * their number or a negative SIP status to answer with. Pure: no socket, no
+ * nua (sipb_register_parse drives it from bytes).
  */
-static int sipb_bindings(su_home_t *home, sip_t const *sip, struct sipb_binding *b)
+int sipb_register_bindings(su_home_t *home, sip_t const *sip, struct sipb_binding *b)
 {
 	sip_contact_t const *m;
 	long hdr_expires = sipb_expires_header(sip);
@@ -317,7 +318,7 @@ void sipb_register_request(struct sipb *s, nua_t *nua, nua_handle_t *nh, sip_t c
 		return;
 	}
 	r->nh = nh;
-	n = sipb_bindings(r->home, sip, r->b);
+	n = sipb_register_bindings(r->home, sip, r->b);
 	if (n <= 0) {
 		/* n == 0: a query; nothing to change, and the bindings live in the core. */
 		status = n < 0 ? -n : 200;

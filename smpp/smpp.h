@@ -120,6 +120,18 @@ struct smpp_callbacks {
 	/* The link is bound (up = 1) or went down (up = 0); reason for the log.
 	 * Optional. */
 	void (*on_link)(void *arg, int up, const char *reason);
+	/*
+	 * The answer to smpp_query() for message_id: message_state (SMPP 3.4
+	 * §5.2.28: 1 ENROUTE, 2 DELIVERED, 3 EXPIRED, 4 DELETED,
+	 * 5 UNDELIVERABLE, 6 ACCEPTED, 7 UNKNOWN, 8 REJECTED; see
+	 * smpp_state_receipt) and error_code from query_sm_resp; or
+	 * message_state -1 when there is no answer (command_status is the
+	 * SMSC's error, e.g. ESME_RQUERYFAIL 0x67, or SMPP_LOCAL: timeout,
+	 * link lost). Once per query accepted by smpp_query, never from inside
+	 * it nor after smpp_free. Optional (queries are refused without it).
+	 */
+	void (*on_query)(void *arg, const char *message_id, int message_state, int error_code,
+	    uint32_t command_status, const char *reason);
 };
 
 /*
@@ -171,6 +183,27 @@ void smpp_free(struct smpp *s);
 int smpp_submit(struct smpp *s, const char *dest_addr, const uint8_t *sm, size_t len,
     uint64_t tag);
 
+/*
+ * Asks the SMSC for the state of a message it accepted (query_sm, SMPP 3.4
+ * §4.8: message_id, and the source address, TON and NPI of cfg, as the
+ * submit_sm had them), e.g. after a reconnect, for submits whose delivery
+ * receipt may have been lost with the link. Written at once while bound
+ * (outside the submit window); the answer comes to cb.on_query, at most
+ * response_timeout_s later. Returns 0, -ENOTCONN when not bound, -EINVAL
+ * (s or message_id NULL or empty, message_id longer than 64, no on_query),
+ * -ENOMEM. In the thread that runs the su_root.
+ */
+int smpp_query(struct smpp *s, const char *message_id);
+
+/*
+ * A query_sm_resp's message_state as a receipt: returns SMPP_RCPT_DELIVERED
+ * (DELIVERED), SMPP_RCPT_FAILED (EXPIRED, DELETED, UNDELIVERABLE,
+ * REJECTED) or SMPP_RCPT_PENDING (ENROUTE, ACCEPTED, UNKNOWN, anything
+ * else), and sets *stat to the receipt's stat word ("DELIVRD", "EXPIRED",
+ * "UNDELIV", ...; "UNKNOWN" for values outside 1..8). Pure; any thread.
+ */
+int smpp_state_receipt(int message_state, const char **stat);
+
 struct smpp_stats {
 	int bound;                        /* 1 while bound */
 	unsigned queued;                  /* waiting to be sent */
@@ -186,6 +219,8 @@ struct smpp_stats {
 	unsigned long long enquire_sent;  /* enquire_link written */
 	unsigned long long enquire_answered; /* enquire_link from the SMSC answered */
 	unsigned long long protocol_errors;  /* bad lengths, undecodable PDUs, nacks */
+	unsigned long long queries;          /* query_sm written */
+	unsigned long long query_answers;    /* query_sm_resp with ESME_ROK */
 };
 /*
  * Copies the counters and the current state of s (not NULL) into *out.
@@ -279,6 +314,15 @@ int smpp_pack_deliver_resp(uint8_t *out, size_t cap, size_t *outlen, uint32_t st
  * characters) into message_id[0..idlen). */
 int smpp_unpack_submit_resp(const uint8_t *pdu, size_t len, char *message_id, size_t idlen,
     const char **reason);
+
+/* smpp_pack_query: query_sm for message_id (up to 64 characters) with
+ * cfg's source address, TON and NPI. */
+int smpp_pack_query(uint8_t *out, size_t cap, size_t *outlen, uint32_t seq,
+    const struct smpp_config *cfg, const char *message_id);
+/* query_sm_resp with ESME_ROK: the message_id (up to 64 characters),
+ * message_state and error_code. */
+int smpp_unpack_query_resp(const uint8_t *pdu, size_t len, char *message_id, size_t idlen,
+    int *message_state, int *error_code, const char **reason);
 
 struct smpp_deliver {
 	uint8_t esm_class;

@@ -290,6 +290,7 @@ void smpp_free(struct smpp *s)
 	su_timer_destroy(s->resp_timer);
 	su_timer_destroy(s->pump_timer);
 	su_timer_destroy(s->defer_timer);
+	smpp_query_end_all(s, NULL, 1);
 	s->state = L_IDLE;
 	while ((m = TAILQ_FIRST(&s->inflight))) {
 		TAILQ_REMOVE(&s->inflight, m, q);

@@ -156,6 +156,10 @@ static void on_pdu(struct smpp *s, const uint8_t *pdu, const struct smpp_hdr *h)
 	case DELIVER_SM:
 		on_deliver(s, pdu, h);
 		break;
+	case QUERY_SM_RESP:
+		if (smpp_query_resp(s, pdu, h, 0) < 0)
+			LOGSMPP(s, LOG_NOTICE, "query_sm_resp seq=%u matches no query_sm (late answer?)", h->seq);
+		break;
 	case ENQUIRE_LINK:
 		s->st.enquire_answered++;
 		smpp_send_empty(s, ENQUIRE_LINK_RESP, ESME_ROK, h->seq);
@@ -188,6 +192,8 @@ static void on_pdu(struct smpp *s, const uint8_t *pdu, const struct smpp_hdr *h)
 			smpp_link_down(s, "bind answered with generic_nack", 0);
 		} else if (h->seq && h->seq == s->enq_seq) {
 			s->enq_seq = 0;  /* the SMSC is alive, it just dislikes enquire_link */
+		} else if (smpp_query_resp(s, pdu, h, 1) == 0) {
+			/* a query_sm the SMSC does not support */
 		} else {
 			on_submit_resp(s, pdu, h, 1);
 			smpp_pump(s);

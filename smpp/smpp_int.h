@@ -47,6 +47,14 @@ struct sm {
 };
 TAILQ_HEAD(smq, sm);
 
+/* A query_sm written, waiting for its query_sm_resp (smpp_query.c). */
+struct smpp_q {
+	struct smpp_q *next;
+	uint32_t seq;
+	int64_t deadline;         /* monotonic ms */
+	char id[65];
+};
+
 struct smpp {
 	su_root_t *root;
 	struct smpp_config cfg;    /* strings point to the copies below */
@@ -85,6 +93,9 @@ struct smpp {
 	uint8_t *rbuf;                 /* SMPP_MAX_PDU + 1 */
 	size_t rlen;
 
+	struct smpp_q *queries;        /* oldest first */
+	su_timer_t *query_timer;       /* the oldest query's deadline */
+
 	struct smpp_stats st;
 };
 
@@ -121,6 +132,13 @@ void smpp_on_enq_timer(su_root_magic_t *mg, su_timer_t *t, struct smpp *s);
 void smpp_arm_resp_timer(struct smpp *s);
 /* Writes queued submits while bound, within the window and the pause. */
 void smpp_pump(struct smpp *s);
+
+/* smpp_query.c: query_sm_resp (nack = 1: a generic_nack); returns 0 when
+ * seq was a query's, -1 when not */
+int smpp_query_resp(struct smpp *s, const uint8_t *pdu, const struct smpp_hdr *h, int nack);
+/* smpp_query.c: every query ends with -1 (link down); or is dropped
+ * without a callback (free = 1, smpp_free) */
+void smpp_query_end_all(struct smpp *s, const char *reason, int free_only);
 
 /* smpp_in.c: reads and handles what the SMSC sent */
 void smpp_do_read(struct smpp *s);

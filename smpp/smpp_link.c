@@ -169,6 +169,7 @@ void smpp_link_down(struct smpp *s, const char *reason, int auth)
 	    why, requeued, s->nqueue, delay);
 	if (s->cb.on_link)
 		s->cb.on_link(s->arg, 0, why);
+	smpp_query_end_all(s, "link lost before the query_sm_resp", 0);
 	while ((m = TAILQ_FIRST(&gave_up))) {
 		TAILQ_REMOVE(&gave_up, m, q);
 		smpp_result(s, m, SMPP_RETRY, SMPP_LOCAL, NULL,

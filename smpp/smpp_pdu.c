@@ -344,6 +344,63 @@ static const char *state_word(int st)
 	return st >= 1 && st <= 8 ? words[st] : NULL;
 }
 
+/* A receipt's stat word as SMPP_RCPT_*. */
+static int stat_receipt(const char *stat)
+{
+	if (strcmp(stat, "DELIVRD") == 0)
+		return SMPP_RCPT_DELIVERED;
+	if (strcmp(stat, "EXPIRED") == 0 || strcmp(stat, "DELETED") == 0 ||
+	    strcmp(stat, "UNDELIV") == 0 || strcmp(stat, "REJECTD") == 0)
+		return SMPP_RCPT_FAILED;
+	return SMPP_RCPT_PENDING;
+}
+
+int smpp_state_receipt(int message_state, const char **stat)
+{
+	const char *w = state_word(message_state);
+	if (!w)
+		w = "UNKNOWN";
+	if (stat)
+		*stat = w;
+	return stat_receipt(w);
+}
+
+int smpp_pack_query(uint8_t *out, size_t cap, size_t *outlen, uint32_t seq,
+    const struct smpp_config *cfg, const char *message_id)
+{
+	query_sm_t q;
+
+	if (!message_id || !*message_id || strlen(message_id) >= sizeof q.message_id)
+		return -EINVAL;
+	memset(&q, 0, sizeof q);
+	q.command_id = QUERY_SM;
+	q.command_status = ESME_ROK;
+	q.sequence_number = seq;
+	copy_cstr(q.message_id, sizeof q.message_id, message_id);
+	q.source_addr_ton = cfg->source_ton;
+	q.source_addr_npi = cfg->source_npi;
+	copy_cstr(q.source_addr, sizeof q.source_addr, cfg->source_addr);
+	return pack(QUERY_SM, &q, out, cap, outlen);
+}
+
+int smpp_unpack_query_resp(const uint8_t *pdu, size_t len, char *message_id, size_t idlen,
+    int *message_state, int *error_code, const char **reason)
+{
+	query_sm_resp_t r;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	rc = unpack(QUERY_SM_RESP, &r, pdu, len, reason);
+	if (rc == 0) {
+		r.message_id[sizeof r.message_id - 1] = '\0';
+		snprintf(message_id, idlen, "%s", (const char *)r.message_id);
+		*message_state = r.message_state;
+		*error_code = r.error_code;
+	}
+	reclaim();
+	return rc;
+}
+
 int smpp_unpack_deliver(const uint8_t *pdu, size_t len, struct smpp_deliver *d,
     const char **reason)
 {
@@ -430,10 +487,5 @@ int smpp_receipt_parse(const struct smpp_deliver *d, char *id, size_t idlen,
 		*p = (char)toupper((unsigned char)*p);
 	if (!id[0])
 		return -2;
-	if (strcmp(stat, "DELIVRD") == 0)
-		return SMPP_RCPT_DELIVERED;
-	if (strcmp(stat, "EXPIRED") == 0 || strcmp(stat, "DELETED") == 0 ||
-	    strcmp(stat, "UNDELIV") == 0 || strcmp(stat, "REJECTD") == 0)
-		return SMPP_RCPT_FAILED;
-	return SMPP_RCPT_PENDING;
+	return stat_receipt(stat);
 }

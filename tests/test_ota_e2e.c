@@ -1553,6 +1553,122 @@ static void t_sms_drop_mid_load(void)
 	EXPECT_INT(dup_answered, 0);
 }
 
+/* ========== suite: the SMSC resets the link after answering (query_sm) */
+
+/*
+ * The SMSC answers a submit_sm, then resets the connection (RST) before the
+ * delivery receipt: the receipt is lost with the link. After the reconnect
+ * ppgd asks with query_sm for the segments still waiting for a receipt and
+ * maps the answer like a receipt, instead of waiting receipt_timeout (60 s
+ * here, 600 s by default). The first query is answered DELIVERED, the
+ * second UNDELIVERABLE.
+ */
+static struct itest_daemon dqsm;
+static struct smsc sqsm;
+
+static int init_qsm(void)
+{
+	static const char *const extra[] = { "--receipts", "--receipt-delay", "1", "--abort-after-answer",
+		"1,2", "--query-state", "2,5", NULL };
+	if (prepare(&dqsm, "ota-qsm", &sqsm, extra) != 0)
+		return 0;
+	launch(&dqsm, NULL, itest_asprintf(OTA_SMS_SECTION, "no", 2948, sqsm.port, "yes"));
+	if (dqsm.pid > 0)
+		wait_smsc_bound(&dqsm, 1);
+	return 0;
+}
+
+static int clean_qsm(void)
+{
+	smsc_free(&sqsm);
+	itest_daemon_destroy(&dqsm, 0);
+	return 0;
+}
+
+/* The k-th line (from 0) of the SMSC log starting with prefix, copied into
+ * out; 0, or -1 when there is none. */
+static int smsc_line(const struct smsc *s, const char *prefix, size_t k, char *out, size_t cap)
+{
+	char *text = tu_read_file(s->log, NULL);
+	size_t pl = strlen(prefix);
+	int r = -1;
+	for (char *line = text; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (!strncmp(line, prefix, pl) && k-- == 0) {
+			snprintf(out, cap, "%s", line);
+			r = 0;
+			break;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	free(text);
+	return r;
+}
+
+/* One push whose submit the SMSC answers then resets: final through query_sm. */
+static void qsm_case(const char *push_id, const char *number, size_t k, enum pap_state want_state,
+    const char *want_stat, int want_state_value)
+{
+	char *addr = plmn_address(number);
+	double t_push = wall_now();
+	EXPECT_INT(push1(&dqsm, push_id, addr, NULL, "text/plain", MMS_APP, "query me", 8), PAP_ACCEPTED);
+	free(addr);
+	struct sq q;
+	struct history h = { .n = 0 };
+	EXPECT(wait_final(&dqsm, push_id, 15, &q, &h) == 0);
+	double t_final = wall_now();
+	for (size_t i = 0; i < h.n; i++)
+		fprintf(stderr, "\n  history: %s", h.desc[i]);
+	EXPECT_INT(q.state, want_state);
+	EXPECT_HAS(q.desc, "query_sm stat:");
+	EXPECT_HAS(q.desc, want_stat);
+
+	char abort_line[256], query_line[256], buf[64], msg_id[32] = "";
+	EXPECT_FATAL(smsc_line(&sqsm, "abort ", k, abort_line, sizeof abort_line) == 0);
+	EXPECT_FATAL(smsc_line(&sqsm, "query_sm ", k, query_line, sizeof query_line) == 0);
+	field(abort_line, " msg_id=", msg_id, sizeof msg_id);
+	double t_abort = field(abort_line, " t=", buf, sizeof buf) ? strtod(buf, NULL) : 0;
+	double t_query = field(query_line, " t=", buf, sizeof buf) ? strtod(buf, NULL) : 0;
+	/* the query names the message the SMSC answered before the reset */
+	EXPECT(msg_id[0] != '\0');
+	EXPECT(field(query_line, " msg_id=", buf, sizeof buf) && !strcmp(buf, msg_id));
+	EXPECT(field(query_line, " status=", buf, sizeof buf) && !strcmp(buf, "0x00000000"));
+	EXPECT(field(query_line, " state=", buf, sizeof buf) && atoi(buf) == want_state_value);
+	/* no receipt was ever sent for it: the query alone ended it */
+	char dl[64];
+	snprintf(dl, sizeof dl, "deliver_sm seq=");
+	for (size_t i = 0; smsc_line(&sqsm, dl, i, buf, sizeof buf) == 0; i++)
+		EXPECT(!strstr(buf, msg_id));
+	/* recovered within the reconnect delay (1 s) and a round trip, not
+	 * the receipt_timeout (60 s) */
+	EXPECT(t_query > t_abort && t_query - t_abort < 4);
+	EXPECT(t_final - t_abort < 5);
+	fprintf(stderr, "\n  %s: pushed %.3f, SMSC reset after answering %.3f, query_sm %.3f s after the reset, "
+	    "%s seen %.3f s after the reset (receipt_timeout 60 s)\n", push_id, t_push, t_abort,
+	    t_query - t_abort, pap_state_str(q.state), t_final - t_abort);
+}
+
+static void t_qsm_delivered(void)
+{
+	NEED(dqsm);
+	set_ctx(&dqsm, sqsm.log, NULL);
+	qsm_case("qsm-1@ota-e2e", "+15552220001", 0, PAP_STATE_DELIVERED, "DELIVRD", 2);
+	EXPECT(wait_smsc_bound(&dqsm, 2) == 0);
+}
+
+static void t_qsm_undeliverable(void)
+{
+	NEED(dqsm);
+	set_ctx(&dqsm, sqsm.log, NULL);
+	qsm_case("qsm-2@ota-e2e", "+15552220002", 1, PAP_STATE_UNDELIVERABLE, "UNDELIV", 5);
+	/* two resets, two queries, each submit answered once (nothing resent) */
+	EXPECT_INT(smsc_count(&sqsm, "abort "), 2);
+	EXPECT_INT(smsc_count(&sqsm, "query_sm "), 2);
+	EXPECT_INT(smsc_count(&sqsm, "submit_sm "), 2);
+}
+
 /* ================================== suite: SIP Push -> SMS migration */
 
 static struct itest_daemon dmig;
@@ -1691,6 +1807,7 @@ static void t_main_clean_exit(void) { check_clean_exit(&dmain); }
 static void t_norc_clean_exit(void) { check_clean_exit(&dnorc); }
 static void t_drop_clean_exit(void) { check_clean_exit(&ddrop); }
 static void t_mig_clean_exit(void) { check_clean_exit(&dmig); }
+static void t_qsm_clean_exit(void) { check_clean_exit(&dqsm); }
 
 /* ---------------------------------------------------------------- main */
 
@@ -1718,6 +1835,12 @@ int main(void)
 		{ "SIGTERM: exit 0, no sanitizer report", t_drop_clean_exit },
 		{ NULL, NULL },
 	};
+	static const struct itest_test_def qsm[] = {
+		{ "SMSC resets after answering: query_sm says DELIVERED, delivered", t_qsm_delivered },
+		{ "SMSC resets after answering: query_sm says UNDELIVERABLE", t_qsm_undeliverable },
+		{ "SIGTERM: exit 0, no sanitizer report", t_qsm_clean_exit },
+		{ NULL, NULL },
+	};
 	static const struct itest_test_def mig[] = {
 		{ "registered tel: PLMN push goes over SIP", t_mig_registered_goes_sip },
 		{ "unregistered PLMN goes over SMS (plmn_fallback)", t_mig_unregistered_goes_sms },
@@ -1732,6 +1855,7 @@ int main(void)
 	if (itest_add_suite("Push OTA: UDP, SMS, QoS, test_ppg", init_main, clean_main, main_tests) ||
 	    itest_add_suite("Push OTA: SMS without receipts", init_norc, clean_norc, norc) ||
 	    itest_add_suite("Push OTA: SMSC drops the link", init_drop, clean_drop, drop) ||
+	    itest_add_suite("Push OTA: SMSC resets after answering (query_sm)", init_qsm, clean_qsm, qsm) ||
 	    itest_add_suite("Push OTA: SIP Push migration", init_mig, clean_mig, mig)) {
 		CU_cleanup_registry();
 		return 1;

@@ -109,7 +109,7 @@ static void on_link(void *arg, int up, const char *reason)
 		nup++;
 }
 
-static const struct smpp_callbacks cbs = { on_result, on_receipt, on_link };
+static const struct smpp_callbacks cbs = { on_result, on_receipt, on_link, NULL };
 
 static void reset(void)
 {
@@ -453,6 +453,62 @@ static int parse(const uint8_t *pdu, size_t len, char *id, char *stat)
 		return -99;
 	CU_ASSERT_EQUAL(d.esm_class, 0x04);
 	return smpp_receipt_parse(&d, id, 72, stat, 16);
+}
+
+/* query_sm through libsmpp34: the PDU, the answer, message_state as a receipt. */
+static void test_query_pdu(void)
+{
+	struct smpp_config c = config(2775);
+	struct smpp_hdr h;
+	uint8_t out[256];
+	size_t n;
+
+	CU_ASSERT_EQUAL_FATAL(smpp_pack_query(out, sizeof out, &n, 42, &c, "00000A1F"), 0);
+	CU_ASSERT_EQUAL(smpp_hdr_read(out, n, &h), 0);
+	CU_ASSERT_EQUAL(h.id, QUERY_SM);
+	CU_ASSERT_EQUAL(h.seq, 42);
+	/* body: message_id "00000A1F" | source_addr_ton 05 npi 00 | source_addr "1234" */
+	static const uint8_t body[] = { '0', '0', '0', '0', '0', 'A', '1', 'F', 0, 0x05, 0x00, '1', '2', '3', '4', 0 };
+	CU_ASSERT_EQUAL(n, 16 + sizeof body);
+	CU_ASSERT_EQUAL(memcmp(out + 16, body, sizeof body), 0);
+	CU_ASSERT_EQUAL(smpp_pack_query(out, sizeof out, &n, 1, &c, ""), -EINVAL);
+	char longid[70];
+	memset(longid, '7', sizeof longid - 1);
+	longid[sizeof longid - 1] = '\0';
+	CU_ASSERT_EQUAL(smpp_pack_query(out, sizeof out, &n, 1, &c, longid), -EINVAL);
+
+	/* query_sm_resp: "msg-7", final_date "", message_state 5, error_code 9 (and a NUL after it) */
+	static const uint8_t resp[] = { 0, 0, 0, 25, 0x80, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 7,
+		'm', 's', 'g', '-', '7', 0, 0, 5, 9, 0 };
+	char id[72];
+	int state = 0, err = 0;
+	const char *reason = NULL;
+	CU_ASSERT_EQUAL(smpp_unpack_query_resp(resp, 25, id, sizeof id, &state, &err, &reason), 0);
+	CU_ASSERT_STRING_EQUAL(id, "msg-7");
+	CU_ASSERT_EQUAL(state, 5);
+	CU_ASSERT_EQUAL(err, 9);
+	/* truncated: refused, nothing leaked */
+	uint8_t cut[20];
+	memcpy(cut, resp, 19);
+	cut[3] = 19;
+	cut[19] = 0;
+	CU_ASSERT_EQUAL(smpp_unpack_query_resp(cut, 19, id, sizeof id, &state, &err, &reason), -EPROTO);
+
+	const char *stat = NULL;
+	CU_ASSERT_EQUAL(smpp_state_receipt(2, &stat), SMPP_RCPT_DELIVERED);
+	CU_ASSERT_STRING_EQUAL(stat, "DELIVRD");
+	CU_ASSERT_EQUAL(smpp_state_receipt(3, &stat), SMPP_RCPT_FAILED);
+	CU_ASSERT_STRING_EQUAL(stat, "EXPIRED");
+	CU_ASSERT_EQUAL(smpp_state_receipt(5, &stat), SMPP_RCPT_FAILED);
+	CU_ASSERT_STRING_EQUAL(stat, "UNDELIV");
+	CU_ASSERT_EQUAL(smpp_state_receipt(8, &stat), SMPP_RCPT_FAILED);
+	CU_ASSERT_EQUAL(smpp_state_receipt(4, &stat), SMPP_RCPT_FAILED);
+	CU_ASSERT_EQUAL(smpp_state_receipt(1, &stat), SMPP_RCPT_PENDING);
+	CU_ASSERT_EQUAL(smpp_state_receipt(6, &stat), SMPP_RCPT_PENDING);
+	CU_ASSERT_EQUAL(smpp_state_receipt(7, &stat), SMPP_RCPT_PENDING);
+	CU_ASSERT_EQUAL(smpp_state_receipt(0, &stat), SMPP_RCPT_PENDING);
+	CU_ASSERT_STRING_EQUAL(stat, "UNKNOWN");
+	CU_ASSERT_EQUAL(smpp_state_receipt(200, NULL), SMPP_RCPT_PENDING);
 }
 
 static void test_receipts_parse(void)
@@ -1229,6 +1285,7 @@ int main(void)
 	CU_pSuite su = CU_add_suite("smpp", NULL, NULL);
 	CU_add_test(su, "status table", test_status_table);
 	CU_add_test(su, "pack: submit_sm, generic_nack, bind, framing limits", test_pack);
+	CU_add_test(su, "query_sm: PDU, query_sm_resp, message_state as a receipt", test_query_pdu);
 	CU_add_test(su, "receipts: text, TLVs, truncations and mutations", test_receipts_parse);
 	CU_add_test(su, "new/submit arguments, queue bound, backoff doubling", test_new_invalid);
 	CU_add_test(su, "3 WDP segments of Kannel's capture, receipts", test_submit_segments);

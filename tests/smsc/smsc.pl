@@ -13,6 +13,19 @@
 #   --drop-after N       close the connection on the N-th submit_sm, without
 #                        answering it (once: a crash mid-load)
 #   --unbind-after N     send unbind after answering the N-th submit_sm (once)
+#   --abort-after-answer N[,M...]  answer the N-th submit_sm (ESME_ROK, a message id),
+#                        send no receipt for it (nor for any submit answered
+#                        on that connection and still waiting for its
+#                        receipt), and reset the connection at once
+#                        (SO_LINGER 0: an abortive close, RST); the same
+#                        for the M-th ...
+#   --query-state S[,T...]  answer the first query_sm of a message id it gave with
+#                        message_state S (2 DELIVERED, 3 EXPIRED,
+#                        5 UNDELIVERABLE, 8 REJECTED, 1 ENROUTE, 6 ACCEPTED,
+#                        7 UNKNOWN; default 2), the second with T ... (the
+#                        last one repeats); an unknown id gets
+#                        ESME_RQUERYFAIL (0x67)
+#   --query-delay S      wait S seconds before answering a query_sm (0)
 #   --receipts           send a deliver_sm receipt (stat:DELIVRD) for each
 #                        submit_sm answered ESME_ROK, after --receipt-delay
 #   --receipt-delay S    seconds (default 0.2)
@@ -29,6 +42,8 @@
 #   submit_sm seq=N dst=D esm_class=0x40 data_coding=0x04 registered_delivery=0x01
 #             sm=HEX status=0x00000000 msg_id=ID t=T      (one line)
 #   drop seq=N
+#   abort seq=N msg_id=ID t=T           (--abort-after-answer: the RST)
+#   query_sm seq=N msg_id=ID src=TON/NPI/ADDR state=S status=0x... t=T
 #   enquire_link seq=N t=T            (from the client)
 #   enquire_link_sent seq=N / enquire_link_resp seq=N
 #   deliver_sm seq=N msg_id=ID / deliver_sm_resp seq=N status=0x...
@@ -41,7 +56,7 @@ use warnings;
 use Getopt::Long;
 use IO::Select;
 use POSIX qw(strftime);
-use Socket qw(IPPROTO_TCP TCP_NODELAY);
+use Socket qw(IPPROTO_TCP TCP_NODELAY SOL_SOCKET SO_LINGER);
 use Time::HiRes qw(time);
 use Net::SMPP;
 
@@ -68,11 +83,13 @@ package main;
 
 my %o = (
 	port => 0, 'receipt-delay' => 0.2, 'respond-status' => '0', 'respond-first' => 0,
-	'drop-after' => 0, 'unbind-after' => 0, enquire => 0,
+	'drop-after' => 0, 'unbind-after' => 0, enquire => 0, 'abort-after-answer' => '',
+	'query-state' => '2', 'query-delay' => 0,
 );
 GetOptions(\%o, 'port=i', 'system-id=s', 'password=s', 'log=s', 'respond-status=s',
 	'respond-first=i', 'drop-after=i', 'unbind-after=i', 'receipts', 'receipt-delay=f',
-	'receipt-tlv', 'enquire=f', 'dribble', 'pidfile=s') or die "smsc.pl: bad options\n";
+	'receipt-tlv', 'enquire=f', 'dribble', 'pidfile=s', 'abort-after-answer=s', 'query-state=s',
+	'query-delay=f') or die "smsc.pl: bad options\n";
 die "smsc.pl: --port is required\n" unless $o{port};
 $SMSC::Conn::dribble = $o{dribble} ? 1 : 0;
 my $respond_status = $o{'respond-status'} =~ /^0x/i ? hex $o{'respond-status'} : $o{'respond-status'} + 0;
@@ -103,7 +120,12 @@ my %conn;              # fileno -> { smpp, peer, bound, mode, next_enq }
 my $submits = 0;       # across connections
 my $msgid = 0;
 my ($dropped, $unbound) = (0, 0);
-my @receipts;          # [ due, msg_id, src, dst ]
+my %abort_at = map { $_ => 1 } grep { /^\d+$/ } split /,/, $o{'abort-after-answer'};
+my @qstates = split /,/, $o{'query-state'};
+my $nqueries = 0;
+my @receipts;          # [ due, msg_id, src, dst, fileno of the submit's connection ]
+my %given;             # msg_id -> 1: the ids query_sm may ask about
+my @queries;           # [ due, fileno, seq, msg_id ]
 
 sub close_conn {
 	my ($c) = @_;
@@ -152,17 +174,33 @@ sub on_pdu {
 		$st = $respond_status if !$st && $respond_status &&
 			(!$o{'respond-first'} || $submits <= $o{'respond-first'});
 		my $id = $st ? '' : sprintf('%08X', ++$msgid);
+		$given{$id} = 1 if $id ne '';
 		logline(sprintf '%s status=0x%08X msg_id=%s t=%s', $line, $st, $id eq '' ? '-' : $id, $t);
 		$s->submit_sm_resp(seq => $seq, status => $st, message_id => $id);
+		if ($abort_at{$submits}) {
+			# The answer is out; the receipts of this connection are lost
+			# with it, and the close is abortive (RST, no FIN).
+			delete $abort_at{$submits};
+			Time::HiRes::sleep(0.1);   # the answer is read before the RST
+			my $fn = fileno $s;
+			@receipts = grep { $_->[4] != $fn } @receipts;
+			logline(sprintf 'abort seq=%u msg_id=%s t=%.3f', $seq, $id, time);
+			setsockopt($s, SOL_SOCKET, SO_LINGER, pack('ii', 1, 0));
+			close_conn($c);
+			return;
+		}
 		if (!$st && $o{receipts} && $pdu->{registered_delivery}) {
 			push @receipts, [ time + $o{'receipt-delay'}, $id, $pdu->{destination_addr},
-				$pdu->{source_addr} ];
+				$pdu->{source_addr}, fileno $s ];
 		}
 		if ($o{'unbind-after'} && !$unbound && $submits >= $o{'unbind-after'}) {
 			$unbound = 1;
 			my $useq = $s->unbind();
 			logline("unbind_sent seq=$useq");
 		}
+	} elsif ($cmd == 0x00000003) {
+		push @queries, [ time + $o{'query-delay'}, fileno $s, $seq, $pdu->{message_id},
+			"$pdu->{source_addr_ton}/$pdu->{source_addr_npi}/$pdu->{source_addr}" ];
 	} elsif ($cmd == 0x00000015) {
 		logline("enquire_link seq=$seq t=$t");
 		$s->enquire_link_resp(seq => $seq);
@@ -200,6 +238,28 @@ sub send_receipts {
 	}
 }
 
+sub answer_queries {
+	my $now = time;
+	while (@queries && $queries[0][0] <= $now) {
+		my ($due, $fn, $seq, $id, $src) = @{ shift @queries };
+		my $c = $conn{$fn} or next;
+		my $known = $given{$id};
+		my $state = $qstates[$nqueries < $#qstates ? $nqueries : $#qstates];
+		$nqueries++ if $known;
+		# the message's receipt is not sent any more: the query told it
+		@receipts = grep { $_->[1] ne $id } @receipts if $known;
+		my $st = $known ? 0 : 0x67;
+		logline(sprintf 'query_sm seq=%u msg_id=%s src=%s state=%d status=0x%08X t=%.3f', $seq, $id, $src,
+			$known ? $state : -1, $st, time);
+		if ($known) {
+			$c->{smpp}->query_sm_resp(seq => $seq, message_id => $id, message_state => $state,
+				final_date => strftime('%y%m%d%H%M%S000+', gmtime));
+		} else {
+			$c->{smpp}->query_sm_resp(seq => $seq, status => $st, message_id => $id, message_state => 0);
+		}
+	}
+}
+
 sub send_enquires {
 	my $now = time;
 	for my $c (values %conn) {
@@ -231,6 +291,7 @@ while (!$stop) {
 		on_pdu($c, $pdu);
 	}
 	send_receipts();
+	answer_queries();
 	send_enquires();
 }
 close_conn($_) for values %conn;
