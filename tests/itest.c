@@ -7,6 +7,9 @@
 #include "tests/test_util.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/time.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -906,5 +909,194 @@ int itest_add_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc cle
 	for (; tests->name; tests++)
 		if (!CU_add_test(s, tests->name, tests->fn))
 			return -1;
+	return 0;
+}
+
+/* ------------------------------------------------------- a PI's listener */
+
+double itest_wall_now(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+static int pi_read_request(int fd, char **out, size_t *outlen, size_t *hlen)
+{
+	size_t cap = 8192, len = 0, need = 0;
+	char *b = malloc(cap + 1);
+	double end = itest_now() + 5;
+
+	*hlen = 0;
+	while (itest_now() < end) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		if (len == cap) {
+			cap *= 2;
+			b = realloc(b, cap + 1);
+		}
+		ssize_t r = recv(fd, b + len, cap - len, 0);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		b[len] = '\0';
+		if (!*hlen) {
+			char *e = strstr(b, "\r\n\r\n");
+			if (!e)
+				continue;
+			*hlen = (size_t)(e - b) + 4;
+			need = 0;
+			for (char *h = strstr(b, "\r\n"); h && h < e; h = strstr(h + 2, "\r\n"))
+				if (!strncasecmp(h + 2, "Content-Length:", 15))
+					need = strtoul(h + 17, NULL, 10);
+		}
+		if (*hlen && len >= *hlen + need) {
+			*out = b;
+			*outlen = len;
+			return 0;
+		}
+	}
+	free(b);
+	return -1;
+}
+
+static void *pi_thread(void *arg)
+{
+	struct itest_pi *l = arg;
+	while (!atomic_load(&l->stop)) {
+		struct pollfd p = { .fd = l->fd, .events = POLLIN };
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		int c = accept(l->fd, NULL, NULL);
+		if (c < 0)
+			continue;
+		char *req = NULL;
+		size_t len = 0, hlen = 0;
+		if (pi_read_request(c, &req, &len, &hlen) < 0) {
+			close(c);
+			continue;
+		}
+		struct itest_pi_post post = { .t = itest_wall_now(), .len = len - hlen };
+		post.body = strndup(req + hlen, len - hlen);
+		struct pap_limits lim = PAP_LIMITS_DEFAULT;
+		struct pap_msg *m = NULL;
+		struct pap_error err;
+		char *answer = NULL;
+		if (pap_msg_decode(post.body, post.len, &lim, &m, &err) == 0 &&
+		    m->type == PAP_MSG_RESULTNOTIFICATION) {
+			snprintf(post.push_id, sizeof post.push_id, "%s", m->push_id ? m->push_id : "");
+			answer = itest_asprintf("<?xml version=\"1.0\"?>\n" DOCTYPE_21 "\n<pap>"
+			    "<resultnotification-response push-id=\"%s\" code=\"1000\" desc=\"OK\">"
+			    "<address address-value=\"%s\"/></resultnotification-response></pap>\n",
+			    post.push_id, m->naddrs && m->addrs[0].raw ? m->addrs[0].raw : "");
+		}
+		pap_msg_free(m);
+		pthread_mutex_lock(&l->mu);
+		post.answered = (int)l->n < l->fail_first ? 500 : 200;
+		struct itest_pi_post *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
+		if (nv) {
+			l->v = nv;
+			l->v[l->n++] = post;
+		} else {
+			free(post.body);
+		}
+		pthread_mutex_unlock(&l->mu);
+		char *resp;
+		if (post.answered == 500)
+			resp = itest_asprintf("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
+			    "Connection: close\r\n\r\n");
+		else
+			resp = itest_asprintf("HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n"
+			    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", answer ? strlen(answer) : 0,
+			    answer ? answer : "");
+		size_t off = 0, rl = strlen(resp);
+		while (off < rl) {
+			ssize_t w = send(c, resp + off, rl - off, MSG_NOSIGNAL);
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		free(resp);
+		free(answer);
+		free(req);
+		shutdown(c, SHUT_WR);
+		close(c);
+	}
+	return NULL;
+}
+
+int itest_pi_start(struct itest_pi *l, int fail_first, int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof sa;
+	int one = 1;
+
+	memset(l, 0, sizeof *l);
+	pthread_mutex_init(&l->mu, NULL);
+	l->fail_first = fail_first;
+	l->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l->fd < 0)
+		return -1;
+	setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((uint16_t)port);
+	if (bind(l->fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(l->fd, 64) < 0 ||
+	    getsockname(l->fd, (struct sockaddr *)&sa, &sl) < 0) {
+		close(l->fd);
+		l->fd = -1;
+		return -1;
+	}
+	l->port = ntohs(sa.sin_port);
+	snprintf(l->url, sizeof l->url, "http://127.0.0.1:%d/pi/notify", l->port);
+	if (pthread_create(&l->th, NULL, pi_thread, l) != 0) {
+		close(l->fd);
+		l->fd = -1;
+		return -1;
+	}
+	l->running = 1;
+	return 0;
+}
+
+void itest_pi_stop(struct itest_pi *l)
+{
+	if (l->running) {
+		atomic_store(&l->stop, 1);
+		pthread_join(l->th, NULL);
+		l->running = 0;
+	}
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].body);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+	pthread_mutex_destroy(&l->mu);
+}
+
+/* POSTs received so far for push_id (NULL: all). */
+size_t itest_pi_count(struct itest_pi *l, const char *push_id)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&l->mu);
+	for (size_t i = 0; i < l->n; i++)
+		n += !push_id || !strcmp(l->v[i].push_id, push_id);
+	pthread_mutex_unlock(&l->mu);
+	return n;
+}
+
+int itest_pi_wait(struct itest_pi *l, const char *push_id, size_t n, double timeout_s)
+{
+	double end = itest_now() + timeout_s;
+	while (itest_pi_count(l, push_id) < n) {
+		if (itest_now() > end) {
+			fprintf(stderr, "PI listener: %zu notification(s) for %s after %.1f s, expected %zu\n",
+			    itest_pi_count(l, push_id), push_id ? push_id : "*", timeout_s, n);
+			return -1;
+		}
+		usleep(50000);
+	}
 	return 0;
 }

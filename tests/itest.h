@@ -9,6 +9,8 @@
 #ifndef ITEST_H
 #define ITEST_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <CUnit/CUnit.h>
 #include <sys/types.h>
@@ -211,5 +213,42 @@ struct itest_test_def {
 };
 int itest_add_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc clean,
     const struct itest_test_def *tests);
+
+/* Wall-clock seconds (for times compared with other processes' logs). */
+double itest_wall_now(void);
+
+struct itest_pi_post {
+	double t;           /* wall clock */
+	char *body;
+	size_t len;
+	int answered;       /* HTTP status it answered */
+	char push_id[128];  /* from the decoded body ("" when it did not decode) */
+};
+
+/*
+ * A PI's HTTP server for resultnotification-messages on 127.0.0.1:port:
+ * answers the first fail_first POSTs 500, the others 200 with a
+ * resultnotification-response (PAP §8.6). One thread, one connection at a
+ * time, Connection: close.
+ */
+struct itest_pi {
+	int fd;
+	int port;
+	pthread_t th;
+	int running;
+	atomic_int stop;
+	pthread_mutex_t mu;
+	int fail_first;
+	struct itest_pi_post *v;
+	size_t n;
+	char url[96];
+};
+
+/* Starts the listener on 127.0.0.1:port (0: a free one; l->url is its URL). */
+int itest_pi_start(struct itest_pi *l, int fail_first, int port);
+void itest_pi_stop(struct itest_pi *l);
+/* POSTs seen for push_id; waits until n of them arrived (0 or -1 on timeout). */
+size_t itest_pi_count(struct itest_pi *l, const char *push_id);
+int itest_pi_wait(struct itest_pi *l, const char *push_id, size_t n, double timeout_s);
 
 #endif

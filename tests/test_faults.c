@@ -503,212 +503,6 @@ static int sip_register_scen(const char *scenario, const char *dir, const char *
 }
 
 
-struct pi_post {
-	double t;           /* wall clock */
-	char *body;
-	size_t len;
-	int answered;       /* HTTP status it answered */
-	char push_id[128];  /* from the decoded body ("" when it did not decode) */
-};
-
-/*
- * A PI's HTTP server for resultnotification-messages on 127.0.0.1:port:
- * answers the first fail_first POSTs 500, the others 200 with a
- * resultnotification-response (PAP §8.6). One thread, one connection at a
- * time, Connection: close.
- */
-struct pi_listener {
-	int fd;
-	int port;
-	pthread_t th;
-	int running;
-	atomic_int stop;
-	pthread_mutex_t mu;
-	int fail_first;
-	struct pi_post *v;
-	size_t n;
-	char url[96];
-};
-
-static int read_request(int fd, char **out, size_t *outlen, size_t *hlen)
-{
-	size_t cap = 8192, len = 0, need = 0;
-	char *b = malloc(cap + 1);
-	double end = itest_now() + 5;
-
-	*hlen = 0;
-	while (itest_now() < end) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		if (len == cap) {
-			cap *= 2;
-			b = realloc(b, cap + 1);
-		}
-		ssize_t r = recv(fd, b + len, cap - len, 0);
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		b[len] = '\0';
-		if (!*hlen) {
-			char *e = strstr(b, "\r\n\r\n");
-			if (!e)
-				continue;
-			*hlen = (size_t)(e - b) + 4;
-			need = 0;
-			for (char *h = strstr(b, "\r\n"); h && h < e; h = strstr(h + 2, "\r\n"))
-				if (!strncasecmp(h + 2, "Content-Length:", 15))
-					need = strtoul(h + 17, NULL, 10);
-		}
-		if (*hlen && len >= *hlen + need) {
-			*out = b;
-			*outlen = len;
-			return 0;
-		}
-	}
-	free(b);
-	return -1;
-}
-
-static void *pi_thread(void *arg)
-{
-	struct pi_listener *l = arg;
-	while (!atomic_load(&l->stop)) {
-		struct pollfd p = { .fd = l->fd, .events = POLLIN };
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		int c = accept(l->fd, NULL, NULL);
-		if (c < 0)
-			continue;
-		char *req = NULL;
-		size_t len = 0, hlen = 0;
-		if (read_request(c, &req, &len, &hlen) < 0) {
-			close(c);
-			continue;
-		}
-		struct pi_post post = { .t = wall_now(), .len = len - hlen };
-		post.body = strndup(req + hlen, len - hlen);
-		struct pap_limits lim = PAP_LIMITS_DEFAULT;
-		struct pap_msg *m = NULL;
-		struct pap_error err;
-		char *answer = NULL;
-		if (pap_msg_decode(post.body, post.len, &lim, &m, &err) == 0 &&
-		    m->type == PAP_MSG_RESULTNOTIFICATION) {
-			snprintf(post.push_id, sizeof post.push_id, "%s", m->push_id ? m->push_id : "");
-			answer = itest_asprintf("<?xml version=\"1.0\"?>\n" DOCTYPE_21 "\n<pap>"
-			    "<resultnotification-response push-id=\"%s\" code=\"1000\" desc=\"OK\">"
-			    "<address address-value=\"%s\"/></resultnotification-response></pap>\n",
-			    post.push_id, m->naddrs && m->addrs[0].raw ? m->addrs[0].raw : "");
-		}
-		pap_msg_free(m);
-		pthread_mutex_lock(&l->mu);
-		post.answered = (int)l->n < l->fail_first ? 500 : 200;
-		struct pi_post *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
-		if (nv) {
-			l->v = nv;
-			l->v[l->n++] = post;
-		} else {
-			free(post.body);
-		}
-		pthread_mutex_unlock(&l->mu);
-		char *resp;
-		if (post.answered == 500)
-			resp = itest_asprintf("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
-			    "Connection: close\r\n\r\n");
-		else
-			resp = itest_asprintf("HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n"
-			    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", answer ? strlen(answer) : 0,
-			    answer ? answer : "");
-		size_t off = 0, rl = strlen(resp);
-		while (off < rl) {
-			ssize_t w = send(c, resp + off, rl - off, MSG_NOSIGNAL);
-			if (w <= 0)
-				break;
-			off += (size_t)w;
-		}
-		free(resp);
-		free(answer);
-		free(req);
-		shutdown(c, SHUT_WR);
-		close(c);
-	}
-	return NULL;
-}
-
-static int pi_start(struct pi_listener *l, int fail_first, int port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t sl = sizeof sa;
-	int one = 1;
-
-	memset(l, 0, sizeof *l);
-	pthread_mutex_init(&l->mu, NULL);
-	l->fail_first = fail_first;
-	l->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (l->fd < 0)
-		return -1;
-	setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sa.sin_port = htons((uint16_t)port);
-	if (bind(l->fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(l->fd, 64) < 0 ||
-	    getsockname(l->fd, (struct sockaddr *)&sa, &sl) < 0) {
-		close(l->fd);
-		l->fd = -1;
-		return -1;
-	}
-	l->port = ntohs(sa.sin_port);
-	snprintf(l->url, sizeof l->url, "http://127.0.0.1:%d/pi/notify", l->port);
-	if (pthread_create(&l->th, NULL, pi_thread, l) != 0) {
-		close(l->fd);
-		l->fd = -1;
-		return -1;
-	}
-	l->running = 1;
-	return 0;
-}
-
-static void pi_stop(struct pi_listener *l)
-{
-	if (l->running) {
-		atomic_store(&l->stop, 1);
-		pthread_join(l->th, NULL);
-		l->running = 0;
-	}
-	if (l->fd >= 0)
-		close(l->fd);
-	l->fd = -1;
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].body);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-	pthread_mutex_destroy(&l->mu);
-}
-
-/* POSTs received so far for push_id (NULL: all). */
-static size_t pi_count(struct pi_listener *l, const char *push_id)
-{
-	size_t n = 0;
-	pthread_mutex_lock(&l->mu);
-	for (size_t i = 0; i < l->n; i++)
-		n += !push_id || !strcmp(l->v[i].push_id, push_id);
-	pthread_mutex_unlock(&l->mu);
-	return n;
-}
-
-static int pi_wait(struct pi_listener *l, const char *push_id, size_t n, double timeout_s)
-{
-	double end = itest_now() + timeout_s;
-	while (pi_count(l, push_id) < n) {
-		if (itest_now() > end) {
-			fprintf(stderr, "PI listener: %zu notification(s) for %s after %.1f s, expected %zu\n",
-			    pi_count(l, push_id), push_id ? push_id : "*", timeout_s, n);
-			return -1;
-		}
-		sleep_s(0.05);
-	}
-	return 0;
-}
 
 /* ---------------------------------------------------------- terminals */
 
@@ -1091,10 +885,10 @@ static void t_pi_endpoint_down(void)
 	}
 	sleep_s(PI_DOWN_S - (itest_now() - t0));
 	size_t failed_posts = log_count(&dbusy, 0, "notification", "failed");
-	struct pi_listener pil;
+	struct itest_pi pil;
 	double t_up = wall_now();
-	EXPECT_FATAL(pi_start(&pil, 0, pi_port) == 0);
-	EXPECT(pi_wait(&pil, NULL, NNOTE, 10) == 0);
+	EXPECT_FATAL(itest_pi_start(&pil, 0, pi_port) == 0);
+	EXPECT(itest_pi_wait(&pil, NULL, NNOTE, 10) == 0);
 	sleep_s(1.5);   /* room for a wrong extra POST */
 	pthread_mutex_lock(&pil.mu);
 	size_t n = pil.n;
@@ -1113,7 +907,7 @@ static void t_pi_endpoint_down(void)
 	}
 	pthread_mutex_unlock(&pil.mu);
 	EXPECT(failed_posts >= 1);
-	pi_stop(&pil);
+	itest_pi_stop(&pil);
 	EXPECT_INT(term_wait(&t, 10), 0);
 	term_free(&t);
 	free(s200);

@@ -787,211 +787,6 @@ static void check_message(const struct sipmsg *m, const char *user, int cport, c
 /* ============================================ Push Initiator listener */
 
 /* One POST the listener got. */
-struct pi_post {
-	double t;           /* wall clock */
-	char *body;
-	size_t len;
-	int answered;       /* HTTP status it answered */
-	char push_id[128];  /* from the decoded body ("" when it did not decode) */
-};
-
-/*
- * A PI's HTTP server for resultnotification-messages on 127.0.0.1:port:
- * answers the first fail_first POSTs 500, the others 200 with a
- * resultnotification-response (PAP §8.6). One thread, one connection at a
- * time, Connection: close.
- */
-struct pi_listener {
-	int fd;
-	int port;
-	pthread_t th;
-	int running;
-	atomic_int stop;
-	pthread_mutex_t mu;
-	int fail_first;
-	struct pi_post *v;
-	size_t n;
-	char url[96];
-};
-
-static int read_request(int fd, char **out, size_t *outlen, size_t *hlen)
-{
-	size_t cap = 8192, len = 0, need = 0;
-	char *b = malloc(cap + 1);
-	double end = itest_now() + 5;
-
-	*hlen = 0;
-	while (itest_now() < end) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		if (len == cap) {
-			cap *= 2;
-			b = realloc(b, cap + 1);
-		}
-		ssize_t r = recv(fd, b + len, cap - len, 0);
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		b[len] = '\0';
-		if (!*hlen) {
-			char *e = strstr(b, "\r\n\r\n");
-			if (!e)
-				continue;
-			*hlen = (size_t)(e - b) + 4;
-			need = 0;
-			for (char *h = strstr(b, "\r\n"); h && h < e; h = strstr(h + 2, "\r\n"))
-				if (!strncasecmp(h + 2, "Content-Length:", 15))
-					need = strtoul(h + 17, NULL, 10);
-		}
-		if (*hlen && len >= *hlen + need) {
-			*out = b;
-			*outlen = len;
-			return 0;
-		}
-	}
-	free(b);
-	return -1;
-}
-
-static void *pi_thread(void *arg)
-{
-	struct pi_listener *l = arg;
-	while (!atomic_load(&l->stop)) {
-		struct pollfd p = { .fd = l->fd, .events = POLLIN };
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		int c = accept(l->fd, NULL, NULL);
-		if (c < 0)
-			continue;
-		char *req = NULL;
-		size_t len = 0, hlen = 0;
-		if (read_request(c, &req, &len, &hlen) < 0) {
-			close(c);
-			continue;
-		}
-		struct pi_post post = { .t = wall_now(), .len = len - hlen };
-		post.body = strndup(req + hlen, len - hlen);
-		struct pap_limits lim = PAP_LIMITS_DEFAULT;
-		struct pap_msg *m = NULL;
-		struct pap_error err;
-		char *answer = NULL;
-		if (pap_msg_decode(post.body, post.len, &lim, &m, &err) == 0 &&
-		    m->type == PAP_MSG_RESULTNOTIFICATION) {
-			snprintf(post.push_id, sizeof post.push_id, "%s", m->push_id ? m->push_id : "");
-			answer = itest_asprintf("<?xml version=\"1.0\"?>\n" DOCTYPE_21 "\n<pap>"
-			    "<resultnotification-response push-id=\"%s\" code=\"1000\" desc=\"OK\">"
-			    "<address address-value=\"%s\"/></resultnotification-response></pap>\n",
-			    post.push_id, m->naddrs && m->addrs[0].raw ? m->addrs[0].raw : "");
-		}
-		pap_msg_free(m);
-		pthread_mutex_lock(&l->mu);
-		post.answered = (int)l->n < l->fail_first ? 500 : 200;
-		struct pi_post *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
-		if (nv) {
-			l->v = nv;
-			l->v[l->n++] = post;
-		} else {
-			free(post.body);
-		}
-		pthread_mutex_unlock(&l->mu);
-		char *resp;
-		if (post.answered == 500)
-			resp = itest_asprintf("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
-			    "Connection: close\r\n\r\n");
-		else
-			resp = itest_asprintf("HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n"
-			    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", answer ? strlen(answer) : 0,
-			    answer ? answer : "");
-		size_t off = 0, rl = strlen(resp);
-		while (off < rl) {
-			ssize_t w = send(c, resp + off, rl - off, MSG_NOSIGNAL);
-			if (w <= 0)
-				break;
-			off += (size_t)w;
-		}
-		free(resp);
-		free(answer);
-		free(req);
-		shutdown(c, SHUT_WR);
-		close(c);
-	}
-	return NULL;
-}
-
-static int pi_start(struct pi_listener *l, int fail_first)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t sl = sizeof sa;
-	int one = 1;
-
-	memset(l, 0, sizeof *l);
-	pthread_mutex_init(&l->mu, NULL);
-	l->fail_first = fail_first;
-	l->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (l->fd < 0)
-		return -1;
-	setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(l->fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(l->fd, 64) < 0 ||
-	    getsockname(l->fd, (struct sockaddr *)&sa, &sl) < 0) {
-		close(l->fd);
-		l->fd = -1;
-		return -1;
-	}
-	l->port = ntohs(sa.sin_port);
-	snprintf(l->url, sizeof l->url, "http://127.0.0.1:%d/pi/notify", l->port);
-	if (pthread_create(&l->th, NULL, pi_thread, l) != 0) {
-		close(l->fd);
-		l->fd = -1;
-		return -1;
-	}
-	l->running = 1;
-	return 0;
-}
-
-static void pi_stop(struct pi_listener *l)
-{
-	if (l->running) {
-		atomic_store(&l->stop, 1);
-		pthread_join(l->th, NULL);
-		l->running = 0;
-	}
-	if (l->fd >= 0)
-		close(l->fd);
-	l->fd = -1;
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].body);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-	pthread_mutex_destroy(&l->mu);
-}
-
-/* POSTs received so far for push_id (NULL: all). */
-static size_t pi_count(struct pi_listener *l, const char *push_id)
-{
-	size_t n = 0;
-	pthread_mutex_lock(&l->mu);
-	for (size_t i = 0; i < l->n; i++)
-		n += !push_id || !strcmp(l->v[i].push_id, push_id);
-	pthread_mutex_unlock(&l->mu);
-	return n;
-}
-
-static int pi_wait(struct pi_listener *l, const char *push_id, size_t n, double timeout_s)
-{
-	double end = itest_now() + timeout_s;
-	while (pi_count(l, push_id) < n) {
-		if (itest_now() > end) {
-			fprintf(stderr, "PI listener: %zu notification(s) for %s after %.1f s, expected %zu\n",
-			    pi_count(l, push_id), push_id ? push_id : "*", timeout_s, n);
-			return -1;
-		}
-		sleep_s(0.05);
-	}
-	return 0;
-}
 
 /* ================================ suite: the SIP -> PAP outcome table */
 
@@ -2039,24 +1834,24 @@ static void t_indirection_cancelled_404(void)
 
 static struct itest_daemon dnot;
 static int dnot_sip;
-static struct pi_listener pil;
+static struct itest_pi pil;
 
 static int init_not(void)
 {
 	start_ppgd(&dnot, "sip-notify", TAB_SIP, "retry_min = 1\nretry_max = 2\ntimeout = 3\n", &dnot_sip);
-	pi_start(&pil, 1);   /* the first POST is answered 500 */
+	itest_pi_start(&pil, 1, 0);   /* the first POST is answered 500 */
 	return 0;
 }
 
 static int clean_not(void)
 {
-	pi_stop(&pil);
+	itest_pi_stop(&pil);
 	itest_daemon_destroy(&dnot, 0);
 	return 0;
 }
 
 /* Checks one recorded resultnotification-message. */
-static void check_notification(const struct pi_post *p, enum pap_version v, const char *push_id,
+static void check_notification(const struct itest_pi_post *p, enum pap_version v, const char *push_id,
     const char *address, enum pap_state state, int code, time_t t_min, time_t t_max)
 {
 	struct pap_limits lim = PAP_LIMITS_DEFAULT;
@@ -2106,7 +1901,7 @@ static void t_notification_retried(void)
 	    strlen(text)), 1001);
 	EXPECT(wait_final(&dnot, "notify-1@e2e", 10, &q) == 0);
 	EXPECT_STR(pap_state_str(q.state), "delivered");
-	EXPECT(pi_wait(&pil, "notify-1@e2e", 2, 10) == 0);
+	EXPECT(itest_pi_wait(&pil, "notify-1@e2e", 2, 10) == 0);
 	sleep_s(2.5);   /* room for a wrong third POST */
 	time_t t_max = time(NULL) + 1;
 	char *addr = aor_address("nuser");
@@ -2154,7 +1949,7 @@ static void t_notification_pap10_undeliverable(void)
 	EXPECT(wait_final(&dnot, "notify-2@e2e", 10, &q) == 0);
 	EXPECT_STR(pap_state_str(q.state), "undeliverable");
 	EXPECT_INT(q.code, 2001);
-	EXPECT(pi_wait(&pil, "notify-2@e2e", 1, 10) == 0);
+	EXPECT(itest_pi_wait(&pil, "notify-2@e2e", 1, 10) == 0);
 	time_t t_max = time(NULL) + 1;
 	char *addr = aor_address("n10user");
 	pthread_mutex_lock(&pil.mu);
@@ -2197,8 +1992,8 @@ static void t_deliver_after_and_progress_notes(void)
 	EXPECT(statusquery(&dnot, "progress-1@e2e", &q) == 0);
 	EXPECT_STR(pap_state_str(q.state), "pending");
 	EXPECT(!desc_waits(&q));                      /* not attempted before deliver-after */
-	EXPECT_INT(pi_count(&pil, "progress-1@e2e"), 0);
-	EXPECT(pi_wait(&pil, "progress-1@e2e", 1, 8) == 0);   /* "waiting for a registration" */
+	EXPECT_INT(itest_pi_count(&pil, "progress-1@e2e"), 0);
+	EXPECT(itest_pi_wait(&pil, "progress-1@e2e", 1, 8) == 0);   /* "waiting for a registration" */
 	EXPECT(time(NULL) >= after);
 	EXPECT(statusquery(&dnot, "progress-1@e2e", &q) == 0);
 	EXPECT(desc_waits(&q));
@@ -2218,7 +2013,7 @@ static void t_deliver_after_and_progress_notes(void)
 	EXPECT_INT(sip_register(dnot.dir, "127.0.0.1", dnot_sip, "puser", t.port, 600), 200);
 	EXPECT(wait_final(&dnot, "progress-1@e2e", 10, &q) == 0);
 	EXPECT_STR(pap_state_str(q.state), "delivered");
-	EXPECT(pi_wait(&pil, "progress-1@e2e", 2, 10) == 0);
+	EXPECT(itest_pi_wait(&pil, "progress-1@e2e", 2, 10) == 0);
 	pthread_mutex_lock(&pil.mu);
 	int finals = 0;
 	for (size_t i = 0; i < pil.n; i++)
@@ -2415,7 +2210,7 @@ static void t_register_while_writer_busy(void)
 
 static struct itest_daemon dload;
 static int dload_sip;
-static struct pi_listener lpil;
+static struct itest_pi lpil;
 
 struct lpush {
 	char id[32];
@@ -2431,13 +2226,13 @@ static atomic_int lnext, laccepted, lkilled, labort;
 static int init_load(void)
 {
 	start_ppgd(&dload, "sip-load", TAB_SIP, "retry_min = 1\nretry_max = 2\ntimeout = 2\n", &dload_sip);
-	pi_start(&lpil, 0);
+	itest_pi_start(&lpil, 0, 0);
 	return 0;
 }
 
 static int clean_load(void)
 {
-	pi_stop(&lpil);
+	itest_pi_stop(&lpil);
 	itest_daemon_destroy(&dload, 0);
 	return 0;
 }
