@@ -122,6 +122,11 @@ extern const int db_schema_nsteps;
  * file is newer than DB_SCHEMA_VERSION; -EIO on SQLite errors.
  */
 int db_schema_upgrade(struct db *db, int target);
+/* The upgrade loop of both engines: reads the version, refuses a newer
+ * one, applies the steps above it up to target (none on a read-only handle),
+ * and records the version reached in db->version. */
+int db_schema_run_steps(struct db *db, int target, const struct db_schema_step *steps, size_t nsteps,
+    int (*read_version)(struct db *, int *), int (*apply)(struct db *, const struct db_schema_step *));
 
 /* Records db's last SQLite error and maps rc to a negative errno. */
 int db_sqlite_err(struct db *db, int rc);

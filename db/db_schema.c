@@ -204,11 +204,12 @@ fail:
 	return rc;
 }
 
-int db_schema_upgrade(struct db *db, int target)
+int db_schema_run_steps(struct db *db, int target, const struct db_schema_step *steps, size_t nsteps,
+    int (*read_version)(struct db *, int *), int (*apply)(struct db *, const struct db_schema_step *))
 {
 	int v, rc;
 
-	rc = db_read_user_version(db, &v);
+	rc = read_version(db, &v);
 	if (rc < 0)
 		return rc;
 	if (v > DB_SCHEMA_VERSION)
@@ -216,18 +217,18 @@ int db_schema_upgrade(struct db *db, int target)
 		    "this ppgd (%d)", v, DB_SCHEMA_VERSION);
 	if (v < 0)
 		return db_set_err(db, -EPROTO, "bad database schema version %d", v);
-	for (int i = 0; i < db_schema_nsteps; i++) {
-		const struct db_schema_step *s = &db_schema_steps[i];
+	for (size_t i = 0; i < nsteps; i++) {
+		const struct db_schema_step *s = &steps[i];
 		if (s->version <= v || s->version > target)
 			continue;
 		if (db->readonly)
 			return db_set_err(db, -EPROTO, "read-only database has schema version "
 			    "%d, ppgd needs %d", v, target);
-		rc = db_schema_apply(db, s);
+		rc = apply(db, s);
 		if (rc < 0)
 			return rc;
 	}
-	rc = db_read_user_version(db, &v);
+	rc = read_version(db, &v);
 	if (rc < 0)
 		return rc;
 	if (v > DB_SCHEMA_VERSION)
@@ -235,4 +236,10 @@ int db_schema_upgrade(struct db *db, int target)
 		    "this ppgd (%d)", v, DB_SCHEMA_VERSION);
 	db->version = v;
 	return 0;
+}
+
+int db_schema_upgrade(struct db *db, int target)
+{
+	return db_schema_run_steps(db, target, db_schema_steps, (size_t)db_schema_nsteps,
+	    db_read_user_version, db_schema_apply);
 }

@@ -195,31 +195,6 @@ fail:
 
 int db_pg_schema_upgrade(struct db *db, int target)
 {
-	int v, rc;
-
-	rc = db_pg_read_version(db, &v);
-	if (rc < 0)
-		return rc;
-	if (v > DB_SCHEMA_VERSION)
-		return db_set_err(db, -EPROTO, "database schema version %d is newer than "
-		    "this ppgd (%d)", v, DB_SCHEMA_VERSION);
-	for (size_t i = 0; i < sizeof db_pg_schema_steps / sizeof db_pg_schema_steps[0]; i++) {
-		const struct db_schema_step *s = &db_pg_schema_steps[i];
-		if (s->version <= v || s->version > target)
-			continue;
-		if (db->readonly)
-			return db_set_err(db, -EPROTO, "read-only database has schema version "
-			    "%d, ppgd needs %d", v, target);
-		rc = db_pg_schema_apply(db, s);
-		if (rc < 0)
-			return rc;
-	}
-	rc = db_pg_read_version(db, &v);
-	if (rc < 0)
-		return rc;
-	if (v > DB_SCHEMA_VERSION)
-		return db_set_err(db, -EPROTO, "database schema version %d is newer than "
-		    "this ppgd (%d)", v, DB_SCHEMA_VERSION);
-	db->version = v;
-	return 0;
+	return db_schema_run_steps(db, target, db_pg_schema_steps,
+	    sizeof db_pg_schema_steps / sizeof db_pg_schema_steps[0], db_pg_read_version, db_pg_schema_apply);
 }
