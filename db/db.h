@@ -34,7 +34,7 @@ struct db;
 #define DB_SYNC_EXTERNAL   0x08   /* commits do not fsync (synchronous=NORMAL): db_sync() does */
 
 /* Current schema version (PRAGMA user_version written by db_open). */
-#define DB_SCHEMA_VERSION 5
+#define DB_SCHEMA_VERSION 6
 
 /*
  * Opens (creating when absent, unless DB_OPEN_READONLY) the database at path
@@ -53,6 +53,7 @@ struct db_conf {
 	const char *path;           /* SQLite: the database file */
 	const char *conninfo;       /* PostgreSQL: a libpq conninfo string
 	                             * ("host=/run/postgresql dbname=ppgd", a URI) */
+	const char *node;           /* this gateway's node id (db_set_node), or NULL */
 };
 /*
  * Opens a handle on the engine of conf: db_open(conf->path, flags) for
@@ -460,5 +461,88 @@ struct db_pending_reasons {
 int db_delivery_pending_reasons(struct db *db, int64_t now, struct db_pending_reasons *out);
 /* Notifications in state (enum db_state: PENDING, DELIVERED, UNDELIVERABLE). */
 int db_notification_count_state(struct db *db, int state, int64_t *n);
+
+/*
+ * Several gateways on one database (schema 6, db_lease.c). Each handle
+ * writes as a node: the id given to db_set_node (db_conf.node), recorded as
+ * the lease owner of the deliveries it inserts or claims and of the
+ * notifications it claims. A lease is the row's next_attempt moved into the
+ * future plus its owner: no other node takes the row before next_attempt,
+ * and once it passes any node may (a node that died loses its leases after
+ * the lease time).
+ */
+#define DB_NODE_MAX 64
+/* Sets the node id of this handle (at most DB_NODE_MAX - 1 bytes; NULL or ""
+ * for none). -EINVAL when too long. */
+int db_set_node(struct db *db, const char *node);
+const char *db_node(struct db *db);          /* "" when none */
+
+/*
+ * Claims up to max pending deliveries due at now (next_attempt <= now), high
+ * priority first: each gets next_attempt = until and this handle's node as
+ * lease owner, in one statement. PostgreSQL: UPDATE .. FROM (SELECT ..
+ * FOR UPDATE SKIP LOCKED), so two nodes claiming at once never get the same
+ * row; SQLite has one writer at a time. *out as db_delivery_due. A schema
+ * before 6 has no owner column: the lease is the next_attempt alone.
+ */
+int db_delivery_claim(struct db *db, int64_t now, int64_t until, size_t max,
+    struct db_delivery **out, size_t *n);
+/* The lease owner of a delivery into buf ("" when none or before schema 6).
+ * -ENOENT for no such delivery. */
+int db_delivery_lease_owner(struct db *db, int64_t id, char *buf, size_t len);
+/* The same for notifications: claimed with next_attempt = until. */
+int db_notification_claim(struct db *db, int64_t now, int64_t until, size_t max,
+    struct db_notification **out, size_t *n);
+/*
+ * After a restart, as db_delivery_recover, but on PostgreSQL only the
+ * deliveries this node leased (or that nobody owns): other nodes' leases are
+ * theirs until they run out. SQLite has one node: all of them.
+ */
+int db_delivery_recover_own(struct db *db, int64_t now);
+
+/*
+ * Wake-ups between nodes. db_notify queues a NOTIFY on channel with payload
+ * (PostgreSQL: pg_notify, sent when the transaction commits; SQLite: a no-op
+ * returning 0). A listener is a connection of its own (not a struct db) that
+ * LISTENs on channels: its descriptor is watched by the caller (poll), and
+ * db_listen_read hands each notification that arrived to fn. Any thread may
+ * own a listener, one at a time.
+ */
+int db_notify(struct db *db, const char *channel, const char *payload);
+struct db_listener;
+/* -ENOTSUP for SQLite or a build without libpq; -EIO when the server cannot
+ * be reached (the listener is still returned: db_listen_reconnect it later). */
+int db_listen_open(const struct db_conf *conf, const char *const *channels, size_t nchannels,
+    struct db_listener **out);
+/* The socket to poll for reading, or -1 while disconnected. */
+int db_listen_fd(struct db_listener *l);
+/* Reads what arrived and calls fn for each notification; the count (>= 0),
+ * or -EIO when the connection is lost. */
+int db_listen_read(struct db_listener *l,
+    void (*fn)(void *arg, const char *channel, const char *payload), void *arg);
+/* Connects again and LISTENs again: 0, or -EIO. */
+int db_listen_reconnect(struct db_listener *l);
+const char *db_listen_errmsg(struct db_listener *l);
+void db_listen_close(struct db_listener *l);   /* accepts NULL */
+
+/* SMSC message ids of SMS attempts (schema 6): a receipt that reaches any
+ * node finds its delivery. -EEXIST when msgid is stored already (another
+ * delivery's); find: -ENOENT when unknown. */
+int db_sms_message_add(struct db *db, const char *msgid, int64_t delivery, int64_t now);
+int db_sms_message_find(struct db *db, const char *msgid, int64_t *delivery);
+/* Tokens of indirect content (schema 6): a fetch that reaches any node finds
+ * the delivery (and through it the push's content). delete: every token of
+ * the delivery, how many (>= 0). */
+int db_content_token_add(struct db *db, const char *token, int64_t delivery, int64_t now);
+int db_content_token_find(struct db *db, const char *token, int64_t *delivery);
+int db_content_token_delete(struct db *db, int64_t delivery);
+
+/*
+ * A handle whose server went away (PostgreSQL): 1 when the connection is
+ * lost. db_reconnect connects again (statements are prepared again on first
+ * use): 0, or -EIO while the server is still away. SQLite: never lost, 0.
+ */
+int db_lost(struct db *db);
+int db_reconnect(struct db *db);
 
 #endif /* DB_H */

@@ -70,6 +70,15 @@ enum db_stmt_id {
 	DB_ST_DELIVERY_RECOVER,
 	DB_ST_NOTIF_LEASE,
 	DB_ST_DELIVERY_WAITING,
+	DB_ST_DELIVERY_INSERT6,   /* schema 6: with the lease owner */
+	DB_ST_DELIVERY_LEASE,
+	DB_ST_DELIVERY_OWNER,
+	DB_ST_NOTIF_CLAIM,
+	DB_ST_SMS_ADD,
+	DB_ST_SMS_FIND,
+	DB_ST_TOKEN_ADD,
+	DB_ST_TOKEN_FIND,
+	DB_ST_TOKEN_DELETE,
 	DB_ST__COUNT
 };
 
@@ -99,6 +108,7 @@ struct db {
 	sqlite3_stmt *stmt[DB_ST__COUNT];
 	char errmsg[DB_ERRMSG_MAX];
 	pthread_t owner;          /* the only thread that may run statements (db_claim) */
+	char node[DB_NODE_MAX];   /* lease owner written by this handle (db_set_node) */
 };
 
 /* Debug builds (no NDEBUG): a statement run from a thread that does not own
@@ -248,5 +258,25 @@ int db_pg_push_search(struct db *db, const struct db_push_filter *f, struct db_p
 int db_pg_push_count_by_state(struct db *db, int64_t counts[DB_NSTATES]);
 int db_pg_delivery_pending_reasons(struct db *db, int64_t now, struct db_pending_reasons *out);
 int db_pg_notification_count_state(struct db *db, int state, int64_t *n);
+
+int db_pg_delivery_claim(struct db *db, int64_t now, int64_t until, size_t max,
+    struct db_delivery **out, size_t *n);
+int db_pg_delivery_lease_owner(struct db *db, int64_t id, char *buf, size_t len);
+int db_pg_notification_claim(struct db *db, int64_t now, int64_t until, size_t max,
+    struct db_notification **out, size_t *n);
+int db_pg_delivery_recover_own(struct db *db, int64_t now);
+int db_pg_notify(struct db *db, const char *channel, const char *payload);
+int db_pg_sms_message_add(struct db *db, const char *msgid, int64_t delivery, int64_t now);
+int db_pg_sms_message_find(struct db *db, const char *msgid, int64_t *delivery);
+int db_pg_content_token_add(struct db *db, const char *token, int64_t delivery, int64_t now);
+int db_pg_content_token_find(struct db *db, const char *token, int64_t *delivery);
+int db_pg_content_token_delete(struct db *db, int64_t delivery);
+int db_pg_lost(struct db *db);
+int db_pg_listen_open(const char *conninfo, const char *const *channels, size_t n,
+    struct db_listener **out);
+int db_pg_reconnect(struct db *db);
+/* The notification row reader (db_notification.c), for db_lease.c. */
+int db_notification_read_row(sqlite3_stmt *st, void *row);
+void db_notification_clear_v_ext(void *row);
 
 #endif /* DB_INTERNAL_H */

@@ -157,3 +157,13 @@ int db_notification_attempted(struct db *db, int64_t id, int state, int64_t next
 		return db_set_err(db, -ENOENT, "no notification %lld", (long long)id);
 	return rc;
 }
+
+int db_notification_read_row(sqlite3_stmt *st, void *row)
+{
+	return db_notification_row(st, row);
+}
+
+void db_notification_clear_v_ext(void *row)
+{
+	db_notification_clear(row);
+}

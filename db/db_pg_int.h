@@ -56,6 +56,17 @@ enum db_pg_stmt {
 	PG_BINDING_LIST,
 	PG_BINDING_LIST_ALL,
 	PG_BINDING_PURGE,
+	PG_DELIVERY_INSERT6,
+	PG_DELIVERY_CLAIM,
+	PG_DELIVERY_OWNER,
+	PG_DELIVERY_RECOVER_OWN,
+	PG_NOTIF_CLAIM,
+	PG_NOTIFY,
+	PG_SMS_ADD,
+	PG_SMS_FIND,
+	PG_TOKEN_ADD,
+	PG_TOKEN_FIND,
+	PG_TOKEN_DELETE,
 	PG_ST__COUNT
 };
 extern const char *const db_pg_sql[PG_ST__COUNT];
@@ -115,6 +126,9 @@ int db_pg_transition_add(struct db *db, int64_t delivery, int64_t t, int state, 
     const char *note);
 /* The delivery row reader (db_pg_delivery.c). */
 int db_pg_delivery_row(const PGresult *r, int i, void *row);
+/* The notification row reader (db_pg_other.c). */
+int db_pg_notification_row(const PGresult *r, int i, void *row);
+void db_pg_notification_clear_v(void *row);
 void db_pg_delivery_clear_v(void *row);
 
 /* db_schema_pg.c: brings the schema to target (or checks it on a read-only

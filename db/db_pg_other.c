@@ -101,7 +101,7 @@ int db_pg_binding_purge(struct db *db, int64_t now)
 
 /* ---------------------------------------------------------------- notifications */
 
-static int db_pg_notification_row(const PGresult *r, int i, void *row)
+int db_pg_notification_row(const PGresult *r, int i, void *row)
 {
 	struct db_notification *nt = row;
 	int oom = 0;
@@ -123,7 +123,7 @@ static int db_pg_notification_row(const PGresult *r, int i, void *row)
 	return 0;
 }
 
-static void db_pg_notification_clear_v(void *row)
+void db_pg_notification_clear_v(void *row)
 {
 	db_notification_clear(row);
 }

@@ -122,7 +122,10 @@ static int db_pg_push_insert_rows(struct db *db, struct db_push *p, struct db_de
 		db_pg_p_i64(&a, d[i].attempts);
 		db_pg_p_i64(&a, d[i].next_attempt);
 		db_pg_p_i64(&a, prio);
-		rc = db_pg_returned_id(db, PG_DELIVERY_INSERT, &a, &d[i].id);
+		if (db->version >= 6)
+			db_pg_p_str(&a, db->node[0] ? db->node : NULL);
+		rc = db_pg_returned_id(db, db->version >= 6 ? PG_DELIVERY_INSERT6 : PG_DELIVERY_INSERT, &a,
+		    &d[i].id);
 		if (rc < 0)
 			return rc;
 		d[i].push = p->id;

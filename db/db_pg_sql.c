@@ -120,4 +120,34 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 	[PG_BINDING_LIST_ALL] = PG_BINDING_COLS
 		"WHERE expires > $1 ORDER BY aor COLLATE \"C\", updated DESC, id DESC",
 	[PG_BINDING_PURGE] = "DELETE FROM binding WHERE expires <= $1",
+	[PG_DELIVERY_INSERT6] =
+		"INSERT INTO delivery (push, address, addr_canon, addr_type, addr_value, state,"
+		" code, description, event_time, attempts, next_attempt, priority, lease_owner)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+	/* The claim of several nodes at once: rows another node is claiming
+	 * are skipped, not waited for; once it commits they are no longer due. */
+	[PG_DELIVERY_CLAIM] =
+		"UPDATE delivery d SET next_attempt = $2, lease_owner = $3"
+		" FROM (SELECT id FROM delivery WHERE state = 1 AND next_attempt <= $1"
+		" ORDER BY priority, next_attempt, id LIMIT $4 FOR UPDATE SKIP LOCKED) c"
+		" WHERE d.id = c.id RETURNING d.id, d.push, d.address, d.addr_canon, d.addr_type,"
+		" d.addr_value, d.state, d.code, d.description, d.event_time, d.attempts,"
+		" d.next_attempt, d.bearer, d.priority",
+	[PG_DELIVERY_OWNER] = "SELECT coalesce(lease_owner, '') FROM delivery WHERE id = $1",
+	[PG_DELIVERY_RECOVER_OWN] =
+		"UPDATE delivery d SET next_attempt = greatest($1::bigint, p.deliver_after)"
+		" FROM push p WHERE p.id = d.push AND d.state = 1 AND d.next_attempt > $1::bigint"
+		" AND (d.lease_owner IS NULL OR d.lease_owner = $2)",
+	[PG_NOTIF_CLAIM] =
+		"UPDATE notification n SET next_attempt = $2, lease_owner = $3"
+		" FROM (SELECT id FROM notification WHERE state = 1 AND next_attempt <= $1"
+		" ORDER BY next_attempt, id LIMIT $4 FOR UPDATE SKIP LOCKED) c"
+		" WHERE n.id = c.id RETURNING n.id, n.push, n.delivery, n.url, n.body, n.attempts,"
+		" n.next_attempt, n.state, n.created",
+	[PG_NOTIFY] = "SELECT pg_notify($1, $2)",
+	[PG_SMS_ADD] = "INSERT INTO sms_message (msgid, delivery, created) VALUES ($1, $2, $3)",
+	[PG_SMS_FIND] = "SELECT delivery FROM sms_message WHERE msgid = $1",
+	[PG_TOKEN_ADD] = "INSERT INTO content_token (token, delivery, created) VALUES ($1, $2, $3)",
+	[PG_TOKEN_FIND] = "SELECT delivery FROM content_token WHERE token = $1",
+	[PG_TOKEN_DELETE] = "DELETE FROM content_token WHERE delivery = $1",
 };

@@ -132,7 +132,7 @@ static int db_push_insert_rows(struct db *db, struct db_push *p, struct db_deliv
 	p->state_time = state_time;
 
 	for (size_t i = 0; i < n; i++) {
-		rc = db_prep(db, DB_ST_DELIVERY_INSERT, &st);
+		rc = db_prep(db, db->version >= 6 ? DB_ST_DELIVERY_INSERT6 : DB_ST_DELIVERY_INSERT, &st);
 		if (rc < 0)
 			return rc;
 		rc = SQLITE_OK;
@@ -149,6 +149,9 @@ static int db_push_insert_rows(struct db *db, struct db_push *p, struct db_deliv
 		DB_BIND(rc, sqlite3_bind_int64(st, 11, d[i].next_attempt));
 		if (db->version >= 2)
 			DB_BIND(rc, sqlite3_bind_int(st, 12, p->priority >= 1 && p->priority <= 3 ? p->priority : 2));
+		if (db->version >= 6)
+			DB_BIND(rc, db->node[0] ? sqlite3_bind_text(st, 13, db->node, -1, SQLITE_STATIC)
+			    : sqlite3_bind_null(st, 13));
 		if (rc != SQLITE_OK) {
 			db_done(st);
 			return db_sqlite_err(db, rc);

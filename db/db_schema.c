@@ -138,12 +138,33 @@ static const char db_schema_v4[] =
 static const char db_schema_v5[] =
 	"ALTER TABLE binding ADD COLUMN caps INTEGER NOT NULL DEFAULT 0;";
 
+/* Schema 6: several gateways on one database. A lease has an owner (the
+ * node that inserted or claimed the row); the SMSC message ids of SMS
+ * attempts and the tokens of indirect content are stored, so that a receipt
+ * or a fetch reaching any node finds its delivery. */
+static const char db_schema_v6[] =
+	"ALTER TABLE delivery ADD COLUMN lease_owner TEXT;"
+	"ALTER TABLE notification ADD COLUMN lease_owner TEXT;"
+	"CREATE TABLE sms_message ("
+	"  msgid TEXT PRIMARY KEY,"
+	"  delivery INTEGER NOT NULL REFERENCES delivery(id) ON DELETE CASCADE,"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE INDEX sms_message_delivery ON sms_message(delivery);"
+	"CREATE TABLE content_token ("
+	"  token TEXT PRIMARY KEY,"
+	"  delivery INTEGER NOT NULL REFERENCES delivery(id) ON DELETE CASCADE,"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE INDEX content_token_delivery ON content_token(delivery);";
+
 const struct db_schema_step db_schema_steps[] = {
 	{ 1, db_schema_v1 },
 	{ 2, db_schema_v2 },
 	{ 3, db_schema_v3 },
 	{ 4, db_schema_v4 },
 	{ 5, db_schema_v5 },
+	{ 6, db_schema_v6 },
 };
 const int db_schema_nsteps = (int)(sizeof db_schema_steps / sizeof db_schema_steps[0]);
 

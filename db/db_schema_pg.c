@@ -121,12 +121,30 @@ static const char db_pg_schema_v4[] =
 static const char db_pg_schema_v5[] =
 	"ALTER TABLE binding ADD COLUMN caps integer NOT NULL DEFAULT 0;";
 
+/* Schema 6: several gateways on one database (db_schema.c says the same). */
+static const char db_pg_schema_v6[] =
+	"ALTER TABLE delivery ADD COLUMN lease_owner text;"
+	"ALTER TABLE notification ADD COLUMN lease_owner text;"
+	"CREATE TABLE sms_message ("
+	"  msgid text PRIMARY KEY,"
+	"  delivery bigint NOT NULL REFERENCES delivery(id) ON DELETE CASCADE,"
+	"  created bigint NOT NULL"
+	");"
+	"CREATE INDEX sms_message_delivery ON sms_message(delivery);"
+	"CREATE TABLE content_token ("
+	"  token text PRIMARY KEY,"
+	"  delivery bigint NOT NULL REFERENCES delivery(id) ON DELETE CASCADE,"
+	"  created bigint NOT NULL"
+	");"
+	"CREATE INDEX content_token_delivery ON content_token(delivery);";
+
 static const struct db_schema_step db_pg_schema_steps[] = {
 	{ 1, db_pg_schema_v1 },
 	{ 2, db_pg_schema_v2 },
 	{ 3, db_pg_schema_v3 },
 	{ 4, db_pg_schema_v4 },
 	{ 5, db_pg_schema_v5 },
+	{ 6, db_pg_schema_v6 },
 };
 
 _Static_assert(sizeof db_pg_schema_steps / sizeof db_pg_schema_steps[0] == DB_SCHEMA_VERSION,

@@ -146,4 +146,21 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 	[DB_ST_DELIVERY_SET_BEARER] = { "UPDATE delivery SET bearer = ?2 WHERE id = ?1", NULL },
 	[DB_ST_DELIVERY_WAITING] = {
 		DB_DELIVERY_COLS "WHERE target = ?1 AND state = 1 ORDER BY id LIMIT ?2", NULL },
+	[DB_ST_DELIVERY_INSERT6] = {
+		"INSERT INTO delivery (push, address, addr_canon, addr_type, addr_value, state,"
+		" code, description, event_time, attempts, next_attempt, priority, lease_owner)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", NULL },
+	[DB_ST_DELIVERY_LEASE] = {
+		"UPDATE delivery SET next_attempt = ?2, lease_owner = ?3 WHERE id = ?1 AND state = 1", NULL },
+	[DB_ST_DELIVERY_OWNER] = { "SELECT coalesce(lease_owner, '') FROM delivery WHERE id = ?1", NULL },
+	[DB_ST_NOTIF_CLAIM] = {
+		"UPDATE notification SET next_attempt = ?2, lease_owner = ?3 WHERE id = ?1 AND state = 1",
+		NULL },
+	[DB_ST_SMS_ADD] = {
+		"INSERT INTO sms_message (msgid, delivery, created) VALUES (?1, ?2, ?3)", NULL },
+	[DB_ST_SMS_FIND] = { "SELECT delivery FROM sms_message WHERE msgid = ?1", NULL },
+	[DB_ST_TOKEN_ADD] = {
+		"INSERT INTO content_token (token, delivery, created) VALUES (?1, ?2, ?3)", NULL },
+	[DB_ST_TOKEN_FIND] = { "SELECT delivery FROM content_token WHERE token = ?1", NULL },
+	[DB_ST_TOKEN_DELETE] = { "DELETE FROM content_token WHERE delivery = ?1", NULL },
 };

@@ -340,7 +340,21 @@ int db_open_at_version(const char *path, int version, struct db **out)
 }
 
 /* The engine of conf: SQLite by path, PostgreSQL by conninfo. */
+static int db_open_engine(const struct db_conf *conf, int flags, int target, struct db **out);
+
 static int db_open_conf(const struct db_conf *conf, int flags, int target, struct db **out)
+{
+	int rc = db_open_engine(conf, flags, target, out);
+	if (rc == 0 && conf->node && db_set_node(*out, conf->node) < 0) {
+		snprintf(db_open_errmsg, sizeof db_open_errmsg, "%s", db_errmsg(*out));
+		db_close(*out);
+		*out = NULL;
+		return -EINVAL;
+	}
+	return rc;
+}
+
+static int db_open_engine(const struct db_conf *conf, int flags, int target, struct db **out)
 {
 	db_open_errmsg[0] = '\0';
 	if (!out) {

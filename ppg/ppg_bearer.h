@@ -137,6 +137,9 @@ struct ppg_bearer_ops {
 	void (*forget)(struct ppg_bearer *b, struct ppg_bearer_attempt *a);
 	/* Attempts in flight that count against the engine's window (may be NULL). */
 	unsigned (*inflight)(struct ppg_bearer *b);
+	/* Another node sharing the database changed what key names (SIP: the
+	 * registrations of an AoR): read it again (may be NULL). */
+	void (*refresh)(struct ppg_bearer *b, const char *key);
 	/* No new attempts (shutdown): attempts under way are abandoned, their
 	 * deliveries stay pending and are due again after a restart. Frees. */
 	void (*free)(struct ppg_bearer *b);

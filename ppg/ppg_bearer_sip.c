@@ -366,6 +366,11 @@ static void sip_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 
 /* The delivery ended meanwhile: its content URL goes at once; MESSAGEs in
  * flight keep `t` until their responses, which are then ignored. */
+static void sip_refresh(struct ppg_bearer *b, const char *aor)
+{
+	ppg_bearer_sip_reg_refresh((struct sip_bearer *)b, aor);
+}
+
 static void sip_forget(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 {
 	struct sip_attempt *t = a->priv;
@@ -469,6 +474,7 @@ static void sip_free(struct ppg_bearer *b)
 static const struct ppg_bearer_ops sip_ops = {
 	.kind = PPG_BEARER_SIP, .name = "SIP",
 	.target = sip_target, .live = sip_live, .send = sip_send, .forget = sip_forget,
+	.refresh = sip_refresh,
 	.inflight = sip_inflight, .free = sip_free,
 };
 

@@ -148,6 +148,54 @@ static void load_after(void *arg, int committed)
 	free(o);
 }
 
+/* ------------------------------------- a registration on another node */
+
+struct refresh_op {
+	struct sip_bearer *s;
+	struct db_binding *v;
+	size_t n;
+	int ok;
+	char aor[];
+};
+
+static int refresh_write(struct db *db, void *arg, int64_t now)
+{
+	struct refresh_op *o = arg;
+	int r = db_binding_list(db, o->aor, now, &o->v, &o->n);
+	o->ok = r == 0;
+	return r;
+}
+
+/* The cache takes the AoR's bindings as another node stored them, and the
+ * deliveries this node parked for it are woken (after its parks: the loop
+ * queues both in order, see park_write). */
+static void refresh_after(void *arg, int committed)
+{
+	struct refresh_op *o = arg;
+	struct sip_bearer *s = o->s;
+	if (committed && o->ok && !s->stopping) {
+		cache_set(s, o->aor, o->v, o->n);
+		o->v = NULL;
+		o->n = 0;
+		if (ppg_bearer_sip_reg_lookup(s, o->aor, ppg_clock_now_ms()))
+			ppg_bearer_wake(&s->base, o->aor);
+	}
+	db_binding_list_free(o->v, o->n);
+	free(o);
+}
+
+void ppg_bearer_sip_reg_refresh(struct sip_bearer *s, const char *aor)
+{
+	size_t l = strlen(aor);
+	struct refresh_op *o = l < 512 ? calloc(1, sizeof *o + l + 1) : NULL;
+	if (!o)
+		return;
+	o->s = s;
+	memcpy(o->aor, aor, l + 1);
+	if (ppg_core_write_lazy(s->core, refresh_write, refresh_after, o) < 0)
+		free(o);
+}
+
 /* ------------------------------------------------------------ the purge */
 
 static int purge_write(struct db *db, void *arg, int64_t now)
@@ -281,9 +329,16 @@ static int reg_write(struct db *db, void *arg, int64_t now)
 				    o->aor[i], b->contact, b->expires, apps, b->sessions ? ", sessions" : "");
 		}
 	}
-	/* The loop's cache takes the AoRs' bindings as they now are. */
-	for (size_t k = 0; k < o->naors && r == 0; k++)
+	/* The loop's cache takes the AoRs' bindings as they now are; so do
+	 * the other nodes on the same PostgreSQL (NOTIFY at the commit). */
+	for (size_t k = 0; k < o->naors && r == 0; k++) {
 		r = db_binding_list(db, o->aors[k], now, &o->lists[k], &o->nlists[k]);
+		if (r == 0 && db_engine_of(db) == DB_ENGINE_POSTGRESQL) {
+			char payload[DB_NODE_MAX + sizeof o->aors[k] + 2];
+			snprintf(payload, sizeof payload, "%s %s", db_node(db), o->aors[k]);
+			r = db_notify(db, PPG_CLUSTER_REG, payload);
+		}
+	}
 	if (r < 0)
 		LOGP(PPG_LOG_DB, LOG_ERR, "cannot store a registration: %s", db_errmsg(db));
 	o->ok = r == 0;

@@ -63,6 +63,8 @@ struct ppg_config {
 	char *db_conninfo;             /* PostgreSQL: libpq conninfo */
 	int db_sync_full;
 	unsigned batch_max;
+	char *node_id;                 /* "" = the host name (ppg_config_node) */
+	unsigned lease_margin;         /* s */
 	/* [log] */
 	int log_level;                 /* LOG_ERR .. LOG_DEBUG */
 	int log_cat_level[PPG_LOG_NCAT]; /* per category (enum ppg_log_cat); -1: log_level */
@@ -199,5 +201,7 @@ int ppg_config_db_open(const struct ppg_config *c, int flags, struct db **out);
 /* What the logs call the configured database: the SQLite path, or
  * "PostgreSQL <conninfo>" (the conninfo left out when it holds a password). */
 const char *ppg_config_db_where(const struct ppg_config *c, char *buf, size_t len);
+/* [database] node_id, or the host name when it is empty. [any] */
+const char *ppg_config_node(const struct ppg_config *c);
 
 #endif

@@ -55,6 +55,12 @@ const struct ppg_config_key ppg_config_keys[] = {
 	{ "database", "path", K_STR, O(db_path), "var/ppgd.db", 0, 0, "SQLite database file" },
 	{ "database", "conninfo", K_STR, O(db_conninfo), "", 0, 0,
 	  "PostgreSQL: a libpq connection string, e.g. host=/run/postgresql dbname=ppgd" },
+	{ "database", "node_id", K_STR, O(node_id), "", 0, 0,
+	  "this gateway's name among the nodes sharing one database: the owner of its leases, in its "
+	  "log lines and metrics (empty: the host name)" },
+	{ "database", "lease_margin", K_UINT, O(lease_margin), "30", 1, 3600,
+	  "seconds a delivery's lease outlives its longest attempt: a node that dies holds its deliveries "
+	  "this long after [sip] transaction_timeout + fetch_timeout, then another node takes them" },
 	{ "database", "synchronous", K_SYNC, O(db_sync_full), "full", 0, 0, "full or normal" },
 	{ "database", "batch_max", K_UINT, O(batch_max), "512", 1, 100000,
 	  "most PAP requests committed in one transaction" },

@@ -425,3 +425,20 @@ void ppg_core_get_stats(struct ppg_core *c, struct ppg_core_stats *out)
 	*out = c->stats;
 	pthread_mutex_unlock(&c->lock);
 }
+
+void ppg_core_remote(struct ppg_core *c, const char *channel, const char *what)
+{
+	pthread_mutex_lock(&c->lock);
+	struct ppg_core_hooks hooks[PPG_CORE_MAX_HOOKS];
+	unsigned n = c->nhooks;
+	memcpy(hooks, c->hooks, sizeof hooks);
+	pthread_mutex_unlock(&c->lock);
+	for (unsigned i = 0; i < n && !c->stopping; i++)
+		if (hooks[i].remote)
+			hooks[i].remote(hooks[i].arg, channel, what);
+}
+
+int ppg_core_db_up(struct ppg_core *c)
+{
+	return !atomic_load_explicit(&c->db_down, memory_order_relaxed);
+}

@@ -93,7 +93,23 @@ struct ppg_core_hooks {
 	/* [writer] A reload (ppg_core_reload): take the reloadable settings of
 	 * cfg (ppg_config_ref it to keep pointers into it). */
 	void (*reload)(void *arg, const struct ppg_config *cfg);
+	/* [loop] Another node sharing the database said something (ppg_cluster.c):
+	 * PPG_CLUSTER_DUE (work became due: lease it now rather than at the next
+	 * poll, what is NULL) or PPG_CLUSTER_REG (the registrations of the AoR
+	 * `what` changed). */
+	void (*remote)(void *arg, const char *channel, const char *what);
 };
+
+/* The channels of wake-ups between nodes (PostgreSQL LISTEN/NOTIFY); the
+ * payload is "NODE" or "NODE AOR". */
+#define PPG_CLUSTER_DUE "ppgd_due"
+#define PPG_CLUSTER_REG "ppgd_reg"
+
+/* [loop] Hands a wake-up from another node to every component's remote hook. */
+void ppg_core_remote(struct ppg_core *c, const char *channel, const char *what);
+/* [any] Whether the database is reachable (0 while the writer has lost its
+ * PostgreSQL connection and not got it back). */
+int ppg_core_db_up(struct ppg_core *c);
 
 #define PPG_CORE_MAX_HOOKS 4
 

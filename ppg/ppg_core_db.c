@@ -107,6 +107,45 @@ static int64_t retry_take(struct ppg_core *c)
 	return next;
 }
 
+/*
+ * A PostgreSQL connection that was lost is tried again before a batch, at
+ * most every db_backoff_ms (DB_RECONNECT_MIN_MS doubling to
+ * DB_RECONNECT_MAX_MS); meanwhile the batch fails at once with -ENOTCONN:
+ * its requests are answered 3000 (nothing stored), its writes retried
+ * later. Writer thread.
+ */
+static int db_available(struct ppg_core *c)
+{
+	if (!atomic_load(&c->db_down))
+		return 0;
+	int64_t now = mono_ms();
+	if (now < c->db_retry_mono)
+		return -ENOTCONN;
+	if (db_reconnect(c->db) < 0) {
+		c->db_backoff_ms = c->db_backoff_ms * 2 > DB_RECONNECT_MAX_MS ? DB_RECONNECT_MAX_MS
+		    : c->db_backoff_ms * 2;
+		c->db_retry_mono = now + c->db_backoff_ms;
+		return -ENOTCONN;
+	}
+	atomic_store(&c->db_down, 0);
+	LOGP(PPG_LOG_DB, LOG_NOTICE, "node %s has the database again after %.1f s", db_node(c->db),
+	    (double)(now - c->db_down_since) / 1000.0);
+	return 0;
+}
+
+/* Whether a batch gives other nodes work: an accepted push (its deliveries
+ * not leased here when the window was full, or due later) or deliveries
+ * made final (their result notifications). */
+static int batch_made_due(const struct item *batch, const struct sync_job *job)
+{
+	if (job->finals.n)
+		return 1;
+	for (const struct item *it = batch; it; it = it->next)
+		if (it->req->result_code == PAP_ACCEPTED && it->req->msg && it->req->msg->type == PAP_MSG_PUSH)
+			return 1;
+	return 0;
+}
+
 static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
     const struct ppg_core_hooks *hooks, unsigned nhooks)
 {
@@ -142,7 +181,9 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 		if (hooks[i].lease_ms)
 			lease_ms = hooks[i].lease_ms(hooks[i].arg);
 	ppg_final_collect(&job->finals);
-	r = db_begin(c->db);
+	r = db_available(c);
+	if (r == 0)
+		r = db_begin(c->db);
 	if (r == 0) {
 		for (struct item *it = batch; it; it = it->next, n++) {
 			if (lease_ms && it->req->msg && it->req->msg->type == PAP_MSG_PUSH)
@@ -169,14 +210,26 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 				db_savepoint_release(c->db);
 			}
 		}
+		/* Other nodes on the same PostgreSQL wake up for what this batch
+		 * made due (pushes not leased here, notifications to send): NOTIFY
+		 * is sent with the commit. */
+		if (db_engine_of(c->db) == DB_ENGINE_POSTGRESQL && batch_made_due(batch, job))
+			db_notify(c->db, PPG_CLUSTER_DUE, db_node(c->db));
 		r = db_commit(c->db);
 		if (r < 0) {
 			LOGP(PPG_LOG_DB, LOG_ERR, "commit of a batch of %zu failed: %s", n, db_errmsg(c->db));
 			db_rollback(c->db);
 			ppg_quota_resync();
 		}
-	} else {
+	} else if (r != -ENOTCONN) {
 		LOGP(PPG_LOG_DB, LOG_ERR, "cannot begin a transaction: %s", db_errmsg(c->db));
+	}
+	if (r < 0 && db_lost(c->db) && !atomic_exchange(&c->db_down, 1)) {
+		c->db_down_since = mono_ms();
+		c->db_retry_mono = c->db_down_since;
+		c->db_backoff_ms = DB_RECONNECT_MIN_MS;
+		LOGP(PPG_LOG_DB, LOG_ERR, "node %s lost the database (%s); PAP requests are answered 3000 "
+		    "until it is back", db_node(c->db), db_errmsg(c->db));
 	}
 	ppg_final_collect(NULL);
 	if (r < 0) {

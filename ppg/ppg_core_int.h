@@ -13,6 +13,7 @@
 #include "ppg/ppg_core.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <sofia-sip/su.h>
@@ -31,6 +32,9 @@
 #define RETRY_MIN_MS 100
 #define RETRY_MAX_MS 5000
 #define RETRY_TRIES 36
+/* A lost PostgreSQL connection: tried again after this, doubling. */
+#define DB_RECONNECT_MIN_MS 250
+#define DB_RECONNECT_MAX_MS 4000
 
 struct item {
 	struct ppg_request *req;
@@ -129,6 +133,12 @@ struct ppg_core {
 	pthread_cond_t ckpt_cond;
 	struct db *ckpt_db;
 	int ckpt_started;
+	/* [writer] The PostgreSQL connection was lost: reconnected with a
+	 * backoff before each batch (db_reconnect), requests answered 3000
+	 * meanwhile. db_down is read by any thread (ppg_core_db_up). */
+	atomic_int db_down;
+	int64_t db_retry_mono, db_down_since;
+	unsigned db_backoff_ms;
 };
 
 /* ppg_core.c */

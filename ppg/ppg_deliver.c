@@ -288,6 +288,21 @@ static void take_policies(struct ppg_deliver *e, const struct ppg_config *cfg)
 
 /* [writer] A reload: the retry policies and [apps] read on the writer. A
  * retry already scheduled keeps its time; the next outcome uses the new policy. */
+/* [loop] A wake-up from another node (ppg_core_hooks.remote). */
+static void on_remote(void *arg, const char *channel, const char *what)
+{
+	struct ppg_deliver *e = arg;
+	if (e->stopping)
+		return;
+	if (!strcmp(channel, PPG_CLUSTER_DUE)) {
+		ppg_sched_lease(e);
+	} else if (!strcmp(channel, PPG_CLUSTER_REG) && what) {
+		for (size_t i = 0; i < e->nbearers; i++)
+			if (e->bearers[i]->ops->refresh)
+				e->bearers[i]->ops->refresh(e->bearers[i], what);
+	}
+}
+
 static void on_reload(void *arg, const struct ppg_config *cfg)
 {
 	struct ppg_deliver *e = arg;
@@ -340,7 +355,7 @@ int ppg_deliver_start(struct ppg_core *core, su_root_t *root, const struct ppg_c
 	struct ppg_core_hooks h = {
 		.arg = e, .lease_ms = ppg_deliver_write_lease_ms, .prepare = ppg_deliver_write_prepare,
 		.run = ppg_deliver_run, .job_free = ppg_deliver_write_job_free, .finalized = on_finalized,
-		.stop = on_stop, .free = on_free, .reload = on_reload,
+		.stop = on_stop, .free = on_free, .reload = on_reload, .remote = on_remote,
 	};
 	if (r == 0 && (r = ppg_core_register(core, &h)) < 0)
 		snprintf(err, errlen, "cannot register the engine with the core");

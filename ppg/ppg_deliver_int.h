@@ -18,7 +18,7 @@
 #define PPG_ATTEMPT_BUCKETS 4096
 #define PPG_MAX_BEARERS 8
 #define PPG_TICK_MS 100             /* the scheduler's tick */
-#define PPG_LEASE_MARGIN_MS 30000   /* a lease outlives the longest attempt by this */
+#define PPG_TICK_PG_MS 500          /* the same on PostgreSQL (LISTEN/NOTIFY wakes it too) */
 #define PPG_LEASE_BATCH 256         /* deliveries leased per scheduler write */
 #define PPG_WAKE_MAX 10000          /* deliveries woken per registration */
 

@@ -60,6 +60,28 @@ static int fallback_write(struct db *db, struct result_op *o, const struct ppg_o
 	return r;
 }
 
+/*
+ * The outcome of an attempt whose lease another node took over (it ran out
+ * while this node was still at it, e.g. stopped for longer than the lease)
+ * is not this node's to write: the newer attempt decides the delivery's
+ * state. One exception, "delivered wins": a terminal that took the push has
+ * it, so that outcome is written, and the newer attempt's outcome then finds
+ * the delivery final and is dropped. At-least-once: the newer attempt may
+ * send the push a second time, and no state is lost or made up. [writer]
+ */
+static int lease_ours(struct db *db, struct ppg_deliver *e, int64_t delivery, int delivered)
+{
+	char owner[DB_NODE_MAX];
+	if (delivered || db_delivery_lease_owner(db, delivery, owner, sizeof owner) < 0 || !owner[0])
+		return 1;
+	if (!strcmp(owner, db_node(db)))
+		return 1;
+	(void)e;
+	LOGP(PPG_LOG_CORE, LOG_NOTICE, "delivery %lld: the outcome of this node's attempt is dropped: its "
+	    "lease ran out and node %s took the delivery over", (long long)delivery, owner);
+	return 0;
+}
+
 static int result_write_bearer(struct db *db, void *arg, int64_t now)
 {
 	struct result_op *o = arg;
@@ -76,6 +98,10 @@ static int result_write_bearer(struct db *db, void *arg, int64_t now)
 		return 0;
 	}
 	if (o->final_state) {
+		if (!lease_ours(db, e, o->delivery, o->final_state == DB_STATE_DELIVERED)) {
+			db_delivery_clear(&d);
+			return 0;
+		}
 		r = ppg_final_id(db, e->cfg, o->delivery, o->final_state, o->final_code, o->desc, now, &changed);
 		db_delivery_clear(&d);
 		return r;
@@ -85,7 +111,7 @@ static int result_write_bearer(struct db *db, void *arg, int64_t now)
 		    o->deliver_before, &e->sip_pol, now, &out);
 		if (out.not_reachable && out.kind != PPG_OUT_DELIVERED && e->by_kind[PPG_BEARER_SMS] &&
 		    e->cfg->ota_sip_fallback && d.addr_type == PAP_ADDR_PLMN) {
-			r = fallback_write(db, o, &out, now);
+			r = !lease_ours(db, e, o->delivery, 0) ? 0 : fallback_write(db, o, &out, now);
 			db_delivery_clear(&d);
 			return r;
 		}
@@ -98,6 +124,10 @@ static int result_write_bearer(struct db *db, void *arg, int64_t now)
 		snprintf(desc, sizeof desc, "%s%s", o->desc, out.kind == PPG_OUT_FINAL &&
 		    out.state == DB_STATE_EXPIRED ? "; deliver-before before the next try" : "");
 		snprintf(out.desc, sizeof out.desc, "%.*s", (int)sizeof out.desc - 1, desc);
+	}
+	if (!lease_ours(db, e, o->delivery, out.kind == PPG_OUT_DELIVERED)) {
+		db_delivery_clear(&d);
+		return 0;
 	}
 	if (out.kind == PPG_OUT_RETRY) {
 		char desc[256];
@@ -252,11 +282,16 @@ static int wake_write(struct db *db, void *arg, int64_t now)
 	const char *target = arg;
 	struct db_delivery *v = NULL;
 	size_t n = 0;
-	int r = db_delivery_waiting(db, target, PPG_WAKE_MAX, &v, &n);
+	int r = db_delivery_waiting(db, target, PPG_WAKE_MAX, &v, &n), woken = 0;
 	for (size_t i = 0; i < n && r == 0; i++)
-		if (v[i].next_attempt > now)
+		if (v[i].next_attempt > now) {
 			r = db_delivery_schedule(db, v[i].id, now);
+			woken++;
+		}
 	db_delivery_list_free(v, n);
+	/* Whichever node claims them first sends them. */
+	if (r == 0 && woken)
+		r = db_notify(db, PPG_CLUSTER_DUE, db_node(db));
 	return r;
 }
 
@@ -272,10 +307,12 @@ static int recover_write(struct db *db, void *arg, int64_t now)
 {
 	struct ppg_deliver *e = arg;
 	e->recovered = 1;
-	int n = db_delivery_recover(db, now);
+	/* Only this node's leases: other nodes on the same PostgreSQL are
+	 * attempting theirs (SQLite has one node: every pending delivery). */
+	int n = db_delivery_recover_own(db, now);
 	if (n > 0)
-		LOGP(PPG_LOG_CORE, LOG_NOTICE, "%d pending deliver%s due again after the restart", n,
-		    n == 1 ? "y is" : "ies are");
+		LOGP(PPG_LOG_CORE, LOG_NOTICE, "%d pending deliver%s of node %s due again after the restart", n,
+		    n == 1 ? "y is" : "ies are", db_node(db));
 	return n < 0 ? n : 0;
 }
 
@@ -296,8 +333,8 @@ int64_t ppg_deliver_write_lease_ms(void *arg)
 	 * takes new pushes. */
 	if (!e->recovered)
 		return 0;
-	return (int64_t)(e->cfg->sip_transaction_timeout + e->cfg->sip_fetch_timeout) * 1000 +
-	    PPG_LEASE_MARGIN_MS;
+	return (int64_t)(e->cfg->sip_transaction_timeout + e->cfg->sip_fetch_timeout +
+	    e->cfg->lease_margin) * 1000;
 }
 
 void *ppg_deliver_write_prepare(void *arg, const struct ppg_request *req)

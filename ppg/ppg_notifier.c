@@ -160,10 +160,8 @@ static int lease_write(struct db *db, void *arg, int64_t now)
 {
 	struct lease_op *o = arg;
 	int64_t until = now + ((int64_t)o->n->cfg->notify_timeout + NOTIFY_LEASE_MARGIN_S) * 1000;
-	int r = db_notification_due(db, now, NOTIFY_BATCH, &o->v, &o->count);
-	for (size_t i = 0; i < o->count && r == 0; i++)
-		r = db_notification_lease(db, o->v[i].id, until);
-	return r;
+	/* One claim: of several nodes on one PostgreSQL, one sends it. */
+	return db_notification_claim(db, now, until, NOTIFY_BATCH, &o->v, &o->count);
 }
 
 static void lease_after(void *arg, int committed)
@@ -183,11 +181,25 @@ static void lease_after(void *arg, int committed)
 	free(o);
 }
 
+static void lease(struct ppg_notifier *n);
+
 static void on_timer(struct ppg_core *c, su_timer_t *t, void *arg)
 {
-	struct ppg_notifier *n = arg;
 	(void)c;
 	(void)t;
+	lease(arg);
+}
+
+/* [loop] Another node made notifications due: lease them now. */
+static void on_remote(void *arg, const char *channel, const char *what)
+{
+	(void)what;
+	if (!strcmp(channel, PPG_CLUSTER_DUE))
+		lease(arg);
+}
+
+static void lease(struct ppg_notifier *n)
+{
 	if (n->op_pending || n->stopping)
 		return;
 	struct lease_op *o = calloc(1, sizeof *o);
@@ -328,7 +340,8 @@ int ppg_notifier_start(struct ppg_core *core, su_root_t *root, const struct ppg_
 	    on_done, n);
 	n->timer = su_timer_create(su_root_task(root), PPG_NOTIFIER_INTERVAL_MS);
 	n->pol = (struct ppg_retry_policy){ cfg->notify_retry_min, cfg->notify_retry_max, cfg->notify_max_attempts };
-	struct ppg_core_hooks h = { .arg = n, .stop = on_stop, .free = on_free, .reload = on_reload };
+	struct ppg_core_hooks h = { .arg = n, .stop = on_stop, .free = on_free, .reload = on_reload,
+		.remote = on_remote };
 	if (!n->notify || !n->timer || su_timer_run(n->timer, on_timer, n) < 0 ||
 	    ppg_core_register(core, &h) < 0) {
 		snprintf(err, errlen, "cannot start the notifier");

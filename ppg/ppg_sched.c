@@ -1,6 +1,7 @@
 /*
  * ppg_sched.c - the delivery engine's scheduler: every PPG_TICK_MS (and at
- * once after a full batch) it leases the due pending deliveries that fit in
+ * once after a full batch, or when another node says deliveries became due:
+ * ppg_sched_wake) it leases the due pending deliveries that fit in
  * the window of attempts in flight, high priority first; the writer reads
  * their pushes with the lease, and the loop attempts them once the lease is
  * committed. [loop], but for lease_write ([writer]).
@@ -26,9 +27,9 @@ struct lease_op {
 static int lease_write(struct db *db, void *arg, int64_t now)
 {
 	struct lease_op *o = arg;
-	int r = db_delivery_due(db, now, o->max, &o->v, &o->n);
-	for (size_t i = 0; i < o->n && r == 0; i++)
-		r = db_delivery_schedule(db, o->v[i].id, now + o->lease_ms);
+	/* One claim: with several nodes on one PostgreSQL each due delivery
+	 * goes to exactly one of them (db_delivery_claim). */
+	int r = db_delivery_claim(db, now, now + o->lease_ms, o->max, &o->v, &o->n);
 	if (r < 0 || !o->n)
 		return r;
 	/* The loop runs no SQL: the pushes come with the lease. A push that
@@ -100,7 +101,9 @@ static void on_tick(struct ppg_core *c, su_timer_t *t, void *arg)
 
 int ppg_sched_start(struct ppg_deliver *e)
 {
-	e->tick = su_timer_create(su_root_task(e->root), PPG_TICK_MS);
+	/* On PostgreSQL other nodes NOTIFY what they made due: the tick is the
+	 * fallback, and every node's poll costs the server a query. */
+	e->tick = su_timer_create(su_root_task(e->root), e->cfg->db_engine ? PPG_TICK_PG_MS : PPG_TICK_MS);
 	if (!e->tick || su_timer_run(e->tick, on_tick, e) < 0)
 		return -1;
 	return 0;

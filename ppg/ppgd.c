@@ -30,6 +30,7 @@
 #include "db/db.h"
 #include "ppg/ppg_admin.h"
 #include "ppg/ppg_auth.h"
+#include "ppg/ppg_cluster.h"
 #include "ppg/ppg_config.h"
 #include "ppg/ppg_content.h"
 #include "ppg/ppg_core.h"
@@ -182,7 +183,8 @@ static int check_database(const struct ppg_config *cfg)
 	ppg_config_db_where(cfg, where, sizeof where);
 	int r = ppg_config_db_open(cfg, DB_OPEN_READONLY, &db);
 	if (r == 0) {
-		printf("ppgd: database %s reachable (schema %d)\n", where, db_schema_version(db));
+		printf("ppgd: database %s reachable (schema %d), node %s\n", where, db_schema_version(db),
+		    db_node(db));
 		db_close(db);
 		return 0;
 	}
@@ -282,6 +284,7 @@ int main(int argc, char **argv)
 	int rc = 1;
 	struct db *db = NULL;
 	struct ppg_core *core = NULL;
+	struct ppg_cluster *cluster = NULL;
 	struct ppg_auth *auth = NULL;
 	struct ppg_http *http = NULL;
 	struct ppg_admin *admin = NULL;
@@ -305,8 +308,9 @@ int main(int argc, char **argv)
 	int64_t npush = 0, npending = 0;
 	db_count_pushes(db, &npush);
 	db_count_deliveries_in_state(db, DB_STATE_PENDING, &npending);
-	LOGP(PPG_LOG_DB, LOG_INFO, "database %s (schema %d): %lld pushes, %lld deliveries pending",
-	    dbwhere, db_schema_version(db), (long long)npush, (long long)npending);
+	LOGP(PPG_LOG_DB, LOG_INFO, "database %s (schema %d): %lld pushes, %lld deliveries pending; "
+	    "this is node %s", dbwhere, db_schema_version(db), (long long)npush, (long long)npending,
+	    db_node(db));
 	content = ppg_content_new();
 	core = content ? ppg_core_new(cfg, db) : NULL;
 	if (!core) {
@@ -316,6 +320,10 @@ int main(int argc, char **argv)
 	ppg_core_set_content(core, content);
 	if (ppg_core_start(core, start_loop, content) < 0)
 		goto out;
+	if ((r = ppg_cluster_start(core, cfg, &cluster)) < 0) {
+		LOGP(PPG_LOG_MAIN, LOG_ERR, "cannot start listening for the other nodes: %s", strerror(-r));
+		goto out;
+	}
 	auth = ppg_auth_new(cfg);
 	if (!auth)
 		goto out;
@@ -377,8 +385,10 @@ out:
 	ppg_metrics_set(PPG_M_PAP_UP, 0);
 	ppg_admin_stop(admin);   /* a cancel it handed to the core is answered first */
 	ppg_reload_free(reload); /* after the admin listener, its other user */
+	ppg_cluster_stop(cluster);
 	if (core)
 		ppg_core_stop(core);
+	ppg_cluster_free(cluster);
 	if (http) {
 		unsigned left = ppg_http_drain(http, 5000);
 		if (left)

@@ -1,0 +1,443 @@
+/*
+ * test_db_lease.c - what several gateways on one database need from db/
+ * (schema 6), on both engines: claims of due deliveries and notifications
+ * by two nodes (handles with different node ids), the lease owner, the
+ * recovery of a node's own leases, SMSC message ids and content tokens;
+ * on PostgreSQL also two claims in concurrent transactions (SKIP LOCKED),
+ * NOTIFY through a listener, and the reconnection of a lost handle. The
+ * PostgreSQL suite starts its own server (test_db_pg.c) and is skipped with
+ * a message when the binaries are absent.
+ */
+#include <CUnit/Basic.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db.h"
+#include "tests/test_db_pg.h"
+#include "tests/test_util.h"
+
+static char *tmpdir;
+static int engine = DB_ENGINE_SQLITE;
+static struct tpg *pg;
+
+/* Opens database `name` of the suite's engine as node `node`. */
+static int t_open(const char *name, const char *node, struct db **out)
+{
+	char path[1024];
+	struct db_conf c = { .engine = engine, .node = node };
+	if (engine == DB_ENGINE_POSTGRESQL) {
+		const char *ci = tpg_conninfo(pg, name);
+		snprintf(path, sizeof path, "%s", ci ? ci : "host=/nonexistent");
+		c.conninfo = path;
+	} else {
+		snprintf(path, sizeof path, "%s/%s.db", tmpdir, name);
+		c.path = path;
+	}
+	return db_open_config(&c, 0, out);
+}
+
+static int suite_init(void)
+{
+	engine = DB_ENGINE_SQLITE;
+	tmpdir = tu_tmpdir("dblease");
+	return tmpdir ? 0 : -1;
+}
+
+static int suite_clean(void)
+{
+	tu_rmtree(tmpdir);
+	free(tmpdir);
+	tmpdir = NULL;
+	return 0;
+}
+
+static int suite_init_pg(void)
+{
+	engine = DB_ENGINE_POSTGRESQL;
+	tmpdir = tu_tmpdir("dbleasepg");
+	pg = tmpdir ? tpg_start() : NULL;
+	return pg ? 0 : -1;
+}
+
+static int suite_clean_pg(void)
+{
+	tpg_stop(pg);
+	pg = NULL;
+	engine = DB_ENGINE_SQLITE;
+	return suite_clean();
+}
+
+/* A push of pi/push_id with n deliveries due at `due`; the ids into ids. */
+static int64_t add_push(struct db *db, const char *push_id, size_t n, int64_t due, int64_t *ids)
+{
+	struct db_push p = { 0 };
+	struct db_delivery d[16];
+	char addr[16][32];
+
+	p.pi = "pi";
+	p.push_id = (char *)push_id;
+	p.state = DB_STATE_PENDING;
+	p.received_time = 1;
+	for (size_t i = 0; i < n; i++) {
+		memset(&d[i], 0, sizeof d[i]);
+		snprintf(addr[i], sizeof addr[i], "a%zu", i);
+		d[i].address = addr[i];
+		d[i].addr_type = 1;
+		d[i].state = DB_STATE_PENDING;
+		d[i].code = 1001;
+		d[i].event_time = 1;
+		d[i].next_attempt = due;
+	}
+	int rc = db_push_insert(db, &p, d, n);
+	CU_ASSERT_EQUAL(rc, 0);
+	for (size_t i = 0; ids && i < n; i++)
+		ids[i] = d[i].id;
+	return rc == 0 ? p.id : -1;
+}
+
+static void check_owner(struct db *db, int64_t id, const char *want)
+{
+	char owner[DB_NODE_MAX];
+	CU_ASSERT_EQUAL_FATAL(db_delivery_lease_owner(db, id, owner, sizeof owner), 0);
+	CU_ASSERT_STRING_EQUAL(owner, want);
+}
+
+/* Two nodes claim from one store: disjoint sets, each row owned by its
+ * claimer, nothing claimed twice until the lease runs out. */
+static void test_claim_two_nodes(void)
+{
+	struct db *a = NULL, *b = NULL;
+	struct db_delivery *v = NULL, *w = NULL;
+	size_t nv = 0, nw = 0;
+	int64_t ids[10];
+
+	CU_ASSERT_EQUAL_FATAL(t_open("claim", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open("claim", "node-b", &b), 0);
+	CU_ASSERT_STRING_EQUAL(db_node(a), "node-a");
+	add_push(a, "p1", 10, 100, ids);
+	check_owner(b, ids[0], "node-a");   /* inserted by node-a */
+
+	CU_ASSERT_EQUAL_FATAL(db_delivery_claim(b, 100, 5000, 4, &v, &nv), 0);
+	CU_ASSERT_EQUAL_FATAL(nv, 4);
+	CU_ASSERT_EQUAL_FATAL(db_delivery_claim(a, 100, 5000, 100, &w, &nw), 0);
+	CU_ASSERT_EQUAL_FATAL(nw, 6);
+	for (size_t i = 0; i < nv; i++) {
+		CU_ASSERT_EQUAL(v[i].next_attempt, 5000);
+		check_owner(a, v[i].id, "node-b");
+		for (size_t k = 0; k < nw; k++)
+			CU_ASSERT_NOT_EQUAL(v[i].id, w[k].id);
+	}
+	for (size_t k = 0; k < nw; k++)
+		check_owner(b, w[k].id, "node-a");
+	db_delivery_list_free(v, nv);
+	db_delivery_list_free(w, nw);
+
+	/* leased: nobody gets them before 5000 */
+	CU_ASSERT_EQUAL(db_delivery_claim(b, 4999, 5000, 100, &v, &nv), 0);
+	CU_ASSERT_EQUAL(nv, 0);
+	/* node-b died: at 5000 node-a takes its four over (and its own six) */
+	CU_ASSERT_EQUAL_FATAL(db_delivery_claim(a, 5000, 9000, 100, &v, &nv), 0);
+	CU_ASSERT_EQUAL(nv, 10);
+	for (size_t i = 0; i < nv; i++)
+		check_owner(b, v[i].id, "node-a");
+	db_delivery_list_free(v, nv);
+
+	/* a final delivery is never claimed */
+	CU_ASSERT_EQUAL(db_delivery_set_state(a, ids[0], DB_STATE_DELIVERED, 1000, "ok", 2, -1), 0);
+	CU_ASSERT_EQUAL_FATAL(db_delivery_claim(b, 9000, 10000, 100, &v, &nv), 0);
+	CU_ASSERT_EQUAL(nv, 9);
+	db_delivery_list_free(v, nv);
+
+	char owner[8];
+	CU_ASSERT_EQUAL(db_delivery_lease_owner(a, 999999, owner, sizeof owner), -ENOENT);
+	CU_ASSERT_EQUAL(db_delivery_claim(a, 0, 1, 0, &v, &nv), 0);
+	CU_ASSERT_EQUAL(nv, 0);
+	db_close(a);
+	db_close(b);
+}
+
+/* At a restart a node takes back its own leases at once; on PostgreSQL
+ * other nodes' leases stay theirs (SQLite has one node: all of them). */
+static void test_recover_own(void)
+{
+	struct db *a = NULL, *b = NULL;
+	struct db_delivery *v = NULL;
+	size_t nv = 0;
+	int64_t ids[4];
+
+	CU_ASSERT_EQUAL_FATAL(t_open("recover", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open("recover", "node-b", &b), 0);
+	add_push(a, "r1", 4, 100, ids);
+	CU_ASSERT_EQUAL_FATAL(db_delivery_claim(a, 100, 50000, 2, &v, &nv), 0);
+	CU_ASSERT_EQUAL(nv, 2);
+	db_delivery_list_free(v, nv);
+	CU_ASSERT_EQUAL_FATAL(db_delivery_claim(b, 100, 50000, 2, &v, &nv), 0);
+	CU_ASSERT_EQUAL(nv, 2);
+	db_delivery_list_free(v, nv);
+
+	int n = db_delivery_recover_own(a, 200);
+	CU_ASSERT_EQUAL(n, engine == DB_ENGINE_POSTGRESQL ? 2 : 4);
+	CU_ASSERT_EQUAL_FATAL(db_delivery_claim(a, 200, 50000, 10, &v, &nv), 0);
+	CU_ASSERT_EQUAL(nv, (size_t)n);
+	for (size_t i = 0; i < nv; i++)
+		check_owner(a, v[i].id, "node-a");
+	db_delivery_list_free(v, nv);
+	db_close(a);
+	db_close(b);
+}
+
+/* Notifications are claimed the same way: each by one node. */
+static void test_notification_claim(void)
+{
+	struct db *a = NULL, *b = NULL;
+	struct db_notification *v = NULL, *w = NULL;
+	size_t nv = 0, nw = 0;
+
+	CU_ASSERT_EQUAL_FATAL(t_open("nclaim", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open("nclaim", "node-b", &b), 0);
+	int64_t p = add_push(a, "n1", 1, 100, NULL);
+	for (int i = 0; i < 5; i++) {
+		struct db_notification nt = { .push = p, .url = "http://127.0.0.1:1/n",
+			.body = (unsigned char *)"x", .body_len = 1, .state = DB_STATE_PENDING,
+			.next_attempt = 10, .created = 1 };
+		CU_ASSERT_EQUAL(db_notification_insert(a, &nt), 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(db_notification_claim(a, 10, 1000, 3, &v, &nv), 0);
+	CU_ASSERT_EQUAL_FATAL(nv, 3);
+	CU_ASSERT_EQUAL_FATAL(db_notification_claim(b, 10, 1000, 10, &w, &nw), 0);
+	CU_ASSERT_EQUAL_FATAL(nw, 2);
+	for (size_t i = 0; i < nv; i++) {
+		CU_ASSERT_EQUAL(v[i].next_attempt, 1000);
+		for (size_t k = 0; k < nw; k++)
+			CU_ASSERT_NOT_EQUAL(v[i].id, w[k].id);
+	}
+	db_notification_list_free(v, nv);
+	db_notification_list_free(w, nw);
+	CU_ASSERT_EQUAL(db_notification_claim(b, 999, 2000, 10, &w, &nw), 0);
+	CU_ASSERT_EQUAL(nw, 0);
+	CU_ASSERT_EQUAL(db_notification_claim(b, 1000, 2000, 10, &w, &nw), 0);
+	CU_ASSERT_EQUAL(nw, 5);
+	db_notification_list_free(w, nw);
+	db_close(a);
+	db_close(b);
+}
+
+/* SMSC message ids and content tokens: found from any handle, unique, gone
+ * with their delivery's tokens. */
+static void test_message_ids_and_tokens(void)
+{
+	struct db *a = NULL, *b = NULL;
+	int64_t ids[2], d = 0;
+
+	CU_ASSERT_EQUAL_FATAL(t_open("keys", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open("keys", "node-b", &b), 0);
+	add_push(a, "k1", 2, 100, ids);
+	CU_ASSERT_EQUAL(db_sms_message_add(a, "smsc-1", ids[0], 5), 0);
+	CU_ASSERT_EQUAL(db_sms_message_add(a, "smsc-2", ids[0], 5), 0);
+	CU_ASSERT_EQUAL(db_sms_message_add(a, "smsc-1", ids[1], 5), -EEXIST);
+	CU_ASSERT_EQUAL(db_sms_message_find(b, "smsc-2", &d), 0);
+	CU_ASSERT_EQUAL(d, ids[0]);
+	CU_ASSERT_EQUAL(db_sms_message_find(b, "smsc-3", &d), -ENOENT);
+	CU_ASSERT_EQUAL(db_sms_message_add(a, "", ids[0], 5), -EINVAL);
+
+	CU_ASSERT_EQUAL(db_content_token_add(a, "tok0", ids[0], 5), 0);
+	CU_ASSERT_EQUAL(db_content_token_add(a, "tok1", ids[1], 5), 0);
+	CU_ASSERT_EQUAL(db_content_token_add(b, "tok1", ids[0], 5), -EEXIST);
+	CU_ASSERT_EQUAL(db_content_token_find(b, "tok1", &d), 0);
+	CU_ASSERT_EQUAL(d, ids[1]);
+	CU_ASSERT_EQUAL(db_content_token_delete(b, ids[1]), 1);
+	CU_ASSERT_EQUAL(db_content_token_find(a, "tok1", &d), -ENOENT);
+	CU_ASSERT_EQUAL(db_content_token_find(a, "tok0", &d), 0);
+
+	/* a failed insert inside a batch leaves the batch usable */
+	CU_ASSERT_EQUAL_FATAL(db_begin(a), 0);
+	CU_ASSERT_EQUAL(db_sms_message_add(a, "smsc-1", ids[1], 6), -EEXIST);
+	CU_ASSERT_EQUAL(db_sms_message_add(a, "smsc-9", ids[1], 6), 0);
+	CU_ASSERT_EQUAL(db_commit(a), 0);
+	CU_ASSERT_EQUAL(db_sms_message_find(b, "smsc-9", &d), 0);
+	CU_ASSERT_EQUAL(d, ids[1]);
+	db_close(a);
+	db_close(b);
+}
+
+/* PostgreSQL: two claims in concurrent transactions skip each other's
+ * locked rows instead of taking them twice or waiting. */
+static void test_pg_skip_locked(void)
+{
+	struct db *a = NULL, *b = NULL;
+	struct db_delivery *v = NULL, *w = NULL;
+	size_t nv = 0, nw = 0;
+
+	CU_ASSERT_EQUAL_FATAL(t_open("skip", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open("skip", "node-b", &b), 0);
+	add_push(a, "s1", 6, 100, NULL);
+	CU_ASSERT_EQUAL_FATAL(db_begin(a), 0);
+	CU_ASSERT_EQUAL_FATAL(db_begin(b), 0);
+	CU_ASSERT_EQUAL_FATAL(db_delivery_claim(a, 100, 5000, 4, &v, &nv), 0);
+	CU_ASSERT_EQUAL(nv, 4);
+	/* a has not committed: b neither waits nor takes a's rows */
+	CU_ASSERT_EQUAL_FATAL(db_delivery_claim(b, 100, 5000, 10, &w, &nw), 0);
+	CU_ASSERT_EQUAL(nw, 2);
+	for (size_t i = 0; i < nv; i++)
+		for (size_t k = 0; k < nw; k++)
+			CU_ASSERT_NOT_EQUAL(v[i].id, w[k].id);
+	CU_ASSERT_EQUAL(db_commit(b), 0);
+	CU_ASSERT_EQUAL(db_commit(a), 0);
+	db_delivery_list_free(v, nv);
+	db_delivery_list_free(w, nw);
+	CU_ASSERT_EQUAL(db_delivery_claim(b, 4999, 5000, 10, &w, &nw), 0);
+	CU_ASSERT_EQUAL(nw, 0);
+	db_close(a);
+	db_close(b);
+}
+
+struct heard {
+	char channel[32];
+	char payload[128];
+	int n;
+};
+
+static void on_heard(void *arg, const char *channel, const char *payload)
+{
+	struct heard *h = arg;
+	snprintf(h->channel, sizeof h->channel, "%s", channel);
+	snprintf(h->payload, sizeof h->payload, "%s", payload);
+	h->n++;
+}
+
+/* Waits up to ms for notifications; what db_listen_read returned last. */
+static int listen_wait(struct db_listener *l, struct heard *h, int ms)
+{
+	struct pollfd p = { .fd = db_listen_fd(l), .events = POLLIN };
+	int r = 0;
+	while (poll(&p, 1, ms) > 0) {
+		r = db_listen_read(l, on_heard, h);
+		if (r != 0)
+			break;
+	}
+	return r;
+}
+
+/* PostgreSQL: NOTIFY reaches a listener when the transaction commits, not
+ * before, and not at all when it rolls back. SQLite: NOTIFY is a no-op and
+ * there is no listener. */
+static void test_notify_listen(void)
+{
+	struct db *a = NULL;
+	struct db_listener *l = NULL;
+	struct heard h = { 0 };
+	static const char *const ch[] = { "ppgd_test" };
+
+	CU_ASSERT_EQUAL_FATAL(t_open("notify", "node-a", &a), 0);
+	if (engine != DB_ENGINE_POSTGRESQL) {
+		struct db_conf c = { .engine = DB_ENGINE_SQLITE, .path = "x" };
+		CU_ASSERT_EQUAL(db_listen_open(&c, ch, 1, &l), -ENOTSUP);
+		CU_ASSERT_PTR_NULL(l);
+		CU_ASSERT_EQUAL(db_notify(a, "ppgd_test", "x"), 0);
+		db_close(a);
+		return;
+	}
+	struct db_conf c = { .engine = DB_ENGINE_POSTGRESQL, .conninfo = tpg_conninfo(pg, "notify") };
+	CU_ASSERT_EQUAL_FATAL(db_listen_open(&c, ch, 1, &l), 0);
+	CU_ASSERT(db_listen_fd(l) >= 0);
+
+	CU_ASSERT_EQUAL_FATAL(db_begin(a), 0);
+	CU_ASSERT_EQUAL(db_notify(a, "ppgd_test", "node-a one"), 0);
+	CU_ASSERT_EQUAL(listen_wait(l, &h, 200), 0);   /* not committed yet */
+	CU_ASSERT_EQUAL(h.n, 0);
+	CU_ASSERT_EQUAL(db_commit(a), 0);
+	CU_ASSERT_EQUAL(listen_wait(l, &h, 2000), 1);
+	CU_ASSERT_STRING_EQUAL(h.channel, "ppgd_test");
+	CU_ASSERT_STRING_EQUAL(h.payload, "node-a one");
+
+	CU_ASSERT_EQUAL_FATAL(db_begin(a), 0);
+	CU_ASSERT_EQUAL(db_notify(a, "ppgd_test", "rolled back"), 0);
+	CU_ASSERT_EQUAL(db_rollback(a), 0);
+	CU_ASSERT_EQUAL(db_notify(a, "ppgd_test", "two"), 0);   /* outside: at once */
+	CU_ASSERT_EQUAL(listen_wait(l, &h, 2000), 1);
+	CU_ASSERT_STRING_EQUAL(h.payload, "two");
+	CU_ASSERT_EQUAL(h.n, 2);
+
+	/* the server ends the listener's connection: read says so, reconnect
+	 * listens again */
+	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "notify", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+	    " WHERE datname = 'notify' AND pid <> pg_backend_pid() AND query LIKE 'LISTEN%'"), 0);
+	CU_ASSERT_EQUAL(listen_wait(l, &h, 2000), -EIO);
+	CU_ASSERT(strlen(db_listen_errmsg(l)) > 0);
+	CU_ASSERT_EQUAL(db_listen_reconnect(l), 0);
+	CU_ASSERT_EQUAL(db_notify(a, "ppgd_test", "three"), 0);
+	CU_ASSERT_EQUAL(listen_wait(l, &h, 2000), 1);
+	CU_ASSERT_STRING_EQUAL(h.payload, "three");
+	db_listen_close(l);
+	db_close(a);
+}
+
+/* PostgreSQL: a handle whose connection the server ended says it is lost,
+ * and db_reconnect makes it usable again (statements prepared anew). */
+static void test_reconnect(void)
+{
+	struct db *a = NULL;
+	int64_t n = -1;
+
+	CU_ASSERT_EQUAL_FATAL(t_open("reconnect", "node-a", &a), 0);
+	CU_ASSERT_EQUAL(db_lost(a), 0);
+	CU_ASSERT_EQUAL(db_reconnect(a), 0);
+	add_push(a, "c1", 1, 1, NULL);
+	if (engine != DB_ENGINE_POSTGRESQL) {
+		db_close(a);
+		return;
+	}
+	CU_ASSERT_EQUAL(db_count_pushes(a, &n), 0);   /* prepared before */
+	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "reconnect", "SELECT pg_terminate_backend(pid) FROM"
+	    " pg_stat_activity WHERE datname = 'reconnect' AND pid <> pg_backend_pid()"), 0);
+	CU_ASSERT_EQUAL(db_count_pushes(a, &n), -EIO);
+	CU_ASSERT_EQUAL(db_lost(a), 1);
+	CU_ASSERT_EQUAL(db_reconnect(a), 0);
+	CU_ASSERT_EQUAL(db_lost(a), 0);
+	CU_ASSERT_EQUAL(db_count_pushes(a, &n), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	add_push(a, "c2", 1, 1, NULL);
+	CU_ASSERT_EQUAL(db_count_pushes(a, &n), 0);
+	CU_ASSERT_EQUAL(n, 2);
+	db_close(a);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+	int pg_only;
+} cases[] = {
+	{ "two nodes claim disjoint deliveries, leases run out", test_claim_two_nodes, 0 },
+	{ "a restart recovers the node's own leases", test_recover_own, 0 },
+	{ "notifications claimed by one node each", test_notification_claim, 0 },
+	{ "SMSC message ids and content tokens", test_message_ids_and_tokens, 0 },
+	{ "NOTIFY at commit, LISTEN", test_notify_listen, 0 },
+	{ "a lost connection comes back", test_reconnect, 0 },
+	{ "concurrent claims skip locked rows", test_pg_skip_locked, 1 },
+};
+
+int main(void)
+{
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	CU_pSuite s = CU_add_suite("db leases (SQLite)", suite_init, suite_clean);
+	if (!s)
+		return 1;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		if (!cases[i].pg_only)
+			CU_add_test(s, cases[i].name, cases[i].fn);
+	const char *why = NULL;
+	if (tpg_available(&why)) {
+		s = CU_add_suite("db leases (PostgreSQL)", suite_init_pg, suite_clean_pg);
+		if (!s)
+			return 1;
+		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+			CU_add_test(s, cases[i].name, cases[i].fn);
+	} else {
+		printf("test_db_lease: PostgreSQL suite SKIPPED: %s\n", why);
+	}
+	return tu_run();
+}
