@@ -137,6 +137,43 @@ const char *tpg_conninfo(struct tpg *pg, const char *name)
 	return ci;
 }
 
+int tpg_pause(struct tpg *pg)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "%s%s/pg_ctl -D %s/data -m fast -w stop >/dev/null 2>&1",
+	    pg->run_as, bindir(), pg->dir);
+	return run(cmd);
+}
+
+int tpg_resume(struct tpg *pg)
+{
+	char cmd[2048];
+	snprintf(cmd, sizeof cmd, "%s%s/pg_ctl -D %s/data -o \"-k %s -c listen_addresses=''\" "
+	    "-l %s/server.log -w -t 60 start >/dev/null 2>&1", pg->run_as, bindir(), pg->dir,
+	    pg->dir, pg->dir);
+	return run(cmd);
+}
+
+long long tpg_query_int(struct tpg *pg, const char *name, const char *sql)
+{
+	char ci[512];
+	snprintf(ci, sizeof ci, "host=%s user=ppgd dbname=%s", pg->dir, name);
+	PGconn *c = PQconnectdb(ci);
+	long long v = -1;
+	if (PQstatus(c) == CONNECTION_OK) {
+		PGresult *r = PQexec(c, sql);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+			v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		else
+			fprintf(stderr, "tpg: %s: %s", sql, PQresultErrorMessage(r));
+		PQclear(r);
+	} else {
+		fprintf(stderr, "tpg: %s", PQerrorMessage(c));
+	}
+	PQfinish(c);
+	return v;
+}
+
 void tpg_stop(struct tpg *pg)
 {
 	char cmd[1024];
@@ -162,5 +199,12 @@ struct tpg *tpg_start(void) { return NULL; }
 const char *tpg_conninfo(struct tpg *pg, const char *name) { (void)pg; (void)name; return NULL; }
 int tpg_sql(struct tpg *pg, const char *name, const char *sql) { (void)pg; (void)name; (void)sql; return -1; }
 void tpg_stop(struct tpg *pg) { (void)pg; }
+int tpg_pause(struct tpg *pg) { (void)pg; return -1; }
+int tpg_resume(struct tpg *pg) { (void)pg; return -1; }
+long long tpg_query_int(struct tpg *pg, const char *name, const char *sql)
+{
+	(void)pg; (void)name; (void)sql;
+	return -1;
+}
 
 #endif

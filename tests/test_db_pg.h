@@ -19,6 +19,12 @@ struct tpg *tpg_start(void);
 const char *tpg_conninfo(struct tpg *pg, const char *name);
 /* Runs SQL on database name as the superuser; 0 or -1 (message on stderr). */
 int tpg_sql(struct tpg *pg, const char *name, const char *sql);
+/* Stops the server (fast: connections are ended) keeping its data, and
+ * starts it again on the same socket. 0 or -1. */
+int tpg_pause(struct tpg *pg);
+int tpg_resume(struct tpg *pg);
+/* The one integer a query of database name returns, or -1. */
+long long tpg_query_int(struct tpg *pg, const char *name, const char *sql);
 /* Stops the server (immediate) and removes its directory. Accepts NULL. */
 void tpg_stop(struct tpg *pg);
 
