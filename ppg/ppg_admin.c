@@ -126,6 +126,10 @@ int64_t ppg_admin_int_arg(struct MHD_Connection *mc, const char *name)
 
 int ppg_admin_db_writable(struct ppg_admin *a, char *why, size_t len)
 {
+	if (a->core && !ppg_core_db_up(a->core)) {
+		snprintf(why, len, "the connection to PostgreSQL is lost (reconnecting)");
+		return 0;
+	}
 	if (ppg_metrics_get(PPG_M_DB_FAILING)) {
 		snprintf(why, len, "the last batch could not be committed or made durable");
 		return 0;
