@@ -56,6 +56,11 @@ enum db_pg_stmt {
 	PG_BINDING_LIST,
 	PG_BINDING_LIST_ALL,
 	PG_BINDING_PURGE,
+	PG_SUB_UPSERT,
+	PG_SUB_DELETE,
+	PG_SUB_LIST,
+	PG_SUB_LIST_ALL,
+	PG_SUB_PURGE,
 	PG_ST__COUNT
 };
 extern const char *const db_pg_sql[PG_ST__COUNT];

@@ -138,12 +138,31 @@ static const char db_schema_v4[] =
 static const char db_schema_v5[] =
 	"ALTER TABLE binding ADD COLUMN caps INTEGER NOT NULL DEFAULT 0;";
 
+/* Schema 6: ua-profile subscriptions (db_subscription_*). */
+static const char db_schema_v6[] =
+	"CREATE TABLE subscription ("
+	"  id INTEGER PRIMARY KEY,"
+	"  aor TEXT NOT NULL,"
+	"  call_id TEXT NOT NULL,"
+	"  remote_tag TEXT NOT NULL,"
+	"  contact TEXT,"
+	"  apps TEXT NOT NULL DEFAULT '',"
+	"  model TEXT,"
+	"  accept TEXT,"
+	"  expires INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL"
+	");"
+	"CREATE UNIQUE INDEX subscription_dialog ON subscription(call_id, remote_tag);"
+	"CREATE INDEX subscription_aor ON subscription(aor);"
+	"CREATE INDEX subscription_expires ON subscription(expires);";
+
 const struct db_schema_step db_schema_steps[] = {
 	{ 1, db_schema_v1 },
 	{ 2, db_schema_v2 },
 	{ 3, db_schema_v3 },
 	{ 4, db_schema_v4 },
 	{ 5, db_schema_v5 },
+	{ 6, db_schema_v6 },
 };
 const int db_schema_nsteps = (int)(sizeof db_schema_steps / sizeof db_schema_steps[0]);
 
