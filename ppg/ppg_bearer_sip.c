@@ -500,6 +500,8 @@ int ppg_bearer_sip_new(const struct ppg_bearer_env *env, struct ppg_bearer **out
 		.trusted = ppg_bearer_sip_reg_trusted,
 		.trusted_arg = s,
 		.t1x64_ms = cfg->sip_transaction_timeout * 1000,
+		.sub_min_expires = cfg->sip_sub_min_expires,
+		.sub_max_expires = cfg->sip_sub_max_expires,
 	};
 	if (ppg_bearer_sip_reg_start(s) < 0) {
 		snprintf(err, errlen, "cannot start the SIP registrations");
@@ -512,6 +514,7 @@ int ppg_bearer_sip_new(const struct ppg_bearer_env *env, struct ppg_bearer **out
 		return -EIO;
 	}
 	sipb_set_session_handler(s->sip, ppg_bearer_sip_on_session, s);
+	sipb_set_subscribe_handler(s->sip, ppg_bearer_sip_sub_on_subscribe, s);
 	ppg_content_observe(s->content, on_fetched, s);
 	ppg_metrics_set(PPG_M_SIP_UP, 1);
 	LOGP(PPG_LOG_SIP, LOG_NOTICE, "SIP Push bearer on %s (port %u)%s%s", cfg->sip_listen,

@@ -86,6 +86,11 @@ void ppg_bearer_sip_reg_free(struct sip_bearer *s);
 int ppg_bearer_sip_reg_on_register(void *arg, struct sipb_binding *b, size_t n,
     const struct sockaddr *from, struct sipb_reg *pending);
 int ppg_bearer_sip_reg_trusted(void *arg, const struct sockaddr *from);
+
+/* ppg_bearer_sip_sub.c: a ua-profile SUBSCRIBE (sipb_subscribe_fn): stores
+ * or forgets the subscription, answered once that is durable. */
+int ppg_bearer_sip_sub_on_subscribe(void *arg, struct sipb_subscription *sub,
+    struct sipb_subreq *pending);
 /* The live bindings of aor at now; NULL when none. */
 const struct sip_bentry *ppg_bearer_sip_reg_lookup(struct sip_bearer *s, const char *aor, int64_t now);
 /* Does a binding's comma-separated application list hold app? */

@@ -17,7 +17,6 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include <sofia-sip/su_alloc.h>
 #include <sofia-sip/su_wait.h>
 
 struct sipb;
@@ -274,17 +273,6 @@ void sipb_subscribe_answer(struct sipb *s, struct sipb_subreq *pending, int stat
 
 /* Active subscriptions (dialogs) of the agent. */
 unsigned sipb_subscriptions(const struct sipb *s);
-
-/*
- * Parses the Event header value of a SUBSCRIBE (pure; the fuzz target and
- * unit tests drive it from text): 0 with the event-app-id values in apps
- * (at most maxapps, the strings in home) and the model link (or NULL) when
- * it is "ua-profile" with the profile type oma-app; -489 otherwise
- * (another package, or ua-profile without oma-app); -400 when it does not
- * parse.
- */
-int sipb_subscribe_parse_event(su_home_t *home, const char *event, const char **apps,
-    size_t maxapps, size_t *napps, const char **model);
 
 /*
  * Normalizes a sip:/sips:/tel: URI into an AoR key (RFC 3261 §10.3 step 5,

@@ -111,6 +111,18 @@ void sipb_subscribe_event(struct sipb *s, struct sipb_sub *sub, nua_event_t even
  * subscription's handle (sipb_free; the stack's shutdown ends the dialogs). */
 void sipb_subscribe_abort_all(struct sipb *s);
 
+/* sipb_subscribe.c: what a SUBSCRIBE asks for (pure: no nua): 0 with *i
+ * filled (strings in home, expires capped at max), or the status to refuse
+ * it with: 489 (not ua-profile with oma-app), 403 (no P-Asserted-Identity),
+ * 423 (Expires below min), 500. */
+int sipb_subscribe_fill(su_home_t *home, sip_t const *sip, unsigned min, unsigned max,
+    struct sipb_subscription *i);
+/* sipb_parse.c: parses a whole SUBSCRIBE (data, len) and fills *i with
+ * sipb_subscribe_fill (min 60, max 3600): 0, the refusal status, or 400
+ * when it is no parsable SUBSCRIBE. */
+int sipb_subscribe_parse(su_home_t *home, const char *data, size_t len,
+    struct sipb_subscription *i);
+
 /* sipb_message.c: the Route header of a route URI (Route <uri;lr>), or NULL. */
 sip_route_t *sipb_route(su_home_t *home, const char *route);
 

@@ -89,19 +89,18 @@ static char *sub_unquote(su_home_t *home, const char *v)
 	return v[0] == '"' ? msg_unquote_dup(home, v) : su_strdup(home, v);
 }
 
-int sipb_subscribe_parse_event(su_home_t *home, const char *event, const char **apps,
+/* The Event header: 0 with the event-app-id values and the model link when it
+ * is ua-profile with the profile type oma-app (among others: the seed's D.3
+ * names "device" too), -489 otherwise (another package, none, or no oma-app). */
+static int sub_parse_event(su_home_t *home, sip_event_t const *o, const char **apps,
     size_t maxapps, size_t *napps, const char **model)
 {
-	sip_event_t *o;
 	int oma = 0;
 
 	*napps = 0;
 	*model = NULL;
-	if (!home || !event)
-		return -400;
-	o = sip_event_make(home, event);
 	if (!o || !o->o_type)
-		return -400;
+		return -489;   /* no package named: none this notifier serves */
 	if (strcasecmp(o->o_type, SIPB_SUB_PACKAGE))
 		return -489;
 	for (msg_param_t const *p = o->o_params; p && *p; p++) {
@@ -292,6 +291,21 @@ static char *sub_asserted(su_home_t *home, sip_t const *sip)
 	return NULL;
 }
 
+/* The media types of the Accept header(s), comma-separated, or NULL. */
+static char *sub_accept(su_home_t *home, sip_accept_t const *ac)
+{
+	char *list = NULL;
+
+	for (; ac; ac = ac->ac_next) {
+		if (!ac->ac_type)
+			continue;
+		list = list ? su_sprintf(home, "%s, %s", list, ac->ac_type) : su_strdup(home, ac->ac_type);
+		if (!list)
+			return NULL;
+	}
+	return list;
+}
+
 /* Seconds asked for (Expires, or the package default), capped to INT_MAX. */
 static long sub_expires(sip_t const *sip)
 {
@@ -302,32 +316,29 @@ static long sub_expires(sip_t const *sip)
 	return ex->ex_delta > INT_MAX ? INT_MAX : (long)ex->ex_delta;
 }
 
-/* Fills r->info from the request; 0 or a SIP status to refuse with. */
-static int sub_fill(struct sipb *s, struct sipb_subreq *r, sip_t const *sip, int refresh)
+int sipb_subscribe_fill(su_home_t *home, sip_t const *sip, unsigned min, unsigned max,
+    struct sipb_subscription *i)
 {
-	struct sipb_subscription *i = &r->info;
-	unsigned min = s->cfg.sub_min_expires ? s->cfg.sub_min_expires : SIPB_SUB_MIN;
-	unsigned max = s->cfg.sub_max_expires ? s->cfg.sub_max_expires : SIPB_SUB_MAX;
-	char *ev;
 	long want;
 	int rc;
 
-	ev = sip->sip_event ? sip_header_as_string(r->home, (sip_header_t const *)sip->sip_event) : NULL;
-	rc = sipb_subscribe_parse_event(r->home, ev, i->apps, sizeof i->apps / sizeof i->apps[0],
+	memset(i, 0, sizeof *i);
+	/* from the parsed header: sofia-sip 1.12's text encoding of an Event
+	 * with many parameters drops the last ones */
+	rc = sub_parse_event(home, sip->sip_event, i->apps, sizeof i->apps / sizeof i->apps[0],
 	    &i->napps, &i->model);
 	if (rc < 0)
 		return -rc;
-	if (!(i->aor = sub_asserted(r->home, sip)))
+	if (!(i->aor = sub_asserted(home, sip)))
 		return 403;
 	want = sub_expires(sip);
 	if (want > 0 && (unsigned long)want < min)
 		return 423;
 	i->expires = want > (long)max ? (int)max : (int)want;
-	i->call_id = sip->sip_call_id ? su_strdup(r->home, sip->sip_call_id->i_id) : "";
-	i->remote_tag = sip->sip_from && sip->sip_from->a_tag ? su_strdup(r->home, sip->sip_from->a_tag) : "";
-	i->contact = sip->sip_contact ? url_as_string(r->home, sip->sip_contact->m_url) : NULL;
-	i->accept = sip->sip_accept ? sip_header_as_string(r->home, (sip_header_t const *)sip->sip_accept) : NULL;
-	i->refresh = refresh;
+	i->call_id = sip->sip_call_id ? su_strdup(home, sip->sip_call_id->i_id) : "";
+	i->remote_tag = sip->sip_from && sip->sip_from->a_tag ? su_strdup(home, sip->sip_from->a_tag) : "";
+	i->contact = sip->sip_contact ? url_as_string(home, sip->sip_contact->m_url) : NULL;
+	i->accept = sub_accept(home, sip->sip_accept);
 	if (!i->call_id || !i->remote_tag)
 		return 500;
 	return 0;
@@ -375,7 +386,9 @@ void sipb_subscribe_request(struct sipb *s, nua_t *nua, nua_handle_t *nh, struct
 	}
 	r->sub = x;
 	r->nh = nh;
-	status = sub_fill(s, r, sip, !initial);
+	status = sipb_subscribe_fill(r->home, sip, min,
+	    s->cfg.sub_max_expires ? s->cfg.sub_max_expires : SIPB_SUB_MAX, &r->info);
+	r->info.refresh = !initial;
 	if (status) {
 		const char *phrase = sip_status_phrase(status);
 
