@@ -401,6 +401,17 @@ int db_subscription_list(struct db *db, const char *aor, int64_t now,
 /* Deletes the subscriptions that ended at or before now: how many (>= 0). */
 int db_subscription_purge(struct db *db, int64_t now);
 
+/*
+ * UAProf documents named by subscriptions (schema 6), as fetched: url, the
+ * fetch time (ms), the HTTP status (or a negative errno of the fetch), the
+ * document (NULL when the fetch failed or it was no UAProf document).
+ */
+int db_uaprof_put(struct db *db, const char *url, int64_t fetched, int status,
+    const void *doc, size_t len);
+/* The row of url: 0 with *doc malloc'ed (NULL when none stored); -ENOENT. */
+int db_uaprof_get(struct db *db, const char *url, int64_t *fetched, int *status,
+    char **doc, size_t *len);
+
 /* Records the bearer target of a delivery (e.g. the SIP AoR it waits on for
  * a registration), or NULL. */
 int db_delivery_set_target(struct db *db, int64_t delivery, const char *target);

@@ -137,4 +137,9 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 	[PG_SUB_LIST_ALL] = PG_SUB_COLS
 		"WHERE expires > $1 ORDER BY aor COLLATE \"C\", updated DESC, id DESC",
 	[PG_SUB_PURGE] = "DELETE FROM subscription WHERE expires <= $1",
+	[PG_UAPROF_PUT] =
+		"INSERT INTO uaprof (url, fetched, status, doc) VALUES ($1, $2, $3, $4)"
+		" ON CONFLICT (url) DO UPDATE SET fetched = excluded.fetched, status = excluded.status,"
+		" doc = excluded.doc",
+	[PG_UAPROF_GET] = "SELECT fetched, status, doc FROM uaprof WHERE url = $1",
 };

@@ -93,3 +93,39 @@ int db_pg_subscription_purge(struct db *db, int64_t now)
 	db_pg_p_i64(&a, now);
 	return db_pg_run(db, PG_SUB_PURGE, &a, NULL);
 }
+
+int db_pg_uaprof_put(struct db *db, const char *url, int64_t fetched, int status,
+    const void *doc, size_t len)
+{
+	struct db_pg_params a = { 0 };
+
+	db_pg_p_str(&a, url);
+	db_pg_p_i64(&a, fetched);
+	db_pg_p_i64(&a, status);
+	db_pg_p_blob(&a, doc, len);
+	int rc = db_pg_run(db, PG_UAPROF_PUT, &a, NULL);
+	return rc < 0 ? rc : 0;
+}
+
+int db_pg_uaprof_get(struct db *db, const char *url, int64_t *fetched, int *status,
+    char **doc, size_t *len)
+{
+	struct db_pg_params a = { 0 };
+	PGresult *r = NULL;
+	int oom = 0;
+
+	db_pg_p_str(&a, url);
+	int rc = db_pg_run(db, PG_UAPROF_GET, &a, &r);
+	if (rc < 0)
+		return rc;
+	if (PQntuples(r) < 1) {
+		PQclear(r);
+		return db_set_err(db, -ENOENT, "no UAProf document of %s", url);
+	}
+	*fetched = db_pg_i64(r, 0, 0);
+	*status = (int)db_pg_i64(r, 0, 1);
+	if (!PQgetisnull(r, 0, 2))
+		*doc = db_pg_blob(r, 0, 2, len, &oom);
+	PQclear(r);
+	return oom ? -ENOMEM : 0;
+}

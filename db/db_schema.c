@@ -138,7 +138,8 @@ static const char db_schema_v4[] =
 static const char db_schema_v5[] =
 	"ALTER TABLE binding ADD COLUMN caps INTEGER NOT NULL DEFAULT 0;";
 
-/* Schema 6: ua-profile subscriptions (db_subscription_*). */
+/* Schema 6: ua-profile subscriptions (db_subscription_*) and the UAProf
+ * documents they name (db_uaprof_*). */
 static const char db_schema_v6[] =
 	"CREATE TABLE subscription ("
 	"  id INTEGER PRIMARY KEY,"
@@ -154,7 +155,13 @@ static const char db_schema_v6[] =
 	");"
 	"CREATE UNIQUE INDEX subscription_dialog ON subscription(call_id, remote_tag);"
 	"CREATE INDEX subscription_aor ON subscription(aor);"
-	"CREATE INDEX subscription_expires ON subscription(expires);";
+	"CREATE INDEX subscription_expires ON subscription(expires);"
+	"CREATE TABLE uaprof ("
+	"  url TEXT PRIMARY KEY,"
+	"  fetched INTEGER NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  doc BLOB"
+	");";
 
 const struct db_schema_step db_schema_steps[] = {
 	{ 1, db_schema_v1 },

@@ -150,6 +150,11 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 	[DB_ST_SUB_LIST_ALL] = {
 		DB_SUB_COLS "WHERE expires > ?2 ORDER BY aor, updated DESC, id DESC", NULL },
 	[DB_ST_SUB_PURGE] = { "DELETE FROM subscription WHERE expires <= ?1", NULL },
+	[DB_ST_UAPROF_PUT] = {
+		"INSERT INTO uaprof (url, fetched, status, doc) VALUES (?1, ?2, ?3, ?4)"
+		" ON CONFLICT (url) DO UPDATE SET fetched = excluded.fetched, status = excluded.status,"
+		" doc = excluded.doc", NULL },
+	[DB_ST_UAPROF_GET] = { "SELECT fetched, status, doc FROM uaprof WHERE url = ?1", NULL },
 	[DB_ST_DELIVERY_GET] = { DB_DELIVERY_COLS "WHERE id = ?1", DB_DELIVERY_COLS_V1 "WHERE id = ?1" },
 	[DB_ST_DELIVERY_SCHEDULE] = {
 		"UPDATE delivery SET next_attempt = ?2 WHERE id = ?1 AND state = ?3", NULL },

@@ -142,3 +142,55 @@ int db_subscription_purge(struct db *db, int64_t now)
 	rc = db_step_done(db, st);
 	return rc < 0 ? rc : sqlite3_changes(db->sq);
 }
+
+int db_uaprof_put(struct db *db, const char *url, int64_t fetched, int status,
+    const void *doc, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || !url || !*url)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_uaprof_put(db, url, fetched, status, doc, len));
+	int rc = db_prep(db, DB_ST_UAPROF_PUT, &st);
+	if (rc < 0)
+		return rc;
+	rc = SQLITE_OK;
+	DB_BIND(rc, sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_int64(st, 2, fetched));
+	DB_BIND(rc, sqlite3_bind_int(st, 3, status));
+	DB_BIND(rc, doc ? sqlite3_bind_blob64(st, 4, doc, len, SQLITE_STATIC) : sqlite3_bind_null(st, 4));
+	if (rc != SQLITE_OK) {
+		db_done(st);
+		return db_sqlite_err(db, rc);
+	}
+	return db_step_done(db, st);
+}
+
+int db_uaprof_get(struct db *db, const char *url, int64_t *fetched, int *status,
+    char **doc, size_t *len)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || !url || !fetched || !status || !doc || !len)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	*doc = NULL;
+	*len = 0;
+	DB_PG_DISPATCH(db, db_pg_uaprof_get(db, url, fetched, status, doc, len));
+	int rc = db_prep(db, DB_ST_UAPROF_GET, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int oom = 0;
+		*fetched = sqlite3_column_int64(st, 0);
+		*status = sqlite3_column_int(st, 1);
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+			*doc = db_col_blob(st, 2, len, &oom);
+		db_done(st);
+		return oom ? -ENOMEM : 0;
+	}
+	rc = rc == SQLITE_DONE ? db_set_err(db, -ENOENT, "no UAProf document of %s", url) : db_sqlite_err(db, rc);
+	db_done(st);
+	return rc;
+}

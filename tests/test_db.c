@@ -1182,6 +1182,28 @@ static void test_subscriptions(void)
 	CU_ASSERT_EQUAL(db_subscription_purge(db, 1000), 1);
 	CU_ASSERT_EQUAL(db_subscription_delete(db, "c3", "t3"), 1);
 	CU_ASSERT_EQUAL(db_subscription_delete(db, "c3", "t3"), 0);
+	/* the UAProf documents they name, fetched or not */
+	CU_ASSERT_EQUAL(db_uaprof_put(db, "http://u.example/x.rdf", 111, 200, "<rdf:RDF/>", 10), 0);
+	CU_ASSERT_EQUAL(db_uaprof_put(db, "http://u.example/gone.rdf", 112, 404, NULL, 0), 0);
+	int64_t fetched = 0;
+	int status = 0;
+	char *doc = NULL;
+	size_t dl = 0;
+	CU_ASSERT_EQUAL(db_uaprof_get(db, "http://u.example/x.rdf", &fetched, &status, &doc, &dl), 0);
+	CU_ASSERT_EQUAL(fetched, 111);
+	CU_ASSERT_EQUAL(status, 200);
+	CU_ASSERT_EQUAL(dl, 10);
+	CU_ASSERT(doc && !memcmp(doc, "<rdf:RDF/>", 10));
+	free(doc);
+	CU_ASSERT_EQUAL(db_uaprof_get(db, "http://u.example/gone.rdf", &fetched, &status, &doc, &dl), 0);
+	CU_ASSERT_EQUAL(status, 404);
+	CU_ASSERT_PTR_NULL(doc);
+	CU_ASSERT_EQUAL(db_uaprof_put(db, "http://u.example/gone.rdf", 113, 200, "<a/>", 4), 0);   /* refetched */
+	CU_ASSERT_EQUAL(db_uaprof_get(db, "http://u.example/gone.rdf", &fetched, &status, &doc, &dl), 0);
+	CU_ASSERT_EQUAL(fetched, 113);
+	CU_ASSERT_EQUAL(dl, 4);
+	free(doc);
+	CU_ASSERT_EQUAL(db_uaprof_get(db, "http://u.example/none.rdf", &fetched, &status, &doc, &dl), -ENOENT);
 	struct db_subscription bad = { .aor = "", .call_id = "x", .remote_tag = "y" };
 	CU_ASSERT_EQUAL(db_subscription_upsert(db, &bad), -EINVAL);
 	db_close(db);
