@@ -57,6 +57,7 @@ struct sip_bearer {
 	su_timer_t *purge_timer;
 	int purge_pending;
 	int stopping;
+	struct ppg_uaprof *uaprof;       /* fetches the UAProf documents subscriptions name, or NULL */
 	struct ppg_stats_hist accept_to_send;  /* fresh pushes: request received -> MESSAGE handed to SIP */
 };
 

@@ -17,6 +17,7 @@
 
 #include "ppg/ppg_log.h"
 #include "ppg/ppg_ratelimit.h"
+#include "ppg/ppg_uaprof.h"
 
 /* Refused SUBSCRIBEs come per packet: at most 20 lines a second. [loop] */
 static struct ppg_ratelimit refused_log = PPG_RATELIMIT_INIT;
@@ -80,6 +81,11 @@ static void sub_after(void *arg, int committed)
 
 	if (o->pending)
 		sipb_subscribe_answer(o->s->sip, o->pending, committed && o->ok ? 200 : 500);
+	/* §9.2.2.1 step 4: retrieve the device capabilities the link names */
+	if (committed && o->ok && o->expires > 0 && o->model && o->s->uaprof &&
+	    ppg_uaprof_want(o->s->uaprof, o->model) < 0)
+		LOGP_RL(&refused_log, 20, PPG_LOG_SIP, LOG_NOTICE,
+		    "UAProf link of %s not fetched: not an http(s) URL, or too many waiting", o->aor);
 	sub_op_free(o);
 }
 

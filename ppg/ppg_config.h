@@ -84,6 +84,8 @@ struct ppg_config {
 	unsigned sip_max_expires;
 	unsigned sip_sub_min_expires;   /* ua-profile subscriptions: shortest taken */
 	unsigned sip_sub_max_expires;   /* and longest granted, seconds */
+	int sip_uaprof_fetch;           /* fetch the UAProf documents subscriptions name */
+	unsigned sip_uaprof_ttl;        /* seconds before fetching one again */
 	unsigned sip_max_attempts;
 	unsigned sip_retry_min;
 	unsigned sip_retry_max;

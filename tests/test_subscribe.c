@@ -18,6 +18,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
+#include "pap/pap.h"
 #include "tests/itest.h"
 #include "tests/test_util.h"
 
@@ -27,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define ADMIN_SECRET "ops-s3cret"
@@ -55,21 +57,34 @@ static void show_ctx(const char *what)
 	CU_ASSERT(a_ == e_); } while (0)
 
 /* Replaces every "[name]" in *t by value. */
-static void subst(char **t, const char *name, int value)
+static void subst_s(char **t, const char *name, const char *value)
 {
 	char key[32], *at;
+	size_t from = 0;
 	snprintf(key, sizeof key, "[%s]", name);
-	while (*t && (at = strstr(*t, key)) != NULL) {
+	while (*t && (at = strstr(*t + from, key)) != NULL) {
 		*at = '\0';
-		char *x = itest_asprintf("%s%d%s", *t, value, at + strlen(key));
+		char *x = itest_asprintf("%s%s%s", *t, value, at + strlen(key));
+		from = (size_t)(at - *t) + strlen(value);
 		free(*t);
 		*t = x;
 	}
 }
 
+static void subst(char **t, const char *name, int value)
+{
+	char v[16];
+	snprintf(v, sizeof v, "%d", value);
+	subst_s(t, name, v);
+}
+
+/* The terminal and UAProf link the next scenario() writes in. */
+static const char *sc_user = "bob";
+static const char *sc_model = "http://127.0.0.1:1/uaprof/x100.rdf";
+
 /* A copy of tests/sipp/NAME in the daemon's directory with [expires],
- * [refresh] and [grant] replaced (sipp's -key does not reach the regular
- * expressions of its checks). The path, malloc'ed. */
+ * [refresh], [grant], [user] and [model] replaced (sipp's -key does not
+ * reach the regular expressions of its checks). The path, malloc'ed. */
 static char *scenario(const char *name, int expires, int refresh, int grant)
 {
 	static int seq;
@@ -77,6 +92,8 @@ static char *scenario(const char *name, int expires, int refresh, int grant)
 	subst(&t, "expires", expires);
 	subst(&t, "refresh", refresh);
 	subst(&t, "grant", grant);
+	subst_s(&t, "user", sc_user);
+	subst_s(&t, "model", sc_model);
 	char fname[32];
 	snprintf(fname, sizeof fname, "scen_%d.xml", ++seq);
 	char *path = t ? itest_write_file(dd.dir, fname, t, strlen(t)) : NULL;
@@ -248,7 +265,7 @@ static void t_lifecycle(void)
 		json_t *s = json_array_get(subs, 0);
 		EXPECT(!strcmp(sfield(s, "aor"), AOR));   /* the asserted identity, host in lower case */
 		EXPECT(!strcmp(sfield(s, "apps"), "mms.ua,x-oma-application:push.syncml"));
-		EXPECT(!strcmp(sfield(s, "uaprof"), "http://127.0.0.1/uaprof/x100.rdf"));
+		EXPECT(!strcmp(sfield(s, "uaprof"), sc_model));
 		EXPECT(strstr(sfield(s, "accept"), "application/vnd.syncml.ds.notification") != NULL);
 		EXPECT(json_integer_value(json_object_get(s, "expires_in")) > 500);
 	}
@@ -321,9 +338,159 @@ static void t_restart(void)
 	if (subs && json_array_size(subs) == 1) {
 		json_t *s = json_array_get(subs, 0);
 		EXPECT(!strcmp(sfield(s, "apps"), "mms.ua,x-oma-application:push.syncml"));
-		EXPECT(!strcmp(sfield(s, "uaprof"), "http://127.0.0.1/uaprof/x100.rdf"));
+		EXPECT(!strcmp(sfield(s, "uaprof"), sc_model));
 	}
 	json_decref(subs);
+}
+
+/* ------------------------------------------------------------ ccq */
+
+/* A ccq-message for sip:USER@biloxi.example (PAP 2.0). The HTTP answer in
+ * *r (free with itest_resp_free); 0 or -1. */
+static int ccq(const char *user, struct itest_resp *r)
+{
+	char *body = itest_asprintf("<?xml version=\"1.0\"?>\n" DOCTYPE_20 "\n<pap><ccq-message "
+	    "query-id=\"q-%s\"><address address-value=\"WAPPUSH=sip%%3A%s%%40biloxi.example/TYPE=USER@ppg\"/>"
+	    "</ccq-message></pap>", user, user);
+	int rc = itest_http("POST", dd.url, "application/xml", body, strlen(body), "alice",
+	    ITEST_ALICE_SECRET, r);
+	free(body);
+	return rc;
+}
+
+/* The answer's parts: the ccq-response (decoded) and the capabilities
+ * entity. NULL when the answer is not a multipart/related of two parts. */
+static struct pap_msg *ccq_parts(struct itest_resp *r, char **caps, size_t *caps_len, char **caps_ct)
+{
+	char *ct = itest_resp_header(r, "Content-Type");
+	struct pap_mime mime = { 0 };
+	const char *why = NULL;
+	struct pap_msg *m = NULL;
+	*caps = NULL;
+	*caps_ct = NULL;
+	if (ct && pap_mime_decode(ct, (const unsigned char *)r->body, r->len, &mime, &why) == 0 &&
+	    mime.nparts == 2) {
+		struct pap_error e;
+		if (pap_msg_decode((const char *)mime.parts[0].body, mime.parts[0].body_len, NULL, &m, &e) < 0)
+			m = NULL;
+		*caps = malloc(mime.parts[1].body_len + 1);
+		memcpy(*caps, mime.parts[1].body, mime.parts[1].body_len);
+		(*caps)[mime.parts[1].body_len] = '\0';
+		*caps_len = mime.parts[1].body_len;
+		const char *pct = pap_mime_header(&mime.parts[1], "Content-Type");
+		*caps_ct = pct ? strdup(pct) : NULL;
+	}
+	pap_mime_free(&mime);
+	free(ct);
+	return m;
+}
+
+static void t_ccq(void)
+{
+	NEED();
+	struct itest_resp r;
+	/* nothing known: 3008, the address echoed */
+	EXPECT_INT(ccq("nobody", &r), 0);
+	EXPECT_INT(r.status, 202);
+	EXPECT(r.body && strstr(r.body, "code=\"3008\"") && strstr(r.body, "ccq-response"));
+	itest_resp_free(&r);
+
+	/* a UAProf document served by an HTTP server the test starts */
+	char *www = itest_asprintf("%s/www", dd.dir);
+	mkdir(www, 0755);
+	size_t flen = 0;
+	char *fixture = tu_read_file(tu_src("tests/fixtures/uaprof/x100.rdf"), &flen);
+	EXPECT(fixture != NULL);
+	free(itest_write_file(www, "x100.rdf", fixture ? fixture : "", flen));
+	free(itest_write_file(www, "notrdf.rdf", "<html>no</html>", 15));
+	int hport = itest_free_port();
+	char hp[16];
+	snprintf(hp, sizeof hp, "%d", hport);
+	const char *argv[] = { "python3", "-m", "http.server", hp, "--bind", "127.0.0.1", "--directory",
+		www, NULL };
+	char *hlog = itest_asprintf("%s/http.log", dd.dir);
+	pid_t hpid = itest_spawn(argv, dd.dir, hlog);
+	EXPECT(hpid > 0);
+	for (double t0 = itest_now(); itest_now() - t0 < 10;) {
+		struct itest_resp h;
+		char url[96];
+		snprintf(url, sizeof url, "http://127.0.0.1:%d/x100.rdf", hport);
+		int ok = itest_http("GET", url, NULL, NULL, 0, NULL, NULL, &h) == 0 && h.status == 200;
+		itest_resp_free(&h);
+		if (ok)
+			break;
+		usleep(50000);
+	}
+
+	/* carol's terminal names the document: the ccq answer carries it as
+	 * the capabilities entity once fetched */
+	char *model = itest_asprintf("http://127.0.0.1:%d/x100.rdf", hport);
+	sc_user = "carol";
+	sc_model = model;
+	EXPECT_INT(uac("tests/sipp/sub_once.xml", 600, 0, 600), 0);
+	char *caps = NULL, *caps_ct = NULL;
+	size_t caps_len = 0;
+	struct pap_msg *m = NULL;
+	double t0 = itest_now();
+	while (itest_now() - t0 < 10) {
+		EXPECT_INT(ccq("carol", &r), 0);
+		m = ccq_parts(&r, &caps, &caps_len, &caps_ct);
+		itest_resp_free(&r);
+		if (m && caps && strstr(caps, "<prf:Model>X100</prf:Model>"))
+			break;
+		pap_msg_free(m);
+		m = NULL;
+		free(caps);
+		free(caps_ct);
+		caps = caps_ct = NULL;
+		usleep(100000);
+	}
+	fprintf(stderr, "\n  UAProf document fetched and answered after %.2f s", itest_now() - t0);
+	EXPECT(m != NULL);
+	if (m) {
+		EXPECT(m->type == PAP_MSG_CCQ_RESPONSE);
+		EXPECT_INT(m->code, 1000);
+		EXPECT(m->query_id && !strcmp(m->query_id, "q-carol"));
+		EXPECT(m->naddrs == 1);
+		EXPECT(m->desc && strstr(m->desc, model));
+	}
+	EXPECT(caps && caps_len == flen && fixture && !memcmp(caps, fixture, flen));   /* verbatim */
+	EXPECT(caps_ct && !strncmp(caps_ct, "application/xml", 15));
+	pap_msg_free(m);
+	free(caps);
+	free(caps_ct);
+
+	/* dave's link is no UAProf document: the answer is the document ppgd
+	 * writes of what dave's subscription enrolled */
+	char *model2 = itest_asprintf("http://127.0.0.1:%d/notrdf.rdf", hport);
+	sc_user = "dave";
+	sc_model = model2;
+	EXPECT_INT(uac("tests/sipp/sub_once.xml", 600, 0, 600), 0);
+	EXPECT(itest_wait_file_has(dd.log, "notrdf.rdf: HTTP 200, not a UAProf", 10) == 0);
+	EXPECT_INT(ccq("dave", &r), 0);
+	m = ccq_parts(&r, &caps, &caps_len, &caps_ct);
+	itest_resp_free(&r);
+	EXPECT(m && m->code == 1000);
+	EXPECT(caps && strstr(caps, "<prf:Push-Accept-AppID><rdf:Bag><rdf:li>mms.ua</rdf:li>"
+	    "<rdf:li>x-oma-application:push.syncml</rdf:li></rdf:Bag>"));
+	EXPECT(caps && strstr(caps, "<rdf:li>application/vnd.syncml.ds.notification</rdf:li>"));
+	EXPECT(caps && strstr(caps, "rdf:about=\"sip:dave@biloxi.example\""));
+	struct pap_uaprof u;
+	EXPECT(caps && pap_uaprof_parse(caps, caps_len, &u) == 0 && u.nappids == 2);
+	if (caps)
+		pap_uaprof_free(&u);
+	pap_msg_free(m);
+	free(caps);
+	free(caps_ct);
+
+	sc_user = "bob";
+	sc_model = "http://127.0.0.1:1/uaprof/x100.rdf";
+	itest_stop_pid(hpid, SIGTERM, 5);
+	free(model);
+	free(model2);
+	free(fixture);
+	free(hlog);
+	free(www);
 }
 
 int main(void)
@@ -334,6 +501,7 @@ int main(void)
 		{ "Expires above subscribe_max_expires granted as the maximum", t_capped },
 		{ "expiry: NOTIFY terminated;reason=timeout, the row gone", t_expiry },
 		{ "a stored subscription survives kill -9 and a restart", t_restart },
+		{ "ccq: 3008 when nothing is known, else 1000 with the UAProf document or ppgd's", t_ccq },
 		{ NULL, NULL },
 	};
 	signal(SIGPIPE, SIG_IGN);
