@@ -221,6 +221,14 @@ int ppgctl_cmd_bindings(const struct opts *o, const char *aor)
 		printf("%-36s %-44s %7llds  %s\n", ppgctl_s_of(b, "aor"), ppgctl_s_of(b, "contact"), (long long)ppgctl_i_of(b, "expires_in"),
 		    ppgctl_s_of(b, "apps"));
 	printf("%zu binding%s\n", json_array_size(list), json_array_size(list) == 1 ? "" : "s");
+	list = json_object_get(j, "subscriptions");
+	if (json_array_size(list)) {
+		printf("\n%-36s %8s  %-32s %s\n", "AOR (ua-profile)", "EXPIRES", "APPLICATIONS", "UAPROF");
+		json_array_foreach(list, i, b)
+			printf("%-36s %7llds  %-32s %s\n", ppgctl_s_of(b, "aor"), (long long)ppgctl_i_of(b, "expires_in"),
+			    ppgctl_s_of(b, "apps"), ppgctl_s_of(b, "uaprof"));
+		printf("%zu subscription%s\n", json_array_size(list), json_array_size(list) == 1 ? "" : "s");
+	}
 	json_decref(j);
 	return 0;
 }

@@ -79,6 +79,13 @@ enum db_stmt_id {
 	DB_ST_TOKEN_ADD,
 	DB_ST_TOKEN_FIND,
 	DB_ST_TOKEN_DELETE,
+	DB_ST_SUB_UPSERT,
+	DB_ST_SUB_DELETE,
+	DB_ST_SUB_LIST,
+	DB_ST_SUB_LIST_ALL,
+	DB_ST_SUB_PURGE,
+	DB_ST_UAPROF_PUT,
+	DB_ST_UAPROF_GET,
 	DB_ST__COUNT
 };
 
@@ -247,6 +254,15 @@ int db_pg_binding_delete(struct db *db, const char *aor, const char *contact);
 int db_pg_binding_list(struct db *db, const char *aor, int64_t now, struct db_binding **out,
     size_t *n);
 int db_pg_binding_purge(struct db *db, int64_t now);
+int db_pg_subscription_upsert(struct db *db, struct db_subscription *s);
+int db_pg_subscription_delete(struct db *db, const char *call_id, const char *remote_tag);
+int db_pg_subscription_list(struct db *db, const char *aor, int64_t now,
+    struct db_subscription **out, size_t *n);
+int db_pg_subscription_purge(struct db *db, int64_t now);
+int db_pg_uaprof_put(struct db *db, const char *url, int64_t fetched, int status,
+    const void *doc, size_t len);
+int db_pg_uaprof_get(struct db *db, const char *url, int64_t *fetched, int *status,
+    char **doc, size_t *len);
 int db_pg_notification_insert(struct db *db, struct db_notification *nt);
 int db_pg_notification_get(struct db *db, int64_t id, struct db_notification *out);
 int db_pg_notification_due(struct db *db, int64_t now, size_t max, struct db_notification **out,

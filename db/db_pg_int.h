@@ -67,6 +67,13 @@ enum db_pg_stmt {
 	PG_TOKEN_ADD,
 	PG_TOKEN_FIND,
 	PG_TOKEN_DELETE,
+	PG_SUB_UPSERT,
+	PG_SUB_DELETE,
+	PG_SUB_LIST,
+	PG_SUB_LIST_ALL,
+	PG_SUB_PURGE,
+	PG_UAPROF_PUT,
+	PG_UAPROF_GET,
 	PG_ST__COUNT
 };
 extern const char *const db_pg_sql[PG_ST__COUNT];

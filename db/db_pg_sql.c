@@ -28,6 +28,10 @@
 	"SELECT id, push, delivery, url, body, attempts, next_attempt, state, created" \
 	" FROM notification "
 
+#define PG_SUB_COLS \
+	"SELECT id, aor, call_id, remote_tag, contact, apps, model, accept, expires, updated" \
+	" FROM subscription "
+
 const char *const db_pg_sql[PG_ST__COUNT] = {
 	[PG_PUSH_INSERT] =
 		"INSERT INTO push (pi, push_id, pap_version, state, received_time, deliver_before,"
@@ -150,4 +154,22 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 	[PG_TOKEN_ADD] = "INSERT INTO content_token (token, delivery, created) VALUES ($1, $2, $3)",
 	[PG_TOKEN_FIND] = "SELECT delivery FROM content_token WHERE token = $1",
 	[PG_TOKEN_DELETE] = "DELETE FROM content_token WHERE delivery = $1",
+	[PG_SUB_UPSERT] =
+		"INSERT INTO subscription (aor, call_id, remote_tag, contact, apps, model, accept,"
+		" expires, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+		" ON CONFLICT (call_id, remote_tag) DO UPDATE SET aor = excluded.aor,"
+		" contact = excluded.contact, apps = excluded.apps, model = excluded.model,"
+		" accept = excluded.accept, expires = excluded.expires, updated = excluded.updated"
+		" RETURNING id",
+	[PG_SUB_DELETE] = "DELETE FROM subscription WHERE call_id = $1 AND remote_tag = $2",
+	[PG_SUB_LIST] = PG_SUB_COLS
+		"WHERE aor = $1 AND expires > $2 ORDER BY updated DESC, id DESC",
+	[PG_SUB_LIST_ALL] = PG_SUB_COLS
+		"WHERE expires > $1 ORDER BY aor COLLATE \"C\", updated DESC, id DESC",
+	[PG_SUB_PURGE] = "DELETE FROM subscription WHERE expires <= $1",
+	[PG_UAPROF_PUT] =
+		"INSERT INTO uaprof (url, fetched, status, doc) VALUES ($1, $2, $3, $4)"
+		" ON CONFLICT (url) DO UPDATE SET fetched = excluded.fetched, status = excluded.status,"
+		" doc = excluded.doc",
+	[PG_UAPROF_GET] = "SELECT fetched, status, doc FROM uaprof WHERE url = $1",
 };

@@ -158,6 +158,31 @@ static const char db_schema_v6[] =
 	");"
 	"CREATE INDEX content_token_delivery ON content_token(delivery);";
 
+/* Schema 7: ua-profile subscriptions (db_subscription_*) and the UAProf
+ * documents they name (db_uaprof_*). */
+static const char db_schema_v7[] =
+	"CREATE TABLE subscription ("
+	"  id INTEGER PRIMARY KEY,"
+	"  aor TEXT NOT NULL,"
+	"  call_id TEXT NOT NULL,"
+	"  remote_tag TEXT NOT NULL,"
+	"  contact TEXT,"
+	"  apps TEXT NOT NULL DEFAULT '',"
+	"  model TEXT,"
+	"  accept TEXT,"
+	"  expires INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL"
+	");"
+	"CREATE UNIQUE INDEX subscription_dialog ON subscription(call_id, remote_tag);"
+	"CREATE INDEX subscription_aor ON subscription(aor);"
+	"CREATE INDEX subscription_expires ON subscription(expires);"
+	"CREATE TABLE uaprof ("
+	"  url TEXT PRIMARY KEY,"
+	"  fetched INTEGER NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  doc BLOB"
+	");";
+
 const struct db_schema_step db_schema_steps[] = {
 	{ 1, db_schema_v1 },
 	{ 2, db_schema_v2 },
@@ -165,6 +190,7 @@ const struct db_schema_step db_schema_steps[] = {
 	{ 4, db_schema_v4 },
 	{ 5, db_schema_v5 },
 	{ 6, db_schema_v6 },
+	{ 7, db_schema_v7 },
 };
 const int db_schema_nsteps = (int)(sizeof db_schema_steps / sizeof db_schema_steps[0]);
 

@@ -34,6 +34,10 @@
 	"SELECT id, push, delivery, url, body, attempts, next_attempt, state, created" \
 	" FROM notification "
 
+#define DB_SUB_COLS \
+	"SELECT id, aor, call_id, remote_tag, contact, apps, model, accept, expires, updated" \
+	" FROM subscription "
+
 const struct db_sql_text db_sql[DB_ST__COUNT] = {
 	[DB_ST_BEGIN] = { "BEGIN IMMEDIATE", NULL },
 	[DB_ST_COMMIT] = { "COMMIT", NULL },
@@ -132,6 +136,25 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 	[DB_ST_BINDING_LIST_ALL] = {
 		DB_BINDING_COLS "WHERE expires > ?2 ORDER BY aor, updated DESC, id DESC", NULL },
 	[DB_ST_BINDING_PURGE] = { "DELETE FROM binding WHERE expires <= ?1", NULL },
+	[DB_ST_SUB_UPSERT] = {
+		"INSERT INTO subscription (aor, call_id, remote_tag, contact, apps, model, accept,"
+		" expires, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+		" ON CONFLICT (call_id, remote_tag) DO UPDATE SET aor = excluded.aor,"
+		" contact = excluded.contact, apps = excluded.apps, model = excluded.model,"
+		" accept = excluded.accept, expires = excluded.expires, updated = excluded.updated"
+		" RETURNING id", NULL },
+	[DB_ST_SUB_DELETE] = {
+		"DELETE FROM subscription WHERE call_id = ?1 AND remote_tag = ?2", NULL },
+	[DB_ST_SUB_LIST] = {
+		DB_SUB_COLS "WHERE aor = ?1 AND expires > ?2 ORDER BY updated DESC, id DESC", NULL },
+	[DB_ST_SUB_LIST_ALL] = {
+		DB_SUB_COLS "WHERE expires > ?2 ORDER BY aor, updated DESC, id DESC", NULL },
+	[DB_ST_SUB_PURGE] = { "DELETE FROM subscription WHERE expires <= ?1", NULL },
+	[DB_ST_UAPROF_PUT] = {
+		"INSERT INTO uaprof (url, fetched, status, doc) VALUES (?1, ?2, ?3, ?4)"
+		" ON CONFLICT (url) DO UPDATE SET fetched = excluded.fetched, status = excluded.status,"
+		" doc = excluded.doc", NULL },
+	[DB_ST_UAPROF_GET] = { "SELECT fetched, status, doc FROM uaprof WHERE url = ?1", NULL },
 	[DB_ST_DELIVERY_GET] = { DB_DELIVERY_COLS "WHERE id = ?1", DB_DELIVERY_COLS_V1 "WHERE id = ?1" },
 	[DB_ST_DELIVERY_SCHEDULE] = {
 		"UPDATE delivery SET next_attempt = ?2 WHERE id = ?1 AND state = ?3", NULL },

@@ -291,4 +291,33 @@ void pap_msg_free(struct pap_msg *m);
  */
 char *pap_msg_encode(const struct pap_msg *m, size_t *len);
 
+/* ------------------------------------------------------------ UAProf */
+/*
+ * The capabilities entity (PAP §8.3 ccq-response, push-message part 3): a
+ * UAProf document (CC/PP in RDF/XML). pap_uaprof_parse reads what ppgd uses
+ * of it (0; -EINVAL when it is no RDF document or over PAP_UAPROF_MAX_DOC;
+ * -ENOMEM): lists hold at most PAP_UAPROF_MAX_LIST values of at most 256
+ * bytes, duplicates dropped. Free with pap_uaprof_free.
+ */
+#define PAP_UAPROF_MAX_LIST 64
+#define PAP_UAPROF_MAX_DOC (512 * 1024)
+struct pap_uaprof {
+	char *vendor;                                /* prf:Vendor */
+	char *model;                                 /* prf:Model */
+	char *accept[PAP_UAPROF_MAX_LIST];           /* prf:CcppAccept */
+	size_t naccept;
+	char *push_accept[PAP_UAPROF_MAX_LIST];      /* prf:Push-Accept */
+	size_t npush_accept;
+	char *appids[PAP_UAPROF_MAX_LIST];           /* prf:Push-Accept-AppID */
+	size_t nappids;
+};
+int pap_uaprof_parse(const char *doc, size_t len, struct pap_uaprof *u);
+void pap_uaprof_free(struct pap_uaprof *u);
+/* Does the device take content of type ctype by push (prf:Push-Accept, with
+ * type/ * and * / * wildcards)? 1, 0, or -1 when the document does not say. */
+int pap_uaprof_accepts(const struct pap_uaprof *u, const char *ctype);
+/* A minimal UAProf document of u's Push-Accept and Push-Accept-AppID about
+ * `about` (e.g. the terminal's public identity): malloc'ed, or NULL. */
+char *pap_uaprof_write(const char *about, const struct pap_uaprof *u, size_t *len);
+
 #endif /* PAP_H */

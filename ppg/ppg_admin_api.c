@@ -274,9 +274,12 @@ enum MHD_Result ppg_admin_api_bindings(struct ppg_admin *a, struct MHD_Connectio
 	if (!db)
 		return ppg_admin_reply_error(mc, MHD_HTTP_SERVICE_UNAVAILABLE, "the database is not available");
 	struct db_binding *v = NULL;
-	size_t n = 0;
+	struct db_subscription *sv = NULL;
+	size_t n = 0, sn = 0;
 	int64_t now = ppg_clock_now_ms();
-	if (db_binding_list(db, ppg_admin_arg(mc, "aor"), now, &v, &n) < 0) {
+	const char *aor = ppg_admin_arg(mc, "aor");
+	if (db_binding_list(db, aor, now, &v, &n) < 0 || db_subscription_list(db, aor, now, &sv, &sn) < 0) {
+		db_binding_list_free(v, n);
 		enum MHD_Result ret = ppg_admin_reply_error(mc, MHD_HTTP_INTERNAL_SERVER_ERROR, "database: %s", db_errmsg(db));
 		ppg_admin_db_give(a);
 		return ret;
@@ -289,7 +292,17 @@ enum MHD_Result ppg_admin_api_bindings(struct ppg_admin *a, struct MHD_Connectio
 		    "gruu", jstr(v[i].gruu), "apps", jstr(v[i].apps), "expires", (json_int_t)v[i].expires,
 		    "expires_in", (json_int_t)((v[i].expires - now) / 1000), "updated", (json_int_t)v[i].updated));
 	db_binding_list_free(v, n);
-	return ppg_admin_reply_json(mc, MHD_HTTP_OK, json_pack("{s:o}", "bindings", list));
+	/* what terminals enrolled by ua-profile SUBSCRIBE (seed 003 Appendix A) */
+	json_t *subs = json_array();
+	for (size_t i = 0; i < sn; i++)
+		json_array_append_new(subs, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I}",
+		    "aor", jstr(sv[i].aor), "contact", jstr(sv[i].contact), "call_id", jstr(sv[i].call_id),
+		    "apps", jstr(sv[i].apps), "uaprof", jstr(sv[i].model), "accept", jstr(sv[i].accept),
+		    "expires", (json_int_t)sv[i].expires, "expires_in", (json_int_t)((sv[i].expires - now) / 1000),
+		    "updated", (json_int_t)sv[i].updated));
+	db_subscription_list_free(sv, sn);
+	return ppg_admin_reply_json(mc, MHD_HTTP_OK, json_pack("{s:o, s:o}", "bindings", list,
+	    "subscriptions", subs));
 }
 
 static json_t *cidr_json(const struct ppg_cidr *c)

@@ -20,6 +20,8 @@
 #include "pap/pap.h"
 #include "ppg/ppg_log.h"
 #include "ppg/ppg_metrics.h"
+#include "ppg/ppg_sip_addr.h"
+#include "ppg/ppg_uaprof.h"
 
 /* RFC 3261 §16.7: 2xx beats everything, then 6xx, then the lowest class. */
 static int status_rank(int st)
@@ -81,35 +83,7 @@ void ppg_bearer_sip_attempt_free(struct sip_attempt *t)
  * is not one SIP Push can reach. */
 static int sip_target(struct ppg_bearer *b, int type, const char *value, char *out, size_t len)
 {
-	struct sip_bearer *s = (struct sip_bearer *)b;
-	char buf[600];
-	switch (type) {
-	case PAP_ADDR_USER:
-		if (!strncasecmp(value, "sip:", 4) || !strncasecmp(value, "sips:", 5) ||
-		    !strncasecmp(value, "tel:", 4))
-			snprintf(buf, sizeof buf, "%s", value);
-		else if (strchr(value, '@'))
-			snprintf(buf, sizeof buf, "sip:%s", value);   /* user@domain: a SIP identity */
-		else
-			return -EINVAL;
-		break;
-	case PAP_ADDR_PLMN: {
-		/* plmn_aor holds exactly one "%s" (checked when the config is read). */
-		const char *pat = s->cfg->sip_plmn_aor, *pct = strstr(pat, "%s");
-		snprintf(buf, sizeof buf, "%.*s%s%s", (int)(pct - pat), pat, value, pct + 2);
-		break;
-	}
-	default:
-		return -EINVAL;
-	}
-	/* A GRUU names one terminal (RFC 5627; OMA-TS-SIP_Push §9.1.2 items 7
-	 * and 11): the target keeps its gr parameter ("AoR;gr=..."). */
-	if (strncasecmp(buf, "tel:", 4)) {   /* a tel: URI names no terminal */
-		int r = sipb_gruu_normalize(buf, out, len);
-		if (r != -ENOENT)
-			return r;
-	}
-	return sipb_aor_normalize(buf, out, len);
+	return ppg_sip_addr_target(((struct sip_bearer *)b)->cfg, type, value, out, len);
 }
 
 /* The AoR of a target into aor; returns the GRUU key when the target is one
@@ -460,6 +434,8 @@ static void sip_free(struct ppg_bearer *b)
 		    (unsigned long long)ppg_stats_hist_quantile(&s->accept_to_send, 0.99),
 		    (unsigned long long)s->accept_to_send.max_us);
 	ppg_bearer_sip_reg_stop(s);
+	ppg_uaprof_stop(s->uaprof);
+	s->uaprof = NULL;
 	/* Outstanding MESSAGEs end with local results here; with `stopping`
 	 * they only free their attempts. Open REGISTERs are answered 503. */
 	sipb_free(s->sip);
@@ -506,7 +482,14 @@ int ppg_bearer_sip_new(const struct ppg_bearer_env *env, struct ppg_bearer **out
 		.trusted = ppg_bearer_sip_reg_trusted,
 		.trusted_arg = s,
 		.t1x64_ms = cfg->sip_transaction_timeout * 1000,
+		.sub_min_expires = cfg->sip_sub_min_expires,
+		.sub_max_expires = cfg->sip_sub_max_expires,
 	};
+	if (cfg->sip_uaprof_fetch && !(s->uaprof = ppg_uaprof_start(s->core, cfg->sip_uaprof_ttl, 10))) {
+		snprintf(err, errlen, "cannot start the UAProf fetcher");
+		sip_free(&s->base);
+		return -ENOMEM;
+	}
 	if (ppg_bearer_sip_reg_start(s) < 0) {
 		snprintf(err, errlen, "cannot start the SIP registrations");
 		sip_free(&s->base);
@@ -518,6 +501,7 @@ int ppg_bearer_sip_new(const struct ppg_bearer_env *env, struct ppg_bearer **out
 		return -EIO;
 	}
 	sipb_set_session_handler(s->sip, ppg_bearer_sip_on_session, s);
+	sipb_set_subscribe_handler(s->sip, ppg_bearer_sip_sub_on_subscribe, s);
 	ppg_content_observe(s->content, on_fetched, s);
 	ppg_metrics_set(PPG_M_SIP_UP, 1);
 	LOGP(PPG_LOG_SIP, LOG_NOTICE, "SIP Push bearer on %s (port %u)%s%s", cfg->sip_listen,

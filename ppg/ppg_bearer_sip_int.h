@@ -57,6 +57,7 @@ struct sip_bearer {
 	su_timer_t *purge_timer;
 	int purge_pending;
 	int stopping;
+	struct ppg_uaprof *uaprof;       /* fetches the UAProf documents subscriptions name, or NULL */
 	struct ppg_stats_hist accept_to_send;  /* fresh pushes: request received -> MESSAGE handed to SIP */
 };
 
@@ -88,6 +89,11 @@ int ppg_bearer_sip_reg_on_register(void *arg, struct sipb_binding *b, size_t n,
 int ppg_bearer_sip_reg_trusted(void *arg, const struct sockaddr *from);
 /* Another node stored registrations of aor: read them again (refresh op). */
 void ppg_bearer_sip_reg_refresh(struct sip_bearer *s, const char *aor);
+
+/* ppg_bearer_sip_sub.c: a ua-profile SUBSCRIBE (sipb_subscribe_fn): stores
+ * or forgets the subscription, answered once that is durable. */
+int ppg_bearer_sip_sub_on_subscribe(void *arg, struct sipb_subscription *sub,
+    struct sipb_subreq *pending);
 /* The live bindings of aor at now; NULL when none. */
 const struct sip_bentry *ppg_bearer_sip_reg_lookup(struct sip_bearer *s, const char *aor, int64_t now);
 /* Does a binding's comma-separated application list hold app? */

@@ -204,6 +204,12 @@ static int purge_write(struct db *db, void *arg, int64_t now)
 	int n = db_binding_purge(db, now);
 	if (n > 0)
 		LOGP(PPG_LOG_SIP, LOG_INFO, "%d SIP registration binding%s expired", n, n == 1 ? "" : "s");
+	if (n < 0)
+		return n;
+	/* subscriptions whose dialog did not outlive a restart end here */
+	n = db_subscription_purge(db, now);
+	if (n > 0)
+		LOGP(PPG_LOG_SIP, LOG_INFO, "%d ua-profile subscription%s expired", n, n == 1 ? "" : "s");
 	return n < 0 ? n : 0;
 }
 

@@ -84,6 +84,10 @@ struct ppg_config {
 	int sip_terminal;              /* PPG_TERMINAL_ALL or _GRUU */
 	char *sip_plmn_aor;            /* printf pattern with one %s: the number */
 	unsigned sip_max_expires;
+	unsigned sip_sub_min_expires;   /* ua-profile subscriptions: shortest taken */
+	unsigned sip_sub_max_expires;   /* and longest granted, seconds */
+	int sip_uaprof_fetch;           /* fetch the UAProf documents subscriptions name */
+	unsigned sip_uaprof_ttl;        /* seconds before fetching one again */
 	unsigned sip_max_attempts;
 	unsigned sip_retry_min;
 	unsigned sip_retry_max;

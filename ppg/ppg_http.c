@@ -79,7 +79,8 @@ static enum MHD_Result send_answer(struct conn *c)
 	if (req->answer) {
 		r = MHD_create_response_from_buffer(req->answer_len, req->answer, MHD_RESPMEM_MUST_COPY);
 		if (r)
-			MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/xml");
+			MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+			    req->answer_ctype ? req->answer_ctype : "application/xml");
 	} else {
 		r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	}

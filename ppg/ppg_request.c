@@ -15,6 +15,8 @@
 void ppg_request_set_answer(struct ppg_request *req, struct pap_msg *m, int code)
 {
 	free(req->answer);
+	free(req->answer_ctype);
+	req->answer_ctype = NULL;
 	m->version = req->version;
 	req->answer = pap_msg_encode(m, &req->answer_len);
 	req->http_status = req->answer ? req->cfg->success_status : 500;
@@ -92,6 +94,7 @@ void ppg_request_free(struct ppg_request *req)
 	free(req->content_headers);
 	free(req->content);
 	free(req->answer);
+	free(req->answer_ctype);
 	free(req->deliveries);
 	free(req);
 }

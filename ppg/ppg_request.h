@@ -58,6 +58,7 @@ struct ppg_request {
 	int http_status;               /* cfg->success_status for PAP answers */
 	char *answer;                  /* XML, malloc'ed; NULL for an empty body */
 	size_t answer_len;
+	char *answer_ctype;            /* its Content-Type; NULL: application/xml */
 	int result_code;               /* the main PAP code, for logs and counters */
 	unsigned retry_after;          /* s: a 4001 over a limit carries Retry-After */
 };

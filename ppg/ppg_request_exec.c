@@ -394,6 +394,9 @@ int ppg_request_execute(struct ppg_request *req, struct db *db, int64_t now_ms)
 	case PAP_MSG_STATUSQUERY:
 		r = exec_statusquery(req, db);
 		break;
+	case PAP_MSG_CCQ:
+		r = ppg_request_exec_ccq(req, db, now_ms);
+		break;
 	default:
 		r = -EINVAL;
 		break;

@@ -169,19 +169,10 @@ struct ppg_request *ppg_request_parse(const struct ppg_config *cfg, const char *
 	case PAP_MSG_STATUSQUERY:
 		req->need = PPG_REQ_READ;
 		break;
-	case PAP_MSG_CCQ: {
-		struct pap_msg m = { 0 };
-		m.type = PAP_MSG_CCQ_RESPONSE;
-		m.query_id = req->msg->query_id;
-		/* The DTD's ccq-response holds the queried address (the decoder
-		 * took exactly one), as the PI wrote it. */
-		m.addrs = req->msg->addrs;
-		m.naddrs = req->msg->naddrs;
-		m.code = PAP_CAPABILITIES_NOT_AVAIL;
-		m.desc = (char *)pap_code_desc(PAP_CAPABILITIES_NOT_AVAIL);
-		ppg_request_set_answer(req, &m, PAP_CAPABILITIES_NOT_AVAIL);
+	case PAP_MSG_CCQ:
+		/* answered from what the terminals told (ppg_request_ccq.c) */
+		req->need = PPG_REQ_READ;
 		break;
-	}
 	case PAP_MSG_RESULTNOTIFICATION_RESPONSE:
 		/* The PI acknowledges a result notification; nothing to answer in PAP. */
 		req->need = PPG_REQ_DONE;

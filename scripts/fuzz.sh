@@ -13,7 +13,7 @@
 #       scenarios, add what the runs found, and minimise (-merge=1) into
 #       tests/fuzz-corpus/<target>/ (commit the result)
 #   scripts/fuzz.sh --list
-# Targets: pap ota smpp config sip_register sip_response aor msrp; sdp (the
+# Targets: pap ota smpp config sip_register sip_subscribe sip_response aor msrp; sdp (the
 # SDP answer through sofia-sip's sdp_parse) only by name: it still finds
 # inputs on which sdp_parse asks for hundreds of MiB (see the README).
 set -euo pipefail
@@ -23,7 +23,7 @@ corpora=$top/tests/fuzz-corpus
 secs=${FUZZ_SECONDS:-30}
 tmo=${FUZZ_TIMEOUT:-10}
 out=${FUZZ_DIR:-$top/build-fuzz}
-all=(pap ota smpp config sip_register sip_response aor)
+all=(pap ota smpp config sip_register sip_subscribe sip_response aor)
 [ -f "$top/fuzz/fuzz_msrp.c" ] && all+=(msrp)
 
 merge=0
@@ -50,6 +50,7 @@ sources() { # name: the sources of its binary (for the rebuild check and the bui
 	config) echo fuzz/fuzz_config.c ppg/ppg_config.c ppg/ppg_config_keys.c ppg/ppg_cidr.c ppg/ppg_log.c ppg/ppg_ratelimit.c ;;
 	sip_register) echo fuzz/fuzz_sip_register.c sipbearer/sipb_parse.c sipbearer/sipb_register.c ;;
 	sip_response) echo fuzz/fuzz_sip_response.c sipbearer/sipb_parse.c sipbearer/sipb_register.c ;;
+	sip_subscribe) echo fuzz/fuzz_sip_subscribe.c sipbearer/sipb_parse.c sipbearer/sipb_register.c sipbearer/sipb_subscribe.c ;;
 	aor) echo fuzz/fuzz_aor.c sipbearer/sipb_aor.c ;;
 	msrp) echo fuzz/fuzz_msrp.c sipbearer/sipb_msrp.c sipbearer/sipb_msrp_write.c ;;
 	sdp) echo fuzz/fuzz_sdp.c sipbearer/sipb_sdp.c ;;
@@ -62,7 +63,7 @@ libs() { # name
 	pap | ota) pkg-config --libs libxml-2.0 ;;
 	smpp) echo "$(pkg-config --libs libsmpp34 sofia-sip-ua) -lpthread" ;;
 	config) echo "$(pkg-config --libs inih 2>/dev/null || echo -linih) -lpthread" ;;
-	sip_register | sip_response | msrp | sdp) echo "$(pkg-config --libs sofia-sip-ua) -lpthread" ;;
+	sip_register | sip_subscribe | sip_response | msrp | sdp) echo "$(pkg-config --libs sofia-sip-ua) -lpthread" ;;
 	aor) ;;
 	esac
 }
@@ -128,6 +129,22 @@ EOF
 		done
 		printf 'REGISTER sip:ppg.example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK-2\r\nFrom: <sip:core@example.com>;tag=1\r\nTo: "Bob" <SIP:Bob@Example.COM;user=phone>\r\nCall-ID: 2@x\r\nCSeq: 7 REGISTER\r\nContact: <sip:bob@192.0.2.4:5060;transport=tcp>;expires=600;+g.oma.pusheventapp="ua-prof, mms.ua ,\\"x\\"";+sip.instance="<urn:uuid:1>", <sip:bob@192.0.2.5>;expires=0\r\nExpires: 120\r\nContent-Length: 0\r\n\r\n' >"$dir/two_contacts"
 		printf 'REGISTER sip:ppg.example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK-3\r\nFrom: <tel:+15551230001>;tag=1\r\nTo: <tel:+1-555-123-0001>\r\nCall-ID: 3@x\r\nCSeq: 8 REGISTER\r\nContact: *\r\nExpires: 0\r\nContent-Length: 0\r\n\r\n' >"$dir/wildcard"
+		;;
+	sip_subscribe)
+		# the test scenarios' SUBSCRIBEs, their [fields] filled in
+		for f in "$top"/tests/sipp/sub_*.xml; do
+			python3 - "$f" "$dir/$(basename "$f" .xml)" <<'EOF'
+import re, sys
+x = open(sys.argv[1]).read()
+for n, m in enumerate(re.finditer(r'<!\[CDATA\[(.*?SUBSCRIBE sip.*?)\]\]>', x, re.S)):
+    lines = [l.strip() for l in m.group(1).strip().splitlines()]
+    vals = {'remote_ip': '127.0.0.1', 'remote_port': '5070', 'transport': 'UDP', 'local_ip': '127.0.0.1',
+            'local_port': '5061', 'branch': 'z9hG4bK-1', 'pid': '42', 'call_number': '1',
+            'call_id': '1-42@127.0.0.1', 'expires': '600', 'refresh': '300', 'peer_tag_param': ';tag=a1'}
+    text = '\r\n'.join(re.sub(r'\[([a-z_0-9]+)\]', lambda g: vals.get(g.group(1), 'x'), l) for l in lines)
+    open('%s_%d' % (sys.argv[2], n), 'w').write(text + '\r\n\r\n')
+EOF
+		done
 		;;
 	sip_response)
 		printf 'SIP/2.0 503 Service Unavailable\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1\r\nFrom: <sip:ppg@example.com>;tag=1\r\nTo: <sip:bob@example.com>;tag=2\r\nCall-ID: 1@x\r\nCSeq: 1 MESSAGE\r\nRetry-After: 2 (busy);duration=60\r\nContent-Length: 0\r\n\r\n' >"$dir/503"

@@ -5,14 +5,9 @@
  * The agent listens on UDP and TCP, sends MESSAGEs (sipb_message.c) and
  * takes third-party REGISTERs (sipb_register.c). Everything else a peer may
  * send gets a plain answer: OPTIONS 200 (by nua), methods outside Allow 405
- * and unknown methods 501 (by nua). SUBSCRIBE is one of those outside Allow:
- * this agent implements no event package yet (the ua-profile package of the
- * OMA-CD-PUSH CR on ARI §9.1.3 is still to come), and a 489 Bad Event MUST
- * carry an Allow-Events listing the packages supported (RFC 6665 §4.2.1,
- * §8.2.2; RFC 3265 §3.2.1) whose syntax needs at least one: a UAS that
- * supports no package does not do SUBSCRIBE, and says so with 405 and its
- * Allow (RFC 3261 §8.2.1). Once ua-profile is served, SUBSCRIBE goes back
- * into Allow and other packages get 489 with Allow-Events: ua-profile.
+ * and unknown methods 501 (by nua). SUBSCRIBE serves the ua-profile event
+ * package with the oma-app profile type (sipb_subscribe.c); other packages
+ * get 489 with Allow-Events: ua-profile (RFC 6665 §4.2.1, §8.2.2).
  */
 #include "sipbearer/sipb_int.h"
 
@@ -35,7 +30,7 @@
 #define SIPB_UDP_BUFSIZE (4u << 20)
 
 /* The methods this agent takes (its Allow header). */
-#define SIPB_ALLOW "OPTIONS, REGISTER"
+#define SIPB_ALLOW "OPTIONS, REGISTER, SUBSCRIBE"
 
 /* How long sipb_new waits for the agent's parameters, sipb_free for the
  * shutdown of the stack (milliseconds). */
@@ -106,7 +101,7 @@ static void sipb_answer_other(nua_t *nua, nua_handle_t *nh, int status, int code
 {
 	if (status < 200)
 		nua_respond(nh, code, phrase, NUTAG_WITH_THIS(nua),
-		    TAG_IF(code == 405, SIPTAG_ALLOW_STR(SIPB_ALLOW)), TAG_END());
+		    TAG_END());
 	nua_handle_destroy(nh);
 }
 
@@ -115,6 +110,13 @@ static void sipb_event(nua_event_t event, int status, char const *phrase, nua_t 
 {
 	if (o && o->sess) {
 		sipb_session_event(s, o->sess, event, status, phrase, sip, tags);
+		return;
+	}
+	if (o && o->sub) {
+		if (event == nua_i_subscribe)
+			sipb_subscribe_request(s, nua, nh, o->sub, sip);
+		else
+			sipb_subscribe_event(s, o->sub, event, status, sip, tags);
 		return;
 	}
 	switch (event) {
@@ -127,8 +129,10 @@ static void sipb_event(nua_event_t event, int status, char const *phrase, nua_t 
 			sipb_register_request(s, nua, nh, sip);
 		break;
 	case nua_i_subscribe:
-		if (nh && !o)
-			sipb_answer_other(nua, nh, status, SIP_405_METHOD_NOT_ALLOWED);
+		if (nh && !o && status < 200)
+			sipb_subscribe_request(s, nua, nh, NULL, sip);
+		else if (nh && !o)
+			nua_handle_destroy(nh);
 		break;
 	case nua_i_options:
 	case nua_i_message:
@@ -210,6 +214,7 @@ struct sipb *sipb_new(su_root_t *root, const struct sipb_config *cfg, sipb_regis
 	    SIPTAG_SUPPORTED_STR("pref"),
 	    NUTAG_APPL_METHOD("REGISTER"),
 	    NUTAG_APPL_METHOD("SUBSCRIBE"),
+	    SIPTAG_ALLOW_EVENTS_STR("ua-profile"),
 	    NUTAG_ENABLEMESSAGE(0),
 	    /* nua would resend a request answered 5xx with Retry-After < 32 s
 	     * (and some 4xx) by itself, reporting only "100 Retry After": every
@@ -252,6 +257,7 @@ void sipb_free(struct sipb *s)
 	sipb_message_abort_all(s, 503, "Service Unavailable");
 	sipb_session_abort_all(s, 503, "Service Unavailable");
 	sipb_register_abort_all(s, 503);
+	sipb_subscribe_abort_all(s);
 	if (s->nua) {
 		/* nua_destroy() frees only a stack whose shutdown has completed
 		 * (otherwise it logs and leaves it): run the root until then. */

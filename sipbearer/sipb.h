@@ -43,6 +43,10 @@ struct sipb_config {
 	/* Timer F/B (64*T1) in milliseconds, 0 = the default 32000. Lower only in
 	 * tests that wait for a transaction timeout. */
 	unsigned t1x64_ms;
+	/* ua-profile subscriptions: the shortest expiry taken (shorter: 423
+	 * with Min-Expires; 0 = 60 s) and the longest granted (0 = 3600 s). */
+	unsigned sub_min_expires;
+	unsigned sub_max_expires;
 };
 
 /* One contact of a third-party REGISTER (OMA-TS-SIP_Push §7, F.1.2; RFC 3261 §10,
@@ -216,6 +220,59 @@ void sipb_register_answer(struct sipb *s, struct sipb_reg *pending, int status);
 
 /* REGISTERs waiting for sipb_register_answer. */
 unsigned sipb_register_pending(const struct sipb *s);
+
+/*
+ * Subscriptions to the ua-profile event package with the oma-app profile
+ * type (the OMA-CD-PUSH CR on ARI §9.2.2.1 / seed 003 §9.1.3, Appendix A,
+ * D.3; RFC 6665; RFC 6080 for ua-profile). A terminal enrols its push
+ * applications (event-app-id) and may name its UAProf document (the
+ * "model" parameter). Only a SUBSCRIBE from a trusted core with a
+ * P-Asserted-Identity is taken (403 otherwise); another event package gets
+ * 489 with Allow-Events: ua-profile (by nua), a ua-profile SUBSCRIBE without
+ * the oma-app profile type 489 too. The core stores what it learnt and
+ * answers (sipb_subscribe_answer); a 2xx to a new subscription is followed
+ * at once by the initial NOTIFY (Subscription-State: active;expires=N,
+ * no body: seed 003 D.3 step 5); a refresh gets its NOTIFY from nua; an
+ * un-SUBSCRIBE (Expires: 0) and the expiry end with a NOTIFY
+ * "terminated" and one more callback with expires = 0 and ended = 1.
+ * Strings are valid during the callback and, when the answer is left for
+ * later, until sipb_subscribe_answer.
+ */
+struct sipb_subscription {
+	const char *aor;          /* the P-Asserted-Identity URI (sip:/sips:/tel:) */
+	const char *call_id;      /* the dialog: Call-ID and the subscriber's tag */
+	const char *remote_tag;
+	const char *contact;      /* the subscriber's Contact URI */
+	const char *apps[16];     /* event-app-id values (quoted list split at commas) */
+	size_t napps;
+	const char *model;        /* the UAProf link ("model" parameter) or NULL */
+	const char *accept;       /* the Accept header as text, or NULL */
+	int expires;              /* seconds granted (the core may lower it); 0 = ends */
+	int refresh;              /* 1: a SUBSCRIBE within an existing subscription */
+	int ended;                /* 1: the subscription has ended (NOTIFY terminated
+	                           * sent, or its dialog failed): forget it; no answer */
+};
+
+/* A SUBSCRIBE waiting for the core's answer. */
+struct sipb_subreq;
+
+/*
+ * The core's handler: returns a SIP status to answer at once (200 when
+ * taken; 4xx/5xx) or SIPB_REGISTER_LATER, and then calls
+ * sipb_subscribe_answer(pending) once. With ended set, pending is NULL and
+ * the return value is ignored.
+ */
+typedef int (*sipb_subscribe_fn)(void *arg, struct sipb_subscription *sub,
+    struct sipb_subreq *pending);
+
+/* Serves ua-profile with fn (until then a SUBSCRIBE is answered 503). */
+void sipb_set_subscribe_handler(struct sipb *s, sipb_subscribe_fn fn, void *arg);
+
+/* Answers a SUBSCRIBE the handler left open (exactly once per pending). */
+void sipb_subscribe_answer(struct sipb *s, struct sipb_subreq *pending, int status);
+
+/* Active subscriptions (dialogs) of the agent. */
+unsigned sipb_subscriptions(const struct sipb *s);
 
 /*
  * Normalizes a sip:/sips:/tel: URI into an AoR key (RFC 3261 §10.3 step 5,

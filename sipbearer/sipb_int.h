@@ -29,11 +29,14 @@ struct sipb_out;
 #define SIPB_NTA_INTERNAL_MSG (1u << 15)
 
 struct sipb_sess;
+struct sipb_sub;
 
 /* One MESSAGE in flight: lives from sipb_send_message() until its result
- * callback. A session's handle has one too (sess set, never linked). */
+ * callback. A session's handle has one too (sess set, never linked), and
+ * so has a subscription's (sub set, never linked). */
 struct sipb_out {
 	struct sipb_sess *sess;       /* NULL for a MESSAGE */
+	struct sipb_sub *sub;         /* NULL but for a ua-profile subscription */
 	struct sipb_out *next;
 	struct sipb_out **prevp;
 	nua_handle_t *nh;
@@ -71,6 +74,11 @@ struct sipb {
 	void *session_arg;
 	struct sipb_sess *sessions;   /* INVITEs and MSRP transfers under way */
 	unsigned nsessions;
+
+	sipb_subscribe_fn subscribe;  /* ua-profile subscriptions (sipb_subscribe.c) */
+	void *subscribe_arg;
+	struct sipb_sub *subs;        /* their dialogs */
+	unsigned nsubs;
 };
 
 /* sipb_register.c: answers the nua_i_register event (nh is destroyed), at
@@ -92,12 +100,40 @@ void sipb_session_event(struct sipb *s, struct sipb_sess *x, nua_event_t event, 
 /* sipb_session.c: ends every session with a local status (sipb_free). */
 void sipb_session_abort_all(struct sipb *s, int status, const char *phrase);
 
+/* sipb_subscribe.c: a SUBSCRIBE nua left to the application: a new
+ * subscription (sub NULL, nh made by nua) or one within sub's dialog. */
+void sipb_subscribe_request(struct sipb *s, nua_t *nua, nua_handle_t *nh, struct sipb_sub *sub,
+    sip_t const *sip);
+/* sipb_subscribe.c: another event of a subscription's handle (nua_r_notify). */
+void sipb_subscribe_event(struct sipb *s, struct sipb_sub *sub, nua_event_t event, int status,
+    sip_t const *sip, tagi_t const *tags);
+/* sipb_subscribe.c: answers the SUBSCRIBEs still open 503 and drops every
+ * subscription's handle (sipb_free; the stack's shutdown ends the dialogs). */
+void sipb_subscribe_abort_all(struct sipb *s);
+
+/* sipb_subscribe.c: what a SUBSCRIBE asks for (pure: no nua): 0 with *i
+ * filled (strings in home, expires capped at max), or the status to refuse
+ * it with: 489 (not ua-profile with oma-app), 403 (no P-Asserted-Identity),
+ * 423 (Expires below min), 500. */
+int sipb_subscribe_fill(su_home_t *home, sip_t const *sip, unsigned min, unsigned max,
+    struct sipb_subscription *i);
+/* sipb_parse.c: parses a whole SUBSCRIBE (data, len) and fills *i with
+ * sipb_subscribe_fill (min 60, max 3600): 0, the refusal status, or 400
+ * when it is no parsable SUBSCRIBE. */
+int sipb_subscribe_parse(su_home_t *home, const char *data, size_t len,
+    struct sipb_subscription *i);
+
 /* sipb_message.c: the Route header of a route URI (Route <uri;lr>), or NULL. */
 sip_route_t *sipb_route(su_home_t *home, const char *route);
 
 /* sipb_register.c: does s consist of event-app-id characters only
  * (1*(%x21 / %x23-2B / %x2D-7E), OMA-TS-SIP_Push §8.1.1)? */
 int sipb_is_event_app_id(const char *s, size_t len);
+
+/* sipb_register.c: splits a comma-separated list of event-app-ids (list is
+ * cut in place) into apps[*n..max): each item trimmed of blanks; items that
+ * are no event-app-id are skipped. */
+void sipb_split_apps(char *list, const char **apps, size_t max, size_t *n);
 
 /* sipb_register.c: the bindings of a REGISTER's Contacts into b (at most
  * SIPB_MAX_BINDINGS): their number, or a negative SIP status (-400, -500).

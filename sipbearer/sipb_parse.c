@@ -1,7 +1,8 @@
 /*
  * sipb_parse.c - what the SIP bearer takes from a peer's bytes, without a
  * socket or nua: a REGISTER's bindings (Contacts, expiry, +sip.instance,
- * pub-gruu, the +g.oma.pusheventapp list) and a response's Retry-After.
+ * pub-gruu, the +g.oma.pusheventapp list), a ua-profile SUBSCRIBE's
+ * enrolment (sipb_subscribe.c) and a response's Retry-After.
  * sipb_register.c and sipb_message.c use the same functions on what nua
  * parsed; the fuzz targets (fuzz/fuzz_sip_*.c) drive them from bytes.
  */
@@ -45,6 +46,20 @@ int sipb_register_parse(su_home_t *home, const char *data, size_t len, struct si
 		n = sipb_register_bindings(home, sip, b);
 	msg_destroy(msg);   /* the bindings' strings are copies in home */
 	return n;
+}
+
+int sipb_subscribe_parse(su_home_t *home, const char *data, size_t len,
+    struct sipb_subscription *i)
+{
+	msg_t *msg = sipb_parse_msg(data, len);
+	if (!msg)
+		return 400;
+	sip_t const *sip = sip_object(msg);
+	int rc = 400;
+	if (sip->sip_request && sip->sip_request->rq_method == sip_method_subscribe)
+		rc = sipb_subscribe_fill(home, sip, 60, 3600, i);
+	msg_destroy(msg);   /* the strings are copies in home */
+	return rc;
 }
 
 int sipb_response_retry_after(const char *data, size_t len)

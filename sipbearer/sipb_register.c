@@ -68,16 +68,11 @@ static char *sipb_param_value(su_home_t *home, msg_param_t const *params, const 
 	return r;
 }
 
-/* Splits the +g.oma.pusheventapp list (OMA-TS-SIP_Push §8.1.1) into b->apps: each
- * item trimmed of blanks; items that are no event-app-id are skipped. */
-static void sipb_parse_apps(su_home_t *home, msg_param_t const *params, struct sipb_binding *b)
+void sipb_split_apps(char *list, const char **apps, size_t max, size_t *n)
 {
-	char *list = sipb_param_value(home, params, SIPB_FEATURE_APP, 0);
 	char *p, *item;
 
-	if (!list)
-		return;
-	for (p = list; p && b->napps < sizeof b->apps / sizeof b->apps[0];) {
+	for (p = list; p && *n < max;) {
 		char *end;
 
 		item = p;
@@ -90,8 +85,17 @@ static void sipb_parse_apps(su_home_t *home, msg_param_t const *params, struct s
 		while (end > item && (end[-1] == ' ' || end[-1] == '\t'))
 			*--end = '\0';
 		if (sipb_is_event_app_id(item, (size_t)(end - item)))
-			b->apps[b->napps++] = item;
+			apps[(*n)++] = item;
 	}
+}
+
+/* Splits the +g.oma.pusheventapp list (OMA-TS-SIP_Push §8.1.1) into b->apps. */
+static void sipb_parse_apps(su_home_t *home, msg_param_t const *params, struct sipb_binding *b)
+{
+	char *list = sipb_param_value(home, params, SIPB_FEATURE_APP, 0);
+
+	if (list)
+		sipb_split_apps(list, b->apps, sizeof b->apps / sizeof b->apps[0], &b->napps);
 }
 
 /* Does the contact take INVITE sessions (session-mode push, OMA-TS-SIP_Push

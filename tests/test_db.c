@@ -323,7 +323,7 @@ static void test_fresh_schema_wal(void)
 	CU_ASSERT_EQUAL_FATAL(t_open(path, 0, &db), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
 	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION);
-	CU_ASSERT_EQUAL(DB_SCHEMA_VERSION, 6);
+	CU_ASSERT_EQUAL(DB_SCHEMA_VERSION, 7);
 	CU_ASSERT_EQUAL(db_count_pushes(db, &n), 0);
 	CU_ASSERT_EQUAL(n, 0);
 	add_push(db, "pi", "w1", 1, one_addr, 1000);
@@ -335,11 +335,11 @@ static void test_fresh_schema_wal(void)
 	CU_ASSERT_EQUAL(memcmp(hdr, "SQLite format 3", 16), 0);
 	CU_ASSERT_EQUAL(hdr[18], 2);        /* file format write version: WAL */
 	CU_ASSERT_EQUAL(hdr[19], 2);        /* read version: WAL */
-	CU_ASSERT_EQUAL(be32(hdr + 60), 6); /* user_version */
+	CU_ASSERT_EQUAL(be32(hdr + 60), 7); /* user_version */
 
-	/* open again (no schema step runs), still version 6 */
+	/* open again (no schema step runs), still version 7 */
 	CU_ASSERT_EQUAL_FATAL(t_open(path, DB_SYNC_NORMAL, &db), 0);
-	CU_ASSERT_EQUAL(db_schema_version(db), 6);
+	CU_ASSERT_EQUAL(db_schema_version(db), 7);
 	db_close(db);
 }
 
@@ -1137,6 +1137,86 @@ static void test_expired(void)
 	db_close(db);
 }
 
+/* ua-profile subscriptions (schema 7): upsert by dialog, list by AoR and
+ * all, expiry, delete, survive a close and reopen. */
+static void test_subscriptions(void)
+{
+	struct db *db = NULL;
+	const char *path = db_path("subs");
+	CU_ASSERT_EQUAL_FATAL(t_open(path, 0, &db), 0);
+	struct db_subscription a = { .aor = "sip:bob@example.com", .call_id = "c1", .remote_tag = "t1",
+		.contact = "sip:bob@192.0.2.4", .apps = "mms.ua,x-oma-application:push.syncml",
+		.model = "http://uaprof.example.com/x.rdf", .accept = "application/vnd.syncml.ds.notification",
+		.expires = 5000, .updated = 100 };
+	CU_ASSERT_EQUAL(db_subscription_upsert(db, &a), 0);
+	CU_ASSERT(a.id > 0);
+	int64_t id = a.id;
+	struct db_subscription b = { .aor = "sip:bob@example.com", .call_id = "c2", .remote_tag = "t2",
+		.expires = 900, .updated = 200 };
+	CU_ASSERT_EQUAL(db_subscription_upsert(db, &b), 0);
+	struct db_subscription c = { .aor = "tel:+15550001", .call_id = "c3", .remote_tag = "t3",
+		.expires = 5000, .updated = 300 };
+	CU_ASSERT_EQUAL(db_subscription_upsert(db, &c), 0);
+	/* a refresh of dialog (c1, t1): same row, new expiry and applications */
+	a.expires = 6000;
+	a.apps = "mms.ua";
+	a.updated = 400;
+	CU_ASSERT_EQUAL(db_subscription_upsert(db, &a), 0);
+	CU_ASSERT_EQUAL(a.id, id);
+
+	struct db_subscription *v = NULL;
+	size_t n = 0;
+	CU_ASSERT_EQUAL(db_subscription_list(db, "sip:bob@example.com", 1000, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);           /* c2 ended at 900 */
+	CU_ASSERT_STRING_EQUAL(v[0].apps, "mms.ua");
+	CU_ASSERT_STRING_EQUAL(v[0].model, "http://uaprof.example.com/x.rdf");
+	CU_ASSERT_STRING_EQUAL(v[0].accept, "application/vnd.syncml.ds.notification");
+	CU_ASSERT_STRING_EQUAL(v[0].contact, "sip:bob@192.0.2.4");
+	CU_ASSERT_EQUAL(v[0].expires, 6000);
+	db_subscription_list_free(v, n);
+	CU_ASSERT_EQUAL(db_subscription_list(db, NULL, 0, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 3);
+	if (n == 3)
+		CU_ASSERT_PTR_NULL(v[1].model);
+	db_subscription_list_free(v, n);
+	CU_ASSERT_EQUAL(db_subscription_purge(db, 1000), 1);
+	CU_ASSERT_EQUAL(db_subscription_delete(db, "c3", "t3"), 1);
+	CU_ASSERT_EQUAL(db_subscription_delete(db, "c3", "t3"), 0);
+	/* the UAProf documents they name, fetched or not */
+	CU_ASSERT_EQUAL(db_uaprof_put(db, "http://u.example/x.rdf", 111, 200, "<rdf:RDF/>", 10), 0);
+	CU_ASSERT_EQUAL(db_uaprof_put(db, "http://u.example/gone.rdf", 112, 404, NULL, 0), 0);
+	int64_t fetched = 0;
+	int status = 0;
+	char *doc = NULL;
+	size_t dl = 0;
+	CU_ASSERT_EQUAL(db_uaprof_get(db, "http://u.example/x.rdf", &fetched, &status, &doc, &dl), 0);
+	CU_ASSERT_EQUAL(fetched, 111);
+	CU_ASSERT_EQUAL(status, 200);
+	CU_ASSERT_EQUAL(dl, 10);
+	CU_ASSERT(doc && !memcmp(doc, "<rdf:RDF/>", 10));
+	free(doc);
+	CU_ASSERT_EQUAL(db_uaprof_get(db, "http://u.example/gone.rdf", &fetched, &status, &doc, &dl), 0);
+	CU_ASSERT_EQUAL(status, 404);
+	CU_ASSERT_PTR_NULL(doc);
+	CU_ASSERT_EQUAL(db_uaprof_put(db, "http://u.example/gone.rdf", 113, 200, "<a/>", 4), 0);   /* refetched */
+	CU_ASSERT_EQUAL(db_uaprof_get(db, "http://u.example/gone.rdf", &fetched, &status, &doc, &dl), 0);
+	CU_ASSERT_EQUAL(fetched, 113);
+	CU_ASSERT_EQUAL(dl, 4);
+	free(doc);
+	CU_ASSERT_EQUAL(db_uaprof_get(db, "http://u.example/none.rdf", &fetched, &status, &doc, &dl), -ENOENT);
+	struct db_subscription bad = { .aor = "", .call_id = "x", .remote_tag = "y" };
+	CU_ASSERT_EQUAL(db_subscription_upsert(db, &bad), -EINVAL);
+	db_close(db);
+	/* what is stored survives a reopen */
+	CU_ASSERT_EQUAL_FATAL(t_open(path, 0, &db), 0);
+	CU_ASSERT_EQUAL(db_subscription_list(db, NULL, 0, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	if (n == 1)
+		CU_ASSERT_STRING_EQUAL(v[0].call_id, "c1");
+	db_subscription_list_free(v, n);
+	db_close(db);
+}
+
 static void test_bindings(void)
 {
 	struct db *db = NULL;
@@ -1557,7 +1637,7 @@ struct t_case {
 };
 
 static const struct t_case cases[] = {
-	{ "fresh file: schema 4, WAL", test_fresh_schema_wal, 1 },
+	{ "fresh file: the current schema, WAL", test_fresh_schema_wal, 1 },
 	{ "a delivery's stored bearer", test_delivery_bearer, 0 },
 	{ "a handle used from a thread that does not own it", test_owner_thread, 0 },
 	{ "insert and read back every field", test_insert_read_back, 0 },
@@ -1574,6 +1654,7 @@ static const struct t_case cases[] = {
 	{ "bad arguments", test_bad_arguments, 0 },
 	{ "deliveries past deliver-before", test_expired, 0 },
 	{ "SIP registration bindings", test_bindings, 0 },
+	{ "ua-profile subscriptions", test_subscriptions, 0 },
 	{ "deliveries waiting on a target", test_waiting_target, 0 },
 	{ "a replaced push-id is still found", test_find_latest, 0 },
 	{ "due deliveries by priority", test_due_priority, 0 },

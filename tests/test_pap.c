@@ -1824,6 +1824,78 @@ static void test_ccq_address(void)
 #undef DT20
 }
 
+/* ============================================================ UAProf */
+
+/* The capabilities entity: what ppgd reads of a UAProf document, the
+ * document it writes of what it learnt, and hostile documents. */
+static void test_uaprof(void)
+{
+	size_t len = 0;
+	char *doc = tu_read_file(tu_src("tests/fixtures/uaprof/x100.rdf"), &len);
+	struct pap_uaprof u;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+	CU_ASSERT_EQUAL_FATAL(pap_uaprof_parse(doc, len, &u), 0);
+	CU_ASSERT_STRING_EQUAL(u.vendor, "Example Devices");
+	CU_ASSERT_STRING_EQUAL(u.model, "X100");
+	CU_ASSERT_EQUAL(u.naccept, 3);
+	CU_ASSERT_EQUAL_FATAL(u.npush_accept, 4);
+	CU_ASSERT_STRING_EQUAL(u.push_accept[0], "application/vnd.wap.mms-message");
+	CU_ASSERT_EQUAL_FATAL(u.nappids, 3);
+	CU_ASSERT_STRING_EQUAL(u.appids[2], "x-wap-application:push.syncml");
+	CU_ASSERT_EQUAL(pap_uaprof_accepts(&u, "application/vnd.wap.mms-message"), 1);
+	CU_ASSERT_EQUAL(pap_uaprof_accepts(&u, "Text/Vnd.Wap.SI; charset=utf-8"), 1);
+	CU_ASSERT_EQUAL(pap_uaprof_accepts(&u, "image/png"), 0);
+	/* written back: a document this parser reads the same push lists from */
+	size_t wl = 0;
+	char *w = pap_uaprof_write("sip:bob@example.com\"<x>", &u, &wl);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT(strstr(w, "rdf:about=\"sip:bob@example.com&quot;&lt;x&gt;\"") != NULL);
+	struct pap_uaprof back;
+	CU_ASSERT_EQUAL(pap_uaprof_parse(w, wl, &back), 0);
+	CU_ASSERT_EQUAL(back.npush_accept, 4);
+	CU_ASSERT_EQUAL(back.nappids, 3);
+	if (back.nappids == 3)
+		CU_ASSERT_STRING_EQUAL(back.appids[0], "x-wap-application:mms.ua");
+	CU_ASSERT_PTR_NULL(back.model);
+	pap_uaprof_free(&back);
+	free(w);
+	pap_uaprof_free(&u);
+	free(doc);
+
+	/* nothing said about push: -1 */
+	const char *bare = "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"/>";
+	CU_ASSERT_EQUAL(pap_uaprof_parse(bare, strlen(bare), &u), 0);
+	CU_ASSERT_EQUAL(pap_uaprof_accepts(&u, "text/plain"), -1);
+	pap_uaprof_free(&u);
+	/* not RDF, not XML, empty */
+	CU_ASSERT_EQUAL(pap_uaprof_parse("<html/>", 7, &u), -EINVAL);
+	CU_ASSERT_EQUAL(pap_uaprof_parse("garbage", 7, &u), -EINVAL);
+	CU_ASSERT_EQUAL(pap_uaprof_parse("", 0, &u), -EINVAL);
+	/* an external entity is not read (XXE), nor is the network */
+	const char *xxe = "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>"
+	    "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns:prf=\"x\">"
+	    "<prf:Model>&e;</prf:Model></rdf:RDF>";
+	if (pap_uaprof_parse(xxe, strlen(xxe), &u) == 0) {
+		CU_ASSERT(!u.model || !strstr(u.model, "root:"));
+		pap_uaprof_free(&u);
+	}
+	/* a list longer than PAP_UAPROF_MAX_LIST keeps the first ones */
+	char *big = NULL;
+	size_t bl = 0;
+	FILE *f = open_memstream(&big, &bl);
+	fprintf(f, "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns:prf=\"x\">"
+	    "<prf:Push-Accept-AppID><rdf:Bag>");
+	for (int i = 0; i < 1000; i++)
+		fprintf(f, "<rdf:li>app.%d</rdf:li>", i);
+	fprintf(f, "</rdf:Bag></prf:Push-Accept-AppID></rdf:RDF>");
+	fclose(f);
+	CU_ASSERT_EQUAL(pap_uaprof_parse(big, bl, &u), 0);
+	CU_ASSERT_EQUAL(u.nappids, PAP_UAPROF_MAX_LIST);
+	pap_uaprof_free(&u);
+	free(big);
+}
+
 /* ============================================================ main */
 
 int main(void)
@@ -1854,6 +1926,7 @@ int main(void)
 		{ "hostile documents", test_hostile },
 		{ "limits", test_limits },
 		{ "robustness", test_robustness },
+		{ "UAProf capabilities entity", test_uaprof },
 	};
 
 	if (CU_initialize_registry() != CUE_SUCCESS)

@@ -12,6 +12,7 @@
  * the bytes that really arrived, which bound the agent's size estimate.
  */
 #include "sipbearer/sipb.h"
+#include "sipbearer/sipb_int.h"
 #include "sipbearer/sipb_sdp.h"
 #include "tests/test_util.h"
 
@@ -955,6 +956,71 @@ static void test_aor(void)
 	CU_ASSERT_EQUAL(sipb_gruu_normalize("sip:bob@example.com;gr=urn:uuid:1", out, 24), -EINVAL);
 }
 
+/* What a ua-profile SUBSCRIBE asks for, from its bytes (sipb_subscribe_parse,
+ * the code the agent runs on what nua parsed). */
+static int sub_parse(su_home_t *home, const char *event, const char *extra, struct sipb_subscription *i)
+{
+	char req[2048];
+	snprintf(req, sizeof req,
+	    "SUBSCRIBE sip:bob@biloxi.example SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK-1\r\n"
+	    "From: <sip:bob@biloxi.example>;tag=ft1\r\nTo: <sip:bob@biloxi.example>\r\n"
+	    "Call-ID: c1@x\r\nCSeq: 1 SUBSCRIBE\r\nContact: <sip:bob@192.0.2.4:5060>\r\n"
+	    "%s%s%s%sContent-Length: 0\r\n\r\n", event ? "Event: " : "", event ? event : "",
+	    event ? "\r\n" : "", extra);
+	return sipb_subscribe_parse(home, req, strlen(req), i);
+}
+
+static void test_subscribe_parse(void)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	struct sipb_subscription i;
+	const char *pai = "P-Asserted-Identity: \"Bob\" <sip:bob@biloxi.example>\r\nExpires: 600\r\n"
+	    "Accept: application/vnd.syncml.ds.notification\r\nAccept: application/vnd.wap.mms-message\r\n";
+
+	/* seed 003 D.3: oma-app with its event-app-ids and the device profile's
+	 * model link in one Event header */
+	CU_ASSERT_EQUAL(sub_parse(home, "ua-profile;profile-type=oma-app;event-app-id=\"mms.ua, "
+	    "x-oma-application:push.syncml ,bad id\";profile-type=device;vendor=\"v\";"
+	    "model=\"http://uaprof.example.com/x.rdf\"", pai, &i), 0);
+	CU_ASSERT_STRING_EQUAL(i.aor, "sip:bob@biloxi.example");
+	CU_ASSERT_EQUAL_FATAL(i.napps, 2);   /* "bad id" is no event-app-id */
+	CU_ASSERT_STRING_EQUAL(i.apps[0], "mms.ua");
+	CU_ASSERT_STRING_EQUAL(i.apps[1], "x-oma-application:push.syncml");
+	CU_ASSERT_STRING_EQUAL(i.model, "http://uaprof.example.com/x.rdf");
+	CU_ASSERT_STRING_EQUAL(i.accept, "application/vnd.syncml.ds.notification, application/vnd.wap.mms-message");
+	CU_ASSERT_STRING_EQUAL(i.call_id, "c1@x");
+	CU_ASSERT_STRING_EQUAL(i.remote_tag, "ft1");
+	CU_ASSERT_STRING_EQUAL(i.contact, "sip:bob@192.0.2.4:5060");
+	CU_ASSERT_EQUAL(i.expires, 600);
+	/* no event-app-id: enrolled with none (§9.2.2.1 step 5 is a MAY) */
+	CU_ASSERT_EQUAL(sub_parse(home, "UA-Profile;Profile-Type=\"OMA-App\"", pai, &i), 0);
+	CU_ASSERT_EQUAL(i.napps, 0);
+	CU_ASSERT_PTR_NULL(i.model);
+	/* refusals */
+	CU_ASSERT_EQUAL(sub_parse(home, "presence", pai, &i), 489);
+	CU_ASSERT_EQUAL(sub_parse(home, "ua-profile;profile-type=device", pai, &i), 489);
+	CU_ASSERT_EQUAL(sub_parse(home, NULL, pai, &i), 489);
+	CU_ASSERT_EQUAL(sub_parse(home, "ua-profile;profile-type=oma-app", "Expires: 600\r\n", &i), 403);
+	CU_ASSERT_EQUAL(sub_parse(home, "ua-profile;profile-type=oma-app",
+	    "P-Asserted-Identity: <mailto:bob@biloxi.example>\r\n", &i), 403);
+	CU_ASSERT_EQUAL(sub_parse(home, "ua-profile;profile-type=oma-app",
+	    "P-Asserted-Identity: <tel:+15551230001>\r\nExpires: 59\r\n", &i), 423);
+	/* the default expiry, the cap, and an un-SUBSCRIBE */
+	CU_ASSERT_EQUAL(sub_parse(home, "ua-profile;profile-type=oma-app",
+	    "P-Asserted-Identity: <tel:+15551230001>\r\n", &i), 0);
+	CU_ASSERT_EQUAL(i.expires, 3600);
+	CU_ASSERT_STRING_EQUAL(i.aor, "tel:+15551230001");
+	CU_ASSERT_EQUAL(sub_parse(home, "ua-profile;profile-type=oma-app",
+	    "P-Asserted-Identity: <tel:+15551230001>\r\nExpires: 4294967295\r\n", &i), 0);
+	CU_ASSERT_EQUAL(i.expires, 3600);
+	CU_ASSERT_EQUAL(sub_parse(home, "ua-profile;profile-type=oma-app",
+	    "P-Asserted-Identity: <tel:+15551230001>\r\nExpires: 0\r\n", &i), 0);
+	CU_ASSERT_EQUAL(i.expires, 0);
+	/* not a SUBSCRIBE */
+	CU_ASSERT_EQUAL(sipb_subscribe_parse(home, "garbage", 7, &i), 400);
+	su_home_deinit(home);
+}
+
 static void test_register_untrusted(void)
 {
 	struct sipb *s = agent(NULL);
@@ -1177,6 +1243,7 @@ int main(void)
 	CU_add_test(su, "REGISTER: third-party bindings", test_register);
 	CU_add_test(su, "REGISTER: untrusted source 403", test_register_untrusted);
 	CU_add_test(su, "other methods", test_other_methods);
+	CU_add_test(su, "SUBSCRIBE ua-profile: what it asks for, refusals", test_subscribe_parse);
 	CU_add_test(su, "free with MESSAGEs in flight", test_free_inflight);
 	int rc = tu_run();
 

@@ -1,0 +1,28 @@
+/*
+ * ppg_uaprof.h - fetching the UAProf documents terminals name (the "model"
+ * parameter of a ua-profile SUBSCRIBE; the OMA-CD-PUSH CR on ARI §9.2.2.1
+ * step 4: store the link and retrieve the device capabilities). One thread
+ * fetches with libcurl; each document is checked (pap_uaprof_parse) and
+ * stored by the writer with its fetch time and HTTP status (db_uaprof_put),
+ * where ccq answers read it.
+ */
+#ifndef PPG_UAPROF_H
+#define PPG_UAPROF_H
+
+#include "ppg/ppg_core.h"
+
+struct ppg_uaprof;
+
+/* [loop] Starts the fetcher: documents older than ttl_s are fetched again;
+ * a fetch takes at most timeout_s. NULL on failure. */
+struct ppg_uaprof *ppg_uaprof_start(struct ppg_core *core, unsigned ttl_s, unsigned timeout_s);
+
+/* [loop] Asks for url (http: or https:, at most 1024 bytes): fetched unless
+ * it was fetched (or asked for) within the ttl. 0, -EINVAL (not such a
+ * URL), -ENOSPC (the queue is full), -ENOMEM. */
+int ppg_uaprof_want(struct ppg_uaprof *u, const char *url);
+
+/* [loop] Stops the thread (a fetch under way is abandoned) and frees. */
+void ppg_uaprof_stop(struct ppg_uaprof *u);
+
+#endif
