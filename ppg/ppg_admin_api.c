@@ -12,14 +12,17 @@ static json_t *jstr(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-/* enum ppg_bearer_kind by name; "" when the engine has not chosen one. */
+/* enum ppg_bearer_kind by name; "" when the engine has no bearer chosen
+ * for a next attempt (not yet, or the delivery is final). */
 static const char *bearer_name(int b)
 {
 	static const char *const names[] = { "", "sip", "udp", "sms" };
 	return b >= 0 && b < (int)(sizeof names / sizeof names[0]) ? names[b] : "";
 }
 
-/* Each delivery of push row: address, state and bearer (addresses=1). */
+/* Each delivery of push row (addresses=1): address, state, the last
+ * transition's code and description (which names the bearer that ended
+ * it), the bearer chosen for the next attempts while one is. */
 static json_t *addresses_json(struct db *db, int64_t row, int *err)
 {
 	struct db_delivery *dv = NULL;
@@ -27,10 +30,11 @@ static json_t *addresses_json(struct db *db, int64_t row, int *err)
 	json_t *list = json_array();
 	*err = db_delivery_list(db, row, &dv, &dn);
 	for (size_t i = 0; *err == 0 && i < dn; i++)
-		json_array_append_new(list, json_pack("{s:o, s:s, s:b, s:i, s:s, s:i, s:I}",
+		json_array_append_new(list, json_pack("{s:o, s:s, s:b, s:i, s:o, s:s, s:i, s:I}",
 		    "address", jstr(dv[i].address), "state", ppg_admin_state_name(dv[i].state),
-		    "in_flight", dv[i].state == DB_STATE_INFLIGHT, "code", dv[i].code, "bearer", bearer_name(dv[i].bearer),
-		    "attempts", dv[i].attempts, "event_time", (json_int_t)dv[i].event_time));
+		    "in_flight", dv[i].state == DB_STATE_INFLIGHT, "code", dv[i].code, "desc", jstr(dv[i].desc),
+		    "bearer_name", bearer_name(dv[i].bearer), "attempts", dv[i].attempts,
+		    "event_time", (json_int_t)dv[i].event_time));
 	db_delivery_list_free(dv, dn);
 	return list;
 }

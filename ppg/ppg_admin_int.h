@@ -75,7 +75,7 @@ enum MHD_Result ppg_admin_api_reload(struct ppg_admin *a, struct MHD_Connection 
 enum MHD_Result ppg_admin_api_throughput(struct ppg_admin *a, struct MHD_Connection *mc);
 
 /* ppg_admin_page.c: the status page, built into the binary (ppg/status/).
- * 1 when url is one of its paths (/, /status, its script and style). */
+ * 1 when url is one of its paths (/, /status, its script, style and icon). */
 int ppg_admin_page_path(const char *url);
 /* Answers a GET of one of its paths with its Content-Type, no-store and a
  * Content-Security-Policy that allows nothing but this origin. */

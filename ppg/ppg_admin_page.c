@@ -1,8 +1,8 @@
 /*
  * ppg_admin_page.c - the status page of the admin listener: one HTML
- * document, its script and its style sheet (ppg/status/), built into the
- * binary by scripts/embed.sh (Makefile.am) so that the daemon needs no
- * file at run time and the page no external asset.
+ * document, its script, its style sheet and its icon (ppg/status/), built
+ * into the binary by scripts/embed.sh (Makefile.am) so that the daemon
+ * needs no file at run time and the page no external asset.
  *
  * The page is static; it reads everything it shows from the JSON API of
  * the same origin (status, pushes with their addresses, one push with its
@@ -17,8 +17,8 @@
 #include "ppg/ppg_admin_int.h"
 
 /* scripts/embed.sh output (ppg/ppg_admin_page_data.c, generated) */
-extern const unsigned char ppg_admin_page_html[], ppg_admin_page_js[], ppg_admin_page_css[];
-extern const size_t ppg_admin_page_html_len, ppg_admin_page_js_len, ppg_admin_page_css_len;
+extern const unsigned char ppg_admin_page_html[], ppg_admin_page_js[], ppg_admin_page_css[], ppg_admin_page_icon[];
+extern const size_t ppg_admin_page_html_len, ppg_admin_page_js_len, ppg_admin_page_css_len, ppg_admin_page_icon_len;
 
 #define CSP "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " \
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -33,6 +33,7 @@ static const struct page_file {
 	{ "/status", "text/html; charset=utf-8", ppg_admin_page_html, &ppg_admin_page_html_len },
 	{ "/status.js", "text/javascript; charset=utf-8", ppg_admin_page_js, &ppg_admin_page_js_len },
 	{ "/status.css", "text/css; charset=utf-8", ppg_admin_page_css, &ppg_admin_page_css_len },
+	{ "/favicon.svg", "image/svg+xml", ppg_admin_page_icon, &ppg_admin_page_icon_len },
 };
 
 static const struct page_file *find(const char *url)

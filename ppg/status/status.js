@@ -16,6 +16,7 @@
 	const STATES = ['pending', 'delivered', 'undeliverable', 'expired', 'aborted', 'timeout', 'cancelled', 'rejected'];
 	const STEP = 5;          /* seconds per point of the chart */
 	const WINDOW = 600;      /* seconds the chart spans */
+	const NEVER = 8.64e15;   /* ms: a next attempt beyond any date waits for an event */
 	const SERIES = [
 		{ key: 'accepted', label: 'pushes accepted', color: '#2b6cb0' },
 		{ key: 'delivered', label: 'deliveries delivered', color: '#1f8a4c' },
@@ -153,13 +154,15 @@
 		const box = el('div', null);
 		for (const a of p.addresses || []) {
 			const bits = [];
-			if (a.bearer)
-				bits.push(a.bearer);
+			if (a.bearer_name)
+				bits.push('next over ' + a.bearer_name);
 			if (a.attempts)
 				bits.push(a.attempts + (a.attempts === 1 ? ' attempt' : ' attempts'));
+			if (a.desc)
+				bits.push(a.desc);
 			const line = el('span', 'addr', el('span', 'mono', a.address), ' ',
 				badge(a.state, a.in_flight ? 'an attempt is under way' : 'PAP code ' + a.code),
-				bits.length ? ' ' + bits.join(', ') : '');
+				bits.length ? el('span', 'muted note', ' ' + bits.join(' \u00b7 ')) : null);
 			line.dataset.state = a.state;
 			box.append(line);
 		}
@@ -169,8 +172,8 @@
 	function renderPushes(res) {
 		const rows = res.pushes.map((p) => {
 			const tr = el('tr', p.row === selected ? 'selected' : null,
-				el('td', null, stamp(p.received_time)),
-				el('td', null, p.pi),
+				el('td', 'nowrap', stamp(p.received_time)),
+				el('td', 'nowrap', p.pi),
 				el('td', 'mono push-id', p.push_id),
 				el('td', 'state', badge(p.state)),
 				el('td', null, addressList(p)));
@@ -221,9 +224,12 @@
 		kvRows($('history-push').tBodies[0], rows);
 
 		replace($('history-deliveries'), ...(p.deliveries || []).map((d) => {
-			const head = el('h3', null, el('span', 'mono', d.address), ' ', badge(d.state),
-				' ' + (d.bearer_name || 'no bearer yet') + ', ' + d.attempts + ' attempt' + (d.attempts === 1 ? '' : 's') +
-				(d.next_attempt ? ', next ' + stamp(d.next_attempt) : ''));
+			const bits = [d.attempts + ' attempt' + (d.attempts === 1 ? '' : 's')];
+			if (d.bearer_name)
+				bits.push('next over ' + d.bearer_name);
+			if (d.next_attempt && d.next_attempt < NEVER)
+				bits.push('next attempt ' + stamp(d.next_attempt));
+			const head = el('h3', null, el('span', 'mono', d.address), ' ', badge(d.state), ' ' + bits.join(', '));
 			const t = el('table', 'list history',
 				el('thead', null, el('tr', null, el('th', null, 'time'), el('th', null, 'state'),
 					el('th', null, 'code'), el('th', null, 'note'))),
@@ -317,18 +323,19 @@
 			totals[s.key])), el('span', 'muted', 'per second, averaged over ' + step + ' s'));
 	}
 
+	/* The top of the y axis: four grid steps of 1, 2 or 5 times a power of ten. */
 	function niceMax(v) {
 		if (v <= 0)
 			return 1;
-		const p = Math.pow(10, Math.floor(Math.log10(v)));
+		const raw = v / 4, p = Math.pow(10, Math.floor(Math.log10(raw)));
 		for (const m of [1, 2, 5, 10])
-			if (v <= m * p)
-				return m * p;
-		return 10 * p;
+			if (raw <= m * p)
+				return 4 * m * p;
+		return 40 * p;
 	}
 
 	function fmtRate(v) {
-		return v >= 10 || v === 0 ? String(Math.round(v)) : v.toFixed(v >= 1 ? 1 : 2);
+		return String(Math.round(v * 100) / 100);
 	}
 
 	/* ------------------------------------------------------------ polling */
