@@ -17,6 +17,8 @@
  * And without a browser: the page's headers (no-store, the CSP), 401
  * without credentials, 405, GET /api/v1/throughput and its bad arguments.
  *
+ * Then ppgd must stop with exit status 0 (under ASan: nothing leaked).
+ *
  * Chromium runs with a temporary profile, is started and stopped by PID
  * (tests/itest.c), and every wait is bounded.
  */
@@ -29,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pap/pap.h"
@@ -504,6 +507,16 @@ static void t_browser(void)
 	json_decref(f);
 }
 
+/* ppgd stops cleanly after serving the page (under ASan: no leak, no error). */
+static void t_stop(void)
+{
+	NEED();
+	int st = itest_daemon_stop(&d);
+	CU_ASSERT(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (st != -1 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+		itest_daemon_print_log(&d, 8000);
+}
+
 int main(void)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -512,6 +525,7 @@ int main(void)
 		{ "page headers, auth, throughput API", t_http },
 		{ "pushes through PAP, a cancel, a registration", t_pushes },
 		{ "the page in headless Chromium", t_browser },
+		{ "ppgd stops cleanly", t_stop },
 		{ NULL, NULL },
 	};
 	itest_add_suite("status page", init_page, clean_page, tests);
