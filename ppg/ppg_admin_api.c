@@ -228,6 +228,7 @@ enum MHD_Result ppg_admin_api_push(struct ppg_admin *a, struct MHD_Connection *m
 	int err = db_push_get(db, row, 0, &p);
 	json_t *j = err == 0 ? push_json(db, &p, &err) : NULL;
 	if (err == -ENOENT) {
+		json_decref(j);
 		ret = ppg_admin_reply_error(mc, MHD_HTTP_NOT_FOUND, "no push in row %lld", (long long)row);
 	} else if (err < 0) {
 		json_decref(j);
