@@ -8,10 +8,12 @@
  *   GET  /metrics                          Prometheus text format 0.0.4
  *   GET  /api/v1/status                    bearers, listeners, queue depths, core counters
  *   GET  /api/v1/pushes?pi=&state=&push_id=&since=&until=&limit=&cursor=
- *   GET  /api/v1/push?push_id=ID[&pi=NAME] one push, every delivery and its history
+ *   GET  /, /status (+ status.js, status.css) the status page (ppg_admin_page.c)
+ *   GET  /api/v1/push?push_id=ID[&pi=NAME] one push, every delivery and its history (or ?row=N)
  *   POST /api/v1/push/cancel?push_id=ID&pi=NAME
  *   GET  /api/v1/bindings[?aor=AOR]
  *   GET  /api/v1/pis
+ *   GET  /api/v1/throughput?seconds=&step= accepted, delivered, failed per step (ppg_series.h)
  *   POST /api/v1/reload                    re-read the config file (ppg_reload.h): 200, 400, 500
  */
 #include "ppg/ppg_admin_int.h"
@@ -242,7 +244,8 @@ static enum MHD_Result route(struct ppg_admin *a, struct MHD_Connection *mc, con
 		return ppg_admin_reply_json(mc, MHD_HTTP_OK, json_pack("{s:s}", "status", "alive"));
 	if (!strcmp(url, "/readyz"))
 		return readyz(a, mc);
-	if (strcmp(url, "/metrics") && strncmp(url, API, strlen(API)))
+	int page = ppg_admin_page_path(url);
+	if (!page && strcmp(url, "/metrics") && strncmp(url, API, strlen(API)))
 		return ppg_admin_reply_error(mc, MHD_HTTP_NOT_FOUND, "no such path: %s", url);
 
 	/* Everything else needs an admin account. */
@@ -270,6 +273,9 @@ static enum MHD_Result route(struct ppg_admin *a, struct MHD_Connection *mc, con
 		return ppg_admin_reply_error(mc, MHD_HTTP_UNAUTHORIZED, "authentication required");
 	}
 
+	if (page)
+		return get ? ppg_admin_page_serve(a, mc, url)
+		    : ppg_admin_reply_error(mc, MHD_HTTP_METHOD_NOT_ALLOWED, "%s is not allowed on %s", method, url);
 	if (!strcmp(url, "/metrics") && get)
 		return metrics(a, mc);
 	const char *p = url + strlen(API);
@@ -287,8 +293,11 @@ static enum MHD_Result route(struct ppg_admin *a, struct MHD_Connection *mc, con
 		return ppg_admin_api_pis(a, mc);
 	if (!strcmp(p, "reload") && post)
 		return ppg_admin_api_reload(a, mc, name);
+	if (!strcmp(p, "throughput") && get)
+		return ppg_admin_api_throughput(a, mc);
 	if (!strcmp(url, "/metrics") || !strcmp(p, "status") || !strcmp(p, "pushes") || !strcmp(p, "push") ||
-	    !strcmp(p, "push/cancel") || !strcmp(p, "bindings") || !strcmp(p, "pis") || !strcmp(p, "reload"))
+	    !strcmp(p, "push/cancel") || !strcmp(p, "bindings") || !strcmp(p, "pis") || !strcmp(p, "reload") ||
+	    !strcmp(p, "throughput"))
 		return ppg_admin_reply_error(mc, MHD_HTTP_METHOD_NOT_ALLOWED, "%s is not allowed on %s", method, url);
 	return ppg_admin_reply_error(mc, MHD_HTTP_NOT_FOUND, "no such path: %s", url);
 }

@@ -12,6 +12,33 @@ static json_t *jstr(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* enum ppg_bearer_kind by name; "" when the engine has no bearer chosen
+ * for a next attempt (not yet, or the delivery is final). */
+static const char *bearer_name(int b)
+{
+	static const char *const names[] = { "", "sip", "udp", "sms" };
+	return b >= 0 && b < (int)(sizeof names / sizeof names[0]) ? names[b] : "";
+}
+
+/* Each delivery of push row (addresses=1): address, state, the last
+ * transition's code and description (which names the bearer that ended
+ * it), the bearer chosen for the next attempts while one is. */
+static json_t *addresses_json(struct db *db, int64_t row, int *err)
+{
+	struct db_delivery *dv = NULL;
+	size_t dn = 0;
+	json_t *list = json_array();
+	*err = db_delivery_list(db, row, &dv, &dn);
+	for (size_t i = 0; *err == 0 && i < dn; i++)
+		json_array_append_new(list, json_pack("{s:o, s:s, s:b, s:i, s:o, s:s, s:i, s:I}",
+		    "address", jstr(dv[i].address), "state", ppg_admin_state_name(dv[i].state),
+		    "in_flight", dv[i].state == DB_STATE_INFLIGHT, "code", dv[i].code, "desc", jstr(dv[i].desc),
+		    "bearer_name", bearer_name(dv[i].bearer), "attempts", dv[i].attempts,
+		    "event_time", (json_int_t)dv[i].event_time));
+	db_delivery_list_free(dv, dn);
+	return list;
+}
+
 static json_t *brief_json(const struct db_push_brief *b)
 {
 	return json_pack("{s:I, s:o, s:o, s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:i}",
@@ -44,6 +71,10 @@ enum MHD_Result ppg_admin_api_pushes(struct ppg_admin *a, struct MHD_Connection 
 	f.until = until > 0 ? until : 0;
 	f.before_id = cursor > 0 ? cursor : 0;
 	f.limit = limit > 0 ? (size_t)limit : PAGE_DEFAULT;
+	const char *with_addrs = ppg_admin_arg(mc, "addresses");
+	if (with_addrs && strcmp(with_addrs, "0") && strcmp(with_addrs, "1"))
+		return ppg_admin_reply_error(mc, MHD_HTTP_BAD_REQUEST, "addresses must be 0 or 1");
+	int addrs = with_addrs && !strcmp(with_addrs, "1");
 
 	struct db *db = ppg_admin_db_take(a);
 	if (!db)
@@ -56,10 +87,21 @@ enum MHD_Result ppg_admin_api_pushes(struct ppg_admin *a, struct MHD_Connection 
 		ppg_admin_db_give(a);
 		return ret;
 	}
-	ppg_admin_db_give(a);
 	json_t *list = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list, brief_json(&v[i]));
+	for (size_t i = 0; i < n && r == 0; i++) {
+		json_t *b = brief_json(&v[i]);
+		if (addrs)
+			json_object_set_new(b, "addresses", addresses_json(db, v[i].id, &r));
+		json_array_append_new(list, b);
+	}
+	if (r < 0) {
+		enum MHD_Result ret = ppg_admin_reply_error(mc, MHD_HTTP_INTERNAL_SERVER_ERROR, "database: %s", db_errmsg(db));
+		ppg_admin_db_give(a);
+		json_decref(list);
+		db_push_brief_list_free(v, n);
+		return ret;
+	}
+	ppg_admin_db_give(a);
 	json_t *next = json_null();
 	if (n == f.limit) {
 		char c[32];
@@ -154,12 +196,13 @@ static json_t *push_json(struct db *db, const struct db_push *p, int *err)
 			json_array_append_new(hist, json_pack("{s:I, s:s, s:i, s:o}", "time", (json_int_t)tv[k].time,
 			    "state", ppg_admin_state_name(tv[k].state), "code", tv[k].code, "note", jstr(tv[k].note)));
 		db_transition_list_free(tv, tn);
-		json_array_append_new(list, json_pack("{s:I, s:o, s:o, s:s, s:b, s:i, s:o, s:I, s:i, s:I, s:i, s:o}",
+		json_t *dj = json_pack("{s:I, s:o, s:o, s:s, s:b, s:i, s:o, s:I, s:i, s:I, s:i, s:s, s:o}",
 		    "row", (json_int_t)dv[i].id, "address", jstr(dv[i].address), "addr_canon", jstr(dv[i].addr_canon),
 		    "state", ppg_admin_state_name(dv[i].state), "in_flight", dv[i].state == DB_STATE_INFLIGHT,
 		    "code", dv[i].code, "desc", jstr(dv[i].desc), "event_time", (json_int_t)dv[i].event_time,
 		    "attempts", dv[i].attempts, "next_attempt", (json_int_t)dv[i].next_attempt,
-		    "bearer", dv[i].bearer, "history", hist));
+		    "bearer", dv[i].bearer, "bearer_name", bearer_name(dv[i].bearer), "history", hist);
+		json_array_append_new(list, dj);
 	}
 	db_delivery_list_free(dv, dn);
 	json_object_set_new(j, "deliveries", list);
@@ -172,15 +215,22 @@ enum MHD_Result ppg_admin_api_push(struct ppg_admin *a, struct MHD_Connection *m
 	if (!db)
 		return ppg_admin_reply_error(mc, MHD_HTTP_SERVICE_UNAVAILABLE, "the database is not available");
 	enum MHD_Result ret = MHD_NO;
-	int64_t row = 0;
-	if (find_push(db, mc, ppg_admin_arg(mc, "pi"), ppg_admin_arg(mc, "push_id"), &row, &ret) < 0) {
+	int64_t row = ppg_admin_int_arg(mc, "row");   /* the row of a listed push: exact, even when replaced */
+	if (row == -2 || row == 0) {
+		ppg_admin_db_give(a);
+		return ppg_admin_reply_error(mc, MHD_HTTP_BAD_REQUEST, "row must be a positive integer");
+	}
+	if (row < 0 && find_push(db, mc, ppg_admin_arg(mc, "pi"), ppg_admin_arg(mc, "push_id"), &row, &ret) < 0) {
 		ppg_admin_db_give(a);
 		return ret;
 	}
 	struct db_push p = { 0 };
 	int err = db_push_get(db, row, 0, &p);
 	json_t *j = err == 0 ? push_json(db, &p, &err) : NULL;
-	if (err < 0) {
+	if (err == -ENOENT) {
+		json_decref(j);
+		ret = ppg_admin_reply_error(mc, MHD_HTTP_NOT_FOUND, "no push in row %lld", (long long)row);
+	} else if (err < 0) {
 		json_decref(j);
 		ret = ppg_admin_reply_error(mc, MHD_HTTP_INTERNAL_SERVER_ERROR, "database: %s", db_errmsg(db));
 	} else {
@@ -368,5 +418,40 @@ enum MHD_Result ppg_admin_api_status(struct ppg_admin *a, struct MHD_Connection 
 	return ppg_admin_reply_json(mc, MHD_HTTP_OK, j);
 }
 
-/* ------------------------------------------------------------ dispatch */
+/*
+ * GET /api/v1/throughput?seconds=S&step=T: pushes accepted and deliveries
+ * that ended delivered or in another final state, per step of T seconds
+ * (default 1) over the last S seconds (default 600, at most the ring's
+ * PPG_SERIES_SLOTS), oldest first; t0 is the Unix second the first step
+ * starts at, the last step holds the current second.
+ */
+enum MHD_Result ppg_admin_api_throughput(struct ppg_admin *a, struct MHD_Connection *mc)
+{
+	(void)a;
+	int64_t seconds = ppg_admin_int_arg(mc, "seconds"), step = ppg_admin_int_arg(mc, "step");
+	if (seconds == -1)
+		seconds = 600;
+	if (step == -1)
+		step = 1;
+	if (seconds < 1 || seconds > PPG_SERIES_SLOTS || step < 1 || step > 60)
+		return ppg_admin_reply_error(mc, MHD_HTTP_BAD_REQUEST, "seconds must be 1 .. %d and step 1 .. 60",
+		    PPG_SERIES_SLOTS);
+	size_t nsteps = (size_t)((seconds + step - 1) / step);
+	uint64_t *v = calloc(nsteps, sizeof *v);
+	if (!v)
+		return ppg_admin_reply_error(mc, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	int64_t now = ppg_clock_now_ms() / 1000, t0 = now;
+	static const char *const names[PPG_RATE__COUNT] = { "accepted", "delivered", "failed" };
+	json_t *j = json_pack("{s:I, s:I}", "now", (json_int_t)now, "step", (json_int_t)step);
+	for (int r = 0; r < PPG_RATE__COUNT; r++) {
+		size_t n = ppg_metrics_rate((enum ppg_rate)r, now, (unsigned)step, v, nsteps, &t0);
+		json_t *list = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(list, json_integer((json_int_t)v[i]));
+		json_object_set_new(j, names[r], list);
+	}
+	free(v);
+	json_object_set_new(j, "t0", json_integer(t0));
+	return ppg_admin_reply_json(mc, MHD_HTTP_OK, j);
+}
 

@@ -26,6 +26,7 @@
 #include "ppg/ppg_metrics.h"
 #include "ppg/ppg_reload.h"
 #include "ppg/ppg_request.h"
+#include "ppg/ppg_series.h"
 
 #define API "/api/v1/"
 #define PAGE_DEFAULT 50
@@ -71,5 +72,13 @@ enum MHD_Result ppg_admin_api_bindings(struct ppg_admin *a, struct MHD_Connectio
 enum MHD_Result ppg_admin_api_pis(struct ppg_admin *a, struct MHD_Connection *mc);
 enum MHD_Result ppg_admin_api_status(struct ppg_admin *a, struct MHD_Connection *mc);
 enum MHD_Result ppg_admin_api_reload(struct ppg_admin *a, struct MHD_Connection *mc, const char *user);
+enum MHD_Result ppg_admin_api_throughput(struct ppg_admin *a, struct MHD_Connection *mc);
+
+/* ppg_admin_page.c: the status page, built into the binary (ppg/status/).
+ * 1 when url is one of its paths (/, /status, its script, style and icon). */
+int ppg_admin_page_path(const char *url);
+/* Answers a GET of one of its paths with its Content-Type, no-store and a
+ * Content-Security-Policy that allows nothing but this origin. */
+enum MHD_Result ppg_admin_page_serve(struct ppg_admin *a, struct MHD_Connection *mc, const char *url);
 
 #endif

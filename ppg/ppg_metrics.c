@@ -10,12 +10,15 @@
 
 #include <pthread.h>
 #include "pap/pap.h"
+#include "ppg/ppg_clock.h"
 #include "ppg/ppg_request.h"
+#include "ppg/ppg_series.h"
 
 #include <stdatomic.h>
 #include <string.h>
 
 static atomic_int_fast64_t plain[PPG_M__COUNT];
+static struct ppg_series rates;   /* enum ppg_rate, per second */
 
 static const struct {
 	const char *name, *type, *help;
@@ -173,6 +176,12 @@ void ppg_metrics_delivery_final(int bearer, int state, int64_t latency_ms)
 	atomic_fetch_add_explicit(&finals[bearer][state], 1, memory_order_relaxed);
 	if (state == 2 && latency_ms >= 0)   /* DB_STATE_DELIVERED */
 		hist_add(&latency[bearer], (double)latency_ms / 1000.0, (uint64_t)latency_ms);
+	ppg_series_add(&rates, state == 2 ? PPG_RATE_DELIVERED : PPG_RATE_FAILED, ppg_clock_now_ms() / 1000, 1);
+}
+
+size_t ppg_metrics_rate(enum ppg_rate r, int64_t now, unsigned step, uint64_t *out, size_t nsteps, int64_t *t0)
+{
+	return ppg_series_read(&rates, (unsigned)r, now, step, out, nsteps, t0);
 }
 
 void ppg_metrics_batch(size_t n)
@@ -225,6 +234,8 @@ void ppg_metrics_http_answer(int status, const struct ppg_request *req)
 		default: what = "other"; break;
 		}
 	ppg_metrics_pap(req->pi, what, req->result_code);
+	if (req->msg && req->msg->type == PAP_MSG_PUSH && req->result_code == PAP_ACCEPTED)
+		ppg_series_add(&rates, PPG_RATE_ACCEPTED, ppg_clock_now_ms() / 1000, 1);
 }
 
 /* ------------------------------------------------------ rendering */
@@ -330,6 +341,7 @@ void ppg_metrics_reset(void)
 	pthread_mutex_unlock(&pap_lock);
 	for (int s = 0; s < 700; s++)
 		atomic_store(&sip_status[s], 0);
+	ppg_series_clear(&rates);
 	for (int b = 0; b < NBEARERS; b++) {
 		for (int s = 0; s < NSTATES; s++)
 			atomic_store(&finals[b][s], 0);

@@ -66,6 +66,22 @@ void ppg_metrics_smsc_link(int up);
 struct ppg_request;
 void ppg_metrics_http_answer(int status, const struct ppg_request *req);
 
+/*
+ * The throughput of the last minutes (ppg_series.h), per second: pushes
+ * accepted (PAP 1001 answered), deliveries that ended delivered, and
+ * deliveries that ended in another final state. Counted by
+ * ppg_metrics_http_answer and ppg_metrics_delivery_final at the wall
+ * clock's second (ppg_clock.h).
+ */
+enum ppg_rate {
+	PPG_RATE_ACCEPTED,
+	PPG_RATE_DELIVERED,
+	PPG_RATE_FAILED,
+	PPG_RATE__COUNT
+};
+/* ppg_series_read of rate r: nsteps of step seconds ending with second now. */
+size_t ppg_metrics_rate(enum ppg_rate r, int64_t now, unsigned step, uint64_t *out, size_t nsteps, int64_t *t0);
+
 /* Renders every metric of the registry to f in the Prometheus text format
  * (the admin listener adds the families it reads from the database). */
 void ppg_metrics_render(FILE *f);

@@ -2,7 +2,9 @@
 # setup.sh - installs everything ppgd needs to build and to run its tests on
 # Debian 12, then the npm Push Initiator client of the tests (tests/pi).
 # Idempotent: apt runs only when a package is missing, npm only when
-# tests/pi/node_modules does not match the lock file.
+# tests/pi/node_modules does not match the lock file. chromium and
+# python3-websocket: tests/test_page.c drives the status page in a headless
+# Chromium through the DevTools protocol (tests/page_cdp.py).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -12,6 +14,7 @@ packages=(
 	libcurl4-openssl-dev libcrypt-dev libsofia-sip-ua-dev libsmpp34-dev libjansson-dev libpq-dev postgresql-15
 	sip-tester kamailio kannel kannel-extras libnet-smpp-perl wrk curl nodejs npm python3 python3-prometheus-client tshark
 	libsystemd-dev systemd man-db
+	chromium python3-websocket fonts-dejavu-core
 )
 # scripts/package.sh (make distcheck, the .deb) needs these too; --package adds them.
 if [ "${1:-}" = --package ]; then
