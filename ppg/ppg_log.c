@@ -161,7 +161,7 @@ int ppg_log_cat_parse(const char *name)
 struct jfields {
 	struct iovec iov[16];
 	int n;
-	char buf[6144];
+	char buf[8192];
 	size_t used;
 };
 
