@@ -288,6 +288,13 @@ static int config_finish(struct ppg_config_parse *p)
 		p->err_section = "notify";
 		return ppg_config_err(p, "[notify] retry_min is above retry_max"), -EINVAL;
 	}
+	if (p->c->log_syslog && p->c->log_target != PPG_LOG_TARGET_AUTO && p->c->log_target != PPG_LOG_TARGET_SYSLOG) {
+		p->err_section = "log";
+		return ppg_config_err(p, "[log] syslog = yes contradicts target = %s",
+		    ppg_log_target_name((enum ppg_log_target)p->c->log_target)), -EINVAL;
+	}
+	if (p->c->log_syslog)
+		p->c->log_target = PPG_LOG_TARGET_SYSLOG;
 	return 0;
 }
 

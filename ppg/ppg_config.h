@@ -68,7 +68,8 @@ struct ppg_config {
 	/* [log] */
 	int log_level;                 /* LOG_ERR .. LOG_DEBUG */
 	int log_cat_level[PPG_LOG_NCAT]; /* per category (enum ppg_log_cat); -1: log_level */
-	int log_syslog;
+	int log_syslog;                /* yes: the same as target = syslog */
+	int log_target;                /* enum ppg_log_target */
 	/* [sip] */
 	int sip_enabled;
 	char *sip_listen;              /* "sip:127.0.0.1:5060" */

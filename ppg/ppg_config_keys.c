@@ -68,7 +68,10 @@ const struct ppg_config_key ppg_config_keys[] = {
 	{ "log", "levels", K_LOGCATS, O(log_cat_level), "", 0, 0,
 	  "per-category thresholds over level, CATEGORY:LEVEL comma-separated, e.g. sip:debug, smpp:debug "
 	  "(categories: main, conf, http, auth, core, db, sip, ota, smpp, notify)" },
-	{ "log", "syslog", K_BOOL, O(log_syslog), "no", 0, 0, "log to syslog instead of stderr" },
+	{ "log", "syslog", K_BOOL, O(log_syslog), "no", 0, 0, "yes: the same as target = syslog (older configs)" },
+	{ "log", "target", K_ENUM, O(log_target), "auto", 0, 0,
+	  "where lines go: stderr, journal (systemd's, with the fields PUSH_ID, PI, ADDRESS, BEARER, PAP_CODE), "
+	  "syslog (facility daemon), or auto: journal when stderr is the journal (JOURNAL_STREAM), else stderr" },
 	{ "sip", "enabled", K_BOOL, O(sip_enabled), "no", 0, 0, "deliver over SIP Push" },
 	{ "sip", "listen", K_SIPURI, O(sip_listen), "sip:127.0.0.1:5060", 0, 0,
 	  "SIP address for UDP and TCP: sip:HOST:PORT" },
@@ -353,6 +356,14 @@ int ppg_config_set_key(struct ppg_config_parse *p, const struct ppg_config_key *
 		return 1;
 	}
 	case K_ENUM: {
+		if (!strcmp(k->name, "target")) {
+			if ((b = ppg_log_target_parse(v)) < 0)
+				return ppg_config_err(p, "%s must be auto, stderr, journal or syslog (got \"%s\")", k->name, v);
+			if (b == PPG_LOG_TARGET_JOURNAL && !ppg_log_journal_available())
+				return ppg_config_err(p, "%s = journal: this ppgd was built without libsystemd", k->name);
+			*(int *)field = b;
+			return 1;
+		}
 		static const struct { const char *key, *a, *b; } en[] = {
 			{ "no_binding", "wait", "fail" }, { "terminal", "all", "gruu" },
 			{ "confirmed", "pager", "session" },

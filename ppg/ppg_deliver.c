@@ -170,7 +170,10 @@ void ppg_deliver_dispatch(struct ppg_deliver *e, struct ppg_push *p, int64_t del
 		out.bearer = PPG_BEARER_SMS;
 		snprintf(out.why, sizeof out.why, "bearer OTA/SMS: SIP Push could not reach the terminal");
 	}
-	LOGPUSH(PPG_LOG_CORE, LOG_INFO, p->pi, p->push_id, "delivery %lld: %s", (long long)delivery, out.why);
+	struct ppg_log_push lf = { .pi = p->pi, .push_id = p->push_id,
+		.bearer = ppg_select_bearer_name(out.bearer), .code = out.bearer ? 0 : out.code,
+		.delivery = (long long)delivery };
+	LOGPUSHF(PPG_LOG_CORE, LOG_INFO, &lf, "delivery %lld: %s", (long long)delivery, out.why);
 	struct ppg_bearer *b = out.bearer > PPG_BEARER_NONE && out.bearer <= PPG_BEARER_SMS
 	    ? e->by_kind[out.bearer] : NULL;
 	if (!b) {

@@ -15,6 +15,7 @@
 #include "ppg/ppg_log.h"
 #include "ppg/ppg_metrics.h"
 #include "ppg/ppg_quota.h"
+#include "ppg/ppg_select.h"
 
 const char *ppg_final_sender_address(const struct ppg_config *cfg, char *buf, size_t len)
 {
@@ -115,9 +116,14 @@ int ppg_final(struct db *db, const struct ppg_config *cfg, const struct db_push 
 		collect(d->id);
 	if (r == 0)
 		ppg_metrics_delivery_final(ppg_metrics_final_bearer(), state, now - p->received_time);
-	if (r == 0)
-		LOGPUSH(PPG_LOG_CORE, LOG_INFO, p->pi, p->push_id, "%s: %s, %d (%s)", d->address,
+	if (r == 0) {
+		/* journalctl PUSH_ID=... shows it with ADDRESS, BEARER (of the last attempt) and PAP_CODE */
+		struct ppg_log_push f = { .pi = p->pi, .push_id = p->push_id, .address = d->address,
+			.bearer = ppg_select_bearer_name(ppg_metrics_final_bearer()), .code = code,
+			.delivery = (long long)d->id, .msgid = PPG_LOG_MSGID_FINAL };
+		LOGPUSHF(PPG_LOG_CORE, LOG_INFO, &f, "%s: %s, %d (%s)", d->address,
 		    pap_state_str((enum pap_state)state), code, desc ? desc : "");
+	}
 	return r;
 }
 

@@ -155,7 +155,9 @@ static int exec_push(struct ppg_request *req, struct db *db, int64_t now_ms)
 	if (r < 0)
 		goto out;
 	ppg_quota_stored(req->pi, n, req->content_len);
-	LOGPUSH(PPG_LOG_CORE, LOG_INFO, req->pi, m->push_id, "accepted, %zu deliver%s%s%s", n,
+	struct ppg_log_push lf = { .pi = req->pi, .push_id = m->push_id, .code = PAP_ACCEPTED,
+		.address = n == 1 ? d[0].address : NULL, .msgid = PPG_LOG_MSGID_ACCEPTED };
+	LOGPUSHF(PPG_LOG_CORE, LOG_INFO, &lf, "accepted, %zu deliver%s%s%s", n,
 	    n == 1 ? "y" : "ies", have_old ? ", replaces " : "", have_old ? m->replace_push_id : "");
 	req->push_row = p.id;
 	req->deliveries = calloc(n, sizeof *req->deliveries);
@@ -333,8 +335,9 @@ static int exec_cancel(struct ppg_request *req, struct db *db, int64_t now_ms)
 	if (!m->naddrs && rs.n == 1)
 		for (size_t i = 0; i < rs.n; i++)
 			rs.v[i].naddrs = 0;
-	LOGPUSH(PPG_LOG_CORE, LOG_INFO, req->pi, m->push_id, "cancel: %d cancelled, %d not cancellable",
-	    cancelled, refused);
+	struct ppg_log_push lf = { .pi = req->pi, .push_id = m->push_id,
+		.code = cancelled ? PAP_OK : PAP_CANCEL_NOT_POSSIBLE, .msgid = PPG_LOG_MSGID_CANCEL };
+	LOGPUSHF(PPG_LOG_CORE, LOG_INFO, &lf, "cancel: %d cancelled, %d not cancellable", cancelled, refused);
 	struct pap_msg a = { .type = PAP_MSG_CANCEL_RESPONSE, .push_id = m->push_id,
 		.results = rs.v, .nresults = rs.n };
 	ppg_request_set_answer(req, &a, cancelled ? PAP_OK : PAP_CANCEL_NOT_POSSIBLE);

@@ -23,6 +23,16 @@
 
 #include "pap/pap.h"
 
+const char *ppg_select_bearer_name(int bearer)
+{
+	switch (bearer) {
+	case PPG_BEARER_SIP: return "sip";
+	case PPG_BEARER_UDP: return "udp";
+	case PPG_BEARER_SMS: return "sms";
+	default: return NULL;
+	}
+}
+
 int ppg_select_name_in_list(const char *list, const char *name)
 {
 	size_t nl;

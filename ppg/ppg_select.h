@@ -44,6 +44,10 @@ struct ppg_select_out {
 
 void ppg_select(const struct ppg_select_in *in, struct ppg_select_out *out);
 
+/* "sip", "udp", "sms"; NULL for PPG_BEARER_NONE or a value out of range
+ * (the BEARER field of the log lines). */
+const char *ppg_select_bearer_name(int bearer);
+
 /* Is name in the comma-separated list (case-insensitive, blanks trimmed)? */
 int ppg_select_name_in_list(const char *list, const char *name);
 

@@ -261,7 +261,8 @@ int main(int argc, char **argv)
 		ppg_config_free(cfg);
 		return rc;
 	}
-	ppg_log_init(debug ? LOG_DEBUG : cfg->log_level, cfg->log_syslog);
+	ppg_log_init(debug ? LOG_DEBUG : cfg->log_level, 0);
+	ppg_log_set_target((enum ppg_log_target)cfg->log_target);
 	for (int i = 0; i < PPG_LOG_NCAT && !debug; i++)
 		if (cfg->log_cat_level[i] >= 0)
 			ppg_log_set_level((enum ppg_log_cat)i, cfg->log_cat_level[i]);

@@ -15,11 +15,10 @@ packages=(
 	sip-tester kamailio kannel kannel-extras libnet-smpp-perl wrk curl nodejs npm python3 python3-prometheus-client tshark
 	libsystemd-dev systemd man-db
 	chromium python3-websocket fonts-dejavu-core
+	debhelper dpkg-dev fakeroot lintian
 )
-# scripts/package.sh (make distcheck, the .deb) needs these too; --package adds them.
-if [ "${1:-}" = --package ]; then
-	packages+=(debhelper dpkg-dev fakeroot lintian)
-fi
+# The .deb (tests/test_deb.sh, scripts/package.sh) needs the last line; --package
+# is still accepted (scripts/package.sh passes it).
 
 installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

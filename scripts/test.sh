@@ -7,8 +7,10 @@
 # (tests/check_includes_test.sh), the self-containment check (a clone of
 # this commit alone builds and passes the tests that read tests/vectors), a
 # short run of every fuzz target (scripts/fuzz.sh, when clang has libFuzzer);
-# each counts as one test in that line, and so does tests/test_install.sh
-# (make install DESTDIR=tmp from build/, checked). Exits non-zero on any failure.
+# each counts as one test in that line, and so do tests/test_install.sh
+# (make install DESTDIR=tmp from build/, checked) and tests/test_deb.sh (the
+# .deb of this commit built, checked, linted, installed, started, purged; about
+# 3-5 minutes). Exits non-zero on any failure.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -141,6 +143,17 @@ else
 	install_failed=1
 fi
 
+# The Debian package of HEAD: dpkg-buildpackage in a clone, contents, lintian
+# (errors fail), dpkg -i, the installed ppgd started, dpkg --purge. One test.
+echo "==== tests/test_deb.sh"
+deb_passed=0
+deb_failed=0
+if timeout 2400 ./tests/test_deb.sh; then
+	deb_passed=1
+else
+	deb_failed=1
+fi
+
 # Count: a CUnit program contributes its "tests" summary line (Passed, Failed);
 # a program that failed without a CUnit failure (crash, sanitizer report at exit,
 # non-CUnit test) counts one more failure; one without a summary counts as one.
@@ -180,8 +193,8 @@ for b in build build-asan; do
 	done
 done
 failed=$((failed + build_failures))
-passed=$((passed + inc_passed + self_passed + install_passed + fuzz_passed))
-failed=$((failed + ${#inc_failed[@]} + self_failed + install_failed + fuzz_failed))
+passed=$((passed + inc_passed + self_passed + install_passed + deb_passed + fuzz_passed))
+failed=$((failed + ${#inc_failed[@]} + self_failed + install_failed + deb_failed + fuzz_failed))
 
 if [ ${#failed_logs[@]} -gt 0 ]; then
 	for log in "${failed_logs[@]}"; do
@@ -193,6 +206,9 @@ for t in "${inc_failed[@]}"; do
 done
 if [ "$fuzz_failed" -ne 0 ]; then
 	echo "FAILED: fuzz (scripts/fuzz.sh; printed above, at the start)"
+fi
+if [ "$deb_failed" -ne 0 ]; then
+	echo "FAILED: tests/test_deb.sh (the .deb; printed above, after the builds)"
 fi
 if [ "$self_failed" -ne 0 ]; then
 	echo "FAILED: self-contained check (a clone of this commit alone; printed above, at the start)"

@@ -7,6 +7,7 @@
 #include "tests/test_util.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/time.h>
@@ -798,6 +799,142 @@ int itest_udp_port_bound(int port)
 		bound = 1;
 	close(u);
 	return bound;
+}
+
+/* The inodes of the IPv4 sockets on local port port in /proc/net/udp or
+ * /proc/net/tcp (listening ones only for TCP). Returns how many (at most max). */
+static size_t port_inodes(int port, int tcp, unsigned long *ino, size_t max)
+{
+	FILE *f = fopen(tcp ? "/proc/net/tcp" : "/proc/net/udp", "r");
+	char line[512];
+	size_t n = 0;
+
+	if (!f)
+		return 0;
+	while (n < max && fgets(line, sizeof line, f)) {
+		unsigned addr, lport, raddr, rport, st;
+		unsigned long inode;
+		/* "  sl  local_address rem_address   st tx_queue:rx_queue tr:tm->when retrnsmt   uid  timeout inode" */
+		if (sscanf(line, " %*d: %8X:%4X %8X:%4X %2X %*s %*s %*s %*u %*u %lu", &addr, &lport, &raddr, &rport,
+		    &st, &inode) != 6)
+			continue;
+		if ((int)lport == port && (!tcp || st == 0x0A) && inode)
+			ino[n++] = inode;
+	}
+	fclose(f);
+	return n;
+}
+
+int itest_pid_owns_port(pid_t pid, int port, int tcp)
+{
+	unsigned long ino[16];
+	size_t n = port_inodes(port, tcp, ino, 16);
+	char dir[64], path[384], link[64];
+	int owns = 0;
+
+	if (!n)
+		return 0;
+	snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *e;
+	while (!owns && (e = readdir(d)) != NULL) {
+		unsigned long in;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		ssize_t l = readlink(path, link, sizeof link - 1);
+		if (l <= 0)
+			continue;
+		link[l] = '\0';
+		if (sscanf(link, "socket:[%lu]", &in) != 1)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (ino[i] == in)
+				owns = 1;
+	}
+	closedir(d);
+	return owns;
+}
+
+/* Has pid exec'd sipp? Until then the forked child still holds the test's
+ * own descriptors (those with FD_CLOEXEC too), and a port the test holds
+ * would look owned by it. */
+static int pid_is_sipp(pid_t pid)
+{
+	char path[64], comm[32] = "";
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	int ok = fgets(comm, sizeof comm, f) && !strncmp(comm, "sipp", 4);
+	fclose(f);
+	return ok;
+}
+
+/* pid is sipp and owns port p. */
+static int sipp_owns(pid_t pid, int p, int tcp)
+{
+	return pid_is_sipp(pid) && itest_pid_owns_port(pid, p, tcp);
+}
+
+pid_t itest_sipp_start(const char *const argv[], const char *cwd, const char *log_path, int tcp, int *port)
+{
+	const int fixed = *port > 0;
+	const char *v[64];
+	char portstr[16];
+	size_t argc = 0;
+
+	while (argv[argc])
+		argc++;
+	if (argc >= sizeof v / sizeof v[0]) {
+		fprintf(stderr, "itest: sipp: too many arguments\n");
+		return -1;
+	}
+	for (int start = 1; start <= 5; start++) {
+		int p = fixed ? *port : itest_free_port_udp_tcp();
+		if (p <= 0) {
+			fprintf(stderr, "itest: sipp: no free port\n");
+			return -1;
+		}
+		snprintf(portstr, sizeof portstr, "%d", p);
+		for (size_t i = 0; i <= argc; i++)
+			v[i] = argv[i] && !strcmp(argv[i], "@PORT@") ? portstr : argv[i];
+		size_t log_before = 0;
+		char *old = log_path ? tu_read_file(log_path, &log_before) : NULL;
+		free(old);
+		pid_t pid = itest_spawn(v, cwd, log_path);
+		if (pid <= 0)
+			return -1;
+		double end = itest_now() + 10;
+		int code = -1, exited = 0;
+		while (!sipp_owns(pid, p, tcp)) {
+			if (itest_wait_pid(pid, 0, &code) == 0) {
+				exited = 1;
+				break;
+			}
+			if (itest_now() > end)
+				break;
+			usleep(10000);
+		}
+		if (!exited && sipp_owns(pid, p, tcp)) {
+			if (start > 1)
+				fprintf(stderr, "itest: sipp listens on port %d (start %d)\n", p, start);
+			*port = p;
+			return pid;
+		}
+		if (!exited)
+			code = itest_stop_pid(pid, SIGKILL, 5);
+		size_t len = 0;
+		char *out = log_path ? tu_read_file(log_path, &len) : NULL;
+		const char *tail = out && len > log_before ? out + log_before : "";
+		fprintf(stderr, "itest: sipp on %s port %d %s (exit %d), start %d of 5%s; its output:\n%.1500s\n",
+		    tcp ? "TCP" : "UDP", p, exited ? "exited at start-up" : "did not bind within 10 s", code, start,
+		    start < 5 ? (fixed ? ": trying the same port again" : ": trying another port") : "", tail);
+		free(out);
+		if (fixed)
+			usleep(200000);   /* whoever holds it briefly may let go */
+	}
+	return -1;
 }
 
 pid_t itest_spawn(const char *const argv[], const char *cwd, const char *log_path)

@@ -183,6 +183,28 @@ int itest_wait_pid(pid_t pid, double timeout_s, int *exit_code);
 int itest_stop_pid(pid_t pid, int sig, double timeout_s);
 
 /*
+ * 1 when process pid itself owns a socket on local port `port` (IPv4): a
+ * UDP socket, or a listening TCP one when tcp. Read from /proc/net/udp or
+ * /proc/net/tcp (the socket inodes of that port) and /proc/PID/fd. Unlike
+ * itest_udp_port_bound, another process on that port does not count.
+ */
+int itest_pid_owns_port(pid_t pid, int port, int tcp);
+
+/*
+ * Starts sipp (argv[0] "sipp" or a path) like itest_spawn, bound to a local
+ * port: every argv element "@PORT@" is replaced by it (e.g. "-p", "@PORT@").
+ * *port: 0 picks a free port (itest_free_port_udp_tcp) and moves to another
+ * one on a retry; a port > 0 is kept (the caller's peers already know it).
+ * Waits up to 10 s until the sipp process itself owns the port
+ * (itest_pid_owns_port; UDP, or TCP listening when tcp). A free port can be
+ * taken by another process between its pick and sipp's bind (sipp then
+ * exits at once): such a start is logged on stderr with the tail of sipp's
+ * output and tried again, up to 5 starts. Returns the PID with *port set,
+ * or -1 (the reason on stderr).
+ */
+pid_t itest_sipp_start(const char *const argv[], const char *cwd, const char *log_path, int tcp, int *port);
+
+/*
  * Waits up to timeout_s until the file at path exists and contains text
  * (polled every 20 ms). Returns 0 when it does, -1 on timeout.
  */

@@ -88,6 +88,14 @@ static void test_defaults_from_empty(void)
 	CU_ASSERT_EQUAL(c->query_credentials, 0);
 	CU_ASSERT_STRING_EQUAL(c->db_path, "var/ppgd.db");
 	CU_ASSERT_PTR_NULL(c->pis);
+	CU_ASSERT_EQUAL(c->log_target, PPG_LOG_TARGET_AUTO);
+	ppg_config_free(c);
+	/* the older key still works: syslog = yes is target = syslog */
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string("[log]\nsyslog = yes\n", &c, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(c->log_target, PPG_LOG_TARGET_SYSLOG);
+	ppg_config_free(c);
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string("[log]\ntarget = JOURNAL\n", &c, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(c->log_target, PPG_LOG_TARGET_JOURNAL);
 	ppg_config_free(c);
 }
 
@@ -115,6 +123,8 @@ static void test_bad_strings(void)
 		{ "[log]\nlevels = debug\n", 2, "CATEGORY:LEVEL" },
 		{ "[log]\nlevels = sip:debug, smpp\n", 2, "CATEGORY:LEVEL" },
 		{ "[log]\nlevels = :debug\n", 2, "CATEGORY:LEVEL" },
+		{ "[log]\ntarget = console\n", 2, "auto, stderr, journal or syslog" },
+		{ "\n[log]\nsyslog = yes\ntarget = journal\n", 2, "syslog = yes contradicts target = journal" },
 		{ "\n\n[pi alice]\nsecret_hash = plaintext\n", 4, "plaintext secrets are refused" },
 		{ "[pi alice]\nallow = 10.0.0.0/33\nsecret_hash = $y$j9T$a0Uqbjr5KbTugiANdSjku/$x\n", 2, "CIDR" },
 		{ "[server]\n\n[pi bob]\nallow = 127.0.0.1\n", 3, "no secret_hash" },

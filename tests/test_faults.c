@@ -516,24 +516,11 @@ struct term {
 	int exit_code;
 };
 
-/* 1 when something accepts TCP connections on 127.0.0.1:port. */
-static int tcp_listening(int port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
-	int ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-	close(fd);
-	return ok;
-}
-
 static int term_start_at(struct term *t, const char *dir, const char *tag, const char *scen, int calls,
     int port, int tcp)
 {
 	static int seq;
-	char m[16], p[16];
+	char m[16];
 
 	memset(t, 0, sizeof *t);
 	t->exit_code = -1;
@@ -542,27 +529,15 @@ static int term_start_at(struct term *t, const char *dir, const char *tag, const
 	t->msglog = itest_asprintf("%s/term_%s_%d.msg", dir, tag, seq);
 	t->out = itest_asprintf("%s/term_%s_%d.out", dir, tag, seq);
 	snprintf(m, sizeof m, "%d", calls);
-	snprintf(p, sizeof p, "%d", port);
-	const char *argv[] = { "sipp", "-sf", scen, "-m", m, "-i", "127.0.0.1", "-p", p, "-nostdin",
+	const char *argv[] = { "sipp", "-sf", scen, "-m", m, "-i", "127.0.0.1", "-p", "@PORT@", "-nostdin",
 		"-trace_msg", "-message_file", t->msglog, "-timeout", "60s", "-timeout_error",
 		tcp ? "-t" : NULL, "t1", NULL };
-	t->pid = itest_spawn(argv, dir, t->out);
-	if (t->pid <= 0)
+	/* the port ppgd is configured with: sipp itself must own it (retried a few times) */
+	t->pid = itest_sipp_start(argv, dir, t->out, tcp, &t->port);
+	if (t->pid <= 0) {
+		fprintf(stderr, "sipp (%s) does not listen on %d\n", tag, port);
+		t->pid = 0;
 		return -1;
-	double end = itest_now() + 10;
-	while (tcp ? !tcp_listening(port) : !itest_udp_port_bound(port)) {
-		int code;
-		if (itest_wait_pid(t->pid, 0, &code) == 0) {
-			fprintf(stderr, "sipp (%s) exited at start-up (%d)\n", tag, code);
-			print_tail("sipp", t->out, 2000);
-			t->pid = 0;
-			return -1;
-		}
-		if (itest_now() > end) {
-			fprintf(stderr, "sipp (%s) does not listen on %d\n", tag, port);
-			return -1;
-		}
-		usleep(10000);
 	}
 	return 0;
 }

@@ -806,33 +806,21 @@ static char *uas_scenario(const char *dir, int status, const char *phrase)
 
 static int term_start(struct term *t, const char *dir, int status, const char *phrase, int calls)
 {
-	char m[16], port[16];
+	char m[16];
 	memset(t, 0, sizeof *t);
-	t->port = itest_free_port_udp_tcp();
 	t->scen = uas_scenario(dir, status, phrase);
 	t->msglog = itest_asprintf("%s/term_%d.msg", dir, status);
 	t->out = itest_asprintf("%s/term_%d.out", dir, status);
 	if (!t->scen)
 		return -1;
 	snprintf(m, sizeof m, "%d", calls);
-	snprintf(port, sizeof port, "%d", t->port);
-	const char *argv[] = { "sipp", "-sf", t->scen, "-m", m, "-i", "127.0.0.1", "-p", port, "-nostdin",
+	const char *argv[] = { "sipp", "-sf", t->scen, "-m", m, "-i", "127.0.0.1", "-p", "@PORT@", "-nostdin",
 		"-trace_msg", "-message_file", t->msglog, "-timeout", "60s", "-timeout_error", NULL };
-	t->pid = itest_spawn(argv, dir, t->out);
-	if (t->pid <= 0)
+	/* a free port, another one when it was taken before sipp's bind */
+	t->pid = itest_sipp_start(argv, dir, t->out, 0, &t->port);
+	if (t->pid <= 0) {
+		t->pid = 0;
 		return -1;
-	double end = itest_now() + 10;
-	while (!itest_udp_port_bound(t->port)) {
-		int code;
-		if (itest_wait_pid(t->pid, 0, &code) == 0) {
-			fprintf(stderr, "sipp (terminal) exited at start-up (%d)\n", code);
-			print_tail("sipp", t->out, 2000);
-			t->pid = 0;
-			return -1;
-		}
-		if (itest_now() > end)
-			return -1;
-		usleep(10000);
 	}
 	return 0;
 }

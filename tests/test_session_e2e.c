@@ -175,24 +175,19 @@ static char *scenario(const char *name, const char *const *from, const char *con
 static int term_start(struct term *t, char *scen, int calls)
 {
 	static int seq;
-	char m[16], port[16];
+	char m[16];
 	memset(t, 0, sizeof *t);
 	t->scen = scen;
-	t->port = itest_free_port_udp_tcp();
 	t->msglog = itest_asprintf("%s/term_%d.msg", dd.dir, ++seq);
 	t->out = itest_asprintf("%s/term_%d.out", dd.dir, seq);
 	snprintf(m, sizeof m, "%d", calls);
-	snprintf(port, sizeof port, "%d", t->port);
-	const char *argv[] = { "sipp", "-sf", scen, "-m", m, "-i", "127.0.0.1", "-p", port, "-nostdin",
+	const char *argv[] = { "sipp", "-sf", scen, "-m", m, "-i", "127.0.0.1", "-p", "@PORT@", "-nostdin",
 		"-trace_msg", "-message_file", t->msglog, "-timeout", "60s", "-timeout_error", NULL };
-	t->pid = scen ? itest_spawn(argv, dd.dir, t->out) : -1;
+	/* a free port, another one when it was taken before sipp's bind */
+	t->pid = scen ? itest_sipp_start(argv, dd.dir, t->out, 0, &t->port) : -1;
 	ctx_log = t->msglog;
-	double end = itest_now() + 10;
-	while (t->pid > 0 && !itest_udp_port_bound(t->port)) {
-		if (itest_now() > end)
-			return -1;
-		usleep(10000);
-	}
+	if (t->pid <= 0)
+		t->pid = 0;
 	return t->pid > 0 ? 0 : -1;
 }
 

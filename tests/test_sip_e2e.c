@@ -482,44 +482,30 @@ static char *uas_scenario(const char *dir, int status, const char *phrase, const
 /*
  * Starts sipp with scenario scen as the terminal of user on a free port,
  * for `calls` calls (-m), bounded by a global timeout; waits until it
- * listens. Returns 0 or -1.
+ * listens (itest_sipp_start: another port when the first was taken).
+ * Returns 0 or -1.
  */
 static int term_start(struct term *t, const char *dir, const char *user, const char *scen, int calls)
 {
 	static int seq;
-	char m[16], tmo[16], port[16];
+	char m[16], tmo[16];
 
 	memset(t, 0, sizeof *t);
 	t->exit_code = -1;
 	snprintf(t->user, sizeof t->user, "%s", user);
-	t->port = itest_free_port_udp_tcp();
 	t->scen = strdup(scen);
 	seq++;
 	t->msglog = itest_asprintf("%s/term_%s_%d.msg", dir, user, seq);
 	t->out = itest_asprintf("%s/term_%s_%d.out", dir, user, seq);
 	snprintf(m, sizeof m, "%d", calls);
 	snprintf(tmo, sizeof tmo, "%ds", 120);
-	snprintf(port, sizeof port, "%d", t->port);
-	const char *argv[] = { "sipp", "-sf", scen, "-m", m, "-i", "127.0.0.1", "-p", port, "-nostdin",
+	const char *argv[] = { "sipp", "-sf", scen, "-m", m, "-i", "127.0.0.1", "-p", "@PORT@", "-nostdin",
 		"-trace_msg", "-message_file", t->msglog, "-timeout", tmo, "-timeout_error", NULL };
-	t->pid = itest_spawn(argv, dir, t->out);
-	if (t->pid <= 0)
+	t->pid = itest_sipp_start(argv, dir, t->out, 0, &t->port);
+	if (t->pid <= 0) {
+		fprintf(stderr, "sipp (terminal %s) did not start\n", user);
+		t->pid = 0;
 		return -1;
-	double end = itest_now() + 10;
-	while (!itest_udp_port_bound(t->port)) {
-		int code;
-		if (itest_wait_pid(t->pid, 0, &code) == 0) {
-			fprintf(stderr, "sipp (terminal %s) exited at start-up (%d)\n", user, code);
-			print_tail("sipp", t->out, 2000);
-			t->pid = 0;
-			t->exit_code = code;
-			return -1;
-		}
-		if (itest_now() > end) {
-			fprintf(stderr, "sipp (terminal %s) does not listen on %d\n", user, t->port);
-			return -1;
-		}
-		usleep(10000);
 	}
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include "sipbearer/sipb.h"
 #include "sipbearer/sipb_int.h"
 #include "sipbearer/sipb_sdp.h"
+#include "tests/itest.h"
 #include "tests/test_util.h"
 
 #include <CUnit/Basic.h>
@@ -21,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -207,20 +209,6 @@ static unsigned free_port(void)
 	return 0;
 }
 
-/* Is port taken (by sipp) on 127.0.0.1 for this socket type? */
-static int port_taken(unsigned port, int type)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	int fd = socket(AF_INET, type, 0), taken;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (type == SOCK_STREAM)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
-	taken = bind(fd, (struct sockaddr *)&a, sizeof a) < 0 && errno == EADDRINUSE;
-	close(fd);
-	return taken;
-}
-
 /* Steps the root for ms milliseconds, or until *counter reaches want. */
 static void run(const int *counter, int want, long ms)
 {
@@ -274,22 +262,22 @@ struct sipp {
 };
 
 /*
- * Starts sipp with scenario scen (a path) on 127.0.0.1:port for calls calls;
- * remote is "host:port" for a client scenario, NULL for a server one (then
- * this waits until sipp listens). tcp selects -t t1.
+ * Starts sipp with scenario scen (a path) on 127.0.0.1:*port for calls
+ * calls; remote is "host:port" for a client scenario, NULL for a server one.
+ * tcp selects -t t1. Waits until sipp itself owns the port
+ * (itest_sipp_start); *port 0 picks a free one, and another one when it was
+ * taken before sipp's bind (*port is then set); a port > 0 is kept.
  */
-static int sipp_start(struct sipp *p, const char *scen, unsigned port, int tcp,
+static int sipp_start(struct sipp *p, const char *scen, unsigned *port, int tcp,
     const char *remote, int calls)
 {
 	static int seq;
-	char portstr[16], callstr[16];
+	char callstr[16];
 
 	seq++;
-	p->port = port;
 	snprintf(p->msglog, sizeof p->msglog, "%s/sipp-%d-msg.log", tmpdir, seq);
 	snprintf(p->errlog, sizeof p->errlog, "%s/sipp-%d-err.log", tmpdir, seq);
 	snprintf(p->out, sizeof p->out, "%s/sipp-%d.out", tmpdir, seq);
-	snprintf(portstr, sizeof portstr, "%u", port);
 	snprintf(callstr, sizeof callstr, "%d", calls);
 	unlink(p->errlog);
 
@@ -301,7 +289,7 @@ static int sipp_start(struct sipp *p, const char *scen, unsigned port, int tcp,
 	argv[n++] = "-i";
 	argv[n++] = "127.0.0.1";
 	argv[n++] = "-p";
-	argv[n++] = portstr;
+	argv[n++] = "@PORT@";
 	argv[n++] = "-m";
 	argv[n++] = callstr;
 	argv[n++] = "-timeout";
@@ -322,29 +310,50 @@ static int sipp_start(struct sipp *p, const char *scen, unsigned port, int tcp,
 		argv[n++] = remote;
 	argv[n] = NULL;
 
-	p->pid = fork();
-	if (p->pid < 0)
-		return -errno;
-	if (p->pid == 0) {
-		int fd = open(p->out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
-		if (chdir(tmpdir) < 0)
-			_exit(126);
-		execv(SIPP, (char *const *)argv);
-		_exit(127);
-	}
-	if (!remote) {
-		su_time_t start = su_now();
-		while (!port_taken(port, tcp ? SOCK_STREAM : SOCK_DGRAM) &&
-		    su_duration(su_now(), start) < 5000)
-			usleep(10000);
-		CU_ASSERT_TRUE(port_taken(port, tcp ? SOCK_STREAM : SOCK_DGRAM));
-	}
+	int pt = (int)*port;
+	p->pid = itest_sipp_start(argv, tmpdir, p->out, tcp, &pt);
+	CU_ASSERT_TRUE(p->pid > 0);
+	if (p->pid <= 0)
+		return -1;
+	p->port = (unsigned)pt;
+	*port = p->port;
 	return 0;
+}
+
+/* The harness (tests/itest.c): sipp whose port another process holds exits
+ * at start-up; itest_sipp_start sees that sipp itself does not own the port
+ * and starts it again (here on the same port, released meanwhile). */
+static void *release_later(void *arg)
+{
+	usleep(400000);
+	close(*(int *)arg);
+	return NULL;
+}
+
+static void test_harness_sipp_port_taken(void)
+{
+	unsigned port = free_port();
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);   /* not inherited by sipp */
+	pthread_t th;
+	struct sipp p;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CU_ASSERT_EQUAL_FATAL(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	CU_ASSERT_TRUE(itest_pid_owns_port(getpid(), (int)port, 0));
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, release_later, &fd), 0);
+	double t0 = itest_now();
+	unsigned got = port;
+	int r = sipp_start(&p, tu_src("tests/sipp/uas_noanswer.xml"), &got, 0, NULL, 1);
+	double took = itest_now() - t0;
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL_FATAL(r, 0);
+	CU_ASSERT_EQUAL(got, port);
+	CU_ASSERT(took >= 0.4);   /* the first start, while the port was held, did not count */
+	CU_ASSERT_TRUE(itest_pid_owns_port(p.pid, (int)port, 0));
+	CU_ASSERT_FALSE(itest_pid_owns_port(getpid(), (int)port, 0));
+	CU_ASSERT_FALSE(itest_pid_owns_port(p.pid, (int)port, 1));   /* UDP only: no TCP listener */
+	itest_stop_pid(p.pid, SIGTERM, 5);
 }
 
 static void dump(const char *what, const char *path)
@@ -362,17 +371,14 @@ static void dump(const char *what, const char *path)
 static int sipp_wait(struct sipp *p, long ms)
 {
 	su_time_t start = su_now();
-	int st, rc = -1;
+	int rc = -1;
 
 	for (;;) {
-		pid_t r = waitpid(p->pid, &st, WNOHANG);
-		if (r == p->pid) {
-			rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		if (itest_wait_pid(p->pid, 0, &rc) == 0)
 			break;
-		}
 		if (su_duration(su_now(), start) > ms) {
-			kill(p->pid, SIGKILL);
-			waitpid(p->pid, &st, 0);
+			itest_stop_pid(p->pid, SIGKILL, 5);
+			rc = -1;
 			break;
 		}
 		su_root_step(root, 10);
@@ -568,8 +574,8 @@ static void test_message_statuses(void)
 		const char *scen = scenario("tests/sipp/uas_message.xml",
 		    "@RURI@", "sip:bob@127\\.0\\.0\\.1:[0-9]+", "@STATUS@", code,
 		    "@PHRASE@", cases[i].phrase, "@HEADER@", cases[i].header, NULL);
-		unsigned port = free_port();
-		CU_ASSERT_EQUAL_FATAL(sipp_start(&p, scen, port, 0, NULL, 1), 0);
+		unsigned port = 0;   /* sipp_start picks it */
+		CU_ASSERT_EQUAL_FATAL(sipp_start(&p, scen, &port, 0, NULL, 1), 0);
 		snprintf(ruri, sizeof ruri, "sip:bob@127.0.0.1:%u", port);
 		m = push(ruri);
 		m.tag = 1000 + (uint64_t)i;
@@ -606,8 +612,8 @@ static void test_message_no_answer(void)
 	if (!s)
 		return;
 	reset();
-	unsigned port = free_port();
-	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, tu_src("tests/sipp/uas_noanswer.xml"), port, 0, NULL, 1), 0);
+	unsigned port = 0;   /* sipp_start picks it */
+	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, tu_src("tests/sipp/uas_noanswer.xml"), &port, 0, NULL, 1), 0);
 	snprintf(ruri, sizeof ruri, "sip:bob@127.0.0.1:%u", port);
 	struct sipb_message m = push(ruri);
 	su_time_t start = su_now();
@@ -636,11 +642,11 @@ static void test_message_tcp_route(void)
 	if (!s)
 		return;
 	reset();
-	unsigned port = free_port();
+	unsigned port = 0;   /* sipp_start picks it */
 	const char *scen = scenario("tests/sipp/uas_message.xml",
 	    "@RURI@", "sip:bob@biloxi\\.example", "@STATUS@", "200", "@PHRASE@", "OK",
 	    "@HEADER@", "Subject: none", NULL);
-	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, scen, port, 1, NULL, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, scen, &port, 1, NULL, 1), 0);
 	snprintf(route, sizeof route, "sip:127.0.0.1:%u;transport=tcp", port);
 	struct sipb_message m = push("sip:bob@biloxi.example");
 	m.route = route;
@@ -672,15 +678,18 @@ static void test_message_outbound_proxy(void)
 	char proxy[64];
 
 	reset();
-	unsigned port = free_port();
-	snprintf(proxy, sizeof proxy, "sip:127.0.0.1:%u", port);
-	struct sipb *s = agent(proxy);
-	if (!s)
-		return;
+	/* the proxy first: the agent is made with its port */
+	unsigned port = 0;
 	const char *scen = scenario("tests/sipp/uas_message.xml",
 	    "@RURI@", "sip:bob@biloxi\\.example", "@STATUS@", "202", "@PHRASE@", "Accepted",
 	    "@HEADER@", "Subject: none", NULL);
-	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, scen, port, 0, NULL, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, scen, &port, 0, NULL, 1), 0);
+	snprintf(proxy, sizeof proxy, "sip:127.0.0.1:%u", port);
+	struct sipb *s = agent(proxy);
+	if (!s) {
+		itest_stop_pid(p.pid, SIGKILL, 5);
+		return;
+	}
 	struct sipb_message m = push("sip:bob@biloxi.example");
 	CU_ASSERT_EQUAL(sipb_send_message(s, &m), 0);
 	run(&nresults, 1, 5000);
@@ -706,8 +715,8 @@ static void test_indirection_large(void)
 		return;
 	}
 	reset();
-	unsigned port = free_port();
-	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, tu_src("tests/sipp/uas_indirect.xml"), port, 0, NULL, 1), 0);
+	unsigned port = 0;   /* sipp_start picks it */
+	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, tu_src("tests/sipp/uas_indirect.xml"), &port, 0, NULL, 1), 0);
 	snprintf(ruri, sizeof ruri, "sip:bob@127.0.0.1:%u", port);
 	struct sipb_message m = push(ruri);
 	m.content_type = "application/vnd.wap.mms-message";
@@ -744,8 +753,8 @@ static void test_indirection_boundary(void)
 		return;
 	memset(body, 'y', sizeof body);
 	reset();
-	unsigned port = free_port();
-	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, tu_src("tests/sipp/uas_any.xml"), port, 0, NULL, 4), 0);
+	unsigned port = 0;   /* sipp_start picks it */
+	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, tu_src("tests/sipp/uas_any.xml"), &port, 0, NULL, 4), 0);
 	snprintf(ruri, sizeof ruri, "sip:bob@127.0.0.1:%u", port);
 	struct sipb_message m = push(ruri);
 	m.content_type = "application/vnd.wap.mms-message";
@@ -812,9 +821,9 @@ static void test_register(void)
 	if (!s)
 		return;
 	reset();
-	unsigned port = free_port();
+	unsigned port = 0;   /* sipp_start picks it */
 	snprintf(remote, sizeof remote, "127.0.0.1:%u", sipb_local_port(s));
-	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, tu_src("tests/sipp/uac_register.xml"), port, 0, remote, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, tu_src("tests/sipp/uac_register.xml"), &port, 0, remote, 1), 0);
 	CU_ASSERT_EQUAL(sipp_wait(&p, 10000), 0);
 
 	/* REGISTER 4 (a wildcard with Expires: 3600) never reaches the core */
@@ -881,9 +890,9 @@ static void test_register_later(void)
 	reset();
 	answer_later = 1;
 	npending = 0;
-	unsigned port = free_port();
+	unsigned port = 0;   /* sipp_start picks it */
 	snprintf(remote, sizeof remote, "127.0.0.1:%u", sipb_local_port(s));
-	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, tu_src("tests/sipp/uac_register.xml"), port, 0, remote, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, tu_src("tests/sipp/uac_register.xml"), &port, 0, remote, 1), 0);
 	/* Each REGISTER waits 300 ms for its answer; sipp sends the next one
 	 * only after the 200 of the last. */
 	int answered = 0;
@@ -916,9 +925,9 @@ static void test_register_later_free(void)
 	reset();
 	answer_later = 1;
 	npending = 0;
-	unsigned port = free_port();
+	unsigned port = 0;   /* sipp_start picks it */
 	snprintf(remote, sizeof remote, "127.0.0.1:%u", sipb_local_port(s));
-	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, tu_src("tests/sipp/uac_register_503.xml"), port, 0, remote, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, tu_src("tests/sipp/uac_register_503.xml"), &port, 0, remote, 1), 0);
 	for (int ms = 0; ms < 10000 && !npending; ms += 10)
 		su_root_step(root, 10);
 	CU_ASSERT_EQUAL(npending, 1);
@@ -1031,9 +1040,9 @@ static void test_register_untrusted(void)
 		return;
 	reset();
 	trust = 0;
-	unsigned port = free_port();
+	unsigned port = 0;   /* sipp_start picks it */
 	snprintf(remote, sizeof remote, "127.0.0.1:%u", sipb_local_port(s));
-	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, tu_src("tests/sipp/uac_register_403.xml"), port, 0, remote, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, tu_src("tests/sipp/uac_register_403.xml"), &port, 0, remote, 1), 0);
 	CU_ASSERT_EQUAL(sipp_wait(&p, 10000), 0);
 	CU_ASSERT_EQUAL(ntrust_calls, 1);
 	CU_ASSERT_EQUAL(trust_port, port);
@@ -1050,9 +1059,9 @@ static void test_other_methods(void)
 	if (!s)
 		return;
 	reset();
-	unsigned port = free_port();
+	unsigned port = 0;   /* sipp_start picks it */
 	snprintf(remote, sizeof remote, "127.0.0.1:%u", sipb_local_port(s));
-	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, tu_src("tests/sipp/uac_misc.xml"), port, 0, remote, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(sipp_start(&p, tu_src("tests/sipp/uac_misc.xml"), &port, 0, remote, 1), 0);
 	CU_ASSERT_EQUAL(sipp_wait(&p, 10000), 0);
 	CU_ASSERT_EQUAL(nregs, 0);
 	CU_ASSERT_EQUAL(nresults, 0);
@@ -1245,6 +1254,7 @@ int main(void)
 	CU_add_test(su, "other methods", test_other_methods);
 	CU_add_test(su, "SUBSCRIBE ua-profile: what it asks for, refusals", test_subscribe_parse);
 	CU_add_test(su, "free with MESSAGEs in flight", test_free_inflight);
+	CU_add_test(su, "harness: sipp on a port held by another process is started again", test_harness_sipp_port_taken);
 	int rc = tu_run();
 
 	su_root_destroy(root);
