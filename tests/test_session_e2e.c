@@ -245,7 +245,9 @@ static int reg(const char *user, int cport)
 
 /* ------------------------------------------------------ MSRP receiver */
 
-enum mr_mode { MR_OK, MR_REPORT_415, MR_DROP_FIRST };
+/* MR_HOLD_FIRST: the first connection stops answering after its second
+ * chunk and waits until ppgd's side closes (the test kills ppgd meanwhile). */
+enum mr_mode { MR_OK, MR_REPORT_415, MR_DROP_FIRST, MR_HOLD_FIRST };
 
 static struct mrecv {
 	int lfd, port;
@@ -254,7 +256,7 @@ static struct mrecv {
 	enum mr_mode mode;
 	const unsigned char *expect;
 	size_t expect_len;
-	atomic_int conns, chunks, complete, errors, reports;
+	atomic_int conns, chunks, complete, errors, reports, holding;
 	int drops_left;
 	char err[256];
 } mr;
@@ -345,6 +347,20 @@ static void mr_conn(int fd)
 				mr.drops_left--;
 				goto out;   /* the connection drops mid-transfer, unanswered */
 			}
+			if (mr.mode == MR_HOLD_FIRST && mr.drops_left > 0 && in_conn == 2) {
+				mr.drops_left--;
+				atomic_store(&mr.holding, 1);
+				/* unanswered until the other side goes away */
+				for (;;) {
+					struct pollfd hp = { .fd = fd, .events = POLLIN };
+					if (atomic_load(&mr.stop))
+						break;
+					if (poll(&hp, 1, 100) > 0 && recv(fd, buf, cap, 0) <= 0)
+						break;
+				}
+				atomic_store(&mr.holding, 2);
+				goto out;
+			}
 			char tid[MSRP_TID_MAX + 1], to[256], me[256], out[2048], rtid[MSRP_TID_MAX + 1];
 			snprintf(tid, sizeof tid, "%.*s", (int)m.tid.n, m.tid.p);
 			snprintf(to, sizeof to, "%.*s", (int)strcspn(m.from_path.p, " \r\n"), m.from_path.p);
@@ -406,7 +422,8 @@ static void mr_expect(enum mr_mode mode, const unsigned char *b, size_t n)
 	mr.mode = mode;
 	mr.expect = b;
 	mr.expect_len = n;
-	mr.drops_left = mode == MR_DROP_FIRST ? 1 : 0;
+	mr.drops_left = mode == MR_DROP_FIRST || mode == MR_HOLD_FIRST ? 1 : 0;
+	atomic_store(&mr.holding, 0);
 	atomic_store(&mr.conns, 0);
 	atomic_store(&mr.chunks, 0);
 	atomic_store(&mr.complete, 0);
@@ -642,6 +659,39 @@ static void t_tcp_drop_retried(void)
 	term_free(&t);
 }
 
+/* kill -9 in the middle of a session's MSRP transfer (issue 9): the
+ * delivery was pending when ppgd died, so after the restart it is attempted
+ * again in a new session, which delivers every byte. */
+static void t_kill_mid_session(void)
+{
+	NEED();
+	static unsigned char c[SIZE];
+	struct term t;
+	struct sq q;
+	content(c, SIZE, 7);
+	mr_expect(MR_HOLD_FIRST, c, SIZE);
+	EXPECT(term_start(&t, sess_scen(), 2) == 0);
+	EXPECT_INT(reg("s7", t.port), 200);
+	EXPECT_INT(push("s7@sess", "s7", c, SIZE), 1001);
+	double t0 = itest_now();
+	while (atomic_load(&mr.holding) != 1 && itest_now() - t0 < 10)
+		usleep(10000);
+	EXPECT_INT(atomic_load(&mr.holding), 1);   /* 2 of 3 chunks sent, no REPORT */
+	EXPECT(itest_daemon_kill(&dd) != -1);
+	double tk = itest_now();
+	EXPECT_INT(itest_daemon_start(&dd), 0);
+	EXPECT(wait_final("s7@sess", 20, &q) == 0);
+	fprintf(stderr, "\n    killed mid-transfer; delivered %.2f s after the kill", itest_now() - tk);
+	EXPECT(!strcmp(pap_state_str(q.state), "delivered"));
+	EXPECT_INT(q.code, 1000);
+	EXPECT_INT(atomic_load(&mr.holding), 2);    /* the dead session's connection closed */
+	EXPECT_INT(atomic_load(&mr.conns), 2);
+	EXPECT_INT(atomic_load(&mr.complete), 1);
+	mr_check();
+	/* the first session never got its BYE (ppgd died): sipp is stopped here */
+	term_free(&t);
+}
+
 int main(void)
 {
 	static const struct itest_test_def tests[] = {
@@ -651,6 +701,7 @@ int main(void)
 		{ "no answer -> CANCEL, local 408, retried later", t_no_answer_cancel },
 		{ "REPORT 000 415 -> undeliverable 2005", t_report_error },
 		{ "TCP drop mid-transfer -> retried in a new session, delivered", t_tcp_drop_retried },
+		{ "kill -9 mid-transfer -> after the restart a new session delivers it", t_kill_mid_session },
 		{ NULL, NULL },
 	};
 	signal(SIGPIPE, SIG_IGN);
