@@ -29,6 +29,7 @@
 #define MAX_PEM (1 << 20)
 #define HANDSHAKE_LOG_PER_SECOND 5
 #define EXPIRY_WARN_S (30 * 86400)
+#define PEER_CACHE_S 60    /* a connection's verified client certificate is checked again after this */
 
 struct ppg_tls_creds {
 	gnutls_certificate_credentials_t cred;
@@ -39,11 +40,17 @@ struct ppg_tls_creds {
 	char desc[300];
 };
 
-/* A connection's hold on the credentials its session uses, and whether its
- * handshake completed (the client's Finished arrived). */
+/* A connection's hold on the credentials its session uses, whether its
+ * handshake completed (the client's Finished arrived), and its client's
+ * certificate as last verified: the certificate of a session does not
+ * change (libmicrohttpd does no renegotiation), so its requests pay the
+ * verification once, then every PEER_CACHE_S (its dates). Only the
+ * connection's own thread touches peer. */
 struct conn_ref {
 	struct ppg_tls_creds *c;
 	atomic_int done;
+	struct ppg_tls_peer peer;
+	time_t peer_at;                 /* 0: not verified yet */
 };
 
 struct ppg_tls {
@@ -429,10 +436,16 @@ void ppg_tls_peer_get(struct MHD_Connection *mc, struct ppg_tls_peer *p)
 	const gnutls_datum_t *certs;
 	gnutls_x509_crt_t crt = NULL;
 	gnutls_datum_t dn = { 0 };
+	struct conn_ref *ref = s ? gnutls_db_get_ptr(s) : NULL;
+	time_t now = time(NULL);
 
 	memset(p, 0, sizeof *p);
-	if (!s || !(certs = gnutls_certificate_get_peers(s, &n)) || !n)
+	if (ref && ref->peer_at && now >= ref->peer_at && now - ref->peer_at < PEER_CACHE_S) {
+		*p = ref->peer;
 		return;
+	}
+	if (!s || !(certs = gnutls_certificate_get_peers(s, &n)) || !n)
+		return;   /* no certificate: not cached, a session cannot get one later */
 	p->present = 1;
 	size_t fl = sizeof p->sha256;
 	if (gnutls_fingerprint(GNUTLS_DIG_SHA256, &certs[0], p->sha256, &fl) < 0)
@@ -458,5 +471,9 @@ void ppg_tls_peer_get(struct MHD_Connection *mc, struct ppg_tls_peer *p)
 		}
 	} else {
 		p->verified = 1;
+	}
+	if (ref) {
+		ref->peer = *p;
+		ref->peer_at = now;
 	}
 }
