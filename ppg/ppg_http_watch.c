@@ -70,6 +70,7 @@ void ppg_http_watch_on_connection(void *cls, struct MHD_Connection *mc, void **s
 		w = calloc(1, sizeof *w);
 		if (!w || !ci) {
 			free(w);
+			ppg_tls_conn_refuse(h->tls, mc);   /* nowhere to keep its TLS state */
 			return;    /* no deadline for this one; the idle timeout remains */
 		}
 		w->fd = ci->connect_fd;

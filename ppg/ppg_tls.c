@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "ppg/ppg_log.h"
+#include "ppg/ppg_metrics.h"
 #include "ppg/ppg_ratelimit.h"
 
 #define MAX_PEM (1 << 20)
@@ -346,14 +347,26 @@ static int on_finished(gnutls_session_t s, unsigned htype, unsigned when, unsign
 	return 0;
 }
 
+void ppg_tls_conn_refuse(struct ppg_tls *t, struct MHD_Connection *mc)
+{
+	gnutls_session_t s;
+	/* No credentials at all: the handshake fails (insufficient credentials),
+	 * the connection closes. Never libmicrohttpd's credentials of the start,
+	 * which ask no client certificate even when one is required. */
+	if (t && (s = session_of(mc)))
+		gnutls_credentials_clear(s);
+}
+
 void *ppg_tls_conn_start(struct ppg_tls *t, struct MHD_Connection *mc)
 {
 	gnutls_session_t s;
 	if (!t || !(s = session_of(mc)))
 		return NULL;
 	struct conn_ref *ref = calloc(1, sizeof *ref);
-	if (!ref)
-		return NULL;   /* libmicrohttpd's credentials of the start, no client certificate asked */
+	if (!ref) {
+		ppg_tls_conn_refuse(t, mc);
+		return NULL;
+	}
 	pthread_mutex_lock(&t->lock);
 	struct ppg_tls_creds *c = t->cur;
 	atomic_fetch_add(&c->refs, 1);
@@ -365,6 +378,7 @@ void *ppg_tls_conn_start(struct ppg_tls *t, struct MHD_Connection *mc)
 		LOGP(PPG_LOG_HTTP, LOG_ERR, "[%s] TLS: cannot set the credentials of a session", t->section);
 		ppg_tls_creds_free(c);
 		free(ref);
+		ppg_tls_conn_refuse(t, mc);
 		return NULL;
 	}
 	gnutls_db_set_ptr(s, ref);
@@ -390,6 +404,7 @@ int ppg_tls_conn_end(struct ppg_tls *t, struct MHD_Connection *mc, void *arg)
 	if (!atomic_load(&ref->done)) {
 		failed = 1;
 		atomic_fetch_add(&t->failed, 1);
+		ppg_metrics_inc(PPG_M_TLS_HANDSHAKE_FAILED);
 		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		char addr[INET6_ADDRSTRLEN] = "?";
 		const struct sockaddr *sa = ci ? ci->client_addr : NULL;

@@ -66,6 +66,9 @@ unsigned ppg_tls_mhd_options(const struct ppg_tls *t, struct MHD_OptionItem *opt
  * that did not complete, with the client's address, and returns 1 then.
  */
 void *ppg_tls_conn_start(struct ppg_tls *t, struct MHD_Connection *mc);
+/* A connection that cannot be given its credentials (out of memory): its
+ * handshake will fail. ppg_tls_conn_start does it on its own failures. */
+void ppg_tls_conn_refuse(struct ppg_tls *t, struct MHD_Connection *mc);
 int ppg_tls_conn_end(struct ppg_tls *t, struct MHD_Connection *mc, void *ref);
 /* Both as an MHD_OPTION_NOTIFY_CONNECTION callback (cls: the struct
  * ppg_tls), keeping the reference in *socket_context. */
