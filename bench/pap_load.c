@@ -17,6 +17,10 @@
  *                   the run (default 10; each request also times out after 10 s)
  *   -L FILE         log every answered request: push-id, start and end
  *                   (CLOCK_REALTIME, microseconds), HTTP status, 1001 or not
+ *   -K CAFILE       an https:// URL's certificate is verified against these CAs
+ *                   (PEM); connections are kept alive, so each pays one handshake
+ *   -E CERT,KEY     client certificate and key (PEM) for an https:// URL
+ *   -N              a new connection for every request (no keep-alive)
  *
  * Every request is a PAP 2.0 push-message, multipart/related: the control
  * entity (push-id bench-NONCE-N@pi.example, one address, unconfirmed
@@ -101,7 +105,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 	    "usage: pap_load (-r RATE [-C CAP] -d SECONDS | -c CONCURRENCY -d SECONDS | -1)\n"
-	    "                [-u USER:SECRET] [-a ADDRESS] [-n NONCE] [-b BYTES] [-T SECONDS] [-L FILE] URL\n");
+	    "                [-u USER:SECRET] [-a ADDRESS] [-n NONCE] [-b BYTES] [-T SECONDS] [-L FILE] [-K CAFILE] [-E CERT,KEY] [-N]\n"
+	    "                URL\n");
 	exit(2);
 }
 
@@ -264,7 +269,8 @@ static double pct_ms(double q)
 int main(int argc, char **argv)
 {
 	unsigned long rate = 0, cap = 256, conc = 0, secs = 0, body_bytes = 100, drain_s = 10;
-	const char *userpwd = "bench:bench-secret";
+	const char *userpwd = "bench:bench-secret", *cafile = NULL, *certfile = NULL, *keyfile = NULL;
+	int no_reuse = 0;
 	int once = 0, c;
 	struct slot *slots;
 	size_t nslots;
@@ -272,7 +278,7 @@ int main(int argc, char **argv)
 	struct curl_slist *hdrs = NULL;
 
 	snprintf(nonce, sizeof nonce, "%ld-%d", (long)time(NULL), (int)getpid());
-	while ((c = getopt(argc, argv, "r:C:c:d:u:a:n:b:T:L:1")) != -1) {
+	while ((c = getopt(argc, argv, "r:C:c:d:u:a:n:b:T:L:K:E:N1")) != -1) {
 		switch (c) {
 		case 'r': rate = num(optarg); break;
 		case 'C': cap = num(optarg); break;
@@ -289,6 +295,17 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'K': cafile = optarg; break;
+		case 'E': {
+			char *comma = strchr(optarg, ',');
+			if (!comma)
+				usage();
+			*comma = '\0';
+			certfile = optarg;
+			keyfile = comma + 1;
+			break;
+		}
+		case 'N': no_reuse = 1; break;
 		case '1': once = 1; break;
 		default: usage();
 		}
@@ -335,6 +352,14 @@ int main(int argc, char **argv)
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
 		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(e, CURLOPT_USERPWD, userpwd);
+		if (cafile)
+			curl_easy_setopt(e, CURLOPT_CAINFO, cafile);
+		if (certfile) {
+			curl_easy_setopt(e, CURLOPT_SSLCERT, certfile);
+			curl_easy_setopt(e, CURLOPT_SSLKEY, keyfile);
+		}
+		if (no_reuse)
+			curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
 		curl_easy_setopt(e, CURLOPT_WRITEDATA, &slots[i]);
 		curl_easy_setopt(e, CURLOPT_PRIVATE, &slots[i]);

@@ -45,6 +45,9 @@ static void usage(FILE *f)
 	    "  --json              print the daemon's JSON instead of tables\n"
 	    "  --pap-url URL       PAP URL for push (PPGCTL_PAP_URL; default http://127.0.0.1:8080/pap)\n"
 	    "  --pi NAME           the PI (push: PPGCTL_PI, password from PPGCTL_PI_PASSWORD)\n"
+	    "  --cacert FILE       CAs of an https:// listener's certificate (PPGCTL_CACERT;\n"
+	    "                      default: the system's); the certificate is always verified\n"
+	    "  --cert FILE, --key FILE  client certificate and key, PEM (PPGCTL_CERT, PPGCTL_KEY)\n"
 	    "  T: Unix time in ms, or an age like 30s, 15m, 2h, 7d\n"
 	    "exit codes: 0 ok, 1 error from the daemon, 2 usage, 3 cannot connect,\n"
 	    "            4 authentication refused, 5 not found\n");
@@ -78,6 +81,9 @@ size_t ppgctl_on_data(char *d, size_t sz, size_t nm, void *arg)
 	return len;
 }
 
+/* TLS of https:// URLs (--cacert, --cert, --key); NULL: libcurl's defaults. */
+static const char *tls_cacert, *tls_cert, *tls_key;
+
 /* One request. 0 with *status and *body (malloc'ed), or EX_CONNECT. */
 int ppgctl_http(const char *method, const char *url, const char *user, const char *password,
     const char *ctype, const char *body, size_t len, long *status, char **out)
@@ -94,6 +100,14 @@ int ppgctl_http(const char *method, const char *url, const char *user, const cha
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	char errbuf[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	if (tls_cacert)
+		curl_easy_setopt(c, CURLOPT_CAINFO, tls_cacert);
+	if (tls_cert)
+		curl_easy_setopt(c, CURLOPT_SSLCERT, tls_cert);
+	if (tls_key)
+		curl_easy_setopt(c, CURLOPT_SSLKEY, tls_key);
 	if (user) {
 		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(c, CURLOPT_USERNAME, user);
@@ -113,7 +127,7 @@ int ppgctl_http(const char *method, const char *url, const char *user, const cha
 	CURLcode rc = curl_easy_perform(c);
 	curl_slist_free_all(h);
 	if (rc != CURLE_OK) {
-		fprintf(stderr, "ppgctl: %s: %s\n", url, curl_easy_strerror(rc));
+		fprintf(stderr, "ppgctl: %s: %s\n", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		curl_easy_cleanup(c);
 		free(b.p);
 		return EX_CONNECT;
@@ -247,7 +261,7 @@ int ppgctl_parse_time(const char *s, long long *out)
 int main(int argc, char **argv)
 {
 	enum { O_USER = 256, O_PASSWORD, O_JSON, O_STATE, O_PI, O_PUSHID, O_SINCE, O_UNTIL, O_LIMIT, O_CURSOR,
-		O_ALL, O_TO, O_APP, O_CTYPE, O_PAPURL };
+		O_ALL, O_TO, O_APP, O_CTYPE, O_PAPURL, O_CACERT, O_CERT, O_KEY };
 	static const struct option longopts[] = {
 		{ "url", required_argument, NULL, 'u' },
 		{ "user", required_argument, NULL, O_USER },
@@ -264,6 +278,9 @@ int main(int argc, char **argv)
 		{ "app", required_argument, NULL, O_APP },
 		{ "content-type", required_argument, NULL, O_CTYPE },
 		{ "pap-url", required_argument, NULL, O_PAPURL },
+		{ "cacert", required_argument, NULL, O_CACERT },
+		{ "cert", required_argument, NULL, O_CERT },
+		{ "key", required_argument, NULL, O_KEY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -272,6 +289,9 @@ int main(int argc, char **argv)
 	o.url = getenv("PPGCTL_URL");
 	o.user = getenv("PPGCTL_USER");
 	o.password = getenv("PPGCTL_PASSWORD");
+	tls_cacert = getenv("PPGCTL_CACERT");
+	tls_cert = getenv("PPGCTL_CERT");
+	tls_key = getenv("PPGCTL_KEY");
 	while ((opt = getopt_long(argc, argv, "u:hj", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'u': o.url = optarg; break;
@@ -290,6 +310,9 @@ int main(int argc, char **argv)
 		case O_APP: o.app = optarg; break;
 		case O_CTYPE: o.ctype = optarg; break;
 		case O_PAPURL: o.pap_url = optarg; break;
+		case O_CACERT: tls_cacert = optarg; break;
+		case O_CERT: tls_cert = optarg; break;
+		case O_KEY: tls_key = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EX_USAGE_;
 		}

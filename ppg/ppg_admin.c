@@ -253,7 +253,10 @@ static enum MHD_Result route(struct ppg_admin *a, struct MHD_Connection *mc, con
 	char *user = MHD_basic_auth_get_username_password(mc, &pass);
 	const struct ppg_pi *acct = NULL;
 	unsigned delay = 0;
-	enum ppg_auth_result ar = ppg_auth_check(a->auth, user, pass, client_addr(mc), &acct, &delay);
+	struct ppg_tls_peer cert;
+	ppg_tls_peer_get(mc, &cert);   /* README "TLS": [admin NAME] tls_subject, tls_fingerprint */
+	enum ppg_auth_result ar = ppg_auth_check_peer(a->auth, user, pass, client_addr(mc), &cert, &acct, &delay,
+	    NULL, 0);
 	ppg_auth_release(a->auth, acct);   /* only the name is used, copied below */
 	char name[80];
 	snprintf(name, sizeof name, "%s", user ? user : "");
@@ -263,9 +266,11 @@ static enum MHD_Result route(struct ppg_admin *a, struct MHD_Connection *mc, con
 		MHD_free(pass);
 	if (ar != PPG_AUTH_OK) {
 		LOGP(PPG_LOG_AUTH, LOG_NOTICE, "admin: %s for \"%s\"", ar == PPG_AUTH_FORBIDDEN ?
-		    "address not allowed" : "authentication failed", name[0] ? name : "(none)");
-		if (ar == PPG_AUTH_FORBIDDEN)
-			return ppg_admin_reply_error(mc, MHD_HTTP_FORBIDDEN, "address not allowed for this account");
+		    "address not allowed" : ar == PPG_AUTH_CERT ? "client certificate refused" : "authentication failed",
+		    name[0] ? name : "(none)");
+		if (ar == PPG_AUTH_FORBIDDEN || ar == PPG_AUTH_CERT)
+			return ppg_admin_reply_error(mc, MHD_HTTP_FORBIDDEN, ar == PPG_AUTH_CERT ?
+			    "client certificate missing or not the one of this account" : "address not allowed for this account");
 		if (delay) {   /* this connection's own thread: the wait costs no other client */
 			struct timespec ts = { delay / 1000, (long)(delay % 1000) * 1000000L };
 			nanosleep(&ts, NULL);
@@ -347,7 +352,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	LOGP(PPG_LOG_HTTP, LOG_WARNING, "admin: libmicrohttpd: %s", buf);
 }
 
-struct ppg_admin *ppg_admin_start(const struct ppg_config *cfg, struct ppg_core *core, int *failed)
+struct ppg_admin *ppg_admin_start(const struct ppg_config *cfg, struct ppg_core *core, int *failed,
+    struct ppg_tls *tls)
 {
 	*failed = 0;
 	if (!cfg->admin_enabled)
@@ -372,7 +378,9 @@ struct ppg_admin *ppg_admin_start(const struct ppg_config *cfg, struct ppg_core 
 	if (!cfg->admins)
 		LOGP(PPG_LOG_MAIN, LOG_WARNING, "admin: no [admin NAME] account: the API and /metrics answer 401");
 	const struct sockaddr *sa = (const struct sockaddr *)&cfg->admin_listen;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem tls_opts[PPG_TLS_MHD_OPTIONS];
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG |
+	    ppg_tls_mhd_options(tls, tls_opts);
 	uint16_t port;
 	if (sa->sa_family == AF_INET6) {
 		flags |= MHD_USE_IPv6;
@@ -386,6 +394,8 @@ struct ppg_admin *ppg_admin_start(const struct ppg_config *cfg, struct ppg_core 
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->admin_max_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
+	    MHD_OPTION_ARRAY, tls_opts,
+	    MHD_OPTION_NOTIFY_CONNECTION, ppg_tls_on_connection, tls,   /* NULL tls: nothing */
 	    MHD_OPTION_END);
 	if (!a->d) {
 		LOGP(PPG_LOG_HTTP, LOG_ERR, "admin: cannot listen on port %u: %s", port, strerror(errno));

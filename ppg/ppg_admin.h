@@ -21,8 +21,11 @@
 
 struct ppg_admin;
 
-/* NULL when [admin] enabled = no, or on failure (logged; *failed set). */
-struct ppg_admin *ppg_admin_start(const struct ppg_config *cfg, struct ppg_core *core, int *failed);
+/* NULL when [admin] enabled = no, or on failure (logged; *failed set).
+ * tls: ppg_tls_new of [admin] (NULL: plain HTTP), outlives the listener. */
+struct ppg_tls;
+struct ppg_admin *ppg_admin_start(const struct ppg_config *cfg, struct ppg_core *core, int *failed,
+    struct ppg_tls *tls);
 /* Stops the listener and frees it (accepts NULL). */
 void ppg_admin_stop(struct ppg_admin *a);
 /* The port bound (useful with port 0). */

@@ -27,6 +27,7 @@
 #include "ppg/ppg_reload.h"
 #include "ppg/ppg_request.h"
 #include "ppg/ppg_series.h"
+#include "ppg/ppg_tls.h"
 
 #define API "/api/v1/"
 #define PAGE_DEFAULT 50

@@ -17,12 +17,14 @@
  * delayed, so an attacker cannot lock the real PI out.
  */
 #include "ppg/ppg_auth.h"
+#include "ppg/ppg_tls.h"
 
 #include <crypt.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -192,7 +194,7 @@ int ppg_auth_reload(struct ppg_auth *a, const struct ppg_config *owner, const st
 	size_t j = 0;
 	for (const struct ppg_pi *pi = pis; pi; pi = pi->next, j++) {
 		const struct ppg_pi *old = set_find(a->cur, pi->name);
-		if (!old || strcmp(old->secret_hash, pi->secret_hash))
+		if (!old || !old->secret_hash || !pi->secret_hash || strcmp(old->secret_hash, pi->secret_hash))
 			continue;
 		size_t i = pi_index(a->cur, old);
 		for (size_t k = 0; k < CACHE_PER_PI; k++) {
@@ -312,11 +314,56 @@ static unsigned note_failure(struct ppg_auth *a, const struct sockaddr *sa)
 	return d > DELAY_MAX_MS ? DELAY_MAX_MS : d;
 }
 
+/* Does the verified client certificate match every rule of pi? */
+static int cert_matches(const struct ppg_pi *pi, const struct ppg_tls_peer *peer, char *why, size_t whylen)
+{
+	if (!peer || !peer->present)
+		return snprintf(why, whylen, "no client certificate"), 0;
+	if (!peer->verified)
+		return snprintf(why, whylen, "client certificate \"%s\" not verified: %s", peer->subject, peer->why), 0;
+	if (pi->tls_subject && strcmp(pi->tls_subject, peer->subject))
+		return snprintf(why, whylen, "client certificate subject \"%s\" is not \"%s\"", peer->subject,
+		    pi->tls_subject), 0;
+	if (pi->ntls_fp) {
+		for (int i = 0; i < pi->ntls_fp; i++)
+			if (!memcmp(pi->tls_fp[i], peer->sha256, PPG_TLS_FP_LEN))
+				return 1;
+		return snprintf(why, whylen, "client certificate \"%s\": its SHA-256 fingerprint is not in "
+		    "tls_fingerprint", peer->subject), 0;
+	}
+	return 1;
+}
+
+/* The account without a secret that a verified certificate authenticates. */
+static const struct ppg_pi *find_by_cert(const struct pi_set *s, const struct ppg_tls_peer *peer)
+{
+	char why[8];
+	if (!peer || !peer->verified)
+		return NULL;
+	for (const struct ppg_pi *p = s->pis; p; p = p->next)
+		if (!p->secret_hash && ppg_pi_wants_cert(p) && cert_matches(p, peer, why, sizeof why))
+			return p;
+	return NULL;
+}
+
 enum ppg_auth_result ppg_auth_check(struct ppg_auth *a, const char *user, const char *secret,
     const struct sockaddr *sa, const struct ppg_pi **pi_out, unsigned *delay_ms)
 {
-	int ok;
+	return ppg_auth_check_peer(a, user, secret, sa, NULL, pi_out, delay_ms, NULL, 0);
+}
 
+enum ppg_auth_result ppg_auth_check_peer(struct ppg_auth *a, const char *user, const char *secret,
+    const struct sockaddr *sa, const struct ppg_tls_peer *peer, const struct ppg_pi **pi_out, unsigned *delay_ms,
+    char *why, size_t whylen)
+{
+	int ok;
+	char whybuf[320];
+
+	if (!why) {
+		why = whybuf;
+		whylen = sizeof whybuf;
+	}
+	why[0] = '\0';
 	*delay_ms = 0;
 	*pi_out = NULL;
 	/* The current table, held until the end of this check or, on success,
@@ -325,8 +372,22 @@ enum ppg_auth_result ppg_auth_check(struct ppg_auth *a, const char *user, const 
 	struct pi_set *s = a->cur;
 	s->users++;
 	pthread_mutex_unlock(&a->lock);
-	const struct ppg_pi *pi = user ? set_find(s, user) : NULL;
+	const struct ppg_pi *pi = user ? set_find(s, user) : find_by_cert(s, peer);
+	if (pi && !pi->secret_hash) {
+		/* Its certificate is its only credential. */
+		if (!cert_matches(pi, peer, why, whylen)) {
+			*delay_ms = note_failure(a, sa);
+			goto refused;
+		}
+		goto allow;
+	}
 	if (!pi || !secret) {
+		if (!pi && !user && peer && peer->present && !peer->verified)
+			snprintf(why, whylen, "client certificate \"%s\" not verified: %s", peer->subject, peer->why);
+		else if (!pi && !user && peer && peer->present)
+			snprintf(why, whylen, "client certificate \"%s\" is no account's", peer->subject);
+		else
+			snprintf(why, whylen, "%s", !pi && !user ? "no credentials" : !pi ? "no such account" : "no secret");
 		if (secret)
 			(void)verify(secret, a->dummy_hash);
 		*delay_ms = note_failure(a, sa);
@@ -338,10 +399,17 @@ enum ppg_auth_result ppg_auth_check(struct ppg_auth *a, const char *user, const 
 		ok = 1;
 	}
 	if (!ok) {
+		snprintf(why, whylen, "wrong secret");
 		*delay_ms = note_failure(a, sa);
 		goto refused;
 	}
+	if (ppg_pi_wants_cert(pi) && !cert_matches(pi, peer, why, whylen)) {
+		ppg_auth_release(a, pi);
+		return PPG_AUTH_CERT;
+	}
+allow:
 	if (!ppg_cidr_pi_allows(pi, sa)) {
+		snprintf(why, whylen, "address not allowed");
 		ppg_auth_release(a, pi);
 		return PPG_AUTH_FORBIDDEN;
 	}

@@ -20,7 +20,10 @@ enum ppg_auth_result {
 	PPG_AUTH_OK = 0,
 	PPG_AUTH_FAIL,        /* no such PI or wrong secret: 401 after *delay_ms */
 	PPG_AUTH_FORBIDDEN,   /* right secret, address outside the PI's ranges: 403 */
+	PPG_AUTH_CERT,        /* right secret, but the account's client certificate is missing or wrong: 403 */
 };
+
+struct ppg_tls_peer;
 
 /* cfg must outlive the returned object. NULL on allocation failure. */
 struct ppg_auth *ppg_auth_new(const struct ppg_config *cfg);
@@ -35,6 +38,24 @@ void ppg_auth_free(struct ppg_auth *a);
  */
 enum ppg_auth_result ppg_auth_check(struct ppg_auth *a, const char *user, const char *secret,
     const struct sockaddr *sa, const struct ppg_pi **pi, unsigned *delay_ms);
+
+/*
+ * The same with the client's certificate (ppg_tls_peer_get; NULL on a plain
+ * listener or one without a client CA). README "TLS":
+ *   - an account with tls_subject and/or tls_fingerprint needs a verified
+ *     client certificate matching every rule it names;
+ *   - with a secret_hash as well, both must pass: a wrong secret is
+ *     PPG_AUTH_FAIL, the right one with a missing or wrong certificate
+ *     PPG_AUTH_CERT;
+ *   - without a secret_hash the certificate alone authenticates: the
+ *     account is the one user names, or with no user the one whose rules
+ *     the certificate matches; a missing or wrong certificate is
+ *     PPG_AUTH_FAIL (there is no other credential).
+ * When why is not NULL it gets the reason of a refusal, for the log.
+ */
+enum ppg_auth_result ppg_auth_check_peer(struct ppg_auth *a, const char *user, const char *secret,
+    const struct sockaddr *sa, const struct ppg_tls_peer *peer, const struct ppg_pi **pi, unsigned *delay_ms,
+    char *why, size_t whylen);
 
 /* [any] Ends the use of an account ppg_auth_check gave; pi may be NULL. */
 void ppg_auth_release(struct ppg_auth *a, const struct ppg_pi *pi);

@@ -409,13 +409,13 @@ static void content_base(struct sip_bearer *s)
 	if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
 		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-		snprintf(s->content_base, sizeof s->content_base, "http://[%s]:%u/content/", host,
-		    ntohs(in6->sin6_port));
+		snprintf(s->content_base, sizeof s->content_base, "%s://[%s]:%u/content/",
+		    cfg->tls.certificate ? "https" : "http", host, ntohs(in6->sin6_port));
 	} else {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
 		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-		snprintf(s->content_base, sizeof s->content_base, "http://%s:%u/content/", host,
-		    ntohs(in->sin_port));
+		snprintf(s->content_base, sizeof s->content_base, "%s://%s:%u/content/",
+		    cfg->tls.certificate ? "https" : "http", host, ntohs(in->sin_port));
 	}
 }
 

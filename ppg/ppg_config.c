@@ -81,9 +81,53 @@ static int looks_like_crypt_hash(const char *v)
 	return 0;
 }
 
+/* "sha256:AB:CD:..." (the prefix optional, any case, colons optional):
+ * 32 octets of a SHA-256 fingerprint. */
+static int add_fingerprint(const char *item, void *arg)
+{
+	struct ppg_pi *pi = arg;
+	unsigned char *out;
+	size_t n = 0;
+
+	if (pi->ntls_fp >= PPG_MAX_TLS_FP)
+		return -E2BIG;
+	out = pi->tls_fp[pi->ntls_fp];
+	if (!strncasecmp(item, "sha256:", 7))
+		item += 7;
+	for (const char *c = item; *c; c++) {
+		if (*c == ':')
+			continue;
+		if (!isxdigit((unsigned char)c[0]) || !isxdigit((unsigned char)c[1]) || n == PPG_TLS_FP_LEN)
+			return -EINVAL;
+		char hex[3] = { c[0], c[1], 0 };
+		out[n++] = (unsigned char)strtoul(hex, NULL, 16);
+		c++;
+	}
+	if (n != PPG_TLS_FP_LEN)
+		return -EINVAL;
+	pi->ntls_fp++;
+	return 0;
+}
+
 static int pi_key(struct ppg_config_parse *p, const char *name, const char *v)
 {
 	struct ppg_pi *pi = p->cur_pi;
+	if (!strcmp(name, "tls_subject")) {
+		if (!strchr(v, '='))
+			return ppg_config_err(p, "tls_subject of [%s %s] is not a distinguished name like "
+			    "CN=mmsc,O=Operator (got \"%s\")", p->cur_admin ? "admin" : "pi", pi->name, v);
+		free(pi->tls_subject);
+		pi->tls_subject = strdup(v);
+		return pi->tls_subject != NULL;
+	}
+	if (!strcmp(name, "tls_fingerprint")) {
+		pi->ntls_fp = 0;
+		if (ppg_config_for_each(v, add_fingerprint, pi))
+			return ppg_config_err(p, "tls_fingerprint of [%s %s]: \"%s\" is not a list of at most %d "
+			    "SHA-256 fingerprints like sha256:AB:CD:... (openssl x509 -noout -fingerprint -sha256)",
+			    p->cur_admin ? "admin" : "pi", pi->name, v, PPG_MAX_TLS_FP);
+		return 1;
+	}
 	if (!strcmp(name, "secret_hash")) {
 		if (!looks_like_crypt_hash(v))
 			return ppg_config_err(p, "%s of [%s %s] is not a crypt(3) hash; plaintext secrets are refused "
@@ -235,15 +279,20 @@ static struct ppg_config *config_defaults(void)
 	return c;
 }
 
-/* Checks that need the whole file: every [pi] has a secret. */
+/* Checks that need the whole file: every [pi] has a secret or a
+ * certificate; the TLS keys of a listener go together (ppg_config_tls). */
 static int config_finish(struct ppg_config_parse *p)
 {
 	for (struct ppg_pi *pi = p->c->pis; pi; pi = pi->next)
-		if (!pi->secret_hash)
-			return ppg_config_err(p, "[pi %s] has no secret_hash", pi->name), -EINVAL;
+		if (!pi->secret_hash && !ppg_pi_wants_cert(pi))
+			return ppg_config_err(p, "[pi %s] has no secret_hash (nor tls_subject, tls_fingerprint)",
+			    pi->name), -EINVAL;
 	for (struct ppg_pi *pi = p->c->admins; pi; pi = pi->next)
-		if (!pi->secret_hash)
-			return ppg_config_err(p, "[admin %s] has no secret_hash", pi->name), -EINVAL;
+		if (!pi->secret_hash && !ppg_pi_wants_cert(pi))
+			return ppg_config_err(p, "[admin %s] has no secret_hash (nor tls_subject, tls_fingerprint)",
+			    pi->name), -EINVAL;
+	if (ppg_config_tls(p) < 0)
+		return -EINVAL;
 	/* Quotas not set in a [pi] section take the [server] defaults. */
 	for (struct ppg_pi *pi = p->c->pis; pi; pi = pi->next) {
 		if (!(pi->set & PPG_PI_SET_RATE))
@@ -353,12 +402,12 @@ static int load(const char *name, const char *text, struct ppg_config **out, cha
 	if (line == 0 && config_finish(&p) < 0) {
 		char sec[80];
 		for (struct ppg_pi *pi = p.c->pis; pi; pi = pi->next)
-			if (!pi->secret_hash) {
+			if (!pi->secret_hash && !ppg_pi_wants_cert(pi)) {
 				snprintf(sec, sizeof sec, "pi %s", pi->name);
 				line = section_line(text, sec);
 			}
 		for (struct ppg_pi *pi = p.c->admins; pi; pi = pi->next)
-			if (!pi->secret_hash) {
+			if (!pi->secret_hash && !ppg_pi_wants_cert(pi)) {
 				snprintf(sec, sizeof sec, "admin %s", pi->name);
 				line = section_line(text, sec);
 			}
@@ -433,6 +482,7 @@ void ppg_config_free(struct ppg_config *c)
 			struct ppg_pi *n = (*lists[i])->next;
 			free((*lists[i])->name);
 			free((*lists[i])->secret_hash);
+			free((*lists[i])->tls_subject);
 			free(*lists[i]);
 			*lists[i] = n;
 		}

@@ -17,6 +17,17 @@
 
 #define PPG_MAX_LISTEN 8
 #define PPG_MAX_ALLOW  16
+#define PPG_MAX_TLS_FP 4               /* tls_fingerprint values of one account */
+#define PPG_TLS_FP_LEN 32              /* SHA-256 */
+
+/* TLS of one listener ([server] or [admin] tls_* keys; ppg_tls.c). */
+struct ppg_tls_conf {
+	char *certificate;             /* PEM file (chain: leaf first); NULL = plain HTTP */
+	char *key;                     /* PEM file of its private key */
+	char *client_ca;               /* PEM file: client certificates are requested, verified against it */
+	int client_required;           /* tls_client_auth: 0 optional, 1 required (handshake fails without) */
+	char *priorities;              /* GnuTLS priority string */
+};
 
 struct ppg_pi {
 	char *name;                    /* account name (the user in HTTP Basic) */
@@ -29,6 +40,13 @@ struct ppg_pi {
 	size_t max_pending;
 	size_t max_pending_bytes;
 	unsigned set;                  /* PPG_PI_SET_*: keys given in the section */
+	/* Client certificate (README "TLS"): when either is set the account needs
+	 * a verified client certificate with this subject (RFC 4514 string) and
+	 * one of these SHA-256 fingerprints (of the leaf, DER). An account
+	 * without secret_hash is authenticated by its certificate alone. */
+	char *tls_subject;
+	unsigned char tls_fp[PPG_MAX_TLS_FP][PPG_TLS_FP_LEN];
+	int ntls_fp;
 	struct ppg_pi *next;
 };
 
@@ -57,6 +75,7 @@ struct ppg_config {
 	size_t max_pending_bytes;      /* default of [pi] max_pending_bytes */
 	size_t max_pending_deliveries; /* every PI together */
 	unsigned retry_after;          /* s, Retry-After of a 4001 over a limit */
+	struct ppg_tls_conf tls;       /* [server] tls_*: a certificate makes the listeners TLS-only */
 	/* [database] */
 	int db_engine;                 /* enum db_engine: 0 sqlite, 1 postgresql */
 	char *db_path;                 /* SQLite */
@@ -133,6 +152,7 @@ struct ppg_config {
 	unsigned notify_retry_max;
 	unsigned notify_timeout;
 	unsigned notify_threads;
+	char *notify_ca_file;          /* CAs of https:// endpoints (NULL: the system's) */
 	/* [apps]: extra push application ids, "CODE = URN" */
 	struct ppg_app {
 		unsigned long code;
@@ -145,6 +165,7 @@ struct ppg_config {
 	int admin_enabled;
 	struct sockaddr_storage admin_listen;
 	unsigned admin_max_connections;
+	struct ppg_tls_conf admin_tls; /* [admin] tls_* */
 	struct ppg_pi *admins;         /* [admin NAME] accounts, like PIs: secret_hash, allow */
 	/* Not a key: references (ppg_config_ref); 1 after a load, freed at 0. */
 	int refs;
@@ -160,6 +181,12 @@ struct ppg_config {
 #define PPG_TERMINAL_GRUU   1
 #define PPG_CONFIRMED_PAGER   0
 #define PPG_CONFIRMED_SESSION 1
+
+/* 1 when the account names a client certificate (tls_subject, tls_fingerprint). */
+static inline int ppg_pi_wants_cert(const struct ppg_pi *pi)
+{
+	return pi->tls_subject || pi->ntls_fp;
+}
 
 /* The URN configured for a numeric application id, or NULL. */
 const char *ppg_config_app_urn(const struct ppg_config *c, unsigned long code);

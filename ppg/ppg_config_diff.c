@@ -17,6 +17,12 @@ static const struct { const char *section, *key; } reloadable[] = {
 	{ "sip", "max_attempts" }, { "sip", "retry_min" }, { "sip", "retry_max" },
 	{ "ota", "max_attempts" }, { "ota", "retry_min" }, { "ota", "retry_max" },
 	{ "notify", "max_attempts" }, { "notify", "retry_min" }, { "notify", "retry_max" },
+	/* TLS of the listeners: every reload re-reads the files (ppg_tls.c);
+	 * turning TLS on or off needs a restart (ppg_reload.c says so). */
+	{ "server", "tls_certificate" }, { "server", "tls_key" }, { "server", "tls_client_ca" },
+	{ "server", "tls_client_auth" }, { "server", "tls_priorities" },
+	{ "admin", "tls_certificate" }, { "admin", "tls_key" }, { "admin", "tls_client_ca" },
+	{ "admin", "tls_client_auth" }, { "admin", "tls_priorities" },
 };
 
 int ppg_config_reloadable(const char *section, const char *key)
@@ -75,7 +81,9 @@ static const struct ppg_pi *find(const struct ppg_pi *list, const char *name)
 static int pi_equal(const struct ppg_pi *x, const struct ppg_pi *y)
 {
 	return x->nallow == y->nallow && str_eq(x->secret_hash, y->secret_hash) &&
-	    !memcmp(x->allow, y->allow, sizeof x->allow[0] * (size_t)x->nallow);
+	    !memcmp(x->allow, y->allow, sizeof x->allow[0] * (size_t)x->nallow) &&
+	    str_eq(x->tls_subject, y->tls_subject) && x->ntls_fp == y->ntls_fp &&
+	    !memcmp(x->tls_fp, y->tls_fp, sizeof x->tls_fp[0] * (size_t)x->ntls_fp);
 }
 
 static size_t diff_accounts(const char *section, const struct ppg_pi *a, const struct ppg_pi *b,
@@ -117,6 +125,20 @@ static size_t diff_apps(const struct ppg_config *a, const struct ppg_config *b,
 	return n;
 }
 
+/* A listener's TLS keys are live while it stays TLS; turning TLS on or off
+ * (libmicrohttpd's MHD_USE_TLS of the daemon) needs a restart. */
+static int reloadable_between(const struct ppg_config_key *k, const struct ppg_config *a,
+    const struct ppg_config *b)
+{
+	if (!ppg_config_reloadable(k->section, k->name))
+		return 0;
+	if (strncmp(k->name, "tls_", 4))
+		return 1;
+	int admin = !strcmp(k->section, "admin");
+	const struct ppg_tls_conf *x = admin ? &a->admin_tls : &a->tls, *y = admin ? &b->admin_tls : &b->tls;
+	return !x->certificate == !y->certificate;
+}
+
 size_t ppg_config_diff(const struct ppg_config *a, const struct ppg_config *b,
     void (*fn)(const char *section, const char *key, int reloadable, void *arg), void *arg)
 {
@@ -125,7 +147,7 @@ size_t ppg_config_diff(const struct ppg_config *a, const struct ppg_config *b,
 		const struct ppg_config_key *k = &ppg_config_keys[i];
 		if (key_equal(k, a, b))
 			continue;
-		fn(k->section, k->name, ppg_config_reloadable(k->section, k->name), arg);
+		fn(k->section, k->name, reloadable_between(k, a, b), arg);
 		n++;
 	}
 	n += diff_accounts("pi", a->pis, b->pis, fn, arg);

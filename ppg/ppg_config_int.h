@@ -39,6 +39,7 @@ struct ppg_config_parse {
 	char err[256];               /* first error */
 	int listen_set;
 	const char *err_section;     /* a whole-file check failed in this section */
+	char err_section_buf[80];    /* err_section of a [pi NAME] or [admin NAME] */
 	char bad_section[80];        /* an error that belongs to a section header */
 };
 
@@ -49,6 +50,11 @@ int ppg_config_err(struct ppg_config_parse *p, const char *fmt, ...) __attribute
 /* Sets the key k from the value v. 1 on success, 0 with an error recorded
  * in p (or out of memory). */
 int ppg_config_set_key(struct ppg_config_parse *p, const struct ppg_config_key *k, const char *v);
+
+/* ppg_config_tls.c: the whole-file checks of the TLS keys ([server],
+ * [admin], the accounts' tls_subject and tls_fingerprint). 0 or -EINVAL
+ * with the error and its section recorded in p. */
+int ppg_config_tls(struct ppg_config_parse *p);
 
 /* Splits a comma-separated list, trimming blanks; calls fn on each item.
  * 0, -EINVAL (an empty list, a blank item), or what fn returned. */

@@ -50,6 +50,21 @@ const struct ppg_config_key ppg_config_keys[] = {
 	  "pending deliveries of every PI together; more pushes get 4001 (0: unlimited)" },
 	{ "server", "retry_after", K_UINT, O(retry_after), "1", 1, 3600,
 	  "Retry-After (seconds) of a push refused with 4001 over a pending limit" },
+	/* TLS (README "TLS"): libmicrohttpd's HTTPS on GnuTLS, files read at start. */
+	{ "server", "tls_certificate", K_STR, O(tls.certificate), "", 0, 0,
+	  "PEM file of the listener's certificate (its chain after it); set: every listen address is "
+	  "HTTPS only (empty: plain HTTP). A reload re-reads every tls_ file; turning TLS on or off "
+	  "needs a restart" },
+	{ "server", "tls_key", K_STR, O(tls.key), "", 0, 0,
+	  "PEM file of the certificate's private key (unencrypted; may be mode 0600: read at start)" },
+	{ "server", "tls_client_ca", K_STR, O(tls.client_ca), "", 0, 0,
+	  "PEM file of the CAs that issue PI client certificates; set: clients are asked for one, "
+	  "verified against these (needed by [pi NAME] tls_subject, tls_fingerprint)" },
+	{ "server", "tls_client_auth", K_ENUM, O(tls.client_required), "optional", 0, 0,
+	  "with tls_client_ca: optional (a PI naming a certificate needs one) or required (the "
+	  "handshake fails without a valid client certificate)" },
+	{ "server", "tls_priorities", K_STR, O(tls.priorities), "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", 0, 0,
+	  "GnuTLS priority string: protocol versions, ciphers (gnutls-cli --priority NAME -l lists them)" },
 	{ "database", "engine", K_ENUM, O(db_engine), "sqlite", 0, 0,
 	  "sqlite (one file, embedded) or postgresql (a server several gateways may share)" },
 	{ "database", "path", K_STR, O(db_path), "var/ppgd.db", 0, 0, "SQLite database file" },
@@ -167,6 +182,9 @@ const struct ppg_config_key ppg_config_keys[] = {
 	{ "notify", "retry_max", K_UINT, O(notify_retry_max), "600", 1, 86400, "longest retry delay in seconds" },
 	{ "notify", "timeout", K_UINT, O(notify_timeout), "10", 1, 300, "HTTP timeout in seconds" },
 	{ "notify", "threads", K_UINT, O(notify_threads), "2", 1, 32, "parallel notification senders" },
+	{ "notify", "ca_file", K_STR, O(notify_ca_file), "", 0, 0,
+	  "PEM file of the CAs that https:// endpoints' certificates must chain to, instead of the "
+	  "system's (certificate and host name are always verified)" },
 	/* The admin listener (ppg_admin.c): JSON API, /metrics, /healthz, /readyz. */
 	{ "admin", "enabled", K_BOOL, O(admin_enabled), "no", 0, 0,
 	  "run the admin listener (JSON API for ppgctl, /metrics, /healthz, /readyz)" },
@@ -174,6 +192,17 @@ const struct ppg_config_key ppg_config_keys[] = {
 	  "address of the admin listener, host:port or [ipv6]:port (keep it on loopback)" },
 	{ "admin", "max_connections", K_UINT, O(admin_max_connections), "16", 1, 1024,
 	  "concurrent admin connections (one thread each)" },
+	{ "admin", "tls_certificate", K_STR, O(admin_tls.certificate), "", 0, 0,
+	  "PEM file of the admin listener's certificate; set: HTTPS only (empty: plain HTTP); reload as "
+	  "in [server]" },
+	{ "admin", "tls_key", K_STR, O(admin_tls.key), "", 0, 0, "PEM file of its private key" },
+	{ "admin", "tls_client_ca", K_STR, O(admin_tls.client_ca), "", 0, 0,
+	  "PEM file of the CAs of admin client certificates (needed by [admin NAME] tls_subject, "
+	  "tls_fingerprint)" },
+	{ "admin", "tls_client_auth", K_ENUM, O(admin_tls.client_required), "optional", 0, 0,
+	  "with tls_client_ca: optional or required (no valid client certificate, no handshake)" },
+	{ "admin", "tls_priorities", K_STR, O(admin_tls.priorities), "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+	  0, 0, "GnuTLS priority string of the admin listener" },
 };
 #undef O
 const size_t ppg_config_nkeys = sizeof ppg_config_keys / sizeof ppg_config_keys[0];
@@ -368,6 +397,7 @@ int ppg_config_set_key(struct ppg_config_parse *p, const struct ppg_config_key *
 			{ "no_binding", "wait", "fail" }, { "terminal", "all", "gruu" },
 			{ "confirmed", "pager", "session" },
 			{ "bind", "transmitter", "transceiver" }, { "engine", "sqlite", "postgresql" },
+			{ "tls_client_auth", "optional", "required" },
 		};
 		for (size_t i = 0; i < sizeof en / sizeof en[0]; i++) {
 			if (strcmp(en[i].key, k->name))
@@ -424,7 +454,12 @@ void ppg_config_dump_keys(FILE *f)
 	    "; CIDR ranges the PI may connect from (empty: any)\nallow =\n"
 	    "; PAP requests a second, pending pushes, bytes of their stored content; over one: 4001\n"
 	    "; (default: [server] max_rate, max_pending, max_pending_bytes; 0 = unlimited)\n"
-	    "max_rate =\nmax_pending =\nmax_pending_bytes =\n");
+	    "max_rate =\nmax_pending =\nmax_pending_bytes =\n"
+	    "; client certificate the PI must present (needs [server] tls_client_ca): its subject\n"
+	    "; (RFC 4514, as openssl x509 -noout -subject -nameopt RFC2253 prints it) and/or SHA-256\n"
+	    "; fingerprints (sha256:AA:BB:..., comma-separated); without secret_hash the certificate alone\n"
+	    "; authenticates the PI\ntls_subject =\ntls_fingerprint =\n");
 	fprintf(f, "\n[admin NAME]\n; crypt(3) hash of the admin account's secret (ppgd --hash-secret)\nsecret_hash =\n"
-	    "; CIDR ranges the account may connect from (empty: any)\nallow =\n");
+	    "; CIDR ranges the account may connect from (empty: any)\nallow =\n"
+	    "; client certificate, as in [pi NAME] (needs [admin] tls_client_ca)\ntls_subject =\ntls_fingerprint =\n");
 }

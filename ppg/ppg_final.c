@@ -26,11 +26,13 @@ const char *ppg_final_sender_address(const struct ppg_config *cfg, char *buf, si
 	if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
 		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-		snprintf(buf, len, "http://[%s]:%u%s", host, ntohs(in6->sin6_port), cfg->pap_path);
+		snprintf(buf, len, "%s://[%s]:%u%s", cfg->tls.certificate ? "https" : "http", host, ntohs(in6->sin6_port),
+		    cfg->pap_path);
 	} else {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
 		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-		snprintf(buf, len, "http://%s:%u%s", host, ntohs(in->sin_port), cfg->pap_path);
+		snprintf(buf, len, "%s://%s:%u%s", cfg->tls.certificate ? "https" : "http", host, ntohs(in->sin_port),
+		    cfg->pap_path);
 	}
 	return buf;
 }

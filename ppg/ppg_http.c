@@ -71,7 +71,10 @@ static enum MHD_Result send_answer(struct conn *c)
 	if (c->status) {
 		switch (c->status) {
 		case MHD_HTTP_UNAUTHORIZED: return send_text(c->mc, c->status, "authentication required\n");
-		case MHD_HTTP_FORBIDDEN: return send_text(c->mc, c->status, "address not allowed for this Push Initiator\n");
+		case MHD_HTTP_FORBIDDEN:
+			return send_text(c->mc, c->status, c->cert_refused ?
+			    "client certificate missing or not the one of this Push Initiator\n" :
+			    "address not allowed for this Push Initiator\n");
 		case MHD_HTTP_CONTENT_TOO_LARGE: return send_text(c->mc, c->status, "request body too large\n");
 		default: return send_text(c->mc, c->status, "internal error\n");
 		}
@@ -155,27 +158,32 @@ static enum MHD_Result finish_request(struct conn *c)
 	char *user = NULL, *pass = NULL;
 	const char *quser = NULL, *qpass = NULL;
 	unsigned delay = 0;
-	char peer[INET6_ADDRSTRLEN];
+	char peer[INET6_ADDRSTRLEN], why[320];
+	struct ppg_tls_peer cert;
 
 	ppg_http_watch_arrived(h, mc);
+	ppg_tls_peer_get(mc, &cert);   /* present = 0 on plain HTTP, or without a client certificate */
 	user = MHD_basic_auth_get_username_password(mc, &pass);
 	if (!user && h->cfg->query_credentials) {
 		quser = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "username");
 		qpass = MHD_lookup_connection_value(mc, MHD_GET_ARGUMENT_KIND, "password");
 	}
-	enum ppg_auth_result ar = ppg_auth_check(h->auth, user ? user : quser, user ? pass : qpass, sa, &pi, &delay);
+	enum ppg_auth_result ar = ppg_auth_check_peer(h->auth, user ? user : quser, user ? pass : qpass, sa,
+	    h->tls ? &cert : NULL, &pi, &delay, why, sizeof why);
 	addr_str(sa, peer, sizeof peer);
 	if (ar != PPG_AUTH_OK) {
-		LOGP_RL(&h->auth_log, LOG_LINES_PER_SECOND, PPG_LOG_AUTH, LOG_NOTICE, "%s from %s for PI \"%s\"%s",
-		    ar == PPG_AUTH_FORBIDDEN ? "address not allowed" : "authentication failed", peer,
-		    user ? user : quser ? quser : "(none)", delay ? ", answer held back" : "");
+		LOGP_RL(&h->auth_log, LOG_LINES_PER_SECOND, PPG_LOG_AUTH, LOG_NOTICE, "%s from %s for PI \"%s\": %s%s",
+		    ar == PPG_AUTH_FORBIDDEN ? "address not allowed" : ar == PPG_AUTH_CERT ? "client certificate refused" :
+		    "authentication failed", peer, user ? user : quser ? quser : "(none)", why,
+		    delay ? ", answer held back" : "");
 	}
 	if (user)
 		MHD_free(user);
 	if (pass)
 		MHD_free(pass);
-	if (ar == PPG_AUTH_FORBIDDEN) {
+	if (ar == PPG_AUTH_FORBIDDEN || ar == PPG_AUTH_CERT) {
 		c->status = MHD_HTTP_FORBIDDEN;
+		c->cert_refused = ar == PPG_AUTH_CERT;
 		return send_answer(c);
 	}
 	if (ar == PPG_AUTH_FAIL) {
@@ -374,12 +382,16 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	size_t n = strlen(buf);
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
+	/* Its words for every failed handshake; ppg_tls logs those with the
+	 * client's address when the connection closes. */
+	if (h->tls && strstr(buf, "handshake message out of context"))
+		return;
 	/* One per hostile connection otherwise: bounded, with the count. */
 	LOGP_RL(&h->mhd_log, LOG_LINES_PER_SECOND, PPG_LOG_HTTP, LOG_WARNING, "libmicrohttpd: %s", buf);
 }
 
 struct ppg_http *ppg_http_start(const struct ppg_config *cfg, struct ppg_auth *auth, struct ppg_core *core,
-    struct ppg_content *content)
+    struct ppg_content *content, struct ppg_tls *tls)
 {
 	struct ppg_http *h = calloc(1, sizeof *h);
 	if (!h)
@@ -388,6 +400,7 @@ struct ppg_http *ppg_http_start(const struct ppg_config *cfg, struct ppg_auth *a
 	h->content = content;
 	h->auth = auth;
 	h->core = core;
+	h->tls = tls;
 	pthread_mutex_init(&h->wlock, NULL);
 	pthread_cond_init(&h->wcond, NULL);
 	ppg_ratelimit_init(&h->mhd_log);
@@ -406,8 +419,9 @@ struct ppg_http *ppg_http_start(const struct ppg_config *cfg, struct ppg_auth *a
 	h->wstarted = 1;
 	for (int i = 0; i < cfg->nlisten; i++) {
 		const struct sockaddr *sa = (const struct sockaddr *)&cfg->listen[i];
+		struct MHD_OptionItem tls_opts[PPG_TLS_MHD_OPTIONS];
 		unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
-		    MHD_USE_ERROR_LOG;
+		    MHD_USE_ERROR_LOG | ppg_tls_mhd_options(tls, tls_opts);
 		uint16_t port;
 		if (sa->sa_family == AF_INET6) {
 			flags |= MHD_USE_IPv6;
@@ -428,6 +442,7 @@ struct ppg_http *ppg_http_start(const struct ppg_config *cfg, struct ppg_auth *a
 		    MHD_OPTION_URI_LOG_CALLBACK, ppg_http_watch_on_request_line, h,
 		    /* 0 = no limit of its own: max_connections bounds it */
 		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_connections_per_ip,
+		    MHD_OPTION_ARRAY, tls_opts,
 		    MHD_OPTION_END);
 		if (!h->d[i]) {
 			char a[INET6_ADDRSTRLEN];

@@ -20,9 +20,12 @@ struct ppg_http;
 /* Starts listening on every configured address. NULL on failure (logged). */
 struct ppg_content;
 
-/* content (may be NULL) is served at /content/<token> for content indirection. */
+/* content (may be NULL) is served at /content/<token> for content indirection.
+ * tls (ppg_tls_new of [server], NULL: plain HTTP) makes every listener
+ * HTTPS only; it must outlive the front (ppg_http_stop). */
+struct ppg_tls;
 struct ppg_http *ppg_http_start(const struct ppg_config *cfg, struct ppg_auth *auth, struct ppg_core *core,
-    struct ppg_content *content);
+    struct ppg_content *content, struct ppg_tls *tls);
 /* Stops accepting new connections. */
 void ppg_http_quiesce(struct ppg_http *h);
 /* Waits up to timeout_ms for in-flight requests; returns how many remain. */

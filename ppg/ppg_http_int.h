@@ -14,6 +14,7 @@
 
 #include "ppg/ppg_quota.h"
 #include "ppg/ppg_ratelimit.h"
+#include "ppg/ppg_tls.h"
 
 #define WATCHDOG_TICK_MS 100
 #define LOG_LINES_PER_SECOND 20   /* of libmicrohttpd, and of failed logins */
@@ -30,6 +31,7 @@ struct watch {
 	enum watch_state st;
 	int64_t deadline_ms;           /* monotonic */
 	int killed;
+	void *tls;                     /* the credentials its TLS session holds (ppg_tls_conn_start) */
 };
 
 #ifndef MHD_HTTP_CONTENT_TOO_LARGE
@@ -41,6 +43,7 @@ struct ppg_http {
 	struct ppg_content *content;
 	struct ppg_auth *auth;
 	struct ppg_core *core;
+	struct ppg_tls *tls;           /* NULL: plain HTTP */
 	struct MHD_Daemon *d[PPG_MAX_LISTEN];
 	int nd;
 	atomic_uint inflight;
@@ -68,6 +71,7 @@ struct conn {
 	size_t len, cap;
 	int too_big;
 	int status;                /* non-PAP answer: 401, 403, 413, 500 ... */
+	int cert_refused;          /* the 403 is for the client certificate */
 	struct ppg_request *req;
 	int64_t fetched;           /* a content fetch of this delivery is being answered */
 };

@@ -70,9 +70,11 @@ void ppg_http_watch_on_connection(void *cls, struct MHD_Connection *mc, void **s
 		w = calloc(1, sizeof *w);
 		if (!w || !ci) {
 			free(w);
+			ppg_tls_conn_refuse(h->tls, mc);   /* nowhere to keep its TLS state */
 			return;    /* no deadline for this one; the idle timeout remains */
 		}
 		w->fd = ci->connect_fd;
+		w->tls = ppg_tls_conn_start(h->tls, mc);   /* before the handshake */
 		w->st = W_REQUEST;
 		w->deadline_ms = mono_ms() + (int64_t)h->cfg->request_timeout * 1000;
 		pthread_mutex_lock(&h->wlock);
@@ -88,7 +90,9 @@ void ppg_http_watch_on_connection(void *cls, struct MHD_Connection *mc, void **s
 	if (!w)
 		return;
 	/* Closed: before libmicrohttpd closes the socket, so the watchdog never
-	 * shuts down a number reused by another connection. */
+	 * shuts down a number reused by another connection. A TLS handshake that
+	 * did not complete is logged by ppg_tls, not counted as gone mid-request. */
+	int no_handshake = ppg_tls_conn_end(h->tls, mc, w->tls);
 	pthread_mutex_lock(&h->wlock);
 	if (w->prev)
 		w->prev->next = w->next;
@@ -96,7 +100,7 @@ void ppg_http_watch_on_connection(void *cls, struct MHD_Connection *mc, void **s
 		h->watches = w->next;
 	if (w->next)
 		w->next->prev = w->prev;
-	if (!w->killed && w->st == W_REQUEST)
+	if (!w->killed && w->st == W_REQUEST && !no_handshake)
 		atomic_fetch_add(&h->n_aborted, 1);   /* gone mid-request: client closed, or idle */
 	pthread_mutex_unlock(&h->wlock);
 	free(w);
@@ -170,6 +174,7 @@ void *ppg_http_watch_main(void *arg)
 			n = ppg_ratelimit_flush(&h->auth_log);
 			if (n)
 				LOGP(PPG_LOG_AUTH, LOG_NOTICE, "%lu similar line(s) not logged (rate limit)", n);
+			ppg_tls_flush_log(h->tls);
 			n = ppg_ratelimit_flush(&h->bad_log);
 			if (n)
 				LOGP(PPG_LOG_HTTP, LOG_INFO, "%lu similar line(s) not logged (rate limit)", n);

@@ -39,6 +39,9 @@ static const struct {
 		"result notification POSTs that failed (retried later or given up)" },
 	[PPG_M_NOTIFY_GIVEN_UP] = { "ppgd_notifications_given_up_total", "counter",
 		"result notifications given up after [notify] max_attempts" },
+	[PPG_M_TLS_HANDSHAKE_FAILED] = { "ppgd_tls_handshake_failures_total", "counter",
+		"TLS handshakes of the PAP and admin listeners that did not complete (plain HTTP, a refused "
+		"client certificate, no common cipher)" },
 	[PPG_M_SIP_UP] = { "ppgd_sip_up", "gauge", "1 when the SIP Push transport is listening" },
 	[PPG_M_SMSC_BOUND] = { "ppgd_smsc_bound", "gauge", "1 when the SMPP link to the SMSC is bound" },
 	[PPG_M_PAP_UP] = { "ppgd_pap_listener_up", "gauge", "1 when the PAP listener accepts requests" },

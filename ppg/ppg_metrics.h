@@ -26,6 +26,7 @@ enum ppg_metric {
 	PPG_M_NOTIFY_SENT,          /* counter: result notifications the PI answered 2xx */
 	PPG_M_NOTIFY_FAILED,        /* counter: failed notification POSTs (retried or given up) */
 	PPG_M_NOTIFY_GIVEN_UP,      /* counter: notifications given up */
+	PPG_M_TLS_HANDSHAKE_FAILED, /* counter: TLS handshakes that did not complete (both listeners) */
 	PPG_M_SIP_UP,               /* gauge: the SIP Push transport is up */
 	PPG_M_SMSC_BOUND,           /* gauge: the SMPP link is bound */
 	PPG_M_PAP_UP,               /* gauge: the PAP listener accepts */

@@ -337,7 +337,7 @@ int ppg_notifier_start(struct ppg_core *core, su_root_t *root, const struct ppg_
 	n->core = core;
 	n->cfg = cfg;
 	n->notify = ppg_notify_http_new(cfg->notify_threads, cfg->notify_timeout, "ppgd/" PACKAGE_VERSION,
-	    on_done, n);
+	    cfg->notify_ca_file, on_done, n);
 	n->timer = su_timer_create(su_root_task(root), PPG_NOTIFIER_INTERVAL_MS);
 	n->pol = (struct ppg_retry_policy){ cfg->notify_retry_min, cfg->notify_retry_max, cfg->notify_max_attempts };
 	struct ppg_core_hooks h = { .arg = n, .stop = on_stop, .free = on_free, .reload = on_reload,

@@ -1,7 +1,10 @@
 /*
  * ppg_notify_http.c - POSTs resultnotification-messages (WAP-247 PAP §8.5) with
  * libcurl, one easy handle per sender thread, reused across requests so that
- * connections to a PI are kept alive.
+ * connections to a PI are kept alive. An https:// endpoint's certificate and
+ * host name are verified (libcurl's defaults, never turned off), against
+ * [notify] ca_file when set, else the system's CAs; a failed verification
+ * is a failed POST, retried like any other.
  */
 #include "ppg/ppg_notify_http.h"
 
@@ -33,6 +36,7 @@ struct ppg_notify_http {
 	pthread_t *threads;
 	unsigned timeout_s;
 	char *user_agent;
+	char *ca_file;                  /* NULL: libcurl's default (the system's CAs) */
 	ppg_notify_http_done_fn done;
 	void *arg;
 };
@@ -63,6 +67,7 @@ static void post_one(struct ppg_notify_http *n, CURL *h, const struct job *j, st
 	struct answer a = { 0 };
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/xml");
 	long status = 0;
+	char errbuf[CURL_ERROR_SIZE] = "";
 
 	memset(r, 0, sizeof *r);
 	r->id = j->id;
@@ -78,10 +83,14 @@ static void post_one(struct ppg_notify_http *n, CURL *h, const struct job *j, st
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &a);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	if (n->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, n->ca_file);
 	CURLcode cr = curl_easy_perform(h);
 	curl_slist_free_all(hdr);
 	if (cr != CURLE_OK) {
-		snprintf(r->reason, sizeof r->reason, "%s", curl_easy_strerror(cr));
+		/* the buffer says which check failed ("SSL certificate problem: ...") */
+		snprintf(r->reason, sizeof r->reason, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cr));
 		free(a.buf);
 		return;
 	}
@@ -151,7 +160,7 @@ static void *sender(void *arg)
 }
 
 struct ppg_notify_http *ppg_notify_http_new(unsigned threads, unsigned timeout_s, const char *user_agent,
-    ppg_notify_http_done_fn done, void *arg)
+    const char *ca_file, ppg_notify_http_done_fn done, void *arg)
 {
 	struct ppg_notify_http *n = calloc(1, sizeof *n);
 	if (!n)
@@ -162,8 +171,9 @@ struct ppg_notify_http *ppg_notify_http_new(unsigned threads, unsigned timeout_s
 	n->done = done;
 	n->arg = arg;
 	n->user_agent = strdup(user_agent ? user_agent : "ppgd");
+	n->ca_file = ca_file ? strdup(ca_file) : NULL;
 	n->threads = calloc(threads, sizeof *n->threads);
-	if (!n->user_agent || !n->threads) {
+	if (!n->user_agent || !n->threads || (ca_file && !n->ca_file)) {
 		ppg_notify_http_free(n);
 		return NULL;
 	}
@@ -196,6 +206,7 @@ void ppg_notify_http_free(struct ppg_notify_http *n)
 	}
 	free(n->threads);
 	free(n->user_agent);
+	free(n->ca_file);
 	pthread_cond_destroy(&n->cond);
 	pthread_mutex_destroy(&n->lock);
 	free(n);

@@ -28,9 +28,10 @@ struct ppg_notify_http_result {
  * (ppg_core_defer), which owns the delivery engine. */
 typedef void (*ppg_notify_http_done_fn)(void *arg, const struct ppg_notify_http_result *r);
 
-/* Starts `threads` senders with an HTTP timeout in seconds. NULL on failure. */
+/* Starts `threads` senders with an HTTP timeout in seconds; ca_file (NULL:
+ * the system's) holds the CAs https:// endpoints must chain to. NULL on failure. */
 struct ppg_notify_http *ppg_notify_http_new(unsigned threads, unsigned timeout_s, const char *user_agent,
-    ppg_notify_http_done_fn done, void *arg);
+    const char *ca_file, ppg_notify_http_done_fn done, void *arg);
 /* Stops the senders (jobs not started are dropped: they stay due in the
  * database and are sent after the next start). Accepts NULL. */
 void ppg_notify_http_free(struct ppg_notify_http *n);

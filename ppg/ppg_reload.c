@@ -15,6 +15,9 @@
  *   [apps]                     the engine, on the writer (ppg_push_new)
  *   [notify] max_attempts,     the notifier, on the writer (its only reader)
  *     retry_min, retry_max
+ *   [server] [admin] tls_*     ppg_tls: the files re-read on every reload,
+ *                              credentials swapped under its lock, each
+ *                              connection keeps those it started with
  *
  * Each holder of the new config takes a reference (ppg_config_ref); the last
  * one frees it.
@@ -32,6 +35,7 @@
 #include "ppg/ppg_auth.h"
 #include "ppg/ppg_core.h"
 #include "ppg/ppg_log.h"
+#include "ppg/ppg_tls.h"
 
 #define CORE_TIMEOUT_MS 10000
 
@@ -45,6 +49,7 @@ struct ppg_reload {
 	struct ppg_auth *auth;
 	struct ppg_admin *admin;
 	struct ppg_core *core;
+	struct ppg_tls *tls, *admin_tls;
 };
 
 struct ppg_reload *ppg_reload_new(const char *path, const struct ppg_config *boot, int debug)
@@ -71,6 +76,38 @@ void ppg_reload_attach(struct ppg_reload *r, struct ppg_auth *auth, struct ppg_a
 	r->auth = auth;
 	r->admin = admin;
 	r->core = core;
+}
+
+static int fail(struct ppg_reload_result *res, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+void ppg_reload_attach_tls(struct ppg_reload *r, struct ppg_tls *tls, struct ppg_tls *admin_tls)
+{
+	r->tls = tls;
+	r->admin_tls = admin_tls;
+}
+
+/* Reads the TLS files of both listeners again (a certificate renewed under
+ * the same name) and swaps them in; a file that does not load changes
+ * nothing. */
+static int reload_tls(struct ppg_reload *r, const struct ppg_config *n, struct ppg_reload_result *res)
+{
+	struct ppg_tls_creds *tc = NULL, *ac = NULL;
+	char err[400];
+	int rc = 0;
+	if (r->tls && n->tls.certificate)
+		rc = ppg_tls_creds_load("server", &n->tls, &tc, err, sizeof err);
+	if (rc == 0 && r->admin_tls && n->admin_tls.certificate)
+		rc = ppg_tls_creds_load("admin", &n->admin_tls, &ac, err, sizeof err);
+	if (rc < 0) {
+		ppg_tls_creds_free(tc);
+		/* a file that does not load is the file's fault, like a bad line: 400 */
+		return fail(res, rc == -ENOMEM ? rc : -EINVAL, "%s; nothing applied", err);
+	}
+	if (tc)
+		ppg_tls_swap(r->tls, tc);
+	if (ac)
+		ppg_tls_swap(r->admin_tls, ac);
+	return 0;
 }
 
 void ppg_reload_free(struct ppg_reload *r)
@@ -126,7 +163,6 @@ static void set_log_levels(const struct ppg_config *c)
 		ppg_log_set_level((enum ppg_log_cat)i, c->log_cat_level[i] >= 0 ? c->log_cat_level[i] : c->log_level);
 }
 
-static int fail(struct ppg_reload_result *res, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(struct ppg_reload_result *res, int rc, const char *fmt, ...)
 {
 	va_list ap;
@@ -161,6 +197,8 @@ int ppg_reload_run(struct ppg_reload *r, struct ppg_reload_result *res)
 
 	/* Applied one owner at a time; a failure (out of memory, shutting down)
 	 * leaves the ones before it applied and says so. */
+	if (reload_tls(r, n, res) < 0)
+		goto out;
 	if (r->auth && (rc = ppg_auth_reload(r->auth, n, n->pis)) < 0) {
 		fail(res, rc, "%s: out of memory; nothing applied", r->path);
 		goto out;

@@ -43,6 +43,9 @@ struct ppg_reload *ppg_reload_new(const char *path, const struct ppg_config *boo
 /* Where the reloadable settings go; any may be NULL. Before the first reload. */
 void ppg_reload_attach(struct ppg_reload *r, struct ppg_auth *auth, struct ppg_admin *admin,
     struct ppg_core *core);
+/* The TLS of the PAP and admin listeners (NULL: plain HTTP). Before the first reload. */
+struct ppg_tls;
+void ppg_reload_attach_tls(struct ppg_reload *r, struct ppg_tls *tls, struct ppg_tls *admin_tls);
 void ppg_reload_free(struct ppg_reload *r);
 
 /* Re-reads the file and applies it; logs the outcome; fills *res. Returns res->rc. */

@@ -41,6 +41,7 @@
 #include "ppg/ppg_notifier.h"
 #include "ppg/ppg_reload.h"
 #include "ppg/ppg_sd.h"
+#include "ppg/ppg_tls.h"
 
 static void usage(FILE *f)
 {
@@ -255,7 +256,11 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	if (check) {
-		int rc = check_database(cfg);
+		int rc = ppg_tls_check(cfg, err, sizeof err) < 0;
+		if (rc)
+			fprintf(stderr, "ppgd: %s\n", err);
+		else
+			rc = check_database(cfg);
 		if (rc == 0)
 			printf("ppgd: %s: configuration is valid\n", conf);
 		ppg_config_free(cfg);
@@ -291,6 +296,20 @@ int main(int argc, char **argv)
 	struct ppg_admin *admin = NULL;
 	struct ppg_content *content = NULL;
 	struct ppg_reload *reload = NULL;
+	struct ppg_tls *tls = NULL, *admin_tls = NULL;
+
+	/* The TLS files first: a key readable by root only (0600) is read now,
+	 * and a bad file stops the start before anything else opens. */
+	if ((cfg->notify_ca_file && ppg_tls_check_ca_file("[notify] ca_file", cfg->notify_ca_file, err, sizeof err) < 0) ||
+	    ppg_tls_new("server", &cfg->tls, &tls, err, sizeof err) < 0 ||
+	    (cfg->admin_enabled && ppg_tls_new("admin", &cfg->admin_tls, &admin_tls, err, sizeof err) < 0)) {
+		LOGP(PPG_LOG_MAIN, LOG_ERR, "%s", err);
+		goto out;
+	}
+	if (tls) {
+		char d[320];
+		LOGP(PPG_LOG_MAIN, LOG_NOTICE, "PAP over TLS only: %s", ppg_tls_describe(tls, d, sizeof d));
+	}
 
 	char dbwhere[256];
 	ppg_config_db_where(cfg, dbwhere, sizeof dbwhere);
@@ -328,13 +347,13 @@ int main(int argc, char **argv)
 	auth = ppg_auth_new(cfg);
 	if (!auth)
 		goto out;
-	http = ppg_http_start(cfg, auth, core, content);
+	http = ppg_http_start(cfg, auth, core, content, tls);
 	if (!http)
 		goto out;
 	ppg_metrics_set(PPG_M_PAP_UP, 1);
 	{
 		int admin_failed = 0;
-		admin = ppg_admin_start(cfg, core, &admin_failed);
+		admin = ppg_admin_start(cfg, core, &admin_failed, admin_tls);
 		if (admin_failed)
 			goto out;
 		if (admin)
@@ -345,6 +364,7 @@ int main(int argc, char **argv)
 	if (!reload)
 		goto out;
 	ppg_reload_attach(reload, auth, admin, core);
+	ppg_reload_attach_tls(reload, tls, admin ? admin_tls : NULL);
 	ppg_admin_set_reload(admin, reload);
 	{
 		char where[300];
@@ -354,8 +374,8 @@ int main(int argc, char **argv)
 			inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, host, sizeof host);
 		else
 			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, host, sizeof host);
-		snprintf(where, sizeof where, ss->ss_family == AF_INET6 ? "http://[%s]:%u%s" : "http://%s:%u%s",
-		    host, ppg_http_port(http), cfg->pap_path);
+		snprintf(where, sizeof where, ss->ss_family == AF_INET6 ? "%s://[%s]:%u%s" : "%s://%s:%u%s",
+		    tls ? "https" : "http", host, ppg_http_port(http), cfg->pap_path);
 		LOGP(PPG_LOG_MAIN, LOG_NOTICE, "ppgd %s ready: PAP at %s", PACKAGE_VERSION, where);
 		char status[400];
 		snprintf(status, sizeof status, "PAP at %s", where);
@@ -405,7 +425,12 @@ out:
 			    "max_pending_deliveries %llu", hs.connections, hs.request_timeouts, hs.aborted,
 			    hs.refused_rate, hs.refused_pending, hs.refused_bytes, hs.refused_deliveries);
 	}
+	if (tls || admin_tls)
+		LOGP(PPG_LOG_MAIN, LOG_NOTICE, "TLS: %llu handshake(s) did not complete on the PAP listener, %llu on "
+		    "the admin listener", ppg_tls_failed_handshakes(tls), ppg_tls_failed_handshakes(admin_tls));
 	ppg_http_stop(http);
+	ppg_tls_free(tls);   /* after the listeners stopped */
+	ppg_tls_free(admin_tls);
 	if (core) {
 		struct ppg_core_stats st;
 		ppg_core_get_stats(core, &st);

@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(
 	build-essential autoconf automake libtool pkg-config
-	libmicrohttpd-dev libxml2-dev libsqlite3-dev sqlite3 libcunit1-dev libinih-dev
+	libmicrohttpd-dev libgnutls28-dev libxml2-dev libsqlite3-dev sqlite3 libcunit1-dev libinih-dev openssl
 	libcurl4-openssl-dev libcrypt-dev libsofia-sip-ua-dev libsmpp34-dev libjansson-dev libpq-dev postgresql-15
 	sip-tester kamailio kannel kannel-extras libnet-smpp-perl wrk curl nodejs npm python3 python3-prometheus-client tshark
 	libsystemd-dev systemd man-db

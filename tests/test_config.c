@@ -13,6 +13,7 @@
 #include "ppg/ppg_auth.h"
 #include "ppg/ppg_config.h"
 #include "ppg/ppg_log.h"
+#include "ppg/ppg_tls.h"
 #include "tests/test_util.h"
 
 static const char *HASH = "$y$j9T$a0Uqbjr5KbTugiANdSjku/$xA9SCK3sFRXBBIHCRZR02cNeYeCpBgT9saYCxlsI7j.";
@@ -340,6 +341,144 @@ static void test_auth(void)
 	ppg_config_free(c);
 }
 
+static void on_diff(const char *section, const char *key, int reloadable, void *arg)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+	snprintf(out + n, 512 - n, "%s.%s=%d ", section, key, reloadable);
+}
+
+/* TLS keys: fingerprints, whole-file checks, what authenticates whom
+ * (README "TLS"), and which changes a reload applies. */
+static void test_tls_keys(void)
+{
+	char text[2048], err[512];
+	struct ppg_config *c = NULL;
+	static const char *fp_hex = "9CB220E7A13ABB3FC3CEAB94C1F724B0A0D86606392085A4B015FEB1A5756F88";
+	static const char *fp_colons =
+	    "sha256:9c:b2:20:e7:a1:3a:bb:3f:c3:ce:ab:94:c1:f7:24:b0:a0:d8:66:06:39:20:85:a4:b0:15:fe:b1:a5:75:6f:88";
+	const char *tls = "[server]\ntls_certificate = /c.pem\ntls_key = /k.pem\ntls_client_ca = /ca.pem\n";
+
+	snprintf(text, sizeof text, "%s[pi a]\ntls_fingerprint = %s, %s\n[pi b]\nsecret_hash = %s\n"
+	    "tls_subject = CN=b,O=Operator\n", tls, fp_hex, fp_colons, HASH);
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string(text, &c, err, sizeof err), 0);
+	const struct ppg_pi *a = ppg_config_pi(c, "a"), *b = ppg_config_pi(c, "b");
+	CU_ASSERT_FATAL(a && b);
+	CU_ASSERT_EQUAL(a->ntls_fp, 2);
+	CU_ASSERT(!memcmp(a->tls_fp[0], a->tls_fp[1], PPG_TLS_FP_LEN));
+	CU_ASSERT_EQUAL(a->tls_fp[0][0], 0x9c);
+	CU_ASSERT_EQUAL(a->tls_fp[0][31], 0x88);
+	CU_ASSERT_PTR_NULL(a->secret_hash);
+	CU_ASSERT_STRING_EQUAL(c->tls.priorities, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2");
+	CU_ASSERT_EQUAL(c->tls.client_required, 0);
+
+	/* Who gets in: a (certificate alone), b (secret and certificate). */
+	struct ppg_auth *au = ppg_auth_new(c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(au);
+	struct sockaddr_in lo = { .sin_family = AF_INET };
+	inet_pton(AF_INET, "127.0.0.1", &lo.sin_addr);
+	const struct sockaddr *sa = (const struct sockaddr *)&lo;
+	struct ppg_tls_peer good = { .present = 1, .verified = 1 }, bad = good, unverified = good, bsubj = good;
+	memcpy(good.sha256, a->tls_fp[0], PPG_TLS_FP_LEN);
+	snprintf(good.subject, sizeof good.subject, "CN=a");
+	bad.sha256[0] = 1;
+	memcpy(unverified.sha256, a->tls_fp[0], PPG_TLS_FP_LEN);
+	unverified.verified = 0;
+	snprintf(bsubj.subject, sizeof bsubj.subject, "CN=b,O=Operator");
+	const struct ppg_pi *pi = NULL;
+	unsigned delay;
+	char why[320];
+	CU_ASSERT_EQUAL(ppg_auth_check_peer(au, NULL, NULL, sa, &good, &pi, &delay, why, sizeof why), PPG_AUTH_OK);
+	CU_ASSERT(pi && !strcmp(pi->name, "a"));
+	ppg_auth_release(au, pi);
+	CU_ASSERT_EQUAL(ppg_auth_check_peer(au, "a", "anything", sa, &good, &pi, &delay, why, sizeof why), PPG_AUTH_OK);
+	ppg_auth_release(au, pi);
+	CU_ASSERT_EQUAL(ppg_auth_check_peer(au, NULL, NULL, sa, &bad, &pi, &delay, why, sizeof why), PPG_AUTH_FAIL);
+	CU_ASSERT_EQUAL(ppg_auth_check_peer(au, "a", NULL, sa, &bad, &pi, &delay, why, sizeof why), PPG_AUTH_FAIL);
+	CU_ASSERT(strstr(why, "not in tls_fingerprint") != NULL);
+	CU_ASSERT_EQUAL(ppg_auth_check_peer(au, "a", NULL, sa, &unverified, &pi, &delay, why, sizeof why), PPG_AUTH_FAIL);
+	CU_ASSERT(strstr(why, "not verified") != NULL);
+	CU_ASSERT_EQUAL(ppg_auth_check_peer(au, "a", NULL, sa, NULL, &pi, &delay, why, sizeof why), PPG_AUTH_FAIL);
+	CU_ASSERT_STRING_EQUAL(why, "no client certificate");
+	/* b: the certificate alone is not enough, the secret alone neither */
+	CU_ASSERT_EQUAL(ppg_auth_check_peer(au, NULL, NULL, sa, &bsubj, &pi, &delay, why, sizeof why), PPG_AUTH_FAIL);
+	CU_ASSERT_EQUAL(ppg_auth_check_peer(au, "b", "s3cret", sa, &bsubj, &pi, &delay, why, sizeof why), PPG_AUTH_FAIL);
+	CU_ASSERT_EQUAL(ppg_auth_check_peer(au, "b", "demo-secret", sa, NULL, &pi, &delay, why, sizeof why),
+	    PPG_AUTH_CERT);
+	CU_ASSERT_EQUAL(ppg_auth_check_peer(au, "b", "demo-secret", sa, &good, &pi, &delay, why, sizeof why),
+	    PPG_AUTH_CERT);
+	CU_ASSERT(strstr(why, "is not \"CN=b,O=Operator\"") != NULL);
+	CU_ASSERT_EQUAL(ppg_auth_check_peer(au, "b", "demo-secret", sa, &bsubj, &pi, &delay, why, sizeof why),
+	    PPG_AUTH_OK);
+	ppg_auth_release(au, pi);
+	ppg_auth_free(au);
+
+	/* A reload: new rules apply; certificate files are live while TLS stays on. */
+	struct ppg_config *c2 = NULL, *plain = NULL;
+	snprintf(text, sizeof text, "%s[pi a]\ntls_fingerprint = %s\ntls_subject = CN=a\n[pi b]\nsecret_hash = %s\n"
+	    "tls_subject = CN=b,O=Operator\n", "[server]\ntls_certificate = /c2.pem\ntls_key = /k2.pem\n"
+	    "tls_client_ca = /ca.pem\ntls_client_auth = required\n", fp_hex, HASH);
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string(text, &c2, err, sizeof err), 0);
+	char out[512] = "";
+	ppg_config_diff(c, c2, on_diff, out);
+	CU_ASSERT_STRING_EQUAL(out, "server.tls_certificate=1 server.tls_key=1 server.tls_client_auth=1 pi.a=1 ");
+	snprintf(text, sizeof text, "[pi b]\nsecret_hash = %s\n", HASH);
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string(text, &plain, err, sizeof err), 0);
+	out[0] = '\0';
+	ppg_config_diff(plain, c2, on_diff, out);
+	CU_ASSERT(strstr(out, "server.tls_certificate=0 ") != NULL);   /* TLS on: a restart */
+	ppg_config_free(plain);
+	ppg_config_free(c2);
+	ppg_config_free(c);
+
+	static const struct { const char *text, *needle; } bad_cases[] = {
+		{ "[server]\ntls_key = /k.pem\n", "tls_certificate and tls_key go together" },
+		{ "[server]\ntls_certificate = /c\ntls_key = /k\ntls_client_auth = required\n", "needs tls_client_ca" },
+		{ "[server]\ntls_client_auth = sometimes\n", "optional or required" },
+		{ "[server]\ntls_certificate = /c\ntls_key = /k\ntls_client_ca = /ca\n[pi x]\ntls_subject = CN=x\n"
+		  "[pi y]\ntls_subject = CN=x\n", "one client certificate could match both" },
+		{ "[server]\ntls_certificate = /c\ntls_key = /k\ntls_client_ca = /ca\n[pi x]\ntls_subject = cn x\n",
+		  "not a distinguished name" },
+		{ "[admin q]\ntls_fingerprint = 9CB220E7A13ABB3FC3CEAB94C1F724B0A0D86606392085A4B015FEB1A5756F88\n",
+		  "[admin] tls_client_ca" },
+	};
+	for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+		struct ppg_config *x = NULL;
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(ppg_config_load_string(bad_cases[i].text, &x, err, sizeof err), -EINVAL);
+		if (!strstr(err, bad_cases[i].needle)) {
+			fprintf(stderr, "tls case %zu: got \"%s\", want \"%s\"\n", i, err, bad_cases[i].needle);
+			CU_FAIL("wrong error");
+		}
+		ppg_config_free(x);
+	}
+	/* five fingerprints: at most four */
+	snprintf(text, sizeof text, "%s[pi a]\ntls_fingerprint = %s,%s,%s,%s,%s\n", tls, fp_hex, fp_hex, fp_hex, fp_hex,
+	    fp_hex);
+	CU_ASSERT_EQUAL(ppg_config_load_string(text, &c, err, sizeof err), -EINVAL);
+	CU_ASSERT(strstr(err, "at most 4") != NULL);
+}
+
+/* tests/fixtures/load_tls.conf: the TLS keys of both listeners and of the
+ * accounts load (the files they name are read at start, not here: so this
+ * fixture is no ok_* one, which ppgd -t must pass in test_integration). */
+static void test_fixture_tls(void)
+{
+	char err[512] = "";
+	struct ppg_config *c = NULL;
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_file(tu_src("tests/fixtures/load_tls.conf"), &c, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(c->tls.client_required, 0);
+	CU_ASSERT_EQUAL(c->admin_tls.client_required, 1);
+	const struct ppg_pi *mail = ppg_config_pi(c, "mail"), *mmsc = ppg_config_pi(c, "mmsc");
+	CU_ASSERT_PTR_NOT_NULL(ppg_config_admin(c, "ops"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mail);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mmsc);
+	CU_ASSERT_EQUAL(mail->ntls_fp, 2);
+	CU_ASSERT_EQUAL(mmsc->ntls_fp, 1);
+	CU_ASSERT_STRING_EQUAL(mmsc->tls_subject, "CN=mmsc,O=Operator,C=FI");
+	ppg_config_free(c);
+}
+
 /* tests/fixtures: ok_*.conf load; fail_*.conf fail on the line their first
  * line announces ("; expect-line: N"). */
 static void test_fixtures(void)
@@ -468,7 +607,9 @@ int main(void)
 	CU_add_test(s, "[sip] and [apps]", test_sip_and_apps);
 	CU_add_test(s, "[log] level and per-category levels", test_log_levels);
 	CU_add_test(s, "fixtures ok_/fail_", test_fixtures);
+	CU_add_test(s, "fixture load_tls.conf: the TLS keys", test_fixture_tls);
 	CU_add_test(s, "[admin] and [admin NAME]", test_admin);
 	CU_add_test(s, "limits: request deadline, [pi] quotas over [server] defaults", test_limits);
+	CU_add_test(s, "TLS keys: fingerprints, checks, certificate and secret rules, reload", test_tls_keys);
 	return tu_run();
 }
