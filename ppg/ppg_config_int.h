@@ -50,6 +50,11 @@ int ppg_config_err(struct ppg_config_parse *p, const char *fmt, ...) __attribute
  * in p (or out of memory). */
 int ppg_config_set_key(struct ppg_config_parse *p, const struct ppg_config_key *k, const char *v);
 
+/* ppg_config_tls.c: splits [sip] listen into sip_listen_udp and
+ * sip_listen_tls; with SIP enabled and a TLS URI, checks the TLS files.
+ * 0, or -EINVAL with the error recorded in p (err_section "sip"). */
+int ppg_config_sip_transports(struct ppg_config_parse *p);
+
 /* Splits a comma-separated list, trimming blanks; calls fn on each item.
  * 0, -EINVAL (an empty list, a blank item), or what fn returned. */
 int ppg_config_for_each(const char *v, int (*fn)(const char *item, void *arg), void *arg);
