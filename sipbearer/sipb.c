@@ -37,9 +37,9 @@
 /* The methods this agent takes (its Allow header). */
 #define SIPB_ALLOW "OPTIONS, REGISTER"
 
-/* Longest certificate chain accepted from a TLS peer: the peer's own
- * certificate, up to three intermediate CAs, the root (sofia-sip's default
- * of 2 allows one intermediate only). */
+/* Longest certificate chain accepted from a TLS peer (OpenSSL's verify
+ * depth): the peer's certificate, up to four intermediate CAs, the trust
+ * anchor (sofia-sip's default, 2, allows two intermediates). */
 #define SIPB_TLS_VERIFY_DEPTH 4
 
 /* How long sipb_new waits for the agent's parameters, sipb_free for the
