@@ -228,8 +228,9 @@ struct sipb *sipb_new(su_root_t *root, const struct sipb_config *cfg, sipb_regis
 	    TAG_IF(s->cfg.bind_url, NUTAG_URL(s->cfg.bind_url)),
 	    TAG_IF(s->cfg.tls_url, NUTAG_SIPS_URL(s->cfg.tls_url)),
 	    TAG_IF(s->cfg.tls_url, NUTAG_CERTIFICATE_DIR(cfg->tls_dir)),
-	    /* 0: the highest version both ends speak (TLS_method); 1, sofia-sip's
-	     * default, would ask for TLS 1.0 where the build still maps it so. */
+	    /* 0: OpenSSL's TLS_method, the highest version both ends speak;
+	     * sofia-sip's default, 1, is TLSv1_method in its 1.12.11 sources
+	     * (TLS 1.0 only), whatever a distribution's patches make of it. */
 	    TAG_IF(s->cfg.tls_url, TPTAG_TLS_VERSION(0)),
 	    TAG_IF(s->cfg.tls_url, TPTAG_TLS_VERIFY_POLICY(sipb_tls_policy(cfg))),
 	    TAG_IF(s->cfg.tls_url, TPTAG_TLS_VERIFY_DEPTH(SIPB_TLS_VERIFY_DEPTH)),
