@@ -2093,6 +2093,7 @@ static struct itest_daemon dtls, drogue;
 static int dtls_port, drogue_udp, drogue_tls, kcore_udp, kcore_tls, krogue_udp, krogue_tls;
 static pid_t kcore_pid, krogue_pid;
 static char *kcore_log, *krogue_log, *tls_dir, *drogue_sip;
+static char *dtls_sip;    /* without its outbound_proxy line */
 
 #define TLS_SIP_KEYS "tls_certificate = %s/ppgd.pem\ntls_key = %s/ppgd.key\ntls_ca_file = %s/ca.pem\n"
 
@@ -2170,9 +2171,9 @@ static int init_tls(void)
 	kcore_pid = kam_start(dtls.dir, "kcore", kcore_udp, kcore_tls, cfg, uri, &kcore_log);
 	free(cfg);
 	free(uri);
-	char *sip = itest_asprintf(TAB_SIP "listen = sips:127.0.0.1:%d\n"
-	    "outbound_proxy = sips:localhost:%d;maddr=127.0.0.1\n" TLS_SIP_KEYS "tls_verify_client = yes\n",
-	    dtls_port, kcore_tls, tls_dir, tls_dir, tls_dir);
+	dtls_sip = itest_asprintf(TAB_SIP "listen = sips:127.0.0.1:%d\n" TLS_SIP_KEYS "tls_verify_client = yes\n",
+	    dtls_port, tls_dir, tls_dir, tls_dir);
+	char *sip = itest_asprintf("%soutbound_proxy = sips:localhost:%d;maddr=127.0.0.1\n", dtls_sip, kcore_tls);
 	start_ppgd_sip(&dtls, sip);
 	free(sip);
 
@@ -2210,7 +2211,8 @@ static int clean_tls(void)
 	free(krogue_log);
 	free(tls_dir);
 	free(drogue_sip);
-	kcore_log = krogue_log = tls_dir = drogue_sip = NULL;
+	free(dtls_sip);
+	kcore_log = krogue_log = tls_dir = drogue_sip = dtls_sip = NULL;
 	return 0;
 }
 
@@ -2305,6 +2307,47 @@ static void t_tls_push_delivered(void)
 	free(attrs);
 	term_free(&tterm);
 	ctx_files[0] = ctx_files[1] = NULL;
+}
+
+/* Lines of the file at path that contain text. */
+static int count_in_file(const char *path, const char *text)
+{
+	size_t len = 0;
+	char *s = tu_read_file(path, &len);
+	int n = 0;
+	for (const char *p = s; p && (p = strstr(p, text)) != NULL; p += strlen(text))
+		n++;
+	free(s);
+	return n;
+}
+
+/* The core's certificate is from the CA but does not name the host ppgd
+ * was told to reach (outbound_proxy sips:core.wrong.test;maddr=...): refused
+ * like a wrong CA, local 503 retried, then undeliverable; sofia-sip logs
+ * the mismatch. kcore gets nothing. */
+static void t_tls_wrong_name(void)
+{
+	NEED(dtls);
+	CU_ASSERT_FATAL(kcore_pid > 0);
+	ctx_files[0] = kcore_log;
+	struct sq q;
+	int seen = count_in_file(kcore_log, "core: MESSAGE for");
+	itest_daemon_stop(&dtls);
+	char *sip = itest_asprintf("%soutbound_proxy = sips:core.wrong.test:%d;maddr=127.0.0.1\n", dtls_sip,
+	    kcore_tls);
+	start_ppgd_sip(&dtls, sip);
+	free(sip);
+	CU_ASSERT_FATAL(dtls.pid > 0);
+	EXPECT_INT(push_text(&dtls, "tls-2@e2e", "tuser", NULL, "to a core of another name"), 1001);
+	EXPECT(wait_final(&dtls, "tls-2@e2e", 10, &q) == 0);
+	report_sq("the core's certificate does not name the proxy's host", &q);
+	EXPECT_STR(pap_state_str(q.state), "undeliverable");
+	EXPECT_INT(q.code, 4000);
+	EXPECT(strstr(q.desc, "SIP 503") && strstr(q.desc, "(local)"));
+	EXPECT(log_has(&dtls, "Peer Subject Mismatch (core.wrong.test)"));
+	EXPECT(log_has(&dtls, "no TLS connection to the core"));
+	EXPECT_INT(count_in_file(kcore_log, "core: MESSAGE for"), seen);
+	ctx_files[0] = NULL;
 }
 
 /* A core whose client certificate is not from tls_ca_file: its third-party
@@ -2962,6 +3005,8 @@ int main(void)
 		  t_tls_third_party_register },
 		{ "push through kamailio over TLS (mutual certificates): delivered 1000, notified",
 		  t_tls_push_delivered },
+		{ "core's certificate does not name the outbound proxy's host: refused, undeliverable",
+		  t_tls_wrong_name },
 		{ "core with a client certificate from another CA: REGISTER refused in the handshake",
 		  t_tls_rogue_register_refused },
 		{ "core with a server certificate from another CA: refused, local 503 retried, undeliverable",
