@@ -8,9 +8,12 @@
  */
 #include "ppg/ppg_config_int.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Largest PEM file read (a certificate chain or a CA bundle). */
 #define PEM_MAX (1u << 20)
@@ -102,9 +105,20 @@ static int pem_has_block(const char *buf, const char *want, int suffix)
  */
 static int pem_check(struct ppg_config_parse *p, const char *key, const char *path, int want_key)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
+	/* O_NONBLOCK: a FIFO or a device named here must not hang the check */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0)
 		return ppg_config_err(p, "[sip] %s: cannot open %s: %s", key, path, strerror(errno)), -EINVAL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ppg_config_err(p, "[sip] %s: %s is not a regular file", key, path), -EINVAL;
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return ppg_config_err(p, "out of memory"), -ENOMEM;
+	}
 	char *buf = malloc(PEM_MAX + 1);
 	size_t n = buf ? fread(buf, 1, PEM_MAX, f) : 0;
 	int rd = ferror(f);
