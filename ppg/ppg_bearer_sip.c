@@ -184,6 +184,7 @@ static void on_result(void *arg, const struct sipb_result *r)
 	if (s->messages)
 		s->messages--;
 	ppg_metrics_sip_response(r->status);
+	ppg_bearer_sip_tls_failed(s, "MESSAGE", r->status, r->local, r->phrase);
 	if (!t)
 		return;
 	if (!t->best || status_rank(r->status) < status_rank(t->best)) {
@@ -472,8 +473,17 @@ int ppg_bearer_sip_new(const struct ppg_bearer_env *env, struct ppg_bearer **out
 	s->root = env->root;
 	s->content = env->content;
 	content_base(s);
+	char *tls_dir = NULL;
+	if (cfg->sip_listen_tls && ppg_bearer_sip_tls_dir(cfg, &tls_dir, err, errlen) < 0) {
+		sip_free(&s->base);
+		return -EIO;
+	}
 	struct sipb_config sc = {
-		.bind_url = cfg->sip_listen,
+		.bind_url = cfg->sip_listen_udp,
+		.tls_url = cfg->sip_listen_tls,
+		.tls_dir = tls_dir,
+		.tls_verify_server = cfg->sip_tls_verify,
+		.tls_verify_client = cfg->sip_tls_verify_client,
 		.outbound_proxy = cfg->sip_outbound_proxy,
 		.from_uri = cfg->sip_from,
 		.p_asserted_identity = cfg->sip_pai,
@@ -492,10 +502,12 @@ int ppg_bearer_sip_new(const struct ppg_bearer_env *env, struct ppg_bearer **out
 	}
 	if (ppg_bearer_sip_reg_start(s) < 0) {
 		snprintf(err, errlen, "cannot start the SIP registrations");
+		ppg_bearer_sip_tls_dir_remove(tls_dir);
 		sip_free(&s->base);
 		return -ENOMEM;
 	}
 	s->sip = sipb_new(s->root, &sc, ppg_bearer_sip_reg_on_register, on_result, s, err, errlen);
+	ppg_bearer_sip_tls_dir_remove(tls_dir);   /* read by sipb_new: gone from the disk */
 	if (!s->sip) {
 		sip_free(&s->base);
 		return -EIO;
@@ -507,6 +519,12 @@ int ppg_bearer_sip_new(const struct ppg_bearer_env *env, struct ppg_bearer **out
 	LOGP(PPG_LOG_SIP, LOG_NOTICE, "SIP Push bearer on %s (port %u)%s%s", cfg->sip_listen,
 	    sipb_local_port(s->sip), cfg->sip_outbound_proxy ? ", through " : ", no outbound proxy",
 	    cfg->sip_outbound_proxy ? cfg->sip_outbound_proxy : "");
+	if (cfg->sip_listen_tls)
+		LOGP(PPG_LOG_SIP, LOG_NOTICE, "SIP over TLS on %s: certificate %s, core's CAs %s; the core's "
+		    "certificate %s; clients %s", cfg->sip_listen_tls, cfg->sip_tls_certificate,
+		    cfg->sip_tls_ca_file, cfg->sip_tls_verify ? "verified (chain, dates, host name)" : "NOT verified",
+		    cfg->sip_tls_verify_client ? "must present a certificate from those CAs" :
+		    "need no certificate");
 	*out = &s->base;
 	return 0;
 }

@@ -61,6 +61,20 @@ struct sip_bearer {
 	struct ppg_stats_hist accept_to_send;  /* fresh pushes: request received -> MESSAGE handed to SIP */
 };
 
+/* ppg_bearer_sip_tls.c: the directory sofia-sip reads its TLS files from
+ * (agent.pem: [sip] tls_certificate then tls_key; cafile.pem: tls_ca_file),
+ * made in a new private temporary directory; *dir malloc'ed. 0, or -errno
+ * with the reason in err. */
+int ppg_bearer_sip_tls_dir(const struct ppg_config *cfg, char **dir, char *err, size_t errlen);
+/* Removes that directory and its files, frees dir. NULL is accepted. */
+void ppg_bearer_sip_tls_dir_remove(char *dir);
+
+/* ppg_bearer_sip_tls.c: a request (method "MESSAGE", "INVITE") ended
+ * with status: when it is the local 503 of a core reached over TLS, logs
+ * why that may be (rate-limited). */
+void ppg_bearer_sip_tls_failed(struct sip_bearer *s, const char *method, int status, int local,
+    const char *phrase);
+
 /* ppg_bearer_sip.c: one attempt of a; pager_only: never a session (the
  * fallback after a session refused 488/606). */
 void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a, int pager_only);

@@ -130,8 +130,10 @@ void ppg_bearer_sip_on_session(void *arg, const struct sipb_session_result *r)
 
 	if (s->messages)
 		s->messages--;
-	if (r->phase == SIPB_PHASE_INVITE)
+	if (r->phase == SIPB_PHASE_INVITE) {
 		ppg_metrics_sip_response(r->status);
+		ppg_bearer_sip_tls_failed(s, "INVITE", r->status, r->local, r->phrase);
+	}
 	if (!t)
 		return;
 	t->outstanding = 0;

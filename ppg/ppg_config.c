@@ -319,12 +319,14 @@ static int config_finish(struct ppg_config_parse *p)
 	}
 	/* Empty strings mean "not set". */
 	char **opt[] = { &p->c->sender_address, &p->c->sip_outbound_proxy, &p->c->sip_pai,
-		&p->c->sip_content_base };
+		&p->c->sip_content_base, &p->c->sip_tls_certificate, &p->c->sip_tls_key, &p->c->sip_tls_ca_file };
 	for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++)
 		if (*opt[i] && !**opt[i]) {
 			free(*opt[i]);
 			*opt[i] = NULL;
 		}
+	if (ppg_config_sip_transports(p) < 0)
+		return -EINVAL;
 	if (p->c->sip_retry_min > p->c->sip_retry_max) {
 		p->err_section = "sip";
 		return ppg_config_err(p, "[sip] retry_min is above retry_max"), -EINVAL;
@@ -473,6 +475,8 @@ void ppg_config_free(struct ppg_config *c)
 	for (size_t i = 0; i < ppg_config_nkeys; i++)
 		if (ppg_config_keys[i].type == K_STR || ppg_config_keys[i].type == K_SIPURI)
 			free(*(char **)((char *)c + ppg_config_keys[i].off));
+	free(c->sip_listen_udp);
+	free(c->sip_listen_tls);
 	for (size_t i = 0; i < c->napps; i++)
 		free(c->apps[i].urn);
 	free(c->apps);

@@ -91,7 +91,14 @@ struct ppg_config {
 	int log_target;                /* enum ppg_log_target */
 	/* [sip] */
 	int sip_enabled;
-	char *sip_listen;              /* "sip:127.0.0.1:5060" */
+	char *sip_listen;              /* "sip:127.0.0.1:5060", or with a TLS URI after a comma */
+	char *sip_listen_udp;          /* from sip_listen: the sip: URI (UDP and TCP), NULL = none */
+	char *sip_listen_tls;          /* from sip_listen: the TLS one as sips:, NULL = none */
+	char *sip_tls_certificate;     /* PEM: ppgd's certificate (and chain) */
+	char *sip_tls_key;             /* PEM: its private key, NULL = in sip_tls_certificate */
+	char *sip_tls_ca_file;         /* PEM: the CAs the core's certificate chains to */
+	int sip_tls_verify;            /* verify the core's certificate (chain, host) */
+	int sip_tls_verify_client;     /* TLS clients must present a certificate from the CAs */
 	char *sip_outbound_proxy;      /* NULL = straight to the registered contact */
 	char *sip_from;
 	char *sip_pai;                 /* P-Asserted-Identity, NULL = none */
@@ -222,6 +229,10 @@ const struct ppg_pi *ppg_config_pi(const struct ppg_config *c, const char *name)
 
 /* Prints every key with its default and help, as etc/ppgd.conf documents them. */
 void ppg_config_dump_keys(FILE *f);
+
+/* [any] 1 when a sip:/sips: URI is reached over TLS: a sips: URI, or one
+ * with ;transport=tls. NULL: 0. */
+int ppg_config_uri_is_tls(const char *uri);
 /* The same table as the roff source of ppgd.conf(5) (ppg_config_man.c); the
  * build makes man/ppgd.conf.5 with it, so the page and the table cannot drift. */
 void ppg_config_man_keys(FILE *f, const char *version);

@@ -55,6 +55,10 @@ int ppg_config_set_key(struct ppg_config_parse *p, const struct ppg_config_key *
  * [admin], the accounts' tls_subject and tls_fingerprint). 0 or -EINVAL
  * with the error and its section recorded in p. */
 int ppg_config_tls(struct ppg_config_parse *p);
+/* ppg_config_sip.c: splits [sip] listen into sip_listen_udp and
+ * sip_listen_tls; with SIP enabled and a TLS URI, checks the TLS files.
+ * 0, or -EINVAL with the error recorded in p (err_section "sip"). */
+int ppg_config_sip_transports(struct ppg_config_parse *p);
 
 /* Splits a comma-separated list, trimming blanks; calls fn on each item.
  * 0, -EINVAL (an empty list, a blank item), or what fn returned. */

@@ -89,9 +89,22 @@ const struct ppg_config_key ppg_config_keys[] = {
 	  "syslog (facility daemon), or auto: journal when stderr is the journal (JOURNAL_STREAM), else stderr" },
 	{ "sip", "enabled", K_BOOL, O(sip_enabled), "no", 0, 0, "deliver over SIP Push" },
 	{ "sip", "listen", K_SIPURI, O(sip_listen), "sip:127.0.0.1:5060", 0, 0,
-	  "SIP address for UDP and TCP: sip:HOST:PORT" },
+	  "SIP addresses: sip:HOST:PORT for UDP and TCP, and/or sips:HOST:PORT "
+	  "(or sip:HOST:PORT;transport=tls) for TLS, comma-separated" },
 	{ "sip", "outbound_proxy", K_SIPURI, O(sip_outbound_proxy), "", 0, 0,
 	  "the SIP/IP core every request goes through (empty: straight to the contact)" },
+	/* SIP over TLS (README "SIP over TLS"; OMA-TS-SIP_Push §12). */
+	{ "sip", "tls_certificate", K_STR, O(sip_tls_certificate), "", 0, 0,
+	  "PEM file: ppgd's TLS certificate (then any intermediate CAs); required with a TLS listen" },
+	{ "sip", "tls_key", K_STR, O(sip_tls_key), "", 0, 0,
+	  "PEM file: the certificate's private key, unencrypted (empty: in tls_certificate)" },
+	{ "sip", "tls_ca_file", K_STR, O(sip_tls_ca_file), "", 0, 0,
+	  "PEM file: the CAs the core's certificate must chain to; required with a TLS listen" },
+	{ "sip", "tls_verify", K_BOOL, O(sip_tls_verify), "yes", 0, 0,
+	  "verify the core's certificate on connections ppgd opens: chain to tls_ca_file, dates, "
+	  "the outbound proxy's host among its DNS names and Common Name (no: encrypt only)" },
+	{ "sip", "tls_verify_client", K_BOOL, O(sip_tls_verify_client), "no", 0, 0,
+	  "TLS connections to ppgd's listener must present a certificate chaining to tls_ca_file" },
 	{ "sip", "from", K_SIPURI, O(sip_from), "sip:ppgd@localhost", 0, 0, "From of the MESSAGEs" },
 	{ "sip", "p_asserted_identity", K_STR, O(sip_pai), "from", 0, 0,
 	  "P-Asserted-Identity of the MESSAGEs: from (the [sip] from URI, the gateway's own identity), "

@@ -32,6 +32,11 @@
 /* The methods this agent takes (its Allow header). */
 #define SIPB_ALLOW "OPTIONS, REGISTER, SUBSCRIBE"
 
+/* Longest certificate chain accepted from a TLS peer (OpenSSL's verify
+ * depth): the peer's certificate, up to four intermediate CAs, the trust
+ * anchor (sofia-sip's default, 2, allows two intermediates). */
+#define SIPB_TLS_VERIFY_DEPTH 4
+
 /* How long sipb_new waits for the agent's parameters, sipb_free for the
  * shutdown of the stack (milliseconds). */
 #define SIPB_START_WAIT 5000
@@ -157,6 +162,25 @@ static void sipb_event(nua_event_t event, int status, char const *phrase, nua_t 
 	}
 }
 
+/*
+ * What sofia-sip's tport verifies (enum tport_tls_verify_policy). Outgoing:
+ * the chain to cafile.pem and the dates (TPTAG_TLS_VERIFY_DATE stays on),
+ * then (SUBJECTS_OUT) the host the connection was opened to, the host of the
+ * outbound proxy's URI, among the certificate's DNS subjectAltNames and its
+ * Common Name; a failure closes the connection before anything is written.
+ * Incoming: a client certificate is required and chained to cafile.pem.
+ */
+static unsigned sipb_tls_policy(const struct sipb_config *cfg)
+{
+	unsigned p = TPTLS_VERIFY_NONE;
+
+	if (cfg->tls_verify_server)
+		p |= TPTLS_VERIFY_SUBJECTS_OUT;
+	if (cfg->tls_verify_client)
+		p |= TPTLS_VERIFY_IN;
+	return p;
+}
+
 /* Runs the root until *flag is set or ms milliseconds have passed. */
 static void sipb_run_until(su_root_t *root, const int *flag, long ms)
 {
@@ -176,8 +200,9 @@ struct sipb *sipb_new(su_root_t *root, const struct sipb_config *cfg, sipb_regis
 {
 	struct sipb *s;
 
-	if (!root || !cfg || !cfg->bind_url || !cfg->from_uri || !cfg->trusted || !reg || !result) {
-		sipb_err(err, errlen, "sipb_new: missing root, bind_url, from_uri, trusted or callback");
+	if (!root || !cfg || (!cfg->bind_url && !cfg->tls_url) || !cfg->from_uri || !cfg->trusted ||
+	    !reg || !result || (cfg->tls_url && !cfg->tls_dir)) {
+		sipb_err(err, errlen, "sipb_new: missing root, bind_url, from_uri, trusted, tls_dir or callback");
 		return NULL;
 	}
 	sipb_extend_mclass();
@@ -190,7 +215,9 @@ struct sipb *sipb_new(su_root_t *root, const struct sipb_config *cfg, sipb_regis
 	}
 	s->root = root;
 	s->cfg = *cfg;
-	s->cfg.bind_url = su_strdup(s->home, cfg->bind_url);
+	s->cfg.bind_url = sipb_strdup0(s->home, cfg->bind_url);
+	s->cfg.tls_url = sipb_strdup0(s->home, cfg->tls_url);
+	s->cfg.tls_dir = NULL;   /* read by nua_create only */
 	s->cfg.outbound_proxy = sipb_strdup0(s->home, cfg->outbound_proxy);
 	s->cfg.from_uri = su_strdup(s->home, cfg->from_uri);
 	s->cfg.p_asserted_identity = sipb_strdup0(s->home, cfg->p_asserted_identity);
@@ -202,7 +229,20 @@ struct sipb *sipb_new(su_root_t *root, const struct sipb_config *cfg, sipb_regis
 	s->arg = arg;
 
 	s->nua = nua_create(root, sipb_event, s,
-	    NUTAG_URL(s->cfg.bind_url),
+	    TAG_IF(s->cfg.bind_url, NUTAG_URL(s->cfg.bind_url)),
+	    TAG_IF(s->cfg.tls_url, NUTAG_SIPS_URL(s->cfg.tls_url)),
+	    TAG_IF(s->cfg.tls_url, NUTAG_CERTIFICATE_DIR(cfg->tls_dir)),
+	    /* 0: OpenSSL's TLS_method, the highest version both ends speak;
+	     * sofia-sip's default, 1, is TLSv1_method in its 1.12.11 sources
+	     * (TLS 1.0 only), whatever a distribution's patches make of it. */
+	    TAG_IF(s->cfg.tls_url, TPTAG_TLS_VERSION(0)),
+	    TAG_IF(s->cfg.tls_url, TPTAG_TLS_VERIFY_POLICY(sipb_tls_policy(cfg))),
+	    TAG_IF(s->cfg.tls_url, TPTAG_TLS_VERIFY_DEPTH(SIPB_TLS_VERIFY_DEPTH)),
+	    /* A connection closed while requests wait on it (a TLS handshake
+	     * that failed, a certificate that did not verify) fails them at
+	     * once as a local 503, like a refused connection: without it nta
+	     * drops them silently and they end 32 s later in timer F (408). */
+	    TAG_IF(s->cfg.tls_url, TPTAG_SDWN_ERROR(1)),
 	    TAG_IF(s->cfg.outbound_proxy, NUTAG_PROXY(s->cfg.outbound_proxy)),
 	    SIPTAG_FROM_STR(s->cfg.from_uri),
 	    TAG_IF(s->cfg.user_agent, SIPTAG_USER_AGENT_STR(s->cfg.user_agent)),
@@ -231,7 +271,9 @@ struct sipb *sipb_new(su_root_t *root, const struct sipb_config *cfg, sipb_regis
 	    TAG_IF(cfg->t1x64_ms, NTATAG_SIP_T1X64(cfg->t1x64_ms)),
 	    TAG_END());
 	if (!s->nua) {
-		sipb_err(err, errlen, "sipb_new: cannot start the SIP agent on %s", cfg->bind_url);
+		sipb_err(err, errlen, "sipb_new: cannot start the SIP agent on %s%s%s%s",
+		    cfg->bind_url ? cfg->bind_url : "", cfg->bind_url && cfg->tls_url ? " and " : "",
+		    cfg->tls_url ? cfg->tls_url : "", cfg->tls_url ? " (TLS: see the sofia-sip lines above)" : "");
 		su_home_unref(s->home);
 		free(s);
 		return NULL;
@@ -242,7 +284,8 @@ struct sipb *sipb_new(su_root_t *root, const struct sipb_config *cfg, sipb_regis
 	nua_get_params(s->nua, TAG_ANY(), TAG_END());
 	sipb_run_until(root, &s->got_params, SIPB_START_WAIT);
 	if (!s->via_host) {
-		sipb_err(err, errlen, "sipb_new: the SIP agent on %s has no contact", cfg->bind_url);
+		sipb_err(err, errlen, "sipb_new: the SIP agent on %s has no contact",
+		    cfg->bind_url ? cfg->bind_url : cfg->tls_url);
 		sipb_free(s);
 		return NULL;
 	}

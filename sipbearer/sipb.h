@@ -23,8 +23,26 @@ struct sipb;
 
 struct sipb_config {
 	/* Where to listen, UDP and TCP: "sip:127.0.0.1:5070" (or "sip:*:5060").
-	 * Port 0 picks a free port (see sipb_local_port). */
+	 * Port 0 picks a free port (see sipb_local_port). NULL: no UDP/TCP
+	 * (then tls_url is required). */
 	const char *bind_url;
+	/* SIP over TLS (RFC 3261 §26.2; OMA-TS-SIP_Push §12): where to listen
+	 * ("sips:127.0.0.1:5061"), or NULL: no TLS. The TLS transport is also the
+	 * one requests to a sips: (or ;transport=tls) outbound proxy leave by. */
+	const char *tls_url;
+	/* With tls_url: a directory holding agent.pem (this agent's certificate,
+	 * its chain and its private key) and cafile.pem (the CAs a peer's
+	 * certificate must chain to), the layout sofia-sip's tport reads
+	 * (TPTAG_CERTIFICATE). Read once, by sipb_new. */
+	const char *tls_dir;
+	/* Outgoing TLS connections (to the core): 1 verifies the server's
+	 * certificate (its chain to cafile.pem, its dates, and the host of the
+	 * request's next hop among its DNS subjectAltNames and Common Name) and
+	 * closes the connection when it fails; 0 encrypts without verifying. */
+	int tls_verify_server;
+	/* Incoming TLS connections: 1 requires a client certificate that chains
+	 * to cafile.pem (the handshake fails otherwise). */
+	int tls_verify_client;
 	/* The SIP/IP core to send every request through ("sip:127.0.0.1:5060;lr"),
 	 * or NULL: requests then go straight to the terminal's registered contact. */
 	const char *outbound_proxy;

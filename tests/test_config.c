@@ -134,6 +134,13 @@ static void test_bad_strings(void)
 		{ "[sip]\nterminal = one\n", 2, "all or gruu" },
 		{ "[sip]\nlisten = http://x\n", 2, "sip: or sips:" },
 		{ "[sip]\ntrusted_cores = 10.0.0.0/8, nope\n", 2, "CIDR" },
+		{ "[server]\n[sip]\nlisten = sip:127.0.0.1:5060, sip:127.0.0.1:5062\n", 2,
+		  "more than one UDP/TCP URI" },
+		{ "[sip]\nlisten = sip:127.0.0.1:5060, http://x\n", 1, "\"http://x\" is not a sip: or sips: URI" },
+		{ "[sip]\nlisten = sip:127.0.0.1:5060, , sips:127.0.0.1:5061\n", 1, "comma-separated list" },
+		{ "\n[sip]\nenabled = yes\nlisten = sips:127.0.0.1:5061\n", 2, "tls_certificate is not set" },
+		{ "[sip]\nenabled = yes\nlisten = sip:127.0.0.1:5060\noutbound_proxy = sip:core;transport=TLS\n", 1,
+		  "listen needs a TLS URI" },
 		{ "[sip]\nplmn_aor = tel:%d\n", 2, "one %s" },
 		{ "[sip]\nplmn_aor = tel:%s%s\n", 2, "one %s" },
 		{ "\n[sip]\nretry_min = 50\nretry_max = 10\n", 2, "retry_min is above retry_max" },
@@ -195,6 +202,36 @@ static void test_listen_and_pis(void)
 	inet_pton(AF_INET6, "::ffff:10.1.2.3", &in6.sin6_addr);   /* v4-mapped on a dual-stack socket */
 	CU_ASSERT_TRUE(ppg_cidr_pi_allows(alice, (struct sockaddr *)&in6));
 	ppg_config_free(c);
+}
+
+/* [sip] listen: the UDP/TCP URI and the TLS one (as sofia-sip binds it). */
+static void test_sip_listen_tls(void)
+{
+	struct ppg_config *c = NULL;
+	char err[256];
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string("[sip]\nlisten = sip:127.0.0.1:5070, "
+	    "sip:127.0.0.1:5071;transport=TLS;maddr=127.0.0.2\n", &c, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(c->sip_listen_udp, "sip:127.0.0.1:5070");
+	CU_ASSERT_STRING_EQUAL(c->sip_listen_tls, "sips:127.0.0.1:5071;maddr=127.0.0.2");
+	CU_ASSERT_TRUE(c->sip_tls_verify);          /* the default */
+	CU_ASSERT_FALSE(c->sip_tls_verify_client);
+	CU_ASSERT_PTR_NULL(c->sip_tls_certificate);
+	ppg_config_free(c);
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string("[sip]\nlisten = sips:[::1]:5061\n", &c, err, sizeof err), 0);
+	CU_ASSERT_PTR_NULL(c->sip_listen_udp);
+	CU_ASSERT_STRING_EQUAL(c->sip_listen_tls, "sips:[::1]:5061");
+	ppg_config_free(c);
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string("", &c, err, sizeof err), 0);
+	CU_ASSERT_STRING_EQUAL(c->sip_listen_udp, "sip:127.0.0.1:5060");
+	CU_ASSERT_PTR_NULL(c->sip_listen_tls);
+	ppg_config_free(c);
+	CU_ASSERT_TRUE(ppg_config_uri_is_tls("sips:core.example"));
+	CU_ASSERT_TRUE(ppg_config_uri_is_tls("sip:core.example:5061;lr;transport=tls"));
+	CU_ASSERT_TRUE(ppg_config_uri_is_tls("SIP:core.example;Transport=TLS"));
+	CU_ASSERT_FALSE(ppg_config_uri_is_tls("sip:core.example;transport=tcp"));
+	CU_ASSERT_FALSE(ppg_config_uri_is_tls("sip:core.example;transport=tlsx"));
+	CU_ASSERT_FALSE(ppg_config_uri_is_tls("sip:tls.example"));
+	CU_ASSERT_FALSE(ppg_config_uri_is_tls(NULL));
 }
 
 static void test_sip_and_apps(void)
@@ -605,6 +642,7 @@ int main(void)
 	CU_add_test(s, "listen addresses and PI ranges", test_listen_and_pis);
 	CU_add_test(s, "PI authentication and failure delay", test_auth);
 	CU_add_test(s, "[sip] and [apps]", test_sip_and_apps);
+	CU_add_test(s, "[sip] listen with a TLS URI", test_sip_listen_tls);
 	CU_add_test(s, "[log] level and per-category levels", test_log_levels);
 	CU_add_test(s, "fixtures ok_/fail_", test_fixtures);
 	CU_add_test(s, "fixture load_tls.conf: the TLS keys", test_fixture_tls);
