@@ -180,6 +180,7 @@ static int put_esc(char **buf, size_t *len, size_t *cap, const char *s)
 		case '<': t = "&lt;"; break;
 		case '>': t = "&gt;"; break;
 		case '"': t = "&quot;"; break;
+		case '\r': t = "&#13;"; break;   /* a raw CR would read back as LF */
 		default: tmp[0] = *s; tmp[1] = '\0'; break;
 		}
 		size_t l = strlen(t);

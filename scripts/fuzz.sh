@@ -13,7 +13,7 @@
 #       scenarios, add what the runs found, and minimise (-merge=1) into
 #       tests/fuzz-corpus/<target>/ (commit the result)
 #   scripts/fuzz.sh --list
-# Targets: pap ota smpp config sip_register sip_subscribe sip_response aor msrp; sdp (the
+# Targets: pap ota smpp config sip_register sip_subscribe sip_response aor uaprof msrp; sdp (the
 # SDP answer through sofia-sip's sdp_parse) only by name: it still finds
 # inputs on which sdp_parse asks for hundreds of MiB (see the README).
 set -euo pipefail
@@ -23,7 +23,7 @@ corpora=$top/tests/fuzz-corpus
 secs=${FUZZ_SECONDS:-30}
 tmo=${FUZZ_TIMEOUT:-10}
 out=${FUZZ_DIR:-$top/build-fuzz}
-all=(pap ota smpp config sip_register sip_subscribe sip_response aor)
+all=(pap ota smpp config sip_register sip_subscribe sip_response aor uaprof)
 [ -f "$top/fuzz/fuzz_msrp.c" ] && all+=(msrp)
 
 merge=0
@@ -52,6 +52,7 @@ sources() { # name: the sources of its binary (for the rebuild check and the bui
 	sip_response) echo fuzz/fuzz_sip_response.c sipbearer/sipb_parse.c sipbearer/sipb_register.c ;;
 	sip_subscribe) echo fuzz/fuzz_sip_subscribe.c sipbearer/sipb_parse.c sipbearer/sipb_register.c sipbearer/sipb_subscribe.c ;;
 	aor) echo fuzz/fuzz_aor.c sipbearer/sipb_aor.c ;;
+	uaprof) echo fuzz/fuzz_uaprof.c pap/pap_uaprof.c ;;
 	msrp) echo fuzz/fuzz_msrp.c sipbearer/sipb_msrp.c sipbearer/sipb_msrp_write.c ;;
 	sdp) echo fuzz/fuzz_sdp.c sipbearer/sipb_sdp.c ;;
 	*) return 1 ;;
@@ -60,7 +61,7 @@ sources() { # name: the sources of its binary (for the rebuild check and the bui
 
 libs() { # name
 	case $1 in
-	pap | ota) pkg-config --libs libxml-2.0 ;;
+	pap | ota | uaprof) pkg-config --libs libxml-2.0 ;;
 	smpp) echo "$(pkg-config --libs libsmpp34 sofia-sip-ua) -lpthread" ;;
 	config) echo "$(pkg-config --libs inih 2>/dev/null || echo -linih) -lpthread" ;;
 	sip_register | sip_subscribe | sip_response | msrp | sdp) echo "$(pkg-config --libs sofia-sip-ua) -lpthread" ;;
@@ -149,6 +150,9 @@ EOF
 	sip_response)
 		printf 'SIP/2.0 503 Service Unavailable\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1\r\nFrom: <sip:ppg@example.com>;tag=1\r\nTo: <sip:bob@example.com>;tag=2\r\nCall-ID: 1@x\r\nCSeq: 1 MESSAGE\r\nRetry-After: 2 (busy);duration=60\r\nContent-Length: 0\r\n\r\n' >"$dir/503"
 		printf 'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1\r\nFrom: <sip:ppg@example.com>;tag=1\r\nTo: <sip:bob@example.com>;tag=2\r\nCall-ID: 1@x\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n' >"$dir/200"
+		;;
+	uaprof)
+		cp "$top"/tests/fixtures/uaprof/*.rdf "$dir/"
 		;;
 	aor)
 		printf '\x40sip:Bob@Biloxi.COM;transport=tcp?subject=x' >"$dir/sip"

@@ -1880,6 +1880,20 @@ static void test_uaprof(void)
 		CU_ASSERT(!u.model || !strstr(u.model, "root:"));
 		pap_uaprof_free(&u);
 	}
+	/* a value with a CR (a character reference) reads back the same from
+	 * what ppgd writes (a raw CR would come back as LF) */
+	const char *cr = "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns:prf=\"x\">"
+	    "<prf:Push-Accept-AppID><rdf:Bag><rdf:li>a&#13;b</rdf:li></rdf:Bag></prf:Push-Accept-AppID></rdf:RDF>";
+	CU_ASSERT_EQUAL_FATAL(pap_uaprof_parse(cr, strlen(cr), &u), 0);
+	CU_ASSERT_EQUAL_FATAL(u.nappids, 1);
+	CU_ASSERT_STRING_EQUAL(u.appids[0], "a\rb");
+	w = pap_uaprof_write("x", &u, &wl);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT_EQUAL(pap_uaprof_parse(w, wl, &back), 0);
+	CU_ASSERT(back.nappids == 1 && !strcmp(back.appids[0], "a\rb"));
+	pap_uaprof_free(&back);
+	pap_uaprof_free(&u);
+	free(w);
 	/* a list longer than PAP_UAPROF_MAX_LIST keeps the first ones */
 	char *big = NULL;
 	size_t bl = 0;
