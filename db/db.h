@@ -405,7 +405,9 @@ int db_subscription_purge(struct db *db, int64_t now);
 /*
  * UAProf documents named by subscriptions (schema 7), as fetched: url, the
  * fetch time (ms), the HTTP status (or a negative errno of the fetch), the
- * document (NULL when the fetch failed or it was no UAProf document).
+ * document (NULL when the fetch failed or it was no UAProf document). A failed
+ * fetch of a URL whose document was stored keeps that document and its status
+ * (only the fetch time moves).
  */
 int db_uaprof_put(struct db *db, const char *url, int64_t fetched, int status,
     const void *doc, size_t len);

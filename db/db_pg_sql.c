@@ -108,7 +108,7 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 	[PG_NOTIF_ATTEMPTED] =
 		"UPDATE notification SET attempts = attempts + 1, state = $2,"
 		" next_attempt = CASE WHEN $3::bigint >= 0 THEN $3::bigint ELSE next_attempt END"
-		" WHERE id = $1",
+		" WHERE id = $1 AND state = 1",   /* a late result never overwrites a final one */
 	[PG_NOTIF_LEASE] = "UPDATE notification SET next_attempt = $2 WHERE id = $1 AND state = $3",
 	[PG_NOTIF_COUNT_STATE] = "SELECT count(*) FROM notification WHERE state = $1",
 	[PG_BINDING_UPSERT] =
@@ -169,7 +169,9 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 	[PG_SUB_PURGE] = "DELETE FROM subscription WHERE expires <= $1",
 	[PG_UAPROF_PUT] =
 		"INSERT INTO uaprof (url, fetched, status, doc) VALUES ($1, $2, $3, $4)"
-		" ON CONFLICT (url) DO UPDATE SET fetched = excluded.fetched, status = excluded.status,"
-		" doc = excluded.doc",
+		/* a failed fetch keeps the last good document and its status */
+		" ON CONFLICT (url) DO UPDATE SET fetched = excluded.fetched,"
+		" status = CASE WHEN excluded.doc IS NULL AND uaprof.doc IS NOT NULL THEN uaprof.status"
+		" ELSE excluded.status END, doc = coalesce(excluded.doc, uaprof.doc)",
 	[PG_UAPROF_GET] = "SELECT fetched, status, doc FROM uaprof WHERE url = $1",
 };

@@ -121,7 +121,8 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 		" ORDER BY next_attempt, id LIMIT ?2", NULL },
 	[DB_ST_NOTIF_ATTEMPTED] = {
 		"UPDATE notification SET attempts = attempts + 1, state = ?2,"
-		" next_attempt = CASE WHEN ?3 >= 0 THEN ?3 ELSE next_attempt END WHERE id = ?1",
+		" next_attempt = CASE WHEN ?3 >= 0 THEN ?3 ELSE next_attempt END WHERE id = ?1"
+		" AND state = 1",   /* a late result never overwrites a final one */
 		NULL },
 	[DB_ST_BINDING_UPSERT] = {
 		"INSERT INTO binding (aor, contact, instance, gruu, apps, expires, updated, call_id, cseq, caps)"
@@ -152,8 +153,10 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 	[DB_ST_SUB_PURGE] = { "DELETE FROM subscription WHERE expires <= ?1", NULL },
 	[DB_ST_UAPROF_PUT] = {
 		"INSERT INTO uaprof (url, fetched, status, doc) VALUES (?1, ?2, ?3, ?4)"
-		" ON CONFLICT (url) DO UPDATE SET fetched = excluded.fetched, status = excluded.status,"
-		" doc = excluded.doc", NULL },
+		/* a failed fetch keeps the last good document and its status */
+		" ON CONFLICT (url) DO UPDATE SET fetched = excluded.fetched,"
+		" status = CASE WHEN excluded.doc IS NULL AND uaprof.doc IS NOT NULL THEN uaprof.status"
+		" ELSE excluded.status END, doc = coalesce(excluded.doc, uaprof.doc)", NULL },
 	[DB_ST_UAPROF_GET] = { "SELECT fetched, status, doc FROM uaprof WHERE url = ?1", NULL },
 	[DB_ST_DELIVERY_GET] = { DB_DELIVERY_COLS "WHERE id = ?1", DB_DELIVERY_COLS_V1 "WHERE id = ?1" },
 	[DB_ST_DELIVERY_SCHEDULE] = {

@@ -181,7 +181,14 @@ static int put_esc(char **buf, size_t *len, size_t *cap, const char *s)
 		case '>': t = "&gt;"; break;
 		case '"': t = "&quot;"; break;
 		case '\r': t = "&#13;"; break;   /* a raw CR would read back as LF */
-		default: tmp[0] = *s; tmp[1] = '\0'; break;
+		default:
+			/* other control bytes are no XML 1.0 characters at all (an
+			 * rdf:about from a PI's address could hold one): dropped */
+			if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n')
+				t = "";
+			else
+				tmp[0] = *s, tmp[1] = '\0';
+			break;
 		}
 		size_t l = strlen(t);
 		if (*len + l + 1 > *cap) {

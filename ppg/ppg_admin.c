@@ -17,6 +17,7 @@
  *   POST /api/v1/reload                    re-read the config file (ppg_reload.h): 200, 400, 500
  */
 #include "ppg/ppg_admin_int.h"
+#include "ppg/ppg_ratelimit.h"
 
 /* ------------------------------------------------------------ answers */
 
@@ -341,15 +342,24 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* libmicrohttpd's lines come per connection: bounded, with the count. [any] */
+static struct ppg_ratelimit admin_mhd_log = PPG_RATELIMIT_INIT;
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char buf[512];
 	(void)cls;
+	if (!ppg_log_enabled(PPG_LOG_HTTP, LOG_WARNING))
+		return;
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	size_t n = strlen(buf);
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
-	LOGP(PPG_LOG_HTTP, LOG_WARNING, "admin: libmicrohttpd: %s", buf);
+	/* its words for every failed TLS handshake (a probe, a health check):
+	 * ppg_tls counts those (ppgd_tls_handshake_failures_total) */
+	if (strstr(buf, "handshake message out of context"))
+		return;
+	LOGP_RL(&admin_mhd_log, 5, PPG_LOG_HTTP, LOG_WARNING, "admin: libmicrohttpd: %s", buf);
 }
 
 struct ppg_admin *ppg_admin_start(const struct ppg_config *cfg, struct ppg_core *core, int *failed,

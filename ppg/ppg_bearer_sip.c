@@ -497,6 +497,7 @@ int ppg_bearer_sip_new(const struct ppg_bearer_env *env, struct ppg_bearer **out
 	};
 	if (cfg->sip_uaprof_fetch && !(s->uaprof = ppg_uaprof_start(s->core, cfg->sip_uaprof_ttl, 10))) {
 		snprintf(err, errlen, "cannot start the UAProf fetcher");
+		ppg_bearer_sip_tls_dir_remove(tls_dir);   /* it holds the private key */
 		sip_free(&s->base);
 		return -ENOMEM;
 	}

@@ -230,8 +230,12 @@ static int done_write(struct db *db, void *arg, int64_t now)
 	const struct ppg_retry_policy *pol = &o->n->pol;
 	struct db_notification nt = { 0 };
 
-	if (o->r.ok)
-		return db_notification_attempted(db, o->r.id, DB_STATE_DELIVERED, -1);
+	/* -ENOENT: no longer pending (another node's attempt ended it, or its
+	 * lease ran out and a later attempt did): nothing to record */
+	if (o->r.ok) {
+		int r = db_notification_attempted(db, o->r.id, DB_STATE_DELIVERED, -1);
+		return r == -ENOENT ? 0 : r;
+	}
 	int r = db_notification_get(db, o->r.id, &nt);
 	if (r < 0)
 		return r == -ENOENT ? 0 : r;
@@ -242,12 +246,14 @@ static int done_write(struct db *db, void *arg, int64_t now)
 		ppg_metrics_inc(PPG_M_NOTIFY_GIVEN_UP);
 		LOGP_RL(&fail_log, 20, PPG_LOG_NOTIFY, LOG_WARNING, "notification %lld given up after %d attempts: %s",
 		    (long long)o->r.id, attempts, o->r.reason);
-		return db_notification_attempted(db, o->r.id, DB_STATE_UNDELIVERABLE, -1);
+		int r2 = db_notification_attempted(db, o->r.id, DB_STATE_UNDELIVERABLE, -1);
+		return r2 == -ENOENT ? 0 : r2;
 	}
 	int64_t next = now + ppg_outcome_backoff_ms(pol, attempts);
 	LOGP_RL(&fail_log, 20, PPG_LOG_NOTIFY, LOG_INFO, "notification %lld failed (%s); attempt %d, next in %lld s",
 	    (long long)o->r.id, o->r.reason, attempts, (long long)(next - now) / 1000);
-	return db_notification_attempted(db, o->r.id, DB_STATE_PENDING, next);
+	r = db_notification_attempted(db, o->r.id, DB_STATE_PENDING, next);
+	return r == -ENOENT ? 0 : r;
 }
 
 /* Not committed: the lease ends and it is sent again. The next of its

@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <pthread.h>
@@ -21,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ppg/ppg_log.h"
 #include "ppg/ppg_metrics.h"
@@ -69,10 +72,21 @@ static const gnutls_typed_vdata_st client_purpose = {
 
 static int read_pem(const char *path, char **out, char *err, size_t errlen, const char *what)
 {
-	FILE *f = fopen(path, "r");
+	/* O_NONBLOCK and a regular file only: a FIFO must not hang a start or a
+	 * reload (which holds the reload lock) */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	FILE *f = NULL;
 	*out = NULL;
-	if (!f) {
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		snprintf(err, errlen, "%s %s: not a regular file", what, path);
+		return -EINVAL;
+	}
+	if (fd < 0 || !(f = fdopen(fd, "r"))) {
 		int e = errno;
+		if (fd >= 0)
+			close(fd);
 		snprintf(err, errlen, "%s %s: %s", what, path, strerror(e));
 		return -e;
 	}
@@ -468,7 +482,9 @@ void ppg_tls_peer_get(struct MHD_Connection *mc, struct ppg_tls_peer *p)
 	if (gnutls_x509_crt_init(&crt) == 0) {
 		if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) == 0 &&
 		    gnutls_x509_crt_get_dn3(crt, &dn, 0) == 0) {
-			snprintf(p->subject, sizeof p->subject, "%s", (const char *)dn.data);
+			/* a subject that does not fit matches no rule (no prefix match) */
+			if (dn.size < sizeof p->subject)
+				snprintf(p->subject, sizeof p->subject, "%s", (const char *)dn.data);
 			gnutls_free(dn.data);
 		}
 		gnutls_x509_crt_deinit(crt);

@@ -53,7 +53,8 @@ struct sipb_sub {
 	struct sipb_sub *next, **prevp;
 	struct sipb_subreq *reqs;      /* SUBSCRIBEs of this dialog waiting for the core */
 	int linked;                    /* in s->subs: the 200 went out */
-	int ended;                     /* the handler heard ended = 1 */
+	int ended;                     /* the handler heard ended = 1 (or forgot it: un-SUBSCRIBE) */
+	int gone;                      /* nua ended the dialog: x goes with its last request */
 	char *aor, *call_id, *remote_tag;   /* the dialog, for the handler at its end */
 };
 
@@ -187,9 +188,11 @@ static void subreq_unlink(struct sipb_subreq *r)
 		*pp = r->next;
 }
 
-/* The subscription ended: the handler hears it once, then it goes. */
+/* nua ended the dialog: the handler hears it once; x goes once no
+ * SUBSCRIBE of it waits for the core (their answers then go nowhere). */
 static void sub_end(struct sipb *s, struct sipb_sub *x)
 {
+	x->gone = 1;
 	if (!x->ended && s->subscribe) {
 		struct sipb_subscription info = {
 			.aor = x->aor, .call_id = x->call_id, .remote_tag = x->remote_tag,
@@ -223,9 +226,18 @@ void sipb_subscribe_answer(struct sipb *s, struct sipb_subreq *r, int status)
 	    TAG_IF(status / 100 == 2, SIPTAG_EXPIRES_STR(ex)), TAG_END());
 	if (status / 100 != 2) {
 		/* A refused new SUBSCRIBE leaves no dialog: its handle goes. A
-		 * refused refresh leaves the subscription as nua keeps it. */
+		 * refused refresh leaves the subscription as nua keeps it. x is
+		 * freed only once no other SUBSCRIBE of it is waiting. */
 		subreq_free(r);
-		if (initial || x->ended)
+		if ((initial || x->gone) && !x->reqs)
+			sub_free(s, x);
+		return;
+	}
+	if (x->gone) {
+		/* nua ended the dialog while this refresh waited for the core:
+		 * there is nothing left to NOTIFY */
+		subreq_free(r);
+		if (!x->reqs)
 			sub_free(s, x);
 		return;
 	}

@@ -804,6 +804,13 @@ static void test_upgrade_from_v1(void)
 	CU_ASSERT_EQUAL(ng.next_attempt, 9000);
 	CU_ASSERT_EQUAL(ng.state, DB_STATE_DELIVERED);
 	db_notification_clear(&ng);
+	/* a late result (another node's attempt, a lease that ran out) never
+	 * overwrites the final one */
+	CU_ASSERT_EQUAL(db_notification_attempted(db, nt.id, DB_STATE_PENDING, 12000), -ENOENT);
+	CU_ASSERT_EQUAL_FATAL(db_notification_get(db, nt.id, &ng), 0);
+	CU_ASSERT_EQUAL(ng.state, DB_STATE_DELIVERED);
+	CU_ASSERT_EQUAL(ng.attempts, 2);
+	db_notification_clear(&ng);
 	CU_ASSERT_EQUAL(db_notification_due(db, 100000, 10, &nv, &n), 0);
 	CU_ASSERT_EQUAL(n, 0);
 	CU_ASSERT_EQUAL(db_notification_attempted(db, 999999, DB_STATE_DELIVERED, -1), -ENOENT);
@@ -1202,6 +1209,13 @@ static void test_subscriptions(void)
 	CU_ASSERT_EQUAL(db_uaprof_get(db, "http://u.example/gone.rdf", &fetched, &status, &doc, &dl), 0);
 	CU_ASSERT_EQUAL(fetched, 113);
 	CU_ASSERT_EQUAL(dl, 4);
+	free(doc);
+	/* the vendor's server fails later: the last good document stays */
+	CU_ASSERT_EQUAL(db_uaprof_put(db, "http://u.example/gone.rdf", 114, 503, NULL, 0), 0);
+	CU_ASSERT_EQUAL(db_uaprof_get(db, "http://u.example/gone.rdf", &fetched, &status, &doc, &dl), 0);
+	CU_ASSERT_EQUAL(fetched, 114);
+	CU_ASSERT_EQUAL(status, 200);
+	CU_ASSERT(doc && dl == 4 && !memcmp(doc, "<a/>", 4));
 	free(doc);
 	CU_ASSERT_EQUAL(db_uaprof_get(db, "http://u.example/none.rdf", &fetched, &status, &doc, &dl), -ENOENT);
 	struct db_subscription bad = { .aor = "", .call_id = "x", .remote_tag = "y" };
