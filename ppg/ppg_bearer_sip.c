@@ -495,7 +495,8 @@ int ppg_bearer_sip_new(const struct ppg_bearer_env *env, struct ppg_bearer **out
 		.sub_min_expires = cfg->sip_sub_min_expires,
 		.sub_max_expires = cfg->sip_sub_max_expires,
 	};
-	if (cfg->sip_uaprof_fetch && !(s->uaprof = ppg_uaprof_start(s->core, cfg->sip_uaprof_ttl, 10))) {
+	if (cfg->sip_uaprof_fetch && !(s->uaprof = ppg_uaprof_start(s->core, cfg->sip_uaprof_ttl, 10,
+	    cfg->sip_uaprof_allow, cfg->sip_nuaprof_allow))) {
 		snprintf(err, errlen, "cannot start the UAProf fetcher");
 		ppg_bearer_sip_tls_dir_remove(tls_dir);   /* it holds the private key */
 		sip_free(&s->base);

@@ -115,6 +115,8 @@ struct ppg_config {
 	unsigned sip_sub_max_expires;   /* and longest granted, seconds */
 	int sip_uaprof_fetch;           /* fetch the UAProf documents subscriptions name */
 	unsigned sip_uaprof_ttl;        /* seconds before fetching one again */
+	struct ppg_cidr sip_uaprof_allow[PPG_MAX_ALLOW];   /* non-public ranges a UAProf link may reach */
+	int sip_nuaprof_allow;
 	unsigned sip_max_attempts;
 	unsigned sip_retry_min;
 	unsigned sip_retry_max;

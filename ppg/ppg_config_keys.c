@@ -6,10 +6,19 @@
 #include "ppg/ppg_config_int.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
+
+/* K_CIDRS fields: the ranges, then their count (set_key writes both). */
+_Static_assert(offsetof(struct ppg_config, sip_ntrusted) ==
+    offsetof(struct ppg_config, sip_trusted) + sizeof ((struct ppg_config *)0)->sip_trusted,
+    "sip_ntrusted follows sip_trusted");
+_Static_assert(offsetof(struct ppg_config, sip_nuaprof_allow) ==
+    offsetof(struct ppg_config, sip_uaprof_allow) + sizeof ((struct ppg_config *)0)->sip_uaprof_allow,
+    "sip_nuaprof_allow follows sip_uaprof_allow");
 
 #define O(f) offsetof(struct ppg_config, f)
 const struct ppg_config_key ppg_config_keys[] = {
@@ -131,6 +140,8 @@ const struct ppg_config_key ppg_config_keys[] = {
 	  "longest ua-profile subscription granted, in seconds" },
 	{ "sip", "uaprof_fetch", K_BOOL, O(sip_uaprof_fetch), "yes", 0, 0,
 	  "fetch the UAProf documents that subscriptions name (http/https, 512 KiB, 10 s)" },
+	{ "sip", "uaprof_allow", K_CIDRS, O(sip_uaprof_allow), "", 0, 0,
+	  "non-public addresses (loopback, private, link-local) a UAProf link may reach; none by default" },
 	{ "sip", "uaprof_ttl", K_UINT, O(sip_uaprof_ttl), "86400", 60, 2592000,
 	  "seconds before a fetched UAProf document is fetched again" },
 	{ "sip", "max_attempts", K_UINT, O(sip_max_attempts), "6", 1, 100, "attempts per delivery" },
@@ -426,11 +437,13 @@ int ppg_config_set_key(struct ppg_config_parse *p, const struct ppg_config_key *
 		return 0;
 	}
 	case K_CIDRS: {
+		/* the field is a struct ppg_cidr[PPG_MAX_ALLOW] followed by its count
+		 * (sip_trusted/sip_ntrusted, sip_uaprof_allow/sip_nuaprof_allow) */
 		struct ppg_pi tmp = { 0 };
 		if (*v && ppg_config_cidr_list(v, &tmp))
 			return ppg_config_err(p, "%s: \"%s\" is not a list of CIDR ranges", k->name, v);
-		memcpy(c->sip_trusted, tmp.allow, sizeof c->sip_trusted);
-		c->sip_ntrusted = tmp.nallow;
+		memcpy(field, tmp.allow, sizeof tmp.allow);
+		*(int *)((char *)field + sizeof tmp.allow) = tmp.nallow;
 		return 1;
 	}
 	case K_SIPURI:

@@ -4,15 +4,19 @@
  * the peer's certificate verified, at most PAP_UAPROF_MAX_DOC bytes and
  * timeout_s seconds per document. A document that is no UAProf (RDF)
  * document is stored as a failed fetch (its status, no body). The URLs
- * come from terminals through a trusted core; the limits above bound what
- * one can make the gateway fetch. After a restart each URL is fetched once
+ * come from terminals through a trusted core: every connection (redirects
+ * too) goes to a public address only, or to one of [sip] uaprof_allow, so
+ * a link cannot make the gateway reach its own listeners or the operator's
+ * internal hosts. After a restart each URL is fetched once
  * more when a subscription names it. [loop] for the API, the fetch on its
  * own thread, the store on the writer.
  */
 #include "ppg/ppg_uaprof.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,6 +25,7 @@
 #include <strings.h>
 
 #include "pap/pap.h"
+#include "ppg/ppg_cidr.h"
 #include "ppg/ppg_clock.h"
 #include "ppg/ppg_hash.h"
 #include "ppg/ppg_log.h"
@@ -36,6 +41,8 @@ struct seen {
 
 struct ppg_uaprof {
 	struct ppg_core *core;
+	struct ppg_cidr allow[16];  /* non-public ranges a link may reach */
+	int nallow;
 	int64_t ttl_ms;
 	long timeout_s;
 	pthread_t th;
@@ -78,6 +85,68 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *arg)
 	b->n += n;
 	b->p[b->n] = '\0';
 	return n;
+}
+
+int ppg_uaprof_public(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
+		static const struct { uint32_t net; int bits; } priv[] = {
+			{ 0x00000000, 8 },  /* "this network" */
+			{ 0x0a000000, 8 },  /* 10/8 */
+			{ 0x64400000, 10 }, /* 100.64/10 CGNAT */
+			{ 0x7f000000, 8 },  /* loopback */
+			{ 0xa9fe0000, 16 }, /* link-local (and cloud metadata) */
+			{ 0xac100000, 12 }, /* 172.16/12 */
+			{ 0xc0000000, 24 }, /* IETF protocol assignments */
+			{ 0xc0a80000, 16 }, /* 192.168/16 */
+			{ 0xc6120000, 15 }, /* benchmarking */
+			{ 0xe0000000, 3 },  /* multicast, reserved, broadcast */
+		};
+		for (size_t i = 0; i < sizeof priv / sizeof priv[0]; i++)
+			if ((a >> (32 - priv[i].bits)) == (priv[i].net >> (32 - priv[i].bits)))
+				return 0;
+		return 1;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const unsigned char *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+		static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		if (!memcmp(b, v4mapped, 12)) {
+			struct sockaddr_in v4 = { .sin_family = AF_INET };
+			memcpy(&v4.sin_addr, b + 12, 4);
+			return ppg_uaprof_public((const struct sockaddr *)&v4);
+		}
+		int zero = 1;
+		for (int i = 0; i < 15; i++)
+			zero &= b[i] == 0;
+		if (zero)                       /* :: and ::1 */
+			return 0;
+		if ((b[0] & 0xfe) == 0xfc ||    /* fc00::/7 unique local */
+		    (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) ||   /* fe80::/10 link-local */
+		    b[0] == 0xff)               /* multicast */
+			return 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* Every connection of a fetch, redirects too: a public address, or one
+ * the operator allowed; else no socket (the fetch fails, logged). */
+static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct ppg_uaprof *u = arg;
+	(void)purpose;
+	if (!ppg_uaprof_public(&a->addr) && !ppg_cidr_match(u->allow, u->nallow, &a->addr)) {
+		char host[INET6_ADDRSTRLEN] = "?";
+		if (a->addr.sa_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&a->addr)->sin_addr, host, sizeof host);
+		else if (a->addr.sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&a->addr)->sin6_addr, host, sizeof host);
+		LOGP(PPG_LOG_SIP, LOG_NOTICE, "UAProf link refused: %s is not a public address "
+		    "(see [sip] uaprof_allow)", host);
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype, a->protocol);
 }
 
 static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
@@ -143,6 +212,8 @@ static void fetch_one(struct ppg_uaprof *u, char *url)
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, u);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, u);
 	CURLcode rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(h);
@@ -199,11 +270,15 @@ static void *run(void *arg)
 	return NULL;
 }
 
-struct ppg_uaprof *ppg_uaprof_start(struct ppg_core *core, unsigned ttl_s, unsigned timeout_s)
+struct ppg_uaprof *ppg_uaprof_start(struct ppg_core *core, unsigned ttl_s, unsigned timeout_s,
+    const struct ppg_cidr *allow, int nallow)
 {
 	struct ppg_uaprof *u = calloc(1, sizeof *u);
 	if (!u)
 		return NULL;
+	u->nallow = nallow < 0 ? 0 : nallow > 16 ? 16 : nallow;
+	if (u->nallow)
+		memcpy(u->allow, allow, (size_t)u->nallow * sizeof *allow);
 	u->core = core;
 	u->ttl_ms = (int64_t)ttl_s * 1000;
 	u->timeout_s = timeout_s ? (long)timeout_s : 10;

@@ -13,9 +13,18 @@
 
 struct ppg_uaprof;
 
+struct ppg_cidr;
+
 /* [loop] Starts the fetcher: documents older than ttl_s are fetched again;
- * a fetch takes at most timeout_s. NULL on failure. */
-struct ppg_uaprof *ppg_uaprof_start(struct ppg_core *core, unsigned ttl_s, unsigned timeout_s);
+ * a fetch takes at most timeout_s. A link reaches public addresses only,
+ * and of the others (loopback, private, link-local, ...) those in allow
+ * (n ranges, copied). NULL on failure. */
+struct ppg_uaprof *ppg_uaprof_start(struct ppg_core *core, unsigned ttl_s, unsigned timeout_s,
+    const struct ppg_cidr *allow, int nallow);
+
+/* [any] Is addr public (not loopback, private, link-local, CGNAT,
+ * multicast, unspecified, ...)? */
+int ppg_uaprof_public(const struct sockaddr *addr);
 
 /* [loop] Asks for url (http: or https:, at most 1024 bytes): fetched unless
  * it was fetched (or asked for) within the ttl. 0, -EINVAL (not such a

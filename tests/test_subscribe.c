@@ -183,6 +183,7 @@ static int start_daemon(void)
 	char *sections = itest_asprintf(
 	    "[sip]\nenabled = yes\nlisten = sip:127.0.0.1:%d\nfrom = sip:ppg@operator.example\n"
 	    "trusted_cores = 127.0.0.1/32\nsubscribe_min_expires = 60\nsubscribe_max_expires = 900\n"
+	    "uaprof_allow = 127.0.0.1/32\n"
 	    "[admin]\nenabled = yes\nlisten = 127.0.0.1:%d\n[admin ops]\nsecret_hash = %s\n"
 	    "allow = 127.0.0.0/8\n", dd_sip, dd_admin, h ? h : "");
 	int r = itest_std_config(&dd, NULL, sections) == 0 ? itest_daemon_start(&dd) : -1;
@@ -482,6 +483,23 @@ static void t_ccq(void)
 	pap_msg_free(m);
 	free(caps);
 	free(caps_ct);
+
+	/* erin's link names a non-public address outside [sip] uaprof_allow
+	 * (127.0.0.2, loopback): never connected to, logged */
+	char *model3 = itest_asprintf("http://127.0.0.2:%d/x100.rdf", hport);
+	sc_user = "erin";
+	sc_model = model3;
+	EXPECT_INT(uac("tests/sipp/sub_once.xml", 600, 0, 600), 0);
+	EXPECT(itest_wait_file_has(dd.log, "UAProf link refused: 127.0.0.2 is not a public address", 10) == 0);
+	EXPECT_INT(ccq("erin", &r), 0);
+	m = ccq_parts(&r, &caps, &caps_len, &caps_ct);
+	itest_resp_free(&r);
+	EXPECT(m && m->code == 1000 && m->desc && strstr(m->desc, "from 0 registrations and 1 subscription"));
+	EXPECT(caps && !strstr(caps, "X100"));
+	pap_msg_free(m);
+	free(caps);
+	free(caps_ct);
+	free(model3);
 
 	sc_user = "bob";
 	sc_model = "http://127.0.0.1:1/uaprof/x100.rdf";
