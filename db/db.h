@@ -411,6 +411,9 @@ int db_subscription_purge(struct db *db, int64_t now);
  */
 int db_uaprof_put(struct db *db, const char *url, int64_t fetched, int status,
     const void *doc, size_t len);
+/* Deletes the documents fetched before `before` that no live subscription
+ * names any more: how many (>= 0). */
+int db_uaprof_purge(struct db *db, int64_t before);
 /* The row of url: 0 with *doc malloc'ed (NULL when none stored); -ENOENT. */
 int db_uaprof_get(struct db *db, const char *url, int64_t *fetched, int *status,
     char **doc, size_t *len);

@@ -86,6 +86,7 @@ enum db_stmt_id {
 	DB_ST_SUB_PURGE,
 	DB_ST_UAPROF_PUT,
 	DB_ST_UAPROF_GET,
+	DB_ST_UAPROF_PURGE,
 	DB_ST__COUNT
 };
 
@@ -261,6 +262,7 @@ int db_pg_subscription_list(struct db *db, const char *aor, int64_t now,
 int db_pg_subscription_purge(struct db *db, int64_t now);
 int db_pg_uaprof_put(struct db *db, const char *url, int64_t fetched, int status,
     const void *doc, size_t len);
+int db_pg_uaprof_purge(struct db *db, int64_t before);
 int db_pg_uaprof_get(struct db *db, const char *url, int64_t *fetched, int *status,
     char **doc, size_t *len);
 int db_pg_notification_insert(struct db *db, struct db_notification *nt);

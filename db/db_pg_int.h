@@ -74,6 +74,7 @@ enum db_pg_stmt {
 	PG_SUB_PURGE,
 	PG_UAPROF_PUT,
 	PG_UAPROF_GET,
+	PG_UAPROF_PURGE,
 	PG_ST__COUNT
 };
 extern const char *const db_pg_sql[PG_ST__COUNT];

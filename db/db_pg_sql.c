@@ -174,4 +174,7 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 		" status = CASE WHEN excluded.doc IS NULL AND uaprof.doc IS NOT NULL THEN uaprof.status"
 		" ELSE excluded.status END, doc = coalesce(excluded.doc, uaprof.doc)",
 	[PG_UAPROF_GET] = "SELECT fetched, status, doc FROM uaprof WHERE url = $1",
+	[PG_UAPROF_PURGE] =
+		"DELETE FROM uaprof WHERE fetched < $1 AND NOT EXISTS"
+		" (SELECT 1 FROM subscription WHERE subscription.model = uaprof.url)",
 };

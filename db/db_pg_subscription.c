@@ -129,3 +129,11 @@ int db_pg_uaprof_get(struct db *db, const char *url, int64_t *fetched, int *stat
 	PQclear(r);
 	return oom ? -ENOMEM : 0;
 }
+
+int db_pg_uaprof_purge(struct db *db, int64_t before)
+{
+	struct db_pg_params a = { 0 };
+
+	db_pg_p_i64(&a, before);
+	return db_pg_run(db, PG_UAPROF_PURGE, &a, NULL);
+}

@@ -158,6 +158,9 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 		" status = CASE WHEN excluded.doc IS NULL AND uaprof.doc IS NOT NULL THEN uaprof.status"
 		" ELSE excluded.status END, doc = coalesce(excluded.doc, uaprof.doc)", NULL },
 	[DB_ST_UAPROF_GET] = { "SELECT fetched, status, doc FROM uaprof WHERE url = ?1", NULL },
+	[DB_ST_UAPROF_PURGE] = {
+		"DELETE FROM uaprof WHERE fetched < ?1 AND url NOT IN"
+		" (SELECT model FROM subscription WHERE model IS NOT NULL)", NULL },
 	[DB_ST_DELIVERY_GET] = { DB_DELIVERY_COLS "WHERE id = ?1", DB_DELIVERY_COLS_V1 "WHERE id = ?1" },
 	[DB_ST_DELIVERY_SCHEDULE] = {
 		"UPDATE delivery SET next_attempt = ?2 WHERE id = ?1 AND state = ?3", NULL },

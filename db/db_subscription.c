@@ -194,3 +194,18 @@ int db_uaprof_get(struct db *db, const char *url, int64_t *fetched, int *status,
 	db_done(st);
 	return rc;
 }
+
+int db_uaprof_purge(struct db *db, int64_t before)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db)
+		return -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_uaprof_purge(db, before));
+	int rc = db_prep(db, DB_ST_UAPROF_PURGE, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, before);
+	rc = db_step_done(db, st);
+	return rc < 0 ? rc : sqlite3_changes(db->sq);
+}

@@ -200,7 +200,7 @@ void ppg_bearer_sip_reg_refresh(struct sip_bearer *s, const char *aor)
 
 static int purge_write(struct db *db, void *arg, int64_t now)
 {
-	(void)arg;
+	struct sip_bearer *s = arg;
 	int n = db_binding_purge(db, now);
 	if (n > 0)
 		LOGP(PPG_LOG_SIP, LOG_INFO, "%d SIP registration binding%s expired", n, n == 1 ? "" : "s");
@@ -210,6 +210,10 @@ static int purge_write(struct db *db, void *arg, int64_t now)
 	n = db_subscription_purge(db, now);
 	if (n > 0)
 		LOGP(PPG_LOG_SIP, LOG_INFO, "%d ua-profile subscription%s expired", n, n == 1 ? "" : "s");
+	if (n < 0)
+		return n;
+	/* UAProf documents older than their ttl that no subscription names */
+	n = db_uaprof_purge(db, now - (int64_t)s->cfg->sip_uaprof_ttl * 1000);
 	return n < 0 ? n : 0;
 }
 

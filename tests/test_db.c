@@ -1218,6 +1218,16 @@ static void test_subscriptions(void)
 	CU_ASSERT(doc && dl == 4 && !memcmp(doc, "<a/>", 4));
 	free(doc);
 	CU_ASSERT_EQUAL(db_uaprof_get(db, "http://u.example/none.rdf", &fetched, &status, &doc, &dl), -ENOENT);
+	/* the purge keeps what a live subscription names, and what is recent */
+	a.model = "http://u.example/gone.rdf";
+	CU_ASSERT_EQUAL(db_subscription_upsert(db, &a), 0);
+	CU_ASSERT_EQUAL(db_uaprof_put(db, "http://u.example/new.rdf", 500, 200, "<b/>", 4), 0);
+	CU_ASSERT_EQUAL(db_uaprof_purge(db, 200), 1);   /* x.rdf (111), named by nobody */
+	CU_ASSERT_EQUAL(db_uaprof_get(db, "http://u.example/x.rdf", &fetched, &status, &doc, &dl), -ENOENT);
+	CU_ASSERT_EQUAL(db_uaprof_get(db, "http://u.example/gone.rdf", &fetched, &status, &doc, &dl), 0);
+	free(doc);
+	CU_ASSERT_EQUAL(db_uaprof_get(db, "http://u.example/new.rdf", &fetched, &status, &doc, &dl), 0);
+	free(doc);
 	struct db_subscription bad = { .aor = "", .call_id = "x", .remote_tag = "y" };
 	CU_ASSERT_EQUAL(db_subscription_upsert(db, &bad), -EINVAL);
 	db_close(db);
