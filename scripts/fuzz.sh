@@ -13,9 +13,7 @@
 #       scenarios, add what the runs found, and minimise (-merge=1) into
 #       tests/fuzz-corpus/<target>/ (commit the result)
 #   scripts/fuzz.sh --list
-# Targets: pap ota smpp config sip_register sip_subscribe sip_response aor uaprof msrp; sdp (the
-# SDP answer through sofia-sip's sdp_parse) only by name: it still finds
-# inputs on which sdp_parse asks for hundreds of MiB (see the README).
+# Targets: pap ota smpp config sip_register sip_subscribe sip_response aor uaprof msrp sdp.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 vectors=$top/tests/vectors
@@ -24,7 +22,7 @@ secs=${FUZZ_SECONDS:-30}
 tmo=${FUZZ_TIMEOUT:-10}
 out=${FUZZ_DIR:-$top/build-fuzz}
 all=(pap ota smpp config sip_register sip_subscribe sip_response aor uaprof)
-[ -f "$top/fuzz/fuzz_msrp.c" ] && all+=(msrp)
+[ -f "$top/fuzz/fuzz_msrp.c" ] && all+=(msrp sdp)
 
 merge=0
 if [ "${1:-}" = --list ]; then
