@@ -277,12 +277,18 @@ void ppg_deliver_write_release(struct ppg_deliver *e, int64_t delivery)
 }
 
 /* Deliveries waiting for a registration of target become due at once. */
+struct wake_op {
+	struct ppg_deliver *e;
+	int woken;
+	char target[];
+};
+
 static int wake_write(struct db *db, void *arg, int64_t now)
 {
-	const char *target = arg;
+	struct wake_op *o = arg;
 	struct db_delivery *v = NULL;
 	size_t n = 0;
-	int r = db_delivery_waiting(db, target, PPG_WAKE_MAX, &v, &n), woken = 0;
+	int r = db_delivery_waiting(db, o->target, PPG_WAKE_MAX, &v, &n), woken = 0;
 	for (size_t i = 0; i < n && r == 0; i++)
 		if (v[i].next_attempt > now) {
 			r = db_delivery_schedule(db, v[i].id, now);
@@ -292,13 +298,31 @@ static int wake_write(struct db *db, void *arg, int64_t now)
 	/* Whichever node claims them first sends them. */
 	if (r == 0 && woken)
 		r = db_notify(db, PPG_CLUSTER_DUE, db_node(db));
+	o->woken = r == 0 ? woken : 0;   /* a rolled-back run is run again */
 	return r;
+}
+
+/* The woken deliveries are claimed at once, not at the scheduler's next
+ * tick (up to PPG_TICK_MS later): a registration starts them within a
+ * batch or two. */
+static void wake_after(void *arg, int committed)
+{
+	struct wake_op *o = arg;
+	if (committed && o->woken && !o->e->stopping)
+		ppg_sched_lease(o->e);
+	free(o);
 }
 
 void ppg_deliver_write_wake(struct ppg_deliver *e, const char *target)
 {
-	char *o = strdup(target);
-	if (o && ppg_core_write_retry(e->core, wake_write, free_after, o) < 0)
+	size_t len = strlen(target) + 1;
+	struct wake_op *o = malloc(sizeof *o + len);
+	if (!o)
+		return;
+	o->e = e;
+	o->woken = 0;
+	memcpy(o->target, target, len);
+	if (ppg_core_write_retry(e->core, wake_write, wake_after, o) < 0)
 		free(o);
 }
 
