@@ -92,6 +92,19 @@ enum db_stmt_id {
 
 #define DB_ERRMSG_MAX 256
 
+/*
+ * The condition the recovery after a restart adds: a delivery parked until a
+ * registration of its target (next_attempt "never", PPG_NEVER = INT64_MAX,
+ * and a target: an AoR key, or "AoR;gr=..." for a GRUU) stays parked unless
+ * that AoR has a live binding now. Re-attempting every parked delivery at
+ * each start only parked them again, one write each: at 500,000 parked that
+ * kept the writer busy for minutes while PAP requests waited. NEXT and
+ * TARGET are the next_attempt and target columns, AOR the SQL of its AoR, NOW the parameter of the time.
+ */
+#define DB_RECOVER_PARKED(NEXT, TARGET, AOR, NOW) \
+	" AND (" NEXT " < 9223372036854775807 OR " TARGET " IS NULL OR EXISTS (SELECT 1 FROM binding b" \
+	" WHERE b.aor = " AOR " AND b.expires > " NOW "))"
+
 /* The SQL of statement id; sql_v1: the text for a schema-1 file
  * (db_open_at_version), when it differs (db_sql.c). */
 struct db_sql_text {

@@ -85,7 +85,8 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 	[PG_DELIVERY_SCHEDULE] = "UPDATE delivery SET next_attempt = $2 WHERE id = $1 AND state = $3",
 	[PG_DELIVERY_RECOVER] =
 		"UPDATE delivery d SET next_attempt = greatest($1::bigint, p.deliver_after)"
-		" FROM push p WHERE p.id = d.push AND d.state = $2 AND d.next_attempt > $1::bigint",
+		" FROM push p WHERE p.id = d.push AND d.state = $2 AND d.next_attempt > $1::bigint"
+		DB_RECOVER_PARKED("d.next_attempt", "d.target", "split_part(d.target, ';', 1)", "$1::bigint"),
 	[PG_DELIVERY_SET_TARGET] = "UPDATE delivery SET target = $2 WHERE id = $1",
 	[PG_DELIVERY_SET_BEARER] = "UPDATE delivery SET bearer = $2 WHERE id = $1",
 	[PG_DELIVERY_WAITING] = PG_DELIVERY_COLS
@@ -141,7 +142,8 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 	[PG_DELIVERY_RECOVER_OWN] =
 		"UPDATE delivery d SET next_attempt = greatest($1::bigint, p.deliver_after)"
 		" FROM push p WHERE p.id = d.push AND d.state = 1 AND d.next_attempt > $1::bigint"
-		" AND (d.lease_owner IS NULL OR d.lease_owner = $2)",
+		" AND (d.lease_owner IS NULL OR d.lease_owner = $2)"
+		DB_RECOVER_PARKED("d.next_attempt", "d.target", "split_part(d.target, ';', 1)", "$1::bigint"),
 	[PG_NOTIF_CLAIM] =
 		"UPDATE notification n SET next_attempt = $2, lease_owner = $3"
 		" FROM (SELECT id FROM notification WHERE state = 1 AND next_attempt <= $1"

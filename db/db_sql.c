@@ -98,7 +98,9 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 	[DB_ST_DELIVERY_EXPIRED] = {
 		"SELECT d.id, d.push, d.address, d.addr_canon, d.addr_type, d.addr_value, d.state,"
 		" d.code, d.description, d.event_time, d.attempts, d.next_attempt"
-		" FROM push p JOIN delivery d ON d.push = p.id"
+		/* Without statistics SQLite takes push_state and reads every
+		 * pending push each second (0.2-1 s with 500,000 pending). */
+		" FROM push p INDEXED BY push_expiry JOIN delivery d ON d.push = p.id"
 		" WHERE p.state = 1 AND p.deliver_before > 0 AND p.deliver_before <= ?1"
 		" AND d.state IN (1, 9) ORDER BY p.deliver_before, d.id LIMIT ?2", NULL },
 	[DB_ST_DELIVERY_SET_STATE] = {
@@ -168,7 +170,10 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 	 * again (not before its push's deliver-after). */
 	[DB_ST_DELIVERY_RECOVER] = {
 		"UPDATE delivery SET next_attempt = max(?1, (SELECT deliver_after FROM push"
-		" WHERE push.id = delivery.push)) WHERE state = ?2 AND next_attempt > ?1", NULL },
+		" WHERE push.id = delivery.push)) WHERE state = ?2 AND next_attempt > ?1"
+		DB_RECOVER_PARKED("delivery.next_attempt", "delivery.target", "CASE WHEN instr(delivery.target, ';') > 0"
+		" THEN substr(delivery.target, 1, instr(delivery.target, ';') - 1) ELSE delivery.target END",
+		"?1"), NULL },
 	[DB_ST_NOTIF_LEASE] = {
 		"UPDATE notification SET next_attempt = ?2 WHERE id = ?1 AND state = ?3", NULL },
 	[DB_ST_DELIVERY_SET_TARGET] = { "UPDATE delivery SET target = ?2 WHERE id = ?1", NULL },

@@ -189,6 +189,41 @@ static void test_recover_own(void)
 	db_close(b);
 }
 
+/* A restart leaves a delivery parked until a registration (next_attempt
+ * never, a target) parked, unless its AoR has a live binding now (a GRUU
+ * target by its AoR part); leased and scheduled ones become due. */
+static void test_recover_parked(void)
+{
+	struct db *a = NULL;
+	struct db_delivery d = { 0 };
+	int64_t ids[5];
+	static const char *const target[5] = { "sip:nobody@x.example", "sip:bob@x.example",
+		"sip:bob@x.example;gr=urn:uuid:1", "sip:gone@x.example", NULL };
+
+	CU_ASSERT_EQUAL_FATAL(t_open("parked", "node-a", &a), 0);
+	add_push(a, "p1", 5, 100, ids);
+	for (int i = 0; i < 4; i++) {
+		CU_ASSERT_EQUAL(db_delivery_set_target(a, ids[i], target[i]), 0);
+		CU_ASSERT_EQUAL(db_delivery_schedule(a, ids[i], INT64_MAX), 0);
+	}
+	CU_ASSERT_EQUAL(db_delivery_schedule(a, ids[4], 50000), 0);   /* a lease */
+	struct db_binding live = { .aor = "sip:bob@x.example", .contact = "sip:bob@192.0.2.1",
+		.apps = "mms.ua", .expires = 10000, .updated = 1, .call_id = "c1", .cseq = 1 };
+	struct db_binding dead = { .aor = "sip:gone@x.example", .contact = "sip:gone@192.0.2.2",
+		.apps = "mms.ua", .expires = 150, .updated = 1, .call_id = "c2", .cseq = 1 };
+	CU_ASSERT_EQUAL_FATAL(db_binding_upsert(a, &live), 0);
+	CU_ASSERT_EQUAL_FATAL(db_binding_upsert(a, &dead), 0);
+
+	CU_ASSERT_EQUAL(db_delivery_recover_own(a, 200), 3);
+	static const int64_t want[5] = { INT64_MAX, 200, 200, INT64_MAX, 200 };
+	for (int i = 0; i < 5; i++) {
+		CU_ASSERT_EQUAL_FATAL(db_delivery_get(a, ids[i], &d), 0);
+		CU_ASSERT_EQUAL(d.next_attempt, want[i]);
+		db_delivery_clear(&d);
+	}
+	db_close(a);
+}
+
 /* Notifications are claimed the same way: each by one node. */
 static void test_notification_claim(void)
 {
@@ -412,6 +447,7 @@ static const struct {
 } cases[] = {
 	{ "two nodes claim disjoint deliveries, leases run out", test_claim_two_nodes, 0 },
 	{ "a restart recovers the node's own leases", test_recover_own, 0 },
+	{ "a restart leaves deliveries parked until a registration parked", test_recover_parked, 0 },
 	{ "notifications claimed by one node each", test_notification_claim, 0 },
 	{ "SMSC message ids and content tokens", test_message_ids_and_tokens, 0 },
 	{ "NOTIFY at commit, LISTEN", test_notify_listen, 0 },
