@@ -40,6 +40,7 @@ enum db_stmt_id {
 	DB_ST_PUSH_EXISTS,
 	DB_ST_PUSH_SET_REPLACED,
 	DB_ST_PUSH_SUMMARY,       /* delivery states of a push, latest first */
+	DB_ST_PUSH_OPEN,          /* one delivery of a push not final yet, if any */
 	DB_ST_PUSH_SET_STATE,
 	DB_ST_PUSH_COUNT,
 	DB_ST_PUSH_COUNT_PI,

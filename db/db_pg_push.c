@@ -278,6 +278,17 @@ int db_pg_push_update_state_ex(struct db *db, int64_t id, int *left_pending, int
 	if (rc < 0)
 		return rc;
 	db_pg_p_i64(&a, id);
+	/* As on SQLite: a pending push with a delivery still open stays pending. */
+	if (cur == DB_STATE_PENDING) {
+		rc = db_pg_run(db, PG_PUSH_OPEN, &a, &r);
+		if (rc < 0)
+			return rc;
+		int still_open = PQntuples(r) > 0;
+		PQclear(r);
+		r = NULL;
+		if (still_open)
+			return 0;
+	}
 	rc = db_pg_run(db, PG_PUSH_SUMMARY, &a, &r);
 	if (rc < 0)
 		return rc;

@@ -51,6 +51,7 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 	[PG_PUSH_SET_REPLACED] = "UPDATE push SET replaced_by = $2 WHERE id = $1",
 	[PG_PUSH_SUMMARY] =
 		"SELECT state, event_time FROM delivery WHERE push = $1 ORDER BY event_time DESC, id DESC",
+	[PG_PUSH_OPEN] = "SELECT 1 FROM delivery WHERE push = $1 AND state IN (1, 9) LIMIT 1",
 	[PG_PUSH_SET_STATE] = "UPDATE push SET state = $2, state_time = $3 WHERE id = $1",
 	[PG_PUSH_COUNT] = "SELECT count(*) FROM push",
 	[PG_PUSH_COUNT_PI] = "SELECT count(*) FROM push WHERE pi = $1",

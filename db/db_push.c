@@ -354,6 +354,21 @@ int db_push_update_state_ex(struct db *db, int64_t id, int *left_pending, int64_
 		*content_len = len;
 	if (rc < 0)
 		return rc;
+	/* A pending push with a delivery still open stays pending: the common
+	 * case of a push to many addresses, whose every outcome would
+	 * otherwise read and sort all its deliveries (quadratic in them). */
+	if (cur == DB_STATE_PENDING) {
+		rc = db_prep(db, DB_ST_PUSH_OPEN, &st);
+		if (rc < 0)
+			return rc;
+		sqlite3_bind_int64(st, 1, id);
+		rc = sqlite3_step(st);
+		db_done(st);
+		if (rc == SQLITE_ROW)
+			return 0;
+		if (rc != SQLITE_DONE)
+			return db_sqlite_err(db, rc);
+	}
 	rc = db_prep(db, DB_ST_PUSH_SUMMARY, &st);
 	if (rc < 0)
 		return rc;

@@ -68,6 +68,8 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 	[DB_ST_PUSH_SUMMARY] = {
 		"SELECT state, event_time FROM delivery WHERE push = ?1"
 		" ORDER BY event_time DESC, id DESC", NULL },
+	/* pending (1) or in flight (9) */
+	[DB_ST_PUSH_OPEN] = { "SELECT 1 FROM delivery WHERE push = ?1 AND state IN (1, 9) LIMIT 1", NULL },
 	[DB_ST_PUSH_SET_STATE] = {
 		"UPDATE push SET state = ?2, state_time = ?3 WHERE id = ?1",
 		"UPDATE push SET state = ?2 WHERE id = ?1" },
