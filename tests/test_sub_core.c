@@ -214,7 +214,8 @@ static const char *kamailio_bin(void)
 }
 
 /* kamailio with tests/kamailio/ppgd-sub-core.cfg on udp:CORE_IP:kam_port,
- * relaying new subscriptions to ppgd. Waits until it listens. 0 or -1. */
+ * relaying new subscriptions to ppgd. Waits until it listens there (the
+ * port bound, by kamailio itself). 0 or -1. */
 static int kam_start(void)
 {
 	char *run = itest_asprintf("%s/kamailio", dd.dir);
@@ -227,7 +228,7 @@ static int kam_start(void)
 		"-l", listen, "-P", pidf, "-Y", run, "-w", run, "-A", def, "-m", "32", "-M", "8", NULL };
 	pid_t pid = itest_spawn(argv, run, kam_log);
 	double end = itest_now() + 10;
-	while (pid > 0 && !udp_bound(CORE_IP, kam_port)) {
+	while (pid > 0 && !(udp_bound(CORE_IP, kam_port) && itest_pid_owns_port(pid, kam_port, 0))) {
 		int code;
 		if (itest_wait_pid(pid, 0, &code) == 0 || itest_now() > end) {
 			fprintf(stderr, "kamailio did not start (is the Debian package kamailio installed?)\n");
