@@ -83,7 +83,11 @@ static int check_one(int pol, const char *app, size_t alen, void *arg)
 int ppg_config_terminal_check(struct ppg_config_parse *p)
 {
 	struct check c = { p };
-	return p->c->sip_terminal_policy ? each(p->c->sip_terminal_policy, check_one, &c) : 0;
+	p->err_section = "sip";
+	int r = p->c->sip_terminal_policy ? each(p->c->sip_terminal_policy, check_one, &c) : 0;
+	if (r == 0)
+		p->err_section = NULL;
+	return r;
 }
 
 struct find { const char *app; int pol; };

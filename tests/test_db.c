@@ -335,11 +335,11 @@ static void test_fresh_schema_wal(void)
 	CU_ASSERT_EQUAL(memcmp(hdr, "SQLite format 3", 16), 0);
 	CU_ASSERT_EQUAL(hdr[18], 2);        /* file format write version: WAL */
 	CU_ASSERT_EQUAL(hdr[19], 2);        /* read version: WAL */
-	CU_ASSERT_EQUAL(be32(hdr + 60), 7); /* user_version */
+	CU_ASSERT_EQUAL(be32(hdr + 60), 8); /* user_version */
 
-	/* open again (no schema step runs), still version 7 */
+	/* open again (no schema step runs), still version 8 */
 	CU_ASSERT_EQUAL_FATAL(t_open(path, DB_SYNC_NORMAL, &db), 0);
-	CU_ASSERT_EQUAL(db_schema_version(db), 7);
+	CU_ASSERT_EQUAL(db_schema_version(db), 8);
 	db_close(db);
 }
 
