@@ -275,17 +275,25 @@ static int reg(const char *dir, int port, const char *user, int cport, const cha
 
 /* The ua-profile SUBSCRIBE of the terminal <sip:USER@127.0.0.1:CPORT>:
  * it enrols apps and takes the content types of accept. */
-static int subscribe(const char *dir, int port, const char *user, int cport, const char *apps,
-    const char *accept)
+static int subscribe_model(const char *dir, int port, const char *user, int cport, const char *apps,
+    const char *accept, const char *model)
 {
 	char cp[16];
 	snprintf(cp, sizeof cp, "%d", cport);
+	char *dev = model ? itest_asprintf(";profile-type=device;model=\"%s\"", model) : strdup("");
 	const char *from[] = { ";profile-type=device;model=\"@MODEL@\"", "@USER@", "@CPORT@", "@APPS@", "@ACCEPT@" },
-		*to[] = { "", user, cp, apps, accept };
+		*to[] = { dev, user, cp, apps, accept };
 	char *scen = scenario(dir, "tests/sipp/select_subscribe.xml", from, to, 5);
 	int st = scen ? run_uac(dir, scen, port) : -1;
 	free(scen);
+	free(dev);
 	return st;
+}
+
+static int subscribe(const char *dir, int port, const char *user, int cport, const char *apps,
+    const char *accept)
+{
+	return subscribe_model(dir, port, user, cport, apps, accept, NULL);
 }
 
 static int log_has(const struct itest_daemon *d, const char *text)
@@ -339,8 +347,8 @@ static struct term ta, tb, tc, td;
 
 static int init_pol(void)
 {
-	if (start_ppgd(&dp, "select", "terminal = all\nterminal_policy = push.sia=last, mms.ua = q\n",
-	    &dp_sip) < 0)
+	if (start_ppgd(&dp, "select", "terminal = all\nterminal_policy = push.sia=last, mms.ua = q\n"
+	    "uaprof_allow = 127.0.0.1/32\n", &dp_sip) < 0)
 		return 0;   /* the tests see dp.pid == 0 */
 	if (term_start(&ta, dp.dir) || term_start(&tb, dp.dir) || term_start(&tc, dp.dir) ||
 	    term_start(&td, dp.dir))
@@ -482,6 +490,64 @@ static void t_app_one(void)
 	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
 	EXPECT_INT(term_count(&tc, "MESSAGE", "mms.ua for C"), 1);
 	EXPECT_INT(term_count(&td, "MESSAGE", "mms.ua for C"), 0);
+}
+
+/* erin's terminals both subscribed taking text/plain only; E1's UAProf
+ * document (tests/fixtures/uaprof/x100.rdf, served by python3's
+ * http.server) lists application/vnd.wap.mms-message in its Push-Accept:
+ * once fetched, an MMS goes to E1 alone. */
+static void t_uaprof_push_accept(void)
+{
+	NEED(dp);
+	struct term e1, e2;
+	EXPECT(term_start(&e1, dp.dir) == 0 && term_start(&e2, dp.dir) == 0);
+	char *www = itest_asprintf("%s/www", dp.dir);
+	mkdir(www, 0755);
+	size_t flen = 0;
+	char *fixture = tu_read_file(tu_src("tests/fixtures/uaprof/x100.rdf"), &flen);
+	EXPECT(fixture != NULL);
+	free(itest_write_file(www, "x100.rdf", fixture ? fixture : "", flen));
+	free(fixture);
+	int hport = itest_free_port();
+	char hp[16];
+	snprintf(hp, sizeof hp, "%d", hport);
+	const char *argv[] = { "python3", "-m", "http.server", hp, "--bind", "127.0.0.1", "--directory", www, NULL };
+	char *hlog = itest_asprintf("%s/http.log", dp.dir);
+	pid_t hpid = itest_spawn(argv, dp.dir, hlog);
+	EXPECT(hpid > 0);
+	char *model = itest_asprintf("http://127.0.0.1:%d/x100.rdf", hport);
+	for (double t0 = itest_now(); itest_now() - t0 < 10;) {
+		struct itest_resp h;
+		int ok = itest_http("GET", model, NULL, NULL, 0, NULL, NULL, &h) == 0 && h.status == 200;
+		itest_resp_free(&h);
+		if (ok)
+			break;
+		usleep(50000);
+	}
+	EXPECT_INT(reg(dp.dir, dp_sip, "erin", e1.port, ";+g.oma.pusheventapp=\"wml.ua\"", 600), 200);
+	EXPECT_INT(reg(dp.dir, dp_sip, "erin", e2.port, ";+g.oma.pusheventapp=\"wml.ua\"", 600), 200);
+	EXPECT_INT(subscribe(dp.dir, dp_sip, "erin", e2.port, "wml.ua", "text/plain"), 200);
+	EXPECT_INT(subscribe_model(dp.dir, dp_sip, "erin", e1.port, "wml.ua", "text/plain", model), 200);
+	char *fetched = itest_asprintf("UAProf document %s: ", model);
+	EXPECT(wait_log(&dp, fetched, 10) == 0);
+	sleep_s(0.5);   /* stored, then erin's cache entry read again */
+	struct sq q;
+	push_wait("sel-uaprof@e2e", "erin", NULL, NULL, "application/vnd.wap.mms-message", "MMS by Push-Accept", &q);
+	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
+	EXPECT_INT(term_count(&e1, "MESSAGE", "MMS by Push-Accept"), 1);
+	EXPECT_INT(term_count(&e2, "MESSAGE", "MMS by Push-Accept"), 0);
+	/* a type neither the Accept nor the document lists: 2005 */
+	push_wait("sel-uaprof-png@e2e", "erin", NULL, NULL, "image/png", "PNG for erin", &q);
+	EXPECT_INT(q.code, 2005);
+	EXPECT_INT(term_count(&e1, "MESSAGE", NULL), 1);
+	if (hpid > 0)
+		itest_stop_pid(hpid, SIGTERM, 5);
+	term_free(&e1);
+	term_free(&e2);
+	free(fetched);
+	free(model);
+	free(hlog);
+	free(www);
 }
 
 /* The choice survives a restart: bindings (with q) and subscriptions are
@@ -655,6 +721,7 @@ int main(void)
 		{ "content type one terminal does not accept: the other only", t_type_one },
 		{ "content type no terminal accepts: undeliverable 2005, nothing sent", t_type_none },
 		{ "application one terminal does not run: the other only", t_app_one },
+		{ "UAProf Push-Accept of one terminal's document: that terminal only", t_uaprof_push_accept },
 		{ "after a restart: same choices from the database", t_after_restart },
 		{ NULL, NULL },
 	};
