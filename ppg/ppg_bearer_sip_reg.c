@@ -222,22 +222,19 @@ static void refresh_after(void *arg, int committed)
 void ppg_bearer_sip_reg_uaprof_stored(void *arg, const char *url)
 {
 	struct sip_bearer *s = arg;
-	char *aors[SIP_MAX_AORS];
-	size_t n = 0;
-	/* the AoRs of the terminals whose subscriptions name url (the refresh
-	 * replaces cache entries: collect first) */
-	for (unsigned i = 0; i < SIP_BINDING_BUCKETS && n < SIP_MAX_AORS; i++)
-		for (struct sip_bentry *b = s->bindings[i]; b && n < SIP_MAX_AORS; b = b->next)
+	/* Every AoR with a terminal whose subscription names url (many
+	 * terminals of one model share a document; it is fetched once per
+	 * uaprof_ttl) is read again: one lazy job each. */
+	if (s->stopping)
+		return;
+	for (unsigned i = 0; i < SIP_BINDING_BUCKETS; i++)
+		for (struct sip_bentry *b = s->bindings[i]; b; b = b->next)
 			for (size_t k = 0; b->caps && k < b->n; k++)
 				if (b->caps[k].model && !strcmp(b->caps[k].model, url)) {
-					if ((aors[n] = strdup(b->aor)))
-						n++;
+					/* the refresh replaces this entry later, in its job's after */
+					ppg_bearer_sip_reg_refresh(s, b->aor);
 					break;
 				}
-	for (size_t i = 0; i < n; i++) {
-		ppg_bearer_sip_reg_refresh(s, aors[i]);
-		free(aors[i]);
-	}
 }
 
 void ppg_bearer_sip_reg_refresh(struct sip_bearer *s, const char *aor)
