@@ -170,7 +170,7 @@ int ppg_bearer_sip_takes_type(const char *accept, const char *ctype)
 		const char *slash = memchr(s, '/', n);
 		if ((n == 3 && !strncmp(s, "*/*", 3)) || (n == tl && !strncasecmp(s, ctype, tl)))
 			return 1;
-		if (slash && slash + 2 == s + n && slash[1] == '*' && tl > (size_t)(slash - s) &&
+		if (slash && slash + 2 == s + n && slash[1] == '*' && tl > (size_t)(slash - s) + 1 &&
 		    !strncasecmp(s, ctype, (size_t)(slash - s) + 1))
 			return 1;
 		s += n + (s[n] == ',');
