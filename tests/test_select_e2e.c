@@ -571,8 +571,9 @@ static void t_after_restart(void)
 
 /*
  * ppgd's outbound proxy is kamailio (tests/kamailio/ppgd-callee-caps.cfg);
- * dave's terminals REGISTER there: E advertises mms.ua and wml.ua, F no
- * push application; both take INVITE sessions. [sip] session_apps =
+ * dave's terminals REGISTER there: E advertises mms.ua, wml.ua and
+ * push.sia (q=0.9), F no push application, G push.sia only (q=0.2); E and
+ * F take INVITE sessions. [sip] terminal_policy = push.sia=q. [sip] session_apps =
  * mms.ua: an mms.ua push starts with an INVITE (E refuses it 488, then the
  * pager fallback), a wml.ua push is a MESSAGE. ppgd sends each to the AoR
  * with Accept-Contact; the core forks only to E.
@@ -581,7 +582,7 @@ static struct itest_daemon dk;
 static int dk_sip, kam_port;
 static pid_t kam_pid;
 static char *kam_log;
-static struct term te, tf;
+static struct term te, tf, tg;
 
 static pid_t kam_start(const char *dir, int udp_port, const char *ppgd_uri, char **log)
 {
@@ -617,7 +618,7 @@ static int init_kam(void)
 {
 	kam_port = itest_free_port_udp_tcp();
 	char *extra = itest_asprintf("outbound_proxy = sip:127.0.0.1:%d\nsession_apps = mms.ua\n"
-	    "session_fallback = yes\nsession_timeout = 3\n", kam_port);
+	    "session_fallback = yes\nsession_timeout = 3\nterminal_policy = push.sia=q\n", kam_port);
 	int r = start_ppgd(&dk, "select-kam", extra, &dk_sip);
 	free(extra);
 	if (r < 0)
@@ -625,11 +626,12 @@ static int init_kam(void)
 	char *uri = itest_asprintf("sip:127.0.0.1:%d", dk_sip);
 	kam_pid = kam_start(dk.dir, kam_port, uri, &kam_log);
 	free(uri);
-	if (kam_pid <= 0 || term_start(&te, dk.dir) || term_start(&tf, dk.dir))
+	if (kam_pid <= 0 || term_start(&te, dk.dir) || term_start(&tf, dk.dir) || term_start(&tg, dk.dir))
 		return 0;
 	const char *meth = ";methods=\"INVITE,MESSAGE,BYE,CANCEL,ACK\"";
-	char *pe = itest_asprintf(";+g.oma.pusheventapp=\"mms.ua,wml.ua\"%s", meth);
-	int ok = reg(dk.dir, kam_port, "dave", te.port, pe, 600) == 200 &&
+	char *pe = itest_asprintf(";+g.oma.pusheventapp=\"mms.ua,wml.ua,push.sia\";q=0.9%s", meth);
+	int ok = reg(dk.dir, kam_port, "dave", tg.port, ";+g.oma.pusheventapp=\"push.sia\";q=0.2", 600) == 200 &&
+	    reg(dk.dir, kam_port, "dave", te.port, pe, 600) == 200 &&
 	    reg(dk.dir, kam_port, "dave", tf.port, meth, 600) == 200;
 	free(pe);
 	char *want = itest_asprintf("registration sip:dave@example.com -> sip:dave@127.0.0.1:%d for 600 s",
@@ -645,6 +647,7 @@ static int clean_kam(void)
 {
 	term_free(&te);
 	term_free(&tf);
+	term_free(&tg);
 	if (kam_pid > 0)
 		itest_stop_pid(kam_pid, SIGTERM, 10);
 	kam_pid = 0;
@@ -677,6 +680,7 @@ static void t_kam_message(void)
 	sleep_s(0.5);
 	EXPECT_INT(term_count(&te, "MESSAGE", "wml.ua through the core"), 1);
 	EXPECT_INT(term_count(&tf, "MESSAGE", NULL), 0);
+	EXPECT_INT(term_count(&tg, "MESSAGE", NULL), 0);
 	/* ppgd sent it to the AoR, with the application's Accept-Contact */
 	EXPECT(term_count(&te, "MESSAGE", "Accept-Contact: *;+g.oma.pusheventapp=\"wml.ua\"") == 1);
 	char *ru = itest_asprintf("MESSAGE for sip:dave@example.com NOT to sip:dave@127.0.0.1:%d", tf.port);
@@ -704,9 +708,35 @@ static void t_kam_invite(void)
 	EXPECT_INT(term_count(&te, "MESSAGE", "mms.ua session through the core"), 1);
 	EXPECT_INT(term_count(&tf, "INVITE", NULL), 0);
 	EXPECT_INT(term_count(&tf, "MESSAGE", NULL), 0);
+	EXPECT_INT(term_count(&tg, "INVITE", NULL) + term_count(&tg, "MESSAGE", NULL), 0);
 	char *ru = itest_asprintf("INVITE for sip:dave@example.com NOT to sip:dave@127.0.0.1:%d", tf.port);
 	EXPECT(file_has(kam_log, ru));
 	free(ru);
+	free(addr);
+	ctx_log = NULL;
+}
+
+/* push.sia=q through the core: G also runs push.sia, but ppgd chose E
+ * (q 0.9 over 0.2) and sent the MESSAGE to E's contact; the core relays it
+ * as addressed, G and F get nothing. Under policy all the core would have
+ * forked to E and G. */
+static void t_kam_q(void)
+{
+	NEED(dk);
+	CU_ASSERT_FATAL(kam_pid > 0);
+	ctx_log = kam_log;
+	struct sq q;
+	char *addr = addr_of("dave", NULL);
+	EXPECT_INT(push(&dk, "kam-q@e2e", addr, APP_SIA, "text/plain", "push.sia by q through the core"), 1001);
+	EXPECT(wait_final(&dk, "kam-q@e2e", 10, &q) == 0);
+	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
+	sleep_s(0.5);
+	EXPECT_INT(term_count(&te, "MESSAGE", "push.sia by q through the core"), 1);
+	EXPECT_INT(term_count(&tg, "MESSAGE", NULL), 0);
+	EXPECT_INT(term_count(&tf, "MESSAGE", "push.sia by q through the core"), 0);
+	char *relayed = itest_asprintf("MESSAGE for sip:dave@127.0.0.1:%d relayed as addressed", te.port);
+	EXPECT(file_has(kam_log, relayed));
+	free(relayed);
 	free(addr);
 	ctx_log = NULL;
 }
@@ -728,6 +758,7 @@ int main(void)
 	static const struct itest_test_def kam[] = {
 		{ "MESSAGE via kamailio reaches only the terminal advertising the application", t_kam_message },
 		{ "INVITE via kamailio reaches only that terminal; pager fallback too", t_kam_invite },
+		{ "push.sia=q through kamailio: the chosen terminal's contact, relayed as addressed", t_kam_q },
 		{ NULL, NULL },
 	};
 	signal(SIGPIPE, SIG_IGN);
