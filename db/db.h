@@ -34,7 +34,7 @@ struct db;
 #define DB_SYNC_EXTERNAL   0x08   /* commits do not fsync (synchronous=NORMAL): db_sync() does */
 
 /* Current schema version (PRAGMA user_version written by db_open). */
-#define DB_SCHEMA_VERSION 7
+#define DB_SCHEMA_VERSION 8
 
 /*
  * Opens (creating when absent, unless DB_OPEN_READONLY) the database at path
@@ -356,8 +356,11 @@ struct db_binding {
 	char *call_id;
 	int64_t cseq;
 	int caps;                   /* DB_CAP_* of the contact (schema 5) */
+	int q;                      /* the Contact's q in thousandths (0..1000), or
+	                             * DB_Q_NONE when it had none (schema 8) */
 };
 /* What a contact's feature parameters (RFC 3840) say it takes. */
+#define DB_Q_NONE (-1)
 #define DB_CAP_SESSION 1            /* INVITE sessions (methods with INVITE, or +sip.message) */
 void db_binding_clear(struct db_binding *b);
 void db_binding_list_free(struct db_binding *v, size_t n);

@@ -49,6 +49,7 @@ static int db_binding_row(sqlite3_stmt *st, void *row)
 	b->call_id = db_col_str(st, 8, &oom);
 	b->cseq = sqlite3_column_int64(st, 9);
 	b->caps = sqlite3_column_int(st, 10);
+	b->q = sqlite3_column_int(st, 11);
 	if (oom) {
 		db_binding_clear(b);
 		return -ENOMEM;
@@ -79,6 +80,7 @@ int db_binding_upsert(struct db *db, struct db_binding *b)
 	DB_BIND(rc, sqlite3_bind_text(st, 8, b->call_id, -1, SQLITE_STATIC));
 	DB_BIND(rc, sqlite3_bind_int64(st, 9, b->cseq));
 	DB_BIND(rc, sqlite3_bind_int(st, 10, b->caps));
+	DB_BIND(rc, sqlite3_bind_int(st, 11, b->q));
 	if (rc != SQLITE_OK) {
 		db_done(st);
 		return db_sqlite_err(db, rc);

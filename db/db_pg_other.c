@@ -31,6 +31,7 @@ static int db_pg_binding_row(const PGresult *r, int i, void *row)
 	b->call_id = db_pg_str(r, i, 8, &oom);
 	b->cseq = db_pg_i64(r, i, 9);
 	b->caps = (int)db_pg_i64(r, i, 10);
+	b->q = (int)db_pg_i64(r, i, 11);
 	if (oom) {
 		db_binding_clear(b);
 		return -ENOMEM;
@@ -58,6 +59,7 @@ int db_pg_binding_upsert(struct db *db, struct db_binding *b)
 	db_pg_p_str(&a, b->call_id);
 	db_pg_p_i64(&a, b->cseq);
 	db_pg_p_i64(&a, b->caps);
+	db_pg_p_i64(&a, b->q);
 	int rc = db_pg_run(db, PG_BINDING_UPSERT, &a, &r);
 	if (rc < 0)
 		return rc;

@@ -22,7 +22,7 @@
 	"SELECT id, push, address, addr_canon, addr_type, addr_value, state, code," \
 	" description, event_time, attempts, next_attempt, bearer FROM delivery "
 #define PG_BINDING_COLS \
-	"SELECT id, aor, contact, instance, gruu, apps, expires, updated, call_id, cseq, caps" \
+	"SELECT id, aor, contact, instance, gruu, apps, expires, updated, call_id, cseq, caps, q" \
 	" FROM binding "
 #define PG_NOTIF_COLS \
 	"SELECT id, push, delivery, url, body, attempts, next_attempt, state, created" \
@@ -114,11 +114,11 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 	[PG_NOTIF_LEASE] = "UPDATE notification SET next_attempt = $2 WHERE id = $1 AND state = $3",
 	[PG_NOTIF_COUNT_STATE] = "SELECT count(*) FROM notification WHERE state = $1",
 	[PG_BINDING_UPSERT] =
-		"INSERT INTO binding (aor, contact, instance, gruu, apps, expires, updated, call_id, cseq, caps)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (aor, contact) DO UPDATE SET"
+		"INSERT INTO binding (aor, contact, instance, gruu, apps, expires, updated, call_id, cseq, caps, q)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (aor, contact) DO UPDATE SET"
 		" instance = excluded.instance, gruu = excluded.gruu, apps = excluded.apps,"
 		" expires = excluded.expires, updated = excluded.updated, call_id = excluded.call_id,"
-		" cseq = excluded.cseq, caps = excluded.caps RETURNING id",
+		" cseq = excluded.cseq, caps = excluded.caps, q = excluded.q RETURNING id",
 	[PG_BINDING_DELETE] = "DELETE FROM binding WHERE aor = $1 AND contact = $2",
 	[PG_BINDING_DELETE_AOR] = "DELETE FROM binding WHERE aor = $1",
 	[PG_BINDING_LIST] = PG_BINDING_COLS

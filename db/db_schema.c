@@ -183,6 +183,11 @@ static const char db_schema_v7[] =
 	"  doc BLOB"
 	");";
 
+/* Schema 8: the q-value of a registered contact (RFC 3261 §20.10, in
+ * thousandths; -1: none given), for the "q" terminal selection policy. */
+static const char db_schema_v8[] =
+	"ALTER TABLE binding ADD COLUMN q INTEGER NOT NULL DEFAULT -1;";
+
 const struct db_schema_step db_schema_steps[] = {
 	{ 1, db_schema_v1 },
 	{ 2, db_schema_v2 },
@@ -191,6 +196,7 @@ const struct db_schema_step db_schema_steps[] = {
 	{ 5, db_schema_v5 },
 	{ 6, db_schema_v6 },
 	{ 7, db_schema_v7 },
+	{ 8, db_schema_v8 },
 };
 const int db_schema_nsteps = (int)(sizeof db_schema_steps / sizeof db_schema_steps[0]);
 

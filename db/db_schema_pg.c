@@ -163,6 +163,10 @@ static const char db_pg_schema_v7[] =
 	"  doc bytea"
 	");";
 
+/* Schema 8: the q-value of a registered contact (thousandths; -1: none). */
+static const char db_pg_schema_v8[] =
+	"ALTER TABLE binding ADD COLUMN q integer NOT NULL DEFAULT -1;";
+
 static const struct db_schema_step db_pg_schema_steps[] = {
 	{ 1, db_pg_schema_v1 },
 	{ 2, db_pg_schema_v2 },
@@ -171,6 +175,7 @@ static const struct db_schema_step db_pg_schema_steps[] = {
 	{ 5, db_pg_schema_v5 },
 	{ 6, db_pg_schema_v6 },
 	{ 7, db_pg_schema_v7 },
+	{ 8, db_pg_schema_v8 },
 };
 
 _Static_assert(sizeof db_pg_schema_steps / sizeof db_pg_schema_steps[0] == DB_SCHEMA_VERSION,

@@ -28,7 +28,7 @@
 	"SELECT id, push, address, addr_canon, addr_type, addr_value, state, code," \
 	" description, event_time, attempts, next_attempt, bearer FROM delivery "
 #define DB_BINDING_COLS \
-	"SELECT id, aor, contact, instance, gruu, apps, expires, updated, call_id, cseq, caps" \
+	"SELECT id, aor, contact, instance, gruu, apps, expires, updated, call_id, cseq, caps, q" \
 	" FROM binding "
 #define DB_NOTIF_COLS \
 	"SELECT id, push, delivery, url, body, attempts, next_attempt, state, created" \
@@ -129,11 +129,11 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 		" AND state = 1",   /* a late result never overwrites a final one */
 		NULL },
 	[DB_ST_BINDING_UPSERT] = {
-		"INSERT INTO binding (aor, contact, instance, gruu, apps, expires, updated, call_id, cseq, caps)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (aor, contact) DO UPDATE SET"
+		"INSERT INTO binding (aor, contact, instance, gruu, apps, expires, updated, call_id, cseq, caps, q)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (aor, contact) DO UPDATE SET"
 		" instance = excluded.instance, gruu = excluded.gruu, apps = excluded.apps,"
 		" expires = excluded.expires, updated = excluded.updated, call_id = excluded.call_id,"
-		" cseq = excluded.cseq, caps = excluded.caps RETURNING id", NULL },
+		" cseq = excluded.cseq, caps = excluded.caps, q = excluded.q RETURNING id", NULL },
 	[DB_ST_BINDING_DELETE] = { "DELETE FROM binding WHERE aor = ?1 AND contact = ?2", NULL },
 	[DB_ST_BINDING_DELETE_AOR] = { "DELETE FROM binding WHERE aor = ?1", NULL },
 	[DB_ST_BINDING_LIST] = {

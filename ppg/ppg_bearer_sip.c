@@ -95,28 +95,16 @@ static const char *target_split(const char *target, char *aor, size_t len)
 	return semi ? target : NULL;
 }
 
-/* Is binding v live for push p, and when gruu is set, the terminal of that GRUU? */
-static int binding_fits(const struct db_binding *v, const struct ppg_push *p, const char *gruu,
-    int64_t now)
-{
-	char key[600];
-	if (v->expires <= now || !ppg_bearer_sip_reg_supports(v, p->app))
-		return 0;
-	if (!gruu)
-		return 1;
-	return v->gruu && sipb_gruu_normalize(v->gruu, key, sizeof key) == 0 && !strcmp(key, gruu);
-}
-
+/* A live terminal of the target runs the application and takes the
+ * content type (else, for PLMN, the engine may choose SMS). */
 static int sip_live(struct ppg_bearer *b, const char *target, const struct ppg_push *p, int64_t now)
 {
 	struct sip_bearer *s = (struct sip_bearer *)b;
 	char aor[512];
 	const char *gruu = target_split(target, aor, sizeof aor);
-	const struct sip_bentry *be = ppg_bearer_sip_reg_lookup(s, aor, now);
-	for (size_t i = 0; be && i < be->n; i++)
-		if (binding_fits(&be->v[i], p, gruu, now))
-			return 1;
-	return 0;
+	struct sip_pick pk;
+	ppg_bearer_sip_pick(ppg_bearer_sip_reg_lookup(s, aor, now), p, gruu, PPG_TERMINAL_ALL, 0, now, &pk);
+	return pk.n > 0;
 }
 
 static unsigned sip_inflight(struct ppg_bearer *b)
@@ -245,18 +233,11 @@ void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a
 		return;
 	}
 	const struct sip_bentry *be = ppg_bearer_sip_reg_lookup(s, aor, now);
-	size_t nsup = 0;
-	const struct db_binding *newest_gruu = NULL, *named = NULL;
-	for (size_t i = 0; be && i < be->n; i++)
-		if (binding_fits(&be->v[i], p, gruu, now)) {
-			nsup++;
-			if (!named)
-				named = &be->v[i];
-			if (!newest_gruu && be->v[i].gruu)
-				newest_gruu = &be->v[i];   /* the list is newest first */
-		}
-	if (!nsup) {
-		const char *who = gruu ? gruu : aor;
+	const char *who = gruu ? gruu : aor;
+	int policy = ppg_config_terminal_for(s->cfg, p->app);
+	struct sip_pick pk;
+	ppg_bearer_sip_pick(be, p, gruu, policy, 0, now, &pk);
+	if (!pk.napp) {
 		if (s->cfg->sip_no_binding == PPG_NO_BINDING_FAIL) {
 			snprintf(desc, sizeof desc, "SIP: no registration of %s supporting \"%s\"", who, p->app);
 			ppg_bearer_final(b, a, DB_STATE_UNDELIVERABLE, PAP_ADDRESS_NOT_FOUND, desc);
@@ -265,6 +246,16 @@ void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a
 			    who, p->app);
 			ppg_bearer_park(b, a, 1, PPG_NEVER, aor, desc);
 		}
+		return;
+	}
+	if (!pk.n) {
+		/* Every terminal running the application told it does not take
+		 * this content type (PAP 2005: the push does not match the
+		 * client's capabilities); waiting would not change their word. */
+		snprintf(desc, sizeof desc, "SIP: no terminal of %s takes %s (%zu run%s \"%s\"; their Accept "
+		    "and UAProf Push-Accept do not list it)", who, p->content_type ? p->content_type : "?",
+		    pk.napp, pk.napp == 1 ? "s" : "", p->app);
+		ppg_bearer_final(b, a, DB_STATE_UNDELIVERABLE, PAP_CAPABILITIES_MISMATCH, desc);
 		return;
 	}
 	struct sip_attempt *t = calloc(1, sizeof *t);
@@ -284,21 +275,23 @@ void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a
 	char why[160];
 	if (!pager_only && ppg_bearer_sip_wants_session(s, p, why, sizeof why)) {
 		/* Session mode goes to one terminal that takes sessions: the
-		 * addressed GRUU, else the newest such registration (OMA-TS-SIP_Push
-		 * §9.3.2.1 item 3: Request-URI the public id or the GRUU). */
-		const struct db_binding *v = NULL;
-		for (size_t i = 0; be && i < be->n && !v; i++)
-			if (binding_fits(&be->v[i], p, gruu, now) && (be->v[i].caps & DB_CAP_SESSION))
-				v = &be->v[i];
+		 * addressed one, else the policy's choice among them (the newest
+		 * for "all") (OMA-TS-SIP_Push §9.3.2.1 item 3: Request-URI the
+		 * public id or the GRUU). */
+		struct sip_pick sp;
+		ppg_bearer_sip_pick(be, p, gruu, policy, 1, now, &sp);
+		const struct db_binding *v = sp.n ? &be->v[sp.idx[0]] : NULL;
 		if (v) {
-			if (gruu)
+			if (v->gruu && (gruu || policy != PPG_TERMINAL_ALL))
 				ppg_bearer_sip_session_send(t, v->gruu, aor, proxy ? NULL : v->contact, why);
+			else if (gruu || policy != PPG_TERMINAL_ALL)
+				ppg_bearer_sip_session_send(t, v->contact, aor, NULL, why);
 			else
 				ppg_bearer_sip_session_send(t, proxy ? aor : v->contact, aor, NULL, why);
 			return;
 		}
 		LOGPUSH(PPG_LOG_SIP, LOG_DEBUG, p->pi, p->push_id, "delivery %lld: %s, but no terminal of "
-		    "%s takes sessions: pager mode", (long long)a->delivery, why, gruu ? gruu : aor);
+		    "%s takes sessions: pager mode", (long long)a->delivery, why, who);
 	}
 	/* Content that may not fit in a MESSAGE is also offered by URL; the
 	 * bearer measures the whole request and picks (OMA-TS-SIP_Push §9.1.2 item 8). */
@@ -309,26 +302,30 @@ void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a
 		snprintf(url, sizeof url, "%s%s", s->content_base, t->token);
 		urlp = url;
 	}
-	LOGPUSH(PPG_LOG_SIP, LOG_DEBUG, p->pi, p->push_id, "delivery %lld: SIP MESSAGE to %s (%zu terminal%s, %s)",
-	    (long long)a->delivery, gruu ? gruu : aor, nsup, nsup == 1 ? "" : "s", p->app);
+	LOGPUSH(PPG_LOG_SIP, LOG_DEBUG, p->pi, p->push_id, "delivery %lld: SIP MESSAGE to %s (%zu of %zu "
+	    "terminal%s, policy %s, %s)", (long long)a->delivery, who, pk.n, pk.napp, pk.napp == 1 ? "" : "s",
+	    gruu ? "the named one" : ppg_config_terminal_name(policy), p->app);
 	/* Keep `t` alive across synchronous results of the sends below. */
 	t->outstanding++;
-	if (gruu || (s->cfg->sip_terminal == PPG_TERMINAL_GRUU && newest_gruu)) {
-		/* One terminal by its GRUU: the Request-URI is the GRUU
-		 * (OMA-TS-SIP_Push §9.1.2 item 7); without a core to route it, a
-		 * Route to the terminal's contact takes it there. */
-		const struct db_binding *v = gruu ? named : newest_gruu;
-		send_one(t, v->gruu, aor, proxy ? NULL : v->contact, urlp);
-	} else if (proxy) {
-		/* The core forks to every terminal whose contact matches Accept-Contact. */
+	if (proxy && !pk.one && !pk.nrefused) {
+		/* The core forks to every terminal whose contact matches
+		 * Accept-Contact (RFC 3841). */
 		send_one(t, aor, aor, NULL, urlp);
 	} else {
-		/* No core: this gateway retargets, as a registrar's proxy does
-		 * (RFC 3261 §10, §16.5): the Request-URI becomes each registered
-		 * contact, the To stays the AoR. */
-		for (size_t i = 0; i < be->n; i++)
-			if (binding_fits(&be->v[i], p, NULL, now))
-				send_one(t, be->v[i].contact, aor, NULL, urlp);
+		for (size_t k = 0; k < pk.n; k++) {
+			const struct db_binding *v = &be->v[pk.idx[k]];
+			if (v->gruu && (pk.one || proxy))
+				/* One terminal by its GRUU: the Request-URI is the GRUU
+				 * (OMA-TS-SIP_Push §9.1.2 item 7); without a core to route
+				 * it, a Route to the terminal's contact takes it there. */
+				send_one(t, v->gruu, aor, proxy ? NULL : v->contact, urlp);
+			else
+				/* No GRUU, or no core: the Request-URI is the registered
+				 * contact, as a registrar's proxy retargets (RFC 3261 §10,
+				 * §16.5); the To stays the AoR. Through the core, it
+				 * routes on that URI. */
+				send_one(t, v->contact, aor, NULL, urlp);
+		}
 	}
 	if (--t->outstanding == 0)
 		finish_attempt(t);
@@ -499,6 +496,12 @@ int ppg_bearer_sip_new(const struct ppg_bearer_env *env, struct ppg_bearer **out
 	    cfg->sip_uaprof_allow, cfg->sip_nuaprof_allow))) {
 		snprintf(err, errlen, "cannot start the UAProf fetcher");
 		ppg_bearer_sip_tls_dir_remove(tls_dir);   /* it holds the private key */
+		sip_free(&s->base);
+		return -ENOMEM;
+	}
+	if (s->uaprof && ppg_uaprof_on_stored(s->uaprof, ppg_bearer_sip_reg_uaprof_stored, s) < 0) {
+		snprintf(err, errlen, "out of memory");
+		ppg_bearer_sip_tls_dir_remove(tls_dir);
 		sip_free(&s->base);
 		return -ENOMEM;
 	}

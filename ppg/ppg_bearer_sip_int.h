@@ -17,10 +17,20 @@
 #define SIP_PURGE_INTERVAL_MS 60000   /* expired bindings leave the database */
 #define SIP_MAX_AORS 16               /* AoRs woken per REGISTER */
 
+/* What a terminal (a binding) told besides its REGISTER (ppg_bearer_sip_select.c). */
+struct sip_tcaps {
+	char *accept;                    /* content types it takes, comma-separated: its
+	                                  * subscriptions' Accept and its UAProf Push-Accept;
+	                                  * NULL: it did not say (it takes any) */
+	char *apps;                      /* event-app-ids of its subscriptions, or NULL */
+	char *model;                     /* the UAProf link of its subscriptions, or NULL */
+};
+
 struct sip_bentry {                  /* the live bindings of one AoR */
 	char *aor;
 	struct db_binding *v;            /* newest first */
 	size_t n;
+	struct sip_tcaps *caps;          /* n, beside v; NULL when no subscription tells more */
 	struct sip_bentry *next;
 };
 
@@ -103,6 +113,9 @@ int ppg_bearer_sip_reg_on_register(void *arg, struct sipb_binding *b, size_t n,
 int ppg_bearer_sip_reg_trusted(void *arg, const struct sockaddr *from);
 /* Another node stored registrations of aor: read them again (refresh op). */
 void ppg_bearer_sip_reg_refresh(struct sip_bearer *s, const char *aor);
+/* A UAProf document of url was stored: the AoRs whose terminals name it
+ * are read again (ppg_uaprof_on_stored). */
+void ppg_bearer_sip_reg_uaprof_stored(void *arg, const char *url);
 
 /* ppg_bearer_sip_sub.c: a ua-profile SUBSCRIBE (sipb_subscribe_fn): stores
  * or forgets the subscription, answered once that is durable. */
@@ -112,5 +125,35 @@ int ppg_bearer_sip_sub_on_subscribe(void *arg, struct sipb_subscription *sub,
 const struct sip_bentry *ppg_bearer_sip_reg_lookup(struct sip_bearer *s, const char *aor, int64_t now);
 /* Does a binding's comma-separated application list hold app? */
 int ppg_bearer_sip_reg_supports(const struct db_binding *b, const char *app);
+
+/* ppg_bearer_sip_select.c: capabilities and the choice of terminals. */
+#define SIP_PICK_MAX 64
+struct sip_pick {
+	size_t napp;                     /* live terminals running the application (the one
+	                                  * named, when the address names one) */
+	size_t nrefused;                 /* of those, how many do not take the content type */
+	size_t n;                        /* chosen: idx[0..n) into the AoR's bindings */
+	size_t idx[SIP_PICK_MAX];
+	int one;                         /* the policy (or the address) chose one terminal */
+	int policy;                      /* PPG_TERMINAL_*, -1 when the address named one */
+};
+/* [writer] The capabilities of the n bindings v of aor from its live
+ * subscriptions and their UAProf documents: *out (n entries, free with
+ * ppg_bearer_sip_caps_free) or NULL when no subscription matches. 0 or a
+ * negative errno. */
+int ppg_bearer_sip_caps_read(struct db *db, const char *aor, const struct db_binding *v, size_t n,
+    int64_t now, struct sip_tcaps **out);
+void ppg_bearer_sip_caps_free(struct sip_tcaps *c, size_t n);
+/* Does a terminal whose Accept list is accept (NULL: unknown) take ctype? */
+int ppg_bearer_sip_takes_type(const char *accept, const char *ctype);
+/* Does binding v match the GRUU key gruu (NULL: any): its pub-gruu, or its
+ * +sip.instance equal to the key's gr value? */
+int ppg_bearer_sip_names(const struct db_binding *v, const char *gruu);
+/* Does binding i of be run app (REGISTER or subscription)? */
+int ppg_bearer_sip_runs(const struct sip_bentry *be, size_t i, const char *app);
+/* The terminals of be that push p goes to (gruu: the named one; session:
+ * only those taking sessions, one of them) under policy. */
+void ppg_bearer_sip_pick(const struct sip_bentry *be, const struct ppg_push *p, const char *gruu,
+    int policy, int session, int64_t now, struct sip_pick *out);
 
 #endif

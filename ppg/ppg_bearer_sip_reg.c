@@ -52,13 +52,16 @@ static struct sip_bentry **bentry_slot(struct sip_bearer *s, const char *aor)
 
 static void bentry_free(struct sip_bentry *b)
 {
+	ppg_bearer_sip_caps_free(b->caps, b->n);
 	db_binding_list_free(b->v, b->n);
 	free(b->aor);
 	free(b);
 }
 
-/* Replaces the cache entry of aor by the n bindings of v (taken over). */
-static int cache_set(struct sip_bearer *s, const char *aor, struct db_binding *v, size_t n)
+/* Replaces the cache entry of aor by the n bindings of v and their
+ * capabilities caps (NULL: none; both taken over). */
+static int cache_set(struct sip_bearer *s, const char *aor, struct db_binding *v, size_t n,
+    struct sip_tcaps *caps)
 {
 	struct sip_bentry **pp = bentry_slot(s, aor);
 	if (*pp) {
@@ -68,16 +71,19 @@ static int cache_set(struct sip_bearer *s, const char *aor, struct db_binding *v
 	}
 	if (!n) {
 		free(v);
+		ppg_bearer_sip_caps_free(caps, 0);
 		return 0;
 	}
 	struct sip_bentry *b = calloc(1, sizeof *b);
 	if (!b || !(b->aor = strdup(aor))) {
 		free(b);
 		db_binding_list_free(v, n);
+		ppg_bearer_sip_caps_free(caps, n);
 		return -ENOMEM;
 	}
 	b->v = v;
 	b->n = n;
+	b->caps = caps;
 	unsigned h = ppg_hash_str(aor) % SIP_BINDING_BUCKETS;
 	b->next = s->bindings[h];
 	s->bindings[h] = b;
@@ -109,6 +115,7 @@ struct list_op {
 	struct sip_bearer *s;
 	struct db_binding *v;
 	size_t n;
+	struct sip_tcaps *caps;          /* n, beside v, or NULL */
 	int ok;
 };
 
@@ -116,6 +123,18 @@ static int load_write(struct db *db, void *arg, int64_t now)
 {
 	struct list_op *o = arg;
 	int r = db_binding_list(db, NULL, now, &o->v, &o->n);
+	if (r == 0 && o->n && !(o->caps = calloc(o->n, sizeof *o->caps)))
+		r = -ENOMEM;
+	/* what each AoR's subscriptions told (the list is ordered by aor) */
+	for (size_t i = 0, k; r == 0 && i < o->n; i = k) {
+		for (k = i + 1; k < o->n && !strcmp(o->v[k].aor, o->v[i].aor); k++)
+			;
+		struct sip_tcaps *c = NULL;
+		r = ppg_bearer_sip_caps_read(db, o->v[i].aor, o->v + i, k - i, now, &c);
+		if (c)
+			memcpy(o->caps + i, c, (k - i) * sizeof *c);
+		free(c);   /* its strings moved into o->caps */
+	}
 	o->ok = r == 0;
 	return r;
 }
@@ -135,15 +154,26 @@ static void load_after(void *arg, int committed)
 		while (k < o->n && !strcmp(o->v[k].aor, o->v[i].aor))
 			k++;
 		struct db_binding *v = malloc((k - i) * sizeof *v);
+		struct sip_tcaps *c = NULL;
+		for (size_t j = i; j < k && o->caps && !c; j++)
+			if (o->caps[j].accept || o->caps[j].apps || o->caps[j].model)
+				c = malloc((k - i) * sizeof *c);
 		if (v) {
 			memcpy(v, o->v + i, (k - i) * sizeof *v);
 			memset(o->v + i, 0, (k - i) * sizeof *v);   /* strings moved into v */
-			cache_set(s, v[0].aor, v, k - i);
+			if (c) {
+				memcpy(c, o->caps + i, (k - i) * sizeof *c);
+				memset(o->caps + i, 0, (k - i) * sizeof *c);
+			}
+			cache_set(s, v[0].aor, v, k - i, c);
+		} else {
+			free(c);
 		}
 		i = k;
 	}
 	if (committed && o->ok && o->n)
 		LOGP(PPG_LOG_SIP, LOG_INFO, "%zu SIP registration binding%s loaded", o->n, o->n == 1 ? "" : "s");
+	ppg_bearer_sip_caps_free(o->caps, o->n);
 	db_binding_list_free(o->v, o->n);
 	free(o);
 }
@@ -154,6 +184,7 @@ struct refresh_op {
 	struct sip_bearer *s;
 	struct db_binding *v;
 	size_t n;
+	struct sip_tcaps *caps;
 	int ok;
 	char aor[];
 };
@@ -162,6 +193,8 @@ static int refresh_write(struct db *db, void *arg, int64_t now)
 {
 	struct refresh_op *o = arg;
 	int r = db_binding_list(db, o->aor, now, &o->v, &o->n);
+	if (r == 0)
+		r = ppg_bearer_sip_caps_read(db, o->aor, o->v, o->n, now, &o->caps);
 	o->ok = r == 0;
 	return r;
 }
@@ -174,14 +207,34 @@ static void refresh_after(void *arg, int committed)
 	struct refresh_op *o = arg;
 	struct sip_bearer *s = o->s;
 	if (committed && o->ok && !s->stopping) {
-		cache_set(s, o->aor, o->v, o->n);
+		cache_set(s, o->aor, o->v, o->n, o->caps);
 		o->v = NULL;
+		o->caps = NULL;
 		o->n = 0;
 		if (ppg_bearer_sip_reg_lookup(s, o->aor, ppg_clock_now_ms()))
 			ppg_bearer_wake(&s->base, o->aor);
 	}
+	ppg_bearer_sip_caps_free(o->caps, o->n);
 	db_binding_list_free(o->v, o->n);
 	free(o);
+}
+
+void ppg_bearer_sip_reg_uaprof_stored(void *arg, const char *url)
+{
+	struct sip_bearer *s = arg;
+	/* Every AoR with a terminal whose subscription names url (many
+	 * terminals of one model share a document; it is fetched once per
+	 * uaprof_ttl) is read again: one lazy job each. */
+	if (s->stopping)
+		return;
+	for (unsigned i = 0; i < SIP_BINDING_BUCKETS; i++)
+		for (struct sip_bentry *b = s->bindings[i]; b; b = b->next)
+			for (size_t k = 0; b->caps && k < b->n; k++)
+				if (b->caps[k].model && !strcmp(b->caps[k].model, url)) {
+					/* the refresh replaces this entry later, in its job's after */
+					ppg_bearer_sip_reg_refresh(s, b->aor);
+					break;
+				}
 }
 
 void ppg_bearer_sip_reg_refresh(struct sip_bearer *s, const char *aor)
@@ -229,10 +282,18 @@ static void purge_after(void *arg, int committed)
 			struct sip_bentry *b = *pp;
 			size_t k = 0;
 			for (size_t j = 0; j < b->n; j++) {
-				if (b->v[j].expires > now)
+				if (b->v[j].expires > now) {
+					if (b->caps)
+						b->caps[k] = b->caps[j];
 					b->v[k++] = b->v[j];
-				else
+				} else {
 					db_binding_clear(&b->v[j]);
+					if (b->caps) {
+						free(b->caps[j].accept);
+						free(b->caps[j].apps);
+						free(b->caps[j].model);
+					}
+				}
 			}
 			b->n = k;
 			if (k) {
@@ -301,6 +362,7 @@ struct reg_op {
 	char aors[SIP_MAX_AORS][512];
 	struct db_binding *lists[SIP_MAX_AORS];   /* read back by the writer */
 	size_t nlists[SIP_MAX_AORS];
+	struct sip_tcaps *caps[SIP_MAX_AORS];
 	int ok;
 };
 
@@ -325,7 +387,7 @@ static int reg_write(struct db *db, void *arg, int64_t now)
 				.gruu = (char *)b->gruu, .apps = apps,
 				.expires = now + (int64_t)b->expires * 1000, .updated = now,
 				.call_id = (char *)b->call_id, .cseq = b->cseq,
-				.caps = b->sessions ? DB_CAP_SESSION : 0,
+				.caps = b->sessions ? DB_CAP_SESSION : 0, .q = b->q,
 			};
 			r = db_binding_upsert(db, &row);
 		}
@@ -343,6 +405,8 @@ static int reg_write(struct db *db, void *arg, int64_t now)
 	 * the other nodes on the same PostgreSQL (NOTIFY at the commit). */
 	for (size_t k = 0; k < o->naors && r == 0; k++) {
 		r = db_binding_list(db, o->aors[k], now, &o->lists[k], &o->nlists[k]);
+		if (r == 0)
+			r = ppg_bearer_sip_caps_read(db, o->aors[k], o->lists[k], o->nlists[k], now, &o->caps[k]);
 		if (r == 0 && db_engine_of(db) == DB_ENGINE_POSTGRESQL) {
 			char payload[DB_NODE_MAX + sizeof o->aors[k] + 2];
 			snprintf(payload, sizeof payload, "%s %s", db_node(db), o->aors[k]);
@@ -366,10 +430,11 @@ static void reg_after(void *arg, int committed)
 
 	for (size_t k = 0; k < o->naors; k++) {
 		if (!ok) {
+			ppg_bearer_sip_caps_free(o->caps[k], o->nlists[k]);
 			db_binding_list_free(o->lists[k], o->nlists[k]);
 			continue;
 		}
-		cache_set(s, o->aors[k], o->lists[k], o->nlists[k]);
+		cache_set(s, o->aors[k], o->lists[k], o->nlists[k], o->caps[k]);
 		if (ppg_bearer_sip_reg_lookup(s, o->aors[k], now))
 			ppg_bearer_wake(&s->base, o->aors[k]);
 	}

@@ -81,6 +81,9 @@ static void sub_after(void *arg, int committed)
 
 	if (o->pending)
 		sipb_subscribe_answer(o->s->sip, o->pending, committed && o->ok ? 200 : 500);
+	/* what the terminal told is read again with its AoR's bindings */
+	if (committed && o->ok)
+		ppg_bearer_sip_reg_refresh(o->s, o->aor);
 	/* §9.2.2.1 step 4: retrieve the device capabilities the link names */
 	if (committed && o->ok && o->expires > 0 && o->model && o->s->uaprof &&
 	    ppg_uaprof_want(o->s->uaprof, o->model) < 0)

@@ -325,7 +325,7 @@ static int config_finish(struct ppg_config_parse *p)
 			free(*opt[i]);
 			*opt[i] = NULL;
 		}
-	if (ppg_config_sip_transports(p) < 0)
+	if (ppg_config_sip_transports(p) < 0 || ppg_config_terminal_check(p) < 0)
 		return -EINVAL;
 	if (p->c->sip_retry_min > p->c->sip_retry_max) {
 		p->err_section = "sip";

@@ -108,7 +108,8 @@ struct ppg_config {
 	char *sip_content_base;        /* base URL of content indirection, NULL = derived */
 	unsigned sip_fetch_timeout;    /* s a terminal has to fetch indirect content */
 	int sip_no_binding;            /* PPG_NO_BINDING_WAIT or _FAIL */
-	int sip_terminal;              /* PPG_TERMINAL_ALL or _GRUU */
+	int sip_terminal;              /* PPG_TERMINAL_*: every application's policy */
+	char *sip_terminal_policy;     /* "APP=POLICY, ...": named applications' policies */
 	char *sip_plmn_aor;            /* printf pattern with one %s: the number */
 	unsigned sip_max_expires;
 	unsigned sip_sub_min_expires;   /* ua-profile subscriptions: shortest taken */
@@ -188,6 +189,17 @@ struct ppg_config {
 #define PPG_NO_BINDING_FAIL 1
 #define PPG_TERMINAL_ALL    0
 #define PPG_TERMINAL_GRUU   1
+#define PPG_TERMINAL_LAST   2
+#define PPG_TERMINAL_Q      3
+
+/* ppg_config_terminal.c. The policy named v[0..len) ("all", "gruu", "last",
+ * "q", any case), or -EINVAL. [any] */
+int ppg_config_terminal_parse(const char *v, size_t len);
+/* The name of a PPG_TERMINAL_* value. [any] */
+const char *ppg_config_terminal_name(int policy);
+/* The terminal selection policy of push application app (an event-app-id):
+ * its [sip] terminal_policy entry, else [sip] terminal. [any] */
+int ppg_config_terminal_for(const struct ppg_config *c, const char *app);
 #define PPG_CONFIRMED_PAGER   0
 #define PPG_CONFIRMED_SESSION 1
 

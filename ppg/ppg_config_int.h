@@ -60,6 +60,10 @@ int ppg_config_tls(struct ppg_config_parse *p);
  * 0, or -EINVAL with the error recorded in p (err_section "sip"). */
 int ppg_config_sip_transports(struct ppg_config_parse *p);
 
+/* ppg_config_terminal.c: checks [sip] terminal_policy. 0, or -EINVAL
+ * with the error recorded in p. */
+int ppg_config_terminal_check(struct ppg_config_parse *p);
+
 /* Splits a comma-separated list, trimming blanks; calls fn on each item.
  * 0, -EINVAL (an empty list, a blank item), or what fn returned. */
 int ppg_config_for_each(const char *v, int (*fn)(const char *item, void *arg), void *arg);

@@ -129,7 +129,12 @@ const struct ppg_config_key ppg_config_keys[] = {
 	{ "sip", "no_binding", K_ENUM, O(sip_no_binding), "wait", 0, 0,
 	  "no registration for the target: wait (until deliver-before) or fail (2003)" },
 	{ "sip", "terminal", K_ENUM, O(sip_terminal), "all", 0, 0,
-	  "all: every terminal with the application; gruu: the newest one, by its GRUU" },
+	  "which terminals of the user get a push: all (every one with the application, the best "
+	  "answer wins), last (the latest REGISTER), q (the highest q-value), gruu (the newest with "
+	  "a GRUU, by its GRUU)" },
+	{ "sip", "terminal_policy", K_STR, O(sip_terminal_policy), "", 0, 0,
+	  "per application: APP=POLICY, comma-separated (APP an event-app-id such as mms.ua; "
+	  "POLICY as terminal), e.g. mms.ua=last, x-oma-application:push.syncml=q" },
 	{ "sip", "plmn_aor", K_STR, O(sip_plmn_aor), "tel:%s", 0, 0,
 	  "the SIP public identity of a PLMN number (%s = +number)" },
 	{ "sip", "max_expires", K_UINT, O(sip_max_expires), "86400", 60, 604800,
@@ -417,8 +422,14 @@ int ppg_config_set_key(struct ppg_config_parse *p, const struct ppg_config_key *
 			*(int *)field = b;
 			return 1;
 		}
+		if (!strcmp(k->name, "terminal")) {
+			if ((b = ppg_config_terminal_parse(v, strlen(v))) < 0)
+				return ppg_config_err(p, "%s must be all, last, q or gruu (got \"%s\")", k->name, v);
+			*(int *)field = b;
+			return 1;
+		}
 		static const struct { const char *key, *a, *b; } en[] = {
-			{ "no_binding", "wait", "fail" }, { "terminal", "all", "gruu" },
+			{ "no_binding", "wait", "fail" },
 			{ "confirmed", "pager", "session" },
 			{ "bind", "transmitter", "transceiver" }, { "engine", "sqlite", "postgresql" },
 			{ "tls_client_auth", "optional", "required" },

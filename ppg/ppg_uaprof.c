@@ -39,8 +39,32 @@ struct seen {
 	int64_t at;             /* ms: asked for */
 };
 
+/* Who is told of each stored document. Shared by the fetcher and the
+ * stores in flight (a deferred store may run after the stop): freed by the
+ * last of them; `dead` (set and read on the loop) once the fetcher stopped. */
+struct hook {
+	void (*fn)(void *arg, const char *url);
+	void *arg;
+	atomic_int refs;
+	int dead;
+};
+
+static struct hook *hook_ref(struct hook *h)
+{
+	if (h)
+		atomic_fetch_add(&h->refs, 1);
+	return h;
+}
+
+static void hook_unref(struct hook *h)
+{
+	if (h && atomic_fetch_sub(&h->refs, 1) == 1)
+		free(h);
+}
+
 struct ppg_uaprof {
 	struct ppg_core *core;
+	struct hook *hook;          /* NULL: nobody is told */
 	struct ppg_cidr allow[16];  /* non-public ranges a link may reach */
 	int nallow;
 	int64_t ttl_ms;
@@ -56,6 +80,7 @@ struct ppg_uaprof {
 
 struct fetched {
 	struct ppg_core *core;  /* outlives the fetcher: a deferred store may run after its stop */
+	struct hook *hook;      /* a reference, or NULL */
 	char *url;
 	int status;             /* HTTP status, or a negative errno */
 	char *doc;              /* NULL unless a UAProf document */
@@ -170,7 +195,9 @@ static int store_write(struct db *db, void *arg, int64_t now)
 static void store_after(void *arg, int committed)
 {
 	struct fetched *f = arg;
-	(void)committed;
+	if (committed && f->hook && !f->hook->dead)
+		f->hook->fn(f->hook->arg, f->url);
+	hook_unref(f->hook);
 	free(f->url);
 	free(f->doc);
 	free(f);
@@ -218,6 +245,9 @@ static void fetch_one(struct ppg_uaprof *u, char *url)
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(h);
 	f->core = u->core;
+	pthread_mutex_lock(&u->mu);
+	f->hook = hook_ref(u->hook);
+	pthread_mutex_unlock(&u->mu);
 	f->url = url;
 	f->at = ppg_clock_now_ms();
 	if (rc != CURLE_OK) {
@@ -243,6 +273,7 @@ static void fetch_one(struct ppg_uaprof *u, char *url)
 	}
 	free(b.p);
 	if (atomic_load(&u->stop) || ppg_core_defer(u->core, 0, on_fetched, f) < 0) {
+		hook_unref(f->hook);
 		free(f->url);
 		free(f->doc);
 		free(f);
@@ -293,6 +324,24 @@ struct ppg_uaprof *ppg_uaprof_start(struct ppg_core *core, unsigned ttl_s, unsig
 	return u;
 }
 
+int ppg_uaprof_on_stored(struct ppg_uaprof *u, void (*fn)(void *arg, const char *url), void *arg)
+{
+	struct hook *h = calloc(1, sizeof *h);
+	if (!h)
+		return -ENOMEM;
+	h->fn = fn;
+	h->arg = arg;
+	atomic_init(&h->refs, 1);
+	pthread_mutex_lock(&u->mu);
+	struct hook *old = u->hook;
+	u->hook = h;
+	pthread_mutex_unlock(&u->mu);
+	if (old)
+		old->dead = 1;
+	hook_unref(old);
+	return 0;
+}
+
 int ppg_uaprof_want(struct ppg_uaprof *u, const char *url)
 {
 	size_t l = url ? strlen(url) : 0;
@@ -338,6 +387,9 @@ void ppg_uaprof_stop(struct ppg_uaprof *u)
 	pthread_cond_signal(&u->cv);
 	pthread_mutex_unlock(&u->mu);
 	pthread_join(u->th, NULL);
+	if (u->hook)
+		u->hook->dead = 1;
+	hook_unref(u->hook);
 	for (size_t i = 0; i < u->n; i++)
 		free(u->queue[(u->head + i) % UAPROF_QUEUE]);
 	for (size_t i = 0; i < UAPROF_SEEN; i++)

@@ -31,6 +31,10 @@ int ppg_uaprof_public(const struct sockaddr *addr);
  * URL), -ENOSPC (the queue is full), -ENOMEM. */
 int ppg_uaprof_want(struct ppg_uaprof *u, const char *url);
 
+/* [loop] fn(arg, url) runs on the loop once each fetched document of url
+ * is stored (durable), until ppg_uaprof_stop. 0 or -ENOMEM. */
+int ppg_uaprof_on_stored(struct ppg_uaprof *u, void (*fn)(void *arg, const char *url), void *arg);
+
 /* [loop] Stops the thread (a fetch under way is abandoned) and frees. */
 void ppg_uaprof_stop(struct ppg_uaprof *u);
 

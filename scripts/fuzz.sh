@@ -45,7 +45,7 @@ sources() { # name: the sources of its binary (for the rebuild check and the bui
 	pap) echo fuzz/fuzz_pap.c pap/*.c ;;
 	ota) echo fuzz/fuzz_ota.c otabearer/*.c ;;
 	smpp) echo fuzz/fuzz_smpp.c smpp/*.c ;;
-	config) echo fuzz/fuzz_config.c ppg/ppg_config.c ppg/ppg_config_keys.c ppg/ppg_config_tls.c ppg/ppg_config_sip.c ppg/ppg_cidr.c ppg/ppg_log.c ppg/ppg_ratelimit.c ;;
+	config) echo fuzz/fuzz_config.c ppg/ppg_config.c ppg/ppg_config_keys.c ppg/ppg_config_tls.c ppg/ppg_config_sip.c ppg/ppg_config_terminal.c ppg/ppg_cidr.c ppg/ppg_log.c ppg/ppg_ratelimit.c ;;
 	sip_register) echo fuzz/fuzz_sip_register.c sipbearer/sipb_parse.c sipbearer/sipb_register.c sipbearer/sipb_subscribe.c ;;
 	sip_response) echo fuzz/fuzz_sip_response.c sipbearer/sipb_parse.c sipbearer/sipb_register.c sipbearer/sipb_subscribe.c ;;
 	sip_subscribe) echo fuzz/fuzz_sip_subscribe.c sipbearer/sipb_parse.c sipbearer/sipb_register.c sipbearer/sipb_subscribe.c ;;

@@ -81,6 +81,8 @@ struct sipb_binding {
 	size_t napps;
 	int sessions;             /* 1: takes INVITE sessions (RFC 3840: a "methods"
 	                           * list with INVITE, or the +sip.message tag) */
+	int q;                    /* the Contact's q (RFC 3261 §20.10) in thousandths,
+	                           * 0..1000; -1 when absent or not a qvalue */
 	int expires;              /* seconds granted; 0 = remove this contact */
 	int wildcard;             /* "Contact: *" with Expires: 0: remove every contact of aor */
 	const char *call_id;

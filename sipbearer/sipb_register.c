@@ -166,6 +166,20 @@ static long sipb_expires_header(sip_t const *sip)
 	return ex->ex_delta > INT_MAX ? INT_MAX : (long)ex->ex_delta;
 }
 
+/* A qvalue (RFC 3261 §25.1: "0" ["." 0*3DIGIT] / "1" ["." 0*3("0")]) in
+ * thousandths, or -1 when q is NULL or no qvalue. */
+static int sipb_qvalue(const char *q)
+{
+	if (!q || (q[0] != '0' && q[0] != '1'))
+		return -1;
+	int v = (q[0] - '0') * 1000, scale = 100;
+	const char *p = q + 1;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9' && scale; p++, scale /= 10)
+			v += (*p - '0') * scale;
+	return *p || v > 1000 ? -1 : v;
+}
+
 /* Fills b from Contact m (not the wildcard). */
 static int sipb_binding_fill(su_home_t *home, sip_contact_t const *m, long hdr_expires,
     struct sipb_binding *b)
@@ -181,6 +195,7 @@ static int sipb_binding_fill(su_home_t *home, sip_contact_t const *m, long hdr_e
 		if (end != m->m_expires && !*end)
 			b->expires = e > INT_MAX ? INT_MAX : (int)e;
 	}
+	b->q = sipb_qvalue(m->m_q);
 	b->instance = sipb_param_value(home, m->m_params, "+sip.instance", 1);
 	b->gruu = sipb_param_value(home, m->m_params, "pub-gruu", 0);
 	sipb_parse_apps(home, m->m_params, b);

@@ -131,7 +131,9 @@ static void test_bad_strings(void)
 		{ "[server]\n\n[pi bob]\nallow = 127.0.0.1\n", 3, "no secret_hash" },
 		{ "[server]\nthis is not ini\n", 2, "syntax error" },
 		{ "[sip]\nno_binding = maybe\n", 2, "wait or fail" },
-		{ "[sip]\nterminal = one\n", 2, "all or gruu" },
+		{ "[sip]\nterminal = one\n", 2, "all, last, q or gruu" },
+		{ "\n[sip]\nterminal_policy = mms.ua=first\n", 2, "terminal_policy" },
+		{ "\n[sip]\nterminal_policy = mms.ua\n", 2, "APP=POLICY" },
 		{ "[sip]\nlisten = http://x\n", 2, "sip: or sips:" },
 		{ "[sip]\ntrusted_cores = 10.0.0.0/8, nope\n", 2, "CIDR" },
 		{ "[server]\n[sip]\nlisten = sip:127.0.0.1:5060, sip:127.0.0.1:5062\n", 2,
@@ -251,11 +253,23 @@ static void test_sip_and_apps(void)
 	CU_ASSERT_EQUAL(c->sip_ntrusted, 1);
 	CU_ASSERT_EQUAL(c->sip_no_binding, PPG_NO_BINDING_FAIL);
 	CU_ASSERT_EQUAL(c->sip_terminal, PPG_TERMINAL_GRUU);
+	CU_ASSERT_EQUAL(ppg_config_terminal_for(c, "mms.ua"), PPG_TERMINAL_GRUU);   /* no terminal_policy */
 	CU_ASSERT_EQUAL(c->sip_indirection_threshold, 1300);
 	CU_ASSERT_PTR_NULL(c->sip_content_base);
 	CU_ASSERT_STRING_EQUAL(ppg_config_app_urn(c, 0x9001), "x-acme:alert.ua");
 	CU_ASSERT_STRING_EQUAL(ppg_config_app_urn(c, 0x9002), "x-acme:other.ua");
 	CU_ASSERT_PTR_NULL(ppg_config_app_urn(c, 4));
+	ppg_config_free(c);
+	/* terminal_policy: per application, the others take terminal */
+	c = NULL;
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string("[sip]\nterminal = q\nterminal_policy = mms.ua = last, "
+	    "x-oma-application:push.syncml=ALL,push.sia=gruu\n", &c, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(ppg_config_terminal_for(c, "mms.ua"), PPG_TERMINAL_LAST);
+	CU_ASSERT_EQUAL(ppg_config_terminal_for(c, "MMS.UA"), PPG_TERMINAL_LAST);
+	CU_ASSERT_EQUAL(ppg_config_terminal_for(c, "x-oma-application:push.syncml"), PPG_TERMINAL_ALL);
+	CU_ASSERT_EQUAL(ppg_config_terminal_for(c, "push.sia"), PPG_TERMINAL_GRUU);
+	CU_ASSERT_EQUAL(ppg_config_terminal_for(c, "wml.ua"), PPG_TERMINAL_Q);
+	CU_ASSERT_EQUAL(ppg_config_terminal_for(c, "mms"), PPG_TERMINAL_Q);
 	ppg_config_free(c);
 	/* defaults: SIP off, wait for a registration, every terminal */
 	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string("", &c, err, sizeof err), 0);

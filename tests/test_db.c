@@ -323,7 +323,7 @@ static void test_fresh_schema_wal(void)
 	CU_ASSERT_EQUAL_FATAL(t_open(path, 0, &db), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
 	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION);
-	CU_ASSERT_EQUAL(DB_SCHEMA_VERSION, 7);
+	CU_ASSERT_EQUAL(DB_SCHEMA_VERSION, 8);
 	CU_ASSERT_EQUAL(db_count_pushes(db, &n), 0);
 	CU_ASSERT_EQUAL(n, 0);
 	add_push(db, "pi", "w1", 1, one_addr, 1000);
@@ -335,11 +335,11 @@ static void test_fresh_schema_wal(void)
 	CU_ASSERT_EQUAL(memcmp(hdr, "SQLite format 3", 16), 0);
 	CU_ASSERT_EQUAL(hdr[18], 2);        /* file format write version: WAL */
 	CU_ASSERT_EQUAL(hdr[19], 2);        /* read version: WAL */
-	CU_ASSERT_EQUAL(be32(hdr + 60), 7); /* user_version */
+	CU_ASSERT_EQUAL(be32(hdr + 60), 8); /* user_version */
 
-	/* open again (no schema step runs), still version 7 */
+	/* open again (no schema step runs), still version 8 */
 	CU_ASSERT_EQUAL_FATAL(t_open(path, DB_SYNC_NORMAL, &db), 0);
-	CU_ASSERT_EQUAL(db_schema_version(db), 7);
+	CU_ASSERT_EQUAL(db_schema_version(db), 8);
 	db_close(db);
 }
 
@@ -1263,6 +1263,7 @@ static void test_bindings(void)
 	b.apps = "emn.ua";
 	b.cseq = 2;
 	b.caps = DB_CAP_SESSION;
+	b.q = 700;
 	CU_ASSERT_EQUAL(db_binding_upsert(db, &b), 0);
 	CU_ASSERT_EQUAL(b.id, first);
 
@@ -1275,6 +1276,8 @@ static void test_bindings(void)
 	CU_ASSERT_EQUAL(v[0].cseq, 2);
 	CU_ASSERT_EQUAL(v[0].caps, DB_CAP_SESSION);   /* schema 5 */
 	CU_ASSERT_EQUAL(v[1].caps, 0);
+	CU_ASSERT_EQUAL(v[0].q, 700);   /* schema 8 */
+	CU_ASSERT_EQUAL(v[1].q, 0);
 	CU_ASSERT_STRING_EQUAL(v[0].instance, "urn:uuid:1");
 	CU_ASSERT_PTR_NULL(v[0].gruu);
 	CU_ASSERT_STRING_EQUAL(v[1].gruu, "sip:bob@example.com;gr=x");

@@ -1,7 +1,9 @@
 /*
  * test_select.c - bearer selection (ppg_select.c): address types, quality of
  * service, the migration settings; and which registrations of a SIP target
- * support a push's application (the SIP bearer's liveness input).
+ * support a push's application (the SIP bearer's liveness input); which
+ * terminals of an AoR a push goes to (ppg_bearer_sip_select.c: policies,
+ * the named instance, content types and applications told).
  */
 #include <CUnit/Basic.h>
 #include <stdio.h>
@@ -110,6 +112,77 @@ static void test_binding_supports(void)
 	CU_ASSERT_FALSE(ppg_bearer_sip_reg_supports(&b, "push.sia"));
 }
 
+/* Content types a terminal takes: exact (case, parameters), type/ *, * / *. */
+static void test_takes_type(void)
+{
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_type(NULL, "image/png"), 1);   /* it did not say */
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_type("text/plain", "text/plain; charset=utf-8"), 1);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_type("TEXT/Plain", "text/plain"), 1);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_type("text/plain", "text/plainer"), 0);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_type("text/plain", "text/plai"), 0);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_type("image/png,text/*", "text/vnd.wap.si"), 1);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_type("text/*", "textual/x"), 0);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_type("text/*", "text/"), 0);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_type("a/b,*/*", "image/png"), 1);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_type("", "image/png"), 0);
+}
+
+/* Three terminals of one AoR, newest first: A (q 0.5, GRUU, sessions),
+ * B (no q = 1.0, instance), C (q 1.0, oldest). */
+static void test_pick(void)
+{
+	struct db_binding v[3] = {
+		{ .contact = "sip:a@h", .gruu = "sip:u@h;gr=urn:uuid:aaa", .apps = "mms.ua,wml.ua",
+		  .expires = 1000, .q = 500, .caps = DB_CAP_SESSION },
+		{ .contact = "sip:b@h", .instance = "<urn:uuid:BBB>", .apps = "mms.ua,wml.ua", .expires = 1000,
+		  .q = DB_Q_NONE },
+		{ .contact = "sip:c@h", .apps = "mms.ua", .expires = 1000, .q = 1000 },
+	};
+	struct sip_tcaps caps[3] = { { .accept = "text/*" }, { 0 }, { .accept = "application/x", .apps = "wml.ua" } };
+	struct sip_bentry be = { .aor = "sip:u@h", .v = v, .n = 3 };
+	struct ppg_push p = { .content_type = "text/plain" };
+	struct sip_pick pk;
+	snprintf(p.app, sizeof p.app, "mms.ua");
+
+	ppg_bearer_sip_pick(&be, &p, NULL, PPG_TERMINAL_ALL, 0, 100, &pk);
+	CU_ASSERT_EQUAL(pk.napp, 3);
+	CU_ASSERT_EQUAL(pk.n, 3);
+	CU_ASSERT_FALSE(pk.one);
+	ppg_bearer_sip_pick(&be, &p, NULL, PPG_TERMINAL_LAST, 0, 100, &pk);
+	CU_ASSERT(pk.n == 1 && pk.idx[0] == 0 && pk.one);
+	ppg_bearer_sip_pick(&be, &p, NULL, PPG_TERMINAL_Q, 0, 100, &pk);
+	CU_ASSERT(pk.n == 1 && pk.idx[0] == 1);   /* no q counts as 1.0; tie with C: the newer */
+	ppg_bearer_sip_pick(&be, &p, NULL, PPG_TERMINAL_GRUU, 0, 100, &pk);
+	CU_ASSERT(pk.n == 1 && pk.idx[0] == 0);
+	ppg_bearer_sip_pick(&be, &p, NULL, PPG_TERMINAL_Q, 1, 100, &pk);
+	CU_ASSERT(pk.n == 1 && pk.idx[0] == 0);   /* sessions: A alone takes them */
+	/* the named instance, by pub-gruu or by +sip.instance */
+	ppg_bearer_sip_pick(&be, &p, "sip:u@h;gr=urn:uuid:bbb", PPG_TERMINAL_ALL, 0, 100, &pk);
+	CU_ASSERT(pk.n == 1 && pk.idx[0] == 1 && pk.policy == -1);
+	ppg_bearer_sip_pick(&be, &p, "sip:u@h;gr=urn:uuid:aaa", PPG_TERMINAL_ALL, 0, 100, &pk);
+	CU_ASSERT(pk.n == 1 && pk.idx[0] == 0);
+	ppg_bearer_sip_pick(&be, &p, "sip:u@h;gr=urn:uuid:ccc", PPG_TERMINAL_ALL, 0, 100, &pk);
+	CU_ASSERT_EQUAL(pk.napp, 0);
+	/* capabilities: C does not take text/plain; wml.ua runs on A, B and (by
+	 * its subscription) C */
+	be.caps = caps;
+	ppg_bearer_sip_pick(&be, &p, NULL, PPG_TERMINAL_ALL, 0, 100, &pk);
+	CU_ASSERT(pk.napp == 3 && pk.nrefused == 1 && pk.n == 2);
+	ppg_bearer_sip_pick(&be, &p, NULL, PPG_TERMINAL_Q, 0, 100, &pk);
+	CU_ASSERT(pk.n == 1 && pk.idx[0] == 1);
+	v[2].apps = "push.sia";
+	snprintf(p.app, sizeof p.app, "wml.ua");
+	p.content_type = "application/x";
+	ppg_bearer_sip_pick(&be, &p, NULL, PPG_TERMINAL_ALL, 0, 100, &pk);
+	CU_ASSERT(pk.napp == 3 && pk.nrefused == 1 && pk.n == 2 && pk.idx[0] == 1 && pk.idx[1] == 2);
+	p.content_type = "image/png";
+	ppg_bearer_sip_pick(&be, &p, NULL, PPG_TERMINAL_ALL, 0, 100, &pk);
+	CU_ASSERT(pk.napp == 3 && pk.nrefused == 2 && pk.n == 1 && pk.idx[0] == 1);
+	/* expired bindings are not terminals */
+	ppg_bearer_sip_pick(&be, &p, NULL, PPG_TERMINAL_ALL, 0, 1000, &pk);
+	CU_ASSERT_EQUAL(pk.napp, 0);
+}
+
 int main(void)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -117,5 +190,7 @@ int main(void)
 	CU_pSuite s = CU_add_suite("select", NULL, NULL);
 	CU_add_test(s, "bearer selection and QoS", test_select);
 	CU_add_test(s, "binding application lists", test_binding_supports);
+	CU_add_test(s, "content types a terminal takes", test_takes_type);
+	CU_add_test(s, "which terminals: policies, instance, capabilities", test_pick);
 	return tu_run();
 }

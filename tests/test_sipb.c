@@ -75,7 +75,7 @@ struct bind_copy {
 	char aor[128], contact[128], instance[128], gruu[160], call_id[128];
 	char apps[16][64];
 	size_t napps;
-	int expires, wildcard, sessions;
+	int expires, wildcard, sessions, q;
 	uint32_t cseq;
 };
 struct reg_call {
@@ -124,6 +124,7 @@ static int on_register(void *arg, struct sipb_binding *b, size_t n, const struct
 		c->expires = b[i].expires;
 		c->wildcard = b[i].wildcard;
 		c->sessions = b[i].sessions;
+		c->q = b[i].q;
 		c->cseq = b[i].cseq;
 	}
 	if (n > 1 && b[1].expires > grant_second)
@@ -845,6 +846,7 @@ static void test_register(void)
 	CU_ASSERT_EQUAL(r->b[0].wildcard, 0);
 	CU_ASSERT_EQUAL(r->b[0].cseq, 1826);
 	CU_ASSERT_EQUAL(r->b[0].sessions, 1);          /* methods="MESSAGE, INVITE" */
+	CU_ASSERT_EQUAL(r->b[0].q, 750);               /* q=0.75, in thousandths */
 	CU_ASSERT_PTR_NOT_NULL(strstr(r->b[0].call_id, "@127.0.0.1"));
 	CU_ASSERT_STRING_EQUAL(r->b[1].aor, "sip:bob@biloxi.example");
 	CU_ASSERT_STRING_EQUAL(r->b[1].contact, "sip:bob@127.0.0.1:5098;transport=tcp");
@@ -856,6 +858,7 @@ static void test_register(void)
 	    "sip:bob@biloxi.example;gr=urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6");
 	CU_ASSERT_EQUAL(r->b[1].expires, 300);         /* from the Expires header */
 	CU_ASSERT_EQUAL(r->b[1].sessions, 0);          /* no methods, no +sip.message */
+	CU_ASSERT_EQUAL(r->b[1].q, -1);                /* no q */
 
 	r = &regs[1];                                  /* de-REGISTER */
 	CU_ASSERT_EQUAL_FATAL(r->n, 1);
