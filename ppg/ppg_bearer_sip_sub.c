@@ -81,9 +81,11 @@ static void sub_after(void *arg, int committed)
 
 	if (o->pending)
 		sipb_subscribe_answer(o->s->sip, o->pending, committed && o->ok ? 200 : 500);
-	/* the dialog is live now (its 200 went out): pushes may go as NOTIFY in
-	 * it; deliveries waiting for the AoR try again */
-	if (o->pending && committed && o->ok && o->expires > 0 && !o->s->stopping) {
+	/* the dialog is live now (its 200 went out; not when nua ended it while
+	 * the write was under way): pushes may go as NOTIFY in it; deliveries
+	 * waiting for the AoR try again */
+	if (o->pending && committed && o->ok && o->expires > 0 && !o->s->stopping &&
+	    sipb_notify_can(o->s->sip, o->call_id, o->remote_tag)) {
 		ppg_bearer_sip_notify_track(o->s, o->aor, o->call_id, o->remote_tag, o->apps, o->expires);
 		if (o->s->cfg->sip_notify_push == PPG_NOTIFY_PUSH_PREFER)
 			ppg_bearer_wake(&o->s->base, o->aor);
