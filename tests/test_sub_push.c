@@ -13,6 +13,7 @@
  *   - answered 481: the subscription is deleted and the push goes the other
  *     ways (none here: 2003); the next push does not try the dead dialog;
  *   - answered 500: undeliverable 4000 like a MESSAGE's 500 (max_attempts 1);
+ *   - two subscriptions of one AoR: a NOTIFY in each, the best answer wins;
  *   - large content: the NOTIFY carries message/external-body, and the push
  *     is delivered once the URL is fetched;
  *   - after kill -9 and a restart the stored subscription has no dialog: a
@@ -280,6 +281,27 @@ static void t_failed(void)
 	EXPECT_INT(sipp_end(pid), 0);
 }
 
+/* Two subscriptions of one AoR: one NOTIFY each, the best answer wins
+ * (RFC 3261 §16.7, as for forked MESSAGEs): 500 and 200 -> delivered. */
+static void t_two(void)
+{
+	NEED();
+	pid_t p1 = subscriber("tests/sipp/sub_push_answer.xml", "hank", MMS_CT, "MMS-hank-1", 500);
+	char *log1 = last_sipp_log ? strdup(last_sipp_log) : NULL;
+	pid_t p2 = subscriber("tests/sipp/sub_push_answer.xml", "hank", MMS_CT, "MMS-hank-1", 200);
+	EXPECT(p1 > 0 && p2 > 0);
+	const char *body = "MMS-hank-1";
+	EXPECT_INT(push("np8@subpush", "hank", body, strlen(body)), 1001);
+	struct sq q;
+	EXPECT_INT(wait_final("np8@subpush", 20, &q), 0);
+	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
+	EXPECT(strstr(q.desc, "NOTIFY 200") != NULL);
+	EXPECT_INT(sipp_end(p1), 0);   /* each subscriber got the push */
+	EXPECT_INT(sipp_end(p2), 0);
+	EXPECT(log1 && itest_wait_file_has(log1, "MMS-hank-1", 1) == 0);
+	free(log1);
+}
+
 /* Large content goes by reference; delivered once the URL is fetched. */
 static void t_indirect(void)
 {
@@ -354,6 +376,7 @@ int main(void)
 		{ "push NOTIFY answered 200: delivered; the refresh's NOTIFY carries no push", t_delivered },
 		{ "push NOTIFY answered 481: subscription deleted, the push falls back", t_gone },
 		{ "push NOTIFY answered 500: undeliverable 4000 as a MESSAGE's 500", t_failed },
+		{ "two subscriptions of one AoR: a NOTIFY each, 500 and 200 -> delivered", t_two },
 		{ "large content: message/external-body, delivered once fetched", t_indirect },
 		{ "after kill -9 and a restart: no NOTIFY without a live dialog", t_restart },
 		{ "notify_push = no: never as NOTIFY", t_off },
