@@ -104,7 +104,7 @@ static int sip_live(struct ppg_bearer *b, const char *target, const struct ppg_p
 	const char *gruu = target_split(target, aor, sizeof aor);
 	struct sip_pick pk;
 	ppg_bearer_sip_pick(ppg_bearer_sip_reg_lookup(s, aor, now), p, gruu, PPG_TERMINAL_ALL, 0, now, &pk);
-	return pk.n > 0;
+	return pk.n > 0 || (!gruu && ppg_bearer_sip_notify_live(s, aor, p));
 }
 
 static unsigned sip_inflight(struct ppg_bearer *b)
@@ -126,7 +126,7 @@ static void on_fetch_timeout(struct ppg_core *c, su_timer_t *tm, void *arg)
 	    "SIP: the terminal accepted the MESSAGE but did not fetch the content in time");
 }
 
-/* Every MESSAGE of the attempt has its final response. */
+/* Every MESSAGE (or NOTIFY) of the attempt has its final response. */
 static void finish_attempt(struct sip_attempt *t)
 {
 	struct sip_bearer *s = t->s;
@@ -152,7 +152,10 @@ static void finish_attempt(struct sip_attempt *t)
 		return;
 	}
 	if (t->best >= 200 && t->best < 300 && t->indirect)
-		snprintf(desc, sizeof desc, "SIP %d %s, content fetched", t->best, t->phrase);
+		snprintf(desc, sizeof desc, "SIP %s%d %s, content fetched", t->notify ? "NOTIFY " : "",
+		    t->best, t->phrase);
+	else if (t->notify)
+		snprintf(desc, sizeof desc, "SIP NOTIFY %d %s%s", t->best, t->phrase, t->local ? " (local)" : "");
 	LOGPUSH(PPG_LOG_SIP, LOG_DEBUG, a->push->pi, a->push->push_id, "delivery %lld: SIP %d%s",
 	    (long long)a->delivery, t->best, t->local ? " (local)" : "");
 	char phrase[sizeof t->phrase];
@@ -162,6 +165,11 @@ static void finish_attempt(struct sip_attempt *t)
 		.desc = desc };
 	attempt_free(t);
 	ppg_bearer_report(&s->base, &r);
+}
+
+void ppg_bearer_sip_finish(struct sip_attempt *t)
+{
+	finish_attempt(t);
 }
 
 static void on_result(void *arg, const struct sipb_result *r)
@@ -216,6 +224,22 @@ static void send_one(struct sip_attempt *t, const char *ruri, const char *to, co
 	}
 }
 
+struct sip_attempt *ppg_bearer_sip_attempt_new(struct sip_bearer *s, struct ppg_bearer_attempt *a)
+{
+	struct sip_attempt *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->s = s;
+	t->a = a;
+	t->delivery = a->delivery;
+	t->retry_after = -1;
+	a->priv = t;
+	unsigned h = fetch_bucket(a->delivery);
+	t->next = s->by_delivery[h];
+	s->by_delivery[h] = t;
+	return t;
+}
+
 void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a, int pager_only)
 {
 	struct ppg_bearer *b = &s->base;
@@ -232,6 +256,9 @@ void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a
 		ppg_bearer_final(b, a, DB_STATE_UNDELIVERABLE, PAP_CAPABILITIES_MISMATCH, desc);
 		return;
 	}
+	/* [sip] notify_push = prefer: within the AoR's subscriptions (seed 003 §9.1.4) */
+	if (!pager_only && !gruu && ppg_bearer_sip_notify_send(s, a, aor))
+		return;
 	const struct sip_bentry *be = ppg_bearer_sip_reg_lookup(s, aor, now);
 	const char *who = gruu ? gruu : aor;
 	int policy = ppg_config_terminal_for(s->cfg, p->app);
@@ -258,19 +285,11 @@ void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a
 		ppg_bearer_final(b, a, DB_STATE_UNDELIVERABLE, PAP_CAPABILITIES_MISMATCH, desc);
 		return;
 	}
-	struct sip_attempt *t = calloc(1, sizeof *t);
+	struct sip_attempt *t = ppg_bearer_sip_attempt_new(s, a);
 	if (!t) {
 		ppg_bearer_release(b, a);
 		return;
 	}
-	t->s = s;
-	t->a = a;
-	t->delivery = a->delivery;
-	t->retry_after = -1;
-	a->priv = t;
-	unsigned h = fetch_bucket(a->delivery);
-	t->next = s->by_delivery[h];
-	s->by_delivery[h] = t;
 	const char *proxy = s->cfg->sip_outbound_proxy;
 	char why[160];
 	if (!pager_only && ppg_bearer_sip_wants_session(s, p, why, sizeof why)) {
@@ -442,6 +461,7 @@ static void sip_free(struct ppg_bearer *b)
 		while (s->by_delivery[i])
 			attempt_free(s->by_delivery[i]);
 	ppg_bearer_sip_reg_free(s);
+	ppg_bearer_sip_notify_free(s);
 	free(s);
 }
 
@@ -519,6 +539,7 @@ int ppg_bearer_sip_new(const struct ppg_bearer_env *env, struct ppg_bearer **out
 	}
 	sipb_set_session_handler(s->sip, ppg_bearer_sip_on_session, s);
 	sipb_set_subscribe_handler(s->sip, ppg_bearer_sip_sub_on_subscribe, s);
+	sipb_set_notify_handler(s->sip, ppg_bearer_sip_on_notify, s);
 	ppg_content_observe(s->content, on_fetched, s);
 	ppg_metrics_set(PPG_M_SIP_UP, 1);
 	LOGP(PPG_LOG_SIP, LOG_NOTICE, "SIP Push bearer on %s (port %u)%s%s", cfg->sip_listen,

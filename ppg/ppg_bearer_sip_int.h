@@ -16,6 +16,7 @@
 #define SIP_FETCH_BUCKETS 1024
 #define SIP_PURGE_INTERVAL_MS 60000   /* expired bindings leave the database */
 #define SIP_MAX_AORS 16               /* AoRs woken per REGISTER */
+#define SIP_NSUB_BUCKETS 1024         /* live ua-profile subscriptions, by AoR */
 
 /* What a terminal (a binding) told besides its REGISTER (ppg_bearer_sip_select.c). */
 struct sip_tcaps {
@@ -50,6 +51,8 @@ struct sip_attempt {
 	char token[PPG_TOKEN_LEN + 1];   /* "" when no content was registered */
 	su_timer_t *fetch_timer;
 	int session;                     /* an INVITE + MSRP session is under way */
+	int notify;                      /* sent as NOTIFY within subscriptions */
+	int notify_gone;                 /* NOTIFYs whose subscription was gone */
 	struct sip_attempt *next;        /* chain of the fetch table, by delivery */
 };
 
@@ -68,6 +71,7 @@ struct sip_bearer {
 	int purge_pending;
 	int stopping;
 	struct ppg_uaprof *uaprof;       /* fetches the UAProf documents subscriptions name, or NULL */
+	struct sip_nsub *nsubs[SIP_NSUB_BUCKETS];   /* live subscription dialogs (NOTIFY push) */
 	struct ppg_stats_hist accept_to_send;  /* fresh pushes: request received -> MESSAGE handed to SIP */
 };
 
@@ -102,6 +106,30 @@ void ppg_bearer_sip_session_send(struct sip_attempt *t, const char *ruri, const 
     const char *route, const char *why);
 /* The sipb session result callback. */
 void ppg_bearer_sip_on_session(void *arg, const struct sipb_session_result *r);
+
+/* ppg_bearer_sip.c: a new attempt state for a, linked by its delivery
+ * (a->priv); NULL when out of memory. */
+struct sip_attempt *ppg_bearer_sip_attempt_new(struct sip_bearer *s, struct ppg_bearer_attempt *a);
+/* ppg_bearer_sip.c: every request of t has its final answer (t->best ...):
+ * the outcome, or the wait for the indirect content's fetch. */
+void ppg_bearer_sip_finish(struct sip_attempt *t);
+
+/* ppg_bearer_sip_notify.c: pushes as NOTIFY within ua-profile subscriptions
+ * (seed 003 §9.1.4; [sip] notify_push). */
+/* Remembers (expires > 0) or forgets a subscription dialog of aor with its
+ * comma-separated applications. */
+void ppg_bearer_sip_notify_track(struct sip_bearer *s, const char *aor, const char *call_id,
+    const char *remote_tag, const char *apps, int expires);
+/* Would push p to aor go as NOTIFY (a live subscription enrolled its application)? */
+int ppg_bearer_sip_notify_live(struct sip_bearer *s, const char *aor, const struct ppg_push *p);
+/* Sends attempt a as NOTIFY in each live subscription of aor that enrolled
+ * its application: 1 when it did (one report later), 0 when none fits
+ * (nothing done). */
+int ppg_bearer_sip_notify_send(struct sip_bearer *s, struct ppg_bearer_attempt *a, const char *aor);
+/* The sipb push NOTIFY result callback. */
+void ppg_bearer_sip_on_notify(void *arg, const struct sipb_notify_result *r);
+/* Forgets every tracked subscription (shutdown). */
+void ppg_bearer_sip_notify_free(struct sip_bearer *s);
 
 /* ppg_bearer_sip_reg.c */
 /* Queues the load of the stored bindings (the first batch; before any push runs). */

@@ -84,6 +84,15 @@ static void sub_after(void *arg, int committed)
 	/* what the terminal told is read again with its AoR's bindings */
 	if (committed && o->ok)
 		ppg_bearer_sip_reg_refresh(o->s, o->aor);
+	/* the dialog is live now (its 200 went out; not when nua ended it while
+	 * the write was under way): pushes may go as NOTIFY in it; deliveries
+	 * waiting for the AoR try again */
+	if (o->pending && committed && o->ok && o->expires > 0 && !o->s->stopping &&
+	    sipb_notify_can(o->s->sip, o->call_id, o->remote_tag)) {
+		ppg_bearer_sip_notify_track(o->s, o->aor, o->call_id, o->remote_tag, o->apps, o->expires);
+		if (o->s->cfg->sip_notify_push == PPG_NOTIFY_PUSH_PREFER)
+			ppg_bearer_wake(&o->s->base, o->aor);
+	}
 	/* §9.2.2.1 step 4: retrieve the device capabilities the link names */
 	if (committed && o->ok && o->expires > 0 && o->model && o->s->uaprof &&
 	    ppg_uaprof_want(o->s->uaprof, o->model) < 0)
@@ -97,7 +106,12 @@ int ppg_bearer_sip_sub_on_subscribe(void *arg, struct sipb_subscription *sub,
 {
 	struct sip_bearer *s = arg;
 	struct sub_op *o;
+	char key[512];
 
+	/* an ended or un-SUBSCRIBEd dialog takes no push NOTIFY from now on */
+	if ((sub->ended || sub->expires <= 0) && sub->call_id && sub->remote_tag &&
+	    sipb_aor_normalize(sub->aor, key, sizeof key) == 0)
+		ppg_bearer_sip_notify_track(s, key, sub->call_id, sub->remote_tag, NULL, 0);
 	if (s->stopping)
 		return 503;
 	o = calloc(1, sizeof *o);

@@ -131,6 +131,8 @@ struct ppg_config {
 	unsigned sip_session_timeout;  /* s: INVITE answer (CANCEL), MSRP transfer */
 	size_t sip_msrp_chunk_size;
 	int sip_msrp_report;           /* delivered on REPORT 000 200 only */
+	int sip_notify_push;           /* PPG_NOTIFY_PUSH_NO or _PREFER */
+	char *sip_notify_apps;         /* event-app-ids that may go as NOTIFY; NULL/"": every one */
 	/* [ota] */
 	int ota_udp;                   /* IPv4/IPv6 targets over UDP */
 	unsigned ota_udp_port;         /* 2948 */
@@ -202,6 +204,8 @@ const char *ppg_config_terminal_name(int policy);
 int ppg_config_terminal_for(const struct ppg_config *c, const char *app);
 #define PPG_CONFIRMED_PAGER   0
 #define PPG_CONFIRMED_SESSION 1
+#define PPG_NOTIFY_PUSH_NO     0
+#define PPG_NOTIFY_PUSH_PREFER 1
 
 /* 1 when the account names a client certificate (tls_subject, tls_fingerprint). */
 static inline int ppg_pi_wants_cert(const struct ppg_pi *pi)

@@ -172,6 +172,14 @@ const struct ppg_config_key ppg_config_keys[] = {
 	  "content bytes per MSRP SEND" },
 	{ "sip", "msrp_report", K_BOOL, O(sip_msrp_report), "yes", 0, 0,
 	  "delivered only on the receiver's REPORT 000 200 (no: also on the 200s of every SEND)" },
+	/* Pushes as NOTIFY within a ua-profile subscription (seed 003 §9.1.4), README
+	 * "ua-profile subscriptions". */
+	{ "sip", "notify_push", K_ENUM, O(sip_notify_push), "no", 0, 0,
+	  "prefer: a push for an application a live ua-profile subscription of the AoR enrolled goes "
+	  "as a NOTIFY in that subscription; no: never (MESSAGE or session)" },
+	{ "sip", "notify_apps", K_STR, O(sip_notify_apps), "", 0, 0,
+	  "with notify_push = prefer: the applications (event-app-ids, comma-separated) that may go as "
+	  "NOTIFY (empty: every application a subscription enrolled)" },
 	{ "ota", "udp", K_BOOL, O(ota_udp), "yes", 0, 0, "IPv4 and IPv6 targets get Push OTA over UDP" },
 	{ "ota", "udp_port", K_UINT, O(ota_udp_port), "2948", 1, 65535,
 	  "the handset's WSP connectionless push port" },
@@ -430,7 +438,7 @@ int ppg_config_set_key(struct ppg_config_parse *p, const struct ppg_config_key *
 		}
 		static const struct { const char *key, *a, *b; } en[] = {
 			{ "no_binding", "wait", "fail" },
-			{ "confirmed", "pager", "session" },
+			{ "confirmed", "pager", "session" }, { "notify_push", "no", "prefer" },
 			{ "bind", "transmitter", "transceiver" }, { "engine", "sqlite", "postgresql" },
 			{ "tls_client_auth", "optional", "required" },
 		};

@@ -120,6 +120,8 @@ static void sipb_event(nua_event_t event, int status, char const *phrase, nua_t 
 	if (o && o->sub) {
 		if (event == nua_i_subscribe)
 			sipb_subscribe_request(s, nua, nh, o->sub, sip);
+		else if (event == nua_r_method)
+			sipb_notify_response(s, o->sub, status, phrase, sip);
 		else
 			sipb_subscribe_event(s, o->sub, event, status, sip, tags);
 		return;

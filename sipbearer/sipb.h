@@ -295,6 +295,67 @@ void sipb_subscribe_answer(struct sipb *s, struct sipb_subreq *pending, int stat
 unsigned sipb_subscriptions(const struct sipb *s);
 
 /*
+ * Push delivered as a NOTIFY within a ua-profile subscription (seed 003
+ * §9.1.4, D.3 step 9; RFC 6665 §4.2.2). The NOTIFY goes in the
+ * subscription's dialog (its Route set, Request-URI the subscriber's
+ * Contact, the dialog's CSeq) with Event: ua-profile;profile-type=oma-app;
+ * event-app-id="APP", Subscription-State: active;expires=REMAINING,
+ * Accept-Contact: *;+g.oma.pusheventapp="APP", the P-Asserted-Identity of
+ * the MESSAGEs, and the push content (or, above indirection_threshold and
+ * with external_url, the message/external-body reference of a MESSAGE).
+ *
+ * It is made as a plain request of the dialog, not through nua's notifier:
+ * nua resends its notifier's last NOTIFY, body included, after each
+ * refresh SUBSCRIBE, which would deliver the push again; the notifier's
+ * last NOTIFY stays the body-less state NOTIFY, so a refresh's NOTIFY
+ * carries no push. The result callback runs exactly once per NOTIFY
+ * accepted by sipb_send_notify(). A final answer that ends the
+ * subscription (481, or another status that RFC 5057 says ends the usage
+ * or the dialog: 404, 405, 408, 410, 416, 480, 482, 485, 489, 502, 604;
+ * a local 408 too) ends it first (the subscribe handler hears ended = 1),
+ * then reports with gone set.
+ */
+struct sipb_notify {
+	const char *call_id;      /* the subscription: Call-ID and the subscriber's tag */
+	const char *remote_tag;
+	const char *app;          /* the push application (an event-app-id) */
+	const char *content_type;
+	const void *body;
+	size_t body_len;
+	const char *external_url; /* as for a MESSAGE, or NULL */
+	uint64_t tag;
+};
+
+struct sipb_notify_result {
+	int status;               /* final SIP status 200..699 */
+	const char *phrase;       /* valid during the callback */
+	int local;
+	int retry_after;          /* seconds, or -1 */
+	int indirect;             /* sent with content indirection */
+	int gone;                 /* the subscription ended with this answer (or before it) */
+	uint64_t tag;
+};
+typedef void (*sipb_notify_fn)(void *arg, const struct sipb_notify_result *r);
+
+/* The push NOTIFY result callback (before the first sipb_send_notify). */
+void sipb_set_notify_handler(struct sipb *s, sipb_notify_fn fn, void *arg);
+
+/*
+ * Sends a push NOTIFY in the live subscription (call_id, remote_tag): 0
+ * when it is on its way (one result later); -ENOENT when the agent has no
+ * live dialog of that subscription (none, ended, expired, or from before a
+ * restart); -EINVAL (bad app, content type, URL; no handler), -ENOMEM,
+ * -ESHUTDOWN: no callback then. Strings and body are copied.
+ */
+int sipb_send_notify(struct sipb *s, const struct sipb_notify *n);
+
+/* Is (call_id, remote_tag) a live subscription dialog of this agent? */
+int sipb_notify_can(struct sipb *s, const char *call_id, const char *remote_tag);
+
+/* Push NOTIFYs without their final answer. */
+unsigned sipb_notify_inflight(const struct sipb *s);
+
+/*
  * Normalizes a sip:/sips:/tel: URI into an AoR key (RFC 3261 §10.3 step 5,
  * RFC 3966): scheme and host in lower case, the user part as given, no
  * parameters or headers; tel: a global number without visual separators.

@@ -30,6 +30,7 @@ struct sipb_out;
 
 struct sipb_sess;
 struct sipb_sub;
+struct sipb_npush;
 
 /* One MESSAGE in flight: lives from sipb_send_message() until its result
  * callback. A session's handle has one too (sess set, never linked), and
@@ -43,6 +44,25 @@ struct sipb_out {
 	uint64_t tag;
 	int indirect;
 	size_t request_size;
+};
+
+/* A ua-profile subscription's dialog (sipb_subscribe.c): the handle's
+ * magic, from the 200 to its end. Push NOTIFYs sent in it (sipb_notify.c)
+ * wait in `pushes`, oldest first: nua answers the requests of one handle
+ * in the order they were made. */
+struct sipb_sub {
+	struct sipb_out out;           /* out.sub = this */
+	struct sipb *s;
+	struct sipb_sub *next, **prevp;
+	struct sipb_subreq *reqs;      /* SUBSCRIBEs of this dialog waiting for the core */
+	int linked;                    /* in s->subs: the 200 went out */
+	int ended;                     /* the handler heard ended = 1 (or forgot it: un-SUBSCRIBE) */
+	int gone;                      /* nua ended the dialog: x goes with its last request */
+	char *aor, *call_id, *remote_tag;   /* the dialog, for the handler at its end */
+	char *contact;                 /* the subscriber's Contact: the NOTIFYs' Request-URI */
+	size_t route_len;              /* bytes of the Route set its Record-Route makes */
+	long long expires_at;          /* sipb_mono_s() when the subscription runs out */
+	struct sipb_npush *pushes;     /* push NOTIFYs without their final answer */
 };
 
 struct sipb {
@@ -79,6 +99,10 @@ struct sipb {
 	void *subscribe_arg;
 	struct sipb_sub *subs;        /* their dialogs */
 	unsigned nsubs;
+
+	sipb_notify_fn notify_result; /* push NOTIFYs (sipb_notify.c) */
+	void *notify_arg;
+	unsigned nnotify;             /* push NOTIFYs without their final answer */
 };
 
 /* sipb_register.c: answers the nua_i_register event (nh is destroyed), at
@@ -107,6 +131,20 @@ void sipb_subscribe_request(struct sipb *s, nua_t *nua, nua_handle_t *nh, struct
 /* sipb_subscribe.c: another event of a subscription's handle (nua_r_notify). */
 void sipb_subscribe_event(struct sipb *s, struct sipb_sub *sub, nua_event_t event, int status,
     sip_t const *sip, tagi_t const *tags);
+/* sipb_subscribe.c: the subscription x ended (nua ended its dialog, or a
+ * push NOTIFY's answer did): the handler hears it once (ended = 1); x is
+ * freed once no SUBSCRIBE of it waits for the core. Push NOTIFYs still
+ * waiting end with a result that says the subscription is gone. */
+void sipb_subscribe_end(struct sipb *s, struct sipb_sub *x);
+/* sipb_notify.c: the final answer to a push NOTIFY of x (nua_r_method). */
+void sipb_notify_response(struct sipb *s, struct sipb_sub *x, int status, char const *phrase,
+    sip_t const *sip);
+/* sipb_notify.c: ends the push NOTIFYs of list (taken off their freed
+ * subscription) with a local 481, gone set. */
+void sipb_notify_abort(struct sipb *s, struct sipb_npush *list);
+/* sipb_notify.c: seconds of a monotonic clock. */
+long long sipb_mono_s(void);
+
 /* sipb_subscribe.c: answers the SUBSCRIBEs still open 503 and drops every
  * subscription's handle (sipb_free; the stack's shutdown ends the dialogs). */
 void sipb_subscribe_abort_all(struct sipb *s);
@@ -122,6 +160,18 @@ int sipb_subscribe_fill(su_home_t *home, sip_t const *sip, unsigned min, unsigne
  * when it is no parsable SUBSCRIBE. */
 int sipb_subscribe_parse(su_home_t *home, const char *data, size_t len,
     struct sipb_subscription *i);
+
+/* sipb_message.c: an upper bound of the bytes of a request (method, name)
+ * to ruri with the headers of tags and pl as nua and nta will send it (the
+ * agent's Via, Max-Forwards, CSeq, User-Agent, Allow, Supported added); 0
+ * when it cannot be encoded. */
+size_t sipb_measure(struct sipb *s, sip_method_t method, char const *name, url_string_t const *ruri,
+    sip_payload_t const *pl, tagi_t const *tags);
+/* sipb_message.c: the content indirection reference (RFC 4483 §5, RFC 2017)
+ * of len bytes of content_type at url: *ct and *pl in home. 0, -EINVAL (a
+ * quote, backslash or line break in url), -ENOMEM. */
+int sipb_external_body(su_home_t *home, const char *url, const char *content_type, size_t len,
+    const char *cid, sip_content_type_t **ct, sip_payload_t **pl);
 
 /* sipb_message.c: the Route header of a route URI (Route <uri;lr>), or NULL. */
 sip_route_t *sipb_route(su_home_t *home, const char *route);

@@ -63,24 +63,25 @@ static void sipb_out_link(struct sipb *s, struct sipb_out *o)
  * (a few bytes above it; tests/test_sipb.c checks the difference against
  * what sipp received). Returns 0 when the message cannot be encoded.
  */
-static size_t sipb_measure(struct sipb *s, url_string_t const *ruri, sip_payload_t const *pl,
-    tagi_t const *tags)
+size_t sipb_measure(struct sipb *s, sip_method_t method, char const *name, url_string_t const *ruri,
+    sip_payload_t const *pl, tagi_t const *tags)
 {
 	msg_t *msg = msg_create(sip_default_mclass(), s->msg_flags);
 	sip_t *sip = sip_object(msg);
 	su_home_t *mh;
-	char via[512];
+	char via[512], cseq[64];
 	issize_t n = -1;
 
 	if (!msg)
 		return 0;
 	mh = msg_home(msg);
 	snprintf(via, sizeof via, SIPB_VIA_FMT, s->via_host, SIPB_VIA_BRANCH);
+	snprintf(cseq, sizeof cseq, "4294967295 %s", name);
 	if (sip_add_tl(msg, sip,
-	        SIPTAG_REQUEST(sip_request_create(mh, SIP_METHOD_MESSAGE, ruri, NULL)),
+	        SIPTAG_REQUEST(sip_request_create(mh, method, name, ruri, NULL)),
 	        SIPTAG_VIA_STR(via),
 	        SIPTAG_MAX_FORWARDS_STR("70"),
-	        SIPTAG_CSEQ_STR("4294967295 MESSAGE"),
+	        SIPTAG_CSEQ_STR(cseq),
 	        TAG_IF(s->hdr_user_agent, SIPTAG_USER_AGENT_STR(s->hdr_user_agent)),
 	        TAG_IF(s->hdr_allow, SIPTAG_ALLOW_STR(s->hdr_allow)),
 	        TAG_IF(s->hdr_supported, SIPTAG_SUPPORTED_STR(s->hdr_supported)),
@@ -114,16 +115,16 @@ sip_route_t *sipb_route(su_home_t *home, const char *route)
  * of the referenced entity, with the Content-ID RFC 2046 §5.2.3 requires of
  * every external body, and the empty line that ends it.
  */
-static int sipb_external_body(su_home_t *home, const struct sipb_message *m, const char *cid,
-    sip_content_type_t **ct, sip_payload_t **pl)
+int sipb_external_body(su_home_t *home, const char *url, const char *content_type, size_t len,
+    const char *cid, sip_content_type_t **ct, sip_payload_t **pl)
 {
 	char *v, *body;
 
-	if (strpbrk(m->external_url, "\"\\\r\n"))
+	if (strpbrk(url, "\"\\\r\n"))
 		return -EINVAL;
 	v = su_sprintf(home, "message/external-body;access-type=\"URL\";URL=\"%s\";size=%zu",
-	    m->external_url, m->body_len);
-	body = su_sprintf(home, "Content-Type: %s\r\nContent-ID: <%s>\r\n\r\n", m->content_type, cid);
+	    url, len);
+	body = su_sprintf(home, "Content-Type: %s\r\nContent-ID: <%s>\r\n\r\n", content_type, cid);
 	if (!v || !body)
 		return -ENOMEM;
 	*ct = sip_content_type_make(home, v);
@@ -194,16 +195,16 @@ int sipb_send_message(struct sipb *s, const struct sipb_message *m)
 		};
 		url_string_t const *us = (url_string_t const *)ruri;
 
-		size = sipb_measure(s, us, pl, tags);
+		size = sipb_measure(s, SIP_METHOD_MESSAGE, us, pl, tags);
 		if (!size)
 			goto out;
 		if (size > s->cfg.indirection_threshold && m->external_url) {
-			rc = sipb_external_body(home, m, cid, &ct, &pl);
+			rc = sipb_external_body(home, m->external_url, m->content_type, m->body_len, cid, &ct, &pl);
 			if (rc < 0)
 				goto out;
 			tags[6].t_value = (tag_value_t)ct;
 			tags[7].t_value = (tag_value_t)pl;
-			size = sipb_measure(s, us, pl, tags);
+			size = sipb_measure(s, SIP_METHOD_MESSAGE, us, pl, tags);
 			rc = -EINVAL;
 			if (!size)
 				goto out;

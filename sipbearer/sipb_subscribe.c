@@ -46,18 +46,6 @@
 
 struct sipb_subreq;
 
-/* A subscription's dialog: the handle's magic, from the 200 to its end. */
-struct sipb_sub {
-	struct sipb_out out;           /* out.sub = this */
-	struct sipb *s;
-	struct sipb_sub *next, **prevp;
-	struct sipb_subreq *reqs;      /* SUBSCRIBEs of this dialog waiting for the core */
-	int linked;                    /* in s->subs: the 200 went out */
-	int ended;                     /* the handler heard ended = 1 (or forgot it: un-SUBSCRIBE) */
-	int gone;                      /* nua ended the dialog: x goes with its last request */
-	char *aor, *call_id, *remote_tag;   /* the dialog, for the handler at its end */
-};
-
 struct sipb_subreq {
 	struct sipb_subreq *next;
 	struct sipb_sub *sub;
@@ -157,7 +145,10 @@ static void sub_link(struct sipb *s, struct sipb_sub *x)
 /* Frees x and its handle (no request of it may be open). */
 static void sub_free(struct sipb *s, struct sipb_sub *x)
 {
+	struct sipb_npush *pending = x->pushes;
+
 	sub_unlink(s, x);
+	x->pushes = NULL;
 	if (x->out.nh) {
 		nua_handle_bind(x->out.nh, NULL);
 		nua_handle_destroy(x->out.nh);
@@ -165,7 +156,10 @@ static void sub_free(struct sipb *s, struct sipb_sub *x)
 	free(x->aor);
 	free(x->call_id);
 	free(x->remote_tag);
+	free(x->contact);
 	free(x);
+	/* push NOTIFYs still waiting for their answer: the subscription is gone */
+	sipb_notify_abort(s, pending);
 }
 
 static void subreq_free(struct sipb_subreq *r)
@@ -188,9 +182,7 @@ static void subreq_unlink(struct sipb_subreq *r)
 		*pp = r->next;
 }
 
-/* nua ended the dialog: the handler hears it once; x goes once no
- * SUBSCRIBE of it waits for the core (their answers then go nowhere). */
-static void sub_end(struct sipb *s, struct sipb_sub *x)
+void sipb_subscribe_end(struct sipb *s, struct sipb_sub *x)
 {
 	x->gone = 1;
 	if (!x->ended && s->subscribe) {
@@ -241,6 +233,7 @@ void sipb_subscribe_answer(struct sipb *s, struct sipb_subreq *r, int status)
 			sub_free(s, x);
 		return;
 	}
+	x->expires_at = sipb_mono_s() + (r->info.expires > 0 ? r->info.expires : 0);
 	if (initial) {
 		sub_link(s, x);
 		/* The initial NOTIFY at once (RFC 6665 §4.2.1.2): nua writes the
@@ -425,7 +418,12 @@ void sipb_subscribe_request(struct sipb *s, nua_t *nua, nua_handle_t *nh, struct
 		x->aor = strdup(r->info.aor);
 		x->call_id = strdup(r->info.call_id);
 		x->remote_tag = strdup(r->info.remote_tag);
-		if (!x->aor || !x->call_id || !x->remote_tag) {
+		x->contact = r->info.contact ? strdup(r->info.contact) : NULL;
+		for (sip_record_route_t const *rr = sip->sip_record_route; rr; rr = rr->r_next) {
+			char *t = sip_header_as_string(r->home, (sip_header_t const *)rr);
+			x->route_len += t ? strlen(t) + 9 : 0;   /* "Route: " and CRLF */
+		}
+		if (!x->aor || !x->call_id || !x->remote_tag || (r->info.contact && !x->contact)) {
 			nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, NUTAG_WITH_SAVED(r->saved), TAG_END());
 			subreq_free(r);
 			sub_free(s, x);
@@ -454,5 +452,5 @@ void sipb_subscribe_event(struct sipb *s, struct sipb_sub *x, nua_event_t event,
 		return;
 	/* The NOTIFY terminated went out (un-SUBSCRIBE, expiry) or the dialog
 	 * failed (a NOTIFY answered 481 or timed out). */
-	sub_end(s, x);
+	sipb_subscribe_end(s, x);
 }

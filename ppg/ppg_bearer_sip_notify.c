@@ -1,0 +1,254 @@
+/*
+ * ppg_bearer_sip_notify.c - pushes delivered as NOTIFY within ua-profile
+ * subscriptions (seed 003 §9.1.4, Appendix D.3 step 9), when
+ * `[sip] notify_push = prefer` (README "ua-profile subscriptions").
+ *
+ * The bearer remembers the subscription dialogs that are live in this
+ * process (a table by AoR, filled when a subscription's 200 goes out,
+ * emptied at its end): the stored subscriptions of an earlier run have no
+ * dialog, so after a restart a push goes as NOTIFY only once the terminal
+ * subscribed again. A push for an application a live subscription of its
+ * AoR enrolled (event-app-id; and listed in notify_apps when that is set)
+ * goes as one NOTIFY per such subscription; the best answer wins as for
+ * forked MESSAGEs (RFC 3261 §16.7) and maps like a MESSAGE's answer
+ * (ppg_outcome.c); a 200 is the delivery confirmation. An answer that ends
+ * the subscription (481, RFC 5057) deletes it (sipbearer tells the
+ * subscription handler, which deletes the row) and, when every NOTIFY of
+ * the attempt met a gone subscription, the same attempt goes the other
+ * ways (another subscription, a session, MESSAGE; or it waits for a
+ * registration). Large content goes by reference as in pager mode. [loop]
+ */
+#include "ppg/ppg_bearer_sip_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ppg/ppg_hash.h"
+#include "ppg/ppg_log.h"
+#include "ppg/ppg_metrics.h"
+#include "ppg/ppg_select.h"
+
+/* NOTIFYs of one attempt: at most this many subscriptions of one AoR. */
+#define SIP_NOTIFY_MAX 16
+
+struct sip_nsub {                    /* one live subscription dialog */
+	struct sip_nsub *next;
+	char *aor, *call_id, *remote_tag, *apps;
+	int64_t expires;                 /* ms, ppg_clock */
+};
+
+static struct sip_nsub **nsub_bucket(struct sip_bearer *s, const char *aor)
+{
+	return &s->nsubs[ppg_hash_str(aor) % SIP_NSUB_BUCKETS];
+}
+
+static void nsub_free(struct sip_nsub *n)
+{
+	free(n->aor);
+	free(n->call_id);
+	free(n->remote_tag);
+	free(n->apps);
+	free(n);
+}
+
+/* Does the comma-separated list hold app (exactly, case-insensitive)? */
+static int apps_hold(const char *list, const char *app)
+{
+	size_t al = strlen(app);
+	for (const char *q = list; q && *q;) {
+		const char *e = strchr(q, ',');
+		size_t l = e ? (size_t)(e - q) : strlen(q);
+		if (l == al && !strncasecmp(q, app, al))
+			return 1;
+		q = e ? e + 1 : q + l;
+	}
+	return 0;
+}
+
+void ppg_bearer_sip_notify_track(struct sip_bearer *s, const char *aor, const char *call_id,
+    const char *remote_tag, const char *apps, int expires)
+{
+	struct sip_nsub **pp = nsub_bucket(s, aor), *n;
+
+	for (; (n = *pp); pp = &n->next)
+		if (!strcmp(n->call_id, call_id) && !strcmp(n->remote_tag, remote_tag))
+			break;
+	if (expires <= 0) {
+		if (n) {
+			*pp = n->next;
+			nsub_free(n);
+		}
+		return;
+	}
+	if (!n) {
+		if (!(n = calloc(1, sizeof *n)))
+			return;
+		n->aor = strdup(aor);
+		n->call_id = strdup(call_id);
+		n->remote_tag = strdup(remote_tag);
+		if (!n->aor || !n->call_id || !n->remote_tag) {
+			nsub_free(n);
+			return;
+		}
+		n->next = *nsub_bucket(s, aor);
+		*nsub_bucket(s, aor) = n;
+	}
+	char *a = strdup(apps ? apps : "");
+	if (a) {
+		free(n->apps);
+		n->apps = a;
+	}
+	n->expires = ppg_clock_now_ms() + (int64_t)expires * 1000;
+}
+
+void ppg_bearer_sip_notify_free(struct sip_bearer *s)
+{
+	for (unsigned i = 0; i < SIP_NSUB_BUCKETS; i++)
+		while (s->nsubs[i]) {
+			struct sip_nsub *n = s->nsubs[i];
+			s->nsubs[i] = n->next;
+			nsub_free(n);
+		}
+}
+
+/* Does n take push p now (the application enrolled, the dialog live)? */
+static int nsub_fits(struct sip_bearer *s, const struct sip_nsub *n, const char *aor,
+    const struct ppg_push *p, int64_t now)
+{
+	return !strcmp(n->aor, aor) && n->expires > now && n->apps && apps_hold(n->apps, p->app) &&
+	    sipb_notify_can(s->sip, n->call_id, n->remote_tag);
+}
+
+/* May push p go as NOTIFY at all ([sip] notify_push, notify_apps)? */
+static int notify_wanted(const struct sip_bearer *s, const struct ppg_push *p)
+{
+	const struct ppg_config *c = s->cfg;
+	if (c->sip_notify_push != PPG_NOTIFY_PUSH_PREFER || !s->sip || p->app_error)
+		return 0;
+	return !c->sip_notify_apps || !*c->sip_notify_apps ||
+	    ppg_select_name_in_list(c->sip_notify_apps, p->app);
+}
+
+int ppg_bearer_sip_notify_live(struct sip_bearer *s, const char *aor, const struct ppg_push *p)
+{
+	int64_t now = ppg_clock_now_ms();
+	if (!notify_wanted(s, p))
+		return 0;
+	for (struct sip_nsub *n = *nsub_bucket(s, aor); n; n = n->next)
+		if (nsub_fits(s, n, aor, p, now))
+			return 1;
+	return 0;
+}
+
+int ppg_bearer_sip_notify_send(struct sip_bearer *s, struct ppg_bearer_attempt *a, const char *aor)
+{
+	const struct ppg_push *p = a->push;
+	int64_t now = ppg_clock_now_ms();
+	struct sip_nsub *fit[SIP_NOTIFY_MAX];
+	size_t nfit = 0;
+
+	if (!notify_wanted(s, p))
+		return 0;
+	for (struct sip_nsub *n = *nsub_bucket(s, aor); n && nfit < SIP_NOTIFY_MAX; n = n->next)
+		if (nsub_fits(s, n, aor, p, now))
+			fit[nfit++] = n;
+	if (!nfit)
+		return 0;
+	struct sip_attempt *t = ppg_bearer_sip_attempt_new(s, a);
+	if (!t)
+		return 0;
+	t->notify = 1;
+	/* content that may not fit goes by reference, as a MESSAGE's does */
+	char url[sizeof s->content_base + PPG_TOKEN_LEN];
+	const char *urlp = NULL;
+	if (p->len + 200 > s->cfg->sip_indirection_threshold / 2 &&
+	    ppg_content_add(s->content, a->delivery, p->content_type, p->body, p->len, t->token) == 0) {
+		snprintf(url, sizeof url, "%s%s", s->content_base, t->token);
+		urlp = url;
+	}
+	/* keep t across synchronous results */
+	t->outstanding++;
+	size_t sent = 0;
+	for (size_t i = 0; i < nfit; i++) {
+		struct sipb_notify q = {
+			.call_id = fit[i]->call_id, .remote_tag = fit[i]->remote_tag, .app = p->app,
+			.content_type = p->content_type, .body = p->body, .body_len = p->len,
+			.external_url = urlp, .tag = (uint64_t)(uintptr_t)t,
+		};
+		t->outstanding++;
+		s->messages++;
+		int rc = sipb_send_notify(s->sip, &q);
+		if (rc == 0) {
+			sent++;
+			continue;
+		}
+		t->outstanding--;
+		s->messages--;
+		LOGPUSH(PPG_LOG_SIP, LOG_NOTICE, p->pi, p->push_id, "delivery %lld: NOTIFY in the "
+		    "subscription of %s not sent (%s)", (long long)a->delivery, aor, strerror(-rc));
+	}
+	t->outstanding--;
+	if (!sent) {
+		/* nothing went: the attempt takes the other ways */
+		a->priv = NULL;
+		ppg_bearer_sip_attempt_free(t);
+		return 0;
+	}
+	LOGPUSH(PPG_LOG_SIP, LOG_DEBUG, p->pi, p->push_id, "delivery %lld: SIP NOTIFY to %s (%zu "
+	    "subscription%s, %s)", (long long)a->delivery, aor, sent, sent == 1 ? "" : "s", p->app);
+	return 1;   /* sipb reports later, never from within sipb_send_notify */
+}
+
+/* RFC 3261 §16.7: 2xx beats everything, then 6xx, then the lowest class. */
+static int rank(int st)
+{
+	if (st >= 200 && st < 300) return 0;
+	if (st >= 600) return 1;
+	if (st >= 400 && st < 500) return 2;
+	if (st >= 500) return 3;
+	return 4;
+}
+
+void ppg_bearer_sip_on_notify(void *arg, const struct sipb_notify_result *r)
+{
+	struct sip_bearer *s = arg;
+	struct sip_attempt *t = (struct sip_attempt *)(uintptr_t)r->tag;
+
+	if (s->messages)
+		s->messages--;
+	ppg_metrics_sip_response(r->status);
+	if (!t)
+		return;
+	if (r->gone)
+		t->notify_gone++;
+	else if (!t->best || rank(r->status) < rank(t->best)) {
+		t->best = r->status;
+		snprintf(t->phrase, sizeof t->phrase, "%s", r->phrase ? r->phrase : "");
+		t->local = r->local;
+		t->retry_after = r->retry_after;
+	}
+	if (r->indirect && !r->gone)
+		t->indirect = 1;
+	if (--t->outstanding > 0)
+		return;
+	struct ppg_bearer_attempt *a = t->a;
+	if (s->stopping || !a) {   /* abandoned, or the engine let go of it */
+		ppg_bearer_sip_attempt_free(t);
+		return;
+	}
+	if (!t->best) {
+		/* every subscription was gone (481 ...): they are forgotten now;
+		 * the push takes the other ways in the same attempt */
+		LOGPUSH(PPG_LOG_SIP, LOG_INFO, a->push->pi, a->push->push_id, "delivery %lld: the "
+		    "subscription was gone (NOTIFY %d %s): other ways", (long long)a->delivery, r->status,
+		    r->phrase ? r->phrase : "");
+		a->priv = NULL;
+		ppg_bearer_sip_attempt_free(t);
+		ppg_bearer_sip_send_mode(s, a, 0);
+		return;
+	}
+	ppg_bearer_sip_finish(t);
+}
