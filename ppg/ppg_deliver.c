@@ -113,6 +113,10 @@ static void on_report(void *engine, const struct ppg_bearer_report *r)
 		if (!e->stopping && r->target)
 			ppg_deliver_write_wake(e, r->target);
 		return;
+	case PPG_REPORT_RECEIPT:
+		if (!e->stopping && r->target)
+			ppg_deliver_write_receipt(e, r->target, r->ok, r->state, r->desc ? r->desc : "");
+		return;
 	case PPG_REPORT_OUTCOME:
 	case PPG_REPORT_FINAL:
 		if (!e->stopping)
