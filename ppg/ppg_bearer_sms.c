@@ -249,22 +249,24 @@ static void sms_segment_state(struct sms_bearer *s, const char *message_id, int 
 
 	if (!message_id || !*message_id || delivered < 0)
 		return;   /* intermediate states (ENROUTE, ACCEPTD) */
-	/* The store decides for every receipt, whichever node submitted the
-	 * segment: its message id is taken, and the delivery ends once none
-	 * is left (another node's segments, or a run before a restart). The
-	 * attempt this node may hold goes on below; the first write wins. */
 	int fstate = stat && !strcmp(stat, "EXPIRED") ? DB_STATE_EXPIRED : DB_STATE_UNDELIVERABLE;
 	if (delivered)
 		snprintf(desc, sizeof desc, "OTA/SMS: delivered (%s stat:%s)", strcmp(how, "query_sm") ? "receipt" : how,
 		    stat ? stat : "DELIVRD");
 	else
 		snprintf(desc, sizeof desc, "OTA/SMS: %s stat:%s", how, stat ? stat : "?");
-	if (!s->stopping)
-		ppg_bearer_receipt(&s->base, message_id, delivered, fstate, desc);
 	for (m = s->msgids[msgid_bucket(message_id)]; m && strcmp(m->id, message_id); m = m->next)
 		;
-	if (!m || m->done || !m->t->receipt_timer || !m->t->a)
-		return;   /* another node's, from before a restart, or known: the store's */
+	/* The store decides for a receipt this node has no attempt waiting
+	 * for (another node's segment, or a run before a restart): its
+	 * message id is taken, and the delivery ends once none is left. A
+	 * segment of this node's attempt that is not its last is taken there
+	 * too, so that the others, wherever they arrive, are counted. */
+	int mine = m && !m->done && m->t->receipt_timer && m->t->a;
+	if (!s->stopping && (!mine || (delivered && m->t->receipts > 1)))
+		ppg_bearer_receipt(&s->base, message_id, delivered, fstate, desc);
+	if (!mine)
+		return;
 	m->done = 1;
 	struct sms_attempt *t = m->t;
 	ppg_metrics_inc(PPG_M_SMPP_RECEIPTS);
