@@ -592,8 +592,10 @@ int db_content_token_get(struct db *db, const char *token, int64_t not_before, i
     char **ctype, void **body, size_t *len);
 /*
  * A delivery receipt named msgid (on any node): removes the message id and
- * gives its delivery and how many message ids of that delivery are still
- * stored (segments whose receipt has not come). On PostgreSQL the delivery's
+ * gives its delivery and how many message ids of the same attempt are still
+ * stored (segments whose receipt has not come): the segments of one attempt
+ * are those added with the same `now` (the attempt's start, which the
+ * caller of db_sms_message_add passes). On PostgreSQL the delivery's
  * row is locked first, so that two nodes taking the last two segments at
  * once see each other's removal. -ENOENT when msgid is unknown (or taken).
  */

@@ -90,6 +90,7 @@ enum db_stmt_id {
 	DB_ST_TOKEN_GET,
 	DB_ST_SMS_DELETE,
 	DB_ST_SMS_REMAINING,
+	DB_ST_SMS_GET,
 	DB_ST__COUNT
 };
 

@@ -68,9 +68,18 @@ int db_sms_message_take(struct db *db, const char *msgid, int64_t *delivery, int
 	if (db->version < 6)
 		return db_set_err(db, -ENOTSUP, "schema %d has no message ids", db->version);
 	DB_PG_DISPATCH(db, db_pg_sms_message_take(db, msgid, delivery, remaining));
-	int rc = db_sms_message_find(db, msgid, delivery);
+	int rc = db_prep(db, DB_ST_SMS_GET, &st);
 	if (rc < 0)
 		return rc;
+	sqlite3_bind_text(st, 1, msgid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		db_done(st);
+		return rc == SQLITE_DONE ? db_set_err(db, -ENOENT, "unknown message id") : db_sqlite_err(db, rc);
+	}
+	*delivery = sqlite3_column_int64(st, 0);
+	int64_t attempt = sqlite3_column_int64(st, 1);
+	db_done(st);
 	if ((rc = db_prep(db, DB_ST_SMS_DELETE, &st)) < 0)
 		return rc;
 	sqlite3_bind_text(st, 1, msgid, -1, SQLITE_STATIC);
@@ -79,5 +88,6 @@ int db_sms_message_take(struct db *db, const char *msgid, int64_t *delivery, int
 	if ((rc = db_prep(db, DB_ST_SMS_REMAINING, &st)) < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, *delivery);
+	sqlite3_bind_int64(st, 2, attempt);
 	return db_step_int64(db, st, remaining);
 }

@@ -79,6 +79,7 @@ enum db_pg_stmt {
 	PG_SMS_LOCK,
 	PG_SMS_DELETE,
 	PG_SMS_REMAINING,
+	PG_SMS_GET,
 	PG_ST__COUNT
 };
 extern const char *const db_pg_sql[PG_ST__COUNT];

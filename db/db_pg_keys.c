@@ -47,17 +47,26 @@ int db_pg_sms_message_take(struct db *db, const char *msgid, int64_t *delivery, 
 {
 	struct db_pg_params a = { 0 }, b = { 0 };
 	PGresult *r = NULL;
-	int rc = db_pg_sms_message_find(db, msgid, delivery);
+	db_pg_p_str(&a, msgid);
+	int rc = db_pg_run(db, PG_SMS_GET, &a, &r);
 	if (rc < 0)
 		return rc;
+	if (PQntuples(r) < 1) {
+		PQclear(r);
+		return db_set_err(db, -ENOENT, "unknown message id");
+	}
+	*delivery = db_pg_i64(r, 0, 0);
+	int64_t attempt = db_pg_i64(r, 0, 1);
+	PQclear(r);
+	r = NULL;
 	db_pg_p_i64(&b, *delivery);
 	if ((rc = db_pg_run(db, PG_SMS_LOCK, &b, NULL)) < 0)
 		return rc;
-	db_pg_p_str(&a, msgid);
 	if ((rc = db_pg_run(db, PG_SMS_DELETE, &a, NULL)) < 0)
 		return rc;
 	if (rc == 0)   /* another node took it while this one waited for the lock */
 		return db_set_err(db, -ENOENT, "message id %s taken meanwhile", msgid);
+	db_pg_p_i64(&b, attempt);
 	if ((rc = db_pg_run(db, PG_SMS_REMAINING, &b, &r)) < 0)
 		return rc;
 	*remaining = PQntuples(r) > 0 ? db_pg_i64(r, 0, 0) : 0;

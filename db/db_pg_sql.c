@@ -161,7 +161,8 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 		" WHERE t.token = $1 AND t.created >= $2 AND d.state IN (1, 9)",
 	[PG_SMS_LOCK] = "SELECT id FROM delivery WHERE id = $1 FOR UPDATE",
 	[PG_SMS_DELETE] = "DELETE FROM sms_message WHERE msgid = $1",
-	[PG_SMS_REMAINING] = "SELECT count(*) FROM sms_message WHERE delivery = $1",
+	[PG_SMS_REMAINING] = "SELECT count(*) FROM sms_message WHERE delivery = $1 AND created = $2",
+	[PG_SMS_GET] = "SELECT delivery, created FROM sms_message WHERE msgid = $1",
 	[PG_SUB_UPSERT] =
 		"INSERT INTO subscription (aor, call_id, remote_tag, contact, apps, model, accept,"
 		" expires, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"

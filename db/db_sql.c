@@ -198,5 +198,7 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 		" JOIN delivery d ON d.id = t.delivery JOIN push p ON p.id = d.push"
 		" WHERE t.token = ?1 AND t.created >= ?2 AND d.state IN (1, 9)", NULL },
 	[DB_ST_SMS_DELETE] = { "DELETE FROM sms_message WHERE msgid = ?1", NULL },
-	[DB_ST_SMS_REMAINING] = { "SELECT count(*) FROM sms_message WHERE delivery = ?1", NULL },
+	[DB_ST_SMS_REMAINING] = {
+		"SELECT count(*) FROM sms_message WHERE delivery = ?1 AND created = ?2", NULL },
+	[DB_ST_SMS_GET] = { "SELECT delivery, created FROM sms_message WHERE msgid = ?1", NULL },
 };

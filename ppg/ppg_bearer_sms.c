@@ -46,6 +46,7 @@ struct sms_attempt {
 	int retry, fail;                 /* a segment failed (transient / permanent) */
 	uint32_t status;                 /* the SMSC's command_status of a failure */
 	char reason[96];
+	int64_t started;                 /* stored with its message ids: the segments of one attempt */
 	char **msgids;                   /* message ids of the segments */
 	size_t nmsgids;
 	su_timer_t *receipt_timer;
@@ -178,13 +179,15 @@ static void sms_answered(struct sms_attempt *t)
  * any node sharing the database, or after a restart (db_sms_message_take). */
 struct msgid_op {
 	int64_t delivery;
+	int64_t started;                 /* the attempt's: db_sms_message_take counts its segments */
 	char id[];
 };
 
 static int msgid_write(struct db *db, void *arg, int64_t now)
 {
 	struct msgid_op *o = arg;
-	int r = db_sms_message_add(db, o->id, o->delivery, now);
+	(void)now;
+	int r = db_sms_message_add(db, o->id, o->delivery, o->started);
 	if (r == -EEXIST)
 		LOGP(PPG_LOG_SMPP, LOG_WARNING, "delivery %lld: the SMSC reused message id %s; its receipt "
 		    "goes to the delivery that had it first", (long long)o->delivery, o->id);
@@ -204,6 +207,7 @@ static void msgid_store(struct sms_attempt *t, const char *id)
 	if (!o)
 		return;
 	o->delivery = t->a->delivery;
+	o->started = t->started;
 	memcpy(o->id, id, l + 1);
 	if (ppg_core_write_lazy(t->s->base.env->core, msgid_write, msgid_after, o) < 0)
 		free(o);
@@ -409,6 +413,7 @@ static void sms_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 		return;
 	}
 	t->s = s;
+	t->started = ppg_clock_now_ms();
 	t->a = a;
 	a->priv = t;
 	/* SMPP destination: the international number without '+' (ton 1). */

@@ -311,9 +311,12 @@ static void test_token_content_and_take(void)
 	CU_ASSERT_EQUAL(db_delivery_set_state(a, d[0].id, DB_STATE_CANCELLED, 3008, "cancelled", 1100, 0), 0);
 	CU_ASSERT_EQUAL(db_content_token_get(b, "t-get", 900, &dv, &ct, &body, &len), -ENOENT);
 
-	/* two segments of d[1]: the first receipt leaves one, the second none */
+	/* two segments of one attempt of d[1] (added with its start, 5): the
+	 * first receipt leaves one, the second none; a later attempt's segment
+	 * (7) is not one of them */
 	CU_ASSERT_EQUAL(db_sms_message_add(a, "seg-1", d[1].id, 5), 0);
 	CU_ASSERT_EQUAL(db_sms_message_add(a, "seg-2", d[1].id, 5), 0);
+	CU_ASSERT_EQUAL(db_sms_message_add(a, "seg-again", d[1].id, 7), 0);
 	CU_ASSERT_EQUAL(db_sms_message_take(b, "seg-2", &dv, &left), 0);
 	CU_ASSERT_EQUAL(dv, d[1].id);
 	CU_ASSERT_EQUAL(left, 1);
