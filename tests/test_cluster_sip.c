@@ -323,6 +323,9 @@ static void t_register_a_push_b(void)
 	pid_t t = term_start("cuser1", &tport, &msglog);
 	CU_ASSERT_FATAL(t > 0);
 	CU_ASSERT_FATAL(sip_register(0, "cuser1", tport));
+	/* B learnt it (NOTIFY ppgd_reg) before the push: B sends it */
+	CU_ASSERT_EQUAL_FATAL(wait_file_has(node[1].log, "registrations of sip:cuser1@example.com changed on "
+	    "another node: 1 binding", 10), 0);
 	CU_ASSERT_EQUAL(push(1, "reg@clsip", "WAPPUSH=sip%3Acuser1%40example.com/TYPE=USER", "text/plain",
 	    "hello over B", 12), PAP_ACCEPTED);
 	int ec = -1;
@@ -360,6 +363,8 @@ static void t_indirection_other_node(void)
 	pid_t t = term_start("cuser2", &tport, &msglog);
 	CU_ASSERT_FATAL(t > 0);
 	CU_ASSERT_FATAL(sip_register(0, "cuser2", tport));
+	CU_ASSERT_EQUAL_FATAL(wait_file_has(node[1].log, "registrations of sip:cuser2@example.com changed on "
+	    "another node: 1 binding", 10), 0);
 	CU_ASSERT_EQUAL(push(1, "ind@clsip", "WAPPUSH=sip%3Acuser2%40example.com/TYPE=USER", MMS_CT,
 	    content, BIG), PAP_ACCEPTED);
 	int ec = -1;
