@@ -585,6 +585,24 @@ int db_sms_message_find(struct db *db, const char *msgid, int64_t *delivery);
 int db_content_token_add(struct db *db, const char *token, int64_t delivery, int64_t now);
 int db_content_token_find(struct db *db, const char *token, int64_t *delivery);
 int db_content_token_delete(struct db *db, int64_t delivery);
+/*
+ * A fetch of indirect content on any node: the delivery and the push's
+ * content (*ctype and *body malloc'ed, *body NUL-terminated after *len bytes)
+ * of token. -ENOENT when the token is unknown, was stored before not_before
+ * (the longest an attempt may wait for its fetch) or its delivery is final.
+ */
+int db_content_token_get(struct db *db, const char *token, int64_t not_before, int64_t *delivery,
+    char **ctype, void **body, size_t *len);
+/*
+ * A delivery receipt named msgid (on any node): removes the message id and
+ * gives its delivery and how many message ids of the same attempt are still
+ * stored (segments whose receipt has not come): the segments of one attempt
+ * are those added with the same `now` (the attempt's start, which the
+ * caller of db_sms_message_add passes). On PostgreSQL the delivery's
+ * row is locked first, so that two nodes taking the last two segments at
+ * once see each other's removal. -ENOENT when msgid is unknown (or taken).
+ */
+int db_sms_message_take(struct db *db, const char *msgid, int64_t *delivery, int64_t *remaining);
 
 /*
  * A handle whose server went away (PostgreSQL): 1 when the connection is

@@ -88,6 +88,10 @@ enum db_stmt_id {
 	DB_ST_UAPROF_PUT,
 	DB_ST_UAPROF_GET,
 	DB_ST_UAPROF_PURGE,
+	DB_ST_TOKEN_GET,
+	DB_ST_SMS_DELETE,
+	DB_ST_SMS_REMAINING,
+	DB_ST_SMS_GET,
 	DB_ST__COUNT
 };
 
@@ -303,6 +307,9 @@ int db_pg_sms_message_find(struct db *db, const char *msgid, int64_t *delivery);
 int db_pg_content_token_add(struct db *db, const char *token, int64_t delivery, int64_t now);
 int db_pg_content_token_find(struct db *db, const char *token, int64_t *delivery);
 int db_pg_content_token_delete(struct db *db, int64_t delivery);
+int db_pg_content_token_get(struct db *db, const char *token, int64_t not_before, int64_t *delivery,
+    char **ctype, void **body, size_t *len);
+int db_pg_sms_message_take(struct db *db, const char *msgid, int64_t *delivery, int64_t *remaining);
 int db_pg_lost(struct db *db);
 int db_pg_listen_open(const char *conninfo, const char *const *channels, size_t n,
     struct db_listener **out);

@@ -76,6 +76,11 @@ enum db_pg_stmt {
 	PG_UAPROF_PUT,
 	PG_UAPROF_GET,
 	PG_UAPROF_PURGE,
+	PG_TOKEN_GET,
+	PG_SMS_LOCK,
+	PG_SMS_DELETE,
+	PG_SMS_REMAINING,
+	PG_SMS_GET,
 	PG_ST__COUNT
 };
 extern const char *const db_pg_sql[PG_ST__COUNT];

@@ -157,6 +157,15 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 	[PG_TOKEN_ADD] = "INSERT INTO content_token (token, delivery, created) VALUES ($1, $2, $3)",
 	[PG_TOKEN_FIND] = "SELECT delivery FROM content_token WHERE token = $1",
 	[PG_TOKEN_DELETE] = "DELETE FROM content_token WHERE delivery = $1",
+	/* state 1 pending, 9 in flight: a final delivery's content is gone */
+	[PG_TOKEN_GET] =
+		"SELECT t.delivery, p.content_type, p.content_body FROM content_token t"
+		" JOIN delivery d ON d.id = t.delivery JOIN push p ON p.id = d.push"
+		" WHERE t.token = $1 AND t.created >= $2 AND d.state IN (1, 9)",
+	[PG_SMS_LOCK] = "SELECT id FROM delivery WHERE id = $1 FOR UPDATE",
+	[PG_SMS_DELETE] = "DELETE FROM sms_message WHERE msgid = $1",
+	[PG_SMS_REMAINING] = "SELECT count(*) FROM sms_message WHERE delivery = $1 AND created = $2",
+	[PG_SMS_GET] = "SELECT delivery, created FROM sms_message WHERE msgid = $1",
 	[PG_SUB_UPSERT] =
 		"INSERT INTO subscription (aor, call_id, remote_tag, contact, apps, model, accept,"
 		" expires, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"

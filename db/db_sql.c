@@ -199,4 +199,13 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 		"INSERT INTO content_token (token, delivery, created) VALUES (?1, ?2, ?3)", NULL },
 	[DB_ST_TOKEN_FIND] = { "SELECT delivery FROM content_token WHERE token = ?1", NULL },
 	[DB_ST_TOKEN_DELETE] = { "DELETE FROM content_token WHERE delivery = ?1", NULL },
+	/* state 1 pending, 9 in flight: a final delivery's content is gone */
+	[DB_ST_TOKEN_GET] = {
+		"SELECT t.delivery, p.content_type, p.content_body FROM content_token t"
+		" JOIN delivery d ON d.id = t.delivery JOIN push p ON p.id = d.push"
+		" WHERE t.token = ?1 AND t.created >= ?2 AND d.state IN (1, 9)", NULL },
+	[DB_ST_SMS_DELETE] = { "DELETE FROM sms_message WHERE msgid = ?1", NULL },
+	[DB_ST_SMS_REMAINING] = {
+		"SELECT count(*) FROM sms_message WHERE delivery = ?1 AND created = ?2", NULL },
+	[DB_ST_SMS_GET] = { "SELECT delivery, created FROM sms_message WHERE msgid = ?1", NULL },
 };

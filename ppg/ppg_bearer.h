@@ -78,6 +78,11 @@ enum ppg_report_kind {
 	PPG_REPORT_RELEASE,
 	/* The deliveries waiting on target (a SIP AoR) become due. No attempt. */
 	PPG_REPORT_WAKE,
+	/* A delivery receipt of the SMSC message id `target`, whichever node
+	 * (or run before a restart) submitted it: the engine takes the message
+	 * id from the store (db_sms_message_take) and ends its delivery,
+	 * delivered (ok) once no segment waits, else in `state`. No attempt. */
+	PPG_REPORT_RECEIPT,
 };
 
 #define PPG_NEVER INT64_MAX
@@ -186,6 +191,14 @@ static inline void ppg_bearer_park(struct ppg_bearer *b, struct ppg_bearer_attem
 {
 	struct ppg_bearer_report r = { .kind = PPG_REPORT_PARK, .attempt = a, .end = end, .when = when,
 		.target = target, .desc = desc, .retry_after = -1 };
+	ppg_bearer_report(b, &r);
+}
+
+static inline void ppg_bearer_receipt(struct ppg_bearer *b, const char *msgid, int delivered, int state,
+    const char *desc)
+{
+	struct ppg_bearer_report r = { .kind = PPG_REPORT_RECEIPT, .target = msgid, .ok = delivered,
+		.state = state, .desc = desc };
 	ppg_bearer_report(b, &r);
 }
 

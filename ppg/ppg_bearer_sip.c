@@ -58,6 +58,7 @@ static void attempt_release(struct sip_attempt *t)
 		}
 	if (t->token[0]) {
 		ppg_content_remove(s->content, t->token);
+		ppg_bearer_sip_content_withdraw(s, t->delivery);
 		t->token[0] = '\0';
 	}
 	if (t->fetch_timer) {
@@ -313,11 +314,50 @@ void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a
 		    "%s takes sessions: pager mode", (long long)a->delivery, why, who);
 	}
 	/* Content that may not fit in a MESSAGE is also offered by URL; the
-	 * bearer measures the whole request and picks (OMA-TS-SIP_Push §9.1.2 item 8). */
-	char url[sizeof s->content_base + PPG_TOKEN_LEN];
-	const char *urlp = NULL;
+	 * bearer measures the whole request and picks (OMA-TS-SIP_Push §9.1.2 item 8).
+	 * The token is stored before the MESSAGE goes, so that the fetch works
+	 * on every node sharing the database (ppg_bearer_sip_content.c). */
 	if (p->len + 200 > s->cfg->sip_indirection_threshold / 2 &&
 	    ppg_content_add(s->content, a->delivery, p->content_type, p->body, p->len, t->token) == 0) {
+		ppg_bearer_sip_content_store(t);
+		return;
+	}
+	ppg_bearer_sip_pager_send(t);
+}
+
+/* The MESSAGEs of a pager-mode attempt, with the content's URL when a token
+ * is registered (t->token). The registrations are looked up again: they may
+ * have changed while the token was being stored. */
+void ppg_bearer_sip_pager_send(struct sip_attempt *t)
+{
+	struct sip_bearer *s = t->s;
+	struct ppg_bearer_attempt *a = t->a;
+	struct ppg_bearer *b = &s->base;
+	const struct ppg_push *p = a->push;
+	char aor[512];
+	const char *gruu = target_split(a->target, aor, sizeof aor);
+	int64_t now = ppg_clock_now_ms();
+	const struct sip_bentry *be = ppg_bearer_sip_reg_lookup(s, aor, now);
+	size_t nsup = 0;
+	const struct db_binding *newest_gruu = NULL, *named = NULL;
+	for (size_t i = 0; be && i < be->n; i++)
+		if (binding_fits(&be->v[i], p, gruu, now)) {
+			nsup++;
+			if (!named)
+				named = &be->v[i];
+			if (!newest_gruu && be->v[i].gruu)
+				newest_gruu = &be->v[i];
+		}
+	if (!nsup) {   /* gone meanwhile: due again, the next attempt parks or fails */
+		a->priv = NULL;
+		attempt_free(t);
+		ppg_bearer_release(b, a);
+		return;
+	}
+	const char *proxy = s->cfg->sip_outbound_proxy;
+	char url[sizeof s->content_base + PPG_TOKEN_LEN];
+	const char *urlp = NULL;
+	if (t->token[0]) {
 		snprintf(url, sizeof url, "%s%s", s->content_base, t->token);
 		urlp = url;
 	}

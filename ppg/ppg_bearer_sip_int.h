@@ -94,6 +94,15 @@ void ppg_bearer_sip_tls_failed(struct sip_bearer *s, const char *method, int sta
 void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a, int pager_only);
 /* ppg_bearer_sip.c: drops an attempt's state and frees it. */
 void ppg_bearer_sip_attempt_free(struct sip_attempt *t);
+/* [loop] The pager-mode MESSAGEs of t, with the URL of t->token when set
+ * (ppg_bearer_sip.c). */
+void ppg_bearer_sip_pager_send(struct sip_attempt *t);
+/* [loop] Content indirection on every node (ppg_bearer_sip_content.c):
+ * stores t->token (registered in this node's table) in the database and
+ * sends the MESSAGEs once it is committed; withdraw deletes the stored
+ * tokens of a delivery whose attempt ended. */
+void ppg_bearer_sip_content_store(struct sip_attempt *t);
+void ppg_bearer_sip_content_withdraw(struct sip_bearer *s, int64_t delivery);
 
 /* ppg_bearer_sip_session.c: session-mode push (OMA-TS-SIP_Push §9.3). */
 /* Does push p go in a session (size, application, delivery-method)? Writes

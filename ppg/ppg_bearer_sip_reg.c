@@ -207,6 +207,8 @@ static void refresh_after(void *arg, int committed)
 	struct refresh_op *o = arg;
 	struct sip_bearer *s = o->s;
 	if (committed && o->ok && !s->stopping) {
+		LOGP(PPG_LOG_SIP, LOG_DEBUG, "registrations of %s changed on another node: %zu binding%s",
+		    o->aor, o->n, o->n == 1 ? "" : "s");
 		cache_set(s, o->aor, o->v, o->n, o->caps);
 		o->v = NULL;
 		o->caps = NULL;

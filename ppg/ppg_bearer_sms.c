@@ -10,6 +10,7 @@
 #define SU_TIMER_ARG_T  void
 
 #include "ppg/ppg_bearer.h"
+#include "ppg/ppg_core.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -45,6 +46,7 @@ struct sms_attempt {
 	int retry, fail;                 /* a segment failed (transient / permanent) */
 	uint32_t status;                 /* the SMSC's command_status of a failure */
 	char reason[96];
+	int64_t started;                 /* stored with its message ids: the segments of one attempt */
 	char **msgids;                   /* message ids of the segments */
 	size_t nmsgids;
 	su_timer_t *receipt_timer;
@@ -173,6 +175,44 @@ static void sms_answered(struct sms_attempt *t)
 		on_receipt_timeout(NULL, NULL, t);
 }
 
+/* A segment's message id, stored so that its receipt finds the delivery on
+ * any node sharing the database, or after a restart (db_sms_message_take). */
+struct msgid_op {
+	int64_t delivery;
+	int64_t started;                 /* the attempt's: db_sms_message_take counts its segments */
+	char id[];
+};
+
+static int msgid_write(struct db *db, void *arg, int64_t now)
+{
+	struct msgid_op *o = arg;
+	(void)now;
+	int r = db_sms_message_add(db, o->id, o->delivery, o->started);
+	if (r == -EEXIST)
+		LOGP(PPG_LOG_SMPP, LOG_WARNING, "delivery %lld: the SMSC reused message id %s; its receipt "
+		    "goes to the delivery that had it first", (long long)o->delivery, o->id);
+	return r == -EEXIST || r == -ENOTSUP ? 0 : r;
+}
+
+static void msgid_after(void *arg, int committed)
+{
+	(void)committed;   /* not stored: only this node's memory matches its receipt */
+	free(arg);
+}
+
+static void msgid_store(struct sms_attempt *t, const char *id)
+{
+	size_t l = strlen(id);
+	struct msgid_op *o = malloc(sizeof *o + l + 1);
+	if (!o)
+		return;
+	o->delivery = t->a->delivery;
+	o->started = t->started;
+	memcpy(o->id, id, l + 1);
+	if (ppg_core_write_lazy(t->s->base.env->core, msgid_write, msgid_after, o) < 0)
+		free(o);
+}
+
 static void on_sms_result(void *arg, uint64_t tag, int status_class, uint32_t command_status,
     const char *message_id, const char *reason)
 {
@@ -180,8 +220,11 @@ static void on_sms_result(void *arg, uint64_t tag, int status_class, uint32_t co
 	struct sms_attempt *t = (struct sms_attempt *)(uintptr_t)tag;
 
 	if (status_class == SMPP_OK) {
-		if (message_id && *message_id)
+		if (message_id && *message_id) {
 			msgid_add(t, message_id);
+			if (t->a && !s->stopping)
+				msgid_store(t, message_id);
+		}
 	} else {
 		ppg_metrics_inc(PPG_M_SMPP_SUBMIT_ERRORS);
 		if (status_class == SMPP_FAIL)
@@ -208,25 +251,35 @@ static void sms_segment_state(struct sms_bearer *s, const char *message_id, int 
 	struct sms_msgid *m;
 	char desc[160];
 
-	if (!message_id || delivered < 0)
+	if (!message_id || !*message_id || delivered < 0)
 		return;   /* intermediate states (ENROUTE, ACCEPTD) */
+	int fstate = stat && !strcmp(stat, "EXPIRED") ? DB_STATE_EXPIRED : DB_STATE_UNDELIVERABLE;
+	if (delivered)
+		snprintf(desc, sizeof desc, "OTA/SMS: delivered (%s stat:%s)", strcmp(how, "query_sm") ? "receipt" : how,
+		    stat ? stat : "DELIVRD");
+	else
+		snprintf(desc, sizeof desc, "OTA/SMS: %s stat:%s", how, stat ? stat : "?");
 	for (m = s->msgids[msgid_bucket(message_id)]; m && strcmp(m->id, message_id); m = m->next)
 		;
-	if (!m || m->done || !m->t->receipt_timer || !m->t->a)
-		return;   /* not ours, from before a restart, or already known */
+	/* The store decides for a receipt this node has no attempt waiting
+	 * for (another node's segment, or a run before a restart): its
+	 * message id is taken, and the delivery ends once none is left. A
+	 * segment of this node's attempt that is not its last is taken there
+	 * too, so that the others, wherever they arrive, are counted. */
+	int mine = m && !m->done && m->t->receipt_timer && m->t->a;
+	if (!s->stopping && (!mine || (delivered && m->t->receipts > 1)))
+		ppg_bearer_receipt(&s->base, message_id, delivered, fstate, desc);
+	if (!mine)
+		return;
 	m->done = 1;
 	struct sms_attempt *t = m->t;
 	ppg_metrics_inc(PPG_M_SMPP_RECEIPTS);
 	if (!delivered) {
-		snprintf(desc, sizeof desc, "OTA/SMS: %s stat:%s", how, stat ? stat : "?");
-		attempt_final(t, stat && !strcmp(stat, "EXPIRED") ? DB_STATE_EXPIRED : DB_STATE_UNDELIVERABLE,
-		    PAP_SERVICE_FAILURE, desc);
+		attempt_final(t, fstate, PAP_SERVICE_FAILURE, desc);
 		return;
 	}
 	if (--t->receipts > 0)
 		return;
-	snprintf(desc, sizeof desc, "OTA/SMS: delivered (%s stat:%s)",
-	    strcmp(how, "query_sm") ? "receipt" : how, stat ? stat : "DELIVRD");
 	attempt_outcome(t, 1, 0, 0, desc);
 }
 
@@ -360,6 +413,7 @@ static void sms_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 		return;
 	}
 	t->s = s;
+	t->started = ppg_clock_now_ms();
 	t->a = a;
 	a->priv = t;
 	/* SMPP destination: the international number without '+' (ton 1). */

@@ -1,6 +1,7 @@
 /*
  * ppg_cluster.c - wake-ups between the nodes sharing one PostgreSQL: a
- * thread of its own LISTENs on PPG_CLUSTER_DUE and PPG_CLUSTER_REG (a
+ * thread of its own LISTENs on PPG_CLUSTER_DUE, PPG_CLUSTER_REG and
+ * PPG_CLUSTER_FETCHED (a
  * connection of its own, db_listen_*) and hands what other nodes NOTIFY to
  * the loop (ppg_core_remote), which wakes the scheduler and the notifier or
  * reloads an AoR's registrations. Polling stays the fallback: a lost
@@ -38,6 +39,7 @@ struct ppg_cluster {
 
 struct reg_msg {
 	struct ppg_core *core;
+	const char *channel;            /* PPG_CLUSTER_REG or PPG_CLUSTER_FETCHED */
 	char aor[];
 };
 
@@ -52,7 +54,7 @@ static void due_loop(void *arg)
 static void reg_loop(void *arg)
 {
 	struct reg_msg *m = arg;
-	ppg_core_remote(m->core, PPG_CLUSTER_REG, m->aor);
+	ppg_core_remote(m->core, m->channel, m->aor);
 	free(m);
 }
 
@@ -73,12 +75,14 @@ static void on_notify(void *arg, const char *channel, const char *payload)
 	atomic_fetch_add(&cl->received, 1);
 	if (!strcmp(channel, PPG_CLUSTER_DUE)) {
 		wake_due(cl);
-	} else if (!strcmp(channel, PPG_CLUSTER_REG) && payload[nl] == ' ') {
+	} else if ((!strcmp(channel, PPG_CLUSTER_REG) || !strcmp(channel, PPG_CLUSTER_FETCHED)) &&
+	    payload[nl] == ' ') {
 		const char *aor = payload + nl + 1;
 		struct reg_msg *m = malloc(sizeof *m + strlen(aor) + 1);
 		if (!m)
 			return;
 		m->core = cl->core;
+		m->channel = !strcmp(channel, PPG_CLUSTER_REG) ? PPG_CLUSTER_REG : PPG_CLUSTER_FETCHED;
 		strcpy(m->aor, aor);
 		if (ppg_core_defer(cl->core, 0, reg_loop, m) < 0)
 			free(m);
@@ -147,9 +151,9 @@ int ppg_cluster_start(struct ppg_core *core, const struct ppg_config *cfg, struc
 		free(cl);
 		return -errno;
 	}
-	static const char *const channels[] = { PPG_CLUSTER_DUE, PPG_CLUSTER_REG };
+	static const char *const channels[] = { PPG_CLUSTER_DUE, PPG_CLUSTER_REG, PPG_CLUSTER_FETCHED };
 	struct db_conf dc = { .engine = DB_ENGINE_POSTGRESQL, .conninfo = cfg->db_conninfo ? cfg->db_conninfo : "" };
-	int r = db_listen_open(&dc, channels, 2, &cl->l);
+	int r = db_listen_open(&dc, channels, sizeof channels / sizeof *channels, &cl->l);
 	if (!cl->l) {
 		ppg_cluster_free(cl);
 		return r < 0 ? r : -ENOMEM;
@@ -159,8 +163,8 @@ int ppg_cluster_start(struct ppg_core *core, const struct ppg_config *cfg, struc
 		return -EAGAIN;
 	}
 	cl->started = 1;
-	LOGP(PPG_LOG_DB, LOG_INFO, "node %s listens on %s and %s for the other nodes", cl->node,
-	    PPG_CLUSTER_DUE, PPG_CLUSTER_REG);
+	LOGP(PPG_LOG_DB, LOG_INFO, "node %s listens on %s, %s and %s for the other nodes", cl->node,
+	    PPG_CLUSTER_DUE, PPG_CLUSTER_REG, PPG_CLUSTER_FETCHED);
 	*out = cl;
 	return 0;
 }

@@ -104,6 +104,10 @@ struct ppg_core_hooks {
  * payload is "NODE" or "NODE AOR". */
 #define PPG_CLUSTER_DUE "ppgd_due"
 #define PPG_CLUSTER_REG "ppgd_reg"
+/* A terminal fetched the indirect content of the delivery `what` (decimal id)
+ * through another node: the node whose attempt waits for it takes it as
+ * fetched (ppg_content_fetched). */
+#define PPG_CLUSTER_FETCHED "ppgd_fetched"
 
 /* [loop] Hands a wake-up from another node to every component's remote hook. */
 void ppg_core_remote(struct ppg_core *c, const char *channel, const char *what);

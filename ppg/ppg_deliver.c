@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "pap/pap.h"
+#include "ppg/ppg_content.h"
 #include "ppg/ppg_log.h"
 #include "ppg/ppg_select.h"
 
@@ -112,6 +113,10 @@ static void on_report(void *engine, const struct ppg_bearer_report *r)
 	case PPG_REPORT_WAKE:
 		if (!e->stopping && r->target)
 			ppg_deliver_write_wake(e, r->target);
+		return;
+	case PPG_REPORT_RECEIPT:
+		if (!e->stopping && r->target)
+			ppg_deliver_write_receipt(e, r->target, r->ok, r->state, r->desc ? r->desc : "");
 		return;
 	case PPG_REPORT_OUTCOME:
 	case PPG_REPORT_FINAL:
@@ -299,6 +304,10 @@ static void on_remote(void *arg, const char *channel, const char *what)
 		return;
 	if (!strcmp(channel, PPG_CLUSTER_DUE)) {
 		ppg_sched_lease(e);
+	} else if (!strcmp(channel, PPG_CLUSTER_FETCHED) && what) {
+		long long d = strtoll(what, NULL, 10);
+		if (d > 0 && e->content)
+			ppg_content_fetched(e->content, d);   /* an attempt of this node waits for it */
 	} else if (!strcmp(channel, PPG_CLUSTER_REG) && what) {
 		for (size_t i = 0; i < e->nbearers; i++)
 			if (e->bearers[i]->ops->refresh)

@@ -120,6 +120,9 @@ void ppg_deliver_write_final(struct ppg_deliver *e, int64_t delivery, int state,
 void ppg_deliver_write_park(struct ppg_deliver *e, int64_t delivery, int64_t when, const char *target,
     const char *desc);
 void ppg_deliver_write_release(struct ppg_deliver *e, int64_t delivery);
+/* A delivery receipt of an SMSC message id (PPG_REPORT_RECEIPT). */
+void ppg_deliver_write_receipt(struct ppg_deliver *e, const char *msgid, int delivered, int state,
+    const char *desc);
 void ppg_deliver_write_wake(struct ppg_deliver *e, const char *target);
 void ppg_deliver_write_recover(struct ppg_deliver *e);
 

@@ -206,6 +206,65 @@ void ppg_deliver_write_final(struct ppg_deliver *e, int64_t delivery, int state,
 	queue_result(e, o);
 }
 
+/* ------------------------------------------------------------- receipts */
+
+struct receipt_op {
+	struct ppg_deliver *e;
+	int delivered, state;
+	char desc[160];
+	char msgid[];
+};
+
+/*
+ * A delivery receipt, found by its message id in the store whichever node
+ * submitted the message (or before a restart): the delivery ends delivered
+ * once no segment's message id is left (each receipt takes its own), or at
+ * once in the receipt's state when a segment was not delivered. The SMSC's
+ * word is final: "delivered wins" over a lease another node holds, and an
+ * undelivered segment means the message as submitted never arrives. A
+ * delivery already final is left alone (the node that holds the attempt
+ * may have written the same receipt's outcome first). [writer]
+ */
+static int receipt_write(struct db *db, void *arg, int64_t now)
+{
+	struct receipt_op *o = arg;
+	int64_t delivery = 0, left = 0;
+	int changed = 0;
+	int r = db_sms_message_take(db, o->msgid, &delivery, &left);
+	if (r == -ENOENT || r == -ENOTSUP) {
+		LOGP(PPG_LOG_SMPP, LOG_DEBUG, "receipt of %s: no delivery waits for that message id", o->msgid);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	if (o->delivered && left > 0)
+		return 0;   /* other segments still to come */
+	ppg_metrics_set_final_bearer(PPG_BEARER_SMS);
+	r = ppg_final_id(db, o->e->cfg, delivery, o->delivered ? DB_STATE_DELIVERED : o->state,
+	    o->delivered ? PAP_OK : PAP_SERVICE_FAILURE, o->desc, now, &changed);
+	ppg_metrics_set_final_bearer(0);
+	if (r == 0 && changed)
+		LOGP(PPG_LOG_SMPP, LOG_INFO, "delivery %lld: %s (message id %s)", (long long)delivery, o->desc,
+		    o->msgid);
+	return r;
+}
+
+void ppg_deliver_write_receipt(struct ppg_deliver *e, const char *msgid, int delivered, int state,
+    const char *desc)
+{
+	size_t l = strlen(msgid);
+	struct receipt_op *o = calloc(1, sizeof *o + l + 1);
+	if (!o)
+		return;
+	o->e = e;
+	o->delivered = delivered;
+	o->state = state ? state : DB_STATE_UNDELIVERABLE;
+	snprintf(o->desc, sizeof o->desc, "%s", desc);
+	memcpy(o->msgid, msgid, l + 1);
+	if (ppg_core_write_retry(e->core, receipt_write, free_after, o) < 0)
+		free(o);
+}
+
 /* ---------------------------------------------------------------- parks */
 
 struct park_op {

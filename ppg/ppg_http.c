@@ -117,7 +117,7 @@ static void rodb_close(void *p)
 	db_close(p);
 }
 
-static struct db *rodb(struct ppg_http *h)
+struct db *ppg_http_rodb(struct ppg_http *h)
 {
 	struct db *db = pthread_getspecific(h->rodb_key);
 	if (!db) {
@@ -218,7 +218,7 @@ static enum MHD_Result finish_request(struct conn *c)
 		}
 	}
 	if (c->req->need == PPG_REQ_READ) {
-		struct db *db = rodb(h);
+		struct db *db = ppg_http_rodb(h);
 		if (db)
 			ppg_request_execute(c->req, db, ppg_clock_now_ms());
 		else
@@ -256,8 +256,11 @@ static enum MHD_Result serve_content(struct ppg_http *h, struct MHD_Connection *
 
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return send_text(mc, MHD_HTTP_METHOD_NOT_ALLOWED, "content is fetched with GET\n");
-	if (!h->content || ppg_content_get(h->content, url + strlen(CONTENT_PATH), &ctype, &body, &len,
-	    &delivery) < 0)
+	int remote = 0;
+	int got = ppg_http_content_get(h, url + strlen(CONTENT_PATH), &ctype, &body, &len, &delivery, &remote);
+	if (got == -EIO)
+		return send_text(mc, MHD_HTTP_SERVICE_UNAVAILABLE, "the database is not available: try again\n");
+	if (got < 0)
 		return send_text(mc, MHD_HTTP_NOT_FOUND, "not found\n");
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
@@ -279,6 +282,7 @@ static enum MHD_Result serve_content(struct ppg_http *h, struct MHD_Connection *
 			c->mc = mc;
 			c->state = C_READY;
 			c->fetched = delivery;
+			c->fetched_remote = remote;
 			*con_cls = c;
 			atomic_fetch_add(&h->inflight, 1);
 		}
@@ -364,7 +368,7 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 	if (!c)
 		return;
 	if (c->fetched && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		ppg_content_fetched(h->content, c->fetched);
+		ppg_http_content_fetched(h, c->fetched, c->fetched_remote);
 	ppg_request_free(c->req);
 	free(c->body);
 	free(c);

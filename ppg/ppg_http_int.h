@@ -74,7 +74,18 @@ struct conn {
 	int cert_refused;          /* the 403 is for the client certificate */
 	struct ppg_request *req;
 	int64_t fetched;           /* a content fetch of this delivery is being answered */
+	int fetched_remote;        /* ... served from the database (another node's token) */
 };
+
+/* [http worker] This worker's read-only database handle (opened on first use). */
+struct db *ppg_http_rodb(struct ppg_http *h);
+/* ppg_http_content.c: GET /content/<token> from this node's table, else from
+ * the database (another node's attempt, or one from before a restart): 0,
+ * -ENOENT, -EIO (the database failed: 503). *remote set when from the
+ * database. fetched: the whole content went out. */
+int ppg_http_content_get(struct ppg_http *h, const char *token, char **ctype, void **body, size_t *len,
+    int64_t *delivery, int *remote);
+void ppg_http_content_fetched(struct ppg_http *h, int64_t delivery, int remote);
 
 /* ppg_http_watch.c: MHD's connection notifications and URI callback, the
  * watchdog thread, and the mark of a request that arrived whole. */

@@ -6,7 +6,8 @@
  *
  * The journal gets each line through sd_journal_sendv (the native protocol
  * on /run/systemd/journal/socket) with its fields: MESSAGE, PRIORITY,
- * SYSLOG_IDENTIFIER, PPGD_CATEGORY, CODE_FILE/LINE/FUNC and, for a line
+ * SYSLOG_IDENTIFIER, PPGD_CATEGORY, PPGD_NODE (several nodes on one
+ * PostgreSQL: ppg_log_set_node), CODE_FILE/LINE/FUNC and, for a line
  * about a push, PI, PUSH_ID, ADDRESS, BEARER, PAP_CODE, PPGD_DELIVERY and
  * MESSAGE_ID. A line the journal refuses goes to stderr instead.
  */
@@ -32,6 +33,9 @@
 
 static int log_syslog;
 static int log_journal;
+/* This node's id among several on one PostgreSQL ("" for one node): set once
+ * before other threads log (ppg_log_set_node). */
+static char log_node[64];
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const cat_names[PPG_LOG_NCAT] = {
@@ -67,6 +71,14 @@ void ppg_log_init(int level, int use_syslog)
 		openlog("ppgd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	log_syslog = use_syslog;
 	log_journal = 0;
+}
+
+void ppg_log_set_node(const char *node)
+{
+	snprintf(log_node, sizeof log_node, "%s", node ? node : "");
+	for (char *p = log_node; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == '[' || *p == ']')
+			*p = '_';   /* one word: the line stays parseable */
 }
 
 void ppg_log_close(void)
@@ -199,6 +211,8 @@ static int to_journal(const char *file, int line, const char *func, const struct
 	jadd(j, "SYSLOG_IDENTIFIER=ppgd");
 	jadd(j, "SYSLOG_FACILITY=%d", LOG_DAEMON >> 3);
 	jadd(j, "PPGD_CATEGORY=%s", cn);
+	if (log_node[0])
+		jadd(j, "PPGD_NODE=%s", log_node);
 	if (file) {
 		jadd(j, "CODE_FILE=%s", file);
 		jadd(j, "CODE_LINE=%d", line);
@@ -255,7 +269,10 @@ void ppg_log_at(const char *file, int line, const char *func, const struct ppg_l
 			*p = '?';
 	const char *cn = ppg_log_cat_name(cat);
 	if (log_syslog) {
-		syslog(level, "[%s] %s", cn, msg);
+		if (log_node[0])
+			syslog(level, "node=%s [%s] %s", log_node, cn, msg);
+		else
+			syslog(level, "[%s] %s", cn, msg);
 		return;
 	}
 #ifdef HAVE_SYSTEMD
@@ -273,6 +290,10 @@ void ppg_log_at(const char *file, int line, const char *func, const struct ppg_l
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(tbuf, sizeof tbuf, "%Y-%m-%dT%H:%M:%S", &tm);
 	pthread_mutex_lock(&log_lock);
-	fprintf(stderr, "%s.%03ldZ %s [%s] %s\n", tbuf, ts.tv_nsec / 1000000, level_name(level), cn, msg);
+	if (log_node[0])
+		fprintf(stderr, "%s.%03ldZ %s node=%s [%s] %s\n", tbuf, ts.tv_nsec / 1000000, level_name(level),
+		    log_node, cn, msg);
+	else
+		fprintf(stderr, "%s.%03ldZ %s [%s] %s\n", tbuf, ts.tv_nsec / 1000000, level_name(level), cn, msg);
 	pthread_mutex_unlock(&log_lock);
 }

@@ -52,6 +52,13 @@ int ppg_log_journal_available(void);
 /* 1 when stderr is the journal's stream: JOURNAL_STREAM=DEV:INODE is the
  * device and inode of fd 2 (systemd.exec(5)). */
 int ppg_log_stderr_is_journal(void);
+/*
+ * [main, before other threads log] Names this node on every line: "node=ID"
+ * before the category on stderr and syslog, the field PPGD_NODE in the
+ * journal. ppgd sets it when [database] engine = postgresql (several nodes
+ * may write to one log store); NULL or "" leaves lines as they are.
+ */
+void ppg_log_set_node(const char *node);
 /* Sets the threshold of one category (after ppg_log_init). */
 void ppg_log_set_level(enum ppg_log_cat cat, int level);
 void ppg_log_close(void);

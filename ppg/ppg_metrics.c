@@ -284,8 +284,24 @@ static void hist_render(FILE *f, const char *name, const char *labels, struct hi
 	}
 }
 
+static char node_id[64], node_engine[16];
+
+void ppg_metrics_set_node(const char *node, const char *engine)
+{
+	snprintf(node_id, sizeof node_id, "%s", node ? node : "");
+	snprintf(node_engine, sizeof node_engine, "%s", engine ? engine : "");
+}
+
 void ppg_metrics_render(FILE *f)
 {
+	if (node_id[0]) {
+		head(f, "ppgd_node_info", "gauge", "this node: its [database] node_id and engine (always 1)");
+		fputs("ppgd_node_info{node=\"", f);
+		label_value(f, node_id);
+		fputs("\",engine=\"", f);
+		label_value(f, node_engine);
+		fputs("\"} 1\n", f);
+	}
 	for (int m = 0; m < PPG_M__COUNT; m++) {
 		head(f, plain_meta[m].name, plain_meta[m].type, plain_meta[m].help);
 		fprintf(f, "%s %lld\n", plain_meta[m].name, (long long)ppg_metrics_get((enum ppg_metric)m));

@@ -86,6 +86,14 @@ size_t ppg_metrics_rate(enum ppg_rate r, int64_t now, unsigned step, uint64_t *o
 /* Renders every metric of the registry to f in the Prometheus text format
  * (the admin listener adds the families it reads from the database). */
 void ppg_metrics_render(FILE *f);
+/*
+ * [main, at start] The node this process is, rendered as the info metric
+ * ppgd_node_info{node="ID",engine="sqlite|postgresql"} 1 (the Prometheus
+ * idiom for identity: join it on `instance` where a query needs the node,
+ * rather than a label on every series, which the scraper's own target
+ * labels already distinguish).
+ */
+void ppg_metrics_set_node(const char *node, const char *engine);
 
 /* For tests: every counter back to zero. */
 void ppg_metrics_reset(void);

@@ -271,6 +271,10 @@ int main(int argc, char **argv)
 	for (int i = 0; i < PPG_LOG_NCAT && !debug; i++)
 		if (cfg->log_cat_level[i] >= 0)
 			ppg_log_set_level((enum ppg_log_cat)i, cfg->log_cat_level[i]);
+	/* Several nodes on one PostgreSQL: every line names its node. */
+	if (cfg->db_engine)
+		ppg_log_set_node(ppg_config_node(cfg));
+	ppg_metrics_set_node(ppg_config_node(cfg), cfg->db_engine ? "postgresql" : "sqlite");
 	if (!cfg->pis)
 		LOGP(PPG_LOG_MAIN, LOG_WARNING, "no [pi] section: every request will be refused with 401");
 

@@ -298,6 +298,73 @@ static void test_message_ids_and_tokens(void)
 	db_close(b);
 }
 
+/* A fetch on any node reads the token's content from the store: the push's
+ * content while the delivery is not final and the token not older than
+ * not_before; a receipt taken on any node removes its message id and tells
+ * how many segments of the delivery still wait. */
+static void test_token_content_and_take(void)
+{
+	struct db *a = NULL, *b = NULL;
+	struct db_push p = { 0 };
+	struct db_delivery d[2];
+	char *ct = NULL;
+	void *body = NULL;
+	size_t len = 0;
+	int64_t dv = 0, left = -1;
+
+	CU_ASSERT_EQUAL_FATAL(t_open("tokget", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open("tokget", "node-b", &b), 0);
+	p.pi = "pi";
+	p.push_id = "c1";
+	p.state = DB_STATE_PENDING;
+	p.received_time = 1;
+	p.content_type = "application/vnd.wap.sic";
+	p.content_body = (unsigned char *)"\x02\x05\x6a\x00\x45";
+	p.content_len = 5;
+	for (size_t i = 0; i < 2; i++) {
+		memset(&d[i], 0, sizeof d[i]);
+		d[i].address = i ? "b1" : "b0";
+		d[i].addr_type = 1;
+		d[i].state = DB_STATE_PENDING;
+		d[i].code = 1001;
+		d[i].event_time = 1;
+		d[i].next_attempt = 100;
+	}
+	CU_ASSERT_EQUAL_FATAL(db_push_insert(a, &p, d, 2), 0);
+	CU_ASSERT_EQUAL(db_content_token_add(a, "t-get", d[0].id, 1000), 0);
+	CU_ASSERT_EQUAL(db_content_token_get(b, "t-get", 900, &dv, &ct, &body, &len), 0);
+	CU_ASSERT_EQUAL(dv, d[0].id);
+	CU_ASSERT_STRING_EQUAL(ct ? ct : "", "application/vnd.wap.sic");
+	CU_ASSERT_EQUAL(len, 5);
+	CU_ASSERT(body && !memcmp(body, "\x02\x05\x6a\x00\x45", 5));
+	free(ct);
+	free(body);
+	/* too old for the longest attempt, unknown, final: not served */
+	CU_ASSERT_EQUAL(db_content_token_get(b, "t-get", 1001, &dv, &ct, &body, &len), -ENOENT);
+	CU_ASSERT_PTR_NULL(body);
+	CU_ASSERT_EQUAL(db_content_token_get(b, "t-none", 0, &dv, &ct, &body, &len), -ENOENT);
+	CU_ASSERT_EQUAL(db_delivery_set_state(a, d[0].id, DB_STATE_CANCELLED, 3008, "cancelled", 1100, 0), 0);
+	CU_ASSERT_EQUAL(db_content_token_get(b, "t-get", 900, &dv, &ct, &body, &len), -ENOENT);
+
+	/* two segments of one attempt of d[1] (added with its start, 5): the
+	 * first receipt leaves one, the second none; a later attempt's segment
+	 * (7) is not one of them */
+	CU_ASSERT_EQUAL(db_sms_message_add(a, "seg-1", d[1].id, 5), 0);
+	CU_ASSERT_EQUAL(db_sms_message_add(a, "seg-2", d[1].id, 5), 0);
+	CU_ASSERT_EQUAL(db_sms_message_add(a, "seg-again", d[1].id, 7), 0);
+	CU_ASSERT_EQUAL(db_sms_message_take(b, "seg-2", &dv, &left), 0);
+	CU_ASSERT_EQUAL(dv, d[1].id);
+	CU_ASSERT_EQUAL(left, 1);
+	CU_ASSERT_EQUAL(db_sms_message_take(a, "seg-2", &dv, &left), -ENOENT);
+	CU_ASSERT_EQUAL_FATAL(db_begin(a), 0);   /* inside a batch, as on the writer */
+	CU_ASSERT_EQUAL(db_sms_message_take(a, "seg-1", &dv, &left), 0);
+	CU_ASSERT_EQUAL(db_commit(a), 0);
+	CU_ASSERT_EQUAL(left, 0);
+	CU_ASSERT_EQUAL(db_sms_message_take(b, "", &dv, &left), -EINVAL);
+	db_close(a);
+	db_close(b);
+}
+
 /* PostgreSQL: two claims in concurrent transactions skip each other's
  * locked rows instead of taking them twice or waiting. */
 static void test_pg_skip_locked(void)
@@ -450,6 +517,7 @@ static const struct {
 	{ "a restart leaves deliveries parked until a registration parked", test_recover_parked, 0 },
 	{ "notifications claimed by one node each", test_notification_claim, 0 },
 	{ "SMSC message ids and content tokens", test_message_ids_and_tokens, 0 },
+	{ "a token's content and a receipt's message id, from another handle", test_token_content_and_take, 0 },
 	{ "NOTIFY at commit, LISTEN", test_notify_listen, 0 },
 	{ "a lost connection comes back", test_reconnect, 0 },
 	{ "concurrent claims skip locked rows", test_pg_skip_locked, 1 },

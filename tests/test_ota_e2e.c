@@ -1797,6 +1797,73 @@ static void t_drop_clean_exit(void) { check_clean_exit(&ddrop); }
 static void t_mig_clean_exit(void) { check_clean_exit(&dmig); }
 static void t_qsm_clean_exit(void) { check_clean_exit(&dqsm); }
 
+/* ============================ suite: a receipt that comes after a restart */
+
+/* ppgd on SQLite restarted between a submit and its receipt (3 s later):
+ * the message id is in the database, so the receipt that reaches the new
+ * run (which, having taken back its own lease, already sent the SMS again)
+ * is matched: the delivery ends delivered by the first message's receipt. */
+static struct itest_daemon drst;
+static struct smsc srst;
+
+static int init_rst(void)
+{
+	static const char *const extra[] = { "--receipts", "--receipt-delay", "3", NULL };
+	if (prepare(&drst, "ota-rst", &srst, extra) != 0)
+		return 0;
+	launch(&drst, NULL, itest_asprintf(OTA_SMS_SECTION, "no", 2948, srst.port, "yes"));
+	if (drst.pid > 0)
+		wait_smsc_bound(&drst, 1);
+	return 0;
+}
+
+static int clean_rst(void)
+{
+	smsc_free(&srst);
+	itest_daemon_destroy(&drst, 0);
+	return 0;
+}
+
+static void t_rst_receipt_after_restart(void)
+{
+	NEED(drst);
+	set_ctx(&drst, srst.log, NULL);
+	char *addr = plmn_address("+15551230055");
+	EXPECT_INT(push1(&drst, "rst@ota-e2e", addr, NULL, "text/plain", MMS_APP, "before the restart", 18),
+	    PAP_ACCEPTED);
+	free(addr);
+	/* the first submit, answered: its message id */
+	char first[16] = "";
+	double end = itest_now() + 10;
+	while (!first[0] && itest_now() < end) {
+		struct submit *v = NULL;
+		size_t n = smsc_submits(&srst, &v);
+		for (size_t i = 0; i < n && !first[0]; i++)
+			if (!strcmp(v[i].dst, "15551230055") && v[i].answered)
+				snprintf(first, sizeof first, "%s", v[i].msg_id);
+		free(v);
+		if (!first[0])
+			usleep(50000);
+	}
+	EXPECT_FATAL(first[0] != '\0');
+	usleep(300000);
+	EXPECT_INT(smsc_count(&srst, "deliver_sm "), 0);   /* its receipt is still to come */
+	EXPECT_INT(itest_daemon_stop(&drst), 0);
+	EXPECT_INT(itest_daemon_start(&drst), 0);
+	EXPECT_INT(wait_smsc_bound(&drst, 2), 0);
+	struct sq q;
+	EXPECT(wait_final(&drst, "rst@ota-e2e", 15, &q, NULL) == 0);
+	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
+	EXPECT_INT(q.code, PAP_OK);
+	EXPECT_HAS(q.desc, "receipt stat:DELIVRD");
+	/* matched by the message id the first run stored */
+	char want[64];
+	snprintf(want, sizeof want, "(message id %s)", first);
+	char *log = tu_read_file(drst.log, NULL);
+	EXPECT(log && strstr(log, want));
+	free(log);
+}
+
 /* ---------------------------------------------------------------- main */
 
 int main(void)
@@ -1829,6 +1896,10 @@ int main(void)
 		{ "SIGTERM: exit 0, no sanitizer report", t_qsm_clean_exit },
 		{ NULL, NULL },
 	};
+	static const struct itest_test_def rst[] = {
+		{ "a receipt after a restart (SQLite) finds its delivery", t_rst_receipt_after_restart },
+		{ NULL, NULL },
+	};
 	static const struct itest_test_def mig[] = {
 		{ "registered tel: PLMN push goes over SIP", t_mig_registered_goes_sip },
 		{ "unregistered PLMN goes over SMS (plmn_fallback)", t_mig_unregistered_goes_sms },
@@ -1844,7 +1915,8 @@ int main(void)
 	    itest_add_suite("Push OTA: SMS without receipts", init_norc, clean_norc, norc) ||
 	    itest_add_suite("Push OTA: SMSC drops the link", init_drop, clean_drop, drop) ||
 	    itest_add_suite("Push OTA: SMSC resets after answering (query_sm)", init_qsm, clean_qsm, qsm) ||
-	    itest_add_suite("Push OTA: SIP Push migration", init_mig, clean_mig, mig)) {
+	    itest_add_suite("Push OTA: SIP Push migration", init_mig, clean_mig, mig) ||
+	    itest_add_suite("Push OTA: a receipt after a restart", init_rst, clean_rst, rst)) {
 		CU_cleanup_registry();
 		return 1;
 	}

@@ -1,0 +1,520 @@
+/*
+ * test_cluster_sip.c - SIP Push and Push OTA over SMS with two ppgd nodes
+ * on one PostgreSQL (the test's own server, test_db_pg.c), real peers only:
+ *   - a third-party REGISTER (sipp as the SIP/IP core) taken by node A is
+ *     used by node B: a push accepted by B reaches the sipp terminal, sent
+ *     by B (its Via);
+ *   - content indirection across nodes: B's MESSAGE names a URL on node A
+ *     ([sip] content_base_url); the terminal's fetch (libcurl) is served by
+ *     A from the database, the push stays pending until that fetch and B's
+ *     waiting attempt then ends it delivered; the URL is gone once final;
+ *   - an SMS receipt on another node: B submits to the Net::SMPP SMSC
+ *     (tests/smsc/smsc.pl, receipts after 4 s) and stops; the receipt
+ *     arrives on A's SMPP link, which finds the message id in the database
+ *     and ends the delivery delivered, without sending the SMS again;
+ *   - /readyz on A answers 503 while its PostgreSQL connection is lost and
+ *     200 once it came back by itself; every log line names the node and
+ *     /metrics carries ppgd_node_info.
+ * Skipped (exit 77) when the PostgreSQL binaries are absent.
+ */
+#include <CUnit/Basic.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pap/pap.h"
+#include "tests/itest.h"
+#include "tests/test_db_pg.h"
+#include "tests/test_util.h"
+
+#define DB "clsip"
+#define BOUNDARY "clsip-41b7"
+#define MULTIPART_CT "multipart/related; boundary=" BOUNDARY "; type=\"application/xml\""
+#define MMS_CT "application/vnd.wap.mms-message"
+#define BIG 2000
+#define SMSC_SYSTEM_ID "ppgtest"
+#define SMSC_PASSWORD "smpp-pw1"
+
+static struct tpg *pg;
+static struct itest_daemon node[2];      /* A, B */
+static int sip_port[2], admin_port;
+static char *dir;
+static struct {
+	int port;
+	pid_t pid;
+	char *log, *pidfile;
+} smsc;
+
+/* ------------------------------------------------------------ helpers */
+
+static int file_has(const char *path, const char *text)
+{
+	char *s = tu_read_file(path, NULL);
+	int has = s && strstr(s, text) != NULL;
+	free(s);
+	return has;
+}
+
+static int wait_file_has(const char *path, const char *text, double timeout_s)
+{
+	double end = itest_now() + timeout_s;
+	while (!file_has(path, text)) {
+		if (itest_now() > end) {
+			fprintf(stderr, "no \"%s\" in %s after %.1f s\n", text, path, timeout_s);
+			return -1;
+		}
+		usleep(50000);
+	}
+	return 0;
+}
+
+/* A push of ctype content to address at node n: its code. */
+static int push(int n, const char *push_id, const char *address, const char *ctype, const void *content,
+    size_t clen)
+{
+	char *head = itest_asprintf(
+	    "--" BOUNDARY "\r\n"
+	    "Content-Type: application/xml; charset=UTF-8\r\n"
+	    "\r\n"
+	    "<?xml version=\"1.0\"?>\n" DOCTYPE_21 "\n<pap>"
+	    "<push-message push-id=\"%s\"><address address-value=\"%s\"/></push-message></pap>\r\n"
+	    "--" BOUNDARY "\r\n"
+	    "Content-Type: %s\r\n"
+	    "X-Wap-Application-Id: x-wap-application:mms.ua\r\n"
+	    "\r\n", push_id, address, ctype);
+	const char *tail = "\r\n--" BOUNDARY "--\r\n";
+	size_t hl = strlen(head), tl = strlen(tail);
+	char *b = malloc(hl + clen + tl);
+	memcpy(b, head, hl);
+	memcpy(b + hl, content, clen);
+	memcpy(b + hl + clen, tail, tl);
+	struct pap_msg *m = itest_pap_post(&node[n], "alice", ITEST_ALICE_SECRET, MULTIPART_CT, b, hl + clen + tl);
+	int code = m ? (m->nresults > 0 ? m->results[0].code : m->code) : -1;
+	pap_msg_free(m);
+	free(b);
+	free(head);
+	return code;
+}
+
+/* Statusquery of push_id at node n: the state; *code and desc (may be NULL). */
+static int status_at(int n, const char *push_id, int *code, char *desc, size_t dlen)
+{
+	char *doc = itest_asprintf("<?xml version=\"1.0\"?>\n" DOCTYPE_21 "\n<pap>"
+	    "<statusquery-message push-id=\"%s\"/></pap>", push_id);
+	struct pap_msg *m = itest_pap_post(&node[n], "alice", ITEST_ALICE_SECRET, "application/xml", doc, strlen(doc));
+	free(doc);
+	int s = -1;
+	*code = -1;
+	if (desc)
+		desc[0] = '\0';
+	if (m && m->type == PAP_MSG_STATUSQUERY_RESPONSE && m->nresults > 0) {
+		s = (int)m->results[0].state;
+		*code = m->results[0].code;
+		if (desc && m->results[0].desc)
+			snprintf(desc, dlen, "%s", m->results[0].desc);
+	}
+	pap_msg_free(m);
+	return s;
+}
+
+/* Waits until push_id is in a final state at node n: the state. */
+static int wait_final(int n, const char *push_id, double timeout_s, int *code, char *desc, size_t dlen)
+{
+	double end = itest_now() + timeout_s;
+	int s;
+	while ((s = status_at(n, push_id, code, desc, dlen)) == PAP_STATE_PENDING || s < 0) {
+		if (itest_now() > end)
+			break;
+		usleep(100000);
+	}
+	return s;
+}
+
+/* A sipp terminal (tests/sipp/e2e_uas_reply.xml answering 200) for one
+ * MESSAGE; *port its port, *msglog its message log. */
+static pid_t term_start(const char *user, int *port, char **msglog)
+{
+	size_t len = 0;
+	char *t = tu_read_file(tu_src("tests/sipp/e2e_uas_reply.xml"), &len);
+	if (!t)
+		return -1;
+	const char *from[] = { "@STATUS@", "@PHRASE@", "@HEADER@" };
+	const char *to[] = { "200", "OK", "Subject: none" };
+	for (int i = 0; i < 3; i++) {
+		char *at;
+		while ((at = strstr(t, from[i])) != NULL) {
+			*at = '\0';
+			char *x = itest_asprintf("%s%s%s", t, to[i], at + strlen(from[i]));
+			free(t);
+			t = x;
+		}
+	}
+	char name[64];
+	snprintf(name, sizeof name, "uas_%s.xml", user);
+	char *scen = itest_write_file(dir, name, t, strlen(t));
+	free(t);
+	*msglog = itest_asprintf("%s/term_%s.msg", dir, user);
+	char *out = itest_asprintf("%s/term_%s.out", dir, user);
+	const char *argv[] = { "sipp", "-sf", scen, "-m", "1", "-i", "127.0.0.1", "-p", "@PORT@", "-nostdin",
+		"-trace_msg", "-message_file", *msglog, "-timeout", "60s", "-timeout_error", NULL };
+	pid_t pid = itest_sipp_start(argv, dir, out, 0, port);
+	free(out);
+	free(scen);
+	return pid;
+}
+
+/* The SIP/IP core's third-party REGISTER of sip:USER@example.com (contact
+ * 127.0.0.1:cport) sent to node n: 1 when answered 200. */
+static int sip_register(int n, const char *user, int cport)
+{
+	char name[64], dst[32];
+	char *csv = itest_asprintf("SEQUENTIAL\n%s;%d;600;\n", user, cport);
+	snprintf(name, sizeof name, "reg_%s.csv", user);
+	char *csvpath = itest_write_file(dir, name, csv, strlen(csv));
+	char *log = itest_asprintf("%s/reg_%s.msg", dir, user);
+	snprintf(dst, sizeof dst, "127.0.0.1:%d", sip_port[n]);
+	const char *argv[] = { "sipp", "-sf", tu_src("tests/sipp/e2e_register.xml"), "-inf", csvpath,
+		"-m", "1", "-i", "127.0.0.1", "-nostdin", "-trace_msg", "-message_file", log,
+		"-timeout", "15s", "-recv_timeout", "5000", dst, NULL };
+	char *out = NULL, *err = NULL;
+	int code = -1;
+	itest_run_full(argv, NULL, dir, 30, &out, &err, &code);
+	int ok = code == 0 && file_has(log, "SIP/2.0 200");
+	if (!ok)
+		fprintf(stderr, "REGISTER %s at node %d: sipp exit %d\n%s%s\n", user, n, code, out ? out : "",
+		    err ? err : "");
+	free(out);
+	free(err);
+	free(log);
+	free(csvpath);
+	free(csv);
+	return ok;
+}
+
+/* ------------------------------------------------------------ suite */
+
+static int smsc_start(void)
+{
+	char port[16];
+	smsc.port = itest_free_port();
+	smsc.log = itest_asprintf("%s/smsc.log", dir);
+	smsc.pidfile = itest_asprintf("%s/smsc.pid", dir);
+	char *out = itest_asprintf("%s/smsc.out", dir);
+	char *script = strdup(tu_src("tests/smsc/smsc.pl"));
+	snprintf(port, sizeof port, "%d", smsc.port);
+	const char *argv[] = { "perl", script, "--port", port, "--system-id", SMSC_SYSTEM_ID, "--password",
+		SMSC_PASSWORD, "--log", smsc.log, "--pidfile", smsc.pidfile, "--receipts", "--receipt-delay", "4",
+		NULL };
+	smsc.pid = itest_spawn(argv, dir, out);
+	free(script);
+	free(out);
+	double end = itest_now() + 10;
+	while (smsc.pid > 0 && access(smsc.pidfile, F_OK) != 0) {
+		if (itest_now() > end) {
+			fprintf(stderr, "smsc.pl does not listen (is libnet-smpp-perl installed?)\n");
+			return -1;
+		}
+		usleep(20000);
+	}
+	return smsc.pid > 0 ? 0 : -1;
+}
+
+static int suite_init(void)
+{
+	pg = tpg_start();
+	const char *ci = pg ? tpg_conninfo(pg, DB) : NULL;
+	const char *ha = itest_hash_secret(ITEST_ALICE_SECRET);
+	char conninfo[512];
+	if (!ci || !ha || !(dir = tu_tmpdir("clsip")) || smsc_start() < 0)
+		return -1;
+	snprintf(conninfo, sizeof conninfo, "%s", ci);
+	for (int i = 0; i < 2; i++)
+		if (itest_daemon_init(&node[i], i ? "clsip-b" : "clsip-a") < 0)
+			return -1;
+	admin_port = itest_free_port();
+	char *ops = itest_asprintf("%s", itest_hash_secret("ops-s3cret"));
+	for (int i = 0; i < 2; i++) {
+		sip_port[i] = itest_free_port_udp_tcp();
+		/* the MESSAGE of one node names the other's URL: the fetch always
+		 * crosses nodes, as behind a load balancer that sends it anywhere */
+		char *admin = i ? strdup("") : itest_asprintf("[admin]\nenabled = yes\nlisten = 127.0.0.1:%d\n"
+		    "[admin ops]\nsecret_hash = %s\nallow = 127.0.0.0/8\n", admin_port, ops);
+		char *text = itest_asprintf(
+		    "[server]\n"
+		    "listen = 127.0.0.1:%d\n"
+		    "pap_path = /pap\n"
+		    "[database]\n"
+		    "engine = postgresql\n"
+		    "conninfo = %s\n"
+		    "node_id = node-%c\n"
+		    "[log]\n"
+		    "level = debug\n"
+		    "[pi alice]\n"
+		    "secret_hash = %s\n"
+		    "allow = 127.0.0.0/8\n"
+		    "[sip]\n"
+		    "enabled = yes\n"
+		    "listen = sip:127.0.0.1:%d\n"
+		    "from = sip:ppg@ppg.example\n"
+		    "transaction_timeout = 2\n"
+		    "fetch_timeout = 20\n"
+		    "content_base_url = %s\n"
+		    "[ota]\n"
+		    "udp = no\n"
+		    "sms = yes\n"
+		    "smsc = 127.0.0.1:%d\n"
+		    "system_id = " SMSC_SYSTEM_ID "\n"
+		    "password = " SMSC_PASSWORD "\n"
+		    "receipts = yes\n"
+		    "receipt_timeout = 60\n"
+		    "reconnect_min = 1\n"
+		    "reconnect_max = 2\n"
+		    "%s",
+		    node[i].port, conninfo, 'a' + i, ha, sip_port[i], node[1 - i].base, smsc.port, admin);
+		int rc = text ? itest_write_config(&node[i], text) : -1;
+		free(text);
+		free(admin);
+		if (rc < 0 || itest_daemon_start(&node[i]) < 0) {
+			free(ops);
+			return -1;
+		}
+	}
+	free(ops);
+	for (int i = 0; i < 2; i++)
+		if (wait_file_has(node[i].log, "SMSC link up", 10) < 0)
+			return -1;
+	return 0;
+}
+
+static int suite_clean(void)
+{
+	int failed = CU_get_number_of_failures() > 0;
+	for (int i = 0; i < 2; i++) {
+		if (node[i].pid > 0)
+			itest_daemon_stop(&node[i]);
+		itest_daemon_destroy(&node[i], failed);
+	}
+	if (smsc.pid > 0)
+		itest_stop_pid(smsc.pid, SIGTERM, 5);
+	if (failed && smsc.log) {
+		char *s = tu_read_file(smsc.log, NULL);
+		fprintf(stderr, "---- smsc log ----\n%s\n", s ? s : "");
+		free(s);
+	}
+	free(smsc.log);
+	free(smsc.pidfile);
+	tpg_stop(pg);
+	if (dir && !failed)
+		tu_rmtree(dir);
+	free(dir);
+	return 0;
+}
+
+/* ------------------------------------------------------------ tests */
+
+/* A registration taken by node A, a push accepted by node B: B sends the
+ * MESSAGE (its own Via) to the terminal A registered. */
+static void t_register_a_push_b(void)
+{
+	int tport = 0, code;
+	char *msglog = NULL;
+	pid_t t = term_start("cuser1", &tport, &msglog);
+	CU_ASSERT_FATAL(t > 0);
+	CU_ASSERT_FATAL(sip_register(0, "cuser1", tport));
+	/* B learnt it (NOTIFY ppgd_reg) before the push: B sends it */
+	CU_ASSERT_EQUAL_FATAL(wait_file_has(node[1].log, "registrations of sip:cuser1@example.com changed on "
+	    "another node: 1 binding", 10), 0);
+	CU_ASSERT_EQUAL(push(1, "reg@clsip", "WAPPUSH=sip%3Acuser1%40example.com/TYPE=USER", "text/plain",
+	    "hello over B", 12), PAP_ACCEPTED);
+	int ec = -1;
+	CU_ASSERT_EQUAL(itest_wait_pid(t, 15, &ec), 0);
+	CU_ASSERT_EQUAL(ec, 0);
+	char via[64];
+	snprintf(via, sizeof via, "Via: SIP/2.0/UDP 127.0.0.1:%d;", sip_port[1]);
+	CU_ASSERT(file_has(msglog, "MESSAGE sip:cuser1@127.0.0.1"));
+	CU_ASSERT(file_has(msglog, via));        /* sent by node B */
+	CU_ASSERT(file_has(msglog, "hello over B"));
+	CU_ASSERT_EQUAL(wait_final(0, "reg@clsip", 10, &code, NULL, 0), PAP_STATE_DELIVERED);
+	CU_ASSERT_EQUAL(code, PAP_OK);
+	free(msglog);
+}
+
+/* The URL of the first message/external-body in a sipp message log. */
+static char *external_url(const char *msglog)
+{
+	char *s = tu_read_file(msglog, NULL);
+	const char *u = s ? strstr(s, "URL=\"") : NULL;
+	char *url = u ? strndup(u + 5, strcspn(u + 5, "\"")) : NULL;
+	free(s);
+	return url;
+}
+
+/* B's MESSAGE names a URL on A; A serves it from the database and B's
+ * attempt, which waited for the fetch, ends delivered; then 404 on both. */
+static void t_indirection_other_node(void)
+{
+	static unsigned char content[BIG];
+	for (size_t i = 0; i < BIG; i++)
+		content[i] = (unsigned char)('a' + i % 23);
+	int tport = 0, code;
+	char *msglog = NULL, desc[512];
+	pid_t t = term_start("cuser2", &tport, &msglog);
+	CU_ASSERT_FATAL(t > 0);
+	CU_ASSERT_FATAL(sip_register(0, "cuser2", tport));
+	CU_ASSERT_EQUAL_FATAL(wait_file_has(node[1].log, "registrations of sip:cuser2@example.com changed on "
+	    "another node: 1 binding", 10), 0);
+	CU_ASSERT_EQUAL(push(1, "ind@clsip", "WAPPUSH=sip%3Acuser2%40example.com/TYPE=USER", MMS_CT,
+	    content, BIG), PAP_ACCEPTED);
+	int ec = -1;
+	CU_ASSERT_EQUAL(itest_wait_pid(t, 15, &ec), 0);
+	CU_ASSERT_EQUAL(ec, 0);
+	char *url = external_url(msglog);
+	char *prefix = itest_asprintf("%s/content/", node[0].base);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(url);
+	CU_ASSERT(!strncmp(url, prefix, strlen(prefix)) && strlen(url) == strlen(prefix) + 32);
+	/* the 200 came, nothing fetched: pending */
+	usleep(500000);
+	CU_ASSERT_EQUAL(status_at(0, "ind@clsip", &code, NULL, 0), PAP_STATE_PENDING);
+	/* a token nobody handed out is not served */
+	char *bogus = itest_asprintf("%s0123456789abcdef0123456789abcdef", prefix);
+	struct itest_resp r;
+	CU_ASSERT_EQUAL(itest_http("GET", bogus, NULL, NULL, 0, NULL, NULL, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 404);
+	itest_resp_free(&r);
+	/* the terminal's fetch, at node A */
+	CU_ASSERT_EQUAL(itest_http("GET", url, NULL, NULL, 0, NULL, NULL, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	char *ct = itest_resp_header(&r, "Content-Type");
+	CU_ASSERT_STRING_EQUAL(ct ? ct : "", MMS_CT);
+	free(ct);
+	CU_ASSERT(r.len == BIG && !memcmp(r.body, content, BIG));
+	itest_resp_free(&r);
+	/* B's attempt learns it (fetch_timeout is 20 s: no timeout decides here) */
+	CU_ASSERT_EQUAL(wait_final(1, "ind@clsip", 8, &code, desc, sizeof desc), PAP_STATE_DELIVERED);
+	CU_ASSERT_EQUAL(code, PAP_OK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(desc, "content fetched"));
+	/* final: the URL serves nothing, on either node */
+	CU_ASSERT_EQUAL(itest_http("GET", url, NULL, NULL, 0, NULL, NULL, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 404);
+	itest_resp_free(&r);
+	char *onb = itest_asprintf("%s/content/%s", node[1].base, url + strlen(prefix));
+	CU_ASSERT_EQUAL(itest_http("GET", onb, NULL, NULL, 0, NULL, NULL, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 404);
+	itest_resp_free(&r);
+	free(onb);
+	free(bogus);
+	free(prefix);
+	free(url);
+	free(msglog);
+}
+
+/* Lines of the SMSC log that contain text. */
+static int smsc_count(const char *text)
+{
+	char *s = tu_read_file(smsc.log, NULL);
+	int n = 0;
+	for (const char *p = s; p && (p = strstr(p, text)) != NULL; p++)
+		n++;
+	free(s);
+	return n;
+}
+
+/* B submits and stops before the receipt (4 s later); the receipt comes
+ * over A's link: A finds the message id in the database, the delivery ends
+ * delivered, and nobody sends the SMS again. */
+static void t_sms_receipt_other_node(void)
+{
+	int code;
+	char desc[512];
+	CU_ASSERT_EQUAL(push(1, "sms@clsip", "WAPPUSH=+15551230077/TYPE=PLMN@ppg.example", "text/plain",
+	    "receipt elsewhere", 17), PAP_ACCEPTED);
+	double end = itest_now() + 10;
+	while (tpg_query_int(pg, DB, "SELECT count(*) FROM sms_message") < 1 && itest_now() < end)
+		usleep(50000);
+	CU_ASSERT_EQUAL_FATAL(tpg_query_int(pg, DB, "SELECT count(*) FROM sms_message"), 1);
+	CU_ASSERT_EQUAL(smsc_count("dst=15551230077"), 1);
+	CU_ASSERT_EQUAL(smsc_count("deliver_sm seq"), 0);   /* the receipt is still to come */
+	CU_ASSERT_EQUAL(status_at(0, "sms@clsip", &code, NULL, 0), PAP_STATE_PENDING);
+	CU_ASSERT_EQUAL(itest_daemon_stop(&node[1]), 0);
+	CU_ASSERT_EQUAL(wait_final(0, "sms@clsip", 15, &code, desc, sizeof desc), PAP_STATE_DELIVERED);
+	CU_ASSERT_EQUAL(code, PAP_OK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(desc, "receipt stat:DELIVRD"));
+	CU_ASSERT_EQUAL(smsc_count("deliver_sm seq"), 1);
+	CU_ASSERT_EQUAL(smsc_count("dst=15551230077"), 1);   /* not sent again */
+	CU_ASSERT(file_has(node[0].log, "message id"));
+	CU_ASSERT_EQUAL(tpg_query_int(pg, DB, "SELECT count(*) FROM sms_message"), 0);
+}
+
+/* Every line names its node; /metrics carries the info metric. */
+static void t_node_on_logs_and_metrics(void)
+{
+	CU_ASSERT(file_has(node[0].log, " node=node-a ["));
+	CU_ASSERT(file_has(node[1].log, " node=node-b ["));
+	char url[96];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", admin_port);
+	struct itest_resp r;
+	CU_ASSERT_EQUAL_FATAL(itest_http("GET", url, NULL, NULL, 0, "ops", "ops-s3cret", &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(r.body ? strstr(r.body, "ppgd_node_info{node=\"node-a\",engine=\"postgresql\"} 1\n")
+	    : NULL);
+	itest_resp_free(&r);
+}
+
+/* /readyz of A: 503 naming the lost connection while PostgreSQL is down,
+ * 200 again once A reconnected by itself. */
+static int readyz(char *body, size_t len)
+{
+	char url[96];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/readyz", admin_port);
+	struct itest_resp r;
+	if (itest_http("GET", url, NULL, NULL, 0, NULL, NULL, &r) != 0)
+		return -1;
+	int st = (int)r.status;
+	snprintf(body, len, "%.*s", (int)r.len, r.body ? r.body : "");
+	itest_resp_free(&r);
+	return st;
+}
+
+static void t_readyz_database_lost(void)
+{
+	char body[1024];
+	CU_ASSERT_EQUAL(readyz(body, sizeof body), 200);
+	CU_ASSERT_EQUAL_FATAL(tpg_pause(pg), 0);
+	double end = itest_now() + 8;
+	int st;
+	while ((st = readyz(body, sizeof body)) == 200 && itest_now() < end)
+		usleep(100000);
+	CU_ASSERT_EQUAL(st, 503);
+	CU_ASSERT_PTR_NOT_NULL(strstr(body, "PostgreSQL is lost"));
+	CU_ASSERT_EQUAL(tpg_resume(pg), 0);
+	end = itest_now() + 20;
+	while ((st = readyz(body, sizeof body)) != 200 && itest_now() < end)
+		usleep(200000);
+	CU_ASSERT_EQUAL(st, 200);
+}
+
+int main(void)
+{
+	const char *why = NULL;
+	if (!tpg_available(&why)) {
+		printf("test_cluster_sip: SKIPPED: %s\n", why);
+		return 77;
+	}
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	static const struct itest_test_def tests[] = {
+		{ "a REGISTER taken by node A, a push accepted by node B: delivered by B", t_register_a_push_b },
+		{ "content indirection: B's URL fetched at A, B's attempt ends delivered", t_indirection_other_node },
+		{ "an SMS receipt on A's link ends B's delivery delivered", t_sms_receipt_other_node },
+		{ "node id on every log line and ppgd_node_info", t_node_on_logs_and_metrics },
+		{ "/readyz 503 while PostgreSQL is lost, 200 once back", t_readyz_database_lost },
+		{ NULL, NULL },
+	};
+	if (itest_add_suite("SIP and OTA on two ppgd nodes on one PostgreSQL", suite_init, suite_clean, tests) < 0)
+		return 1;
+	int rc = tu_run();
+	itest_kill_all();
+	return rc;
+}
