@@ -338,17 +338,11 @@ void ppg_bearer_sip_pager_send(struct sip_attempt *t)
 	const char *gruu = target_split(a->target, aor, sizeof aor);
 	int64_t now = ppg_clock_now_ms();
 	const struct sip_bentry *be = ppg_bearer_sip_reg_lookup(s, aor, now);
-	size_t nsup = 0;
-	const struct db_binding *newest_gruu = NULL, *named = NULL;
-	for (size_t i = 0; be && i < be->n; i++)
-		if (binding_fits(&be->v[i], p, gruu, now)) {
-			nsup++;
-			if (!named)
-				named = &be->v[i];
-			if (!newest_gruu && be->v[i].gruu)
-				newest_gruu = &be->v[i];
-		}
-	if (!nsup) {   /* gone meanwhile: due again, the next attempt parks or fails */
+	const char *who = gruu ? gruu : aor;
+	int policy = ppg_config_terminal_for(s->cfg, p->app);
+	struct sip_pick pk;
+	ppg_bearer_sip_pick(be, p, gruu, policy, 0, now, &pk);
+	if (!pk.n) {   /* gone meanwhile: due again, the next attempt parks or fails */
 		a->priv = NULL;
 		attempt_free(t);
 		ppg_bearer_release(b, a);
