@@ -17,6 +17,12 @@
 #   BENCH_SECONDS  duration of each run (default 10)
 #   BENCH_SYNC     "normal": add rows for ppgd with [database] synchronous = normal
 #   KANNEL_PPG     kannel-ppg.sh of the reference (default bench/kannel-ppg)
+#   BENCH_PERF     a directory: profile ppgd during each of its runs (perf record at
+#                  499 Hz, call graphs from DWARF (BENCH_PERF_CALLGRAPH: dwarf,8192),
+#                  perf stat of syscalls, futex calls, fdatasyncs and context switches)
+#                  and write there, per concurrency N: accept-cN.top.txt (perf report,
+#                  self time), accept-cN.threads.txt, accept-cN.stat.txt (per push),
+#                  accept-cN.folded and accept-cN.svg (bench/perf_fold.py)
 #   BENCH_KEEP     1: keep the temporary directory (configs, logs, database)
 #   TMPDIR         where that directory goes (its filesystem is the database's)
 #
@@ -30,6 +36,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 SECS=${BENCH_SECONDS:-10}
 CONCS=${BENCH_CONC:-1 8 32}   # concurrencies
 SYNC_EXTRA=${BENCH_SYNC:-}
+PERF_DIR=${BENCH_PERF:-}
+if [ -n "$PERF_DIR" ]; then
+	need_cmds "apt-get install linux-perf" perf
+	mkdir -p "$PERF_DIR"
+	PERF_DIR=$(cd "$PERF_DIR" && pwd)
+fi
 
 need_ppgd
 need_kannel
@@ -108,6 +120,34 @@ wrk_run() {
 	wrk_show_other "$1" "${7:-}"
 }
 
+# perf_start N / perf_end N ACCEPTED: profile ppgd during its run at
+# concurrency N (BENCH_PERF): call graphs, and counts per accepted push.
+perf_pids=
+perf_start() {
+	[ -n "$PERF_DIR" ] || return 0
+	perf record --call-graph "${BENCH_PERF_CALLGRAPH:-dwarf,8192}" -F 499 -p "$ppgd_pid" -o "$tmp/perf-c$1.data" -- sleep "$SECS" >"$tmp/perf-record-c$1.log" 2>&1 &
+	perf_pids=$!
+	perf stat -x, -e raw_syscalls:sys_enter,syscalls:sys_enter_futex,syscalls:sys_enter_fdatasync,context-switches,task-clock \
+		-p "$ppgd_pid" -o "$tmp/perf-stat-c$1.csv" -- sleep "$SECS" >/dev/null 2>&1 &
+	perf_pids="$perf_pids $!"
+}
+perf_end() {
+	[ -n "$PERF_DIR" ] || return 0
+	local p f=$PERF_DIR/accept-c$1
+	for p in $perf_pids; do wait "$p" 2>/dev/null || true; done
+	perf report -i "$tmp/perf-c$1.data" --stdio --no-children --sort comm,dso,symbol 2>/dev/null |
+		grep -E '^ +[0-9.]+%' | head -n 60 >"$f.top.txt" || true
+	perf report -i "$tmp/perf-c$1.data" --stdio --no-children --sort comm 2>/dev/null |
+		grep -E '^ +[0-9.]+%' >"$f.threads.txt" || true
+	perf script -i "$tmp/perf-c$1.data" 2>/dev/null | python3 "$root/bench/perf_fold.py" "$f.folded" "$f.svg" \
+		"ppgd, bench_accept c$1, UDP delivery, synchronous = full" || true
+	awk -F, -v n="$2" -v c="$1" 'NF > 2 && $1 ~ /^[0-9.]+$/ {
+		printf "%-32s %12.0f  per accepted push %8.2f\n", $3, $1, (n > 0 ? $1 / n : 0) }
+		END { printf "(c%s, %d pushes accepted during the %s s window)\n", c, n, "'"$SECS"'" }' \
+		"$tmp/perf-stat-c$1.csv" >"$f.stat.txt"
+	echo "  perf: $f.{top,threads,stat}.txt, .folded, .svg" >&2
+}
+
 # smoke name url auth: one request, which must be answered 1001
 smoke() {
 	wrk_run "$1-smoke" "$2" "$3" 1 1 1 once
@@ -127,7 +167,9 @@ kannel_ack=$((kannel_ack + accepted))
 
 for conc in $CONCS; do
 	threads=$((conc == 1 ? 1 : 2))
+	perf_start "$conc"
 	wrk_run "ppgd-c$conc" "$ppgd_url" "$auth" "$threads" "$conc" "$SECS"
+	perf_end "$conc" "$accepted"
 	rate_of[ppgd-$conc]=$rate cpu_of[ppgd-$conc]=$cpu_us mean_of[ppgd-$conc]=$lat_mean p99_of[ppgd-$conc]=$lat_p99
 	ppgd_ack=$((ppgd_ack + accepted))
 	ppgd_inflight=$((ppgd_inflight + conc))
