@@ -92,18 +92,24 @@ nonce=$(date +%s)-$$
 runs=0
 # wrk_run name url auth threads conns seconds [once]: sets accepted, other,
 # wrk_line; delivered, elapsed, drate from the sink
+cpu_of_server() { if [ "$1" = ppgd ]; then proc_cpu_ms "$ppgd_pid"; else kannel_cpu_ms; fi; }
 wrk_run() {
 	settle
-	local before=$settled_count t0 t1
+	local before=$settled_count t0 t1 server=${1%%-*} c0 c1
+	c0=$(cpu_of_server "$server")
 	t0=$(date +%s.%N)
 	wrk_exec "$@"
 	t1=$wrk_end
 	settle
+	c1=$(cpu_of_server "$server")
 	delivered=$((settled_count - before))
+	cpu_us=$(us_per $((c1 - c0)) "$delivered")
+	lat_mean=$(sed -n 's/.* latency_mean_ms=\([0-9.]*\).*/\1/p' <<<"$wrk_line")
+	lat_p99=$(sed -n 's/.* latency_p99_ms=\([0-9.]*\).*/\1/p' <<<"$wrk_line")
 	elapsed=$(awk -v a="$t0" -v b="$t1" -v c="$last_change" 'BEGIN {
 		e = c - a; w = b - a; if (e < w) e = w; printf "%.3f", e }')
 	drate=$(awk -v d="$delivered" -v e="$elapsed" 'BEGIN { printf "%.1f", (e > 0 ? d / e : 0) }')
-	echo "  $1: ${wrk_line#RESULT } | sink: delivered=$delivered elapsed=${elapsed}s delivered_per_s=$drate" >&2
+	echo "  $1: ${wrk_line#RESULT } | sink: delivered=$delivered elapsed=${elapsed}s delivered_per_s=$drate cpu_per_push_us=$cpu_us" >&2
 	wrk_show_other "$1" "${7:-}"
 }
 
@@ -114,7 +120,7 @@ smoke() {
 	[ "$delivered" = 1 ] || die "$1 accepted the smoke push but the sink counted $delivered datagrams, not 1"
 }
 
-declare -A rate_of acc_of del_of
+declare -A rate_of acc_of del_of cpu_of lat_of
 
 # ---------------------------------------------------------------- ppgd
 ppgd_secret
@@ -142,7 +148,7 @@ ppgd_acc_total=$accepted
 for conc in 1 8; do
 	threads=$((conc == 1 ? 1 : 2))
 	wrk_run "ppgd-c$conc" "$ppgd_url" "$auth" "$threads" "$conc" "$SECS"
-	rate_of[ppgd-$conc]=$drate acc_of[ppgd-$conc]=$accepted del_of[ppgd-$conc]=$delivered
+	rate_of[ppgd-$conc]=$drate cpu_of[ppgd-$conc]=$cpu_us lat_of[ppgd-$conc]=$lat_mean/$lat_p99 acc_of[ppgd-$conc]=$accepted del_of[ppgd-$conc]=$delivered
 	ppgd_sink_total=$((ppgd_sink_total + delivered))
 	ppgd_acc_total=$((ppgd_acc_total + accepted))
 done
@@ -156,7 +162,7 @@ if [ "$SYNC_EXTRA" = normal ]; then
 	for conc in 1 8; do
 		threads=$((conc == 1 ? 1 : 2))
 		wrk_run "ppgd-normal-c$conc" "$ppgd_url" "$auth" "$threads" "$conc" "$SECS"
-		rate_of[normal-$conc]=$drate acc_of[normal-$conc]=$accepted del_of[normal-$conc]=$delivered
+		rate_of[normal-$conc]=$drate cpu_of[normal-$conc]=$cpu_us lat_of[normal-$conc]=$lat_mean/$lat_p99 acc_of[normal-$conc]=$accepted del_of[normal-$conc]=$delivered
 	done
 	normal_db_delivered=$(sqlite3 -cmd '.timeout 5000' "$tmp/ppgd-normal.db" \
 		'select count(*) from delivery where state=2' 2>&1 || true)
@@ -177,31 +183,41 @@ kannel_acc_total=$accepted
 for conc in 1 8; do
 	threads=$((conc == 1 ? 1 : 2))
 	wrk_run "kannel-c$conc" "$kannel_url" - "$threads" "$conc" "$SECS"
-	rate_of[kannel-$conc]=$drate acc_of[kannel-$conc]=$accepted del_of[kannel-$conc]=$delivered
+	rate_of[kannel-$conc]=$drate cpu_of[kannel-$conc]=$cpu_us lat_of[kannel-$conc]=$lat_mean/$lat_p99 acc_of[kannel-$conc]=$accepted del_of[kannel-$conc]=$delivered
 	kannel_sink_total=$((kannel_sink_total + delivered))
 	kannel_acc_total=$((kannel_acc_total + accepted))
 done
 
 # ---------------------------------------------------------------- report
-verdict() { awk -v a="$1" -v b="$2" -v t="$TARGET_RATIO" 'BEGIN {
-	if (b <= 0) print "-"; else if (a / b >= t) print "met"; else print "MISSED" }'; }
-row() { printf '%-18s %18s %20s %12s %14s\n' "$@"; }
+verdict() { goal "$(ratio "$1" "$2")" ge "$TARGET_RATIO"; }
+row() { printf '%-18s %12s %12s %13s %13s %9s %10s %7s %7s\n' "$@"; }
 echo
-echo "PAP -> Push OTA over UDP, delivered pushes per second (datagrams counted by the sink / elapsed)"
-row "concurrency" "ppgd delivered/s" "kannel delivered/s" "ppgd/kannel" "target >= ${TARGET_RATIO}x"
+echo "PAP -> Push OTA over UDP, delivered pushes per second (datagrams counted by the sink / elapsed);"
+echo "wrk's latency of the 1001; CPU (user + system, /proc) per delivered push: ppgd alone, Kannel's bearerbox + wapbox"
+row "concurrency" "ppgd del/s" "kannel del/s" "ppgd mean/p99" "kannel mean/p99" "ppgd CPU" "kannel CPU" "rate" "CPU"
+row "" "" "" "ms" "ms" "us/push" "us/push" "ratio" "ratio"
 for conc in 1 8; do
 	threads=$((conc == 1 ? 1 : 2))
 	row "$conc (wrk -t$threads -c$conc)" "${rate_of[ppgd-$conc]}" "${rate_of[kannel-$conc]}" \
+		"${lat_of[ppgd-$conc]}" "${lat_of[kannel-$conc]}" "${cpu_of[ppgd-$conc]}" "${cpu_of[kannel-$conc]}" \
 		"$(ratio "${rate_of[ppgd-$conc]}" "${rate_of[kannel-$conc]}")" \
-		"$(verdict "${rate_of[ppgd-$conc]}" "${rate_of[kannel-$conc]}")"
+		"$(ratio "${cpu_of[ppgd-$conc]}" "${cpu_of[kannel-$conc]}")"
 done
 if [ "$SYNC_EXTRA" = normal ]; then
 	for conc in 1 8; do
 		row "$conc sync=normal" "${rate_of[normal-$conc]}" "(${rate_of[kannel-$conc]})" \
+			"${lat_of[normal-$conc]}" "-" "${cpu_of[normal-$conc]}" "(${cpu_of[kannel-$conc]})" \
 			"$(ratio "${rate_of[normal-$conc]}" "${rate_of[kannel-$conc]}")" \
-			"$(verdict "${rate_of[normal-$conc]}" "${rate_of[kannel-$conc]}")"
+			"$(ratio "${cpu_of[normal-$conc]}" "${cpu_of[kannel-$conc]}")"
 	done
 fi
+echo
+echo "goals of issue 11 (this run):"
+echo "  4. OTA over UDP delivered/s >= ${TARGET_RATIO}x Kannel at c8: $(ratio "${rate_of[ppgd-8]}" "${rate_of[kannel-8]}"): $(verdict "${rate_of[ppgd-8]}" "${rate_of[kannel-8]}")"
+for conc in 1 8; do
+	r=$(ratio "${cpu_of[ppgd-$conc]}" "${cpu_of[kannel-$conc]}")
+	echo "  1. CPU per delivered push <= 1/3 of Kannel's at c$conc: $r (<= 0.33): $(goal "$r" le 0.3334)"
+done
 echo
 for conc in 1 8; do
 	echo "c$conc: ppgd accepted ${acc_of[ppgd-$conc]}, sink counted ${del_of[ppgd-$conc]}; kannel accepted ${acc_of[kannel-$conc]}, sink counted ${del_of[kannel-$conc]}"

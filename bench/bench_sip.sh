@@ -11,7 +11,7 @@
 #       receipt->MESSAGE latency line (logged at SIGTERM), pap_load's
 #       client-side latency, delivered count
 # and a table against the targets: ppgd >= 50% of the raw rate, p99
-# receipt->MESSAGE <= 10 ms at 2,000 pushes/s offered.
+# receipt->MESSAGE <= 5 ms (issue 11) at 2,000 pushes/s offered.
 #
 # Environment:
 #   PPGD           ppgd binary (default: build/ppgd; run scripts/build.sh first)
@@ -38,7 +38,7 @@ FLOOD_N=${BENCH_FLOOD_N:-100000}
 PERF=${BENCH_PERF:-0}
 FLOOD_WINDOW=64
 OPEN_CAP=256
-P99_TARGET_US=10000
+P99_TARGET_US=5000
 
 need_ppgd
 need_cmds "apt-get install sip-tester sqlite3 python3 iproute2 gcc pkg-config" \
@@ -219,6 +219,7 @@ line=$(grep '^RESULT ' "$tmp/flood.out" || true)
 echo "  raw sip_flood W=$FLOOD_WINDOW: ${line#RESULT }" >&2
 raw_rate=$(result_field msgs_per_s "$line")
 raw_ok=$(result_field ok "$line")
+raw_cpu=$(us_per "$(result_field cpu_ms "$line")" "$raw_ok")
 [ "$raw_ok" = "$FLOOD_N" ] || echo "bench_sip: warning: only $raw_ok of $FLOOD_N raw MESSAGEs got a 2xx ($(grep -m1 '^first' "$tmp/flood.out" || true))" >&2
 
 # ---------------------------------------------------------------- (b) max rate
@@ -313,8 +314,6 @@ echo "  (ppgd during smoke + c8 + c32: ${maxrate_lat:-no latency line})" >&2
 
 # ---------------------------------------------------------------- report
 row() { printf '%-44s %12s %8s %14s\n' "$@"; }
-best=${rate_of[8]}
-awk -v a="${rate_of[32]}" -v b="$best" 'BEGIN { exit !(a > b) }' && best=${rate_of[32]}
 ms() { awk -v u="$1" 'BEGIN { printf "%.2f ms", u / 1000 }'; }
 rate_rate=$(awk -v n="$rate_n" -v e="$rate_el" 'BEGIN { printf "%.1f", (e > 0 ? n / e : 0) }')
 
@@ -326,7 +325,7 @@ for conc in 8 32; do
 		"$(ratio "${rate_of[$conc]}" "$raw_rate")" "${accrate_of[$conc]}"
 done
 row "ppgd delivered pushes/s at $RATE/s offered" "$rate_rate" "-" "$(result_field rate "$line")"
-echo "ppgd CPU per delivered push (user+system, /proc): c8 ${cpu_of[8]} us, c32 ${cpu_of[32]} us"
+echo "CPU per MESSAGE (user+system): raw sender $raw_cpu us (getrusage); ppgd per delivered push (/proc): c8 ${cpu_of[8]} us ($(ratio "${cpu_of[8]}" "$raw_cpu") of raw), c32 ${cpu_of[32]} us ($(ratio "${cpu_of[32]}" "$raw_cpu") of raw)"
 echo
 echo "at $RATE pushes/s offered for ${SECS}s: offered $rate_offered, sent $rate_sent (late $rate_late), accepted (1001) $rate_acc, delivered $rate_n"
 echo "  receipt->MESSAGE (ppgd's log):         p50 $(ms "$lat_p50")   p99 $(ms "$lat_p99")   max $(ms "${lat_line##*max=}")   n=$lat_n"
@@ -338,25 +337,27 @@ if [ "$lat_n" -lt "$rate_acc" ]; then
 		"outstanding MESSAGEs full and went through the scheduler (100 ms tick), which it does not measure"
 fi
 echo
-verdict() { if [ "$1" = 1 ]; then echo "met"; else echo "NOT met"; fi; }
-ok_ratio=$(awk -v a="$best" -v b="$raw_rate" 'BEGIN { print (b > 0 && a / b >= 0.5) ? 1 : 0 }')
 # The latency target needs the whole offered load taken (every push the client
 # managed to send accepted and delivered; the client itself may miss 0.1% of
-# its schedule) and every push in ppgd's histogram; above 10 ms it is missed anyway.
+# its schedule) and every push in ppgd's histogram; above the target it is missed anyway.
 if [ -z "$lat_p99" ]; then
-	p99_verdict="NOT met (no latency line)"
+	p99_verdict="not met (no latency line)"
 elif [ "$lat_p99" -gt "$P99_TARGET_US" ]; then
-	p99_verdict="NOT met"
+	p99_verdict="not met"
 elif [ $((rate_sent * 1000)) -lt $((rate_offered * 999)) ] || [ "$rate_acc" != "$rate_sent" ] ||
 	[ "$rate_n" -lt "$rate_acc" ]; then
-	p99_verdict="NOT met (ppgd did not take the whole offered load)"
+	p99_verdict="not met (ppgd did not take the whole offered load)"
 elif [ "$lat_n" -lt "$rate_acc" ]; then
 	p99_verdict="not shown ($((rate_acc - lat_n)) pushes are outside ppgd's histogram)"
 else
 	p99_verdict="met"
 fi
-echo "target: ppgd >= 50% of the raw rate: best $best/s = $(ratio "$best" "$raw_rate") of $raw_rate/s: $(verdict "$ok_ratio")"
-echo "target: p99 receipt->MESSAGE <= 10 ms at $RATE/s offered: $(ms "$lat_p99"): $p99_verdict"
+echo "goals of issue 11 (this run):"
+for conc in 8 32; do
+	r=$(ratio "${rate_of[$conc]}" "$raw_rate")
+	echo "  3. SIP Push end to end >= 50% of the raw sofia-sip sender with $conc PIs: ${rate_of[$conc]}/s = $r of $raw_rate/s: $(goal "$r" ge 0.5)"
+done
+echo "  3. p99 receipt->MESSAGE <= $((P99_TARGET_US / 1000)) ms at $RATE/s offered: $(ms "$lat_p99"): $p99_verdict"
 for conc in 8 32; do
 	if [ "${lost_of[$conc]}" -gt 0 ]; then
 		echo "note: c$conc: ${lost_of[$conc]} accepted pushes not delivered when the count settled"

@@ -233,3 +233,33 @@ proc_cpu_ms() {
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+# kannel_cpu_ms: CPU time (ms) of Kannel's bearerbox + wapbox so far (the
+# reference's two processes; its sink is not counted).
+kannel_cpu_ms() {
+	local t=0 p
+	for p in bearerbox wapbox; do
+		[ -f "$tmp/kannel/$p.pid" ] || continue
+		t=$((t + $(proc_cpu_ms "$(cat "$tmp/kannel/$p.pid")")))
+	done
+	echo "$t"
+}
+
+# us_per CPU-MS N: CPU microseconds per push (integer), "-" when N is 0.
+us_per() { awk -v c="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.0f", c * 1000 / n; else print "-" }'; }
+
+# goal VALUE OP TARGET: "met" or "not met" (OP: le or ge); "-" when VALUE is not a number.
+goal() {
+	awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
+		if (v !~ /^[0-9.]+$/) { print "-"; exit }
+		ok = (op == "le") ? (v + 0 <= t + 0) : (v + 0 >= t + 0)
+		print ok ? "met" : "not met" }'
+}
+
+# dsync_probe: ms that one 4 KiB append written with O_DSYNC costs in $tmp
+# (what the WAL's fdatasync costs per commit), the mean of 200.
+dsync_probe() {
+	(cd "$tmp" && dd if=/dev/zero of=dsync.probe bs=4k count=200 oflag=dsync 2>&1 |
+		awk '/copied/ { for (i = 1; i <= NF; i++) if ($i == "s,") printf "%.3f\n", $(i-1) * 1000 / 200 }')
+	rm -f "$tmp/dsync.probe"
+}

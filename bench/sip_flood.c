@@ -19,7 +19,8 @@
  * the sofia-sip pitfalls found in testing.
  *
  * Prints one machine-readable line on stdout:
- *   RESULT sent=N ok=N other=N local=N seconds=S msgs_per_s=R
+ *   RESULT sent=N ok=N other=N local=N seconds=S msgs_per_s=R cpu_ms=C
+ * (cpu_ms: this process's user + system time until the last answer)
  * (ok: 2xx; other: every other final response, local: those of them sofia
  * made itself, e.g. 408 timer F or 503), then, when some answer was not 2xx,
  * the first such status. -T bounds the whole run (default 60 s): whatever has
@@ -27,6 +28,7 @@
  * Exit status 0 when every MESSAGE got a 2xx, 1 otherwise, 2 on usage errors.
  */
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -266,8 +268,13 @@ int main(int argc, char **argv)
 		su_root_run(f.root);
 
 	double secs = su_time_diff(f.t1, f.t0);
-	printf("RESULT sent=%lu ok=%lu other=%lu local=%lu seconds=%.3f msgs_per_s=%.1f\n",
-	    f.sent, f.ok, f.other, f.local, secs, secs > 0 ? (double)f.ok / secs : 0.0);
+	struct rusage ru;
+	double cpu_ms = 0;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		cpu_ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0 +
+		    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
+	printf("RESULT sent=%lu ok=%lu other=%lu local=%lu seconds=%.3f msgs_per_s=%.1f cpu_ms=%.0f\n",
+	    f.sent, f.ok, f.other, f.local, secs, secs > 0 ? (double)f.ok / secs : 0.0, cpu_ms);
 	if (f.first_other)
 		printf("first non-2xx: %d %s\n", f.first_other, f.first_phrase);
 	fflush(stdout);

@@ -282,18 +282,22 @@ int ppg_core_start(struct ppg_core *c, ppg_core_init_fn init, void *arg)
 	r = pthread_create(&c->ckpt_thread, NULL, ppg_core_ckpt_main, c);
 	if (r)
 		return -r;
+	pthread_setname_np(c->ckpt_thread, "ppg-ckpt");   /* names in top, perf, gdb */
 	c->ckpt_started = 1;
 	r = pthread_create(&c->sync_thread, NULL, ppg_core_sync_main, c);
 	if (r)
 		return -r;
+	pthread_setname_np(c->sync_thread, "ppg-syncer");   /* names in top, perf, gdb */
 	c->sync_started = 1;
 	r = pthread_create(&c->writer_thread, NULL, ppg_core_writer_main, c);
 	if (r)
 		return -r;
+	pthread_setname_np(c->writer_thread, "ppg-writer");   /* names in top, perf, gdb */
 	c->writer_started = 1;
 	r = pthread_create(&c->thread, NULL, core_main, c);
 	if (r)
 		return -r;
+	pthread_setname_np(c->thread, "ppg-loop");   /* names in top, perf, gdb */
 	pthread_mutex_lock(&c->lock);
 	while (!c->started)
 		pthread_cond_wait(&c->started_cond, &c->lock);
@@ -389,8 +393,10 @@ int ppg_core_submit(struct ppg_core *c, struct ppg_request *req, ppg_core_done_f
 	else
 		c->head = it;
 	c->tail = it;
-	pthread_cond_signal(&c->writer_cond);
 	pthread_mutex_unlock(&c->lock);
+	/* After the unlock: the writer wakes to a free mutex instead of
+	 * blocking on it again (one context switch less per request). */
+	pthread_cond_signal(&c->writer_cond);
 	return 0;
 }
 

@@ -1,8 +1,8 @@
 /*
  * ppg_core_db.c - the core's database threads (see ppg_core.c for the whole
  * pipeline): the writer runs every SQL write in batches, the syncer makes
- * each batch durable and lets its answers go, the checkpointer copies the
- * WAL into the database file.
+ * each batch durable and lets its answers go. The queue the writer takes its
+ * batches from, and the checkpointer, are in ppg_core_write.c.
  */
 #include "ppg/ppg_core_int.h"
 
@@ -30,11 +30,16 @@ static void complete(struct ppg_core *c, struct sync_job *jobs);
  * bounded (20 a second, with the count of the rest). Writer thread. */
 static struct ppg_ratelimit write_fail_log = PPG_RATELIMIT_INIT;
 
-static int64_t mono_ms(void)
+static int64_t mono_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t mono_ms(void)
+{
+	return mono_us() / 1000;
 }
 
 /*
@@ -103,6 +108,7 @@ static int64_t retry_take(struct ppg_core *c)
 		if (!c->ops)
 			c->ops_tail = last;
 		c->ops = due;
+		c->ops_urgent = 1;   /* they waited their backoff already */
 	}
 	return next;
 }
@@ -146,7 +152,8 @@ static int batch_made_due(const struct item *batch, const struct sync_job *job)
 	return 0;
 }
 
-static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
+/* Returns whether the batch handed accepted pushes to the loop. */
+static int run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
     const struct ppg_core_hooks *hooks, unsigned nhooks)
 {
 	int64_t now = ppg_clock_now_ms();
@@ -172,9 +179,10 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 			if (!c->ops)
 				c->ops_tail = last;
 			c->ops = ops;
+			c->ops_urgent = 1;
 		}
 		pthread_mutex_unlock(&c->lock);
-		return;
+		return 0;
 	}
 	int64_t lease_ms = 0;
 	for (unsigned i = 0; i < nhooks; i++)
@@ -264,6 +272,7 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 			jtail = &hj->next;
 		}
 	}
+	int handed = job->jobs != NULL;
 	pthread_mutex_lock(&c->lock);
 	ops = retry_put_back(c, ops);
 	c->stats.batches++;
@@ -294,8 +303,8 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 		else
 			c->sync_head = job;
 		c->sync_tail = job;
-		pthread_cond_signal(&c->sync_cond);
 		pthread_mutex_unlock(&c->lock);
+		pthread_cond_signal(&c->sync_cond);
 	}
 	/* Passive checkpoints (ppg_core_ckpt_main) keep up with the writer, but the WAL
 	 * starts over only when a write begins right after a checkpoint that left
@@ -303,6 +312,7 @@ static void run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 	 * checkpoints the few frames left itself, and its next batch rewinds. */
 	if (db_wal_frames(c->db) > WAL_RESTART_FRAMES && db_checkpoint(c->db, 0, NULL, NULL) < 0)
 		LOGP(PPG_LOG_DB, LOG_WARNING, "checkpoint: %s", db_errmsg(c->db));
+	return handed;
 }
 
 /*
@@ -446,22 +456,42 @@ void *ppg_core_writer_main(void *arg)
 	for (;;) {
 		for (;;) {
 			int64_t next = retry_take(c);
-			if (c->head || c->ops || c->writer_stop)
+			int64_t wait_us = next < 0 ? -1 : next * 1000;
+			if (c->head || c->writer_stop || (c->ops && (c->ops_urgent || c->retry_flush)))
 				break;
-			if (next < 0) {
+			int64_t now_us = mono_us();
+			if (c->ops) {
+				/* Only outcomes queued: they wait for a request to
+				 * share its batch, at most until linger_until_us. */
+				int64_t left = c->linger_until_us - now_us;
+				if (left <= 0)
+					break;
+				if (wait_us < 0 || left < wait_us)
+					wait_us = left;
+			} else if (c->expect_until_us > now_us) {
+				/* Outcomes of the last batch's pushes are coming:
+				 * queue_write does not wake the writer for them. */
+				int64_t left = c->expect_until_us - now_us;
+				if (wait_us < 0 || left < wait_us)
+					wait_us = left;
+				c->writer_expecting = 1;
+			}
+			if (wait_us < 0) {
 				pthread_cond_wait(&c->writer_cond, &c->lock);
 			} else {
 				struct timespec ts;
 				clock_gettime(CLOCK_MONOTONIC, &ts);
-				ts.tv_sec += next / 1000;
-				ts.tv_nsec += (next % 1000) * 1000000L;
+				ts.tv_sec += wait_us / 1000000;
+				ts.tv_nsec += (wait_us % 1000000) * 1000L;
 				if (ts.tv_nsec >= 1000000000) {
 					ts.tv_sec++;
 					ts.tv_nsec -= 1000000000;
 				}
 				pthread_cond_timedwait(&c->writer_cond, &c->lock, &ts);
 			}
+			c->writer_expecting = 0;
 		}
+		c->writer_expecting = 0;
 		if (!c->head && !c->ops)
 			break;
 		struct item *batch = c->head, *last = batch;
@@ -478,13 +508,16 @@ void *ppg_core_writer_main(void *arg)
 		}
 		struct op *ops = c->ops;
 		c->ops = c->ops_tail = NULL;
+		c->ops_urgent = 0;
 		struct ppg_core_hooks hooks[PPG_CORE_MAX_HOOKS];
 		unsigned nhooks = c->nhooks;
 		memcpy(hooks, c->hooks, nhooks * sizeof hooks[0]);
 		c->writer_busy = 1;
 		pthread_mutex_unlock(&c->lock);
-		run_batch(c, batch, ops, hooks, nhooks);
+		int handed = run_batch(c, batch, ops, hooks, nhooks);
 		pthread_mutex_lock(&c->lock);
+		if (handed)
+			c->expect_until_us = mono_us() + WRITE_LINGER_US;
 		c->writer_busy = 0;
 		pthread_cond_broadcast(&c->writer_idle);
 	}
@@ -502,83 +535,3 @@ void ppg_core_drain_writer(struct ppg_core *c)
 		pthread_cond_wait(&c->writer_idle, &c->lock);
 	pthread_mutex_unlock(&c->lock);
 }
-
-static int queue_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg,
-    int lazy, int retry)
-{
-	struct op *o = calloc(1, sizeof *o);
-	if (!o)
-		return -ENOMEM;
-	o->fn = fn;
-	o->after = after;
-	o->arg = arg;
-	o->lazy = lazy;
-	o->retry = retry;
-	pthread_mutex_lock(&c->lock);
-	if (c->ops_tail)
-		c->ops_tail->next = o;
-	else
-		c->ops = o;
-	c->ops_tail = o;
-	pthread_cond_signal(&c->writer_cond);
-	pthread_mutex_unlock(&c->lock);
-	return 0;
-}
-
-int ppg_core_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg)
-{
-	return queue_write(c, fn, after, arg, 0, 0);
-}
-
-int ppg_core_write_lazy(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg)
-{
-	return queue_write(c, fn, after, arg, 1, 0);
-}
-
-int ppg_core_write_retry(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg)
-{
-	return queue_write(c, fn, after, arg, 1, 1);
-}
-
-void ppg_core_get_retries(struct ppg_core *c, unsigned long long *retries, unsigned long long *giveups)
-{
-	pthread_mutex_lock(&c->lock);
-	if (retries)
-		*retries = c->write_retries;
-	if (giveups)
-		*giveups = c->write_giveups;
-	pthread_mutex_unlock(&c->lock);
-}
-
-/*
- * The writer is opened with DB_NO_AUTOCHECKPOINT: a commit never stops to
- * copy the WAL into the database file. This thread does it with its own
- * handle, a few times a second, so the core thread only appends and fsyncs.
- */
-void *ppg_core_ckpt_main(void *arg)
-{
-	struct ppg_core *c = arg;
-	int frames = 0, moved = 0;
-
-	db_claim(c->ckpt_db);
-	pthread_mutex_lock(&c->lock);
-	while (!c->stopping) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += CKPT_INTERVAL_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&c->ckpt_cond, &c->lock, &ts);
-		if (c->stopping)
-			break;
-		pthread_mutex_unlock(&c->lock);
-		if (db_checkpoint(c->ckpt_db, 0, &frames, &moved) < 0)
-			LOGP(PPG_LOG_DB, LOG_WARNING, "checkpoint: %s", db_errmsg(c->ckpt_db));
-		pthread_mutex_lock(&c->lock);
-	}
-	pthread_mutex_unlock(&c->lock);
-	return NULL;
-}
-

@@ -29,6 +29,11 @@
 /* A failed ppg_core_write_retry: run again after RETRY_MIN_MS, doubling up
  * to RETRY_MAX_MS, at most RETRY_TRIES runs in all (about 2.5 min, within
  * the lease of a delivery), then given up: the lease takes it. */
+/* The outcomes of deliveries (ppg_core_write_retry) wait up to
+ * WRITE_LINGER_US for a PAP request to share its batch: one transaction and
+ * one hand-back to the loop per push instead of two when pushes come one at
+ * a time; they need no fdatasync of their own either way. */
+#define WRITE_LINGER_US 1000
 #define RETRY_MIN_MS 100
 #define RETRY_MAX_MS 5000
 #define RETRY_TRIES 36
@@ -101,6 +106,13 @@ struct ppg_core {
 	struct ppg_core_stats stats;
 	struct op *ops, *ops_tail;     /* the loop's own writes for the next batch */
 	struct op *retry_ops;          /* failed retried writes waiting for their backoff */
+	int ops_urgent;                /* ops holds a write that does not linger */
+	int64_t linger_until_us;       /* ops lingers until then (monotonic µs) */
+	/* The writer handed accepted pushes to the loop: their outcomes come
+	 * soon, so it waits until expect_until_us without being woken for them
+	 * (writer_expecting: in that wait). */
+	int64_t expect_until_us;
+	int writer_expecting;
 	int retry_flush;               /* shutdown: one last try now, then give up */
 	unsigned long long write_retries, write_giveups;
 	/* The writer thread: every SQL write (requests, the loop's writes) in

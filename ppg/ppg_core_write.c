@@ -1,0 +1,115 @@
+/*
+ * ppg_core_write.c - what the loop hands the writer (ppg_core_write and its
+ * lazy and retried kinds: the queue ppg_core_db.c's writer takes its batches
+ * from), and the checkpointer thread. Split from ppg_core_db.c.
+ */
+#include "ppg/ppg_core_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "ppg/ppg_log.h"
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int queue_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg,
+    int lazy, int retry)
+{
+	struct op *o = calloc(1, sizeof *o);
+	if (!o)
+		return -ENOMEM;
+	o->fn = fn;
+	o->after = after;
+	o->arg = arg;
+	o->lazy = lazy;
+	o->retry = retry;
+	pthread_mutex_lock(&c->lock);
+	int first = !c->ops;
+	if (c->ops_tail)
+		c->ops_tail->next = o;
+	else
+		c->ops = o;
+	c->ops_tail = o;
+	/* An outcome (retry) lingers for a request to share its batch; the
+	 * writer needs a wake-up only for the first one (it then waits until
+	 * linger_until_us) or for a write that does not linger. */
+	int wake = 0;
+	if (!retry) {
+		c->ops_urgent = 1;
+		wake = 1;
+	} else if (first && c->writer_expecting) {
+		/* It wakes at expect_until_us (or for a request) anyway. */
+		c->linger_until_us = c->expect_until_us;
+	} else if (first) {
+		c->linger_until_us = mono_us() + WRITE_LINGER_US;
+		wake = 1;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (wake)   /* after the unlock, as in ppg_core_submit */
+		pthread_cond_signal(&c->writer_cond);
+	return 0;
+}
+
+int ppg_core_write(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg)
+{
+	return queue_write(c, fn, after, arg, 0, 0);
+}
+
+int ppg_core_write_lazy(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg)
+{
+	return queue_write(c, fn, after, arg, 1, 0);
+}
+
+int ppg_core_write_retry(struct ppg_core *c, ppg_core_write_fn fn, ppg_core_after_fn after, void *arg)
+{
+	return queue_write(c, fn, after, arg, 1, 1);
+}
+
+void ppg_core_get_retries(struct ppg_core *c, unsigned long long *retries, unsigned long long *giveups)
+{
+	pthread_mutex_lock(&c->lock);
+	if (retries)
+		*retries = c->write_retries;
+	if (giveups)
+		*giveups = c->write_giveups;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/*
+ * The writer is opened with DB_NO_AUTOCHECKPOINT: a commit never stops to
+ * copy the WAL into the database file. This thread does it with its own
+ * handle, a few times a second, so the core thread only appends and fsyncs.
+ */
+void *ppg_core_ckpt_main(void *arg)
+{
+	struct ppg_core *c = arg;
+	int frames = 0, moved = 0;
+
+	db_claim(c->ckpt_db);
+	pthread_mutex_lock(&c->lock);
+	while (!c->stopping) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += CKPT_INTERVAL_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&c->ckpt_cond, &c->lock, &ts);
+		if (c->stopping)
+			break;
+		pthread_mutex_unlock(&c->lock);
+		if (db_checkpoint(c->ckpt_db, 0, &frames, &moved) < 0)
+			LOGP(PPG_LOG_DB, LOG_WARNING, "checkpoint: %s", db_errmsg(c->ckpt_db));
+		pthread_mutex_lock(&c->lock);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
