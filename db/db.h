@@ -34,7 +34,7 @@ struct db;
 #define DB_SYNC_EXTERNAL   0x08   /* commits do not fsync (synchronous=NORMAL): db_sync() does */
 
 /* Current schema version (PRAGMA user_version written by db_open). */
-#define DB_SCHEMA_VERSION 7
+#define DB_SCHEMA_VERSION 8
 
 /*
  * Opens (creating when absent, unless DB_OPEN_READONLY) the database at path
@@ -208,6 +208,8 @@ struct db_delivery {
 	int64_t next_attempt;       /* ms; 0 = not scheduled */
 	int bearer;                 /* the bearer the engine chose for the next attempts
 	                             * (its own numbering; 0 = select anew), schema 3 */
+	int64_t lease_gen;          /* the generation of the lease taken (schema 8): set
+	                             * by db_delivery_claim only, 0 otherwise */
 };
 
 struct db_transition {
@@ -446,6 +448,7 @@ struct db_notification {
 	int64_t next_attempt;       /* ms; 0 = at once */
 	int state;
 	int64_t created;
+	int64_t lease_gen;          /* set by db_notification_claim only (schema 8) */
 };
 
 void db_notification_clear(struct db_notification *nt);
@@ -536,9 +539,28 @@ int db_delivery_claim(struct db *db, int64_t now, int64_t until, size_t max,
 /* The lease owner of a delivery into buf ("" when none or before schema 6).
  * -ENOENT for no such delivery. */
 int db_delivery_lease_owner(struct db *db, int64_t id, char *buf, size_t len);
-/* The same for notifications: claimed with next_attempt = until. */
+/*
+ * The fence of a node's writes about one attempt (schema 8): every claim
+ * increments the row's lease_gen (a delivery inserted leased by an accepted
+ * push has generation 0). 1 when this handle's node still holds the lease of
+ * generation gen (owner = db_node, or no owner, and lease_gen = gen), 0 when
+ * another claim took the delivery since (another node's, or this node's own
+ * later one), -ENOENT for no such delivery. Before schema 8: the owner alone.
+ * PostgreSQL locks the row (FOR UPDATE) until the end of the transaction, so
+ * that no claim slips in between the check and the write it guards.
+ */
+int db_delivery_lease_held(struct db *db, int64_t id, int64_t gen);
+/* The same for notifications: claimed with next_attempt = until, each
+ * claim incrementing lease_gen (returned in the rows). */
 int db_notification_claim(struct db *db, int64_t now, int64_t until, size_t max,
     struct db_notification **out, size_t *n);
+/*
+ * Extends this node's lease of a pending notification to until, fenced as
+ * db_delivery_lease_held: 1 when renewed, 0 when the lease is no longer this
+ * node's (another claim took it, or it is final). A node holding claimed
+ * notifications in memory renews them while they wait for their turn.
+ */
+int db_notification_renew(struct db *db, int64_t id, int64_t gen, int64_t until);
 /*
  * After a restart, as db_delivery_recover, but on PostgreSQL only the
  * deliveries this node leased (or that nobody owns): other nodes' leases are

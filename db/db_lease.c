@@ -40,17 +40,24 @@ static int bind_node(struct db *db, sqlite3_stmt *st, int i)
 	    : sqlite3_bind_null(st, i);
 }
 
-/* UPDATE .. SET next_attempt = until, lease_owner = node of one row by id. */
-static int lease_one(struct db *db, enum db_stmt_id id, int64_t row, int64_t until)
+/* UPDATE .. SET next_attempt = until, lease_owner = node of one row by id;
+ * from schema 8 the lease's new generation into *gen (else 0). */
+static int lease_one(struct db *db, enum db_stmt_id id, int64_t row, int64_t until, int64_t *gen)
 {
 	sqlite3_stmt *st = NULL;
+	*gen = 0;
+	if (db->version >= 8)
+		id = id == DB_ST_DELIVERY_LEASE ? DB_ST_DELIVERY_LEASE8 : DB_ST_NOTIF_CLAIM8;
 	int rc = db_prep(db, id, &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, row);
 	sqlite3_bind_int64(st, 2, until);
 	bind_node(db, st, 3);
-	return db_step_done(db, st);
+	if (db->version < 8)
+		return db_step_done(db, st);
+	rc = db_step_int64(db, st, gen);
+	return rc == -ENOENT ? 0 : rc;   /* final meanwhile: cannot be, one writer */
 }
 
 int db_delivery_claim(struct db *db, int64_t now, int64_t until, size_t max,
@@ -69,7 +76,7 @@ int db_delivery_claim(struct db *db, int64_t now, int64_t until, size_t max,
 		return rc;
 	for (size_t i = 0; i < *n && rc == 0; i++) {
 		if (db->version >= 6)
-			rc = lease_one(db, DB_ST_DELIVERY_LEASE, (*out)[i].id, until);
+			rc = lease_one(db, DB_ST_DELIVERY_LEASE, (*out)[i].id, until, &(*out)[i].lease_gen);
 		else
 			rc = db_delivery_schedule(db, (*out)[i].id, until);
 		(*out)[i].next_attempt = until;
@@ -114,6 +121,58 @@ int db_delivery_lease_owner(struct db *db, int64_t id, char *buf, size_t len)
 	return rc;
 }
 
+int db_delivery_lease_held(struct db *db, int64_t id, int64_t gen)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || id <= 0)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	if (db->version < 8) {
+		char owner[DB_NODE_MAX];
+		int rc = db_delivery_lease_owner(db, id, owner, sizeof owner);
+		return rc < 0 ? rc : !owner[0] || !strcmp(owner, db->node);
+	}
+	DB_PG_DISPATCH(db, db_pg_delivery_lease_held(db, id, gen));
+	int rc = db_prep(db, DB_ST_DELIVERY_FENCE, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+		rc = (!t || !t[0] || !strcmp((const char *)t, db->node)) &&
+		    sqlite3_column_int64(st, 1) == gen;
+	} else if (rc == SQLITE_DONE) {
+		rc = db_set_err(db, -ENOENT, "no delivery %lld", (long long)id);
+	} else {
+		rc = db_sqlite_err(db, rc);
+	}
+	db_done(st);
+	return rc;
+}
+
+int db_notification_renew(struct db *db, int64_t id, int64_t gen, int64_t until)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || id <= 0)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	if (db->version < 8) {
+		int rc = db_notification_lease(db, id, until);
+		return rc == -ENOENT ? 0 : rc < 0 ? rc : 1;
+	}
+	DB_PG_DISPATCH(db, db_pg_notification_renew(db, id, gen, until));
+	int rc = db_prep(db, DB_ST_NOTIF_RENEW, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, gen);
+	bind_node(db, st, 3);
+	sqlite3_bind_int64(st, 4, until);
+	rc = db_step_done(db, st);
+	return rc < 0 ? rc : sqlite3_changes(db->sq) > 0;
+}
+
 int db_notification_claim(struct db *db, int64_t now, int64_t until, size_t max,
     struct db_notification **out, size_t *n)
 {
@@ -130,7 +189,7 @@ int db_notification_claim(struct db *db, int64_t now, int64_t until, size_t max,
 		return rc;
 	for (size_t i = 0; i < *n && rc == 0; i++) {
 		if (db->version >= 6)
-			rc = lease_one(db, DB_ST_NOTIF_CLAIM, (*out)[i].id, until);
+			rc = lease_one(db, DB_ST_NOTIF_CLAIM, (*out)[i].id, until, &(*out)[i].lease_gen);
 		else
 			rc = db_notification_lease(db, (*out)[i].id, until);
 		(*out)[i].next_attempt = until;

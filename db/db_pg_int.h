@@ -75,6 +75,8 @@ enum db_pg_stmt {
 	PG_UAPROF_PUT,
 	PG_UAPROF_GET,
 	PG_UAPROF_PURGE,
+	PG_DELIVERY_FENCE,
+	PG_NOTIF_RENEW,
 	PG_ST__COUNT
 };
 extern const char *const db_pg_sql[PG_ST__COUNT];

@@ -13,20 +13,95 @@
 
 #include "db/db_pg_int.h"
 
+/* A claimed row: the delivery's columns, then its lease generation. */
+static int claimed_delivery_row(const PGresult *r, int i, void *row)
+{
+	int rc = db_pg_delivery_row(r, i, row);
+	if (rc == 0)
+		((struct db_delivery *)row)->lease_gen = db_pg_i64(r, i, 13);
+	return rc;
+}
+
+static int claimed_notification_row(const PGresult *r, int i, void *row)
+{
+	int rc = db_pg_notification_row(r, i, row);
+	if (rc == 0)
+		((struct db_notification *)row)->lease_gen = db_pg_i64(r, i, 9);
+	return rc;
+}
+
+/* High priority first: one claim per priority, each an index range (the
+ * statement says why). */
 int db_pg_delivery_claim(struct db *db, int64_t now, int64_t until, size_t max,
     struct db_delivery **out, size_t *n)
+{
+	for (int prio = 1; prio <= 3 && *n < max; prio++) {
+		struct db_pg_params a = { 0 };
+		struct db_delivery *v = NULL;
+		size_t k = 0;
+		PGresult *r = NULL;
+
+		db_pg_p_i64(&a, now);
+		db_pg_p_i64(&a, until);
+		db_pg_p_str(&a, db->node[0] ? db->node : NULL);
+		db_pg_p_i64(&a, db_limit(max - *n));
+		db_pg_p_i64(&a, prio);
+		int rc = db_pg_run(db, PG_DELIVERY_CLAIM, &a, &r);
+		if (rc >= 0)
+			rc = db_pg_rows(r, sizeof *v, claimed_delivery_row, db_pg_delivery_clear_v,
+			    (void **)&v, &k);
+		if (rc == 0 && k) {
+			struct db_delivery *nv = realloc(*out, (*n + k) * sizeof *nv);
+			if (!nv) {
+				db_delivery_list_free(v, k);
+				v = NULL;
+				rc = -ENOMEM;
+			} else {
+				memcpy(nv + *n, v, k * sizeof *v);
+				*out = nv;
+				*n += k;
+			}
+		}
+		free(v);
+		if (rc < 0) {
+			db_delivery_list_free(*out, *n);
+			*out = NULL;
+			*n = 0;
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int db_pg_delivery_lease_held(struct db *db, int64_t id, int64_t gen)
 {
 	struct db_pg_params a = { 0 };
 	PGresult *r = NULL;
 
-	db_pg_p_i64(&a, now);
-	db_pg_p_i64(&a, until);
-	db_pg_p_str(&a, db->node[0] ? db->node : NULL);
-	db_pg_p_i64(&a, db_limit(max));
-	int rc = db_pg_run(db, PG_DELIVERY_CLAIM, &a, &r);
+	db_pg_p_i64(&a, id);
+	int rc = db_pg_run(db, PG_DELIVERY_FENCE, &a, &r);
 	if (rc < 0)
 		return rc;
-	return db_pg_rows(r, sizeof **out, db_pg_delivery_row, db_pg_delivery_clear_v, (void **)out, n);
+	if (PQntuples(r) < 1) {
+		rc = db_set_err(db, -ENOENT, "no delivery %lld", (long long)id);
+	} else {
+		const char *owner = PQgetvalue(r, 0, 0);
+		rc = (!owner[0] || !strcmp(owner, db->node)) && db_pg_i64(r, 0, 1) == gen;
+	}
+	PQclear(r);
+	return rc;
+}
+
+int db_pg_notification_renew(struct db *db, int64_t id, int64_t gen, int64_t until)
+{
+	struct db_pg_params a = { 0 };
+
+	db_pg_p_i64(&a, id);
+	db_pg_p_i64(&a, gen);
+	db_pg_p_str(&a, db->node[0] ? db->node : NULL);
+	db_pg_p_i64(&a, until);
+	int rc = db_pg_run(db, PG_NOTIF_RENEW, &a, NULL);
+	return rc < 0 ? rc : rc > 0;
 }
 
 int db_pg_delivery_lease_owner(struct db *db, int64_t id, char *buf, size_t len)
@@ -59,7 +134,7 @@ int db_pg_notification_claim(struct db *db, int64_t now, int64_t until, size_t m
 	int rc = db_pg_run(db, PG_NOTIF_CLAIM, &a, &r);
 	if (rc < 0)
 		return rc;
-	return db_pg_rows(r, sizeof **out, db_pg_notification_row, db_pg_notification_clear_v,
+	return db_pg_rows(r, sizeof **out, claimed_notification_row, db_pg_notification_clear_v,
 	    (void **)out, n);
 }
 

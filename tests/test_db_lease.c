@@ -225,6 +225,104 @@ static void test_notification_claim(void)
 	db_close(b);
 }
 
+/* The fence of an attempt's writes is owner and lease generation: node A
+ * claims, its lease runs out, node B claims, B's runs out, A claims again.
+ * A's first attempt no longer holds the lease although the owner is A again
+ * (the owner name alone said it did); only the newest claim holds it. */
+static void test_lease_generation(void)
+{
+	struct db *a = NULL, *b = NULL;
+	struct db_delivery *v = NULL;
+	size_t nv = 0;
+	int64_t ids[1];
+
+	CU_ASSERT_EQUAL_FATAL(t_open("fence", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open("fence", "node-b", &b), 0);
+	add_push(a, "f1", 1, 100, ids);
+	/* inserted leased by an accepted push: generation 0, node-a's */
+	CU_ASSERT_EQUAL(db_delivery_lease_held(a, ids[0], 0), 1);
+	CU_ASSERT_EQUAL(db_delivery_lease_held(b, ids[0], 0), 0);
+
+	CU_ASSERT_EQUAL_FATAL(db_delivery_claim(a, 100, 1000, 10, &v, &nv), 0);
+	CU_ASSERT_EQUAL_FATAL(nv, 1);
+	int64_t g1 = v[0].lease_gen;
+	CU_ASSERT(g1 > 0);
+	db_delivery_list_free(v, nv);
+	CU_ASSERT_EQUAL(db_delivery_lease_held(a, ids[0], g1), 1);
+	CU_ASSERT_EQUAL(db_delivery_lease_held(a, ids[0], 0), 0);   /* the insert's attempt */
+
+	CU_ASSERT_EQUAL_FATAL(db_delivery_claim(b, 1000, 2000, 10, &v, &nv), 0);
+	CU_ASSERT_EQUAL_FATAL(nv, 1);
+	int64_t g2 = v[0].lease_gen;
+	db_delivery_list_free(v, nv);
+	CU_ASSERT(g2 > g1);
+	CU_ASSERT_EQUAL(db_delivery_lease_held(a, ids[0], g1), 0);
+	CU_ASSERT_EQUAL(db_delivery_lease_held(b, ids[0], g2), 1);
+
+	CU_ASSERT_EQUAL_FATAL(db_delivery_claim(a, 2000, 3000, 10, &v, &nv), 0);
+	CU_ASSERT_EQUAL_FATAL(nv, 1);
+	int64_t g3 = v[0].lease_gen;
+	db_delivery_list_free(v, nv);
+	CU_ASSERT(g3 > g2);
+	check_owner(b, ids[0], "node-a");
+	CU_ASSERT_EQUAL(db_delivery_lease_held(a, ids[0], g1), 0);   /* stale, though owner is node-a */
+	CU_ASSERT_EQUAL(db_delivery_lease_held(b, ids[0], g2), 0);
+	CU_ASSERT_EQUAL(db_delivery_lease_held(a, ids[0], g3), 1);
+	CU_ASSERT_EQUAL(db_delivery_lease_held(a, 999999, 1), -ENOENT);
+	if (engine == DB_ENGINE_POSTGRESQL) {
+		/* the check locks the row: a concurrent claim skips it until commit */
+		CU_ASSERT_EQUAL_FATAL(db_begin(a), 0);
+		CU_ASSERT_EQUAL(db_delivery_lease_held(a, ids[0], g3), 1);
+		CU_ASSERT_EQUAL(db_delivery_claim(b, 5000, 6000, 10, &v, &nv), 0);
+		CU_ASSERT_EQUAL(nv, 0);
+		db_delivery_list_free(v, nv);
+		CU_ASSERT_EQUAL(db_commit(a), 0);
+	}
+	db_close(a);
+	db_close(b);
+}
+
+/* A notification held in memory keeps its lease by renewing it, fenced the
+ * same way: once another node claimed it, the renewal fails and the holder
+ * knows not to send it. */
+static void test_notification_renew(void)
+{
+	struct db *a = NULL, *b = NULL;
+	struct db_notification *v = NULL;
+	size_t nv = 0;
+
+	CU_ASSERT_EQUAL_FATAL(t_open("nrenew", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open("nrenew", "node-b", &b), 0);
+	int64_t p = add_push(a, "r1", 1, 100, NULL);
+	struct db_notification nt = { .push = p, .url = "http://127.0.0.1:1/n",
+		.body = (unsigned char *)"x", .body_len = 1, .state = DB_STATE_PENDING,
+		.next_attempt = 10, .created = 1 };
+	CU_ASSERT_EQUAL_FATAL(db_notification_insert(a, &nt), 0);
+	CU_ASSERT_EQUAL_FATAL(db_notification_claim(a, 10, 1000, 10, &v, &nv), 0);
+	CU_ASSERT_EQUAL_FATAL(nv, 1);
+	int64_t g = v[0].lease_gen;
+	CU_ASSERT(g > 0);
+	db_notification_list_free(v, nv);
+	/* renewed before it runs out: node-b finds nothing due at 1000 */
+	CU_ASSERT_EQUAL(db_notification_renew(a, nt.id, g, 5000), 1);
+	CU_ASSERT_EQUAL(db_notification_renew(b, nt.id, g, 5000), 0);   /* not node-b's */
+	CU_ASSERT_EQUAL(db_notification_claim(b, 1000, 2000, 10, &v, &nv), 0);
+	CU_ASSERT_EQUAL(nv, 0);
+	/* not renewed in time: node-b claims it, node-a's renewal fails */
+	CU_ASSERT_EQUAL_FATAL(db_notification_claim(b, 5000, 9000, 10, &v, &nv), 0);
+	CU_ASSERT_EQUAL_FATAL(nv, 1);
+	CU_ASSERT(v[0].lease_gen > g);
+	int64_t gb = v[0].lease_gen;
+	db_notification_list_free(v, nv);
+	CU_ASSERT_EQUAL(db_notification_renew(a, nt.id, g, 20000), 0);
+	CU_ASSERT_EQUAL(db_notification_renew(b, nt.id, gb, 20000), 1);
+	/* a final one is renewed by nobody */
+	CU_ASSERT_EQUAL(db_notification_attempted(b, nt.id, DB_STATE_DELIVERED, -1), 0);
+	CU_ASSERT_EQUAL(db_notification_renew(b, nt.id, gb, 30000), 0);
+	db_close(a);
+	db_close(b);
+}
+
 /* SMSC message ids and content tokens: found from any handle, unique, gone
  * with their delivery's tokens. */
 static void test_message_ids_and_tokens(void)
@@ -413,6 +511,8 @@ static const struct {
 	{ "two nodes claim disjoint deliveries, leases run out", test_claim_two_nodes, 0 },
 	{ "a restart recovers the node's own leases", test_recover_own, 0 },
 	{ "notifications claimed by one node each", test_notification_claim, 0 },
+	{ "the fence is owner and lease generation", test_lease_generation, 0 },
+	{ "a held notification renews its lease", test_notification_renew, 0 },
 	{ "SMSC message ids and content tokens", test_message_ids_and_tokens, 0 },
 	{ "NOTIFY at commit, LISTEN", test_notify_listen, 0 },
 	{ "a lost connection comes back", test_reconnect, 0 },
