@@ -16,6 +16,9 @@
 #include <string.h>
 
 #include "db/db.h"
+#ifdef PPG_HAVE_LIBPQ
+#include "db/db_pg_int.h"   /* white-box: the claim's SQL text, for its plan */
+#endif
 #include "tests/test_db_pg.h"
 #include "tests/test_util.h"
 
@@ -392,6 +395,106 @@ static void test_pg_skip_locked(void)
 	db_close(b);
 }
 
+#ifdef PPG_HAVE_LIBPQ
+/* The plan of the claim statement (prepared as db/ prepares it) in the
+ * given plan_cache_mode, as one string; NULL on failure. */
+static char *claim_plan(PGconn *c, const char *mode)
+{
+	char sql[2048];
+	PGresult *r;
+	snprintf(sql, sizeof sql, "SET plan_cache_mode = %s", mode);
+	PQclear(PQexec(c, sql));
+	PQclear(PQexec(c, "DEALLOCATE ALL"));
+	snprintf(sql, sizeof sql, "PREPARE c(bigint, bigint, text, bigint, bigint) AS %s",
+	    db_pg_sql[PG_DELIVERY_CLAIM]);
+	r = PQexec(c, sql);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		fprintf(stderr, "PREPARE: %s", PQerrorMessage(c));
+	PQclear(r);
+	if (!ok)
+		return NULL;
+	r = PQexec(c, "EXPLAIN EXECUTE c(1000, 5000, 'node-a', 256, 2)");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "EXPLAIN: %s", PQerrorMessage(c));
+		PQclear(r);
+		return NULL;
+	}
+	size_t len = 1;
+	for (int i = 0; i < PQntuples(r); i++)
+		len += strlen(PQgetvalue(r, i, 0)) + 1;
+	char *plan = calloc(1, len);
+	for (int i = 0; plan && i < PQntuples(r); i++) {
+		strcat(plan, PQgetvalue(r, i, 0));
+		strcat(plan, "\n");
+	}
+	PQclear(r);
+	return plan;
+}
+
+/* Whether a line of plan is an index condition on priority and next_attempt. */
+static int plan_has_range(const char *plan)
+{
+	for (const char *l = plan; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		size_t n = strcspn(l, "\n");
+		char line[512];
+		snprintf(line, sizeof line, "%.*s", (int)n, l);
+		if (strstr(line, "Index Cond") && strstr(line, "priority") && strstr(line, "next_attempt"))
+			return 1;
+	}
+	return 0;
+}
+#endif
+
+/* PostgreSQL: on a table of 60,000 pending deliveries, almost all leased or
+ * parked (next_attempt in the future) at high priority, the claim of the
+ * due ones of a priority is a range of the index delivery_due (state,
+ * priority, next_attempt), not a scan of the table or of every pending
+ * row: with generic and custom plans (the prepared statement switches). */
+static void test_pg_claim_plan(void)
+{
+#ifdef PPG_HAVE_LIBPQ
+	struct db *a = NULL;
+	struct db_delivery *v = NULL;
+	size_t nv = 0;
+
+	CU_ASSERT_EQUAL_FATAL(t_open("plan", "node-a", &a), 0);
+	int64_t p = add_push(a, "pl", 1, 100, NULL);
+	char sql[512];
+	snprintf(sql, sizeof sql, "INSERT INTO delivery (push, address, state, event_time, next_attempt,"
+	    " priority, lease_owner) SELECT %lld, 'x' || g, 1, 1, 100000 + g, 1 + (g %% 2), 'node-b'"
+	    " FROM generate_series(1, 60000) g", (long long)p);
+	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "plan", sql), 0);
+	snprintf(sql, sizeof sql, "INSERT INTO delivery (push, address, state, event_time, next_attempt,"
+	    " priority) SELECT %lld, 'd' || g, 1, 1, 500, 3 FROM generate_series(1, 50) g", (long long)p);
+	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "plan", sql), 0);
+	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "plan", "VACUUM ANALYZE delivery"), 0);
+
+	PGconn *c = PQconnectdb(tpg_conninfo(pg, "plan"));
+	CU_ASSERT_EQUAL_FATAL(PQstatus(c), CONNECTION_OK);
+	static const char *const modes[] = { "force_generic_plan", "force_custom_plan" };
+	for (size_t i = 0; i < 2; i++) {
+		char *plan = claim_plan(c, modes[i]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(plan);
+		int seq = strstr(plan, "Seq Scan on delivery") != NULL;
+		int range = plan_has_range(plan);
+		CU_ASSERT_FALSE(seq);
+		CU_ASSERT_TRUE(range);
+		if (seq || !range)
+			fprintf(stderr, "claim plan (%s):\n%s", modes[i], plan);
+		free(plan);
+	}
+	PQfinish(c);
+	/* and the claim still takes the due ones, high priority first */
+	CU_ASSERT_EQUAL(db_delivery_claim(a, 1000, 5000, 20, &v, &nv), 0);
+	CU_ASSERT_EQUAL(nv, 20);
+	for (size_t i = 0; i < nv; i++)
+		CU_ASSERT(v[i].id == v[0].id || strncmp(v[i].address, "d", 1) == 0 || v[i].next_attempt == 5000);
+	db_delivery_list_free(v, nv);
+	db_close(a);
+#endif
+}
+
 struct heard {
 	char channel[32];
 	char payload[128];
@@ -517,6 +620,7 @@ static const struct {
 	{ "NOTIFY at commit, LISTEN", test_notify_listen, 0 },
 	{ "a lost connection comes back", test_reconnect, 0 },
 	{ "concurrent claims skip locked rows", test_pg_skip_locked, 1 },
+	{ "the claim is an index range per priority", test_pg_claim_plan, 1 },
 };
 
 int main(void)
