@@ -525,6 +525,15 @@ int db_notification_count_state(struct db *db, int state, int64_t *n);
  * for none). -EINVAL when too long. */
 int db_set_node(struct db *db, const char *node);
 const char *db_node(struct db *db);          /* "" when none */
+/*
+ * One live node per node id (PostgreSQL): takes a session-level advisory
+ * lock on this handle's node id, held until the handle is closed, and taken
+ * again by db_reconnect (which fails while another session holds it: the
+ * handle stays lost). 0; -EBUSY when another live session holds it (the
+ * message names it: application_name, address, since when). SQLite, or no
+ * node id: 0 (one node per file).
+ */
+int db_node_lock(struct db *db);
 
 /*
  * Claims up to max pending deliveries due at now (next_attempt <= now), high
@@ -588,8 +597,18 @@ int db_listen_fd(struct db_listener *l);
  * or -EIO when the connection is lost. */
 int db_listen_read(struct db_listener *l,
     void (*fn)(void *arg, const char *channel, const char *payload), void *arg);
-/* Connects again and LISTENs again: 0, or -EIO. */
+/* Connects again and LISTENs again: 0, or -EIO. Takes at most the
+ * connection's connect_timeout (5 s unless the conninfo sets one). */
 int db_listen_reconnect(struct db_listener *l);
+/*
+ * An idle listener cannot tell a quiet server from a dead peer: db_listen_ping
+ * sends a cheap query (once; 0, or -EIO), db_listen_read takes its answer
+ * along with the notifications, and db_listen_ping_pending says whether it is
+ * still awaited: one still pending a while later means the connection is
+ * dead (db_listen_reconnect it).
+ */
+int db_listen_ping(struct db_listener *l);
+int db_listen_ping_pending(struct db_listener *l);
 const char *db_listen_errmsg(struct db_listener *l);
 void db_listen_close(struct db_listener *l);   /* accepts NULL */
 

@@ -33,6 +33,16 @@ const char *db_node(struct db *db)
 	return db ? db->node : "";
 }
 
+int db_node_lock(struct db *db)
+{
+	if (!db)
+		return -EINVAL;
+	if (!db->node[0])
+		return 0;
+	DB_PG_DISPATCH(db, db_pg_node_lock(db));
+	return 0;
+}
+
 /* Binds the node of db (NULL when none) at parameter i. */
 static int bind_node(struct db *db, sqlite3_stmt *st, int i)
 {
@@ -338,7 +348,7 @@ int db_listen_open(const struct db_conf *conf, const char *const *channels, size
 	if (conf->engine != DB_ENGINE_POSTGRESQL)
 		return -ENOTSUP;
 #ifdef PPG_HAVE_LIBPQ
-	return db_pg_listen_open(conf->conninfo ? conf->conninfo : "", channels, nchannels, out);
+	return db_pg_listen_open(conf->conninfo ? conf->conninfo : "", conf->node, channels, nchannels, out);
 #else
 	return -ENOTSUP;
 #endif
@@ -353,6 +363,8 @@ int db_listen_read(struct db_listener *l, void (*fn)(void *, const char *, const
 	return -EINVAL;
 }
 int db_listen_reconnect(struct db_listener *l) { (void)l; return -EINVAL; }
+int db_listen_ping(struct db_listener *l) { (void)l; return -EINVAL; }
+int db_listen_ping_pending(struct db_listener *l) { (void)l; return 0; }
 const char *db_listen_errmsg(struct db_listener *l) { (void)l; return "no PostgreSQL in this build"; }
 void db_listen_close(struct db_listener *l) { (void)l; }
 #endif

@@ -307,7 +307,7 @@ static void on_remote(void *arg, const char *channel, const char *what)
 		return;
 	if (!strcmp(channel, PPG_CLUSTER_DUE)) {
 		ppg_sched_lease(e);
-	} else if (!strcmp(channel, PPG_CLUSTER_REG) && what) {
+	} else if (!strcmp(channel, PPG_CLUSTER_REG) && what) {   /* "": every AoR */
 		for (size_t i = 0; i < e->nbearers; i++)
 			if (e->bearers[i]->ops->refresh)
 				e->bearers[i]->ops->refresh(e->bearers[i], what);

@@ -183,6 +183,12 @@ static int check_database(const struct ppg_config *cfg)
 		return 0;    /* SQLite: the file is created at start */
 	ppg_config_db_where(cfg, where, sizeof where);
 	int r = ppg_config_db_open(cfg, DB_OPEN_READONLY, &db);
+	if (r == 0 && (r = db_node_lock(db)) < 0) {
+		/* a running node of this very config holds it too: the message names the holder */
+		fprintf(stderr, "ppgd: database %s: %s\n", where, db_errmsg(db));
+		db_close(db);
+		return 1;
+	}
 	if (r == 0) {
 		printf("ppgd: database %s reachable (schema %d), node %s\n", where, db_schema_version(db),
 		    db_node(db));
@@ -322,6 +328,13 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		LOGP(PPG_LOG_MAIN, LOG_ERR, "cannot open the database %s: %s: %s", dbwhere, strerror(-r),
 		    db_errmsg(NULL));
+		db_close(db);
+		goto out;
+	}
+	/* One live node per node id: a second ppgd with this node_id would share
+	 * its leases, and the fence of their outcomes, with the first. */
+	if ((r = db_node_lock(db)) < 0) {
+		LOGP(PPG_LOG_MAIN, LOG_ERR, "database %s: %s; not starting", dbwhere, db_errmsg(db));
 		db_close(db);
 		goto out;
 	}

@@ -11,6 +11,7 @@
 #include <CUnit/Basic.h>
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -541,7 +542,8 @@ static void test_notify_listen(void)
 		db_close(a);
 		return;
 	}
-	struct db_conf c = { .engine = DB_ENGINE_POSTGRESQL, .conninfo = tpg_conninfo(pg, "notify") };
+	struct db_conf c = { .engine = DB_ENGINE_POSTGRESQL, .conninfo = tpg_conninfo(pg, "notify"),
+		.node = "node-a" };
 	CU_ASSERT_EQUAL_FATAL(db_listen_open(&c, ch, 1, &l), 0);
 	CU_ASSERT(db_listen_fd(l) >= 0);
 
@@ -572,8 +574,73 @@ static void test_notify_listen(void)
 	CU_ASSERT_EQUAL(db_notify(a, "ppgd_test", "three"), 0);
 	CU_ASSERT_EQUAL(listen_wait(l, &h, 2000), 1);
 	CU_ASSERT_STRING_EQUAL(h.payload, "three");
+
+	/* a peer that went silent (its server process stopped: no FIN, no
+	 * RST, as a network that dropped): the ping stays unanswered; once the
+	 * peer is back the answer comes and the ping is no longer pending */
+	long long pid = tpg_query_int(pg, "notify", "SELECT pid FROM pg_stat_activity"
+	    " WHERE application_name = 'ppgd listener node-a'");
+	CU_ASSERT_FATAL(pid > 0);
+	CU_ASSERT_EQUAL(db_listen_ping_pending(l), 0);
+	CU_ASSERT_EQUAL(kill((pid_t)pid, SIGSTOP), 0);
+	CU_ASSERT_EQUAL(db_listen_ping(l), 0);
+	CU_ASSERT_EQUAL(listen_wait(l, &h, 500), 0);
+	CU_ASSERT_EQUAL(db_listen_ping_pending(l), 1);
+	CU_ASSERT_EQUAL(kill((pid_t)pid, SIGCONT), 0);
+	struct pollfd pf = { .fd = db_listen_fd(l), .events = POLLIN };
+	for (int i = 0; i < 20 && db_listen_ping_pending(l); i++)
+		if (poll(&pf, 1, 100) > 0)
+			CU_ASSERT(db_listen_read(l, on_heard, &h) >= 0);
+	CU_ASSERT_EQUAL(db_listen_ping_pending(l), 0);
+	CU_ASSERT_EQUAL(db_notify(a, "ppgd_test", "four"), 0);   /* still listening */
+	CU_ASSERT_EQUAL(listen_wait(l, &h, 2000), 1);
+	CU_ASSERT_STRING_EQUAL(h.payload, "four");
 	db_listen_close(l);
 	db_close(a);
+}
+
+/* One live node per node id: the second handle of node "twin" is refused
+ * while the first lives, and takes the lock once it is closed; a handle
+ * that reconnects after another session took its node id stays lost.
+ * SQLite: one node per file, nothing to lock. */
+static void test_node_lock(void)
+{
+	struct db *a = NULL, *b = NULL, *c = NULL;
+
+	CU_ASSERT_EQUAL_FATAL(t_open("twin", "twin", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open("twin", "twin", &b), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open("twin", "other", &c), 0);
+	CU_ASSERT_EQUAL(db_node_lock(a), 0);
+	CU_ASSERT_EQUAL(db_node_lock(c), 0);   /* another id */
+	if (engine != DB_ENGINE_POSTGRESQL) {
+		CU_ASSERT_EQUAL(db_node_lock(b), 0);
+		db_close(a);
+		db_close(b);
+		db_close(c);
+		return;
+	}
+	CU_ASSERT_EQUAL(db_node_lock(b), -EBUSY);
+	CU_ASSERT_PTR_NOT_NULL(strstr(db_errmsg(b), "node id twin is in use"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(db_errmsg(b), "ppgd node twin pid"));   /* the holder */
+	db_close(a);
+	CU_ASSERT_EQUAL(db_node_lock(b), 0);
+
+	/* b's session ends; while it is away d takes "twin"; b comes back lost */
+	struct db *d = NULL;
+	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "twin", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+	    " WHERE application_name LIKE 'ppgd node twin pid%'"), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open("twin", "twin", &d), 0);
+	CU_ASSERT_EQUAL(db_node_lock(d), 0);
+	int64_t n = 0;
+	CU_ASSERT(db_count_pushes(b, &n) < 0);
+	CU_ASSERT_EQUAL(db_reconnect(b), -EBUSY);
+	CU_ASSERT_EQUAL(db_lost(b), 1);
+	db_close(d);
+	CU_ASSERT_EQUAL(db_reconnect(b), 0);   /* free again: taken */
+	CU_ASSERT_EQUAL(db_lost(b), 0);
+	CU_ASSERT_EQUAL(db_count_pushes(b, &n), 0);
+	db_close(b);
+	db_close(c);
 }
 
 /* PostgreSQL: a handle whose connection the server ended says it is lost,
@@ -619,6 +686,7 @@ static const struct {
 	{ "SMSC message ids and content tokens", test_message_ids_and_tokens, 0 },
 	{ "NOTIFY at commit, LISTEN", test_notify_listen, 0 },
 	{ "a lost connection comes back", test_reconnect, 0 },
+	{ "one live node per node id", test_node_lock, 0 },
 	{ "concurrent claims skip locked rows", test_pg_skip_locked, 1 },
 	{ "the claim is an index range per priority", test_pg_claim_plan, 1 },
 };
