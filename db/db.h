@@ -537,11 +537,13 @@ int db_node_lock(struct db *db);
 
 /*
  * Claims up to max pending deliveries due at now (next_attempt <= now), high
- * priority first: each gets next_attempt = until and this handle's node as
- * lease owner, in one statement. PostgreSQL: UPDATE .. FROM (SELECT ..
- * FOR UPDATE SKIP LOCKED), so two nodes claiming at once never get the same
- * row; SQLite has one writer at a time. *out as db_delivery_due. A schema
- * before 6 has no owner column: the lease is the next_attempt alone.
+ * priority first: each gets next_attempt = until, this handle's node as
+ * lease owner and a new lease generation (lease_gen + 1, returned in the
+ * rows), one statement per priority. PostgreSQL: UPDATE .. WHERE id = ANY
+ * (ARRAY(SELECT .. FOR UPDATE SKIP LOCKED)), so two nodes claiming at once
+ * never get the same row; SQLite has one writer at a time. *out as
+ * db_delivery_due. A schema before 6 has no owner column: the lease is the
+ * next_attempt alone; before 8 there is no generation (0).
  */
 int db_delivery_claim(struct db *db, int64_t now, int64_t until, size_t max,
     struct db_delivery **out, size_t *n);
