@@ -208,8 +208,7 @@ struct db_delivery {
 	int64_t next_attempt;       /* ms; 0 = not scheduled */
 	int bearer;                 /* the bearer the engine chose for the next attempts
 	                             * (its own numbering; 0 = select anew), schema 3 */
-	int64_t lease_gen;          /* the generation of the lease taken (schema 8): set
-	                             * by db_delivery_claim only, 0 otherwise */
+	int64_t lease_gen;          /* set by db_delivery_claim (schema 8), else 0 */
 };
 
 struct db_transition {
@@ -525,53 +524,23 @@ int db_notification_count_state(struct db *db, int state, int64_t *n);
  * for none). -EINVAL when too long. */
 int db_set_node(struct db *db, const char *node);
 const char *db_node(struct db *db);          /* "" when none */
-/*
- * One live node per node id (PostgreSQL): takes a session-level advisory
- * lock on this handle's node id, held until the handle is closed, and taken
- * again by db_reconnect (which fails while another session holds it: the
- * handle stays lost). 0; -EBUSY when another live session holds it (the
- * message names it: application_name, address, since when). SQLite, or no
- * node id: 0 (one node per file).
- */
-int db_node_lock(struct db *db);
 
 /*
  * Claims up to max pending deliveries due at now (next_attempt <= now), high
  * priority first: each gets next_attempt = until, this handle's node as
- * lease owner and a new lease generation (lease_gen + 1, returned in the
- * rows), one statement per priority. PostgreSQL: UPDATE .. WHERE id = ANY
- * (ARRAY(SELECT .. FOR UPDATE SKIP LOCKED)), so two nodes claiming at once
- * never get the same row; SQLite has one writer at a time. *out as
- * db_delivery_due. A schema before 6 has no owner column: the lease is the
- * next_attempt alone; before 8 there is no generation (0).
+ * lease owner and a new lease_gen (db_cluster.h). PostgreSQL: one UPDATE ..
+ * (SELECT .. FOR UPDATE SKIP LOCKED) per priority, so two nodes claiming at
+ * once never get the same row; SQLite has one writer at a time. *out as
+ * db_delivery_due. Before schema 6 the lease is the next_attempt alone.
  */
 int db_delivery_claim(struct db *db, int64_t now, int64_t until, size_t max,
     struct db_delivery **out, size_t *n);
 /* The lease owner of a delivery into buf ("" when none or before schema 6).
  * -ENOENT for no such delivery. */
 int db_delivery_lease_owner(struct db *db, int64_t id, char *buf, size_t len);
-/*
- * The fence of a node's writes about one attempt (schema 8): every claim
- * increments the row's lease_gen (a delivery inserted leased by an accepted
- * push has generation 0). 1 when this handle's node still holds the lease of
- * generation gen (owner = db_node, or no owner, and lease_gen = gen), 0 when
- * another claim took the delivery since (another node's, or this node's own
- * later one), -ENOENT for no such delivery. Before schema 8: the owner alone.
- * PostgreSQL locks the row (FOR UPDATE) until the end of the transaction, so
- * that no claim slips in between the check and the write it guards.
- */
-int db_delivery_lease_held(struct db *db, int64_t id, int64_t gen);
-/* The same for notifications: claimed with next_attempt = until, each
- * claim incrementing lease_gen (returned in the rows). */
+/* The same for notifications: claimed with next_attempt = until. */
 int db_notification_claim(struct db *db, int64_t now, int64_t until, size_t max,
     struct db_notification **out, size_t *n);
-/*
- * Extends this node's lease of a pending notification to until, fenced as
- * db_delivery_lease_held: 1 when renewed, 0 when the lease is no longer this
- * node's (another claim took it, or it is final). A node holding claimed
- * notifications in memory renews them while they wait for their turn.
- */
-int db_notification_renew(struct db *db, int64_t id, int64_t gen, int64_t until);
 /*
  * After a restart, as db_delivery_recover, but on PostgreSQL only the
  * deliveries this node leased (or that nobody owns): other nodes' leases are
@@ -599,18 +568,8 @@ int db_listen_fd(struct db_listener *l);
  * or -EIO when the connection is lost. */
 int db_listen_read(struct db_listener *l,
     void (*fn)(void *arg, const char *channel, const char *payload), void *arg);
-/* Connects again and LISTENs again: 0, or -EIO. Takes at most the
- * connection's connect_timeout (5 s unless the conninfo sets one). */
+/* Connects again and LISTENs again: 0, or -EIO (at most connect_timeout). */
 int db_listen_reconnect(struct db_listener *l);
-/*
- * An idle listener cannot tell a quiet server from a dead peer: db_listen_ping
- * sends a cheap query (once; 0, or -EIO), db_listen_read takes its answer
- * along with the notifications, and db_listen_ping_pending says whether it is
- * still awaited: one still pending a while later means the connection is
- * dead (db_listen_reconnect it).
- */
-int db_listen_ping(struct db_listener *l);
-int db_listen_ping_pending(struct db_listener *l);
 const char *db_listen_errmsg(struct db_listener *l);
 void db_listen_close(struct db_listener *l);   /* accepts NULL */
 
@@ -633,5 +592,7 @@ int db_content_token_delete(struct db *db, int64_t delivery);
  */
 int db_lost(struct db *db);
 int db_reconnect(struct db *db);
+
+#include "db/db_cluster.h"   /* lease fences, the node lock, the listener's ping */
 
 #endif /* DB_H */

@@ -297,6 +297,7 @@ int db_pg_content_token_find(struct db *db, const char *token, int64_t *delivery
 int db_pg_content_token_delete(struct db *db, int64_t delivery);
 int db_pg_lost(struct db *db);
 int db_pg_node_lock(struct db *db);
+int db_pg_node_holder(struct db *db, char *buf, size_t len);
 int db_pg_listen_open(const char *conninfo, const char *node, const char *const *channels, size_t n,
     struct db_listener **out);
 int db_pg_reconnect(struct db *db);

@@ -43,6 +43,17 @@ int db_node_lock(struct db *db)
 	return 0;
 }
 
+int db_node_holder(struct db *db, char *buf, size_t len)
+{
+	if (!db || !buf || !len)
+		return -EINVAL;
+	buf[0] = '\0';
+	if (!db->node[0])
+		return 0;
+	DB_PG_DISPATCH(db, db_pg_node_holder(db, buf, len));
+	return 0;
+}
+
 /* Binds the node of db (NULL when none) at parameter i. */
 static int bind_node(struct db *db, sqlite3_stmt *st, int i)
 {

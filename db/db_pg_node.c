@@ -18,12 +18,13 @@
  * use the one-key space (db_schema_pg.c), which never meets it. */
 #define DB_PG_NODE_LOCK_CLASS "1886414693"
 
-/* Who holds the node lock of db->node, for the message: "application_name
- * from ADDRESS since TIME", or "" when it cannot be told. */
-static void holder(struct db *db, char *buf, size_t len)
+/* Who holds the node lock of db->node: "application_name from ADDRESS
+ * since TIME" into buf and 1, or 0 when nobody (or it cannot be told). */
+static int holder(struct db *db, char *buf, size_t len)
 {
 	struct db_pg_params a = { 0 };
 	PGresult *r = NULL;
+	int held = 0;
 	buf[0] = '\0';
 	db_pg_p_str(&a, db->node);
 	if (db_pg_run_text(db, "SELECT coalesce(s.application_name, ''), coalesce(host(s.client_addr), 'local'),"
@@ -31,11 +32,19 @@ static void holder(struct db *db, char *buf, size_t len)
 	    " JOIN pg_stat_activity s ON s.pid = l.pid WHERE l.locktype = 'advisory'"
 	    " AND l.classid = " DB_PG_NODE_LOCK_CLASS " AND l.objsubid = 2 AND l.granted"
 	    " AND l.objid::bigint = (hashtext($1)::bigint & 4294967295) LIMIT 1", &a, &r) < 0)
-		return;
-	if (PQntuples(r) == 1)
+		return 0;
+	if (PQntuples(r) == 1) {
 		snprintf(buf, len, "%s from %s since %s UTC", PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1),
 		    PQgetvalue(r, 0, 2));
+		held = 1;
+	}
 	PQclear(r);
+	return held;
+}
+
+int db_pg_node_holder(struct db *db, char *buf, size_t len)
+{
+	return holder(db, buf, len);
 }
 
 int db_pg_node_lock(struct db *db)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db/db.h"
 #ifdef PPG_HAVE_LIBPQ
@@ -599,6 +600,15 @@ static void test_notify_listen(void)
 	db_close(a);
 }
 
+/* Waits (up to 2 s) until nobody holds db's node id: a closed or ended
+ * session lets go of its lock a moment after, when its server process exits. */
+static void wait_node_free(struct db *db)
+{
+	char who[256];
+	for (int i = 0; i < 100 && db_node_holder(db, who, sizeof who) > 0; i++)
+		usleep(20000);
+}
+
 /* One live node per node id: the second handle of node "twin" is refused
  * while the first lives, and takes the lock once it is closed; a handle
  * that reconnects after another session took its node id stays lost.
@@ -613,29 +623,45 @@ static void test_node_lock(void)
 	CU_ASSERT_EQUAL(db_node_lock(a), 0);
 	CU_ASSERT_EQUAL(db_node_lock(c), 0);   /* another id */
 	if (engine != DB_ENGINE_POSTGRESQL) {
+		char none[64];
+		CU_ASSERT_EQUAL(db_node_holder(b, none, sizeof none), 0);
 		CU_ASSERT_EQUAL(db_node_lock(b), 0);
 		db_close(a);
 		db_close(b);
 		db_close(c);
 		return;
 	}
+	char who[256];
+	CU_ASSERT_EQUAL(db_node_holder(b, who, sizeof who), 1);   /* looked up, not taken */
+	CU_ASSERT_PTR_NOT_NULL(strstr(who, "ppgd node twin pid"));
+	CU_ASSERT_EQUAL(db_node_holder(c, who, sizeof who), 1);   /* "other": c holds it itself */
 	CU_ASSERT_EQUAL(db_node_lock(b), -EBUSY);
 	CU_ASSERT_PTR_NOT_NULL(strstr(db_errmsg(b), "node id twin is in use"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(db_errmsg(b), "ppgd node twin pid"));   /* the holder */
 	db_close(a);
+	wait_node_free(b);
 	CU_ASSERT_EQUAL(db_node_lock(b), 0);
+	struct db *e = NULL;
+	CU_ASSERT_EQUAL_FATAL(t_open("twin", "nobody", &e), 0);
+	CU_ASSERT_EQUAL(db_node_holder(e, who, sizeof who), 0);
+	db_close(e);
 
 	/* b's session ends; while it is away d takes "twin"; b comes back lost */
 	struct db *d = NULL;
 	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "twin", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
 	    " WHERE application_name LIKE 'ppgd node twin pid%'"), 0);
 	CU_ASSERT_EQUAL_FATAL(t_open("twin", "twin", &d), 0);
+	wait_node_free(d);
 	CU_ASSERT_EQUAL(db_node_lock(d), 0);
 	int64_t n = 0;
 	CU_ASSERT(db_count_pushes(b, &n) < 0);
 	CU_ASSERT_EQUAL(db_reconnect(b), -EBUSY);
 	CU_ASSERT_EQUAL(db_lost(b), 1);
 	db_close(d);
+	struct db *f = NULL;   /* asks, without taking it */
+	CU_ASSERT_EQUAL_FATAL(t_open("twin", "twin", &f), 0);
+	wait_node_free(f);
+	db_close(f);
 	CU_ASSERT_EQUAL(db_reconnect(b), 0);   /* free again: taken */
 	CU_ASSERT_EQUAL(db_lost(b), 0);
 	CU_ASSERT_EQUAL(db_count_pushes(b, &n), 0);
