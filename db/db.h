@@ -34,7 +34,7 @@ struct db;
 #define DB_SYNC_EXTERNAL   0x08   /* commits do not fsync (synchronous=NORMAL): db_sync() does */
 
 /* Current schema version (PRAGMA user_version written by db_open). */
-#define DB_SCHEMA_VERSION 8
+#define DB_SCHEMA_VERSION 9
 
 /*
  * Opens (creating when absent, unless DB_OPEN_READONLY) the database at path
@@ -208,6 +208,7 @@ struct db_delivery {
 	int64_t next_attempt;       /* ms; 0 = not scheduled */
 	int bearer;                 /* the bearer the engine chose for the next attempts
 	                             * (its own numbering; 0 = select anew), schema 3 */
+	int64_t lease_gen;          /* set by db_delivery_claim (schema 9), else 0 */
 };
 
 struct db_transition {
@@ -449,6 +450,7 @@ struct db_notification {
 	int64_t next_attempt;       /* ms; 0 = at once */
 	int state;
 	int64_t created;
+	int64_t lease_gen;          /* set by db_notification_claim only (schema 9) */
 };
 
 void db_notification_clear(struct db_notification *nt);
@@ -528,11 +530,11 @@ const char *db_node(struct db *db);          /* "" when none */
 
 /*
  * Claims up to max pending deliveries due at now (next_attempt <= now), high
- * priority first: each gets next_attempt = until and this handle's node as
- * lease owner, in one statement. PostgreSQL: UPDATE .. FROM (SELECT ..
- * FOR UPDATE SKIP LOCKED), so two nodes claiming at once never get the same
- * row; SQLite has one writer at a time. *out as db_delivery_due. A schema
- * before 6 has no owner column: the lease is the next_attempt alone.
+ * priority first: each gets next_attempt = until, this handle's node as
+ * lease owner and a new lease_gen (db_cluster.h). PostgreSQL: one UPDATE ..
+ * (SELECT .. FOR UPDATE SKIP LOCKED) per priority, so two nodes claiming at
+ * once never get the same row; SQLite has one writer at a time. *out as
+ * db_delivery_due. Before schema 6 the lease is the next_attempt alone.
  */
 int db_delivery_claim(struct db *db, int64_t now, int64_t until, size_t max,
     struct db_delivery **out, size_t *n);
@@ -569,7 +571,7 @@ int db_listen_fd(struct db_listener *l);
  * or -EIO when the connection is lost. */
 int db_listen_read(struct db_listener *l,
     void (*fn)(void *arg, const char *channel, const char *payload), void *arg);
-/* Connects again and LISTENs again: 0, or -EIO. */
+/* Connects again and LISTENs again: 0, or -EIO (at most connect_timeout). */
 int db_listen_reconnect(struct db_listener *l);
 const char *db_listen_errmsg(struct db_listener *l);
 void db_listen_close(struct db_listener *l);   /* accepts NULL */
@@ -611,5 +613,7 @@ int db_sms_message_take(struct db *db, const char *msgid, int64_t *delivery, int
  */
 int db_lost(struct db *db);
 int db_reconnect(struct db *db);
+
+#include "db/db_cluster.h"   /* lease fences, the node lock, the listener's ping */
 
 #endif /* DB_H */

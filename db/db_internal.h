@@ -92,6 +92,10 @@ enum db_stmt_id {
 	DB_ST_SMS_DELETE,
 	DB_ST_SMS_REMAINING,
 	DB_ST_SMS_GET,
+	DB_ST_DELIVERY_LEASE8,    /* schema 9: the claims increment lease_gen */
+	DB_ST_NOTIF_CLAIM8,
+	DB_ST_DELIVERY_FENCE,
+	DB_ST_NOTIF_RENEW,
 	DB_ST__COUNT
 };
 
@@ -298,6 +302,8 @@ int db_pg_notification_count_state(struct db *db, int state, int64_t *n);
 int db_pg_delivery_claim(struct db *db, int64_t now, int64_t until, size_t max,
     struct db_delivery **out, size_t *n);
 int db_pg_delivery_lease_owner(struct db *db, int64_t id, char *buf, size_t len);
+int db_pg_delivery_lease_held(struct db *db, int64_t id, int64_t gen);
+int db_pg_notification_renew(struct db *db, int64_t id, int64_t gen, int64_t until);
 int db_pg_notification_claim(struct db *db, int64_t now, int64_t until, size_t max,
     struct db_notification **out, size_t *n);
 int db_pg_delivery_recover_own(struct db *db, int64_t now);
@@ -311,7 +317,9 @@ int db_pg_content_token_get(struct db *db, const char *token, int64_t not_before
     char **ctype, void **body, size_t *len);
 int db_pg_sms_message_take(struct db *db, const char *msgid, int64_t *delivery, int64_t *remaining);
 int db_pg_lost(struct db *db);
-int db_pg_listen_open(const char *conninfo, const char *const *channels, size_t n,
+int db_pg_node_lock(struct db *db);
+int db_pg_node_holder(struct db *db, char *buf, size_t len);
+int db_pg_listen_open(const char *conninfo, const char *node, const char *const *channels, size_t n,
     struct db_listener **out);
 int db_pg_reconnect(struct db *db);
 /* The notification row reader (db_notification.c), for db_lease.c. */

@@ -33,6 +33,27 @@ const char *db_node(struct db *db)
 	return db ? db->node : "";
 }
 
+int db_node_lock(struct db *db)
+{
+	if (!db)
+		return -EINVAL;
+	if (!db->node[0])
+		return 0;
+	DB_PG_DISPATCH(db, db_pg_node_lock(db));
+	return 0;
+}
+
+int db_node_holder(struct db *db, char *buf, size_t len)
+{
+	if (!db || !buf || !len)
+		return -EINVAL;
+	buf[0] = '\0';
+	if (!db->node[0])
+		return 0;
+	DB_PG_DISPATCH(db, db_pg_node_holder(db, buf, len));
+	return 0;
+}
+
 /* Binds the node of db (NULL when none) at parameter i. */
 static int bind_node(struct db *db, sqlite3_stmt *st, int i)
 {
@@ -40,17 +61,24 @@ static int bind_node(struct db *db, sqlite3_stmt *st, int i)
 	    : sqlite3_bind_null(st, i);
 }
 
-/* UPDATE .. SET next_attempt = until, lease_owner = node of one row by id. */
-static int lease_one(struct db *db, enum db_stmt_id id, int64_t row, int64_t until)
+/* UPDATE .. SET next_attempt = until, lease_owner = node of one row by id;
+ * from schema 9 the lease's new generation into *gen (else 0). */
+static int lease_one(struct db *db, enum db_stmt_id id, int64_t row, int64_t until, int64_t *gen)
 {
 	sqlite3_stmt *st = NULL;
+	*gen = 0;
+	if (db->version >= 9)
+		id = id == DB_ST_DELIVERY_LEASE ? DB_ST_DELIVERY_LEASE8 : DB_ST_NOTIF_CLAIM8;
 	int rc = db_prep(db, id, &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, row);
 	sqlite3_bind_int64(st, 2, until);
 	bind_node(db, st, 3);
-	return db_step_done(db, st);
+	if (db->version < 9)
+		return db_step_done(db, st);
+	rc = db_step_int64(db, st, gen);
+	return rc == -ENOENT ? 0 : rc;   /* final meanwhile: cannot be, one writer */
 }
 
 int db_delivery_claim(struct db *db, int64_t now, int64_t until, size_t max,
@@ -69,7 +97,7 @@ int db_delivery_claim(struct db *db, int64_t now, int64_t until, size_t max,
 		return rc;
 	for (size_t i = 0; i < *n && rc == 0; i++) {
 		if (db->version >= 6)
-			rc = lease_one(db, DB_ST_DELIVERY_LEASE, (*out)[i].id, until);
+			rc = lease_one(db, DB_ST_DELIVERY_LEASE, (*out)[i].id, until, &(*out)[i].lease_gen);
 		else
 			rc = db_delivery_schedule(db, (*out)[i].id, until);
 		(*out)[i].next_attempt = until;
@@ -114,6 +142,58 @@ int db_delivery_lease_owner(struct db *db, int64_t id, char *buf, size_t len)
 	return rc;
 }
 
+int db_delivery_lease_held(struct db *db, int64_t id, int64_t gen)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || id <= 0)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	if (db->version < 9) {
+		char owner[DB_NODE_MAX];
+		int rc = db_delivery_lease_owner(db, id, owner, sizeof owner);
+		return rc < 0 ? rc : !owner[0] || !strcmp(owner, db->node);
+	}
+	DB_PG_DISPATCH(db, db_pg_delivery_lease_held(db, id, gen));
+	int rc = db_prep(db, DB_ST_DELIVERY_FENCE, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+		rc = (!t || !t[0] || !strcmp((const char *)t, db->node)) &&
+		    sqlite3_column_int64(st, 1) == gen;
+	} else if (rc == SQLITE_DONE) {
+		rc = db_set_err(db, -ENOENT, "no delivery %lld", (long long)id);
+	} else {
+		rc = db_sqlite_err(db, rc);
+	}
+	db_done(st);
+	return rc;
+}
+
+int db_notification_renew(struct db *db, int64_t id, int64_t gen, int64_t until)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || id <= 0)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	if (db->version < 9) {
+		int rc = db_notification_lease(db, id, until);
+		return rc == -ENOENT ? 0 : rc < 0 ? rc : 1;
+	}
+	DB_PG_DISPATCH(db, db_pg_notification_renew(db, id, gen, until));
+	int rc = db_prep(db, DB_ST_NOTIF_RENEW, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, gen);
+	bind_node(db, st, 3);
+	sqlite3_bind_int64(st, 4, until);
+	rc = db_step_done(db, st);
+	return rc < 0 ? rc : sqlite3_changes(db->sq) > 0;
+}
+
 int db_notification_claim(struct db *db, int64_t now, int64_t until, size_t max,
     struct db_notification **out, size_t *n)
 {
@@ -130,7 +210,7 @@ int db_notification_claim(struct db *db, int64_t now, int64_t until, size_t max,
 		return rc;
 	for (size_t i = 0; i < *n && rc == 0; i++) {
 		if (db->version >= 6)
-			rc = lease_one(db, DB_ST_NOTIF_CLAIM, (*out)[i].id, until);
+			rc = lease_one(db, DB_ST_NOTIF_CLAIM, (*out)[i].id, until, &(*out)[i].lease_gen);
 		else
 			rc = db_notification_lease(db, (*out)[i].id, until);
 		(*out)[i].next_attempt = until;
@@ -279,7 +359,7 @@ int db_listen_open(const struct db_conf *conf, const char *const *channels, size
 	if (conf->engine != DB_ENGINE_POSTGRESQL)
 		return -ENOTSUP;
 #ifdef PPG_HAVE_LIBPQ
-	return db_pg_listen_open(conf->conninfo ? conf->conninfo : "", channels, nchannels, out);
+	return db_pg_listen_open(conf->conninfo ? conf->conninfo : "", conf->node, channels, nchannels, out);
 #else
 	return -ENOTSUP;
 #endif
@@ -294,6 +374,8 @@ int db_listen_read(struct db_listener *l, void (*fn)(void *, const char *, const
 	return -EINVAL;
 }
 int db_listen_reconnect(struct db_listener *l) { (void)l; return -EINVAL; }
+int db_listen_ping(struct db_listener *l) { (void)l; return -EINVAL; }
+int db_listen_ping_pending(struct db_listener *l) { (void)l; return 0; }
 const char *db_listen_errmsg(struct db_listener *l) { (void)l; return "no PostgreSQL in this build"; }
 void db_listen_close(struct db_listener *l) { (void)l; }
 #endif

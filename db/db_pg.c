@@ -303,6 +303,30 @@ static void db_pg_quiet(void *arg, const char *msg)
 	(void)msg;   /* NOTICEs (e.g. of IF NOT EXISTS) are not the operator's business */
 }
 
+/*
+ * Connects with conninfo over ppgd's defaults, which the operator's conninfo
+ * overrides key by key (PQconnectdbParams expands the dbname entry, a
+ * conninfo string or URI, after them):
+ *  - connect_timeout: without one, a server (or a balancer, a failed-over
+ *    address) that accepts TCP but never answers holds the connecting
+ *    thread for as long as TCP does: the writer's reconnection (PQreset)
+ *    and with it every PAP answer. With it each host is given up after
+ *    DB_PG_CONNECT_TIMEOUT_S and the writer answers 3000.
+ *  - TCP keepalives and tcp_user_timeout: an idle connection (the cluster
+ *    listener) whose peer vanished without a FIN or RST is noticed within
+ *    about a minute instead of the kernel's two hours.
+ * app: application_name (pg_stat_activity shows which node and role a
+ * connection is). Never NULL but when out of memory.
+ */
+PGconn *db_pg_connect(const char *conninfo, const char *app)
+{
+	static const char *const keys[] = { "connect_timeout", "keepalives", "keepalives_idle",
+		"keepalives_interval", "keepalives_count", "tcp_user_timeout", "application_name",
+		"dbname", NULL };
+	const char *vals[] = { DB_PG_CONNECT_TIMEOUT, "1", "30", "10", "3", "60000", app, conninfo, NULL };
+	return PQconnectdbParams(keys, vals, 1);
+}
+
 int db_pg_open(const char *conninfo, int flags, int target, struct db **out)
 {
 	size_t elen;
@@ -329,7 +353,7 @@ int db_pg_open(const char *conninfo, int flags, int target, struct db **out)
 	db->version = DB_SCHEMA_VERSION;
 	db->wal_fd = -1;
 	pthread_mutex_init(&db->sync_lock, NULL);
-	db->pg->conn = PQconnectdb(conninfo);
+	db->pg->conn = db_pg_connect(conninfo, db->readonly ? "ppgd (read-only)" : "ppgd");
 	if (!db->pg->conn) {
 		err = db_set_err(db, -ENOMEM, "out of memory");
 		goto fail;

@@ -81,6 +81,8 @@ enum db_pg_stmt {
 	PG_SMS_DELETE,
 	PG_SMS_REMAINING,
 	PG_SMS_GET,
+	PG_DELIVERY_FENCE,
+	PG_NOTIF_RENEW,
 	PG_ST__COUNT
 };
 extern const char *const db_pg_sql[PG_ST__COUNT];
@@ -89,7 +91,10 @@ struct db_pg {
 	PGconn *conn;
 	unsigned char prepared[PG_ST__COUNT];
 	int isp_own_txn;          /* db/'s own savepoint is a whole transaction */
+	int node_locked;          /* this session holds the node id's lock (db_node_lock) */
+	int node_lock_lost;       /* reconnected, but another node holds it now: unusable */
 };
+
 
 /* Parameters of one statement. */
 #define DB_PG_MAXP 26
@@ -124,6 +129,11 @@ int db_pg_exec(struct db *db, const char *sql);
  * touch several rows or may fail by design; db_pg_isp_end as db_isp_end. */
 int db_pg_isp_begin(struct db *db);
 int db_pg_isp_end(struct db *db, int err);
+
+/* The connect_timeout of every connection unless the conninfo sets one (s). */
+#define DB_PG_CONNECT_TIMEOUT "5"
+/* A connection with ppgd's defaults under conninfo (db_pg.c says which). */
+PGconn *db_pg_connect(const char *conninfo, const char *app);
 
 /* Columns of a text result. */
 int64_t db_pg_i64(const PGresult *r, int row, int col);

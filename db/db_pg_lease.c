@@ -13,20 +13,95 @@
 
 #include "db/db_pg_int.h"
 
+/* A claimed row: the delivery's columns, then its lease generation. */
+static int claimed_delivery_row(const PGresult *r, int i, void *row)
+{
+	int rc = db_pg_delivery_row(r, i, row);
+	if (rc == 0)
+		((struct db_delivery *)row)->lease_gen = db_pg_i64(r, i, 13);
+	return rc;
+}
+
+static int claimed_notification_row(const PGresult *r, int i, void *row)
+{
+	int rc = db_pg_notification_row(r, i, row);
+	if (rc == 0)
+		((struct db_notification *)row)->lease_gen = db_pg_i64(r, i, 9);
+	return rc;
+}
+
+/* High priority first: one claim per priority, each an index range (the
+ * statement says why). */
 int db_pg_delivery_claim(struct db *db, int64_t now, int64_t until, size_t max,
     struct db_delivery **out, size_t *n)
+{
+	for (int prio = 1; prio <= 3 && *n < max; prio++) {
+		struct db_pg_params a = { 0 };
+		struct db_delivery *v = NULL;
+		size_t k = 0;
+		PGresult *r = NULL;
+
+		db_pg_p_i64(&a, now);
+		db_pg_p_i64(&a, until);
+		db_pg_p_str(&a, db->node[0] ? db->node : NULL);
+		db_pg_p_i64(&a, db_limit(max - *n));
+		db_pg_p_i64(&a, prio);
+		int rc = db_pg_run(db, PG_DELIVERY_CLAIM, &a, &r);
+		if (rc >= 0)
+			rc = db_pg_rows(r, sizeof *v, claimed_delivery_row, db_pg_delivery_clear_v,
+			    (void **)&v, &k);
+		if (rc == 0 && k) {
+			struct db_delivery *nv = realloc(*out, (*n + k) * sizeof *nv);
+			if (!nv) {
+				db_delivery_list_free(v, k);
+				v = NULL;
+				rc = -ENOMEM;
+			} else {
+				memcpy(nv + *n, v, k * sizeof *v);
+				*out = nv;
+				*n += k;
+			}
+		}
+		free(v);
+		if (rc < 0) {
+			db_delivery_list_free(*out, *n);
+			*out = NULL;
+			*n = 0;
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int db_pg_delivery_lease_held(struct db *db, int64_t id, int64_t gen)
 {
 	struct db_pg_params a = { 0 };
 	PGresult *r = NULL;
 
-	db_pg_p_i64(&a, now);
-	db_pg_p_i64(&a, until);
-	db_pg_p_str(&a, db->node[0] ? db->node : NULL);
-	db_pg_p_i64(&a, db_limit(max));
-	int rc = db_pg_run(db, PG_DELIVERY_CLAIM, &a, &r);
+	db_pg_p_i64(&a, id);
+	int rc = db_pg_run(db, PG_DELIVERY_FENCE, &a, &r);
 	if (rc < 0)
 		return rc;
-	return db_pg_rows(r, sizeof **out, db_pg_delivery_row, db_pg_delivery_clear_v, (void **)out, n);
+	if (PQntuples(r) < 1) {
+		rc = db_set_err(db, -ENOENT, "no delivery %lld", (long long)id);
+	} else {
+		const char *owner = PQgetvalue(r, 0, 0);
+		rc = (!owner[0] || !strcmp(owner, db->node)) && db_pg_i64(r, 0, 1) == gen;
+	}
+	PQclear(r);
+	return rc;
+}
+
+int db_pg_notification_renew(struct db *db, int64_t id, int64_t gen, int64_t until)
+{
+	struct db_pg_params a = { 0 };
+
+	db_pg_p_i64(&a, id);
+	db_pg_p_i64(&a, gen);
+	db_pg_p_str(&a, db->node[0] ? db->node : NULL);
+	db_pg_p_i64(&a, until);
+	int rc = db_pg_run(db, PG_NOTIF_RENEW, &a, NULL);
+	return rc < 0 ? rc : rc > 0;
 }
 
 int db_pg_delivery_lease_owner(struct db *db, int64_t id, char *buf, size_t len)
@@ -59,7 +134,7 @@ int db_pg_notification_claim(struct db *db, int64_t now, int64_t until, size_t m
 	int rc = db_pg_run(db, PG_NOTIF_CLAIM, &a, &r);
 	if (rc < 0)
 		return rc;
-	return db_pg_rows(r, sizeof **out, db_pg_notification_row, db_pg_notification_clear_v,
+	return db_pg_rows(r, sizeof **out, claimed_notification_row, db_pg_notification_clear_v,
 	    (void **)out, n);
 }
 
@@ -143,14 +218,18 @@ int db_pg_content_token_delete(struct db *db, int64_t delivery)
 
 int db_pg_lost(struct db *db)
 {
-	return PQstatus(db->pg->conn) != CONNECTION_OK;
+	return PQstatus(db->pg->conn) != CONNECTION_OK || db->pg->node_lock_lost;
 }
 
 int db_pg_reconnect(struct db *db)
 {
 	db_check_owner(db);
-	if (PQstatus(db->pg->conn) == CONNECTION_OK)
+	if (PQstatus(db->pg->conn) == CONNECTION_OK && !db->pg->node_lock_lost)
 		return 0;
+	if (PQstatus(db->pg->conn) == CONNECTION_OK)   /* connected, the node lock still taken */
+		return db_pg_node_lock(db);
+	/* Bounded by the connection's connect_timeout (db_pg_connect): a server
+	 * that accepts but never answers holds the writer that long, no more. */
 	PQreset(db->pg->conn);
 	if (PQstatus(db->pg->conn) != CONNECTION_OK) {
 		const char *m = PQerrorMessage(db->pg->conn);
@@ -160,9 +239,14 @@ int db_pg_reconnect(struct db *db)
 	memset(db->pg->prepared, 0, sizeof db->pg->prepared);
 	db->pg->isp_own_txn = 0;
 	db->sp_depth = 0;
-	return db_pg_exec(db, db->readonly
+	int rc = db_pg_exec(db, db->readonly
 	    ? "SET synchronous_commit = on; SET bytea_output = hex; SET default_transaction_read_only = on"
 	    : "SET synchronous_commit = on; SET bytea_output = hex");
+	/* The session's node lock went with the old session: taken again
+	 * before the handle is used, or the handle stays lost. */
+	if (rc == 0 && db->pg->node_locked && (rc = db_pg_node_lock(db)) < 0)
+		db->pg->node_lock_lost = 1;
+	return rc;
 }
 
 /* ---------------------------------------------------------------- listener */
@@ -171,6 +255,7 @@ struct db_listener {
 	PGconn *conn;
 	char **channels;
 	size_t nchannels;
+	int ping_pending;          /* a SELECT 1 awaits its answer */
 	char errmsg[256];
 };
 
@@ -202,9 +287,10 @@ static int listen_all(struct db_listener *l)
 	return 0;
 }
 
-int db_pg_listen_open(const char *conninfo, const char *const *channels, size_t n,
+int db_pg_listen_open(const char *conninfo, const char *node, const char *const *channels, size_t n,
     struct db_listener **out)
 {
+	char app[DB_NODE_MAX + 32];
 	struct db_listener *l = calloc(1, sizeof *l);
 	if (!l || !(l->channels = calloc(n ? n : 1, sizeof *l->channels))) {
 		free(l);
@@ -218,7 +304,8 @@ int db_pg_listen_open(const char *conninfo, const char *const *channels, size_t 
 		l->nchannels++;
 	}
 	*out = l;
-	l->conn = PQconnectdb(conninfo);
+	snprintf(app, sizeof app, "ppgd listener%s%s", node && *node ? " " : "", node ? node : "");
+	l->conn = db_pg_connect(conninfo, app);
 	if (!l->conn)
 		return -ENOMEM;
 	if (PQstatus(l->conn) != CONNECTION_OK)
@@ -241,6 +328,13 @@ int db_listen_read(struct db_listener *l,
 		return -EINVAL;
 	if (!PQconsumeInput(l->conn) || PQstatus(l->conn) != CONNECTION_OK)
 		return listen_err(l, "connection to PostgreSQL lost");
+	/* the answer of a ping: its result, then the end of the results */
+	while (l->ping_pending && !PQisBusy(l->conn)) {
+		PGresult *r = PQgetResult(l->conn);
+		if (!r)
+			l->ping_pending = 0;
+		PQclear(r);
+	}
 	PGnotify *nt;
 	while ((nt = PQnotifies(l->conn)) != NULL) {
 		fn(arg, nt->relname, nt->extra ? nt->extra : "");
@@ -250,10 +344,29 @@ int db_listen_read(struct db_listener *l,
 	return count;
 }
 
+int db_listen_ping(struct db_listener *l)
+{
+	if (!l || !l->conn || PQstatus(l->conn) != CONNECTION_OK)
+		return -EINVAL;
+	if (l->ping_pending)
+		return 0;
+	if (!PQsendQuery(l->conn, "SELECT 1") || PQflush(l->conn) < 0)
+		return listen_err(l, "connection to PostgreSQL lost");
+	l->ping_pending = 1;
+	return 0;
+}
+
+int db_listen_ping_pending(struct db_listener *l)
+{
+	return l ? l->ping_pending : 0;
+}
+
 int db_listen_reconnect(struct db_listener *l)
 {
 	if (!l || !l->conn)
 		return -EINVAL;
+	l->ping_pending = 0;
+	/* Bounded by the connection's connect_timeout (db_pg_connect). */
 	PQreset(l->conn);
 	if (PQstatus(l->conn) != CONNECTION_OK)
 		return listen_err(l, "cannot reconnect to PostgreSQL");

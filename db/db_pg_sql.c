@@ -131,14 +131,22 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 		" code, description, event_time, attempts, next_attempt, priority, lease_owner)"
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
 	/* The claim of several nodes at once: rows another node is claiming
-	 * are skipped, not waited for; once it commits they are no longer due. */
+	 * are skipped, not waited for; once it commits they are no longer due.
+	 * One priority per run ($5, db_pg_lease.c runs 1, 2, 3): the range
+	 * state = 1 AND priority = $5 AND next_attempt <= $1 of the index
+	 * delivery_due, read in its order. Across priorities a due row sits
+	 * behind every leased or parked row of a higher priority, which a claim
+	 * of all priorities at once would have to read through (or sort the
+	 * table for). The ids go to the UPDATE as an array (an InitPlan), so
+	 * that it finds its rows by primary key: joined to a subquery, a
+	 * generic plan (LIMIT unknown) hashes and scans the whole table. Every
+	 * claim starts a new generation of the lease. */
 	[PG_DELIVERY_CLAIM] =
-		"UPDATE delivery d SET next_attempt = $2, lease_owner = $3"
-		" FROM (SELECT id FROM delivery WHERE state = 1 AND next_attempt <= $1"
-		" ORDER BY priority, next_attempt, id LIMIT $4 FOR UPDATE SKIP LOCKED) c"
-		" WHERE d.id = c.id RETURNING d.id, d.push, d.address, d.addr_canon, d.addr_type,"
-		" d.addr_value, d.state, d.code, d.description, d.event_time, d.attempts,"
-		" d.next_attempt, d.bearer, d.priority",
+		"UPDATE delivery SET next_attempt = $2, lease_owner = $3, lease_gen = lease_gen + 1"
+		" WHERE id = ANY (ARRAY(SELECT id FROM delivery WHERE state = 1 AND priority = $5"
+		" AND next_attempt <= $1 ORDER BY next_attempt LIMIT $4 FOR UPDATE SKIP LOCKED))"
+		" RETURNING id, push, address, addr_canon, addr_type, addr_value, state, code,"
+		" description, event_time, attempts, next_attempt, bearer, lease_gen",
 	[PG_DELIVERY_OWNER] = "SELECT coalesce(lease_owner, '') FROM delivery WHERE id = $1",
 	[PG_DELIVERY_RECOVER_OWN] =
 		"UPDATE delivery d SET next_attempt = greatest($1::bigint, p.deliver_after)"
@@ -146,11 +154,16 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 		" AND (d.lease_owner IS NULL OR d.lease_owner = $2)"
 		DB_RECOVER_PARKED("d.next_attempt", "d.target", "split_part(d.target, ';', 1)", "$1::bigint"),
 	[PG_NOTIF_CLAIM] =
-		"UPDATE notification n SET next_attempt = $2, lease_owner = $3"
-		" FROM (SELECT id FROM notification WHERE state = 1 AND next_attempt <= $1"
-		" ORDER BY next_attempt, id LIMIT $4 FOR UPDATE SKIP LOCKED) c"
-		" WHERE n.id = c.id RETURNING n.id, n.push, n.delivery, n.url, n.body, n.attempts,"
-		" n.next_attempt, n.state, n.created",
+		"UPDATE notification SET next_attempt = $2, lease_owner = $3, lease_gen = lease_gen + 1"
+		" WHERE id = ANY (ARRAY(SELECT id FROM notification WHERE state = 1 AND next_attempt <= $1"
+		" ORDER BY next_attempt, id LIMIT $4 FOR UPDATE SKIP LOCKED))"
+		" RETURNING id, push, delivery, url, body, attempts, next_attempt, state, created, lease_gen",
+	/* FOR UPDATE: no claim commits between the fence and the write it guards */
+	[PG_DELIVERY_FENCE] =
+		"SELECT coalesce(lease_owner, ''), lease_gen FROM delivery WHERE id = $1 FOR UPDATE",
+	[PG_NOTIF_RENEW] =
+		"UPDATE notification SET next_attempt = $4 WHERE id = $1 AND state = 1"
+		" AND lease_gen = $2 AND coalesce(lease_owner, '') = coalesce($3, '')",
 	[PG_NOTIFY] = "SELECT pg_notify($1, $2)",
 	[PG_SMS_ADD] = "INSERT INTO sms_message (msgid, delivery, created) VALUES ($1, $2, $3)",
 	[PG_SMS_FIND] = "SELECT delivery FROM sms_message WHERE msgid = $1",

@@ -188,6 +188,15 @@ static const char db_schema_v7[] =
 static const char db_schema_v8[] =
 	"ALTER TABLE binding ADD COLUMN q INTEGER NOT NULL DEFAULT -1;";
 
+/* Schema 9: the generation of a lease, incremented by every claim (db_lease.c):
+ * the fence of a node's writes about an attempt (db_delivery_lease_held,
+ * db_notification_renew), so that a node whose lease ran out and was taken
+ * by another claim, even its own later one, cannot overwrite the newer
+ * attempt. */
+static const char db_schema_v9[] =
+	"ALTER TABLE delivery ADD COLUMN lease_gen INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE notification ADD COLUMN lease_gen INTEGER NOT NULL DEFAULT 0;";
+
 const struct db_schema_step db_schema_steps[] = {
 	{ 1, db_schema_v1 },
 	{ 2, db_schema_v2 },
@@ -197,6 +206,7 @@ const struct db_schema_step db_schema_steps[] = {
 	{ 6, db_schema_v6 },
 	{ 7, db_schema_v7 },
 	{ 8, db_schema_v8 },
+	{ 9, db_schema_v9 },
 };
 const int db_schema_nsteps = (int)(sizeof db_schema_steps / sizeof db_schema_steps[0]);
 

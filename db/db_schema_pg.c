@@ -167,6 +167,11 @@ static const char db_pg_schema_v7[] =
 static const char db_pg_schema_v8[] =
 	"ALTER TABLE binding ADD COLUMN q integer NOT NULL DEFAULT -1;";
 
+/* Schema 9: the generation of a lease (db_schema.c says why). */
+static const char db_pg_schema_v9[] =
+	"ALTER TABLE delivery ADD COLUMN lease_gen bigint NOT NULL DEFAULT 0;"
+	"ALTER TABLE notification ADD COLUMN lease_gen bigint NOT NULL DEFAULT 0;";
+
 static const struct db_schema_step db_pg_schema_steps[] = {
 	{ 1, db_pg_schema_v1 },
 	{ 2, db_pg_schema_v2 },
@@ -176,6 +181,7 @@ static const struct db_schema_step db_pg_schema_steps[] = {
 	{ 6, db_pg_schema_v6 },
 	{ 7, db_pg_schema_v7 },
 	{ 8, db_pg_schema_v8 },
+	{ 9, db_pg_schema_v9 },
 };
 
 _Static_assert(sizeof db_pg_schema_steps / sizeof db_pg_schema_steps[0] == DB_SCHEMA_VERSION,

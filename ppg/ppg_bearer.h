@@ -143,7 +143,8 @@ struct ppg_bearer_ops {
 	/* Attempts in flight that count against the engine's window (may be NULL). */
 	unsigned (*inflight)(struct ppg_bearer *b);
 	/* Another node sharing the database changed what key names (SIP: the
-	 * registrations of an AoR): read it again (may be NULL). */
+	 * registrations of an AoR): read it again (may be NULL). key "": all
+	 * of it (the wake-ups of other nodes may have been missed). */
 	void (*refresh)(struct ppg_bearer *b, const char *key);
 	/* No new attempts (shutdown): attempts under way are abandoned, their
 	 * deliveries stay pending and are due again after a restart. Frees. */

@@ -148,7 +148,10 @@ void ppg_bearer_sip_reg_free(struct sip_bearer *s);
 int ppg_bearer_sip_reg_on_register(void *arg, struct sipb_binding *b, size_t n,
     const struct sockaddr *from, struct sipb_reg *pending);
 int ppg_bearer_sip_reg_trusted(void *arg, const struct sockaddr *from);
-/* Another node stored registrations of aor: read them again (refresh op). */
+/* Another node stored registrations of aor: read them again (refresh op).
+ * "": all of them (the cache replaced), and the deliveries parked for every
+ * registered AoR woken: the cluster listener was away and may have missed
+ * NOTIFYs. */
 void ppg_bearer_sip_reg_refresh(struct sip_bearer *s, const char *aor);
 /* A UAProf document of url was stored: the AoRs whose terminals name it
  * are read again (ppg_uaprof_on_stored). */

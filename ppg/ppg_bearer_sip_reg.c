@@ -117,6 +117,7 @@ struct list_op {
 	size_t n;
 	struct sip_tcaps *caps;          /* n, beside v, or NULL */
 	int ok;
+	int resync;             /* the listener was away: replace the cache, wake the parked */
 };
 
 static int load_write(struct db *db, void *arg, int64_t now)
@@ -148,8 +149,10 @@ static void load_after(void *arg, int committed)
 	if (!committed || !o->ok)
 		LOGP(PPG_LOG_SIP, LOG_ERR, "cannot load the stored registrations; they come back as the "
 		    "core registers again");
+	if (o->resync && committed && o->ok && !s->stopping)
+		ppg_bearer_sip_reg_free(s);   /* de-registrations missed meanwhile too */
 	/* The list is ordered by aor, newest first within one. */
-	while (committed && o->ok && i < o->n) {
+	while (committed && o->ok && !s->stopping && i < o->n) {
 		size_t k = i + 1;
 		while (k < o->n && !strcmp(o->v[k].aor, o->v[i].aor))
 			k++;
@@ -166,11 +169,18 @@ static void load_after(void *arg, int committed)
 				memset(o->caps + i, 0, (k - i) * sizeof *c);
 			}
 			cache_set(s, v[0].aor, v, k - i, c);
+			/* registered while this node did not listen: what it parked
+			 * for the AoR goes now (after its parks: queued in order) */
+			if (o->resync && ppg_bearer_sip_reg_lookup(s, v[0].aor, ppg_clock_now_ms()))
+				ppg_bearer_wake(&s->base, v[0].aor);
 		} else {
 			free(c);
 		}
 		i = k;
 	}
+	if (o->resync && committed && o->ok)
+		LOGP(PPG_LOG_SIP, LOG_NOTICE, "registrations read again after the cluster listener was "
+		    "away (%zu binding%s)", o->n, o->n == 1 ? "" : "s");
 	if (committed && o->ok && o->n)
 		LOGP(PPG_LOG_SIP, LOG_INFO, "%zu SIP registration binding%s loaded", o->n, o->n == 1 ? "" : "s");
 	ppg_bearer_sip_caps_free(o->caps, o->n);
@@ -241,6 +251,16 @@ void ppg_bearer_sip_reg_uaprof_stored(void *arg, const char *url)
 
 void ppg_bearer_sip_reg_refresh(struct sip_bearer *s, const char *aor)
 {
+	if (!*aor) {   /* everything: another node's ppgd_reg may have been missed */
+		struct list_op *lo = calloc(1, sizeof *lo);
+		if (!lo)
+			return;
+		lo->s = s;
+		lo->resync = 1;
+		if (ppg_core_write_lazy(s->core, load_write, load_after, lo) < 0)
+			free(lo);
+		return;
+	}
 	size_t l = strlen(aor);
 	struct refresh_op *o = l < 512 ? calloc(1, sizeof *o + l + 1) : NULL;
 	if (!o)

@@ -6,7 +6,12 @@
  * the loop (ppg_core_remote), which wakes the scheduler and the notifier or
  * reloads an AoR's registrations. Polling stays the fallback: a lost
  * listener connection is tried again with a backoff, and once back it wakes
- * the loop, for whatever became due meanwhile.
+ * the loop, for whatever became due meanwhile, and has every registration
+ * read again (a ppgd_reg NOTIFYed while it was away is gone for good: a
+ * node would otherwise keep parking pushes for a terminal another node
+ * registered). A connection that goes quiet is asked a cheap query every
+ * PPG_CLUSTER_PING_MS; one unanswered by the next is taken for dead (a
+ * network that dropped without a FIN or RST), besides TCP keepalives.
  */
 #include "ppg/ppg_cluster.h"
 
@@ -24,6 +29,7 @@
 
 #define LISTEN_RETRY_MIN_MS 250
 #define LISTEN_RETRY_MAX_MS 4000
+#define PPG_CLUSTER_PING_MS 10000
 
 struct ppg_cluster {
 	struct ppg_core *core;
@@ -35,6 +41,7 @@ struct ppg_cluster {
 	int stop_pipe[2];
 	atomic_int due_pending;         /* a wake-up is queued for the loop: no second one */
 	atomic_ullong received;         /* notifications from other nodes */
+	atomic_ullong resyncs;          /* full reloads after (re)connecting */
 };
 
 struct reg_msg {
@@ -62,6 +69,21 @@ static void wake_due(struct ppg_cluster *cl)
 {
 	if (!atomic_exchange(&cl->due_pending, 1) && ppg_core_defer(cl->core, 0, due_loop, cl) < 0)
 		atomic_store(&cl->due_pending, 0);
+}
+
+/* Listening (again): what other nodes NOTIFYed before may be lost, so
+ * everything due is claimed and every registration read again ("" AoR). */
+static void resync(struct ppg_cluster *cl)
+{
+	wake_due(cl);
+	struct reg_msg *m = malloc(sizeof *m + 1);
+	if (!m)
+		return;
+	m->core = cl->core;
+	m->aor[0] = '\0';
+	if (ppg_core_defer(cl->core, 0, reg_loop, m) < 0)
+		free(m);
+	atomic_fetch_add(&cl->resyncs, 1);
 }
 
 /* [cluster thread] One notification: "NODE" or "NODE AOR"; a node's own are
@@ -105,6 +127,8 @@ static void *cluster_main(void *arg)
 	if (down)
 		LOGP(PPG_LOG_DB, LOG_WARNING, "node %s: cannot LISTEN for other nodes yet (%s); polling meanwhile",
 		    cl->node, db_listen_errmsg(cl->l));
+	else
+		resync(cl);   /* registrations stored between the start's load and the LISTEN */
 	for (;;) {
 		if (down) {
 			if (pause_or_stop(cl, backoff))
@@ -113,20 +137,32 @@ static void *cluster_main(void *arg)
 				backoff = backoff * 2 > LISTEN_RETRY_MAX_MS ? LISTEN_RETRY_MAX_MS : backoff * 2;
 				continue;
 			}
-			LOGP(PPG_LOG_DB, LOG_NOTICE, "node %s listens for other nodes again", cl->node);
+			LOGP(PPG_LOG_DB, LOG_NOTICE, "node %s listens for other nodes again; reading every "
+			    "registration again", cl->node);
 			down = 0;
 			backoff = LISTEN_RETRY_MIN_MS;
-			wake_due(cl);
+			resync(cl);
 		}
 		struct pollfd p[2] = {
 			{ .fd = db_listen_fd(cl->l), .events = POLLIN },
 			{ .fd = cl->stop_pipe[0], .events = POLLIN },
 		};
-		int n = poll(p, 2, -1);
+		int n = poll(p, 2, PPG_CLUSTER_PING_MS);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 || p[1].revents)
 			break;
+		if (n == 0) {
+			/* quiet for a whole interval: is anybody there? */
+			if (db_listen_ping_pending(cl->l)) {
+				LOGP(PPG_LOG_DB, LOG_WARNING, "node %s: PostgreSQL did not answer the listener in %d s; "
+				    "connecting again, polling meanwhile", cl->node, PPG_CLUSTER_PING_MS / 1000);
+				down = 1;
+			} else if (db_listen_ping(cl->l) < 0) {
+				down = 1;
+			}
+			continue;
+		}
 		if (db_listen_read(cl->l, on_notify, cl) < 0) {
 			LOGP(PPG_LOG_DB, LOG_WARNING, "node %s: %s; polling until it is back", cl->node,
 			    db_listen_errmsg(cl->l));
@@ -152,7 +188,8 @@ int ppg_cluster_start(struct ppg_core *core, const struct ppg_config *cfg, struc
 		return -errno;
 	}
 	static const char *const channels[] = { PPG_CLUSTER_DUE, PPG_CLUSTER_REG, PPG_CLUSTER_FETCHED };
-	struct db_conf dc = { .engine = DB_ENGINE_POSTGRESQL, .conninfo = cfg->db_conninfo ? cfg->db_conninfo : "" };
+	struct db_conf dc = { .engine = DB_ENGINE_POSTGRESQL,
+		.conninfo = cfg->db_conninfo ? cfg->db_conninfo : "", .node = cl->node };
 	int r = db_listen_open(&dc, channels, sizeof channels / sizeof *channels, &cl->l);
 	if (!cl->l) {
 		ppg_cluster_free(cl);

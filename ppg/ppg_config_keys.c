@@ -78,10 +78,11 @@ const struct ppg_config_key ppg_config_keys[] = {
 	  "sqlite (one file, embedded) or postgresql (a server several gateways may share)" },
 	{ "database", "path", K_STR, O(db_path), "var/ppgd.db", 0, 0, "SQLite database file" },
 	{ "database", "conninfo", K_STR, O(db_conninfo), "", 0, 0,
-	  "PostgreSQL: a libpq connection string, e.g. host=/run/postgresql dbname=ppgd" },
+	  "PostgreSQL: a libpq connection string, e.g. host=/run/postgresql dbname=ppgd; ppgd adds "
+	  "connect_timeout=5, TCP keepalives and tcp_user_timeout=60000 unless it sets them" },
 	{ "database", "node_id", K_STR, O(node_id), "", 0, 0,
 	  "this gateway's name among the nodes sharing one database: the owner of its leases, in its "
-	  "log lines and metrics (empty: the host name)" },
+	  "log lines and metrics (empty: the host name); one live node per id (a second is refused)" },
 	{ "database", "lease_margin", K_UINT, O(lease_margin), "30", 1, 3600,
 	  "seconds a delivery's lease outlives its longest attempt: a node that dies holds its deliveries "
 	  "this long after [sip] transaction_timeout + fetch_timeout, then another node takes them" },

@@ -130,7 +130,10 @@ static int db_available(struct ppg_core *c)
 	if (db_reconnect(c->db) < 0) {
 		c->db_backoff_ms = c->db_backoff_ms * 2 > DB_RECONNECT_MAX_MS ? DB_RECONNECT_MAX_MS
 		    : c->db_backoff_ms * 2;
-		c->db_retry_mono = now + c->db_backoff_ms;
+		/* From its end: an attempt that waited for the connect timeout
+		 * (a server that accepts and never answers) is not followed at
+		 * once by another, so a request waits for one at most. */
+		c->db_retry_mono = mono_ms() + c->db_backoff_ms;
 		return -ENOTCONN;
 	}
 	atomic_store(&c->db_down, 0);

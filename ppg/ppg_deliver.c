@@ -128,11 +128,12 @@ static void on_report(void *engine, const struct ppg_bearer_report *r)
 		break;
 	case PPG_REPORT_PARK:
 		if (!e->stopping)
-			ppg_deliver_write_park(e, a->a.delivery, r->when, r->target, r->desc ? r->desc : "");
+			ppg_deliver_write_park(e, a->a.delivery, a->lease_gen, r->when, r->target,
+			    r->desc ? r->desc : "");
 		break;
 	case PPG_REPORT_RELEASE:
 		if (!e->stopping)
-			ppg_deliver_write_release(e, a->a.delivery);
+			ppg_deliver_write_release(e, a->a.delivery, a->lease_gen);
 		break;
 	}
 	if (r->end)
@@ -143,14 +144,20 @@ static void on_report(void *engine, const struct ppg_bearer_report *r)
 
 /* Picks the bearer of one delivery and starts its attempt. */
 void ppg_deliver_dispatch(struct ppg_deliver *e, struct ppg_push *p, int64_t delivery, int type,
-    const char *value, int bearer, int64_t now)
+    const char *value, int bearer, int64_t lease_gen, int64_t now)
 {
 	char sip_target[512] = "";
 	struct ppg_select_out out;
 	struct ppg_bearer *sip = e->by_kind[PPG_BEARER_SIP];
+	struct ppg_attempt *busy = attempt_find(e, delivery);
 
-	if (attempt_find(e, delivery))
-		return;   /* already under way */
+	if (busy) {
+		/* Already under way here, and this node claimed it again (its
+		 * lease ran out meanwhile): the attempt runs under the new lease. */
+		if (lease_gen > busy->lease_gen)
+			busy->lease_gen = lease_gen;
+		return;
+	}
 	if (p->deliver_before && now >= p->deliver_before)
 		return;   /* the expiry sweep ends it */
 	int is_sip = sip && sip->ops->target(sip, type, value, sip_target, sizeof sip_target) == 0;
@@ -183,9 +190,9 @@ void ppg_deliver_dispatch(struct ppg_deliver *e, struct ppg_push *p, int64_t del
 	    ? e->by_kind[out.bearer] : NULL;
 	if (!b) {
 		if (out.code)
-			ppg_deliver_write_final(e, delivery, DB_STATE_REJECTED, out.code, out.why);
+			ppg_deliver_write_final(e, delivery, lease_gen, DB_STATE_REJECTED, out.code, out.why);
 		else
-			ppg_deliver_write_park(e, delivery, PPG_NEVER, NULL, out.why);
+			ppg_deliver_write_park(e, delivery, lease_gen, PPG_NEVER, NULL, out.why);
 		return;
 	}
 	char target[512];
@@ -198,9 +205,10 @@ void ppg_deliver_dispatch(struct ppg_deliver *e, struct ppg_push *p, int64_t del
 	    ? strchr(out.why, ':') + 2 : "";
 	struct ppg_attempt *a = attempt_new(e, b, delivery, p, type, target, why);
 	if (!a) {
-		ppg_deliver_write_release(e, delivery);
+		ppg_deliver_write_release(e, delivery, lease_gen);
 		return;
 	}
+	a->lease_gen = lease_gen;
 	b->ops->send(b, &a->a);
 }
 
@@ -249,9 +257,9 @@ void ppg_deliver_run(void *arg, void *job, int64_t now)
 		if (ppg_deliver_ended(e, j->d[i].id))
 			continue;   /* cancelled or replaced in the batch that accepted it */
 		if (ppg_deliver_inflight(e) >= e->cfg->sip_window)
-			ppg_deliver_write_release(e, j->d[i].id);   /* the tick takes it when there is room */
-		else
-			ppg_deliver_dispatch(e, j->p, j->d[i].id, j->d[i].type, j->d[i].value, 0, now);
+			ppg_deliver_write_release(e, j->d[i].id, 0);   /* the tick takes it when there is room */
+		else   /* inserted leased: generation 0 */
+			ppg_deliver_dispatch(e, j->p, j->d[i].id, j->d[i].type, j->d[i].value, 0, 0, now);
 	}
 	ppg_deliver_write_job_free(j);
 }
@@ -308,7 +316,7 @@ static void on_remote(void *arg, const char *channel, const char *what)
 		long long d = strtoll(what, NULL, 10);
 		if (d > 0 && e->content)
 			ppg_content_fetched(e->content, d);   /* an attempt of this node waits for it */
-	} else if (!strcmp(channel, PPG_CLUSTER_REG) && what) {
+	} else if (!strcmp(channel, PPG_CLUSTER_REG) && what) {   /* "": every AoR */
 		for (size_t i = 0; i < e->nbearers; i++)
 			if (e->bearers[i]->ops->refresh)
 				e->bearers[i]->ops->refresh(e->bearers[i], what);

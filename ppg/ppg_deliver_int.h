@@ -30,6 +30,7 @@ struct ppg_attempt {
 	struct ppg_push *p;
 	char target[512];
 	char why[96];                    /* why this bearer (ppg_select), for statusquery */
+	int64_t lease_gen;               /* the lease this attempt runs under (db_delivery_lease_held) */
 	struct ppg_attempt *next;        /* hash chain by delivery */
 };
 
@@ -88,9 +89,11 @@ char *ppg_push_dup0(const void *p, size_t n);
 /* -------------------------------------------------- ppg_deliver.c [loop] */
 
 /* Picks the bearer of one delivery and starts its attempt. bearer: the one
- * stored with the delivery after a fallback (0 = select). */
+ * stored with the delivery after a fallback (0 = select); lease_gen: the
+ * generation of the lease this node holds (db_delivery.lease_gen; 0 for a
+ * delivery inserted leased by an accepted push). */
 void ppg_deliver_dispatch(struct ppg_deliver *e, struct ppg_push *p, int64_t delivery, int type,
-    const char *value, int bearer, int64_t now);
+    const char *value, int bearer, int64_t lease_gen, int64_t now);
 /* Attempts that count against the window (SIP MESSAGEs in flight). */
 unsigned ppg_deliver_inflight(struct ppg_deliver *e);
 /* Runs the job of an accepted push (ppg_core_hooks.run). */
@@ -112,14 +115,16 @@ struct ppg_deliver_job {
 
 /* -------------------------------------------- ppg_deliver_write.c */
 
-/* [loop] Queue the engine's writes for the next batch. */
+/* [loop] Queue the engine's writes for the next batch. Each is about the
+ * attempt under lease generation lease_gen, and is dropped when another
+ * claim took the delivery since (the fence, ppg_deliver_write.c). */
 void ppg_deliver_write_report(struct ppg_deliver *e, const struct ppg_attempt *at,
     const struct ppg_bearer_report *r);
-void ppg_deliver_write_final(struct ppg_deliver *e, int64_t delivery, int state, int code,
-    const char *desc);
-void ppg_deliver_write_park(struct ppg_deliver *e, int64_t delivery, int64_t when, const char *target,
-    const char *desc);
-void ppg_deliver_write_release(struct ppg_deliver *e, int64_t delivery);
+void ppg_deliver_write_final(struct ppg_deliver *e, int64_t delivery, int64_t lease_gen, int state,
+    int code, const char *desc);
+void ppg_deliver_write_park(struct ppg_deliver *e, int64_t delivery, int64_t lease_gen, int64_t when,
+    const char *target, const char *desc);
+void ppg_deliver_write_release(struct ppg_deliver *e, int64_t delivery, int64_t lease_gen);
 /* A delivery receipt of an SMSC message id (PPG_REPORT_RECEIPT). */
 void ppg_deliver_write_receipt(struct ppg_deliver *e, const char *msgid, int delivered, int state,
     const char *desc);

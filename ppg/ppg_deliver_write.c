@@ -32,6 +32,7 @@ static void free_after(void *arg, int committed)
 struct result_op {
 	struct ppg_deliver *e;
 	int64_t delivery;
+	int64_t lease_gen;
 	int64_t deliver_before;
 	enum ppg_bearer_kind bearer;
 	/* SIP: the final response */
@@ -61,25 +62,35 @@ static int fallback_write(struct db *db, struct result_op *o, const struct ppg_o
 }
 
 /*
- * The outcome of an attempt whose lease another node took over (it ran out
- * while this node was still at it, e.g. stopped for longer than the lease)
- * is not this node's to write: the newer attempt decides the delivery's
- * state. One exception, "delivered wins": a terminal that took the push has
- * it, so that outcome is written, and the newer attempt's outcome then finds
- * the delivery final and is dropped. At-least-once: the newer attempt may
- * send the push a second time, and no state is lost or made up. [writer]
+ * The fence of every write about an attempt: an attempt runs under the
+ * lease generation it was claimed with, and once another claim took the
+ * delivery (its lease ran out while this node was still at it, e.g. stopped
+ * for longer than the lease; then claimed by another node, or by this node
+ * again) its outcome, park or release is not this attempt's to write: the
+ * newer attempt decides the delivery's state. Owner and generation both:
+ * the owner name alone would let a stale attempt of node A overwrite A's
+ * own newer attempt after B's lease in between ran out too. One exception,
+ * "delivered wins": a terminal that took the push has it, so that outcome
+ * is written, and the newer attempt's outcome then finds the delivery final
+ * and is dropped. At-least-once: the newer attempt may send the push a
+ * second time, and no state is lost or made up. 1 when ours, 0 when not,
+ * or a negative errno (the write is tried again). [writer]
  */
-static int lease_ours(struct db *db, struct ppg_deliver *e, int64_t delivery, int delivered)
+static int lease_ours(struct db *db, int64_t delivery, int64_t lease_gen, int delivered,
+    const char *what)
 {
-	char owner[DB_NODE_MAX];
-	if (delivered || db_delivery_lease_owner(db, delivery, owner, sizeof owner) < 0 || !owner[0])
+	if (delivered)
 		return 1;
-	if (!strcmp(owner, db_node(db)))
-		return 1;
-	(void)e;
-	LOGP(PPG_LOG_CORE, LOG_NOTICE, "delivery %lld: the outcome of this node's attempt is dropped: its "
-	    "lease ran out and node %s took the delivery over", (long long)delivery, owner);
-	return 0;
+	int r = db_delivery_lease_held(db, delivery, lease_gen);
+	if (r == 0) {
+		char owner[DB_NODE_MAX] = "";
+		db_delivery_lease_owner(db, delivery, owner, sizeof owner);
+		LOGP(PPG_LOG_CORE, LOG_NOTICE, "delivery %lld: the %s of node %s's attempt is dropped: its "
+		    "lease ran out and %s%s took the delivery over", (long long)delivery, what, db_node(db),
+		    strcmp(owner, db_node(db)) ? "node " : "a newer claim of this node",
+		    strcmp(owner, db_node(db)) ? owner : "");
+	}
+	return r;
 }
 
 static int result_write_bearer(struct db *db, void *arg, int64_t now)
@@ -98,9 +109,10 @@ static int result_write_bearer(struct db *db, void *arg, int64_t now)
 		return 0;
 	}
 	if (o->final_state) {
-		if (!lease_ours(db, e, o->delivery, o->final_state == DB_STATE_DELIVERED)) {
+		if ((r = lease_ours(db, o->delivery, o->lease_gen, o->final_state == DB_STATE_DELIVERED,
+		    "outcome")) <= 0) {
 			db_delivery_clear(&d);
-			return 0;
+			return r == -ENOENT ? 0 : r;
 		}
 		r = ppg_final_id(db, e->cfg, o->delivery, o->final_state, o->final_code, o->desc, now, &changed);
 		db_delivery_clear(&d);
@@ -111,9 +123,11 @@ static int result_write_bearer(struct db *db, void *arg, int64_t now)
 		    o->deliver_before, &e->sip_pol, now, &out);
 		if (out.not_reachable && out.kind != PPG_OUT_DELIVERED && e->by_kind[PPG_BEARER_SMS] &&
 		    e->cfg->ota_sip_fallback && d.addr_type == PAP_ADDR_PLMN) {
-			r = !lease_ours(db, e, o->delivery, 0) ? 0 : fallback_write(db, o, &out, now);
+			r = lease_ours(db, o->delivery, o->lease_gen, 0, "outcome");
+			if (r > 0)
+				r = fallback_write(db, o, &out, now);
 			db_delivery_clear(&d);
-			return r;
+			return r == -ENOENT ? 0 : r;
 		}
 	} else {
 		ppg_outcome_ota(o->ok, o->retryable, o->fail_code, d.attempts + 1, o->deliver_before,
@@ -125,9 +139,9 @@ static int result_write_bearer(struct db *db, void *arg, int64_t now)
 		    out.state == DB_STATE_EXPIRED ? "; deliver-before before the next try" : "");
 		snprintf(out.desc, sizeof out.desc, "%.*s", (int)sizeof out.desc - 1, desc);
 	}
-	if (!lease_ours(db, e, o->delivery, out.kind == PPG_OUT_DELIVERED)) {
+	if ((r = lease_ours(db, o->delivery, o->lease_gen, out.kind == PPG_OUT_DELIVERED, "outcome")) <= 0) {
 		db_delivery_clear(&d);
-		return 0;
+		return r == -ENOENT ? 0 : r;
 	}
 	if (out.kind == PPG_OUT_RETRY) {
 		char desc[256];
@@ -171,6 +185,7 @@ void ppg_deliver_write_report(struct ppg_deliver *e, const struct ppg_attempt *a
 		return;   /* the lease ends and it is attempted again */
 	o->e = e;
 	o->delivery = at->a.delivery;
+	o->lease_gen = at->lease_gen;
 	o->deliver_before = at->p->deliver_before;
 	o->bearer = at->b->ops->kind;
 	if (r->kind == PPG_REPORT_FINAL) {
@@ -192,14 +207,15 @@ void ppg_deliver_write_report(struct ppg_deliver *e, const struct ppg_attempt *a
 	queue_result(e, o);
 }
 
-void ppg_deliver_write_final(struct ppg_deliver *e, int64_t delivery, int state, int code,
-    const char *desc)
+void ppg_deliver_write_final(struct ppg_deliver *e, int64_t delivery, int64_t lease_gen, int state,
+    int code, const char *desc)
 {
 	struct result_op *o = calloc(1, sizeof *o);
 	if (!o)
 		return;
 	o->e = e;
 	o->delivery = delivery;
+	o->lease_gen = lease_gen;
 	o->final_state = state;
 	o->final_code = code;
 	snprintf(o->desc, sizeof o->desc, "%s", desc);
@@ -270,6 +286,7 @@ void ppg_deliver_write_receipt(struct ppg_deliver *e, const char *msgid, int del
 struct park_op {
 	struct ppg_deliver *e;
 	int64_t delivery;
+	int64_t lease_gen;
 	int64_t when;
 	char target[512];
 	char desc[300];
@@ -284,7 +301,9 @@ static int park_write(struct db *db, void *arg, int64_t now)
 		return r == -ENOENT ? 0 : r;
 	/* A registration after the decision comes with a wake-up, queued after
 	 * this write (both come from the loop, in order): it finds the target. */
-	if (!db_state_is_final(d.state)) {
+	if (!db_state_is_final(d.state) &&
+	    (r = lease_ours(db, o->delivery, o->lease_gen, 0, "park")) > 0) {
+		r = 0;
 		/* The same note again (a restart re-evaluated it) is no new
 		 * transition: only the time it is due changes. */
 		if (d.desc && !strcmp(d.desc, o->desc)) {
@@ -299,17 +318,18 @@ static int park_write(struct db *db, void *arg, int64_t now)
 		}
 	}
 	db_delivery_clear(&d);
-	return r;
+	return r == -ENOENT ? 0 : r;
 }
 
-void ppg_deliver_write_park(struct ppg_deliver *e, int64_t delivery, int64_t when, const char *target,
-    const char *desc)
+void ppg_deliver_write_park(struct ppg_deliver *e, int64_t delivery, int64_t lease_gen, int64_t when,
+    const char *target, const char *desc)
 {
 	struct park_op *o = calloc(1, sizeof *o);
 	if (!o)
 		return;
 	o->e = e;
 	o->delivery = delivery;
+	o->lease_gen = lease_gen;
 	o->when = when;
 	snprintf(o->target, sizeof o->target, "%s", target ? target : "");
 	snprintf(o->desc, sizeof o->desc, "%s", desc);
@@ -318,19 +338,27 @@ void ppg_deliver_write_park(struct ppg_deliver *e, int64_t delivery, int64_t whe
 }
 
 /* Gives a lease back (the window was full, or out of memory): due at once. */
+struct release_op {
+	int64_t delivery;
+	int64_t lease_gen;
+};
+
 static int release_write(struct db *db, void *arg, int64_t now)
 {
-	int64_t *delivery = arg;
-	int r = db_delivery_schedule(db, *delivery, now);
+	struct release_op *o = arg;
+	int r = lease_ours(db, o->delivery, o->lease_gen, 0, "release");
+	if (r > 0)
+		r = db_delivery_schedule(db, o->delivery, now);
 	return r == -ENOENT ? 0 : r;
 }
 
-void ppg_deliver_write_release(struct ppg_deliver *e, int64_t delivery)
+void ppg_deliver_write_release(struct ppg_deliver *e, int64_t delivery, int64_t lease_gen)
 {
-	int64_t *o = malloc(sizeof *o);
+	struct release_op *o = malloc(sizeof *o);
 	if (!o)
 		return;
-	*o = delivery;
+	o->delivery = delivery;
+	o->lease_gen = lease_gen;
 	if (ppg_core_write_retry(e->core, release_write, free_after, o) < 0)
 		free(o);
 }

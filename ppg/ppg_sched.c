@@ -60,7 +60,7 @@ static void lease_after(void *arg, int committed)
 		struct db_delivery *d = &o->v[i];
 		if (o->pushes[i])
 			ppg_deliver_dispatch(e, o->pushes[i], d->id, d->addr_type,
-			    d->addr_value ? d->addr_value : "", d->bearer, now);
+			    d->addr_value ? d->addr_value : "", d->bearer, d->lease_gen, now);
 	}
 	/* A full batch: there is a backlog; take the next one at once rather
 	 * than at the next tick. */

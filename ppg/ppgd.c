@@ -183,6 +183,14 @@ static int check_database(const struct ppg_config *cfg)
 		return 0;    /* SQLite: the file is created at start */
 	ppg_config_db_where(cfg, where, sizeof where);
 	int r = ppg_config_db_open(cfg, DB_OPEN_READONLY, &db);
+	/* Reported, not failed: the node of this very config, running, holds
+	 * its id too; a second node with the id is refused when it starts.
+	 * Looked up, not taken (a start right after -t must find it free). */
+	char who[320];
+	if (r == 0 && db_node_holder(db, who, sizeof who) > 0)
+		fprintf(stderr, "ppgd: warning: node id %s is in use by another live ppgd: %s; a ppgd "
+		    "started with this node_id now is refused (unless that is this node, running)\n",
+		    db_node(db), who);
 	if (r == 0) {
 		printf("ppgd: database %s reachable (schema %d), node %s\n", where, db_schema_version(db),
 		    db_node(db));
@@ -326,6 +334,17 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		LOGP(PPG_LOG_MAIN, LOG_ERR, "cannot open the database %s: %s: %s", dbwhere, strerror(-r),
 		    db_errmsg(NULL));
+		db_close(db);
+		goto out;
+	}
+	/* One live node per node id: a second ppgd with this node_id would share
+	 * its leases, and the fence of their outcomes, with the first. */
+	/* A restart: the previous process's session may take a moment to end
+	 * (and to let go of the lock) after it exited. */
+	for (int i = 0; (r = db_node_lock(db)) == -EBUSY && i < 15; i++)
+		usleep(200000);
+	if (r < 0) {
+		LOGP(PPG_LOG_MAIN, LOG_ERR, "database %s: %s; not starting", dbwhere, db_errmsg(db));
 		db_close(db);
 		goto out;
 	}

@@ -11,11 +11,16 @@
 #include <CUnit/Basic.h>
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db/db.h"
+#ifdef PPG_HAVE_LIBPQ
+#include "db/db_pg_int.h"   /* white-box: the claim's SQL text, for its plan */
+#endif
 #include "tests/test_db_pg.h"
 #include "tests/test_util.h"
 
@@ -260,6 +265,104 @@ static void test_notification_claim(void)
 	db_close(b);
 }
 
+/* The fence of an attempt's writes is owner and lease generation: node A
+ * claims, its lease runs out, node B claims, B's runs out, A claims again.
+ * A's first attempt no longer holds the lease although the owner is A again
+ * (the owner name alone said it did); only the newest claim holds it. */
+static void test_lease_generation(void)
+{
+	struct db *a = NULL, *b = NULL;
+	struct db_delivery *v = NULL;
+	size_t nv = 0;
+	int64_t ids[1];
+
+	CU_ASSERT_EQUAL_FATAL(t_open("fence", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open("fence", "node-b", &b), 0);
+	add_push(a, "f1", 1, 100, ids);
+	/* inserted leased by an accepted push: generation 0, node-a's */
+	CU_ASSERT_EQUAL(db_delivery_lease_held(a, ids[0], 0), 1);
+	CU_ASSERT_EQUAL(db_delivery_lease_held(b, ids[0], 0), 0);
+
+	CU_ASSERT_EQUAL_FATAL(db_delivery_claim(a, 100, 1000, 10, &v, &nv), 0);
+	CU_ASSERT_EQUAL_FATAL(nv, 1);
+	int64_t g1 = v[0].lease_gen;
+	CU_ASSERT(g1 > 0);
+	db_delivery_list_free(v, nv);
+	CU_ASSERT_EQUAL(db_delivery_lease_held(a, ids[0], g1), 1);
+	CU_ASSERT_EQUAL(db_delivery_lease_held(a, ids[0], 0), 0);   /* the insert's attempt */
+
+	CU_ASSERT_EQUAL_FATAL(db_delivery_claim(b, 1000, 2000, 10, &v, &nv), 0);
+	CU_ASSERT_EQUAL_FATAL(nv, 1);
+	int64_t g2 = v[0].lease_gen;
+	db_delivery_list_free(v, nv);
+	CU_ASSERT(g2 > g1);
+	CU_ASSERT_EQUAL(db_delivery_lease_held(a, ids[0], g1), 0);
+	CU_ASSERT_EQUAL(db_delivery_lease_held(b, ids[0], g2), 1);
+
+	CU_ASSERT_EQUAL_FATAL(db_delivery_claim(a, 2000, 3000, 10, &v, &nv), 0);
+	CU_ASSERT_EQUAL_FATAL(nv, 1);
+	int64_t g3 = v[0].lease_gen;
+	db_delivery_list_free(v, nv);
+	CU_ASSERT(g3 > g2);
+	check_owner(b, ids[0], "node-a");
+	CU_ASSERT_EQUAL(db_delivery_lease_held(a, ids[0], g1), 0);   /* stale, though owner is node-a */
+	CU_ASSERT_EQUAL(db_delivery_lease_held(b, ids[0], g2), 0);
+	CU_ASSERT_EQUAL(db_delivery_lease_held(a, ids[0], g3), 1);
+	CU_ASSERT_EQUAL(db_delivery_lease_held(a, 999999, 1), -ENOENT);
+	if (engine == DB_ENGINE_POSTGRESQL) {
+		/* the check locks the row: a concurrent claim skips it until commit */
+		CU_ASSERT_EQUAL_FATAL(db_begin(a), 0);
+		CU_ASSERT_EQUAL(db_delivery_lease_held(a, ids[0], g3), 1);
+		CU_ASSERT_EQUAL(db_delivery_claim(b, 5000, 6000, 10, &v, &nv), 0);
+		CU_ASSERT_EQUAL(nv, 0);
+		db_delivery_list_free(v, nv);
+		CU_ASSERT_EQUAL(db_commit(a), 0);
+	}
+	db_close(a);
+	db_close(b);
+}
+
+/* A notification held in memory keeps its lease by renewing it, fenced the
+ * same way: once another node claimed it, the renewal fails and the holder
+ * knows not to send it. */
+static void test_notification_renew(void)
+{
+	struct db *a = NULL, *b = NULL;
+	struct db_notification *v = NULL;
+	size_t nv = 0;
+
+	CU_ASSERT_EQUAL_FATAL(t_open("nrenew", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open("nrenew", "node-b", &b), 0);
+	int64_t p = add_push(a, "r1", 1, 100, NULL);
+	struct db_notification nt = { .push = p, .url = "http://127.0.0.1:1/n",
+		.body = (unsigned char *)"x", .body_len = 1, .state = DB_STATE_PENDING,
+		.next_attempt = 10, .created = 1 };
+	CU_ASSERT_EQUAL_FATAL(db_notification_insert(a, &nt), 0);
+	CU_ASSERT_EQUAL_FATAL(db_notification_claim(a, 10, 1000, 10, &v, &nv), 0);
+	CU_ASSERT_EQUAL_FATAL(nv, 1);
+	int64_t g = v[0].lease_gen;
+	CU_ASSERT(g > 0);
+	db_notification_list_free(v, nv);
+	/* renewed before it runs out: node-b finds nothing due at 1000 */
+	CU_ASSERT_EQUAL(db_notification_renew(a, nt.id, g, 5000), 1);
+	CU_ASSERT_EQUAL(db_notification_renew(b, nt.id, g, 5000), 0);   /* not node-b's */
+	CU_ASSERT_EQUAL(db_notification_claim(b, 1000, 2000, 10, &v, &nv), 0);
+	CU_ASSERT_EQUAL(nv, 0);
+	/* not renewed in time: node-b claims it, node-a's renewal fails */
+	CU_ASSERT_EQUAL_FATAL(db_notification_claim(b, 5000, 9000, 10, &v, &nv), 0);
+	CU_ASSERT_EQUAL_FATAL(nv, 1);
+	CU_ASSERT(v[0].lease_gen > g);
+	int64_t gb = v[0].lease_gen;
+	db_notification_list_free(v, nv);
+	CU_ASSERT_EQUAL(db_notification_renew(a, nt.id, g, 20000), 0);
+	CU_ASSERT_EQUAL(db_notification_renew(b, nt.id, gb, 20000), 1);
+	/* a final one is renewed by nobody */
+	CU_ASSERT_EQUAL(db_notification_attempted(b, nt.id, DB_STATE_DELIVERED, -1), 0);
+	CU_ASSERT_EQUAL(db_notification_renew(b, nt.id, gb, 30000), 0);
+	db_close(a);
+	db_close(b);
+}
+
 /* SMSC message ids and content tokens: found from any handle, unique, gone
  * with their delivery's tokens. */
 static void test_message_ids_and_tokens(void)
@@ -396,6 +499,106 @@ static void test_pg_skip_locked(void)
 	db_close(b);
 }
 
+#ifdef PPG_HAVE_LIBPQ
+/* The plan of the claim statement (prepared as db/ prepares it) in the
+ * given plan_cache_mode, as one string; NULL on failure. */
+static char *claim_plan(PGconn *c, const char *mode)
+{
+	char sql[2048];
+	PGresult *r;
+	snprintf(sql, sizeof sql, "SET plan_cache_mode = %s", mode);
+	PQclear(PQexec(c, sql));
+	PQclear(PQexec(c, "DEALLOCATE ALL"));
+	snprintf(sql, sizeof sql, "PREPARE c(bigint, bigint, text, bigint, bigint) AS %s",
+	    db_pg_sql[PG_DELIVERY_CLAIM]);
+	r = PQexec(c, sql);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		fprintf(stderr, "PREPARE: %s", PQerrorMessage(c));
+	PQclear(r);
+	if (!ok)
+		return NULL;
+	r = PQexec(c, "EXPLAIN EXECUTE c(1000, 5000, 'node-a', 256, 2)");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "EXPLAIN: %s", PQerrorMessage(c));
+		PQclear(r);
+		return NULL;
+	}
+	size_t len = 1;
+	for (int i = 0; i < PQntuples(r); i++)
+		len += strlen(PQgetvalue(r, i, 0)) + 1;
+	char *plan = calloc(1, len);
+	for (int i = 0; plan && i < PQntuples(r); i++) {
+		strcat(plan, PQgetvalue(r, i, 0));
+		strcat(plan, "\n");
+	}
+	PQclear(r);
+	return plan;
+}
+
+/* Whether a line of plan is an index condition on priority and next_attempt. */
+static int plan_has_range(const char *plan)
+{
+	for (const char *l = plan; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		size_t n = strcspn(l, "\n");
+		char line[512];
+		snprintf(line, sizeof line, "%.*s", (int)n, l);
+		if (strstr(line, "Index Cond") && strstr(line, "priority") && strstr(line, "next_attempt"))
+			return 1;
+	}
+	return 0;
+}
+#endif
+
+/* PostgreSQL: on a table of 60,000 pending deliveries, almost all leased or
+ * parked (next_attempt in the future) at high priority, the claim of the
+ * due ones of a priority is a range of the index delivery_due (state,
+ * priority, next_attempt), not a scan of the table or of every pending
+ * row: with generic and custom plans (the prepared statement switches). */
+static void test_pg_claim_plan(void)
+{
+#ifdef PPG_HAVE_LIBPQ
+	struct db *a = NULL;
+	struct db_delivery *v = NULL;
+	size_t nv = 0;
+
+	CU_ASSERT_EQUAL_FATAL(t_open("plan", "node-a", &a), 0);
+	int64_t p = add_push(a, "pl", 1, 100, NULL);
+	char sql[512];
+	snprintf(sql, sizeof sql, "INSERT INTO delivery (push, address, state, event_time, next_attempt,"
+	    " priority, lease_owner) SELECT %lld, 'x' || g, 1, 1, 100000 + g, 1 + (g %% 2), 'node-b'"
+	    " FROM generate_series(1, 60000) g", (long long)p);
+	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "plan", sql), 0);
+	snprintf(sql, sizeof sql, "INSERT INTO delivery (push, address, state, event_time, next_attempt,"
+	    " priority) SELECT %lld, 'd' || g, 1, 1, 500, 3 FROM generate_series(1, 50) g", (long long)p);
+	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "plan", sql), 0);
+	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "plan", "VACUUM ANALYZE delivery"), 0);
+
+	PGconn *c = PQconnectdb(tpg_conninfo(pg, "plan"));
+	CU_ASSERT_EQUAL_FATAL(PQstatus(c), CONNECTION_OK);
+	static const char *const modes[] = { "force_generic_plan", "force_custom_plan" };
+	for (size_t i = 0; i < 2; i++) {
+		char *plan = claim_plan(c, modes[i]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(plan);
+		int seq = strstr(plan, "Seq Scan on delivery") != NULL;
+		int range = plan_has_range(plan);
+		CU_ASSERT_FALSE(seq);
+		CU_ASSERT_TRUE(range);
+		if (seq || !range)
+			fprintf(stderr, "claim plan (%s):\n%s", modes[i], plan);
+		free(plan);
+	}
+	PQfinish(c);
+	/* and the claim still takes the due ones, high priority first */
+	CU_ASSERT_EQUAL(db_delivery_claim(a, 1000, 5000, 20, &v, &nv), 0);
+	CU_ASSERT_EQUAL(nv, 20);
+	for (size_t i = 0; i < nv; i++)
+		CU_ASSERT(v[i].id == v[0].id || strncmp(v[i].address, "d", 1) == 0 || v[i].next_attempt == 5000);
+	db_delivery_list_free(v, nv);
+	db_close(a);
+#endif
+}
+
 struct heard {
 	char channel[32];
 	char payload[128];
@@ -442,7 +645,8 @@ static void test_notify_listen(void)
 		db_close(a);
 		return;
 	}
-	struct db_conf c = { .engine = DB_ENGINE_POSTGRESQL, .conninfo = tpg_conninfo(pg, "notify") };
+	struct db_conf c = { .engine = DB_ENGINE_POSTGRESQL, .conninfo = tpg_conninfo(pg, "notify"),
+		.node = "node-a" };
 	CU_ASSERT_EQUAL_FATAL(db_listen_open(&c, ch, 1, &l), 0);
 	CU_ASSERT(db_listen_fd(l) >= 0);
 
@@ -473,8 +677,98 @@ static void test_notify_listen(void)
 	CU_ASSERT_EQUAL(db_notify(a, "ppgd_test", "three"), 0);
 	CU_ASSERT_EQUAL(listen_wait(l, &h, 2000), 1);
 	CU_ASSERT_STRING_EQUAL(h.payload, "three");
+
+	/* a peer that went silent (its server process stopped: no FIN, no
+	 * RST, as a network that dropped): the ping stays unanswered; once the
+	 * peer is back the answer comes and the ping is no longer pending */
+	long long pid = tpg_query_int(pg, "notify", "SELECT pid FROM pg_stat_activity"
+	    " WHERE application_name = 'ppgd listener node-a'");
+	CU_ASSERT_FATAL(pid > 0);
+	CU_ASSERT_EQUAL(db_listen_ping_pending(l), 0);
+	CU_ASSERT_EQUAL(kill((pid_t)pid, SIGSTOP), 0);
+	CU_ASSERT_EQUAL(db_listen_ping(l), 0);
+	CU_ASSERT_EQUAL(listen_wait(l, &h, 500), 0);
+	CU_ASSERT_EQUAL(db_listen_ping_pending(l), 1);
+	CU_ASSERT_EQUAL(kill((pid_t)pid, SIGCONT), 0);
+	struct pollfd pf = { .fd = db_listen_fd(l), .events = POLLIN };
+	for (int i = 0; i < 20 && db_listen_ping_pending(l); i++)
+		if (poll(&pf, 1, 100) > 0)
+			CU_ASSERT(db_listen_read(l, on_heard, &h) >= 0);
+	CU_ASSERT_EQUAL(db_listen_ping_pending(l), 0);
+	CU_ASSERT_EQUAL(db_notify(a, "ppgd_test", "four"), 0);   /* still listening */
+	CU_ASSERT_EQUAL(listen_wait(l, &h, 2000), 1);
+	CU_ASSERT_STRING_EQUAL(h.payload, "four");
 	db_listen_close(l);
 	db_close(a);
+}
+
+/* Waits (up to 2 s) until nobody holds db's node id: a closed or ended
+ * session lets go of its lock a moment after, when its server process exits. */
+static void wait_node_free(struct db *db)
+{
+	char who[256];
+	for (int i = 0; i < 100 && db_node_holder(db, who, sizeof who) > 0; i++)
+		usleep(20000);
+}
+
+/* One live node per node id: the second handle of node "twin" is refused
+ * while the first lives, and takes the lock once it is closed; a handle
+ * that reconnects after another session took its node id stays lost.
+ * SQLite: one node per file, nothing to lock. */
+static void test_node_lock(void)
+{
+	struct db *a = NULL, *b = NULL, *c = NULL;
+
+	CU_ASSERT_EQUAL_FATAL(t_open("twin", "twin", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open("twin", "twin", &b), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open("twin", "other", &c), 0);
+	CU_ASSERT_EQUAL(db_node_lock(a), 0);
+	CU_ASSERT_EQUAL(db_node_lock(c), 0);   /* another id */
+	if (engine != DB_ENGINE_POSTGRESQL) {
+		char none[64];
+		CU_ASSERT_EQUAL(db_node_holder(b, none, sizeof none), 0);
+		CU_ASSERT_EQUAL(db_node_lock(b), 0);
+		db_close(a);
+		db_close(b);
+		db_close(c);
+		return;
+	}
+	char who[256];
+	CU_ASSERT_EQUAL(db_node_holder(b, who, sizeof who), 1);   /* looked up, not taken */
+	CU_ASSERT_PTR_NOT_NULL(strstr(who, "ppgd node twin pid"));
+	CU_ASSERT_EQUAL(db_node_holder(c, who, sizeof who), 1);   /* "other": c holds it itself */
+	CU_ASSERT_EQUAL(db_node_lock(b), -EBUSY);
+	CU_ASSERT_PTR_NOT_NULL(strstr(db_errmsg(b), "node id twin is in use"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(db_errmsg(b), "ppgd node twin pid"));   /* the holder */
+	db_close(a);
+	wait_node_free(b);
+	CU_ASSERT_EQUAL(db_node_lock(b), 0);
+	struct db *e = NULL;
+	CU_ASSERT_EQUAL_FATAL(t_open("twin", "nobody", &e), 0);
+	CU_ASSERT_EQUAL(db_node_holder(e, who, sizeof who), 0);
+	db_close(e);
+
+	/* b's session ends; while it is away d takes "twin"; b comes back lost */
+	struct db *d = NULL;
+	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "twin", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+	    " WHERE application_name LIKE 'ppgd node twin pid%'"), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open("twin", "twin", &d), 0);
+	wait_node_free(d);
+	CU_ASSERT_EQUAL(db_node_lock(d), 0);
+	int64_t n = 0;
+	CU_ASSERT(db_count_pushes(b, &n) < 0);
+	CU_ASSERT_EQUAL(db_reconnect(b), -EBUSY);
+	CU_ASSERT_EQUAL(db_lost(b), 1);
+	db_close(d);
+	struct db *f = NULL;   /* asks, without taking it */
+	CU_ASSERT_EQUAL_FATAL(t_open("twin", "twin", &f), 0);
+	wait_node_free(f);
+	db_close(f);
+	CU_ASSERT_EQUAL(db_reconnect(b), 0);   /* free again: taken */
+	CU_ASSERT_EQUAL(db_lost(b), 0);
+	CU_ASSERT_EQUAL(db_count_pushes(b, &n), 0);
+	db_close(b);
+	db_close(c);
 }
 
 /* PostgreSQL: a handle whose connection the server ended says it is lost,
@@ -516,11 +810,15 @@ static const struct {
 	{ "a restart recovers the node's own leases", test_recover_own, 0 },
 	{ "a restart leaves deliveries parked until a registration parked", test_recover_parked, 0 },
 	{ "notifications claimed by one node each", test_notification_claim, 0 },
+	{ "the fence is owner and lease generation", test_lease_generation, 0 },
+	{ "a held notification renews its lease", test_notification_renew, 0 },
 	{ "SMSC message ids and content tokens", test_message_ids_and_tokens, 0 },
 	{ "a token's content and a receipt's message id, from another handle", test_token_content_and_take, 0 },
 	{ "NOTIFY at commit, LISTEN", test_notify_listen, 0 },
 	{ "a lost connection comes back", test_reconnect, 0 },
+	{ "one live node per node id", test_node_lock, 0 },
 	{ "concurrent claims skip locked rows", test_pg_skip_locked, 1 },
+	{ "the claim is an index range per priority", test_pg_claim_plan, 1 },
 };
 
 int main(void)
