@@ -80,6 +80,7 @@ static void resync(struct ppg_cluster *cl)
 	if (!m)
 		return;
 	m->core = cl->core;
+	m->channel = PPG_CLUSTER_REG;
 	m->aor[0] = '\0';
 	if (ppg_core_defer(cl->core, 0, reg_loop, m) < 0)
 		free(m);

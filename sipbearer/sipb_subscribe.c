@@ -433,6 +433,11 @@ void sipb_subscribe_request(struct sipb *s, nua_t *nua, nua_handle_t *nh, struct
 	}
 	r->next = x->reqs;
 	x->reqs = r;
+	/* An un-SUBSCRIBE tells the handler the end itself: nua may report the
+	 * dialog terminated before the answer goes out, and that report must
+	 * not tell it a second time (as an expiry). */
+	if (!initial && r->info.expires <= 0)
+		x->ended = 1;
 	status = s->subscribe(s->subscribe_arg, &r->info, r);
 	if (status != SIPB_REGISTER_LATER)
 		sipb_subscribe_answer(s, r, status);
