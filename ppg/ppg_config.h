@@ -130,6 +130,11 @@ struct ppg_config {
 	unsigned sip_session_timeout;  /* s: INVITE answer (CANCEL), MSRP transfer */
 	size_t sip_msrp_chunk_size;
 	int sip_msrp_report;           /* delivered on REPORT 000 200 only */
+	int sip_reg_event;             /* learn registrations from the reg event package */
+	unsigned sip_reg_event_expires; /* s asked for each reg event subscription */
+	char *sip_reg_event_server;    /* SIP URI SUBSCRIBEs are routed to, "" = none */
+	char *sip_reg_event_aors;      /* AoRs subscribed at start, comma-separated */
+	char *sip_reg_event_apps;      /* applications of a reginfo contact that names none */
 	/* [ota] */
 	int ota_udp;                   /* IPv4/IPv6 targets over UDP */
 	unsigned ota_udp_port;         /* 2948 */

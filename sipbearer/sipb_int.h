@@ -30,6 +30,7 @@ struct sipb_out;
 
 struct sipb_sess;
 struct sipb_sub;
+struct sipb_regsub;
 
 /* One MESSAGE in flight: lives from sipb_send_message() until its result
  * callback. A session's handle has one too (sess set, never linked), and
@@ -37,6 +38,7 @@ struct sipb_sub;
 struct sipb_out {
 	struct sipb_sess *sess;       /* NULL for a MESSAGE */
 	struct sipb_sub *sub;         /* NULL but for a ua-profile subscription */
+	struct sipb_regsub *rsub;     /* NULL but for a reg event subscription */
 	struct sipb_out *next;
 	struct sipb_out **prevp;
 	nua_handle_t *nh;
@@ -79,6 +81,11 @@ struct sipb {
 	void *subscribe_arg;
 	struct sipb_sub *subs;        /* their dialogs */
 	unsigned nsubs;
+
+	sipb_regev_fn regev;          /* reg event subscriptions (sipb_regevent.c) */
+	void *regev_arg;
+	struct sipb_regsub *rsubs;
+	unsigned nrsubs;
 };
 
 /* sipb_register.c: answers the nua_i_register event (nh is destroyed), at
@@ -122,6 +129,12 @@ int sipb_subscribe_fill(su_home_t *home, sip_t const *sip, unsigned min, unsigne
  * when it is no parsable SUBSCRIBE. */
 int sipb_subscribe_parse(su_home_t *home, const char *data, size_t len,
     struct sipb_subscription *i);
+
+/* sipb_regevent.c: an event of a reg event subscription's handle. */
+void sipb_regevent_event(struct sipb *s, struct sipb_regsub *rs, nua_event_t event, int status,
+    char const *phrase, sip_t const *sip, tagi_t const *tags);
+/* sipb_regevent.c: drops every reg event subscription's handle (sipb_free). */
+void sipb_regevent_abort_all(struct sipb *s);
 
 /* sipb_message.c: the Route header of a route URI (Route <uri;lr>), or NULL. */
 sip_route_t *sipb_route(su_home_t *home, const char *route);
