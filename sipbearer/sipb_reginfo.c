@@ -381,7 +381,12 @@ int sipb_reginfo_parse(const char *doc, size_t len, struct sipb_reginfo *ri, cha
 	xmlDoc *x = xmlReadMemory(doc, (int)len, "reginfo.xml", NULL, opts);
 	if (!x)
 		return fail(&p, -EBADMSG, "not well-formed XML");
-	rc = reginfo(&p, xmlDocGetRootElement(x));
+	/* RFC 3680 documents have no DTD; one is refused rather than read
+	 * (its entities would be neither fetched nor expanded anyway). */
+	if (x->intSubset || x->extSubset)
+		rc = fail(&p, -EBADMSG, "a DOCTYPE is not allowed");
+	else
+		rc = reginfo(&p, xmlDocGetRootElement(x));
 	xmlFreeDoc(x);
 	if (rc < 0)
 		sipb_reginfo_free(ri);
