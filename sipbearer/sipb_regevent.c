@@ -152,7 +152,8 @@ static void unknown(struct sipb_regsub *rs, const char *why)
 	rs->have = 0;
 	report(rs, &ev);
 	snprintf(exp, sizeof exp, "%u", rs->expires ? rs->expires : 3600);
-	nua_subscribe(rs->o.nh, SIPTAG_EVENT_STR("reg"), SIPTAG_EXPIRES_STR(exp), TAG_END());
+	nua_subscribe(rs->o.nh, SIPTAG_EVENT_STR("reg"), SIPTAG_ACCEPT_STR("application/reginfo+xml"),
+	    SIPTAG_EXPIRES_STR(exp), TAG_END());
 }
 
 /* Ends rs: ENDED to the caller, then the handle and rs are gone. */
