@@ -158,7 +158,8 @@ void ppg_bearer_sip_regevent_want(struct sip_bearer *s, const char *aor)
 struct store_op {                   /* one ppg_bearer_sip_reg_store job */
 	struct sipb_binding b[SIPB_MAX_BINDINGS];
 	size_t n;
-	char *strs[SIPB_MAX_BINDINGS * 4];   /* what the bindings point to */
+	char *strs[SIPB_MAX_BINDINGS * 24];  /* what the bindings point to: 5 strings,
+	                                      * 16 applications and a list each at most */
 	size_t nstrs;
 };
 
@@ -174,7 +175,7 @@ static void store_done(void *arg, int ok)
 
 static const char *keep(struct store_op *o, const char *v)
 {
-	char *c = v ? strdup(v) : NULL;
+	char *c = v && o->nstrs < sizeof o->strs / sizeof o->strs[0] ? strdup(v) : NULL;
 	if (c)
 		o->strs[o->nstrs++] = c;
 	return c;
@@ -233,9 +234,7 @@ static void contact_binding(struct sip_bearer *s, struct store_op **op, const ch
 	for (size_t k = 0; k < c->napps && k < 16; k++)
 		b->apps[b->napps++] = keep(o, c->apps[k]);
 	if (!c->napps && s->cfg->sip_reg_event_apps && *s->cfg->sip_reg_event_apps) {
-		char *list = strdup(s->cfg->sip_reg_event_apps), *save = NULL;
-		if (list)
-			o->strs[o->nstrs++] = list;
+		char *list = (char *)keep(o, s->cfg->sip_reg_event_apps), *save = NULL;
 		for (char *t = list ? strtok_r(list, ", \t", &save) : NULL; t && b->napps < 16;
 		    t = strtok_r(NULL, ", \t", &save))
 			b->apps[b->napps++] = t;
