@@ -205,6 +205,10 @@ static int sip_register(const char *dir, int core_port, const char *user, int cp
 
 /* ============================================ suite: kamailio as the core */
 
+/* ppgd asks for 120 s; kamailio grants KAM_GRANTED s, so ppgd refreshes
+ * within the test. */
+#define KAM_GRANTED 16
+
 static struct itest_daemon dkam;
 static int kam_sip, kam_port;
 static pid_t kam_pid, kterm_pid;
@@ -250,9 +254,10 @@ static int init_kam(void)
 		char *pidf = itest_asprintf("%s/kamailio.pid", run);
 		char *dburl = itest_asprintf("DBURL=\"text://%s\"", db);
 		char *self = itest_asprintf("SELF_URI=\"sip:reginfo@127.0.0.1:%d\"", kam_port);
+		char *maxexp = itest_asprintf("PRES_MAX_EXPIRES=%d", KAM_GRANTED);
 		const char *argv[] = { access("/usr/sbin/kamailio", X_OK) == 0 ? "/usr/sbin/kamailio" : "kamailio",
 			"-f", tu_src("tests/kamailio/ppgd-regevent.cfg"), "-DD", "-E", "-l", udp, "-P", pidf,
-			"-Y", run, "-w", run, "-A", dburl, "-A", self, "-m", "64", "-M", "8", NULL };
+			"-Y", run, "-w", run, "-A", dburl, "-A", self, "-A", maxexp, "-m", "64", "-M", "8", NULL };
 		kam_pid = itest_spawn(argv, run, kam_log);
 		double end = itest_now() + 10;
 		while (kam_pid > 0 && !itest_udp_port_bound(kam_port)) {
@@ -268,6 +273,7 @@ static int init_kam(void)
 		free(pidf);
 		free(dburl);
 		free(self);
+		free(maxexp);
 	}
 	free(run);
 	free(db);
@@ -309,7 +315,9 @@ static void t_kam_push_waits_then_delivered(void)
 
 	CU_ASSERT_EQUAL(push(&dkam, "kre-1@regev", "kuser", "learnt from the reg event"), 1001);
 	CU_ASSERT_EQUAL(wait_log(dkam.log, "reg event: a push waits for sip:kuser@example.com: subscribing", 5), 0);
-	CU_ASSERT_EQUAL(wait_log(dkam.log, "reg event: subscribed to sip:kuser@example.com for 120 s", 5), 0);
+	char *granted = itest_asprintf("reg event: subscribed to sip:kuser@example.com for %d s", KAM_GRANTED);
+	CU_ASSERT_EQUAL(wait_log(dkam.log, granted, 5), 0);
+	free(granted);
 	CU_ASSERT(log_has(kam_log, "SUBSCRIBE reg for sip:kuser@example.com from sip:ppg@operator.example"));
 	CU_ASSERT_EQUAL(statusquery(&dkam, "kre-1@regev", &q), 0);
 	CU_ASSERT_EQUAL(q.state, PAP_STATE_PENDING);
@@ -336,6 +344,25 @@ static void t_kam_push_waits_then_delivered(void)
 	CU_ASSERT(!log_has(dkam.log, "REGISTER from an untrusted address"));
 }
 
+/* kamailio granted KAM_GRANTED s: ppgd (nua) refreshes in the dialog
+ * before the end (Request-URI kamailio's Contact), and the NOTIFY that
+ * answers the refresh (full state) keeps the binding. */
+static void t_kam_refresh(void)
+{
+	CU_ASSERT_FATAL(kam_pid > 0);
+	char *refresh = itest_asprintf("SUBSCRIBE reg for sip:reginfo@127.0.0.1:%d from sip:ppg@operator.example "
+	    "(expires 120)", kam_port);
+	CU_ASSERT_EQUAL(wait_log(kam_log, refresh, KAM_GRANTED + 2), 0);
+	free(refresh);
+	double end = itest_now() + 3;
+	while (count_in(dkam.log, "reg event for sip:kuser@example.com: full state version 0, 1 registration, "
+	    "1 active contact") < 2 && itest_now() < end)
+		sleep_s(0.1);
+	CU_ASSERT(count_in(dkam.log, "reg event for sip:kuser@example.com: full state version 0, 1 registration, "
+	    "1 active contact") >= 2);
+	CU_ASSERT(!log_has(dkam.log, "reg event: the core ended"));
+}
+
 /* The terminal de-REGISTERs at kamailio: the NOTIFY (registration and
  * contact terminated) removes the binding; the next push waits. */
 static void t_kam_deregister_removes(void)
@@ -351,12 +378,13 @@ static void t_kam_deregister_removes(void)
 	CU_ASSERT_EQUAL(statusquery(&dkam, "kre-2@regev", &q), 0);
 	CU_ASSERT_EQUAL(q.state, PAP_STATE_PENDING);
 	CU_ASSERT_PTR_NOT_NULL(strstr(q.desc, "waiting for a registration"));
-	/* one subscription serves both pushes */
+	/* one subscription (dialog) serves both pushes */
 	CU_ASSERT_EQUAL(count_in(kam_log, "SUBSCRIBE reg for sip:kuser@example.com"), 1);
 }
 
 /* SIGTERM with subscriptions open (the kamailio one, active): ppgd ends
- * them and exits 0 (under ASan/LSan in build-asan: nothing leaked). */
+ * them with an un-SUBSCRIBE and exits 0 (under ASan/LSan in build-asan:
+ * nothing leaked). */
 static void t_kam_clean_stop(void)
 {
 	CU_ASSERT_FATAL(dkam.pid > 0);
@@ -364,6 +392,11 @@ static void t_kam_clean_stop(void)
 	CU_ASSERT(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	if (!(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0))
 		itest_daemon_print_log(&dkam, 6000);
+	/* the stack's shutdown ended the dialog: an un-SUBSCRIBE reached kamailio */
+	char *unsub = itest_asprintf("SUBSCRIBE reg for sip:reginfo@127.0.0.1:%d from sip:ppg@operator.example "
+	    "(expires 0)", kam_port);
+	CU_ASSERT_EQUAL(wait_log(kam_log, unsub, 3), 0);
+	free(unsub);
 }
 
 /* ================================== suite: sipp as the notifier */
@@ -494,6 +527,7 @@ int main(void)
 	static const struct itest_test_def kam[] = {
 		{ "a push waits; ppgd subscribes at kamailio; REGISTER at kamailio -> NOTIFY -> delivered",
 		  t_kam_push_waits_then_delivered },
+		{ "the subscription is refreshed before kamailio's expiry", t_kam_refresh },
 		{ "de-REGISTER at kamailio -> NOTIFY terminated removes the binding; the next push waits",
 		  t_kam_deregister_removes },
 		{ "SIGTERM with a subscription open: exit 0", t_kam_clean_stop },
