@@ -412,7 +412,7 @@ static int init_notifier(void)
 		return 0;
 	nterm_log = itest_asprintf("%s/nterm.msg", dn.dir);
 	char *out = itest_asprintf("%s/nterm.out", dn.dir);
-	nterm_pid = sipp_uas(dn.dir, tu_src("tests/sipp/regevent_terminal.xml"), 1, nterm_log, out, &nterm_port);
+	nterm_pid = sipp_uas(dn.dir, tu_src("tests/sipp/regevent_terminal.xml"), 2, nterm_log, out, &nterm_port);
 	free(out);
 	/* the notifier scenario with the terminal's port */
 	size_t len = 0;
@@ -485,7 +485,6 @@ static void t_notifier_versions_and_resubscribe(void)
 	CU_ASSERT_EQUAL(wait_final(&dn, "nre-1@regev", 10, &q), 0);
 	CU_ASSERT_EQUAL(q.state, PAP_STATE_DELIVERED);
 	CU_ASSERT_EQUAL(q.code, 1000);
-	CU_ASSERT_EQUAL(sipp_wait(&nterm_pid, 5), 0);
 	char *rl = itest_asprintf("MESSAGE sip:nuser@127.0.0.1:%d SIP/2.0", nterm_port);
 	CU_ASSERT(log_has(nterm_log, rl));
 	free(rl);
@@ -517,6 +516,25 @@ static void t_notifier_versions_and_resubscribe(void)
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 		if (i != 2 && i != 5)
 			free(want[i]);
+	/* the pub-gruu of the reginfo is the binding's GRUU: a push addressed
+	 * to it reaches the terminal with the GRUU as Request-URI */
+	const char *gaddr = "WAPPUSH=sip%3Anuser%40example.com%3Bgr%3Durn%3Auuid%3A"
+	    "00000000-0000-0000-0000-00000000aaaa/TYPE=USER";
+	char *gb = itest_asprintf(
+	    "--" BOUNDARY "\r\nContent-Type: application/xml; charset=UTF-8\r\n\r\n"
+	    "<?xml version=\"1.0\"?>\n" DOCTYPE_21 "\n<pap>\n<push-message push-id=\"nre-2@regev\">\n"
+	    "  <address address-value=\"%s\"/>\n</push-message>\n</pap>\r\n"
+	    "--" BOUNDARY "\r\nContent-Type: text/plain\r\nX-Wap-Application-Id: x-wap-application:mms.ua\r\n\r\n"
+	    "to the GRUU\r\n--" BOUNDARY "--\r\n", gaddr);
+	struct pap_msg *pm = itest_pap_post(&dn, ALICE, MULTIPART_CT, gb, strlen(gb));
+	CU_ASSERT(pm && pm->nresults > 0 ? pm->results[0].code == 1001 : pm && pm->code == 1001);
+	pap_msg_free(pm);
+	free(gb);
+	CU_ASSERT_EQUAL(wait_final(&dn, "nre-2@regev", 10, &q), 0);
+	CU_ASSERT_EQUAL(q.state, PAP_STATE_DELIVERED);
+	CU_ASSERT_EQUAL(sipp_wait(&nterm_pid, 5), 0);
+	CU_ASSERT(log_has(nterm_log, "MESSAGE sip:nuser@example.com;gr=urn:uuid:00000000-0000-0000-0000-00000000aaaa SIP/2.0"));
+
 	/* SIGTERM while a resubscription waits for its backoff: exit 0 */
 	int st = itest_daemon_stop(&dn);
 	CU_ASSERT(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
