@@ -273,6 +273,7 @@ void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a
 			snprintf(desc, sizeof desc, "bearer SIP: waiting for a registration of %s supporting \"%s\"",
 			    who, p->app);
 			ppg_bearer_park(b, a, 1, PPG_NEVER, aor, desc);
+			ppg_bearer_sip_regevent_want(s, aor);
 		}
 		return;
 	}
@@ -487,6 +488,7 @@ static void sip_free(struct ppg_bearer *b)
 	ppg_bearer_sip_reg_stop(s);
 	ppg_uaprof_stop(s->uaprof);
 	s->uaprof = NULL;
+	ppg_bearer_sip_regevent_stop(s);
 	/* Outstanding MESSAGEs end with local results here; with `stopping`
 	 * they only free their attempts. Open REGISTERs are answered 503. */
 	sipb_free(s->sip);
@@ -545,6 +547,7 @@ int ppg_bearer_sip_new(const struct ppg_bearer_env *env, struct ppg_bearer **out
 		.t1x64_ms = cfg->sip_transaction_timeout * 1000,
 		.sub_min_expires = cfg->sip_sub_min_expires,
 		.sub_max_expires = cfg->sip_sub_max_expires,
+		.reg_event = cfg->sip_reg_event,
 	};
 	if (cfg->sip_uaprof_fetch && !(s->uaprof = ppg_uaprof_start(s->core, cfg->sip_uaprof_ttl, 10,
 	    cfg->sip_uaprof_allow, cfg->sip_nuaprof_allow))) {
@@ -574,6 +577,10 @@ int ppg_bearer_sip_new(const struct ppg_bearer_env *env, struct ppg_bearer **out
 	sipb_set_session_handler(s->sip, ppg_bearer_sip_on_session, s);
 	sipb_set_subscribe_handler(s->sip, ppg_bearer_sip_sub_on_subscribe, s);
 	sipb_set_notify_handler(s->sip, ppg_bearer_sip_on_notify, s);
+	if (ppg_bearer_sip_regevent_start(s, err, errlen) < 0) {
+		sip_free(&s->base);
+		return -EINVAL;
+	}
 	ppg_content_observe(s->content, on_fetched, s);
 	ppg_metrics_set(PPG_M_SIP_UP, 1);
 	LOGP(PPG_LOG_SIP, LOG_NOTICE, "SIP Push bearer on %s (port %u)%s%s", cfg->sip_listen,

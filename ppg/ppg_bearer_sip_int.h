@@ -27,6 +27,8 @@ struct sip_tcaps {
 	char *model;                     /* the UAProf link of its subscriptions, or NULL */
 };
 
+struct ppg_regevent;
+
 struct sip_bentry {                  /* the live bindings of one AoR */
 	char *aor;
 	struct db_binding *v;            /* newest first */
@@ -70,6 +72,7 @@ struct sip_bearer {
 	su_timer_t *purge_timer;
 	int purge_pending;
 	int stopping;
+	struct ppg_regevent *regevent;   /* reg event subscriptions, or NULL */
 	struct ppg_uaprof *uaprof;       /* fetches the UAProf documents subscriptions name, or NULL */
 	struct sip_nsub *nsubs[SIP_NSUB_BUCKETS];   /* live subscription dialogs (NOTIFY push) */
 	struct ppg_stats_hist accept_to_send;  /* fresh pushes: request received -> MESSAGE handed to SIP */
@@ -148,6 +151,23 @@ void ppg_bearer_sip_reg_free(struct sip_bearer *s);
 int ppg_bearer_sip_reg_on_register(void *arg, struct sipb_binding *b, size_t n,
     const struct sockaddr *from, struct sipb_reg *pending);
 int ppg_bearer_sip_reg_trusted(void *arg, const struct sockaddr *from);
+/* Stores the n bindings of b (at most SIPB_MAX_BINDINGS) as a REGISTER's:
+ * the cache takes the AoRs' bindings and the deliveries waiting on them
+ * are woken once durable; then pending is answered, or (pending NULL)
+ * done(done_arg, ok) is called; b stays valid until then. Returns
+ * SIPB_REGISTER_LATER (on its way), or a status: 400 (an AoR that is no
+ * sip:/sips:/tel: URI), 500, 503 (stopping): nothing stored, no callback. */
+int ppg_bearer_sip_reg_store(struct sip_bearer *s, struct sipb_binding *b, size_t n,
+    struct sipb_reg *pending, void (*done)(void *arg, int ok), void *done_arg);
+
+/* ppg_bearer_sip_regevent.c: registrations learnt from the reg event
+ * package (RFC 3680) at the core, [sip] reg_event = yes. */
+/* Sets the agent's handler, subscribes the configured AoRs, starts the sweep. 0 or -errno (err). */
+int ppg_bearer_sip_regevent_start(struct sip_bearer *s, char *err, size_t errlen);
+/* A push waits for a registration of aor (an AoR key): subscribe to it when not yet. */
+void ppg_bearer_sip_regevent_want(struct sip_bearer *s, const char *aor);
+/* Before sipb_free: no more events; frees every subscription's state. NULL-safe. */
+void ppg_bearer_sip_regevent_stop(struct sip_bearer *s);
 /* Another node stored registrations of aor: read them again (refresh op).
  * "": all of them (the cache replaced), and the deliveries parked for every
  * registered AoR woken: the cluster listener was away and may have missed

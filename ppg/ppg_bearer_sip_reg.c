@@ -376,7 +376,9 @@ int ppg_bearer_sip_reg_trusted(void *arg, const struct sockaddr *from)
 
 struct reg_op {
 	struct sip_bearer *s;
-	struct sipb_reg *pending;
+	struct sipb_reg *pending;        /* the REGISTER to answer, or NULL (reg event) */
+	void (*done)(void *arg, int ok); /* without pending: called once stored */
+	void *done_arg;
 	struct sipb_binding *b;          /* valid until the answer */
 	size_t n;
 	char aor[SIPB_MAX_BINDINGS][512];   /* normalized, one per b[i] */
@@ -460,7 +462,10 @@ static void reg_after(void *arg, int committed)
 		if (ppg_bearer_sip_reg_lookup(s, o->aors[k], now))
 			ppg_bearer_wake(&s->base, o->aors[k]);
 	}
-	sipb_register_answer(s->sip, o->pending, ok ? 200 : 500);
+	if (o->pending)
+		sipb_register_answer(s->sip, o->pending, ok ? 200 : 500);
+	else if (o->done)
+		o->done(o->done_arg, ok);
 	free(o);
 }
 
@@ -473,8 +478,13 @@ static void reg_after(void *arg, int committed)
 int ppg_bearer_sip_reg_on_register(void *arg, struct sipb_binding *b, size_t n,
     const struct sockaddr *from, struct sipb_reg *pending)
 {
-	struct sip_bearer *s = arg;
 	(void)from;
+	return ppg_bearer_sip_reg_store(arg, b, n, pending, NULL, NULL);
+}
+
+int ppg_bearer_sip_reg_store(struct sip_bearer *s, struct sipb_binding *b, size_t n,
+    struct sipb_reg *pending, void (*done)(void *arg, int ok), void *done_arg)
+{
 	if (s->stopping)
 		return 503;
 	struct reg_op *o = n <= SIPB_MAX_BINDINGS ? calloc(1, sizeof *o) : NULL;
@@ -482,13 +492,15 @@ int ppg_bearer_sip_reg_on_register(void *arg, struct sipb_binding *b, size_t n,
 		return 500;
 	o->s = s;
 	o->pending = pending;
+	o->done = done;
+	o->done_arg = done_arg;
 	o->b = b;
 	o->n = n;
 	for (size_t i = 0; i < n; i++) {
 		if (sipb_aor_normalize(b[i].aor, o->aor[i], sizeof o->aor[i]) < 0) {
 			LOGP_RL(&refused_log, 20, PPG_LOG_SIP, LOG_NOTICE,
-			    "REGISTER for \"%s\" refused: not a sip:, sips: or tel: AoR",
-			    b[i].aor);
+			    "%s for \"%s\" refused: not a sip:, sips: or tel: AoR",
+			    pending ? "REGISTER" : "reg event registration", b[i].aor);
 			free(o);
 			return 400;
 		}

@@ -133,6 +133,11 @@ struct ppg_config {
 	int sip_msrp_report;           /* delivered on REPORT 000 200 only */
 	int sip_notify_push;           /* PPG_NOTIFY_PUSH_NO or _PREFER */
 	char *sip_notify_apps;         /* event-app-ids that may go as NOTIFY; NULL/"": every one */
+	int sip_reg_event;             /* learn registrations from the reg event package */
+	unsigned sip_reg_event_expires; /* s asked for each reg event subscription */
+	char *sip_reg_event_server;    /* SIP URI SUBSCRIBEs are routed to, "" = none */
+	char *sip_reg_event_aors;      /* AoRs subscribed at start, comma-separated */
+	char *sip_reg_event_apps;      /* applications of a reginfo contact that names none */
 	/* [ota] */
 	int ota_udp;                   /* IPv4/IPv6 targets over UDP */
 	unsigned ota_udp_port;         /* 2948 */

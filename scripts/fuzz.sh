@@ -13,7 +13,7 @@
 #       scenarios, add what the runs found, and minimise (-merge=1) into
 #       tests/fuzz-corpus/<target>/ (commit the result)
 #   scripts/fuzz.sh --list
-# Targets: pap ota smpp config sip_register sip_subscribe sip_response aor uaprof msrp sdp.
+# Targets: pap ota smpp config sip_register sip_subscribe sip_response aor uaprof msrp sdp reginfo.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 vectors=$top/tests/vectors
@@ -23,6 +23,7 @@ tmo=${FUZZ_TIMEOUT:-10}
 out=${FUZZ_DIR:-$top/build-fuzz}
 all=(pap ota smpp config sip_register sip_subscribe sip_response aor uaprof)
 [ -f "$top/fuzz/fuzz_msrp.c" ] && all+=(msrp sdp)
+[ -f "$top/fuzz/fuzz_reginfo.c" ] && all+=(reginfo)
 
 merge=0
 if [ "${1:-}" = --list ]; then
@@ -53,13 +54,14 @@ sources() { # name: the sources of its binary (for the rebuild check and the bui
 	uaprof) echo fuzz/fuzz_uaprof.c pap/pap_uaprof.c ;;
 	msrp) echo fuzz/fuzz_msrp.c sipbearer/sipb_msrp.c sipbearer/sipb_msrp_write.c ;;
 	sdp) echo fuzz/fuzz_sdp.c sipbearer/sipb_sdp.c ;;
+	reginfo) echo fuzz/fuzz_reginfo.c sipbearer/sipb_reginfo.c ;;
 	*) return 1 ;;
 	esac
 }
 
 libs() { # name
 	case $1 in
-	pap | ota | uaprof) pkg-config --libs libxml-2.0 ;;
+	pap | ota | uaprof | reginfo) pkg-config --libs libxml-2.0 ;;
 	smpp) echo "$(pkg-config --libs libsmpp34 sofia-sip-ua) -lpthread" ;;
 	config) echo "$(pkg-config --libs inih 2>/dev/null || echo -linih) -lpthread" ;;
 	sip_register | sip_subscribe | sip_response | msrp | sdp) echo "$(pkg-config --libs sofia-sip-ua) -lpthread" ;;
@@ -158,6 +160,9 @@ EOF
 		printf '\x40tel:+1-555-(123).0001;phone-context=x' >"$dir/tel"
 		;;
 	msrp)
+		;;
+	reginfo)
+		cp "$vectors"/reginfo/*.xml "$dir/"
 		;;
 	esac
 }

@@ -12,7 +12,7 @@ packages=(
 	build-essential autoconf automake libtool pkg-config
 	libmicrohttpd-dev libgnutls28-dev libxml2-dev libsqlite3-dev sqlite3 libcunit1-dev libinih-dev openssl
 	libcurl4-openssl-dev libcrypt-dev libsofia-sip-ua-dev libsmpp34-dev libjansson-dev libpq-dev postgresql-15
-	sip-tester kamailio kamailio-tls-modules kannel kannel-extras libnet-smpp-perl wrk curl nodejs npm python3 python3-prometheus-client tshark
+	sip-tester kamailio kamailio-tls-modules kamailio-presence-modules kannel kannel-extras libnet-smpp-perl wrk curl nodejs npm python3 python3-prometheus-client tshark
 	libsystemd-dev systemd man-db
 	chromium python3-websocket fonts-dejavu-core
 	debhelper dpkg-dev fakeroot lintian

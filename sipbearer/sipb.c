@@ -117,6 +117,10 @@ static void sipb_event(nua_event_t event, int status, char const *phrase, nua_t 
 		sipb_session_event(s, o->sess, event, status, phrase, sip, tags);
 		return;
 	}
+	if (o && o->rsub) {
+		sipb_regevent_event(s, o->rsub, event, status, phrase, sip, tags);
+		return;
+	}
 	if (o && o->sub) {
 		if (event == nua_i_subscribe)
 			sipb_subscribe_request(s, nua, nh, o->sub, sip);
@@ -248,7 +252,7 @@ struct sipb *sipb_new(su_root_t *root, const struct sipb_config *cfg, sipb_regis
 	    TAG_IF(s->cfg.outbound_proxy, NUTAG_PROXY(s->cfg.outbound_proxy)),
 	    SIPTAG_FROM_STR(s->cfg.from_uri),
 	    TAG_IF(s->cfg.user_agent, SIPTAG_USER_AGENT_STR(s->cfg.user_agent)),
-	    SIPTAG_ALLOW_STR(SIPB_ALLOW),
+	    SIPTAG_ALLOW_STR(cfg->reg_event ? SIPB_ALLOW ", NOTIFY" : SIPB_ALLOW),
 	    /* A third-party REGISTER may carry the receiver's "Require: pref"
 	     * (OMA-TS-SIP_Push §7.2 item 3, RFC 3840): without "pref" here nua answers
 	     * 420 Bad Extension. timer and 100rel (nua's default) serve INVITE
@@ -303,6 +307,7 @@ void sipb_free(struct sipb *s)
 	sipb_session_abort_all(s, 503, "Service Unavailable");
 	sipb_register_abort_all(s, 503);
 	sipb_subscribe_abort_all(s);
+	sipb_regevent_abort_all(s);
 	if (s->nua) {
 		/* nua_destroy() frees only a stack whose shutdown has completed
 		 * (otherwise it logs and leaves it): run the root until then. */

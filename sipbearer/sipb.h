@@ -65,6 +65,9 @@ struct sipb_config {
 	 * with Min-Expires; 0 = 60 s) and the longest granted (0 = 3600 s). */
 	unsigned sub_min_expires;
 	unsigned sub_max_expires;
+	/* 1: reg event subscriptions are used (sipb_regevent_subscribe): NOTIFY
+	 * is in the agent's Allow. */
+	int reg_event;
 };
 
 /* One contact of a third-party REGISTER (OMA-TS-SIP_Push §7, F.1.2; RFC 3261 §10,
@@ -372,5 +375,64 @@ int sipb_aor_normalize(const char *uri, char *out, size_t len);
  * no such URI or does not fit in len.
  */
 int sipb_gruu_normalize(const char *uri, char *out, size_t len);
+
+/*
+ * Subscriptions to the reg event package (RFC 3680) at the SIP/IP core: the
+ * second way OMA-TS-SIP_Push §9.1.2 names for the Push Sender Agent to learn
+ * registrations. sipb_regevent.c sends SUBSCRIBE (Event: reg, Accept:
+ * application/reginfo+xml, Request-URI and To the AoR, through the outbound
+ * proxy and, when given, a Route to server), lets nua refresh it before it
+ * expires, answers the NOTIFYs (nua, 200), parses their reginfo bodies
+ * (sipb_reginfo.h) and applies RFC 3680's version rules: a stale partial
+ * document is dropped, a gap (or a body that does not parse) makes the
+ * state unknown and the subscription is refreshed at once to get full state.
+ * Needs sipb_config.reg_event = 1 (NOTIFY in the agent's Allow).
+ */
+struct sipb_regsub;
+
+enum sipb_regev_kind {
+	SIPB_REGEV_ACTIVE = 1,    /* the SUBSCRIBE (or a refresh) was accepted: expires */
+	SIPB_REGEV_STATE,         /* a NOTIFY's document to apply: info */
+	SIPB_REGEV_UNKNOWN,       /* the state is unknown (version gap, a body that
+	                           * does not parse: why); a refresh is under way */
+	SIPB_REGEV_ENDED,         /* the subscription is over (refused, a refresh
+	                           * failed, a NOTIFY terminated it); rs is freed
+	                           * when the callback returns */
+};
+
+struct sipb_reginfo;
+
+struct sipb_regev {
+	enum sipb_regev_kind kind;
+	const char *aor;                  /* as subscribed */
+	const struct sipb_reginfo *info;  /* STATE */
+	unsigned expires;                 /* ACTIVE, STATE: seconds the subscription has left (0: unknown) */
+	int status;                       /* ENDED: the SIP status of the failure, 0
+	                                   * when a NOTIFY said terminated */
+	const char *why;                  /* UNKNOWN, ENDED: the reason (phrase or
+	                                   * Subscription-State reason); valid during the callback */
+	int retry_after;                  /* ENDED: seconds (Retry-After or retry-after=), -1 */
+};
+typedef void (*sipb_regev_fn)(void *arg, struct sipb_regsub *rs, void *cookie,
+    const struct sipb_regev *ev);
+
+/* The reg event callback (before the first sipb_regevent_subscribe). */
+void sipb_set_regevent_handler(struct sipb *s, sipb_regev_fn fn, void *arg);
+
+/*
+ * Subscribes to aor's registrations for expires seconds (nua refreshes the
+ * subscription before then). server: NULL, or a SIP URI the SUBSCRIBE is
+ * routed to (Route <server;lr>). cookie comes back with every event.
+ * 0 with *out set, -EINVAL (no handler, aor or server no SIP URI), -ENOMEM,
+ * -ESHUTDOWN. Events follow until ENDED or sipb_regevent_unsubscribe.
+ */
+int sipb_regevent_subscribe(struct sipb *s, const char *aor, const char *server,
+    unsigned expires, void *cookie, struct sipb_regsub **out);
+
+/* Ends rs with an un-SUBSCRIBE (Expires: 0); no callback for it after this. */
+void sipb_regevent_unsubscribe(struct sipb *s, struct sipb_regsub *rs);
+
+/* reg event subscriptions of the agent (not counting those being ended). */
+unsigned sipb_regevent_count(const struct sipb *s);
 
 #endif

@@ -31,6 +31,7 @@ struct sipb_out;
 struct sipb_sess;
 struct sipb_sub;
 struct sipb_npush;
+struct sipb_regsub;
 
 /* One MESSAGE in flight: lives from sipb_send_message() until its result
  * callback. A session's handle has one too (sess set, never linked), and
@@ -38,6 +39,7 @@ struct sipb_npush;
 struct sipb_out {
 	struct sipb_sess *sess;       /* NULL for a MESSAGE */
 	struct sipb_sub *sub;         /* NULL but for a ua-profile subscription */
+	struct sipb_regsub *rsub;     /* NULL but for a reg event subscription */
 	struct sipb_out *next;
 	struct sipb_out **prevp;
 	nua_handle_t *nh;
@@ -103,6 +105,10 @@ struct sipb {
 	sipb_notify_fn notify_result; /* push NOTIFYs (sipb_notify.c) */
 	void *notify_arg;
 	unsigned nnotify;             /* push NOTIFYs without their final answer */
+	sipb_regev_fn regev;          /* reg event subscriptions (sipb_regevent.c) */
+	void *regev_arg;
+	struct sipb_regsub *rsubs;
+	unsigned nrsubs;
 };
 
 /* sipb_register.c: answers the nua_i_register event (nh is destroyed), at
@@ -172,6 +178,11 @@ size_t sipb_measure(struct sipb *s, sip_method_t method, char const *name, url_s
  * quote, backslash or line break in url), -ENOMEM. */
 int sipb_external_body(su_home_t *home, const char *url, const char *content_type, size_t len,
     const char *cid, sip_content_type_t **ct, sip_payload_t **pl);
+/* sipb_regevent.c: an event of a reg event subscription's handle. */
+void sipb_regevent_event(struct sipb *s, struct sipb_regsub *rs, nua_event_t event, int status,
+    char const *phrase, sip_t const *sip, tagi_t const *tags);
+/* sipb_regevent.c: drops every reg event subscription's handle (sipb_free). */
+void sipb_regevent_abort_all(struct sipb *s);
 
 /* sipb_message.c: the Route header of a route URI (Route <uri;lr>), or NULL. */
 sip_route_t *sipb_route(su_home_t *home, const char *route);
