@@ -222,6 +222,7 @@ static void contact_binding(struct sip_bearer *s, struct store_op **op, const ch
 	b->call_id = keep(o, b->call_id);
 	b->cseq = c->cseq;
 	b->sessions = c->sessions;
+	b->q = c->q1000;   /* -1 when the reginfo gives none, as for a REGISTER */
 	if (gone || !c->active)
 		b->expires = 0;
 	else

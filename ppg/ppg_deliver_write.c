@@ -376,8 +376,12 @@ static int wake_write(struct db *db, void *arg, int64_t now)
 	struct db_delivery *v = NULL;
 	size_t n = 0;
 	int r = db_delivery_waiting(db, o->target, PPG_WAKE_MAX, &v, &n), woken = 0;
+	/* Only the parked ones: a delivery leased to an attempt under way (on
+	 * this node or another) keeps its lease, and one waiting for a retry
+	 * keeps its backoff; cutting a live lease made another node send it
+	 * a second time. */
 	for (size_t i = 0; i < n && r == 0; i++)
-		if (v[i].next_attempt > now) {
+		if (v[i].next_attempt == PPG_NEVER) {
 			r = db_delivery_schedule(db, v[i].id, now);
 			woken++;
 		}
