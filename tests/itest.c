@@ -42,6 +42,27 @@ char *itest_asprintf(const char *fmt, ...)
 	return s;
 }
 
+void itest_subst(char **t, const char *name, const char *value, int drop_empty_line)
+{
+	char key[32], *at;
+	size_t from = 0;
+	snprintf(key, sizeof key, "[%s]", name);
+	while (*t && (at = strstr(*t + from, key)) != NULL) {
+		char *cut = at, *rest = at + strlen(key);
+		if (drop_empty_line && !*value) {
+			while (cut > *t && cut[-1] == ' ')
+				cut--;
+			if (*rest == '\n')
+				rest++;
+		}
+		*cut = '\0';
+		char *x = itest_asprintf("%s%s%s", *t, value, rest);
+		from = (size_t)(cut - *t) + strlen(value);
+		free(*t);
+		*t = x;
+	}
+}
+
 double itest_now(void)
 {
 	struct timespec ts;

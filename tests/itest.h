@@ -145,6 +145,12 @@ void itest_kill_all(void);
 /* malloc'ed printf. */
 char *itest_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Replaces every "[name]" in the malloc'ed text *t by value (a scenario
+ * template: sipp's -key does not reach its regular expressions). With
+ * drop_empty_line, an empty value removes the whole line "[name]" stands on
+ * (sipp ends the headers at an empty line). *t becomes NULL when out of memory. */
+void itest_subst(char **t, const char *name, const char *value, int drop_empty_line);
+
 /* Seconds since an arbitrary point (CLOCK_MONOTONIC). */
 double itest_now(void);
 

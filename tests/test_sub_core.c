@@ -79,29 +79,6 @@ static int file_has(const char *path, const char *text)
 	return has;
 }
 
-/* Replaces every "[name]" in *t by value; an empty value removes the whole
- * line "[name]" stands on (sipp ends the headers at an empty line). */
-static void subst(char **t, const char *name, const char *value)
-{
-	char key[32], *at;
-	size_t from = 0;
-	snprintf(key, sizeof key, "[%s]", name);
-	while (*t && (at = strstr(*t + from, key)) != NULL) {
-		char *cut = at, *rest = at + strlen(key);
-		if (!*value) {
-			while (cut > *t && cut[-1] == ' ')
-				cut--;
-			if (*rest == '\n')
-				rest++;
-		}
-		*cut = '\0';
-		char *x = itest_asprintf("%s%s%s", *t, value, rest);
-		from = (size_t)(cut - *t) + strlen(value);
-		free(*t);
-		*t = x;
-	}
-}
-
 /* A copy of tests/sipp/NAME in the daemon's directory with its [keys]
  * replaced (sipp's -key does not reach the regular expressions of its
  * checks): user, pai (a header line or ""), core, expires, refresh, hold.
@@ -113,12 +90,12 @@ static char *scenario(const char *name, const char *user, const char *pai)
 	char *t = tu_read_file(tu_src(name), NULL);
 	snprintf(core, sizeof core, "127\\.0\\.0\\.2:%d", kam_port);
 	snprintf(hold, sizeof hold, "%d", HOLD_MS);
-	subst(&t, "user", user);
-	subst(&t, "pai", pai);
-	subst(&t, "core", core);
-	subst(&t, "expires", "600");
-	subst(&t, "refresh", "300");
-	subst(&t, "hold", hold);
+	itest_subst(&t, "user", user, 1);
+	itest_subst(&t, "pai", pai, 1);
+	itest_subst(&t, "core", core, 1);
+	itest_subst(&t, "expires", "600", 1);
+	itest_subst(&t, "refresh", "300", 1);
+	itest_subst(&t, "hold", hold, 1);
 	char fname[32];
 	snprintf(fname, sizeof fname, "scen_%d.xml", ++seq);
 	char *path = t ? itest_write_file(dd.dir, fname, t, strlen(t)) : NULL;

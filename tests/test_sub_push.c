@@ -61,21 +61,6 @@ static void show_ctx(const char *what)
 	if (a_ != e_) { fprintf(stderr, "\n  %s = %ld, expected %ld", #a, a_, e_); show_ctx(#a); } \
 	CU_ASSERT(a_ == e_); } while (0)
 
-/* Replaces every "[name]" in *t by value. */
-static void subst(char **t, const char *name, const char *value)
-{
-	char key[32], *at;
-	size_t from = 0;
-	snprintf(key, sizeof key, "[%s]", name);
-	while (*t && (at = strstr(*t + from, key)) != NULL) {
-		*at = '\0';
-		char *x = itest_asprintf("%s%s%s", *t, value, at + strlen(key));
-		from = (size_t)(at - *t) + strlen(value);
-		free(*t);
-		*t = x;
-	}
-}
-
 /* ------------------------------------------------------------ daemon */
 
 static int start_daemon(const char *notify_push)
@@ -185,11 +170,11 @@ static pid_t subscriber(const char *name, const char *user, const char *ctype, c
 	char remote[32], port[16], ans[8], fname[32];
 	char *t = tu_read_file(tu_src(name), NULL);
 	snprintf(ans, sizeof ans, "%d", answer);
-	subst(&t, "expires", "600");
-	subst(&t, "user", user);
-	subst(&t, "ctype", ctype);
-	subst(&t, "marker", marker);
-	subst(&t, "answer", ans);
+	itest_subst(&t, "expires", "600", 0);
+	itest_subst(&t, "user", user, 0);
+	itest_subst(&t, "ctype", ctype, 0);
+	itest_subst(&t, "marker", marker, 0);
+	itest_subst(&t, "answer", ans, 0);
 	snprintf(fname, sizeof fname, "scen_%d.xml", ++seq);
 	char *scen = t ? itest_write_file(dd.dir, fname, t, strlen(t)) : NULL;
 	free(t);

@@ -56,26 +56,11 @@ static void show_ctx(const char *what)
 	if (a_ != e_) { fprintf(stderr, "\n  %s = %ld, expected %ld", #a, a_, e_); show_ctx(#a); } \
 	CU_ASSERT(a_ == e_); } while (0)
 
-/* Replaces every "[name]" in *t by value. */
-static void subst_s(char **t, const char *name, const char *value)
-{
-	char key[32], *at;
-	size_t from = 0;
-	snprintf(key, sizeof key, "[%s]", name);
-	while (*t && (at = strstr(*t + from, key)) != NULL) {
-		*at = '\0';
-		char *x = itest_asprintf("%s%s%s", *t, value, at + strlen(key));
-		from = (size_t)(at - *t) + strlen(value);
-		free(*t);
-		*t = x;
-	}
-}
-
 static void subst(char **t, const char *name, int value)
 {
 	char v[16];
 	snprintf(v, sizeof v, "%d", value);
-	subst_s(t, name, v);
+	itest_subst(t, name, v, 0);
 }
 
 /* The terminal and UAProf link the next scenario() writes in. */
@@ -92,8 +77,8 @@ static char *scenario(const char *name, int expires, int refresh, int grant)
 	subst(&t, "expires", expires);
 	subst(&t, "refresh", refresh);
 	subst(&t, "grant", grant);
-	subst_s(&t, "user", sc_user);
-	subst_s(&t, "model", sc_model);
+	itest_subst(&t, "user", sc_user, 0);
+	itest_subst(&t, "model", sc_model, 0);
 	char fname[32];
 	snprintf(fname, sizeof fname, "scen_%d.xml", ++seq);
 	char *path = t ? itest_write_file(dd.dir, fname, t, strlen(t)) : NULL;
