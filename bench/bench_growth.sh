@@ -29,7 +29,6 @@ bench_stop() {
 	[ -n "${sink_pid:-}" ] && stop_pid "$sink_pid"
 }
 bench_init
-now() { date +%s.%N; }
 
 read -r port_http port_udp < <(free_ports_tcp_udp 2)
 ppgd_secret

@@ -80,7 +80,6 @@ cc -O2 -Wall -o "$tmp/bin/pap_load" "$root/bench/pap_load.c" \
 	{ cat "$tmp/cc-pap_load.log" >&2; die "cannot build bench/pap_load.c (is libcurl4-openssl-dev installed?)"; }
 
 read -r port_http port_sip port_uas_s port_uas_p port_reg port_msrp < <(free_ports_tcp_udp 6)
-now() { date +%s.%N; }
 
 # ---------------------------------------------------------------- terminals
 python3 "$root/bench/msrp_sink.py" "$port_msrp" "$tmp/sink.lat" >"$tmp/sink.out" 2>&1 &

@@ -81,7 +81,6 @@ cc -O2 -Wall -o "$tmp/bin/pap_load" "$root/bench/pap_load.c" \
 # the sipp UAS, the sipp REGISTER client.
 read -r port_http port_sip port_uas port_reg < <(free_ports_tcp_udp 4)
 
-now() { date +%s.%N; }
 
 # ---------------------------------------------------------------- sipp UAS
 # -m: far more calls than the run makes; stopped by PID at the end. With an

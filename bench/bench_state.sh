@@ -48,8 +48,6 @@ bench_stop() {
 	[ -n "${ppgd_pid:-}" ] && stop_pid "$ppgd_pid"
 }
 bench_init
-now() { date +%s.%N; }
-ms_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.0f", (b - a) * 1000 }'; }
 
 mkdir -p "$tmp/bin"
 pkgs="sqlite3 sofia-sip-ua libxml-2.0"

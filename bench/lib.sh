@@ -85,6 +85,10 @@ stop_pid() { # pid: TERM, wait up to 10 s, then KILL
 	wait "$pid" 2>/dev/null || true
 }
 
+# ---------------------------------------------------------------- time
+now() { date +%s.%N; }   # seconds, with nanoseconds
+ms_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.0f", (b - a) * 1000 }'; }   # ms since $(now)
+
 # ---------------------------------------------------------------- ports
 # free_ports N: N free TCP ports of 127.0.0.1, on one line.
 free_ports() {

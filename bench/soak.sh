@@ -84,8 +84,6 @@ cp "$PPGD" "$tmp/bin/ppgd"
 
 read -r port_http port_admin port_sip port_uas1 port_uas2 port_reg port_smsc port_udp port_notify \
 	< <(free_ports_tcp_udp 9)
-now() { date +%s.%N; }
-ms_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.0f", (b - a) * 1000 }'; }
 
 # ---------------------------------------------------------------- peers
 python3 "$root/bench/soak_sinks.py" "$tmp" "$port_udp" "$port_notify" >"$tmp/sinks.out" 2>&1 &
