@@ -150,7 +150,7 @@ void ppg_bearer_sip_reg_stop(struct sip_bearer *s);
 void ppg_bearer_sip_reg_free(struct sip_bearer *s);
 int ppg_bearer_sip_reg_on_register(void *arg, struct sipb_binding *b, size_t n,
     const struct sockaddr *from, struct sipb_reg *pending);
-int ppg_bearer_sip_reg_trusted(void *arg, const struct sockaddr *from);
+int ppg_bearer_sip_reg_trusted(void *arg, const char *method, const struct sockaddr *from);
 /* Stores the n bindings of b (at most SIPB_MAX_BINDINGS) as a REGISTER's:
  * the cache takes the AoRs' bindings and the deliveries waiting on them
  * are woken once durable; then pending is answered, or (pending NULL)

@@ -17,6 +17,7 @@
 #include "ppg/ppg_bearer_sip_int.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,14 +364,18 @@ void ppg_bearer_sip_reg_stop(struct sip_bearer *s)
 /* Refused REGISTERs come per packet: at most 20 lines a second. [loop] */
 static struct ppg_ratelimit refused_log = PPG_RATELIMIT_INIT;
 
-int ppg_bearer_sip_reg_trusted(void *arg, const struct sockaddr *from)
+int ppg_bearer_sip_reg_trusted(void *arg, const char *method, const struct sockaddr *from)
 {
 	struct sip_bearer *s = arg;
-	if (!s->cfg->sip_ntrusted)
-		return 0;   /* no trusted core configured: nobody */
-	int ok = ppg_cidr_match(s->cfg->sip_trusted, (int)s->cfg->sip_ntrusted, from);
-	if (!ok)
-		LOGP_RL(&refused_log, 20, PPG_LOG_SIP, LOG_NOTICE, "REGISTER from an untrusted address refused (403)");
+	int ok = s->cfg->sip_ntrusted &&   /* no trusted core configured: nobody */
+	    ppg_cidr_match(s->cfg->sip_trusted, (int)s->cfg->sip_ntrusted, from);
+	if (!ok) {
+		char host[NI_MAXHOST] = "?";
+		socklen_t sl = from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+		(void)getnameinfo(from, sl, host, sizeof host, NULL, 0, NI_NUMERICHOST);
+		LOGP_RL(&refused_log, 20, PPG_LOG_SIP, LOG_NOTICE,
+		    "%s from %s refused (403): not in [sip] trusted_cores", method, host);
+	}
 	return ok;
 }
 

@@ -54,9 +54,9 @@ struct sipb_config {
 	const char *user_agent;
 	/* Content indirection threshold in bytes of the whole request (1300). */
 	size_t indirection_threshold;
-	/* Is a REGISTER from this source address a trusted SIP/IP core?
-	 * (untrusted ones get 403). Required. */
-	int (*trusted)(void *arg, const struct sockaddr *from);
+	/* Is a request (method: "REGISTER" or "SUBSCRIBE") from this source
+	 * address a trusted SIP/IP core? (untrusted ones get 403). Required. */
+	int (*trusted)(void *arg, const char *method, const struct sockaddr *from);
 	void *trusted_arg;
 	/* Timer F/B (64*T1) in milliseconds, 0 = the default 32000. Lower only in
 	 * tests that wait for a transaction timeout. */

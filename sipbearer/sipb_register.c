@@ -324,7 +324,7 @@ void sipb_register_request(struct sipb *s, nua_t *nua, nua_handle_t *nh, sip_t c
 	struct sipb_reg *r;
 	int n, status;
 
-	if (!from || !s->cfg.trusted(s->cfg.trusted_arg, from)) {
+	if (!from || !s->cfg.trusted(s->cfg.trusted_arg, "REGISTER", from)) {
 		sipb_reply(nua, nh, SIP_403_FORBIDDEN, NULL);
 		nua_handle_destroy(nh);
 		return;

@@ -365,7 +365,7 @@ void sipb_subscribe_request(struct sipb *s, nua_t *nua, nua_handle_t *nh, struct
 			nua_handle_destroy(nh);
 		return;
 	}
-	if (!from || !s->cfg.trusted(s->cfg.trusted_arg, from)) {
+	if (!from || !s->cfg.trusted(s->cfg.trusted_arg, "SUBSCRIBE", from)) {
 		sub_reply(nua, nh, SIP_403_FORBIDDEN, min);
 		if (initial)
 			nua_handle_destroy(nh);

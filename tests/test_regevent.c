@@ -341,7 +341,7 @@ static void t_kam_push_waits_then_delivered(void)
 	CU_ASSERT(log_has(kam_log, relayed));
 	free(relayed);
 	/* no third-party REGISTER reached ppgd: every binding came by NOTIFY */
-	CU_ASSERT(!log_has(dkam.log, "REGISTER from an untrusted address"));
+	CU_ASSERT(!log_has(dkam.log, "REGISTER from "));
 }
 
 /* kamailio granted KAM_GRANTED s: ppgd (nua) refreshes in the dialog

@@ -1331,6 +1331,7 @@ static void t_register_untrusted_403(void)
 	NEED(dreg);
 	struct sq q;
 	EXPECT_INT(sip_register(dreg.dir, "127.0.0.2", dreg_sip, "uuser", 5, 600), 403);
+	EXPECT(log_has(&dreg, "REGISTER from 127.0.0.2 refused (403): not in [sip] trusted_cores"));
 	EXPECT_INT(push_text(&dreg, "untrusted@e2e", "uuser", NULL, "to nobody"), 1001);
 	sleep_s(0.8);
 	EXPECT(statusquery(&dreg, "untrusted@e2e", &q) == 0);

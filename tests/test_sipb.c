@@ -136,9 +136,10 @@ static int trust = 1;
 static int ntrust_calls;
 static unsigned trust_port;
 
-static int on_trusted(void *arg, const struct sockaddr *from)
+static int on_trusted(void *arg, const char *method, const struct sockaddr *from)
 {
 	ntrust_calls++;
+	CU_ASSERT(!strcmp(method, "REGISTER") || !strcmp(method, "SUBSCRIBE"));
 	CU_ASSERT_EQUAL(from->sa_family, AF_INET);
 	if (from->sa_family == AF_INET) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)from;

@@ -377,6 +377,8 @@ static void t_direct(void)
 	EXPECT_INT(json_array_size(subs), 0);
 	json_decref(subs);
 	EXPECT(!file_has(kam_log, "sip:dave@biloxi.example"));   /* the core never saw it */
+	/* the log names the method and the source, not "REGISTER" */
+	EXPECT(file_has(dd.log, "SUBSCRIBE from 127.0.0.1 refused (403): not in [sip] trusted_cores"));
 	EXPECT(itest_daemon_alive(&dd));
 	free(scen);
 }
