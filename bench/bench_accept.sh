@@ -217,6 +217,7 @@ kannel_delivered=$(kannel_count)
 # 1 / (that append + Kannel's mean round trip at concurrency 1).
 # Probed before the runs and after them (the disk is shared): their mean.
 dsync_after=$(dsync_probe)
+dsync_cpu=$(dsync_cpu_probe || true)
 dsync_ms=$(awk -v a="$dsync_before" -v b="$dsync_after" 'BEGIN { if (a != "" && b != "") printf "%.3f", (a + b) / 2 }')
 
 # ---------------------------------------------------------------- report
@@ -246,6 +247,12 @@ if [ -n "$dsync_ms" ] && [ -n "${mean_of[kannel-1]:-}" ]; then
 	limit=$(awk -v d="$dsync_ms" -v k="${mean_of[kannel-1]}" 'BEGIN { printf "%.0f", 1000 / (d + k) }')
 	echo "one 4 KiB O_DSYNC append on this disk: $dsync_ms ms (before the runs $dsync_before, after $dsync_after); Kannel's round trip at c1: ${mean_of[kannel-1]} ms;" \
 		"durable limit at c1 = 1 / (append + round trip) = $limit/s"
+fi
+if [ -n "$dsync_cpu" ] && [ -n "${cpu_of[kannel-1]:-}" ]; then
+	# At concurrency 1 no two pushes share a commit: each 1001 pays one whole.
+	budget=$(awk -v k="${cpu_of[kannel-1]}" 'BEGIN { printf "%.0f", k / 3 }')
+	echo "CPU of that append in the writing process: $dsync_cpu us; goal 1's budget at c1 (Kannel's ${cpu_of[kannel-1]} us / 3): $budget us;" \
+		"the commit alone is $(ratio "$dsync_cpu" "$budget") of it"
 fi
 echo
 echo "goals of issue 11 (this run):"

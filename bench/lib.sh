@@ -267,3 +267,20 @@ dsync_probe() {
 		awk '/copied/ { for (i = 1; i <= NF; i++) if ($i == "s,") printf "%.3f\n", $(i-1) * 1000 / 200 }')
 	rm -f "$tmp/dsync.probe"
 }
+
+# dsync_cpu_probe: CPU µs (user + system, of the writing process) that one
+# 4 KiB append written with O_DSYNC costs in $tmp, over 2,000 appends: the
+# part of a durable commit that a server pays in its own CPU time (the
+# journal's own commit runs in a kernel thread and is not counted, as it is
+# not for ppgd's writer).
+dsync_cpu_probe() {
+	perl -MFcntl -e '
+		my $p = "$ARGV[0]/dsync.cpu.probe";
+		sysopen(my $f, $p, O_WRONLY | O_CREAT | O_TRUNC | O_DSYNC) or exit 1;
+		my $b = "x" x 4096;
+		my @a = times;
+		syswrite($f, $b) == 4096 or exit 1 for 1 .. 2000;
+		my @z = times;
+		unlink $p;
+		printf "%.0f\n", (($z[0] - $a[0]) + ($z[1] - $a[1])) / 2000 * 1e6;' "$tmp"
+}
