@@ -17,7 +17,33 @@
 struct tpg {
 	char dir[256];        /* data/, the socket and the log */
 	char run_as[80];      /* "runuser -u postgres -- " when root, else "" */
+	pid_t owner;          /* the process that started it */
 };
+
+/* Servers started and not yet stopped. CUnit does not call a suite's cleanup
+ * when its init fails (ppgd would not start, say), so a server would outlive
+ * the test program: exit stops what is left. */
+#define TPG_LIVE_MAX 8
+static struct tpg *tpg_live[TPG_LIVE_MAX];
+
+static void tpg_at_exit(void)
+{
+	for (int i = 0; i < TPG_LIVE_MAX; i++)
+		if (tpg_live[i] && tpg_live[i]->owner == getpid())   /* not in a forked child */
+			tpg_stop(tpg_live[i]);
+}
+
+static void tpg_track(struct tpg *pg, int live)
+{
+	static int registered;
+	if (!registered && atexit(tpg_at_exit) == 0)
+		registered = 1;
+	for (int i = 0; i < TPG_LIVE_MAX; i++)
+		if (live ? !tpg_live[i] : tpg_live[i] == pg) {
+			tpg_live[i] = live ? pg : NULL;
+			return;
+		}
+}
 
 static const char *bindir(void)
 {
@@ -82,6 +108,8 @@ struct tpg *tpg_start(void)
 		if (system(cmd)) { /* only for the reader */ }
 		goto fail;
 	}
+	pg->owner = getpid();
+	tpg_track(pg, 1);
 	return pg;
 fail:
 	snprintf(cmd, sizeof cmd, "rm -rf %s", pg->dir);
@@ -179,6 +207,7 @@ void tpg_stop(struct tpg *pg)
 	char cmd[1024];
 	if (!pg)
 		return;
+	tpg_track(pg, 0);
 	snprintf(cmd, sizeof cmd, "%s%s/pg_ctl -D %s/data -m immediate -w stop >/dev/null 2>&1",
 	    pg->run_as, bindir(), pg->dir);
 	run(cmd);
