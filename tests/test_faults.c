@@ -38,7 +38,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,13 +106,6 @@ static void dump_ctx(const char *file, unsigned line, const char *cond)
 	CU_ASSERT_FATAL((dmn).pid > 0); \
 	ctx_d = &(dmn); \
 } while (0)
-
-static double wall_now(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (double)tv.tv_sec + tv.tv_usec / 1e6;
-}
 
 static void sleep_s(double s)
 {
@@ -679,11 +671,10 @@ static void t_core_outage(void)
 	size_t upto = log_size(&dcore);
 	char *scen = uas_scenario(dcore.dir, 200, "OK", NULL);
 	struct term core;
-	double t_up = itest_now();
+	double t_up = itest_wall_now();   /* the core's log times are wall-clock */
 	EXPECT_FATAL(term_start_at(&core, dcore.dir, "core", scen, NDOWN, core_port, 1) == 0);
 	ctx_files[0] = core.msglog;
 	size_t during_max = 0, during_min = 1000, during_sum = 0;
-	double last = 0;
 	int delivered = 0;
 	for (int i = 0; i < NDOWN; i++) {
 		char id[64], pid[80];
@@ -701,20 +692,24 @@ static void t_core_outage(void)
 		else
 			fprintf(stderr, "\n  %s: %s %d \"%s\"", id, pap_state_str(q.state), q.code, q.desc);
 	}
-	last = itest_now() - t_up;
 	EXPECT_INT(term_wait(&core, 10), 0);
-	/* at the core: one MESSAGE per push, nothing twice */
+	/* at the core: one MESSAGE per push, nothing twice; when the last came
+	 * (the core's own log, not the statusquery polls, which a loaded
+	 * sanitizer build slows) */
 	size_t at_core = 0;
+	double last = 0;
 	for (int i = 0; i < NDOWN; i++) {
 		char text[64];
 		double v[16];
 		snprintf(text, sizeof text, "payload of down-%d", i);
 		size_t k = messages_with(core.msglog, text, v, 16);
 		EXPECT_INT(k, 1);
+		if (k && v[0] - t_up > last)
+			last = v[0] - t_up;
 		at_core += k;
 	}
 	size_t attempts_all = log_count(&dcore, 0, "@faults:", "SIP MESSAGE to");
-	printf("\n    core down %.1f s: %d of %d delivered, the last %.2f s after the core came back; "
+	printf("\n    core down %.1f s: %d of %d delivered, the last at the core %.2f s after it came back; "
 	    "attempts per delivery during the outage %zu..%zu (%zu in all, bound %d); "
 	    "MESSAGEs at the core %zu; attempts in all %zu\n", OUTAGE_S, delivered, NDOWN, last, during_min,
 	    during_max, during_sum, 1 + (int)(OUTAGE_S / 1.0), at_core, attempts_all);
@@ -725,8 +720,8 @@ static void t_core_outage(void)
 	EXPECT(during_max <= 1 + (size_t)(OUTAGE_S / 1.0));
 	EXPECT_INT(at_core, NDOWN);
 	EXPECT(attempts_all <= NDOWN * (2 + (size_t)(OUTAGE_S / 1.0)));
-	/* delivered within retry_max (and a round trip) of the core's return */
-	EXPECT(last < 2.0 + 1.5);
+	/* sent again within retry_max (and a round trip) of the core's return */
+	EXPECT(last > 0 && last < 2.0 + 1.5);
 	term_free(&core);
 	free(scen);
 	ctx_files[0] = NULL;
@@ -861,7 +856,7 @@ static void t_pi_endpoint_down(void)
 	sleep_s(PI_DOWN_S - (itest_now() - t0));
 	size_t failed_posts = log_count(&dbusy, 0, "notification", "failed");
 	struct itest_pi pil;
-	double t_up = wall_now();
+	double t_up = itest_wall_now();
 	EXPECT_FATAL(itest_pi_start(&pil, 0, pi_port) == 0);
 	EXPECT(itest_pi_wait(&pil, NULL, NNOTE, 10) == 0);
 	sleep_s(1.5);   /* room for a wrong extra POST */
