@@ -58,6 +58,7 @@ struct regev_entry {
 	int pinned;                      /* [sip] reg_event_aors */
 	int active;                      /* a 2xx came */
 	int own;                         /* REGEV_OWNER: this node subscribes */
+	int followed;                    /* another node held it (a take-over is logged) */
 	int64_t wanted;                  /* when a push last asked for it */
 	struct regev_entry *next;
 };
@@ -166,7 +167,7 @@ void ppg_bearer_sip_regevent_want(struct sip_bearer *s, const char *aor)
 	if (e)
 		e->wanted = ppg_clock_now_ms();
 	else if ((e = entry_add(r, aor, 0)))
-		LOGP(PPG_LOG_SIP, LOG_INFO, "reg event: a push waits for %s: subscribing", aor);
+		LOGP(PPG_LOG_SIP, LOG_INFO, "reg event: a push waits for %s: subscribing", aor);   /* once held */
 }
 
 /* ------------------------------------------- holding the subscription */
@@ -188,11 +189,12 @@ void ppg_bearer_sip_regevent_claimed(struct sip_bearer *s, const char *aor, int 
 	if (owned) {
 		if (e->own != REGEV_OWNER) {
 			r->nowned++;
-			if (e->own == REGEV_FOLLOWER)
+			if (e->followed)
 				LOGP(PPG_LOG_SIP, LOG_NOTICE, "reg event: no other node subscribes to %s now: "
 				    "taking it over", e->aor);
 		}
 		e->own = REGEV_OWNER;
+		e->followed = 0;
 		if (!e->rs && !su_timer_is_set(e->timer))
 			subscribe(e);
 		return;
@@ -211,6 +213,7 @@ void ppg_bearer_sip_regevent_claimed(struct sip_bearer *s, const char *aor, int 
 		    "come through the database", e->aor);
 	}
 	e->own = REGEV_FOLLOWER;
+	e->followed = 1;
 }
 
 void ppg_bearer_sip_regevent_adopt(struct sip_bearer *s, const char *aor)
