@@ -8,6 +8,8 @@
  *
  *   state_fill DATABASE PUSHES BINDINGS WAIT_AORS
  *
+ * DATABASE is a file, or a libpq conninfo (it holds a "=") for PostgreSQL.
+ *
  * Push k (0-based) has push-id fill-K@pi.example (K zero-padded to 8) and
  * one address:
  *   k even: WAPPUSH=127.0.0.1/TYPE=IPv4@ppg.example, delivered / 1000;
@@ -165,7 +167,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	struct db *db = NULL;
-	int r = db_open(argv[1], DB_SYNC_NORMAL, &db);
+	/* a libpq conninfo ("dbname=... host=...") fills PostgreSQL instead */
+	struct db_conf conf = { .engine = strchr(argv[1], '=') ? DB_ENGINE_POSTGRESQL : DB_ENGINE_SQLITE,
+		.path = argv[1], .conninfo = argv[1], .node = "bench" };
+	int r = db_open_config(&conf, DB_SYNC_NORMAL, &db);
 	if (r < 0)
 		return fail(NULL, argv[1], r);
 	double start = mono();

@@ -34,7 +34,7 @@ struct db;
 #define DB_SYNC_EXTERNAL   0x08   /* commits do not fsync (synchronous=NORMAL): db_sync() does */
 
 /* Current schema version (PRAGMA user_version written by db_open). */
-#define DB_SCHEMA_VERSION 9
+#define DB_SCHEMA_VERSION 11
 
 /*
  * Opens (creating when absent, unless DB_OPEN_READONLY) the database at path
@@ -572,5 +572,6 @@ int db_reconnect(struct db *db);
 
 #include "db/db_subscription.h" /* ua-profile subscriptions, UAProf documents */
 #include "db/db_cluster.h"   /* lease fences, the node lock, the listener's ping */
+#include "db/db_regevent.h"  /* reg event subscription holders, waking registered AoRs */
 
 #endif /* DB_H */

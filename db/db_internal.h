@@ -277,6 +277,12 @@ int db_pg_binding_delete(struct db *db, const char *aor, const char *contact);
 int db_pg_binding_list(struct db *db, const char *aor, int64_t now, struct db_binding **out,
     size_t *n);
 int db_pg_binding_purge(struct db *db, int64_t now);
+int db_pg_regevent_own(struct db *db, const char *aor, const char *node, int64_t now, int64_t until);
+int db_pg_regevent_renew(struct db *db, const char *node, int64_t until);
+int db_pg_regevent_release(struct db *db, const char *aor, const char *node);
+int db_pg_regevent_wanted(struct db *db, const char *node, int mine, int64_t now, const char *after,
+    size_t max, char ***out, size_t *n);
+int db_pg_regevent_wake_registered(struct db *db, int64_t now, size_t max);
 int db_pg_subscription_upsert(struct db *db, struct db_subscription *s);
 int db_pg_subscription_delete(struct db *db, const char *call_id, const char *remote_tag);
 int db_pg_subscription_list(struct db *db, const char *aor, int64_t now,

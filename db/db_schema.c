@@ -197,6 +197,21 @@ static const char db_schema_v9[] =
 	"ALTER TABLE delivery ADD COLUMN lease_gen INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE notification ADD COLUMN lease_gen INTEGER NOT NULL DEFAULT 0;";
 
+/* Schema 10: another branch's step (reserved; the merger puts it here). */
+static const char db_schema_v10[] = "SELECT 1;";
+
+/* Schema 11: who holds the reg event subscription of an AoR (RFC 3680;
+ * ppg_bearer_sip_regown.c): one node per AoR among those sharing the
+ * database, while its lease runs (lease_until, ms); renewed by its holder,
+ * taken over by another node once it ran out. */
+static const char db_schema_v11[] =
+	"CREATE TABLE regevent_owner ("
+	"  aor TEXT PRIMARY KEY,"
+	"  node TEXT NOT NULL,"
+	"  lease_until INTEGER NOT NULL"
+	");"
+	"CREATE INDEX regevent_owner_node ON regevent_owner(node);";
+
 const struct db_schema_step db_schema_steps[] = {
 	{ 1, db_schema_v1 },
 	{ 2, db_schema_v2 },
@@ -207,6 +222,8 @@ const struct db_schema_step db_schema_steps[] = {
 	{ 7, db_schema_v7 },
 	{ 8, db_schema_v8 },
 	{ 9, db_schema_v9 },
+	{ 10, db_schema_v10 },
+	{ 11, db_schema_v11 },
 };
 const int db_schema_nsteps = (int)(sizeof db_schema_steps / sizeof db_schema_steps[0]);
 

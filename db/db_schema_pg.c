@@ -172,6 +172,18 @@ static const char db_pg_schema_v9[] =
 	"ALTER TABLE delivery ADD COLUMN lease_gen bigint NOT NULL DEFAULT 0;"
 	"ALTER TABLE notification ADD COLUMN lease_gen bigint NOT NULL DEFAULT 0;";
 
+/* Schema 10: another branch's step (reserved; the merger puts it here). */
+static const char db_pg_schema_v10[] = "SELECT 1;";
+
+/* Schema 11: the holder of each AoR's reg event subscription (db_schema.c). */
+static const char db_pg_schema_v11[] =
+	"CREATE TABLE regevent_owner ("
+	"  aor text PRIMARY KEY,"
+	"  node text NOT NULL,"
+	"  lease_until bigint NOT NULL"
+	");"
+	"CREATE INDEX regevent_owner_node ON regevent_owner(node);";
+
 static const struct db_schema_step db_pg_schema_steps[] = {
 	{ 1, db_pg_schema_v1 },
 	{ 2, db_pg_schema_v2 },
@@ -182,6 +194,8 @@ static const struct db_schema_step db_pg_schema_steps[] = {
 	{ 7, db_pg_schema_v7 },
 	{ 8, db_pg_schema_v8 },
 	{ 9, db_pg_schema_v9 },
+	{ 10, db_pg_schema_v10 },
+	{ 11, db_pg_schema_v11 },
 };
 
 _Static_assert(sizeof db_pg_schema_steps / sizeof db_pg_schema_steps[0] == DB_SCHEMA_VERSION,

@@ -76,7 +76,9 @@ enum ppg_report_kind {
 	PPG_REPORT_PARK,
 	/* Due again at once (the bearer could not take it now). */
 	PPG_REPORT_RELEASE,
-	/* The deliveries waiting on target (a SIP AoR) become due. No attempt. */
+	/* The deliveries waiting on target (a SIP AoR) become due; target "":
+	 * those of every AoR with a live binding, in one writer job (a bounded
+	 * few). No attempt. */
 	PPG_REPORT_WAKE,
 	/* A delivery receipt of the SMSC message id `target`, whichever node
 	 * (or run before a restart) submitted it: the engine takes the message

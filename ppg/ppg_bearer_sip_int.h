@@ -28,6 +28,7 @@ struct sip_tcaps {
 };
 
 struct ppg_regevent;
+struct ppg_regown;
 
 struct sip_bentry {                  /* the live bindings of one AoR */
 	char *aor;
@@ -73,6 +74,7 @@ struct sip_bearer {
 	int purge_pending;
 	int stopping;
 	struct ppg_regevent *regevent;   /* reg event subscriptions, or NULL */
+	struct ppg_regown *regown;       /* who holds them in a cluster, or NULL */
 	struct ppg_uaprof *uaprof;       /* fetches the UAProf documents subscriptions name, or NULL */
 	struct sip_nsub *nsubs[SIP_NSUB_BUCKETS];   /* live subscription dialogs (NOTIFY push) */
 	struct ppg_stats_hist accept_to_send;  /* fresh pushes: request received -> MESSAGE handed to SIP */
@@ -168,6 +170,29 @@ int ppg_bearer_sip_regevent_start(struct sip_bearer *s, char *err, size_t errlen
 void ppg_bearer_sip_regevent_want(struct sip_bearer *s, const char *aor);
 /* Before sipb_free: no more events; frees every subscription's state. NULL-safe. */
 void ppg_bearer_sip_regevent_stop(struct sip_bearer *s);
+/* A claim of aor's lease came back: owned 1 (this node subscribes), 0
+ * (another node does: follow), -1 (not known: the database did not answer). */
+void ppg_bearer_sip_regevent_claimed(struct sip_bearer *s, const char *aor, int owned);
+/* The scan found aor waited on with no live holder: claim it (a new entry
+ * when this node has none). */
+void ppg_bearer_sip_regevent_adopt(struct sip_bearer *s, const char *aor);
+/* How many AoRs this node holds (subscribes to). */
+size_t ppg_bearer_sip_regevent_nowned(struct sip_bearer *s);
+/* Claims again the pinned AoRs ([sip] reg_event_aors) another node holds,
+ * and with owners every AoR this node believes it holds. */
+void ppg_bearer_sip_regevent_reclaim(struct sip_bearer *s, int owners);
+
+/* ppg_bearer_sip_regown.c: one reg event subscription per AoR across the
+ * nodes of one database (schema 11), and the AoRs parked pushes wait on
+ * subscribed again after a restart. [loop] */
+/* Starts the lease renewal ([sip] reg_event_lease / 3) and the scan. 0 or -errno (err). */
+int ppg_bearer_sip_regown_start(struct sip_bearer *s, char *err, size_t errlen);
+void ppg_bearer_sip_regown_stop(struct sip_bearer *s);
+/* Claims the leases of aors (copied); each answer comes as
+ * ppg_bearer_sip_regevent_claimed once the writer ran it. */
+void ppg_bearer_sip_regown_claim(struct sip_bearer *s, const char *const *aors, size_t n);
+/* Lets go of aor's lease (NULL: of every AoR this node holds). */
+void ppg_bearer_sip_regown_release(struct sip_bearer *s, const char *aor);
 /* Another node stored registrations of aor: read them again (refresh op).
  * "": all of them (the cache replaced), and the deliveries parked for every
  * registered AoR woken: the cluster listener was away and may have missed

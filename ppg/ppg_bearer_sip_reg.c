@@ -170,18 +170,20 @@ static void load_after(void *arg, int committed)
 				memset(o->caps + i, 0, (k - i) * sizeof *c);
 			}
 			cache_set(s, v[0].aor, v, k - i, c);
-			/* registered while this node did not listen: what it parked
-			 * for the AoR goes now (after its parks: queued in order) */
-			if (o->resync && ppg_bearer_sip_reg_lookup(s, v[0].aor, ppg_clock_now_ms()))
-				ppg_bearer_wake(&s->base, v[0].aor);
 		} else {
 			free(c);
 		}
 		i = k;
 	}
-	if (o->resync && committed && o->ok)
+	if (o->resync && committed && o->ok) {
 		LOGP(PPG_LOG_SIP, LOG_NOTICE, "registrations read again after the cluster listener was "
 		    "away (%zu binding%s)", o->n, o->n == 1 ? "" : "s");
+		/* registered while this node did not listen: what was parked for
+		 * every registered AoR goes now, in one writer job (after the
+		 * parks queued before it) instead of one per AoR */
+		if (o->n && !s->stopping)
+			ppg_bearer_wake(&s->base, "");
+	}
 	if (committed && o->ok && o->n)
 		LOGP(PPG_LOG_SIP, LOG_INFO, "%zu SIP registration binding%s loaded", o->n, o->n == 1 ? "" : "s");
 	ppg_bearer_sip_caps_free(o->caps, o->n);

@@ -13,6 +13,12 @@
  * NOTIFY terminated) is subscribed again after a backoff (1 s doubling to
  * 300 s, or the core's Retry-After / retry-after).
  *
+ * With several nodes on one database only the node holding an AoR's lease
+ * subscribes (ppg_bearer_sip_regown.c: claims, renewal, and the scan that
+ * restores the subscriptions parked pushes need after a restart); the
+ * others keep the entry as followers and learn the bindings from the
+ * database.
+ *
  * Each applied reginfo document becomes bindings exactly like a third-party
  * REGISTER's (ppg_bearer_sip_reg_store: the same table, cache and wake-up of
  * the parked deliveries): a full document first removes every binding of each
@@ -51,14 +57,19 @@ struct regev_entry {
 	unsigned backoff_ms;
 	int pinned;                      /* [sip] reg_event_aors */
 	int active;                      /* a 2xx came */
+	int own;                         /* REGEV_OWNER: this node subscribes */
+	int followed;                    /* another node held it (a take-over is logged) */
 	int64_t wanted;                  /* when a push last asked for it */
 	struct regev_entry *next;
 };
+
+enum { REGEV_CLAIMING = -1, REGEV_FOLLOWER = 0, REGEV_OWNER = 1 };
 
 struct ppg_regevent {
 	struct sip_bearer *s;
 	struct regev_entry *b[REGEV_BUCKETS];
 	size_t n;
+	size_t nowned;                   /* entries in REGEV_OWNER */
 	su_timer_t *sweep;
 	int sweep_pending;
 	int full_logged;
@@ -90,6 +101,10 @@ static void entry_drop(struct ppg_regevent *r, struct regev_entry *e)
 	}
 	if (e->rs)
 		sipb_regevent_unsubscribe(r->s->sip, e->rs);
+	if (e->own == REGEV_OWNER) {
+		r->nowned--;
+		ppg_bearer_sip_regown_release(r->s, e->aor);
+	}
 	entry_free(e);
 }
 
@@ -110,7 +125,7 @@ static void on_backoff(struct ppg_core *c, su_timer_t *t, void *arg)
 	struct regev_entry *e = arg;
 	(void)c;
 	(void)t;
-	if (!e->rs && !e->r->s->stopping)
+	if (!e->rs && !e->r->s->stopping && e->own == REGEV_OWNER)
 		subscribe(e);
 }
 
@@ -135,9 +150,11 @@ static struct regev_entry *entry_add(struct ppg_regevent *r, const char *aor, in
 	e->r = r;
 	e->pinned = pinned;
 	e->wanted = ppg_clock_now_ms();
+	e->own = REGEV_CLAIMING;
 	*pp = e;
 	r->n++;
-	subscribe(e);
+	const char *a = e->aor;
+	ppg_bearer_sip_regown_claim(r->s, &a, 1);   /* subscribes once this node holds it */
 	return e;
 }
 
@@ -150,7 +167,95 @@ void ppg_bearer_sip_regevent_want(struct sip_bearer *s, const char *aor)
 	if (e)
 		e->wanted = ppg_clock_now_ms();
 	else if ((e = entry_add(r, aor, 0)))
-		LOGP(PPG_LOG_SIP, LOG_INFO, "reg event: a push waits for %s: subscribing", aor);
+		LOGP(PPG_LOG_SIP, LOG_INFO, "reg event: a push waits for %s: subscribing", aor);   /* once held */
+}
+
+/* ------------------------------------------- holding the subscription */
+
+void ppg_bearer_sip_regevent_claimed(struct sip_bearer *s, const char *aor, int owned)
+{
+	struct ppg_regevent *r = s->regevent;
+	struct regev_entry *e = r ? *slot(r, aor) : NULL;
+	if (!e) {
+		if (owned > 0)   /* dropped meanwhile */
+			ppg_bearer_sip_regown_release(s, aor);
+		return;
+	}
+	if (owned < 0) {   /* the database did not answer: the next renewal or scan tries again */
+		if (e->own == REGEV_CLAIMING)
+			e->own = REGEV_FOLLOWER;
+		return;
+	}
+	if (owned) {
+		if (e->own != REGEV_OWNER) {
+			r->nowned++;
+			if (e->followed)
+				LOGP(PPG_LOG_SIP, LOG_NOTICE, "reg event: no other node subscribes to %s now: "
+				    "taking it over", e->aor);
+		}
+		e->own = REGEV_OWNER;
+		e->followed = 0;
+		if (!e->rs && !su_timer_is_set(e->timer))
+			subscribe(e);
+		return;
+	}
+	if (e->own == REGEV_OWNER) {
+		r->nowned--;
+		LOGP(PPG_LOG_SIP, LOG_WARNING, "reg event: another node holds the subscription to %s now: "
+		    "unsubscribing here", e->aor);
+		if (e->rs)
+			sipb_regevent_unsubscribe(s->sip, e->rs);
+		e->rs = NULL;
+		e->active = 0;
+		su_timer_reset(e->timer);
+	} else if (e->own == REGEV_CLAIMING) {
+		LOGP(PPG_LOG_SIP, LOG_INFO, "reg event: another node subscribes to %s; its registrations "
+		    "come through the database", e->aor);
+	}
+	e->own = REGEV_FOLLOWER;
+	e->followed = 1;
+}
+
+void ppg_bearer_sip_regevent_adopt(struct sip_bearer *s, const char *aor)
+{
+	struct ppg_regevent *r = s->regevent;
+	if (!r || s->stopping || strncasecmp(aor, "sip", 3))
+		return;
+	struct regev_entry *e = *slot(r, aor);
+	if (!e) {
+		entry_add(r, aor, 0);
+		return;
+	}
+	e->wanted = ppg_clock_now_ms();
+	if (e->own == REGEV_FOLLOWER) {
+		e->own = REGEV_CLAIMING;
+		const char *a = e->aor;
+		ppg_bearer_sip_regown_claim(s, &a, 1);
+	}
+}
+
+size_t ppg_bearer_sip_regevent_nowned(struct sip_bearer *s)
+{
+	return s->regevent ? s->regevent->nowned : 0;
+}
+
+void ppg_bearer_sip_regevent_reclaim(struct sip_bearer *s, int owners)
+{
+	struct ppg_regevent *r = s->regevent;
+	const char *batch[256];
+	size_t n = 0;
+	for (unsigned i = 0; r && i < REGEV_BUCKETS; i++)
+		for (struct regev_entry *e = r->b[i]; e; e = e->next) {
+			if (!((e->own == REGEV_FOLLOWER && e->pinned) || (owners && e->own == REGEV_OWNER)))
+				continue;
+			batch[n++] = e->aor;
+			if (n == sizeof batch / sizeof batch[0]) {
+				ppg_bearer_sip_regown_claim(s, batch, n);
+				n = 0;
+			}
+		}
+	if (n)
+		ppg_bearer_sip_regown_claim(s, batch, n);
 }
 
 /* --------------------------------------------- documents -> bindings */
@@ -432,6 +537,9 @@ int ppg_bearer_sip_regevent_start(struct sip_bearer *s, char *err, size_t errlen
 	r->s = s;
 	s->regevent = r;
 	sipb_set_regevent_handler(s->sip, on_regev, r);
+	int orc = ppg_bearer_sip_regown_start(s, err, errlen);
+	if (orc < 0)
+		return orc;
 	r->sweep = su_timer_create(su_root_task(s->root), REGEV_SWEEP_MS);
 	if (!r->sweep || su_timer_run(r->sweep, on_sweep, r) < 0) {
 		snprintf(err, errlen, "cannot start the reg event sweep");
@@ -472,6 +580,7 @@ void ppg_bearer_sip_regevent_stop(struct sip_bearer *s)
 	struct ppg_regevent *r = s ? s->regevent : NULL;
 	if (!r)
 		return;
+	ppg_bearer_sip_regown_stop(s);
 	s->regevent = NULL;
 	sipb_set_regevent_handler(s->sip, NULL, NULL);
 	su_timer_destroy(r->sweep);

@@ -138,6 +138,7 @@ struct ppg_config {
 	char *sip_reg_event_server;    /* SIP URI SUBSCRIBEs are routed to, "" = none */
 	char *sip_reg_event_aors;      /* AoRs subscribed at start, comma-separated */
 	char *sip_reg_event_apps;      /* applications of a reginfo contact that names none */
+	unsigned sip_reg_event_lease;  /* s a node holds an AoR's subscription unrenewed (cluster) */
 	/* [ota] */
 	int ota_udp;                   /* IPv4/IPv6 targets over UDP */
 	unsigned ota_udp_port;         /* 2948 */

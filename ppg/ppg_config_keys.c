@@ -178,6 +178,9 @@ const struct ppg_config_key ppg_config_keys[] = {
 	  "AoRs (comma-separated sip: URIs) subscribed from the start and kept; others on demand" },
 	{ "sip", "reg_event_apps", K_STR, O(sip_reg_event_apps), "", 0, 0,
 	  "push applications a reg event contact runs when its reginfo lists no +g.oma.pusheventapp" },
+	{ "sip", "reg_event_lease", K_UINT, O(sip_reg_event_lease), "60", 3, 3600,
+	  "seconds a node holds an AoR's reg event subscription (renewed every third) before another "
+	  "node whose pushes wait on it takes over; one subscription per AoR among the nodes" },
 	{ "sip", "session_timeout", K_UINT, O(sip_session_timeout), "30", 1, 600,
 	  "seconds for the INVITE's final answer (then CANCEL) and for the MSRP transfer" },
 	{ "sip", "msrp_chunk_size", K_SIZE, O(sip_msrp_chunk_size), "4096", 64, 262144,

@@ -323,7 +323,7 @@ static void test_fresh_schema_wal(void)
 	CU_ASSERT_EQUAL_FATAL(t_open(path, 0, &db), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
 	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION);
-	CU_ASSERT_EQUAL(DB_SCHEMA_VERSION, 9);
+	CU_ASSERT_EQUAL(DB_SCHEMA_VERSION, 11);
 	CU_ASSERT_EQUAL(db_count_pushes(db, &n), 0);
 	CU_ASSERT_EQUAL(n, 0);
 	add_push(db, "pi", "w1", 1, one_addr, 1000);
@@ -335,11 +335,11 @@ static void test_fresh_schema_wal(void)
 	CU_ASSERT_EQUAL(memcmp(hdr, "SQLite format 3", 16), 0);
 	CU_ASSERT_EQUAL(hdr[18], 2);        /* file format write version: WAL */
 	CU_ASSERT_EQUAL(hdr[19], 2);        /* read version: WAL */
-	CU_ASSERT_EQUAL(be32(hdr + 60), 9); /* user_version */
+	CU_ASSERT_EQUAL(be32(hdr + 60), 11); /* user_version */
 
-	/* open again (no schema step runs), still version 9 */
+	/* open again (no schema step runs), still version 11 */
 	CU_ASSERT_EQUAL_FATAL(t_open(path, DB_SYNC_NORMAL, &db), 0);
-	CU_ASSERT_EQUAL(db_schema_version(db), 9);
+	CU_ASSERT_EQUAL(db_schema_version(db), 11);
 	db_close(db);
 }
 
@@ -1419,6 +1419,86 @@ static void test_waiting_target(void)
 	db_close(db);
 }
 
+/* Schema 11: the holder of each AoR's reg event subscription, the AoRs that
+ * parked deliveries wait on, and the wake-up of every registered AoR's. */
+static void test_regevent_owner(void)
+{
+	struct db *db = NULL;
+	CU_ASSERT_EQUAL_FATAL(t_open(db_path("regev"), 0, &db), 0);
+	struct db_push p;
+	struct db_delivery d[3];
+	fill_push(&p, "pi", "regev");
+	fill_delivery(&d[0], "WAPPUSH=sip%3Abob%40example.com/TYPE=USER", NULL, 1000);
+	fill_delivery(&d[1], "WAPPUSH=+15550001/TYPE=PLMN", NULL, 1000);
+	fill_delivery(&d[2], "WAPPUSH=sip%3Acarol%40example.com/TYPE=USER", NULL, 1000);
+	CU_ASSERT_EQUAL_FATAL(db_push_insert(db, &p, d, 3), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_target(db, d[0].id, "sip:bob@example.com"), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_target(db, d[1].id, "tel:+15550001"), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_target(db, d[2].id, "sip:carol@example.com"), 0);
+	CU_ASSERT_EQUAL(db_delivery_schedule(db, d[0].id, INT64_MAX), 0);   /* parked */
+	CU_ASSERT_EQUAL(db_delivery_schedule(db, d[1].id, INT64_MAX), 0);   /* parked, tel: */
+	CU_ASSERT_EQUAL(db_delivery_schedule(db, d[2].id, 3000), 0);        /* a retry, not parked */
+
+	char **v = NULL;
+	size_t n = 0;
+	CU_ASSERT_EQUAL(db_regevent_wanted(db, "n1", 0, 5000, "", 10, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_STRING_EQUAL(v[0], "sip:bob@example.com");
+	db_regevent_list_free(v, n);
+	CU_ASSERT_EQUAL(db_regevent_wanted(db, "n1", 0, 5000, "sip:bob@example.com", 10, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);   /* past the cursor */
+	db_regevent_list_free(v, n);
+
+	/* n1 takes it; n2 cannot while n1's lease runs */
+	CU_ASSERT_EQUAL(db_regevent_own(db, "sip:bob@example.com", "n1", 5000, 8000), 1);
+	CU_ASSERT_EQUAL(db_regevent_own(db, "sip:bob@example.com", "n2", 6000, 9000), 0);
+	CU_ASSERT_EQUAL(db_regevent_own(db, "sip:bob@example.com", "n1", 6000, 9000), 1);   /* its own */
+	CU_ASSERT_EQUAL(db_regevent_wanted(db, "n2", 0, 6000, "", 10, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);   /* held */
+	db_regevent_list_free(v, n);
+	CU_ASSERT_EQUAL(db_regevent_wanted(db, "n1", 1, 6000, "", 10, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 1);   /* n1's own, at its start */
+	db_regevent_list_free(v, n);
+	CU_ASSERT_EQUAL(db_regevent_wanted(db, "n1", 0, 6000, "", 10, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	db_regevent_list_free(v, n);
+
+	/* renewed, then run out: n2 takes over; n1's renewal finds nothing */
+	CU_ASSERT_EQUAL(db_regevent_renew(db, "n1", 12000), 1);
+	CU_ASSERT_EQUAL(db_regevent_own(db, "sip:bob@example.com", "n2", 11000, 14000), 0);
+	CU_ASSERT_EQUAL(db_regevent_wanted(db, "n2", 0, 12000, "", 10, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 1);   /* the lease ran out at 12000 */
+	db_regevent_list_free(v, n);
+	CU_ASSERT_EQUAL(db_regevent_own(db, "sip:bob@example.com", "n2", 12000, 15000), 1);
+	CU_ASSERT_EQUAL(db_regevent_renew(db, "n1", 16000), 0);
+	CU_ASSERT_EQUAL(db_regevent_release(db, "sip:bob@example.com", "n1"), 0);
+	CU_ASSERT_EQUAL(db_regevent_release(db, NULL, "n2"), 1);
+	CU_ASSERT_EQUAL(db_regevent_own(db, "sip:bob@example.com", "n1", 13000, 16000), 1);   /* free again */
+
+	/* the wake-up of every registered AoR: bob only once he has a live binding */
+	CU_ASSERT_EQUAL(db_regevent_wake_registered(db, 20000, 10), 0);
+	struct db_binding b = { .aor = "sip:bob@example.com", .contact = "sip:bob@192.0.2.4", .apps = "mms.ua",
+		.expires = 30000, .updated = 20000, .call_id = "c1", .cseq = 1 };
+	CU_ASSERT_EQUAL(db_binding_upsert(db, &b), 0);
+	struct db_binding c = { .aor = "sip:carol@example.com", .contact = "sip:carol@192.0.2.5", .apps = "mms.ua",
+		.expires = 30000, .updated = 20000, .call_id = "c2", .cseq = 1 };
+	CU_ASSERT_EQUAL(db_binding_upsert(db, &c), 0);
+	CU_ASSERT_EQUAL(db_regevent_wake_registered(db, 40000, 10), 0);   /* the binding expired by then */
+	CU_ASSERT_EQUAL(db_regevent_wake_registered(db, 20000, 10), 1);   /* bob's; carol's is a retry */
+	struct db_delivery got;
+	CU_ASSERT_EQUAL_FATAL(db_delivery_get(db, d[0].id, &got), 0);
+	CU_ASSERT_EQUAL(got.next_attempt, 20000);
+	db_delivery_clear(&got);
+	CU_ASSERT_EQUAL_FATAL(db_delivery_get(db, d[2].id, &got), 0);
+	CU_ASSERT_EQUAL(got.next_attempt, 3000);
+	db_delivery_clear(&got);
+	CU_ASSERT_EQUAL(db_regevent_wake_registered(db, 20000, 10), 0);   /* not parked any more */
+	CU_ASSERT_EQUAL(db_regevent_wanted(db, "n1", 1, 20000, "", 10, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	db_regevent_list_free(v, n);
+	db_close(db);
+}
+
 /* Schema 3: the bearer the engine falls back to is stored with the delivery
  * and comes back with every read of it (get, due, list). */
 static void test_delivery_bearer(void)
@@ -1683,6 +1763,7 @@ static const struct t_case cases[] = {
 	{ "SIP registration bindings", test_bindings, 0 },
 	{ "ua-profile subscriptions", test_subscriptions, 0 },
 	{ "deliveries waiting on a target", test_waiting_target, 0 },
+	{ "reg event subscription holders (schema 11)", test_regevent_owner, 0 },
 	{ "a replaced push-id is still found", test_find_latest, 0 },
 	{ "due deliveries by priority", test_due_priority, 0 },
 	{ "commits made durable by db_sync", test_external_sync, 0 },

@@ -540,6 +540,48 @@ static void t_notifier_versions_and_resubscribe(void)
 	CU_ASSERT(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+/*
+ * After a restart the push parked before it (kre-2, no binding) is not
+ * left waiting for a third-party REGISTER: at start ppgd subscribes again to
+ * every AoR that parked deliveries wait on (the scan of
+ * ppg_bearer_sip_regown.c), so the terminal's REGISTER at kamailio, NOTIFYed
+ * to the restarted ppgd, delivers it.
+ */
+static void t_kam_restart_resubscribes(void)
+{
+	CU_ASSERT_FATAL(kam_pid > 0);
+	CU_ASSERT_FATAL(!itest_daemon_alive(&dkam));
+	int before = count_in(kam_log, "SUBSCRIBE reg for sip:kuser@example.com");
+	CU_ASSERT_EQUAL_FATAL(itest_daemon_start(&dkam), 0);
+	CU_ASSERT_EQUAL(wait_log(dkam.log, "reg event: 1 AoR that parked pushes wait on and no node subscribes "
+	    "to: subscribing", 5), 0);
+	char *granted = itest_asprintf("reg event: subscribed to sip:kuser@example.com for %d s", KAM_GRANTED);
+	CU_ASSERT_EQUAL(wait_log(dkam.log, granted, 5), 0);
+	free(granted);
+	CU_ASSERT_EQUAL(count_in(kam_log, "SUBSCRIBE reg for sip:kuser@example.com"), before + 1);
+	struct sq q;
+	CU_ASSERT_EQUAL(statusquery(&dkam, "kre-2@regev", &q), 0);
+	CU_ASSERT_EQUAL(q.state, PAP_STATE_PENDING);
+
+	free(kterm_log);
+	kterm_log = itest_asprintf("%s/kterm2.msg", dkam.dir);
+	char *out = itest_asprintf("%s/kterm2.out", dkam.dir);
+	kterm_pid = sipp_uas(dkam.dir, tu_src("tests/sipp/regevent_terminal.xml"), 1, kterm_log, out, &kterm_port);
+	free(out);
+	CU_ASSERT_FATAL(kterm_pid > 0);
+	CU_ASSERT_EQUAL(sip_register(dkam.dir, kam_port, "kuser", kterm_port, 600), 200);
+	CU_ASSERT_EQUAL(wait_final(&dkam, "kre-2@regev", 10, &q), 0);
+	CU_ASSERT_EQUAL(q.state, PAP_STATE_DELIVERED);
+	CU_ASSERT_EQUAL(sipp_wait(&kterm_pid, 5), 0);
+	char *rl = itest_asprintf("MESSAGE sip:kuser@127.0.0.1:%d SIP/2.0", kterm_port);
+	CU_ASSERT(log_has(kterm_log, rl));
+	free(rl);
+	/* no third-party REGISTER: the binding came by NOTIFY after the restart */
+	CU_ASSERT(!log_has(dkam.log, "REGISTER from an untrusted address"));
+	int st = itest_daemon_stop(&dkam);
+	CU_ASSERT(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 int main(void)
 {
 	static const struct itest_test_def kam[] = {
@@ -549,6 +591,8 @@ int main(void)
 		{ "de-REGISTER at kamailio -> NOTIFY terminated removes the binding; the next push waits",
 		  t_kam_deregister_removes },
 		{ "SIGTERM with a subscription open: exit 0", t_kam_clean_stop },
+		{ "restart with a push parked: subscribed again at start; REGISTER at kamailio -> delivered",
+		  t_kam_restart_resubscribes },
 		{ NULL, NULL },
 	};
 	static const struct itest_test_def notifier[] = {

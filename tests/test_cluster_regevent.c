@@ -1,0 +1,296 @@
+/*
+ * test_cluster_regevent.c - reg event subscriptions (RFC 3680, [sip]
+ * reg_event = yes) with two ppgd nodes on one PostgreSQL (the test's own
+ * server, test_db_pg.c) and kamailio as the SIP/IP core (registrar and
+ * notifier of Event: reg, tests/kamailio/ppgd-regevent.cfg), real peers only:
+ *   - pushes for one AoR parked on both nodes: one SUBSCRIBE reaches
+ *     kamailio (counted in its log), from the node holding the AoR's row of
+ *     regevent_owner; the other follows;
+ *   - kill -9 of the holder: once its lease ([sip] reg_event_lease = 3 s)
+ *     ran out the other node subscribes, and the terminal's REGISTER at
+ *     kamailio, NOTIFYed to it, delivers both parked pushes (the dead
+ *     node's one too) without any third-party REGISTER.
+ * Skipped (exit 77) when the PostgreSQL binaries are absent.
+ */
+#include <CUnit/Basic.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pap/pap.h"
+#include "tests/itest.h"
+#include "tests/test_db_pg.h"
+#include "tests/test_util.h"
+
+#define DB "clregev"
+#define BOUNDARY "clregev-9a3e"
+#define MULTIPART_CT "multipart/related; boundary=" BOUNDARY "; type=\"application/xml\""
+#define AOR "sip:ruser@example.com"
+#define LEASE_S 3
+
+static struct tpg *pg;
+static struct itest_daemon node[2];      /* A, B */
+static int sip_port[2], kam_port;
+static pid_t kam_pid;
+static char *dir, *kam_log;
+
+static int count_in(const char *path, const char *text)
+{
+	char *s = tu_read_file(path, NULL);
+	int n = 0;
+	for (const char *p = s; p && (p = strstr(p, text)); p += strlen(text))
+		n++;
+	free(s);
+	return n;
+}
+
+static int wait_has(const char *path, const char *text, double timeout_s)
+{
+	if (itest_wait_file_has(path, text, timeout_s) == 0)
+		return 0;
+	fprintf(stderr, "\nno \"%s\" in %s after %.1f s\n", text, path, timeout_s);
+	return -1;
+}
+
+static int push(int n, const char *push_id)
+{
+	char *b = itest_asprintf(
+	    "--" BOUNDARY "\r\nContent-Type: application/xml; charset=UTF-8\r\n\r\n"
+	    "<?xml version=\"1.0\"?>\n" DOCTYPE_21 "\n<pap><push-message push-id=\"%s\">"
+	    "<address address-value=\"WAPPUSH=sip%%3Aruser%%40example.com/TYPE=USER\"/></push-message></pap>\r\n"
+	    "--" BOUNDARY "\r\nContent-Type: text/plain\r\nX-Wap-Application-Id: x-wap-application:mms.ua\r\n\r\n"
+	    "parked on node %c\r\n--" BOUNDARY "--\r\n", push_id, 'A' + n);
+	struct pap_msg *m = itest_pap_post(&node[n], "alice", ITEST_ALICE_SECRET, MULTIPART_CT, b, strlen(b));
+	int code = m ? (m->nresults > 0 ? m->results[0].code : m->code) : -1;
+	pap_msg_free(m);
+	free(b);
+	return code;
+}
+
+/* The state of push_id as the database holds it (any node's view). */
+static long long push_state(const char *push_id)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT state FROM push WHERE push_id = '%s'", push_id);
+	return tpg_query_int(pg, DB, sql);
+}
+
+/* ------------------------------------------------------------ kamailio */
+
+static int kam_start(void)
+{
+	static const char *tables[] = { "version", "presentity", "active_watchers", "watchers", "xcap", "pua" };
+	char *run = itest_asprintf("%s/kamailio", dir), *db = itest_asprintf("%s/kamdb", dir);
+	mkdir(run, 0700);
+	mkdir(db, 0700);
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+		char *src = itest_asprintf("/usr/share/kamailio/dbtext/kamailio/%s", tables[i]);
+		size_t len = 0;
+		char *t = tu_read_file(src, &len);
+		free(src);
+		char *p = t ? itest_write_file(db, tables[i], t, len) : NULL;
+		free(t);
+		if (!p) {
+			fprintf(stderr, "kamailio's db_text tables are missing (kamailio-presence-modules?)\n");
+			return -1;
+		}
+		free(p);
+	}
+	kam_port = itest_free_port_udp_tcp();
+	kam_log = itest_asprintf("%s/kamailio.log", dir);
+	char *udp = itest_asprintf("udp:127.0.0.1:%d", kam_port);
+	char *pidf = itest_asprintf("%s/kamailio.pid", run);
+	char *dburl = itest_asprintf("DBURL=\"text://%s\"", db);
+	char *self = itest_asprintf("SELF_URI=\"sip:reginfo@127.0.0.1:%d\"", kam_port);
+	const char *argv[] = { access("/usr/sbin/kamailio", X_OK) == 0 ? "/usr/sbin/kamailio" : "kamailio",
+		"-f", tu_src("tests/kamailio/ppgd-regevent.cfg"), "-DD", "-E", "-l", udp, "-P", pidf,
+		"-Y", run, "-w", run, "-A", dburl, "-A", self, "-A", "PRES_MAX_EXPIRES=120", "-m", "64", "-M", "8",
+		NULL };
+	kam_pid = itest_spawn(argv, run, kam_log);
+	double end = itest_now() + 10;
+	while (kam_pid > 0 && !itest_udp_port_bound(kam_port)) {
+		int code;
+		if (itest_wait_pid(kam_pid, 0, &code) == 0 || itest_now() > end) {
+			fprintf(stderr, "kamailio did not start (see %s)\n", kam_log);
+			itest_stop_pid(kam_pid, SIGTERM, 5);
+			kam_pid = 0;
+		}
+		usleep(20000);
+	}
+	free(udp);
+	free(pidf);
+	free(dburl);
+	free(self);
+	free(run);
+	free(db);
+	return kam_pid > 0 ? 0 : -1;
+}
+
+/* The terminal's own REGISTER at kamailio: AOR -> 127.0.0.1:cport. 1 when 200. */
+static int kam_register(int cport)
+{
+	char dst[32];
+	char *csv = itest_asprintf("SEQUENTIAL\nruser;%d;600;\n", cport);
+	char *csvpath = itest_write_file(dir, "reg.csv", csv, strlen(csv));
+	char *log = itest_asprintf("%s/reg.msg", dir);
+	snprintf(dst, sizeof dst, "127.0.0.1:%d", kam_port);
+	const char *argv[] = { "sipp", "-sf", tu_src("tests/sipp/e2e_register.xml"), "-inf", csvpath,
+		"-m", "1", "-i", "127.0.0.1", "-nostdin", "-trace_msg", "-message_file", log,
+		"-timeout", "15s", "-recv_timeout", "10000", dst, NULL };
+	char *out = NULL;
+	int code = -1;
+	itest_run_full(argv, NULL, dir, 30, &out, NULL, &code);
+	char *s = tu_read_file(log, NULL);
+	int ok = s && strstr(s, "SIP/2.0 200") != NULL;
+	free(s);
+	free(out);
+	free(log);
+	free(csvpath);
+	free(csv);
+	return ok;
+}
+
+/* ------------------------------------------------------------ suite */
+
+static int suite_init(void)
+{
+	pg = tpg_start();
+	const char *ci = pg ? tpg_conninfo(pg, DB) : NULL;
+	const char *ha = itest_hash_secret(ITEST_ALICE_SECRET);
+	char conninfo[512];
+	if (!ci || !ha || !(dir = tu_tmpdir("clregev")) || kam_start() < 0)
+		return -1;
+	snprintf(conninfo, sizeof conninfo, "%s", ci);
+	for (int i = 0; i < 2; i++) {
+		if (itest_daemon_init(&node[i], i ? "clregev-b" : "clregev-a") < 0)
+			return -1;
+		sip_port[i] = itest_free_port_udp_tcp();
+		char *text = itest_asprintf(
+		    "[server]\nlisten = 127.0.0.1:%d\npap_path = /pap\n"
+		    "[database]\nengine = postgresql\nconninfo = %s\nnode_id = node-%c\n"
+		    "[log]\nlevel = debug\n"
+		    "[pi alice]\nsecret_hash = %s\nallow = 127.0.0.0/8\n"
+		    "[sip]\nenabled = yes\nlisten = sip:127.0.0.1:%d\nfrom = sip:ppg@operator.example\n"
+		    "outbound_proxy = sip:127.0.0.1:%d\ntransaction_timeout = 4\n"
+		    "reg_event = yes\nreg_event_expires = 120\nreg_event_apps = mms.ua\nreg_event_lease = %d\n"
+		    "trusted_cores = 192.0.2.250/32\n"
+		    "[ota]\nudp = no\n",
+		    node[i].port, conninfo, 'a' + i, ha, sip_port[i], kam_port, LEASE_S);
+		int rc = text ? itest_write_config(&node[i], text) : -1;
+		free(text);
+		if (rc < 0 || itest_daemon_start(&node[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int suite_clean(void)
+{
+	int failed = CU_get_number_of_failures() > 0;
+	for (int i = 0; i < 2; i++) {
+		if (node[i].pid > 0)
+			itest_daemon_stop(&node[i]);
+		itest_daemon_destroy(&node[i], failed);
+	}
+	if (kam_pid > 0)
+		itest_stop_pid(kam_pid, SIGTERM, 10);
+	if (failed && kam_log) {
+		char *s = tu_read_file(kam_log, NULL);
+		fprintf(stderr, "---- kamailio log ----\n%s\n", s ? s : "");
+		free(s);
+	}
+	free(kam_log);
+	tpg_stop(pg);
+	if (dir && !failed)
+		tu_rmtree(dir);
+	free(dir);
+	return 0;
+}
+
+/* ------------------------------------------------------------ tests */
+
+/* A push parks on A (no binding): A takes the AoR's lease and subscribes.
+ * A push for the same AoR parks on B: B finds A's live lease and follows.
+ * Kamailio sees one SUBSCRIBE for the AoR, also after several renewals. */
+static void t_one_subscription(void)
+{
+	CU_ASSERT_EQUAL_FATAL(push(0, "a1@clregev"), PAP_ACCEPTED);
+	CU_ASSERT_EQUAL_FATAL(wait_has(node[0].log, "reg event: subscribed to " AOR, 10), 0);
+	CU_ASSERT_EQUAL_FATAL(push(1, "b1@clregev"), PAP_ACCEPTED);
+	CU_ASSERT_EQUAL(wait_has(node[1].log, "reg event: another node subscribes to " AOR, 10), 0);
+	CU_ASSERT_EQUAL(tpg_query_int(pg, DB, "SELECT count(*) FROM regevent_owner WHERE aor = '" AOR "'"
+	    " AND node = 'node-a'"), 1);
+	usleep((LEASE_S * 2 + 1) * 1000000);   /* two lease periods: renewed, scanned, nobody took over */
+	CU_ASSERT_EQUAL(count_in(kam_log, "SUBSCRIBE reg for " AOR), 1);
+	CU_ASSERT_EQUAL(count_in(node[1].log, "reg event: subscribed to " AOR), 0);
+	CU_ASSERT_EQUAL(push_state("a1@clregev"), PAP_STATE_PENDING);
+	CU_ASSERT_EQUAL(push_state("b1@clregev"), PAP_STATE_PENDING);
+}
+
+/* kill -9 A: its lease runs out, B (whose push still waits) takes the AoR
+ * over and subscribes; the terminal REGISTERs at kamailio, the NOTIFY to B
+ * becomes a binding in the database, and both parked pushes are delivered. */
+static void t_takeover_after_kill(void)
+{
+	CU_ASSERT_FATAL(node[0].pid > 0);
+	CU_ASSERT(itest_daemon_kill(&node[0]) != -1);
+	double killed = itest_now();
+	CU_ASSERT_EQUAL_FATAL(wait_has(node[1].log, "reg event: no other node subscribes to " AOR
+	    " now: taking it over", LEASE_S * 3 + 5), 0);
+	double took = itest_now() - killed;
+	printf("\n  takeover %.1f s after kill -9 (lease %d s)\n", took, LEASE_S);
+	CU_ASSERT_EQUAL(wait_has(node[1].log, "reg event: subscribed to " AOR, 5), 0);
+	CU_ASSERT_EQUAL(count_in(kam_log, "SUBSCRIBE reg for " AOR), 2);
+	CU_ASSERT_EQUAL(tpg_query_int(pg, DB, "SELECT count(*) FROM regevent_owner WHERE aor = '" AOR "'"
+	    " AND node = 'node-b'"), 1);
+
+	int tport = 0;
+	char *tlog = itest_asprintf("%s/term.msg", dir), *tout = itest_asprintf("%s/term.out", dir);
+	const char *targv[] = { "sipp", "-sf", tu_src("tests/sipp/regevent_terminal.xml"), "-m", "2",
+		"-i", "127.0.0.1", "-p", "@PORT@", "-nostdin", "-trace_msg", "-message_file", tlog,
+		"-timeout", "60s", "-timeout_error", NULL };
+	pid_t term = itest_sipp_start(targv, dir, tout, 0, &tport);
+	CU_ASSERT_FATAL(term > 0);
+	CU_ASSERT_FATAL(kam_register(tport));
+	double end = itest_now() + 15;
+	while ((push_state("a1@clregev") != PAP_STATE_DELIVERED || push_state("b1@clregev") != PAP_STATE_DELIVERED)
+	    && itest_now() < end)
+		usleep(100000);
+	CU_ASSERT_EQUAL(push_state("a1@clregev"), PAP_STATE_DELIVERED);
+	CU_ASSERT_EQUAL(push_state("b1@clregev"), PAP_STATE_DELIVERED);
+	int code = -1;
+	CU_ASSERT_EQUAL(itest_wait_pid(term, 10, &code), 0);
+	CU_ASSERT_EQUAL(code, 0);
+	if (code != 0)
+		itest_stop_pid(term, SIGTERM, 5);
+	/* the binding came by B's NOTIFY, not by a third-party REGISTER */
+	CU_ASSERT(count_in(node[1].log, "reg event for " AOR ": full state") >= 1);
+	CU_ASSERT_EQUAL(count_in(node[1].log, "REGISTER from an untrusted address"), 0);
+	free(tlog);
+	free(tout);
+}
+
+int main(void)
+{
+	const char *why = NULL;
+	if (!tpg_available(&why)) {
+		printf("test_cluster_regevent: SKIPPED: %s\n", why);
+		return 77;
+	}
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	static const struct itest_test_def tests[] = {
+		{ "pushes parked on two nodes for one AoR: one SUBSCRIBE reaches the core", t_one_subscription },
+		{ "kill -9 the holder: the other node subscribes after the lease; REGISTER delivers both",
+		  t_takeover_after_kill },
+		{ NULL, NULL },
+	};
+	if (itest_add_suite("reg event on two ppgd nodes on one PostgreSQL", suite_init, suite_clean, tests) < 0)
+		return 1;
+	int rc = tu_run();
+	itest_kill_all();
+	return rc;
+}
