@@ -18,6 +18,9 @@
  *     is delivered once the URL is fetched;
  *   - after kill -9 and a restart the stored subscription has no dialog: a
  *     push for it does not go as NOTIFY (2003);
+ *   - a subscription whose Accept does not take the type gets no NOTIFY
+ *     (none left: 2005, as the MESSAGE path); of two, the one that takes it;
+ *   - terminal = last: the latest subscription only;
  *   - notify_push = no (the default): never as NOTIFY.
  */
 #ifndef _GNU_SOURCE
@@ -63,13 +66,13 @@ static void show_ctx(const char *what)
 
 /* ------------------------------------------------------------ daemon */
 
-static int start_daemon(const char *notify_push)
+static int start_daemon(const char *notify_push, const char *extra)
 {
 	char *sections = itest_asprintf(
 	    "[sip]\nenabled = yes\nlisten = sip:127.0.0.1:%d\nfrom = sip:ppg@operator.example\n"
 	    "trusted_cores = 127.0.0.1/32\nsubscribe_min_expires = 60\nno_binding = fail\n"
-	    "max_attempts = 1\nfetch_timeout = 10\nuaprof_fetch = no\nnotify_push = %s\n",
-	    dd_sip, notify_push);
+	    "max_attempts = 1\nfetch_timeout = 10\nuaprof_fetch = no\nnotify_push = %s\n%s",
+	    dd_sip, notify_push, extra ? extra : "");
 	int r = itest_std_config(&dd, NULL, sections) == 0 ? itest_daemon_start(&dd) : -1;
 	free(sections);
 	return r;
@@ -80,7 +83,7 @@ static int init_suite(void)
 	if (itest_daemon_init(&dd, "subpush") != 0)
 		return 0;   /* the tests see dd.pid == 0 */
 	dd_sip = itest_free_port_udp_tcp();
-	start_daemon("prefer");
+	start_daemon("prefer", NULL);
 	return 0;
 }
 
@@ -159,12 +162,12 @@ static int wait_final(const char *push_id, double timeout_s, struct sq *q)
 /*
  * Starts the sipp UAC scenario tests/sipp/NAME (user, the push's content
  * type as a regular expression, the marker its body holds, the answer to
- * the push NOTIFY) in the background and waits until ppgd's initial NOTIFY
+ * the push NOTIFY, the SUBSCRIBE's Accept: MMS_CT by subscriber()) in the background and waits until ppgd's initial NOTIFY
  * reached it (then the subscription is live in ppgd: its 200 and the
  * initial NOTIFY go out together). The PID, or -1.
  */
-static pid_t subscriber(const char *name, const char *user, const char *ctype, const char *marker,
-    int answer)
+static pid_t subscriber_acc(const char *name, const char *user, const char *ctype, const char *marker,
+    int answer, const char *accept)
 {
 	static int seq;
 	char remote[32], port[16], ans[8], fname[32];
@@ -175,6 +178,7 @@ static pid_t subscriber(const char *name, const char *user, const char *ctype, c
 	itest_subst(&t, "ctype", ctype, 0);
 	itest_subst(&t, "marker", marker, 0);
 	itest_subst(&t, "answer", ans, 0);
+	itest_subst(&t, "accept", accept, 0);
 	snprintf(fname, sizeof fname, "scen_%d.xml", ++seq);
 	char *scen = t ? itest_write_file(dd.dir, fname, t, strlen(t)) : NULL;
 	free(t);
@@ -195,6 +199,12 @@ static pid_t subscriber(const char *name, const char *user, const char *ctype, c
 		return -1;
 	usleep(100000);   /* sipp's 200 to the initial NOTIFY */
 	return pid;
+}
+
+static pid_t subscriber(const char *name, const char *user, const char *ctype, const char *marker,
+    int answer)
+{
+	return subscriber_acc(name, user, ctype, marker, answer, MMS_CT);
 }
 
 static int sipp_end(pid_t pid)
@@ -330,7 +340,7 @@ static void t_restart(void)
 	EXPECT(pid > 0);
 	EXPECT(itest_daemon_kill(&dd) != -1);
 	itest_stop_pid(pid, SIGTERM, 5);
-	EXPECT_INT(start_daemon("prefer"), 0);
+	EXPECT_INT(start_daemon("prefer", NULL), 0);
 	const char *body = "MMS-frank-1";
 	EXPECT_INT(push("np6@subpush", "frank", body, strlen(body)), 1001);
 	struct sq q;
@@ -339,12 +349,93 @@ static void t_restart(void)
 	EXPECT_INT(q.code, 2003);
 }
 
+/* Occurrences of text in file. */
+static int count_in(const char *file, const char *text)
+{
+	char *log = file ? tu_read_file(file, NULL) : NULL;
+	int n = 0;
+	for (const char *at = log; at && (at = strstr(at, text)); at++)
+		n++;
+	free(log);
+	return n;
+}
+
+/* A subscription whose Accept does not take the push's content type gets no
+ * NOTIFY; with no other way left the push ends 2005 (capabilities mismatch)
+ * as the MESSAGE path does when no terminal takes the type. */
+static void t_accept_none(void)
+{
+	NEED();
+	pid_t pid = subscriber_acc("tests/sipp/sub_push_answer.xml", "ivan", MMS_CT, "MMS-ivan-1", 200,
+	    "text/plain, application/vnd.wap.sic");
+	EXPECT(pid > 0);
+	char *log = last_sipp_log ? strdup(last_sipp_log) : NULL;
+	const char *body = "MMS-ivan-1";
+	EXPECT_INT(push("np9@subpush", "ivan", body, strlen(body)), 1001);
+	struct sq q;
+	EXPECT_INT(wait_final("np9@subpush", 10, &q), 0);
+	EXPECT_INT(q.state, PAP_STATE_UNDELIVERABLE);
+	EXPECT_INT(q.code, 2005);
+	EXPECT(strstr(q.desc, "takes " MMS_CT) != NULL);
+	usleep(300000);
+	EXPECT_INT(count_in(log, "MMS-ivan-1"), 0);   /* no NOTIFY carried it */
+	itest_stop_pid(pid, SIGTERM, 5);
+	free(log);
+}
+
+/* Two subscriptions of one AoR, one takes the type (application/ wildcard),
+ * one does not: the NOTIFY goes in the first only. */
+static void t_accept_one(void)
+{
+	NEED();
+	pid_t p1 = subscriber_acc("tests/sipp/sub_push_answer.xml", "judy", MMS_CT, "MMS-judy-1", 200,
+	    "text/plain");
+	char *log1 = last_sipp_log ? strdup(last_sipp_log) : NULL;
+	pid_t p2 = subscriber_acc("tests/sipp/sub_push_answer.xml", "judy", MMS_CT, "MMS-judy-1", 200,
+	    "application/*;q=0.5");
+	EXPECT(p1 > 0 && p2 > 0);
+	const char *body = "MMS-judy-1";
+	EXPECT_INT(push("np10@subpush", "judy", body, strlen(body)), 1001);
+	struct sq q;
+	EXPECT_INT(wait_final("np10@subpush", 20, &q), 0);
+	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
+	EXPECT(strstr(q.desc, "NOTIFY 200") != NULL);
+	EXPECT_INT(sipp_end(p2), 0);
+	EXPECT_INT(count_in(last_sipp_log, "MMS-judy-1"), 1);
+	EXPECT_INT(count_in(log1, "MMS-judy-1"), 0);
+	itest_stop_pid(p1, SIGTERM, 5);
+	free(log1);
+}
+
+/* terminal = last: of two subscriptions of one AoR only the latest gets the
+ * NOTIFY (the policy maps "last" to the latest SUBSCRIBE or refresh). */
+static void t_policy_last(void)
+{
+	NEED();
+	itest_daemon_stop(&dd);
+	EXPECT_INT(start_daemon("prefer", "terminal = last\n"), 0);
+	pid_t p1 = subscriber("tests/sipp/sub_push_answer.xml", "kim", MMS_CT, "MMS-kim-1", 200);
+	char *log1 = last_sipp_log ? strdup(last_sipp_log) : NULL;
+	pid_t p2 = subscriber("tests/sipp/sub_push_answer.xml", "kim", MMS_CT, "MMS-kim-1", 200);
+	EXPECT(p1 > 0 && p2 > 0);
+	const char *body = "MMS-kim-1";
+	EXPECT_INT(push("np11@subpush", "kim", body, strlen(body)), 1001);
+	struct sq q;
+	EXPECT_INT(wait_final("np11@subpush", 20, &q), 0);
+	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
+	EXPECT_INT(sipp_end(p2), 0);
+	EXPECT_INT(count_in(last_sipp_log, "MMS-kim-1"), 1);
+	EXPECT_INT(count_in(log1, "MMS-kim-1"), 0);
+	itest_stop_pid(p1, SIGTERM, 5);
+	free(log1);
+}
+
 /* notify_push = no: a live subscription takes no push. */
 static void t_off(void)
 {
 	NEED();
 	itest_daemon_stop(&dd);
-	EXPECT_INT(start_daemon("no"), 0);
+	EXPECT_INT(start_daemon("no", NULL), 0);
 	pid_t pid = subscriber("tests/sipp/sub_push_answer.xml", "gina", MMS_CT, "MMS-gina-1", 200);
 	EXPECT(pid > 0);
 	const char *body = "MMS-gina-1";
@@ -364,6 +455,9 @@ int main(void)
 		{ "two subscriptions of one AoR: a NOTIFY each, 500 and 200 -> delivered", t_two },
 		{ "large content: message/external-body, delivered once fetched", t_indirect },
 		{ "after kill -9 and a restart: no NOTIFY without a live dialog", t_restart },
+		{ "Accept excludes the type: no NOTIFY, 2005 when nothing else takes it", t_accept_none },
+		{ "two subscriptions, one Accept takes the type: NOTIFY in that one only", t_accept_one },
+		{ "terminal = last: NOTIFY in the latest subscription only", t_policy_last },
 		{ "notify_push = no: never as NOTIFY", t_off },
 		{ NULL, NULL },
 	};
