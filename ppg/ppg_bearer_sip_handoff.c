@@ -16,9 +16,12 @@
  * stored subscriptions (the writer): one that enrolled the application and
  * takes the content type and is not a live dialog of this node is another
  * node's. Then the delivery parks on the AoR and the node NOTIFYs
- * PPG_CLUSTER_TAKE "NODE AOR"; a node holding a live dialog of that AoR
- * wakes the parked deliveries for itself alone (ppg_bearer_take: no
- * PPG_CLUSTER_DUE) and claims them at once, and its attempt goes as NOTIFY.
+ * PPG_CLUSTER_TAKE "NODE AOR CALL-ID TAG [CALL-ID TAG ...]" (those dialogs);
+ * a node holding one of them live wakes the parked deliveries of the AoR
+ * for itself alone (ppg_bearer_take: no PPG_CLUSTER_DUE) and claims them at
+ * once, and its attempt goes as NOTIFY. Only the holder of a dialog that
+ * fits takes them: two nodes holding other dialogs of the AoR do not hand
+ * a push back and forth.
  * When no stored subscription is another node's, the attempt goes the other
  * ways (a session, MESSAGE; or it waits for a registration). [loop], but
  * for the *_write functions ([writer]).
@@ -96,21 +99,27 @@ static int handoff_write(struct db *db, void *arg, int64_t now)
 	return 0;   /* a failed read only means no hand-off: never roll back the batch */
 }
 
-/* [writer] Tells the other nodes (after the park, queued before this). */
+/* [writer] Tells the other nodes (after the park, queued before this):
+ * arg is "AOR CALL-ID TAG ...". */
 static int take_write(struct db *db, void *arg, int64_t now)
 {
 	(void)now;
-	char payload[600];
-	snprintf(payload, sizeof payload, "%s %s", db_node(db), (const char *)arg);
-	return db_notify(db, PPG_CLUSTER_TAKE, payload);
+	char *payload = NULL;
+	if (asprintf(&payload, "%s %s", db_node(db), (const char *)arg) < 0)
+		return -ENOMEM;
+	int r = db_notify(db, PPG_CLUSTER_TAKE, payload);
+	free(payload);
+	return r;
 }
 
 static void take_after(void *arg, int committed)
 {
+	char *what = arg;
 	if (!committed)
-		LOGP(PPG_LOG_SIP, LOG_WARNING, "cannot hand the push NOTIFYs of %s to the node holding "
-		    "its subscription: they wait for its next SUBSCRIBE or a registration", (char *)arg);
-	free(arg);
+		LOGP(PPG_LOG_SIP, LOG_WARNING, "cannot hand the push NOTIFYs of %.*s to the node holding "
+		    "its subscription: they wait for its next SUBSCRIBE or a registration",
+		    (int)strcspn(what, " "), what);
+	free(what);
 }
 
 static void handoff_after(void *arg, int committed)
@@ -118,7 +127,8 @@ static void handoff_after(void *arg, int committed)
 	struct handoff_op *o = arg;
 	struct sip_attempt *t = o->t;
 	struct sip_bearer *s = t->s;
-	size_t remote = 0;
+	size_t remote = 0, len = strlen(o->aor) + 1;
+	char *take = NULL;
 
 	t->outstanding--;
 	if (!t->a || s->stopping) {   /* the engine let go of it, or shutdown */
@@ -129,8 +139,10 @@ static void handoff_after(void *arg, int committed)
 	}
 	/* a stored dialog that is not live here is another node's */
 	for (size_t i = 0; committed && i < o->n; i++)
-		if (!sipb_notify_can(s->sip, o->call_id[i], o->remote_tag[i]))
+		if (!sipb_notify_can(s->sip, o->call_id[i], o->remote_tag[i])) {
+			len += strlen(o->call_id[i]) + strlen(o->remote_tag[i]) + 2;
 			remote++;
+		}
 	struct ppg_bearer_attempt *a = t->a;
 	a->priv = NULL;
 	ppg_bearer_sip_attempt_free(t);
@@ -145,9 +157,16 @@ static void handoff_after(void *arg, int committed)
 	LOGPUSH(PPG_LOG_SIP, LOG_INFO, a->push->pi, a->push->push_id, "delivery %lld: handed to the "
 	    "node holding the subscription dialog of %s", (long long)a->delivery, o->aor);
 	ppg_bearer_park(&s->base, a, 1, PPG_NEVER, o->aor, desc);
-	char *aor = strdup(o->aor);
-	if (aor && ppg_core_write(s->core, take_write, take_after, aor) < 0)
-		take_after(aor, 0);
+	/* "AOR CALL-ID TAG ...": a Call-ID and a tag hold no white space */
+	if ((take = malloc(len))) {
+		size_t at = (size_t)snprintf(take, len, "%s", o->aor);
+		for (size_t i = 0; i < o->n; i++)
+			if (!sipb_notify_can(s->sip, o->call_id[i], o->remote_tag[i]))
+				at += (size_t)snprintf(take + at, len - at, " %s %s", o->call_id[i],
+				    o->remote_tag[i]);
+		if (ppg_core_write(s->core, take_write, take_after, take) < 0)
+			take_after(take, 0);
+	}
 	op_free(o);
 }
 

@@ -151,10 +151,11 @@ int ppg_bearer_sip_notify_send(struct sip_bearer *s, struct ppg_bearer_attempt *
 /* [loop] The NOTIFYs of t (t->notify) once its content token is stored
  * (ppg_bearer_sip_content.c): the subscriptions are chosen again. */
 void ppg_bearer_sip_notify_go(struct sip_attempt *t);
-/* ppg_bearer.take: another node parked pushes of aor for a subscription
- * dialog it does not hold (PPG_CLUSTER_TAKE): when one of aor is live here,
- * they are woken and claimed here. */
-void ppg_bearer_sip_take(struct ppg_bearer *b, const char *aor);
+/* ppg_bearer.take: another node parked pushes of an AoR for subscription
+ * dialogs it does not hold (PPG_CLUSTER_TAKE, what = "AOR CALL-ID TAG
+ * [CALL-ID TAG ...]"): when one of those is live here, they are woken and
+ * claimed here. */
+void ppg_bearer_sip_take(struct ppg_bearer *b, const char *what);
 /* ppg_bearer_sip_handoff.c: no live dialog here fits attempt a: when another
  * node stored a subscription of aor that takes it, the delivery is parked
  * and handed to that node (1, one report later); else the attempt goes the

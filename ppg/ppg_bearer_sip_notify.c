@@ -328,20 +328,37 @@ void ppg_bearer_sip_notify_go(struct sip_attempt *t)
 	/* sipb reports later, never from within sipb_send_notify */
 }
 
-void ppg_bearer_sip_take(struct ppg_bearer *b, const char *aor)
+void ppg_bearer_sip_take(struct ppg_bearer *b, const char *what)
 {
 	struct sip_bearer *s = (struct sip_bearer *)b;
 	int64_t now = ppg_clock_now_ms();
-	if (s->stopping || s->cfg->sip_notify_push != PPG_NOTIFY_PUSH_PREFER)
+	char aor[512];
+	size_t al = strcspn(what, " ");
+	if (s->stopping || s->cfg->sip_notify_push != PPG_NOTIFY_PUSH_PREFER || !al || al >= sizeof aor)
 		return;
-	for (struct sip_nsub *n = *nsub_bucket(s, aor); n; n = n->next)
-		if (!strcmp(n->aor, aor) && n->expires > now &&
-		    sipb_notify_can(s->sip, n->call_id, n->remote_tag)) {
-			LOGP(PPG_LOG_SIP, LOG_INFO, "another node handed over the push NOTIFYs of %s: "
-			    "this node holds its subscription dialog", aor);
-			ppg_bearer_take(b, aor);
-			return;
+	memcpy(aor, what, al);
+	aor[al] = '\0';
+	/* "AOR CALL-ID TAG ...": is one of those dialogs live here? */
+	for (struct sip_nsub *n = *nsub_bucket(s, aor); n; n = n->next) {
+		if (strcmp(n->aor, aor) || n->expires <= now || !sipb_notify_can(s->sip, n->call_id, n->remote_tag))
+			continue;
+		size_t cl = strlen(n->call_id), tl = strlen(n->remote_tag);
+		for (const char *q = what + al; *q == ' ';) {
+			const char *c = q + 1, *t = c + strcspn(c, " ");
+			if (*t != ' ')
+				break;
+			t++;
+			size_t tlen = strcspn(t, " ");
+			if ((size_t)(t - 1 - c) == cl && !strncmp(c, n->call_id, cl) && tlen == tl &&
+			    !strncmp(t, n->remote_tag, tl)) {
+				LOGP(PPG_LOG_SIP, LOG_INFO, "another node handed over the push NOTIFYs of %s: "
+				    "this node holds its subscription dialog", aor);
+				ppg_bearer_take(b, aor);
+				return;
+			}
+			q = t + tlen;
 		}
+	}
 }
 
 /* RFC 3261 §16.7: 2xx beats everything, then 6xx, then the lowest class. */
