@@ -255,7 +255,7 @@ void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a
 		return;
 	}
 	/* [sip] notify_push = prefer: within the AoR's subscriptions (seed 003 §9.1.4) */
-	size_t nref = 0;   /* subscriptions that enrolled the application, not the type */
+	size_t nref = mode == SIP_MODE_NOTIFY_REFUSED;   /* subscriptions refusing the type */
 	if (mode == SIP_MODE_ANY && ppg_bearer_sip_notify_send(s, a, aor, gruu, &nref))
 		return;
 	const struct sip_bentry *be = ppg_bearer_sip_reg_lookup(s, aor, now);

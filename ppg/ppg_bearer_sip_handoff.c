@@ -42,6 +42,7 @@ struct handoff_op {
 	struct sip_attempt *t;
 	char aor[512];
 	char *app, *ctype;
+	size_t nrefused;                 /* this node's subscriptions that refused the type */
 	size_t n;                        /* candidates: stored dialogs that fit */
 	char *call_id[HANDOFF_MAX], *remote_tag[HANDOFF_MAX];
 };
@@ -147,8 +148,9 @@ static void handoff_after(void *arg, int committed)
 	a->priv = NULL;
 	ppg_bearer_sip_attempt_free(t);
 	if (!remote) {
+		int mode = o->nrefused ? SIP_MODE_NOTIFY_REFUSED : SIP_MODE_NO_NOTIFY;
 		op_free(o);
-		ppg_bearer_sip_send_mode(s, a, SIP_MODE_NO_NOTIFY);
+		ppg_bearer_sip_send_mode(s, a, mode);
 		return;
 	}
 	char desc[700];
@@ -170,7 +172,8 @@ static void handoff_after(void *arg, int committed)
 	op_free(o);
 }
 
-int ppg_bearer_sip_handoff(struct sip_bearer *s, struct ppg_bearer_attempt *a, const char *aor)
+int ppg_bearer_sip_handoff(struct sip_bearer *s, struct ppg_bearer_attempt *a, const char *aor,
+    size_t nrefused)
 {
 	const struct ppg_push *p = a->push;
 	if (s->cfg->db_engine != DB_ENGINE_POSTGRESQL)
@@ -182,6 +185,7 @@ int ppg_bearer_sip_handoff(struct sip_bearer *s, struct ppg_bearer_attempt *a, c
 		return 0;
 	}
 	o->t = t;
+	o->nrefused = nrefused;
 	snprintf(o->aor, sizeof o->aor, "%s", aor);
 	o->app = strdup(p->app);
 	o->ctype = strdup(p->content_type ? p->content_type : "");

@@ -94,10 +94,13 @@ void ppg_bearer_sip_tls_failed(struct sip_bearer *s, const char *method, int sta
 
 /* ppg_bearer_sip.c: one attempt of a; mode SIP_MODE_PAGER_ONLY: never a
  * session nor a NOTIFY (the fallback after a session refused 488/606);
- * SIP_MODE_NO_NOTIFY: no NOTIFY (none could go), a session may. */
+ * SIP_MODE_NO_NOTIFY: no NOTIFY (none could go), a session may;
+ * SIP_MODE_NOTIFY_REFUSED: the same, and subscriptions that enrolled the
+ * application refused its content type (nothing else left: 2005). */
 #define SIP_MODE_ANY 0
 #define SIP_MODE_PAGER_ONLY 1
 #define SIP_MODE_NO_NOTIFY 2
+#define SIP_MODE_NOTIFY_REFUSED 3
 void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a, int mode);
 /* ppg_bearer_sip.c: drops an attempt's state and frees it. */
 void ppg_bearer_sip_attempt_free(struct sip_attempt *t);
@@ -156,11 +159,13 @@ void ppg_bearer_sip_notify_go(struct sip_attempt *t);
  * [CALL-ID TAG ...]"): when one of those is live here, they are woken and
  * claimed here. */
 void ppg_bearer_sip_take(struct ppg_bearer *b, const char *what);
-/* ppg_bearer_sip_handoff.c: no live dialog here fits attempt a: when another
- * node stored a subscription of aor that takes it, the delivery is parked
- * and handed to that node (1, one report later); else the attempt goes the
- * other ways (1), or 0 (one node, out of memory: nothing done). */
-int ppg_bearer_sip_handoff(struct sip_bearer *s, struct ppg_bearer_attempt *a, const char *aor);
+/* ppg_bearer_sip_handoff.c: no live dialog here fits attempt a (nrefused of
+ * them refused its type): when another node stored a subscription of aor
+ * that takes it, the delivery is parked and handed to that node (1, one
+ * report later); else the attempt goes the other ways (1), or 0 (one node,
+ * out of memory: nothing done). */
+int ppg_bearer_sip_handoff(struct sip_bearer *s, struct ppg_bearer_attempt *a, const char *aor,
+    size_t nrefused);
 /* The sipb push NOTIFY result callback. */
 void ppg_bearer_sip_on_notify(void *arg, const struct sipb_notify_result *r);
 /* Forgets every tracked subscription (shutdown). */

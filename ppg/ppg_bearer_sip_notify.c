@@ -247,7 +247,7 @@ int ppg_bearer_sip_notify_send(struct sip_bearer *s, struct ppg_bearer_attempt *
 		return 0;
 	/* none here: another node may hold one (ppg_bearer_sip_handoff.c) */
 	if (!nsub_pick(s, aor, gruu, p, ppg_clock_now_ms(), fit, nrefused))
-		return ppg_bearer_sip_handoff(s, a, aor);
+		return ppg_bearer_sip_handoff(s, a, aor, *nrefused);
 	struct sip_attempt *t = ppg_bearer_sip_attempt_new(s, a);
 	if (!t)
 		return 0;

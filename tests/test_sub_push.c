@@ -20,7 +20,9 @@
  *     push for it does not go as NOTIFY (2003);
  *   - a subscription whose Accept does not take the type gets no NOTIFY
  *     (none left: 2005, as the MESSAGE path); of two, the one that takes it;
- *   - terminal = last: the latest subscription only;
+ *   - an address naming an instance: that terminal's subscription only;
+ *   - terminal = last: the latest subscription only; terminal = q: the one
+ *     whose registration (same contact) has the highest q;
  *   - notify_push = no (the default): never as NOTIFY.
  */
 #ifndef _GNU_SOURCE
@@ -44,6 +46,7 @@
 
 static struct itest_daemon dd;
 static int dd_sip;
+static int last_sub_port;   /* the contact port of the last subscriber() */
 static char *last_sipp_log;
 
 static void show_ctx(const char *what)
@@ -99,16 +102,17 @@ static int clean_suite(void)
 
 /* ------------------------------------------------------------ PAP */
 
-static int push(const char *push_id, const char *user, const char *body, size_t clen)
+/* A push to the address value addr (escaped for PAP). */
+static int push_to(const char *push_id, const char *addr, const char *body, size_t clen)
 {
 	char *head = itest_asprintf(
 	    "--" BOUNDARY "\r\nContent-Type: application/xml; charset=UTF-8\r\n\r\n"
 	    "<?xml version=\"1.0\"?>\n" DOCTYPE_21 "\n<pap>\n"
 	    "<push-message push-id=\"%s\">\n"
-	    "  <address address-value=\"WAPPUSH=sip%%3A%s%%40biloxi.example/TYPE=USER\"/>\n"
+	    "  <address address-value=\"WAPPUSH=%s/TYPE=USER\"/>\n"
 	    "</push-message>\n</pap>\r\n"
 	    "--" BOUNDARY "\r\nContent-Type: " MMS_CT "\r\n"
-	    "X-Wap-Application-Id: x-wap-application:mms.ua\r\n\r\n", push_id, user);
+	    "X-Wap-Application-Id: x-wap-application:mms.ua\r\n\r\n", push_id, addr);
 	const char *tail = "\r\n--" BOUNDARY "--\r\n";
 	size_t hl = strlen(head), tl = strlen(tail);
 	char *b = malloc(hl + clen + tl);
@@ -120,6 +124,14 @@ static int push(const char *push_id, const char *user, const char *body, size_t 
 	pap_msg_free(m);
 	free(b);
 	free(head);
+	return code;
+}
+
+static int push(const char *push_id, const char *user, const char *body, size_t clen)
+{
+	char *addr = itest_asprintf("sip%%3A%s%%40biloxi.example", user);
+	int code = push_to(push_id, addr, body, clen);
+	free(addr);
 	return code;
 }
 
@@ -185,7 +197,8 @@ static pid_t subscriber_acc(const char *name, const char *user, const char *ctyp
 	if (!scen)
 		return -1;
 	snprintf(remote, sizeof remote, "127.0.0.1:%d", dd_sip);
-	snprintf(port, sizeof port, "%d", itest_free_port_udp_tcp());
+	last_sub_port = itest_free_port_udp_tcp();
+	snprintf(port, sizeof port, "%d", last_sub_port);
 	free(last_sipp_log);
 	last_sipp_log = itest_asprintf("%s/sub_%d.msg", dd.dir, seq);
 	char *out = itest_asprintf("%s/sub_%d.out", dd.dir, seq);
@@ -430,6 +443,108 @@ static void t_policy_last(void)
 	free(log1);
 }
 
+/*
+ * The core's third-party REGISTER of sip:USER@biloxi.example with the
+ * contact <sip:USER@127.0.0.1:CPORT>PARAMS (tests/sipp/select_register.xml,
+ * its domain made biloxi.example): 1 when answered 200.
+ */
+static int reg(const char *user, int cport, const char *params)
+{
+	static int seq;
+	char cp[16], fname[32], dst[32];
+	char *t = tu_read_file(tu_src("tests/sipp/select_register.xml"), NULL);
+	snprintf(cp, sizeof cp, "%d", cport);
+	const char *from[] = { "@USER@", "@CPORT@", "@EXPIRES@", "@PARAMS@", "example.com" },
+		*to[] = { user, cp, "600", params, "biloxi.example" };
+	for (size_t i = 0; t && i < 5; i++) {
+		char *at;
+		size_t pos = 0;
+		while ((at = strstr(t + pos, from[i])) != NULL) {
+			*at = '\0';
+			char *x = itest_asprintf("%s%s%s", t, to[i], at + strlen(from[i]));
+			pos = strlen(t) + strlen(to[i]);
+			free(t);
+			t = x;
+		}
+	}
+	snprintf(fname, sizeof fname, "reg_%d.xml", ++seq);
+	char *scen = t ? itest_write_file(dd.dir, fname, t, strlen(t)) : NULL;
+	free(t);
+	char *log = itest_asprintf("%s/reg_%d.msg", dd.dir, seq);
+	snprintf(dst, sizeof dst, "127.0.0.1:%d", dd_sip);
+	const char *argv[] = { "sipp", "-sf", scen ? scen : "-", "-m", "1", "-i", "127.0.0.1", "-nostdin",
+		"-trace_msg", "-message_file", log, "-timeout", "15s", "-recv_timeout", "5000", dst, NULL };
+	int code = -1;
+	if (scen)
+		itest_run_full(argv, NULL, dd.dir, 30, NULL, NULL, &code);
+	int ok = count_in(log, "SIP/2.0 200") > 0;
+	free(log);
+	free(scen);
+	return ok;
+}
+
+#define INST1 "urn:uuid:00000001-0000-4000-8000-0000000000a1"
+#define INST2 "urn:uuid:00000002-0000-4000-8000-0000000000a2"
+
+/* An address naming a terminal (;gr=INSTANCE): the NOTIFY goes in the
+ * subscription of that terminal's registration (same contact) only. */
+static void t_instance(void)
+{
+	NEED();
+	pid_t p1 = subscriber("tests/sipp/sub_push_answer.xml", "lena", MMS_CT, "MMS-lena-1", 200);
+	int port1 = last_sub_port;
+	char *log1 = last_sipp_log ? strdup(last_sipp_log) : NULL;
+	pid_t p2 = subscriber("tests/sipp/sub_push_answer.xml", "lena", MMS_CT, "MMS-lena-1", 200);
+	EXPECT(p1 > 0 && p2 > 0);
+	EXPECT(reg("lena", port1, ";+sip.instance=\"<" INST1 ">\""));
+	EXPECT(reg("lena", last_sub_port, ";+sip.instance=\"<" INST2 ">\""));
+	EXPECT(itest_wait_file_has(dd.log, "registration sip:lena@biloxi.example", 5) == 0);
+	usleep(200000);
+	const char *body = "MMS-lena-1";
+	EXPECT_INT(push_to("np12@subpush", "sip%3Alena%40biloxi.example%3Bgr%3D"
+	    "urn%3Auuid%3A00000002-0000-4000-8000-0000000000a2", body, strlen(body)), 1001);
+	struct sq q;
+	EXPECT_INT(wait_final("np12@subpush", 20, &q), 0);
+	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
+	EXPECT(strstr(q.desc, "NOTIFY 200") != NULL);
+	EXPECT_INT(sipp_end(p2), 0);   /* its NOTIFY carried the push */
+	EXPECT_INT(count_in(last_sipp_log, "MMS-lena-1"), 1);
+	EXPECT_INT(count_in(log1, "MMS-lena-1"), 0);
+	itest_stop_pid(p1, SIGTERM, 5);
+	free(log1);
+}
+
+/* terminal = q: the subscription whose registration has the highest q. */
+static void t_policy_q(void)
+{
+	NEED();
+	itest_daemon_stop(&dd);
+	EXPECT_INT(start_daemon("prefer", "terminal = q\n"), 0);
+	pid_t p1 = subscriber("tests/sipp/sub_push_answer.xml", "mona", MMS_CT, "MMS-mona-1", 200);
+	int port1 = last_sub_port;
+	char *log1 = last_sipp_log ? strdup(last_sipp_log) : NULL;
+	pid_t p2 = subscriber("tests/sipp/sub_push_answer.xml", "mona", MMS_CT, "MMS-mona-1", 200);
+	int port2 = last_sub_port;
+	char *log2 = last_sipp_log ? strdup(last_sipp_log) : NULL;
+	EXPECT(p1 > 0 && p2 > 0);
+	/* the first subscriber's terminal has the higher q, the second subscribed last */
+	EXPECT(reg("mona", port1, ";q=0.9"));
+	EXPECT(reg("mona", port2, ";q=0.2"));
+	EXPECT(itest_wait_file_has(dd.log, "registration sip:mona@biloxi.example", 5) == 0);
+	usleep(200000);
+	const char *body = "MMS-mona-1";
+	EXPECT_INT(push("np13@subpush", "mona", body, strlen(body)), 1001);
+	struct sq q;
+	EXPECT_INT(wait_final("np13@subpush", 20, &q), 0);
+	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
+	EXPECT_INT(sipp_end(p1), 0);
+	EXPECT_INT(count_in(log1, "MMS-mona-1"), 1);
+	EXPECT_INT(count_in(log2, "MMS-mona-1"), 0);
+	itest_stop_pid(p2, SIGTERM, 5);
+	free(log1);
+	free(log2);
+}
+
 /* notify_push = no: a live subscription takes no push. */
 static void t_off(void)
 {
@@ -457,7 +572,9 @@ int main(void)
 		{ "after kill -9 and a restart: no NOTIFY without a live dialog", t_restart },
 		{ "Accept excludes the type: no NOTIFY, 2005 when nothing else takes it", t_accept_none },
 		{ "two subscriptions, one Accept takes the type: NOTIFY in that one only", t_accept_one },
+		{ "address ;gr=INSTANCE: NOTIFY in that terminal's subscription only", t_instance },
 		{ "terminal = last: NOTIFY in the latest subscription only", t_policy_last },
+		{ "terminal = q: NOTIFY in the subscription of the highest-q registration", t_policy_q },
 		{ "notify_push = no: never as NOTIFY", t_off },
 		{ NULL, NULL },
 	};
