@@ -104,6 +104,8 @@ struct ppg_bearer_report {
 	int state, code;
 	/* PARK */
 	int64_t when;
+	/* WAKE: this node claims the woken deliveries, the others are not told */
+	int here;
 	/* PARK, WAKE */
 	const char *target;
 	/* all: a note for the log and statusquery ("" = the table's own) */
@@ -148,6 +150,10 @@ struct ppg_bearer_ops {
 	 * registrations of an AoR): read it again (may be NULL). key "": all
 	 * of it (the wake-ups of other nodes may have been missed). */
 	void (*refresh)(struct ppg_bearer *b, const char *key);
+	/* Another node parked deliveries waiting on key for state this node
+	 * may hold (SIP: a subscription dialog of the AoR, PPG_CLUSTER_TAKE):
+	 * when it does, wake them here (ppg_bearer_take). May be NULL. */
+	void (*take)(struct ppg_bearer *b, const char *key);
 	/* No new attempts (shutdown): attempts under way are abandoned, their
 	 * deliveries stay pending and are due again after a restart. Frees. */
 	void (*free)(struct ppg_bearer *b);
@@ -215,6 +221,14 @@ static inline void ppg_bearer_release(struct ppg_bearer *b, struct ppg_bearer_at
 static inline void ppg_bearer_wake(struct ppg_bearer *b, const char *target)
 {
 	struct ppg_bearer_report r = { .kind = PPG_REPORT_WAKE, .target = target, .retry_after = -1 };
+	ppg_bearer_report(b, &r);
+}
+
+/* Wakes the deliveries waiting on target for this node alone (ops.take). */
+static inline void ppg_bearer_take(struct ppg_bearer *b, const char *target)
+{
+	struct ppg_bearer_report r = { .kind = PPG_REPORT_WAKE, .target = target, .retry_after = -1,
+		.here = 1 };
 	ppg_bearer_report(b, &r);
 }
 

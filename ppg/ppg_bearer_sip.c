@@ -105,7 +105,7 @@ static int sip_live(struct ppg_bearer *b, const char *target, const struct ppg_p
 	const char *gruu = target_split(target, aor, sizeof aor);
 	struct sip_pick pk;
 	ppg_bearer_sip_pick(ppg_bearer_sip_reg_lookup(s, aor, now), p, gruu, PPG_TERMINAL_ALL, 0, now, &pk);
-	return pk.n > 0 || (!gruu && ppg_bearer_sip_notify_live(s, aor, p));
+	return pk.n > 0 || ppg_bearer_sip_notify_live(s, aor, gruu, p);
 }
 
 static unsigned sip_inflight(struct ppg_bearer *b)
@@ -168,10 +168,7 @@ static void finish_attempt(struct sip_attempt *t)
 	ppg_bearer_report(&s->base, &r);
 }
 
-void ppg_bearer_sip_finish(struct sip_attempt *t)
-{
-	finish_attempt(t);
-}
+void ppg_bearer_sip_finish(struct sip_attempt *t) { finish_attempt(t); }
 
 static void on_result(void *arg, const struct sipb_result *r)
 {
@@ -241,7 +238,7 @@ struct sip_attempt *ppg_bearer_sip_attempt_new(struct sip_bearer *s, struct ppg_
 	return t;
 }
 
-void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a, int pager_only)
+void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a, int mode)
 {
 	struct ppg_bearer *b = &s->base;
 	const struct ppg_push *p = a->push;
@@ -258,14 +255,15 @@ void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a
 		return;
 	}
 	/* [sip] notify_push = prefer: within the AoR's subscriptions (seed 003 §9.1.4) */
-	if (!pager_only && !gruu && ppg_bearer_sip_notify_send(s, a, aor))
+	size_t nref = mode == SIP_MODE_NOTIFY_REFUSED;   /* subscriptions refusing the type */
+	if (mode == SIP_MODE_ANY && ppg_bearer_sip_notify_send(s, a, aor, gruu, &nref))
 		return;
 	const struct sip_bentry *be = ppg_bearer_sip_reg_lookup(s, aor, now);
 	const char *who = gruu ? gruu : aor;
 	int policy = ppg_config_terminal_for(s->cfg, p->app);
 	struct sip_pick pk;
 	ppg_bearer_sip_pick(be, p, gruu, policy, 0, now, &pk);
-	if (!pk.napp) {
+	if (!pk.napp && !nref) {
 		if (s->cfg->sip_no_binding == PPG_NO_BINDING_FAIL) {
 			snprintf(desc, sizeof desc, "SIP: no registration of %s supporting \"%s\"", who, p->app);
 			ppg_bearer_final(b, a, DB_STATE_UNDELIVERABLE, PAP_ADDRESS_NOT_FOUND, desc);
@@ -283,7 +281,7 @@ void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a
 		 * client's capabilities); waiting would not change their word. */
 		snprintf(desc, sizeof desc, "SIP: no terminal of %s takes %s (%zu run%s \"%s\"; their Accept "
 		    "and UAProf Push-Accept do not list it)", who, p->content_type ? p->content_type : "?",
-		    pk.napp, pk.napp == 1 ? "s" : "", p->app);
+		    pk.napp + nref, pk.napp + nref == 1 ? "s" : "", p->app);
 		ppg_bearer_final(b, a, DB_STATE_UNDELIVERABLE, PAP_CAPABILITIES_MISMATCH, desc);
 		return;
 	}
@@ -294,7 +292,7 @@ void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a
 	}
 	const char *proxy = s->cfg->sip_outbound_proxy;
 	char why[160];
-	if (!pager_only && ppg_bearer_sip_wants_session(s, p, why, sizeof why)) {
+	if (mode != SIP_MODE_PAGER_ONLY && ppg_bearer_sip_wants_session(s, p, why, sizeof why)) {
 		/* Session mode goes to one terminal that takes sessions: the
 		 * addressed one, else the policy's choice among them (the newest
 		 * for "all") (OMA-TS-SIP_Push §9.3.2.1 item 3: Request-URI the
@@ -303,9 +301,11 @@ void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a
 		ppg_bearer_sip_pick(be, p, gruu, policy, 1, now, &sp);
 		const struct db_binding *v = sp.n ? &be->v[sp.idx[0]] : NULL;
 		if (v) {
-			if (v->gruu && (gruu || policy != PPG_TERMINAL_ALL))
+			/* enrolled by subscription only: named (seed 000 §9.1.2 item 11) */
+			int named = gruu || policy != PPG_TERMINAL_ALL || !ppg_bearer_sip_reg_supports(v, p->app);
+			if (v->gruu && named)
 				ppg_bearer_sip_session_send(t, v->gruu, aor, proxy ? NULL : v->contact, why);
-			else if (gruu || policy != PPG_TERMINAL_ALL)
+			else if (named)
 				ppg_bearer_sip_session_send(t, v->contact, aor, NULL, why);
 			else
 				ppg_bearer_sip_session_send(t, proxy ? aor : v->contact, aor, NULL, why);
@@ -361,9 +361,9 @@ void ppg_bearer_sip_pager_send(struct sip_attempt *t)
 	    gruu ? "the named one" : ppg_config_terminal_name(policy), p->app);
 	/* Keep `t` alive across synchronous results of the sends below. */
 	t->outstanding++;
-	if (proxy && !pk.one && !pk.nrefused) {
-		/* The core forks to every terminal whose contact matches
-		 * Accept-Contact (RFC 3841). */
+	if (proxy && !pk.one && !pk.nrefused && !ppg_bearer_sip_sub_only(be, &pk, p->app)) {
+		/* The core forks by Accept-Contact (RFC 3841); one enrolled by
+		 * subscription only is named instead (seed 000 §9.1.2 item 11). */
 		send_one(t, aor, aor, NULL, urlp);
 	} else {
 		for (size_t k = 0; k < pk.n; k++) {
@@ -387,7 +387,7 @@ void ppg_bearer_sip_pager_send(struct sip_attempt *t)
 
 static void sip_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 {
-	ppg_bearer_sip_send_mode((struct sip_bearer *)b, a, 0);
+	ppg_bearer_sip_send_mode((struct sip_bearer *)b, a, SIP_MODE_ANY);
 }
 
 /* The delivery ended meanwhile: its content URL goes at once; MESSAGEs in
@@ -504,7 +504,7 @@ static void sip_free(struct ppg_bearer *b)
 static const struct ppg_bearer_ops sip_ops = {
 	.kind = PPG_BEARER_SIP, .name = "SIP",
 	.target = sip_target, .live = sip_live, .send = sip_send, .forget = sip_forget,
-	.refresh = sip_refresh,
+	.refresh = sip_refresh, .take = ppg_bearer_sip_take,
 	.inflight = sip_inflight, .free = sip_free,
 };
 

@@ -2,7 +2,7 @@
  * ppg_bearer_sip_content.c - content indirection (RFC 4483) on every node
  * of several sharing one database, and after a restart: the token of an
  * attempt is stored (content_token: token, delivery, time) before the
- * MESSAGE that names it goes out, so that a terminal's fetch through any
+ * MESSAGE (or push NOTIFY) that names it goes out, so that a terminal's fetch through any
  * node (a load balancer in front of [sip] content_base) finds it
  * (db_content_token_get: the push's content, while the delivery is not
  * final and the token younger than the longest attempt). The node that
@@ -25,6 +25,15 @@ struct token_op {
 	int64_t delivery;
 	char token[PPG_TOKEN_LEN + 1];
 };
+
+/* The requests that name the token: NOTIFYs within subscriptions, or MESSAGEs. */
+static void send_requests(struct sip_attempt *t)
+{
+	if (t->notify)
+		ppg_bearer_sip_notify_go(t);
+	else
+		ppg_bearer_sip_pager_send(t);
+}
 
 static int token_write(struct db *db, void *arg, int64_t now)
 {
@@ -49,7 +58,7 @@ static void token_after(void *arg, int committed)
 	if (!committed)
 		LOGP(PPG_LOG_SIP, LOG_WARNING, "delivery %lld: the content's token could not be stored: "
 		    "only this node serves its URL", (long long)t->delivery);
-	ppg_bearer_sip_pager_send(t);
+	send_requests(t);
 }
 
 void ppg_bearer_sip_content_store(struct sip_attempt *t)
@@ -66,7 +75,7 @@ void ppg_bearer_sip_content_store(struct sip_attempt *t)
 		t->outstanding--;
 		free(o);
 	}
-	ppg_bearer_sip_pager_send(t);   /* this node's table still serves it */
+	send_requests(t);   /* this node's table still serves it */
 }
 
 static int withdraw_write(struct db *db, void *arg, int64_t now)

@@ -94,9 +94,16 @@ void ppg_bearer_sip_tls_dir_remove(char *dir);
 void ppg_bearer_sip_tls_failed(struct sip_bearer *s, const char *method, int status, int local,
     const char *phrase);
 
-/* ppg_bearer_sip.c: one attempt of a; pager_only: never a session (the
- * fallback after a session refused 488/606). */
-void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a, int pager_only);
+/* ppg_bearer_sip.c: one attempt of a; mode SIP_MODE_PAGER_ONLY: never a
+ * session nor a NOTIFY (the fallback after a session refused 488/606);
+ * SIP_MODE_NO_NOTIFY: no NOTIFY (none could go), a session may;
+ * SIP_MODE_NOTIFY_REFUSED: the same, and subscriptions that enrolled the
+ * application refused its content type (nothing else left: 2005). */
+#define SIP_MODE_ANY 0
+#define SIP_MODE_PAGER_ONLY 1
+#define SIP_MODE_NO_NOTIFY 2
+#define SIP_MODE_NOTIFY_REFUSED 3
+void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a, int mode);
 /* ppg_bearer_sip.c: drops an attempt's state and frees it. */
 void ppg_bearer_sip_attempt_free(struct sip_attempt *t);
 /* [loop] The pager-mode MESSAGEs of t, with the URL of t->token when set
@@ -131,15 +138,36 @@ void ppg_bearer_sip_finish(struct sip_attempt *t);
 /* ppg_bearer_sip_notify.c: pushes as NOTIFY within ua-profile subscriptions
  * (seed 003 §9.1.4; [sip] notify_push). */
 /* Remembers (expires > 0) or forgets a subscription dialog of aor with its
- * comma-separated applications. */
+ * comma-separated applications, the subscriber's Contact and Accept (NULL:
+ * it did not say). */
 void ppg_bearer_sip_notify_track(struct sip_bearer *s, const char *aor, const char *call_id,
-    const char *remote_tag, const char *apps, int expires);
-/* Would push p to aor go as NOTIFY (a live subscription enrolled its application)? */
-int ppg_bearer_sip_notify_live(struct sip_bearer *s, const char *aor, const struct ppg_push *p);
-/* Sends attempt a as NOTIFY in each live subscription of aor that enrolled
- * its application: 1 when it did (one report later), 0 when none fits
- * (nothing done). */
-int ppg_bearer_sip_notify_send(struct sip_bearer *s, struct ppg_bearer_attempt *a, const char *aor);
+    const char *remote_tag, const char *apps, const char *contact, const char *accept, int expires);
+/* Would push p to aor (gruu: the terminal the address names, or NULL) go as
+ * NOTIFY (a live subscription enrolled its application and takes its type)? */
+int ppg_bearer_sip_notify_live(struct sip_bearer *s, const char *aor, const char *gruu,
+    const struct ppg_push *p);
+/* Sends attempt a as NOTIFY in the live subscriptions of aor that enrolled
+ * its application and take its content type, chosen by the terminal policy
+ * (README "Pushes as NOTIFY"): 1 when it did (one report later), 0 when
+ * none fits (nothing done; *nrefused: how many enrolled the application
+ * but do not take the type). */
+int ppg_bearer_sip_notify_send(struct sip_bearer *s, struct ppg_bearer_attempt *a, const char *aor,
+    const char *gruu, size_t *nrefused);
+/* [loop] The NOTIFYs of t (t->notify) once its content token is stored
+ * (ppg_bearer_sip_content.c): the subscriptions are chosen again. */
+void ppg_bearer_sip_notify_go(struct sip_attempt *t);
+/* ppg_bearer.take: another node parked pushes of an AoR for subscription
+ * dialogs it does not hold (PPG_CLUSTER_TAKE, what = "AOR CALL-ID TAG
+ * [CALL-ID TAG ...]"): when one of those is live here, they are woken and
+ * claimed here. */
+void ppg_bearer_sip_take(struct ppg_bearer *b, const char *what);
+/* ppg_bearer_sip_handoff.c: no live dialog here fits attempt a (nrefused of
+ * them refused its type): when another node stored a subscription of aor
+ * that takes it, the delivery is parked and handed to that node (1, one
+ * report later); else the attempt goes the other ways (1), or 0 (one node,
+ * out of memory: nothing done). */
+int ppg_bearer_sip_handoff(struct sip_bearer *s, struct ppg_bearer_attempt *a, const char *aor,
+    size_t nrefused);
 /* The sipb push NOTIFY result callback. */
 void ppg_bearer_sip_on_notify(void *arg, const struct sipb_notify_result *r);
 /* Forgets every tracked subscription (shutdown). */
@@ -240,5 +268,14 @@ int ppg_bearer_sip_runs(const struct sip_bentry *be, size_t i, const char *app);
  * only those taking sessions, one of them) under policy. */
 void ppg_bearer_sip_pick(const struct sip_bentry *be, const struct ppg_push *p, const char *gruu,
     int policy, int session, int64_t now, struct sip_pick *out);
+/* Does a terminal chosen in pk run app by its ua-profile subscription only
+ * (no +g.oma.pusheventapp of it in its REGISTER: a core routing on
+ * Accept-Contact would not find it)? */
+int ppg_bearer_sip_sub_only(const struct sip_bentry *be, const struct sip_pick *pk, const char *app);
+/* Do contacts a and b name the same terminal (the URIs up to their parameters)? */
+int ppg_bearer_sip_same_contact(const char *a, const char *b);
+/* Adds the media types of an Accept value to the comma-separated *list
+ * (without parameters, once each), as ppg_bearer_sip_takes_type reads it. */
+int ppg_bearer_sip_accept_add(char **list, const char *accept);
 
 #endif

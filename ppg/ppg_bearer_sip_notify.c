@@ -37,7 +37,10 @@
 struct sip_nsub {                    /* one live subscription dialog */
 	struct sip_nsub *next;
 	char *aor, *call_id, *remote_tag, *apps;
+	char *contact;                   /* the subscriber's Contact URI, or NULL */
+	char *accept;                    /* its Accept's media types, or NULL: it did not say */
 	int64_t expires;                 /* ms, ppg_clock */
+	int64_t updated;                 /* ms: its SUBSCRIBE or last refresh (policy last) */
 };
 
 static struct sip_nsub **nsub_bucket(struct sip_bearer *s, const char *aor)
@@ -51,6 +54,8 @@ static void nsub_free(struct sip_nsub *n)
 	free(n->call_id);
 	free(n->remote_tag);
 	free(n->apps);
+	free(n->contact);
+	free(n->accept);
 	free(n);
 }
 
@@ -69,7 +74,7 @@ static int apps_hold(const char *list, const char *app)
 }
 
 void ppg_bearer_sip_notify_track(struct sip_bearer *s, const char *aor, const char *call_id,
-    const char *remote_tag, const char *apps, int expires)
+    const char *remote_tag, const char *apps, const char *contact, const char *accept, int expires)
 {
 	struct sip_nsub **pp = nsub_bucket(s, aor), *n;
 
@@ -101,7 +106,20 @@ void ppg_bearer_sip_notify_track(struct sip_bearer *s, const char *aor, const ch
 		free(n->apps);
 		n->apps = a;
 	}
-	n->expires = ppg_clock_now_ms() + (int64_t)expires * 1000;
+	/* a refresh may change its Contact (the remote target) and Accept */
+	char *c = contact ? strdup(contact) : NULL, *t = NULL;
+	if (!contact || c) {
+		free(n->contact);
+		n->contact = c;
+	}
+	if (!accept || ppg_bearer_sip_accept_add(&t, accept) == 0) {
+		free(n->accept);
+		n->accept = t;
+	} else {
+		free(t);
+	}
+	n->updated = ppg_clock_now_ms();
+	n->expires = n->updated + (int64_t)expires * 1000;
 }
 
 void ppg_bearer_sip_notify_free(struct sip_bearer *s)
@@ -132,40 +150,147 @@ static int notify_wanted(const struct sip_bearer *s, const struct ppg_push *p)
 	    ppg_select_name_in_list(c->sip_notify_apps, p->app);
 }
 
-int ppg_bearer_sip_notify_live(struct sip_bearer *s, const char *aor, const struct ppg_push *p)
+/* The live registration of be whose contact the subscription shows, or -1. */
+static long nsub_binding(const struct sip_bentry *be, const struct sip_nsub *n, int64_t now)
 {
-	int64_t now = ppg_clock_now_ms();
-	if (!notify_wanted(s, p))
-		return 0;
-	for (struct sip_nsub *n = *nsub_bucket(s, aor); n; n = n->next)
-		if (nsub_fits(s, n, aor, p, now))
-			return 1;
-	return 0;
+	for (size_t i = 0; be && n->contact && i < be->n; i++)
+		if (be->v[i].expires > now && ppg_bearer_sip_same_contact(n->contact, be->v[i].contact))
+			return (long)i;
+	return -1;
 }
 
-int ppg_bearer_sip_notify_send(struct sip_bearer *s, struct ppg_bearer_attempt *a, const char *aor)
+/* What the subscription's terminal takes: the capabilities of its
+ * registration (its subscriptions' Accept and its UAProf Push-Accept) when
+ * it has one that told them, else the subscription's own Accept. */
+static const char *nsub_accept(const struct sip_bentry *be, const struct sip_nsub *n, long bi)
 {
-	const struct ppg_push *p = a->push;
-	int64_t now = ppg_clock_now_ms();
-	struct sip_nsub *fit[SIP_NOTIFY_MAX];
-	size_t nfit = 0;
+	if (bi >= 0 && be->caps && be->caps[bi].accept)
+		return be->caps[bi].accept;
+	return n->accept;
+}
 
+/*
+ * The subscriptions push p goes to (README "Pushes as NOTIFY"), into fit:
+ * live dialogs of aor that enrolled its application and take its content
+ * type (*nrefused counts those that do not); then the terminal the address
+ * names (gruu: the subscription of that registration, by its Contact), or
+ * the application's policy: all; last, the latest SUBSCRIBE or refresh; q,
+ * the highest q of the registrations the subscriptions belong to (none
+ * counts as 1.0, a tie goes to the latest); gruu, the subscription of the
+ * newest registration with a pub-gruu (none: all).
+ */
+static size_t nsub_pick(struct sip_bearer *s, const char *aor, const char *gruu,
+    const struct ppg_push *p, int64_t now, struct sip_nsub **fit, size_t *nrefused)
+{
+	const struct sip_bentry *be = ppg_bearer_sip_reg_lookup(s, aor, now);
+	long bidx[SIP_NOTIFY_MAX];
+	size_t nfit = 0, nref = 0;
+
+	for (struct sip_nsub *n = *nsub_bucket(s, aor); n && nfit < SIP_NOTIFY_MAX; n = n->next) {
+		if (!nsub_fits(s, n, aor, p, now))
+			continue;
+		long bi = nsub_binding(be, n, now);
+		if (gruu && (bi < 0 || !ppg_bearer_sip_names(&be->v[bi], gruu)))
+			continue;
+		if (!ppg_bearer_sip_takes_type(nsub_accept(be, n, bi), p->content_type)) {
+			nref++;
+			continue;
+		}
+		bidx[nfit] = bi;
+		fit[nfit++] = n;
+	}
+	if (nrefused)
+		*nrefused = nref;
+	int policy = ppg_config_terminal_for(s->cfg, p->app);
+	if (nfit <= 1 || gruu || policy == PPG_TERMINAL_ALL)
+		return nfit;
+	size_t best = 0;
+	int found = 0;
+	for (size_t k = 0; k < nfit; k++) {
+		if (policy == PPG_TERMINAL_LAST) {
+			if (fit[k]->updated > fit[best]->updated)
+				best = k;
+		} else if (policy == PPG_TERMINAL_Q) {
+			int qk = bidx[k] >= 0 && be->v[bidx[k]].q >= 0 ? be->v[bidx[k]].q : 1000;
+			int qb = bidx[best] >= 0 && be->v[bidx[best]].q >= 0 ? be->v[bidx[best]].q : 1000;
+			if (qk > qb || (qk == qb && fit[k]->updated > fit[best]->updated))
+				best = k;
+		} else if (policy == PPG_TERMINAL_GRUU && bidx[k] >= 0 && be->v[bidx[k]].gruu &&
+		    (!found || bidx[k] < bidx[best])) {   /* bindings are newest first */
+			best = k;
+			found = 1;
+		}
+	}
+	if (policy == PPG_TERMINAL_GRUU && !found)
+		return nfit;   /* no terminal with a GRUU: every one, as for MESSAGE */
+	fit[0] = fit[best];
+	return 1;
+}
+
+int ppg_bearer_sip_notify_live(struct sip_bearer *s, const char *aor, const char *gruu,
+    const struct ppg_push *p)
+{
+	struct sip_nsub *fit[SIP_NOTIFY_MAX];
 	if (!notify_wanted(s, p))
 		return 0;
-	for (struct sip_nsub *n = *nsub_bucket(s, aor); n && nfit < SIP_NOTIFY_MAX; n = n->next)
-		if (nsub_fits(s, n, aor, p, now))
-			fit[nfit++] = n;
-	if (!nfit)
+	return nsub_pick(s, aor, gruu, p, ppg_clock_now_ms(), fit, NULL) > 0;
+}
+
+int ppg_bearer_sip_notify_send(struct sip_bearer *s, struct ppg_bearer_attempt *a, const char *aor,
+    const char *gruu, size_t *nrefused)
+{
+	const struct ppg_push *p = a->push;
+	struct sip_nsub *fit[SIP_NOTIFY_MAX];
+
+	*nrefused = 0;
+	if (!notify_wanted(s, p))
 		return 0;
+	/* none here: another node may hold one (ppg_bearer_sip_handoff.c) */
+	if (!nsub_pick(s, aor, gruu, p, ppg_clock_now_ms(), fit, nrefused))
+		return ppg_bearer_sip_handoff(s, a, aor, *nrefused);
 	struct sip_attempt *t = ppg_bearer_sip_attempt_new(s, a);
 	if (!t)
 		return 0;
 	t->notify = 1;
-	/* content that may not fit goes by reference, as a MESSAGE's does */
+	/* Content that may not fit goes by reference, as a MESSAGE's does; the
+	 * token is stored first so that every node serves the URL
+	 * (ppg_bearer_sip_content.c), which then calls ppg_bearer_sip_notify_go. */
+	if (p->len + 200 > s->cfg->sip_indirection_threshold / 2 &&
+	    ppg_content_add(s->content, a->delivery, p->content_type, p->body, p->len, t->token) == 0)
+		ppg_bearer_sip_content_store(t);
+	else
+		ppg_bearer_sip_notify_go(t);
+	return 1;
+}
+
+/* The attempt takes the other ways (a session, MESSAGE; or it waits). */
+static void notify_other_ways(struct sip_attempt *t)
+{
+	struct sip_bearer *s = t->s;
+	struct ppg_bearer_attempt *a = t->a;
+	a->priv = NULL;
+	ppg_bearer_sip_attempt_free(t);
+	ppg_bearer_sip_send_mode(s, a, SIP_MODE_NO_NOTIFY);
+}
+
+void ppg_bearer_sip_notify_go(struct sip_attempt *t)
+{
+	struct sip_bearer *s = t->s;
+	struct ppg_bearer_attempt *a = t->a;
+	const struct ppg_push *p = a->push;
+	char aor[512];
+	const char *semi = strchr(a->target, ';');
+	const char *gruu = semi ? a->target : NULL;
+	struct sip_nsub *fit[SIP_NOTIFY_MAX];
+	size_t nref = 0;
+
+	snprintf(aor, sizeof aor, "%.*s", semi ? (int)(semi - a->target) : (int)strlen(a->target),
+	    a->target);
+	/* chosen again: a subscription may have ended while the token was stored */
+	size_t nfit = nsub_pick(s, aor, gruu, p, ppg_clock_now_ms(), fit, &nref);
 	char url[sizeof s->content_base + PPG_TOKEN_LEN];
 	const char *urlp = NULL;
-	if (p->len + 200 > s->cfg->sip_indirection_threshold / 2 &&
-	    ppg_content_add(s->content, a->delivery, p->content_type, p->body, p->len, t->token) == 0) {
+	if (t->token[0]) {
 		snprintf(url, sizeof url, "%s%s", s->content_base, t->token);
 		urlp = url;
 	}
@@ -193,13 +318,47 @@ int ppg_bearer_sip_notify_send(struct sip_bearer *s, struct ppg_bearer_attempt *
 	t->outstanding--;
 	if (!sent) {
 		/* nothing went: the attempt takes the other ways */
-		a->priv = NULL;
-		ppg_bearer_sip_attempt_free(t);
-		return 0;
+		notify_other_ways(t);
+		return;
 	}
 	LOGPUSH(PPG_LOG_SIP, LOG_DEBUG, p->pi, p->push_id, "delivery %lld: SIP NOTIFY to %s (%zu "
-	    "subscription%s, %s)", (long long)a->delivery, aor, sent, sent == 1 ? "" : "s", p->app);
-	return 1;   /* sipb reports later, never from within sipb_send_notify */
+	    "subscription%s, policy %s, %s)", (long long)a->delivery, gruu ? gruu : aor, sent,
+	    sent == 1 ? "" : "s", gruu ? "the named one" :
+	    ppg_config_terminal_name(ppg_config_terminal_for(s->cfg, p->app)), p->app);
+	/* sipb reports later, never from within sipb_send_notify */
+}
+
+void ppg_bearer_sip_take(struct ppg_bearer *b, const char *what)
+{
+	struct sip_bearer *s = (struct sip_bearer *)b;
+	int64_t now = ppg_clock_now_ms();
+	char aor[512];
+	size_t al = strcspn(what, " ");
+	if (s->stopping || s->cfg->sip_notify_push != PPG_NOTIFY_PUSH_PREFER || !al || al >= sizeof aor)
+		return;
+	memcpy(aor, what, al);
+	aor[al] = '\0';
+	/* "AOR CALL-ID TAG ...": is one of those dialogs live here? */
+	for (struct sip_nsub *n = *nsub_bucket(s, aor); n; n = n->next) {
+		if (strcmp(n->aor, aor) || n->expires <= now || !sipb_notify_can(s->sip, n->call_id, n->remote_tag))
+			continue;
+		size_t cl = strlen(n->call_id), tl = strlen(n->remote_tag);
+		for (const char *q = what + al; *q == ' ';) {
+			const char *c = q + 1, *t = c + strcspn(c, " ");
+			if (*t != ' ')
+				break;
+			t++;
+			size_t tlen = strcspn(t, " ");
+			if ((size_t)(t - 1 - c) == cl && !strncmp(c, n->call_id, cl) && tlen == tl &&
+			    !strncmp(t, n->remote_tag, tl)) {
+				LOGP(PPG_LOG_SIP, LOG_INFO, "another node handed over the push NOTIFYs of %s: "
+				    "this node holds its subscription dialog", aor);
+				ppg_bearer_take(b, aor);
+				return;
+			}
+			q = t + tlen;
+		}
+	}
 }
 
 /* RFC 3261 §16.7: 2xx beats everything, then 6xx, then the lowest class. */
@@ -245,9 +404,7 @@ void ppg_bearer_sip_on_notify(void *arg, const struct sipb_notify_result *r)
 		LOGPUSH(PPG_LOG_SIP, LOG_INFO, a->push->pi, a->push->push_id, "delivery %lld: the "
 		    "subscription was gone (NOTIFY %d %s): other ways", (long long)a->delivery, r->status,
 		    r->phrase ? r->phrase : "");
-		a->priv = NULL;
-		ppg_bearer_sip_attempt_free(t);
-		ppg_bearer_sip_send_mode(s, a, 0);
+		notify_other_ways(t);
 		return;
 	}
 	ppg_bearer_sip_finish(t);

@@ -271,3 +271,23 @@ void ppg_bearer_sip_pick(const struct sip_bentry *be, const struct ppg_push *p, 
 	out->n = 1;
 	out->one = 1;
 }
+
+/* ------------------------------------------- for the NOTIFY path */
+
+int ppg_bearer_sip_same_contact(const char *a, const char *b)
+{
+	return same_contact(a, b);
+}
+
+int ppg_bearer_sip_accept_add(char **list, const char *accept)
+{
+	return add_types(list, accept);
+}
+
+int ppg_bearer_sip_sub_only(const struct sip_bentry *be, const struct sip_pick *pk, const char *app)
+{
+	for (size_t k = 0; be && k < pk->n; k++)
+		if (!ppg_bearer_sip_reg_supports(&be->v[pk->idx[k]], app))
+			return 1;
+	return 0;
+}

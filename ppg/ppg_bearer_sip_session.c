@@ -154,7 +154,7 @@ void ppg_bearer_sip_on_session(void *arg, const struct sipb_session_result *r)
 			if (s->cfg->sip_session_fallback) {
 				LOGPUSH(PPG_LOG_SIP, LOG_INFO, p->pi, p->push_id, "delivery %lld: INVITE %d %s: "
 				    "falling back to pager mode", (long long)a->delivery, r->status, r->phrase);
-				ppg_bearer_sip_send_mode(s, a, 1);
+				ppg_bearer_sip_send_mode(s, a, SIP_MODE_PAGER_ONLY);
 				return;
 			}
 			snprintf(desc, sizeof desc, "SIP session: INVITE %d %s%s", r->status, r->phrase,

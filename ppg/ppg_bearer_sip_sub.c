@@ -89,7 +89,8 @@ static void sub_after(void *arg, int committed)
 	 * waiting for the AoR try again */
 	if (o->pending && committed && o->ok && o->expires > 0 && !o->s->stopping &&
 	    sipb_notify_can(o->s->sip, o->call_id, o->remote_tag)) {
-		ppg_bearer_sip_notify_track(o->s, o->aor, o->call_id, o->remote_tag, o->apps, o->expires);
+		ppg_bearer_sip_notify_track(o->s, o->aor, o->call_id, o->remote_tag, o->apps, o->contact,
+		    o->accept, o->expires);
 		if (o->s->cfg->sip_notify_push == PPG_NOTIFY_PUSH_PREFER)
 			ppg_bearer_wake(&o->s->base, o->aor);
 	}
@@ -111,7 +112,7 @@ int ppg_bearer_sip_sub_on_subscribe(void *arg, struct sipb_subscription *sub,
 	/* an ended or un-SUBSCRIBEd dialog takes no push NOTIFY from now on */
 	if ((sub->ended || sub->expires <= 0) && sub->call_id && sub->remote_tag &&
 	    sipb_aor_normalize(sub->aor, key, sizeof key) == 0)
-		ppg_bearer_sip_notify_track(s, key, sub->call_id, sub->remote_tag, NULL, 0);
+		ppg_bearer_sip_notify_track(s, key, sub->call_id, sub->remote_tag, NULL, NULL, NULL, 0);
 	if (s->stopping)
 		return 503;
 	o = calloc(1, sizeof *o);

@@ -46,7 +46,7 @@ struct ppg_cluster {
 
 struct reg_msg {
 	struct ppg_core *core;
-	const char *channel;            /* PPG_CLUSTER_REG or PPG_CLUSTER_FETCHED */
+	const char *channel;            /* PPG_CLUSTER_REG, _FETCHED or _TAKE */
 	char aor[];
 };
 
@@ -98,14 +98,15 @@ static void on_notify(void *arg, const char *channel, const char *payload)
 	atomic_fetch_add(&cl->received, 1);
 	if (!strcmp(channel, PPG_CLUSTER_DUE)) {
 		wake_due(cl);
-	} else if ((!strcmp(channel, PPG_CLUSTER_REG) || !strcmp(channel, PPG_CLUSTER_FETCHED)) &&
-	    payload[nl] == ' ') {
+	} else if ((!strcmp(channel, PPG_CLUSTER_REG) || !strcmp(channel, PPG_CLUSTER_FETCHED) ||
+	    !strcmp(channel, PPG_CLUSTER_TAKE)) && payload[nl] == ' ') {
 		const char *aor = payload + nl + 1;
 		struct reg_msg *m = malloc(sizeof *m + strlen(aor) + 1);
 		if (!m)
 			return;
 		m->core = cl->core;
-		m->channel = !strcmp(channel, PPG_CLUSTER_REG) ? PPG_CLUSTER_REG : PPG_CLUSTER_FETCHED;
+		m->channel = !strcmp(channel, PPG_CLUSTER_REG) ? PPG_CLUSTER_REG :
+		    !strcmp(channel, PPG_CLUSTER_TAKE) ? PPG_CLUSTER_TAKE : PPG_CLUSTER_FETCHED;
 		strcpy(m->aor, aor);
 		if (ppg_core_defer(cl->core, 0, reg_loop, m) < 0)
 			free(m);
@@ -188,7 +189,8 @@ int ppg_cluster_start(struct ppg_core *core, const struct ppg_config *cfg, struc
 		free(cl);
 		return -errno;
 	}
-	static const char *const channels[] = { PPG_CLUSTER_DUE, PPG_CLUSTER_REG, PPG_CLUSTER_FETCHED };
+	static const char *const channels[] = { PPG_CLUSTER_DUE, PPG_CLUSTER_REG, PPG_CLUSTER_FETCHED,
+		PPG_CLUSTER_TAKE };
 	struct db_conf dc = { .engine = DB_ENGINE_POSTGRESQL,
 		.conninfo = cfg->db_conninfo ? cfg->db_conninfo : "", .node = cl->node };
 	int r = db_listen_open(&dc, channels, sizeof channels / sizeof *channels, &cl->l);
@@ -201,8 +203,8 @@ int ppg_cluster_start(struct ppg_core *core, const struct ppg_config *cfg, struc
 		return -EAGAIN;
 	}
 	cl->started = 1;
-	LOGP(PPG_LOG_DB, LOG_INFO, "node %s listens on %s, %s and %s for the other nodes", cl->node,
-	    PPG_CLUSTER_DUE, PPG_CLUSTER_REG, PPG_CLUSTER_FETCHED);
+	LOGP(PPG_LOG_DB, LOG_INFO, "node %s listens on %s, %s, %s and %s for the other nodes", cl->node,
+	    PPG_CLUSTER_DUE, PPG_CLUSTER_REG, PPG_CLUSTER_FETCHED, PPG_CLUSTER_TAKE);
 	*out = cl;
 	return 0;
 }

@@ -108,6 +108,10 @@ struct ppg_core_hooks {
  * through another node: the node whose attempt waits for it takes it as
  * fetched (ppg_content_fetched). */
 #define PPG_CLUSTER_FETCHED "ppgd_fetched"
+/* A node parked deliveries of the AoR `what` for a ua-profile subscription
+ * dialog it does not hold (a push NOTIFY): the node that holds a live one
+ * wakes and claims them (ppg_bearer_ops.take). */
+#define PPG_CLUSTER_TAKE "ppgd_take"
 
 /* [loop] Hands a wake-up from another node to every component's remote hook. */
 void ppg_core_remote(struct ppg_core *c, const char *channel, const char *what);

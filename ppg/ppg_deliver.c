@@ -112,7 +112,7 @@ static void on_report(void *engine, const struct ppg_bearer_report *r)
 	switch (r->kind) {
 	case PPG_REPORT_WAKE:
 		if (!e->stopping && r->target)
-			ppg_deliver_write_wake(e, r->target);
+			ppg_deliver_write_wake(e, r->target, r->here);
 		return;
 	case PPG_REPORT_RECEIPT:
 		if (!e->stopping && r->target)
@@ -316,6 +316,10 @@ static void on_remote(void *arg, const char *channel, const char *what)
 		long long d = strtoll(what, NULL, 10);
 		if (d > 0 && e->content)
 			ppg_content_fetched(e->content, d);   /* an attempt of this node waits for it */
+	} else if (!strcmp(channel, PPG_CLUSTER_TAKE) && what && *what) {
+		for (size_t i = 0; i < e->nbearers; i++)
+			if (e->bearers[i]->ops->take)
+				e->bearers[i]->ops->take(e->bearers[i], what);
 	} else if (!strcmp(channel, PPG_CLUSTER_REG) && what) {   /* "": every AoR */
 		for (size_t i = 0; i < e->nbearers; i++)
 			if (e->bearers[i]->ops->refresh)

@@ -128,7 +128,7 @@ void ppg_deliver_write_release(struct ppg_deliver *e, int64_t delivery, int64_t 
 /* A delivery receipt of an SMSC message id (PPG_REPORT_RECEIPT). */
 void ppg_deliver_write_receipt(struct ppg_deliver *e, const char *msgid, int delivered, int state,
     const char *desc);
-void ppg_deliver_write_wake(struct ppg_deliver *e, const char *target);
+void ppg_deliver_write_wake(struct ppg_deliver *e, const char *target, int here);
 void ppg_deliver_write_recover(struct ppg_deliver *e);
 
 /* [writer] The job of an accepted push (ppg_core_hooks.prepare), and its free. */

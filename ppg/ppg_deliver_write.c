@@ -367,6 +367,7 @@ void ppg_deliver_write_release(struct ppg_deliver *e, int64_t delivery, int64_t 
 struct wake_op {
 	struct ppg_deliver *e;
 	int woken;
+	int here;                        /* this node claims them (a take): nobody else told */
 	char target[];
 };
 
@@ -386,8 +387,9 @@ static int wake_write(struct db *db, void *arg, int64_t now)
 			woken++;
 		}
 	db_delivery_list_free(v, n);
-	/* Whichever node claims them first sends them. */
-	if (r == 0 && woken)
+	/* Whichever node claims them first sends them; a take is claimed here,
+	 * in the batch right after this one. */
+	if (r == 0 && woken && !o->here)
 		r = db_notify(db, PPG_CLUSTER_DUE, db_node(db));
 	o->woken = r == 0 ? woken : 0;   /* a rolled-back run is run again */
 	return r;
@@ -434,10 +436,10 @@ static void wake_all_after(void *arg, int committed)
 	int more = committed && o->woken >= PPG_WAKE_MAX && !e->stopping;
 	free(o);
 	if (more)
-		ppg_deliver_write_wake(e, "");
+		ppg_deliver_write_wake(e, "", 0);
 }
 
-void ppg_deliver_write_wake(struct ppg_deliver *e, const char *target)
+void ppg_deliver_write_wake(struct ppg_deliver *e, const char *target, int here)
 {
 	size_t len = strlen(target) + 1;
 	struct wake_op *o = malloc(sizeof *o + len);
@@ -445,6 +447,7 @@ void ppg_deliver_write_wake(struct ppg_deliver *e, const char *target)
 		return;
 	o->e = e;
 	o->woken = 0;
+	o->here = here;
 	memcpy(o->target, target, len);
 	if (ppg_core_write_retry(e->core, *target ? wake_write : wake_all_write,
 	    *target ? wake_after : wake_all_after, o) < 0)

@@ -12,6 +12,13 @@
  *     (tests/smsc/smsc.pl, receipts after 4 s) and stops; the receipt
  *     arrives on A's SMPP link, which finds the message id in the database
  *     and ends the delivery delivered, without sending the SMS again;
+ *   - a push NOTIFY handed to the node holding the subscription dialog
+ *     (seed 003 §9.1.4, [sip] notify_push = prefer): a sipp terminal
+ *     subscribes (ua-profile) at node A, a push is accepted by node B: B
+ *     parks it and NOTIFYs ppgd_take, A claims it and its NOTIFY in the
+ *     dialog carries the push, answered 200: delivered; with large content
+ *     A's NOTIFY names a URL on node B, which serves it from the database
+ *     (content_token), and A's waiting attempt ends delivered once fetched;
  *   - /readyz on A answers 503 while its PostgreSQL connection is lost and
  *     200 once it came back by itself; every log line names the node and
  *     /metrics carries ppgd_node_info.
@@ -261,6 +268,9 @@ static int suite_init(void)
 		    "transaction_timeout = 2\n"
 		    "fetch_timeout = 20\n"
 		    "content_base_url = %s\n"
+		    "trusted_cores = 127.0.0.1/32\n"
+		    "notify_push = prefer\n"
+		    "uaprof_fetch = no\n"
 		    "[ota]\n"
 		    "udp = no\n"
 		    "sms = yes\n"
@@ -310,6 +320,49 @@ static int suite_clean(void)
 		tu_rmtree(dir);
 	free(dir);
 	return 0;
+}
+
+/* A sipp terminal that subscribes to ua-profile at node n as USER@biloxi.example
+ * (tests/sipp/sub_push_answer.xml): it waits for a push NOTIFY of content
+ * type ctype (a regular expression) holding marker and answers it 200.
+ * Returns once the initial NOTIFY came (the subscription is live); *msglog
+ * its message log. */
+static pid_t subscriber(int n, const char *user, const char *ctype, const char *marker, char **msglog)
+{
+	char remote[32], port[16], name[64];
+	char *t = tu_read_file(tu_src("tests/sipp/sub_push_answer.xml"), NULL);
+	itest_subst(&t, "expires", "600", 0);
+	itest_subst(&t, "user", user, 0);
+	itest_subst(&t, "ctype", ctype, 0);
+	itest_subst(&t, "marker", marker, 0);
+	itest_subst(&t, "answer", "200", 0);
+	itest_subst(&t, "accept", MMS_CT, 0);
+	/* the push NOTIFY asserts this gateway's identity (its [sip] from) */
+	char *at = t ? strstr(t, "sip:ppg@operator.example") : NULL;
+	if (at) {
+		*at = '\0';
+		char *x = itest_asprintf("%ssip:ppg@ppg.example%s", t, at + strlen("sip:ppg@operator.example"));
+		free(t);
+		t = x;
+	}
+	snprintf(name, sizeof name, "sub_%s.xml", user);
+	char *scen = t ? itest_write_file(dir, name, t, strlen(t)) : NULL;
+	free(t);
+	if (!scen)
+		return -1;
+	snprintf(remote, sizeof remote, "127.0.0.1:%d", sip_port[n]);
+	snprintf(port, sizeof port, "%d", itest_free_port_udp_tcp());
+	*msglog = itest_asprintf("%s/sub_%s.msg", dir, user);
+	char *out = itest_asprintf("%s/sub_%s.out", dir, user);
+	const char *argv[] = { "sipp", remote, "-sf", scen, "-m", "1", "-i", "127.0.0.1", "-p", port,
+		"-nostdin", "-trace_msg", "-message_file", *msglog, "-timeout", "40s", "-timeout_error", NULL };
+	pid_t pid = itest_spawn(argv, dir, out);
+	free(out);
+	free(scen);
+	if (pid <= 0 || wait_file_has(*msglog, "Subscription-State: active", 10) != 0)
+		return -1;
+	usleep(100000);   /* sipp's 200 to the initial NOTIFY */
+	return pid;
 }
 
 /* ------------------------------------------------------------ tests */
@@ -477,6 +530,74 @@ static int readyz(char *body, size_t len)
 	return st;
 }
 
+/* A ua-profile subscription at node A, a push accepted by node B: B holds
+ * no dialog, hands the delivery to A (ppgd_take), A's NOTIFY in the dialog
+ * carries it, answered 200: delivered. */
+static void t_subscribe_a_push_b(void)
+{
+	char *msglog = NULL, desc[512];
+	int code;
+	pid_t t = subscriber(0, "nuser1", MMS_CT, "MMS-nuser1-1", &msglog);
+	CU_ASSERT_FATAL(t > 0);
+	CU_ASSERT_EQUAL(push(1, "np@clsip", "WAPPUSH=sip%3Anuser1%40biloxi.example/TYPE=USER", MMS_CT,
+	    "MMS-nuser1-1 over A", 19), PAP_ACCEPTED);
+	CU_ASSERT_EQUAL(wait_final(1, "np@clsip", 20, &code, desc, sizeof desc), PAP_STATE_DELIVERED);
+	CU_ASSERT_EQUAL(code, 1000);
+	CU_ASSERT_PTR_NOT_NULL(strstr(desc, "NOTIFY 200"));
+	/* the terminal got the push in its dialog, and answered it */
+	int rc = -1;
+	CU_ASSERT_EQUAL(itest_wait_pid(t, 20, &rc), 0);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT(file_has(msglog, "MMS-nuser1-1 over A"));
+	/* B handed it over; A, which holds the dialog, sent it */
+	CU_ASSERT(file_has(node[1].log, "handed to the node holding the subscription dialog of "
+	    "sip:nuser1@biloxi.example"));
+	CU_ASSERT(file_has(node[0].log, "another node handed over the push NOTIFYs of "
+	    "sip:nuser1@biloxi.example"));
+	free(msglog);
+}
+
+/* The same with content above the indirection threshold: A's NOTIFY names
+ * a URL on B (content_base_url), B serves it from the database, and A's
+ * attempt, waiting for the fetch, ends delivered (ppgd_fetched). */
+static void t_subscribe_a_push_b_indirect(void)
+{
+	char *msglog = NULL, desc[512], url[300] = "";
+	int code;
+	pid_t t = subscriber(0, "nuser2", "message/external-body;.*",
+	    "Content-Type: application/vnd.wap.mms-message", &msglog);
+	CU_ASSERT_FATAL(t > 0);
+	size_t n = 4000;
+	char *body = malloc(n);
+	memset(body, 'y', n);
+	memcpy(body, "MMS-nuser2-big", 14);
+	CU_ASSERT_EQUAL(push(1, "npbig@clsip", "WAPPUSH=sip%3Anuser2%40biloxi.example/TYPE=USER", MMS_CT,
+	    body, n), PAP_ACCEPTED);
+	CU_ASSERT_EQUAL_FATAL(wait_file_has(msglog, "URL=\"http", 20), 0);
+	char *log = tu_read_file(msglog, NULL);
+	const char *u = log ? strstr(log, "URL=\"") : NULL;
+	if (u)
+		sscanf(u + 5, "%299[^\"]", url);
+	free(log);
+	/* A's NOTIFY names node B's URL */
+	CU_ASSERT(!strncmp(url, node[1].base, strlen(node[1].base)));
+	int s = status_at(1, "npbig@clsip", &code, NULL, 0);
+	CU_ASSERT_EQUAL(s, PAP_STATE_PENDING);   /* not before the fetch */
+	struct itest_resp r;
+	CU_ASSERT_EQUAL_FATAL(itest_http("GET", url, NULL, NULL, 0, NULL, NULL, &r), 0);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT(r.len == n && !memcmp(r.body, body, n));
+	itest_resp_free(&r);
+	CU_ASSERT_EQUAL(wait_final(1, "npbig@clsip", 20, &code, desc, sizeof desc), PAP_STATE_DELIVERED);
+	CU_ASSERT_EQUAL(code, 1000);
+	CU_ASSERT_PTR_NOT_NULL(strstr(desc, "content fetched"));
+	int rc = -1;
+	CU_ASSERT_EQUAL(itest_wait_pid(t, 20, &rc), 0);
+	CU_ASSERT_EQUAL(rc, 0);
+	free(body);
+	free(msglog);
+}
+
 static void t_readyz_database_lost(void)
 {
 	char body[1024];
@@ -507,6 +628,9 @@ int main(void)
 	static const struct itest_test_def tests[] = {
 		{ "a REGISTER taken by node A, a push accepted by node B: delivered by B", t_register_a_push_b },
 		{ "content indirection: B's URL fetched at A, B's attempt ends delivered", t_indirection_other_node },
+		{ "a SUBSCRIBE taken by A, a push accepted by B: A's NOTIFY delivers it", t_subscribe_a_push_b },
+		{ "a push NOTIFY by reference across nodes: A's URL on B, delivered once fetched",
+		  t_subscribe_a_push_b_indirect },
 		{ "an SMS receipt on A's link ends B's delivery delivered", t_sms_receipt_other_node },
 		{ "node id on every log line and ppgd_node_info", t_node_on_logs_and_metrics },
 		{ "/readyz 503 while PostgreSQL is lost, 200 once back", t_readyz_database_lost },

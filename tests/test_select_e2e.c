@@ -741,6 +741,39 @@ static void t_kam_q(void)
 	ctx_log = NULL;
 }
 
+/* F's REGISTER lists no push application; F then enrols wml.ua by a
+ * ua-profile SUBSCRIBE (seed 003 Appendix A). A wml.ua push goes to E and
+ * F, and not to the AoR: the core, routing on Accept-Contact (RFC 3841),
+ * would not find wml.ua in F's registration (only E would get it). ppgd
+ * names each terminal (seed 000 §9.1.2 items 7 and 11: its GRUU, else its
+ * contact) and the core relays each as addressed. Last of the suite: F
+ * takes pushes from here on. */
+static void t_kam_sub_only(void)
+{
+	NEED(dk);
+	CU_ASSERT_FATAL(kam_pid > 0);
+	ctx_log = kam_log;
+	struct sq q;
+	EXPECT_INT(subscribe(dk.dir, dk_sip, "dave", tf.port, "wml.ua", "text/plain"), 200);
+	EXPECT(wait_log(&dk, "ua-profile subscription of sip:dave@example.com", 5) == 0);
+	sleep_s(0.3);   /* the binding cache reads F's capabilities again */
+	char *addr = addr_of("dave", NULL);
+	EXPECT_INT(push(&dk, "kam-sub@e2e", addr, NULL, "text/plain", "wml.ua enrolled by F's SUBSCRIBE"),
+	    1001);
+	EXPECT(wait_final(&dk, "kam-sub@e2e", 10, &q) == 0);
+	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
+	EXPECT(term_wait_for(&tf, "MESSAGE", "wml.ua enrolled by F's SUBSCRIBE", 3) == 0);
+	sleep_s(0.5);
+	EXPECT_INT(term_count(&tf, "MESSAGE", "wml.ua enrolled by F's SUBSCRIBE"), 1);
+	EXPECT_INT(term_count(&te, "MESSAGE", "wml.ua enrolled by F's SUBSCRIBE"), 1);
+	EXPECT_INT(term_count(&tg, "MESSAGE", NULL), 0);
+	char *relayed = itest_asprintf("MESSAGE for sip:dave@127.0.0.1:%d relayed as addressed", tf.port);
+	EXPECT(file_has(kam_log, relayed));
+	free(relayed);
+	free(addr);
+	ctx_log = NULL;
+}
+
 int main(void)
 {
 	static const struct itest_test_def pol[] = {
@@ -759,6 +792,7 @@ int main(void)
 		{ "MESSAGE via kamailio reaches only the terminal advertising the application", t_kam_message },
 		{ "INVITE via kamailio reaches only that terminal; pager fallback too", t_kam_invite },
 		{ "push.sia=q through kamailio: the chosen terminal's contact, relayed as addressed", t_kam_q },
+		{ "an application F enrolled by SUBSCRIBE only: F named, relayed as addressed", t_kam_sub_only },
 		{ NULL, NULL },
 	};
 	signal(SIGPIPE, SIG_IGN);

@@ -18,6 +18,11 @@
  *     is delivered once the URL is fetched;
  *   - after kill -9 and a restart the stored subscription has no dialog: a
  *     push for it does not go as NOTIFY (2003);
+ *   - a subscription whose Accept does not take the type gets no NOTIFY
+ *     (none left: 2005, as the MESSAGE path); of two, the one that takes it;
+ *   - an address naming an instance: that terminal's subscription only;
+ *   - terminal = last: the latest subscription only; terminal = q: the one
+ *     whose registration (same contact) has the highest q;
  *   - notify_push = no (the default): never as NOTIFY.
  */
 #ifndef _GNU_SOURCE
@@ -41,6 +46,7 @@
 
 static struct itest_daemon dd;
 static int dd_sip;
+static int last_sub_port;   /* the contact port of the last subscriber() */
 static char *last_sipp_log;
 
 static void show_ctx(const char *what)
@@ -63,13 +69,13 @@ static void show_ctx(const char *what)
 
 /* ------------------------------------------------------------ daemon */
 
-static int start_daemon(const char *notify_push)
+static int start_daemon(const char *notify_push, const char *extra)
 {
 	char *sections = itest_asprintf(
 	    "[sip]\nenabled = yes\nlisten = sip:127.0.0.1:%d\nfrom = sip:ppg@operator.example\n"
 	    "trusted_cores = 127.0.0.1/32\nsubscribe_min_expires = 60\nno_binding = fail\n"
-	    "max_attempts = 1\nfetch_timeout = 10\nuaprof_fetch = no\nnotify_push = %s\n",
-	    dd_sip, notify_push);
+	    "max_attempts = 1\nfetch_timeout = 10\nuaprof_fetch = no\nnotify_push = %s\n%s",
+	    dd_sip, notify_push, extra ? extra : "");
 	int r = itest_std_config(&dd, NULL, sections) == 0 ? itest_daemon_start(&dd) : -1;
 	free(sections);
 	return r;
@@ -80,7 +86,7 @@ static int init_suite(void)
 	if (itest_daemon_init(&dd, "subpush") != 0)
 		return 0;   /* the tests see dd.pid == 0 */
 	dd_sip = itest_free_port_udp_tcp();
-	start_daemon("prefer");
+	start_daemon("prefer", NULL);
 	return 0;
 }
 
@@ -96,16 +102,17 @@ static int clean_suite(void)
 
 /* ------------------------------------------------------------ PAP */
 
-static int push(const char *push_id, const char *user, const char *body, size_t clen)
+/* A push to the address value addr (escaped for PAP). */
+static int push_to(const char *push_id, const char *addr, const char *body, size_t clen)
 {
 	char *head = itest_asprintf(
 	    "--" BOUNDARY "\r\nContent-Type: application/xml; charset=UTF-8\r\n\r\n"
 	    "<?xml version=\"1.0\"?>\n" DOCTYPE_21 "\n<pap>\n"
 	    "<push-message push-id=\"%s\">\n"
-	    "  <address address-value=\"WAPPUSH=sip%%3A%s%%40biloxi.example/TYPE=USER\"/>\n"
+	    "  <address address-value=\"WAPPUSH=%s/TYPE=USER\"/>\n"
 	    "</push-message>\n</pap>\r\n"
 	    "--" BOUNDARY "\r\nContent-Type: " MMS_CT "\r\n"
-	    "X-Wap-Application-Id: x-wap-application:mms.ua\r\n\r\n", push_id, user);
+	    "X-Wap-Application-Id: x-wap-application:mms.ua\r\n\r\n", push_id, addr);
 	const char *tail = "\r\n--" BOUNDARY "--\r\n";
 	size_t hl = strlen(head), tl = strlen(tail);
 	char *b = malloc(hl + clen + tl);
@@ -117,6 +124,14 @@ static int push(const char *push_id, const char *user, const char *body, size_t 
 	pap_msg_free(m);
 	free(b);
 	free(head);
+	return code;
+}
+
+static int push(const char *push_id, const char *user, const char *body, size_t clen)
+{
+	char *addr = itest_asprintf("sip%%3A%s%%40biloxi.example", user);
+	int code = push_to(push_id, addr, body, clen);
+	free(addr);
 	return code;
 }
 
@@ -159,12 +174,12 @@ static int wait_final(const char *push_id, double timeout_s, struct sq *q)
 /*
  * Starts the sipp UAC scenario tests/sipp/NAME (user, the push's content
  * type as a regular expression, the marker its body holds, the answer to
- * the push NOTIFY) in the background and waits until ppgd's initial NOTIFY
+ * the push NOTIFY, the SUBSCRIBE's Accept: MMS_CT by subscriber()) in the background and waits until ppgd's initial NOTIFY
  * reached it (then the subscription is live in ppgd: its 200 and the
  * initial NOTIFY go out together). The PID, or -1.
  */
-static pid_t subscriber(const char *name, const char *user, const char *ctype, const char *marker,
-    int answer)
+static pid_t subscriber_acc(const char *name, const char *user, const char *ctype, const char *marker,
+    int answer, const char *accept)
 {
 	static int seq;
 	char remote[32], port[16], ans[8], fname[32];
@@ -175,13 +190,15 @@ static pid_t subscriber(const char *name, const char *user, const char *ctype, c
 	itest_subst(&t, "ctype", ctype, 0);
 	itest_subst(&t, "marker", marker, 0);
 	itest_subst(&t, "answer", ans, 0);
+	itest_subst(&t, "accept", accept, 0);
 	snprintf(fname, sizeof fname, "scen_%d.xml", ++seq);
 	char *scen = t ? itest_write_file(dd.dir, fname, t, strlen(t)) : NULL;
 	free(t);
 	if (!scen)
 		return -1;
 	snprintf(remote, sizeof remote, "127.0.0.1:%d", dd_sip);
-	snprintf(port, sizeof port, "%d", itest_free_port_udp_tcp());
+	last_sub_port = itest_free_port_udp_tcp();
+	snprintf(port, sizeof port, "%d", last_sub_port);
 	free(last_sipp_log);
 	last_sipp_log = itest_asprintf("%s/sub_%d.msg", dd.dir, seq);
 	char *out = itest_asprintf("%s/sub_%d.out", dd.dir, seq);
@@ -195,6 +212,12 @@ static pid_t subscriber(const char *name, const char *user, const char *ctype, c
 		return -1;
 	usleep(100000);   /* sipp's 200 to the initial NOTIFY */
 	return pid;
+}
+
+static pid_t subscriber(const char *name, const char *user, const char *ctype, const char *marker,
+    int answer)
+{
+	return subscriber_acc(name, user, ctype, marker, answer, MMS_CT);
 }
 
 static int sipp_end(pid_t pid)
@@ -330,7 +353,7 @@ static void t_restart(void)
 	EXPECT(pid > 0);
 	EXPECT(itest_daemon_kill(&dd) != -1);
 	itest_stop_pid(pid, SIGTERM, 5);
-	EXPECT_INT(start_daemon("prefer"), 0);
+	EXPECT_INT(start_daemon("prefer", NULL), 0);
 	const char *body = "MMS-frank-1";
 	EXPECT_INT(push("np6@subpush", "frank", body, strlen(body)), 1001);
 	struct sq q;
@@ -339,12 +362,195 @@ static void t_restart(void)
 	EXPECT_INT(q.code, 2003);
 }
 
+/* Occurrences of text in file. */
+static int count_in(const char *file, const char *text)
+{
+	char *log = file ? tu_read_file(file, NULL) : NULL;
+	int n = 0;
+	for (const char *at = log; at && (at = strstr(at, text)); at++)
+		n++;
+	free(log);
+	return n;
+}
+
+/* A subscription whose Accept does not take the push's content type gets no
+ * NOTIFY; with no other way left the push ends 2005 (capabilities mismatch)
+ * as the MESSAGE path does when no terminal takes the type. */
+static void t_accept_none(void)
+{
+	NEED();
+	pid_t pid = subscriber_acc("tests/sipp/sub_push_answer.xml", "ivan", MMS_CT, "MMS-ivan-1", 200,
+	    "text/plain, application/vnd.wap.sic");
+	EXPECT(pid > 0);
+	char *log = last_sipp_log ? strdup(last_sipp_log) : NULL;
+	const char *body = "MMS-ivan-1";
+	EXPECT_INT(push("np9@subpush", "ivan", body, strlen(body)), 1001);
+	struct sq q;
+	EXPECT_INT(wait_final("np9@subpush", 10, &q), 0);
+	EXPECT_INT(q.state, PAP_STATE_UNDELIVERABLE);
+	EXPECT_INT(q.code, 2005);
+	EXPECT(strstr(q.desc, "takes " MMS_CT) != NULL);
+	usleep(300000);
+	EXPECT_INT(count_in(log, "MMS-ivan-1"), 0);   /* no NOTIFY carried it */
+	itest_stop_pid(pid, SIGTERM, 5);
+	free(log);
+}
+
+/* Two subscriptions of one AoR, one takes the type (application/ wildcard),
+ * one does not: the NOTIFY goes in the first only. */
+static void t_accept_one(void)
+{
+	NEED();
+	pid_t p1 = subscriber_acc("tests/sipp/sub_push_answer.xml", "judy", MMS_CT, "MMS-judy-1", 200,
+	    "text/plain");
+	char *log1 = last_sipp_log ? strdup(last_sipp_log) : NULL;
+	pid_t p2 = subscriber_acc("tests/sipp/sub_push_answer.xml", "judy", MMS_CT, "MMS-judy-1", 200,
+	    "application/*;q=0.5");
+	EXPECT(p1 > 0 && p2 > 0);
+	const char *body = "MMS-judy-1";
+	EXPECT_INT(push("np10@subpush", "judy", body, strlen(body)), 1001);
+	struct sq q;
+	EXPECT_INT(wait_final("np10@subpush", 20, &q), 0);
+	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
+	EXPECT(strstr(q.desc, "NOTIFY 200") != NULL);
+	EXPECT_INT(sipp_end(p2), 0);
+	EXPECT_INT(count_in(last_sipp_log, "MMS-judy-1"), 1);
+	EXPECT_INT(count_in(log1, "MMS-judy-1"), 0);
+	itest_stop_pid(p1, SIGTERM, 5);
+	free(log1);
+}
+
+/* terminal = last: of two subscriptions of one AoR only the latest gets the
+ * NOTIFY (the policy maps "last" to the latest SUBSCRIBE or refresh). */
+static void t_policy_last(void)
+{
+	NEED();
+	itest_daemon_stop(&dd);
+	EXPECT_INT(start_daemon("prefer", "terminal = last\n"), 0);
+	pid_t p1 = subscriber("tests/sipp/sub_push_answer.xml", "kim", MMS_CT, "MMS-kim-1", 200);
+	char *log1 = last_sipp_log ? strdup(last_sipp_log) : NULL;
+	pid_t p2 = subscriber("tests/sipp/sub_push_answer.xml", "kim", MMS_CT, "MMS-kim-1", 200);
+	EXPECT(p1 > 0 && p2 > 0);
+	const char *body = "MMS-kim-1";
+	EXPECT_INT(push("np11@subpush", "kim", body, strlen(body)), 1001);
+	struct sq q;
+	EXPECT_INT(wait_final("np11@subpush", 20, &q), 0);
+	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
+	EXPECT_INT(sipp_end(p2), 0);
+	EXPECT_INT(count_in(last_sipp_log, "MMS-kim-1"), 1);
+	EXPECT_INT(count_in(log1, "MMS-kim-1"), 0);
+	itest_stop_pid(p1, SIGTERM, 5);
+	free(log1);
+}
+
+/*
+ * The core's third-party REGISTER of sip:USER@biloxi.example with the
+ * contact <sip:USER@127.0.0.1:CPORT>PARAMS (tests/sipp/select_register.xml,
+ * its domain made biloxi.example): 1 when answered 200.
+ */
+static int reg(const char *user, int cport, const char *params)
+{
+	static int seq;
+	char cp[16], fname[32], dst[32];
+	char *t = tu_read_file(tu_src("tests/sipp/select_register.xml"), NULL);
+	snprintf(cp, sizeof cp, "%d", cport);
+	const char *from[] = { "@USER@", "@CPORT@", "@EXPIRES@", "@PARAMS@", "example.com" },
+		*to[] = { user, cp, "600", params, "biloxi.example" };
+	for (size_t i = 0; t && i < 5; i++) {
+		char *at;
+		size_t pos = 0;
+		while ((at = strstr(t + pos, from[i])) != NULL) {
+			*at = '\0';
+			char *x = itest_asprintf("%s%s%s", t, to[i], at + strlen(from[i]));
+			pos = strlen(t) + strlen(to[i]);
+			free(t);
+			t = x;
+		}
+	}
+	snprintf(fname, sizeof fname, "reg_%d.xml", ++seq);
+	char *scen = t ? itest_write_file(dd.dir, fname, t, strlen(t)) : NULL;
+	free(t);
+	char *log = itest_asprintf("%s/reg_%d.msg", dd.dir, seq);
+	snprintf(dst, sizeof dst, "127.0.0.1:%d", dd_sip);
+	const char *argv[] = { "sipp", "-sf", scen ? scen : "-", "-m", "1", "-i", "127.0.0.1", "-nostdin",
+		"-trace_msg", "-message_file", log, "-timeout", "15s", "-recv_timeout", "5000", dst, NULL };
+	int code = -1;
+	if (scen)
+		itest_run_full(argv, NULL, dd.dir, 30, NULL, NULL, &code);
+	int ok = count_in(log, "SIP/2.0 200") > 0;
+	free(log);
+	free(scen);
+	return ok;
+}
+
+#define INST1 "urn:uuid:00000001-0000-4000-8000-0000000000a1"
+#define INST2 "urn:uuid:00000002-0000-4000-8000-0000000000a2"
+
+/* An address naming a terminal (;gr=INSTANCE): the NOTIFY goes in the
+ * subscription of that terminal's registration (same contact) only. */
+static void t_instance(void)
+{
+	NEED();
+	pid_t p1 = subscriber("tests/sipp/sub_push_answer.xml", "lena", MMS_CT, "MMS-lena-1", 200);
+	int port1 = last_sub_port;
+	char *log1 = last_sipp_log ? strdup(last_sipp_log) : NULL;
+	pid_t p2 = subscriber("tests/sipp/sub_push_answer.xml", "lena", MMS_CT, "MMS-lena-1", 200);
+	EXPECT(p1 > 0 && p2 > 0);
+	EXPECT(reg("lena", port1, ";+sip.instance=\"<" INST1 ">\""));
+	EXPECT(reg("lena", last_sub_port, ";+sip.instance=\"<" INST2 ">\""));
+	EXPECT(itest_wait_file_has(dd.log, "registration sip:lena@biloxi.example", 5) == 0);
+	usleep(200000);
+	const char *body = "MMS-lena-1";
+	EXPECT_INT(push_to("np12@subpush", "sip%3Alena%40biloxi.example%3Bgr%3D"
+	    "urn%3Auuid%3A00000002-0000-4000-8000-0000000000a2", body, strlen(body)), 1001);
+	struct sq q;
+	EXPECT_INT(wait_final("np12@subpush", 20, &q), 0);
+	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
+	EXPECT(strstr(q.desc, "NOTIFY 200") != NULL);
+	EXPECT_INT(sipp_end(p2), 0);   /* its NOTIFY carried the push */
+	EXPECT_INT(count_in(last_sipp_log, "MMS-lena-1"), 1);
+	EXPECT_INT(count_in(log1, "MMS-lena-1"), 0);
+	itest_stop_pid(p1, SIGTERM, 5);
+	free(log1);
+}
+
+/* terminal = q: the subscription whose registration has the highest q. */
+static void t_policy_q(void)
+{
+	NEED();
+	itest_daemon_stop(&dd);
+	EXPECT_INT(start_daemon("prefer", "terminal = q\n"), 0);
+	pid_t p1 = subscriber("tests/sipp/sub_push_answer.xml", "mona", MMS_CT, "MMS-mona-1", 200);
+	int port1 = last_sub_port;
+	char *log1 = last_sipp_log ? strdup(last_sipp_log) : NULL;
+	pid_t p2 = subscriber("tests/sipp/sub_push_answer.xml", "mona", MMS_CT, "MMS-mona-1", 200);
+	int port2 = last_sub_port;
+	char *log2 = last_sipp_log ? strdup(last_sipp_log) : NULL;
+	EXPECT(p1 > 0 && p2 > 0);
+	/* the first subscriber's terminal has the higher q, the second subscribed last */
+	EXPECT(reg("mona", port1, ";q=0.9"));
+	EXPECT(reg("mona", port2, ";q=0.2"));
+	EXPECT(itest_wait_file_has(dd.log, "registration sip:mona@biloxi.example", 5) == 0);
+	usleep(200000);
+	const char *body = "MMS-mona-1";
+	EXPECT_INT(push("np13@subpush", "mona", body, strlen(body)), 1001);
+	struct sq q;
+	EXPECT_INT(wait_final("np13@subpush", 20, &q), 0);
+	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
+	EXPECT_INT(sipp_end(p1), 0);
+	EXPECT_INT(count_in(log1, "MMS-mona-1"), 1);
+	EXPECT_INT(count_in(log2, "MMS-mona-1"), 0);
+	itest_stop_pid(p2, SIGTERM, 5);
+	free(log1);
+	free(log2);
+}
+
 /* notify_push = no: a live subscription takes no push. */
 static void t_off(void)
 {
 	NEED();
 	itest_daemon_stop(&dd);
-	EXPECT_INT(start_daemon("no"), 0);
+	EXPECT_INT(start_daemon("no", NULL), 0);
 	pid_t pid = subscriber("tests/sipp/sub_push_answer.xml", "gina", MMS_CT, "MMS-gina-1", 200);
 	EXPECT(pid > 0);
 	const char *body = "MMS-gina-1";
@@ -364,6 +570,11 @@ int main(void)
 		{ "two subscriptions of one AoR: a NOTIFY each, 500 and 200 -> delivered", t_two },
 		{ "large content: message/external-body, delivered once fetched", t_indirect },
 		{ "after kill -9 and a restart: no NOTIFY without a live dialog", t_restart },
+		{ "Accept excludes the type: no NOTIFY, 2005 when nothing else takes it", t_accept_none },
+		{ "two subscriptions, one Accept takes the type: NOTIFY in that one only", t_accept_one },
+		{ "address ;gr=INSTANCE: NOTIFY in that terminal's subscription only", t_instance },
+		{ "terminal = last: NOTIFY in the latest subscription only", t_policy_last },
+		{ "terminal = q: NOTIFY in the subscription of the highest-q registration", t_policy_q },
 		{ "notify_push = no: never as NOTIFY", t_off },
 		{ NULL, NULL },
 	};
