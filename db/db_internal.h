@@ -64,6 +64,8 @@ enum db_stmt_id {
 	DB_ST_BINDING_LIST,
 	DB_ST_BINDING_LIST_ALL,
 	DB_ST_BINDING_PURGE,
+	DB_ST_BINDING_DROP_ORIGIN,
+	DB_ST_BINDING_DELETE_NO_ORIGIN,
 	DB_ST_DELIVERY_SET_TARGET,
 	DB_ST_DELIVERY_SET_BEARER,
 	DB_ST_DELIVERY_GET,
@@ -277,6 +279,8 @@ int db_pg_binding_delete(struct db *db, const char *aor, const char *contact);
 int db_pg_binding_list(struct db *db, const char *aor, int64_t now, struct db_binding **out,
     size_t *n);
 int db_pg_binding_purge(struct db *db, int64_t now);
+int db_pg_binding_drop_origin(struct db *db, const char *aor, int origin);
+int db_pg_binding_delete_unowned(struct db *db, const char *aor);
 int db_pg_subscription_upsert(struct db *db, struct db_subscription *s);
 int db_pg_subscription_delete(struct db *db, const char *call_id, const char *remote_tag);
 int db_pg_subscription_list(struct db *db, const char *aor, int64_t now,

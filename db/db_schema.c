@@ -197,6 +197,17 @@ static const char db_schema_v9[] =
 	"ALTER TABLE delivery ADD COLUMN lease_gen INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE notification ADD COLUMN lease_gen INTEGER NOT NULL DEFAULT 0;";
 
+/* Schema 10: the temp-gruus of a binding (RFC 5627 §3.2: every one learnt
+ * since its Call-ID began stays valid, space-separated) and where it was
+ * learnt (DB_ORIGIN_*: 1 a third-party REGISTER, 2 a reg event NOTIFY, both
+ * bits when both told), so that a full reginfo document replaces only what
+ * reginfo told. Rows from before: REGISTER, but those with the reg event's
+ * placeholder Call-ID. */
+static const char db_schema_v10[] =
+	"ALTER TABLE binding ADD COLUMN temp_gruu TEXT;"
+	"ALTER TABLE binding ADD COLUMN origin INTEGER NOT NULL DEFAULT 1;"
+	"UPDATE binding SET origin = 2 WHERE call_id = 'reg-event';";
+
 const struct db_schema_step db_schema_steps[] = {
 	{ 1, db_schema_v1 },
 	{ 2, db_schema_v2 },
@@ -207,6 +218,7 @@ const struct db_schema_step db_schema_steps[] = {
 	{ 7, db_schema_v7 },
 	{ 8, db_schema_v8 },
 	{ 9, db_schema_v9 },
+	{ 10, db_schema_v10 },
 };
 const int db_schema_nsteps = (int)(sizeof db_schema_steps / sizeof db_schema_steps[0]);
 

@@ -172,6 +172,12 @@ static const char db_pg_schema_v9[] =
 	"ALTER TABLE delivery ADD COLUMN lease_gen bigint NOT NULL DEFAULT 0;"
 	"ALTER TABLE notification ADD COLUMN lease_gen bigint NOT NULL DEFAULT 0;";
 
+/* Schema 10: a binding's temp-gruus and origin (db_schema.c says why). */
+static const char db_pg_schema_v10[] =
+	"ALTER TABLE binding ADD COLUMN temp_gruu text;"
+	"ALTER TABLE binding ADD COLUMN origin integer NOT NULL DEFAULT 1;"
+	"UPDATE binding SET origin = 2 WHERE call_id = 'reg-event';";
+
 static const struct db_schema_step db_pg_schema_steps[] = {
 	{ 1, db_pg_schema_v1 },
 	{ 2, db_pg_schema_v2 },
@@ -182,6 +188,7 @@ static const struct db_schema_step db_pg_schema_steps[] = {
 	{ 7, db_pg_schema_v7 },
 	{ 8, db_pg_schema_v8 },
 	{ 9, db_pg_schema_v9 },
+	{ 10, db_pg_schema_v10 },
 };
 
 _Static_assert(sizeof db_pg_schema_steps / sizeof db_pg_schema_steps[0] == DB_SCHEMA_VERSION,
