@@ -24,6 +24,9 @@ struct sip_tcaps {
 	                                  * subscriptions' Accept and its UAProf Push-Accept;
 	                                  * NULL: it did not say (it takes any) */
 	char *apps;                      /* event-app-ids of its subscriptions, or NULL */
+	char *appids;                    /* the Push-Accept-AppID list of its UAProf
+	                                  * document, comma-separated; NULL: it did not
+	                                  * say (it runs what it registered) */
 	char *model;                     /* the UAProf link of its subscriptions, or NULL */
 };
 
@@ -206,9 +209,25 @@ int ppg_bearer_sip_caps_read(struct db *db, const char *aor, const struct db_bin
 void ppg_bearer_sip_caps_free(struct sip_tcaps *c, size_t n);
 /* Does a terminal whose Accept list is accept (NULL: unknown) take ctype? */
 int ppg_bearer_sip_takes_type(const char *accept, const char *ctype);
+/* Does a terminal whose UAProf Push-Accept-AppID list is appids (NULL:
+ * unknown) take the application app (a +g.oma.pusheventapp value)? Values
+ * compare as OMNA application ids: a URN or its code ("4", "0x04", "*" and
+ * "x-wap-application:*" take any). */
+int ppg_bearer_sip_takes_app(const char *appids, const char *app);
 /* Does binding v match the GRUU key gruu (NULL: any): its pub-gruu, or its
- * +sip.instance equal to the key's gr value? */
+ * +sip.instance equal to the key's gr value, or (a key with a bare gr, a
+ * temp-gruu) one of its temp-gruus? */
 int ppg_bearer_sip_names(const struct db_binding *v, const char *gruu);
+/* The AoR of a delivery's target into aor (len bytes); returns the GRUU key
+ * when the target is one (then target itself), else NULL. A temp-gruu
+ * (RFC 5627 §3.2: an opaque URI with a bare gr, not under the AoR's user)
+ * gives the AoR of the live binding that holds it, when the cache has one
+ * (ppg_bearer_sip_reg_temp_owner); else its own URI without the gr. */
+const char *ppg_bearer_sip_target_split(struct sip_bearer *s, const char *target, char *aor, size_t len,
+    int64_t now);
+/* The AoR whose live bindings hold the temp-gruu key key ("sip:x@host;gr"),
+ * or NULL. Walks the whole cache: one pass per push to a temp-gruu. */
+const char *ppg_bearer_sip_reg_temp_owner(struct sip_bearer *s, const char *key, int64_t now);
 /* Does binding i of be run app (REGISTER or subscription)? */
 int ppg_bearer_sip_runs(const struct sip_bentry *be, size_t i, const char *app);
 /* The terminals of be that push p goes to (gruu: the named one; session:

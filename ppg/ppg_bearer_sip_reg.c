@@ -99,6 +99,16 @@ const struct sip_bentry *ppg_bearer_sip_reg_lookup(struct sip_bearer *s, const c
 	return NULL;
 }
 
+const char *ppg_bearer_sip_reg_temp_owner(struct sip_bearer *s, const char *key, int64_t now)
+{
+	for (unsigned h = 0; h < SIP_BINDING_BUCKETS; h++)
+		for (const struct sip_bentry *b = s->bindings[h]; b; b = b->next)
+			for (size_t i = 0; i < b->n; i++)
+				if (b->v[i].temp_gruu && b->v[i].expires > now && ppg_bearer_sip_names(&b->v[i], key))
+					return b->aor;
+	return NULL;
+}
+
 void ppg_bearer_sip_reg_free(struct sip_bearer *s)
 {
 	for (unsigned i = 0; i < SIP_BINDING_BUCKETS; i++)
@@ -397,7 +407,11 @@ static int reg_write(struct db *db, void *arg, int64_t now)
 	for (size_t i = 0; i < o->n && r == 0; i++) {
 		struct sipb_binding *b = &o->b[i];
 		char apps[1024] = "";
-		if (b->wildcard) {
+		if (b->wildcard && b->reginfo) {
+			/* a full reginfo document: what reginfo told goes, what a
+			 * REGISTER told stays (issue 9 item 3) */
+			r = db_binding_drop_origin(db, o->aor[i], DB_ORIGIN_REGINFO);
+		} else if (b->wildcard) {
 			r = db_binding_delete(db, o->aor[i], NULL);
 		} else if (b->expires <= 0) {
 			r = db_binding_delete(db, o->aor[i], b->contact);
@@ -412,6 +426,8 @@ static int reg_write(struct db *db, void *arg, int64_t now)
 				.expires = now + (int64_t)b->expires * 1000, .updated = now,
 				.call_id = (char *)b->call_id, .cseq = b->cseq,
 				.caps = b->sessions ? DB_CAP_SESSION : 0, .q = b->q,
+				.temp_gruu = (char *)b->temp_gruu,
+				.origin = b->reginfo ? DB_ORIGIN_REGINFO : DB_ORIGIN_REGISTER,
 			};
 			r = db_binding_upsert(db, &row);
 		}
@@ -425,6 +441,13 @@ static int reg_write(struct db *db, void *arg, int64_t now)
 				    o->aor[i], b->contact, b->expires, apps, b->sessions ? ", sessions" : "");
 		}
 	}
+	/* a full reginfo document: the bindings of its AoRs that no one
+	 * tells of any more go */
+	for (size_t i = 0; i < o->n && r == 0; i++)
+		if (o->b[i].wildcard && o->b[i].reginfo) {
+			r = db_binding_delete_unowned(db, o->aor[i]);
+			r = r < 0 ? r : 0;
+		}
 	/* The loop's cache takes the AoRs' bindings as they now are; so do
 	 * the other nodes on the same PostgreSQL (NOTIFY at the commit). */
 	for (size_t k = 0; k < o->naors && r == 0; k++) {
