@@ -202,7 +202,7 @@ static const char db_schema_v9[] =
  * learnt (DB_ORIGIN_*: 1 a third-party REGISTER, 2 a reg event NOTIFY, both
  * bits when both told), so that a full reginfo document replaces only what
  * reginfo told. Rows from before: REGISTER, but those with the reg event's
- * placeholder Call-ID. */
+ * placeholder Call-ID, which reginfo told. */
 static const char db_schema_v10[] =
 	"ALTER TABLE binding ADD COLUMN temp_gruu TEXT;"
 	"ALTER TABLE binding ADD COLUMN origin INTEGER NOT NULL DEFAULT 1;"
