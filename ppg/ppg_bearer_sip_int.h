@@ -13,6 +13,7 @@
 #include "sipbearer/sipb.h"
 
 #define SIP_BINDING_BUCKETS 4096
+#define SIP_TGRUU_BUCKETS 4096        /* temp-gruu keys of the cached bindings */
 #define SIP_FETCH_BUCKETS 1024
 #define SIP_PURGE_INTERVAL_MS 60000   /* expired bindings leave the database */
 #define SIP_MAX_AORS 16               /* AoRs woken per REGISTER */
@@ -32,12 +33,21 @@ struct sip_tcaps {
 
 struct ppg_regevent;
 
+struct sip_tgent {                   /* one temp-gruu key of a cache entry */
+	struct sip_tgent *next;          /* chain of sip_bearer.tgruu */
+	const char *key;                 /* in its entry's tkeys */
+	struct sip_bentry *be;
+};
+
 struct sip_bentry {                  /* the live bindings of one AoR */
 	char *aor;
 	struct db_binding *v;            /* newest first */
 	size_t n;
 	struct sip_tcaps *caps;          /* n, beside v; NULL when no subscription tells more */
 	struct sip_bentry *next;
+	char *tkeys;                     /* its temp-gruu keys, NUL-separated, or NULL */
+	struct sip_tgent *tents;         /* ntents index entries, one per key */
+	size_t ntents;
 };
 
 /* One attempt: one MESSAGE, or one per terminal. */
@@ -72,6 +82,7 @@ struct sip_bearer {
 	unsigned messages;               /* MESSAGEs outstanding */
 	struct sip_attempt *by_delivery[SIP_FETCH_BUCKETS];
 	struct sip_bentry *bindings[SIP_BINDING_BUCKETS];
+	struct sip_tgent *tgruu[SIP_TGRUU_BUCKETS];   /* temp-gruu key -> cache entry */
 	su_timer_t *purge_timer;
 	int purge_pending;
 	int stopping;
@@ -225,9 +236,15 @@ int ppg_bearer_sip_names(const struct db_binding *v, const char *gruu);
  * (ppg_bearer_sip_reg_temp_owner); else its own URI without the gr. */
 const char *ppg_bearer_sip_target_split(struct sip_bearer *s, const char *target, char *aor, size_t len,
     int64_t now);
-/* The AoR whose live bindings hold the temp-gruu key key ("sip:x@host;gr"),
- * or NULL. Walks the whole cache: one pass per push to a temp-gruu. */
+/* ppg_bearer_sip_tgruu.c: the index of the cache's temp-gruus. The AoR
+ * whose live bindings hold the temp-gruu key key ("sip:x@host;gr"), or
+ * NULL. */
 const char *ppg_bearer_sip_reg_temp_owner(struct sip_bearer *s, const char *key, int64_t now);
+/* Indexes the temp-gruus of cache entry b (new, not yet indexed); out of
+ * memory: -ENOMEM, b stays unindexed (its temp-gruus name nothing). */
+int ppg_bearer_sip_tgruu_add(struct sip_bearer *s, struct sip_bentry *b);
+/* Unindexes b and frees its keys (before b is freed). */
+void ppg_bearer_sip_tgruu_remove(struct sip_bearer *s, struct sip_bentry *b);
 /* Does binding i of be run app (REGISTER or subscription)? */
 int ppg_bearer_sip_runs(const struct sip_bentry *be, size_t i, const char *app);
 /* The terminals of be that push p goes to (gruu: the named one; session:

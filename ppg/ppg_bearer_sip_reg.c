@@ -50,8 +50,9 @@ static struct sip_bentry **bentry_slot(struct sip_bearer *s, const char *aor)
 	return pp;
 }
 
-static void bentry_free(struct sip_bentry *b)
+static void bentry_free(struct sip_bearer *s, struct sip_bentry *b)
 {
+	ppg_bearer_sip_tgruu_remove(s, b);
 	ppg_bearer_sip_caps_free(b->caps, b->n);
 	db_binding_list_free(b->v, b->n);
 	free(b->aor);
@@ -67,7 +68,7 @@ static int cache_set(struct sip_bearer *s, const char *aor, struct db_binding *v
 	if (*pp) {
 		struct sip_bentry *old = *pp;
 		*pp = old->next;
-		bentry_free(old);
+		bentry_free(s, old);
 	}
 	if (!n) {
 		free(v);
@@ -87,6 +88,8 @@ static int cache_set(struct sip_bearer *s, const char *aor, struct db_binding *v
 	unsigned h = ppg_hash_str(aor) % SIP_BINDING_BUCKETS;
 	b->next = s->bindings[h];
 	s->bindings[h] = b;
+	if (ppg_bearer_sip_tgruu_add(s, b) < 0)
+		LOGP(PPG_LOG_SIP, LOG_ERR, "out of memory: the temp-gruus of %s name no terminal", aor);
 	return 0;
 }
 
@@ -99,23 +102,13 @@ const struct sip_bentry *ppg_bearer_sip_reg_lookup(struct sip_bearer *s, const c
 	return NULL;
 }
 
-const char *ppg_bearer_sip_reg_temp_owner(struct sip_bearer *s, const char *key, int64_t now)
-{
-	for (unsigned h = 0; h < SIP_BINDING_BUCKETS; h++)
-		for (const struct sip_bentry *b = s->bindings[h]; b; b = b->next)
-			for (size_t i = 0; i < b->n; i++)
-				if (b->v[i].temp_gruu && b->v[i].expires > now && ppg_bearer_sip_names(&b->v[i], key))
-					return b->aor;
-	return NULL;
-}
-
 void ppg_bearer_sip_reg_free(struct sip_bearer *s)
 {
 	for (unsigned i = 0; i < SIP_BINDING_BUCKETS; i++)
 		while (s->bindings[i]) {
 			struct sip_bentry *b = s->bindings[i];
 			s->bindings[i] = b->next;
-			bentry_free(b);
+			bentry_free(s, b);
 		}
 }
 
@@ -324,6 +317,7 @@ static void purge_after(void *arg, int committed)
 						free(b->caps[j].accept);
 						free(b->caps[j].apps);
 						free(b->caps[j].model);
+						free(b->caps[j].appids);
 					}
 				}
 			}
@@ -332,7 +326,7 @@ static void purge_after(void *arg, int committed)
 				pp = &b->next;
 			} else {
 				*pp = b->next;
-				bentry_free(b);
+				bentry_free(s, b);
 			}
 		}
 }

@@ -240,6 +240,8 @@ static void test_temp_gruu(void)
 	struct sip_bentry cached = be;
 	cached.next = NULL;
 	s->bindings[ppg_hash_str(be.aor) % SIP_BINDING_BUCKETS] = &cached;
+	CU_ASSERT_EQUAL_FATAL(ppg_bearer_sip_tgruu_add(s, &cached), 0);
+	CU_ASSERT_EQUAL(cached.ntents, 3);
 	char aor[512];
 	const char *g = ppg_bearer_sip_target_split(s, "sip:tgruu.2@h;gr", aor, sizeof aor, 100);
 	CU_ASSERT_STRING_EQUAL(aor, "sip:u@h");
@@ -253,6 +255,15 @@ static void test_temp_gruu(void)
 	g = ppg_bearer_sip_target_split(s, "sip:u@h", aor, sizeof aor, 100);
 	CU_ASSERT_PTR_NULL(g);
 	CU_ASSERT_STRING_EQUAL(aor, "sip:u@h");
+	/* a binding dropped in place (the purge): its key no longer names it */
+	cached.n = 1;
+	CU_ASSERT_PTR_NULL(ppg_bearer_sip_reg_temp_owner(s, "sip:tgruu.3@h;gr", 100));
+	CU_ASSERT_STRING_EQUAL(ppg_bearer_sip_reg_temp_owner(s, "sip:tgruu.1@h;gr", 100), "sip:u@h");
+	/* the entry unindexed */
+	ppg_bearer_sip_tgruu_remove(s, &cached);
+	CU_ASSERT_PTR_NULL(ppg_bearer_sip_reg_temp_owner(s, "sip:tgruu.1@h;gr", 100));
+	for (unsigned h = 0; h < SIP_TGRUU_BUCKETS; h++)
+		CU_ASSERT_PTR_NULL(s->tgruu[h]);
 	free(s);
 }
 
