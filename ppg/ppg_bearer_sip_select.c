@@ -199,7 +199,7 @@ int ppg_bearer_sip_takes_app(const char *appids, const char *app)
 			one[n] = '\0';
 			if (!strcmp(one, "*"))
 				return 1;
-			/* WAP-235 §7.3.2: the code 0, x-wap-application:*, is any */
+			/* the OMNA code 0, x-wap-application:*, is any application */
 			if (ota_appid_parse(one, &v, NULL) == 0 &&
 			    ((v.has_code && v.code == 0) || (v.has_code && want.has_code && v.code == want.code) ||
 				(v.urn && want.urn && !strcasecmp(v.urn, want.urn))))
