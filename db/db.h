@@ -359,14 +359,34 @@ struct db_binding {
 	int caps;                   /* DB_CAP_* of the contact (schema 5) */
 	int q;                      /* the Contact's q in thousandths (0..1000), or
 	                             * DB_Q_NONE when it had none (schema 8) */
+	char *temp_gruu;            /* the temp-gruus learnt since the binding's Call-ID
+	                             * began (RFC 5627 §3.2), space-separated, or NULL;
+	                             * upsert: the one just learnt, added to the set
+	                             * (schema 10) */
+	int origin;                 /* DB_ORIGIN_* bits: who told of it (schema 10);
+	                             * upsert: 0 counts as DB_ORIGIN_REGISTER */
 };
+/* Where a binding was learnt: a third-party REGISTER, a reg event NOTIFY. */
+#define DB_ORIGIN_REGISTER 1
+#define DB_ORIGIN_REGINFO  2
 /* What a contact's feature parameters (RFC 3840) say it takes. */
 #define DB_Q_NONE (-1)
 #define DB_CAP_SESSION 1            /* INVITE sessions (methods with INVITE, or +sip.message) */
 void db_binding_clear(struct db_binding *b);
 void db_binding_list_free(struct db_binding *v, size_t n);
-/* Inserts or updates the binding of (aor, contact); sets b->id. */
+/* Inserts or updates the binding of (aor, contact); sets b->id. The stored
+ * origin gains b->origin's bits (a binding that had ended starts afresh);
+ * b->temp_gruu joins the stored set while the Call-ID stays the same (a new
+ * Call-ID, or a binding that had ended, starts a new set; past 2000 bytes
+ * the set restarts with the newest). */
 int db_binding_upsert(struct db *db, struct db_binding *b);
+/* Takes the origin bit `origin` off every binding of aor (a full reginfo
+ * document replaces what reginfo told, not what a REGISTER told): the
+ * bindings the document lists get it back by their upsert, keeping their
+ * temp-gruus; db_binding_delete_unowned then deletes those left with none.
+ * Return how many rows changed or went (>= 0) or a negative errno. */
+int db_binding_drop_origin(struct db *db, const char *aor, int origin);
+int db_binding_delete_unowned(struct db *db, const char *aor);
 /* Deletes the binding of (aor, contact), or every binding of aor when contact
  * is NULL. Returns how many rows went (>= 0) or a negative errno. */
 int db_binding_delete(struct db *db, const char *aor, const char *contact);

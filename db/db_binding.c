@@ -20,6 +20,7 @@ void db_binding_clear(struct db_binding *b)
 	free(b->gruu);
 	free(b->apps);
 	free(b->call_id);
+	free(b->temp_gruu);
 	memset(b, 0, sizeof *b);
 }
 
@@ -50,6 +51,8 @@ static int db_binding_row(sqlite3_stmt *st, void *row)
 	b->cseq = sqlite3_column_int64(st, 9);
 	b->caps = sqlite3_column_int(st, 10);
 	b->q = sqlite3_column_int(st, 11);
+	b->temp_gruu = db_col_str(st, 12, &oom);
+	b->origin = sqlite3_column_int(st, 13);
 	if (oom) {
 		db_binding_clear(b);
 		return -ENOMEM;
@@ -81,6 +84,8 @@ int db_binding_upsert(struct db *db, struct db_binding *b)
 	DB_BIND(rc, sqlite3_bind_int64(st, 9, b->cseq));
 	DB_BIND(rc, sqlite3_bind_int(st, 10, b->caps));
 	DB_BIND(rc, sqlite3_bind_int(st, 11, b->q));
+	DB_BIND(rc, sqlite3_bind_text(st, 12, b->temp_gruu, -1, SQLITE_STATIC));
+	DB_BIND(rc, sqlite3_bind_int(st, 13, b->origin ? b->origin : DB_ORIGIN_REGISTER));
 	if (rc != SQLITE_OK) {
 		db_done(st);
 		return db_sqlite_err(db, rc);
@@ -108,6 +113,37 @@ int db_binding_delete(struct db *db, const char *aor, const char *contact)
 	sqlite3_bind_text(st, 1, aor, -1, SQLITE_STATIC);
 	if (contact)
 		sqlite3_bind_text(st, 2, contact, -1, SQLITE_STATIC);
+	rc = db_step_done(db, st);
+	return rc < 0 ? rc : sqlite3_changes(db->sq);
+}
+
+int db_binding_drop_origin(struct db *db, const char *aor, int origin)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || !aor || origin <= 0)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_binding_drop_origin(db, aor, origin));
+	int rc = db_prep(db, DB_ST_BINDING_DROP_ORIGIN, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, aor, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, origin);
+	rc = db_step_done(db, st);
+	return rc < 0 ? rc : sqlite3_changes(db->sq);
+}
+
+int db_binding_delete_unowned(struct db *db, const char *aor)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || !aor)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_binding_delete_unowned(db, aor));
+	int rc = db_prep(db, DB_ST_BINDING_DELETE_NO_ORIGIN, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, aor, -1, SQLITE_STATIC);
 	rc = db_step_done(db, st);
 	return rc < 0 ? rc : sqlite3_changes(db->sq);
 }

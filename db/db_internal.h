@@ -64,6 +64,8 @@ enum db_stmt_id {
 	DB_ST_BINDING_LIST,
 	DB_ST_BINDING_LIST_ALL,
 	DB_ST_BINDING_PURGE,
+	DB_ST_BINDING_DROP_ORIGIN,
+	DB_ST_BINDING_DELETE_NO_ORIGIN,
 	DB_ST_DELIVERY_SET_TARGET,
 	DB_ST_DELIVERY_SET_BEARER,
 	DB_ST_DELIVERY_GET,
@@ -283,6 +285,8 @@ int db_pg_regevent_release(struct db *db, const char *aor, const char *node);
 int db_pg_regevent_wanted(struct db *db, const char *node, int mine, int64_t now, const char *after,
     size_t max, char ***out, size_t *n);
 int db_pg_regevent_wake_registered(struct db *db, int64_t now, size_t max);
+int db_pg_binding_drop_origin(struct db *db, const char *aor, int origin);
+int db_pg_binding_delete_unowned(struct db *db, const char *aor);
 int db_pg_subscription_upsert(struct db *db, struct db_subscription *s);
 int db_pg_subscription_delete(struct db *db, const char *call_id, const char *remote_tag);
 int db_pg_subscription_list(struct db *db, const char *aor, int64_t now,

@@ -32,6 +32,8 @@ static int db_pg_binding_row(const PGresult *r, int i, void *row)
 	b->cseq = db_pg_i64(r, i, 9);
 	b->caps = (int)db_pg_i64(r, i, 10);
 	b->q = (int)db_pg_i64(r, i, 11);
+	b->temp_gruu = db_pg_str(r, i, 12, &oom);
+	b->origin = (int)db_pg_i64(r, i, 13);
 	if (oom) {
 		db_binding_clear(b);
 		return -ENOMEM;
@@ -60,6 +62,8 @@ int db_pg_binding_upsert(struct db *db, struct db_binding *b)
 	db_pg_p_i64(&a, b->cseq);
 	db_pg_p_i64(&a, b->caps);
 	db_pg_p_i64(&a, b->q);
+	db_pg_p_str(&a, b->temp_gruu);
+	db_pg_p_i64(&a, b->origin ? b->origin : DB_ORIGIN_REGISTER);
 	int rc = db_pg_run(db, PG_BINDING_UPSERT, &a, &r);
 	if (rc < 0)
 		return rc;
@@ -77,6 +81,23 @@ int db_pg_binding_delete(struct db *db, const char *aor, const char *contact)
 	if (contact)
 		db_pg_p_str(&a, contact);
 	return db_pg_run(db, contact ? PG_BINDING_DELETE : PG_BINDING_DELETE_AOR, &a, NULL);
+}
+
+int db_pg_binding_drop_origin(struct db *db, const char *aor, int origin)
+{
+	struct db_pg_params a = { 0 };
+
+	db_pg_p_str(&a, aor);
+	db_pg_p_i64(&a, origin);
+	return db_pg_run(db, PG_BINDING_DROP_ORIGIN, &a, NULL);
+}
+
+int db_pg_binding_delete_unowned(struct db *db, const char *aor)
+{
+	struct db_pg_params a = { 0 };
+
+	db_pg_p_str(&a, aor);
+	return db_pg_run(db, PG_BINDING_DELETE_NO_ORIGIN, &a, NULL);
 }
 
 int db_pg_binding_list(struct db *db, const char *aor, int64_t now, struct db_binding **out,

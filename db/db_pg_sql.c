@@ -22,8 +22,8 @@
 	"SELECT id, push, address, addr_canon, addr_type, addr_value, state, code," \
 	" description, event_time, attempts, next_attempt, bearer FROM delivery "
 #define PG_BINDING_COLS \
-	"SELECT id, aor, contact, instance, gruu, apps, expires, updated, call_id, cseq, caps, q" \
-	" FROM binding "
+	"SELECT id, aor, contact, instance, gruu, apps, expires, updated, call_id, cseq, caps, q," \
+	" temp_gruu, origin FROM binding "
 #define PG_NOTIF_COLS \
 	"SELECT id, push, delivery, url, body, attempts, next_attempt, state, created" \
 	" FROM notification "
@@ -114,11 +114,22 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 	[PG_NOTIF_LEASE] = "UPDATE notification SET next_attempt = $2 WHERE id = $1 AND state = $3",
 	[PG_NOTIF_COUNT_STATE] = "SELECT count(*) FROM notification WHERE state = $1",
 	[PG_BINDING_UPSERT] =
-		"INSERT INTO binding (aor, contact, instance, gruu, apps, expires, updated, call_id, cseq, caps, q)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (aor, contact) DO UPDATE SET"
+		"INSERT INTO binding (aor, contact, instance, gruu, apps, expires, updated, call_id, cseq, caps, q,"
+		" temp_gruu, origin)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (aor, contact) DO UPDATE SET"
 		" instance = excluded.instance, gruu = excluded.gruu, apps = excluded.apps,"
 		" expires = excluded.expires, updated = excluded.updated, call_id = excluded.call_id,"
-		" cseq = excluded.cseq, caps = excluded.caps, q = excluded.q RETURNING id",
+		" cseq = excluded.cseq, caps = excluded.caps, q = excluded.q,"
+		" temp_gruu = CASE"
+		"  WHEN binding.call_id IS DISTINCT FROM excluded.call_id OR binding.expires <= excluded.updated"
+		"   OR binding.temp_gruu IS NULL THEN excluded.temp_gruu"
+		"  WHEN excluded.temp_gruu IS NULL"
+		"   OR strpos(' ' || binding.temp_gruu || ' ', ' ' || excluded.temp_gruu || ' ') > 0"
+		"   THEN binding.temp_gruu"
+		"  WHEN length(binding.temp_gruu) > 2000 THEN excluded.temp_gruu"
+		"  ELSE binding.temp_gruu || ' ' || excluded.temp_gruu END,"
+		" origin = CASE WHEN binding.expires <= excluded.updated THEN excluded.origin"
+		"  ELSE binding.origin | excluded.origin END RETURNING id",
 	[PG_BINDING_DELETE] = "DELETE FROM binding WHERE aor = $1 AND contact = $2",
 	[PG_BINDING_DELETE_AOR] = "DELETE FROM binding WHERE aor = $1",
 	[PG_BINDING_LIST] = PG_BINDING_COLS
@@ -126,6 +137,9 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 	[PG_BINDING_LIST_ALL] = PG_BINDING_COLS
 		"WHERE expires > $1 ORDER BY aor COLLATE \"C\", updated DESC, id DESC",
 	[PG_BINDING_PURGE] = "DELETE FROM binding WHERE expires <= $1",
+	[PG_BINDING_DROP_ORIGIN] =
+		"UPDATE binding SET origin = origin & ~$2::integer WHERE aor = $1 AND origin & $2::integer <> 0",
+	[PG_BINDING_DELETE_NO_ORIGIN] = "DELETE FROM binding WHERE aor = $1 AND origin = 0",
 	[PG_DELIVERY_INSERT6] =
 		"INSERT INTO delivery (push, address, addr_canon, addr_type, addr_value, state,"
 		" code, description, event_time, attempts, next_attempt, priority, lease_owner)"

@@ -197,8 +197,16 @@ static const char db_schema_v9[] =
 	"ALTER TABLE delivery ADD COLUMN lease_gen INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE notification ADD COLUMN lease_gen INTEGER NOT NULL DEFAULT 0;";
 
-/* Schema 10: another branch's step (reserved; the merger puts it here). */
-static const char db_schema_v10[] = "SELECT 1;";
+/* Schema 10: the temp-gruus of a binding (RFC 5627 §3.2: every one learnt
+ * since its Call-ID began stays valid, space-separated) and where it was
+ * learnt (DB_ORIGIN_*: 1 a third-party REGISTER, 2 a reg event NOTIFY, both
+ * bits when both told), so that a full reginfo document replaces only what
+ * reginfo told. Rows from before: REGISTER, but those with the reg event's
+ * placeholder Call-ID, which reginfo told. */
+static const char db_schema_v10[] =
+	"ALTER TABLE binding ADD COLUMN temp_gruu TEXT;"
+	"ALTER TABLE binding ADD COLUMN origin INTEGER NOT NULL DEFAULT 1;"
+	"UPDATE binding SET origin = 2 WHERE call_id = 'reg-event';";
 
 /* Schema 11: who holds the reg event subscription of an AoR (RFC 3680;
  * ppg_bearer_sip_regown.c): one node per AoR among those sharing the

@@ -172,8 +172,11 @@ static const char db_pg_schema_v9[] =
 	"ALTER TABLE delivery ADD COLUMN lease_gen bigint NOT NULL DEFAULT 0;"
 	"ALTER TABLE notification ADD COLUMN lease_gen bigint NOT NULL DEFAULT 0;";
 
-/* Schema 10: another branch's step (reserved; the merger puts it here). */
-static const char db_pg_schema_v10[] = "SELECT 1;";
+/* Schema 10: a binding's temp-gruus and origin (db_schema.c says why). */
+static const char db_pg_schema_v10[] =
+	"ALTER TABLE binding ADD COLUMN temp_gruu text;"
+	"ALTER TABLE binding ADD COLUMN origin integer NOT NULL DEFAULT 1;"
+	"UPDATE binding SET origin = 2 WHERE call_id = 'reg-event';";
 
 /* Schema 11: the holder of each AoR's reg event subscription (db_schema.c). */
 static const char db_pg_schema_v11[] =

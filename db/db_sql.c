@@ -28,8 +28,8 @@
 	"SELECT id, push, address, addr_canon, addr_type, addr_value, state, code," \
 	" description, event_time, attempts, next_attempt, bearer FROM delivery "
 #define DB_BINDING_COLS \
-	"SELECT id, aor, contact, instance, gruu, apps, expires, updated, call_id, cseq, caps, q" \
-	" FROM binding "
+	"SELECT id, aor, contact, instance, gruu, apps, expires, updated, call_id, cseq, caps, q," \
+	" temp_gruu, origin FROM binding "
 #define DB_NOTIF_COLS \
 	"SELECT id, push, delivery, url, body, attempts, next_attempt, state, created" \
 	" FROM notification "
@@ -129,11 +129,23 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 		" AND state = 1",   /* a late result never overwrites a final one */
 		NULL },
 	[DB_ST_BINDING_UPSERT] = {
-		"INSERT INTO binding (aor, contact, instance, gruu, apps, expires, updated, call_id, cseq, caps, q)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (aor, contact) DO UPDATE SET"
+		"INSERT INTO binding (aor, contact, instance, gruu, apps, expires, updated, call_id, cseq, caps, q,"
+		" temp_gruu, origin)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT (aor, contact) DO UPDATE SET"
 		" instance = excluded.instance, gruu = excluded.gruu, apps = excluded.apps,"
 		" expires = excluded.expires, updated = excluded.updated, call_id = excluded.call_id,"
-		" cseq = excluded.cseq, caps = excluded.caps, q = excluded.q RETURNING id", NULL },
+		" cseq = excluded.cseq, caps = excluded.caps, q = excluded.q,"
+		/* RFC 5627 §3.2: the temp-gruus of one Call-ID stay valid together */
+		" temp_gruu = CASE"
+		"  WHEN binding.call_id IS NOT excluded.call_id OR binding.expires <= excluded.updated"
+		"   OR binding.temp_gruu IS NULL THEN excluded.temp_gruu"
+		"  WHEN excluded.temp_gruu IS NULL"
+		"   OR instr(' ' || binding.temp_gruu || ' ', ' ' || excluded.temp_gruu || ' ') > 0"
+		"   THEN binding.temp_gruu"
+		"  WHEN length(binding.temp_gruu) > 2000 THEN excluded.temp_gruu"
+		"  ELSE binding.temp_gruu || ' ' || excluded.temp_gruu END,"
+		" origin = CASE WHEN binding.expires <= excluded.updated THEN excluded.origin"
+		"  ELSE binding.origin | excluded.origin END RETURNING id", NULL },
 	[DB_ST_BINDING_DELETE] = { "DELETE FROM binding WHERE aor = ?1 AND contact = ?2", NULL },
 	[DB_ST_BINDING_DELETE_AOR] = { "DELETE FROM binding WHERE aor = ?1", NULL },
 	[DB_ST_BINDING_LIST] = {
@@ -141,6 +153,9 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 	[DB_ST_BINDING_LIST_ALL] = {
 		DB_BINDING_COLS "WHERE expires > ?2 ORDER BY aor, updated DESC, id DESC", NULL },
 	[DB_ST_BINDING_PURGE] = { "DELETE FROM binding WHERE expires <= ?1", NULL },
+	[DB_ST_BINDING_DROP_ORIGIN] = {
+		"UPDATE binding SET origin = origin & ~?2 WHERE aor = ?1 AND origin & ?2 <> 0", NULL },
+	[DB_ST_BINDING_DELETE_NO_ORIGIN] = { "DELETE FROM binding WHERE aor = ?1 AND origin = 0", NULL },
 	[DB_ST_SUB_UPSERT] = {
 		"INSERT INTO subscription (aor, call_id, remote_tag, contact, apps, model, accept,"
 		" expires, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"

@@ -87,22 +87,13 @@ static int sip_target(struct ppg_bearer *b, int type, const char *value, char *o
 	return ppg_sip_addr_target(((struct sip_bearer *)b)->cfg, type, value, out, len);
 }
 
-/* The AoR of a target into aor; returns the GRUU key when the target is one
- * (then target itself), else NULL. An AoR key holds no ';'. */
-static const char *target_split(const char *target, char *aor, size_t len)
-{
-	const char *semi = strchr(target, ';');
-	snprintf(aor, len, "%.*s", semi ? (int)(semi - target) : (int)strlen(target), target);
-	return semi ? target : NULL;
-}
-
 /* A live terminal of the target runs the application and takes the
  * content type (else, for PLMN, the engine may choose SMS). */
 static int sip_live(struct ppg_bearer *b, const char *target, const struct ppg_push *p, int64_t now)
 {
 	struct sip_bearer *s = (struct sip_bearer *)b;
 	char aor[512];
-	const char *gruu = target_split(target, aor, sizeof aor);
+	const char *gruu = ppg_bearer_sip_target_split(s, target, aor, sizeof aor, now);
 	struct sip_pick pk;
 	ppg_bearer_sip_pick(ppg_bearer_sip_reg_lookup(s, aor, now), p, gruu, PPG_TERMINAL_ALL, 0, now, &pk);
 	return pk.n > 0 || ppg_bearer_sip_notify_live(s, aor, gruu, p);
@@ -245,8 +236,8 @@ void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a
 	char aor[512];
 	/* A push to a GRUU goes to that terminal only, or waits/fails like an
 	 * AoR nobody registered; it parks on the AoR, whose registrations wake it. */
-	const char *gruu = target_split(a->target, aor, sizeof aor);
 	int64_t now = ppg_clock_now_ms();
+	const char *gruu = ppg_bearer_sip_target_split(s, a->target, aor, sizeof aor, now);
 	char desc[1024];
 
 	if (p->app_error) {
@@ -277,11 +268,12 @@ void ppg_bearer_sip_send_mode(struct sip_bearer *s, struct ppg_bearer_attempt *a
 	}
 	if (!pk.n) {
 		/* Every terminal running the application told it does not take
-		 * this content type (PAP 2005: the push does not match the
-		 * client's capabilities); waiting would not change their word. */
-		snprintf(desc, sizeof desc, "SIP: no terminal of %s takes %s (%zu run%s \"%s\"; their Accept "
-		    "and UAProf Push-Accept do not list it)", who, p->content_type ? p->content_type : "?",
-		    pk.napp + nref, pk.napp + nref == 1 ? "s" : "", p->app);
+		 * this content type, or (its UAProf Push-Accept-AppID) this
+		 * application (PAP 2005: the push does not match the client's
+		 * capabilities); waiting would not change their word. */
+		snprintf(desc, sizeof desc, "SIP: no terminal of %s takes %s for \"%s\" (%zu run%s it; their "
+		    "Accept and UAProf Push-Accept or Push-Accept-AppID leave it out)", who,
+		    p->content_type ? p->content_type : "?", p->app, pk.napp + nref, pk.napp + nref == 1 ? "s" : "");
 		ppg_bearer_final(b, a, DB_STATE_UNDELIVERABLE, PAP_CAPABILITIES_MISMATCH, desc);
 		return;
 	}
@@ -336,8 +328,8 @@ void ppg_bearer_sip_pager_send(struct sip_attempt *t)
 	struct ppg_bearer *b = &s->base;
 	const struct ppg_push *p = a->push;
 	char aor[512];
-	const char *gruu = target_split(a->target, aor, sizeof aor);
 	int64_t now = ppg_clock_now_ms();
+	const char *gruu = ppg_bearer_sip_target_split(s, a->target, aor, sizeof aor, now);
 	const struct sip_bentry *be = ppg_bearer_sip_reg_lookup(s, aor, now);
 	const char *who = gruu ? gruu : aor;
 	int policy = ppg_config_terminal_for(s->cfg, p->app);

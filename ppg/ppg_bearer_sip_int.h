@@ -13,6 +13,7 @@
 #include "sipbearer/sipb.h"
 
 #define SIP_BINDING_BUCKETS 4096
+#define SIP_TGRUU_BUCKETS 4096        /* temp-gruu keys of the cached bindings */
 #define SIP_FETCH_BUCKETS 1024
 #define SIP_PURGE_INTERVAL_MS 60000   /* expired bindings leave the database */
 #define SIP_MAX_AORS 16               /* AoRs woken per REGISTER */
@@ -24,11 +25,20 @@ struct sip_tcaps {
 	                                  * subscriptions' Accept and its UAProf Push-Accept;
 	                                  * NULL: it did not say (it takes any) */
 	char *apps;                      /* event-app-ids of its subscriptions, or NULL */
+	char *appids;                    /* the Push-Accept-AppID list of its UAProf
+	                                  * document, comma-separated; NULL: it did not
+	                                  * say (it runs what it registered) */
 	char *model;                     /* the UAProf link of its subscriptions, or NULL */
 };
 
 struct ppg_regevent;
 struct ppg_regown;
+
+struct sip_tgent {                   /* one temp-gruu key of a cache entry */
+	struct sip_tgent *next;          /* chain of sip_bearer.tgruu */
+	const char *key;                 /* in its entry's tkeys */
+	struct sip_bentry *be;
+};
 
 struct sip_bentry {                  /* the live bindings of one AoR */
 	char *aor;
@@ -36,6 +46,9 @@ struct sip_bentry {                  /* the live bindings of one AoR */
 	size_t n;
 	struct sip_tcaps *caps;          /* n, beside v; NULL when no subscription tells more */
 	struct sip_bentry *next;
+	char *tkeys;                     /* its temp-gruu keys, NUL-separated, or NULL */
+	struct sip_tgent *tents;         /* ntents index entries, one per key */
+	size_t ntents;
 };
 
 /* One attempt: one MESSAGE, or one per terminal. */
@@ -70,6 +83,7 @@ struct sip_bearer {
 	unsigned messages;               /* MESSAGEs outstanding */
 	struct sip_attempt *by_delivery[SIP_FETCH_BUCKETS];
 	struct sip_bentry *bindings[SIP_BINDING_BUCKETS];
+	struct sip_tgent *tgruu[SIP_TGRUU_BUCKETS];   /* temp-gruu key -> cache entry */
 	su_timer_t *purge_timer;
 	int purge_pending;
 	int stopping;
@@ -259,9 +273,31 @@ int ppg_bearer_sip_caps_read(struct db *db, const char *aor, const struct db_bin
 void ppg_bearer_sip_caps_free(struct sip_tcaps *c, size_t n);
 /* Does a terminal whose Accept list is accept (NULL: unknown) take ctype? */
 int ppg_bearer_sip_takes_type(const char *accept, const char *ctype);
+/* Does a terminal whose UAProf Push-Accept-AppID list is appids (NULL:
+ * unknown) take the application app (a +g.oma.pusheventapp value)? Values
+ * compare as OMNA application ids: a URN or its code ("4", "0x04", "*" and
+ * "x-wap-application:*" take any). */
+int ppg_bearer_sip_takes_app(const char *appids, const char *app);
 /* Does binding v match the GRUU key gruu (NULL: any): its pub-gruu, or its
- * +sip.instance equal to the key's gr value? */
+ * +sip.instance equal to the key's gr value, or (a key with a bare gr, a
+ * temp-gruu) one of its temp-gruus? */
 int ppg_bearer_sip_names(const struct db_binding *v, const char *gruu);
+/* The AoR of a delivery's target into aor (len bytes); returns the GRUU key
+ * when the target is one (then target itself), else NULL. A temp-gruu
+ * (RFC 5627 §3.2: an opaque URI with a bare gr, not under the AoR's user)
+ * gives the AoR of the live binding that holds it, when the cache has one
+ * (ppg_bearer_sip_reg_temp_owner); else its own URI without the gr. */
+const char *ppg_bearer_sip_target_split(struct sip_bearer *s, const char *target, char *aor, size_t len,
+    int64_t now);
+/* ppg_bearer_sip_tgruu.c: the index of the cache's temp-gruus. The AoR
+ * whose live bindings hold the temp-gruu key key ("sip:x@host;gr"), or
+ * NULL. */
+const char *ppg_bearer_sip_reg_temp_owner(struct sip_bearer *s, const char *key, int64_t now);
+/* Indexes the temp-gruus of cache entry b (new, not yet indexed); out of
+ * memory: -ENOMEM, b stays unindexed (its temp-gruus name nothing). */
+int ppg_bearer_sip_tgruu_add(struct sip_bearer *s, struct sip_bentry *b);
+/* Unindexes b and frees its keys (before b is freed). */
+void ppg_bearer_sip_tgruu_remove(struct sip_bearer *s, struct sip_bentry *b);
 /* Does binding i of be run app (REGISTER or subscription)? */
 int ppg_bearer_sip_runs(const struct sip_bentry *be, size_t i, const char *app);
 /* The terminals of be that push p goes to (gruu: the named one; session:

@@ -51,8 +51,9 @@ static struct sip_bentry **bentry_slot(struct sip_bearer *s, const char *aor)
 	return pp;
 }
 
-static void bentry_free(struct sip_bentry *b)
+static void bentry_free(struct sip_bearer *s, struct sip_bentry *b)
 {
+	ppg_bearer_sip_tgruu_remove(s, b);
 	ppg_bearer_sip_caps_free(b->caps, b->n);
 	db_binding_list_free(b->v, b->n);
 	free(b->aor);
@@ -68,7 +69,7 @@ static int cache_set(struct sip_bearer *s, const char *aor, struct db_binding *v
 	if (*pp) {
 		struct sip_bentry *old = *pp;
 		*pp = old->next;
-		bentry_free(old);
+		bentry_free(s, old);
 	}
 	if (!n) {
 		free(v);
@@ -88,6 +89,8 @@ static int cache_set(struct sip_bearer *s, const char *aor, struct db_binding *v
 	unsigned h = ppg_hash_str(aor) % SIP_BINDING_BUCKETS;
 	b->next = s->bindings[h];
 	s->bindings[h] = b;
+	if (ppg_bearer_sip_tgruu_add(s, b) < 0)
+		LOGP(PPG_LOG_SIP, LOG_ERR, "out of memory: the temp-gruus of %s name no terminal", aor);
 	return 0;
 }
 
@@ -106,7 +109,7 @@ void ppg_bearer_sip_reg_free(struct sip_bearer *s)
 		while (s->bindings[i]) {
 			struct sip_bentry *b = s->bindings[i];
 			s->bindings[i] = b->next;
-			bentry_free(b);
+			bentry_free(s, b);
 		}
 }
 
@@ -317,6 +320,7 @@ static void purge_after(void *arg, int committed)
 						free(b->caps[j].accept);
 						free(b->caps[j].apps);
 						free(b->caps[j].model);
+						free(b->caps[j].appids);
 					}
 				}
 			}
@@ -325,7 +329,7 @@ static void purge_after(void *arg, int committed)
 				pp = &b->next;
 			} else {
 				*pp = b->next;
-				bentry_free(b);
+				bentry_free(s, b);
 			}
 		}
 }
@@ -404,7 +408,11 @@ static int reg_write(struct db *db, void *arg, int64_t now)
 	for (size_t i = 0; i < o->n && r == 0; i++) {
 		struct sipb_binding *b = &o->b[i];
 		char apps[1024] = "";
-		if (b->wildcard) {
+		if (b->wildcard && b->reginfo) {
+			/* a full reginfo document: what reginfo told goes, what a
+			 * REGISTER told stays (issue 9 item 3) */
+			r = db_binding_drop_origin(db, o->aor[i], DB_ORIGIN_REGINFO);
+		} else if (b->wildcard) {
 			r = db_binding_delete(db, o->aor[i], NULL);
 		} else if (b->expires <= 0) {
 			r = db_binding_delete(db, o->aor[i], b->contact);
@@ -419,6 +427,8 @@ static int reg_write(struct db *db, void *arg, int64_t now)
 				.expires = now + (int64_t)b->expires * 1000, .updated = now,
 				.call_id = (char *)b->call_id, .cseq = b->cseq,
 				.caps = b->sessions ? DB_CAP_SESSION : 0, .q = b->q,
+				.temp_gruu = (char *)b->temp_gruu,
+				.origin = b->reginfo ? DB_ORIGIN_REGINFO : DB_ORIGIN_REGISTER,
 			};
 			r = db_binding_upsert(db, &row);
 		}
@@ -432,6 +442,13 @@ static int reg_write(struct db *db, void *arg, int64_t now)
 				    o->aor[i], b->contact, b->expires, apps, b->sessions ? ", sessions" : "");
 		}
 	}
+	/* a full reginfo document: the bindings of its AoRs that no one
+	 * tells of any more go */
+	for (size_t i = 0; i < o->n && r == 0; i++)
+		if (o->b[i].wildcard && o->b[i].reginfo) {
+			r = db_binding_delete_unowned(db, o->aor[i]);
+			r = r < 0 ? r : 0;
+		}
 	/* The loop's cache takes the AoRs' bindings as they now are; so do
 	 * the other nodes on the same PostgreSQL (NOTIFY at the commit). */
 	for (size_t k = 0; k < o->naors && r == 0; k++) {

@@ -323,6 +323,8 @@ static void contact_binding(struct sip_bearer *s, struct store_op **op, const ch
 	b->contact = keep(o, c->uri);
 	b->instance = c->instance ? keep(o, c->instance) : NULL;
 	b->gruu = c->pub_gruu ? keep(o, c->pub_gruu) : NULL;
+	b->temp_gruu = c->temp_gruu ? keep(o, c->temp_gruu) : NULL;
+	b->reginfo = 1;
 	b->call_id = c->call_id ? c->call_id : "reg-event";
 	b->call_id = keep(o, b->call_id);
 	b->cseq = c->cseq;
@@ -333,6 +335,7 @@ static void contact_binding(struct sip_bearer *s, struct store_op **op, const ch
 	else
 		b->expires = c->expires >= 0 ? (int)c->expires : (int)s->cfg->sip_reg_event_expires + 60;
 	if (!b->aor || !b->contact || (c->instance && !b->instance) || (c->pub_gruu && !b->gruu) ||
+	    (c->temp_gruu && !b->temp_gruu) ||
 	    !b->call_id) {
 		o->n--;   /* out of memory: this one is left out */
 		return;
@@ -365,6 +368,7 @@ static void wildcard(struct sip_bearer *s, struct store_op **op, const char *aor
 	b->contact = "*";
 	b->call_id = "reg-event";
 	b->wildcard = 1;
+	b->reginfo = 1;
 }
 
 static void apply(struct regev_entry *e, const struct sipb_reginfo *ri)

@@ -4,7 +4,8 @@
  *  - what each terminal told (its capabilities): the push applications of
  *    its REGISTER (+g.oma.pusheventapp) and of its ua-profile subscriptions
  *    (event-app-id), the content types of those subscriptions' Accept and
- *    of the Push-Accept of the UAProf document they name. A subscription
+ *    of the Push-Accept of the UAProf document they name, and the
+ *    applications of its Push-Accept-AppID. A subscription
  *    belongs to the registration whose contact it shows (same URI up to its
  *    parameters). Read by the writer with the AoR's bindings (caps_read),
  *    kept in the bearer's binding cache.
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "otabearer/ota.h"
 #include "pap/pap.h"
 
 /* ------------------------------------------------------- capabilities */
@@ -34,6 +36,7 @@ void ppg_bearer_sip_caps_free(struct sip_tcaps *c, size_t n)
 		free(c[i].accept);
 		free(c[i].apps);
 		free(c[i].model);
+		free(c[i].appids);
 	}
 	free(c);
 }
@@ -133,8 +136,11 @@ int ppg_bearer_sip_caps_read(struct db *db, const char *aor, const struct db_bin
 		}
 		struct pap_uaprof u = { 0 };
 		if (status == 200 && pap_uaprof_parse(doc, dl, &u) == 0)
-			for (size_t j = 0; j < u.npush_accept && r == 0; j++)
-				r = list_add(&c[k].accept, u.push_accept[j], strlen(u.push_accept[j]));
+			for (size_t j = 0; j < u.npush_accept + u.nappids && r == 0; j++)
+				r = j < u.npush_accept ?
+				    list_add(&c[k].accept, u.push_accept[j], strlen(u.push_accept[j])) :
+				    list_add(&c[k].appids, u.appids[j - u.npush_accept],
+					strlen(u.appids[j - u.npush_accept]));
 		pap_uaprof_free(&u);
 		free(doc);
 	}
@@ -178,6 +184,32 @@ int ppg_bearer_sip_takes_type(const char *accept, const char *ctype)
 	return 0;
 }
 
+int ppg_bearer_sip_takes_app(const char *appids, const char *app)
+{
+	struct ota_appid_ref want, v;
+	if (!appids)
+		return 1;   /* it did not say */
+	if (ota_appid_parse(app, &want, NULL) < 0)
+		return 0;
+	for (const char *s = appids; *s;) {
+		size_t n = strcspn(s, ",");
+		char one[256];
+		if (n < sizeof one) {
+			memcpy(one, s, n);
+			one[n] = '\0';
+			if (!strcmp(one, "*"))
+				return 1;
+			/* the OMNA code 0, x-wap-application:*, is any application */
+			if (ota_appid_parse(one, &v, NULL) == 0 &&
+			    ((v.has_code && v.code == 0) || (v.has_code && want.has_code && v.code == want.code) ||
+				(v.urn && want.urn && !strcasecmp(v.urn, want.urn))))
+				return 1;
+		}
+		s += n + (s[n] == ',');
+	}
+	return 0;
+}
+
 /* -------------------------------------------------------- selection */
 
 /* The instance id of a +sip.instance value ("<urn:uuid:...>"), lower case,
@@ -196,6 +228,44 @@ static int instance_key(const char *inst, char *out, size_t len)
 	return 0;
 }
 
+/* Is key a temp-gruu key: "AoR;gr" with no value (sipb_gruu_normalize)? */
+static int temp_key(const char *key)
+{
+	size_t n = strlen(key);
+	return n > 3 && !strcmp(key + n - 3, ";gr");
+}
+
+/* Does the space-separated temp-gruu set hold key? */
+static int temp_has(const char *set, const char *key)
+{
+	char uri[600], k[600];
+	for (const char *p = set; p && *p;) {
+		size_t n = strcspn(p, " ");
+		const char *u = p + (*p == '<');   /* a name-addr's brackets, if any */
+		size_t un = (size_t)(p + n - u) - (n && p[n - 1] == '>');
+		if (un && un < sizeof uri) {
+			memcpy(uri, u, un);
+			uri[un] = '\0';
+			if (sipb_gruu_normalize(uri, k, sizeof k) == 0 && !strcmp(k, key))
+				return 1;
+		}
+		p += n + (p[n] == ' ');
+	}
+	return 0;
+}
+
+const char *ppg_bearer_sip_target_split(struct sip_bearer *s, const char *target, char *aor, size_t len,
+    int64_t now)
+{
+	const char *semi = strchr(target, ';');
+	const char *owner = semi && temp_key(target) ? ppg_bearer_sip_reg_temp_owner(s, target, now) : NULL;
+	if (owner)
+		snprintf(aor, len, "%s", owner);
+	else
+		snprintf(aor, len, "%.*s", semi ? (int)(semi - target) : (int)strlen(target), target);
+	return semi ? target : NULL;
+}
+
 int ppg_bearer_sip_names(const struct db_binding *v, const char *gruu)
 {
 	char key[600];
@@ -203,6 +273,8 @@ int ppg_bearer_sip_names(const struct db_binding *v, const char *gruu)
 		return 1;
 	if (v->gruu && sipb_gruu_normalize(v->gruu, key, sizeof key) == 0 && !strcmp(key, gruu))
 		return 1;
+	if (temp_key(gruu))   /* RFC 5627 §3.2: any temp-gruu of the current Call-ID */
+		return temp_has(v->temp_gruu, gruu);
 	/* gr=INSTANCE also names a terminal that registered that +sip.instance
 	 * (RFC 5627 §3.1: a pub-gruu's gr value is the instance id) */
 	const char *gr = strstr(gruu, ";gr=");
@@ -237,7 +309,8 @@ void ppg_bearer_sip_pick(const struct sip_bentry *be, const struct ppg_push *p, 
 		if (!fits(be, i, p, gruu, now))
 			continue;
 		out->napp++;
-		if (!ppg_bearer_sip_takes_type(be->caps ? be->caps[i].accept : NULL, p->content_type)) {
+		if (!ppg_bearer_sip_takes_type(be->caps ? be->caps[i].accept : NULL, p->content_type) ||
+		    !ppg_bearer_sip_takes_app(be->caps ? be->caps[i].appids : NULL, p->app)) {
 			out->nrefused++;
 			continue;
 		}

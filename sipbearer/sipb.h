@@ -79,6 +79,8 @@ struct sipb_binding {
 	const char *contact;      /* Contact URI, e.g. "sip:bob@192.0.2.4:5060;transport=tcp" */
 	const char *instance;     /* +sip.instance value without quotes or NULL */
 	const char *gruu;         /* pub-gruu value without quotes or NULL */
+	const char *temp_gruu;    /* temp-gruu value without quotes or NULL (RFC 5627
+	                           * §5.2: a new one at each refresh) */
 	const char *apps[16];     /* +g.oma.pusheventapp values: the quoted list split at
 	                           * commas, each trimmed of blanks */
 	size_t napps;
@@ -88,6 +90,9 @@ struct sipb_binding {
 	                           * 0..1000; -1 when absent or not a qvalue */
 	int expires;              /* seconds granted; 0 = remove this contact */
 	int wildcard;             /* "Contact: *" with Expires: 0: remove every contact of aor */
+	int reginfo;              /* learnt from a reg event NOTIFY, not a REGISTER: its
+	                           * wildcard (a full document) removes only what
+	                           * reginfo told */
 	const char *call_id;
 	uint32_t cseq;
 };

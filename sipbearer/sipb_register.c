@@ -198,6 +198,7 @@ static int sipb_binding_fill(su_home_t *home, sip_contact_t const *m, long hdr_e
 	b->q = sipb_qvalue(m->m_q);
 	b->instance = sipb_param_value(home, m->m_params, "+sip.instance", 1);
 	b->gruu = sipb_param_value(home, m->m_params, "pub-gruu", 0);
+	b->temp_gruu = sipb_param_value(home, m->m_params, "temp-gruu", 0);
 	sipb_parse_apps(home, m->m_params, b);
 	b->sessions = sipb_takes_sessions(home, m->m_params);
 	return 0;

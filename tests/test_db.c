@@ -20,6 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "db/db.h"
 #include "tests/test_util.h"
 #include "tests/test_db_pg.h"
@@ -1668,7 +1670,7 @@ static void test_push_search(void)
 	db_close(db);
 }
 
-/* PostgreSQL: a database at the previous schema version with rows is
+/* PostgreSQL: a database at an older schema version (9) with rows is
  * brought to the current one on open; rows and every function still work. */
 static void test_pg_upgrade(void)
 {
@@ -1679,15 +1681,29 @@ static void test_pg_upgrade(void)
 	struct db_delivery d[3];
 
 	CU_ASSERT_EQUAL(db_open_config_at_version(&c, 0, &db), -EINVAL);
-	CU_ASSERT_EQUAL_FATAL(db_open_config_at_version(&c, DB_SCHEMA_VERSION - 1, &db), 0);
-	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION - 1);
+	/* version 9: before the bindings' origin (schema 10), so that its
+	 * step's UPDATE of the older rows runs here */
+	CU_ASSERT_EQUAL_FATAL(db_open_config_at_version(&c, 9, &db), 0);
+	CU_ASSERT_EQUAL(db_schema_version(db), 9);
 	insert_full(db, &p, d);
 	db_close(db);
+	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "pgupgrade", "INSERT INTO binding (aor, contact, apps, expires,"
+	    " updated, call_id, cseq) VALUES ('sip:a@x', 'sip:a@1', '', 9000, 1, 'c1', 1),"
+	    " ('sip:a@x', 'sip:a@2', '', 9000, 2, 'reg-event', 0)"), 0);
 
 	CU_ASSERT_EQUAL_FATAL(db_open_config(&c, 0, &db), 0);
 	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION);
 	CU_ASSERT_EQUAL(db_engine_of(db), DB_ENGINE_POSTGRESQL);
 	check_full(db, &p, d);
+	/* schema 10: the bindings' origin */
+	struct db_binding *bv10 = NULL;
+	size_t n10 = 0;
+	CU_ASSERT_EQUAL_FATAL(db_binding_list(db, "sip:a@x", 0, &bv10, &n10), 0);
+	CU_ASSERT_EQUAL_FATAL(n10, 2);
+	CU_ASSERT_EQUAL(bv10[0].origin, DB_ORIGIN_REGINFO);
+	CU_ASSERT_EQUAL(bv10[1].origin, DB_ORIGIN_REGISTER);
+	CU_ASSERT_PTR_NULL(bv10[1].temp_gruu);
+	db_binding_list_free(bv10, n10);
 	struct db_push_filter f = { .state = -1, .limit = 10, .pi = p.pi };
 	struct db_push_brief *bv = NULL;
 	size_t n = 0;
@@ -1737,6 +1753,119 @@ static void test_pg_connection(void)
 	db_close(db);
 }
 
+/* Schema 10: the temp-gruus learnt since a binding's Call-ID began (RFC 5627
+ * §3.2) and its origin; a full reginfo document takes off only the reginfo
+ * bit, and only bindings no one tells of any more go. */
+static void test_binding_temp_gruu_origin(void)
+{
+	struct db *db = NULL;
+	struct db_binding *v = NULL;
+	size_t n = 0;
+	CU_ASSERT_EQUAL_FATAL(t_open(db_path("tgruu"), 0, &db), 0);
+	struct db_binding b = { .aor = "sip:ann@example.com", .contact = "sip:ann@192.0.2.4",
+		.expires = 10000, .updated = 100, .call_id = "c1", .cseq = 1,
+		.temp_gruu = "sip:tgruu.1@example.com;gr" };
+	CU_ASSERT_EQUAL(db_binding_upsert(db, &b), 0);
+	b.temp_gruu = "sip:tgruu.2@example.com;gr";   /* a refresh: a new one, the old stays valid */
+	b.cseq = 2;
+	CU_ASSERT_EQUAL(db_binding_upsert(db, &b), 0);
+	b.cseq = 3;   /* the same one again: not listed twice */
+	CU_ASSERT_EQUAL(db_binding_upsert(db, &b), 0);
+	b.temp_gruu = NULL;   /* a refresh that told none keeps the set */
+	CU_ASSERT_EQUAL(db_binding_upsert(db, &b), 0);
+	CU_ASSERT_EQUAL_FATAL(db_binding_list(db, "sip:ann@example.com", 0, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	check_str(v[0].temp_gruu, "sip:tgruu.1@example.com;gr sip:tgruu.2@example.com;gr");
+	CU_ASSERT_EQUAL(v[0].origin, DB_ORIGIN_REGISTER);   /* 0 given: a REGISTER */
+	db_binding_list_free(v, n);
+	/* a new Call-ID: the earlier temp-gruus are no longer valid */
+	b.call_id = "c2";
+	b.temp_gruu = "sip:tgruu.3@example.com;gr";
+	CU_ASSERT_EQUAL(db_binding_upsert(db, &b), 0);
+	CU_ASSERT_EQUAL_FATAL(db_binding_list(db, "sip:ann@example.com", 0, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	check_str(v[0].temp_gruu, "sip:tgruu.3@example.com;gr");
+	db_binding_list_free(v, n);
+
+	/* origin: the same contact told by reginfo too holds both bits */
+	b.origin = DB_ORIGIN_REGINFO;
+	CU_ASSERT_EQUAL(db_binding_upsert(db, &b), 0);
+	struct db_binding r = { .aor = "sip:ann@example.com", .contact = "sip:ann@192.0.2.9",
+		.expires = 10000, .updated = 150, .call_id = "reg-event", .origin = DB_ORIGIN_REGINFO };
+	CU_ASSERT_EQUAL(db_binding_upsert(db, &r), 0);
+	CU_ASSERT_EQUAL_FATAL(db_binding_list(db, "sip:ann@example.com", 0, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL(v[0].origin, DB_ORIGIN_REGINFO);   /* updated 150: newest first */
+	CU_ASSERT_EQUAL(v[1].origin, DB_ORIGIN_REGISTER | DB_ORIGIN_REGINFO);
+	db_binding_list_free(v, n);
+	/* a full reginfo document that lists neither: the reginfo-only one goes,
+	 * the one a REGISTER told stays, as the REGISTER told it */
+	CU_ASSERT_EQUAL(db_binding_drop_origin(db, "sip:ann@example.com", DB_ORIGIN_REGINFO), 2);
+	CU_ASSERT_EQUAL(db_binding_delete_unowned(db, "sip:ann@example.com"), 1);
+	CU_ASSERT_EQUAL_FATAL(db_binding_list(db, "sip:ann@example.com", 0, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	check_str(v[0].contact, "sip:ann@192.0.2.4");
+	CU_ASSERT_EQUAL(v[0].origin, DB_ORIGIN_REGISTER);
+	check_str(v[0].temp_gruu, "sip:tgruu.3@example.com;gr");
+	db_binding_list_free(v, n);
+	/* one the document lists again gets its bit back and keeps its temp-gruus */
+	b.origin = DB_ORIGIN_REGINFO;
+	b.temp_gruu = NULL;
+	CU_ASSERT_EQUAL(db_binding_drop_origin(db, "sip:ann@example.com", DB_ORIGIN_REGINFO), 0);
+	CU_ASSERT_EQUAL(db_binding_upsert(db, &b), 0);
+	CU_ASSERT_EQUAL(db_binding_delete_unowned(db, "sip:ann@example.com"), 0);
+	CU_ASSERT_EQUAL_FATAL(db_binding_list(db, "sip:ann@example.com", 0, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(v[0].origin, DB_ORIGIN_REGISTER | DB_ORIGIN_REGINFO);
+	check_str(v[0].temp_gruu, "sip:tgruu.3@example.com;gr");
+	db_binding_list_free(v, n);
+	/* a binding that had ended starts afresh: origin and temp-gruus */
+	b.expires = 20000;
+	b.updated = 15000;
+	b.origin = DB_ORIGIN_REGINFO;
+	b.temp_gruu = "sip:tgruu.4@example.com;gr";
+	CU_ASSERT_EQUAL(db_binding_upsert(db, &b), 0);
+	CU_ASSERT_EQUAL_FATAL(db_binding_list(db, "sip:ann@example.com", 0, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(v[0].origin, DB_ORIGIN_REGINFO);
+	check_str(v[0].temp_gruu, "sip:tgruu.4@example.com;gr");
+	db_binding_list_free(v, n);
+	CU_ASSERT_EQUAL(db_binding_drop_origin(db, "sip:ann@example.com", 0), -EINVAL);
+	CU_ASSERT_EQUAL(db_binding_delete_unowned(db, NULL), -EINVAL);
+	db_close(db);
+}
+
+/* SQLite: a schema-9 file with bindings gets step 10: origin REGISTER, but
+ * REGISTER for the reg event's placeholder Call-ID; no temp-gruus. */
+static void test_upgrade_from_v9(void)
+{
+	const char *path = db_path("upgrade9");
+	struct db *db = NULL;
+	sqlite3 *sq = NULL;
+	CU_ASSERT_EQUAL_FATAL(db_open_at_version(path, 9, &db), 0);
+	CU_ASSERT_EQUAL(db_schema_version(db), 9);
+	db_close(db);
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &sq), SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_exec(sq, "INSERT INTO binding (aor, contact, apps, expires, updated, call_id,"
+	    " cseq) VALUES ('sip:a@x', 'sip:a@1', '', 9000, 1, 'c1', 1),"
+	    " ('sip:a@x', 'sip:a@2', '', 9000, 2, 'reg-event', 0)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(sq);
+	CU_ASSERT_EQUAL_FATAL(t_open(path, 0, &db), 0);
+	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION);
+	struct db_binding *v = NULL;
+	size_t n = 0;
+	CU_ASSERT_EQUAL_FATAL(db_binding_list(db, "sip:a@x", 0, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	check_str(v[0].contact, "sip:a@2");
+	CU_ASSERT_EQUAL(v[0].origin, DB_ORIGIN_REGINFO);
+	CU_ASSERT_EQUAL(v[1].origin, DB_ORIGIN_REGISTER);
+	CU_ASSERT_PTR_NULL(v[1].temp_gruu);
+	db_binding_list_free(v, n);
+	CU_ASSERT_EQUAL(db_binding_drop_origin(db, "sip:a@x", DB_ORIGIN_REGINFO), 1);
+	CU_ASSERT_EQUAL(db_binding_delete_unowned(db, "sip:a@x"), 1);
+	db_close(db);
+}
+
 struct t_case {
 	const char *name;
 	void (*fn)(void);
@@ -1761,6 +1890,8 @@ static const struct t_case cases[] = {
 	{ "bad arguments", test_bad_arguments, 0 },
 	{ "deliveries past deliver-before", test_expired, 0 },
 	{ "SIP registration bindings", test_bindings, 0 },
+	{ "bindings' temp-gruus and origin (schema 10)", test_binding_temp_gruu_origin, 0 },
+	{ "upgrade from schema 9: bindings' origin", test_upgrade_from_v9, 1 },
 	{ "ua-profile subscriptions", test_subscriptions, 0 },
 	{ "deliveries waiting on a target", test_waiting_target, 0 },
 	{ "reg event subscription holders (schema 11)", test_regevent_owner, 0 },

@@ -13,6 +13,7 @@
 #include "db/db.h"
 #include "pap/pap.h"
 #include "ppg/ppg_bearer_sip_int.h"
+#include "ppg/ppg_hash.h"
 #include "ppg/ppg_select.h"
 #include "tests/test_util.h"
 
@@ -183,6 +184,112 @@ static void test_pick(void)
 	CU_ASSERT_EQUAL(pk.napp, 0);
 }
 
+/* UAProf Push-Accept-AppID against a push's application (OMNA ids: URN,
+ * short form, code; "*" and code 0 take any). */
+static void test_takes_app(void)
+{
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_app(NULL, "mms.ua"), 1);   /* it did not say */
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_app("*", "mms.ua"), 1);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_app("x-wap-application:*", "x-oma-nokia:call.ua"), 1);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_app("0", "mms.ua"), 1);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_app("x-wap-application:mms.ua", "mms.ua"), 1);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_app("X-WAP-APPLICATION:MMS.UA", "mms.ua"), 1);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_app("0x04", "mms.ua"), 1);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_app("wml.ua,4", "mms.ua"), 1);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_app("0x9002", "x-oma-nokia:call.ua"), 1);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_app("urn:example:app", "urn:example:app"), 1);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_app("x-wap-application:wml.ua,0x01", "mms.ua"), 0);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_app("0x05", "mms.ua"), 0);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_app("urn:example:app", "urn:example:other"), 0);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_app("", "mms.ua"), 0);
+	CU_ASSERT_EQUAL(ppg_bearer_sip_takes_app("not an id,", "mms.ua"), 0);
+}
+
+/* A temp-gruu (RFC 5627 §3.2: opaque, a bare gr) names the binding that
+ * holds it among the temp-gruus of its current Call-ID, whatever its user
+ * part; the target resolves to that binding's AoR. */
+static void test_temp_gruu(void)
+{
+	struct db_binding v[2] = {
+		{ .contact = "sip:a@h", .apps = "mms.ua", .expires = 1000,
+		  .temp_gruu = "sip:tgruu.1@h;gr <sip:tgruu.2@H;GR>" },
+		{ .contact = "sip:b@h", .apps = "mms.ua", .expires = 1000, .gruu = "sip:u@h;gr=urn:uuid:bbb",
+		  .temp_gruu = "sip:tgruu.3@h;gr" },
+	};
+	struct sip_bentry be = { .aor = "sip:u@h", .v = v, .n = 2 };
+	struct ppg_push p = { .content_type = "text/plain" };
+	struct sip_pick pk;
+	snprintf(p.app, sizeof p.app, "mms.ua");
+
+	CU_ASSERT_TRUE(ppg_bearer_sip_names(&v[0], "sip:tgruu.2@h;gr"));   /* an earlier one of the Call-ID */
+	CU_ASSERT_TRUE(ppg_bearer_sip_names(&v[0], "sip:tgruu.1@h;gr"));
+	CU_ASSERT_FALSE(ppg_bearer_sip_names(&v[0], "sip:tgruu.3@h;gr"));
+	CU_ASSERT_FALSE(ppg_bearer_sip_names(&v[0], "sip:tgruu@h;gr"));
+	CU_ASSERT_FALSE(ppg_bearer_sip_names(&v[0], "sip:TGRUU.1@h;gr"));   /* the user part is case-sensitive */
+	CU_ASSERT_FALSE(ppg_bearer_sip_names(&v[1], "sip:u@h;gr"));
+	ppg_bearer_sip_pick(&be, &p, "sip:tgruu.3@h;gr", PPG_TERMINAL_ALL, 0, 100, &pk);
+	CU_ASSERT(pk.napp == 1 && pk.n == 1 && pk.idx[0] == 1 && pk.one && pk.policy == -1);
+	ppg_bearer_sip_pick(&be, &p, "sip:tgruu.1@h;gr", PPG_TERMINAL_ALL, 0, 100, &pk);
+	CU_ASSERT(pk.n == 1 && pk.idx[0] == 0 && pk.one);
+	ppg_bearer_sip_pick(&be, &p, "sip:tgruu.9@h;gr", PPG_TERMINAL_ALL, 0, 100, &pk);
+	CU_ASSERT_EQUAL(pk.napp, 0);
+
+	/* the target's AoR: the owner's in the cache, else the URI's own */
+	struct sip_bearer *s = calloc(1, sizeof *s);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	struct sip_bentry cached = be;
+	cached.next = NULL;
+	s->bindings[ppg_hash_str(be.aor) % SIP_BINDING_BUCKETS] = &cached;
+	CU_ASSERT_EQUAL_FATAL(ppg_bearer_sip_tgruu_add(s, &cached), 0);
+	CU_ASSERT_EQUAL(cached.ntents, 3);
+	char aor[512];
+	const char *g = ppg_bearer_sip_target_split(s, "sip:tgruu.2@h;gr", aor, sizeof aor, 100);
+	CU_ASSERT_STRING_EQUAL(aor, "sip:u@h");
+	CU_ASSERT_STRING_EQUAL(g, "sip:tgruu.2@h;gr");
+	g = ppg_bearer_sip_target_split(s, "sip:tgruu.2@h;gr", aor, sizeof aor, 1000);   /* ended */
+	CU_ASSERT_STRING_EQUAL(aor, "sip:tgruu.2@h");
+	g = ppg_bearer_sip_target_split(s, "sip:tgruu.9@h;gr", aor, sizeof aor, 100);
+	CU_ASSERT_STRING_EQUAL(aor, "sip:tgruu.9@h");
+	g = ppg_bearer_sip_target_split(s, "sip:u@h;gr=urn:uuid:bbb", aor, sizeof aor, 100);
+	CU_ASSERT_STRING_EQUAL(aor, "sip:u@h");
+	g = ppg_bearer_sip_target_split(s, "sip:u@h", aor, sizeof aor, 100);
+	CU_ASSERT_PTR_NULL(g);
+	CU_ASSERT_STRING_EQUAL(aor, "sip:u@h");
+	/* a binding dropped in place (the purge): its key no longer names it */
+	cached.n = 1;
+	CU_ASSERT_PTR_NULL(ppg_bearer_sip_reg_temp_owner(s, "sip:tgruu.3@h;gr", 100));
+	CU_ASSERT_STRING_EQUAL(ppg_bearer_sip_reg_temp_owner(s, "sip:tgruu.1@h;gr", 100), "sip:u@h");
+	/* the entry unindexed */
+	ppg_bearer_sip_tgruu_remove(s, &cached);
+	CU_ASSERT_PTR_NULL(ppg_bearer_sip_reg_temp_owner(s, "sip:tgruu.1@h;gr", 100));
+	for (unsigned h = 0; h < SIP_TGRUU_BUCKETS; h++)
+		CU_ASSERT_PTR_NULL(s->tgruu[h]);
+	free(s);
+}
+
+/* A terminal whose UAProf Push-Accept-AppID leaves the application out is
+ * refused like one that does not take the content type. */
+static void test_pick_appids(void)
+{
+	struct db_binding v[2] = {
+		{ .contact = "sip:a@h", .apps = "mms.ua", .expires = 1000 },
+		{ .contact = "sip:b@h", .apps = "mms.ua", .expires = 1000 },
+	};
+	struct sip_tcaps caps[2] = { { .appids = "x-wap-application:wml.ua" }, { .appids = "0x04" } };
+	struct sip_bentry be = { .aor = "sip:u@h", .v = v, .n = 2, .caps = caps };
+	struct ppg_push p = { .content_type = "text/plain" };
+	struct sip_pick pk;
+	snprintf(p.app, sizeof p.app, "mms.ua");
+	ppg_bearer_sip_pick(&be, &p, NULL, PPG_TERMINAL_ALL, 0, 100, &pk);
+	CU_ASSERT(pk.napp == 2 && pk.nrefused == 1 && pk.n == 1 && pk.idx[0] == 1);
+	caps[1].appids = "push.sia";
+	ppg_bearer_sip_pick(&be, &p, NULL, PPG_TERMINAL_ALL, 0, 100, &pk);
+	CU_ASSERT(pk.napp == 2 && pk.nrefused == 2 && pk.n == 0);   /* the bearer answers 2005 */
+	caps[0].appids = "*";
+	ppg_bearer_sip_pick(&be, &p, NULL, PPG_TERMINAL_ALL, 0, 100, &pk);
+	CU_ASSERT(pk.n == 1 && pk.idx[0] == 0);
+}
+
 int main(void)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -192,5 +299,8 @@ int main(void)
 	CU_add_test(s, "binding application lists", test_binding_supports);
 	CU_add_test(s, "content types a terminal takes", test_takes_type);
 	CU_add_test(s, "which terminals: policies, instance, capabilities", test_pick);
+	CU_add_test(s, "UAProf Push-Accept-AppID values", test_takes_app);
+	CU_add_test(s, "a temp-gruu names its terminal", test_temp_gruu);
+	CU_add_test(s, "terminals refused by their Push-Accept-AppID", test_pick_appids);
 	return tu_run();
 }

@@ -89,6 +89,12 @@ static int push(struct itest_daemon *d, const char *push_id, const char *addr, c
 	return code;
 }
 
+/* The escaped USER value of the temp-gruu sip:TG@example.com;gr. */
+static char *addr_temp(const char *tg)
+{
+	return itest_asprintf("sip%%3A%s%%40example.com%%3Bgr", tg);
+}
+
 /* The escaped USER value of sip:USER@example.com, with ;gr=INSTANCE when set. */
 static char *addr_of(const char *user, const char *inst)
 {
@@ -268,6 +274,21 @@ static int reg(const char *dir, int port, const char *user, int cport, const cha
 	snprintf(ex, sizeof ex, "%d", expires);
 	const char *from[] = { "@USER@", "@CPORT@", "@EXPIRES@", "@PARAMS@" }, *to[] = { user, cp, ex, params };
 	char *scen = scenario(dir, "tests/sipp/select_register.xml", from, to, 4);
+	int st = scen ? run_uac(dir, scen, port) : -1;
+	free(scen);
+	return st;
+}
+
+/* As reg, with Call-ID cid and CSeq cseq: a refresh of one registration. */
+static int reg_cid(const char *dir, int port, const char *user, int cport, const char *params, const char *cid,
+    int cseq)
+{
+	char cp[16], cs[16];
+	snprintf(cp, sizeof cp, "%d", cport);
+	snprintf(cs, sizeof cs, "%d", cseq);
+	const char *from[] = { "@USER@", "@CPORT@", "@EXPIRES@", "@PARAMS@", "[call_id]", "[cseq]" },
+		*to[] = { user, cp, "600", params, cid, cs };
+	char *scen = scenario(dir, "tests/sipp/select_register.xml", from, to, 6);
 	int st = scen ? run_uac(dir, scen, port) : -1;
 	free(scen);
 	return st;
@@ -550,6 +571,137 @@ static void t_uaprof_push_accept(void)
 	free(www);
 }
 
+/* Temp-gruus (RFC 5627 §3.2) from the REGISTER's Contact: gina's G1
+ * refreshes its registration (same Call-ID) and gets a second temp-gruu;
+ * both name G1 alone, G2's names G2 alone. An unknown temp-gruu waits as
+ * an AoR nobody registered. G1 registers again with a new Call-ID: its
+ * earlier temp-gruus no longer name it. */
+static void t_temp_gruu(void)
+{
+	NEED(dp);
+	struct term g1, g2;
+	EXPECT(term_start(&g1, dp.dir) == 0 && term_start(&g2, dp.dir) == 0);
+	const char *app = ";+g.oma.pusheventapp=\"wml.ua\"";
+	char *p1 = itest_asprintf("%s;temp-gruu=\"sip:tgruu.g1a@example.com;gr\"", app);
+	char *p1b = itest_asprintf("%s;temp-gruu=\"sip:tgruu.g1b@example.com;gr\"", app);
+	char *p1c = itest_asprintf("%s;temp-gruu=\"sip:tgruu.g1c@example.com;gr\"", app);
+	char *p2 = itest_asprintf("%s;temp-gruu=\"sip:tgruu.g2@example.com;gr\"", app);
+	EXPECT_INT(reg_cid(dp.dir, dp_sip, "gina", g1.port, p1, "tg-call-1", 1), 200);
+	EXPECT_INT(reg_cid(dp.dir, dp_sip, "gina", g1.port, p1b, "tg-call-1", 2), 200);
+	EXPECT_INT(reg_cid(dp.dir, dp_sip, "gina", g2.port, p2, "tg-call-2", 1), 200);
+	struct sq q;
+	char *a1 = addr_temp("tgruu.g1a"), *a2 = addr_temp("tgruu.g2"), *az = addr_temp("tgruu.zz");
+	EXPECT_INT(push(&dp, "sel-tg1@e2e", a1, NULL, "text/plain", "to G1 by its first temp-gruu"), 1001);
+	EXPECT(wait_final(&dp, "sel-tg1@e2e", 10, &q) == 0);
+	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
+	EXPECT_INT(push(&dp, "sel-tg2@e2e", a2, NULL, "text/plain", "to G2 by its temp-gruu"), 1001);
+	EXPECT(wait_final(&dp, "sel-tg2@e2e", 10, &q) == 0);
+	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
+	sleep_s(0.3);
+	EXPECT_INT(term_count(&g1, "MESSAGE", "to G1 by its first temp-gruu"), 1);
+	EXPECT_INT(term_count(&g2, "MESSAGE", "to G1 by its first temp-gruu"), 0);
+	EXPECT_INT(term_count(&g2, "MESSAGE", "to G2 by its temp-gruu"), 1);
+	EXPECT_INT(term_count(&g1, "MESSAGE", "to G2 by its temp-gruu"), 0);
+	/* the To of the MESSAGE is gina's AoR, not the temp-gruu's opaque user */
+	EXPECT_INT(term_count(&g1, "MESSAGE", "To: <sip:gina@example.com>"), 1);
+	/* unknown: pending, as an address no live registration has */
+	EXPECT_INT(push(&dp, "sel-tgz@e2e", az, NULL, "text/plain", "to nobody's temp-gruu"), 1001);
+	sleep_s(0.5);
+	EXPECT(statusquery(&dp, "sel-tgz@e2e", &q) == 0);
+	EXPECT_INT(q.state, PAP_STATE_PENDING);
+	EXPECT(strstr(q.desc, "waiting for a registration of sip:tgruu.zz@example.com;gr") != NULL);
+	/* a new Call-ID: g1a and g1b are gone, g1c names G1 */
+	EXPECT_INT(reg_cid(dp.dir, dp_sip, "gina", g1.port, p1c, "tg-call-3", 1), 200);
+	char *a1c = addr_temp("tgruu.g1c");
+	EXPECT_INT(push(&dp, "sel-tg1c@e2e", a1c, NULL, "text/plain", "to G1 by its new temp-gruu"), 1001);
+	EXPECT(wait_final(&dp, "sel-tg1c@e2e", 10, &q) == 0);
+	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
+	EXPECT_INT(push(&dp, "sel-tg1old@e2e", a1, NULL, "text/plain", "to an old temp-gruu"), 1001);
+	sleep_s(0.5);
+	EXPECT(statusquery(&dp, "sel-tg1old@e2e", &q) == 0);
+	EXPECT_INT(q.state, PAP_STATE_PENDING);
+	EXPECT_INT(term_count(&g1, "MESSAGE", "to G1 by its new temp-gruu"), 1);
+	EXPECT_INT(term_count(&g2, "MESSAGE", "to G1 by its new temp-gruu"), 0);
+	EXPECT_INT(term_count(&g1, "MESSAGE", "to an old temp-gruu") + term_count(&g2, "MESSAGE",
+	    "to an old temp-gruu"), 0);
+	term_free(&g1);
+	term_free(&g2);
+	free(p1);
+	free(p1b);
+	free(p1c);
+	free(p2);
+	free(a1);
+	free(a1c);
+	free(a2);
+	free(az);
+}
+
+/* A UAProf document (tests/fixtures/uaprof/x200.rdf, python3's http.server)
+ * whose Push-Accept-AppID lists push.sia (URN) and mms.ua (0x04) only:
+ * fay's F1 names it, F2 names none. A wml.ua push goes to F2 alone, an
+ * mms.ua push to F1 alone (F2 does not run it); gus, whose only terminal
+ * names the document, gets no wml.ua push: 2005 at once. */
+static void t_uaprof_appid(void)
+{
+	NEED(dp);
+	struct term f1, f2;
+	EXPECT(term_start(&f1, dp.dir) == 0 && term_start(&f2, dp.dir) == 0);
+	char *www = itest_asprintf("%s/www-appid", dp.dir);
+	mkdir(www, 0755);
+	size_t flen = 0;
+	char *fixture = tu_read_file(tu_src("tests/fixtures/uaprof/x200.rdf"), &flen);
+	EXPECT(fixture != NULL);
+	free(itest_write_file(www, "x200.rdf", fixture ? fixture : "", flen));
+	free(fixture);
+	int hport = itest_free_port();
+	char hp[16];
+	snprintf(hp, sizeof hp, "%d", hport);
+	const char *argv[] = { "python3", "-m", "http.server", hp, "--bind", "127.0.0.1", "--directory", www, NULL };
+	char *hlog = itest_asprintf("%s/http-appid.log", dp.dir);
+	pid_t hpid = itest_spawn(argv, dp.dir, hlog);
+	EXPECT(hpid > 0);
+	char *model = itest_asprintf("http://127.0.0.1:%d/x200.rdf", hport);
+	for (double t0 = itest_now(); itest_now() - t0 < 10;) {
+		struct itest_resp h;
+		int ok = itest_http("GET", model, NULL, NULL, 0, NULL, NULL, &h) == 0 && h.status == 200;
+		itest_resp_free(&h);
+		if (ok)
+			break;
+		usleep(50000);
+	}
+	EXPECT_INT(reg(dp.dir, dp_sip, "fay", f1.port, ";+g.oma.pusheventapp=\"wml.ua,mms.ua\"", 600), 200);
+	EXPECT_INT(reg(dp.dir, dp_sip, "fay", f2.port, ";+g.oma.pusheventapp=\"wml.ua\"", 600), 200);
+	EXPECT_INT(reg(dp.dir, dp_sip, "gus", f1.port, ";+g.oma.pusheventapp=\"wml.ua\"", 600), 200);
+	EXPECT_INT(subscribe_model(dp.dir, dp_sip, "fay", f1.port, "wml.ua", "text/plain", model), 200);
+	EXPECT_INT(subscribe_model(dp.dir, dp_sip, "gus", f1.port, "wml.ua", "text/plain", model), 200);
+	char *fetched = itest_asprintf("UAProf document %s: ", model);
+	EXPECT(wait_log(&dp, fetched, 10) == 0);
+	sleep_s(0.5);   /* stored, then the cache entries read again */
+	struct sq q;
+	push_wait("sel-appid-wml@e2e", "fay", NULL, NULL, "text/plain", "wml.ua for fay", &q);
+	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
+	EXPECT_INT(term_count(&f2, "MESSAGE", "wml.ua for fay"), 1);
+	EXPECT_INT(term_count(&f1, "MESSAGE", "wml.ua for fay"), 0);
+	push_wait("sel-appid-mms@e2e", "fay", NULL, APP_MMS, "text/plain", "mms.ua for fay", &q);
+	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
+	EXPECT_INT(term_count(&f1, "MESSAGE", "mms.ua for fay"), 1);
+	EXPECT_INT(term_count(&f2, "MESSAGE", "mms.ua for fay"), 0);
+	push_wait("sel-appid-gus@e2e", "gus", NULL, NULL, "text/plain", "wml.ua for gus", &q);
+	EXPECT_INT(q.state, PAP_STATE_UNDELIVERABLE);
+	EXPECT_INT(q.code, 2005);
+	EXPECT(strstr(q.desc, "no terminal of sip:gus@example.com takes text/plain for \"wml.ua\"") != NULL);
+	EXPECT(strstr(q.desc, "Push-Accept-AppID") != NULL);
+	EXPECT_INT(term_count(&f1, "MESSAGE", "wml.ua for gus"), 0);
+	if (hpid > 0)
+		itest_stop_pid(hpid, SIGTERM, 5);
+	term_free(&f1);
+	term_free(&f2);
+	free(fetched);
+	free(model);
+	free(hlog);
+	free(www);
+}
+
 /* The choice survives a restart: bindings (with q) and subscriptions are
  * read back from the database. */
 static void t_after_restart(void)
@@ -785,6 +937,8 @@ int main(void)
 		{ "content type no terminal accepts: undeliverable 2005, nothing sent", t_type_none },
 		{ "application one terminal does not run: the other only", t_app_one },
 		{ "UAProf Push-Accept of one terminal's document: that terminal only", t_uaprof_push_accept },
+		{ "temp-gruus of the REGISTER: each names its terminal while its Call-ID lasts", t_temp_gruu },
+		{ "UAProf Push-Accept-AppID: a terminal whose document leaves the application out", t_uaprof_appid },
 		{ "after a restart: same choices from the database", t_after_restart },
 		{ NULL, NULL },
 	};
