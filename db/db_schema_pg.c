@@ -172,6 +172,11 @@ static const char db_pg_schema_v9[] =
 	"ALTER TABLE delivery ADD COLUMN lease_gen bigint NOT NULL DEFAULT 0;"
 	"ALTER TABLE notification ADD COLUMN lease_gen bigint NOT NULL DEFAULT 0;";
 
+/* Steps 10 to 13: other branches of this release (db_schema.c). Schema 14
+ * changes nothing on PostgreSQL: its tables are heaps whatever the key, and
+ * the index transition_delivery is what finds a delivery's transitions. */
+static const char db_pg_schema_nothing[] = "SELECT 1";
+
 static const struct db_schema_step db_pg_schema_steps[] = {
 	{ 1, db_pg_schema_v1 },
 	{ 2, db_pg_schema_v2 },
@@ -182,6 +187,11 @@ static const struct db_schema_step db_pg_schema_steps[] = {
 	{ 7, db_pg_schema_v7 },
 	{ 8, db_pg_schema_v8 },
 	{ 9, db_pg_schema_v9 },
+	{ 10, db_pg_schema_nothing },
+	{ 11, db_pg_schema_nothing },
+	{ 12, db_pg_schema_nothing },
+	{ 13, db_pg_schema_nothing },
+	{ 14, db_pg_schema_nothing },
 };
 
 _Static_assert(sizeof db_pg_schema_steps / sizeof db_pg_schema_steps[0] == DB_SCHEMA_VERSION,
