@@ -41,6 +41,7 @@
 #include "ppg/ppg_log.h"
 #include "ppg/ppg_outcome.h"
 #include "ppg/ppg_request.h"
+#include "ppg/ppg_tick.h"
 #include "tests/test_util.h"
 
 #define PI_NAME "alice"
@@ -1231,6 +1232,43 @@ static void test_ota_compiled_once(void)
 	ppg_config_free(c);
 }
 
+static void on_test_tick(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* Runs root for ms milliseconds of the monotonic clock. */
+static void run_root_for(su_root_t *root, int64_t ms)
+{
+	int64_t end = mono_ms() + ms;
+	for (int64_t now = mono_ms(); now < end; now = mono_ms())
+		su_root_step(root, (su_duration_t)(end - now));
+}
+
+/* ppg_tick (the loop's periodic timers on a timerfd): calls on the root's
+ * thread every interval, none after it is stopped, and refuses an interval
+ * of 0. */
+static void test_tick(void)
+{
+	su_root_t *root = su_root_create(NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	int n = 0;
+	CU_ASSERT_PTR_NULL(ppg_tick_start(root, 0, on_test_tick, &n));
+	int64_t t0 = mono_ms();
+	struct ppg_tick *t = ppg_tick_start(root, 20, on_test_tick, &n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	run_root_for(root, 130);
+	int64_t elapsed = mono_ms() - t0;
+	CU_ASSERT(n >= 3);                 /* 6 on an idle machine; missed expirations are one call */
+	CU_ASSERT(n <= elapsed / 20);      /* never before its interval */
+	ppg_tick_stop(t);
+	int stopped_at = n;
+	run_root_for(root, 60);
+	CU_ASSERT_EQUAL(n, stopped_at);
+	ppg_tick_stop(NULL);
+	su_root_destroy(root);
+}
+
 int main(void)
 {
 	const char *debug = getenv("PPG_TEST_DEBUG");
@@ -1243,6 +1281,7 @@ int main(void)
 	CU_pSuite s = CU_add_suite_with_setup_and_teardown("deliver", NULL, NULL, NULL, teardown);
 	CU_add_test(s, "dispatch to the UDP bearer, delivered", test_dispatch);
 	CU_add_test(s, "Push OTA: SI compiled once per push", test_ota_compiled_once);
+	CU_add_test(s, "periodic tick on a timerfd, stopped", test_tick);
 	CU_add_test(s, "retry with backoff, then delivered / max_attempts", test_retry);
 	CU_add_test(s, "SIP 480 falls back to SMS", test_fallback);
 	CU_add_test(s, "cancel: the bearer forgets the attempt", test_cancel);
