@@ -109,7 +109,7 @@ int db_transition_add(struct db *db, int64_t delivery, int64_t t, int state, int
     const char *note)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = db_prep(db, DB_ST_TRANSITION_INSERT, &st);
+	int rc = db_prep(db, db->version >= 12 ? DB_ST_TRANSITION_INSERT_KEYED : DB_ST_TRANSITION_INSERT, &st);
 	if (rc < 0)
 		return rc;
 	rc = SQLITE_OK;

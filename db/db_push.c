@@ -447,7 +447,8 @@ int db_count_deliveries_in_state(struct db *db, int state, int64_t *n)
 	if (!db || !n || !db_state_valid(state))
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
 	DB_PG_DISPATCH(db, db_pg_count_deliveries_in_state(db, state, n));
-	int rc = db_prep(db, DB_ST_DELIVERY_COUNT_STATE, &st);
+	int open = state == DB_STATE_PENDING || state == DB_STATE_INFLIGHT;
+	int rc = db_prep(db, open ? DB_ST_DELIVERY_COUNT_OPEN : DB_ST_DELIVERY_COUNT_STATE, &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int(st, 1, state);

@@ -93,7 +93,9 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 		DB_DELIVERY_COLS_V1 "WHERE push = ?1 AND (address = ?2 OR addr_canon = ?2)"
 		" ORDER BY id LIMIT 1" },
 	[DB_ST_DELIVERY_DUE] = {
-		DB_DELIVERY_COLS "WHERE state = ?3 AND priority = ?4 AND next_attempt <= ?1"
+		/* state IN (1, 9): the WHERE of the partial index delivery_due
+		 * (schema 12), which SQLite uses only for a query that says it */
+		DB_DELIVERY_COLS "WHERE state = ?3 AND state IN (1, 9) AND priority = ?4 AND next_attempt <= ?1"
 		" ORDER BY next_attempt, id LIMIT ?2",
 		DB_DELIVERY_COLS_V1 "WHERE state = ?3 AND next_attempt <= ?1"
 		" ORDER BY next_attempt, id LIMIT ?2" },
@@ -110,6 +112,9 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 		" next_attempt = CASE WHEN ?6 >= 0 THEN ?6 ELSE next_attempt END,"
 		" attempts = attempts + ?7 WHERE id = ?1", NULL },
 	[DB_ST_DELIVERY_COUNT_STATE] = { "SELECT count(*) FROM delivery WHERE state = ?1", NULL },
+	/* pending or in flight: through the partial index delivery_due (schema 12) */
+	[DB_ST_DELIVERY_COUNT_OPEN] = {
+		"SELECT count(*) FROM delivery WHERE state = ?1 AND state IN (1, 9)", NULL },
 	[DB_ST_TRANSITION_INSERT] = {
 		"INSERT INTO transition (delivery, time, state, code, note)"
 		" VALUES (?1, ?2, ?3, ?4, ?5)", NULL },
@@ -187,7 +192,7 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 	 * again (not before its push's deliver-after). */
 	[DB_ST_DELIVERY_RECOVER] = {
 		"UPDATE delivery SET next_attempt = max(?1, (SELECT deliver_after FROM push"
-		" WHERE push.id = delivery.push)) WHERE state = ?2 AND next_attempt > ?1"
+		" WHERE push.id = delivery.push)) WHERE state = ?2 AND state IN (1, 9) AND next_attempt > ?1"
 		DB_RECOVER_PARKED("delivery.next_attempt", "delivery.target", "CASE WHEN instr(delivery.target, ';') > 0"
 		" THEN substr(delivery.target, 1, instr(delivery.target, ';') - 1) ELSE delivery.target END",
 		"?1"), NULL },
@@ -233,5 +238,9 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 	[DB_ST_SMS_DELETE] = { "DELETE FROM sms_message WHERE msgid = ?1", NULL },
 	[DB_ST_SMS_REMAINING] = {
 		"SELECT count(*) FROM sms_message WHERE delivery = ?1 AND created = ?2", NULL },
+	/* schema 12: transition is keyed by (delivery, id), id the next of its delivery */
+	[DB_ST_TRANSITION_INSERT_KEYED] = {
+		"INSERT INTO transition (delivery, id, time, state, code, note) VALUES (?1,"
+		" (SELECT coalesce(max(id), 0) + 1 FROM transition WHERE delivery = ?1), ?2, ?3, ?4, ?5)", NULL },
 	[DB_ST_SMS_GET] = { "SELECT delivery, created FROM sms_message WHERE msgid = ?1", NULL },
 };

@@ -151,6 +151,26 @@ int ota_push_build(uint8_t tid, const char *content_type, const char *app_id, co
     size_t headers_len, const void *body, size_t len, uint8_t **pdu, size_t *pdu_len,
     const char **reason);
 
+/*
+ * The two halves of ota_push_build, for a caller that sends one content
+ * several times (several addresses, retries) and compiles it once.
+ *
+ * ota_push_compile: when content_type is SI, SL or CO text, compiles body to
+ * WBXML: *out_type is the compiled type (ota_wbxml_compiled_type, static),
+ * *wbxml a malloc'ed body of *wbxml_len octets (the caller frees it). For any
+ * other type *out_type is NULL, *wbxml NULL, and 0 is returned: the content
+ * goes as it is. Errors as ota_push_build's (-EINVAL, -E2BIG, -ENOMEM).
+ *
+ * ota_push_build_body: the Push PDU of a body already in the form it is
+ * sent (content_type and body as they go out), the other arguments and the
+ * results as ota_push_build's.
+ */
+int ota_push_compile(const char *content_type, const void *body, size_t len, const char **out_type,
+    uint8_t **wbxml, size_t *wbxml_len, const char **reason);
+int ota_push_build_body(uint8_t tid, const char *content_type, const char *app_id, const char *headers,
+    size_t headers_len, const void *body, size_t len, uint8_t **pdu, size_t *pdu_len,
+    const char **reason);
+
 /* Well-known content type code (WAP-230 Table 40 / OMNA) of a media type
  * (case-insensitive, no parameters), or -1. */
 int ota_wsp_content_type_code(const char *media_type);

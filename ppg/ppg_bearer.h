@@ -51,7 +51,18 @@ struct ppg_push {
 	char app[256];                   /* +g.oma.pusheventapp value */
 	int64_t received_us;             /* monotonic receipt of a fresh push; 0 for retries */
 	const char *app_error;           /* why the application id is unusable, or NULL */
+	/* SI, SL or CO text: the WBXML its first Push OTA attempt compiled, kept
+	 * for its other addresses and attempts (ppg_push_ota_pdu); NULL for
+	 * content that goes as it is. Written on the loop only. */
+	struct ppg_push_ota *ota;
 };
+
+/* [loop] The Push OTA PDU of push p with transaction id tid: ota_push_build's
+ * results and errors (a malloc'ed *pdu the caller frees), but SI, SL and CO
+ * are compiled to WBXML once per push, by the first call, and the WBXML (or
+ * the compile's error) is kept with the push. */
+int ppg_push_ota_pdu(const struct ppg_push *p, uint8_t tid, uint8_t **pdu, size_t *len,
+    const char **reason);
 
 /* One attempt of one delivery, owned by the engine from dispatch until the
  * bearer reports with end = 1 or the engine calls ops->forget. */

@@ -386,8 +386,7 @@ static void sms_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 	const char *reason = NULL;
 	char desc[200];
 
-	int r = ota_push_build(s->tid++, p->content_type, p->app_id, p->headers, p->headers_len, p->body,
-	    p->len, &pdu, &len, &reason);
+	int r = ppg_push_ota_pdu(p, s->tid++, &pdu, &len, &reason);
 	if (r < 0) {
 		snprintf(desc, sizeof desc, "OTA: the content cannot go as a Push OTA message: %s",
 		    reason ? reason : strerror(-r));

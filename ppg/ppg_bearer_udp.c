@@ -92,8 +92,7 @@ static void udp_send(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 		ppg_bearer_ota_outcome(b, a, 0, 0, PAP_BEARER_NOT_AVAIL, "OTA/UDP: no socket for this address family");
 		return;
 	}
-	int r = ota_push_build(u->tid++, p->content_type, p->app_id, p->headers, p->headers_len, p->body,
-	    p->len, &pdu, &len, &reason);
+	int r = ppg_push_ota_pdu(p, u->tid++, &pdu, &len, &reason);
 	if (r < 0) {
 		snprintf(desc, sizeof desc, "OTA: the content cannot go as a Push OTA message: %s",
 		    reason ? reason : strerror(-r));

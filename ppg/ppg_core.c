@@ -28,6 +28,7 @@
 #include "pap/pap.h"
 #include "ppg/ppg_final.h"
 #include "ppg/ppg_log.h"
+#include "ppg/ppg_tick.h"
 
 struct ppg_core *ppg_core_new(const struct ppg_config *cfg, struct db *db)
 {
@@ -145,10 +146,9 @@ static void sweep_after(void *arg, int committed)
 	c->sweep_pending = 0;
 }
 
-static void on_sweep(struct ppg_core *c, su_timer_t *t, void *arg)
+static void on_sweep(void *arg)
 {
-	(void)t;
-	(void)arg;
+	struct ppg_core *c = arg;
 	if (!c->sweep_pending && ppg_core_write(c, sweep_write, sweep_after, c) == 0)
 		c->sweep_pending = 1;
 }
@@ -237,9 +237,9 @@ static void *core_main(void *arg)
 			rc = -EIO;
 	}
 	if (rc == 0) {
-		c->sweep_timer = su_timer_create(su_root_task(c->root), SWEEP_INTERVAL_MS);
+		c->sweep_timer = ppg_tick_start(c->root, SWEEP_INTERVAL_MS, on_sweep, c);
 		c->defer_timer = su_timer_create(su_root_task(c->root), 0);
-		if (!c->sweep_timer || !c->defer_timer || su_timer_run(c->sweep_timer, on_sweep, NULL) < 0)
+		if (!c->sweep_timer || !c->defer_timer)
 			rc = -ENOMEM;
 	}
 	int inited = 0;
@@ -259,9 +259,10 @@ static void *core_main(void *arg)
 		su_root_run(c->root);
 	else if (inited)   /* start-up failed after init made some components */
 		stop_components(c);
-	su_timer_destroy(c->sweep_timer);
+	ppg_tick_stop(c->sweep_timer);
 	su_timer_destroy(c->defer_timer);
-	c->sweep_timer = c->defer_timer = NULL;
+	c->sweep_timer = NULL;
+	c->defer_timer = NULL;
 	if (c->root) {
 		su_root_unregister(c->root, &c->wait, on_wake, NULL);
 		su_root_destroy(c->root);

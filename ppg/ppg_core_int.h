@@ -129,7 +129,7 @@ struct ppg_core {
 	int sweep_pending;
 	su_root_t *root;
 	su_wait_t wait;
-	su_timer_t *sweep_timer;
+	struct ppg_tick *sweep_timer;   /* the expiry sweep (ppg_tick.h) */
 	su_timer_t *defer_timer;
 	/* The syncer thread: fdatasync of the WAL for committed batches, then
 	 * their answers (see sync_main). Queue in, completions back out. */

@@ -49,7 +49,7 @@ struct ppg_deliver {
 	struct ppg_config *apps_cfg;
 	struct ppg_attempt *attempts[PPG_ATTEMPT_BUCKETS];
 	unsigned nattempts;
-	su_timer_t *tick;
+	struct ppg_tick *tick;     /* the scheduler's tick (ppg_tick.h) */
 	int lease_op_pending;            /* a scheduler lease is queued: don't queue another */
 	/* [writer] The start-up recovery ran: from the next batch on, accepted
 	 * pushes may be leased (before it, the recovery would undo their lease). */

@@ -43,6 +43,7 @@
 #include "ppg/ppg_ratelimit.h"
 #include "ppg/ppg_notify_http.h"
 #include "ppg/ppg_outcome.h"
+#include "ppg/ppg_tick.h"
 
 #define NOTIFY_BATCH 64               /* notifications leased per write */
 #define NOTIFY_LEASE_MARGIN_S 5       /* a lease outlives the HTTP timeout by this */
@@ -74,7 +75,7 @@ struct ppg_notifier {
 	const struct ppg_config *cfg;
 	struct ppg_retry_policy pol;          /* [writer] [notify] retries, reloadable */
 	struct ppg_notify_http *notify;       /* the sender threads */
-	su_timer_t *timer;
+	struct ppg_tick *timer;    /* the lease of due notifications (ppg_tick.h) */
 	int op_pending;                  /* a lease is queued: don't queue another */
 	int renew_pending;               /* a renewal is queued: don't queue another */
 	int stopping;
@@ -327,10 +328,8 @@ static void renew(struct ppg_notifier *n)
 		free(o);
 }
 
-static void on_timer(struct ppg_core *c, su_timer_t *t, void *arg)
+static void on_timer(void *arg)
 {
-	(void)c;
-	(void)t;
 	renew(arg);
 	lease(arg);
 }
@@ -476,7 +475,7 @@ static void on_stop(void *arg)
 {
 	struct ppg_notifier *n = arg;
 	n->stopping = 1;
-	su_timer_destroy(n->timer);
+	ppg_tick_stop(n->timer);
 	n->timer = NULL;
 }
 
@@ -485,7 +484,7 @@ static void on_free(void *arg)
 	struct ppg_notifier *n = arg;
 	if (!n)
 		return;
-	su_timer_destroy(n->timer);
+	ppg_tick_stop(n->timer);
 	/* The senders stop; answers that raced with it are dropped (the lease
 	 * ends and they are sent again after the next start). */
 	ppg_notify_http_free(n->notify);
@@ -512,11 +511,11 @@ int ppg_notifier_start(struct ppg_core *core, su_root_t *root, const struct ppg_
 	n->cfg = cfg;
 	n->notify = ppg_notify_http_new(cfg->notify_threads, cfg->notify_timeout, "ppgd/" PACKAGE_VERSION,
 	    cfg->notify_ca_file, on_done, n);
-	n->timer = su_timer_create(su_root_task(root), PPG_NOTIFIER_INTERVAL_MS);
+	n->timer = ppg_tick_start(root, PPG_NOTIFIER_INTERVAL_MS, on_timer, n);
 	n->pol = (struct ppg_retry_policy){ cfg->notify_retry_min, cfg->notify_retry_max, cfg->notify_max_attempts };
 	struct ppg_core_hooks h = { .arg = n, .stop = on_stop, .free = on_free, .reload = on_reload,
 		.remote = on_remote };
-	if (!n->notify || !n->timer || su_timer_run(n->timer, on_timer, n) < 0 ||
+	if (!n->notify || !n->timer ||
 	    ppg_core_register(core, &h) < 0) {
 		snprintf(err, errlen, "cannot start the notifier");
 		on_free(n);

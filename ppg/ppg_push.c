@@ -13,10 +13,22 @@
 
 #include "otabearer/ota.h"
 
+/* See ppg_bearer.h (struct ppg_push.ota). */
+struct ppg_push_ota {
+	int rc;                /* 1: not compiled yet; 0: compiled; < 0: the compile's error */
+	const char *type;      /* the compiled content type (static) */
+	const char *reason;    /* the compile's reason (static), or NULL */
+	uint8_t *wbxml;
+	size_t len;
+};
+
 void ppg_push_unref(struct ppg_push *p)
 {
 	if (!p || --p->refs > 0)
 		return;
+	if (p->ota)
+		free(p->ota->wbxml);
+	free(p->ota);
 	free(p->pi);
 	free(p->push_id);
 	free(p->content_type);
@@ -85,7 +97,49 @@ struct ppg_push *ppg_push_new(const struct ppg_config *cfg, const struct ppg_pus
 	snprintf(p->network, sizeof p->network, "%s", src->network ? src->network : "");
 	snprintf(p->bearer, sizeof p->bearer, "%s", src->bearer ? src->bearer : "");
 	resolve_app(cfg, p, src->app_id);
+	if (ota_wbxml_compiled_type(p->content_type)) {
+		p->ota = calloc(1, sizeof *p->ota);
+		if (!p->ota) {
+			ppg_push_unref(p);
+			return NULL;
+		}
+		p->ota->rc = 1;
+	}
 	return p;
+}
+
+int ppg_push_ota_pdu(const struct ppg_push *p, uint8_t tid, uint8_t **pdu, size_t *len,
+    const char **reason)
+{
+	struct ppg_push_ota *o = p->ota;
+
+	if (!o)   /* content that goes as it is (or a push not made by ppg_push_new) */
+		return ota_push_build(tid, p->content_type, p->app_id, p->headers, p->headers_len, p->body,
+		    p->len, pdu, len, reason);
+	if (o->rc == 1) {
+		o->rc = ota_push_compile(p->content_type, p->body, p->len, &o->type, &o->wbxml, &o->len,
+		    &o->reason);
+		/* out of memory is not the content's fault: try again next time */
+		int rc = o->rc;
+		if (rc == -ENOMEM)
+			o->rc = 1;
+		if (rc < 0) {
+			*pdu = NULL;
+			*len = 0;
+			if (reason)
+				*reason = o->reason;
+			return rc;
+		}
+	}
+	if (o->rc < 0) {
+		*pdu = NULL;
+		*len = 0;
+		if (reason)
+			*reason = o->reason;
+		return o->rc;
+	}
+	return ota_push_build_body(tid, o->type, p->app_id, p->headers, p->headers_len, o->wbxml, o->len,
+	    pdu, len, reason);
 }
 
 struct ppg_push *ppg_push_from_row(const struct ppg_config *cfg, const struct db_push *row)

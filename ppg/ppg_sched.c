@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ppg/ppg_tick.h"
+
 struct lease_op {
 	struct ppg_deliver *e;
 	size_t max;
@@ -92,10 +94,8 @@ void ppg_sched_lease(struct ppg_deliver *e)
 		free(o);
 }
 
-static void on_tick(struct ppg_core *c, su_timer_t *t, void *arg)
+static void on_tick(void *arg)
 {
-	(void)c;
-	(void)t;
 	ppg_sched_lease(arg);
 }
 
@@ -103,16 +103,14 @@ int ppg_sched_start(struct ppg_deliver *e)
 {
 	/* On PostgreSQL other nodes NOTIFY what they made due: the tick is the
 	 * fallback, and every node's poll costs the server a query. */
-	e->tick = su_timer_create(su_root_task(e->root), e->cfg->db_engine ? PPG_TICK_PG_MS : PPG_TICK_MS);
-	if (!e->tick || su_timer_run(e->tick, on_tick, e) < 0)
+	e->tick = ppg_tick_start(e->root, e->cfg->db_engine ? PPG_TICK_PG_MS : PPG_TICK_MS, on_tick, e);
+	if (!e->tick)
 		return -1;
 	return 0;
 }
 
 void ppg_sched_stop(struct ppg_deliver *e)
 {
-	if (e->tick) {
-		su_timer_destroy(e->tick);
-		e->tick = NULL;
-	}
+	ppg_tick_stop(e->tick);
+	e->tick = NULL;
 }

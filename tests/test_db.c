@@ -325,7 +325,7 @@ static void test_fresh_schema_wal(void)
 	CU_ASSERT_EQUAL_FATAL(t_open(path, 0, &db), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
 	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION);
-	CU_ASSERT_EQUAL(DB_SCHEMA_VERSION, 11);
+	CU_ASSERT_EQUAL(DB_SCHEMA_VERSION, 12);
 	CU_ASSERT_EQUAL(db_count_pushes(db, &n), 0);
 	CU_ASSERT_EQUAL(n, 0);
 	add_push(db, "pi", "w1", 1, one_addr, 1000);
@@ -337,11 +337,11 @@ static void test_fresh_schema_wal(void)
 	CU_ASSERT_EQUAL(memcmp(hdr, "SQLite format 3", 16), 0);
 	CU_ASSERT_EQUAL(hdr[18], 2);        /* file format write version: WAL */
 	CU_ASSERT_EQUAL(hdr[19], 2);        /* read version: WAL */
-	CU_ASSERT_EQUAL(be32(hdr + 60), 11); /* user_version */
+	CU_ASSERT_EQUAL(be32(hdr + 60), 12); /* user_version */
 
-	/* open again (no schema step runs), still version 11 */
+	/* open again (no schema step runs), still version 12 */
 	CU_ASSERT_EQUAL_FATAL(t_open(path, DB_SYNC_NORMAL, &db), 0);
-	CU_ASSERT_EQUAL(db_schema_version(db), 11);
+	CU_ASSERT_EQUAL(db_schema_version(db), 12);
 	db_close(db);
 }
 
@@ -825,6 +825,93 @@ static void test_upgrade_from_v1(void)
 	CU_ASSERT_EQUAL_FATAL(db_open_at_version(path, 1, &db), 0);
 	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION);
 	db_close(db);
+}
+
+/* The last column of every row of sql (EXPLAIN QUERY PLAN: its detail) on
+ * the file at path (a fresh connection), joined by "|" into out; "" when
+ * there is no row. */
+static void sql_text(const char *path, const char *sql, char *out, size_t cap)
+{
+	sqlite3 *sq = NULL;
+	sqlite3_stmt *st = NULL;
+	out[0] = '\0';
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open_v2(path, &sq, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(sq, sql, -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, sqlite3_column_count(st) - 1);
+		size_t l = strlen(out);
+		snprintf(out + l, cap - l, "%s%s", l ? "|" : "", t ? t : "");
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(sq);
+}
+
+/* Schema 12 from a version-9 file: the transitions stay, in their order;
+ * the index transition_delivery is gone and the list of a delivery's
+ * transitions reads a range of the table's key; a new transition comes
+ * after the old ones; deleting a push still deletes its transitions. */
+static void test_upgrade_transitions_v9(void)
+{
+	const char *path = db_path("upgrade9-transition");
+	struct db *db = NULL;
+	struct db_delivery *dv = NULL;
+	struct db_transition *tv = NULL;
+	size_t n = 0, nd = 0;
+	char out[1024];
+
+	CU_ASSERT_EQUAL_FATAL(db_open_at_version(path, 9, &db), 0);
+	CU_ASSERT_EQUAL(db_schema_version(db), 9);
+	int64_t p1 = add_push(db, "pi", "u9-1", 1, one_addr, 1000);
+	add_push(db, "pi", "u9-2", 1, one_addr, 1001);
+	CU_ASSERT_EQUAL_FATAL(db_delivery_list(db, p1, &dv, &nd), 0);
+	CU_ASSERT_EQUAL_FATAL(nd, 1);
+	int64_t d1 = dv[0].id;
+	CU_ASSERT_EQUAL(d1, 1);   /* the queries below name it */
+	db_delivery_list_free(dv, nd);
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, d1, DB_STATE_PENDING, 0, "retry", 2000, 2500), 0);
+	db_close(db);
+	sql_text(path, "SELECT name FROM sqlite_master WHERE tbl_name = 'transition' ORDER BY name", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "transition|transition_delivery");
+
+	CU_ASSERT_EQUAL_FATAL(t_open(path, 0, &db), 0);
+	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION);
+	CU_ASSERT_EQUAL(db_delivery_set_state(db, d1, DB_STATE_DELIVERED, 1000, NULL, 3000, -1), 0);
+	CU_ASSERT_EQUAL_FATAL(db_transition_list(db, d1, &tv, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	CU_ASSERT(tv[0].time == 1000 && tv[0].state == DB_STATE_PENDING);
+	CU_ASSERT(tv[1].time == 2000 && tv[1].state == DB_STATE_PENDING);
+	check_str(tv[1].note, "retry");
+	CU_ASSERT(tv[2].time == 3000 && tv[2].state == DB_STATE_DELIVERED && tv[2].code == 1000);
+	db_transition_list_free(tv, n);
+	db_close(db);
+
+	sql_text(path, "SELECT name FROM sqlite_master WHERE tbl_name = 'transition' ORDER BY name", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "transition");
+	/* a delivery's transitions: one range of the key, no index beside it */
+	sql_text(path, "EXPLAIN QUERY PLAN SELECT delivery, time, state, code, note FROM transition"
+	    " WHERE delivery = 1 ORDER BY time, id", out, sizeof out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "USING PRIMARY KEY (delivery=?)"));
+	/* ids in the order of insertion, per delivery: the old ones kept */
+	sql_text(path, "SELECT group_concat(id || ':' || time) FROM (SELECT id, time FROM transition"
+	    " WHERE delivery = 1 ORDER BY delivery, id)", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "1:1000,3:2000,4:3000");
+	/* delivery_due holds the deliveries not final only, and the due query,
+	 * the count of pending ones and the start-up recovery (the statements
+	 * of db_sql.c) still read it */
+	sql_text(path, "SELECT sql FROM sqlite_master WHERE name = 'delivery_due'", out, sizeof out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "WHERE state IN (1, 9)"));
+	sql_text(path, "SELECT count(*) FROM delivery INDEXED BY delivery_due WHERE state IN (1, 9)", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "1");   /* the delivery of u9-2; u9-1's was delivered */
+	sql_text(path, "EXPLAIN QUERY PLAN SELECT id FROM delivery WHERE state = 1 AND state IN (1, 9)"
+	    " AND priority = 2 AND next_attempt <= 5 ORDER BY next_attempt, id LIMIT 10", out, sizeof out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "delivery_due (state=? AND priority=? AND next_attempt<?)"));
+	CU_ASSERT_PTR_NULL(strstr(out, "TEMP B-TREE"));
+	sql_text(path, "EXPLAIN QUERY PLAN SELECT count(*) FROM delivery WHERE state = 1 AND state IN (1, 9)",
+	    out, sizeof out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "COVERING INDEX delivery_due (state=?)"));
+	sql_text(path, "EXPLAIN QUERY PLAN UPDATE delivery SET next_attempt = 0 WHERE state = 1"
+	    " AND state IN (1, 9) AND next_attempt > 5", out, sizeof out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "INDEX delivery_due (state=?)"));
 }
 
 static void test_newer_file_refused(void)
@@ -1839,7 +1926,7 @@ static void test_binding_temp_gruu_origin(void)
  * REGISTER for the reg event's placeholder Call-ID; no temp-gruus. */
 static void test_upgrade_from_v9(void)
 {
-	const char *path = db_path("upgrade9");
+	const char *path = db_path("upgrade9-origin");
 	struct db *db = NULL;
 	sqlite3 *sq = NULL;
 	CU_ASSERT_EQUAL_FATAL(db_open_at_version(path, 9, &db), 0);
@@ -1883,6 +1970,7 @@ static const struct t_case cases[] = {
 	{ "savepoints inside a batch", test_savepoints_in_batch, 0 },
 	{ "close and reopen keeps rows", test_reopen_persists, 0 },
 	{ "upgrade from schema 1", test_upgrade_from_v1, 1 },
+	{ "upgrade from schema 9: transitions keyed by delivery", test_upgrade_transitions_v9, 1 },
 	{ "newer file refused", test_newer_file_refused, 1 },
 	{ "read-only handle beside the writer", test_readonly_sees_committed, 0 },
 	{ "due deliveries in order", test_due_order, 0 },

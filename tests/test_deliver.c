@@ -37,9 +37,11 @@
 #include "ppg/ppg_config.h"
 #include "ppg/ppg_core.h"
 #include "ppg/ppg_deliver.h"
+#include "ppg/ppg_deliver_int.h"   /* ppg_push_new (white-box) */
 #include "ppg/ppg_log.h"
 #include "ppg/ppg_outcome.h"
 #include "ppg/ppg_request.h"
+#include "ppg/ppg_tick.h"
 #include "tests/test_util.h"
 
 #define PI_NAME "alice"
@@ -1174,6 +1176,99 @@ static void test_recover_same_batch(void)
 	finish();
 }
 
+/* Push OTA of an SI: the first attempt compiles it, the others (another
+ * address, a retry) send the WBXML kept with the push: after the text is
+ * overwritten the PDU is still the SI's, with the new transaction id. An SI
+ * that does not compile fails the same way every time; other content goes
+ * as it is. */
+static void test_ota_compiled_once(void)
+{
+	static const char si[] = "<?xml version=\"1.0\"?><si><indication href=\"http://www.example.com/\" "
+	    "si-id=\"a1\">News</indication></si>";
+	struct ppg_config *c = NULL;
+	char err[256];
+	CU_ASSERT_EQUAL_FATAL(ppg_config_load_string("[database]\npath = /nonexistent/x.db\n", &c, err, sizeof err), 0);
+	struct ppg_push_src src = { .id = 1, .pi = "pi", .push_id = "p1", .content_type = "text/vnd.wap.si",
+		.body = si, .len = sizeof si - 1, .headers = "", .headers_len = 0 };
+	struct ppg_push *p = ppg_push_new(c, &src);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	uint8_t *a = NULL, *b = NULL;
+	size_t al = 0, bl = 0;
+	const char *reason = NULL;
+	CU_ASSERT_EQUAL_FATAL(ppg_push_ota_pdu(p, 1, &a, &al, &reason), 0);
+	memset(p->body, 'x', p->len);     /* a second compile would fail now */
+	CU_ASSERT_EQUAL_FATAL(ppg_push_ota_pdu(p, 2, &b, &bl, &reason), 0);
+	CU_ASSERT_EQUAL(al, bl);
+	CU_ASSERT(a[0] == 1 && b[0] == 2);
+	CU_ASSERT(al == bl && memcmp(a + 1, b + 1, al - 1) == 0);
+	CU_ASSERT_PTR_NOT_NULL(memmem(a, al, "a1", 2));    /* the si-id, an inline string */
+	free(a);
+	free(b);
+	ppg_push_unref(p);
+
+	src.body = "<si><bogus/></si>";
+	src.len = 17;
+	p = ppg_push_new(c, &src);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	for (int i = 0; i < 2; i++) {
+		reason = NULL;
+		a = (uint8_t *)"x";
+		CU_ASSERT_EQUAL(ppg_push_ota_pdu(p, (uint8_t)i, &a, &al, &reason), -EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(reason);
+		CU_ASSERT_PTR_NULL(a);
+	}
+	ppg_push_unref(p);
+
+	src.content_type = "text/plain";
+	src.body = "plain";
+	src.len = 5;
+	p = ppg_push_new(c, &src);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_PTR_NULL(p->ota);
+	CU_ASSERT_EQUAL_FATAL(ppg_push_ota_pdu(p, 3, &a, &al, &reason), 0);
+	CU_ASSERT(al > 5 && memcmp(a + al - 5, "plain", 5) == 0);
+	free(a);
+	ppg_push_unref(p);
+	ppg_config_free(c);
+}
+
+static void on_test_tick(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* Runs root for ms milliseconds of the monotonic clock. */
+static void run_root_for(su_root_t *root, int64_t ms)
+{
+	int64_t end = mono_ms() + ms;
+	for (int64_t now = mono_ms(); now < end; now = mono_ms())
+		su_root_step(root, (su_duration_t)(end - now));
+}
+
+/* ppg_tick (the loop's periodic timers on a timerfd): calls on the root's
+ * thread every interval, none after it is stopped, and refuses an interval
+ * of 0. */
+static void test_tick(void)
+{
+	su_root_t *root = su_root_create(NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	int n = 0;
+	CU_ASSERT_PTR_NULL(ppg_tick_start(root, 0, on_test_tick, &n));
+	int64_t t0 = mono_ms();
+	struct ppg_tick *t = ppg_tick_start(root, 20, on_test_tick, &n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	run_root_for(root, 130);
+	int64_t elapsed = mono_ms() - t0;
+	CU_ASSERT(n >= 3);                 /* 6 on an idle machine; missed expirations are one call */
+	CU_ASSERT(n <= elapsed / 20);      /* never before its interval */
+	ppg_tick_stop(t);
+	int stopped_at = n;
+	run_root_for(root, 60);
+	CU_ASSERT_EQUAL(n, stopped_at);
+	ppg_tick_stop(NULL);
+	su_root_destroy(root);
+}
+
 int main(void)
 {
 	const char *debug = getenv("PPG_TEST_DEBUG");
@@ -1185,6 +1280,8 @@ int main(void)
 	CU_initialize_registry();
 	CU_pSuite s = CU_add_suite_with_setup_and_teardown("deliver", NULL, NULL, NULL, teardown);
 	CU_add_test(s, "dispatch to the UDP bearer, delivered", test_dispatch);
+	CU_add_test(s, "Push OTA: SI compiled once per push", test_ota_compiled_once);
+	CU_add_test(s, "periodic tick on a timerfd, stopped", test_tick);
 	CU_add_test(s, "retry with backoff, then delivered / max_attempts", test_retry);
 	CU_add_test(s, "SIP 480 falls back to SMS", test_fallback);
 	CU_add_test(s, "cancel: the bearer forgets the attempt", test_cancel);

@@ -1031,6 +1031,63 @@ static void test_push_build_vs_kannel(void)
 	free(si);
 }
 
+/* ota_push_compile + ota_push_build_body (a content compiled once, sent to
+ * several addresses) make the PDU ota_push_build makes, byte for byte; a
+ * type that is not compiled passes through; a bad SI fails as in
+ * ota_push_build; headers longer than the first guess of the PDU's size
+ * still fit (the second pass). */
+static void test_push_compile_once(void)
+{
+	size_t sl = 0;
+	char *si = tu_read_file(tu_vector("wbxml/si.txt"), &sl);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(si);
+	const char hdr[] = "Content-Type: text/vnd.wap.si\r\nX-Wap-Initiator-URI: http://pi.example.com/\r\n";
+	uint8_t *whole = NULL, *wbxml = NULL, *pdu = NULL;
+	size_t wlen = 0, wblen = 0, plen = 0;
+	const char *type = NULL, *reason = NULL;
+	int r = ota_push_build(7, "text/vnd.wap.si", "x-wap-application:wml.ua", hdr, sizeof hdr - 1, si, sl,
+	    &whole, &wlen, &reason);
+	CU_ASSERT_EQUAL_FATAL(r, 0);
+	r = ota_push_compile("text/vnd.wap.si", si, sl, &type, &wbxml, &wblen, &reason);
+	CU_ASSERT_EQUAL_FATAL(r, 0);
+	CU_ASSERT_STRING_EQUAL(type, "application/vnd.wap.sic");
+	CU_ASSERT(wblen > 0 && wblen < sl);
+	for (uint8_t tid = 7; tid <= 8; tid++) {   /* the same WBXML twice */
+		r = ota_push_build_body(tid, type, "x-wap-application:wml.ua", hdr, sizeof hdr - 1, wbxml, wblen,
+		    &pdu, &plen, &reason);
+		CU_ASSERT_EQUAL_FATAL(r, 0);
+		CU_ASSERT_EQUAL(plen, wlen);
+		CU_ASSERT_EQUAL(pdu[0], tid);
+		CU_ASSERT(plen == wlen && memcmp(pdu + 1, whole + 1, wlen - 1) == 0);
+		free(pdu);
+	}
+	free(wbxml);
+	free(whole);
+	/* not SI/SL/CO: nothing compiled */
+	wbxml = (uint8_t *)"x";
+	r = ota_push_compile("text/plain", "hi", 2, &type, &wbxml, &wblen, &reason);
+	CU_ASSERT_EQUAL(r, 0);
+	CU_ASSERT_PTR_NULL(type);
+	CU_ASSERT_PTR_NULL(wbxml);
+	/* a bad SI */
+	r = ota_push_compile("text/vnd.wap.si", "<si><bogus/></si>", 17, &type, &wbxml, &wblen, &reason);
+	CU_ASSERT_EQUAL(r, -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(reason);
+	CU_ASSERT_PTR_NULL(wbxml);
+	/* an initiator URI of 510 octets and a body of 2: above len + 512 with
+	 * the other headers */
+	char big[640];
+	int n = snprintf(big, sizeof big, "X-Wap-Initiator-URI: http://pi.example.com/%0488d\r\n", 0);
+	r = ota_push_build_body(1, "text/plain", "x-wap-application:wml.ua", big, (size_t)n, "hi", 2, &pdu, &plen,
+	    &reason);
+	CU_ASSERT_EQUAL_FATAL(r, 0);
+	CU_ASSERT(plen > 514);
+	CU_ASSERT_PTR_NOT_NULL(memmem(pdu, plen, "http://pi.example.com/000", 25));
+	CU_ASSERT_EQUAL(memcmp(pdu + plen - 2, "hi", 2), 0);
+	free(pdu);
+	free(si);
+}
+
 /* ------------------------------------------------------------ WBXML */
 
 /* Compiles xml; returns the length (0 on error), *rc the code. */
@@ -1468,6 +1525,7 @@ int main(void)
 		{ "wdp reassembly errors", test_wdp_reassemble_bad },
 		{ "vectors sms and smpp", test_vec_sms },
 		{ "push message of an SI vs Kannel", test_push_build_vs_kannel },
+		{ "push compiled once, sent twice", test_push_compile_once },
 		{ "wbxml vectors", test_wbxml_vectors },
 		{ "wbxml si sl co", test_wbxml_docs },
 		{ "wbxml bad xml", test_wbxml_bad },
