@@ -97,6 +97,7 @@ static void on_tick(struct ppg_core *c, su_timer_t *t, void *arg)
 	(void)c;
 	(void)t;
 	ppg_sched_lease(arg);
+	ppg_deliver_renew(arg, ppg_clock_now_ms());
 }
 
 int ppg_sched_start(struct ppg_deliver *e)

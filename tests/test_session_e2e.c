@@ -28,6 +28,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sqlite3.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -247,7 +248,10 @@ static int reg(const char *user, int cport)
 
 /* MR_HOLD_FIRST: the first connection stops answering after its second
  * chunk and waits until ppgd's side closes (the test kills ppgd meanwhile). */
-enum mr_mode { MR_OK, MR_REPORT_415, MR_DROP_FIRST, MR_HOLD_FIRST };
+/* MR_SLOW: every SEND answered at once, the REPORT only MR_SLOW_MS after
+ * the last chunk (a receiver that takes its time storing the message). */
+enum mr_mode { MR_OK, MR_REPORT_415, MR_DROP_FIRST, MR_HOLD_FIRST, MR_SLOW };
+#define MR_SLOW_MS 8000
 
 static struct mrecv {
 	int lfd, port;
@@ -373,6 +377,8 @@ static void mr_conn(int fd)
 					atomic_fetch_add(&mr.complete, 1);
 				else
 					mr_fail("reassembled content", "differs from the push");
+				for (int i = 0; mr.mode == MR_SLOW && i < MR_SLOW_MS / 50 && !atomic_load(&mr.stop); i++)
+					usleep(50000);
 				struct sipb_msrp_report_req rr = { .to_path = to, .from_path = me, .message_id = mid,
 					.start = 1, .end = got, .total = got,
 					.status = mr.mode == MR_REPORT_415 ? 415 : 200 };
@@ -441,21 +447,36 @@ static void mr_check(void)
 
 /* ------------------------------------------------------------ suite */
 
-static int init_sess(void)
+static int init_with(const char *tag, const char *extra)
 {
-	if (mr_start() < 0 || itest_daemon_init(&dd, "sess") != 0)
+	atomic_store(&mr.stop, 0);
+	if (mr_start() < 0 || itest_daemon_init(&dd, tag) != 0)
 		return 0;   /* the tests see dd.pid == 0 */
 	dd_sip = itest_free_port_udp_tcp();
 	char *sections = itest_asprintf(
 	    "[sip]\nenabled = yes\nlisten = sip:127.0.0.1:%d\nfrom = sip:ppg@operator.example\n"
 	    "p_asserted_identity = <sip:ppg@operator.example>\n"
-	    "session_threshold = 1000\nmsrp_chunk_size = 4096\nsession_timeout = 3\n"
-	    "retry_min = 1\nretry_max = 1\nmax_attempts = 3\ntransaction_timeout = 3\n"
-	    "fetch_timeout = 10\n", dd_sip);
+	    "session_threshold = 1000\nmsrp_chunk_size = 4096\n%s", dd_sip, extra);
 	if (itest_std_config(&dd, NULL, sections) == 0)
 		itest_daemon_start(&dd);
 	free(sections);
 	return 0;
+}
+
+static int init_sess(void)
+{
+	return init_with("sess", "session_timeout = 3\n"
+	    "retry_min = 1\nretry_max = 1\nmax_attempts = 3\ntransaction_timeout = 3\n"
+	    "fetch_timeout = 10\n");
+}
+
+/* Leases of 3 s (transaction_timeout + fetch_timeout + lease_margin) and
+ * sessions that may take 20 s. */
+static int init_lease(void)
+{
+	return init_with("lease", "session_timeout = 20\n"
+	    "retry_min = 1\nretry_max = 1\nmax_attempts = 3\ntransaction_timeout = 1\n"
+	    "fetch_timeout = 1\n[database]\nlease_margin = 1\n");
 }
 
 static int clean_sess(void)
@@ -464,6 +485,7 @@ static int clean_sess(void)
 	if (mr.lfd > 0) {
 		pthread_join(mr.th, NULL);
 		close(mr.lfd);
+		mr.lfd = 0;
 	}
 	itest_daemon_destroy(&dd, 0);
 	return 0;
@@ -692,6 +714,88 @@ static void t_kill_mid_session(void)
 	term_free(&t);
 }
 
+/* The delivery row of push_id as ppgd's database holds it: state,
+ * next_attempt (the lease's end while an attempt is under way) and
+ * lease_gen (one more per claim). 0 or -1. */
+static int delivery_row(const char *push_id, int *state, long long *next, long long *gen)
+{
+	char *path = itest_asprintf("%s/ppgd.db", dd.dir);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_busy_timeout(db, 5000) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT d.state, d.next_attempt, d.lease_gen FROM delivery d "
+	    "JOIN push p ON p.id = d.push WHERE p.push_id = ?1", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 1, push_id, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		*state = sqlite3_column_int(st, 0);
+		*next = sqlite3_column_int64(st, 1);
+		*gen = sqlite3_column_int64(st, 2);
+		rc = 0;
+	} else {
+		fprintf(stderr, "\n  reading ppgd's database: %s", db ? sqlite3_errmsg(db) : "?");
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+	return rc;
+}
+
+static long long wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A session that outlasts its lease (3 s) keeps it: the receiver answers
+ * every SEND but sends its REPORT 8 s after the last chunk. Twice during
+ * the transfer, past the first lease's end, the delivery is pending with
+ * its lease ahead of now and never claimed again (lease_gen 0: a claim,
+ * here or by another node, would have incremented it); one session
+ * delivers it. */
+static void t_lease_renewed(void)
+{
+	NEED();
+	static unsigned char c[SIZE];
+	struct term t;
+	struct sq q;
+	content(c, SIZE, 8);
+	mr_expect(MR_SLOW, c, SIZE);
+	EXPECT(term_start(&t, sess_scen(), 1) == 0);
+	EXPECT_INT(reg("l1", t.port), 200);
+	double t0 = itest_now();
+	EXPECT_INT(push("l1@lease", "l1", c, SIZE), 1001);
+	for (double at = 4.5; at < 8; at += 3) {
+		while (itest_now() - t0 < at)
+			usleep(20000);
+		int state = -1;
+		long long next = 0, gen = -1;
+		EXPECT(delivery_row("l1@lease", &state, &next, &gen) == 0);
+		fprintf(stderr, "\n    %.1f s into the session: state %d, lease ends in %lld ms, lease_gen %lld",
+		    itest_now() - t0, state, next - wall_ms(), gen);
+		EXPECT_INT(atomic_load(&mr.reports), 0);    /* still under way */
+		EXPECT_INT(state, 1);                       /* pending */
+		EXPECT(next > wall_ms());                   /* leased ahead */
+		EXPECT_INT(gen, 0);                         /* never claimed again */
+	}
+	EXPECT(wait_final("l1@lease", 20, &q) == 0);
+	EXPECT(!strcmp(pap_state_str(q.state), "delivered"));
+	EXPECT_INT(q.code, 1000);
+	EXPECT(itest_now() - t0 >= MR_SLOW_MS / 1000.0);
+	EXPECT_INT(term_wait(&t, 10), 0);
+	EXPECT_INT(atomic_load(&mr.conns), 1);
+	EXPECT_INT(atomic_load(&mr.complete), 1);
+	EXPECT_INT(atomic_load(&mr.reports), 1);
+	mr_check();
+	int state = -1;
+	long long next = 0, gen = -1;
+	EXPECT(delivery_row("l1@lease", &state, &next, &gen) == 0);
+	EXPECT_INT(gen, 0);
+	term_free(&t);
+}
+
 int main(void)
 {
 	static const struct itest_test_def tests[] = {
@@ -707,7 +811,13 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
-	if (itest_add_suite("session mode (INVITE + MSRP)", init_sess, clean_sess, tests)) {
+	static const struct itest_test_def lease_tests[] = {
+		{ "a session longer than its lease renews it: never claimed again, delivered once",
+		  t_lease_renewed },
+		{ NULL, NULL },
+	};
+	if (itest_add_suite("session mode (INVITE + MSRP)", init_sess, clean_sess, tests) ||
+	    itest_add_suite("session mode: leases", init_lease, clean_sess, lease_tests)) {
 		CU_cleanup_registry();
 		return 1;
 	}
