@@ -77,6 +77,7 @@ void ppg_bearer_sip_session_send(struct sip_attempt *t, const char *ruri, const 
 		.answer_timeout_ms = s->cfg->sip_session_timeout * 1000,
 		.transfer_timeout_ms = s->cfg->sip_session_timeout * 1000,
 		.tag = (uint64_t)(uintptr_t)t,
+		.msrp_tls = s->cfg->sip_msrp_tls, .msrp_ca_file = s->cfg->sip_msrp_ca_file,
 	};
 	LOGPUSH(PPG_LOG_SIP, LOG_DEBUG, p->pi, p->push_id, "delivery %lld: SIP INVITE + MSRP session to %s (%s)",
 	    (long long)a->delivery, ruri, why);

@@ -184,6 +184,12 @@ const struct ppg_config_key ppg_config_keys[] = {
 	  "content bytes per MSRP SEND" },
 	{ "sip", "msrp_report", K_BOOL, O(sip_msrp_report), "yes", 0, 0,
 	  "delivered only on the receiver's REPORT 000 200 (no: also on the 200s of every SEND)" },
+	{ "sip", "msrp_tls", K_BOOL, O(sip_msrp_tls), "no", 0, 0,
+	  "msrps: offer MSRP over TLS (m= TCP/TLS/MSRP, an msrps: a=path) and connect to the answer's "
+	  "path with TLS; an answer in plain msrp is refused as a 488 (RFC 4975 §8.1, §14)" },
+	{ "sip", "msrp_ca_file", K_STR, O(sip_msrp_ca_file), "", 0, 0,
+	  "PEM file: the CAs an msrps receiver's certificate must chain to (and name the path's host) "
+	  "when the SDP answer has no a=fingerprint (empty: the system's trust store)" },
 	/* Pushes as NOTIFY within a ua-profile subscription (seed 003 §9.1.4), README
 	 * "ua-profile subscriptions". */
 	{ "sip", "notify_push", K_ENUM, O(sip_notify_push), "no", 0, 0,

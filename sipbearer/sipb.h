@@ -165,6 +165,14 @@ struct sipb_session {
 	unsigned answer_timeout_ms;   /* no final answer to the INVITE: CANCEL */
 	unsigned transfer_timeout_ms; /* connect, SENDs and the REPORT */
 	uint64_t tag;
+	/* msrps (RFC 4975 §14): offer TCP/TLS/MSRP with an msrps: URI and run
+	 * TLS to the answer's path (sipbearer/sipb_msrp_tls.h says what is
+	 * checked); an answer of the other scheme is a local 488. */
+	int msrp_tls;
+	/* PEM CAs for a receiver's certificate when the answer has no
+	 * a=fingerprint (NULL or "": the system's); read once, by the first
+	 * msrps session, and kept. */
+	const char *msrp_ca_file;
 };
 
 enum sipb_session_phase {

@@ -18,6 +18,7 @@
  */
 #include "sipbearer/sipb_int.h"
 #include "sipbearer/sipb_msrp_conn.h"
+#include "sipbearer/sipb_msrp_tls.h"
 #include "sipbearer/sipb_sdp.h"
 
 #include <errno.h>
@@ -46,7 +47,10 @@ struct sipb_sess {
 	char from_path[512];
 	size_t chunk;
 	int report_required;
+	int tls;                      /* msrps offered */
 	unsigned transfer_ms;
+	char *ca_file;                /* msrps: the CAs when no a=fingerprint (NULL: the system's) */
+	char why[300];                /* a result's phrase made here */
 	su_timer_t *timer;            /* answer timeout -> CANCEL */
 	struct sipb_mconn *mc;
 	int cancelled, established, reported, bye_sent;
@@ -66,6 +70,7 @@ static void sess_unlink_free(struct sipb *s, struct sipb_sess *x)
 	if (x->out.nh)
 		nua_handle_destroy(x->out.nh);
 	free(x->content_type);
+	free(x->ca_file);
 	free(x->body);
 	free(x);
 }
@@ -126,18 +131,35 @@ static void sess_established(struct sipb *s, struct sipb_sess *x, sip_t const *s
 	x->established = 1;
 	su_timer_destroy(x->timer);
 	x->timer = NULL;
-	if (rc < 0 || ans.tls) {
+	/* RFC 3264 §6: the answer's transport is the offer's; an msrps path to
+	 * an msrp offer (or the other way round) is no acceptable media. */
+	if (rc < 0 || ans.tls != x->tls) {
 		r.phrase = rc == -ENOENT ? "Not Acceptable Here (no MSRP stream in the answer)" :
-		    ans.tls ? "Not Acceptable Here (msrps only)" : "Not Acceptable Here (bad SDP answer)";
+		    rc < 0 ? "Not Acceptable Here (bad SDP answer)" :
+		    ans.tls ? "Not Acceptable Here (msrps answer to an msrp offer)" :
+		    "Not Acceptable Here (msrp answer to an msrps offer)";
 		sess_bye(x);
 		sess_report(s, x, &r);
 		return;
+	}
+	if (x->tls && !s->msrp_cred) {
+		char err[256];
+		if (sipb_mtls_cred_new(x->ca_file, &s->msrp_cred, err, sizeof err) < 0) {
+			snprintf(x->why, sizeof x->why, "MSRP TLS: %s", err);
+			r.phase = SIPB_PHASE_MSRP;
+			r.status = 503;
+			r.phrase = x->why;
+			sess_bye(x);
+			sess_report(s, x, &r);
+			return;
+		}
 	}
 	struct sipb_mconn_cfg mc = {
 		.host = ans.host, .port = ans.port, .to_path = ans.path, .from_path = x->from_path,
 		.content_type = x->content_type, .body = x->body, .len = x->len,
 		.chunk_size = x->chunk, .report_required = x->report_required,
 		.timeout_ms = x->transfer_ms, .seed = (uint64_t)(uintptr_t)x ^ (uint64_t)su_now().tv_usec << 20 ^ s->seq,
+		.tls = x->tls ? s->msrp_cred : NULL, .fingerprint = ans.fingerprint[0] ? ans.fingerprint : NULL,
 	};
 	x->mc = sipb_mconn_start(s->root, &mc, sess_on_msrp, x);
 	if (!x->mc) {
@@ -210,6 +232,10 @@ void sipb_session_abort_all(struct sipb *s, int status, const char *phrase)
 		sess_report(s, x, &r);
 		sess_unlink_free(s, x);
 	}
+	if (s->closing) {
+		sipb_mtls_cred_free(s->msrp_cred);
+		s->msrp_cred = NULL;
+	}
 }
 
 /* This agent's host (without the port) for c= and the MSRP URI. */
@@ -245,7 +271,7 @@ int sipb_send_session(struct sipb *s, const struct sipb_session *q)
 	sess_host(s, host, sizeof host);
 	struct sipb_sdp_offer off = { .host = host, .port = SIPB_MSRP_ACTIVE_PORT, .session_id = sid,
 		.content_type = q->content_type, .size = q->body_len, .file_name = q->file_name,
-		.sess_id = (unsigned long long)su_now().tv_sec };
+		.sess_id = (unsigned long long)su_now().tv_sec, .tls = q->msrp_tls };
 	const char *cid = su_sprintf(home, "%s-%lu@sipb", callid, ++s->seq);
 	url_t *ruri = url_make(home, q->request_uri);
 	sip_from_t *from = sip_from_make(home, s->cfg.from_uri);
@@ -269,6 +295,8 @@ int sipb_send_session(struct sipb *s, const struct sipb_session *q)
 	x->len = q->body_len;
 	x->chunk = q->chunk_size ? q->chunk_size : 4096;
 	x->report_required = q->report_required;
+	x->tls = q->msrp_tls;
+	x->ca_file = q->msrp_ca_file && *q->msrp_ca_file ? strdup(q->msrp_ca_file) : NULL;
 	x->transfer_ms = q->transfer_timeout_ms ? q->transfer_timeout_ms : 30000;
 	x->content_type = strdup(q->content_type);
 	x->body = malloc(q->body_len + 1);

@@ -25,6 +25,7 @@
 
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -263,7 +264,48 @@ static struct mrecv {
 	atomic_int conns, chunks, complete, errors, reports, holding;
 	int drops_left;
 	char err[256];
+	/* msrps: the receiver's certificate (NULL: plain TCP), and the TLS
+	 * handshakes that did not complete (ppgd refused the certificate) */
+	gnutls_certificate_credentials_t cred;
+	atomic_int tls_failed;
 } mr;
+
+/* The receiver's connection: TCP, or TLS over it (GnuTLS server side). */
+struct mr_io {
+	int fd;
+	gnutls_session_t s;
+};
+
+static ssize_t mr_recv(struct mr_io *io, void *b, size_t n)
+{
+	if (!io->s)
+		return recv(io->fd, b, n, 0);
+	ssize_t r;
+	do
+		r = gnutls_record_recv(io->s, b, n);
+	while (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED);
+	return r < 0 ? -1 : r;
+}
+
+static ssize_t mr_send(struct mr_io *io, const void *b, size_t n)
+{
+	if (!io->s)
+		return send(io->fd, b, n, MSG_NOSIGNAL);
+	ssize_t r;
+	do
+		r = gnutls_record_send(io->s, b, n);
+	while (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED);
+	return r < 0 ? -1 : r;
+}
+
+/* Data ready: buffered in the TLS session, or on the socket. */
+static int mr_poll(struct mr_io *io, int ms)
+{
+	if (io->s && gnutls_record_check_pending(io->s) > 0)
+		return 1;
+	struct pollfd p = { .fd = io->fd, .events = POLLIN };
+	return poll(&p, 1, ms);
+}
 
 static void mr_fail(const char *what, const char *detail)
 {
@@ -291,16 +333,37 @@ static void mr_conn(int fd)
 	char mid[64] = "", prefix[64];
 	int in_conn = 0;
 	struct sipb_msrp_rng rng = { 42 };
-	snprintf(prefix, sizeof prefix, "msrp://127.0.0.1:%d/term", mr.port);
+	const char *scheme = mr.cred ? "msrps" : "msrp";
+	char ppgd_prefix[32];
+	struct mr_io io = { .fd = fd };
+	snprintf(prefix, sizeof prefix, "%s://127.0.0.1:%d/term", scheme, mr.port);
+	snprintf(ppgd_prefix, sizeof ppgd_prefix, "%s://127.0.0.1:9/", scheme);
+	if (mr.cred) {
+		struct timeval tv = { .tv_sec = 5 };
+		int r;
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		if (gnutls_init(&io.s, GNUTLS_SERVER) < 0 || gnutls_set_default_priority(io.s) < 0 ||
+		    gnutls_credentials_set(io.s, GNUTLS_CRD_CERTIFICATE, mr.cred) < 0) {
+			mr_fail("TLS", "session setup");
+			goto out;
+		}
+		gnutls_transport_set_int(io.s, fd);
+		do
+			r = gnutls_handshake(io.s);
+		while (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED);
+		if (r < 0) {
+			atomic_fetch_add(&mr.tls_failed, 1);
+			goto out;
+		}
+	}
 	atomic_fetch_add(&mr.conns, 1);
 	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, 100) <= 0) {
+		if (mr_poll(&io, 100) <= 0) {
 			if (atomic_load(&mr.stop))
 				break;
 			continue;
 		}
-		ssize_t n = recv(fd, buf + len, cap - len, 0);
+		ssize_t n = mr_recv(&io, buf + len, cap - len);
 		if (n <= 0)
 			break;
 		len += (size_t)n;
@@ -323,8 +386,8 @@ static void mr_conn(int fd)
 			atomic_fetch_add(&mr.chunks, 1);
 			if (!str_prefix(&m.to_path, prefix))
 				mr_fail("To-Path is not", prefix);
-			if (!str_prefix(&m.from_path, "msrp://127.0.0.1:9/") || m.from_path.n < 22)
-				mr_fail("From-Path", "not ppgd's msrp://127.0.0.1:9/<session>;tcp");
+			if (!str_prefix(&m.from_path, ppgd_prefix) || m.from_path.n < strlen(ppgd_prefix) + 3)
+				mr_fail("From-Path", "not ppgd's msrp[s]://127.0.0.1:9/<session>;tcp");
 			if (!m.message_id.p || !m.message_id.n) {
 				mr_fail("no", "Message-ID");
 			} else if (!mid[0]) {
@@ -356,10 +419,9 @@ static void mr_conn(int fd)
 				atomic_store(&mr.holding, 1);
 				/* unanswered until the other side goes away */
 				for (;;) {
-					struct pollfd hp = { .fd = fd, .events = POLLIN };
 					if (atomic_load(&mr.stop))
 						break;
-					if (poll(&hp, 1, 100) > 0 && recv(fd, buf, cap, 0) <= 0)
+					if (mr_poll(&io, 100) > 0 && mr_recv(&io, buf, cap) <= 0)
 						break;
 				}
 				atomic_store(&mr.holding, 2);
@@ -371,7 +433,7 @@ static void mr_conn(int fd)
 			snprintf(me, sizeof me, "%.*s", (int)m.to_path.n, m.to_path.p);
 			ssize_t w = sipb_msrp_write_response(out, sizeof out, tid, 200, NULL, to, me);
 			if (w > 0)
-				(void)!send(fd, out, (size_t)w, MSG_NOSIGNAL);
+				(void)!mr_send(&io, out, (size_t)w);
 			if (m.flag == '$') {
 				if (got == mr.expect_len && !memcmp(msg, mr.expect, got))
 					atomic_fetch_add(&mr.complete, 1);
@@ -383,7 +445,7 @@ static void mr_conn(int fd)
 					.start = 1, .end = got, .total = got,
 					.status = mr.mode == MR_REPORT_415 ? 415 : 200 };
 				w = sipb_msrp_write_report(out, sizeof out, &rr, &rng, rtid);
-				if (w > 0 && send(fd, out, (size_t)w, MSG_NOSIGNAL) == w)
+				if (w > 0 && mr_send(&io, out, (size_t)w) == w)
 					atomic_fetch_add(&mr.reports, 1);
 			}
 		}
@@ -391,6 +453,10 @@ static void mr_conn(int fd)
 		len -= off;
 	}
 out:
+	if (io.s) {
+		gnutls_bye(io.s, GNUTLS_SHUT_WR);
+		gnutls_deinit(io.s);
+	}
 	close(fd);
 	free(buf);
 	free(msg);
@@ -435,6 +501,7 @@ static void mr_expect(enum mr_mode mode, const unsigned char *b, size_t n)
 	atomic_store(&mr.complete, 0);
 	atomic_store(&mr.errors, 0);
 	atomic_store(&mr.reports, 0);
+	atomic_store(&mr.tls_failed, 0);
 	mr.err[0] = '\0';
 }
 
@@ -796,6 +863,216 @@ static void t_lease_renewed(void)
 	term_free(&t);
 }
 
+/* ------------------------------------------------------------ msrps */
+
+/* openssl-made: a CA and a certificate it signed for IP 127.0.0.1 (the
+ * receiver's host), and a self-signed one; their SHA-256 fingerprints. */
+static char tls_dir[64];
+static char fp_self[160], fp_leaf[160];
+
+static int read_fp(const char *name, char *out, size_t cap)
+{
+	char *path = itest_asprintf("%s/%s", tls_dir, name);
+	char *t = tu_read_file(path, NULL);
+	const char *eq = t ? strchr(t, '=') : NULL;
+	free(path);
+	if (eq)
+		snprintf(out, cap, "%.*s", (int)strcspn(eq + 1, "\r\n"), eq + 1);
+	free(t);
+	return eq ? 0 : -1;
+}
+
+static int make_certs(void)
+{
+	snprintf(tls_dir, sizeof tls_dir, "/tmp/msrps-XXXXXX");
+	if (!mkdtemp(tls_dir))
+		return -1;
+	char *cmd = itest_asprintf("cd %s && "
+	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem "
+	    "-days 2 -subj /CN=msrps-test-ca -addext basicConstraints=critical,CA:TRUE "
+	    "-addext keyUsage=critical,keyCertSign && "
+	    "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key -out leaf.csr "
+	    "-subj /CN=terminal.invalid && "
+	    "printf 'subjectAltName=IP:127.0.0.1\\n' > leaf.ext && "
+	    "openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out leaf.pem -days 2 "
+	    "-extfile leaf.ext && "
+	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout self.key -out self.pem "
+	    "-days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 && "
+	    "openssl x509 -in self.pem -noout -fingerprint -sha256 > self.fp && "
+	    "openssl x509 -in leaf.pem -noout -fingerprint -sha256 > leaf.fp) >/dev/null 2>&1", tls_dir);
+	/* the cd's parenthesis */
+	char *full = itest_asprintf("(%s", cmd);
+	int rc = system(full);
+	free(cmd);
+	free(full);
+	if (rc != 0 || read_fp("self.fp", fp_self, sizeof fp_self) < 0 ||
+	    read_fp("leaf.fp", fp_leaf, sizeof fp_leaf) < 0)
+		return -1;
+	return 0;
+}
+
+/* The receiver presents name.pem (NULL: plain TCP). */
+static int mr_tls(const char *name)
+{
+	if (mr.cred) {
+		gnutls_certificate_free_credentials(mr.cred);
+		mr.cred = NULL;
+	}
+	if (!name)
+		return 0;
+	char *crt = itest_asprintf("%s/%s.pem", tls_dir, name), *key = itest_asprintf("%s/%s.key", tls_dir, name);
+	gnutls_certificate_credentials_t c = NULL;
+	int rc = gnutls_certificate_allocate_credentials(&c) < 0 ||
+	    gnutls_certificate_set_x509_key_file(c, crt, key, GNUTLS_X509_FMT_PEM) < 0 ? -1 : 0;
+	free(crt);
+	free(key);
+	if (rc < 0) {
+		gnutls_certificate_free_credentials(c);
+		return -1;
+	}
+	mr.cred = c;
+	return 0;
+}
+
+static int init_tls(void)
+{
+	if (make_certs() < 0) {
+		fprintf(stderr, "\n  cannot make the certificates with openssl in %s\n", tls_dir);
+		return 0;   /* the tests see dd.pid == 0 */
+	}
+	char *extra = itest_asprintf("session_timeout = 5\nretry_min = 1\nretry_max = 1\nmax_attempts = 1\n"
+	    "transaction_timeout = 3\nfetch_timeout = 10\nsession_fallback = no\n"
+	    "msrp_tls = yes\nmsrp_ca_file = %s/ca.pem\n", tls_dir);
+	int rc = init_with("msrps", extra);
+	free(extra);
+	return rc;
+}
+
+static int clean_tls(void)
+{
+	clean_sess();
+	mr_tls(NULL);
+	if (tls_dir[0]) {
+		char *cmd = itest_asprintf("rm -rf %s", tls_dir);
+		(void)!system(cmd);
+		free(cmd);
+	}
+	return 0;
+}
+
+/* The terminal's answer: msrps (or plain msrp) and a=fingerprint (or none). */
+static char *tls_scen(int answer_tls, const char *fingerprint)
+{
+	char port[16];
+	snprintf(port, sizeof port, "%d", mr.port);
+	char *fpline = fingerprint ? itest_asprintf("a=fingerprint:sha-256 %s", fingerprint) :
+	    strdup("a=x-no-fingerprint:1");
+	const char *from[] = { "@MSRPPORT@", "@PROTO@", "@SCHEME@", "@FPLINE@" };
+	const char *to[] = { port, answer_tls ? "TCP/TLS/MSRP" : "TCP/MSRP", answer_tls ? "msrps" : "msrp",
+		fpline };
+	char *sc = scenario("tests/sipp/e2e_uas_session_tls.xml", from, to, 4);
+	free(fpline);
+	return sc;
+}
+
+/* One push in an msrps session; the final state into q. */
+static void tls_push(const char *user, const char *push_id, const char *cert, int answer_tls,
+    const char *fingerprint, int seed, struct sq *q, struct term *t)
+{
+	static unsigned char c[SIZE];
+	content(c, SIZE, seed);
+	EXPECT_INT(mr_tls(cert), 0);
+	mr_expect(MR_OK, c, SIZE);
+	EXPECT(term_start(t, tls_scen(answer_tls, fingerprint), 1) == 0);
+	EXPECT_INT(reg(user, t->port), 200);
+	EXPECT_INT(push(push_id, user, c, SIZE), 1001);
+	EXPECT(wait_final(push_id, 15, q) == 0);
+	EXPECT_INT(term_wait(t, 10), 0);   /* INVITE, ACK, BYE */
+	EXPECT(term_log_has(t, "m=message 9 TCP/TLS/MSRP *"));
+	EXPECT(term_log_has(t, "a=path:msrps://127.0.0.1:9/"));
+}
+
+/* A self-signed certificate whose hash the answer's a=fingerprint gives:
+ * TLS, 3 SEND chunks checked, REPORT 000 200 -> delivered 1000. */
+static void t_tls_fingerprint(void)
+{
+	NEED();
+	struct term t;
+	struct sq q;
+	tls_push("m1", "m1@msrps", "self", 1, fp_self, 11, &q, &t);
+	EXPECT(!strcmp(pap_state_str(q.state), "delivered"));
+	EXPECT_INT(q.code, 1000);
+	EXPECT_INT(atomic_load(&mr.conns), 1);
+	EXPECT_INT(atomic_load(&mr.chunks), 3);
+	EXPECT_INT(atomic_load(&mr.complete), 1);
+	EXPECT_INT(atomic_load(&mr.reports), 1);
+	mr_check();
+	term_free(&t);
+}
+
+/* No a=fingerprint: the certificate chains to msrp_ca_file and names
+ * 127.0.0.1 -> delivered 1000. */
+static void t_tls_ca(void)
+{
+	NEED();
+	struct term t;
+	struct sq q;
+	tls_push("m2", "m2@msrps", "leaf", 1, NULL, 12, &q, &t);
+	EXPECT(!strcmp(pap_state_str(q.state), "delivered"));
+	EXPECT_INT(q.code, 1000);
+	EXPECT_INT(atomic_load(&mr.complete), 1);
+	mr_check();
+	term_free(&t);
+}
+
+/* The answer's fingerprint is another certificate's: the connection is
+ * cut after the handshake, before any SEND; a local 503 (max_attempts 1:
+ * undeliverable 4000) that says why. */
+static void t_tls_fingerprint_mismatch(void)
+{
+	NEED();
+	struct term t;
+	struct sq q;
+	tls_push("m3", "m3@msrps", "self", 1, fp_leaf, 13, &q, &t);
+	EXPECT(!strcmp(pap_state_str(q.state), "undeliverable"));
+	EXPECT_INT(q.code, 4000);
+	EXPECT(strstr(q.desc, "does not match the SDP a=fingerprint") != NULL);
+	EXPECT_INT(atomic_load(&mr.chunks), 0);
+	term_free(&t);
+}
+
+/* No fingerprint and a self-signed certificate: not verified, the
+ * handshake fails; no SEND. */
+static void t_tls_untrusted(void)
+{
+	NEED();
+	struct term t;
+	struct sq q;
+	tls_push("m4", "m4@msrps", "self", 1, NULL, 14, &q, &t);
+	EXPECT(!strcmp(pap_state_str(q.state), "undeliverable"));
+	EXPECT_INT(q.code, 4000);
+	EXPECT(strstr(q.desc, "certificate is not verified") != NULL);
+	EXPECT_INT(atomic_load(&mr.chunks), 0);
+	EXPECT_INT(atomic_load(&mr.conns), 0);        /* no handshake completed */
+	EXPECT_INT(atomic_load(&mr.tls_failed), 1);
+	term_free(&t);
+}
+
+/* A plain msrp answer to the msrps offer: no acceptable media, a local 488
+ * (session_fallback = no: undeliverable 2005); no MSRP connection. */
+static void t_tls_plain_answer(void)
+{
+	NEED();
+	struct term t;
+	struct sq q;
+	tls_push("m5", "m5@msrps", NULL, 0, NULL, 15, &q, &t);
+	EXPECT(!strcmp(pap_state_str(q.state), "undeliverable"));
+	EXPECT_INT(q.code, 2005);
+	EXPECT(strstr(q.desc, "msrp answer to an msrps offer") != NULL);
+	EXPECT_INT(atomic_load(&mr.conns), 0);
+	term_free(&t);
+}
+
 int main(void)
 {
 	static const struct itest_test_def tests[] = {
@@ -816,7 +1093,16 @@ int main(void)
 		  t_lease_renewed },
 		{ NULL, NULL },
 	};
+	static const struct itest_test_def tls_tests[] = {
+		{ "msrps, a=fingerprint of a self-signed certificate: delivered", t_tls_fingerprint },
+		{ "msrps, no fingerprint, certificate from msrp_ca_file: delivered", t_tls_ca },
+		{ "msrps, fingerprint mismatch: cut before any SEND, undeliverable 4000", t_tls_fingerprint_mismatch },
+		{ "msrps, no fingerprint, untrusted certificate: handshake fails", t_tls_untrusted },
+		{ "msrp answer to an msrps offer: 488, undeliverable 2005", t_tls_plain_answer },
+		{ NULL, NULL },
+	};
 	if (itest_add_suite("session mode (INVITE + MSRP)", init_sess, clean_sess, tests) ||
+	    itest_add_suite("session mode over TLS (msrps)", init_tls, clean_tls, tls_tests) ||
 	    itest_add_suite("session mode: leases", init_lease, clean_sess, lease_tests)) {
 		CU_cleanup_registry();
 		return 1;
