@@ -173,11 +173,21 @@ struct sipb_session {
 	 * a=fingerprint (NULL or "": the system's); read once, by the first
 	 * msrps session, and kept. */
 	const char *msrp_ca_file;
+	/* An MSRP relay (RFC 4976): "msrps://host:port;tcp", or NULL. Before the
+	 * INVITE, ppgd AUTHs there with msrp_relay_user / msrp_relay_password
+	 * (Digest), puts its Use-Path before its own URI in a=path, and sends
+	 * the SENDs on that connection with To-Path = Use-Path + the answer's
+	 * path. The relay's certificate is checked against msrp_ca_file and its
+	 * host (an answer's a=fingerprint is the relay's business then). */
+	const char *msrp_relay;
+	const char *msrp_relay_user, *msrp_relay_password;
 };
 
 enum sipb_session_phase {
 	SIPB_PHASE_INVITE = 1,    /* ended with the INVITE's final answer */
 	SIPB_PHASE_MSRP,          /* the session was up: ended in the MSRP transfer */
+	SIPB_PHASE_RELAY,         /* ended before the INVITE: the MSRP relay's AUTH failed
+	                           * (status: the relay's 401/403/423..., or a local 503/408) */
 };
 
 struct sipb_session_result {

@@ -37,6 +37,7 @@ struct sipb_mconn {
 	su_root_t *root;
 	struct sipb_mconn_cfg cfg;
 	char *to_path, *from_path, *content_type;
+	char *host, *fingerprint;     /* msrps: copies, for the handshake after the connect */
 	sipb_mconn_fn cb;
 	void *arg;
 	int fd;
@@ -292,7 +293,7 @@ static int mconn_on_io(su_root_magic_t *mg, su_wait_t *w, struct sipb_mconn *c)
 		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 		if (c->cfg.tls) {
 			const char *why = NULL;
-			if (!(c->tls = sipb_mtls_new(c->cfg.tls, c->fd, c->cfg.host, c->cfg.fingerprint, &why))) {
+			if (!(c->tls = sipb_mtls_new(c->cfg.tls, c->fd, c->host, c->fingerprint, &why))) {
 				mconn_finish(c, 503, 1, 0, why);
 				return 0;
 			}
@@ -395,16 +396,21 @@ struct sipb_mconn *sipb_mconn_start(su_root_t *root, const struct sipb_mconn_cfg
 {
 	struct sipb_mconn *c;
 
-	if (!root || !cfg || !cfg->host || !cfg->to_path || !cfg->from_path || !cfg->content_type ||
-	    !cb || !cfg->chunk_size || (!cfg->body && cfg->len))
+	if (!root || !cfg || (!cfg->host && !cfg->pre_connected) || !cfg->to_path || !cfg->from_path ||
+	    !cfg->content_type || !cb || !cfg->chunk_size || (!cfg->body && cfg->len) ||
+	    !(c = calloc(1, sizeof *c))) {
+		if (cfg && cfg->pre_connected) {
+			sipb_mtls_free(cfg->pre_tls);
+			close(cfg->pre_fd);
+		}
 		return NULL;
-	if (!(c = calloc(1, sizeof *c)))
-		return NULL;
+	}
 	c->root = root;
 	c->cfg = *cfg;
 	c->cb = cb;
 	c->arg = arg;
-	c->fd = -1;
+	c->fd = cfg->pre_connected ? cfg->pre_fd : -1;
+	c->tls = cfg->pre_connected ? cfg->pre_tls : NULL;
 	c->rng.s = cfg->seed ? cfg->seed : 0x9E3779B97F4A7C15ULL;
 	c->nchunks = cfg->len ? (cfg->len + cfg->chunk_size - 1) / cfg->chunk_size : 1;
 	c->wcap = (cfg->chunk_size < cfg->len ? cfg->chunk_size : cfg->len) + MCONN_HEAD_ROOM +
@@ -412,19 +418,36 @@ struct sipb_mconn *sipb_mconn_start(su_root_t *root, const struct sipb_mconn_cfg
 	c->to_path = strdup(cfg->to_path);
 	c->from_path = strdup(cfg->from_path);
 	c->content_type = strdup(cfg->content_type);
+	c->host = cfg->host ? strdup(cfg->host) : NULL;
+	c->fingerprint = cfg->fingerprint ? strdup(cfg->fingerprint) : NULL;
+	/* the caller's strings are its own once this returns */
+	c->cfg.host = c->host;
+	c->cfg.fingerprint = c->fingerprint;
+	c->cfg.to_path = c->cfg.from_path = c->cfg.content_type = NULL;
 	c->tids = calloc(c->nchunks, sizeof *c->tids);
 	c->wbuf = malloc(c->wcap);
 	c->timer = su_timer_create(su_root_task(root), 0);
 	c->soon = su_timer_create(su_root_task(root), 0);
 	/* Message-ID: an ident (RFC 4975 §9) made of the generator's tid */
 	char id[MSRP_TID_MAX + 1];
-	if (!c->to_path || !c->from_path || !c->content_type || !c->tids || !c->wbuf || !c->timer ||
+	if (!c->to_path || !c->from_path || !c->content_type || (cfg->host && !c->host) ||
+	    (cfg->fingerprint && !c->fingerprint) || !c->tids || !c->wbuf || !c->timer ||
 	    !c->soon || sipb_msrp_tid_choose(&c->rng, "", 0, id) < 0) {
 		sipb_mconn_free(c);
 		return NULL;
 	}
 	snprintf(c->message_id, sizeof c->message_id, "m%s", id);
-	if (mconn_connect(c) < 0) {
+	if (cfg->pre_connected) {
+		/* up already: the first chunk goes when the socket takes it */
+		if (su_wait_create(&c->wait, c->fd, SU_WAIT_IN | SU_WAIT_OUT) < 0 ||
+		    (c->wait_index = su_root_register(root, &c->wait, mconn_on_io, c, 0)) <= 0) {
+			c->wait_index = 0;
+			c->soon_why = "cannot register the MSRP socket";
+			su_timer_set_interval(c->soon, mconn_on_soon, c, 0);
+			return c;
+		}
+		c->want_out = 1;
+	} else if (mconn_connect(c) < 0) {
 		su_timer_set_interval(c->soon, mconn_on_soon, c, 0);
 		return c;
 	}
@@ -441,6 +464,8 @@ void sipb_mconn_free(struct sipb_mconn *c)
 	free(c->to_path);
 	free(c->from_path);
 	free(c->content_type);
+	free(c->host);
+	free(c->fingerprint);
 	free(c->tids);
 	free(c->wbuf);
 	free(c->rbuf);

@@ -15,6 +15,7 @@
 struct su_root_s;
 struct sipb_mconn;
 struct sipb_mtls_cred;
+struct sipb_mtls;
 
 struct sipb_mconn_cfg {
 	const char *host;             /* where to connect: the first URI of To-Path */
@@ -31,6 +32,12 @@ struct sipb_mconn_cfg {
 	uint64_t seed;                /* transaction and message ids */
 	struct sipb_mtls_cred *tls;   /* msrps: TLS with these CAs (sipb_msrp_tls.h); NULL: TCP */
 	const char *fingerprint;      /* msrps: the answer's a=fingerprint, or NULL */
+	/* A connection already up (the relay's, sipb_msrp_relay.h): host, port,
+	 * tls and fingerprint are not used; pre_fd and pre_tls (NULL: plain)
+	 * become the connection's, also when sipb_mconn_start fails. */
+	int pre_connected;
+	int pre_fd;
+	struct sipb_mtls *pre_tls;
 };
 
 struct sipb_mconn_result {

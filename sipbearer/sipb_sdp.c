@@ -36,13 +36,19 @@ int sipb_sdp_offer_path(char *out, size_t cap, const struct sipb_sdp_offer *o)
 
 int sipb_sdp_offer_write(char *out, size_t cap, const struct sipb_sdp_offer *o)
 {
-	char path[512], sel[512] = "";
+	char path[1536], sel[512] = "";
 	int n;
 
 	if (!o->host || !o->session_id || !o->content_type || strpbrk(o->content_type, "\r\n \t") ||
 	    strpbrk(o->host, "\r\n \t"))
 		return -EINVAL;
-	if (sipb_sdp_offer_path(path, sizeof path, o) < 0)
+	char own[512];
+	if (o->relay_path && strpbrk(o->relay_path, "\r\n"))
+		return -EINVAL;
+	if (sipb_sdp_offer_path(own, sizeof own, o) < 0)
+		return -ENOSPC;
+	n = snprintf(path, sizeof path, "%s%s%s", o->relay_path ? o->relay_path : "", o->relay_path ? " " : "", own);
+	if (n < 0 || (size_t)n >= sizeof path)
 		return -ENOSPC;
 	if (o->file_name) {
 		if (strpbrk(o->file_name, "\"\r\n"))

@@ -18,6 +18,8 @@ struct sipb_sdp_offer {
 	const char *file_name;        /* NULL: no a=file-selector (not file-like) */
 	unsigned long long sess_id;   /* o= session id and version */
 	int tls;                      /* msrps: "TCP/TLS/MSRP" and an msrps: URI (RFC 4975 §8.1) */
+	const char *relay_path;       /* NULL, or the relays' Use-Path put before this
+	                               * endpoint's URI in a=path (RFC 4976 §5.2) */
 };
 
 /* Writes the offer into out. Its length, or -ENOSPC / -EINVAL. */

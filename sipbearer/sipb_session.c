@@ -18,6 +18,7 @@
  */
 #include "sipbearer/sipb_int.h"
 #include "sipbearer/sipb_msrp_conn.h"
+#include "sipbearer/sipb_msrp_relay.h"
 #include "sipbearer/sipb_msrp_tls.h"
 #include "sipbearer/sipb_sdp.h"
 
@@ -53,7 +54,23 @@ struct sipb_sess {
 	char why[300];                /* a result's phrase made here */
 	su_timer_t *timer;            /* answer timeout -> CANCEL */
 	struct sipb_mconn *mc;
+	/* With a relay: the INVITE waits for its AUTH; what it is made of. */
+	struct sipb_mrelay *relay;
+	char *use_path;
+	su_home_t *home;
+	url_t *ruri;
+	sip_from_t *from;
+	sip_to_t *to;
+	sip_accept_contact_t *ac;
+	sip_p_asserted_identity_t *pai;
+	sip_route_t *route;
+	const char *cid;
+	struct sipb_sdp_offer off;
+	char off_host[128], off_sid[21];
+	char *off_file;
+	unsigned answer_ms;
 	int cancelled, established, reported, bye_sent;
+	int soon_status;              /* a relay failure found in sipb_send_session */
 };
 
 static void sess_unlink_free(struct sipb *s, struct sipb_sess *x)
@@ -67,6 +84,10 @@ static void sess_unlink_free(struct sipb *s, struct sipb_sess *x)
 	}
 	su_timer_destroy(x->timer);
 	sipb_mconn_free(x->mc);
+	sipb_mrelay_free(x->relay);
+	free(x->use_path);
+	free(x->off_file);
+	su_home_unref(x->home);
 	if (x->out.nh)
 		nua_handle_destroy(x->out.nh);
 	free(x->content_type);
@@ -103,6 +124,17 @@ static void sess_on_timer(su_root_magic_t *mg, su_timer_t *t, su_timer_arg_t *ar
 		x->cancelled = 1;
 		nua_cancel(x->out.nh, TAG_END());
 	}
+}
+
+static void sess_on_soon(su_root_magic_t *mg, su_timer_t *t, su_timer_arg_t *arg)
+{
+	struct sipb_sess *x = arg;
+	struct sipb_session_result r = { .phase = SIPB_PHASE_RELAY, .status = x->soon_status, .local = 1,
+		.phrase = x->why, .retry_after = -1 };
+	(void)mg;
+	(void)t;
+	sess_report(x->s, x, &r);
+	sess_unlink_free(x->s, x);
 }
 
 static void sess_on_msrp(void *arg, const struct sipb_mconn_result *m)
@@ -142,7 +174,7 @@ static void sess_established(struct sipb *s, struct sipb_sess *x, sip_t const *s
 		sess_report(s, x, &r);
 		return;
 	}
-	if (x->tls && !s->msrp_cred) {
+	if (x->tls && !s->msrp_cred && !x->relay) {
 		char err[256];
 		if (sipb_mtls_cred_new(x->ca_file, &s->msrp_cred, err, sizeof err) < 0) {
 			snprintf(x->why, sizeof x->why, "MSRP TLS: %s", err);
@@ -154,13 +186,33 @@ static void sess_established(struct sipb *s, struct sipb_sess *x, sip_t const *s
 			return;
 		}
 	}
+	int pre_fd = -1;
+	struct sipb_mtls *pre_tls = NULL;
+	char to_path[2048];
+	if (x->relay) {
+		/* RFC 4976 §6: through the relay's connection, its Use-Path first */
+		int n = snprintf(to_path, sizeof to_path, "%s %s", x->use_path, ans.path);
+		if (n < 0 || (size_t)n >= sizeof to_path || sipb_mrelay_take(x->relay, &pre_fd, &pre_tls) < 0) {
+			r.phase = SIPB_PHASE_MSRP;
+			r.status = 503;
+			r.phrase = "MSRP relay: its connection is gone";
+			sess_bye(x);
+			sess_report(s, x, &r);
+			return;
+		}
+		sipb_mrelay_free(x->relay);
+		x->relay = NULL;
+	}
 	struct sipb_mconn_cfg mc = {
 		.host = ans.host, .port = ans.port, .to_path = ans.path, .from_path = x->from_path,
 		.content_type = x->content_type, .body = x->body, .len = x->len,
 		.chunk_size = x->chunk, .report_required = x->report_required,
 		.timeout_ms = x->transfer_ms, .seed = (uint64_t)(uintptr_t)x ^ (uint64_t)su_now().tv_usec << 20 ^ s->seq,
 		.tls = x->tls ? s->msrp_cred : NULL, .fingerprint = ans.fingerprint[0] ? ans.fingerprint : NULL,
+		.pre_connected = pre_fd >= 0, .pre_fd = pre_fd, .pre_tls = pre_tls,
 	};
+	if (pre_fd >= 0)
+		mc.to_path = to_path;
 	x->mc = sipb_mconn_start(s->root, &mc, sess_on_msrp, x);
 	if (!x->mc) {
 		r.phase = SIPB_PHASE_MSRP;
@@ -249,6 +301,51 @@ static void sess_host(struct sipb *s, char *out, size_t len)
 		snprintf(out, len, "%.*s", end ? (int)(end - h) : (int)strlen(h), h);
 }
 
+/* Sends the INVITE (its offer's a=path led by the relay's Use-Path, if
+ * any); the SIP pieces prepared by sipb_send_session go with it. */
+static void sess_invite(struct sipb *s, struct sipb_sess *x)
+{
+	char sdp[3072];
+	x->off.relay_path = x->use_path;
+	if (sipb_sdp_offer_write(sdp, sizeof sdp, &x->off) < 0) {
+		struct sipb_session_result r = { .phase = SIPB_PHASE_RELAY, .status = 500, .local = 1,
+			.phrase = "MSRP relay: its Use-Path does not fit in the offer", .retry_after = -1 };
+		sess_report(s, x, &r);
+		sess_unlink_free(s, x);
+		return;
+	}
+	su_timer_set_interval(x->timer, sess_on_timer, x, (su_duration_t)x->answer_ms);
+	nua_invite(x->out.nh, NUTAG_URL((url_string_t const *)x->ruri),
+	    SIPTAG_FROM(x->from), SIPTAG_TO(x->to), SIPTAG_CALL_ID_STR(x->cid), SIPTAG_ACCEPT_CONTACT(x->ac),
+	    TAG_IF(x->pai, SIPTAG_P_ASSERTED_IDENTITY(x->pai)), TAG_IF(x->route, SIPTAG_ROUTE(x->route)),
+	    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	su_home_unref(x->home);
+	x->home = NULL;
+}
+
+/* The relay's answer to AUTH: the INVITE goes, or the session ends here. */
+static void sess_on_relay(void *arg, const struct sipb_mrelay_result *m)
+{
+	struct sipb_sess *x = arg;
+	struct sipb *s = x->s;
+
+	if (m->status == 200 && (x->use_path = strdup(m->use_path)) != NULL) {
+		sess_invite(s, x);
+		return;
+	}
+	struct sipb_session_result r = { .phase = SIPB_PHASE_RELAY, .status = m->status,
+		.phrase = m->comment, .local = m->local, .retry_after = -1 };
+	if (m->status == 200) {
+		r.status = 500;
+		r.local = 1;
+		r.phrase = "out of memory";
+	}
+	sipb_mrelay_free(x->relay);
+	x->relay = NULL;
+	sess_report(s, x, &r);
+	sess_unlink_free(s, x);
+}
+
 int sipb_send_session(struct sipb *s, const struct sipb_session *q)
 {
 	char callid[21], ftag[13], sid[21], host[128], sdp[2048];
@@ -299,9 +396,10 @@ int sipb_send_session(struct sipb *s, const struct sipb_session *q)
 	x->ca_file = q->msrp_ca_file && *q->msrp_ca_file ? strdup(q->msrp_ca_file) : NULL;
 	x->transfer_ms = q->transfer_timeout_ms ? q->transfer_timeout_ms : 30000;
 	x->content_type = strdup(q->content_type);
+	x->off_file = q->file_name ? strdup(q->file_name) : NULL;
 	x->body = malloc(q->body_len + 1);
 	x->timer = su_timer_create(su_root_task(s->root), 0);
-	if (!x->content_type || !x->body || !x->timer ||
+	if (!x->content_type || !x->body || !x->timer || (q->file_name && !x->off_file) ||
 	    sipb_sdp_offer_path(x->from_path, sizeof x->from_path, &off) < 0 ||
 	    !(x->out.nh = nua_handle(s->nua, &x->out, TAG_END()))) {
 		sess_unlink_free(s, x);
@@ -315,13 +413,47 @@ int sipb_send_session(struct sipb *s, const struct sipb_session *q)
 	x->prevp = &s->sessions;
 	s->sessions = x;
 	s->nsessions++;
-	su_timer_set_interval(x->timer, sess_on_timer, x,
-	    (su_duration_t)(q->answer_timeout_ms ? q->answer_timeout_ms : 30000));
-	nua_invite(x->out.nh, NUTAG_URL((url_string_t const *)ruri),
-	    SIPTAG_FROM(from), SIPTAG_TO(to), SIPTAG_CALL_ID_STR(cid), SIPTAG_ACCEPT_CONTACT(ac),
-	    TAG_IF(pai, SIPTAG_P_ASSERTED_IDENTITY(pai)), TAG_IF(route, SIPTAG_ROUTE(route)),
-	    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+	x->answer_ms = q->answer_timeout_ms ? q->answer_timeout_ms : 30000;
+	/* what the INVITE is made of, kept until it goes */
+	x->home = home;
+	home = NULL;
+	x->ruri = ruri;
+	x->from = from;
+	x->to = to;
+	x->ac = ac;
+	x->pai = pai;
+	x->route = route;
+	x->cid = cid;
+	x->off = off;
+	snprintf(x->off_host, sizeof x->off_host, "%s", host);
+	snprintf(x->off_sid, sizeof x->off_sid, "%s", sid);
+	x->off.host = x->off_host;
+	x->off.session_id = x->off_sid;
+	x->off.content_type = x->content_type;
+	x->off.file_name = x->off_file;
 	rc = 0;
+	if (!q->msrp_relay || !*q->msrp_relay) {
+		sess_invite(s, x);
+		goto out;
+	}
+	/* RFC 4976 §5: AUTH at the relay first (msrps: its certificate against
+	 * msrp_ca_file and its host) */
+	char err[256];
+	if (!strncasecmp(q->msrp_relay, "msrps:", 6) && !s->msrp_cred &&
+	    sipb_mtls_cred_new(x->ca_file, &s->msrp_cred, err, sizeof err) < 0) {
+		snprintf(x->why, sizeof x->why, "MSRP relay: %s", err);
+		x->soon_status = 503;
+	}
+	struct sipb_mrelay_cfg rc_ = { .uri = q->msrp_relay, .user = q->msrp_relay_user,
+		.password = q->msrp_relay_password, .from_path = x->from_path, .tls = s->msrp_cred,
+		.timeout_ms = x->answer_ms, .expires = 600,
+		.seed = (uint64_t)(uintptr_t)x ^ (uint64_t)su_now().tv_usec << 24 ^ s->seq };
+	if (!x->soon_status && !(x->relay = sipb_mrelay_start(s->root, &rc_, sess_on_relay, x))) {
+		snprintf(x->why, sizeof x->why, "MSRP relay: cannot start (is msrp_relay an MSRP URI?)");
+		x->soon_status = 500;
+	}
+	if (x->soon_status)   /* reported from the loop, not from inside this call */
+		su_timer_set_interval(x->timer, sess_on_soon, x, 0);
 out:
 	su_home_unref(home);
 	return rc;

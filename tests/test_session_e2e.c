@@ -268,6 +268,7 @@ static struct mrecv {
 	 * handshakes that did not complete (ppgd refused the certificate) */
 	gnutls_certificate_credentials_t cred;
 	atomic_int tls_failed;
+	char relay_prefix[64];   /* the relay's URIs begin so ("": no relay) */
 } mr;
 
 /* The receiver's connection: TCP, or TLS over it (GnuTLS server side). */
@@ -386,8 +387,14 @@ static void mr_conn(int fd)
 			atomic_fetch_add(&mr.chunks, 1);
 			if (!str_prefix(&m.to_path, prefix))
 				mr_fail("To-Path is not", prefix);
-			if (!str_prefix(&m.from_path, ppgd_prefix) || m.from_path.n < strlen(ppgd_prefix) + 3)
-				mr_fail("From-Path", "not ppgd's msrp[s]://127.0.0.1:9/<session>;tcp");
+			/* ppgd's URI, after the relay's when there is one (RFC 4976 §7) */
+			char want_from[64];
+			snprintf(want_from, sizeof want_from, "%s%s", mr.relay_prefix[0] ? " " : "", ppgd_prefix);
+			if ((mr.relay_prefix[0] && !str_prefix(&m.from_path, mr.relay_prefix)) || !m.from_path.p ||
+			    !memmem(m.from_path.p, m.from_path.n, want_from, strlen(want_from)))
+				mr_fail("From-Path", "not [the relay's URI] ppgd's msrp[s]://127.0.0.1:9/<session>;tcp");
+			if (mr.relay_prefix[0] && memchr(m.to_path.p, ' ', m.to_path.n))
+				mr_fail("To-Path", "still lists the relay");
 			if (!m.message_id.p || !m.message_id.n) {
 				mr_fail("no", "Message-ID");
 			} else if (!mid[0]) {
@@ -430,6 +437,9 @@ static void mr_conn(int fd)
 			char tid[MSRP_TID_MAX + 1], to[256], me[256], out[2048], rtid[MSRP_TID_MAX + 1];
 			snprintf(tid, sizeof tid, "%.*s", (int)m.tid.n, m.tid.p);
 			snprintf(to, sizeof to, "%.*s", (int)strcspn(m.from_path.p, " \r\n"), m.from_path.p);
+			/* the REPORT goes back along the whole From-Path (through the relay) */
+			char back[512];
+			snprintf(back, sizeof back, "%.*s", (int)m.from_path.n, m.from_path.p);
 			snprintf(me, sizeof me, "%.*s", (int)m.to_path.n, m.to_path.p);
 			ssize_t w = sipb_msrp_write_response(out, sizeof out, tid, 200, NULL, to, me);
 			if (w > 0)
@@ -441,7 +451,7 @@ static void mr_conn(int fd)
 					mr_fail("reassembled content", "differs from the push");
 				for (int i = 0; mr.mode == MR_SLOW && i < MR_SLOW_MS / 50 && !atomic_load(&mr.stop); i++)
 					usleep(50000);
-				struct sipb_msrp_report_req rr = { .to_path = to, .from_path = me, .message_id = mid,
+				struct sipb_msrp_report_req rr = { .to_path = back, .from_path = me, .message_id = mid,
 					.start = 1, .end = got, .total = got,
 					.status = mr.mode == MR_REPORT_415 ? 415 : 200 };
 				w = sipb_msrp_write_report(out, sizeof out, &rr, &rng, rtid);
@@ -989,7 +999,8 @@ static void tls_push(const char *user, const char *push_id, const char *cert, in
 	EXPECT(wait_final(push_id, 15, q) == 0);
 	EXPECT_INT(term_wait(t, 10), 0);   /* INVITE, ACK, BYE */
 	EXPECT(term_log_has(t, "m=message 9 TCP/TLS/MSRP *"));
-	EXPECT(term_log_has(t, "a=path:msrps://127.0.0.1:9/"));
+	/* ppgd's URI, last after a relay's Use-Path */
+	EXPECT(term_log_has(t, mr.relay_prefix[0] ? ";tcp msrps://127.0.0.1:9/" : "a=path:msrps://127.0.0.1:9/"));
 }
 
 /* A self-signed certificate whose hash the answer's a=fingerprint gives:
@@ -1073,6 +1084,166 @@ static void t_tls_plain_answer(void)
 	term_free(&t);
 }
 
+/* ------------------------------------------------------------ relay */
+
+/* tests/msrp_relay.py: an RFC 4976 relay with TLS, Digest AUTH (Min-Expires
+ * 900: ppgd's first AUTH asks 600 and gets 423), forwarding between ppgd's
+ * connection and the receiver's. */
+static pid_t relay_pid;
+static int relay_port;
+static char *relay_status, *relay_pwfile;
+
+static int relay_count(const char *name)
+{
+	char *t = relay_status ? tu_read_file(relay_status, NULL) : NULL;
+	int v = -1;
+	size_t nl = strlen(name);
+	for (const char *p = t; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, name, nl) && p[nl] == ' ')
+			v = atoi(p + nl + 1);
+	free(t);
+	return v;
+}
+
+static void relay_password(const char *pw)
+{
+	free(itest_write_file(tls_dir, "relay.pw", pw, strlen(pw)));
+}
+
+static int init_relay(void)
+{
+	if (make_certs() < 0) {
+		fprintf(stderr, "\n  cannot make the certificates with openssl in %s\n", tls_dir);
+		return 0;
+	}
+	relay_password("relay-s3cret");
+	relay_pwfile = itest_asprintf("%s/relay.pw", tls_dir);
+	relay_status = itest_asprintf("%s/relay.status", tls_dir);
+	char *portfile = itest_asprintf("%s/relay.port", tls_dir), *log = itest_asprintf("%s/relay.log", tls_dir);
+	char *crt = itest_asprintf("%s/leaf.pem", tls_dir), *key = itest_asprintf("%s/leaf.key", tls_dir);
+	const char *py = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+	const char *argv[] = { py, tu_src("tests/msrp_relay.py"), portfile, relay_status, crt, key, "ppgd",
+		relay_pwfile, "900", NULL };
+	relay_pid = itest_spawn(argv, tls_dir, log);
+	if (relay_pid > 0 && itest_wait_file_has(portfile, "\n", 10) == 0) {
+		char *t = tu_read_file(portfile, NULL);
+		relay_port = t ? atoi(t) : 0;
+		free(t);
+	}
+	free(portfile);
+	free(log);
+	free(crt);
+	free(key);
+	if (relay_port <= 0) {
+		fprintf(stderr, "\n  the MSRP relay did not start (%s/relay.log)\n", tls_dir);
+		return 0;
+	}
+	char *extra = itest_asprintf("session_timeout = 5\nretry_min = 1\nretry_max = 1\nmax_attempts = 1\n"
+	    "transaction_timeout = 3\nfetch_timeout = 10\nsession_fallback = no\n"
+	    "msrp_tls = yes\nmsrp_ca_file = %s/ca.pem\nmsrp_relay = msrps://127.0.0.1:%d;tcp\n"
+	    "msrp_relay_user = ppgd\nmsrp_relay_password = relay-s3cret\n", tls_dir, relay_port);
+	int rc = init_with("relay", extra);
+	free(extra);
+	snprintf(mr.relay_prefix, sizeof mr.relay_prefix, "msrps://127.0.0.1:%d/", relay_port);
+	return rc;
+}
+
+static int clean_relay(void)
+{
+	if (relay_pid > 0)
+		itest_stop_pid(relay_pid, SIGTERM, 5);
+	relay_pid = 0;
+	mr.relay_prefix[0] = '\0';
+	free(relay_status);
+	free(relay_pwfile);
+	relay_status = relay_pwfile = NULL;
+	return clean_tls();
+}
+
+/* Through the relay: AUTH 401, AUTH with Digest asking Expires 600 -> 423
+ * Min-Expires 900, AUTH again with 900 -> 200 Use-Path; the offer's a=path
+ * is the Use-Path then ppgd's URI; the 3 SENDs go through the relay (each
+ * checked by the receiver: the relay's URI first in From-Path, To-Path
+ * only the receiver's), their 200s and the REPORT come back through it ->
+ * delivered 1000. */
+static void t_relay_delivered(void)
+{
+	NEED();
+	struct term t;
+	struct sq q;
+	char want[96];
+	tls_push("r1", "r1@relay", "self", 1, NULL, 21, &q, &t);
+	EXPECT(!strcmp(pap_state_str(q.state), "delivered"));
+	EXPECT_INT(q.code, 1000);
+	snprintf(want, sizeof want, "a=path:msrps://127.0.0.1:%d/", relay_port);
+	EXPECT(term_log_has(&t, want));
+	EXPECT(term_log_has(&t, ";tcp msrps://127.0.0.1:9/"));
+	EXPECT_INT(atomic_load(&mr.conns), 1);
+	EXPECT_INT(atomic_load(&mr.chunks), 3);
+	EXPECT_INT(atomic_load(&mr.complete), 1);
+	EXPECT_INT(atomic_load(&mr.reports), 1);
+	mr_check();
+	EXPECT_INT(relay_count("challenged"), 1);
+	EXPECT_INT(relay_count("interval_too_short"), 1);
+	EXPECT_INT(relay_count("authorized"), 1);
+	EXPECT_INT(relay_count("refused"), 0);
+	EXPECT_INT(relay_count("sends_forwarded"), 3);
+	EXPECT_INT(relay_count("responses_forwarded"), 3);
+	EXPECT_INT(relay_count("reports_forwarded"), 1);
+	EXPECT_INT(relay_count("path_errors"), 0);
+	term_free(&t);
+}
+
+/* The relay's account has another password now: 403 to the AUTH with
+ * Authorization -> no INVITE; undeliverable 4000 (README "MSRP relays"). */
+static void t_relay_wrong_password(void)
+{
+	NEED();
+	static unsigned char c[SIZE];
+	struct term t;
+	struct sq q;
+	content(c, SIZE, 22);
+	relay_password("another-password");
+	int refused = relay_count("refused");
+	mr_expect(MR_OK, c, SIZE);
+	EXPECT(term_start(&t, tls_scen(1, NULL), 1) == 0);
+	EXPECT_INT(reg("r2", t.port), 200);
+	EXPECT_INT(push("r2@relay", "r2", c, SIZE), 1001);
+	EXPECT(wait_final("r2@relay", 15, &q) == 0);
+	EXPECT(!strcmp(pap_state_str(q.state), "undeliverable"));
+	EXPECT_INT(q.code, 4000);
+	EXPECT(strstr(q.desc, "403") != NULL);
+	EXPECT_INT(relay_count("refused"), refused + 1);
+	EXPECT(!term_log_has(&t, "INVITE sip:"));
+	EXPECT_INT(atomic_load(&mr.conns), 0);
+	relay_password("relay-s3cret");
+	term_free(&t);
+}
+
+/* The relay is down: connection refused, a local 503 (retried; with
+ * max_attempts 1 undeliverable 4000 at once); no INVITE. */
+static void t_relay_down(void)
+{
+	NEED();
+	static unsigned char c[SIZE];
+	struct term t;
+	struct sq q;
+	content(c, SIZE, 23);
+	EXPECT(relay_pid > 0 && itest_stop_pid(relay_pid, SIGTERM, 5) != -2);
+	relay_pid = 0;
+	mr_expect(MR_OK, c, SIZE);
+	EXPECT(term_start(&t, tls_scen(1, NULL), 1) == 0);
+	EXPECT_INT(reg("r3", t.port), 200);
+	EXPECT_INT(push("r3@relay", "r3", c, SIZE), 1001);
+	EXPECT(wait_final("r3@relay", 15, &q) == 0);
+	EXPECT(!strcmp(pap_state_str(q.state), "undeliverable"));
+	EXPECT_INT(q.code, 4000);
+	EXPECT(strstr(q.desc, "MSRP relay unreachable") != NULL);
+	EXPECT(!term_log_has(&t, "INVITE sip:"));
+	EXPECT_INT(atomic_load(&mr.conns), 0);
+	term_free(&t);
+}
+
 int main(void)
 {
 	static const struct itest_test_def tests[] = {
@@ -1101,7 +1272,14 @@ int main(void)
 		{ "msrp answer to an msrps offer: 488, undeliverable 2005", t_tls_plain_answer },
 		{ NULL, NULL },
 	};
+	static const struct itest_test_def relay_tests[] = {
+		{ "through an MSRP relay (AUTH, 423, Use-Path): every chunk, delivered", t_relay_delivered },
+		{ "MSRP relay refuses the password (403): no INVITE, undeliverable 4000", t_relay_wrong_password },
+		{ "MSRP relay down: no INVITE, undeliverable 4000", t_relay_down },
+		{ NULL, NULL },
+	};
 	if (itest_add_suite("session mode (INVITE + MSRP)", init_sess, clean_sess, tests) ||
+	    itest_add_suite("session mode through an MSRP relay", init_relay, clean_relay, relay_tests) ||
 	    itest_add_suite("session mode over TLS (msrps)", init_tls, clean_tls, tls_tests) ||
 	    itest_add_suite("session mode: leases", init_lease, clean_sess, lease_tests)) {
 		CU_cleanup_registry();
