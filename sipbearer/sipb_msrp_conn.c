@@ -38,6 +38,7 @@ struct sipb_mconn {
 	struct sipb_mconn_cfg cfg;
 	char *to_path, *from_path, *content_type;
 	char *host, *fingerprint;     /* msrps: copies, for the handshake after the connect */
+	char why[300];                /* a TLS failure's text (its session goes before the callback) */
 	sipb_mconn_fn cb;
 	void *arg;
 	int fd;
@@ -309,7 +310,8 @@ static int mconn_on_io(su_root_magic_t *mg, su_wait_t *w, struct sipb_mconn *c)
 		const char *why = NULL;
 		int out = 0, r = sipb_mtls_handshake(c->tls, &out, &why);
 		if (r < 0) {
-			mconn_finish(c, 503, 1, 0, why);
+			snprintf(c->why, sizeof c->why, "%s", why);
+			mconn_finish(c, 503, 1, 0, c->why);
 			return 0;
 		}
 		c->want_out = -1;

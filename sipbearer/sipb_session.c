@@ -141,8 +141,10 @@ static void sess_on_msrp(void *arg, const struct sipb_mconn_result *m)
 {
 	struct sipb_sess *x = arg;
 	struct sipb *s = x->s;
+	/* the comment may live in the connection freed below */
+	snprintf(x->why, sizeof x->why, "%s", m->comment ? m->comment : "");
 	struct sipb_session_result r = { .phase = SIPB_PHASE_MSRP, .status = m->status,
-		.phrase = m->comment, .local = m->local, .from_report = m->from_report,
+		.phrase = x->why, .local = m->local, .from_report = m->from_report,
 		.retry_after = -1, .chunks = m->chunks, .acked = m->acked };
 
 	sipb_mconn_free(x->mc);
@@ -333,8 +335,10 @@ static void sess_on_relay(void *arg, const struct sipb_mrelay_result *m)
 		sess_invite(s, x);
 		return;
 	}
+	/* the comment may live in the relay's state freed below */
+	snprintf(x->why, sizeof x->why, "%s", m->comment ? m->comment : "");
 	struct sipb_session_result r = { .phase = SIPB_PHASE_RELAY, .status = m->status,
-		.phrase = m->comment, .local = m->local, .retry_after = -1 };
+		.phrase = x->why, .local = m->local, .retry_after = -1 };
 	if (m->status == 200) {
 		r.status = 500;
 		r.local = 1;
