@@ -207,6 +207,16 @@ struct sipb_session_result {
 };
 typedef void (*sipb_session_fn)(void *arg, const struct sipb_session_result *r);
 
+/*
+ * Ends the session sent with tag early (its delivery ended, or its lease
+ * was lost): the MSRP transfer stops, a BYE goes when the session is up, a
+ * CANCEL while the INVITE waits for its answer, nothing before the INVITE
+ * (a relay's AUTH). Its result, a local 503 with why as phrase, is reported
+ * once from the loop shortly after (never from inside this call). No such
+ * session, or one already reported: nothing.
+ */
+void sipb_session_end(struct sipb *s, uint64_t tag, const char *why);
+
 /* The session result callback (before the first sipb_send_session). */
 void sipb_set_session_handler(struct sipb *s, sipb_session_fn fn, void *arg);
 

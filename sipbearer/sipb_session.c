@@ -71,6 +71,7 @@ struct sipb_sess {
 	unsigned answer_ms;
 	int cancelled, established, reported, bye_sent;
 	int soon_status;              /* a relay failure found in sipb_send_session */
+	int ending;                   /* sipb_session_end: its result is due */
 };
 
 static void sess_unlink_free(struct sipb *s, struct sipb_sess *x)
@@ -95,6 +96,8 @@ static void sess_unlink_free(struct sipb *s, struct sipb_sess *x)
 	free(x->body);
 	free(x);
 }
+
+static void sess_end_report(struct sipb *s, struct sipb_sess *x);
 
 static void sess_report(struct sipb *s, struct sipb_sess *x, struct sipb_session_result *r)
 {
@@ -233,10 +236,16 @@ void sipb_session_event(struct sipb *s, struct sipb_sess *x, nua_event_t event, 
 	case nua_r_invite:
 		if (status < 200 || x->established)
 			return;
+		if (status < 300 && (x->ending || x->reported)) {
+			x->established = 1;   /* a 2xx crossed the CANCEL: end it */
+			sess_bye(x);
+			return;
+		}
 		if (status < 300) {
 			sess_established(s, x, sip);
 			return;
 		}
+		sess_end_report(s, x);   /* ended here: that result, not the 487's */
 		{
 			struct sipb_session_result r = { .phase = SIPB_PHASE_INVITE, .status = status,
 				.phrase = phrase, .retry_after = -1, .cancelled = x->cancelled };
@@ -256,6 +265,7 @@ void sipb_session_event(struct sipb *s, struct sipb_sess *x, nua_event_t event, 
 		return;
 	case nua_i_bye:
 		/* The terminal ended the session (nua answered 200). */
+		sess_end_report(s, x);
 		if (!x->reported) {
 			struct sipb_session_result r = { .phase = SIPB_PHASE_MSRP, .status = 503, .local = 1,
 				.phrase = "BYE from the terminal before the MSRP transfer ended",
@@ -267,12 +277,71 @@ void sipb_session_event(struct sipb *s, struct sipb_sess *x, nua_event_t event, 
 		sess_unlink_free(s, x);
 		return;
 	case nua_r_bye:
-		if (status >= 200)
+		if (status >= 200) {
+			sess_end_report(s, x);   /* ended by sipb_session_end before its timer */
 			sess_unlink_free(s, x);
+		}
 		return;
 	default:
 		return;
 	}
+}
+
+/* ------------------------------------------------------- ended early */
+
+/* The result of a session sipb_session_end ended (once). */
+static void sess_end_report(struct sipb *s, struct sipb_sess *x)
+{
+	if (!x->ending || x->reported)
+		return;
+	struct sipb_session_result r = { .phase = x->established ? SIPB_PHASE_MSRP :
+		x->home ? SIPB_PHASE_RELAY : SIPB_PHASE_INVITE, .status = 503, .local = 1,
+		.phrase = x->why, .retry_after = -1 };
+	sess_report(s, x, &r);
+}
+
+static void sess_on_end(su_root_magic_t *mg, su_timer_t *t, su_timer_arg_t *arg)
+{
+	struct sipb_sess *x = arg;
+	struct sipb *s = x->s;
+	(void)mg;
+	(void)t;
+	sess_end_report(s, x);
+	if (x->home)   /* no INVITE went: nothing on the wire to wait for */
+		sess_unlink_free(s, x);
+}
+
+void sipb_session_end(struct sipb *s, uint64_t tag, const char *why)
+{
+	struct sipb_sess *x;
+
+	if (!s)
+		return;
+	for (x = s->sessions; x; x = x->next)
+		if (x->tag == tag && !x->reported && !x->ending)
+			break;
+	if (!x)
+		return;
+	x->ending = 1;
+	snprintf(x->why, sizeof x->why, "%s", why ? why : "ended");
+	sipb_mconn_free(x->mc);
+	x->mc = NULL;
+	sipb_mrelay_free(x->relay);
+	x->relay = NULL;
+	if (x->established) {
+		sess_bye(x);
+	} else if (!x->home && !x->cancelled) {
+		x->cancelled = 1;
+		nua_cancel(x->out.nh, TAG_END());
+	}
+	if (x->timer)
+		su_timer_reset(x->timer);
+	else
+		x->timer = su_timer_create(su_root_task(s->root), 0);
+	/* Without a timer (out of memory) the result goes with the INVITE's
+	 * final answer or the BYE's. */
+	if (x->timer)
+		su_timer_set_interval(x->timer, sess_on_end, x, 0);
 }
 
 void sipb_session_abort_all(struct sipb *s, int status, const char *phrase)

@@ -873,6 +873,45 @@ static void t_lease_renewed(void)
 	term_free(&t);
 }
 
+/* A push cancelled while its session's transfer runs (the receiver holds
+ * its REPORT): the engine forgets the attempt and the session is cut at
+ * once - the MSRP connection closed and a BYE to the terminal, long before
+ * the REPORT would have come; the push stays cancelled. The same cut ends a
+ * session whose lease renewal finds the lease gone (ppg_deliver_renew.c). */
+static void t_cancel_cuts_session(void)
+{
+	NEED();
+	static unsigned char c[SIZE];
+	struct term t;
+	struct sq q;
+	content(c, SIZE, 9);
+	mr_expect(MR_SLOW, c, SIZE);
+	EXPECT(term_start(&t, sess_scen(), 1) == 0);
+	EXPECT_INT(reg("l2", t.port), 200);
+	EXPECT_INT(push("l2@lease", "l2", c, SIZE), 1001);
+	double t0 = itest_now();
+	while (atomic_load(&mr.chunks) < 3 && itest_now() - t0 < 10)
+		usleep(10000);
+	EXPECT_INT(atomic_load(&mr.chunks), 3);   /* every chunk in; the REPORT held */
+	char *doc = itest_asprintf("<?xml version=\"1.0\"?>\n" DOCTYPE_21 "\n<pap>"
+	    "<cancel-message push-id=\"l2@lease\"/></pap>");
+	struct pap_msg *m = itest_pap_post(&dd, ALICE, "application/xml", doc, strlen(doc));
+	int code = !m || m->type != PAP_MSG_CANCEL_RESPONSE ? -1 : m->nresults ? m->results[0].code : m->code;
+	pap_msg_free(m);
+	free(doc);
+	EXPECT_INT(code, 1000);
+	double tc = itest_now();
+	EXPECT_INT(term_wait(&t, 5), 0);   /* the BYE came (the scenario ends with its 200) */
+	double took = itest_now() - tc;
+	fprintf(stderr, "\n    BYE %.2f s after the cancel", took);
+	EXPECT(took < MR_SLOW_MS / 1000.0 - 3);
+	EXPECT(term_log_has(&t, "BYE sip:term@127.0.0.1:"));
+	EXPECT_INT(atomic_load(&mr.reports), 0);   /* cut before the REPORT */
+	EXPECT(statusquery("l2@lease", &q) == 0);
+	EXPECT(!strcmp(pap_state_str(q.state), "cancelled"));
+	term_free(&t);
+}
+
 /* ------------------------------------------------------------ msrps */
 
 /* openssl-made: a CA and a certificate it signed for IP 127.0.0.1 (the
@@ -1262,6 +1301,8 @@ int main(void)
 	static const struct itest_test_def lease_tests[] = {
 		{ "a session longer than its lease renews it: never claimed again, delivered once",
 		  t_lease_renewed },
+		{ "a cancel mid-transfer cuts the session at once (BYE, no REPORT waited for)",
+		  t_cancel_cuts_session },
 		{ NULL, NULL },
 	};
 	static const struct itest_test_def tls_tests[] = {
