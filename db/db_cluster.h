@@ -35,6 +35,14 @@ int db_delivery_lease_held(struct db *db, int64_t id, int64_t gen);
 int db_notification_renew(struct db *db, int64_t id, int64_t gen, int64_t until);
 
 /*
+ * Extends this node's lease of a pending delivery to until, fenced as
+ * db_delivery_lease_held: 1 when renewed, 0 when the lease is no longer this
+ * node's (another claim took it, or it is final). An attempt that runs
+ * longer than a lease (a session-mode transfer) keeps its delivery this way.
+ */
+int db_delivery_renew(struct db *db, int64_t id, int64_t gen, int64_t until);
+
+/*
  * One live node per node id (PostgreSQL): takes a session-level advisory
  * lock on this handle's node id, held until the handle is closed, and taken
  * again by db_reconnect (which fails while another session holds it: the

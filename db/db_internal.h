@@ -100,6 +100,7 @@ enum db_stmt_id {
 	DB_ST_NOTIF_CLAIM8,
 	DB_ST_DELIVERY_FENCE,
 	DB_ST_NOTIF_RENEW,
+	DB_ST_DELIVERY_RENEW,
 	DB_ST__COUNT
 };
 
@@ -316,6 +317,7 @@ int db_pg_delivery_claim(struct db *db, int64_t now, int64_t until, size_t max,
 int db_pg_delivery_lease_owner(struct db *db, int64_t id, char *buf, size_t len);
 int db_pg_delivery_lease_held(struct db *db, int64_t id, int64_t gen);
 int db_pg_notification_renew(struct db *db, int64_t id, int64_t gen, int64_t until);
+int db_pg_delivery_renew(struct db *db, int64_t id, int64_t gen, int64_t until);
 int db_pg_notification_claim(struct db *db, int64_t now, int64_t until, size_t max,
     struct db_notification **out, size_t *n);
 int db_pg_delivery_recover_own(struct db *db, int64_t now);

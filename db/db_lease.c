@@ -194,6 +194,28 @@ int db_notification_renew(struct db *db, int64_t id, int64_t gen, int64_t until)
 	return rc < 0 ? rc : sqlite3_changes(db->sq) > 0;
 }
 
+int db_delivery_renew(struct db *db, int64_t id, int64_t gen, int64_t until)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || id <= 0)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	if (db->version < 9) {
+		int rc = db_delivery_schedule(db, id, until);
+		return rc == -ENOENT ? 0 : rc < 0 ? rc : 1;
+	}
+	DB_PG_DISPATCH(db, db_pg_delivery_renew(db, id, gen, until));
+	int rc = db_prep(db, DB_ST_DELIVERY_RENEW, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, gen);
+	bind_node(db, st, 3);
+	sqlite3_bind_int64(st, 4, until);
+	rc = db_step_done(db, st);
+	return rc < 0 ? rc : sqlite3_changes(db->sq) > 0;
+}
+
 int db_notification_claim(struct db *db, int64_t now, int64_t until, size_t max,
     struct db_notification **out, size_t *n)
 {

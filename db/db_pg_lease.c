@@ -104,6 +104,18 @@ int db_pg_notification_renew(struct db *db, int64_t id, int64_t gen, int64_t unt
 	return rc < 0 ? rc : rc > 0;
 }
 
+int db_pg_delivery_renew(struct db *db, int64_t id, int64_t gen, int64_t until)
+{
+	struct db_pg_params a = { 0 };
+
+	db_pg_p_i64(&a, id);
+	db_pg_p_i64(&a, gen);
+	db_pg_p_str(&a, db->node[0] ? db->node : NULL);
+	db_pg_p_i64(&a, until);
+	int rc = db_pg_run(db, PG_DELIVERY_RENEW, &a, NULL);
+	return rc < 0 ? rc : rc > 0;
+}
+
 int db_pg_delivery_lease_owner(struct db *db, int64_t id, char *buf, size_t len)
 {
 	struct db_pg_params a = { 0 };

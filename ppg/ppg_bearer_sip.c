@@ -392,9 +392,11 @@ static void sip_refresh(struct ppg_bearer *b, const char *aor)
 static void sip_forget(struct ppg_bearer *b, struct ppg_bearer_attempt *a)
 {
 	struct sip_attempt *t = a->priv;
-	(void)b;
 	if (!t)
 		return;
+	if (t->session && t->outstanding)   /* BYE/CANCEL now; its result frees t */
+		sipb_session_end(((struct sip_bearer *)b)->sip, (uint64_t)(uintptr_t)t,
+		    "the delivery ended here meanwhile");
 	t->a = NULL;
 	attempt_release(t);
 	if (t->outstanding == 0)

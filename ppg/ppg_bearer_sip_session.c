@@ -77,6 +77,9 @@ void ppg_bearer_sip_session_send(struct sip_attempt *t, const char *ruri, const 
 		.answer_timeout_ms = s->cfg->sip_session_timeout * 1000,
 		.transfer_timeout_ms = s->cfg->sip_session_timeout * 1000,
 		.tag = (uint64_t)(uintptr_t)t,
+		.msrp_tls = s->cfg->sip_msrp_tls, .msrp_ca_file = s->cfg->sip_msrp_ca_file,
+		.msrp_relay = s->cfg->sip_msrp_relay, .msrp_relay_user = s->cfg->sip_msrp_relay_user,
+		.msrp_relay_password = s->cfg->sip_msrp_relay_password,
 	};
 	LOGPUSH(PPG_LOG_SIP, LOG_DEBUG, p->pi, p->push_id, "delivery %lld: SIP INVITE + MSRP session to %s (%s)",
 	    (long long)a->delivery, ruri, why);
@@ -165,6 +168,19 @@ void ppg_bearer_sip_on_session(void *arg, const struct sipb_session_result *r)
 		snprintf(desc, sizeof desc, "SIP session: INVITE %d %s%s", r->status, r->phrase,
 		    r->local ? " (local)" : "");
 		ppg_bearer_report(&s->base, &rep);
+		return;
+	}
+	if (r->phase == SIPB_PHASE_RELAY) {
+		/* README "MSRP relays": unreachable or silent, a retry; refused, final */
+		snprintf(desc, sizeof desc, "SIP session: %d %s%s", r->status, r->phrase,
+		    r->local ? " (local)" : "");
+		LOGPUSH(PPG_LOG_SIP, LOG_NOTICE, p->pi, p->push_id, "delivery %lld: %s",
+		    (long long)a->delivery, desc);
+		if (r->local && (r->status == 503 || r->status == 408)) {
+			ppg_bearer_report(&s->base, &rep);
+			return;
+		}
+		ppg_bearer_final(&s->base, a, DB_STATE_UNDELIVERABLE, PAP_SERVICE_FAILURE, desc);
 		return;
 	}
 	/* The session was up: the MSRP transfer's end. */

@@ -131,6 +131,11 @@ struct ppg_config {
 	unsigned sip_session_timeout;  /* s: INVITE answer (CANCEL), MSRP transfer */
 	size_t sip_msrp_chunk_size;
 	int sip_msrp_report;           /* delivered on REPORT 000 200 only */
+	int sip_msrp_tls;              /* msrps: MSRP over TLS (RFC 4975 §14) */
+	char *sip_msrp_ca_file;        /* PEM: CAs of a receiver without a=fingerprint; "": the system's */
+	char *sip_msrp_relay;          /* RFC 4976 relay URI, "" or NULL: none */
+	char *sip_msrp_relay_user;
+	char *sip_msrp_relay_password;
 	int sip_notify_push;           /* PPG_NOTIFY_PUSH_NO or _PREFER */
 	char *sip_notify_apps;         /* event-app-ids that may go as NOTIFY; NULL/"": every one */
 	int sip_reg_event;             /* learn registrations from the reg event package */

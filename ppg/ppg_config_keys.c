@@ -187,6 +187,20 @@ const struct ppg_config_key ppg_config_keys[] = {
 	  "content bytes per MSRP SEND" },
 	{ "sip", "msrp_report", K_BOOL, O(sip_msrp_report), "yes", 0, 0,
 	  "delivered only on the receiver's REPORT 000 200 (no: also on the 200s of every SEND)" },
+	{ "sip", "msrp_tls", K_BOOL, O(sip_msrp_tls), "no", 0, 0,
+	  "msrps: offer MSRP over TLS (m= TCP/TLS/MSRP, an msrps: a=path) and connect to the answer's "
+	  "path with TLS; an answer in plain msrp is refused as a 488 (RFC 4975 §8.1, §14)" },
+	{ "sip", "msrp_ca_file", K_STR, O(sip_msrp_ca_file), "", 0, 0,
+	  "PEM file: the CAs an msrps receiver's certificate must chain to (and name the path's host) "
+	  "when the SDP answer has no a=fingerprint (empty: the system's trust store)" },
+	{ "sip", "msrp_relay", K_STR, O(sip_msrp_relay), "", 0, 0,
+	  "MSRP relay (RFC 4976), e.g. msrps://relay.example:2855;tcp: before each session's INVITE ppgd "
+	  "AUTHs there (Digest), puts its Use-Path first in a=path and sends the SENDs through it "
+	  "(its certificate checked against msrp_ca_file and its host); empty: none" },
+	{ "sip", "msrp_relay_user", K_STR, O(sip_msrp_relay_user), "", 0, 0,
+	  "the Digest user name of ppgd's account at msrp_relay" },
+	{ "sip", "msrp_relay_password", K_STR, O(sip_msrp_relay_password), "", 0, 0,
+	  "the Digest password of ppgd's account at msrp_relay" },
 	/* Pushes as NOTIFY within a ua-profile subscription (seed 003 §9.1.4), README
 	 * "ua-profile subscriptions". */
 	{ "sip", "notify_push", K_ENUM, O(sip_notify_push), "no", 0, 0,

@@ -176,6 +176,20 @@ int ppg_config_sip_transports(struct ppg_config_parse *p)
 		    pem_check(p, "tls_ca_file", c->sip_tls_ca_file, 0) < 0)
 			return -EINVAL;
 	}
+	/* Session mode's MSRP over TLS and relay (README "Session mode"). */
+	if (c->sip_msrp_ca_file && *c->sip_msrp_ca_file && pem_check(p, "msrp_ca_file", c->sip_msrp_ca_file, 0) < 0)
+		return -EINVAL;
+	if (c->sip_msrp_relay && *c->sip_msrp_relay) {
+		const char *u = c->sip_msrp_relay;
+		if ((strncasecmp(u, "msrp://", 7) && strncasecmp(u, "msrps://", 8)) || !strstr(u, ";tcp") ||
+		    strpbrk(u, " \t\r\n"))
+			return ppg_config_err(p, "[sip] msrp_relay \"%s\" is not an MSRP URI "
+			    "(msrps://HOST[:PORT];tcp)", u), -EINVAL;
+		if (!c->sip_msrp_relay_user || !*c->sip_msrp_relay_user || !c->sip_msrp_relay_password ||
+		    !*c->sip_msrp_relay_password)
+			return ppg_config_err(p, "[sip] msrp_relay needs msrp_relay_user and msrp_relay_password "
+			    "(ppgd's account at the relay)"), -EINVAL;
+	}
 	p->err_section = NULL;
 	return 0;
 }

@@ -34,7 +34,7 @@ static unsigned attempt_bucket(int64_t delivery)
 	return (unsigned)((uint64_t)delivery * 0x9E3779B97F4A7C15ULL >> 52) % PPG_ATTEMPT_BUCKETS;
 }
 
-static struct ppg_attempt *attempt_find(struct ppg_deliver *e, int64_t delivery)
+struct ppg_attempt *ppg_deliver_attempt_find(struct ppg_deliver *e, int64_t delivery)
 {
 	for (struct ppg_attempt *a = e->attempts[attempt_bucket(delivery)]; a; a = a->next)
 		if (a->a.delivery == delivery)
@@ -85,6 +85,11 @@ static void attempt_forget(struct ppg_attempt *a)
 	if (a->b->ops->forget)
 		a->b->ops->forget(a->b, &a->a);
 	attempt_free(a);
+}
+
+void ppg_deliver_attempt_cut(struct ppg_attempt *a)
+{
+	attempt_forget(a);
 }
 
 unsigned ppg_deliver_attempts(const struct ppg_deliver *e)
@@ -149,7 +154,7 @@ void ppg_deliver_dispatch(struct ppg_deliver *e, struct ppg_push *p, int64_t del
 	char sip_target[512] = "";
 	struct ppg_select_out out;
 	struct ppg_bearer *sip = e->by_kind[PPG_BEARER_SIP];
-	struct ppg_attempt *busy = attempt_find(e, delivery);
+	struct ppg_attempt *busy = ppg_deliver_attempt_find(e, delivery);
 
 	if (busy) {
 		/* Already under way here, and this node claimed it again (its
@@ -209,6 +214,9 @@ void ppg_deliver_dispatch(struct ppg_deliver *e, struct ppg_push *p, int64_t del
 		return;
 	}
 	a->lease_gen = lease_gen;
+	/* The lease began at its claim, before now: half of it from now is
+	 * well before its end (ppg_deliver_renew.c). */
+	a->renew_at = now + ppg_deliver_write_lease_ms(e) / 2;
 	b->ops->send(b, &a->a);
 }
 
@@ -239,7 +247,7 @@ static void on_finalized(void *arg, const int64_t *ids, size_t n)
 		e->nended = n;
 	}
 	for (size_t i = 0; i < n && e->nattempts; i++) {
-		struct ppg_attempt *a = attempt_find(e, ids[i]);
+		struct ppg_attempt *a = ppg_deliver_attempt_find(e, ids[i]);
 		if (!a)
 			continue;
 		LOGPUSH(PPG_LOG_CORE, LOG_DEBUG, a->p->pi, a->p->push_id,

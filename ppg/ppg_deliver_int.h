@@ -31,6 +31,7 @@ struct ppg_attempt {
 	char target[512];
 	char why[96];                    /* why this bearer (ppg_select), for statusquery */
 	int64_t lease_gen;               /* the lease this attempt runs under (db_delivery_lease_held) */
+	int64_t renew_at;                /* ms: renew its lease then if still under way (ppg_deliver_renew.c) */
 	struct ppg_attempt *next;        /* hash chain by delivery */
 };
 
@@ -51,6 +52,7 @@ struct ppg_deliver {
 	unsigned nattempts;
 	struct ppg_tick *tick;     /* the scheduler's tick (ppg_tick.h) */
 	int lease_op_pending;            /* a scheduler lease is queued: don't queue another */
+	int renew_pending;               /* a renewal of attempts' leases is queued */
 	/* [writer] The start-up recovery ran: from the next batch on, accepted
 	 * pushes may be leased (before it, the recovery would undo their lease). */
 	atomic_int recovered;
@@ -94,6 +96,10 @@ char *ppg_push_dup0(const void *p, size_t n);
  * delivery inserted leased by an accepted push). */
 void ppg_deliver_dispatch(struct ppg_deliver *e, struct ppg_push *p, int64_t delivery, int type,
     const char *value, int bearer, int64_t lease_gen, int64_t now);
+/* The attempt under way of a delivery, or NULL. */
+struct ppg_attempt *ppg_deliver_attempt_find(struct ppg_deliver *e, int64_t delivery);
+/* The bearer forgets the attempt (it never reports on it) and it is freed. */
+void ppg_deliver_attempt_cut(struct ppg_attempt *a);
 /* Attempts that count against the window (SIP MESSAGEs in flight). */
 unsigned ppg_deliver_inflight(struct ppg_deliver *e);
 /* Runs the job of an accepted push (ppg_core_hooks.run). */
@@ -136,6 +142,12 @@ void *ppg_deliver_write_prepare(void *arg, const struct ppg_request *req);
 void ppg_deliver_write_job_free(void *job);
 /* [writer] How long a lease holds (ppg_core_hooks.lease_ms). */
 int64_t ppg_deliver_write_lease_ms(void *arg);
+
+/* ----------------------------------------------- ppg_deliver_renew.c [loop] */
+
+/* Renews the leases of the attempts under way past half their lease (one
+ * write; none while the last is pending). Called from the scheduler's tick. */
+void ppg_deliver_renew(struct ppg_deliver *e, int64_t now);
 
 /* ------------------------------------------------------- ppg_sched.c [loop] */
 

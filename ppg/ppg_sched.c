@@ -97,6 +97,7 @@ void ppg_sched_lease(struct ppg_deliver *e)
 static void on_tick(void *arg)
 {
 	ppg_sched_lease(arg);
+	ppg_deliver_renew(arg, ppg_clock_now_ms());
 }
 
 int ppg_sched_start(struct ppg_deliver *e)

@@ -170,11 +170,29 @@ struct sipb_session {
 	unsigned answer_timeout_ms;   /* no final answer to the INVITE: CANCEL */
 	unsigned transfer_timeout_ms; /* connect, SENDs and the REPORT */
 	uint64_t tag;
+	/* msrps (RFC 4975 §14): offer TCP/TLS/MSRP with an msrps: URI and run
+	 * TLS to the answer's path (sipbearer/sipb_msrp_tls.h says what is
+	 * checked); an answer of the other scheme is a local 488. */
+	int msrp_tls;
+	/* PEM CAs for a receiver's certificate when the answer has no
+	 * a=fingerprint (NULL or "": the system's); read once, by the first
+	 * msrps session, and kept. */
+	const char *msrp_ca_file;
+	/* An MSRP relay (RFC 4976): "msrps://host:port;tcp", or NULL. Before the
+	 * INVITE, ppgd AUTHs there with msrp_relay_user / msrp_relay_password
+	 * (Digest), puts its Use-Path before its own URI in a=path, and sends
+	 * the SENDs on that connection with To-Path = Use-Path + the answer's
+	 * path. The relay's certificate is checked against msrp_ca_file and its
+	 * host (an answer's a=fingerprint is the relay's business then). */
+	const char *msrp_relay;
+	const char *msrp_relay_user, *msrp_relay_password;
 };
 
 enum sipb_session_phase {
 	SIPB_PHASE_INVITE = 1,    /* ended with the INVITE's final answer */
 	SIPB_PHASE_MSRP,          /* the session was up: ended in the MSRP transfer */
+	SIPB_PHASE_RELAY,         /* ended before the INVITE: the MSRP relay's AUTH failed
+	                           * (status: the relay's 401/403/423..., or a local 503/408) */
 };
 
 struct sipb_session_result {
@@ -193,6 +211,16 @@ struct sipb_session_result {
 	uint64_t tag;
 };
 typedef void (*sipb_session_fn)(void *arg, const struct sipb_session_result *r);
+
+/*
+ * Ends the session sent with tag early (its delivery ended, or its lease
+ * was lost): the MSRP transfer stops, a BYE goes when the session is up, a
+ * CANCEL while the INVITE waits for its answer, nothing before the INVITE
+ * (a relay's AUTH). Its result, a local 503 with why as phrase, is reported
+ * once from the loop shortly after (never from inside this call). No such
+ * session, or one already reported: nothing.
+ */
+void sipb_session_end(struct sipb *s, uint64_t tag, const char *why);
 
 /* The session result callback (before the first sipb_send_session). */
 void sipb_set_session_handler(struct sipb *s, sipb_session_fn fn, void *arg);

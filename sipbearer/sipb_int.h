@@ -96,6 +96,7 @@ struct sipb {
 	void *session_arg;
 	struct sipb_sess *sessions;   /* INVITEs and MSRP transfers under way */
 	unsigned nsessions;
+	struct sipb_mtls_cred *msrp_cred;   /* msrps: the CAs, read at the first such session */
 
 	sipb_subscribe_fn subscribe;  /* ua-profile subscriptions (sipb_subscribe.c) */
 	void *subscribe_arg;
@@ -127,7 +128,8 @@ void sipb_message_abort_all(struct sipb *s, int status, const char *phrase);
 /* sipb_session.c: an event of a session's handle. */
 void sipb_session_event(struct sipb *s, struct sipb_sess *x, nua_event_t event, int status,
     char const *phrase, sip_t const *sip, tagi_t const *tags);
-/* sipb_session.c: ends every session with a local status (sipb_free). */
+/* sipb_session.c: ends every session with a local status (sipb_free), and
+ * frees what sessions share (the msrps CAs). */
 void sipb_session_abort_all(struct sipb *s, int status, const char *phrase);
 
 /* sipb_subscribe.c: a SUBSCRIBE nua left to the application: a new

@@ -7,13 +7,16 @@
  * sipb_msrp_parse. The message is delivered on a REPORT with status
  * 000 200 covering every byte; without report_required also once every
  * SEND has its 200. Requests from the peer other than REPORT (a sendonly
- * endpoint gets none) are answered 501.
+ * endpoint gets none) are answered 501. msrps: after the TCP connect the TLS
+ * handshake (sipb_msrp_tls.c) runs on the same events before the first
+ * SEND; its failure ends the transfer as a local 503 (a lost connection).
  */
 #define SU_WAKEUP_ARG_T struct sipb_mconn
 #define SU_TIMER_ARG_T struct sipb_mconn
 
 #include "sipbearer/sipb_msrp_conn.h"
 #include "sipbearer/sipb_msrp.h"
+#include "sipbearer/sipb_msrp_tls.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -34,12 +37,16 @@ struct sipb_mconn {
 	su_root_t *root;
 	struct sipb_mconn_cfg cfg;
 	char *to_path, *from_path, *content_type;
+	char *host, *fingerprint;     /* msrps: copies, for the handshake after the connect */
+	char why[300];                /* a TLS failure's text (its session goes before the callback) */
 	sipb_mconn_fn cb;
 	void *arg;
 	int fd;
 	su_wait_t wait;
 	int wait_index;
 	int connecting;
+	int handshaking;              /* msrps: TCP is up, TLS is not yet */
+	struct sipb_mtls *tls;
 	int want_out;
 	su_timer_t *timer;            /* the transfer's deadline */
 	su_timer_t *soon;             /* a failure found in sipb_mconn_start */
@@ -60,6 +67,8 @@ static void mconn_close(struct sipb_mconn *c)
 	if (c->wait_index > 0)
 		su_root_deregister(c->root, c->wait_index);
 	c->wait_index = 0;
+	sipb_mtls_free(c->tls);
+	c->tls = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -80,6 +89,34 @@ static void mconn_finish(struct sipb_mconn *c, int status, int local, int report
 	c->done = 1;
 	mconn_close(c);
 	c->cb(c->arg, &r);
+}
+
+/* The socket or the TLS record layer: > 0, 0 (peer closed, recv only),
+ * -EAGAIN, or another negative errno. */
+static ssize_t mconn_send(struct sipb_mconn *c, const void *b, size_t n)
+{
+	if (c->tls)
+		return sipb_mtls_send(c->tls, b, n);
+	for (;;) {
+		ssize_t r = send(c->fd, b, n, MSG_NOSIGNAL);
+		if (r >= 0)
+			return r;
+		if (errno != EINTR)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	}
+}
+
+static ssize_t mconn_recv(struct sipb_mconn *c, void *b, size_t n)
+{
+	if (c->tls)
+		return sipb_mtls_recv(c->tls, b, n);
+	for (;;) {
+		ssize_t r = recv(c->fd, b, n, 0);
+		if (r >= 0)
+			return r;
+		if (errno != EINTR)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	}
 }
 
 static void mconn_events(struct sipb_mconn *c, int out)
@@ -128,12 +165,10 @@ static int mconn_flush(struct sipb_mconn *c)
 			if (mconn_next_chunk(c) < 0)
 				return -1;
 		}
-		ssize_t n = send(c->fd, c->wbuf + c->woff, c->wlen - c->woff, MSG_NOSIGNAL);
+		ssize_t n = mconn_send(c, c->wbuf + c->woff, c->wlen - c->woff);
 		if (n > 0) {
 			c->woff += (size_t)n;
-		} else if (n < 0 && errno == EINTR) {
-			continue;
-		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		} else if (n == -EAGAIN) {
 			mconn_events(c, 1);
 			return 0;
 		} else {
@@ -194,7 +229,7 @@ static int mconn_handle(struct sipb_mconn *c, const struct sipb_msrp_msg *m)
 	snprintf(from, sizeof from, "%.*s", (int)strcspn(m->from_path.p ? m->from_path.p : "", " "),
 	    m->from_path.p ? m->from_path.p : "");
 	ssize_t w = sipb_msrp_write_response(out, sizeof out, tid, 501, NULL, from, c->from_path);
-	if (w > 0 && c->wlen == 0)
+	if (w > 0 && c->wlen == 0 && !c->tls)   /* best effort; not amid a TLS record */
 		(void)!send(c->fd, out, (size_t)w, MSG_NOSIGNAL | MSG_DONTWAIT);
 	return 0;
 }
@@ -212,10 +247,8 @@ static void mconn_read(struct sipb_mconn *c)
 			c->rbuf = nb;
 			c->rcap = cap;
 		}
-		ssize_t n = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		ssize_t n = mconn_recv(c, c->rbuf + c->rlen, c->rcap - c->rlen);
+		if (n == -EAGAIN)
 			break;
 		if (n <= 0) {
 			mconn_finish(c, 503, 1, 0, "MSRP connection closed by the peer");
@@ -259,7 +292,34 @@ static int mconn_on_io(su_root_magic_t *mg, su_wait_t *w, struct sipb_mconn *c)
 		}
 		c->connecting = 0;
 		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+		if (c->cfg.tls) {
+			const char *why = NULL;
+			if (!(c->tls = sipb_mtls_new(c->cfg.tls, c->fd, c->host, c->fingerprint, &why))) {
+				mconn_finish(c, 503, 1, 0, why);
+				return 0;
+			}
+			c->handshaking = 1;
+		} else {
+			c->want_out = -1;
+			mconn_events(c, 1);
+			mconn_flush(c);
+			return 0;
+		}
+	}
+	if (c->handshaking) {
+		const char *why = NULL;
+		int out = 0, r = sipb_mtls_handshake(c->tls, &out, &why);
+		if (r < 0) {
+			snprintf(c->why, sizeof c->why, "%s", why);
+			mconn_finish(c, 503, 1, 0, c->why);
+			return 0;
+		}
 		c->want_out = -1;
+		if (r == 0) {
+			mconn_events(c, out);
+			return 0;
+		}
+		c->handshaking = 0;
 		mconn_events(c, 1);
 		mconn_flush(c);
 		return 0;
@@ -276,6 +336,7 @@ static void mconn_on_timer(su_root_magic_t *mg, su_timer_t *t, struct sipb_mconn
 	(void)mg;
 	(void)t;
 	mconn_finish(c, 408, 1, 0, c->connecting ? "MSRP connect timed out" :
+	    c->handshaking ? "MSRP TLS handshake timed out" :
 	    c->acked < c->nchunks ? "MSRP SEND responses timed out" : "no MSRP REPORT in time");
 }
 
@@ -337,16 +398,21 @@ struct sipb_mconn *sipb_mconn_start(su_root_t *root, const struct sipb_mconn_cfg
 {
 	struct sipb_mconn *c;
 
-	if (!root || !cfg || !cfg->host || !cfg->to_path || !cfg->from_path || !cfg->content_type ||
-	    !cb || !cfg->chunk_size || (!cfg->body && cfg->len))
+	if (!root || !cfg || (!cfg->host && !cfg->pre_connected) || !cfg->to_path || !cfg->from_path ||
+	    !cfg->content_type || !cb || !cfg->chunk_size || (!cfg->body && cfg->len) ||
+	    !(c = calloc(1, sizeof *c))) {
+		if (cfg && cfg->pre_connected) {
+			sipb_mtls_free(cfg->pre_tls);
+			close(cfg->pre_fd);
+		}
 		return NULL;
-	if (!(c = calloc(1, sizeof *c)))
-		return NULL;
+	}
 	c->root = root;
 	c->cfg = *cfg;
 	c->cb = cb;
 	c->arg = arg;
-	c->fd = -1;
+	c->fd = cfg->pre_connected ? cfg->pre_fd : -1;
+	c->tls = cfg->pre_connected ? cfg->pre_tls : NULL;
 	c->rng.s = cfg->seed ? cfg->seed : 0x9E3779B97F4A7C15ULL;
 	c->nchunks = cfg->len ? (cfg->len + cfg->chunk_size - 1) / cfg->chunk_size : 1;
 	c->wcap = (cfg->chunk_size < cfg->len ? cfg->chunk_size : cfg->len) + MCONN_HEAD_ROOM +
@@ -354,19 +420,36 @@ struct sipb_mconn *sipb_mconn_start(su_root_t *root, const struct sipb_mconn_cfg
 	c->to_path = strdup(cfg->to_path);
 	c->from_path = strdup(cfg->from_path);
 	c->content_type = strdup(cfg->content_type);
+	c->host = cfg->host ? strdup(cfg->host) : NULL;
+	c->fingerprint = cfg->fingerprint ? strdup(cfg->fingerprint) : NULL;
+	/* the caller's strings are its own once this returns */
+	c->cfg.host = c->host;
+	c->cfg.fingerprint = c->fingerprint;
+	c->cfg.to_path = c->cfg.from_path = c->cfg.content_type = NULL;
 	c->tids = calloc(c->nchunks, sizeof *c->tids);
 	c->wbuf = malloc(c->wcap);
 	c->timer = su_timer_create(su_root_task(root), 0);
 	c->soon = su_timer_create(su_root_task(root), 0);
 	/* Message-ID: an ident (RFC 4975 §9) made of the generator's tid */
 	char id[MSRP_TID_MAX + 1];
-	if (!c->to_path || !c->from_path || !c->content_type || !c->tids || !c->wbuf || !c->timer ||
+	if (!c->to_path || !c->from_path || !c->content_type || (cfg->host && !c->host) ||
+	    (cfg->fingerprint && !c->fingerprint) || !c->tids || !c->wbuf || !c->timer ||
 	    !c->soon || sipb_msrp_tid_choose(&c->rng, "", 0, id) < 0) {
 		sipb_mconn_free(c);
 		return NULL;
 	}
 	snprintf(c->message_id, sizeof c->message_id, "m%s", id);
-	if (mconn_connect(c) < 0) {
+	if (cfg->pre_connected) {
+		/* up already: the first chunk goes when the socket takes it */
+		if (su_wait_create(&c->wait, c->fd, SU_WAIT_IN | SU_WAIT_OUT) < 0 ||
+		    (c->wait_index = su_root_register(root, &c->wait, mconn_on_io, c, 0)) <= 0) {
+			c->wait_index = 0;
+			c->soon_why = "cannot register the MSRP socket";
+			su_timer_set_interval(c->soon, mconn_on_soon, c, 0);
+			return c;
+		}
+		c->want_out = 1;
+	} else if (mconn_connect(c) < 0) {
 		su_timer_set_interval(c->soon, mconn_on_soon, c, 0);
 		return c;
 	}
@@ -383,6 +466,8 @@ void sipb_mconn_free(struct sipb_mconn *c)
 	free(c->to_path);
 	free(c->from_path);
 	free(c->content_type);
+	free(c->host);
+	free(c->fingerprint);
 	free(c->tids);
 	free(c->wbuf);
 	free(c->rbuf);

@@ -2,7 +2,8 @@
  * sipb_msrp_conn.h - the active side of one MSRP session (RFC 4975 §5.4,
  * §7.1): a TCP connection to the first URI of the answerer's a=path, on the
  * caller's su_root, sending one message as SEND chunks with the codec of
- * sipb_msrp.h and waiting for the transaction responses and the REPORT.
+ * sipb_msrp.h and waiting for the transaction responses and the REPORT;
+ * over TLS (msrps, sipb_msrp_tls.h) when cfg.tls is set.
  * Internal to sipbearer/ (sipb_session.c). [su_root thread]
  */
 #ifndef SIPB_MSRP_CONN_H
@@ -13,6 +14,8 @@
 
 struct su_root_s;
 struct sipb_mconn;
+struct sipb_mtls_cred;
+struct sipb_mtls;
 
 struct sipb_mconn_cfg {
 	const char *host;             /* where to connect: the first URI of To-Path */
@@ -27,6 +30,14 @@ struct sipb_mconn_cfg {
 	                               * 200 of every SEND when no REPORT came */
 	unsigned timeout_ms;          /* connect and the whole transfer */
 	uint64_t seed;                /* transaction and message ids */
+	struct sipb_mtls_cred *tls;   /* msrps: TLS with these CAs (sipb_msrp_tls.h); NULL: TCP */
+	const char *fingerprint;      /* msrps: the answer's a=fingerprint, or NULL */
+	/* A connection already up (the relay's, sipb_msrp_relay.h): host, port,
+	 * tls and fingerprint are not used; pre_fd and pre_tls (NULL: plain)
+	 * become the connection's, also when sipb_mconn_start fails. */
+	int pre_connected;
+	int pre_fd;
+	struct sipb_mtls *pre_tls;
 };
 
 struct sipb_mconn_result {

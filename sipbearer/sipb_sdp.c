@@ -3,7 +3,8 @@
  * from the answer (OMA-TS-SIP_Push §9.3.2.1; RFC 4975 §8; RFC 4566;
  * RFC 5547 a=file-selector).
  *
- * The offer: one "m=message <port> TCP/MSRP *" with a=accept-types of the
+ * The offer: one "m=message <port> TCP/MSRP *" (TCP/TLS/MSRP and an msrps
+ * URI with TLS, RFC 4975 §8.1) with a=accept-types of the
  * content, a=path with this endpoint's MSRP URI, a=sendonly, and
  * a=setup:active (RFC 6135: this side opens the TCP connection, so the
  * port of the URI is not listened on); for file-like content also
@@ -28,20 +29,26 @@ static int ipv6(const char *host)
 
 int sipb_sdp_offer_path(char *out, size_t cap, const struct sipb_sdp_offer *o)
 {
-	int n = snprintf(out, cap, ipv6(o->host) ? "msrp://[%s]:%u/%s;tcp" : "msrp://%s:%u/%s;tcp",
-	    o->host, o->port, o->session_id);
+	int n = snprintf(out, cap, ipv6(o->host) ? "%s://[%s]:%u/%s;tcp" : "%s://%s:%u/%s;tcp",
+	    o->tls ? "msrps" : "msrp", o->host, o->port, o->session_id);
 	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
 }
 
 int sipb_sdp_offer_write(char *out, size_t cap, const struct sipb_sdp_offer *o)
 {
-	char path[512], sel[512] = "";
+	char path[1536], sel[512] = "";
 	int n;
 
 	if (!o->host || !o->session_id || !o->content_type || strpbrk(o->content_type, "\r\n \t") ||
 	    strpbrk(o->host, "\r\n \t"))
 		return -EINVAL;
-	if (sipb_sdp_offer_path(path, sizeof path, o) < 0)
+	char own[512];
+	if (o->relay_path && strpbrk(o->relay_path, "\r\n"))
+		return -EINVAL;
+	if (sipb_sdp_offer_path(own, sizeof own, o) < 0)
+		return -ENOSPC;
+	n = snprintf(path, sizeof path, "%s%s%s", o->relay_path ? o->relay_path : "", o->relay_path ? " " : "", own);
+	if (n < 0 || (size_t)n >= sizeof path)
 		return -ENOSPC;
 	if (o->file_name) {
 		if (strpbrk(o->file_name, "\"\r\n"))
@@ -57,14 +64,15 @@ int sipb_sdp_offer_write(char *out, size_t cap, const struct sipb_sdp_offer *o)
 	    "s=-\r\n"
 	    "c=IN %s %s\r\n"
 	    "t=0 0\r\n"
-	    "m=message %u TCP/MSRP *\r\n"
+	    "m=message %u %s *\r\n"
 	    "a=accept-types:%s\r\n"
 	    "a=path:%s\r\n"
 	    "a=sendonly\r\n"
 	    "a=setup:active\r\n"
 	    "%s",
 	    o->sess_id, o->sess_id, ipv6(o->host) ? "IP6" : "IP4", o->host,
-	    ipv6(o->host) ? "IP6" : "IP4", o->host, o->port, o->content_type, path, sel);
+	    ipv6(o->host) ? "IP6" : "IP4", o->host, o->port, o->tls ? "TCP/TLS/MSRP" : "TCP/MSRP",
+	    o->content_type, path, sel);
 	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
 }
 
@@ -218,6 +226,16 @@ int sipb_sdp_answer_parse(const char *sdp, size_t len, struct sipb_sdp_answer *a
 			rc = -EINVAL;
 			goto out;
 		}
+		/* RFC 4975 §8.1: msrps URIs go with TCP/TLS/MSRP, msrp with TCP/MSRP */
+		if (a->tls != !strcasecmp(m->m_proto_name, "TCP/TLS/MSRP")) {
+			rc = -EINVAL;
+			goto out;
+		}
+		sdp_attribute_t const *fp = sdp_attribute_find(m->m_attributes, "fingerprint");
+		if (!fp)
+			fp = sdp_attribute_find(sess->sdp_attributes, "fingerprint");
+		if (fp && fp->a_value)
+			snprintf(a->fingerprint, sizeof a->fingerprint, "%s", fp->a_value);
 		snprintf(a->path, sizeof a->path, "%s", v);
 		/* trailing blanks off */
 		for (size_t l = strlen(a->path); l && (a->path[l - 1] == ' ' || a->path[l - 1] == '\t');)

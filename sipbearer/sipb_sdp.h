@@ -17,6 +17,9 @@ struct sipb_sdp_offer {
 	size_t size;                  /* content size, for a=file-selector */
 	const char *file_name;        /* NULL: no a=file-selector (not file-like) */
 	unsigned long long sess_id;   /* o= session id and version */
+	int tls;                      /* msrps: "TCP/TLS/MSRP" and an msrps: URI (RFC 4975 §8.1) */
+	const char *relay_path;       /* NULL, or the relays' Use-Path put before this
+	                               * endpoint's URI in a=path (RFC 4976 §5.2) */
 };
 
 /* Writes the offer into out. Its length, or -ENOSPC / -EINVAL. */
@@ -29,14 +32,17 @@ struct sipb_sdp_answer {
 	char path[1024];              /* the a=path value: the To-Path of the SENDs */
 	char host[256];               /* of its first URI: where to connect */
 	unsigned port;
-	int tls;                      /* msrps: (not supported by the caller) */
+	int tls;                      /* 1: msrps (the first URI's scheme; the m= proto
+	                               * must be TCP/TLS/MSRP then, TCP/MSRP otherwise) */
+	char fingerprint[256];        /* a=fingerprint (media, else session level), "" if none */
 	unsigned long long max_size;  /* a=max-size, 0 when absent */
 };
 
 /*
  * Takes the first accepted (port > 0) "m=message ... TCP/MSRP" (or
  * TCP/TLS/MSRP) media of an SDP answer and its a=path. 0; -EINVAL when the
- * SDP does not parse or the path is no MSRP URI list; -ENOENT when no
+ * SDP does not parse or the path is no MSRP URI list, or its first URI's
+ * scheme (msrp, msrps) does not match the m= line's proto; -ENOENT when no
  * such media was accepted (the answerer refused the MSRP stream).
  */
 int sipb_sdp_answer_parse(const char *sdp, size_t len, struct sipb_sdp_answer *a);

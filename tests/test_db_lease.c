@@ -363,6 +363,49 @@ static void test_notification_renew(void)
 	db_close(b);
 }
 
+/* An attempt that runs longer than its lease (a session-mode transfer)
+ * renews it, fenced by its lease generation: renewed, nobody claims it;
+ * not renewed in time, another node claims it and the old holder's renewal
+ * fails (the engine then cuts its attempt); a final one is renewed by nobody. */
+static void test_delivery_renew(void)
+{
+	struct db *a = NULL, *b = NULL;
+	struct db_delivery *v = NULL;
+	size_t nv = 0;
+	int64_t ids[1];
+
+	CU_ASSERT_EQUAL_FATAL(t_open("drenew", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open("drenew", "node-b", &b), 0);
+	add_push(a, "d1", 1, 100, ids);
+	CU_ASSERT_EQUAL_FATAL(db_delivery_claim(a, 100, 1000, 10, &v, &nv), 0);
+	CU_ASSERT_EQUAL_FATAL(nv, 1);
+	int64_t g = v[0].lease_gen;
+	db_delivery_list_free(v, nv);
+	CU_ASSERT_EQUAL(db_delivery_renew(a, ids[0], g, 5000), 1);
+	CU_ASSERT_EQUAL(db_delivery_renew(b, ids[0], g, 5000), 0);      /* not node-b's */
+	CU_ASSERT_EQUAL(db_delivery_renew(a, ids[0], g - 1, 5000), 0);  /* an older attempt's */
+	CU_ASSERT_EQUAL(db_delivery_claim(b, 1000, 2000, 10, &v, &nv), 0);
+	CU_ASSERT_EQUAL(nv, 0);   /* renewed past 1000: not due */
+	db_delivery_list_free(v, nv);
+	CU_ASSERT_EQUAL(db_delivery_claim(b, 4999, 6000, 10, &v, &nv), 0);
+	CU_ASSERT_EQUAL(nv, 0);
+	db_delivery_list_free(v, nv);
+	/* not renewed in time: node-b claims it, node-a's renewal fails */
+	CU_ASSERT_EQUAL_FATAL(db_delivery_claim(b, 5000, 9000, 10, &v, &nv), 0);
+	CU_ASSERT_EQUAL_FATAL(nv, 1);
+	int64_t gb = v[0].lease_gen;
+	CU_ASSERT(gb > g);
+	db_delivery_list_free(v, nv);
+	CU_ASSERT_EQUAL(db_delivery_renew(a, ids[0], g, 20000), 0);
+	CU_ASSERT_EQUAL(db_delivery_renew(b, ids[0], gb, 20000), 1);
+	/* a final one is renewed by nobody */
+	CU_ASSERT_EQUAL(db_delivery_attempted(b, ids[0], DB_STATE_DELIVERED, 1000, "ok", 9000, 0), 0);
+	CU_ASSERT_EQUAL(db_delivery_renew(b, ids[0], gb, 30000), 0);
+	CU_ASSERT_EQUAL(db_delivery_renew(a, 999999, 1, 30000), 0);
+	db_close(a);
+	db_close(b);
+}
+
 /* SMSC message ids and content tokens: found from any handle, unique, gone
  * with their delivery's tokens. */
 static void test_message_ids_and_tokens(void)
@@ -812,6 +855,7 @@ static const struct {
 	{ "notifications claimed by one node each", test_notification_claim, 0 },
 	{ "the fence is owner and lease generation", test_lease_generation, 0 },
 	{ "a held notification renews its lease", test_notification_renew, 0 },
+	{ "an attempt under way renews its delivery's lease", test_delivery_renew, 0 },
 	{ "SMSC message ids and content tokens", test_message_ids_and_tokens, 0 },
 	{ "a token's content and a receipt's message id, from another handle", test_token_content_and_take, 0 },
 	{ "NOTIFY at commit, LISTEN", test_notify_listen, 0 },

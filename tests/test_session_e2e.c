@@ -25,9 +25,11 @@
 
 #include <CUnit/Basic.h>
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sqlite3.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -247,7 +249,10 @@ static int reg(const char *user, int cport)
 
 /* MR_HOLD_FIRST: the first connection stops answering after its second
  * chunk and waits until ppgd's side closes (the test kills ppgd meanwhile). */
-enum mr_mode { MR_OK, MR_REPORT_415, MR_DROP_FIRST, MR_HOLD_FIRST };
+/* MR_SLOW: every SEND answered at once, the REPORT only MR_SLOW_MS after
+ * the last chunk (a receiver that takes its time storing the message). */
+enum mr_mode { MR_OK, MR_REPORT_415, MR_DROP_FIRST, MR_HOLD_FIRST, MR_SLOW };
+#define MR_SLOW_MS 8000
 
 static struct mrecv {
 	int lfd, port;
@@ -259,7 +264,49 @@ static struct mrecv {
 	atomic_int conns, chunks, complete, errors, reports, holding;
 	int drops_left;
 	char err[256];
+	/* msrps: the receiver's certificate (NULL: plain TCP), and the TLS
+	 * handshakes that did not complete (ppgd refused the certificate) */
+	gnutls_certificate_credentials_t cred;
+	atomic_int tls_failed;
+	char relay_prefix[64];   /* the relay's URIs begin so ("": no relay) */
 } mr;
+
+/* The receiver's connection: TCP, or TLS over it (GnuTLS server side). */
+struct mr_io {
+	int fd;
+	gnutls_session_t s;
+};
+
+static ssize_t mr_recv(struct mr_io *io, void *b, size_t n)
+{
+	if (!io->s)
+		return recv(io->fd, b, n, 0);
+	ssize_t r;
+	do
+		r = gnutls_record_recv(io->s, b, n);
+	while (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED);
+	return r < 0 ? -1 : r;
+}
+
+static ssize_t mr_send(struct mr_io *io, const void *b, size_t n)
+{
+	if (!io->s)
+		return send(io->fd, b, n, MSG_NOSIGNAL);
+	ssize_t r;
+	do
+		r = gnutls_record_send(io->s, b, n);
+	while (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED);
+	return r < 0 ? -1 : r;
+}
+
+/* Data ready: buffered in the TLS session, or on the socket. */
+static int mr_poll(struct mr_io *io, int ms)
+{
+	if (io->s && gnutls_record_check_pending(io->s) > 0)
+		return 1;
+	struct pollfd p = { .fd = io->fd, .events = POLLIN };
+	return poll(&p, 1, ms);
+}
 
 static void mr_fail(const char *what, const char *detail)
 {
@@ -287,16 +334,37 @@ static void mr_conn(int fd)
 	char mid[64] = "", prefix[64];
 	int in_conn = 0;
 	struct sipb_msrp_rng rng = { 42 };
-	snprintf(prefix, sizeof prefix, "msrp://127.0.0.1:%d/term", mr.port);
+	const char *scheme = mr.cred ? "msrps" : "msrp";
+	char ppgd_prefix[32];
+	struct mr_io io = { .fd = fd };
+	snprintf(prefix, sizeof prefix, "%s://127.0.0.1:%d/term", scheme, mr.port);
+	snprintf(ppgd_prefix, sizeof ppgd_prefix, "%s://127.0.0.1:9/", scheme);
+	if (mr.cred) {
+		struct timeval tv = { .tv_sec = 5 };
+		int r;
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		if (gnutls_init(&io.s, GNUTLS_SERVER) < 0 || gnutls_set_default_priority(io.s) < 0 ||
+		    gnutls_credentials_set(io.s, GNUTLS_CRD_CERTIFICATE, mr.cred) < 0) {
+			mr_fail("TLS", "session setup");
+			goto out;
+		}
+		gnutls_transport_set_int(io.s, fd);
+		do
+			r = gnutls_handshake(io.s);
+		while (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED);
+		if (r < 0) {
+			atomic_fetch_add(&mr.tls_failed, 1);
+			goto out;
+		}
+	}
 	atomic_fetch_add(&mr.conns, 1);
 	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, 100) <= 0) {
+		if (mr_poll(&io, 100) <= 0) {
 			if (atomic_load(&mr.stop))
 				break;
 			continue;
 		}
-		ssize_t n = recv(fd, buf + len, cap - len, 0);
+		ssize_t n = mr_recv(&io, buf + len, cap - len);
 		if (n <= 0)
 			break;
 		len += (size_t)n;
@@ -319,8 +387,14 @@ static void mr_conn(int fd)
 			atomic_fetch_add(&mr.chunks, 1);
 			if (!str_prefix(&m.to_path, prefix))
 				mr_fail("To-Path is not", prefix);
-			if (!str_prefix(&m.from_path, "msrp://127.0.0.1:9/") || m.from_path.n < 22)
-				mr_fail("From-Path", "not ppgd's msrp://127.0.0.1:9/<session>;tcp");
+			/* ppgd's URI, after the relay's when there is one (RFC 4976 §7) */
+			char want_from[64];
+			snprintf(want_from, sizeof want_from, "%s%s", mr.relay_prefix[0] ? " " : "", ppgd_prefix);
+			if ((mr.relay_prefix[0] && !str_prefix(&m.from_path, mr.relay_prefix)) || !m.from_path.p ||
+			    !memmem(m.from_path.p, m.from_path.n, want_from, strlen(want_from)))
+				mr_fail("From-Path", "not [the relay's URI] ppgd's msrp[s]://127.0.0.1:9/<session>;tcp");
+			if (mr.relay_prefix[0] && memchr(m.to_path.p, ' ', m.to_path.n))
+				mr_fail("To-Path", "still lists the relay");
 			if (!m.message_id.p || !m.message_id.n) {
 				mr_fail("no", "Message-ID");
 			} else if (!mid[0]) {
@@ -352,10 +426,9 @@ static void mr_conn(int fd)
 				atomic_store(&mr.holding, 1);
 				/* unanswered until the other side goes away */
 				for (;;) {
-					struct pollfd hp = { .fd = fd, .events = POLLIN };
 					if (atomic_load(&mr.stop))
 						break;
-					if (poll(&hp, 1, 100) > 0 && recv(fd, buf, cap, 0) <= 0)
+					if (mr_poll(&io, 100) > 0 && mr_recv(&io, buf, cap) <= 0)
 						break;
 				}
 				atomic_store(&mr.holding, 2);
@@ -364,20 +437,25 @@ static void mr_conn(int fd)
 			char tid[MSRP_TID_MAX + 1], to[256], me[256], out[2048], rtid[MSRP_TID_MAX + 1];
 			snprintf(tid, sizeof tid, "%.*s", (int)m.tid.n, m.tid.p);
 			snprintf(to, sizeof to, "%.*s", (int)strcspn(m.from_path.p, " \r\n"), m.from_path.p);
+			/* the REPORT goes back along the whole From-Path (through the relay) */
+			char back[512];
+			snprintf(back, sizeof back, "%.*s", (int)m.from_path.n, m.from_path.p);
 			snprintf(me, sizeof me, "%.*s", (int)m.to_path.n, m.to_path.p);
 			ssize_t w = sipb_msrp_write_response(out, sizeof out, tid, 200, NULL, to, me);
 			if (w > 0)
-				(void)!send(fd, out, (size_t)w, MSG_NOSIGNAL);
+				(void)!mr_send(&io, out, (size_t)w);
 			if (m.flag == '$') {
 				if (got == mr.expect_len && !memcmp(msg, mr.expect, got))
 					atomic_fetch_add(&mr.complete, 1);
 				else
 					mr_fail("reassembled content", "differs from the push");
-				struct sipb_msrp_report_req rr = { .to_path = to, .from_path = me, .message_id = mid,
+				for (int i = 0; mr.mode == MR_SLOW && i < MR_SLOW_MS / 50 && !atomic_load(&mr.stop); i++)
+					usleep(50000);
+				struct sipb_msrp_report_req rr = { .to_path = back, .from_path = me, .message_id = mid,
 					.start = 1, .end = got, .total = got,
 					.status = mr.mode == MR_REPORT_415 ? 415 : 200 };
 				w = sipb_msrp_write_report(out, sizeof out, &rr, &rng, rtid);
-				if (w > 0 && send(fd, out, (size_t)w, MSG_NOSIGNAL) == w)
+				if (w > 0 && mr_send(&io, out, (size_t)w) == w)
 					atomic_fetch_add(&mr.reports, 1);
 			}
 		}
@@ -385,6 +463,10 @@ static void mr_conn(int fd)
 		len -= off;
 	}
 out:
+	if (io.s) {
+		gnutls_bye(io.s, GNUTLS_SHUT_WR);
+		gnutls_deinit(io.s);
+	}
 	close(fd);
 	free(buf);
 	free(msg);
@@ -429,6 +511,7 @@ static void mr_expect(enum mr_mode mode, const unsigned char *b, size_t n)
 	atomic_store(&mr.complete, 0);
 	atomic_store(&mr.errors, 0);
 	atomic_store(&mr.reports, 0);
+	atomic_store(&mr.tls_failed, 0);
 	mr.err[0] = '\0';
 }
 
@@ -441,21 +524,36 @@ static void mr_check(void)
 
 /* ------------------------------------------------------------ suite */
 
-static int init_sess(void)
+static int init_with(const char *tag, const char *extra)
 {
-	if (mr_start() < 0 || itest_daemon_init(&dd, "sess") != 0)
+	atomic_store(&mr.stop, 0);
+	if (mr_start() < 0 || itest_daemon_init(&dd, tag) != 0)
 		return 0;   /* the tests see dd.pid == 0 */
 	dd_sip = itest_free_port_udp_tcp();
 	char *sections = itest_asprintf(
 	    "[sip]\nenabled = yes\nlisten = sip:127.0.0.1:%d\nfrom = sip:ppg@operator.example\n"
 	    "p_asserted_identity = <sip:ppg@operator.example>\n"
-	    "session_threshold = 1000\nmsrp_chunk_size = 4096\nsession_timeout = 3\n"
-	    "retry_min = 1\nretry_max = 1\nmax_attempts = 3\ntransaction_timeout = 3\n"
-	    "fetch_timeout = 10\n", dd_sip);
+	    "session_threshold = 1000\nmsrp_chunk_size = 4096\n%s", dd_sip, extra);
 	if (itest_std_config(&dd, NULL, sections) == 0)
 		itest_daemon_start(&dd);
 	free(sections);
 	return 0;
+}
+
+static int init_sess(void)
+{
+	return init_with("sess", "session_timeout = 3\n"
+	    "retry_min = 1\nretry_max = 1\nmax_attempts = 3\ntransaction_timeout = 3\n"
+	    "fetch_timeout = 10\n");
+}
+
+/* Leases of 3 s (transaction_timeout + fetch_timeout + lease_margin) and
+ * sessions that may take 20 s. */
+static int init_lease(void)
+{
+	return init_with("lease", "session_timeout = 20\n"
+	    "retry_min = 1\nretry_max = 1\nmax_attempts = 3\ntransaction_timeout = 1\n"
+	    "fetch_timeout = 1\n[database]\nlease_margin = 1\n");
 }
 
 static int clean_sess(void)
@@ -464,6 +562,7 @@ static int clean_sess(void)
 	if (mr.lfd > 0) {
 		pthread_join(mr.th, NULL);
 		close(mr.lfd);
+		mr.lfd = 0;
 	}
 	itest_daemon_destroy(&dd, 0);
 	return 0;
@@ -692,6 +791,498 @@ static void t_kill_mid_session(void)
 	term_free(&t);
 }
 
+/* The delivery row of push_id as ppgd's database holds it: state,
+ * next_attempt (the lease's end while an attempt is under way) and
+ * lease_gen (one more per claim). 0 or -1. */
+static int delivery_row(const char *push_id, int *state, long long *next, long long *gen)
+{
+	char *path = itest_asprintf("%s/ppgd.db", dd.dir);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_busy_timeout(db, 5000) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT d.state, d.next_attempt, d.lease_gen FROM delivery d "
+	    "JOIN push p ON p.id = d.push WHERE p.push_id = ?1", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 1, push_id, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		*state = sqlite3_column_int(st, 0);
+		*next = sqlite3_column_int64(st, 1);
+		*gen = sqlite3_column_int64(st, 2);
+		rc = 0;
+	} else {
+		fprintf(stderr, "\n  reading ppgd's database: %s", db ? sqlite3_errmsg(db) : "?");
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+	return rc;
+}
+
+static long long wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A session that outlasts its lease (3 s) keeps it: the receiver answers
+ * every SEND but sends its REPORT 8 s after the last chunk. Twice during
+ * the transfer, past the first lease's end, the delivery is pending with
+ * its lease ahead of now and never claimed again (lease_gen 0: a claim,
+ * here or by another node, would have incremented it); one session
+ * delivers it. */
+static void t_lease_renewed(void)
+{
+	NEED();
+	static unsigned char c[SIZE];
+	struct term t;
+	struct sq q;
+	content(c, SIZE, 8);
+	mr_expect(MR_SLOW, c, SIZE);
+	EXPECT(term_start(&t, sess_scen(), 1) == 0);
+	EXPECT_INT(reg("l1", t.port), 200);
+	double t0 = itest_now();
+	EXPECT_INT(push("l1@lease", "l1", c, SIZE), 1001);
+	for (double at = 4.5; at < 8; at += 3) {
+		while (itest_now() - t0 < at)
+			usleep(20000);
+		int state = -1;
+		long long next = 0, gen = -1;
+		EXPECT(delivery_row("l1@lease", &state, &next, &gen) == 0);
+		fprintf(stderr, "\n    %.1f s into the session: state %d, lease ends in %lld ms, lease_gen %lld",
+		    itest_now() - t0, state, next - wall_ms(), gen);
+		EXPECT_INT(atomic_load(&mr.reports), 0);    /* still under way */
+		EXPECT_INT(state, 1);                       /* pending */
+		EXPECT(next > wall_ms());                   /* leased ahead */
+		EXPECT_INT(gen, 0);                         /* never claimed again */
+	}
+	EXPECT(wait_final("l1@lease", 20, &q) == 0);
+	EXPECT(!strcmp(pap_state_str(q.state), "delivered"));
+	EXPECT_INT(q.code, 1000);
+	EXPECT(itest_now() - t0 >= MR_SLOW_MS / 1000.0);
+	EXPECT_INT(term_wait(&t, 10), 0);
+	EXPECT_INT(atomic_load(&mr.conns), 1);
+	EXPECT_INT(atomic_load(&mr.complete), 1);
+	EXPECT_INT(atomic_load(&mr.reports), 1);
+	mr_check();
+	int state = -1;
+	long long next = 0, gen = -1;
+	EXPECT(delivery_row("l1@lease", &state, &next, &gen) == 0);
+	EXPECT_INT(gen, 0);
+	term_free(&t);
+}
+
+/* A push cancelled while its session's transfer runs (the receiver holds
+ * its REPORT): the engine forgets the attempt and the session is cut at
+ * once - the MSRP connection closed and a BYE to the terminal, long before
+ * the REPORT would have come; the push stays cancelled. The same cut ends a
+ * session whose lease renewal finds the lease gone (ppg_deliver_renew.c). */
+static void t_cancel_cuts_session(void)
+{
+	NEED();
+	static unsigned char c[SIZE];
+	struct term t;
+	struct sq q;
+	content(c, SIZE, 9);
+	mr_expect(MR_SLOW, c, SIZE);
+	EXPECT(term_start(&t, sess_scen(), 1) == 0);
+	EXPECT_INT(reg("l2", t.port), 200);
+	EXPECT_INT(push("l2@lease", "l2", c, SIZE), 1001);
+	double t0 = itest_now();
+	while (atomic_load(&mr.chunks) < 3 && itest_now() - t0 < 10)
+		usleep(10000);
+	EXPECT_INT(atomic_load(&mr.chunks), 3);   /* every chunk in; the REPORT held */
+	char *doc = itest_asprintf("<?xml version=\"1.0\"?>\n" DOCTYPE_21 "\n<pap>"
+	    "<cancel-message push-id=\"l2@lease\"/></pap>");
+	struct pap_msg *m = itest_pap_post(&dd, ALICE, "application/xml", doc, strlen(doc));
+	int code = !m || m->type != PAP_MSG_CANCEL_RESPONSE ? -1 : m->nresults ? m->results[0].code : m->code;
+	pap_msg_free(m);
+	free(doc);
+	EXPECT_INT(code, 1000);
+	double tc = itest_now();
+	EXPECT_INT(term_wait(&t, 5), 0);   /* the BYE came (the scenario ends with its 200) */
+	double took = itest_now() - tc;
+	fprintf(stderr, "\n    BYE %.2f s after the cancel", took);
+	EXPECT(took < MR_SLOW_MS / 1000.0 - 3);
+	EXPECT(term_log_has(&t, "BYE sip:term@127.0.0.1:"));
+	EXPECT_INT(atomic_load(&mr.reports), 0);   /* cut before the REPORT */
+	EXPECT(statusquery("l2@lease", &q) == 0);
+	EXPECT(!strcmp(pap_state_str(q.state), "cancelled"));
+	term_free(&t);
+}
+
+/* ------------------------------------------------------------ msrps */
+
+/* openssl-made: a CA and a certificate it signed for IP 127.0.0.1 (the
+ * receiver's host), and a self-signed one; their SHA-256 fingerprints. */
+static char tls_dir[64];
+static char fp_self[160], fp_leaf[160];
+
+static int read_fp(const char *name, char *out, size_t cap)
+{
+	char *path = itest_asprintf("%s/%s", tls_dir, name);
+	char *t = tu_read_file(path, NULL);
+	const char *eq = t ? strchr(t, '=') : NULL;
+	free(path);
+	if (eq)
+		snprintf(out, cap, "%.*s", (int)strcspn(eq + 1, "\r\n"), eq + 1);
+	free(t);
+	return eq ? 0 : -1;
+}
+
+static int make_certs(void)
+{
+	snprintf(tls_dir, sizeof tls_dir, "/tmp/msrps-XXXXXX");
+	if (!mkdtemp(tls_dir))
+		return -1;
+	char *cmd = itest_asprintf("cd %s && "
+	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem "
+	    "-days 2 -subj /CN=msrps-test-ca -addext basicConstraints=critical,CA:TRUE "
+	    "-addext keyUsage=critical,keyCertSign && "
+	    "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key -out leaf.csr "
+	    "-subj /CN=terminal.invalid && "
+	    "printf 'subjectAltName=IP:127.0.0.1\\n' > leaf.ext && "
+	    "openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out leaf.pem -days 2 "
+	    "-extfile leaf.ext && "
+	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout self.key -out self.pem "
+	    "-days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 && "
+	    "openssl x509 -in self.pem -noout -fingerprint -sha256 > self.fp && "
+	    "openssl x509 -in leaf.pem -noout -fingerprint -sha256 > leaf.fp) >/dev/null 2>&1", tls_dir);
+	/* the cd's parenthesis */
+	char *full = itest_asprintf("(%s", cmd);
+	int rc = system(full);
+	free(cmd);
+	free(full);
+	if (rc != 0 || read_fp("self.fp", fp_self, sizeof fp_self) < 0 ||
+	    read_fp("leaf.fp", fp_leaf, sizeof fp_leaf) < 0)
+		return -1;
+	return 0;
+}
+
+/* The receiver presents name.pem (NULL: plain TCP). */
+static int mr_tls(const char *name)
+{
+	if (mr.cred) {
+		gnutls_certificate_free_credentials(mr.cred);
+		mr.cred = NULL;
+	}
+	if (!name)
+		return 0;
+	char *crt = itest_asprintf("%s/%s.pem", tls_dir, name), *key = itest_asprintf("%s/%s.key", tls_dir, name);
+	gnutls_certificate_credentials_t c = NULL;
+	int rc = gnutls_certificate_allocate_credentials(&c) < 0 ||
+	    gnutls_certificate_set_x509_key_file(c, crt, key, GNUTLS_X509_FMT_PEM) < 0 ? -1 : 0;
+	free(crt);
+	free(key);
+	if (rc < 0) {
+		gnutls_certificate_free_credentials(c);
+		return -1;
+	}
+	mr.cred = c;
+	return 0;
+}
+
+static int init_tls(void)
+{
+	if (make_certs() < 0) {
+		fprintf(stderr, "\n  cannot make the certificates with openssl in %s\n", tls_dir);
+		return 0;   /* the tests see dd.pid == 0 */
+	}
+	char *extra = itest_asprintf("session_timeout = 5\nretry_min = 1\nretry_max = 1\nmax_attempts = 1\n"
+	    "transaction_timeout = 3\nfetch_timeout = 10\nsession_fallback = no\n"
+	    "msrp_tls = yes\nmsrp_ca_file = %s/ca.pem\n", tls_dir);
+	int rc = init_with("msrps", extra);
+	free(extra);
+	return rc;
+}
+
+static int clean_tls(void)
+{
+	clean_sess();
+	mr_tls(NULL);
+	if (tls_dir[0]) {
+		char *cmd = itest_asprintf("rm -rf %s", tls_dir);
+		(void)!system(cmd);
+		free(cmd);
+	}
+	return 0;
+}
+
+/* The terminal's answer: msrps (or plain msrp) and a=fingerprint (or none). */
+static char *tls_scen(int answer_tls, const char *fingerprint)
+{
+	char port[16];
+	snprintf(port, sizeof port, "%d", mr.port);
+	char *fpline = fingerprint ? itest_asprintf("a=fingerprint:sha-256 %s", fingerprint) :
+	    strdup("a=x-no-fingerprint:1");
+	const char *from[] = { "@MSRPPORT@", "@PROTO@", "@SCHEME@", "@FPLINE@" };
+	const char *to[] = { port, answer_tls ? "TCP/TLS/MSRP" : "TCP/MSRP", answer_tls ? "msrps" : "msrp",
+		fpline };
+	char *sc = scenario("tests/sipp/e2e_uas_session_tls.xml", from, to, 4);
+	free(fpline);
+	return sc;
+}
+
+/* One push in an msrps session; the final state into q. */
+static void tls_push(const char *user, const char *push_id, const char *cert, int answer_tls,
+    const char *fingerprint, int seed, struct sq *q, struct term *t)
+{
+	static unsigned char c[SIZE];
+	content(c, SIZE, seed);
+	EXPECT_INT(mr_tls(cert), 0);
+	mr_expect(MR_OK, c, SIZE);
+	EXPECT(term_start(t, tls_scen(answer_tls, fingerprint), 1) == 0);
+	EXPECT_INT(reg(user, t->port), 200);
+	EXPECT_INT(push(push_id, user, c, SIZE), 1001);
+	EXPECT(wait_final(push_id, 15, q) == 0);
+	EXPECT_INT(term_wait(t, 10), 0);   /* INVITE, ACK, BYE */
+	EXPECT(term_log_has(t, "m=message 9 TCP/TLS/MSRP *"));
+	/* ppgd's URI, last after a relay's Use-Path */
+	EXPECT(term_log_has(t, mr.relay_prefix[0] ? ";tcp msrps://127.0.0.1:9/" : "a=path:msrps://127.0.0.1:9/"));
+}
+
+/* A self-signed certificate whose hash the answer's a=fingerprint gives:
+ * TLS, 3 SEND chunks checked, REPORT 000 200 -> delivered 1000. */
+static void t_tls_fingerprint(void)
+{
+	NEED();
+	struct term t;
+	struct sq q;
+	tls_push("m1", "m1@msrps", "self", 1, fp_self, 11, &q, &t);
+	EXPECT(!strcmp(pap_state_str(q.state), "delivered"));
+	EXPECT_INT(q.code, 1000);
+	EXPECT_INT(atomic_load(&mr.conns), 1);
+	EXPECT_INT(atomic_load(&mr.chunks), 3);
+	EXPECT_INT(atomic_load(&mr.complete), 1);
+	EXPECT_INT(atomic_load(&mr.reports), 1);
+	mr_check();
+	term_free(&t);
+}
+
+/* No a=fingerprint: the certificate chains to msrp_ca_file and names
+ * 127.0.0.1 -> delivered 1000. */
+static void t_tls_ca(void)
+{
+	NEED();
+	struct term t;
+	struct sq q;
+	tls_push("m2", "m2@msrps", "leaf", 1, NULL, 12, &q, &t);
+	EXPECT(!strcmp(pap_state_str(q.state), "delivered"));
+	EXPECT_INT(q.code, 1000);
+	EXPECT_INT(atomic_load(&mr.complete), 1);
+	mr_check();
+	term_free(&t);
+}
+
+/* The answer's fingerprint is another certificate's: the connection is
+ * cut after the handshake, before any SEND; a local 503 (max_attempts 1:
+ * undeliverable 4000) that says why. */
+static void t_tls_fingerprint_mismatch(void)
+{
+	NEED();
+	struct term t;
+	struct sq q;
+	tls_push("m3", "m3@msrps", "self", 1, fp_leaf, 13, &q, &t);
+	EXPECT(!strcmp(pap_state_str(q.state), "undeliverable"));
+	EXPECT_INT(q.code, 4000);
+	EXPECT(strstr(q.desc, "does not match the SDP a=fingerprint") != NULL);
+	EXPECT_INT(atomic_load(&mr.chunks), 0);
+	term_free(&t);
+}
+
+/* No fingerprint and a self-signed certificate: not verified, the
+ * handshake fails; no SEND. */
+static void t_tls_untrusted(void)
+{
+	NEED();
+	struct term t;
+	struct sq q;
+	tls_push("m4", "m4@msrps", "self", 1, NULL, 14, &q, &t);
+	EXPECT(!strcmp(pap_state_str(q.state), "undeliverable"));
+	EXPECT_INT(q.code, 4000);
+	EXPECT(strstr(q.desc, "certificate is not verified") != NULL);
+	EXPECT_INT(atomic_load(&mr.chunks), 0);
+	EXPECT_INT(atomic_load(&mr.conns), 0);        /* no handshake completed */
+	EXPECT_INT(atomic_load(&mr.tls_failed), 1);
+	term_free(&t);
+}
+
+/* A plain msrp answer to the msrps offer: no acceptable media, a local 488
+ * (session_fallback = no: undeliverable 2005); no MSRP connection. */
+static void t_tls_plain_answer(void)
+{
+	NEED();
+	struct term t;
+	struct sq q;
+	tls_push("m5", "m5@msrps", NULL, 0, NULL, 15, &q, &t);
+	EXPECT(!strcmp(pap_state_str(q.state), "undeliverable"));
+	EXPECT_INT(q.code, 2005);
+	EXPECT(strstr(q.desc, "msrp answer to an msrps offer") != NULL);
+	EXPECT_INT(atomic_load(&mr.conns), 0);
+	term_free(&t);
+}
+
+/* ------------------------------------------------------------ relay */
+
+/* tests/msrp_relay.py: an RFC 4976 relay with TLS, Digest AUTH (Min-Expires
+ * 900: ppgd's first AUTH asks 600 and gets 423), forwarding between ppgd's
+ * connection and the receiver's. */
+static pid_t relay_pid;
+static int relay_port;
+static char *relay_status, *relay_pwfile;
+
+static int relay_count(const char *name)
+{
+	char *t = relay_status ? tu_read_file(relay_status, NULL) : NULL;
+	int v = -1;
+	size_t nl = strlen(name);
+	for (const char *p = t; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, name, nl) && p[nl] == ' ')
+			v = atoi(p + nl + 1);
+	free(t);
+	return v;
+}
+
+static void relay_password(const char *pw)
+{
+	free(itest_write_file(tls_dir, "relay.pw", pw, strlen(pw)));
+}
+
+static int init_relay(void)
+{
+	if (make_certs() < 0) {
+		fprintf(stderr, "\n  cannot make the certificates with openssl in %s\n", tls_dir);
+		return 0;
+	}
+	relay_password("relay-s3cret");
+	relay_pwfile = itest_asprintf("%s/relay.pw", tls_dir);
+	relay_status = itest_asprintf("%s/relay.status", tls_dir);
+	char *portfile = itest_asprintf("%s/relay.port", tls_dir), *log = itest_asprintf("%s/relay.log", tls_dir);
+	char *crt = itest_asprintf("%s/leaf.pem", tls_dir), *key = itest_asprintf("%s/leaf.key", tls_dir);
+	const char *py = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+	const char *argv[] = { py, tu_src("tests/msrp_relay.py"), portfile, relay_status, crt, key, "ppgd",
+		relay_pwfile, "900", NULL };
+	relay_pid = itest_spawn(argv, tls_dir, log);
+	if (relay_pid > 0 && itest_wait_file_has(portfile, "\n", 10) == 0) {
+		char *t = tu_read_file(portfile, NULL);
+		relay_port = t ? atoi(t) : 0;
+		free(t);
+	}
+	free(portfile);
+	free(log);
+	free(crt);
+	free(key);
+	if (relay_port <= 0) {
+		fprintf(stderr, "\n  the MSRP relay did not start (%s/relay.log)\n", tls_dir);
+		return 0;
+	}
+	char *extra = itest_asprintf("session_timeout = 5\nretry_min = 1\nretry_max = 1\nmax_attempts = 1\n"
+	    "transaction_timeout = 3\nfetch_timeout = 10\nsession_fallback = no\n"
+	    "msrp_tls = yes\nmsrp_ca_file = %s/ca.pem\nmsrp_relay = msrps://127.0.0.1:%d;tcp\n"
+	    "msrp_relay_user = ppgd\nmsrp_relay_password = relay-s3cret\n", tls_dir, relay_port);
+	int rc = init_with("relay", extra);
+	free(extra);
+	snprintf(mr.relay_prefix, sizeof mr.relay_prefix, "msrps://127.0.0.1:%d/", relay_port);
+	return rc;
+}
+
+static int clean_relay(void)
+{
+	if (relay_pid > 0)
+		itest_stop_pid(relay_pid, SIGTERM, 5);
+	relay_pid = 0;
+	mr.relay_prefix[0] = '\0';
+	free(relay_status);
+	free(relay_pwfile);
+	relay_status = relay_pwfile = NULL;
+	return clean_tls();
+}
+
+/* Through the relay: AUTH 401, AUTH with Digest asking Expires 600 -> 423
+ * Min-Expires 900, AUTH again with 900 -> 200 Use-Path; the offer's a=path
+ * is the Use-Path then ppgd's URI; the 3 SENDs go through the relay (each
+ * checked by the receiver: the relay's URI first in From-Path, To-Path
+ * only the receiver's), their 200s and the REPORT come back through it ->
+ * delivered 1000. */
+static void t_relay_delivered(void)
+{
+	NEED();
+	struct term t;
+	struct sq q;
+	char want[96];
+	tls_push("r1", "r1@relay", "self", 1, NULL, 21, &q, &t);
+	EXPECT(!strcmp(pap_state_str(q.state), "delivered"));
+	EXPECT_INT(q.code, 1000);
+	snprintf(want, sizeof want, "a=path:msrps://127.0.0.1:%d/", relay_port);
+	EXPECT(term_log_has(&t, want));
+	EXPECT(term_log_has(&t, ";tcp msrps://127.0.0.1:9/"));
+	EXPECT_INT(atomic_load(&mr.conns), 1);
+	EXPECT_INT(atomic_load(&mr.chunks), 3);
+	EXPECT_INT(atomic_load(&mr.complete), 1);
+	EXPECT_INT(atomic_load(&mr.reports), 1);
+	mr_check();
+	EXPECT_INT(relay_count("challenged"), 1);
+	EXPECT_INT(relay_count("interval_too_short"), 1);
+	EXPECT_INT(relay_count("authorized"), 1);
+	EXPECT_INT(relay_count("refused"), 0);
+	EXPECT_INT(relay_count("sends_forwarded"), 3);
+	EXPECT_INT(relay_count("responses_forwarded"), 3);
+	EXPECT_INT(relay_count("reports_forwarded"), 1);
+	EXPECT_INT(relay_count("path_errors"), 0);
+	term_free(&t);
+}
+
+/* The relay's account has another password now: 403 to the AUTH with
+ * Authorization -> no INVITE; undeliverable 4000 (README "MSRP relays"). */
+static void t_relay_wrong_password(void)
+{
+	NEED();
+	static unsigned char c[SIZE];
+	struct term t;
+	struct sq q;
+	content(c, SIZE, 22);
+	relay_password("another-password");
+	int refused = relay_count("refused");
+	mr_expect(MR_OK, c, SIZE);
+	EXPECT(term_start(&t, tls_scen(1, NULL), 1) == 0);
+	EXPECT_INT(reg("r2", t.port), 200);
+	EXPECT_INT(push("r2@relay", "r2", c, SIZE), 1001);
+	EXPECT(wait_final("r2@relay", 15, &q) == 0);
+	EXPECT(!strcmp(pap_state_str(q.state), "undeliverable"));
+	EXPECT_INT(q.code, 4000);
+	EXPECT(strstr(q.desc, "403") != NULL);
+	EXPECT_INT(relay_count("refused"), refused + 1);
+	EXPECT(!term_log_has(&t, "INVITE sip:"));
+	EXPECT_INT(atomic_load(&mr.conns), 0);
+	relay_password("relay-s3cret");
+	term_free(&t);
+}
+
+/* The relay is down: connection refused, a local 503 (retried; with
+ * max_attempts 1 undeliverable 4000 at once); no INVITE. */
+static void t_relay_down(void)
+{
+	NEED();
+	static unsigned char c[SIZE];
+	struct term t;
+	struct sq q;
+	content(c, SIZE, 23);
+	EXPECT(relay_pid > 0 && itest_stop_pid(relay_pid, SIGTERM, 5) != -2);
+	relay_pid = 0;
+	mr_expect(MR_OK, c, SIZE);
+	EXPECT(term_start(&t, tls_scen(1, NULL), 1) == 0);
+	EXPECT_INT(reg("r3", t.port), 200);
+	EXPECT_INT(push("r3@relay", "r3", c, SIZE), 1001);
+	EXPECT(wait_final("r3@relay", 15, &q) == 0);
+	EXPECT(!strcmp(pap_state_str(q.state), "undeliverable"));
+	EXPECT_INT(q.code, 4000);
+	EXPECT(strstr(q.desc, "MSRP relay unreachable") != NULL);
+	EXPECT(!term_log_has(&t, "INVITE sip:"));
+	EXPECT_INT(atomic_load(&mr.conns), 0);
+	term_free(&t);
+}
+
 int main(void)
 {
 	static const struct itest_test_def tests[] = {
@@ -707,7 +1298,31 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
-	if (itest_add_suite("session mode (INVITE + MSRP)", init_sess, clean_sess, tests)) {
+	static const struct itest_test_def lease_tests[] = {
+		{ "a session longer than its lease renews it: never claimed again, delivered once",
+		  t_lease_renewed },
+		{ "a cancel mid-transfer cuts the session at once (BYE, no REPORT waited for)",
+		  t_cancel_cuts_session },
+		{ NULL, NULL },
+	};
+	static const struct itest_test_def tls_tests[] = {
+		{ "msrps, a=fingerprint of a self-signed certificate: delivered", t_tls_fingerprint },
+		{ "msrps, no fingerprint, certificate from msrp_ca_file: delivered", t_tls_ca },
+		{ "msrps, fingerprint mismatch: cut before any SEND, undeliverable 4000", t_tls_fingerprint_mismatch },
+		{ "msrps, no fingerprint, untrusted certificate: handshake fails", t_tls_untrusted },
+		{ "msrp answer to an msrps offer: 488, undeliverable 2005", t_tls_plain_answer },
+		{ NULL, NULL },
+	};
+	static const struct itest_test_def relay_tests[] = {
+		{ "through an MSRP relay (AUTH, 423, Use-Path): every chunk, delivered", t_relay_delivered },
+		{ "MSRP relay refuses the password (403): no INVITE, undeliverable 4000", t_relay_wrong_password },
+		{ "MSRP relay down: no INVITE, undeliverable 4000", t_relay_down },
+		{ NULL, NULL },
+	};
+	if (itest_add_suite("session mode (INVITE + MSRP)", init_sess, clean_sess, tests) ||
+	    itest_add_suite("session mode through an MSRP relay", init_relay, clean_relay, relay_tests) ||
+	    itest_add_suite("session mode over TLS (msrps)", init_tls, clean_tls, tls_tests) ||
+	    itest_add_suite("session mode: leases", init_lease, clean_sess, lease_tests)) {
 		CU_cleanup_registry();
 		return 1;
 	}

@@ -13,6 +13,7 @@
  */
 #include "sipbearer/sipb.h"
 #include "sipbearer/sipb_int.h"
+#include "sipbearer/sipb_msrp_relay.h"
 #include "sipbearer/sipb_sdp.h"
 #include "tests/itest.h"
 #include "tests/test_util.h"
@@ -1203,6 +1204,40 @@ static void test_sdp(void)
 	CU_ASSERT_EQUAL(sipb_sdp_answer_parse(badpath, strlen(badpath), &a), -EINVAL);
 	CU_ASSERT_EQUAL(sipb_sdp_answer_parse("garbage", 7, &a), -EINVAL);
 	CU_ASSERT_EQUAL(sipb_sdp_answer_parse(NULL, 0, &a), -EINVAL);
+
+	/* msrps (RFC 4975 §8.1, §14): the offer's proto and scheme; a relay's
+	 * Use-Path before this endpoint's URI (RFC 4976 §5.2) */
+	o.content_type = "text/plain";
+	o.host = "192.0.2.1";
+	o.tls = 1;
+	o.relay_path = "msrps://relay.example:2855/r7;tcp";
+	CU_ASSERT(sipb_sdp_offer_write(out, sizeof out, &o) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "m=message 9 TCP/TLS/MSRP *\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "a=path:msrps://relay.example:2855/r7;tcp msrps://192.0.2.1:9/abc123;tcp\r\n"));
+	o.relay_path = "x\r\na=evil";
+	CU_ASSERT_EQUAL(sipb_sdp_offer_write(out, sizeof out, &o), -EINVAL);
+	const char *tlsans = "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+	    "a=fingerprint:sha-256 AB:CD\r\n"
+	    "m=message 7394 TCP/TLS/MSRP *\r\na=path:msrps://127.0.0.1:7394/s1;tcp\r\n";
+	CU_ASSERT_EQUAL(sipb_sdp_answer_parse(tlsans, strlen(tlsans), &a), 0);
+	CU_ASSERT_EQUAL(a.tls, 1);
+	CU_ASSERT_STRING_EQUAL(a.fingerprint, "sha-256 AB:CD");   /* session level */
+	/* an msrps path on a TCP/MSRP line, and an msrp path on TCP/TLS/MSRP */
+	const char *mixed1 = "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+	    "m=message 7394 TCP/MSRP *\r\na=path:msrps://127.0.0.1:7394/s1;tcp\r\n";
+	CU_ASSERT_EQUAL(sipb_sdp_answer_parse(mixed1, strlen(mixed1), &a), -EINVAL);
+	const char *mixed2 = "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+	    "m=message 7394 TCP/TLS/MSRP *\r\na=path:msrp://127.0.0.1:7394/s1;tcp\r\n";
+	CU_ASSERT_EQUAL(sipb_sdp_answer_parse(mixed2, strlen(mixed2), &a), -EINVAL);
+
+	/* RFC 2617 §3.5's example values (its HA1 939e7578... holds), with
+	 * method AUTH and an MSRP URI: the response as Python's hashlib computes
+	 * it for these inputs */
+	char resp[33];
+	CU_ASSERT_EQUAL(sipb_mrelay_digest("Mufasa", "testrealm@host.com", "Circle Of Life",
+	    "dcd98b7102dd2f0e8b11d0f600bfb0c093", "00000001", "0a4f113b", "msrps://relay.example:2855;tcp",
+	    resp), 0);
+	CU_ASSERT_STRING_EQUAL(resp, "dbedda7693adcd66e407d58ad1f85fd5");
 
 	char host[64];
 	unsigned port;
