@@ -83,6 +83,7 @@ enum db_pg_stmt {
 	PG_SMS_GET,
 	PG_DELIVERY_FENCE,
 	PG_NOTIF_RENEW,
+	PG_PUSH_PURGE,
 	PG_ST__COUNT
 };
 extern const char *const db_pg_sql[PG_ST__COUNT];

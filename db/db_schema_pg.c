@@ -172,6 +172,16 @@ static const char db_pg_schema_v9[] =
 	"ALTER TABLE delivery ADD COLUMN lease_gen bigint NOT NULL DEFAULT 0;"
 	"ALTER TABLE notification ADD COLUMN lease_gen bigint NOT NULL DEFAULT 0;";
 
+/* Schema 10 .. 14: reserved (db_schema.c says why). */
+static const char db_pg_schema_reserved[] = "SELECT 1;";
+
+/* Schema 15: retention (db_schema.c says why). */
+static const char db_pg_schema_v15[] =
+	"CREATE INDEX push_finished ON push(state_time) WHERE state BETWEEN 2 AND 8;"
+	"CREATE INDEX push_replaced_by ON push(replaced_by) WHERE replaced_by IS NOT NULL;"
+	"CREATE INDEX notification_push ON notification(push);"
+	"CREATE INDEX notification_delivery ON notification(delivery);";
+
 static const struct db_schema_step db_pg_schema_steps[] = {
 	{ 1, db_pg_schema_v1 },
 	{ 2, db_pg_schema_v2 },
@@ -182,6 +192,12 @@ static const struct db_schema_step db_pg_schema_steps[] = {
 	{ 7, db_pg_schema_v7 },
 	{ 8, db_pg_schema_v8 },
 	{ 9, db_pg_schema_v9 },
+	{ 10, db_pg_schema_reserved },
+	{ 11, db_pg_schema_reserved },
+	{ 12, db_pg_schema_reserved },
+	{ 13, db_pg_schema_reserved },
+	{ 14, db_pg_schema_reserved },
+	{ 15, db_pg_schema_v15 },
 };
 
 _Static_assert(sizeof db_pg_schema_steps / sizeof db_pg_schema_steps[0] == DB_SCHEMA_VERSION,
