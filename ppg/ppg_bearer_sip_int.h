@@ -30,11 +30,11 @@ struct sip_tcaps {
 struct ppg_regevent;
 
 struct sip_bentry {                  /* the live bindings of one AoR */
-	char *aor;
 	struct db_binding *v;            /* newest first */
 	size_t n;
 	struct sip_tcaps *caps;          /* n, beside v; NULL when no subscription tells more */
 	struct sip_bentry *next;
+	char aor[];                      /* one allocation with the entry */
 };
 
 /* One attempt: one MESSAGE, or one per terminal. */

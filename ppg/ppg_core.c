@@ -28,6 +28,7 @@
 #include "pap/pap.h"
 #include "ppg/ppg_final.h"
 #include "ppg/ppg_log.h"
+#include "ppg/ppg_trim.h"
 
 struct ppg_core *ppg_core_new(const struct ppg_config *cfg, struct db *db)
 {
@@ -151,6 +152,7 @@ static void on_sweep(struct ppg_core *c, su_timer_t *t, void *arg)
 	(void)arg;
 	if (!c->sweep_pending && ppg_core_write(c, sweep_write, sweep_after, c) == 0)
 		c->sweep_pending = 1;
+	ppg_trim_tick();
 }
 
 static void arm_defer_timer(struct ppg_core *c);
