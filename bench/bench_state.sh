@@ -7,7 +7,7 @@
 #   - start to /readyz 200 on the filled database, and again after a clean
 #     restart once the measures ran;
 #   - RSS once ready, its peak under the PAP load (VmHWM) and after the
-#     REGISTER bursts;
+#     REGISTER bursts, and BENCH_SETTLE seconds after them;
 #   - statusquery of random stored push-ids (wrk, pap_status.lua): rate, p50, p99;
 #   - PAP intake (wrk, pap_push.lua) against the same on an empty database;
 #   - third-party REGISTERs of new AoRs (sipp, open loop) per second, over
@@ -21,7 +21,9 @@
 #
 # Environment: PPGD (default build/ppgd; its build directory must hold
 # db/libdb.a, pap/libpap.a and sipbearer/libsipb.a), BENCH_SIZES (pushes
-# stored per row), BENCH_SECONDS (each wrk run, default 5), BENCH_KEEP=1.
+# stored per row), BENCH_SECONDS (each wrk run, default 5), BENCH_SETTLE
+# (seconds after the REGISTER bursts before the RSS is read again, default
+# 45: timer J and the heap trim), BENCH_KEEP=1.
 # Bindings stored: a tenth of the pushes (100,000 at a million); the pending
 # half is parked on pushes/20 AoRs (10 pushes each).
 set -euo pipefail
@@ -34,6 +36,7 @@ SIZES=${BENCH_SIZES:-"1000 10000 100000 1000000"}
 SECS=${BENCH_SECONDS:-5}
 REG_COUNT=${BENCH_REGISTERS:-20000}
 WAKES=20
+SETTLE=${BENCH_SETTLE:-45}
 
 need_ppgd
 warn_sanitized
@@ -193,24 +196,28 @@ for size in $SIZES; do
 	registers "$size" u1
 	reg_udp=$reg_rate
 	rss_peak=$(rss_mb "$ppgd_pid" VmHWM)
+	# once timer J (32 s) ended the burst's transactions and the core's
+	# sweep (every 10 s) trimmed the heap: what ppgd holds after a burst
+	sleep "$SETTLE"
+	rss_settled=$(rss_mb "$ppgd_pid" VmRSS)
 	stop_ppgd
 	start_ppgd
 	ready2=$ready_ms
 	stop_ppgd
 	db_mb=$(du -m "$db" | cut -f1)
 	echo "$bench: $size pushes ($bindings bindings, $waits waiting AoRs): filled in ${fill_s}s ($db_mb MB);" \
-		"ready $ready1 ms, restart $ready2 ms; RSS $rss_ready/$rss_load/$rss_peak MB;" \
+		"ready $ready1 ms, restart $ready2 ms; RSS $rss_ready/$rss_load/$rss_peak MB, $rss_settled MB ${SETTLE}s after the bursts;" \
 		"statusquery $sq_rate/s p99 $sq_p99 ms; intake $intake/s; REGISTER $reg_tcp/s TCP, $reg_udp/s UDP;" \
 		"wake $wake_p50/$wake_p99 ms" >&2
-	rows+=("| $size | $bindings | $db_mb | $ready1 / $ready2 | $rss_ready / $rss_load / $rss_peak | $sq_rate | $sq_p50 / $sq_p99 | $intake ($(ratio "$intake" "$intake_empty")) | $reg_tcp / $reg_udp | $wake_reg | $wake_p50 / $wake_p99 |")
+	rows+=("| $size | $bindings | $db_mb | $ready1 / $ready2 | $rss_ready / $rss_load / $rss_peak / $rss_settled | $sq_rate | $sq_p50 / $sq_p99 | $intake ($(ratio "$intake" "$intake_empty")) | $reg_tcp / $reg_udp | $wake_reg | $wake_p50 / $wake_p99 |")
 	last_size=$size
-	last=("$ready1" "$ready2" "$rss_load" "$sq_p99" "$intake" "$reg_tcp" "$wake_p99" "$reg_udp" "$rss_peak")
+	last=("$ready1" "$ready2" "$rss_load" "$sq_p99" "$intake" "$reg_tcp" "$wake_p99" "$reg_udp" "$rss_peak" "$rss_settled")
 done
 
 echo
 echo "Empty database: intake $intake_empty accepted/s (wrk, concurrency 8), RSS $rss_empty MB."
 echo
-echo "| pushes stored | bindings | database MB | ready / restart ms | RSS MB: ready / peak under PAP load / peak after the REGISTER bursts | statusquery/s | statusquery p50 / p99 ms | intake/s (of empty) | REGISTER/s TCP / UDP | REGISTER→200 p50/p99 ms | REGISTER→first MESSAGE p50 / p99 ms |"
+echo "| pushes stored | bindings | database MB | ready / restart ms | RSS MB: ready / peak under PAP load / peak after the REGISTER bursts / ${SETTLE} s after them | statusquery/s | statusquery p50 / p99 ms | intake/s (of empty) | REGISTER/s TCP / UDP | REGISTER→200 p50/p99 ms | REGISTER→first MESSAGE p50 / p99 ms |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
@@ -221,7 +228,7 @@ echo "Goals (issue 11, goal 5) at $last_size pushes stored:"
 echo "- statusquery p99 <= 2 ms: ${last[3]} ms, $(verdict "${last[3]}" '<=' 2)"
 echo "- RSS <= 200 MB: ${last[2]} MB peak with the state under statusquery and intake load, $(verdict "${last[2]}" '<=' 200);" \
 	"${last[8]} MB after $REG_COUNT REGISTERs over UDP in a burst, $(verdict "${last[8]}" '<=' 200)" \
-	"(each UDP server transaction is kept for timer J, 32 s)"
+	"(each UDP server transaction is kept for timer J, 32 s); ${last[9]} MB ${SETTLE} s after the burst, $(verdict "${last[9]}" '<=' 200)"
 echo "- ready <= 10 s after a restart: $restart ms (the slower of the two starts), $(verdict "$restart" '<=' 10000)"
 echo "- intake no more than 20% below the empty database: $(ratio "${last[4]}" "$intake_empty") of it, $(verdict "$(ratio "${last[4]}" "$intake_empty")" '>=' 0.8)"
 echo "- third-party REGISTER >= 5,000/s: ${last[5]}/s over TCP, $(verdict "${last[5]}" '>=' 5000);" \

@@ -34,7 +34,7 @@ struct db;
 #define DB_SYNC_EXTERNAL   0x08   /* commits do not fsync (synchronous=NORMAL): db_sync() does */
 
 /* Current schema version (PRAGMA user_version written by db_open). */
-#define DB_SCHEMA_VERSION 12
+#define DB_SCHEMA_VERSION 13
 
 /*
  * Opens (creating when absent, unless DB_OPEN_READONLY) the database at path
@@ -476,6 +476,17 @@ void db_push_brief_clear(struct db_push_brief *b);
 void db_push_brief_list_free(struct db_push_brief *v, size_t n);
 /* -EINVAL for a limit of 0 or above DB_PUSH_SEARCH_MAX or a bad state. */
 int db_push_search(struct db *db, const struct db_push_filter *f, struct db_push_brief **out, size_t *n);
+/*
+ * Retention: deletes up to max pushes finished (a final summary state,
+ * DELIVERED .. REJECTED) whose state last changed before `before` (ms),
+ * oldest first, with their deliveries, transitions, notifications, SMS
+ * message ids and content tokens (ON DELETE CASCADE). A push that an older
+ * replaced push still names (its replaced_by) stays until that one goes.
+ * Returns the number of pushes deleted (0 .. max), -EINVAL for max 0, or a
+ * negative errno. Schema 13 (its indexes keep each call bounded by max).
+ * [writer]
+ */
+int db_push_purge_finished(struct db *db, int64_t before, size_t max);
 /* Current (not replaced) pushes per summary state, counts[enum db_state]. */
 int db_push_count_by_state(struct db *db, int64_t counts[DB_NSTATES]);
 /* Deliveries not final, by what they wait for. */

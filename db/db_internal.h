@@ -101,6 +101,7 @@ enum db_stmt_id {
 	DB_ST_DELIVERY_FENCE,
 	DB_ST_NOTIF_RENEW,
 	DB_ST_DELIVERY_RENEW,
+	DB_ST_PUSH_PURGE,         /* schema 13: retention */
 	DB_ST__COUNT
 };
 
@@ -254,6 +255,7 @@ int db_pg_push_find_latest(struct db *db, const char *pi, const char *push_id, i
     struct db_push *out);
 int db_pg_push_get(struct db *db, int64_t id, int with_content, struct db_push *out);
 int db_pg_push_set_replaced(struct db *db, int64_t id, int64_t by);
+int db_pg_push_purge_finished(struct db *db, int64_t before, size_t max);
 int db_pg_push_update_state_ex(struct db *db, int64_t id, int *left_pending, int64_t *content_len);
 int db_pg_push_pending_by_pi(struct db *db,
     int (*fn)(void *arg, const char *pi, int64_t pushes, int64_t bytes), void *arg);

@@ -86,6 +86,7 @@ enum db_pg_stmt {
 	PG_DELIVERY_FENCE,
 	PG_NOTIF_RENEW,
 	PG_DELIVERY_RENEW,
+	PG_PUSH_PURGE,
 	PG_ST__COUNT
 };
 extern const char *const db_pg_sql[PG_ST__COUNT];

@@ -264,6 +264,14 @@ int db_pg_push_set_replaced(struct db *db, int64_t id, int64_t by)
 	return db_pg_isp_end(db, db_pg_push_mark(db, id, by));
 }
 
+int db_pg_push_purge_finished(struct db *db, int64_t before, size_t max)
+{
+	struct db_pg_params a = { 0 };
+	db_pg_p_i64(&a, before);
+	db_pg_p_i64(&a, (int64_t)max);
+	return db_pg_run(db, PG_PUSH_PURGE, &a, NULL);
+}
+
 int db_pg_push_update_state_ex(struct db *db, int64_t id, int *left_pending, int64_t *content_len)
 {
 	struct db_pg_params a = { 0 };

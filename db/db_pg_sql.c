@@ -216,6 +216,11 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 		" status = CASE WHEN excluded.doc IS NULL AND uaprof.doc IS NOT NULL THEN uaprof.status"
 		" ELSE excluded.status END, doc = coalesce(excluded.doc, uaprof.doc)",
 	[PG_UAPROF_GET] = "SELECT fetched, status, doc FROM uaprof WHERE url = $1",
+	/* Retention (schema 13): as DB_ST_PUSH_PURGE in db_sql.c. */
+	[PG_PUSH_PURGE] =
+		"DELETE FROM push WHERE id IN (SELECT p.id FROM push p WHERE p.state BETWEEN 2 AND 8"
+		" AND p.state_time < $1 AND NOT EXISTS (SELECT 1 FROM push o WHERE o.replaced_by = p.id)"
+		" ORDER BY p.state_time LIMIT $2)",
 	[PG_UAPROF_PURGE] =
 		"DELETE FROM uaprof WHERE fetched < $1 AND NOT EXISTS"
 		" (SELECT 1 FROM subscription WHERE subscription.model = uaprof.url)",

@@ -326,6 +326,24 @@ int db_push_set_replaced(struct db *db, int64_t id, int64_t by)
 	return db_push_mark(db, id, by);
 }
 
+int db_push_purge_finished(struct db *db, int64_t before, size_t max)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || !max || max > INT32_MAX)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	if (db->version < 13)
+		return db_set_err(db, -ENOTSUP, "retention needs schema 13 (this file has %d)", db->version);
+	DB_PG_DISPATCH(db, db_pg_push_purge_finished(db, before, max));
+	int rc = db_prep(db, DB_ST_PUSH_PURGE, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	rc = db_step_done(db, st);
+	return rc < 0 ? rc : sqlite3_changes(db->sq);
+}
+
 /*
  * The summary of a push's deliveries: pending while any is not final; else
  * the final state they share; else (mixed) delivered when any was delivered,

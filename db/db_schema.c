@@ -255,6 +255,18 @@ static const char db_schema_v12[] =
 	"DROP INDEX delivery_due;"
 	"CREATE INDEX delivery_due ON delivery(state, priority, next_attempt) WHERE state IN (1, 9);";
 
+/* Schema 13: retention (db_push_purge_finished). The finished pushes by the
+ * time of their last state change, so that the oldest are found without a
+ * scan; notification(push) and notification(delivery), and the pushes that
+ * name a replacement, so that deleting a push (ON DELETE CASCADE, and the
+ * replaced_by reference checked) looks its children up instead of scanning
+ * their tables once per deleted row. */
+static const char db_schema_v13[] =
+	"CREATE INDEX push_finished ON push(state_time) WHERE state BETWEEN 2 AND 8;"
+	"CREATE INDEX push_replaced_by ON push(replaced_by) WHERE replaced_by IS NOT NULL;"
+	"CREATE INDEX notification_push ON notification(push);"
+	"CREATE INDEX notification_delivery ON notification(delivery);";
+
 const struct db_schema_step db_schema_steps[] = {
 	{ 1, db_schema_v1 },
 	{ 2, db_schema_v2 },
@@ -268,6 +280,7 @@ const struct db_schema_step db_schema_steps[] = {
 	{ 10, db_schema_v10 },
 	{ 11, db_schema_v11 },
 	{ 12, db_schema_v12 },
+	{ 13, db_schema_v13 },
 };
 const int db_schema_nsteps = (int)(sizeof db_schema_steps / sizeof db_schema_steps[0]);
 

@@ -192,6 +192,13 @@ static const char db_pg_schema_v11[] =
  * transitions (db_schema.c says what it does on SQLite). */
 static const char db_pg_schema_v12[] = "SELECT 1";
 
+/* Schema 13: retention (db_schema.c says why). */
+static const char db_pg_schema_v13[] =
+	"CREATE INDEX push_finished ON push(state_time) WHERE state BETWEEN 2 AND 8;"
+	"CREATE INDEX push_replaced_by ON push(replaced_by) WHERE replaced_by IS NOT NULL;"
+	"CREATE INDEX notification_push ON notification(push);"
+	"CREATE INDEX notification_delivery ON notification(delivery);";
+
 static const struct db_schema_step db_pg_schema_steps[] = {
 	{ 1, db_pg_schema_v1 },
 	{ 2, db_pg_schema_v2 },
@@ -205,6 +212,7 @@ static const struct db_schema_step db_pg_schema_steps[] = {
 	{ 10, db_pg_schema_v10 },
 	{ 11, db_pg_schema_v11 },
 	{ 12, db_pg_schema_v12 },
+	{ 13, db_pg_schema_v13 },
 };
 
 _Static_assert(sizeof db_pg_schema_steps / sizeof db_pg_schema_steps[0] == DB_SCHEMA_VERSION,

@@ -182,6 +182,16 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 		" status = CASE WHEN excluded.doc IS NULL AND uaprof.doc IS NOT NULL THEN uaprof.status"
 		" ELSE excluded.status END, doc = coalesce(excluded.doc, uaprof.doc)", NULL },
 	[DB_ST_UAPROF_GET] = { "SELECT fetched, status, doc FROM uaprof WHERE url = ?1", NULL },
+	/* Retention (schema 13): the oldest finished pushes first, through the
+	 * push_finished index (the term "state BETWEEN 2 AND 8" is its WHERE,
+	 * DB_STATE_DELIVERED .. DB_STATE_REJECTED); named, because without
+	 * ANALYZE statistics the planner takes push_state and sorts every
+	 * finished push. A push still named by an older replaced push waits for
+	 * it (push_replaced_by). */
+	[DB_ST_PUSH_PURGE] = {
+		"DELETE FROM push WHERE id IN (SELECT p.id FROM push p INDEXED BY push_finished"
+		" WHERE p.state BETWEEN 2 AND 8 AND p.state_time < ?1 AND NOT EXISTS (SELECT 1 FROM push o WHERE o.replaced_by = p.id)"
+		" ORDER BY p.state_time LIMIT ?2)", NULL },
 	[DB_ST_UAPROF_PURGE] = {
 		"DELETE FROM uaprof WHERE fetched < ?1 AND url NOT IN"
 		" (SELECT model FROM subscription WHERE model IS NOT NULL)", NULL },

@@ -41,7 +41,6 @@ struct sip_tgent {                   /* one temp-gruu key of a cache entry */
 };
 
 struct sip_bentry {                  /* the live bindings of one AoR */
-	char *aor;
 	struct db_binding *v;            /* newest first */
 	size_t n;
 	struct sip_tcaps *caps;          /* n, beside v; NULL when no subscription tells more */
@@ -49,6 +48,7 @@ struct sip_bentry {                  /* the live bindings of one AoR */
 	char *tkeys;                     /* its temp-gruu keys, NUL-separated, or NULL */
 	struct sip_tgent *tents;         /* ntents index entries, one per key */
 	size_t ntents;
+	char aor[];                      /* one allocation with the entry */
 };
 
 /* One attempt: one MESSAGE, or one per terminal. */

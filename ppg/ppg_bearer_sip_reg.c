@@ -53,17 +53,34 @@ static struct sip_bentry **bentry_slot(struct sip_bearer *s, const char *aor)
 
 static void bentry_free(struct sip_bearer *s, struct sip_bentry *b)
 {
+	if (!b)
+		return;
 	ppg_bearer_sip_tgruu_remove(s, b);
 	ppg_bearer_sip_caps_free(b->caps, b->n);
 	db_binding_list_free(b->v, b->n);
-	free(b->aor);
 	free(b);
 }
 
+/* An empty cache entry for aor (one allocation), or NULL. */
+static struct sip_bentry *bentry_new(const char *aor)
+{
+	size_t l = strlen(aor) + 1;
+	struct sip_bentry *b = calloc(1, sizeof *b + l);
+	if (b)
+		memcpy(b->aor, aor, l);
+	return b;
+}
+
 /* Replaces the cache entry of aor by the n bindings of v and their
- * capabilities caps (NULL: none; both taken over). */
+ * capabilities caps (NULL: none; both taken over). pre: the entry to use,
+ * made by bentry_new for aor (taken over; NULL: made here). A REGISTER's
+ * entry is made by the writer with the bindings it read back (reg_write),
+ * so that the loop's heap, which holds sofia-sip's transactions, keeps no
+ * small long-lived block per REGISTER between them: once a burst's
+ * transactions end (timer J), their memory is free in whole pages and
+ * malloc_trim gives it back (ppg_trim.c). */
 static int cache_set(struct sip_bearer *s, const char *aor, struct db_binding *v, size_t n,
-    struct sip_tcaps *caps)
+    struct sip_tcaps *caps, struct sip_bentry *pre)
 {
 	struct sip_bentry **pp = bentry_slot(s, aor);
 	if (*pp) {
@@ -74,11 +91,11 @@ static int cache_set(struct sip_bearer *s, const char *aor, struct db_binding *v
 	if (!n) {
 		free(v);
 		ppg_bearer_sip_caps_free(caps, 0);
+		free(pre);
 		return 0;
 	}
-	struct sip_bentry *b = calloc(1, sizeof *b);
-	if (!b || !(b->aor = strdup(aor))) {
-		free(b);
+	struct sip_bentry *b = pre ? pre : bentry_new(aor);
+	if (!b) {
 		db_binding_list_free(v, n);
 		ppg_bearer_sip_caps_free(caps, n);
 		return -ENOMEM;
@@ -172,7 +189,7 @@ static void load_after(void *arg, int committed)
 				memcpy(c, o->caps + i, (k - i) * sizeof *c);
 				memset(o->caps + i, 0, (k - i) * sizeof *c);
 			}
-			cache_set(s, v[0].aor, v, k - i, c);
+			cache_set(s, v[0].aor, v, k - i, c, NULL);
 		} else {
 			free(c);
 		}
@@ -225,7 +242,7 @@ static void refresh_after(void *arg, int committed)
 	if (committed && o->ok && !s->stopping) {
 		LOGP(PPG_LOG_SIP, LOG_DEBUG, "registrations of %s changed on another node: %zu binding%s",
 		    o->aor, o->n, o->n == 1 ? "" : "s");
-		cache_set(s, o->aor, o->v, o->n, o->caps);
+		cache_set(s, o->aor, o->v, o->n, o->caps, NULL);
 		o->v = NULL;
 		o->caps = NULL;
 		o->n = 0;
@@ -398,6 +415,7 @@ struct reg_op {
 	struct db_binding *lists[SIP_MAX_AORS];   /* read back by the writer */
 	size_t nlists[SIP_MAX_AORS];
 	struct sip_tcaps *caps[SIP_MAX_AORS];
+	struct sip_bentry *entries[SIP_MAX_AORS];   /* made by the writer (cache_set says why) */
 	int ok;
 };
 
@@ -455,6 +473,8 @@ static int reg_write(struct db *db, void *arg, int64_t now)
 		r = db_binding_list(db, o->aors[k], now, &o->lists[k], &o->nlists[k]);
 		if (r == 0)
 			r = ppg_bearer_sip_caps_read(db, o->aors[k], o->lists[k], o->nlists[k], now, &o->caps[k]);
+		if (r == 0 && o->nlists[k] && !o->entries[k])
+			o->entries[k] = bentry_new(o->aors[k]);   /* NULL: cache_set makes it */
 		if (r == 0 && db_engine_of(db) == DB_ENGINE_POSTGRESQL) {
 			char payload[DB_NODE_MAX + sizeof o->aors[k] + 2];
 			snprintf(payload, sizeof payload, "%s %s", db_node(db), o->aors[k]);
@@ -480,9 +500,10 @@ static void reg_after(void *arg, int committed)
 		if (!ok) {
 			ppg_bearer_sip_caps_free(o->caps[k], o->nlists[k]);
 			db_binding_list_free(o->lists[k], o->nlists[k]);
+			free(o->entries[k]);
 			continue;
 		}
-		cache_set(s, o->aors[k], o->lists[k], o->nlists[k], o->caps[k]);
+		cache_set(s, o->aors[k], o->lists[k], o->nlists[k], o->caps[k], o->entries[k]);
 		if (ppg_bearer_sip_reg_lookup(s, o->aors[k], now))
 			ppg_bearer_wake(&s->base, o->aors[k]);
 	}

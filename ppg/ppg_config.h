@@ -81,6 +81,7 @@ struct ppg_config {
 	char *db_path;                 /* SQLite */
 	char *db_conninfo;             /* PostgreSQL: libpq conninfo */
 	int db_sync_full;
+	unsigned db_retention;         /* s after which finished pushes are deleted; 0: never */
 	unsigned batch_max;
 	char *node_id;                 /* "" = the host name (ppg_config_node) */
 	unsigned lease_margin;         /* s */

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ppg/ppg_config.h"
 
@@ -93,6 +94,32 @@ static inline int parse_ulong(const char *v, int size_suffix, unsigned long *out
 	if (*end)
 		return -EINVAL;
 	*out = n;
+	return 0;
+}
+
+/* Seconds, with an s, m, h or d suffix ("30d"). */
+static inline int parse_duration(const char *v, unsigned long *out)
+{
+	char num[32];
+	size_t len = strlen(v);
+	unsigned long mul = 1, n;
+	if (!len || len >= sizeof num)
+		return -EINVAL;
+	memcpy(num, v, len + 1);
+	switch (num[len - 1]) {
+	case 's': mul = 1; break;
+	case 'm': mul = 60; break;
+	case 'h': mul = 3600; break;
+	case 'd': mul = 86400; break;
+	default: mul = 0; break;
+	}
+	if (mul)
+		num[len - 1] = '\0';
+	else
+		mul = 1;
+	if (parse_ulong(num, 0, &n) || n > ULONG_MAX / mul)
+		return -EINVAL;
+	*out = n * mul;
 	return 0;
 }
 

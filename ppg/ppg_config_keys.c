@@ -89,6 +89,10 @@ const struct ppg_config_key ppg_config_keys[] = {
 	{ "database", "synchronous", K_SYNC, O(db_sync_full), "full", 0, 0, "full or normal" },
 	{ "database", "batch_max", K_UINT, O(batch_max), "512", 1, 100000,
 	  "most PAP requests committed in one transaction" },
+	{ "database", "retention", K_UINT, O(db_retention), "30d", 0, 3650 * 86400,
+	  "finished pushes (delivered, undeliverable, expired, cancelled...) are deleted with their "
+	  "deliveries this long after their last state change, in batches of 500 while PAP is quiet; "
+	  "seconds, or with an s, m, h or d suffix (0: keep them forever). Pending pushes stay" },
 	{ "log", "level", K_LEVEL, O(log_level), "info", 0, 0, "err, warning, notice, info or debug" },
 	{ "log", "levels", K_LOGCATS, O(log_cat_level), "", 0, 0,
 	  "per-category thresholds over level, CATEGORY:LEVEL comma-separated, e.g. sip:debug, smpp:debug "
@@ -406,7 +410,8 @@ int ppg_config_set_key(struct ppg_config_parse *p, const struct ppg_config_key *
 		return 1;
 	case K_UINT:
 	case K_SIZE:
-		if (parse_ulong(v, k->type == K_SIZE, &n) || n < k->min || n > k->max) {
+		if ((!strcmp(k->name, "retention") ? parse_duration(v, &n) : parse_ulong(v, k->type == K_SIZE, &n)) ||
+		    n < k->min || n > k->max) {
 			char range[64];
 			snprintf(range, sizeof range, "%lu..%lu", k->min, k->max);
 			if (!p->err[0])

@@ -29,6 +29,7 @@
 #include "ppg/ppg_final.h"
 #include "ppg/ppg_log.h"
 #include "ppg/ppg_tick.h"
+#include "ppg/ppg_trim.h"
 
 struct ppg_core *ppg_core_new(const struct ppg_config *cfg, struct db *db)
 {
@@ -151,6 +152,7 @@ static void on_sweep(void *arg)
 	struct ppg_core *c = arg;
 	if (!c->sweep_pending && ppg_core_write(c, sweep_write, sweep_after, c) == 0)
 		c->sweep_pending = 1;
+	ppg_trim_tick();
 }
 
 static void arm_defer_timer(struct ppg_core *c);

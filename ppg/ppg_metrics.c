@@ -45,6 +45,8 @@ static const struct {
 	[PPG_M_SIP_UP] = { "ppgd_sip_up", "gauge", "1 when the SIP Push transport is listening" },
 	[PPG_M_SMSC_BOUND] = { "ppgd_smsc_bound", "gauge", "1 when the SMPP link to the SMSC is bound" },
 	[PPG_M_PAP_UP] = { "ppgd_pap_listener_up", "gauge", "1 when the PAP listener accepts requests" },
+	[PPG_M_PUSHES_PURGED] = { "ppgd_pushes_purged_total", "counter",
+		"finished pushes deleted with their deliveries by [database] retention" },
 	[PPG_M_DB_FAILING] = { "ppgd_database_failing", "gauge",
 		"1 when the last batch could not be committed or made durable" },
 };

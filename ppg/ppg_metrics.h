@@ -31,6 +31,7 @@ enum ppg_metric {
 	PPG_M_SMSC_BOUND,           /* gauge: the SMPP link is bound */
 	PPG_M_PAP_UP,               /* gauge: the PAP listener accepts */
 	PPG_M_DB_FAILING,           /* gauge: the last batch failed to commit or to sync */
+	PPG_M_PUSHES_PURGED,        /* counter: finished pushes deleted by retention */
 	PPG_M__COUNT
 };
 

@@ -39,6 +39,7 @@
 #include "ppg/ppg_log.h"
 #include "ppg/ppg_metrics.h"
 #include "ppg/ppg_notifier.h"
+#include "ppg/ppg_retention.h"
 #include "ppg/ppg_reload.h"
 #include "ppg/ppg_sd.h"
 #include "ppg/ppg_tls.h"
@@ -169,6 +170,8 @@ static int start_loop(struct ppg_core *core, su_root_t *root, void *arg, char *e
 		    NULL, err, errlen);
 	if (r == 0)
 		r = ppg_notifier_start(core, root, cfg, err, errlen);
+	if (r == 0)
+		r = ppg_retention_start(core, root, cfg, err, errlen);
 	return r;
 }
 

@@ -325,7 +325,7 @@ static void test_fresh_schema_wal(void)
 	CU_ASSERT_EQUAL_FATAL(t_open(path, 0, &db), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
 	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION);
-	CU_ASSERT_EQUAL(DB_SCHEMA_VERSION, 12);
+	CU_ASSERT_EQUAL(DB_SCHEMA_VERSION, 13);
 	CU_ASSERT_EQUAL(db_count_pushes(db, &n), 0);
 	CU_ASSERT_EQUAL(n, 0);
 	add_push(db, "pi", "w1", 1, one_addr, 1000);
@@ -337,11 +337,11 @@ static void test_fresh_schema_wal(void)
 	CU_ASSERT_EQUAL(memcmp(hdr, "SQLite format 3", 16), 0);
 	CU_ASSERT_EQUAL(hdr[18], 2);        /* file format write version: WAL */
 	CU_ASSERT_EQUAL(hdr[19], 2);        /* read version: WAL */
-	CU_ASSERT_EQUAL(be32(hdr + 60), 12); /* user_version */
+	CU_ASSERT_EQUAL(be32(hdr + 60), 13); /* user_version */
 
-	/* open again (no schema step runs), still version 12 */
+	/* open again (no schema step runs), still version 13 */
 	CU_ASSERT_EQUAL_FATAL(t_open(path, DB_SYNC_NORMAL, &db), 0);
-	CU_ASSERT_EQUAL(db_schema_version(db), 12);
+	CU_ASSERT_EQUAL(db_schema_version(db), 13);
 	db_close(db);
 }
 
