@@ -245,6 +245,30 @@ static void test_replaced_order(void)
 	db_close(db);
 }
 
+/* A finished push whose result notification has not reached the PI yet
+ * (state pending: the notifier retries it with a backoff, up to [notify]
+ * max_attempts x retry_max, which can outlast a short retention) stays
+ * until the notification is final: deleting the push cascades to the
+ * notification, and the PI never gets its resultnotification. */
+static void test_pending_notification_stays(void)
+{
+	struct db *db = NULL;
+	int64_t dv = 0;
+	const int64_t day = 86400000, now = 100 * day, cut = now - 30 * day;
+
+	CU_ASSERT_EQUAL_FATAL(t_open("notifpending", &db), 0);
+	int64_t done = add_push(db, "done-unnotified", DB_STATE_DELIVERED, cut - 5 * day, &dv);
+	struct db_notification nt = { .push = done, .delivery = dv, .url = "http://127.0.0.1:1/n",
+		.attempts = 3, .next_attempt = now + 60000, .state = DB_STATE_PENDING, .created = cut - 5 * day };
+	CU_ASSERT_EQUAL(db_notification_insert(db, &nt), 0);
+	CU_ASSERT_EQUAL(db_push_purge_finished(db, cut, 100), 0);
+	CU_ASSERT_TRUE(push_exists(db, done));
+	struct db_notification got = { 0 };
+	CU_ASSERT_EQUAL(db_notification_get(db, nt.id, &got), 0);
+	db_notification_clear(&got);
+	db_close(db);
+}
+
 /* SQLite: the plan of the purge searches indexes, scans no table (the
  * cascades included: they are triggers SQLite plans with the statement). */
 static void test_sqlite_plan(void)
@@ -297,6 +321,7 @@ static const struct t_case cases[] = {
 	{ "old finished pushes go with their rows, pending and recent stay", test_old_finished_go, 0 },
 	{ "one call deletes at most its bound, oldest first", test_batch_bound, 0 },
 	{ "a replacement waits for the push it replaced", test_replaced_order, 0 },
+	{ "a finished push whose result notification is not sent yet stays", test_pending_notification_stays, 0 },
 	{ "the purge searches indexes only", test_sqlite_plan, 1 },
 };
 
