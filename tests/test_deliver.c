@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <libxml/parser.h>
+#include <malloc.h>
 #include <sofia-sip/su.h>
 
 #include "db/db.h"
@@ -42,6 +43,7 @@
 #include "ppg/ppg_outcome.h"
 #include "ppg/ppg_request.h"
 #include "ppg/ppg_tick.h"
+#include "ppg/ppg_trim.h"
 #include "tests/test_util.h"
 
 #define PI_NAME "alice"
@@ -1269,6 +1271,83 @@ static void test_tick(void)
 	su_root_destroy(root);
 }
 
+/* The resident set in bytes (/proc/self/statm). */
+static long long rss_bytes(void)
+{
+	long long size = 0, res = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (!f)
+		return -1;
+	int ok = fscanf(f, "%lld %lld", &size, &res) == 2;
+	fclose(f);
+	return ok ? res * sysconf(_SC_PAGESIZE) : -1;
+}
+
+#define TRIM_N 1500
+#define TRIM_BLOCK 60000
+
+/* A burst: TRIM_N blocks written (resident), then freed; the pins between
+ * them stay, so that the free blocks do not melt into the heap's top
+ * (which glibc trims by itself). The RSS growth of the burst. */
+static long long trim_burst(char **blk)
+{
+	long long before = rss_bytes();
+	for (int i = 0; i < TRIM_N; i++) {
+		blk[i] = malloc(TRIM_BLOCK);
+		if (blk[i])
+			memset(blk[i], 0x5a, TRIM_BLOCK);
+	}
+	long long grown = rss_bytes() - before;
+	/* the burst lasts (timer J: 32 s): the trim check looks meanwhile */
+	for (int k = 0; k < PPG_TRIM_EVERY_S; k++)
+		ppg_trim_tick();
+	for (int i = 0; i < TRIM_N; i++) {
+		free(blk[i]);
+		blk[i] = NULL;
+	}
+	return grown;
+}
+
+/* ppg_trim: after each burst that leaves PPG_TRIM_MIN_FREE or more free in
+ * the arenas, the free pages go back within PPG_TRIM_EVERY_S ticks, the
+ * second burst of the same size as the first included (the trim threshold
+ * must not stay at what the first trim left free while the heap was used
+ * again). Skipped in the sanitizer build (its allocator is not glibc's). */
+static void test_trim_bursts(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || !defined(__GLIBC__)
+	printf("(skipped: not glibc's allocator) ");
+	return;
+#else
+	static char *blk[TRIM_N];
+	static void *pin[TRIM_N];
+	/* pins: one small block after each block slot, made before the bursts */
+	for (int i = 0; i < TRIM_N; i++) {
+		blk[i] = malloc(TRIM_BLOCK);
+		pin[i] = malloc(16);
+	}
+	for (int i = 0; i < TRIM_N; i++) {
+		free(blk[i]);
+		blk[i] = NULL;
+	}
+	malloc_trim(0);   /* the setup's pages are not resident: each burst makes them so */
+	for (int burst = 1; burst <= 2; burst++) {
+		long long grown = trim_burst(blk);
+		CU_ASSERT(grown > (long long)PPG_TRIM_MIN_FREE);   /* the burst made pages resident */
+		long long high = rss_bytes();
+		for (int k = 0; k < PPG_TRIM_EVERY_S; k++)
+			ppg_trim_tick();
+		long long back = high - rss_bytes();
+		if (back < grown / 2)
+			fprintf(stderr, "burst %d: RSS grew %lld MB, %lld MB given back\n", burst, grown >> 20,
+			    back >> 20);
+		CU_ASSERT(back >= grown / 2);
+	}
+	for (int i = 0; i < TRIM_N; i++)
+		free(pin[i]);
+#endif
+}
+
 int main(void)
 {
 	const char *debug = getenv("PPG_TEST_DEBUG");
@@ -1279,6 +1358,7 @@ int main(void)
 
 	CU_initialize_registry();
 	CU_pSuite s = CU_add_suite_with_setup_and_teardown("deliver", NULL, NULL, NULL, teardown);
+	CU_add_test(s, "heap: malloc_trim gives back the pages of every burst, the second too", test_trim_bursts);
 	CU_add_test(s, "dispatch to the UDP bearer, delivered", test_dispatch);
 	CU_add_test(s, "Push OTA: SI compiled once per push", test_ota_compiled_once);
 	CU_add_test(s, "periodic tick on a timerfd, stopped", test_tick);
