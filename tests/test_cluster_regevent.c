@@ -55,19 +55,24 @@ static int wait_has(const char *path, const char *text, double timeout_s)
 	return -1;
 }
 
-static int push(int n, const char *push_id)
+static int push_for(int n, const char *push_id, const char *user)
 {
 	char *b = itest_asprintf(
 	    "--" BOUNDARY "\r\nContent-Type: application/xml; charset=UTF-8\r\n\r\n"
 	    "<?xml version=\"1.0\"?>\n" DOCTYPE_21 "\n<pap><push-message push-id=\"%s\">"
-	    "<address address-value=\"WAPPUSH=sip%%3Aruser%%40example.com/TYPE=USER\"/></push-message></pap>\r\n"
+	    "<address address-value=\"WAPPUSH=sip%%3A%s%%40example.com/TYPE=USER\"/></push-message></pap>\r\n"
 	    "--" BOUNDARY "\r\nContent-Type: text/plain\r\nX-Wap-Application-Id: x-wap-application:mms.ua\r\n\r\n"
-	    "parked on node %c\r\n--" BOUNDARY "--\r\n", push_id, 'A' + n);
+	    "parked on node %c\r\n--" BOUNDARY "--\r\n", push_id, user, 'A' + n);
 	struct pap_msg *m = itest_pap_post(&node[n], "alice", ITEST_ALICE_SECRET, MULTIPART_CT, b, strlen(b));
 	int code = m ? (m->nresults > 0 ? m->results[0].code : m->code) : -1;
 	pap_msg_free(m);
 	free(b);
 	return code;
+}
+
+static int push(int n, const char *push_id)
+{
+	return push_for(n, push_id, "ruser");
 }
 
 /* The state of push_id as the database holds it (any node's view). */
@@ -273,6 +278,28 @@ static void t_takeover_after_kill(void)
 	free(tout);
 }
 
+/* A row of regevent_owner that a live node holds without subscribing (left
+ * by a restart within the lease, for an AoR no parked push needed at its
+ * start, or by a release whose write failed) runs out: renewing the leases
+ * renews only the AoRs the node subscribes to. Else the other node, whose
+ * push parks on that AoR, follows a subscription nobody makes, forever, and
+ * the holder's own scan skips the AoR (its lease is live).
+ * (B holds GHOST here; A is started again after the kill above.) */
+#define GHOST "sip:ghost@example.com"
+static void t_unsubscribed_row_runs_out(void)
+{
+	CU_ASSERT_FATAL(node[1].pid > 0);
+	CU_ASSERT_EQUAL_FATAL(itest_daemon_start(&node[0]), 0);
+	CU_ASSERT_EQUAL_FATAL(tpg_query_int(pg, DB, "WITH i AS (INSERT INTO regevent_owner (aor, node, lease_until)"
+	    " VALUES ('" GHOST "', 'node-b', (extract(epoch from clock_timestamp()) * 1000)::bigint + 3000)"
+	    " RETURNING 1) SELECT count(*) FROM i"), 1);
+	CU_ASSERT_EQUAL_FATAL(push_for(0, "ghost1@clregev", "ghost"), PAP_ACCEPTED);
+	CU_ASSERT_EQUAL(wait_has(node[0].log, "reg event: another node subscribes to " GHOST, 10), 0);
+	/* nobody subscribes to GHOST: B's row must run out, and a node's scan
+	 * (every lease period) take the AoR over and subscribe */
+	CU_ASSERT_EQUAL(wait_has(kam_log, "SUBSCRIBE reg for " GHOST, LEASE_S * 4 + 5), 0);
+}
+
 int main(void)
 {
 	const char *why = NULL;
@@ -286,6 +313,8 @@ int main(void)
 		{ "pushes parked on two nodes for one AoR: one SUBSCRIBE reaches the core", t_one_subscription },
 		{ "kill -9 the holder: the other node subscribes after the lease; REGISTER delivers both",
 		  t_takeover_after_kill },
+		{ "a row a live node holds without subscribing runs out; a node takes the AoR",
+		  t_unsubscribed_row_runs_out },
 		{ NULL, NULL },
 	};
 	if (itest_add_suite("reg event on two ppgd nodes on one PostgreSQL", suite_init, suite_clean, tests) < 0)
