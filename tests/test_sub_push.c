@@ -514,6 +514,35 @@ static void t_instance(void)
 	free(log1);
 }
 
+/* An address that is a temp-gruu (RFC 5627 §3.2: its user part is opaque,
+ * not the AoR's): the NOTIFY goes in the subscription of the terminal that
+ * registered it, as for ;gr=INSTANCE. */
+static void t_temp_gruu(void)
+{
+	NEED();
+	pid_t p1 = subscriber("tests/sipp/sub_push_answer.xml", "tina", MMS_CT, "MMS-tina-1", 200);
+	int port1 = last_sub_port;
+	char *log1 = last_sipp_log ? strdup(last_sipp_log) : NULL;
+	pid_t p2 = subscriber("tests/sipp/sub_push_answer.xml", "tina", MMS_CT, "MMS-tina-1", 200);
+	EXPECT(p1 > 0 && p2 > 0);
+	EXPECT(reg("tina", port1, ";temp-gruu=\"sip:tgruu.t1@biloxi.example;gr\""));
+	EXPECT(reg("tina", last_sub_port, ";temp-gruu=\"sip:tgruu.t2@biloxi.example;gr\""));
+	EXPECT(itest_wait_file_has(dd.log, "registration sip:tina@biloxi.example", 5) == 0);
+	usleep(200000);
+	const char *body = "MMS-tina-1";
+	EXPECT_INT(push_to("np14@subpush", "sip%3Atgruu.t2%40biloxi.example%3Bgr", body, strlen(body)), 1001);
+	struct sq q;
+	EXPECT_INT(wait_final("np14@subpush", 20, &q), 0);
+	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
+	EXPECT(strstr(q.desc, "NOTIFY 200") != NULL);
+	EXPECT_INT(sipp_end(p2), 0);   /* its NOTIFY carried the push */
+	EXPECT_INT(count_in(last_sipp_log, "MMS-tina-1"), 1);
+	EXPECT_INT(count_in(log1, "MMS-tina-1"), 0);
+	itest_stop_pid(p1, SIGTERM, 5);
+	itest_stop_pid(p2, SIGTERM, 5);
+	free(log1);
+}
+
 /* terminal = q: the subscription whose registration has the highest q. */
 static void t_policy_q(void)
 {
@@ -573,6 +602,7 @@ int main(void)
 		{ "Accept excludes the type: no NOTIFY, 2005 when nothing else takes it", t_accept_none },
 		{ "two subscriptions, one Accept takes the type: NOTIFY in that one only", t_accept_one },
 		{ "address ;gr=INSTANCE: NOTIFY in that terminal's subscription only", t_instance },
+		{ "address a temp-gruu: NOTIFY in that terminal's subscription only", t_temp_gruu },
 		{ "terminal = last: NOTIFY in the latest subscription only", t_policy_last },
 		{ "terminal = q: NOTIFY in the subscription of the highest-q registration", t_policy_q },
 		{ "notify_push = no: never as NOTIFY", t_off },
