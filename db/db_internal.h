@@ -285,7 +285,6 @@ int db_pg_binding_list(struct db *db, const char *aor, int64_t now, struct db_bi
     size_t *n);
 int db_pg_binding_purge(struct db *db, int64_t now);
 int db_pg_regevent_own(struct db *db, const char *aor, const char *node, int64_t now, int64_t until);
-int db_pg_regevent_renew(struct db *db, const char *node, int64_t until);
 int db_pg_regevent_release(struct db *db, const char *aor, const char *node);
 int db_pg_regevent_wanted(struct db *db, const char *node, int mine, int64_t now, const char *after,
     size_t max, char ***out, size_t *n);

@@ -29,15 +29,6 @@ int db_pg_regevent_own(struct db *db, const char *aor, const char *node, int64_t
 	return rc < 0 ? rc : rc > 0;
 }
 
-int db_pg_regevent_renew(struct db *db, const char *node, int64_t until)
-{
-	struct db_pg_params a = { 0 };
-	db_pg_p_str(&a, node);
-	db_pg_p_i64(&a, until);
-	return db_pg_run_text(db, "UPDATE regevent_owner SET lease_until = $2::bigint WHERE node = $1",
-	    &a, NULL);
-}
-
 int db_pg_regevent_release(struct db *db, const char *aor, const char *node)
 {
 	struct db_pg_params a = { 0 };

@@ -220,6 +220,7 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 	[PG_PUSH_PURGE] =
 		"DELETE FROM push WHERE id IN (SELECT p.id FROM push p WHERE p.state BETWEEN 2 AND 8"
 		" AND p.state_time < $1 AND NOT EXISTS (SELECT 1 FROM push o WHERE o.replaced_by = p.id)"
+		" AND NOT EXISTS (SELECT 1 FROM notification n WHERE n.push = p.id AND n.state = 1)"
 		" ORDER BY p.state_time LIMIT $2)",
 	[PG_UAPROF_PURGE] =
 		"DELETE FROM uaprof WHERE fetched < $1 AND NOT EXISTS"

@@ -18,7 +18,6 @@ static const char sql_own[] =
 	"INSERT INTO regevent_owner (aor, node, lease_until) VALUES (?1, ?2, ?4)"
 	" ON CONFLICT (aor) DO UPDATE SET node = excluded.node, lease_until = excluded.lease_until"
 	" WHERE regevent_owner.node = excluded.node OR regevent_owner.lease_until <= ?3";
-static const char sql_renew[] = "UPDATE regevent_owner SET lease_until = ?2 WHERE node = ?1";
 static const char sql_release[] = "DELETE FROM regevent_owner WHERE node = ?1 AND aor = ?2";
 static const char sql_release_all[] = "DELETE FROM regevent_owner WHERE node = ?1";
 static const char sql_wanted[] =
@@ -65,21 +64,6 @@ int db_regevent_own(struct db *db, const char *aor, const char *node, int64_t no
 	DB_BIND(rc, sqlite3_bind_int64(st, 4, until));
 	rc = run_changes(db, st, rc);
 	return rc < 0 ? rc : rc > 0;
-}
-
-int db_regevent_renew(struct db *db, const char *node, int64_t until)
-{
-	sqlite3_stmt *st = NULL;
-	if (!db || !node)
-		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	DB_PG_DISPATCH(db, db_pg_regevent_renew(db, node, until));
-	int rc = prep(db, sql_renew, &st);
-	if (rc < 0)
-		return rc;
-	rc = SQLITE_OK;
-	DB_BIND(rc, sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC));
-	DB_BIND(rc, sqlite3_bind_int64(st, 2, until));
-	return run_changes(db, st, rc);
 }
 
 int db_regevent_release(struct db *db, const char *aor, const char *node)

@@ -20,8 +20,6 @@ struct db;
  * out by now), 0 when another node holds a live lease; -errno.
  */
 int db_regevent_own(struct db *db, const char *aor, const char *node, int64_t now, int64_t until);
-/* Extends every lease node holds to until: the number renewed, or -errno. */
-int db_regevent_renew(struct db *db, const char *node, int64_t until);
 /* node lets go of aor (NULL: of every AoR it holds): the number released, or -errno. */
 int db_regevent_release(struct db *db, const char *aor, const char *node);
 /*

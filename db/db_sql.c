@@ -187,10 +187,13 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 	 * DB_STATE_DELIVERED .. DB_STATE_REJECTED); named, because without
 	 * ANALYZE statistics the planner takes push_state and sorts every
 	 * finished push. A push still named by an older replaced push waits for
-	 * it (push_replaced_by). */
+	 * it (push_replaced_by), and one whose result notification is not sent
+	 * yet (pending, 1) waits for it: the PI gets its result even when the
+	 * notifier's retries outlast the retention (notification_push). */
 	[DB_ST_PUSH_PURGE] = {
 		"DELETE FROM push WHERE id IN (SELECT p.id FROM push p INDEXED BY push_finished"
 		" WHERE p.state BETWEEN 2 AND 8 AND p.state_time < ?1 AND NOT EXISTS (SELECT 1 FROM push o WHERE o.replaced_by = p.id)"
+		" AND NOT EXISTS (SELECT 1 FROM notification n WHERE n.push = p.id AND n.state = 1)"
 		" ORDER BY p.state_time LIMIT ?2)", NULL },
 	[DB_ST_UAPROF_PURGE] = {
 		"DELETE FROM uaprof WHERE fetched < ?1 AND url NOT IN"

@@ -97,7 +97,11 @@ static int handoff_write(struct db *db, void *arg, int64_t now)
 		o->n++;
 	}
 	db_subscription_list_free(v, n);
-	return 0;   /* a failed read only means no hand-off: never roll back the batch */
+	/* A failed read means no hand-off (handoff_after, not committed: the
+	 * other ways). It is returned so that the writer rolls back to this
+	 * job's savepoint: on PostgreSQL a failed statement leaves the whole
+	 * transaction aborted, and the batch's other jobs with it. */
+	return r < 0 ? r : 0;
 }
 
 /* [writer] Tells the other nodes (after the park, queued before this):

@@ -279,15 +279,15 @@ void ppg_bearer_sip_notify_go(struct sip_attempt *t)
 	struct ppg_bearer_attempt *a = t->a;
 	const struct ppg_push *p = a->push;
 	char aor[512];
-	const char *semi = strchr(a->target, ';');
-	const char *gruu = semi ? a->target : NULL;
 	struct sip_nsub *fit[SIP_NOTIFY_MAX];
 	size_t nref = 0;
+	int64_t now = ppg_clock_now_ms();
+	/* the AoR as the send chose it: a temp-gruu's is its holder's, not the
+	 * text before its ";gr" */
+	const char *gruu = ppg_bearer_sip_target_split(s, a->target, aor, sizeof aor, now);
 
-	snprintf(aor, sizeof aor, "%.*s", semi ? (int)(semi - a->target) : (int)strlen(a->target),
-	    a->target);
 	/* chosen again: a subscription may have ended while the token was stored */
-	size_t nfit = nsub_pick(s, aor, gruu, p, ppg_clock_now_ms(), fit, &nref);
+	size_t nfit = nsub_pick(s, aor, gruu, p, now, fit, &nref);
 	char url[sizeof s->content_base + PPG_TOKEN_LEN];
 	const char *urlp = NULL;
 	if (t->token[0]) {

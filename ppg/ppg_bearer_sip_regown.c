@@ -5,14 +5,13 @@
  * One subscription per AoR among the nodes sharing a database: a node
  * subscribes only while it holds the AoR's row of regevent_owner (schema
  * 11, db_regevent_own), whose lease ([sip] reg_event_lease) it renews every
- * third of it in one statement for all it holds. The others follow: the
+ * third of it, AoR by AoR, for those it subscribes to. The others follow: the
  * holder's NOTIFYs become bindings in the shared database, which reach them
  * as ppgd_reg wake-ups. A holder that dies lets its leases run out; the scan
  * below, on each node, then finds the AoRs that parked deliveries still
- * wait on and takes them over. A renewal that renews fewer rows than the
- * node believes it holds (its lease ran out while it was cut off from the
- * database, and another node took some) has each of them claimed again:
- * those lost are unsubscribed. On SQLite the same table serves one node.
+ * wait on and takes them over. A renewal that finds an AoR held by another
+ * node (its lease ran out while this node was cut off from the database)
+ * unsubscribes it here. On SQLite the same table serves one node.
  *
  * The scan (db_regevent_wanted): AoRs that pending deliveries parked until
  * a registration wait on, with no live holder. At start (once the stored
@@ -46,7 +45,6 @@ struct ppg_regown {
 	int64_t lease_ms;
 	su_timer_t *tick;             /* renewal, every lease / 3 */
 	su_timer_t *scan_timer;       /* the next scan or chunk */
-	int renew_pending;
 	int scan_pending;
 	int started_scan;             /* the start's scan (mine = 1) is over */
 	char after[512];              /* the scan's cursor */
@@ -69,7 +67,9 @@ static int claim_write(struct db *db, void *arg, int64_t now)
 	struct claim_op *o = arg;
 	for (size_t i = 0; i < o->n; i++) {
 		int r = db_regevent_own(db, o->aor[i], o->node, now, now + o->lease_ms);
-		o->owned[i] = r > 0 ? 1 : r == 0 ? 0 : -1;
+		if (r < 0)
+			return r;   /* rolled back to the savepoint; claim_after: not known */
+		o->owned[i] = r > 0;
 	}
 	return 0;
 }
@@ -140,51 +140,20 @@ void ppg_bearer_sip_regown_release(struct sip_bearer *s, const char *aor)
 
 /* ------------------------------------------------------------ renewal */
 
-struct renew_op {
-	struct ppg_regown *w;
-	size_t expected;
-	int renewed;
-};
-
-static int renew_write(struct db *db, void *arg, int64_t now)
-{
-	struct renew_op *o = arg;
-	o->renewed = db_regevent_renew(db, o->w->node, now + o->w->lease_ms);
-	return 0;
-}
-
-static void renew_after(void *arg, int committed)
-{
-	struct renew_op *o = arg;
-	struct ppg_regown *w = o->w;
-	w->renew_pending = 0;
-	if (!w->s->stopping) {
-		int lost = committed && o->renewed >= 0 && (size_t)o->renewed < o->expected;
-		if (lost)
-			LOGP(PPG_LOG_SIP, LOG_WARNING, "reg event: %d of %zu subscription lease%s renewed: "
-			    "claiming each again (another node may have taken some)", o->renewed, o->expected,
-			    o->expected == 1 ? "" : "s");
-		ppg_bearer_sip_regevent_reclaim(w->s, lost);
-	}
-	free(o);
-}
-
+/* Every third of the lease: each AoR this node subscribes to is claimed
+ * again (db_regevent_own renews a row the node holds), and pinned ones
+ * another node held are tried. Only those: a row of this node that it no
+ * longer subscribes to (left by a restart within the lease, or a release
+ * that failed) is not renewed and runs out, so that another node takes the
+ * AoR when a push waits on it. A claim another node won unsubscribes here
+ * (ppg_bearer_sip_regevent_claimed). */
 static void on_tick(struct ppg_core *c, su_timer_t *t, void *arg)
 {
 	struct ppg_regown *w = arg;
 	(void)c;
 	(void)t;
-	if (w->renew_pending || w->s->stopping)
-		return;
-	struct renew_op *o = calloc(1, sizeof *o);
-	if (!o)
-		return;
-	o->w = w;
-	o->expected = ppg_bearer_sip_regevent_nowned(w->s);
-	if (ppg_core_write_lazy(w->s->core, renew_write, renew_after, o) == 0)
-		w->renew_pending = 1;
-	else
-		free(o);
+	if (!w->s->stopping)
+		ppg_bearer_sip_regevent_reclaim(w->s, 1);
 }
 
 /* ------------------------------------------------------------ the scan */
@@ -200,8 +169,9 @@ struct scan_op {
 static int scan_write(struct db *db, void *arg, int64_t now)
 {
 	struct scan_op *o = arg;
-	o->ok = db_regevent_wanted(db, o->w->node, o->mine, now, o->w->after, REGOWN_CHUNK, &o->aor, &o->n) == 0;
-	return 0;
+	int r = db_regevent_wanted(db, o->w->node, o->mine, now, o->w->after, REGOWN_CHUNK, &o->aor, &o->n);
+	o->ok = r == 0;
+	return r < 0 ? r : 0;   /* rolled back to the savepoint; scan_after: tried again */
 }
 
 static void scan_next(struct ppg_regown *w, unsigned ms);

@@ -217,8 +217,15 @@ static int run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 				ppg_quota_resync();
 				job->finals.n = nfinals;   /* none of them ended */
 				o->failed = 1;
-			} else {
-				db_savepoint_release(c->db);
+			} else if (db_savepoint_release(c->db) < 0) {
+				/* a job that swallowed a failed statement: on PostgreSQL the
+				 * transaction is aborted until the rollback to its savepoint */
+				LOGP_RL(&write_fail_log, 20, PPG_LOG_DB, LOG_ERR, "core write failed (savepoint): %s",
+				    db_errmsg(c->db));
+				db_savepoint_rollback(c->db);
+				ppg_quota_resync();
+				job->finals.n = nfinals;
+				o->failed = 1;
 			}
 		}
 		/* Other nodes on the same PostgreSQL wake up for what this batch

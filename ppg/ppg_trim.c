@@ -26,7 +26,11 @@ void ppg_trim_tick(void)
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
 	struct mallinfo2 mi = mallinfo2();
 	/* fordblks counts free chunks whether their pages were given back or
-	 * not: trim again only when it grew well past what the last trim left */
+	 * not: trim again only when it grew well past what the last trim left,
+	 * or what is left of that since the heap was used again (else a second
+	 * burst of the same size would never be given back) */
+	if (mi.fordblks < trimmed_free)
+		trimmed_free = mi.fordblks;
 	if (mi.fordblks < PPG_TRIM_MIN_FREE || mi.fordblks < trimmed_free + PPG_TRIM_MIN_FREE)
 		return;
 	int64_t t0 = mono_us();

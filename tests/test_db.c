@@ -1553,13 +1553,13 @@ static void test_regevent_owner(void)
 	db_regevent_list_free(v, n);
 
 	/* renewed, then run out: n2 takes over; n1's renewal finds nothing */
-	CU_ASSERT_EQUAL(db_regevent_renew(db, "n1", 12000), 1);
+	CU_ASSERT_EQUAL(db_regevent_own(db, "sip:bob@example.com", "n1", 7000, 12000), 1);   /* its own: renewed */
 	CU_ASSERT_EQUAL(db_regevent_own(db, "sip:bob@example.com", "n2", 11000, 14000), 0);
 	CU_ASSERT_EQUAL(db_regevent_wanted(db, "n2", 0, 12000, "", 10, &v, &n), 0);
 	CU_ASSERT_EQUAL(n, 1);   /* the lease ran out at 12000 */
 	db_regevent_list_free(v, n);
 	CU_ASSERT_EQUAL(db_regevent_own(db, "sip:bob@example.com", "n2", 12000, 15000), 1);
-	CU_ASSERT_EQUAL(db_regevent_renew(db, "n1", 16000), 0);
+	CU_ASSERT_EQUAL(db_regevent_own(db, "sip:bob@example.com", "n1", 12500, 16000), 0);   /* n2's, live */
 	CU_ASSERT_EQUAL(db_regevent_release(db, "sip:bob@example.com", "n1"), 0);
 	CU_ASSERT_EQUAL(db_regevent_release(db, NULL, "n2"), 1);
 	CU_ASSERT_EQUAL(db_regevent_own(db, "sip:bob@example.com", "n1", 13000, 16000), 1);   /* free again */

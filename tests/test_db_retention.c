@@ -1,6 +1,6 @@
 /*
  * test_db_retention.c - retention in db/ (db_push_purge_finished, schema
- * 15) on both engines: finished pushes whose state last changed before the
+ * 13) on both engines: finished pushes whose state last changed before the
  * cut-off go, oldest first, with every row that hangs off them
  * (deliveries, transitions, notifications, SMS message ids, content
  * tokens); pending pushes and recent finished ones stay; one call deletes
