@@ -93,6 +93,15 @@ static void sess_unlink_free(struct sipb *s, struct sipb_sess *x)
 	}
 	su_timer_destroy(x->timer);
 	sipb_mconn_free(x->mc);
+	/* a relay connection authorized for this session and never used by a
+	 * transfer (the INVITE failed, or the session was ended before): kept */
+	if (x->relay_until && x->rfd < 0 && x->relay)
+		sipb_mrelay_take(x->relay, &x->rfd, &x->rtls);
+	if (x->relay_until && x->rfd >= 0) {
+		sipb_rpool_put(s, x->relay_uri, x->relay_user, x->rfd, x->rtls, x->use_path, x->relay_until);
+		x->rfd = -1;
+		x->rtls = NULL;
+	}
 	sipb_mrelay_free(x->relay);
 	sipb_mtls_free(x->rtls);
 	if (x->rfd >= 0)

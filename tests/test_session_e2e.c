@@ -1282,14 +1282,26 @@ static void t_relay_reused(void)
 }
 
 /* The relay restarted (the kept connection closed while idle): the next
- * session finds it gone, AUTHs on a new one and is delivered. */
+ * session finds it gone and AUTHs on a new one; its terminal answers 486,
+ * so that connection, never used by a transfer, is kept too: the session
+ * after it is delivered without AUTH. */
 static void t_relay_restarted(void)
 {
 	NEED();
-	struct term t;
+	static unsigned char c[SIZE];
+	struct term t, busy;
 	struct sq q;
 	EXPECT_INT(relay_restart(0), 0);
 	EXPECT_INT(relay_count("authorized"), 0);
+	content(c, SIZE, 27);
+	mr_expect(MR_OK, c, SIZE);
+	EXPECT(term_start(&busy, reply_scen("486", "Busy Here"), 1) == 0);
+	EXPECT_INT(reg("r7", busy.port), 200);
+	EXPECT_INT(push("r7@relay", "r7", c, SIZE), 1001);
+	EXPECT(wait_final("r7@relay", 15, &q) == 0);
+	EXPECT(strstr(q.desc, "INVITE 486") != NULL);
+	EXPECT_INT(relay_count("authorized"), 1);
+	term_free(&busy);
 	tls_push("r5", "r5@relay", "self", 1, NULL, 25, &q, &t);
 	EXPECT(!strcmp(pap_state_str(q.state), "delivered"));
 	EXPECT_INT(q.code, 1000);
