@@ -393,6 +393,12 @@ int db_binding_delete(struct db *db, const char *aor, const char *contact);
 /* Bindings still alive at `now`: of aor (newest first), or of every aor when
  * aor is NULL. *out is malloc'ed. */
 int db_binding_list(struct db *db, const char *aor, int64_t now, struct db_binding **out, size_t *n);
+/* Live bindings (at now, newest first, at most 64) whose temp-gruu set
+ * holds the text part (a substring: the caller checks the URIs; no index,
+ * a scan of the binding table): who holds a temp-gruu (RFC 5627 §3.2),
+ * whose opaque user part names no AoR. *out is malloc'ed. */
+int db_binding_list_temp(struct db *db, const char *part, int64_t now, struct db_binding **out,
+    size_t *n);
 /* Deletes the bindings that ended at or before now; returns how many (>= 0). */
 int db_binding_purge(struct db *db, int64_t now);
 

@@ -166,6 +166,24 @@ int db_binding_list(struct db *db, const char *aor, int64_t now, struct db_bindi
 	return db_fetch_all(db, st, sizeof **out, db_binding_row, db_binding_clear_v, (void **)out, n);
 }
 
+int db_binding_list_temp(struct db *db, const char *part, int64_t now, struct db_binding **out,
+    size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db || !part || !*part || !out || !n)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	*out = NULL;
+	*n = 0;
+	DB_PG_DISPATCH(db, db_pg_binding_list_temp(db, part, now, out, n));
+	int rc = db_prep(db, DB_ST_BINDING_LIST_TEMP, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, part, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	return db_fetch_all(db, st, sizeof **out, db_binding_row, db_binding_clear_v, (void **)out, n);
+}
+
 int db_binding_purge(struct db *db, int64_t now)
 {
 	sqlite3_stmt *st = NULL;

@@ -63,6 +63,7 @@ enum db_stmt_id {
 	DB_ST_BINDING_DELETE_AOR,
 	DB_ST_BINDING_LIST,
 	DB_ST_BINDING_LIST_ALL,
+	DB_ST_BINDING_LIST_TEMP,
 	DB_ST_BINDING_PURGE,
 	DB_ST_BINDING_DROP_ORIGIN,
 	DB_ST_BINDING_DELETE_NO_ORIGIN,
@@ -284,6 +285,8 @@ int db_pg_binding_delete(struct db *db, const char *aor, const char *contact);
 int db_pg_binding_list(struct db *db, const char *aor, int64_t now, struct db_binding **out,
     size_t *n);
 int db_pg_binding_purge(struct db *db, int64_t now);
+int db_pg_binding_list_temp(struct db *db, const char *part, int64_t now, struct db_binding **out,
+    size_t *n);
 int db_pg_regevent_own(struct db *db, const char *aor, const char *node, int64_t now, int64_t until);
 int db_pg_regevent_release(struct db *db, const char *aor, const char *node);
 int db_pg_regevent_wanted(struct db *db, const char *node, int mine, int64_t now, const char *after,

@@ -115,6 +115,20 @@ int db_pg_binding_list(struct db *db, const char *aor, int64_t now, struct db_bi
 	return db_pg_rows(r, sizeof **out, db_pg_binding_row, db_pg_binding_clear_v, (void **)out, n);
 }
 
+int db_pg_binding_list_temp(struct db *db, const char *part, int64_t now, struct db_binding **out,
+    size_t *n)
+{
+	struct db_pg_params a = { 0 };
+	PGresult *r = NULL;
+
+	db_pg_p_str(&a, part);
+	db_pg_p_i64(&a, now);
+	int rc = db_pg_run(db, PG_BINDING_LIST_TEMP, &a, &r);
+	if (rc < 0)
+		return rc;
+	return db_pg_rows(r, sizeof **out, db_pg_binding_row, db_pg_binding_clear_v, (void **)out, n);
+}
+
 int db_pg_binding_purge(struct db *db, int64_t now)
 {
 	struct db_pg_params a = { 0 };

@@ -136,6 +136,9 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 		"WHERE aor = $1 AND expires > $2 ORDER BY updated DESC, id DESC",
 	[PG_BINDING_LIST_ALL] = PG_BINDING_COLS
 		"WHERE expires > $1 ORDER BY aor COLLATE \"C\", updated DESC, id DESC",
+	[PG_BINDING_LIST_TEMP] = PG_BINDING_COLS
+		"WHERE temp_gruu IS NOT NULL AND strpos(temp_gruu, $1) > 0"
+		" AND expires > $2 ORDER BY updated DESC, id DESC LIMIT 64",
 	[PG_BINDING_PURGE] = "DELETE FROM binding WHERE expires <= $1",
 	[PG_BINDING_DROP_ORIGIN] =
 		"UPDATE binding SET origin = origin & ~$2::integer WHERE aor = $1 AND origin & $2::integer <> 0",

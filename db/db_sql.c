@@ -157,6 +157,9 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 		DB_BINDING_COLS "WHERE aor = ?1 AND expires > ?2 ORDER BY updated DESC, id DESC", NULL },
 	[DB_ST_BINDING_LIST_ALL] = {
 		DB_BINDING_COLS "WHERE expires > ?2 ORDER BY aor, updated DESC, id DESC", NULL },
+	[DB_ST_BINDING_LIST_TEMP] = {
+		DB_BINDING_COLS "WHERE temp_gruu IS NOT NULL AND instr(temp_gruu, ?1) > 0"
+		" AND expires > ?2 ORDER BY updated DESC, id DESC LIMIT 64", NULL },
 	[DB_ST_BINDING_PURGE] = { "DELETE FROM binding WHERE expires <= ?1", NULL },
 	[DB_ST_BINDING_DROP_ORIGIN] = {
 		"UPDATE binding SET origin = origin & ~?2 WHERE aor = ?1 AND origin & ?2 <> 0", NULL },

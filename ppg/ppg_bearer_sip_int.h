@@ -298,6 +298,13 @@ const char *ppg_bearer_sip_reg_temp_owner(struct sip_bearer *s, const char *key,
 int ppg_bearer_sip_tgruu_add(struct sip_bearer *s, struct sip_bentry *b);
 /* Unindexes b and frees its keys (before b is freed). */
 void ppg_bearer_sip_tgruu_remove(struct sip_bearer *s, struct sip_bentry *b);
+/* Wakes the deliveries parked on each temp-gruu a live binding of entry b
+ * (indexed) holds and no live binding of old (the entry b replaces, or
+ * NULL) held: a push to a temp-gruu
+ * nobody held parks on its URI without the gr (ppg_bearer_sip_target_split),
+ * and the registration that brings it wakes it. */
+void ppg_bearer_sip_tgruu_wake_new(struct sip_bearer *s, const struct sip_bentry *b,
+    const struct sip_bentry *old);
 /* Does binding i of be run app (REGISTER or subscription)? */
 int ppg_bearer_sip_runs(const struct sip_bentry *be, size_t i, const char *app);
 /* The terminals of be that push p goes to (gruu: the named one; session:

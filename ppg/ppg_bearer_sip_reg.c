@@ -78,17 +78,18 @@ static struct sip_bentry *bentry_new(const char *aor)
  * so that the loop's heap, which holds sofia-sip's transactions, keeps no
  * small long-lived block per REGISTER between them: once a burst's
  * transactions end (timer J), their memory is free in whole pages and
- * malloc_trim gives it back (ppg_trim.c). */
+ * malloc_trim gives it back (ppg_trim.c). wake: a registration (not the
+ * start's load): the deliveries parked on a temp-gruu the entry did not hold
+ * before are woken (ppg_bearer_sip_tgruu_wake_new). */
 static int cache_set(struct sip_bearer *s, const char *aor, struct db_binding *v, size_t n,
-    struct sip_tcaps *caps, struct sip_bentry *pre)
+    struct sip_tcaps *caps, struct sip_bentry *pre, int wake)
 {
 	struct sip_bentry **pp = bentry_slot(s, aor);
-	if (*pp) {
-		struct sip_bentry *old = *pp;
-		*pp = old->next;
-		bentry_free(s, old);
-	}
+	struct sip_bentry *old = *pp;
+	if (old)
+		*pp = old->next;   /* freed below: its temp-gruu keys tell which are new */
 	if (!n) {
+		bentry_free(s, old);
 		free(v);
 		ppg_bearer_sip_caps_free(caps, 0);
 		free(pre);
@@ -96,6 +97,7 @@ static int cache_set(struct sip_bearer *s, const char *aor, struct db_binding *v
 	}
 	struct sip_bentry *b = pre ? pre : bentry_new(aor);
 	if (!b) {
+		bentry_free(s, old);
 		db_binding_list_free(v, n);
 		ppg_bearer_sip_caps_free(caps, n);
 		return -ENOMEM;
@@ -108,6 +110,9 @@ static int cache_set(struct sip_bearer *s, const char *aor, struct db_binding *v
 	s->bindings[h] = b;
 	if (ppg_bearer_sip_tgruu_add(s, b) < 0)
 		LOGP(PPG_LOG_SIP, LOG_ERR, "out of memory: the temp-gruus of %s name no terminal", aor);
+	else if (wake && !s->stopping)
+		ppg_bearer_sip_tgruu_wake_new(s, b, old);
+	bentry_free(s, old);
 	return 0;
 }
 
@@ -189,7 +194,7 @@ static void load_after(void *arg, int committed)
 				memcpy(c, o->caps + i, (k - i) * sizeof *c);
 				memset(o->caps + i, 0, (k - i) * sizeof *c);
 			}
-			cache_set(s, v[0].aor, v, k - i, c, NULL);
+			cache_set(s, v[0].aor, v, k - i, c, NULL, 0);
 		} else {
 			free(c);
 		}
@@ -242,7 +247,7 @@ static void refresh_after(void *arg, int committed)
 	if (committed && o->ok && !s->stopping) {
 		LOGP(PPG_LOG_SIP, LOG_DEBUG, "registrations of %s changed on another node: %zu binding%s",
 		    o->aor, o->n, o->n == 1 ? "" : "s");
-		cache_set(s, o->aor, o->v, o->n, o->caps, NULL);
+		cache_set(s, o->aor, o->v, o->n, o->caps, NULL, 1);
 		o->v = NULL;
 		o->caps = NULL;
 		o->n = 0;
@@ -503,7 +508,7 @@ static void reg_after(void *arg, int committed)
 			free(o->entries[k]);
 			continue;
 		}
-		cache_set(s, o->aors[k], o->lists[k], o->nlists[k], o->caps[k], o->entries[k]);
+		cache_set(s, o->aors[k], o->lists[k], o->nlists[k], o->caps[k], o->entries[k], 1);
 		if (ppg_bearer_sip_reg_lookup(s, o->aors[k], now))
 			ppg_bearer_wake(&s->base, o->aors[k]);
 	}

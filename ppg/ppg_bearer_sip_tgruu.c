@@ -6,14 +6,17 @@
  * (sipb_gruu_normalize) when the entry is set, and unindexed when it goes.
  * Bindings dropped from an entry in place (the purge) leave stale keys
  * behind until the entry is set again: a lookup checks that a live binding
- * of the entry still holds the key. [loop]
+ * of the entry still holds the key. A registration that brings a temp-gruu
+ * the entry did not hold wakes what was parked on it. [loop]
  */
 #include "ppg/ppg_bearer_sip_int.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ppg/ppg_clock.h"
 #include "ppg/ppg_hash.h"
 
 /* Appends the key of each temp-gruu of the space-separated set to buf
@@ -101,4 +104,31 @@ const char *ppg_bearer_sip_reg_temp_owner(struct sip_bearer *s, const char *key,
 				return e->be->aor;
 	}
 	return NULL;
+}
+
+/* Does a live binding of b hold the temp-gruu key? */
+static int holds_key(const struct sip_bentry *b, const char *key, int64_t now)
+{
+	for (size_t i = 0; b && i < b->n; i++)
+		if (b->v[i].expires > now && ppg_bearer_sip_names(&b->v[i], key))
+			return 1;
+	return 0;
+}
+
+void ppg_bearer_sip_tgruu_wake_new(struct sip_bearer *s, const struct sip_bentry *b,
+    const struct sip_bentry *old)
+{
+	int64_t now = ppg_clock_now_ms();
+	for (size_t i = 0; i < b->ntents; i++) {
+		const char *key = b->tents[i].key;
+		if (holds_key(old, key, now) || !holds_key(b, key, now))
+			continue;
+		/* the park's target: the key up to its first parameter, as
+		 * ppg_bearer_sip_target_split cut it */
+		char target[600];
+		snprintf(target, sizeof target, "%.*s", (int)strcspn(key, ";"), key);
+		/* not the entry's own AoR, which its registration wakes anyway */
+		if (strcmp(target, b->aor))
+			ppg_bearer_wake(&s->base, target);
+	}
 }

@@ -12,7 +12,8 @@
  * terminal's own document when one was fetched, else one ppgd writes of the
  * applications and content types it learnt (Push-Accept-AppID,
  * Push-Accept). Nothing known (no live registration or subscription, or an
- * address SIP Push cannot reach): 3008.
+ * address SIP Push cannot reach): 3008. A GRUU is answered for its AoR; a
+ * temp-gruu for the AoR of the live binding that holds it.
  */
 #include "ppg/ppg_request_int.h"
 
@@ -23,6 +24,7 @@
 
 #include "ppg/ppg_clock.h"
 #include "ppg/ppg_sip_addr.h"
+#include "sipbearer/sipb.h"
 
 /* Adds each item of a comma-separated list to list[*n] (copies, no duplicates). */
 static void add_list(char **list, size_t *n, const char *csv)
@@ -44,6 +46,53 @@ static void add_list(char **list, size_t *n, const char *csv)
 		}
 		p += l + (p[l] == ',');
 	}
+}
+
+/* Does the space-separated temp-gruu set hold the temp-gruu key? */
+static int temp_set_has(const char *set, const char *key)
+{
+	char uri[600], k[600];
+	for (const char *p = set; p && *p;) {
+		size_t n = strcspn(p, " ");
+		const char *u = p + (*p == '<');   /* a name-addr's brackets, if any */
+		size_t un = (size_t)(p + n - u) - (n && p[n - 1] == '>');
+		if (un && un < sizeof uri) {
+			memcpy(uri, u, un);
+			uri[un] = '\0';
+			if (sipb_gruu_normalize(uri, k, sizeof k) == 0 && !strcmp(k, key))
+				return 1;
+		}
+		p += n + (p[n] == ' ');
+	}
+	return 0;
+}
+
+/* The AoR of the live binding that holds the temp-gruu key ("sip:x@host;gr",
+ * RFC 5627 §3.2: its user part is opaque, not the AoR's) into aor (len
+ * bytes; may be key itself): 1, or 0 when none does; < 0 on a database
+ * error. The database is asked for the bindings whose set holds the key's
+ * user part; each candidate URI is compared as a key. */
+static int temp_owner(struct db *db, const char *key, int64_t now, char *aor, size_t len)
+{
+	char part[600];
+	const char *colon = strchr(key, ':');
+	const char *at = colon ? strchr(colon, '@') : NULL;
+	if (!at || at == colon + 1)
+		return 0;
+	snprintf(part, sizeof part, "%.*s", (int)(at - colon - 1), colon + 1);
+	struct db_binding *v = NULL;
+	size_t n = 0;
+	int r = db_binding_list_temp(db, part, now, &v, &n);
+	if (r < 0)
+		return r;
+	r = 0;
+	for (size_t i = 0; i < n && !r; i++)
+		if (temp_set_has(v[i].temp_gruu, key)) {
+			snprintf(aor, len, "%s", v[i].aor);
+			r = 1;
+		}
+	db_binding_list_free(v, n);
+	return r;
 }
 
 /* ccq-response of code with desc, the queried address echoed. */
@@ -119,8 +168,21 @@ int ppg_request_exec_ccq(struct ppg_request *req, struct db *db, int64_t now_ms)
 		    "capabilities not available: not an address of a SIP Push terminal");
 		return 0;
 	}
-	key[strcspn(key, ";")] = '\0';   /* a GRUU: the capabilities known of its AoR */
 	int64_t now = ppg_clock_now_ms();
+	size_t kl = strlen(key);
+	if (kl > 3 && !strcmp(key + kl - 3, ";gr")) {
+		/* a temp-gruu: the AoR of the terminal that holds it */
+		if ((r = temp_owner(db, key, now, key, sizeof key)) < 0)
+			goto out;
+		if (r == 0) {
+			snprintf(desc, sizeof desc, "capabilities not available: no live registration "
+			    "holds the temp-gruu %s", key);
+			answer_ccq(req, PAP_CAPABILITIES_NOT_AVAIL, desc);
+			goto out;
+		}
+		r = 0;
+	}
+	key[strcspn(key, ";")] = '\0';   /* a GRUU: the capabilities known of its AoR */
 	if ((r = db_binding_list(db, key, now, &bv, &bn)) < 0 ||
 	    (r = db_subscription_list(db, key, now, &sv, &sn)) < 0)
 		goto out;

@@ -29,6 +29,7 @@ struct sipb_out;
 #define SIPB_NTA_INTERNAL_MSG (1u << 15)
 
 struct sipb_sess;
+struct sipb_rconn;
 struct sipb_sub;
 struct sipb_npush;
 struct sipb_regsub;
@@ -97,6 +98,8 @@ struct sipb {
 	struct sipb_sess *sessions;   /* INVITEs and MSRP transfers under way */
 	unsigned nsessions;
 	struct sipb_mtls_cred *msrp_cred;   /* msrps: the CAs, read at the first such session */
+	struct sipb_rconn *relay_idle;      /* authenticated MSRP relay connections between
+	                                     * sessions (sipb_msrp_rpool.c) */
 
 	sipb_subscribe_fn subscribe;  /* ua-profile subscriptions (sipb_subscribe.c) */
 	void *subscribe_arg;

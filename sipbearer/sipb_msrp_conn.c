@@ -59,7 +59,9 @@ struct sipb_mconn {
 	size_t wcap, wlen, woff;
 	char *rbuf;
 	size_t rcap, rlen;
+	size_t parse_end;             /* rbuf bytes up to the end of the message being handled */
 	int done;
+	int kept;                     /* ended well with cfg.keep: fd and tls stay (sipb_mconn_detach) */
 };
 
 static void mconn_close(struct sipb_mconn *c)
@@ -87,8 +89,35 @@ static void mconn_finish(struct sipb_mconn *c, int status, int local, int report
 	if (c->done)
 		return;
 	c->done = 1;
-	mconn_close(c);
+	/* cfg.keep: a connection that ended well with nothing more in flight
+	 * (every SEND answered, nothing read past this message, nothing left
+	 * to write) stays for the next session */
+	if (c->cfg.keep && status == 200 && !local && c->acked == c->nchunks && c->parse_end == c->rlen &&
+	    c->woff >= c->wlen && !c->connecting && !c->handshaking && c->fd >= 0) {
+		if (c->wait_index > 0)
+			su_root_deregister(c->root, c->wait_index);
+		c->wait_index = 0;
+		su_timer_destroy(c->timer);
+		c->timer = NULL;
+		su_timer_destroy(c->soon);
+		c->soon = NULL;
+		c->kept = 1;
+	} else {
+		mconn_close(c);
+	}
 	c->cb(c->arg, &r);
+}
+
+int sipb_mconn_detach(struct sipb_mconn *c, int *fd, struct sipb_mtls **tls)
+{
+	if (!c || !c->kept || c->fd < 0)
+		return -1;
+	*fd = c->fd;
+	*tls = c->tls;
+	c->fd = -1;
+	c->tls = NULL;
+	c->kept = 0;
+	return 0;
 }
 
 /* The socket or the TLS record layer: > 0, 0 (peer closed, recv only),
@@ -266,6 +295,7 @@ static void mconn_read(struct sipb_mconn *c)
 			mconn_finish(c, 400, 1, 0, "no MSRP from the peer");
 			return;
 		}
+		c->parse_end = off + (size_t)k;
 		if (mconn_handle(c, &m) < 0)
 			return;
 		off += (size_t)k;

@@ -3,7 +3,8 @@
  * §7.1): a TCP connection to the first URI of the answerer's a=path, on the
  * caller's su_root, sending one message as SEND chunks with the codec of
  * sipb_msrp.h and waiting for the transaction responses and the REPORT;
- * over TLS (msrps, sipb_msrp_tls.h) when cfg.tls is set.
+ * over TLS (msrps, sipb_msrp_tls.h) when cfg.tls is set. On a relay's
+ * connection (pre_connected) it may stay open afterwards (cfg.keep).
  * Internal to sipbearer/ (sipb_session.c). [su_root thread]
  */
 #ifndef SIPB_MSRP_CONN_H
@@ -38,6 +39,9 @@ struct sipb_mconn_cfg {
 	int pre_connected;
 	int pre_fd;
 	struct sipb_mtls *pre_tls;
+	/* 1: a transfer that ends 200 with nothing more in flight keeps its
+	 * connection open for sipb_mconn_detach (a relay's, sipb_msrp_rpool.h) */
+	int keep;
 };
 
 struct sipb_mconn_result {
@@ -60,6 +64,11 @@ typedef void (*sipb_mconn_fn)(void *arg, const struct sipb_mconn_result *r);
  */
 struct sipb_mconn *sipb_mconn_start(struct su_root_s *root, const struct sipb_mconn_cfg *cfg,
     sipb_mconn_fn cb, void *arg);
+
+/* In the callback of a transfer with cfg.keep that ended 200 with nothing
+ * in flight: its socket (no longer on the root) and TLS session (NULL:
+ * plain) become the caller's. 0, or -1 when the connection was closed. */
+int sipb_mconn_detach(struct sipb_mconn *c, int *fd, struct sipb_mtls **tls);
 
 /* Closes (no callback afterwards) and frees; NULL is accepted. May be
  * called from inside the callback. */

@@ -19,6 +19,7 @@
 #include "sipbearer/sipb_int.h"
 #include "sipbearer/sipb_msrp_conn.h"
 #include "sipbearer/sipb_msrp_relay.h"
+#include "sipbearer/sipb_msrp_rpool.h"
 #include "sipbearer/sipb_msrp_tls.h"
 #include "sipbearer/sipb_sdp.h"
 
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/sip_extra.h>
@@ -57,6 +59,12 @@ struct sipb_sess {
 	/* With a relay: the INVITE waits for its AUTH; what it is made of. */
 	struct sipb_mrelay *relay;
 	char *use_path;
+	/* ... or one kept from an earlier session (sipb_msrp_rpool.h), without AUTH */
+	int via_relay;
+	char *relay_uri, *relay_user;
+	int rfd;                      /* the kept connection until the MSRP transfer takes it */
+	struct sipb_mtls *rtls;
+	int64_t relay_until;          /* the Use-Path's Expires (monotonic ms; 0: none told) */
 	su_home_t *home;
 	url_t *ruri;
 	sip_from_t *from;
@@ -85,7 +93,21 @@ static void sess_unlink_free(struct sipb *s, struct sipb_sess *x)
 	}
 	su_timer_destroy(x->timer);
 	sipb_mconn_free(x->mc);
+	/* a relay connection authorized for this session and never used by a
+	 * transfer (the INVITE failed, or the session was ended before): kept */
+	if (x->relay_until && x->rfd < 0 && x->relay)
+		sipb_mrelay_take(x->relay, &x->rfd, &x->rtls);
+	if (x->relay_until && x->rfd >= 0) {
+		sipb_rpool_put(s, x->relay_uri, x->relay_user, x->rfd, x->rtls, x->use_path, x->relay_until);
+		x->rfd = -1;
+		x->rtls = NULL;
+	}
 	sipb_mrelay_free(x->relay);
+	sipb_mtls_free(x->rtls);
+	if (x->rfd >= 0)
+		close(x->rfd);
+	free(x->relay_uri);
+	free(x->relay_user);
 	free(x->use_path);
 	free(x->off_file);
 	su_home_unref(x->home);
@@ -150,6 +172,12 @@ static void sess_on_msrp(void *arg, const struct sipb_mconn_result *m)
 		.phrase = x->why, .local = m->local, .from_report = m->from_report,
 		.retry_after = -1, .chunks = m->chunks, .acked = m->acked };
 
+	/* RFC 4976 §5: the relay connection and its Use-Path serve the next
+	 * sessions until the Expires */
+	int fd = -1;
+	struct sipb_mtls *tls = NULL;
+	if (m->status == 200 && x->relay_until && sipb_mconn_detach(x->mc, &fd, &tls) == 0)
+		sipb_rpool_put(s, x->relay_uri, x->relay_user, fd, tls, x->use_path, x->relay_until);
 	sipb_mconn_free(x->mc);
 	x->mc = NULL;
 	sess_bye(x);
@@ -179,7 +207,7 @@ static void sess_established(struct sipb *s, struct sipb_sess *x, sip_t const *s
 		sess_report(s, x, &r);
 		return;
 	}
-	if (x->tls && !s->msrp_cred && !x->relay) {
+	if (x->tls && !s->msrp_cred && !x->via_relay) {
 		char err[256];
 		if (sipb_mtls_cred_new(x->ca_file, &s->msrp_cred, err, sizeof err) < 0) {
 			snprintf(x->why, sizeof x->why, "MSRP TLS: %s", err);
@@ -194,10 +222,20 @@ static void sess_established(struct sipb *s, struct sipb_sess *x, sip_t const *s
 	int pre_fd = -1;
 	struct sipb_mtls *pre_tls = NULL;
 	char to_path[2048];
-	if (x->relay) {
+	if (x->via_relay) {
 		/* RFC 4976 §6: through the relay's connection, its Use-Path first */
 		int n = snprintf(to_path, sizeof to_path, "%s %s", x->use_path, ans.path);
-		if (n < 0 || (size_t)n >= sizeof to_path || sipb_mrelay_take(x->relay, &pre_fd, &pre_tls) < 0) {
+		if (x->rfd >= 0) {   /* a kept one */
+			pre_fd = x->rfd;
+			pre_tls = x->rtls;
+			x->rfd = -1;
+			x->rtls = NULL;
+		}
+		if (n < 0 || (size_t)n >= sizeof to_path ||
+		    (pre_fd < 0 && (!x->relay || sipb_mrelay_take(x->relay, &pre_fd, &pre_tls) < 0))) {
+			sipb_mtls_free(pre_tls);
+			if (pre_fd >= 0)
+				close(pre_fd);
 			r.phase = SIPB_PHASE_MSRP;
 			r.status = 503;
 			r.phrase = "MSRP relay: its connection is gone";
@@ -215,6 +253,7 @@ static void sess_established(struct sipb *s, struct sipb_sess *x, sip_t const *s
 		.timeout_ms = x->transfer_ms, .seed = (uint64_t)(uintptr_t)x ^ (uint64_t)su_now().tv_usec << 20 ^ s->seq,
 		.tls = x->tls ? s->msrp_cred : NULL, .fingerprint = ans.fingerprint[0] ? ans.fingerprint : NULL,
 		.pre_connected = pre_fd >= 0, .pre_fd = pre_fd, .pre_tls = pre_tls,
+		.keep = x->via_relay && x->relay_until > 0,
 	};
 	if (pre_fd >= 0)
 		mc.to_path = to_path;
@@ -356,6 +395,7 @@ void sipb_session_abort_all(struct sipb *s, int status, const char *phrase)
 		sess_unlink_free(s, x);
 	}
 	if (s->closing) {
+		sipb_rpool_free(s);   /* their TLS sessions use the credentials */
 		sipb_mtls_cred_free(s->msrp_cred);
 		s->msrp_cred = NULL;
 	}
@@ -401,6 +441,7 @@ static void sess_on_relay(void *arg, const struct sipb_mrelay_result *m)
 	struct sipb *s = x->s;
 
 	if (m->status == 200 && (x->use_path = strdup(m->use_path)) != NULL) {
+		x->relay_until = m->expires ? sipb_rpool_now_ms() + (int64_t)m->expires * 1000 : 0;
 		sess_invite(s, x);
 		return;
 	}
@@ -461,6 +502,7 @@ int sipb_send_session(struct sipb *s, const struct sipb_session *q)
 		goto out;
 	x->out.sess = x;
 	x->s = s;
+	x->rfd = -1;
 	x->tag = q->tag;
 	x->len = q->body_len;
 	x->chunk = q->chunk_size ? q->chunk_size : 4096;
@@ -506,6 +548,22 @@ int sipb_send_session(struct sipb *s, const struct sipb_session *q)
 	x->off.file_name = x->off_file;
 	rc = 0;
 	if (!q->msrp_relay || !*q->msrp_relay) {
+		sess_invite(s, x);
+		goto out;
+	}
+	x->via_relay = 1;
+	x->relay_uri = strdup(q->msrp_relay);
+	x->relay_user = strdup(q->msrp_relay_user ? q->msrp_relay_user : "");
+	if (!x->relay_uri || !x->relay_user) {
+		snprintf(x->why, sizeof x->why, "out of memory");
+		x->soon_status = 500;
+		su_timer_set_interval(x->timer, sess_on_soon, x, 0);
+		goto out;
+	}
+	/* RFC 4976 §5, §6: a connection kept from an earlier session whose
+	 * Use-Path lasts through this one (answer and transfer) goes at once */
+	if (sipb_rpool_take(s, x->relay_uri, x->relay_user, sipb_rpool_now_ms(),
+	    (int64_t)x->answer_ms + x->transfer_ms, &x->rfd, &x->rtls, &x->use_path, &x->relay_until) > 0) {
 		sess_invite(s, x);
 		goto out;
 	}

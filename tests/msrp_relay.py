@@ -8,15 +8,18 @@ it is wrong, 423 with Min-Expires when the Expires asked is below the minimum),
 grants a Use-Path (msrps://127.0.0.1:PORT/<session>;tcp) with Expires, and
 forwards requests between two connections (RFC 4976 section 6, 7): the first
 To-Path URI must be one of its granted Use-Paths (else 481), a request from an
-authenticated client must come From-Path the URI it authenticated with (else
-403), and the forwarded copy has that URI taken off To-Path and the relay's
+authenticated client must come From-Path the URI it authenticated with or
+another of the same scheme, host and port (the same client's next session on
+its kept connection, RFC 4976 section 6; else 403), and the forwarded copy has that URI taken off To-Path and the relay's
 put first in From-Path. SENDs are answered hop by hop with the next hop's
 status (the relay's own transaction towards it); REPORTs are forwarded
 without a response. The next hop is the client of a granted session (its
 authenticated connection) or a new connection to the URI's host and port
 (TLS for msrps, the peer not verified: the receiver is the test's).
 
-Usage: msrp_relay.py PORT_FILE STATUS_FILE CERT KEY USER PASSWORD_FILE MIN_EXPIRES
+Usage: msrp_relay.py PORT_FILE STATUS_FILE CERT KEY USER PASSWORD_FILE MIN_EXPIRES [PORT [mute]]
+PORT: listen there (0 or absent: any free port; a restart reuses the first's).
+mute: read AUTHs (counted as "auth_ignored") and never answer them.
 The password is read from PASSWORD_FILE at each AUTH (a test changes it).
 STATUS_FILE gets the counters as "name value" lines after every change.
 """
@@ -37,7 +40,7 @@ class Counters:
         self.lock = threading.Lock()
         self.v = {k: 0 for k in ("challenged", "authorized", "refused", "interval_too_short",
                                  "sends_forwarded", "responses_forwarded", "reports_forwarded",
-                                 "path_errors", "next_hop_failures")}
+                                 "path_errors", "next_hop_failures", "auth_ignored")}
         self.write()
 
     def add(self, name):
@@ -51,6 +54,12 @@ class Counters:
             for k, n in self.v.items():
                 f.write(f"{k} {n}\n")
         os.replace(tmp, self.path)
+
+
+def authority(uri):
+    """scheme://host:port of an MSRP URI."""
+    scheme, _, rest = uri.partition("://")
+    return scheme + "://" + rest.split("/", 1)[0].split(";", 1)[0]
 
 
 def new_tid(body=b""):
@@ -160,6 +169,7 @@ class Conn:
         self.wlock = threading.Lock()
         self.nonce = None
         self.client_uri = None          # the From-Path URI it authenticated with
+        self.client_uris = set()        # it and the client's later session URIs
         self.sessions = set()
 
     def send(self, data):
@@ -191,8 +201,9 @@ class Conn:
 
 
 class Relay:
-    def __init__(self, port, counters, ctx, user, password_file, min_expires):
+    def __init__(self, port, counters, ctx, user, password_file, min_expires, mute=False):
         self.port = port
+        self.mute = mute
         self.uri = f"msrps://127.0.0.1:{port};tcp"
         self.c = counters
         self.ctx = ctx
@@ -226,6 +237,9 @@ class Relay:
             self.forward(conn, m)
 
     def auth(self, conn, m):
+        if self.mute:
+            self.c.add("auth_ignored")
+            return
         to_path = m.get("To-Path") or ""
         from_path = (m.get("From-Path") or "").split(" ")
         if to_path != self.uri or len(from_path) != 1:
@@ -259,6 +273,7 @@ class Relay:
         with self.lock:
             self.sessions[sid] = conn
         conn.client_uri = from_path[0]
+        conn.client_uris.add(from_path[0])
         conn.sessions.add(sid)
         self.c.add("authorized")
         self.respond(conn, m, 200, "OK", [("Use-Path", self.session_uri(sid)),
@@ -268,7 +283,7 @@ class Relay:
         """The connection towards uri, the hop after our session sid's URI."""
         with self.lock:
             client = self.sessions.get(sid)
-        if client and uri == client.client_uri:
+        if client and uri in client.client_uris:
             return client                 # back to the client, on its authenticated connection
         scheme, rest = uri.split("://", 1)
         auth = rest.split("/", 1)[0].split(";", 1)[0]
@@ -301,11 +316,14 @@ class Relay:
             if m.method != "REPORT":
                 self.respond(conn, m, 481, "No Such Session")
             return
-        if not conn.outbound and (conn.client_uri is None or frm != [conn.client_uri]):
+        if not conn.outbound and (conn.client_uri is None or len(frm) != 1
+                                  or authority(frm[0]) != authority(conn.client_uri)):
             self.c.add("path_errors")     # an inbound request not from its authenticated client
             if m.method != "REPORT":
                 self.respond(conn, m, 403, "Forbidden")
             return
+        if not conn.outbound:
+            conn.client_uris.add(frm[0])  # the client's session on its kept connection
         try:
             nxt = self.next_conn(sid, to[1])
         except OSError:
@@ -344,14 +362,16 @@ class Relay:
 
 def main():
     port_file, status_file, cert, key, user, password_file, min_expires = sys.argv[1:8]
+    want_port = int(sys.argv[8]) if len(sys.argv) > 8 else 0
+    mute = len(sys.argv) > 9 and sys.argv[9] == "mute"
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", 0))
+    ls.bind(("127.0.0.1", want_port))
     ls.listen(16)
     port = ls.getsockname()[1]
-    relay = Relay(port, Counters(status_file), ctx, user, password_file, int(min_expires))
+    relay = Relay(port, Counters(status_file), ctx, user, password_file, int(min_expires), mute)
     with open(port_file + ".tmp", "w") as f:
         f.write(f"{port}\n")
     os.replace(port_file + ".tmp", port_file)

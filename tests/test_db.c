@@ -1865,6 +1865,18 @@ static void test_binding_temp_gruu_origin(void)
 	check_str(v[0].temp_gruu, "sip:tgruu.1@example.com;gr sip:tgruu.2@example.com;gr");
 	CU_ASSERT_EQUAL(v[0].origin, DB_ORIGIN_REGISTER);   /* 0 given: a REGISTER */
 	db_binding_list_free(v, n);
+	/* who holds a temp-gruu: found by a part of it while the binding lives */
+	CU_ASSERT_EQUAL_FATAL(db_binding_list_temp(db, "tgruu.2", 0, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	check_str(v[0].aor, "sip:ann@example.com");
+	db_binding_list_free(v, n);
+	CU_ASSERT_EQUAL(db_binding_list_temp(db, "tgruu.9", 0, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	db_binding_list_free(v, n);
+	CU_ASSERT_EQUAL(db_binding_list_temp(db, "tgruu.2", 10000, &v, &n), 0);   /* ended */
+	CU_ASSERT_EQUAL(n, 0);
+	db_binding_list_free(v, n);
+	CU_ASSERT_EQUAL(db_binding_list_temp(db, "", 0, &v, &n), -EINVAL);
 	/* a new Call-ID: the earlier temp-gruus are no longer valid */
 	b.call_id = "c2";
 	b.temp_gruu = "sip:tgruu.3@example.com;gr";
@@ -1872,6 +1884,9 @@ static void test_binding_temp_gruu_origin(void)
 	CU_ASSERT_EQUAL_FATAL(db_binding_list(db, "sip:ann@example.com", 0, &v, &n), 0);
 	CU_ASSERT_EQUAL_FATAL(n, 1);
 	check_str(v[0].temp_gruu, "sip:tgruu.3@example.com;gr");
+	db_binding_list_free(v, n);
+	CU_ASSERT_EQUAL(db_binding_list_temp(db, "tgruu.1", 0, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
 	db_binding_list_free(v, n);
 
 	/* origin: the same contact told by reginfo too holds both bits */

@@ -636,6 +636,76 @@ static void t_temp_gruu(void)
 	free(az);
 }
 
+/* A push to a temp-gruu nobody holds yet parks; the REGISTER that brings
+ * that temp-gruu (hana's terminal) wakes it at once (no deliver-before:
+ * without the wake-up it would wait for ever). */
+static void t_temp_gruu_wake(void)
+{
+	NEED(dp);
+	struct term g3;
+	EXPECT(term_start(&g3, dp.dir) == 0);
+	char *a = addr_temp("tgruu.h1");
+	EXPECT_INT(push(&dp, "sel-tgw@e2e", a, NULL, "text/plain", "to hana before she registered"), 1001);
+	struct sq q;
+	sleep_s(0.5);
+	EXPECT(statusquery(&dp, "sel-tgw@e2e", &q) == 0);
+	EXPECT_INT(q.state, PAP_STATE_PENDING);
+	EXPECT(strstr(q.desc, "waiting for a registration of sip:tgruu.h1@example.com;gr") != NULL);
+	EXPECT_INT(term_count(&g3, "MESSAGE", "to hana before she registered"), 0);
+	const char *p = ";+g.oma.pusheventapp=\"wml.ua\";temp-gruu=\"sip:tgruu.h1@example.com;gr\"";
+	EXPECT_INT(reg_cid(dp.dir, dp_sip, "hana", g3.port, p, "tg-call-hana", 1), 200);
+	double t0 = itest_now();   /* sipp has its 200 (and lingers): the wake-up is queued */
+	EXPECT(wait_final(&dp, "sel-tgw@e2e", 5, &q) == 0);
+	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
+	fprintf(stderr, "\n  parked push final %.2f s after sipp ended", itest_now() - t0);
+	EXPECT(term_wait_for(&g3, "MESSAGE", "to hana before she registered", 5) == 0);
+	EXPECT_INT(term_count(&g3, "MESSAGE", "To: <sip:hana@example.com>"), 1);
+	term_free(&g3);
+	free(a);
+}
+
+/* A ccq-message (PAP 2.0) for the USER address value addr (escaped) to
+ * ppgd d; the HTTP answer in *r (free with itest_resp_free); 0 or -1. */
+static int ccq(struct itest_daemon *d, const char *qid, const char *addr, struct itest_resp *r)
+{
+	char *body = itest_asprintf("<?xml version=\"1.0\"?>\n" DOCTYPE_20 "\n<pap><ccq-message "
+	    "query-id=\"%s\"><address address-value=\"WAPPUSH=%s/TYPE=USER@ppg\"/>"
+	    "</ccq-message></pap>", qid, addr);
+	int rc = itest_http("POST", d->url, "application/xml", body, strlen(body), ALICE, r);
+	free(body);
+	return rc;
+}
+
+/* A ccq for a temp-gruu is answered from the terminal that holds it (its
+ * AoR's registrations, as for a pub-gruu), not for the opaque URI; an
+ * unknown temp-gruu is 3008. */
+static void t_ccq_temp_gruu(void)
+{
+	NEED(dp);
+	struct term g4;
+	EXPECT(term_start(&g4, dp.dir) == 0);
+	const char *p = ";+g.oma.pusheventapp=\"mms.ua\";temp-gruu=\"sip:tgruu.i1@example.com;gr\"";
+	EXPECT_INT(reg_cid(dp.dir, dp_sip, "ivan", g4.port, p, "tg-call-ivan", 1), 200);
+	struct itest_resp r;
+	char *a = addr_temp("tgruu.i1"), *az = addr_temp("tgruu.nobody");
+	EXPECT_INT(ccq(&dp, "q-tg", a, &r), 0);
+	EXPECT_INT(r.status, 202);
+	EXPECT(r.body && strstr(r.body, "code=\"1000\""));
+	EXPECT(r.body && strstr(r.body, "capabilities of sip:ivan@example.com: from 1 registration"));
+	EXPECT(r.body && strstr(r.body, "rdf:about=\"sip:ivan@example.com\""));
+	EXPECT(r.body && strstr(r.body, "<rdf:li>mms.ua</rdf:li>"));
+	EXPECT(r.body && !strstr(r.body, "tgruu.i1@example.com\""));   /* not about the opaque URI */
+	itest_resp_free(&r);
+	EXPECT_INT(ccq(&dp, "q-tgz", az, &r), 0);
+	EXPECT_INT(r.status, 202);
+	EXPECT(r.body && strstr(r.body, "code=\"3008\""));
+	EXPECT(r.body && strstr(r.body, "sip:tgruu.nobody@example.com;gr"));
+	itest_resp_free(&r);
+	term_free(&g4);
+	free(a);
+	free(az);
+}
+
 /* A UAProf document (tests/fixtures/uaprof/x200.rdf, python3's http.server)
  * whose Push-Accept-AppID lists push.sia (URN) and mms.ua (0x04) only:
  * fay's F1 names it, F2 names none. A wml.ua push goes to F2 alone, an
@@ -938,6 +1008,8 @@ int main(void)
 		{ "application one terminal does not run: the other only", t_app_one },
 		{ "UAProf Push-Accept of one terminal's document: that terminal only", t_uaprof_push_accept },
 		{ "temp-gruus of the REGISTER: each names its terminal while its Call-ID lasts", t_temp_gruu },
+		{ "a push parked on an unknown temp-gruu: the REGISTER bringing it wakes it", t_temp_gruu_wake },
+		{ "ccq for a temp-gruu: the capabilities of the terminal holding it", t_ccq_temp_gruu },
 		{ "UAProf Push-Accept-AppID: a terminal whose document leaves the application out", t_uaprof_appid },
 		{ "after a restart: same choices from the database", t_after_restart },
 		{ NULL, NULL },

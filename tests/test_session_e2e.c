@@ -457,6 +457,10 @@ static void mr_conn(int fd)
 				w = sipb_msrp_write_report(out, sizeof out, &rr, &rng, rtid);
 				if (w > 0 && mr_send(&io, out, (size_t)w) == w)
 					atomic_fetch_add(&mr.reports, 1);
+				/* a relay may bring the next session's message on the
+				 * same connection (RFC 4975 §5: connections are shared) */
+				mid[0] = '\0';
+				got = 0;
 			}
 		}
 		memmove(buf, buf + off, len - off);
@@ -1149,21 +1153,20 @@ static void relay_password(const char *pw)
 	free(itest_write_file(tls_dir, "relay.pw", pw, strlen(pw)));
 }
 
-static int init_relay(void)
+/* Starts tests/msrp_relay.py on port (0: a free one; relay_port set), its
+ * counters from 0; mute: it never answers an AUTH. 0 or -1. */
+static int relay_spawn(int port, int mute)
 {
-	if (make_certs() < 0) {
-		fprintf(stderr, "\n  cannot make the certificates with openssl in %s\n", tls_dir);
-		return 0;
-	}
-	relay_password("relay-s3cret");
-	relay_pwfile = itest_asprintf("%s/relay.pw", tls_dir);
-	relay_status = itest_asprintf("%s/relay.status", tls_dir);
 	char *portfile = itest_asprintf("%s/relay.port", tls_dir), *log = itest_asprintf("%s/relay.log", tls_dir);
 	char *crt = itest_asprintf("%s/leaf.pem", tls_dir), *key = itest_asprintf("%s/leaf.key", tls_dir);
+	char ps[16];
+	snprintf(ps, sizeof ps, "%d", port);
 	const char *py = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
 	const char *argv[] = { py, tu_src("tests/msrp_relay.py"), portfile, relay_status, crt, key, "ppgd",
-		relay_pwfile, "900", NULL };
+		relay_pwfile, "900", ps, mute ? "mute" : NULL, NULL };
+	unlink(portfile);
 	relay_pid = itest_spawn(argv, tls_dir, log);
+	relay_port = 0;
 	if (relay_pid > 0 && itest_wait_file_has(portfile, "\n", 10) == 0) {
 		char *t = tu_read_file(portfile, NULL);
 		relay_port = t ? atoi(t) : 0;
@@ -1173,7 +1176,29 @@ static int init_relay(void)
 	free(log);
 	free(crt);
 	free(key);
-	if (relay_port <= 0) {
+	return relay_port > 0 && (!port || relay_port == port) ? 0 : -1;
+}
+
+/* Stops the relay (its connections close) and starts it again on its port. */
+static int relay_restart(int mute)
+{
+	int port = relay_port;
+	if (relay_pid > 0)
+		itest_stop_pid(relay_pid, SIGTERM, 5);
+	relay_pid = 0;
+	return relay_spawn(port, mute);
+}
+
+static int init_relay(void)
+{
+	if (make_certs() < 0) {
+		fprintf(stderr, "\n  cannot make the certificates with openssl in %s\n", tls_dir);
+		return 0;
+	}
+	relay_password("relay-s3cret");
+	relay_pwfile = itest_asprintf("%s/relay.pw", tls_dir);
+	relay_status = itest_asprintf("%s/relay.status", tls_dir);
+	if (relay_spawn(0, 0) < 0) {
 		fprintf(stderr, "\n  the MSRP relay did not start (%s/relay.log)\n", tls_dir);
 		return 0;
 	}
@@ -1233,6 +1258,91 @@ static void t_relay_delivered(void)
 	term_free(&t);
 }
 
+/* RFC 4976 §5, §6: the connection t_relay_delivered authenticated and its
+ * Use-Path serve the next session: no AUTH, every chunk forwarded, from a
+ * From-Path of its own; delivered. */
+static void t_relay_reused(void)
+{
+	NEED();
+	struct term t;
+	struct sq q;
+	int auth = relay_count("authorized"), chal = relay_count("challenged");
+	int sends = relay_count("sends_forwarded");
+	tls_push("r4", "r4@relay", "self", 1, NULL, 24, &q, &t);
+	EXPECT(!strcmp(pap_state_str(q.state), "delivered"));
+	EXPECT_INT(q.code, 1000);
+	EXPECT_INT(atomic_load(&mr.chunks), 3);
+	EXPECT_INT(atomic_load(&mr.complete), 1);
+	mr_check();
+	EXPECT_INT(relay_count("authorized"), auth);   /* no AUTH */
+	EXPECT_INT(relay_count("challenged"), chal);
+	EXPECT_INT(relay_count("sends_forwarded"), sends + 3);
+	EXPECT_INT(relay_count("path_errors"), 0);
+	term_free(&t);
+}
+
+/* The relay restarted (the kept connection closed while idle): the next
+ * session finds it gone and AUTHs on a new one; its terminal answers 486,
+ * so that connection, never used by a transfer, is kept too: the session
+ * after it is delivered without AUTH. */
+static void t_relay_restarted(void)
+{
+	NEED();
+	static unsigned char c[SIZE];
+	struct term t, busy;
+	struct sq q;
+	EXPECT_INT(relay_restart(0), 0);
+	EXPECT_INT(relay_count("authorized"), 0);
+	content(c, SIZE, 27);
+	mr_expect(MR_OK, c, SIZE);
+	EXPECT(term_start(&busy, reply_scen("486", "Busy Here"), 1) == 0);
+	EXPECT_INT(reg("r7", busy.port), 200);
+	EXPECT_INT(push("r7@relay", "r7", c, SIZE), 1001);
+	EXPECT(wait_final("r7@relay", 15, &q) == 0);
+	EXPECT(strstr(q.desc, "INVITE 486") != NULL);
+	EXPECT_INT(relay_count("authorized"), 1);
+	term_free(&busy);
+	tls_push("r5", "r5@relay", "self", 1, NULL, 25, &q, &t);
+	EXPECT(!strcmp(pap_state_str(q.state), "delivered"));
+	EXPECT_INT(q.code, 1000);
+	EXPECT_INT(atomic_load(&mr.complete), 1);
+	mr_check();
+	EXPECT_INT(relay_count("challenged"), 1);
+	EXPECT_INT(relay_count("authorized"), 1);
+	EXPECT_INT(relay_count("sends_forwarded"), 3);
+	EXPECT_INT(relay_count("path_errors"), 0);
+	term_free(&t);
+}
+
+/* A relay that takes the connection and the AUTHs but never answers: the
+ * AUTH times out (session_timeout, 5 s): local 408, no INVITE; with
+ * max_attempts 1 the push ends timeout 4000. */
+static void t_relay_auth_timeout(void)
+{
+	NEED();
+	static unsigned char c[SIZE];
+	struct term t;
+	struct sq q;
+	content(c, SIZE, 26);
+	EXPECT_INT(relay_restart(1), 0);
+	mr_expect(MR_OK, c, SIZE);
+	EXPECT(term_start(&t, tls_scen(1, NULL), 1) == 0);
+	EXPECT_INT(reg("r6", t.port), 200);
+	double t0 = itest_now();
+	EXPECT_INT(push("r6@relay", "r6", c, SIZE), 1001);
+	EXPECT(wait_final("r6@relay", 20, &q) == 0);
+	EXPECT(!strcmp(pap_state_str(q.state), "timeout"));
+	EXPECT_INT(q.code, 4000);
+	EXPECT(strstr(q.desc, "408 MSRP relay: no answer to AUTH in time (local)") != NULL);
+	EXPECT(itest_now() - t0 >= 4.5);
+	EXPECT(relay_count("auth_ignored") >= 1);
+	EXPECT_INT(relay_count("authorized"), 0);
+	EXPECT(!term_log_has(&t, "INVITE sip:"));
+	EXPECT_INT(atomic_load(&mr.conns), 0);
+	term_free(&t);
+	EXPECT_INT(relay_restart(0), 0);
+}
+
 /* The relay's account has another password now: 403 to the AUTH with
  * Authorization -> no INVITE; undeliverable 4000 (README "MSRP relays"). */
 static void t_relay_wrong_password(void)
@@ -1242,6 +1352,9 @@ static void t_relay_wrong_password(void)
 	struct term t;
 	struct sq q;
 	content(c, SIZE, 22);
+	/* the connection the tests before kept (authorized until its Expires)
+	 * goes: this session AUTHs anew */
+	EXPECT_INT(relay_restart(0), 0);
 	relay_password("another-password");
 	int refused = relay_count("refused");
 	mr_expect(MR_OK, c, SIZE);
@@ -1315,6 +1428,9 @@ int main(void)
 	};
 	static const struct itest_test_def relay_tests[] = {
 		{ "through an MSRP relay (AUTH, 423, Use-Path): every chunk, delivered", t_relay_delivered },
+		{ "the next session reuses the relay connection and Use-Path: no AUTH, delivered", t_relay_reused },
+		{ "relay restarted: the kept connection is gone, AUTH again, delivered", t_relay_restarted },
+		{ "relay never answers AUTH: local 408 in session_timeout, no INVITE", t_relay_auth_timeout },
 		{ "MSRP relay refuses the password (403): no INVITE, undeliverable 4000", t_relay_wrong_password },
 		{ "MSRP relay down: no INVITE, undeliverable 4000", t_relay_down },
 		{ NULL, NULL },
