@@ -35,7 +35,9 @@ int db_delivery_lease_held(struct db *db, int64_t id, int64_t gen);
 int db_notification_renew(struct db *db, int64_t id, int64_t gen, int64_t until);
 
 /*
- * Extends this node's lease of a pending delivery to until, fenced as
+ * Extends this node's lease of a pending delivery to until (never shortens a
+ * longer one: an SMS attempt waiting for its receipt is leased past its
+ * receipt timeout), fenced as
  * db_delivery_lease_held: 1 when renewed, 0 when the lease is no longer this
  * node's (another claim took it, or it is final). An attempt that runs
  * longer than a lease (a session-mode transfer) keeps its delivery this way.

@@ -182,7 +182,7 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 		"UPDATE notification SET next_attempt = $4 WHERE id = $1 AND state = 1"
 		" AND lease_gen = $2 AND coalesce(lease_owner, '') = coalesce($3, '')",
 	[PG_DELIVERY_RENEW] =
-		"UPDATE delivery SET next_attempt = $4 WHERE id = $1 AND state = 1"
+		"UPDATE delivery SET next_attempt = GREATEST(next_attempt, $4) WHERE id = $1 AND state = 1"
 		" AND lease_gen = $2 AND coalesce(lease_owner, '') = coalesce($3, '')",
 	[PG_NOTIFY] = "SELECT pg_notify($1, $2)",
 	[PG_SMS_ADD] = "INSERT INTO sms_message (msgid, delivery, created) VALUES ($1, $2, $3)",

@@ -240,7 +240,7 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 		"UPDATE notification SET next_attempt = ?4 WHERE id = ?1 AND state = 1"
 		" AND lease_gen = ?2 AND coalesce(lease_owner, '') = coalesce(?3, '')", NULL },
 	[DB_ST_DELIVERY_RENEW] = {
-		"UPDATE delivery SET next_attempt = ?4 WHERE id = ?1 AND state = 1"
+		"UPDATE delivery SET next_attempt = max(next_attempt, ?4) WHERE id = ?1 AND state = 1"
 		" AND lease_gen = ?2 AND coalesce(lease_owner, '') = coalesce(?3, '')", NULL },
 	[DB_ST_SMS_ADD] = {
 		"INSERT INTO sms_message (msgid, delivery, created) VALUES (?1, ?2, ?3)", NULL },

@@ -140,7 +140,8 @@ void ppg_deliver_write_recover(struct ppg_deliver *e);
 /* [writer] The job of an accepted push (ppg_core_hooks.prepare), and its free. */
 void *ppg_deliver_write_prepare(void *arg, const struct ppg_request *req);
 void ppg_deliver_write_job_free(void *job);
-/* [writer] How long a lease holds (ppg_core_hooks.lease_ms). */
+/* [any] How long a lease holds (ppg_core_hooks.lease_ms on the writer; the
+ * renewal on the loop): reads the configuration and an atomic flag only. */
 int64_t ppg_deliver_write_lease_ms(void *arg);
 
 /* ----------------------------------------------- ppg_deliver_renew.c [loop] */

@@ -382,6 +382,10 @@ static void test_delivery_renew(void)
 	int64_t g = v[0].lease_gen;
 	db_delivery_list_free(v, nv);
 	CU_ASSERT_EQUAL(db_delivery_renew(a, ids[0], g, 5000), 1);
+	CU_ASSERT_EQUAL(db_delivery_renew(a, ids[0], g, 3000), 1);      /* held, but not shortened: */
+	CU_ASSERT_EQUAL(db_delivery_claim(b, 4000, 6000, 10, &v, &nv), 0);
+	CU_ASSERT_EQUAL(nv, 0);   /* still leased until 5000 */
+	db_delivery_list_free(v, nv);
 	CU_ASSERT_EQUAL(db_delivery_renew(b, ids[0], g, 5000), 0);      /* not node-b's */
 	CU_ASSERT_EQUAL(db_delivery_renew(a, ids[0], g - 1, 5000), 0);  /* an older attempt's */
 	CU_ASSERT_EQUAL(db_delivery_claim(b, 1000, 2000, 10, &v, &nv), 0);
