@@ -1021,15 +1021,51 @@ int itest_wait_file_has(const char *path, const char *text, double timeout_s)
 {
 	double deadline = itest_now() + timeout_s;
 	for (;;) {
-		char *s = tu_read_file(path, NULL);
-		int has = s && strstr(s, text) != NULL;
-		free(s);
-		if (has)
+		if (itest_file_has(path, text))
 			return 0;
 		if (itest_now() >= deadline)
 			return -1;
 		usleep(20000);
 	}
+}
+
+int itest_file_has(const char *path, const char *text)
+{
+	char *s = path ? tu_read_file(path, NULL) : NULL;
+	int has = s && strstr(s, text) != NULL;
+	free(s);
+	return has;
+}
+
+int itest_file_count(const char *path, const char *text)
+{
+	char *s = path ? tu_read_file(path, NULL) : NULL;
+	size_t tl = strlen(text);
+	int n = 0;
+	for (const char *p = s; p && tl && (p = strstr(p, text)); p += tl)
+		n++;
+	free(s);
+	return n;
+}
+
+int itest_wait_log(const char *path, const char *text, double timeout_s)
+{
+	if (itest_wait_file_has(path, text, timeout_s) == 0)
+		return 0;
+	fprintf(stderr, "\nno \"%s\" in %s after %.1f s\n", text, path ? path : "(no file)", timeout_s);
+	return -1;
+}
+
+void itest_print_tail(const char *title, const char *path, size_t max)
+{
+	size_t len = 0;
+	char *s = path ? tu_read_file(path, &len) : NULL;
+	if (!s)
+		return;
+	const char *p = len > max ? s + len - max : s;
+	fprintf(stderr, "---- %s (%s), last %zu bytes ----\n%s\n---- end ----\n", title, path,
+	    (size_t)(len - (size_t)(p - s)), p);
+	free(s);
 }
 
 struct pap_msg *itest_pap_post(struct itest_daemon *d, const char *user, const char *pw,

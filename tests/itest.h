@@ -216,6 +216,30 @@ pid_t itest_sipp_start(const char *const argv[], const char *cwd, const char *lo
  */
 int itest_wait_file_has(const char *path, const char *text, double timeout_s);
 
+/* ------------------------------------------------ files and logs */
+/* The logs of ppgd (d->log), of sipp (-message_file) and of kamailio are
+ * files that the tests read whole, as they are at the time of the call. */
+
+/* 1 when the file at path exists and contains text; 0 otherwise (path NULL
+ * or no such file: 0). */
+int itest_file_has(const char *path, const char *text);
+
+/* How many times text stands in the file at path (non-overlapping, left to
+ * right); 0 when path is NULL or the file does not exist. */
+int itest_file_count(const char *path, const char *text);
+
+/*
+ * itest_wait_file_has for a log: waits up to timeout_s until the file at
+ * path contains text. Returns 0, or -1 after a line on stderr naming the
+ * text, the file and the time waited.
+ */
+int itest_wait_log(const char *path, const char *text, double timeout_s);
+
+/* Prints the last max bytes of the file at path on stderr between a title
+ * line ("---- TITLE (PATH), last N bytes ----") and an end line; nothing
+ * when path is NULL or the file does not exist. */
+void itest_print_tail(const char *title, const char *path, size_t max);
+
 
 /* The DOCTYPEs of the PAP versions, for building requests. */
 #define DOCTYPE_10 "<!DOCTYPE pap PUBLIC \"-//WAPFORUM//DTD PAP//EN\" " \

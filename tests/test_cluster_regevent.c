@@ -37,24 +37,6 @@ static int sip_port[2], kam_port;
 static pid_t kam_pid;
 static char *dir, *kam_log;
 
-static int count_in(const char *path, const char *text)
-{
-	char *s = tu_read_file(path, NULL);
-	int n = 0;
-	for (const char *p = s; p && (p = strstr(p, text)); p += strlen(text))
-		n++;
-	free(s);
-	return n;
-}
-
-static int wait_has(const char *path, const char *text, double timeout_s)
-{
-	if (itest_wait_file_has(path, text, timeout_s) == 0)
-		return 0;
-	fprintf(stderr, "\nno \"%s\" in %s after %.1f s\n", text, path, timeout_s);
-	return -1;
-}
-
 static int push(int n, const char *push_id)
 {
 	char *b = itest_asprintf(
@@ -218,14 +200,14 @@ static int suite_clean(void)
 static void t_one_subscription(void)
 {
 	CU_ASSERT_EQUAL_FATAL(push(0, "a1@clregev"), PAP_ACCEPTED);
-	CU_ASSERT_EQUAL_FATAL(wait_has(node[0].log, "reg event: subscribed to " AOR, 10), 0);
+	CU_ASSERT_EQUAL_FATAL(itest_wait_log(node[0].log, "reg event: subscribed to " AOR, 10), 0);
 	CU_ASSERT_EQUAL_FATAL(push(1, "b1@clregev"), PAP_ACCEPTED);
-	CU_ASSERT_EQUAL(wait_has(node[1].log, "reg event: another node subscribes to " AOR, 10), 0);
+	CU_ASSERT_EQUAL(itest_wait_log(node[1].log, "reg event: another node subscribes to " AOR, 10), 0);
 	CU_ASSERT_EQUAL(tpg_query_int(pg, DB, "SELECT count(*) FROM regevent_owner WHERE aor = '" AOR "'"
 	    " AND node = 'node-a'"), 1);
 	usleep((LEASE_S * 2 + 1) * 1000000);   /* two lease periods: renewed, scanned, nobody took over */
-	CU_ASSERT_EQUAL(count_in(kam_log, "SUBSCRIBE reg for " AOR), 1);
-	CU_ASSERT_EQUAL(count_in(node[1].log, "reg event: subscribed to " AOR), 0);
+	CU_ASSERT_EQUAL(itest_file_count(kam_log, "SUBSCRIBE reg for " AOR), 1);
+	CU_ASSERT_EQUAL(itest_file_count(node[1].log, "reg event: subscribed to " AOR), 0);
 	CU_ASSERT_EQUAL(push_state("a1@clregev"), PAP_STATE_PENDING);
 	CU_ASSERT_EQUAL(push_state("b1@clregev"), PAP_STATE_PENDING);
 }
@@ -238,12 +220,12 @@ static void t_takeover_after_kill(void)
 	CU_ASSERT_FATAL(node[0].pid > 0);
 	CU_ASSERT(itest_daemon_kill(&node[0]) != -1);
 	double killed = itest_now();
-	CU_ASSERT_EQUAL_FATAL(wait_has(node[1].log, "reg event: no other node subscribes to " AOR
+	CU_ASSERT_EQUAL_FATAL(itest_wait_log(node[1].log, "reg event: no other node subscribes to " AOR
 	    " now: taking it over", LEASE_S * 3 + 5), 0);
 	double took = itest_now() - killed;
 	printf("\n  takeover %.1f s after kill -9 (lease %d s)\n", took, LEASE_S);
-	CU_ASSERT_EQUAL(wait_has(node[1].log, "reg event: subscribed to " AOR, 5), 0);
-	CU_ASSERT_EQUAL(count_in(kam_log, "SUBSCRIBE reg for " AOR), 2);
+	CU_ASSERT_EQUAL(itest_wait_log(node[1].log, "reg event: subscribed to " AOR, 5), 0);
+	CU_ASSERT_EQUAL(itest_file_count(kam_log, "SUBSCRIBE reg for " AOR), 2);
 	CU_ASSERT_EQUAL(tpg_query_int(pg, DB, "SELECT count(*) FROM regevent_owner WHERE aor = '" AOR "'"
 	    " AND node = 'node-b'"), 1);
 
@@ -267,8 +249,8 @@ static void t_takeover_after_kill(void)
 	if (code != 0)
 		itest_stop_pid(term, SIGTERM, 5);
 	/* the binding came by B's NOTIFY, not by a third-party REGISTER */
-	CU_ASSERT(count_in(node[1].log, "reg event for " AOR ": full state") >= 1);
-	CU_ASSERT_EQUAL(count_in(node[1].log, "REGISTER from an untrusted address"), 0);
+	CU_ASSERT(itest_file_count(node[1].log, "reg event for " AOR ": full state") >= 1);
+	CU_ASSERT_EQUAL(itest_file_count(node[1].log, "REGISTER from an untrusted address"), 0);
 	free(tlog);
 	free(tout);
 }

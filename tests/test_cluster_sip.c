@@ -56,27 +56,6 @@ static struct {
 
 /* ------------------------------------------------------------ helpers */
 
-static int file_has(const char *path, const char *text)
-{
-	char *s = tu_read_file(path, NULL);
-	int has = s && strstr(s, text) != NULL;
-	free(s);
-	return has;
-}
-
-static int wait_file_has(const char *path, const char *text, double timeout_s)
-{
-	double end = itest_now() + timeout_s;
-	while (!file_has(path, text)) {
-		if (itest_now() > end) {
-			fprintf(stderr, "no \"%s\" in %s after %.1f s\n", text, path, timeout_s);
-			return -1;
-		}
-		usleep(50000);
-	}
-	return 0;
-}
-
 /* A push of ctype content to address at node n: its code. */
 static int push(int n, const char *push_id, const char *address, const char *ctype, const void *content,
     size_t clen)
@@ -188,7 +167,7 @@ static int sip_register(int n, const char *user, int cport)
 	char *out = NULL, *err = NULL;
 	int code = -1;
 	itest_run_full(argv, NULL, dir, 30, &out, &err, &code);
-	int ok = code == 0 && file_has(log, "SIP/2.0 200");
+	int ok = code == 0 && itest_file_has(log, "SIP/2.0 200");
 	if (!ok)
 		fprintf(stderr, "REGISTER %s at node %d: sipp exit %d\n%s%s\n", user, n, code, out ? out : "",
 		    err ? err : "");
@@ -293,7 +272,7 @@ static int suite_init(void)
 	}
 	free(ops);
 	for (int i = 0; i < 2; i++)
-		if (wait_file_has(node[i].log, "SMSC link up", 10) < 0)
+		if (itest_wait_log(node[i].log, "SMSC link up", 10) < 0)
 			return -1;
 	return 0;
 }
@@ -359,7 +338,7 @@ static pid_t subscriber(int n, const char *user, const char *ctype, const char *
 	pid_t pid = itest_spawn(argv, dir, out);
 	free(out);
 	free(scen);
-	if (pid <= 0 || wait_file_has(*msglog, "Subscription-State: active", 10) != 0)
+	if (pid <= 0 || itest_wait_log(*msglog, "Subscription-State: active", 10) != 0)
 		return -1;
 	usleep(100000);   /* sipp's 200 to the initial NOTIFY */
 	return pid;
@@ -377,7 +356,7 @@ static void t_register_a_push_b(void)
 	CU_ASSERT_FATAL(t > 0);
 	CU_ASSERT_FATAL(sip_register(0, "cuser1", tport));
 	/* B learnt it (NOTIFY ppgd_reg) before the push: B sends it */
-	CU_ASSERT_EQUAL_FATAL(wait_file_has(node[1].log, "registrations of sip:cuser1@example.com changed on "
+	CU_ASSERT_EQUAL_FATAL(itest_wait_log(node[1].log, "registrations of sip:cuser1@example.com changed on "
 	    "another node: 1 binding", 10), 0);
 	CU_ASSERT_EQUAL(push(1, "reg@clsip", "WAPPUSH=sip%3Acuser1%40example.com/TYPE=USER", "text/plain",
 	    "hello over B", 12), PAP_ACCEPTED);
@@ -386,9 +365,9 @@ static void t_register_a_push_b(void)
 	CU_ASSERT_EQUAL(ec, 0);
 	char via[64];
 	snprintf(via, sizeof via, "Via: SIP/2.0/UDP 127.0.0.1:%d;", sip_port[1]);
-	CU_ASSERT(file_has(msglog, "MESSAGE sip:cuser1@127.0.0.1"));
-	CU_ASSERT(file_has(msglog, via));        /* sent by node B */
-	CU_ASSERT(file_has(msglog, "hello over B"));
+	CU_ASSERT(itest_file_has(msglog, "MESSAGE sip:cuser1@127.0.0.1"));
+	CU_ASSERT(itest_file_has(msglog, via));        /* sent by node B */
+	CU_ASSERT(itest_file_has(msglog, "hello over B"));
 	CU_ASSERT_EQUAL(wait_final(0, "reg@clsip", 10, &code, NULL, 0), PAP_STATE_DELIVERED);
 	CU_ASSERT_EQUAL(code, PAP_OK);
 	free(msglog);
@@ -416,7 +395,7 @@ static void t_indirection_other_node(void)
 	pid_t t = term_start("cuser2", &tport, &msglog);
 	CU_ASSERT_FATAL(t > 0);
 	CU_ASSERT_FATAL(sip_register(0, "cuser2", tport));
-	CU_ASSERT_EQUAL_FATAL(wait_file_has(node[1].log, "registrations of sip:cuser2@example.com changed on "
+	CU_ASSERT_EQUAL_FATAL(itest_wait_log(node[1].log, "registrations of sip:cuser2@example.com changed on "
 	    "another node: 1 binding", 10), 0);
 	CU_ASSERT_EQUAL(push(1, "ind@clsip", "WAPPUSH=sip%3Acuser2%40example.com/TYPE=USER", MMS_CT,
 	    content, BIG), PAP_ACCEPTED);
@@ -496,15 +475,15 @@ static void t_sms_receipt_other_node(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(desc, "receipt stat:DELIVRD"));
 	CU_ASSERT_EQUAL(smsc_count("deliver_sm seq"), 1);
 	CU_ASSERT_EQUAL(smsc_count("dst=15551230077"), 1);   /* not sent again */
-	CU_ASSERT(file_has(node[0].log, "message id"));
+	CU_ASSERT(itest_file_has(node[0].log, "message id"));
 	CU_ASSERT_EQUAL(tpg_query_int(pg, DB, "SELECT count(*) FROM sms_message"), 0);
 }
 
 /* Every line names its node; /metrics carries the info metric. */
 static void t_node_on_logs_and_metrics(void)
 {
-	CU_ASSERT(file_has(node[0].log, " node=node-a ["));
-	CU_ASSERT(file_has(node[1].log, " node=node-b ["));
+	CU_ASSERT(itest_file_has(node[0].log, " node=node-a ["));
+	CU_ASSERT(itest_file_has(node[1].log, " node=node-b ["));
 	char url[96];
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", admin_port);
 	struct itest_resp r;
@@ -548,11 +527,11 @@ static void t_subscribe_a_push_b(void)
 	int rc = -1;
 	CU_ASSERT_EQUAL(itest_wait_pid(t, 20, &rc), 0);
 	CU_ASSERT_EQUAL(rc, 0);
-	CU_ASSERT(file_has(msglog, "MMS-nuser1-1 over A"));
+	CU_ASSERT(itest_file_has(msglog, "MMS-nuser1-1 over A"));
 	/* B handed it over; A, which holds the dialog, sent it */
-	CU_ASSERT(file_has(node[1].log, "handed to the node holding the subscription dialog of "
+	CU_ASSERT(itest_file_has(node[1].log, "handed to the node holding the subscription dialog of "
 	    "sip:nuser1@biloxi.example"));
-	CU_ASSERT(file_has(node[0].log, "another node handed over the push NOTIFYs of "
+	CU_ASSERT(itest_file_has(node[0].log, "another node handed over the push NOTIFYs of "
 	    "sip:nuser1@biloxi.example"));
 	free(msglog);
 }
@@ -573,7 +552,7 @@ static void t_subscribe_a_push_b_indirect(void)
 	memcpy(body, "MMS-nuser2-big", 14);
 	CU_ASSERT_EQUAL(push(1, "npbig@clsip", "WAPPUSH=sip%3Anuser2%40biloxi.example/TYPE=USER", MMS_CT,
 	    body, n), PAP_ACCEPTED);
-	CU_ASSERT_EQUAL_FATAL(wait_file_has(msglog, "URL=\"http", 20), 0);
+	CU_ASSERT_EQUAL_FATAL(itest_wait_log(msglog, "URL=\"http", 20), 0);
 	char *log = tu_read_file(msglog, NULL);
 	const char *u = log ? strstr(log, "URL=\"") : NULL;
 	if (u)

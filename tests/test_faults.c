@@ -52,18 +52,6 @@
 static struct itest_daemon *ctx_d;     /* its log tail is printed on a failure */
 static const char *ctx_files[4];       /* more logs to show (sipp, kamailio) */
 
-static void print_tail(const char *title, const char *path, size_t max)
-{
-	size_t len = 0;
-	char *s = path ? tu_read_file(path, &len) : NULL;
-	if (!s)
-		return;
-	const char *p = len > max ? s + len - max : s;
-	fprintf(stderr, "---- %s (%s), last %zu bytes ----\n%s\n---- end ----\n", title, path,
-	    (size_t)(len - (size_t)(p - s)), p);
-	free(s);
-}
-
 static void dump_ctx(const char *file, unsigned line, const char *cond)
 {
 	fprintf(stderr, "\n%s:%u: FAILED: %s\n", file, line, cond);
@@ -71,7 +59,7 @@ static void dump_ctx(const char *file, unsigned line, const char *cond)
 		itest_daemon_print_log(ctx_d, 3000);
 	for (size_t i = 0; i < sizeof ctx_files / sizeof ctx_files[0]; i++)
 		if (ctx_files[i])
-			print_tail("peer log", ctx_files[i], 2500);
+			itest_print_tail("peer log", ctx_files[i], 2500);
 }
 
 #define EXPECT_T_(ok, text, fatal) do { \

@@ -61,18 +61,6 @@
 static struct itest_daemon *ctx_d;     /* its log tail is printed on a failure */
 static const char *ctx_files[4];       /* more logs to show (SMSC, sipp, tshark) */
 
-static void print_tail(const char *title, const char *path, size_t max)
-{
-	size_t len = 0;
-	char *s = path ? tu_read_file(path, &len) : NULL;
-	if (!s)
-		return;
-	const char *p = len > max ? s + len - max : s;
-	fprintf(stderr, "---- %s (%s), last %zu bytes ----\n%s\n---- end ----\n", title, path,
-	    (size_t)(len - (size_t)(p - s)), p);
-	free(s);
-}
-
 static void dump_ctx(const char *file, unsigned line, const char *cond)
 {
 	fprintf(stderr, "\n%s:%u: FAILED: %s\n", file, line, cond);
@@ -80,7 +68,7 @@ static void dump_ctx(const char *file, unsigned line, const char *cond)
 		itest_daemon_print_log(ctx_d, 3000);
 	for (size_t i = 0; i < sizeof ctx_files / sizeof ctx_files[0]; i++)
 		if (ctx_files[i])
-			print_tail("peer log", ctx_files[i], 2500);
+			itest_print_tail("peer log", ctx_files[i], 2500);
 }
 
 static void set_ctx(struct itest_daemon *d, const char *f0, const char *f1)
@@ -475,13 +463,13 @@ static int capture_start(struct capture *c, const char *dir, const char *name, i
 		int code;
 		if (itest_wait_pid(c->pid, 0, &code) == 0) {
 			fprintf(stderr, "tshark exited at start-up (%d)\n", code);
-			print_tail("tshark", c->log, 2000);
+			itest_print_tail("tshark", c->log, 2000);
 			c->pid = 0;
 			return -1;
 		}
 		if (itest_now() > end) {
 			fprintf(stderr, "tshark did not start capturing within 15 s\n");
-			print_tail("tshark", c->log, 2000);
+			itest_print_tail("tshark", c->log, 2000);
 			return -1;
 		}
 	}
@@ -617,7 +605,7 @@ static int smsc_start(struct smsc *s, const char *dir, const char *tag, const ch
 		int code;
 		if (itest_wait_pid(s->pid, 0, &code) == 0) {
 			fprintf(stderr, "smsc.pl exited at start-up (%d): is libnet-smpp-perl installed?\n", code);
-			print_tail("smsc.pl", s->out, 2000);
+			itest_print_tail("smsc.pl", s->out, 2000);
 			s->pid = 0;
 			return -1;
 		}

@@ -99,34 +99,6 @@ static int wait_final(struct itest_daemon *d, const char *push_id, double timeou
 
 /* ---------------------------------------------------------- the daemon */
 
-static int log_has(const char *path, const char *text)
-{
-	size_t len = 0;
-	char *s = tu_read_file(path, &len);
-	int has = s && strstr(s, text) != NULL;
-	free(s);
-	return has;
-}
-
-static int count_in(const char *path, const char *text)
-{
-	size_t len = 0;
-	char *s = tu_read_file(path, &len);
-	int n = 0;
-	for (const char *p = s; p && (p = strstr(p, text)); p += strlen(text))
-		n++;
-	free(s);
-	return n;
-}
-
-static int wait_log(const char *path, const char *text, double timeout_s)
-{
-	if (itest_wait_file_has(path, text, timeout_s) == 0)
-		return 0;
-	fprintf(stderr, "\nno line with \"%s\" in %s after %.1f s\n", text, path, timeout_s);
-	return -1;
-}
-
 static void start_ppgd(struct itest_daemon *d, const char *tag, const char *sip_extra, int *sip_port)
 {
 	if (itest_daemon_init(d, tag) != 0)
@@ -314,20 +286,20 @@ static void t_kam_push_waits_then_delivered(void)
 	struct sq q;
 
 	CU_ASSERT_EQUAL(push(&dkam, "kre-1@regev", "kuser", "learnt from the reg event"), 1001);
-	CU_ASSERT_EQUAL(wait_log(dkam.log, "reg event: a push waits for sip:kuser@example.com: subscribing", 5), 0);
+	CU_ASSERT_EQUAL(itest_wait_log(dkam.log, "reg event: a push waits for sip:kuser@example.com: subscribing", 5), 0);
 	char *granted = itest_asprintf("reg event: subscribed to sip:kuser@example.com for %d s", KAM_GRANTED);
-	CU_ASSERT_EQUAL(wait_log(dkam.log, granted, 5), 0);
+	CU_ASSERT_EQUAL(itest_wait_log(dkam.log, granted, 5), 0);
 	free(granted);
-	CU_ASSERT(log_has(kam_log, "SUBSCRIBE reg for sip:kuser@example.com from sip:ppg@operator.example"));
+	CU_ASSERT(itest_file_has(kam_log, "SUBSCRIBE reg for sip:kuser@example.com from sip:ppg@operator.example"));
 	CU_ASSERT_EQUAL(statusquery(&dkam, "kre-1@regev", &q), 0);
 	CU_ASSERT_EQUAL(q.state, PAP_STATE_PENDING);
 	CU_ASSERT_PTR_NOT_NULL(strstr(q.desc, "waiting for a registration"));
 
 	CU_ASSERT_EQUAL(sip_register(dkam.dir, kam_port, "kuser", kterm_port, 600), 200);
 	char *want = itest_asprintf("registration sip:kuser@example.com -> sip:kuser@127.0.0.1:%d for ", kterm_port);
-	CU_ASSERT_EQUAL(wait_log(dkam.log, want, 5), 0);
+	CU_ASSERT_EQUAL(itest_wait_log(dkam.log, want, 5), 0);
 	free(want);
-	CU_ASSERT(log_has(dkam.log, "reg event for sip:kuser@example.com: full state version 0, 1 registration, "
+	CU_ASSERT(itest_file_has(dkam.log, "reg event for sip:kuser@example.com: full state version 0, 1 registration, "
 	    "1 active contact"));
 	CU_ASSERT_EQUAL(wait_final(&dkam, "kre-1@regev", 10, &q), 0);
 	CU_ASSERT_EQUAL(q.state, PAP_STATE_DELIVERED);
@@ -335,13 +307,13 @@ static void t_kam_push_waits_then_delivered(void)
 	CU_ASSERT_EQUAL(sipp_wait(&kterm_pid, 5), 0);
 	/* the MESSAGE came through kamailio (its lookup made the contact the Request-URI) */
 	char *rl = itest_asprintf("MESSAGE sip:kuser@127.0.0.1:%d SIP/2.0", kterm_port);
-	CU_ASSERT(log_has(kterm_log, rl));
+	CU_ASSERT(itest_file_has(kterm_log, rl));
 	free(rl);
 	char *relayed = itest_asprintf("MESSAGE for sip:kuser@example.com relayed to sip:kuser@127.0.0.1:%d", kterm_port);
-	CU_ASSERT(log_has(kam_log, relayed));
+	CU_ASSERT(itest_file_has(kam_log, relayed));
 	free(relayed);
 	/* no third-party REGISTER reached ppgd: every binding came by NOTIFY */
-	CU_ASSERT(!log_has(dkam.log, "REGISTER from "));
+	CU_ASSERT(!itest_file_has(dkam.log, "REGISTER from "));
 }
 
 /* kamailio granted KAM_GRANTED s: ppgd (nua) refreshes in the dialog
@@ -352,15 +324,15 @@ static void t_kam_refresh(void)
 	CU_ASSERT_FATAL(kam_pid > 0);
 	char *refresh = itest_asprintf("SUBSCRIBE reg for sip:reginfo@127.0.0.1:%d from sip:ppg@operator.example "
 	    "(expires 120)", kam_port);
-	CU_ASSERT_EQUAL(wait_log(kam_log, refresh, KAM_GRANTED + 2), 0);
+	CU_ASSERT_EQUAL(itest_wait_log(kam_log, refresh, KAM_GRANTED + 2), 0);
 	free(refresh);
 	double end = itest_now() + 3;
-	while (count_in(dkam.log, "reg event for sip:kuser@example.com: full state version 0, 1 registration, "
+	while (itest_file_count(dkam.log, "reg event for sip:kuser@example.com: full state version 0, 1 registration, "
 	    "1 active contact") < 2 && itest_now() < end)
 		sleep_s(0.1);
-	CU_ASSERT(count_in(dkam.log, "reg event for sip:kuser@example.com: full state version 0, 1 registration, "
+	CU_ASSERT(itest_file_count(dkam.log, "reg event for sip:kuser@example.com: full state version 0, 1 registration, "
 	    "1 active contact") >= 2);
-	CU_ASSERT(!log_has(dkam.log, "reg event: the core ended"));
+	CU_ASSERT(!itest_file_has(dkam.log, "reg event: the core ended"));
 }
 
 /* The terminal de-REGISTERs at kamailio: the NOTIFY (registration and
@@ -372,16 +344,16 @@ static void t_kam_deregister_removes(void)
 	CU_ASSERT_EQUAL(sip_register(dkam.dir, kam_port, "kuser", kterm_port, 0), 200);
 	/* every earlier full document logged "-> * removed" too: wait for this
 	 * document's own line */
-	CU_ASSERT_EQUAL(wait_log(dkam.log, "reg event for sip:kuser@example.com: full state version 0, "
+	CU_ASSERT_EQUAL(itest_wait_log(dkam.log, "reg event for sip:kuser@example.com: full state version 0, "
 	    "1 registration, 0 active contacts", 5), 0);
-	CU_ASSERT(log_has(dkam.log, "registration sip:kuser@example.com -> * removed"));
+	CU_ASSERT(itest_file_has(dkam.log, "registration sip:kuser@example.com -> * removed"));
 	CU_ASSERT_EQUAL(push(&dkam, "kre-2@regev", "kuser", "after the de-REGISTER"), 1001);
 	sleep_s(1.0);
 	CU_ASSERT_EQUAL(statusquery(&dkam, "kre-2@regev", &q), 0);
 	CU_ASSERT_EQUAL(q.state, PAP_STATE_PENDING);
 	CU_ASSERT_PTR_NOT_NULL(strstr(q.desc, "waiting for a registration"));
 	/* one subscription (dialog) serves both pushes */
-	CU_ASSERT_EQUAL(count_in(kam_log, "SUBSCRIBE reg for sip:kuser@example.com"), 1);
+	CU_ASSERT_EQUAL(itest_file_count(kam_log, "SUBSCRIBE reg for sip:kuser@example.com"), 1);
 }
 
 /* SIGTERM with subscriptions open (the kamailio one, active): ppgd ends
@@ -397,7 +369,7 @@ static void t_kam_clean_stop(void)
 	/* the stack's shutdown ended the dialog: an un-SUBSCRIBE reached kamailio */
 	char *unsub = itest_asprintf("SUBSCRIBE reg for sip:reginfo@127.0.0.1:%d from sip:ppg@operator.example "
 	    "(expires 0)", kam_port);
-	CU_ASSERT_EQUAL(wait_log(kam_log, unsub, 3), 0);
+	CU_ASSERT_EQUAL(itest_wait_log(kam_log, unsub, 3), 0);
 	free(unsub);
 }
 
@@ -488,11 +460,11 @@ static void t_notifier_versions_and_resubscribe(void)
 	CU_ASSERT_EQUAL(q.state, PAP_STATE_DELIVERED);
 	CU_ASSERT_EQUAL(q.code, 1000);
 	char *rl = itest_asprintf("MESSAGE sip:nuser@127.0.0.1:%d SIP/2.0", nterm_port);
-	CU_ASSERT(log_has(nterm_log, rl));
+	CU_ASSERT(itest_file_has(nterm_log, rl));
 	free(rl);
 	char *line = itest_asprintf("registration sip:nuser@example.com -> sip:nuser@127.0.0.1:%d for 600 s, "
 	    "applications \"mms.ua\"", nterm_port);
-	CU_ASSERT_EQUAL(wait_log(dn.log, line, 5), 0);
+	CU_ASSERT_EQUAL(itest_wait_log(dn.log, line, 5), 0);
 	free(line);
 
 	char *want[] = {
@@ -504,17 +476,17 @@ static void t_notifier_versions_and_resubscribe(void)
 		"the core ended the subscription to sip:nuser@example.com (deactivated): again in 1 s",
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
-		CU_ASSERT_EQUAL(wait_log(dn.log, want[i], 8), 0);
+		CU_ASSERT_EQUAL(itest_wait_log(dn.log, want[i], 8), 0);
 	/* the gap's contact (partial v4) was never stored */
-	CU_ASSERT(!log_has(dn.log, "192.0.2.3"));
+	CU_ASSERT(!itest_file_has(dn.log, "192.0.2.3"));
 	/* full v5 removed the AoR's bindings before storing the terminal again */
-	CU_ASSERT(count_in(dn.log, "registration sip:nuser@example.com -> * removed") >= 2);
+	CU_ASSERT(itest_file_count(dn.log, "registration sip:nuser@example.com -> * removed") >= 2);
 	/* the second subscription: the notifier's second call ran to its end
 	 * too (its own terminated NOTIFY); sipp exits 0 when both passed */
 	CU_ASSERT_EQUAL(sipp_wait(&n_pid, 20), 0);
 	/* two dialogs (Request-URI the AoR), each refreshed once (Request-URI the notifier's Contact) */
-	CU_ASSERT_EQUAL(count_in(n_log, "SUBSCRIBE sip:nuser@example.com SIP/2.0"), 2);
-	CU_ASSERT_EQUAL(count_in(n_log, "SUBSCRIBE sip:notifier@127.0.0.1:"), 2);
+	CU_ASSERT_EQUAL(itest_file_count(n_log, "SUBSCRIBE sip:nuser@example.com SIP/2.0"), 2);
+	CU_ASSERT_EQUAL(itest_file_count(n_log, "SUBSCRIBE sip:notifier@127.0.0.1:"), 2);
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 		if (i != 2 && i != 5)
 			free(want[i]);
@@ -535,7 +507,7 @@ static void t_notifier_versions_and_resubscribe(void)
 	CU_ASSERT_EQUAL(wait_final(&dn, "nre-2@regev", 10, &q), 0);
 	CU_ASSERT_EQUAL(q.state, PAP_STATE_DELIVERED);
 	CU_ASSERT_EQUAL(sipp_wait(&nterm_pid, 5), 0);
-	CU_ASSERT(log_has(nterm_log, "MESSAGE sip:nuser@example.com;gr=urn:uuid:00000000-0000-0000-0000-00000000aaaa SIP/2.0"));
+	CU_ASSERT(itest_file_has(nterm_log, "MESSAGE sip:nuser@example.com;gr=urn:uuid:00000000-0000-0000-0000-00000000aaaa SIP/2.0"));
 
 	/* SIGTERM while a resubscription waits for its backoff: exit 0 */
 	int st = itest_daemon_stop(&dn);
@@ -553,14 +525,14 @@ static void t_kam_restart_resubscribes(void)
 {
 	CU_ASSERT_FATAL(kam_pid > 0);
 	CU_ASSERT_FATAL(!itest_daemon_alive(&dkam));
-	int before = count_in(kam_log, "SUBSCRIBE reg for sip:kuser@example.com");
+	int before = itest_file_count(kam_log, "SUBSCRIBE reg for sip:kuser@example.com");
 	CU_ASSERT_EQUAL_FATAL(itest_daemon_start(&dkam), 0);
-	CU_ASSERT_EQUAL(wait_log(dkam.log, "reg event: 1 AoR that parked pushes wait on and no node subscribes "
+	CU_ASSERT_EQUAL(itest_wait_log(dkam.log, "reg event: 1 AoR that parked pushes wait on and no node subscribes "
 	    "to: subscribing", 5), 0);
 	char *granted = itest_asprintf("reg event: subscribed to sip:kuser@example.com for %d s", KAM_GRANTED);
-	CU_ASSERT_EQUAL(wait_log(dkam.log, granted, 5), 0);
+	CU_ASSERT_EQUAL(itest_wait_log(dkam.log, granted, 5), 0);
 	free(granted);
-	CU_ASSERT_EQUAL(count_in(kam_log, "SUBSCRIBE reg for sip:kuser@example.com"), before + 1);
+	CU_ASSERT_EQUAL(itest_file_count(kam_log, "SUBSCRIBE reg for sip:kuser@example.com"), before + 1);
 	struct sq q;
 	CU_ASSERT_EQUAL(statusquery(&dkam, "kre-2@regev", &q), 0);
 	CU_ASSERT_EQUAL(q.state, PAP_STATE_PENDING);
@@ -576,10 +548,10 @@ static void t_kam_restart_resubscribes(void)
 	CU_ASSERT_EQUAL(q.state, PAP_STATE_DELIVERED);
 	CU_ASSERT_EQUAL(sipp_wait(&kterm_pid, 5), 0);
 	char *rl = itest_asprintf("MESSAGE sip:kuser@127.0.0.1:%d SIP/2.0", kterm_port);
-	CU_ASSERT(log_has(kterm_log, rl));
+	CU_ASSERT(itest_file_has(kterm_log, rl));
 	free(rl);
 	/* no third-party REGISTER: the binding came by NOTIFY after the restart */
-	CU_ASSERT(!log_has(dkam.log, "REGISTER from "));
+	CU_ASSERT(!itest_file_has(dkam.log, "REGISTER from "));
 	int st = itest_daemon_stop(&dkam);
 	CU_ASSERT(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
@@ -679,7 +651,7 @@ static void t_full_keeps_register(void)
 	struct sq q;
 	const char *v1 = "reg event for sip:mix@example.com: full state version 1";
 	const char *v2 = "reg event for sip:mix@example.com: full state version 2";
-	CU_ASSERT_EQUAL_FATAL(wait_log(dm.log, v1, 10), 0);
+	CU_ASSERT_EQUAL_FATAL(itest_wait_log(dm.log, v1, 10), 0);
 	/* the reginfo's temp-gruu names mixa */
 	char *b = itest_asprintf(
 	    "--" BOUNDARY "\r\nContent-Type: application/xml; charset=UTF-8\r\n\r\n"
@@ -706,12 +678,12 @@ static void t_full_keeps_register(void)
 		"-message_file", rlog, "-timeout", "15s", "-recv_timeout", "5000", dst, NULL };
 	int code = -1;
 	itest_run_full(argv, NULL, dm.dir, 30, NULL, NULL, &code);
-	CU_ASSERT(log_has(rlog, "SIP/2.0 200"));
+	CU_ASSERT(itest_file_has(rlog, "SIP/2.0 200"));
 	free(scen);
 	free(rlog);
 	char *regline = itest_asprintf("registration sip:mix@example.com -> sip:mixr@127.0.0.1:%d for", mterm_port);
-	CU_ASSERT_EQUAL(wait_log(dm.log, regline, 5), 0);
-	CU_ASSERT_EQUAL_FATAL(wait_log(dm.log, v2, 10), 0);
+	CU_ASSERT_EQUAL(itest_wait_log(dm.log, regline, 5), 0);
+	CU_ASSERT_EQUAL_FATAL(itest_wait_log(dm.log, v2, 10), 0);
 	/* the REGISTER came between the two documents */
 	CU_ASSERT(pos_in(dm.log, v1) < pos_in(dm.log, regline) && pos_in(dm.log, regline) < pos_in(dm.log, v2));
 	free(regline);
@@ -723,9 +695,9 @@ static void t_full_keeps_register(void)
 	char *ra = itest_asprintf("MESSAGE sip:mixa@127.0.0.1:%d SIP/2.0", mterm_port);
 	char *rm = itest_asprintf("MESSAGE sip:mix@127.0.0.1:%d SIP/2.0", mterm_port);
 	char *rr = itest_asprintf("MESSAGE sip:mixr@127.0.0.1:%d SIP/2.0", mterm_port);
-	CU_ASSERT_EQUAL(count_in(mterm_log, ra), 1);
-	CU_ASSERT_EQUAL(count_in(mterm_log, rm), 1);
-	CU_ASSERT_EQUAL(count_in(mterm_log, rr), 1);
+	CU_ASSERT_EQUAL(itest_file_count(mterm_log, ra), 1);
+	CU_ASSERT_EQUAL(itest_file_count(mterm_log, rm), 1);
+	CU_ASSERT_EQUAL(itest_file_count(mterm_log, rr), 1);
 	free(ra);
 	free(rm);
 	free(rr);

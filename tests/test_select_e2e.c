@@ -317,25 +317,15 @@ static int subscribe(const char *dir, int port, const char *user, int cport, con
 	return subscribe_model(dir, port, user, cport, apps, accept, NULL);
 }
 
+/* The daemon-log forms of itest_file_has / itest_wait_log. */
 static int log_has(const struct itest_daemon *d, const char *text)
 {
-	char *s = tu_read_file(d->log, NULL);
-	int has = s && strstr(s, text) != NULL;
-	free(s);
-	return has;
+	return itest_file_has(d->log, text);
 }
 
 static int wait_log(const struct itest_daemon *d, const char *text, double timeout_s)
 {
-	double end = itest_now() + timeout_s;
-	while (!log_has(d, text)) {
-		if (itest_now() > end) {
-			fprintf(stderr, "no log line with \"%s\" after %.1f s\n", text, timeout_s);
-			return -1;
-		}
-		sleep_s(0.05);
-	}
-	return 0;
+	return itest_wait_log(d->log, text, timeout_s);
 }
 
 static int start_ppgd(struct itest_daemon *d, const char *tag, const char *sip_extra, int *sip_port)
@@ -811,10 +801,7 @@ static int clean_kam(void)
 
 static int file_has(const char *path, const char *text)
 {
-	char *s = tu_read_file(path, NULL);
-	int has = s && strstr(s, text) != NULL;
-	free(s);
-	return has;
+	return itest_file_has(path, text);
 }
 
 /* A MESSAGE to the AoR through the core reaches E only. */

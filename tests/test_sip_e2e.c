@@ -61,18 +61,6 @@
 static struct itest_daemon *ctx_d;     /* its log tail is printed on a failure */
 static const char *ctx_files[4];       /* more logs to show (sipp, kamailio) */
 
-static void print_tail(const char *title, const char *path, size_t max)
-{
-	size_t len = 0;
-	char *s = path ? tu_read_file(path, &len) : NULL;
-	if (!s)
-		return;
-	const char *p = len > max ? s + len - max : s;
-	fprintf(stderr, "---- %s (%s), last %zu bytes ----\n%s\n---- end ----\n", title, path,
-	    (size_t)(len - (size_t)(p - s)), p);
-	free(s);
-}
-
 static void dump_ctx(const char *file, unsigned line, const char *cond)
 {
 	fprintf(stderr, "\n%s:%u: FAILED: %s\n", file, line, cond);
@@ -80,7 +68,7 @@ static void dump_ctx(const char *file, unsigned line, const char *cond)
 		itest_daemon_print_log(ctx_d, 3000);
 	for (size_t i = 0; i < sizeof ctx_files / sizeof ctx_files[0]; i++)
 		if (ctx_files[i])
-			print_tail("peer log", ctx_files[i], 2500);
+			itest_print_tail("peer log", ctx_files[i], 2500);
 }
 
 #define EXPECT_T_(ok, text, fatal) do { \
@@ -705,29 +693,6 @@ static void start_ppgd(struct itest_daemon *d, const char *tag, const char *sip_
 	free(sections);
 }
 
-/* 1 when the daemon log has a line containing text. */
-static int log_has(const struct itest_daemon *d, const char *text)
-{
-	size_t len = 0;
-	char *s = tu_read_file(d->log, &len);
-	int has = s && strstr(s, text) != NULL;
-	free(s);
-	return has;
-}
-
-static int wait_log(const struct itest_daemon *d, const char *text, double timeout_s)
-{
-	double end = itest_now() + timeout_s;
-	while (!log_has(d, text)) {
-		if (itest_now() > end) {
-			fprintf(stderr, "no log line with \"%s\" in %s after %.1f s\n", text, d->log, timeout_s);
-			return -1;
-		}
-		sleep_s(0.05);
-	}
-	return 0;
-}
-
 /*
  * Checks one MESSAGE as the terminal of user got it straight from ppgd
  * (no outbound proxy): Request-URI retargeted to the registered contact
@@ -1331,7 +1296,7 @@ static void t_register_untrusted_403(void)
 	NEED(dreg);
 	struct sq q;
 	EXPECT_INT(sip_register(dreg.dir, "127.0.0.2", dreg_sip, "uuser", 5, 600), 403);
-	EXPECT(log_has(&dreg, "REGISTER from 127.0.0.2 refused (403): not in [sip] trusted_cores"));
+	EXPECT(itest_file_has(dreg.log, "REGISTER from 127.0.0.2 refused (403): not in [sip] trusted_cores"));
 	EXPECT_INT(push_text(&dreg, "untrusted@e2e", "uuser", NULL, "to nobody"), 1001);
 	sleep_s(0.8);
 	EXPECT(statusquery(&dreg, "untrusted@e2e", &q) == 0);
@@ -1456,7 +1421,7 @@ static pid_t kam_start(const char *dir, const char *name, int udp_port, int tls_
 		int code;
 		if (itest_wait_pid(pid, 0, &code) == 0 || itest_now() > end) {
 			fprintf(stderr, "kamailio (%s) did not start (see its log)\n", name);
-			print_tail("kamailio", *log, 3000);
+			itest_print_tail("kamailio", *log, 3000);
 			itest_stop_pid(pid, SIGTERM, 5);
 			pid = 0;
 			break;
@@ -1497,15 +1462,6 @@ static int clean_kam(void)
 	return 0;
 }
 
-static int file_has(const char *path, const char *text)
-{
-	size_t len = 0;
-	char *s = tu_read_file(path, &len);
-	int has = s && strstr(s, text) != NULL;
-	free(s);
-	return has;
-}
-
 static struct term kterm;
 
 static void t_kamailio_register_and_route(void)
@@ -1527,7 +1483,7 @@ static void t_kamailio_register_and_route(void)
 	/* kamailio's third-party REGISTER reached ppgd (and was stored). */
 	char *want = itest_asprintf("registration sip:kuser@example.com -> sip:kuser@127.0.0.1:%d for 600 s, "
 	    "applications \"mms.ua\"", kterm.port);
-	EXPECT(wait_log(&dkam, want, 5) == 0);
+	EXPECT(itest_wait_log(dkam.log, want, 5) == 0);
 	free(want);
 
 	EXPECT_INT(push_text(&dkam, "kam-1@e2e", "kuser", NULL, text), 1001);
@@ -1577,7 +1533,7 @@ static void t_kamailio_register_and_route(void)
 	siplog_free(&l);
 	char *relayed = itest_asprintf("MESSAGE for sip:kuser@example.com relayed to sip:kuser@127.0.0.1:%d",
 	    kterm.port);
-	EXPECT(file_has(kam_log, relayed));
+	EXPECT(itest_file_has(kam_log, relayed));
 	free(relayed);
 	ctx_files[0] = ctx_files[1] = NULL;
 }
@@ -1594,7 +1550,7 @@ static void t_kamailio_deregister(void)
 	EXPECT_INT(sip_register(dkam.dir, "127.0.0.1", kam_port, "kuser", kterm.port, 0), 200);
 	char *want = itest_asprintf("registration sip:kuser@example.com -> sip:kuser@127.0.0.1:%d removed",
 	    kterm.port);
-	EXPECT(wait_log(&dkam, want, 5) == 0);
+	EXPECT(itest_wait_log(dkam.log, want, 5) == 0);
 	free(want);
 	EXPECT_INT(push_text(&dkam, "kam-2@e2e", "kuser", NULL, "after the de-REGISTER"), 1001);
 	sleep_s(1.0);
@@ -2222,11 +2178,11 @@ static void t_tls_third_party_register(void)
 	free(sent);
 	char *want = itest_asprintf("registration sip:tuser@example.com -> sip:tuser@127.0.0.1:%d for 600 s",
 	    tterm.port);
-	EXPECT(wait_log(&dtls, want, 5) == 0);
+	EXPECT(itest_wait_log(dtls.log, want, 5) == 0);
 	free(want);
 	/* ppgd's one listener is TLS: nothing takes UDP on its port */
 	EXPECT(!itest_udp_port_bound(dtls_port));
-	EXPECT(log_has(&dtls, "SIP over TLS on sips:127.0.0.1:"));
+	EXPECT(itest_file_has(dtls.log, "SIP over TLS on sips:127.0.0.1:"));
 	ctx_files[0] = ctx_files[1] = NULL;
 }
 
@@ -2289,23 +2245,11 @@ static void t_tls_push_delivered(void)
 	siplog_free(&l);
 	char *relayed = itest_asprintf("MESSAGE for sip:tuser@example.com relayed to sip:tuser@127.0.0.1:%d "
 	    "(received over tls)", tterm.port);
-	EXPECT(file_has(kcore_log, relayed));
+	EXPECT(itest_file_has(kcore_log, relayed));
 	free(relayed);
 	free(attrs);
 	term_free(&tterm);
 	ctx_files[0] = ctx_files[1] = NULL;
-}
-
-/* Lines of the file at path that contain text. */
-static int count_in_file(const char *path, const char *text)
-{
-	size_t len = 0;
-	char *s = tu_read_file(path, &len);
-	int n = 0;
-	for (const char *p = s; p && (p = strstr(p, text)) != NULL; p += strlen(text))
-		n++;
-	free(s);
-	return n;
 }
 
 /* The core's certificate is from the CA but does not name the host ppgd
@@ -2318,7 +2262,7 @@ static void t_tls_wrong_name(void)
 	CU_ASSERT_FATAL(kcore_pid > 0);
 	ctx_files[0] = kcore_log;
 	struct sq q;
-	int seen = count_in_file(kcore_log, "core: MESSAGE for");
+	int seen = itest_file_count(kcore_log, "core: MESSAGE for");
 	itest_daemon_stop(&dtls);
 	char *sip = itest_asprintf("%soutbound_proxy = sips:core.wrong.test:%d;maddr=127.0.0.1\n", dtls_sip,
 	    kcore_tls);
@@ -2331,9 +2275,9 @@ static void t_tls_wrong_name(void)
 	EXPECT_STR(pap_state_str(q.state), "undeliverable");
 	EXPECT_INT(q.code, 4000);
 	EXPECT(strstr(q.desc, "SIP 503") && strstr(q.desc, "(local)"));
-	EXPECT(log_has(&dtls, "Peer Subject Mismatch (core.wrong.test)"));
-	EXPECT(log_has(&dtls, "no TLS connection to the core"));
-	EXPECT_INT(count_in_file(kcore_log, "core: MESSAGE for"), seen);
+	EXPECT(itest_file_has(dtls.log, "Peer Subject Mismatch (core.wrong.test)"));
+	EXPECT(itest_file_has(dtls.log, "no TLS connection to the core"));
+	EXPECT_INT(itest_file_count(kcore_log, "core: MESSAGE for"), seen);
 	ctx_files[0] = NULL;
 }
 
@@ -2351,10 +2295,10 @@ static void t_tls_rogue_register_refused(void)
 	EXPECT(itest_wait_file_has(krogue_log, sent, 5) == 0);
 	free(sent);
 	/* sofia-sip's reason for refusing the client's certificate */
-	EXPECT(wait_log(&drogue, "issuer   = /CN=rogue-ca", 5) == 0);
-	EXPECT(wait_log(&drogue, "unable to get local issuer certificate", 5) == 0);
+	EXPECT(itest_wait_log(drogue.log, "issuer   = /CN=rogue-ca", 5) == 0);
+	EXPECT(itest_wait_log(drogue.log, "unable to get local issuer certificate", 5) == 0);
 	sleep_s(0.5);
-	EXPECT(!log_has(&drogue, "registration sip:ruser@example.com"));
+	EXPECT(!itest_file_has(drogue.log, "registration sip:ruser@example.com"));
 	ctx_files[0] = NULL;
 }
 
@@ -2382,11 +2326,11 @@ static void t_tls_rogue_core_refused(void)
 	EXPECT(took >= 0.9 && took < 6);
 	char *line = itest_asprintf("MESSAGE to the core sip:localhost:%d;maddr=127.0.0.1;transport=tls ended 503 ",
 	    krogue_tls);
-	EXPECT(log_has(&drogue, line));
+	EXPECT(itest_file_has(drogue.log, line));
 	free(line);
-	EXPECT(log_has(&drogue, "no TLS connection to the core"));
-	EXPECT(log_has(&drogue, "unable to get local issuer certificate"));
-	EXPECT(!file_has(krogue_log, "MESSAGE for"));
+	EXPECT(itest_file_has(drogue.log, "no TLS connection to the core"));
+	EXPECT(itest_file_has(drogue.log, "unable to get local issuer certificate"));
+	EXPECT(!itest_file_has(krogue_log, "MESSAGE for"));
 	ctx_files[0] = NULL;
 }
 
@@ -2406,14 +2350,14 @@ static void t_tls_verify_off(void)
 	start_ppgd_sip(&drogue, sip);
 	free(sip);
 	CU_ASSERT_FATAL(drogue.pid > 0);
-	EXPECT(wait_log(&drogue, "the core's certificate NOT verified", 5) == 0);
+	EXPECT(itest_wait_log(drogue.log, "the core's certificate NOT verified", 5) == 0);
 	EXPECT_INT(push_text(&drogue, "rogue-2@e2e", "vuser", NULL, "to any core"), 1001);
 	EXPECT(wait_final(&drogue, "rogue-2@e2e", 10, &q) == 0);
 	report_sq("tls_verify = no, the rogue core", &q);
 	EXPECT_STR(pap_state_str(q.state), "undeliverable");
 	EXPECT_INT(q.code, 2003);
 	EXPECT(strstr(q.desc, "SIP 404") != NULL);
-	EXPECT(file_has(krogue_log, "MESSAGE for sip:vuser@example.com: no registration"));
+	EXPECT(itest_file_has(krogue_log, "MESSAGE for sip:vuser@example.com: no registration"));
 	ctx_files[0] = NULL;
 }
 
@@ -2456,7 +2400,7 @@ static void t_tls_bad_config(void)
 		char *sip = subst_dir(bad[i].sip), *want = subst_dir(bad[i].want);
 		start_ppgd_sip(&d, sip);   /* fails: the config is refused */
 		EXPECT(d.pid <= 0);
-		EXPECT(log_has(&d, want));
+		EXPECT(itest_file_has(d.log, want));
 		const char *argv[] = { itest_ppgd_path(), "-c", d.conf, "-t", NULL };
 		char *err = NULL;
 		int code = -1;

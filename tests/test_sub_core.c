@@ -49,35 +49,18 @@ static int dd_sip, dd_admin, kam_port;
 static pid_t kam_pid;
 static char *kam_log, *last_sipp_log;
 
-static void print_tail(const char *what, const char *path, size_t max)
-{
-	size_t len = 0;
-	char *s = path ? tu_read_file(path, &len) : NULL;
-	if (s)
-		fprintf(stderr, "---- %s %s ----\n%s\n", what, path, len > max ? s + len - max : s);
-	free(s);
-}
-
 static void show_ctx(const char *what)
 {
 	fprintf(stderr, "\n  FAILED: %s\n", what);
 	itest_daemon_print_log(&dd, 3000);
-	print_tail("kamailio", kam_log, 3000);
-	print_tail("sipp", last_sipp_log, 5000);
+	itest_print_tail("kamailio", kam_log, 3000);
+	itest_print_tail("sipp", last_sipp_log, 5000);
 }
 
 #define EXPECT(c) do { int ok_ = (c) ? 1 : 0; if (!ok_) show_ctx(#c); CU_ASSERT(ok_); } while (0)
 #define EXPECT_INT(a, e) do { long a_ = (long)(a), e_ = (long)(e); \
 	if (a_ != e_) { fprintf(stderr, "\n  %s = %ld, expected %ld", #a, a_, e_); show_ctx(#a); } \
 	CU_ASSERT(a_ == e_); } while (0)
-
-static int file_has(const char *path, const char *text)
-{
-	char *s = tu_read_file(path, NULL);
-	int has = s && strstr(s, text) != NULL;
-	free(s);
-	return has;
-}
 
 /* A copy of tests/sipp/NAME in the daemon's directory with its [keys]
  * replaced (sipp's -key does not reach the regular expressions of its
@@ -209,7 +192,7 @@ static int kam_start(void)
 		int code;
 		if (itest_wait_pid(pid, 0, &code) == 0 || itest_now() > end) {
 			fprintf(stderr, "kamailio did not start (is the Debian package kamailio installed?)\n");
-			print_tail("kamailio", kam_log, 3000);
+			itest_print_tail("kamailio", kam_log, 3000);
 			itest_stop_pid(pid, SIGTERM, 5);
 			pid = 0;
 			break;
@@ -324,9 +307,9 @@ static void lifecycle_through_core(const char *user, const char *pai, const char
 	EXPECT(subs != NULL);
 	json_decref(subs);
 	/* the refresh and the un-SUBSCRIBE reached ppgd within the dialog, via the core */
-	EXPECT(file_has(dd.log, "ended (un-SUBSCRIBE)"));
+	EXPECT(itest_file_has(dd.log, "ended (un-SUBSCRIBE)"));
 	char *msg = itest_asprintf("core: SUBSCRIBE sip:%s@biloxi.example", user);
-	EXPECT(file_has(kam_log, msg));
+	EXPECT(itest_file_has(kam_log, msg));
 	free(msg);
 out:
 	free(scen);
@@ -348,7 +331,7 @@ static void t_forged(void)
 {
 	NEED();
 	lifecycle_through_core("carol", "P-Asserted-Identity: <sip:bob@biloxi.example>", "bob");
-	EXPECT(file_has(kam_log, "core: SUBSCRIBE from sip:carol@biloxi.example: P-Asserted-Identity of the "
+	EXPECT(itest_file_has(kam_log, "core: SUBSCRIBE from sip:carol@biloxi.example: P-Asserted-Identity of the "
 	    "terminal removed: <sip:bob@biloxi.example>"));
 	json_t *subs = subscriptions("sip:bob@biloxi.example");
 	EXPECT(subs != NULL);
@@ -376,9 +359,9 @@ static void t_direct(void)
 	EXPECT(subs != NULL);
 	EXPECT_INT(json_array_size(subs), 0);
 	json_decref(subs);
-	EXPECT(!file_has(kam_log, "sip:dave@biloxi.example"));   /* the core never saw it */
+	EXPECT(!itest_file_has(kam_log, "sip:dave@biloxi.example"));   /* the core never saw it */
 	/* the log names the method and the source, not "REGISTER" */
-	EXPECT(file_has(dd.log, "SUBSCRIBE from 127.0.0.1 refused (403): not in [sip] trusted_cores"));
+	EXPECT(itest_file_has(dd.log, "SUBSCRIBE from 127.0.0.1 refused (403): not in [sip] trusted_cores"));
 	EXPECT(itest_daemon_alive(&dd));
 	free(scen);
 }

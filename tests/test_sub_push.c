@@ -362,17 +362,6 @@ static void t_restart(void)
 	EXPECT_INT(q.code, 2003);
 }
 
-/* Occurrences of text in file. */
-static int count_in(const char *file, const char *text)
-{
-	char *log = file ? tu_read_file(file, NULL) : NULL;
-	int n = 0;
-	for (const char *at = log; at && (at = strstr(at, text)); at++)
-		n++;
-	free(log);
-	return n;
-}
-
 /* A subscription whose Accept does not take the push's content type gets no
  * NOTIFY; with no other way left the push ends 2005 (capabilities mismatch)
  * as the MESSAGE path does when no terminal takes the type. */
@@ -391,7 +380,7 @@ static void t_accept_none(void)
 	EXPECT_INT(q.code, 2005);
 	EXPECT(strstr(q.desc, "takes " MMS_CT) != NULL);
 	usleep(300000);
-	EXPECT_INT(count_in(log, "MMS-ivan-1"), 0);   /* no NOTIFY carried it */
+	EXPECT_INT(itest_file_count(log, "MMS-ivan-1"), 0);   /* no NOTIFY carried it */
 	itest_stop_pid(pid, SIGTERM, 5);
 	free(log);
 }
@@ -414,8 +403,8 @@ static void t_accept_one(void)
 	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
 	EXPECT(strstr(q.desc, "NOTIFY 200") != NULL);
 	EXPECT_INT(sipp_end(p2), 0);
-	EXPECT_INT(count_in(last_sipp_log, "MMS-judy-1"), 1);
-	EXPECT_INT(count_in(log1, "MMS-judy-1"), 0);
+	EXPECT_INT(itest_file_count(last_sipp_log, "MMS-judy-1"), 1);
+	EXPECT_INT(itest_file_count(log1, "MMS-judy-1"), 0);
 	itest_stop_pid(p1, SIGTERM, 5);
 	free(log1);
 }
@@ -437,8 +426,8 @@ static void t_policy_last(void)
 	EXPECT_INT(wait_final("np11@subpush", 20, &q), 0);
 	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
 	EXPECT_INT(sipp_end(p2), 0);
-	EXPECT_INT(count_in(last_sipp_log, "MMS-kim-1"), 1);
-	EXPECT_INT(count_in(log1, "MMS-kim-1"), 0);
+	EXPECT_INT(itest_file_count(last_sipp_log, "MMS-kim-1"), 1);
+	EXPECT_INT(itest_file_count(log1, "MMS-kim-1"), 0);
 	itest_stop_pid(p1, SIGTERM, 5);
 	free(log1);
 }
@@ -477,7 +466,7 @@ static int reg(const char *user, int cport, const char *params)
 	int code = -1;
 	if (scen)
 		itest_run_full(argv, NULL, dd.dir, 30, NULL, NULL, &code);
-	int ok = count_in(log, "SIP/2.0 200") > 0;
+	int ok = itest_file_count(log, "SIP/2.0 200") > 0;
 	free(log);
 	free(scen);
 	return ok;
@@ -508,8 +497,8 @@ static void t_instance(void)
 	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
 	EXPECT(strstr(q.desc, "NOTIFY 200") != NULL);
 	EXPECT_INT(sipp_end(p2), 0);   /* its NOTIFY carried the push */
-	EXPECT_INT(count_in(last_sipp_log, "MMS-lena-1"), 1);
-	EXPECT_INT(count_in(log1, "MMS-lena-1"), 0);
+	EXPECT_INT(itest_file_count(last_sipp_log, "MMS-lena-1"), 1);
+	EXPECT_INT(itest_file_count(log1, "MMS-lena-1"), 0);
 	itest_stop_pid(p1, SIGTERM, 5);
 	free(log1);
 }
@@ -538,8 +527,8 @@ static void t_policy_q(void)
 	EXPECT_INT(wait_final("np13@subpush", 20, &q), 0);
 	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
 	EXPECT_INT(sipp_end(p1), 0);
-	EXPECT_INT(count_in(log1, "MMS-mona-1"), 1);
-	EXPECT_INT(count_in(log2, "MMS-mona-1"), 0);
+	EXPECT_INT(itest_file_count(log1, "MMS-mona-1"), 1);
+	EXPECT_INT(itest_file_count(log2, "MMS-mona-1"), 0);
 	itest_stop_pid(p2, SIGTERM, 5);
 	free(log1);
 	free(log2);
