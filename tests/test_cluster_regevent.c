@@ -22,6 +22,7 @@
 
 #include "pap/pap.h"
 #include "tests/itest.h"
+#include "tests/itest_sip.h"
 #include "tests/test_db_pg.h"
 #include "tests/test_util.h"
 
@@ -64,50 +65,16 @@ static long long push_state(const char *push_id)
 
 static int kam_start(void)
 {
-	static const char *tables[] = { "version", "presentity", "active_watchers", "watchers", "xcap", "pua" };
-	char *run = itest_asprintf("%s/kamailio", dir), *db = itest_asprintf("%s/kamdb", dir);
-	mkdir(run, 0700);
-	mkdir(db, 0700);
-	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
-		char *src = itest_asprintf("/usr/share/kamailio/dbtext/kamailio/%s", tables[i]);
-		size_t len = 0;
-		char *t = tu_read_file(src, &len);
-		free(src);
-		char *p = t ? itest_write_file(db, tables[i], t, len) : NULL;
-		free(t);
-		if (!p) {
-			fprintf(stderr, "kamailio's db_text tables are missing (kamailio-presence-modules?)\n");
-			return -1;
-		}
-		free(p);
-	}
 	kam_port = itest_free_port_udp_tcp();
-	kam_log = itest_asprintf("%s/kamailio.log", dir);
-	char *udp = itest_asprintf("udp:127.0.0.1:%d", kam_port);
-	char *pidf = itest_asprintf("%s/kamailio.pid", run);
+	char *db = itest_asprintf("%s/kamdb", dir);
 	char *dburl = itest_asprintf("DBURL=\"text://%s\"", db);
 	char *self = itest_asprintf("SELF_URI=\"sip:reginfo@127.0.0.1:%d\"", kam_port);
-	const char *argv[] = { access("/usr/sbin/kamailio", X_OK) == 0 ? "/usr/sbin/kamailio" : "kamailio",
-		"-f", tu_src("tests/kamailio/ppgd-regevent.cfg"), "-DD", "-E", "-l", udp, "-P", pidf,
-		"-Y", run, "-w", run, "-A", dburl, "-A", self, "-A", "PRES_MAX_EXPIRES=120", "-m", "64", "-M", "8",
-		NULL };
-	kam_pid = itest_spawn(argv, run, kam_log);
-	double end = itest_now() + 10;
-	while (kam_pid > 0 && !itest_udp_port_bound(kam_port)) {
-		int code;
-		if (itest_wait_pid(kam_pid, 0, &code) == 0 || itest_now() > end) {
-			fprintf(stderr, "kamailio did not start (see %s)\n", kam_log);
-			itest_stop_pid(kam_pid, SIGTERM, 5);
-			kam_pid = 0;
-		}
-		usleep(20000);
-	}
-	free(udp);
-	free(pidf);
+	struct itest_kam k = { .cfg = "tests/kamailio/ppgd-regevent.cfg", .dir = dir, .udp_port = kam_port,
+		.dbtext = db, .defines = { dburl, self, "PRES_MAX_EXPIRES=120" }, .shm_mb = 64 };
+	kam_pid = itest_kam_start(&k, &kam_log);
+	free(db);
 	free(dburl);
 	free(self);
-	free(run);
-	free(db);
 	return kam_pid > 0 ? 0 : -1;
 }
 
@@ -177,8 +144,7 @@ static int suite_clean(void)
 			itest_daemon_stop(&node[i]);
 		itest_daemon_destroy(&node[i], failed);
 	}
-	if (kam_pid > 0)
-		itest_stop_pid(kam_pid, SIGTERM, 10);
+	itest_kam_stop(&kam_pid);
 	if (failed && kam_log) {
 		char *s = tu_read_file(kam_log, NULL);
 		fprintf(stderr, "---- kamailio log ----\n%s\n", s ? s : "");

@@ -19,6 +19,7 @@
 #endif
 #include "pap/pap.h"
 #include "tests/itest.h"
+#include "tests/itest_sip.h"
 #include "tests/test_util.h"
 
 #include <CUnit/Basic.h>
@@ -187,28 +188,6 @@ static pid_t kam_pid, kterm_pid;
 static int kterm_port;
 static char *kam_log, *kterm_log;
 
-/* The db_text tables presence and pua read at start, copied from kamailio's
- * own schema files (empty tables). 0 or -1. */
-static int kam_db(const char *db)
-{
-	static const char *tables[] = { "version", "presentity", "active_watchers", "watchers", "xcap", "pua" };
-	mkdir(db, 0700);
-	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
-		char *src = itest_asprintf("/usr/share/kamailio/dbtext/kamailio/%s", tables[i]);
-		size_t len = 0;
-		char *t = tu_read_file(src, &len);
-		free(src);
-		if (!t)
-			return -1;
-		char *p = itest_write_file(db, tables[i], t, len);
-		free(t);
-		if (!p)
-			return -1;
-		free(p);
-	}
-	return 0;
-}
-
 static int init_kam(void)
 {
 	kam_port = itest_free_port_udp_tcp();
@@ -218,37 +197,17 @@ static int init_kam(void)
 	free(extra);
 	if (dkam.pid <= 0)
 		return 0;
-	char *run = itest_asprintf("%s/kamailio", dkam.dir), *db = itest_asprintf("%s/kamdb", dkam.dir);
-	mkdir(run, 0700);
-	kam_log = itest_asprintf("%s/kamailio.log", dkam.dir);
-	if (kam_db(db) == 0) {
-		char *udp = itest_asprintf("udp:127.0.0.1:%d", kam_port);
-		char *pidf = itest_asprintf("%s/kamailio.pid", run);
-		char *dburl = itest_asprintf("DBURL=\"text://%s\"", db);
-		char *self = itest_asprintf("SELF_URI=\"sip:reginfo@127.0.0.1:%d\"", kam_port);
-		char *maxexp = itest_asprintf("PRES_MAX_EXPIRES=%d", KAM_GRANTED);
-		const char *argv[] = { access("/usr/sbin/kamailio", X_OK) == 0 ? "/usr/sbin/kamailio" : "kamailio",
-			"-f", tu_src("tests/kamailio/ppgd-regevent.cfg"), "-DD", "-E", "-l", udp, "-P", pidf,
-			"-Y", run, "-w", run, "-A", dburl, "-A", self, "-A", maxexp, "-m", "64", "-M", "8", NULL };
-		kam_pid = itest_spawn(argv, run, kam_log);
-		double end = itest_now() + 10;
-		while (kam_pid > 0 && !itest_udp_port_bound(kam_port)) {
-			int code;
-			if (itest_wait_pid(kam_pid, 0, &code) == 0 || itest_now() > end) {
-				fprintf(stderr, "kamailio did not start (see %s)\n", kam_log);
-				itest_stop_pid(kam_pid, SIGTERM, 5);
-				kam_pid = 0;
-			}
-			usleep(20000);
-		}
-		free(udp);
-		free(pidf);
-		free(dburl);
-		free(self);
-		free(maxexp);
-	}
-	free(run);
+	char *db = itest_asprintf("%s/kamdb", dkam.dir);
+	char *dburl = itest_asprintf("DBURL=\"text://%s\"", db);
+	char *self = itest_asprintf("SELF_URI=\"sip:reginfo@127.0.0.1:%d\"", kam_port);
+	char *maxexp = itest_asprintf("PRES_MAX_EXPIRES=%d", KAM_GRANTED);
+	struct itest_kam k = { .cfg = "tests/kamailio/ppgd-regevent.cfg", .dir = dkam.dir, .udp_port = kam_port,
+		.dbtext = db, .defines = { dburl, self, maxexp }, .shm_mb = 64 };
+	kam_pid = itest_kam_start(&k, &kam_log);
 	free(db);
+	free(dburl);
+	free(self);
+	free(maxexp);
 	kterm_log = itest_asprintf("%s/kterm.msg", dkam.dir);
 	char *out = itest_asprintf("%s/kterm.out", dkam.dir);
 	kterm_pid = sipp_uas(dkam.dir, tu_src("tests/sipp/regevent_terminal.xml"), 1, kterm_log, out, &kterm_port);
@@ -259,9 +218,7 @@ static int init_kam(void)
 static int clean_kam(void)
 {
 	sipp_stop(&kterm_pid);
-	if (kam_pid > 0)
-		itest_stop_pid(kam_pid, SIGTERM, 10);
-	kam_pid = 0;
+	itest_kam_stop(&kam_pid);
 	itest_daemon_destroy(&dkam, 0);
 	free(kam_log);
 	free(kterm_log);

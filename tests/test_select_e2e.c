@@ -20,6 +20,7 @@
 #endif
 #include "pap/pap.h"
 #include "tests/itest.h"
+#include "tests/itest_sip.h"
 #include "tests/test_util.h"
 
 #include <CUnit/Basic.h>
@@ -728,32 +729,12 @@ static struct term te, tf, tg;
 
 static pid_t kam_start(const char *dir, int udp_port, const char *ppgd_uri, char **log)
 {
-	char *run = itest_asprintf("%s/kamailio", dir);
-	mkdir(run, 0700);
-	*log = itest_asprintf("%s/kamailio.log", dir);
-	char *udp = itest_asprintf("udp:127.0.0.1:%d", udp_port);
-	char *pidf = itest_asprintf("%s/kamailio.pid", run);
 	char *def = itest_asprintf("PPGD_URI=\"%s\"", ppgd_uri);
-	const char *bin = access("/usr/sbin/kamailio", X_OK) == 0 ? "/usr/sbin/kamailio" : "kamailio";
-	const char *argv[] = { bin, "-f", tu_src("tests/kamailio/ppgd-callee-caps.cfg"), "-DD", "-E",
-		"-l", udp, "-P", pidf, "-Y", run, "-w", run, "-A", def, "-m", "32", "-M", "8", NULL };
-	pid_t pid = itest_spawn(argv, run, *log);
-	double end = itest_now() + 10;
-	while (pid > 0 && !itest_udp_port_bound(udp_port)) {
-		int code;
-		if (itest_wait_pid(pid, 0, &code) == 0 || itest_now() > end) {
-			fprintf(stderr, "kamailio did not start (see %s)\n", *log);
-			itest_stop_pid(pid, SIGTERM, 5);
-			pid = 0;
-			break;
-		}
-		usleep(20000);
-	}
-	free(run);
-	free(udp);
-	free(pidf);
+	struct itest_kam k = { .cfg = "tests/kamailio/ppgd-callee-caps.cfg", .dir = dir, .udp_port = udp_port,
+		.defines = { def } };
+	pid_t pid = itest_kam_start(&k, log);
 	free(def);
-	return pid > 0 ? pid : 0;
+	return pid;
 }
 
 static int init_kam(void)
@@ -790,9 +771,7 @@ static int clean_kam(void)
 	term_free(&te);
 	term_free(&tf);
 	term_free(&tg);
-	if (kam_pid > 0)
-		itest_stop_pid(kam_pid, SIGTERM, 10);
-	kam_pid = 0;
+	itest_kam_stop(&kam_pid);
 	itest_daemon_destroy(&dk, 0);
 	free(kam_log);
 	kam_log = NULL;

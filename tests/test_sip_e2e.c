@@ -24,6 +24,7 @@
 #endif
 #include "pap/pap.h"
 #include "tests/itest.h"
+#include "tests/itest_sip.h"
 #include "tests/test_util.h"
 
 #include <CUnit/Basic.h>
@@ -1369,23 +1370,6 @@ static int dkam_sip, kam_port;
 static pid_t kam_pid;
 static char *kam_log;
 
-static const char *kamailio_bin(void)
-{
-	return access("/usr/sbin/kamailio", X_OK) == 0 ? "/usr/sbin/kamailio" : "kamailio";
-}
-
-/* 1 when something accepts TCP connections on 127.0.0.1:port. */
-static int tcp_listening(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	int ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
 /*
  * Starts kamailio with tests/kamailio/ppgd-core.cfg, its run directory
  * DIR/NAME and its log DIR/NAME.log (*log, malloc'ed): UDP on udp_port;
@@ -1396,45 +1380,13 @@ static int tcp_listening(int port)
 static pid_t kam_start(const char *dir, const char *name, int udp_port, int tls_port, const char *tls_cfg,
     const char *ppgd_uri, char **log)
 {
-	char *run = itest_asprintf("%s/%s", dir, name);
-	mkdir(run, 0700);
-	*log = itest_asprintf("%s/%s.log", dir, name);
-	char *udp = itest_asprintf("udp:127.0.0.1:%d", udp_port);
-	char *tls = itest_asprintf("tls:127.0.0.1:%d", tls_port);
-	char *pidf = itest_asprintf("%s/kamailio.pid", run);
 	char *def = itest_asprintf("PPGD_URI=\"%s\"", ppgd_uri);
-	char *tdef = itest_asprintf("TLS_CFG=\"%s\"", tls_cfg ? tls_cfg : "");
-	const char *argv[32] = { kamailio_bin(), "-f", tu_src("tests/kamailio/ppgd-core.cfg"), "-DD", "-E",
-		"-l", udp, "-P", pidf, "-Y", run, "-w", run, "-A", def, "-m", tls_cfg ? "64" : "32", "-M", "8", NULL };
-	if (tls_cfg) {
-		size_t n = 0;
-		while (argv[n])
-			n++;
-		const char *more[] = { "-l", tls, "-A", "WITH_TLS", "-A", tdef, NULL };
-		for (size_t i = 0; more[i]; i++)
-			argv[n++] = more[i];
-		argv[n] = NULL;
-	}
-	pid_t pid = itest_spawn(argv, run, *log);
-	double end = itest_now() + 10;
-	while (pid > 0 && !(itest_udp_port_bound(udp_port) && (!tls_cfg || tcp_listening(tls_port)))) {
-		int code;
-		if (itest_wait_pid(pid, 0, &code) == 0 || itest_now() > end) {
-			fprintf(stderr, "kamailio (%s) did not start (see its log)\n", name);
-			itest_print_tail("kamailio", *log, 3000);
-			itest_stop_pid(pid, SIGTERM, 5);
-			pid = 0;
-			break;
-		}
-		usleep(20000);
-	}
-	free(run);
-	free(udp);
-	free(tls);
-	free(pidf);
+	struct itest_kam k = { .cfg = "tests/kamailio/ppgd-core.cfg", .dir = dir, .name = name,
+		.udp_port = udp_port, .tls_cfg = tls_cfg, .tls_port = tls_port, .defines = { def },
+		.shm_mb = tls_cfg ? 64 : 32 };
+	pid_t pid = itest_kam_start(&k, log);
 	free(def);
-	free(tdef);
-	return pid > 0 ? pid : 0;
+	return pid;
 }
 
 static int init_kam(void)
@@ -1453,9 +1405,7 @@ static int init_kam(void)
 
 static int clean_kam(void)
 {
-	if (kam_pid > 0)
-		itest_stop_pid(kam_pid, SIGTERM, 10);
-	kam_pid = 0;
+	itest_kam_stop(&kam_pid);
 	itest_daemon_destroy(&dkam, 0);
 	free(kam_log);
 	kam_log = NULL;

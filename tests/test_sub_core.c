@@ -25,6 +25,7 @@
 #define _GNU_SOURCE 1
 #endif
 #include "tests/itest.h"
+#include "tests/itest_sip.h"
 #include "tests/test_util.h"
 
 #include <CUnit/Basic.h>
@@ -142,19 +143,6 @@ static const char *sfield(json_t *s, const char *k)
 	return v ? v : "";
 }
 
-/* 1 when something is bound to UDP ip:port (a bind of it fails with
- * EADDRINUSE). */
-static int udp_bound(const char *ip, int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	inet_pton(AF_INET, ip, &a.sin_addr);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	int bound = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) < 0 && errno == EADDRINUSE;
-	if (fd >= 0)
-		close(fd);
-	return bound;
-}
-
 /* 1 when this machine lets a socket bind CORE_IP (Linux routes all of
  * 127/8 to the loopback interface). */
 static int core_ip_usable(void)
@@ -168,41 +156,15 @@ static int core_ip_usable(void)
 	return ok;
 }
 
-static const char *kamailio_bin(void)
-{
-	return access("/usr/sbin/kamailio", X_OK) == 0 ? "/usr/sbin/kamailio" : "kamailio";
-}
-
 /* kamailio with tests/kamailio/ppgd-sub-core.cfg on udp:CORE_IP:kam_port,
  * relaying new subscriptions to ppgd. Waits until it listens there (the
  * port bound, by kamailio itself). 0 or -1. */
 static int kam_start(void)
 {
-	char *run = itest_asprintf("%s/kamailio", dd.dir);
-	mkdir(run, 0700);
-	kam_log = itest_asprintf("%s/kamailio.log", dd.dir);
-	char *listen = itest_asprintf("udp:%s:%d", CORE_IP, kam_port);
-	char *pidf = itest_asprintf("%s/kamailio.pid", run);
 	char *def = itest_asprintf("PPGD_URI=\"sip:127.0.0.1:%d\"", dd_sip);
-	const char *argv[] = { kamailio_bin(), "-f", tu_src("tests/kamailio/ppgd-sub-core.cfg"), "-DD", "-E",
-		"-l", listen, "-P", pidf, "-Y", run, "-w", run, "-A", def, "-m", "32", "-M", "8", NULL };
-	pid_t pid = itest_spawn(argv, run, kam_log);
-	double end = itest_now() + 10;
-	while (pid > 0 && !(udp_bound(CORE_IP, kam_port) && itest_pid_owns_port(pid, kam_port, 0))) {
-		int code;
-		if (itest_wait_pid(pid, 0, &code) == 0 || itest_now() > end) {
-			fprintf(stderr, "kamailio did not start (is the Debian package kamailio installed?)\n");
-			itest_print_tail("kamailio", kam_log, 3000);
-			itest_stop_pid(pid, SIGTERM, 5);
-			pid = 0;
-			break;
-		}
-		usleep(20000);
-	}
-	kam_pid = pid > 0 ? pid : 0;
-	free(run);
-	free(listen);
-	free(pidf);
+	struct itest_kam k = { .cfg = "tests/kamailio/ppgd-sub-core.cfg", .dir = dd.dir, .ip = CORE_IP,
+		.udp_port = kam_port, .defines = { def } };
+	kam_pid = itest_kam_start(&k, &kam_log);
 	free(def);
 	return kam_pid > 0 ? 0 : -1;
 }
@@ -249,9 +211,7 @@ static int init_core(void)
 
 static int clean_core(void)
 {
-	if (kam_pid > 0)
-		itest_stop_pid(kam_pid, SIGTERM, 10);
-	kam_pid = 0;
+	itest_kam_stop(&kam_pid);
 	itest_daemon_destroy(&dd, 0);
 	free(kam_log);
 	free(last_sipp_log);
