@@ -63,6 +63,26 @@ void itest_subst(char **t, const char *name, const char *value, int drop_empty_l
 	}
 }
 
+char *itest_subst_file(const char *dir, const char *tmpl, const char *out, const char *const *from,
+    const char *const *to, size_t n)
+{
+	char *t = tu_read_file(tu_src(tmpl), NULL);
+	for (size_t i = 0; t && i < n; i++) {
+		size_t fl = strlen(from[i]), tl = strlen(to[i]), pos = 0;
+		char *at;
+		while (t && fl && (at = strstr(t + pos, from[i])) != NULL) {
+			*at = '\0';
+			char *x = itest_asprintf("%s%s%s", t, to[i], at + fl);
+			pos = strlen(t) + tl;
+			free(t);
+			t = x;
+		}
+	}
+	char *path = t ? itest_write_file(dir, out, t, strlen(t)) : NULL;
+	free(t);
+	return path;
+}
+
 double itest_now(void)
 {
 	struct timespec ts;
@@ -820,6 +840,29 @@ int itest_udp_port_bound(int port)
 		bound = 1;
 	close(u);
 	return bound;
+}
+
+int itest_udp_bound(const char *ip, int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
+	if (inet_pton(AF_INET, ip, &a.sin_addr) != 1)
+		return 0;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int bound = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) < 0 && errno == EADDRINUSE;
+	if (fd >= 0)
+		close(fd);
+	return bound;
+}
+
+int itest_tcp_listening(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
 }
 
 /* The inodes of the IPv4 sockets on local port port in /proc/net/udp or

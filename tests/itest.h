@@ -151,6 +151,15 @@ char *itest_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
  * (sipp ends the headers at an empty line). *t becomes NULL when out of memory. */
 void itest_subst(char **t, const char *name, const char *value, int drop_empty_line);
 
+/*
+ * A copy of the template tmpl (relative to the source tree, tu_src) written
+ * to dir/out, with every from[i] (i < n) replaced by to[i], left to right
+ * (what is put in is not searched again): "@PORT@" placeholders of sipp
+ * scenarios. Returns the malloc'ed path, or NULL.
+ */
+char *itest_subst_file(const char *dir, const char *tmpl, const char *out, const char *const *from,
+    const char *const *to, size_t n);
+
 /* Seconds since an arbitrary point (CLOCK_MONOTONIC). */
 double itest_now(void);
 
@@ -165,6 +174,12 @@ int itest_free_port_udp_tcp(void);
 /* 1 when something is bound to UDP 127.0.0.1:port (a bind of it fails
  * with EADDRINUSE), 0 otherwise. */
 int itest_udp_port_bound(int port);
+
+/* itest_udp_port_bound for any IPv4 address ip (another 127/8 one). */
+int itest_udp_bound(const char *ip, int port);
+
+/* 1 when something accepts TCP connections on 127.0.0.1:port. */
+int itest_tcp_listening(int port);
 
 /*
  * Starts argv (argv[0] looked up in PATH) in the background, in its own

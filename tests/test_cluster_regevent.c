@@ -69,9 +69,9 @@ static int kam_start(void)
 	char *db = itest_asprintf("%s/kamdb", dir);
 	char *dburl = itest_asprintf("DBURL=\"text://%s\"", db);
 	char *self = itest_asprintf("SELF_URI=\"sip:reginfo@127.0.0.1:%d\"", kam_port);
-	struct itest_kam k = { .cfg = "tests/kamailio/ppgd-regevent.cfg", .dir = dir, .udp_port = kam_port,
+	struct itest_sip_kam k = { .cfg = "tests/kamailio/ppgd-regevent.cfg", .dir = dir, .udp_port = kam_port,
 		.dbtext = db, .defines = { dburl, self, "PRES_MAX_EXPIRES=120" }, .shm_mb = 64 };
-	kam_pid = itest_kam_start(&k, &kam_log);
+	kam_pid = itest_sip_kam_start(&k, &kam_log);
 	free(db);
 	free(dburl);
 	free(self);
@@ -81,25 +81,7 @@ static int kam_start(void)
 /* The terminal's own REGISTER at kamailio: AOR -> 127.0.0.1:cport. 1 when 200. */
 static int kam_register(int cport)
 {
-	char dst[32];
-	char *csv = itest_asprintf("SEQUENTIAL\nruser;%d;600;\n", cport);
-	char *csvpath = itest_write_file(dir, "reg.csv", csv, strlen(csv));
-	char *log = itest_asprintf("%s/reg.msg", dir);
-	snprintf(dst, sizeof dst, "127.0.0.1:%d", kam_port);
-	const char *argv[] = { "sipp", "-sf", tu_src("tests/sipp/e2e_register.xml"), "-inf", csvpath,
-		"-m", "1", "-i", "127.0.0.1", "-nostdin", "-trace_msg", "-message_file", log,
-		"-timeout", "15s", "-recv_timeout", "10000", dst, NULL };
-	char *out = NULL;
-	int code = -1;
-	itest_run_full(argv, NULL, dir, 30, &out, NULL, &code);
-	char *s = tu_read_file(log, NULL);
-	int ok = s && strstr(s, "SIP/2.0 200") != NULL;
-	free(s);
-	free(out);
-	free(log);
-	free(csvpath);
-	free(csv);
-	return ok;
+	return itest_sip_register(dir, "127.0.0.1", kam_port, "ruser", cport, 600) == 200;
 }
 
 /* ------------------------------------------------------------ suite */
@@ -144,7 +126,7 @@ static int suite_clean(void)
 			itest_daemon_stop(&node[i]);
 		itest_daemon_destroy(&node[i], failed);
 	}
-	itest_kam_stop(&kam_pid);
+	itest_sip_kam_stop(&kam_pid);
 	if (failed && kam_log) {
 		char *s = tu_read_file(kam_log, NULL);
 		fprintf(stderr, "---- kamailio log ----\n%s\n", s ? s : "");

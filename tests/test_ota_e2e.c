@@ -26,6 +26,7 @@
 #include "otabearer/ota.h"
 #include "pap/pap.h"
 #include "tests/itest.h"
+#include "tests/itest_sip.h"
 #include "tests/test_util.h"
 
 #include <CUnit/Basic.h>
@@ -765,38 +766,11 @@ struct term {
 	char *out;
 };
 
-/* tests/sipp/e2e_uas_reply.xml answering status phrase, written to dir. */
-static char *uas_scenario(const char *dir, int status, const char *phrase)
-{
-	size_t len = 0;
-	char *t = tu_read_file(tu_src("tests/sipp/e2e_uas_reply.xml"), &len);
-	if (!t)
-		return NULL;
-	char code[8];
-	snprintf(code, sizeof code, "%d", status);
-	const char *from[] = { "@STATUS@", "@PHRASE@", "@HEADER@" };
-	const char *to[] = { code, phrase, "Subject: none" };
-	for (int i = 0; i < 3; i++) {
-		char *at;
-		while ((at = strstr(t, from[i])) != NULL) {
-			*at = '\0';
-			char *n = itest_asprintf("%s%s%s", t, to[i], at + strlen(from[i]));
-			free(t);
-			t = n;
-		}
-	}
-	char name[64];
-	snprintf(name, sizeof name, "uas_%d.xml", status);
-	char *path = itest_write_file(dir, name, t, strlen(t));
-	free(t);
-	return path;
-}
-
 static int term_start(struct term *t, const char *dir, int status, const char *phrase, int calls)
 {
 	char m[16];
 	memset(t, 0, sizeof *t);
-	t->scen = uas_scenario(dir, status, phrase);
+	t->scen = itest_sip_uas_scenario(dir, status, phrase, NULL);
 	t->msglog = itest_asprintf("%s/term_%d.msg", dir, status);
 	t->out = itest_asprintf("%s/term_%d.out", dir, status);
 	if (!t->scen)

@@ -730,9 +730,9 @@ static struct term te, tf, tg;
 static pid_t kam_start(const char *dir, int udp_port, const char *ppgd_uri, char **log)
 {
 	char *def = itest_asprintf("PPGD_URI=\"%s\"", ppgd_uri);
-	struct itest_kam k = { .cfg = "tests/kamailio/ppgd-callee-caps.cfg", .dir = dir, .udp_port = udp_port,
+	struct itest_sip_kam k = { .cfg = "tests/kamailio/ppgd-callee-caps.cfg", .dir = dir, .udp_port = udp_port,
 		.defines = { def } };
-	pid_t pid = itest_kam_start(&k, log);
+	pid_t pid = itest_sip_kam_start(&k, log);
 	free(def);
 	return pid;
 }
@@ -771,7 +771,7 @@ static int clean_kam(void)
 	term_free(&te);
 	term_free(&tf);
 	term_free(&tg);
-	itest_kam_stop(&kam_pid);
+	itest_sip_kam_stop(&kam_pid);
 	itest_daemon_destroy(&dk, 0);
 	free(kam_log);
 	kam_log = NULL;

@@ -162,9 +162,9 @@ static int core_ip_usable(void)
 static int kam_start(void)
 {
 	char *def = itest_asprintf("PPGD_URI=\"sip:127.0.0.1:%d\"", dd_sip);
-	struct itest_kam k = { .cfg = "tests/kamailio/ppgd-sub-core.cfg", .dir = dd.dir, .ip = CORE_IP,
+	struct itest_sip_kam k = { .cfg = "tests/kamailio/ppgd-sub-core.cfg", .dir = dd.dir, .ip = CORE_IP,
 		.udp_port = kam_port, .defines = { def } };
-	kam_pid = itest_kam_start(&k, &kam_log);
+	kam_pid = itest_sip_kam_start(&k, &kam_log);
 	free(def);
 	return kam_pid > 0 ? 0 : -1;
 }
@@ -211,7 +211,7 @@ static int init_core(void)
 
 static int clean_core(void)
 {
-	itest_kam_stop(&kam_pid);
+	itest_sip_kam_stop(&kam_pid);
 	itest_daemon_destroy(&dd, 0);
 	free(kam_log);
 	free(last_sipp_log);
