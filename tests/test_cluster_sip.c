@@ -33,6 +33,7 @@
 
 #include "pap/pap.h"
 #include "tests/itest.h"
+#include "tests/itest_sip.h"
 #include "tests/test_db_pg.h"
 #include "tests/test_util.h"
 
@@ -122,61 +123,20 @@ static int wait_final(int n, const char *push_id, double timeout_s, int *code, c
  * MESSAGE; *port its port, *msglog its message log. */
 static pid_t term_start(const char *user, int *port, char **msglog)
 {
-	size_t len = 0;
-	char *t = tu_read_file(tu_src("tests/sipp/e2e_uas_reply.xml"), &len);
-	if (!t)
-		return -1;
-	const char *from[] = { "@STATUS@", "@PHRASE@", "@HEADER@" };
-	const char *to[] = { "200", "OK", "Subject: none" };
-	for (int i = 0; i < 3; i++) {
-		char *at;
-		while ((at = strstr(t, from[i])) != NULL) {
-			*at = '\0';
-			char *x = itest_asprintf("%s%s%s", t, to[i], at + strlen(from[i]));
-			free(t);
-			t = x;
-		}
-	}
-	char name[64];
-	snprintf(name, sizeof name, "uas_%s.xml", user);
-	char *scen = itest_write_file(dir, name, t, strlen(t));
-	free(t);
+	char *scen = itest_sip_uas_scenario(dir, 200, "OK", NULL);
 	*msglog = itest_asprintf("%s/term_%s.msg", dir, user);
 	char *out = itest_asprintf("%s/term_%s.out", dir, user);
-	const char *argv[] = { "sipp", "-sf", scen, "-m", "1", "-i", "127.0.0.1", "-p", "@PORT@", "-nostdin",
-		"-trace_msg", "-message_file", *msglog, "-timeout", "60s", "-timeout_error", NULL };
-	pid_t pid = itest_sipp_start(argv, dir, out, 0, port);
+	pid_t pid = scen ? itest_sip_uas(dir, scen, 1, *msglog, out, port) : 0;
 	free(out);
 	free(scen);
-	return pid;
+	return pid > 0 ? pid : -1;
 }
 
 /* The SIP/IP core's third-party REGISTER of sip:USER@example.com (contact
  * 127.0.0.1:cport) sent to node n: 1 when answered 200. */
 static int sip_register(int n, const char *user, int cport)
 {
-	char name[64], dst[32];
-	char *csv = itest_asprintf("SEQUENTIAL\n%s;%d;600;\n", user, cport);
-	snprintf(name, sizeof name, "reg_%s.csv", user);
-	char *csvpath = itest_write_file(dir, name, csv, strlen(csv));
-	char *log = itest_asprintf("%s/reg_%s.msg", dir, user);
-	snprintf(dst, sizeof dst, "127.0.0.1:%d", sip_port[n]);
-	const char *argv[] = { "sipp", "-sf", tu_src("tests/sipp/e2e_register.xml"), "-inf", csvpath,
-		"-m", "1", "-i", "127.0.0.1", "-nostdin", "-trace_msg", "-message_file", log,
-		"-timeout", "15s", "-recv_timeout", "5000", dst, NULL };
-	char *out = NULL, *err = NULL;
-	int code = -1;
-	itest_run_full(argv, NULL, dir, 30, &out, &err, &code);
-	int ok = code == 0 && itest_file_has(log, "SIP/2.0 200");
-	if (!ok)
-		fprintf(stderr, "REGISTER %s at node %d: sipp exit %d\n%s%s\n", user, n, code, out ? out : "",
-		    err ? err : "");
-	free(out);
-	free(err);
-	free(log);
-	free(csvpath);
-	free(csv);
-	return ok;
+	return itest_sip_register(dir, "127.0.0.1", sip_port[n], user, cport, 600) == 200;
 }
 
 /* ------------------------------------------------------------ suite */

@@ -47,13 +47,7 @@ static void show_ctx(const char *what)
 	fprintf(stderr, "\n  FAILED: %s\n", what);
 	if (cur)
 		itest_daemon_print_log(cur, 4000);
-	if (ctx_log) {
-		size_t len = 0;
-		char *s = tu_read_file(ctx_log, &len);
-		if (s)
-			fprintf(stderr, "---- %s ----\n%s\n", ctx_log, len > 3000 ? s + len - 3000 : s);
-		free(s);
-	}
+	itest_print_tail("peer log", ctx_log, 3000);
 }
 
 #define EXPECT(c) do { int ok_ = (c) ? 1 : 0; if (!ok_) show_ctx(#c); CU_ASSERT(ok_); } while (0)
@@ -157,23 +151,9 @@ static char *scenario(const char *dir, const char *name, const char *const *from
     size_t n)
 {
 	static int seq;
-	char *t = tu_read_file(tu_src(name), NULL);
-	for (size_t i = 0; t && i < n; i++) {
-		char *at;
-		size_t pos = 0;
-		while ((at = strstr(t + pos, from[i])) != NULL) {
-			*at = '\0';
-			char *x = itest_asprintf("%s%s%s", t, to[i], at + strlen(from[i]));
-			pos = strlen(t) + strlen(to[i]);
-			free(t);
-			t = x;
-		}
-	}
 	char fname[64];
 	snprintf(fname, sizeof fname, "scen_%d.xml", ++seq);
-	char *path = t ? itest_write_file(dir, fname, t, strlen(t)) : NULL;
-	free(t);
-	return path;
+	return itest_subst_file(dir, name, fname, from, to, n);
 }
 
 struct term {

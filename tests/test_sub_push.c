@@ -53,13 +53,7 @@ static void show_ctx(const char *what)
 {
 	fprintf(stderr, "\n  FAILED: %s\n", what);
 	itest_daemon_print_log(&dd, 3000);
-	if (last_sipp_log) {
-		size_t len = 0;
-		char *s = tu_read_file(last_sipp_log, &len);
-		if (s)
-			fprintf(stderr, "---- sipp %s ----\n%s\n", last_sipp_log, len > 4000 ? s + len - 4000 : s);
-		free(s);
-	}
+	itest_print_tail("sipp", last_sipp_log, 4000);
 }
 
 #define EXPECT(c) do { int ok_ = (c) ? 1 : 0; if (!ok_) show_ctx(#c); CU_ASSERT(ok_); } while (0)
@@ -441,24 +435,11 @@ static int reg(const char *user, int cport, const char *params)
 {
 	static int seq;
 	char cp[16], fname[32], dst[32];
-	char *t = tu_read_file(tu_src("tests/sipp/select_register.xml"), NULL);
 	snprintf(cp, sizeof cp, "%d", cport);
 	const char *from[] = { "@USER@", "@CPORT@", "@EXPIRES@", "@PARAMS@", "example.com" },
 		*to[] = { user, cp, "600", params, "biloxi.example" };
-	for (size_t i = 0; t && i < 5; i++) {
-		char *at;
-		size_t pos = 0;
-		while ((at = strstr(t + pos, from[i])) != NULL) {
-			*at = '\0';
-			char *x = itest_asprintf("%s%s%s", t, to[i], at + strlen(from[i]));
-			pos = strlen(t) + strlen(to[i]);
-			free(t);
-			t = x;
-		}
-	}
 	snprintf(fname, sizeof fname, "reg_%d.xml", ++seq);
-	char *scen = t ? itest_write_file(dd.dir, fname, t, strlen(t)) : NULL;
-	free(t);
+	char *scen = itest_subst_file(dd.dir, "tests/sipp/select_register.xml", fname, from, to, 5);
 	char *log = itest_asprintf("%s/reg_%d.msg", dd.dir, seq);
 	snprintf(dst, sizeof dst, "127.0.0.1:%d", dd_sip);
 	const char *argv[] = { "sipp", "-sf", scen ? scen : "-", "-m", "1", "-i", "127.0.0.1", "-nostdin",

@@ -42,13 +42,7 @@ static void show_ctx(const char *what)
 {
 	fprintf(stderr, "\n  FAILED: %s\n", what);
 	itest_daemon_print_log(&dd, 3000);
-	if (last_sipp_log) {
-		size_t len = 0;
-		char *s = tu_read_file(last_sipp_log, &len);
-		if (s)
-			fprintf(stderr, "---- sipp %s ----\n%s\n", last_sipp_log, len > 4000 ? s + len - 4000 : s);
-		free(s);
-	}
+	itest_print_tail("sipp", last_sipp_log, 4000);
 }
 
 #define EXPECT(c) do { int ok_ = (c) ? 1 : 0; if (!ok_) show_ctx(#c); CU_ASSERT(ok_); } while (0)
