@@ -405,12 +405,7 @@ static void t_indirection_other_node(void)
 /* Lines of the SMSC log that contain text. */
 static int smsc_count(const char *text)
 {
-	char *s = tu_read_file(smsc.log, NULL);
-	int n = 0;
-	for (const char *p = s; p && (p = strstr(p, text)) != NULL; p++)
-		n++;
-	free(s);
-	return n;
+	return itest_file_count(smsc.log, text);
 }
 
 /* B submits and stops before the receipt (4 s later); the receipt comes

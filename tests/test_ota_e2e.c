@@ -898,12 +898,7 @@ static int wait_smsc_bound(struct itest_daemon *d, int want)
 	/* "SMSC link up" appears once per bind */
 	double end = itest_now() + 10;
 	for (;;) {
-		char *s = tu_read_file(d->log, NULL);
-		int n = 0;
-		for (const char *p = s; p && (p = strstr(p, "SMSC link up")) != NULL; p++)
-			n++;
-		free(s);
-		if (n >= want)
+		if (itest_file_count(d->log, "SMSC link up") >= want)
 			return 0;
 		if (itest_now() > end) {
 			fprintf(stderr, "ppgd did not bind to the SMSC (%d of %d \"SMSC link up\")\n", n, want);

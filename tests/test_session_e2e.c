@@ -197,10 +197,7 @@ static void term_free(struct term *t)
 
 static int term_log_has(const struct term *t, const char *text)
 {
-	char *s = tu_read_file(t->msglog, NULL);
-	int has = s && strstr(s, text);
-	free(s);
-	return has;
+	return itest_file_has(t->msglog, text);
 }
 
 /* The third-party REGISTER of user with contact 127.0.0.1:cport, taking
