@@ -898,7 +898,8 @@ static int wait_smsc_bound(struct itest_daemon *d, int want)
 	/* "SMSC link up" appears once per bind */
 	double end = itest_now() + 10;
 	for (;;) {
-		if (itest_file_count(d->log, "SMSC link up") >= want)
+		int n = itest_file_count(d->log, "SMSC link up");
+		if (n >= want)
 			return 0;
 		if (itest_now() > end) {
 			fprintf(stderr, "ppgd did not bind to the SMSC (%d of %d \"SMSC link up\")\n", n, want);
