@@ -63,6 +63,26 @@ void itest_subst(char **t, const char *name, const char *value, int drop_empty_l
 	}
 }
 
+char *itest_subst_file(const char *dir, const char *tmpl, const char *out, const char *const *from,
+    const char *const *to, size_t n)
+{
+	char *t = tu_read_file(tu_src(tmpl), NULL);
+	for (size_t i = 0; t && i < n; i++) {
+		size_t fl = strlen(from[i]), tl = strlen(to[i]), pos = 0;
+		char *at;
+		while (t && fl && (at = strstr(t + pos, from[i])) != NULL) {
+			*at = '\0';
+			char *x = itest_asprintf("%s%s%s", t, to[i], at + fl);
+			pos = strlen(t) + tl;
+			free(t);
+			t = x;
+		}
+	}
+	char *path = t ? itest_write_file(dir, out, t, strlen(t)) : NULL;
+	free(t);
+	return path;
+}
+
 double itest_now(void)
 {
 	struct timespec ts;
@@ -822,6 +842,29 @@ int itest_udp_port_bound(int port)
 	return bound;
 }
 
+int itest_udp_bound(const char *ip, int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
+	if (inet_pton(AF_INET, ip, &a.sin_addr) != 1)
+		return 0;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int bound = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) < 0 && errno == EADDRINUSE;
+	if (fd >= 0)
+		close(fd);
+	return bound;
+}
+
+int itest_tcp_listening(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 /* The inodes of the IPv4 sockets on local port port in /proc/net/udp or
  * /proc/net/tcp (listening ones only for TCP). Returns how many (at most max). */
 static size_t port_inodes(int port, int tcp, unsigned long *ino, size_t max)
@@ -1021,15 +1064,51 @@ int itest_wait_file_has(const char *path, const char *text, double timeout_s)
 {
 	double deadline = itest_now() + timeout_s;
 	for (;;) {
-		char *s = tu_read_file(path, NULL);
-		int has = s && strstr(s, text) != NULL;
-		free(s);
-		if (has)
+		if (itest_file_has(path, text))
 			return 0;
 		if (itest_now() >= deadline)
 			return -1;
 		usleep(20000);
 	}
+}
+
+int itest_file_has(const char *path, const char *text)
+{
+	char *s = path ? tu_read_file(path, NULL) : NULL;
+	int has = s && strstr(s, text) != NULL;
+	free(s);
+	return has;
+}
+
+int itest_file_count(const char *path, const char *text)
+{
+	char *s = path ? tu_read_file(path, NULL) : NULL;
+	size_t tl = strlen(text);
+	int n = 0;
+	for (const char *p = s; p && tl && (p = strstr(p, text)); p += tl)
+		n++;
+	free(s);
+	return n;
+}
+
+int itest_wait_log(const char *path, const char *text, double timeout_s)
+{
+	if (itest_wait_file_has(path, text, timeout_s) == 0)
+		return 0;
+	fprintf(stderr, "\nno \"%s\" in %s after %.1f s\n", text, path ? path : "(no file)", timeout_s);
+	return -1;
+}
+
+void itest_print_tail(const char *title, const char *path, size_t max)
+{
+	size_t len = 0;
+	char *s = path ? tu_read_file(path, &len) : NULL;
+	if (!s)
+		return;
+	const char *p = len > max ? s + len - max : s;
+	fprintf(stderr, "---- %s (%s), last %zu bytes ----\n%s\n---- end ----\n", title, path,
+	    (size_t)(len - (size_t)(p - s)), p);
+	free(s);
 }
 
 struct pap_msg *itest_pap_post(struct itest_daemon *d, const char *user, const char *pw,

@@ -151,6 +151,15 @@ char *itest_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
  * (sipp ends the headers at an empty line). *t becomes NULL when out of memory. */
 void itest_subst(char **t, const char *name, const char *value, int drop_empty_line);
 
+/*
+ * A copy of the template tmpl (relative to the source tree, tu_src) written
+ * to dir/out, with every from[i] (i < n) replaced by to[i], left to right
+ * (what is put in is not searched again): "@PORT@" placeholders of sipp
+ * scenarios. Returns the malloc'ed path, or NULL.
+ */
+char *itest_subst_file(const char *dir, const char *tmpl, const char *out, const char *const *from,
+    const char *const *to, size_t n);
+
 /* Seconds since an arbitrary point (CLOCK_MONOTONIC). */
 double itest_now(void);
 
@@ -165,6 +174,12 @@ int itest_free_port_udp_tcp(void);
 /* 1 when something is bound to UDP 127.0.0.1:port (a bind of it fails
  * with EADDRINUSE), 0 otherwise. */
 int itest_udp_port_bound(int port);
+
+/* itest_udp_port_bound for any IPv4 address ip (another 127/8 one). */
+int itest_udp_bound(const char *ip, int port);
+
+/* 1 when something accepts TCP connections on 127.0.0.1:port. */
+int itest_tcp_listening(int port);
 
 /*
  * Starts argv (argv[0] looked up in PATH) in the background, in its own
@@ -215,6 +230,30 @@ pid_t itest_sipp_start(const char *const argv[], const char *cwd, const char *lo
  * (polled every 20 ms). Returns 0 when it does, -1 on timeout.
  */
 int itest_wait_file_has(const char *path, const char *text, double timeout_s);
+
+/* ------------------------------------------------ files and logs */
+/* The logs of ppgd (d->log), of sipp (-message_file) and of kamailio are
+ * files that the tests read whole, as they are at the time of the call. */
+
+/* 1 when the file at path exists and contains text; 0 otherwise (path NULL
+ * or no such file: 0). */
+int itest_file_has(const char *path, const char *text);
+
+/* How many times text stands in the file at path (non-overlapping, left to
+ * right); 0 when path is NULL or the file does not exist. */
+int itest_file_count(const char *path, const char *text);
+
+/*
+ * itest_wait_file_has for a log: waits up to timeout_s until the file at
+ * path contains text. Returns 0, or -1 after a line on stderr naming the
+ * text, the file and the time waited.
+ */
+int itest_wait_log(const char *path, const char *text, double timeout_s);
+
+/* Prints the last max bytes of the file at path on stderr between a title
+ * line ("---- TITLE (PATH), last N bytes ----") and an end line; nothing
+ * when path is NULL or the file does not exist. */
+void itest_print_tail(const char *title, const char *path, size_t max);
 
 
 /* The DOCTYPEs of the PAP versions, for building requests. */

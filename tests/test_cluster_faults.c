@@ -30,6 +30,7 @@
 
 #include "pap/pap.h"
 #include "tests/itest.h"
+#include "tests/itest_sip.h"
 #include "tests/test_db_pg.h"
 #include "tests/test_util.h"
 
@@ -221,21 +222,8 @@ static void t_listener_resync(void)
 {
 	char *dir = node[1].dir;
 	/* the terminal: answers one MESSAGE 200 */
-	size_t len = 0;
-	char *t = tu_read_file(tu_src("tests/sipp/e2e_uas_reply.xml"), &len);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-	const char *from[] = { "@STATUS@", "@PHRASE@", "@HEADER@" }, *to[] = { "200", "OK", "Subject: none" };
-	for (int i = 0; i < 3; i++) {
-		char *at;
-		while ((at = strstr(t, from[i])) != NULL) {
-			*at = '\0';
-			char *x = itest_asprintf("%s%s%s", t, to[i], at + strlen(from[i]));
-			free(t);
-			t = x;
-		}
-	}
-	char *scen = itest_write_file(dir, "uas_200.xml", t, strlen(t));
-	free(t);
+	char *scen = itest_sip_uas_scenario(dir, 200, "OK", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scen);
 	int tport = 0;
 	char *tlog = itest_asprintf("%s/term.out", dir);
 	const char *targv[] = { "sipp", "-sf", scen, "-m", "1", "-i", "127.0.0.1", "-p", "@PORT@", "-nostdin",
@@ -247,17 +235,7 @@ static void t_listener_resync(void)
 	CU_ASSERT_EQUAL(tpg_sql(pg, "postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
 	    " WHERE application_name = 'ppgd listener n2'"), 0);
 	/* the core's third-party REGISTER, to node 1 */
-	char *csv = itest_asprintf("SEQUENTIAL\nruser;%d;600;\n", tport);
-	char *csvpath = itest_write_file(dir, "reg.csv", csv, strlen(csv));
-	char dst[32];
-	snprintf(dst, sizeof dst, "127.0.0.1:%d", sip_port[0]);
-	const char *rargv[] = { "sipp", "-sf", tu_src("tests/sipp/e2e_register.xml"), "-inf", csvpath, "-m", "1",
-		"-i", "127.0.0.1", "-nostdin", "-timeout", "15s", "-recv_timeout", "5000", dst, NULL };
-	char *out = NULL, *err = NULL;
-	int code = -1;
-	itest_run_full(rargv, NULL, dir, 30, &out, &err, &code);
-	free(out);
-	free(err);
+	itest_sip_register(dir, "127.0.0.1", sip_port[0], "ruser", tport, 600);
 	CU_ASSERT_EQUAL(tpg_sql(pg, "postgres", "ALTER DATABASE " DB " ALLOW_CONNECTIONS true"), 0);
 	CU_ASSERT_EQUAL(tpg_query_int(pg, DB, "SELECT count(*) FROM binding WHERE aor LIKE '%ruser@example.com%'"),
 	    1);
@@ -276,13 +254,11 @@ static void t_listener_resync(void)
 	CU_ASSERT_EQUAL(st, PAP_STATE_DELIVERED);
 	if (st != PAP_STATE_DELIVERED)
 		itest_daemon_print_log(&node[1], 3000);
-	code = -1;
+	int code = -1;
 	CU_ASSERT_EQUAL(itest_wait_pid(term, 10, &code), 0);
 	CU_ASSERT_EQUAL(code, 0);
 	if (code != 0)
 		itest_stop_pid(term, SIGTERM, 5);
-	free(csv);
-	free(csvpath);
 	free(tlog);
 	free(scen);
 }

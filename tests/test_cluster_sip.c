@@ -33,6 +33,7 @@
 
 #include "pap/pap.h"
 #include "tests/itest.h"
+#include "tests/itest_sip.h"
 #include "tests/test_db_pg.h"
 #include "tests/test_util.h"
 
@@ -55,27 +56,6 @@ static struct {
 } smsc;
 
 /* ------------------------------------------------------------ helpers */
-
-static int file_has(const char *path, const char *text)
-{
-	char *s = tu_read_file(path, NULL);
-	int has = s && strstr(s, text) != NULL;
-	free(s);
-	return has;
-}
-
-static int wait_file_has(const char *path, const char *text, double timeout_s)
-{
-	double end = itest_now() + timeout_s;
-	while (!file_has(path, text)) {
-		if (itest_now() > end) {
-			fprintf(stderr, "no \"%s\" in %s after %.1f s\n", text, path, timeout_s);
-			return -1;
-		}
-		usleep(50000);
-	}
-	return 0;
-}
 
 /* A push of ctype content to address at node n: its code. */
 static int push(int n, const char *push_id, const char *address, const char *ctype, const void *content,
@@ -143,61 +123,20 @@ static int wait_final(int n, const char *push_id, double timeout_s, int *code, c
  * MESSAGE; *port its port, *msglog its message log. */
 static pid_t term_start(const char *user, int *port, char **msglog)
 {
-	size_t len = 0;
-	char *t = tu_read_file(tu_src("tests/sipp/e2e_uas_reply.xml"), &len);
-	if (!t)
-		return -1;
-	const char *from[] = { "@STATUS@", "@PHRASE@", "@HEADER@" };
-	const char *to[] = { "200", "OK", "Subject: none" };
-	for (int i = 0; i < 3; i++) {
-		char *at;
-		while ((at = strstr(t, from[i])) != NULL) {
-			*at = '\0';
-			char *x = itest_asprintf("%s%s%s", t, to[i], at + strlen(from[i]));
-			free(t);
-			t = x;
-		}
-	}
-	char name[64];
-	snprintf(name, sizeof name, "uas_%s.xml", user);
-	char *scen = itest_write_file(dir, name, t, strlen(t));
-	free(t);
+	char *scen = itest_sip_uas_scenario(dir, 200, "OK", NULL);
 	*msglog = itest_asprintf("%s/term_%s.msg", dir, user);
 	char *out = itest_asprintf("%s/term_%s.out", dir, user);
-	const char *argv[] = { "sipp", "-sf", scen, "-m", "1", "-i", "127.0.0.1", "-p", "@PORT@", "-nostdin",
-		"-trace_msg", "-message_file", *msglog, "-timeout", "60s", "-timeout_error", NULL };
-	pid_t pid = itest_sipp_start(argv, dir, out, 0, port);
+	pid_t pid = scen ? itest_sip_uas(dir, scen, 1, *msglog, out, port) : 0;
 	free(out);
 	free(scen);
-	return pid;
+	return pid > 0 ? pid : -1;
 }
 
 /* The SIP/IP core's third-party REGISTER of sip:USER@example.com (contact
  * 127.0.0.1:cport) sent to node n: 1 when answered 200. */
 static int sip_register(int n, const char *user, int cport)
 {
-	char name[64], dst[32];
-	char *csv = itest_asprintf("SEQUENTIAL\n%s;%d;600;\n", user, cport);
-	snprintf(name, sizeof name, "reg_%s.csv", user);
-	char *csvpath = itest_write_file(dir, name, csv, strlen(csv));
-	char *log = itest_asprintf("%s/reg_%s.msg", dir, user);
-	snprintf(dst, sizeof dst, "127.0.0.1:%d", sip_port[n]);
-	const char *argv[] = { "sipp", "-sf", tu_src("tests/sipp/e2e_register.xml"), "-inf", csvpath,
-		"-m", "1", "-i", "127.0.0.1", "-nostdin", "-trace_msg", "-message_file", log,
-		"-timeout", "15s", "-recv_timeout", "5000", dst, NULL };
-	char *out = NULL, *err = NULL;
-	int code = -1;
-	itest_run_full(argv, NULL, dir, 30, &out, &err, &code);
-	int ok = code == 0 && file_has(log, "SIP/2.0 200");
-	if (!ok)
-		fprintf(stderr, "REGISTER %s at node %d: sipp exit %d\n%s%s\n", user, n, code, out ? out : "",
-		    err ? err : "");
-	free(out);
-	free(err);
-	free(log);
-	free(csvpath);
-	free(csv);
-	return ok;
+	return itest_sip_register(dir, "127.0.0.1", sip_port[n], user, cport, 600) == 200;
 }
 
 /* ------------------------------------------------------------ suite */
@@ -293,7 +232,7 @@ static int suite_init(void)
 	}
 	free(ops);
 	for (int i = 0; i < 2; i++)
-		if (wait_file_has(node[i].log, "SMSC link up", 10) < 0)
+		if (itest_wait_log(node[i].log, "SMSC link up", 10) < 0)
 			return -1;
 	return 0;
 }
@@ -359,7 +298,7 @@ static pid_t subscriber(int n, const char *user, const char *ctype, const char *
 	pid_t pid = itest_spawn(argv, dir, out);
 	free(out);
 	free(scen);
-	if (pid <= 0 || wait_file_has(*msglog, "Subscription-State: active", 10) != 0)
+	if (pid <= 0 || itest_wait_log(*msglog, "Subscription-State: active", 10) != 0)
 		return -1;
 	usleep(100000);   /* sipp's 200 to the initial NOTIFY */
 	return pid;
@@ -377,7 +316,7 @@ static void t_register_a_push_b(void)
 	CU_ASSERT_FATAL(t > 0);
 	CU_ASSERT_FATAL(sip_register(0, "cuser1", tport));
 	/* B learnt it (NOTIFY ppgd_reg) before the push: B sends it */
-	CU_ASSERT_EQUAL_FATAL(wait_file_has(node[1].log, "registrations of sip:cuser1@example.com changed on "
+	CU_ASSERT_EQUAL_FATAL(itest_wait_log(node[1].log, "registrations of sip:cuser1@example.com changed on "
 	    "another node: 1 binding", 10), 0);
 	CU_ASSERT_EQUAL(push(1, "reg@clsip", "WAPPUSH=sip%3Acuser1%40example.com/TYPE=USER", "text/plain",
 	    "hello over B", 12), PAP_ACCEPTED);
@@ -386,9 +325,9 @@ static void t_register_a_push_b(void)
 	CU_ASSERT_EQUAL(ec, 0);
 	char via[64];
 	snprintf(via, sizeof via, "Via: SIP/2.0/UDP 127.0.0.1:%d;", sip_port[1]);
-	CU_ASSERT(file_has(msglog, "MESSAGE sip:cuser1@127.0.0.1"));
-	CU_ASSERT(file_has(msglog, via));        /* sent by node B */
-	CU_ASSERT(file_has(msglog, "hello over B"));
+	CU_ASSERT(itest_file_has(msglog, "MESSAGE sip:cuser1@127.0.0.1"));
+	CU_ASSERT(itest_file_has(msglog, via));        /* sent by node B */
+	CU_ASSERT(itest_file_has(msglog, "hello over B"));
 	CU_ASSERT_EQUAL(wait_final(0, "reg@clsip", 10, &code, NULL, 0), PAP_STATE_DELIVERED);
 	CU_ASSERT_EQUAL(code, PAP_OK);
 	free(msglog);
@@ -416,7 +355,7 @@ static void t_indirection_other_node(void)
 	pid_t t = term_start("cuser2", &tport, &msglog);
 	CU_ASSERT_FATAL(t > 0);
 	CU_ASSERT_FATAL(sip_register(0, "cuser2", tport));
-	CU_ASSERT_EQUAL_FATAL(wait_file_has(node[1].log, "registrations of sip:cuser2@example.com changed on "
+	CU_ASSERT_EQUAL_FATAL(itest_wait_log(node[1].log, "registrations of sip:cuser2@example.com changed on "
 	    "another node: 1 binding", 10), 0);
 	CU_ASSERT_EQUAL(push(1, "ind@clsip", "WAPPUSH=sip%3Acuser2%40example.com/TYPE=USER", MMS_CT,
 	    content, BIG), PAP_ACCEPTED);
@@ -466,12 +405,7 @@ static void t_indirection_other_node(void)
 /* Lines of the SMSC log that contain text. */
 static int smsc_count(const char *text)
 {
-	char *s = tu_read_file(smsc.log, NULL);
-	int n = 0;
-	for (const char *p = s; p && (p = strstr(p, text)) != NULL; p++)
-		n++;
-	free(s);
-	return n;
+	return itest_file_count(smsc.log, text);
 }
 
 /* B submits and stops before the receipt (4 s later); the receipt comes
@@ -496,15 +430,15 @@ static void t_sms_receipt_other_node(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(desc, "receipt stat:DELIVRD"));
 	CU_ASSERT_EQUAL(smsc_count("deliver_sm seq"), 1);
 	CU_ASSERT_EQUAL(smsc_count("dst=15551230077"), 1);   /* not sent again */
-	CU_ASSERT(file_has(node[0].log, "message id"));
+	CU_ASSERT(itest_file_has(node[0].log, "message id"));
 	CU_ASSERT_EQUAL(tpg_query_int(pg, DB, "SELECT count(*) FROM sms_message"), 0);
 }
 
 /* Every line names its node; /metrics carries the info metric. */
 static void t_node_on_logs_and_metrics(void)
 {
-	CU_ASSERT(file_has(node[0].log, " node=node-a ["));
-	CU_ASSERT(file_has(node[1].log, " node=node-b ["));
+	CU_ASSERT(itest_file_has(node[0].log, " node=node-a ["));
+	CU_ASSERT(itest_file_has(node[1].log, " node=node-b ["));
 	char url[96];
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", admin_port);
 	struct itest_resp r;
@@ -548,11 +482,11 @@ static void t_subscribe_a_push_b(void)
 	int rc = -1;
 	CU_ASSERT_EQUAL(itest_wait_pid(t, 20, &rc), 0);
 	CU_ASSERT_EQUAL(rc, 0);
-	CU_ASSERT(file_has(msglog, "MMS-nuser1-1 over A"));
+	CU_ASSERT(itest_file_has(msglog, "MMS-nuser1-1 over A"));
 	/* B handed it over; A, which holds the dialog, sent it */
-	CU_ASSERT(file_has(node[1].log, "handed to the node holding the subscription dialog of "
+	CU_ASSERT(itest_file_has(node[1].log, "handed to the node holding the subscription dialog of "
 	    "sip:nuser1@biloxi.example"));
-	CU_ASSERT(file_has(node[0].log, "another node handed over the push NOTIFYs of "
+	CU_ASSERT(itest_file_has(node[0].log, "another node handed over the push NOTIFYs of "
 	    "sip:nuser1@biloxi.example"));
 	free(msglog);
 }
@@ -573,7 +507,7 @@ static void t_subscribe_a_push_b_indirect(void)
 	memcpy(body, "MMS-nuser2-big", 14);
 	CU_ASSERT_EQUAL(push(1, "npbig@clsip", "WAPPUSH=sip%3Anuser2%40biloxi.example/TYPE=USER", MMS_CT,
 	    body, n), PAP_ACCEPTED);
-	CU_ASSERT_EQUAL_FATAL(wait_file_has(msglog, "URL=\"http", 20), 0);
+	CU_ASSERT_EQUAL_FATAL(itest_wait_log(msglog, "URL=\"http", 20), 0);
 	char *log = tu_read_file(msglog, NULL);
 	const char *u = log ? strstr(log, "URL=\"") : NULL;
 	if (u)

@@ -22,6 +22,7 @@
 #endif
 #include "pap/pap.h"
 #include "tests/itest.h"
+#include "tests/itest_sip.h"
 #include "tests/test_util.h"
 
 #include <CUnit/Basic.h>
@@ -52,18 +53,6 @@
 static struct itest_daemon *ctx_d;     /* its log tail is printed on a failure */
 static const char *ctx_files[4];       /* more logs to show (sipp, kamailio) */
 
-static void print_tail(const char *title, const char *path, size_t max)
-{
-	size_t len = 0;
-	char *s = path ? tu_read_file(path, &len) : NULL;
-	if (!s)
-		return;
-	const char *p = len > max ? s + len - max : s;
-	fprintf(stderr, "---- %s (%s), last %zu bytes ----\n%s\n---- end ----\n", title, path,
-	    (size_t)(len - (size_t)(p - s)), p);
-	free(s);
-}
-
 static void dump_ctx(const char *file, unsigned line, const char *cond)
 {
 	fprintf(stderr, "\n%s:%u: FAILED: %s\n", file, line, cond);
@@ -71,7 +60,7 @@ static void dump_ctx(const char *file, unsigned line, const char *cond)
 		itest_daemon_print_log(ctx_d, 3000);
 	for (size_t i = 0; i < sizeof ctx_files / sizeof ctx_files[0]; i++)
 		if (ctx_files[i])
-			print_tail("peer log", ctx_files[i], 2500);
+			itest_print_tail("peer log", ctx_files[i], 2500);
 }
 
 #define EXPECT_T_(ok, text, fatal) do { \
@@ -227,275 +216,6 @@ static int wait_final(struct itest_daemon *d, const char *push_id, double timeou
 	}
 }
 
-
-/* One message of a sipp message log (-trace_msg). */
-struct sipmsg {
-	double t;           /* wall clock of sipp's log line */
-	int in;             /* 1 received, 0 sent */
-	char *text;         /* the message, NUL-terminated */
-	size_t len;
-};
-
-struct siplog {
-	struct sipmsg *v;
-	size_t n;
-};
-
-static void siplog_free(struct siplog *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].text);
-	free(l->v);
-	memset(l, 0, sizeof *l);
-}
-
-/*
- * Reads a sipp message log: entries "----...---- YYYY-MM-DD hh:mm:ss.uuuuuu",
- * then "UDP message received [N] bytes :" or "UDP message sent (N bytes):",
- * an empty line and the N bytes of the message.
- */
-static void siplog_load(const char *path, struct siplog *l)
-{
-	size_t flen = 0;
-	char *s = tu_read_file(path, &flen);
-	const char *dash = "----------------------------------------------- ";
-
-	memset(l, 0, sizeof *l);
-	if (!s)
-		return;
-	for (const char *p = strstr(s, dash); p; p = strstr(p, dash)) {
-		p += strlen(dash);
-		struct tm tm = { 0 };
-		double usec = 0;
-		int Y, M, D, h, m, sec;
-		char frac[16] = "";
-		if (sscanf(p, "%d-%d-%d %d:%d:%d.%15[0-9]", &Y, &M, &D, &h, &m, &sec, frac) < 6)
-			continue;
-		tm.tm_year = Y - 1900;
-		tm.tm_mon = M - 1;
-		tm.tm_mday = D;
-		tm.tm_hour = h;
-		tm.tm_min = m;
-		tm.tm_sec = sec;
-		tm.tm_isdst = -1;
-		if (frac[0]) {
-			double scale = 1;
-			for (size_t k = 0; k < strlen(frac); k++)
-				scale *= 10;
-			usec = strtod(frac, NULL) / scale;
-		}
-		const char *eol = strchr(p, '\n');
-		if (!eol)
-			break;
-		const char *line = eol + 1;
-		size_t n = 0;
-		int in;
-		if (sscanf(line, "UDP message received [%zu] bytes", &n) == 1 ||
-		    sscanf(line, "TCP message received [%zu] bytes", &n) == 1)
-			in = 1;
-		else if (sscanf(line, "UDP message sent (%zu bytes)", &n) == 1 ||
-		    sscanf(line, "TCP message sent (%zu bytes)", &n) == 1)
-			in = 0;
-		else
-			continue;
-		const char *start = strstr(line, "\n\n");
-		if (!start)
-			break;
-		start += 2;
-		if ((size_t)(s + flen - start) < n)
-			n = (size_t)(s + flen - start);
-		struct sipmsg *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
-		if (!nv)
-			break;
-		l->v = nv;
-		l->v[l->n].t = (double)mktime(&tm) + usec;
-		l->v[l->n].in = in;
-		l->v[l->n].text = strndup(start, n);
-		l->v[l->n].len = n;
-		l->n++;
-		p = start + n;
-	}
-	free(s);
-}
-
-
-/* The k-th (0-based) header named name (case-insensitive) of a SIP message,
- * value trimmed, malloc'ed; NULL when absent. */
-static char *sip_hdr_nth(const char *msg, const char *name, int k)
-{
-	size_t nl = strlen(name);
-	const char *p = strstr(msg, "\r\n");
-
-	while (p && p[2] && !(p[2] == '\r' && p[3] == '\n')) {
-		const char *line = p + 2;
-		const char *eol = strstr(line, "\r\n");
-		if (!eol)
-			eol = line + strlen(line);
-		const char *q = line + nl;
-		while (q < eol && (*q == ' ' || *q == '\t'))
-			q++;
-		if ((size_t)(eol - line) > nl && !strncasecmp(line, name, nl) && *q == ':' && k-- == 0) {
-			q++;
-			while (q < eol && (*q == ' ' || *q == '\t'))
-				q++;
-			const char *e = eol;
-			while (e > q && (e[-1] == ' ' || e[-1] == '\t'))
-				e--;
-			return strndup(q, (size_t)(e - q));
-		}
-		p = *eol ? eol : NULL;
-	}
-	return NULL;
-}
-
-static char *sip_hdr(const char *msg, const char *name)
-{
-	return sip_hdr_nth(msg, name, 0);
-}
-
-/* The body of a SIP message (after the empty line); *len its size. */
-static const char *sip_body(const struct sipmsg *m, size_t *len)
-{
-	const char *b = strstr(m->text, "\r\n\r\n");
-	if (!b) {
-		*len = 0;
-		return "";
-	}
-	b += 4;
-	*len = m->len - (size_t)(b - m->text);
-	return b;
-}
-
-static int is_request(const struct sipmsg *m, const char *method)
-{
-	size_t l = strlen(method);
-	return m->in && !strncmp(m->text, method, l) && m->text[l] == ' ';
-}
-
-/*
- * The received requests of method, one per transaction (retransmissions,
- * same Call-ID and CSeq, dropped). Fills v (pointers into l) up to max.
- */
-static size_t sip_requests(const struct siplog *l, const char *method, const struct sipmsg **v, size_t max)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < l->n; i++) {
-		if (!is_request(&l->v[i], method))
-			continue;
-		char *cid = sip_hdr(l->v[i].text, "Call-ID"), *cseq = sip_hdr(l->v[i].text, "CSeq");
-		int dup = 0;
-		for (size_t k = 0; k < n && !dup; k++) {
-			char *c2 = sip_hdr(v[k]->text, "Call-ID"), *s2 = sip_hdr(v[k]->text, "CSeq");
-			dup = c2 && cid && s2 && cseq && !strcmp(c2, cid) && !strcmp(s2, cseq);
-			free(c2);
-			free(s2);
-		}
-		free(cid);
-		free(cseq);
-		if (!dup && n < max)
-			v[n++] = &l->v[i];
-	}
-	return n;
-}
-
-
-/* The template tests/sipp/e2e_uas_reply.xml answering status phrase, with
- * one more header line; written to dir. malloc'ed path or NULL. */
-static char *uas_scenario(const char *dir, int status, const char *phrase, const char *header)
-{
-	size_t len = 0;
-	char *t = tu_read_file(tu_src("tests/sipp/e2e_uas_reply.xml"), &len);
-	if (!t)
-		return NULL;
-	char code[8];
-	snprintf(code, sizeof code, "%d", status);
-	const char *from[] = { "@STATUS@", "@PHRASE@", "@HEADER@" };
-	const char *to[] = { code, phrase, header && *header ? header : "Subject: none" };
-	for (int i = 0; i < 3; i++) {
-		char *at;
-		while ((at = strstr(t, from[i])) != NULL) {   /* every one, the comment's too */
-			*at = '\0';
-			char *n = itest_asprintf("%s%s%s", t, to[i], at + strlen(from[i]));
-			free(t);
-			t = n;
-		}
-	}
-	char name[64];
-	static int seq;
-	snprintf(name, sizeof name, "uas_%d_%d.xml", status, ++seq);
-	char *path = itest_write_file(dir, name, t, strlen(t));
-	free(t);
-	return path;
-}
-
-
-/* ------------------------------------------------------ REGISTER (sipp) */
-
-/*
- * Sends one REGISTER per user from src_ip to 127.0.0.1:dst_port with
- * tests/sipp/e2e_register.xml: AoR sip:USER@example.com, Contact
- * <sip:USER@127.0.0.1:CPORT>;+g.oma.pusheventapp="mms.ua", Expires. status[i]
- * gets the final SIP status answered for users[i] (-1 when none).
- * Returns the number of 200s.
- */
-static int sip_register_scen(const char *scenario, const char *dir, const char *src_ip, int dst_port,
-    const char *const *users, const int *cports, int expires, size_t n, int *status)
-{
-	static int seq;
-	char *csv = strdup("SEQUENTIAL\n");
-	for (size_t i = 0; i < n; i++) {
-		char *x = itest_asprintf("%s%s;%d;%d;\n", csv, users[i], cports[i], expires);
-		free(csv);
-		csv = x;
-		status[i] = -1;
-	}
-	char name[64], m[16], dst[32];
-	snprintf(name, sizeof name, "reg_%d.csv", ++seq);
-	char *csvpath = itest_write_file(dir, name, csv, strlen(csv));
-	char *log = itest_asprintf("%s/reg_%d.msg", dir, seq);
-	snprintf(m, sizeof m, "%zu", n);
-	snprintf(dst, sizeof dst, "127.0.0.1:%d", dst_port);
-	const char *argv[] = { "sipp", "-sf", tu_src(scenario), "-inf", csvpath,
-		"-m", m, "-r", "200", "-i", src_ip, "-nostdin", "-trace_msg", "-message_file", log,
-		"-timeout", "15s", "-recv_timeout", "5000", dst, NULL };
-	char *out = NULL, *err = NULL;
-	int code = -1, ok = 0;
-	itest_run_full(argv, NULL, dir, 30, &out, &err, &code);
-	struct siplog l;
-	siplog_load(log, &l);
-	for (size_t i = 0; i < l.n; i++) {
-		int st = 0;
-		if (!l.v[i].in || sscanf(l.v[i].text, "SIP/2.0 %d", &st) != 1 || st < 200)
-			continue;
-		char *to = sip_hdr(l.v[i].text, "To");
-		for (size_t k = 0; to && k < n; k++) {
-			char *want = itest_asprintf("<sip:%s@example.com>", users[k]);
-			if (!strncmp(to, want, strlen(want)))
-				status[k] = st;
-			free(want);
-		}
-		free(to);
-	}
-	int odd = 0;
-	for (size_t k = 0; k < n; k++) {
-		ok += status[k] == 200;
-		odd += status[k] != 200 && status[k] != 403;
-	}
-	if (odd)
-		fprintf(stderr, "REGISTER from %s to port %d: sipp exit %d, %d of %zu answered 200\n%s%s\n",
-		    src_ip, dst_port, code, ok, n, out ? out + (strlen(out) > 1500 ? strlen(out) - 1500 : 0) : "",
-		    err ? err : "");
-	siplog_free(&l);
-	free(out);
-	free(err);
-	free(log);
-	free(csvpath);
-	free(csv);
-	return ok;
-}
-
-
-
 /* ---------------------------------------------------------- terminals */
 
 /* A sipp UAS on 127.0.0.1:port (UDP, or TCP: the core) running scen for
@@ -555,27 +275,18 @@ static void term_free(struct term *t)
  * (sipp's clock) into v (up to max); the count. */
 static size_t messages_with(const char *msglog, const char *text, double *v, size_t max)
 {
-	struct siplog l;
-	const struct sipmsg *m[256];
-	siplog_load(msglog, &l);
-	size_t n = sip_requests(&l, "MESSAGE", m, 256), k = 0;
+	struct itest_sip_log l;
+	const struct itest_sip_msg *m[256];
+	itest_sip_log_load(msglog, &l);
+	size_t n = itest_sip_requests(&l, "MESSAGE", m, 256), k = 0;
 	for (size_t i = 0; i < n; i++) {
 		size_t blen;
-		const char *b = sip_body(m[i], &blen);
+		const char *b = itest_sip_body(m[i], &blen);
 		if (memmem(b, blen, text, strlen(text)) && k < max)
 			v[k++] = m[i]->t;
 	}
-	siplog_free(&l);
+	itest_sip_log_free(&l);
 	return k;
-}
-
-/* One REGISTER; the final status answered, or -1. */
-static int sip_register(const char *dir, const char *src_ip, int dst_port, const char *user, int cport,
-    int expires)
-{
-	int st = -1;
-	sip_register_scen("tests/sipp/e2e_register.xml", dir, src_ip, dst_port, &user, &cport, expires, 1, &st);
-	return st;
 }
 
 /* ------------------------------------------------------------ daemons */
@@ -658,7 +369,7 @@ static void t_core_outage(void)
 {
 	NEED(dcore);
 	/* the terminal's contact is behind the core: any port */
-	EXPECT_INT(sip_register(dcore.dir, "127.0.0.1", dcore_sip, "cuser", 5999, 600), 200);
+	EXPECT_INT(itest_sip_register(dcore.dir, "127.0.0.1", dcore_sip, "cuser", 5999, 600), 200);
 	double t0 = itest_now();
 	for (int i = 0; i < NDOWN; i++) {
 		char id[64], text[64];
@@ -669,7 +380,7 @@ static void t_core_outage(void)
 	sleep_s(OUTAGE_S - (itest_now() - t0));
 	/* the core comes back: attempts so far were refused */
 	size_t upto = log_size(&dcore);
-	char *scen = uas_scenario(dcore.dir, 200, "OK", NULL);
+	char *scen = itest_sip_uas_scenario(dcore.dir, 200, "OK", NULL);
 	struct term core;
 	double t_up = itest_wall_now();   /* the core's log times are wall-clock */
 	EXPECT_FATAL(term_start_at(&core, dcore.dir, "core", scen, NDOWN, core_port, 1) == 0);
@@ -754,12 +465,12 @@ static void t_busy_retry_after(void)
 	int port = itest_free_port_udp_tcp();
 	char ra[32];
 	snprintf(ra, sizeof ra, "Retry-After: %d", RETRY_AFTER);
-	char *s503 = uas_scenario(dbusy.dir, 503, "Service Unavailable", ra);
-	char *s200 = uas_scenario(dbusy.dir, 200, "OK", NULL);
+	char *s503 = itest_sip_uas_scenario(dbusy.dir, 503, "Service Unavailable", ra);
+	char *s200 = itest_sip_uas_scenario(dbusy.dir, 200, "OK", NULL);
 	struct term busy, ok;
 	EXPECT_FATAL(term_start_at(&busy, dbusy.dir, "busy", s503, 1000, port, 0) == 0);
 	ctx_files[0] = busy.msglog;
-	EXPECT_INT(sip_register(dbusy.dir, "127.0.0.1", dbusy_sip, "buser", port, 600), 200);
+	EXPECT_INT(itest_sip_register(dbusy.dir, "127.0.0.1", dbusy_sip, "buser", port, 600), 200);
 	double t0 = itest_now();
 	for (int i = 0; i < NBUSY; i++) {
 		char id[64], text[64];
@@ -838,11 +549,11 @@ static void t_pi_endpoint_down(void)
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/pi/notify", pi_port);
 	char *attrs = itest_asprintf("ppg-notify-requested-to=\"%s\"", url);
 	int port = itest_free_port_udp_tcp();
-	char *s200 = uas_scenario(dbusy.dir, 200, "OK", NULL);
+	char *s200 = itest_sip_uas_scenario(dbusy.dir, 200, "OK", NULL);
 	struct term t;
 	EXPECT_FATAL(term_start_at(&t, dbusy.dir, "note", s200, NNOTE, port, 0) == 0);
 	ctx_files[0] = t.msglog;
-	EXPECT_INT(sip_register(dbusy.dir, "127.0.0.1", dbusy_sip, "nuser", port, 600), 200);
+	EXPECT_INT(itest_sip_register(dbusy.dir, "127.0.0.1", dbusy_sip, "nuser", port, 600), 200);
 	double t0 = itest_now();
 	/* one after the other: their events (delivered) come in this order */
 	for (int i = 0; i < NNOTE; i++) {

@@ -167,12 +167,7 @@ static int close_wait_count(int port)
 /* Lines of the daemon log containing text. */
 static int log_count(struct itest_daemon *d, const char *text)
 {
-	char *s = tu_read_file(d->log, NULL);
-	int n = 0;
-	for (const char *p = s; p && (p = strstr(p, text)); p++)
-		n++;
-	free(s);
-	return n;
+	return itest_file_count(d->log, text);
 }
 
 /* ------------------------------------------------------------- suites */

@@ -26,6 +26,7 @@
 #include "otabearer/ota.h"
 #include "pap/pap.h"
 #include "tests/itest.h"
+#include "tests/itest_sip.h"
 #include "tests/test_util.h"
 
 #include <CUnit/Basic.h>
@@ -61,18 +62,6 @@
 static struct itest_daemon *ctx_d;     /* its log tail is printed on a failure */
 static const char *ctx_files[4];       /* more logs to show (SMSC, sipp, tshark) */
 
-static void print_tail(const char *title, const char *path, size_t max)
-{
-	size_t len = 0;
-	char *s = path ? tu_read_file(path, &len) : NULL;
-	if (!s)
-		return;
-	const char *p = len > max ? s + len - max : s;
-	fprintf(stderr, "---- %s (%s), last %zu bytes ----\n%s\n---- end ----\n", title, path,
-	    (size_t)(len - (size_t)(p - s)), p);
-	free(s);
-}
-
 static void dump_ctx(const char *file, unsigned line, const char *cond)
 {
 	fprintf(stderr, "\n%s:%u: FAILED: %s\n", file, line, cond);
@@ -80,7 +69,7 @@ static void dump_ctx(const char *file, unsigned line, const char *cond)
 		itest_daemon_print_log(ctx_d, 3000);
 	for (size_t i = 0; i < sizeof ctx_files / sizeof ctx_files[0]; i++)
 		if (ctx_files[i])
-			print_tail("peer log", ctx_files[i], 2500);
+			itest_print_tail("peer log", ctx_files[i], 2500);
 }
 
 static void set_ctx(struct itest_daemon *d, const char *f0, const char *f1)
@@ -475,13 +464,13 @@ static int capture_start(struct capture *c, const char *dir, const char *name, i
 		int code;
 		if (itest_wait_pid(c->pid, 0, &code) == 0) {
 			fprintf(stderr, "tshark exited at start-up (%d)\n", code);
-			print_tail("tshark", c->log, 2000);
+			itest_print_tail("tshark", c->log, 2000);
 			c->pid = 0;
 			return -1;
 		}
 		if (itest_now() > end) {
 			fprintf(stderr, "tshark did not start capturing within 15 s\n");
-			print_tail("tshark", c->log, 2000);
+			itest_print_tail("tshark", c->log, 2000);
 			return -1;
 		}
 	}
@@ -617,7 +606,7 @@ static int smsc_start(struct smsc *s, const char *dir, const char *tag, const ch
 		int code;
 		if (itest_wait_pid(s->pid, 0, &code) == 0) {
 			fprintf(stderr, "smsc.pl exited at start-up (%d): is libnet-smpp-perl installed?\n", code);
-			print_tail("smsc.pl", s->out, 2000);
+			itest_print_tail("smsc.pl", s->out, 2000);
 			s->pid = 0;
 			return -1;
 		}
@@ -777,38 +766,11 @@ struct term {
 	char *out;
 };
 
-/* tests/sipp/e2e_uas_reply.xml answering status phrase, written to dir. */
-static char *uas_scenario(const char *dir, int status, const char *phrase)
-{
-	size_t len = 0;
-	char *t = tu_read_file(tu_src("tests/sipp/e2e_uas_reply.xml"), &len);
-	if (!t)
-		return NULL;
-	char code[8];
-	snprintf(code, sizeof code, "%d", status);
-	const char *from[] = { "@STATUS@", "@PHRASE@", "@HEADER@" };
-	const char *to[] = { code, phrase, "Subject: none" };
-	for (int i = 0; i < 3; i++) {
-		char *at;
-		while ((at = strstr(t, from[i])) != NULL) {
-			*at = '\0';
-			char *n = itest_asprintf("%s%s%s", t, to[i], at + strlen(from[i]));
-			free(t);
-			t = n;
-		}
-	}
-	char name[64];
-	snprintf(name, sizeof name, "uas_%d.xml", status);
-	char *path = itest_write_file(dir, name, t, strlen(t));
-	free(t);
-	return path;
-}
-
 static int term_start(struct term *t, const char *dir, int status, const char *phrase, int calls)
 {
 	char m[16];
 	memset(t, 0, sizeof *t);
-	t->scen = uas_scenario(dir, status, phrase);
+	t->scen = itest_sip_uas_scenario(dir, status, phrase, NULL);
 	t->msglog = itest_asprintf("%s/term_%d.msg", dir, status);
 	t->out = itest_asprintf("%s/term_%d.out", dir, status);
 	if (!t->scen)
@@ -936,11 +898,7 @@ static int wait_smsc_bound(struct itest_daemon *d, int want)
 	/* "SMSC link up" appears once per bind */
 	double end = itest_now() + 10;
 	for (;;) {
-		char *s = tu_read_file(d->log, NULL);
-		int n = 0;
-		for (const char *p = s; p && (p = strstr(p, "SMSC link up")) != NULL; p++)
-			n++;
-		free(s);
+		int n = itest_file_count(d->log, "SMSC link up");
 		if (n >= want)
 			return 0;
 		if (itest_now() > end) {

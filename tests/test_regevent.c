@@ -19,6 +19,7 @@
 #endif
 #include "pap/pap.h"
 #include "tests/itest.h"
+#include "tests/itest_sip.h"
 #include "tests/test_util.h"
 
 #include <CUnit/Basic.h>
@@ -99,34 +100,6 @@ static int wait_final(struct itest_daemon *d, const char *push_id, double timeou
 
 /* ---------------------------------------------------------- the daemon */
 
-static int log_has(const char *path, const char *text)
-{
-	size_t len = 0;
-	char *s = tu_read_file(path, &len);
-	int has = s && strstr(s, text) != NULL;
-	free(s);
-	return has;
-}
-
-static int count_in(const char *path, const char *text)
-{
-	size_t len = 0;
-	char *s = tu_read_file(path, &len);
-	int n = 0;
-	for (const char *p = s; p && (p = strstr(p, text)); p += strlen(text))
-		n++;
-	free(s);
-	return n;
-}
-
-static int wait_log(const char *path, const char *text, double timeout_s)
-{
-	if (itest_wait_file_has(path, text, timeout_s) == 0)
-		return 0;
-	fprintf(stderr, "\nno line with \"%s\" in %s after %.1f s\n", text, path, timeout_s);
-	return -1;
-}
-
 static void start_ppgd(struct itest_daemon *d, const char *tag, const char *sip_extra, int *sip_port)
 {
 	if (itest_daemon_init(d, tag) != 0)
@@ -141,68 +114,6 @@ static void start_ppgd(struct itest_daemon *d, const char *tag, const char *sip_
 	free(sections);
 }
 
-/* A sipp UAS on a free port running scen for calls calls. PID or 0. */
-static pid_t sipp_uas(const char *dir, const char *scen, int calls, const char *msglog, const char *out,
-    int *port)
-{
-	char m[16];
-	snprintf(m, sizeof m, "%d", calls);
-	const char *argv[] = { "sipp", "-sf", scen, "-m", m, "-i", "127.0.0.1", "-p", "@PORT@", "-nostdin",
-		"-trace_msg", "-message_file", msglog, "-timeout", "90s", "-timeout_error", NULL };
-	*port = 0;
-	pid_t pid = itest_sipp_start(argv, dir, out, 0, port);
-	return pid > 0 ? pid : 0;
-}
-
-/* sipp's exit code once it ended within timeout_s, else -1. */
-static int sipp_wait(pid_t *pid, double timeout_s)
-{
-	int code = -1;
-	if (*pid > 0 && itest_wait_pid(*pid, timeout_s, &code) == 0)
-		*pid = 0;
-	return *pid > 0 ? -1 : code;
-}
-
-static void sipp_stop(pid_t *pid)
-{
-	if (*pid > 0)
-		itest_stop_pid(*pid, SIGTERM, 5);
-	*pid = 0;
-}
-
-/* The terminal's own REGISTER at the core (tests/sipp/e2e_register.xml):
- * sip:USER@example.com -> <sip:USER@127.0.0.1:cport>. The final status, or -1. */
-static int sip_register(const char *dir, int core_port, const char *user, int cport, int expires)
-{
-	static int seq;
-	char name[32], dst[32];
-	char *csv = itest_asprintf("SEQUENTIAL\n%s;%d;%d;\n", user, cport, expires);
-	snprintf(name, sizeof name, "reg_%d.csv", ++seq);
-	char *csvpath = itest_write_file(dir, name, csv, strlen(csv));
-	char *log = itest_asprintf("%s/reg_%d.msg", dir, seq);
-	snprintf(dst, sizeof dst, "127.0.0.1:%d", core_port);
-	const char *argv[] = { "sipp", "-sf", tu_src("tests/sipp/e2e_register.xml"), "-inf", csvpath,
-		"-m", "1", "-i", "127.0.0.1", "-nostdin", "-trace_msg", "-message_file", log,
-		"-timeout", "15s", "-recv_timeout", "10000", dst, NULL };
-	int code = -1;
-	char *out = NULL;
-	itest_run_full(argv, NULL, dir, 30, &out, NULL, &code);
-	int st = -1;
-	size_t len = 0;
-	char *s = tu_read_file(log, &len);
-	for (const char *p = s; p && (p = strstr(p, "SIP/2.0 ")); p += 8) {
-		int v = atoi(p + 8);
-		if (v >= 200)
-			st = v;
-	}
-	free(s);
-	free(out);
-	free(log);
-	free(csvpath);
-	free(csv);
-	return st;
-}
-
 /* ============================================ suite: kamailio as the core */
 
 /* ppgd asks for 120 s; kamailio grants KAM_GRANTED s, so ppgd refreshes
@@ -215,28 +126,6 @@ static pid_t kam_pid, kterm_pid;
 static int kterm_port;
 static char *kam_log, *kterm_log;
 
-/* The db_text tables presence and pua read at start, copied from kamailio's
- * own schema files (empty tables). 0 or -1. */
-static int kam_db(const char *db)
-{
-	static const char *tables[] = { "version", "presentity", "active_watchers", "watchers", "xcap", "pua" };
-	mkdir(db, 0700);
-	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
-		char *src = itest_asprintf("/usr/share/kamailio/dbtext/kamailio/%s", tables[i]);
-		size_t len = 0;
-		char *t = tu_read_file(src, &len);
-		free(src);
-		if (!t)
-			return -1;
-		char *p = itest_write_file(db, tables[i], t, len);
-		free(t);
-		if (!p)
-			return -1;
-		free(p);
-	}
-	return 0;
-}
-
 static int init_kam(void)
 {
 	kam_port = itest_free_port_udp_tcp();
@@ -246,50 +135,28 @@ static int init_kam(void)
 	free(extra);
 	if (dkam.pid <= 0)
 		return 0;
-	char *run = itest_asprintf("%s/kamailio", dkam.dir), *db = itest_asprintf("%s/kamdb", dkam.dir);
-	mkdir(run, 0700);
-	kam_log = itest_asprintf("%s/kamailio.log", dkam.dir);
-	if (kam_db(db) == 0) {
-		char *udp = itest_asprintf("udp:127.0.0.1:%d", kam_port);
-		char *pidf = itest_asprintf("%s/kamailio.pid", run);
-		char *dburl = itest_asprintf("DBURL=\"text://%s\"", db);
-		char *self = itest_asprintf("SELF_URI=\"sip:reginfo@127.0.0.1:%d\"", kam_port);
-		char *maxexp = itest_asprintf("PRES_MAX_EXPIRES=%d", KAM_GRANTED);
-		const char *argv[] = { access("/usr/sbin/kamailio", X_OK) == 0 ? "/usr/sbin/kamailio" : "kamailio",
-			"-f", tu_src("tests/kamailio/ppgd-regevent.cfg"), "-DD", "-E", "-l", udp, "-P", pidf,
-			"-Y", run, "-w", run, "-A", dburl, "-A", self, "-A", maxexp, "-m", "64", "-M", "8", NULL };
-		kam_pid = itest_spawn(argv, run, kam_log);
-		double end = itest_now() + 10;
-		while (kam_pid > 0 && !itest_udp_port_bound(kam_port)) {
-			int code;
-			if (itest_wait_pid(kam_pid, 0, &code) == 0 || itest_now() > end) {
-				fprintf(stderr, "kamailio did not start (see %s)\n", kam_log);
-				itest_stop_pid(kam_pid, SIGTERM, 5);
-				kam_pid = 0;
-			}
-			usleep(20000);
-		}
-		free(udp);
-		free(pidf);
-		free(dburl);
-		free(self);
-		free(maxexp);
-	}
-	free(run);
+	char *db = itest_asprintf("%s/kamdb", dkam.dir);
+	char *dburl = itest_asprintf("DBURL=\"text://%s\"", db);
+	char *self = itest_asprintf("SELF_URI=\"sip:reginfo@127.0.0.1:%d\"", kam_port);
+	char *maxexp = itest_asprintf("PRES_MAX_EXPIRES=%d", KAM_GRANTED);
+	struct itest_sip_kam k = { .cfg = "tests/kamailio/ppgd-regevent.cfg", .dir = dkam.dir, .udp_port = kam_port,
+		.dbtext = db, .defines = { dburl, self, maxexp }, .shm_mb = 64 };
+	kam_pid = itest_sip_kam_start(&k, &kam_log);
 	free(db);
+	free(dburl);
+	free(self);
+	free(maxexp);
 	kterm_log = itest_asprintf("%s/kterm.msg", dkam.dir);
 	char *out = itest_asprintf("%s/kterm.out", dkam.dir);
-	kterm_pid = sipp_uas(dkam.dir, tu_src("tests/sipp/regevent_terminal.xml"), 1, kterm_log, out, &kterm_port);
+	kterm_pid = itest_sip_uas(dkam.dir, tu_src("tests/sipp/regevent_terminal.xml"), 1, kterm_log, out, &kterm_port);
 	free(out);
 	return 0;
 }
 
 static int clean_kam(void)
 {
-	sipp_stop(&kterm_pid);
-	if (kam_pid > 0)
-		itest_stop_pid(kam_pid, SIGTERM, 10);
-	kam_pid = 0;
+	itest_sip_stop(&kterm_pid);
+	itest_sip_kam_stop(&kam_pid);
 	itest_daemon_destroy(&dkam, 0);
 	free(kam_log);
 	free(kterm_log);
@@ -314,34 +181,34 @@ static void t_kam_push_waits_then_delivered(void)
 	struct sq q;
 
 	CU_ASSERT_EQUAL(push(&dkam, "kre-1@regev", "kuser", "learnt from the reg event"), 1001);
-	CU_ASSERT_EQUAL(wait_log(dkam.log, "reg event: a push waits for sip:kuser@example.com: subscribing", 5), 0);
+	CU_ASSERT_EQUAL(itest_wait_log(dkam.log, "reg event: a push waits for sip:kuser@example.com: subscribing", 5), 0);
 	char *granted = itest_asprintf("reg event: subscribed to sip:kuser@example.com for %d s", KAM_GRANTED);
-	CU_ASSERT_EQUAL(wait_log(dkam.log, granted, 5), 0);
+	CU_ASSERT_EQUAL(itest_wait_log(dkam.log, granted, 5), 0);
 	free(granted);
-	CU_ASSERT(log_has(kam_log, "SUBSCRIBE reg for sip:kuser@example.com from sip:ppg@operator.example"));
+	CU_ASSERT(itest_file_has(kam_log, "SUBSCRIBE reg for sip:kuser@example.com from sip:ppg@operator.example"));
 	CU_ASSERT_EQUAL(statusquery(&dkam, "kre-1@regev", &q), 0);
 	CU_ASSERT_EQUAL(q.state, PAP_STATE_PENDING);
 	CU_ASSERT_PTR_NOT_NULL(strstr(q.desc, "waiting for a registration"));
 
-	CU_ASSERT_EQUAL(sip_register(dkam.dir, kam_port, "kuser", kterm_port, 600), 200);
+	CU_ASSERT_EQUAL(itest_sip_register(dkam.dir, "127.0.0.1", kam_port, "kuser", kterm_port, 600), 200);
 	char *want = itest_asprintf("registration sip:kuser@example.com -> sip:kuser@127.0.0.1:%d for ", kterm_port);
-	CU_ASSERT_EQUAL(wait_log(dkam.log, want, 5), 0);
+	CU_ASSERT_EQUAL(itest_wait_log(dkam.log, want, 5), 0);
 	free(want);
-	CU_ASSERT(log_has(dkam.log, "reg event for sip:kuser@example.com: full state version 0, 1 registration, "
+	CU_ASSERT(itest_file_has(dkam.log, "reg event for sip:kuser@example.com: full state version 0, 1 registration, "
 	    "1 active contact"));
 	CU_ASSERT_EQUAL(wait_final(&dkam, "kre-1@regev", 10, &q), 0);
 	CU_ASSERT_EQUAL(q.state, PAP_STATE_DELIVERED);
 	CU_ASSERT_EQUAL(q.code, 1000);
-	CU_ASSERT_EQUAL(sipp_wait(&kterm_pid, 5), 0);
+	CU_ASSERT_EQUAL(itest_sip_wait(&kterm_pid, 5), 0);
 	/* the MESSAGE came through kamailio (its lookup made the contact the Request-URI) */
 	char *rl = itest_asprintf("MESSAGE sip:kuser@127.0.0.1:%d SIP/2.0", kterm_port);
-	CU_ASSERT(log_has(kterm_log, rl));
+	CU_ASSERT(itest_file_has(kterm_log, rl));
 	free(rl);
 	char *relayed = itest_asprintf("MESSAGE for sip:kuser@example.com relayed to sip:kuser@127.0.0.1:%d", kterm_port);
-	CU_ASSERT(log_has(kam_log, relayed));
+	CU_ASSERT(itest_file_has(kam_log, relayed));
 	free(relayed);
 	/* no third-party REGISTER reached ppgd: every binding came by NOTIFY */
-	CU_ASSERT(!log_has(dkam.log, "REGISTER from "));
+	CU_ASSERT(!itest_file_has(dkam.log, "REGISTER from "));
 }
 
 /* kamailio granted KAM_GRANTED s: ppgd (nua) refreshes in the dialog
@@ -352,15 +219,15 @@ static void t_kam_refresh(void)
 	CU_ASSERT_FATAL(kam_pid > 0);
 	char *refresh = itest_asprintf("SUBSCRIBE reg for sip:reginfo@127.0.0.1:%d from sip:ppg@operator.example "
 	    "(expires 120)", kam_port);
-	CU_ASSERT_EQUAL(wait_log(kam_log, refresh, KAM_GRANTED + 2), 0);
+	CU_ASSERT_EQUAL(itest_wait_log(kam_log, refresh, KAM_GRANTED + 2), 0);
 	free(refresh);
 	double end = itest_now() + 3;
-	while (count_in(dkam.log, "reg event for sip:kuser@example.com: full state version 0, 1 registration, "
+	while (itest_file_count(dkam.log, "reg event for sip:kuser@example.com: full state version 0, 1 registration, "
 	    "1 active contact") < 2 && itest_now() < end)
 		sleep_s(0.1);
-	CU_ASSERT(count_in(dkam.log, "reg event for sip:kuser@example.com: full state version 0, 1 registration, "
+	CU_ASSERT(itest_file_count(dkam.log, "reg event for sip:kuser@example.com: full state version 0, 1 registration, "
 	    "1 active contact") >= 2);
-	CU_ASSERT(!log_has(dkam.log, "reg event: the core ended"));
+	CU_ASSERT(!itest_file_has(dkam.log, "reg event: the core ended"));
 }
 
 /* The terminal de-REGISTERs at kamailio: the NOTIFY (registration and
@@ -369,19 +236,19 @@ static void t_kam_deregister_removes(void)
 {
 	CU_ASSERT_FATAL(kam_pid > 0);
 	struct sq q;
-	CU_ASSERT_EQUAL(sip_register(dkam.dir, kam_port, "kuser", kterm_port, 0), 200);
+	CU_ASSERT_EQUAL(itest_sip_register(dkam.dir, "127.0.0.1", kam_port, "kuser", kterm_port, 0), 200);
 	/* every earlier full document logged "-> * removed" too: wait for this
 	 * document's own line */
-	CU_ASSERT_EQUAL(wait_log(dkam.log, "reg event for sip:kuser@example.com: full state version 0, "
+	CU_ASSERT_EQUAL(itest_wait_log(dkam.log, "reg event for sip:kuser@example.com: full state version 0, "
 	    "1 registration, 0 active contacts", 5), 0);
-	CU_ASSERT(log_has(dkam.log, "registration sip:kuser@example.com -> * removed"));
+	CU_ASSERT(itest_file_has(dkam.log, "registration sip:kuser@example.com -> * removed"));
 	CU_ASSERT_EQUAL(push(&dkam, "kre-2@regev", "kuser", "after the de-REGISTER"), 1001);
 	sleep_s(1.0);
 	CU_ASSERT_EQUAL(statusquery(&dkam, "kre-2@regev", &q), 0);
 	CU_ASSERT_EQUAL(q.state, PAP_STATE_PENDING);
 	CU_ASSERT_PTR_NOT_NULL(strstr(q.desc, "waiting for a registration"));
 	/* one subscription (dialog) serves both pushes */
-	CU_ASSERT_EQUAL(count_in(kam_log, "SUBSCRIBE reg for sip:kuser@example.com"), 1);
+	CU_ASSERT_EQUAL(itest_file_count(kam_log, "SUBSCRIBE reg for sip:kuser@example.com"), 1);
 }
 
 /* SIGTERM with subscriptions open (the kamailio one, active): ppgd ends
@@ -397,7 +264,7 @@ static void t_kam_clean_stop(void)
 	/* the stack's shutdown ended the dialog: an un-SUBSCRIBE reached kamailio */
 	char *unsub = itest_asprintf("SUBSCRIBE reg for sip:reginfo@127.0.0.1:%d from sip:ppg@operator.example "
 	    "(expires 0)", kam_port);
-	CU_ASSERT_EQUAL(wait_log(kam_log, unsub, 3), 0);
+	CU_ASSERT_EQUAL(itest_wait_log(kam_log, unsub, 3), 0);
 	free(unsub);
 }
 
@@ -414,7 +281,7 @@ static int init_notifier(void)
 		return 0;
 	nterm_log = itest_asprintf("%s/nterm.msg", dn.dir);
 	char *out = itest_asprintf("%s/nterm.out", dn.dir);
-	nterm_pid = sipp_uas(dn.dir, tu_src("tests/sipp/regevent_terminal.xml"), 2, nterm_log, out, &nterm_port);
+	nterm_pid = itest_sip_uas(dn.dir, tu_src("tests/sipp/regevent_terminal.xml"), 2, nterm_log, out, &nterm_port);
 	free(out);
 	/* the notifier scenario with the terminal's port */
 	size_t len = 0;
@@ -432,7 +299,7 @@ static int init_notifier(void)
 	n_log = itest_asprintf("%s/notifier.msg", dn.dir);
 	out = itest_asprintf("%s/notifier.out", dn.dir);
 	if (scen)
-		n_pid = sipp_uas(dn.dir, scen, 2, n_log, out, &n_port);
+		n_pid = itest_sip_uas(dn.dir, scen, 2, n_log, out, &n_port);
 	free(out);
 	free(scen);
 	/* reg_event_server: the SUBSCRIBEs go to the notifier; no outbound
@@ -458,8 +325,8 @@ static int init_notifier(void)
 
 static int clean_notifier(void)
 {
-	sipp_stop(&nterm_pid);
-	sipp_stop(&n_pid);
+	itest_sip_stop(&nterm_pid);
+	itest_sip_stop(&n_pid);
 	itest_daemon_destroy(&dn, 0);
 	free(n_log);
 	free(nterm_log);
@@ -488,11 +355,11 @@ static void t_notifier_versions_and_resubscribe(void)
 	CU_ASSERT_EQUAL(q.state, PAP_STATE_DELIVERED);
 	CU_ASSERT_EQUAL(q.code, 1000);
 	char *rl = itest_asprintf("MESSAGE sip:nuser@127.0.0.1:%d SIP/2.0", nterm_port);
-	CU_ASSERT(log_has(nterm_log, rl));
+	CU_ASSERT(itest_file_has(nterm_log, rl));
 	free(rl);
 	char *line = itest_asprintf("registration sip:nuser@example.com -> sip:nuser@127.0.0.1:%d for 600 s, "
 	    "applications \"mms.ua\"", nterm_port);
-	CU_ASSERT_EQUAL(wait_log(dn.log, line, 5), 0);
+	CU_ASSERT_EQUAL(itest_wait_log(dn.log, line, 5), 0);
 	free(line);
 
 	char *want[] = {
@@ -504,17 +371,17 @@ static void t_notifier_versions_and_resubscribe(void)
 		"the core ended the subscription to sip:nuser@example.com (deactivated): again in 1 s",
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
-		CU_ASSERT_EQUAL(wait_log(dn.log, want[i], 8), 0);
+		CU_ASSERT_EQUAL(itest_wait_log(dn.log, want[i], 8), 0);
 	/* the gap's contact (partial v4) was never stored */
-	CU_ASSERT(!log_has(dn.log, "192.0.2.3"));
+	CU_ASSERT(!itest_file_has(dn.log, "192.0.2.3"));
 	/* full v5 removed the AoR's bindings before storing the terminal again */
-	CU_ASSERT(count_in(dn.log, "registration sip:nuser@example.com -> * removed") >= 2);
+	CU_ASSERT(itest_file_count(dn.log, "registration sip:nuser@example.com -> * removed") >= 2);
 	/* the second subscription: the notifier's second call ran to its end
 	 * too (its own terminated NOTIFY); sipp exits 0 when both passed */
-	CU_ASSERT_EQUAL(sipp_wait(&n_pid, 20), 0);
+	CU_ASSERT_EQUAL(itest_sip_wait(&n_pid, 20), 0);
 	/* two dialogs (Request-URI the AoR), each refreshed once (Request-URI the notifier's Contact) */
-	CU_ASSERT_EQUAL(count_in(n_log, "SUBSCRIBE sip:nuser@example.com SIP/2.0"), 2);
-	CU_ASSERT_EQUAL(count_in(n_log, "SUBSCRIBE sip:notifier@127.0.0.1:"), 2);
+	CU_ASSERT_EQUAL(itest_file_count(n_log, "SUBSCRIBE sip:nuser@example.com SIP/2.0"), 2);
+	CU_ASSERT_EQUAL(itest_file_count(n_log, "SUBSCRIBE sip:notifier@127.0.0.1:"), 2);
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 		if (i != 2 && i != 5)
 			free(want[i]);
@@ -534,8 +401,8 @@ static void t_notifier_versions_and_resubscribe(void)
 	free(gb);
 	CU_ASSERT_EQUAL(wait_final(&dn, "nre-2@regev", 10, &q), 0);
 	CU_ASSERT_EQUAL(q.state, PAP_STATE_DELIVERED);
-	CU_ASSERT_EQUAL(sipp_wait(&nterm_pid, 5), 0);
-	CU_ASSERT(log_has(nterm_log, "MESSAGE sip:nuser@example.com;gr=urn:uuid:00000000-0000-0000-0000-00000000aaaa SIP/2.0"));
+	CU_ASSERT_EQUAL(itest_sip_wait(&nterm_pid, 5), 0);
+	CU_ASSERT(itest_file_has(nterm_log, "MESSAGE sip:nuser@example.com;gr=urn:uuid:00000000-0000-0000-0000-00000000aaaa SIP/2.0"));
 
 	/* SIGTERM while a resubscription waits for its backoff: exit 0 */
 	int st = itest_daemon_stop(&dn);
@@ -553,14 +420,14 @@ static void t_kam_restart_resubscribes(void)
 {
 	CU_ASSERT_FATAL(kam_pid > 0);
 	CU_ASSERT_FATAL(!itest_daemon_alive(&dkam));
-	int before = count_in(kam_log, "SUBSCRIBE reg for sip:kuser@example.com");
+	int before = itest_file_count(kam_log, "SUBSCRIBE reg for sip:kuser@example.com");
 	CU_ASSERT_EQUAL_FATAL(itest_daemon_start(&dkam), 0);
-	CU_ASSERT_EQUAL(wait_log(dkam.log, "reg event: 1 AoR that parked pushes wait on and no node subscribes "
+	CU_ASSERT_EQUAL(itest_wait_log(dkam.log, "reg event: 1 AoR that parked pushes wait on and no node subscribes "
 	    "to: subscribing", 5), 0);
 	char *granted = itest_asprintf("reg event: subscribed to sip:kuser@example.com for %d s", KAM_GRANTED);
-	CU_ASSERT_EQUAL(wait_log(dkam.log, granted, 5), 0);
+	CU_ASSERT_EQUAL(itest_wait_log(dkam.log, granted, 5), 0);
 	free(granted);
-	CU_ASSERT_EQUAL(count_in(kam_log, "SUBSCRIBE reg for sip:kuser@example.com"), before + 1);
+	CU_ASSERT_EQUAL(itest_file_count(kam_log, "SUBSCRIBE reg for sip:kuser@example.com"), before + 1);
 	struct sq q;
 	CU_ASSERT_EQUAL(statusquery(&dkam, "kre-2@regev", &q), 0);
 	CU_ASSERT_EQUAL(q.state, PAP_STATE_PENDING);
@@ -568,44 +435,23 @@ static void t_kam_restart_resubscribes(void)
 	free(kterm_log);
 	kterm_log = itest_asprintf("%s/kterm2.msg", dkam.dir);
 	char *out = itest_asprintf("%s/kterm2.out", dkam.dir);
-	kterm_pid = sipp_uas(dkam.dir, tu_src("tests/sipp/regevent_terminal.xml"), 1, kterm_log, out, &kterm_port);
+	kterm_pid = itest_sip_uas(dkam.dir, tu_src("tests/sipp/regevent_terminal.xml"), 1, kterm_log, out, &kterm_port);
 	free(out);
 	CU_ASSERT_FATAL(kterm_pid > 0);
-	CU_ASSERT_EQUAL(sip_register(dkam.dir, kam_port, "kuser", kterm_port, 600), 200);
+	CU_ASSERT_EQUAL(itest_sip_register(dkam.dir, "127.0.0.1", kam_port, "kuser", kterm_port, 600), 200);
 	CU_ASSERT_EQUAL(wait_final(&dkam, "kre-2@regev", 10, &q), 0);
 	CU_ASSERT_EQUAL(q.state, PAP_STATE_DELIVERED);
-	CU_ASSERT_EQUAL(sipp_wait(&kterm_pid, 5), 0);
+	CU_ASSERT_EQUAL(itest_sip_wait(&kterm_pid, 5), 0);
 	char *rl = itest_asprintf("MESSAGE sip:kuser@127.0.0.1:%d SIP/2.0", kterm_port);
-	CU_ASSERT(log_has(kterm_log, rl));
+	CU_ASSERT(itest_file_has(kterm_log, rl));
 	free(rl);
 	/* no third-party REGISTER: the binding came by NOTIFY after the restart */
-	CU_ASSERT(!log_has(dkam.log, "REGISTER from "));
+	CU_ASSERT(!itest_file_has(dkam.log, "REGISTER from "));
 	int st = itest_daemon_stop(&dkam);
 	CU_ASSERT(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
 /* ======================== suite: reginfo beside third-party REGISTER */
-
-/* A copy of tests/sipp/NAME in dir with each from[i] replaced by to[i]. */
-static char *subst_file(const char *dir, const char *name, const char *out, const char *const *from,
-    const char *const *to, size_t n)
-{
-	char *t = tu_read_file(tu_src(name), NULL);
-	for (size_t i = 0; t && i < n; i++) {
-		char *at;
-		size_t pos = 0;
-		while ((at = strstr(t + pos, from[i])) != NULL) {
-			*at = '\0';
-			char *x = itest_asprintf("%s%s%s", t, to[i], at + strlen(from[i]));
-			pos = strlen(t) + strlen(to[i]);
-			free(t);
-			t = x;
-		}
-	}
-	char *path = t ? itest_write_file(dir, out, t, strlen(t)) : NULL;
-	free(t);
-	return path;
-}
 
 static struct itest_daemon dm;
 static int dm_sip, m_port, mterm_port;
@@ -618,16 +464,16 @@ static int init_mixed(void)
 		return 0;
 	mterm_log = itest_asprintf("%s/mterm.msg", dm.dir);
 	char *out = itest_asprintf("%s/mterm.out", dm.dir);
-	mterm_pid = sipp_uas(dm.dir, tu_src("tests/sipp/regevent_terminal.xml"), 3, mterm_log, out, &mterm_port);
+	mterm_pid = itest_sip_uas(dm.dir, tu_src("tests/sipp/regevent_terminal.xml"), 3, mterm_log, out, &mterm_port);
 	free(out);
 	char port[16];
 	snprintf(port, sizeof port, "%d", mterm_port);
 	const char *from[] = { "@TPORT@" }, *to[] = { port };
-	char *scen = subst_file(dm.dir, "tests/sipp/regevent_notifier_full.xml", "notifier_full.xml", from, to, 1);
+	char *scen = itest_subst_file(dm.dir, "tests/sipp/regevent_notifier_full.xml", "notifier_full.xml", from, to, 1);
 	m_log = itest_asprintf("%s/notifier_full.msg", dm.dir);
 	out = itest_asprintf("%s/notifier_full.out", dm.dir);
 	if (scen && mterm_pid > 0)
-		m_pid = sipp_uas(dm.dir, scen, 1, m_log, out, &m_port);
+		m_pid = itest_sip_uas(dm.dir, scen, 1, m_log, out, &m_port);
 	free(out);
 	free(scen);
 	if (m_pid > 0) {
@@ -647,8 +493,8 @@ static int init_mixed(void)
 
 static int clean_mixed(void)
 {
-	sipp_stop(&mterm_pid);
-	sipp_stop(&m_pid);
+	itest_sip_stop(&mterm_pid);
+	itest_sip_stop(&m_pid);
 	itest_daemon_destroy(&dm, 0);
 	free(m_log);
 	free(mterm_log);
@@ -679,7 +525,7 @@ static void t_full_keeps_register(void)
 	struct sq q;
 	const char *v1 = "reg event for sip:mix@example.com: full state version 1";
 	const char *v2 = "reg event for sip:mix@example.com: full state version 2";
-	CU_ASSERT_EQUAL_FATAL(wait_log(dm.log, v1, 10), 0);
+	CU_ASSERT_EQUAL_FATAL(itest_wait_log(dm.log, v1, 10), 0);
 	/* the reginfo's temp-gruu names mixa */
 	char *b = itest_asprintf(
 	    "--" BOUNDARY "\r\nContent-Type: application/xml; charset=UTF-8\r\n\r\n"
@@ -699,19 +545,19 @@ static void t_full_keeps_register(void)
 	snprintf(cp, sizeof cp, "%d", mterm_port);
 	const char *from[] = { "<sip:@USER@@127.0.0.1", "@USER@", "@CPORT@", "@EXPIRES@", "@PARAMS@" },
 		*to[] = { "<sip:mixr@127.0.0.1", "mix", cp, "600", ";+g.oma.pusheventapp=\"mms.ua\"" };
-	char *scen = subst_file(dm.dir, "tests/sipp/select_register.xml", "register_mixr.xml", from, to, 5);
+	char *scen = itest_subst_file(dm.dir, "tests/sipp/select_register.xml", "register_mixr.xml", from, to, 5);
 	char dst[32], *rlog = itest_asprintf("%s/register_mixr.msg", dm.dir);
 	snprintf(dst, sizeof dst, "127.0.0.1:%d", dm_sip);
 	const char *argv[] = { "sipp", "-sf", scen, "-m", "1", "-i", "127.0.0.1", "-nostdin", "-trace_msg",
 		"-message_file", rlog, "-timeout", "15s", "-recv_timeout", "5000", dst, NULL };
 	int code = -1;
 	itest_run_full(argv, NULL, dm.dir, 30, NULL, NULL, &code);
-	CU_ASSERT(log_has(rlog, "SIP/2.0 200"));
+	CU_ASSERT(itest_file_has(rlog, "SIP/2.0 200"));
 	free(scen);
 	free(rlog);
 	char *regline = itest_asprintf("registration sip:mix@example.com -> sip:mixr@127.0.0.1:%d for", mterm_port);
-	CU_ASSERT_EQUAL(wait_log(dm.log, regline, 5), 0);
-	CU_ASSERT_EQUAL_FATAL(wait_log(dm.log, v2, 10), 0);
+	CU_ASSERT_EQUAL(itest_wait_log(dm.log, regline, 5), 0);
+	CU_ASSERT_EQUAL_FATAL(itest_wait_log(dm.log, v2, 10), 0);
 	/* the REGISTER came between the two documents */
 	CU_ASSERT(pos_in(dm.log, v1) < pos_in(dm.log, regline) && pos_in(dm.log, regline) < pos_in(dm.log, v2));
 	free(regline);
@@ -719,13 +565,13 @@ static void t_full_keeps_register(void)
 	CU_ASSERT_EQUAL(wait_final(&dm, "mix-all@regev", 10, &q), 0);
 	CU_ASSERT_EQUAL(q.state, PAP_STATE_DELIVERED);
 	/* three MESSAGEs in all: mixa by its temp-gruu, then mix and mixr */
-	CU_ASSERT_EQUAL(sipp_wait(&mterm_pid, 10), 0);
+	CU_ASSERT_EQUAL(itest_sip_wait(&mterm_pid, 10), 0);
 	char *ra = itest_asprintf("MESSAGE sip:mixa@127.0.0.1:%d SIP/2.0", mterm_port);
 	char *rm = itest_asprintf("MESSAGE sip:mix@127.0.0.1:%d SIP/2.0", mterm_port);
 	char *rr = itest_asprintf("MESSAGE sip:mixr@127.0.0.1:%d SIP/2.0", mterm_port);
-	CU_ASSERT_EQUAL(count_in(mterm_log, ra), 1);
-	CU_ASSERT_EQUAL(count_in(mterm_log, rm), 1);
-	CU_ASSERT_EQUAL(count_in(mterm_log, rr), 1);
+	CU_ASSERT_EQUAL(itest_file_count(mterm_log, ra), 1);
+	CU_ASSERT_EQUAL(itest_file_count(mterm_log, rm), 1);
+	CU_ASSERT_EQUAL(itest_file_count(mterm_log, rr), 1);
 	free(ra);
 	free(rm);
 	free(rr);

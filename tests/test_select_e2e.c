@@ -20,6 +20,7 @@
 #endif
 #include "pap/pap.h"
 #include "tests/itest.h"
+#include "tests/itest_sip.h"
 #include "tests/test_util.h"
 
 #include <CUnit/Basic.h>
@@ -46,13 +47,7 @@ static void show_ctx(const char *what)
 	fprintf(stderr, "\n  FAILED: %s\n", what);
 	if (cur)
 		itest_daemon_print_log(cur, 4000);
-	if (ctx_log) {
-		size_t len = 0;
-		char *s = tu_read_file(ctx_log, &len);
-		if (s)
-			fprintf(stderr, "---- %s ----\n%s\n", ctx_log, len > 3000 ? s + len - 3000 : s);
-		free(s);
-	}
+	itest_print_tail("peer log", ctx_log, 3000);
 }
 
 #define EXPECT(c) do { int ok_ = (c) ? 1 : 0; if (!ok_) show_ctx(#c); CU_ASSERT(ok_); } while (0)
@@ -156,23 +151,9 @@ static char *scenario(const char *dir, const char *name, const char *const *from
     size_t n)
 {
 	static int seq;
-	char *t = tu_read_file(tu_src(name), NULL);
-	for (size_t i = 0; t && i < n; i++) {
-		char *at;
-		size_t pos = 0;
-		while ((at = strstr(t + pos, from[i])) != NULL) {
-			*at = '\0';
-			char *x = itest_asprintf("%s%s%s", t, to[i], at + strlen(from[i]));
-			pos = strlen(t) + strlen(to[i]);
-			free(t);
-			t = x;
-		}
-	}
 	char fname[64];
 	snprintf(fname, sizeof fname, "scen_%d.xml", ++seq);
-	char *path = t ? itest_write_file(dir, fname, t, strlen(t)) : NULL;
-	free(t);
-	return path;
+	return itest_subst_file(dir, name, fname, from, to, n);
 }
 
 struct term {
@@ -317,25 +298,15 @@ static int subscribe(const char *dir, int port, const char *user, int cport, con
 	return subscribe_model(dir, port, user, cport, apps, accept, NULL);
 }
 
+/* The daemon-log forms of itest_file_has / itest_wait_log. */
 static int log_has(const struct itest_daemon *d, const char *text)
 {
-	char *s = tu_read_file(d->log, NULL);
-	int has = s && strstr(s, text) != NULL;
-	free(s);
-	return has;
+	return itest_file_has(d->log, text);
 }
 
 static int wait_log(const struct itest_daemon *d, const char *text, double timeout_s)
 {
-	double end = itest_now() + timeout_s;
-	while (!log_has(d, text)) {
-		if (itest_now() > end) {
-			fprintf(stderr, "no log line with \"%s\" after %.1f s\n", text, timeout_s);
-			return -1;
-		}
-		sleep_s(0.05);
-	}
-	return 0;
+	return itest_wait_log(d->log, text, timeout_s);
 }
 
 static int start_ppgd(struct itest_daemon *d, const char *tag, const char *sip_extra, int *sip_port)
@@ -808,32 +779,12 @@ static struct term te, tf, tg;
 
 static pid_t kam_start(const char *dir, int udp_port, const char *ppgd_uri, char **log)
 {
-	char *run = itest_asprintf("%s/kamailio", dir);
-	mkdir(run, 0700);
-	*log = itest_asprintf("%s/kamailio.log", dir);
-	char *udp = itest_asprintf("udp:127.0.0.1:%d", udp_port);
-	char *pidf = itest_asprintf("%s/kamailio.pid", run);
 	char *def = itest_asprintf("PPGD_URI=\"%s\"", ppgd_uri);
-	const char *bin = access("/usr/sbin/kamailio", X_OK) == 0 ? "/usr/sbin/kamailio" : "kamailio";
-	const char *argv[] = { bin, "-f", tu_src("tests/kamailio/ppgd-callee-caps.cfg"), "-DD", "-E",
-		"-l", udp, "-P", pidf, "-Y", run, "-w", run, "-A", def, "-m", "32", "-M", "8", NULL };
-	pid_t pid = itest_spawn(argv, run, *log);
-	double end = itest_now() + 10;
-	while (pid > 0 && !itest_udp_port_bound(udp_port)) {
-		int code;
-		if (itest_wait_pid(pid, 0, &code) == 0 || itest_now() > end) {
-			fprintf(stderr, "kamailio did not start (see %s)\n", *log);
-			itest_stop_pid(pid, SIGTERM, 5);
-			pid = 0;
-			break;
-		}
-		usleep(20000);
-	}
-	free(run);
-	free(udp);
-	free(pidf);
+	struct itest_sip_kam k = { .cfg = "tests/kamailio/ppgd-callee-caps.cfg", .dir = dir, .udp_port = udp_port,
+		.defines = { def } };
+	pid_t pid = itest_sip_kam_start(&k, log);
 	free(def);
-	return pid > 0 ? pid : 0;
+	return pid;
 }
 
 static int init_kam(void)
@@ -870,9 +821,7 @@ static int clean_kam(void)
 	term_free(&te);
 	term_free(&tf);
 	term_free(&tg);
-	if (kam_pid > 0)
-		itest_stop_pid(kam_pid, SIGTERM, 10);
-	kam_pid = 0;
+	itest_sip_kam_stop(&kam_pid);
 	itest_daemon_destroy(&dk, 0);
 	free(kam_log);
 	kam_log = NULL;
@@ -881,10 +830,7 @@ static int clean_kam(void)
 
 static int file_has(const char *path, const char *text)
 {
-	char *s = tu_read_file(path, NULL);
-	int has = s && strstr(s, text) != NULL;
-	free(s);
-	return has;
+	return itest_file_has(path, text);
 }
 
 /* A MESSAGE to the AoR through the core reaches E only. */

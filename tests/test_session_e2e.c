@@ -21,6 +21,7 @@
 #include "pap/pap.h"
 #include "sipbearer/sipb_msrp.h"
 #include "tests/itest.h"
+#include "tests/itest_sip.h"
 #include "tests/test_util.h"
 
 #include <CUnit/Basic.h>
@@ -53,13 +54,7 @@ static void show_ctx(const char *what)
 {
 	fprintf(stderr, "\n  FAILED: %s\n", what);
 	itest_daemon_print_log(&dd, 3000);
-	if (ctx_log) {
-		size_t len = 0;
-		char *s = tu_read_file(ctx_log, &len);
-		if (s)
-			fprintf(stderr, "---- sipp %s ----\n%s\n", ctx_log, len > 3000 ? s + len - 3000 : s);
-		free(s);
-	}
+	itest_print_tail("sipp", ctx_log, 3000);
 }
 
 #define EXPECT(c) do { int ok_ = (c) ? 1 : 0; if (!ok_) show_ctx(#c); CU_ASSERT(ok_); } while (0)
@@ -157,21 +152,9 @@ struct term {
 static char *scenario(const char *name, const char *const *from, const char *const *to, size_t n)
 {
 	static int seq;
-	char *t = tu_read_file(tu_src(name), NULL);
-	for (size_t i = 0; t && i < n; i++) {
-		char *at;
-		while ((at = strstr(t, from[i])) != NULL) {
-			*at = '\0';
-			char *x = itest_asprintf("%s%s%s", t, to[i], at + strlen(from[i]));
-			free(t);
-			t = x;
-		}
-	}
 	char fname[64];
 	snprintf(fname, sizeof fname, "scen_%d.xml", ++seq);
-	char *path = t ? itest_write_file(dd.dir, fname, t, strlen(t)) : NULL;
-	free(t);
-	return path;
+	return itest_subst_file(dd.dir, name, fname, from, to, n);
 }
 
 static int term_start(struct term *t, char *scen, int calls)
@@ -214,34 +197,16 @@ static void term_free(struct term *t)
 
 static int term_log_has(const struct term *t, const char *text)
 {
-	char *s = tu_read_file(t->msglog, NULL);
-	int has = s && strstr(s, text);
-	free(s);
-	return has;
+	return itest_file_has(t->msglog, text);
 }
 
 /* The third-party REGISTER of user with contact 127.0.0.1:cport, taking
  * sessions. The status answered, or -1. */
 static int reg(const char *user, int cport)
 {
-	static int seq;
-	char name[32], dst[32];
-	char *csv = itest_asprintf("SEQUENTIAL\n%s;%d;600;\n", user, cport);
-	snprintf(name, sizeof name, "reg_%d.csv", ++seq);
-	char *csvpath = itest_write_file(dd.dir, name, csv, strlen(csv));
-	char *log = itest_asprintf("%s/reg_%d.msg", dd.dir, seq);
-	snprintf(dst, sizeof dst, "127.0.0.1:%d", dd_sip);
-	const char *argv[] = { "sipp", "-sf", tu_src("tests/sipp/e2e_register_session.xml"), "-inf", csvpath,
-		"-m", "1", "-i", "127.0.0.1", "-nostdin", "-trace_msg", "-message_file", log,
-		"-timeout", "15s", "-recv_timeout", "5000", dst, NULL };
-	int code = -1;
-	itest_run_full(argv, NULL, dd.dir, 30, NULL, NULL, &code);
-	char *s = tu_read_file(log, NULL);
-	int st = s && strstr(s, "SIP/2.0 200") ? 200 : s && strstr(s, "SIP/2.0 403") ? 403 : -1;
-	free(s);
-	free(log);
-	free(csvpath);
-	free(csv);
+	int st = -1;
+	itest_sip_register_scen("tests/sipp/e2e_register_session.xml", dd.dir, "127.0.0.1", dd_sip, &user, &cport,
+	    600, 1, &st);
 	return st;
 }
 

@@ -24,6 +24,7 @@
 #endif
 #include "pap/pap.h"
 #include "tests/itest.h"
+#include "tests/itest_sip.h"
 #include "tests/test_util.h"
 
 #include <CUnit/Basic.h>
@@ -61,18 +62,6 @@
 static struct itest_daemon *ctx_d;     /* its log tail is printed on a failure */
 static const char *ctx_files[4];       /* more logs to show (sipp, kamailio) */
 
-static void print_tail(const char *title, const char *path, size_t max)
-{
-	size_t len = 0;
-	char *s = path ? tu_read_file(path, &len) : NULL;
-	if (!s)
-		return;
-	const char *p = len > max ? s + len - max : s;
-	fprintf(stderr, "---- %s (%s), last %zu bytes ----\n%s\n---- end ----\n", title, path,
-	    (size_t)(len - (size_t)(p - s)), p);
-	free(s);
-}
-
 static void dump_ctx(const char *file, unsigned line, const char *cond)
 {
 	fprintf(stderr, "\n%s:%u: FAILED: %s\n", file, line, cond);
@@ -80,7 +69,7 @@ static void dump_ctx(const char *file, unsigned line, const char *cond)
 		itest_daemon_print_log(ctx_d, 3000);
 	for (size_t i = 0; i < sizeof ctx_files / sizeof ctx_files[0]; i++)
 		if (ctx_files[i])
-			print_tail("peer log", ctx_files[i], 2500);
+			itest_print_tail("peer log", ctx_files[i], 2500);
 }
 
 #define EXPECT_T_(ok, text, fatal) do { \
@@ -262,180 +251,7 @@ static void report_sq(const char *what, const struct sq *q)
 
 /* ============================================================ SIP side */
 
-/* One message of a sipp message log (-trace_msg). */
-struct sipmsg {
-	double t;           /* wall clock of sipp's log line */
-	int in;             /* 1 received, 0 sent */
-	char *text;         /* the message, NUL-terminated */
-	size_t len;
-};
-
-struct siplog {
-	struct sipmsg *v;
-	size_t n;
-};
-
-static void siplog_free(struct siplog *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].text);
-	free(l->v);
-	memset(l, 0, sizeof *l);
-}
-
-/*
- * Reads a sipp message log: entries "----...---- YYYY-MM-DD hh:mm:ss.uuuuuu",
- * then "UDP message received [N] bytes :" or "UDP message sent (N bytes):",
- * an empty line and the N bytes of the message.
- */
-static void siplog_load(const char *path, struct siplog *l)
-{
-	size_t flen = 0;
-	char *s = tu_read_file(path, &flen);
-	const char *dash = "----------------------------------------------- ";
-
-	memset(l, 0, sizeof *l);
-	if (!s)
-		return;
-	for (const char *p = strstr(s, dash); p; p = strstr(p, dash)) {
-		p += strlen(dash);
-		struct tm tm = { 0 };
-		double usec = 0;
-		int Y, M, D, h, m, sec;
-		char frac[16] = "";
-		if (sscanf(p, "%d-%d-%d %d:%d:%d.%15[0-9]", &Y, &M, &D, &h, &m, &sec, frac) < 6)
-			continue;
-		tm.tm_year = Y - 1900;
-		tm.tm_mon = M - 1;
-		tm.tm_mday = D;
-		tm.tm_hour = h;
-		tm.tm_min = m;
-		tm.tm_sec = sec;
-		tm.tm_isdst = -1;
-		if (frac[0]) {
-			double scale = 1;
-			for (size_t k = 0; k < strlen(frac); k++)
-				scale *= 10;
-			usec = strtod(frac, NULL) / scale;
-		}
-		const char *eol = strchr(p, '\n');
-		if (!eol)
-			break;
-		const char *line = eol + 1;
-		size_t n = 0;
-		int in;
-		if (sscanf(line, "UDP message received [%zu] bytes", &n) == 1 ||
-		    sscanf(line, "TCP message received [%zu] bytes", &n) == 1)
-			in = 1;
-		else if (sscanf(line, "UDP message sent (%zu bytes)", &n) == 1 ||
-		    sscanf(line, "TCP message sent (%zu bytes)", &n) == 1)
-			in = 0;
-		else
-			continue;
-		const char *start = strstr(line, "\n\n");
-		if (!start)
-			break;
-		start += 2;
-		if ((size_t)(s + flen - start) < n)
-			n = (size_t)(s + flen - start);
-		struct sipmsg *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
-		if (!nv)
-			break;
-		l->v = nv;
-		l->v[l->n].t = (double)mktime(&tm) + usec;
-		l->v[l->n].in = in;
-		l->v[l->n].text = strndup(start, n);
-		l->v[l->n].len = n;
-		l->n++;
-		p = start + n;
-	}
-	free(s);
-}
-
-/* The first line of a SIP message, malloc'ed. */
-static char *sip_first_line(const char *msg)
-{
-	return strndup(msg, strcspn(msg, "\r\n"));
-}
-
-/* The k-th (0-based) header named name (case-insensitive) of a SIP message,
- * value trimmed, malloc'ed; NULL when absent. */
-static char *sip_hdr_nth(const char *msg, const char *name, int k)
-{
-	size_t nl = strlen(name);
-	const char *p = strstr(msg, "\r\n");
-
-	while (p && p[2] && !(p[2] == '\r' && p[3] == '\n')) {
-		const char *line = p + 2;
-		const char *eol = strstr(line, "\r\n");
-		if (!eol)
-			eol = line + strlen(line);
-		const char *q = line + nl;
-		while (q < eol && (*q == ' ' || *q == '\t'))
-			q++;
-		if ((size_t)(eol - line) > nl && !strncasecmp(line, name, nl) && *q == ':' && k-- == 0) {
-			q++;
-			while (q < eol && (*q == ' ' || *q == '\t'))
-				q++;
-			const char *e = eol;
-			while (e > q && (e[-1] == ' ' || e[-1] == '\t'))
-				e--;
-			return strndup(q, (size_t)(e - q));
-		}
-		p = *eol ? eol : NULL;
-	}
-	return NULL;
-}
-
-static char *sip_hdr(const char *msg, const char *name)
-{
-	return sip_hdr_nth(msg, name, 0);
-}
-
-/* The body of a SIP message (after the empty line); *len its size. */
-static const char *sip_body(const struct sipmsg *m, size_t *len)
-{
-	const char *b = strstr(m->text, "\r\n\r\n");
-	if (!b) {
-		*len = 0;
-		return "";
-	}
-	b += 4;
-	*len = m->len - (size_t)(b - m->text);
-	return b;
-}
-
-static int is_request(const struct sipmsg *m, const char *method)
-{
-	size_t l = strlen(method);
-	return m->in && !strncmp(m->text, method, l) && m->text[l] == ' ';
-}
-
-/*
- * The received requests of method, one per transaction (retransmissions,
- * same Call-ID and CSeq, dropped). Fills v (pointers into l) up to max.
- */
-static size_t sip_requests(const struct siplog *l, const char *method, const struct sipmsg **v, size_t max)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < l->n; i++) {
-		if (!is_request(&l->v[i], method))
-			continue;
-		char *cid = sip_hdr(l->v[i].text, "Call-ID"), *cseq = sip_hdr(l->v[i].text, "CSeq");
-		int dup = 0;
-		for (size_t k = 0; k < n && !dup; k++) {
-			char *c2 = sip_hdr(v[k]->text, "Call-ID"), *s2 = sip_hdr(v[k]->text, "CSeq");
-			dup = c2 && cid && s2 && cseq && !strcmp(c2, cid) && !strcmp(s2, cseq);
-			free(c2);
-			free(s2);
-		}
-		free(cid);
-		free(cseq);
-		if (!dup && n < max)
-			v[n++] = &l->v[i];
-	}
-	return n;
-}
+/* sipp's message logs: itest_sip_log_load and the SIP helpers of itest_sip.h. */
 
 /* ---------------------------------------------------------- terminals */
 
@@ -449,35 +265,6 @@ struct term {
 	char *out;          /* stdout/stderr of sipp */
 	int exit_code;      /* after term_wait/term_stop; -1 before */
 };
-
-/* The template tests/sipp/e2e_uas_reply.xml answering status phrase, with
- * one more header line; written to dir. malloc'ed path or NULL. */
-static char *uas_scenario(const char *dir, int status, const char *phrase, const char *header)
-{
-	size_t len = 0;
-	char *t = tu_read_file(tu_src("tests/sipp/e2e_uas_reply.xml"), &len);
-	if (!t)
-		return NULL;
-	char code[8];
-	snprintf(code, sizeof code, "%d", status);
-	const char *from[] = { "@STATUS@", "@PHRASE@", "@HEADER@" };
-	const char *to[] = { code, phrase, header && *header ? header : "Subject: none" };
-	for (int i = 0; i < 3; i++) {
-		char *at;
-		while ((at = strstr(t, from[i])) != NULL) {   /* every one, the comment's too */
-			*at = '\0';
-			char *n = itest_asprintf("%s%s%s", t, to[i], at + strlen(from[i]));
-			free(t);
-			t = n;
-		}
-	}
-	char name[64];
-	static int seq;
-	snprintf(name, sizeof name, "uas_%d_%d.xml", status, ++seq);
-	char *path = itest_write_file(dir, name, t, strlen(t));
-	free(t);
-	return path;
-}
 
 /*
  * Starts sipp with scenario scen as the terminal of user on a free port,
@@ -542,83 +329,12 @@ static void term_free(struct term *t)
 
 /* ------------------------------------------------------ REGISTER (sipp) */
 
-/*
- * Sends one REGISTER per user from src_ip to 127.0.0.1:dst_port with
- * tests/sipp/e2e_register.xml: AoR sip:USER@example.com, Contact
- * <sip:USER@127.0.0.1:CPORT>;+g.oma.pusheventapp="mms.ua", Expires. status[i]
- * gets the final SIP status answered for users[i] (-1 when none).
- * Returns the number of 200s.
- */
-static int sip_register_scen(const char *scenario, const char *dir, const char *src_ip, int dst_port,
-    const char *const *users, const int *cports, int expires, size_t n, int *status)
-{
-	static int seq;
-	char *csv = strdup("SEQUENTIAL\n");
-	for (size_t i = 0; i < n; i++) {
-		char *x = itest_asprintf("%s%s;%d;%d;\n", csv, users[i], cports[i], expires);
-		free(csv);
-		csv = x;
-		status[i] = -1;
-	}
-	char name[64], m[16], dst[32];
-	snprintf(name, sizeof name, "reg_%d.csv", ++seq);
-	char *csvpath = itest_write_file(dir, name, csv, strlen(csv));
-	char *log = itest_asprintf("%s/reg_%d.msg", dir, seq);
-	snprintf(m, sizeof m, "%zu", n);
-	snprintf(dst, sizeof dst, "127.0.0.1:%d", dst_port);
-	const char *argv[] = { "sipp", "-sf", tu_src(scenario), "-inf", csvpath,
-		"-m", m, "-r", "200", "-i", src_ip, "-nostdin", "-trace_msg", "-message_file", log,
-		"-timeout", "15s", "-recv_timeout", "5000", dst, NULL };
-	char *out = NULL, *err = NULL;
-	int code = -1, ok = 0;
-	itest_run_full(argv, NULL, dir, 30, &out, &err, &code);
-	struct siplog l;
-	siplog_load(log, &l);
-	for (size_t i = 0; i < l.n; i++) {
-		int st = 0;
-		if (!l.v[i].in || sscanf(l.v[i].text, "SIP/2.0 %d", &st) != 1 || st < 200)
-			continue;
-		char *to = sip_hdr(l.v[i].text, "To");
-		for (size_t k = 0; to && k < n; k++) {
-			char *want = itest_asprintf("<sip:%s@example.com>", users[k]);
-			if (!strncmp(to, want, strlen(want)))
-				status[k] = st;
-			free(want);
-		}
-		free(to);
-	}
-	int odd = 0;
-	for (size_t k = 0; k < n; k++) {
-		ok += status[k] == 200;
-		odd += status[k] != 200 && status[k] != 403;
-	}
-	if (odd)
-		fprintf(stderr, "REGISTER from %s to port %d: sipp exit %d, %d of %zu answered 200\n%s%s\n",
-		    src_ip, dst_port, code, ok, n, out ? out + (strlen(out) > 1500 ? strlen(out) - 1500 : 0) : "",
-		    err ? err : "");
-	siplog_free(&l);
-	free(out);
-	free(err);
-	free(log);
-	free(csvpath);
-	free(csv);
-	return ok;
-}
-
-/* One REGISTER; returns the final status answered, or -1. */
+/* itest_sip_register_scen with tests/sipp/e2e_register.xml. */
 static int sip_register_many(const char *dir, const char *src_ip, int dst_port, const char *const *users,
     const int *cports, int expires, size_t n, int *status)
 {
-	return sip_register_scen("tests/sipp/e2e_register.xml", dir, src_ip, dst_port, users, cports, expires,
-	    n, status);
-}
-
-static int sip_register(const char *dir, const char *src_ip, int dst_port, const char *user, int cport,
-    int expires)
-{
-	int st = -1;
-	sip_register_many(dir, src_ip, dst_port, &user, &cport, expires, 1, &st);
-	return st;
+	return itest_sip_register_scen("tests/sipp/e2e_register.xml", dir, src_ip, dst_port, users, cports,
+	    expires, n, status);
 }
 
 /*
@@ -649,7 +365,7 @@ static pid_t sip_register_spawn(const char *dir, int dst_port, const char *user,
 }
 
 /* The first request of method sipp sent, or NULL. */
-static const struct sipmsg *sip_sent_request(const struct siplog *l, const char *method)
+static const struct itest_sip_msg *sip_sent_request(const struct itest_sip_log *l, const char *method)
 {
 	size_t ml = strlen(method);
 	for (size_t i = 0; i < l->n; i++)
@@ -659,7 +375,7 @@ static const struct sipmsg *sip_sent_request(const struct siplog *l, const char 
 }
 
 /* The first final response (>= 200) sipp received, or NULL. */
-static const struct sipmsg *sip_final_response(const struct siplog *l)
+static const struct itest_sip_msg *sip_final_response(const struct itest_sip_log *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		int st = 0;
@@ -669,7 +385,7 @@ static const struct sipmsg *sip_final_response(const struct siplog *l)
 	return NULL;
 }
 
-static int sip_status(const struct sipmsg *m)
+static int sip_status(const struct itest_sip_msg *m)
 {
 	int st = -1;
 	if (!m || sscanf(m->text, "SIP/2.0 %d", &st) != 1)
@@ -705,46 +421,23 @@ static void start_ppgd(struct itest_daemon *d, const char *tag, const char *sip_
 	free(sections);
 }
 
-/* 1 when the daemon log has a line containing text. */
-static int log_has(const struct itest_daemon *d, const char *text)
-{
-	size_t len = 0;
-	char *s = tu_read_file(d->log, &len);
-	int has = s && strstr(s, text) != NULL;
-	free(s);
-	return has;
-}
-
-static int wait_log(const struct itest_daemon *d, const char *text, double timeout_s)
-{
-	double end = itest_now() + timeout_s;
-	while (!log_has(d, text)) {
-		if (itest_now() > end) {
-			fprintf(stderr, "no log line with \"%s\" in %s after %.1f s\n", text, d->log, timeout_s);
-			return -1;
-		}
-		sleep_s(0.05);
-	}
-	return 0;
-}
-
 /*
  * Checks one MESSAGE as the terminal of user got it straight from ppgd
  * (no outbound proxy): Request-URI retargeted to the registered contact
  * (RFC 3261 §10, §16.5) with no Route, To the AoR, From, the Push Resource
  * Identifier, P-Asserted-Identity, and the content (type and body) inline.
  */
-static void check_message(const struct sipmsg *m, const char *user, int cport, const char *ctype,
+static void check_message(const struct itest_sip_msg *m, const char *user, int cport, const char *ctype,
     const void *content, size_t clen)
 {
 	char *want_rl = itest_asprintf("MESSAGE sip:%s@127.0.0.1:%d SIP/2.0", user, cport);
 	char *want_to = itest_asprintf("<sip:%s@example.com>", user);
-	char *rl = sip_first_line(m->text);
-	char *route = sip_hdr(m->text, "Route"), *to = sip_hdr(m->text, "To"), *from = sip_hdr(m->text, "From");
-	char *ac = sip_hdr(m->text, "Accept-Contact"), *pai = sip_hdr(m->text, "P-Asserted-Identity");
-	char *ct = sip_hdr(m->text, "Content-Type"), *cl = sip_hdr(m->text, "Content-Length");
+	char *rl = itest_sip_first_line(m->text);
+	char *route = itest_sip_hdr(m->text, "Route"), *to = itest_sip_hdr(m->text, "To"), *from = itest_sip_hdr(m->text, "From");
+	char *ac = itest_sip_hdr(m->text, "Accept-Contact"), *pai = itest_sip_hdr(m->text, "P-Asserted-Identity");
+	char *ct = itest_sip_hdr(m->text, "Content-Type"), *cl = itest_sip_hdr(m->text, "Content-Length");
 	size_t blen;
-	const char *body = sip_body(m, &blen);
+	const char *body = itest_sip_body(m, &blen);
 
 	EXPECT_STR(rl, want_rl);
 	EXPECT(route == NULL);
@@ -812,7 +505,7 @@ struct trun {
 	int reg, push, final;
 	struct sq q;
 	double t_push, t_final;
-	struct siplog log;
+	struct itest_sip_log log;
 };
 
 /* Backoff of dtab: 1 s, then 2 s; a little slack above for the 100 ms
@@ -875,7 +568,7 @@ static int clean_table(void)
 {
 	for (size_t i = 0; i < NCASES; i++) {
 		term_free(&runs[i].t);
-		siplog_free(&runs[i].log);
+		itest_sip_log_free(&runs[i].log);
 	}
 	itest_daemon_destroy(&dtab, 0);
 	itest_daemon_destroy(&dabort, 0);
@@ -900,7 +593,7 @@ static void t_table_run(void)
 		snprintf(r->user, sizeof r->user, "t%zu-%d", i, c->status);
 		snprintf(r->push_id, sizeof r->push_id, "tab-%zu-%d@e2e.example", i, c->status);
 		snprintf(r->content, sizeof r->content, "push %zu to %.31s: SIP %d answers it", i, r->user, c->status);
-		char *scen = c->status ? uas_scenario(d->dir, c->status, c->phrase, c->header)
+		char *scen = c->status ? itest_sip_uas_scenario(d->dir, c->status, c->phrase, c->header)
 		    : strdup(tu_src("tests/sipp/e2e_uas_silent.xml"));
 		EXPECT_FATAL(scen != NULL);
 		EXPECT(term_start(&r->t, d->dir, r->user, scen, c->calls) == 0);
@@ -963,7 +656,7 @@ static void t_table_run(void)
 		struct trun *r = &runs[i];
 		term_wait(&r->t, 6);
 		term_stop(&r->t);
-		siplog_load(r->t.msglog, &r->log);
+		itest_sip_log_load(r->t.msglog, &r->log);
 	}
 	EXPECT_INT(left, 0);
 }
@@ -973,13 +666,13 @@ static void check_case(size_t i)
 	struct tcase *c = &cases[i];
 	struct trun *r = &runs[i];
 	struct itest_daemon *d = c->on_abort ? &dabort : &dtab;
-	const struct sipmsg *m[8];
+	const struct itest_sip_msg *m[8];
 
 	NEED(*d);
 	CU_ASSERT_FATAL(table_ran);
 	ctx_files[0] = r->t.out;
 	ctx_files[1] = r->t.msglog;
-	size_t n = sip_requests(&r->log, "MESSAGE", m, 8);
+	size_t n = itest_sip_requests(&r->log, "MESSAGE", m, 8);
 	double gaps[7] = { 0 };
 	for (size_t k = 1; k < n; k++)
 		gaps[k - 1] = m[k]->t - m[k - 1]->t;
@@ -1082,17 +775,17 @@ static void t_gruu_addressed_terminal(void)
 	NEED(dgaddr);
 	struct term t1, t2;
 	struct sq q;
-	char *scen = uas_scenario(dgaddr.dir, 200, "OK", NULL);
+	char *scen = itest_sip_uas_scenario(dgaddr.dir, 200, "OK", NULL);
 	const char *text = "to the terminal of this GRUU", *user = "gauser";
 	int st = -1;
 
 	EXPECT_FATAL(term_start(&t1, dgaddr.dir, user, scen, 1) == 0);
 	EXPECT_FATAL(term_start(&t2, dgaddr.dir, user, scen, 1) == 0);
-	sip_register_scen("tests/sipp/e2e_register_gruu.xml", dgaddr.dir, "127.0.0.1", dgaddr_sip, &user,
+	itest_sip_register_scen("tests/sipp/e2e_register_gruu.xml", dgaddr.dir, "127.0.0.1", dgaddr_sip, &user,
 	    &t1.port, 600, 1, &st);
 	EXPECT_INT(st, 200);
 	sleep_s(1.1);   /* t2 is the newer registration */
-	sip_register_scen("tests/sipp/e2e_register_gruu.xml", dgaddr.dir, "127.0.0.1", dgaddr_sip, &user,
+	itest_sip_register_scen("tests/sipp/e2e_register_gruu.xml", dgaddr.dir, "127.0.0.1", dgaddr_sip, &user,
 	    &t2.port, 600, 1, &st);
 	EXPECT_INT(st, 200);
 
@@ -1115,30 +808,30 @@ static void t_gruu_addressed_terminal(void)
 	EXPECT_INT(q.code, 1000);
 	EXPECT_STR(q.address, addr);
 	EXPECT_INT(term_wait(&t1, 5), 0);
-	struct siplog l;
-	const struct sipmsg *m[4];
-	siplog_load(t1.msglog, &l);
-	EXPECT_INT(sip_requests(&l, "MESSAGE", m, 4), 1);
-	if (sip_requests(&l, "MESSAGE", m, 4) == 1) {
-		char *rl = sip_first_line(m[0]->text), *to = sip_hdr(m[0]->text, "To");
+	struct itest_sip_log l;
+	const struct itest_sip_msg *m[4];
+	itest_sip_log_load(t1.msglog, &l);
+	EXPECT_INT(itest_sip_requests(&l, "MESSAGE", m, 4), 1);
+	if (itest_sip_requests(&l, "MESSAGE", m, 4) == 1) {
+		char *rl = itest_sip_first_line(m[0]->text), *to = itest_sip_hdr(m[0]->text, "To");
 		char *g = gruu_of(user, t1.port);
 		char *want = itest_asprintf("MESSAGE %s SIP/2.0", g);
 		EXPECT_STR(rl, want);
 		EXPECT_STR(to, "<sip:gauser@example.com>");
 		size_t blen;
-		const char *body = sip_body(m[0], &blen);
+		const char *body = itest_sip_body(m[0], &blen);
 		EXPECT(blen == strlen(text) && !memcmp(body, text, blen));
 		free(rl);
 		free(to);
 		free(g);
 		free(want);
 	}
-	siplog_free(&l);
+	itest_sip_log_free(&l);
 	/* the other (newer) terminal of the AoR got nothing, neither push */
 	term_stop(&t2);
-	siplog_load(t2.msglog, &l);
-	EXPECT_INT(sip_requests(&l, "MESSAGE", m, 4), 0);
-	siplog_free(&l);
+	itest_sip_log_load(t2.msglog, &l);
+	EXPECT_INT(itest_sip_requests(&l, "MESSAGE", m, 4), 0);
+	itest_sip_log_free(&l);
 	EXPECT(statusquery(&dgaddr, "gaddr-0@e2e", &q) == 0);
 	EXPECT_STR(pap_state_str(q.state), "pending");
 	free(nobody);
@@ -1156,41 +849,41 @@ static void t_gruu_newest_terminal(void)
 	NEED(dgruu);
 	struct term t1, t2;
 	struct sq q;
-	char *scen = uas_scenario(dgruu.dir, 200, "OK", NULL);
+	char *scen = itest_sip_uas_scenario(dgruu.dir, 200, "OK", NULL);
 	const char *text = "to one terminal";
 	int st = -1;
 
 	EXPECT_FATAL(term_start(&t1, dgruu.dir, "guser", scen, 1) == 0);
 	EXPECT_FATAL(term_start(&t2, dgruu.dir, "guser", scen, 1) == 0);
 	const char *user = "guser";
-	sip_register_scen("tests/sipp/e2e_register_gruu.xml", dgruu.dir, "127.0.0.1", dgruu_sip, &user,
+	itest_sip_register_scen("tests/sipp/e2e_register_gruu.xml", dgruu.dir, "127.0.0.1", dgruu_sip, &user,
 	    &t1.port, 600, 1, &st);
 	EXPECT_INT(st, 200);
 	sleep_s(1.1);   /* the second registration is the newer one */
-	sip_register_scen("tests/sipp/e2e_register_gruu.xml", dgruu.dir, "127.0.0.1", dgruu_sip, &user,
+	itest_sip_register_scen("tests/sipp/e2e_register_gruu.xml", dgruu.dir, "127.0.0.1", dgruu_sip, &user,
 	    &t2.port, 600, 1, &st);
 	EXPECT_INT(st, 200);
 	EXPECT_INT(push_text(&dgruu, "gruu-1@e2e", "guser", NULL, text), 1001);
 	EXPECT(wait_final(&dgruu, "gruu-1@e2e", 10, &q) == 0);
 	EXPECT_STR(pap_state_str(q.state), "delivered");
 	EXPECT_INT(term_wait(&t2, 5), 0);
-	struct siplog l;
-	const struct sipmsg *m[4];
-	siplog_load(t2.msglog, &l);
-	EXPECT_INT(sip_requests(&l, "MESSAGE", m, 4), 1);
+	struct itest_sip_log l;
+	const struct itest_sip_msg *m[4];
+	itest_sip_log_load(t2.msglog, &l);
+	EXPECT_INT(itest_sip_requests(&l, "MESSAGE", m, 4), 1);
 	if (l.n) {
-		char *rl = sip_first_line(m[0]->text);
+		char *rl = itest_sip_first_line(m[0]->text);
 		char *want = itest_asprintf("MESSAGE sip:guser@example.com;gr=urn:uuid:00000000-0000-0000-0000-%d0000 "
 		    "SIP/2.0", t2.port);
 		EXPECT_STR(rl, want);
 		free(rl);
 		free(want);
 	}
-	siplog_free(&l);
+	itest_sip_log_free(&l);
 	/* the older terminal got nothing */
-	siplog_load(t1.msglog, &l);
-	EXPECT_INT(sip_requests(&l, "MESSAGE", m, 4), 0);
-	siplog_free(&l);
+	itest_sip_log_load(t1.msglog, &l);
+	EXPECT_INT(itest_sip_requests(&l, "MESSAGE", m, 4), 0);
+	itest_sip_log_free(&l);
 	term_free(&t1);
 	term_free(&t2);
 	free(scen);
@@ -1227,7 +920,7 @@ static void t_register_deregister(void)
 	NEED(dreg);
 	struct term t;
 	struct sq q;
-	char *scen = uas_scenario(dreg.dir, 200, "OK", NULL);
+	char *scen = itest_sip_uas_scenario(dreg.dir, 200, "OK", NULL);
 	const char *text1 = "waiting push one", *text2 = "waiting push two";
 
 	EXPECT_INT(push_text(&dreg, "wait-1@e2e", "wuser", NULL, text1), 1001);
@@ -1241,7 +934,7 @@ static void t_register_deregister(void)
 
 	EXPECT_FATAL(term_start(&t, dreg.dir, "wuser", scen, 1) == 0);
 	ctx_files[0] = t.msglog;
-	EXPECT_INT(sip_register(dreg.dir, "127.0.0.1", dreg_sip, "wuser", t.port, 600), 200);
+	EXPECT_INT(itest_sip_register(dreg.dir, "127.0.0.1", dreg_sip, "wuser", t.port, 600), 200);
 	EXPECT(wait_final(&dreg, "wait-1@e2e", 10, &q) == 0);
 	report_sq("after REGISTER", &q);
 	/* The operator lists the binding. */
@@ -1257,16 +950,16 @@ static void t_register_deregister(void)
 	EXPECT_STR(pap_state_str(q.state), "delivered");
 	EXPECT_INT(q.code, 1000);
 	EXPECT_INT(term_wait(&t, 5), 0);
-	struct siplog l;
-	const struct sipmsg *m[4];
-	siplog_load(t.msglog, &l);
-	EXPECT_INT(sip_requests(&l, "MESSAGE", m, 4), 1);
+	struct itest_sip_log l;
+	const struct itest_sip_msg *m[4];
+	itest_sip_log_load(t.msglog, &l);
+	EXPECT_INT(itest_sip_requests(&l, "MESSAGE", m, 4), 1);
 	if (l.n)
 		check_message(m[0], "wuser", t.port, "text/plain", text1, strlen(text1));
-	siplog_free(&l);
+	itest_sip_log_free(&l);
 
 	/* de-REGISTER: the next push waits again, nothing is sent. */
-	EXPECT_INT(sip_register(dreg.dir, "127.0.0.1", dreg_sip, "wuser", t.port, 0), 200);
+	EXPECT_INT(itest_sip_register(dreg.dir, "127.0.0.1", dreg_sip, "wuser", t.port, 0), 200);
 	term_free(&t);
 	EXPECT_INT(push_text(&dreg, "wait-2@e2e", "wuser", NULL, text2), 1001);
 	sleep_s(1.5);
@@ -1278,16 +971,16 @@ static void t_register_deregister(void)
 	/* ... and goes out when the terminal registers again. */
 	EXPECT_FATAL(term_start(&t, dreg.dir, "wuser", scen, 1) == 0);
 	ctx_files[0] = t.msglog;
-	EXPECT_INT(sip_register(dreg.dir, "127.0.0.1", dreg_sip, "wuser", t.port, 600), 200);
+	EXPECT_INT(itest_sip_register(dreg.dir, "127.0.0.1", dreg_sip, "wuser", t.port, 600), 200);
 	EXPECT(wait_final(&dreg, "wait-2@e2e", 10, &q) == 0);
 	EXPECT_STR(pap_state_str(q.state), "delivered");
 	EXPECT_INT(q.code, 1000);
 	EXPECT_INT(term_wait(&t, 5), 0);
-	siplog_load(t.msglog, &l);
-	EXPECT_INT(sip_requests(&l, "MESSAGE", m, 4), 1);
+	itest_sip_log_load(t.msglog, &l);
+	EXPECT_INT(itest_sip_requests(&l, "MESSAGE", m, 4), 1);
 	if (l.n)
 		check_message(m[0], "wuser", t.port, "text/plain", text2, strlen(text2));
-	siplog_free(&l);
+	itest_sip_log_free(&l);
 	term_free(&t);
 	free(scen);
 	ctx_files[0] = NULL;
@@ -1298,7 +991,7 @@ static void t_binding_expires(void)
 {
 	NEED(dreg);
 	struct sq q;
-	EXPECT_INT(sip_register(dreg.dir, "127.0.0.1", dreg_sip, "xuser", 5999, 2), 200);
+	EXPECT_INT(itest_sip_register(dreg.dir, "127.0.0.1", dreg_sip, "xuser", 5999, 2), 200);
 	{
 		const char *argv[] = { itest_ppgd_path(), "-c", dreg.conf, "--bindings", NULL };
 		char *out = NULL;
@@ -1330,8 +1023,8 @@ static void t_register_untrusted_403(void)
 {
 	NEED(dreg);
 	struct sq q;
-	EXPECT_INT(sip_register(dreg.dir, "127.0.0.2", dreg_sip, "uuser", 5, 600), 403);
-	EXPECT(log_has(&dreg, "REGISTER from 127.0.0.2 refused (403): not in [sip] trusted_cores"));
+	EXPECT_INT(itest_sip_register(dreg.dir, "127.0.0.2", dreg_sip, "uuser", 5, 600), 403);
+	EXPECT(itest_file_has(dreg.log, "REGISTER from 127.0.0.2 refused (403): not in [sip] trusted_cores"));
 	EXPECT_INT(push_text(&dreg, "untrusted@e2e", "uuser", NULL, "to nobody"), 1001);
 	sleep_s(0.8);
 	EXPECT(statusquery(&dreg, "untrusted@e2e", &q) == 0);
@@ -1339,7 +1032,7 @@ static void t_register_untrusted_403(void)
 	EXPECT_STR(pap_state_str(q.state), "pending");
 	EXPECT(desc_waits(&q));
 	/* the same REGISTER from the trusted core is taken */
-	EXPECT_INT(sip_register(dreg.dir, "127.0.0.1", dreg_sip, "uuser2", 5, 600), 200);
+	EXPECT_INT(itest_sip_register(dreg.dir, "127.0.0.1", dreg_sip, "uuser2", 5, 600), 200);
 }
 
 /* Bindings are stored: after SIGTERM and a restart a push is delivered
@@ -1349,12 +1042,12 @@ static void t_bindings_survive_restart(void)
 	NEED(dreg);
 	struct term t;
 	struct sq q;
-	char *scen = uas_scenario(dreg.dir, 200, "OK", NULL);
+	char *scen = itest_sip_uas_scenario(dreg.dir, 200, "OK", NULL);
 	const char *text = "after the restart";
 
 	EXPECT_FATAL(term_start(&t, dreg.dir, "ruser", scen, 1) == 0);
 	ctx_files[0] = t.msglog;
-	EXPECT_INT(sip_register(dreg.dir, "127.0.0.1", dreg_sip, "ruser", t.port, 600), 200);
+	EXPECT_INT(itest_sip_register(dreg.dir, "127.0.0.1", dreg_sip, "ruser", t.port, 600), 200);
 	int st = itest_daemon_stop(&dreg);
 	EXPECT(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	EXPECT_FATAL(itest_daemon_start(&dreg) == 0);
@@ -1364,13 +1057,13 @@ static void t_bindings_survive_restart(void)
 	EXPECT_STR(pap_state_str(q.state), "delivered");
 	EXPECT_INT(q.code, 1000);
 	EXPECT_INT(term_wait(&t, 5), 0);
-	struct siplog l;
-	const struct sipmsg *m[4];
-	siplog_load(t.msglog, &l);
-	EXPECT_INT(sip_requests(&l, "MESSAGE", m, 4), 1);
+	struct itest_sip_log l;
+	const struct itest_sip_msg *m[4];
+	itest_sip_log_load(t.msglog, &l);
+	EXPECT_INT(itest_sip_requests(&l, "MESSAGE", m, 4), 1);
 	if (l.n)
 		check_message(m[0], "ruser", t.port, "text/plain", text, strlen(text));
-	siplog_free(&l);
+	itest_sip_log_free(&l);
 	term_free(&t);
 	free(scen);
 	ctx_files[0] = NULL;
@@ -1404,23 +1097,6 @@ static int dkam_sip, kam_port;
 static pid_t kam_pid;
 static char *kam_log;
 
-static const char *kamailio_bin(void)
-{
-	return access("/usr/sbin/kamailio", X_OK) == 0 ? "/usr/sbin/kamailio" : "kamailio";
-}
-
-/* 1 when something accepts TCP connections on 127.0.0.1:port. */
-static int tcp_listening(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	int ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
 /*
  * Starts kamailio with tests/kamailio/ppgd-core.cfg, its run directory
  * DIR/NAME and its log DIR/NAME.log (*log, malloc'ed): UDP on udp_port;
@@ -1431,45 +1107,13 @@ static int tcp_listening(int port)
 static pid_t kam_start(const char *dir, const char *name, int udp_port, int tls_port, const char *tls_cfg,
     const char *ppgd_uri, char **log)
 {
-	char *run = itest_asprintf("%s/%s", dir, name);
-	mkdir(run, 0700);
-	*log = itest_asprintf("%s/%s.log", dir, name);
-	char *udp = itest_asprintf("udp:127.0.0.1:%d", udp_port);
-	char *tls = itest_asprintf("tls:127.0.0.1:%d", tls_port);
-	char *pidf = itest_asprintf("%s/kamailio.pid", run);
 	char *def = itest_asprintf("PPGD_URI=\"%s\"", ppgd_uri);
-	char *tdef = itest_asprintf("TLS_CFG=\"%s\"", tls_cfg ? tls_cfg : "");
-	const char *argv[32] = { kamailio_bin(), "-f", tu_src("tests/kamailio/ppgd-core.cfg"), "-DD", "-E",
-		"-l", udp, "-P", pidf, "-Y", run, "-w", run, "-A", def, "-m", tls_cfg ? "64" : "32", "-M", "8", NULL };
-	if (tls_cfg) {
-		size_t n = 0;
-		while (argv[n])
-			n++;
-		const char *more[] = { "-l", tls, "-A", "WITH_TLS", "-A", tdef, NULL };
-		for (size_t i = 0; more[i]; i++)
-			argv[n++] = more[i];
-		argv[n] = NULL;
-	}
-	pid_t pid = itest_spawn(argv, run, *log);
-	double end = itest_now() + 10;
-	while (pid > 0 && !(itest_udp_port_bound(udp_port) && (!tls_cfg || tcp_listening(tls_port)))) {
-		int code;
-		if (itest_wait_pid(pid, 0, &code) == 0 || itest_now() > end) {
-			fprintf(stderr, "kamailio (%s) did not start (see its log)\n", name);
-			print_tail("kamailio", *log, 3000);
-			itest_stop_pid(pid, SIGTERM, 5);
-			pid = 0;
-			break;
-		}
-		usleep(20000);
-	}
-	free(run);
-	free(udp);
-	free(tls);
-	free(pidf);
+	struct itest_sip_kam k = { .cfg = "tests/kamailio/ppgd-core.cfg", .dir = dir, .name = name,
+		.udp_port = udp_port, .tls_cfg = tls_cfg, .tls_port = tls_port, .defines = { def },
+		.shm_mb = tls_cfg ? 64 : 32 };
+	pid_t pid = itest_sip_kam_start(&k, log);
 	free(def);
-	free(tdef);
-	return pid > 0 ? pid : 0;
+	return pid;
 }
 
 static int init_kam(void)
@@ -1488,22 +1132,11 @@ static int init_kam(void)
 
 static int clean_kam(void)
 {
-	if (kam_pid > 0)
-		itest_stop_pid(kam_pid, SIGTERM, 10);
-	kam_pid = 0;
+	itest_sip_kam_stop(&kam_pid);
 	itest_daemon_destroy(&dkam, 0);
 	free(kam_log);
 	kam_log = NULL;
 	return 0;
-}
-
-static int file_has(const char *path, const char *text)
-{
-	size_t len = 0;
-	char *s = tu_read_file(path, &len);
-	int has = s && strstr(s, text) != NULL;
-	free(s);
-	return has;
 }
 
 static struct term kterm;
@@ -1516,18 +1149,18 @@ static void t_kamailio_register_and_route(void)
 	CU_ASSERT_FATAL(kam_pid > 0);
 	ctx_files[0] = kam_log;
 	struct sq q;
-	char *scen = uas_scenario(dkam.dir, 200, "OK", NULL);
+	char *scen = itest_sip_uas_scenario(dkam.dir, 200, "OK", NULL);
 	const char *text = "through the core";
 
 	EXPECT_FATAL(term_start(&kterm, dkam.dir, "kuser", scen, 1) == 0);
 	free(scen);
 	ctx_files[1] = kterm.msglog;
 	/* The terminal's own REGISTER goes to kamailio, never to ppgd. */
-	EXPECT_INT(sip_register(dkam.dir, "127.0.0.1", kam_port, "kuser", kterm.port, 600), 200);
+	EXPECT_INT(itest_sip_register(dkam.dir, "127.0.0.1", kam_port, "kuser", kterm.port, 600), 200);
 	/* kamailio's third-party REGISTER reached ppgd (and was stored). */
 	char *want = itest_asprintf("registration sip:kuser@example.com -> sip:kuser@127.0.0.1:%d for 600 s, "
 	    "applications \"mms.ua\"", kterm.port);
-	EXPECT(wait_log(&dkam, want, 5) == 0);
+	EXPECT(itest_wait_log(dkam.log, want, 5) == 0);
 	free(want);
 
 	EXPECT_INT(push_text(&dkam, "kam-1@e2e", "kuser", NULL, text), 1001);
@@ -1537,30 +1170,30 @@ static void t_kamailio_register_and_route(void)
 	EXPECT_INT(q.code, 1000);
 	EXPECT_INT(term_wait(&kterm, 5), 0);
 
-	struct siplog l;
-	const struct sipmsg *m[4];
-	siplog_load(kterm.msglog, &l);
-	EXPECT_INT(sip_requests(&l, "MESSAGE", m, 4), 1);
-	if (l.n && sip_requests(&l, "MESSAGE", m, 4) >= 1) {
+	struct itest_sip_log l;
+	const struct itest_sip_msg *m[4];
+	itest_sip_log_load(kterm.msglog, &l);
+	EXPECT_INT(itest_sip_requests(&l, "MESSAGE", m, 4), 1);
+	if (l.n && itest_sip_requests(&l, "MESSAGE", m, 4) >= 1) {
 		/* kamailio looked the AoR up: the Request-URI is the contact */
-		char *rl = sip_first_line(m[0]->text);
+		char *rl = itest_sip_first_line(m[0]->text);
 		char *want_rl = itest_asprintf("MESSAGE sip:kuser@127.0.0.1:%d SIP/2.0", kterm.port);
 		EXPECT_STR(rl, want_rl);
 		/* ... and relayed it: its Via on top, its Record-Route, ppgd's Via below */
-		char *via0 = sip_hdr_nth(m[0]->text, "Via", 0), *via1 = sip_hdr_nth(m[0]->text, "Via", 1);
-		char *rr = sip_hdr(m[0]->text, "Record-Route");
+		char *via0 = itest_sip_hdr_nth(m[0]->text, "Via", 0), *via1 = itest_sip_hdr_nth(m[0]->text, "Via", 1);
+		char *rr = itest_sip_hdr(m[0]->text, "Record-Route");
 		char *kam = itest_asprintf("127.0.0.1:%d", kam_port), *ppg = itest_asprintf("127.0.0.1:%d", dkam_sip);
 		EXPECT(via0 && strstr(via0, kam));
 		EXPECT(via1 && strstr(via1, ppg));
 		EXPECT(rr && strstr(rr, kam));
-		char *ac = sip_hdr(m[0]->text, "Accept-Contact"), *pai = sip_hdr(m[0]->text, "P-Asserted-Identity");
-		char *to = sip_hdr(m[0]->text, "To"), *ct = sip_hdr(m[0]->text, "Content-Type");
+		char *ac = itest_sip_hdr(m[0]->text, "Accept-Contact"), *pai = itest_sip_hdr(m[0]->text, "P-Asserted-Identity");
+		char *to = itest_sip_hdr(m[0]->text, "To"), *ct = itest_sip_hdr(m[0]->text, "Content-Type");
 		EXPECT_STR(ac, ACCEPT_CONTACT);
 		EXPECT_STR(pai, PPG_PAI);
 		EXPECT_STR(to, "<sip:kuser@example.com>");
 		EXPECT_STR(ct, "text/plain");
 		size_t blen;
-		const char *body = sip_body(m[0], &blen);
+		const char *body = itest_sip_body(m[0], &blen);
 		EXPECT(blen == strlen(text) && !memcmp(body, text, blen));
 		free(rl);
 		free(want_rl);
@@ -1574,10 +1207,10 @@ static void t_kamailio_register_and_route(void)
 		free(to);
 		free(ct);
 	}
-	siplog_free(&l);
+	itest_sip_log_free(&l);
 	char *relayed = itest_asprintf("MESSAGE for sip:kuser@example.com relayed to sip:kuser@127.0.0.1:%d",
 	    kterm.port);
-	EXPECT(file_has(kam_log, relayed));
+	EXPECT(itest_file_has(kam_log, relayed));
 	free(relayed);
 	ctx_files[0] = ctx_files[1] = NULL;
 }
@@ -1591,10 +1224,10 @@ static void t_kamailio_deregister(void)
 	CU_ASSERT_FATAL(kterm.port > 0);
 	ctx_files[0] = kam_log;
 	struct sq q;
-	EXPECT_INT(sip_register(dkam.dir, "127.0.0.1", kam_port, "kuser", kterm.port, 0), 200);
+	EXPECT_INT(itest_sip_register(dkam.dir, "127.0.0.1", kam_port, "kuser", kterm.port, 0), 200);
 	char *want = itest_asprintf("registration sip:kuser@example.com -> sip:kuser@127.0.0.1:%d removed",
 	    kterm.port);
-	EXPECT(wait_log(&dkam, want, 5) == 0);
+	EXPECT(itest_wait_log(dkam.log, want, 5) == 0);
 	free(want);
 	EXPECT_INT(push_text(&dkam, "kam-2@e2e", "kuser", NULL, "after the de-REGISTER"), 1001);
 	sleep_s(1.0);
@@ -1640,9 +1273,9 @@ static void big_content(unsigned char *b, int seed)
 
 /* The URL of a message/external-body MESSAGE; checks the reference.
  * malloc'ed, or NULL. */
-static char *external_url(struct itest_daemon *d, const struct sipmsg *m)
+static char *external_url(struct itest_daemon *d, const struct itest_sip_msg *m)
 {
-	char *ct = sip_hdr(m->text, "Content-Type");
+	char *ct = itest_sip_hdr(m->text, "Content-Type");
 	char *url = NULL;
 	EXPECT(ct && !strncmp(ct, "message/external-body", 21));
 	EXPECT(ct && strstr(ct, "access-type=\"URL\""));
@@ -1659,7 +1292,7 @@ static char *external_url(struct itest_daemon *d, const struct sipmsg *m)
 		fprintf(stderr, "\n  external-body URL \"%s\", expected under %s\n", url ? url : "(none)", prefix);
 	EXPECT(url && !strncmp(url, prefix, strlen(prefix)) && strlen(url) > strlen(prefix) + 16);
 	size_t blen;
-	const char *body = sip_body(m, &blen);
+	const char *body = itest_sip_body(m, &blen);
 	/* the body names the content's type; none of the content is inline */
 	EXPECT(blen < 300 && strstr(body, "Content-Type: " MMS_CT) != NULL);
 	EXPECT(m->len <= 1300);
@@ -1677,21 +1310,21 @@ static void t_indirection_fetched(void)
 	struct term t;
 	struct sq q;
 	big_content(content, 1);
-	char *scen = uas_scenario(dind.dir, 200, "OK", NULL);
+	char *scen = itest_sip_uas_scenario(dind.dir, 200, "OK", NULL);
 
 	EXPECT_FATAL(term_start(&t, dind.dir, "iuser", scen, 1) == 0);
 	ctx_files[0] = t.msglog;
-	EXPECT_INT(sip_register(dind.dir, "127.0.0.1", dind_sip, "iuser", t.port, 600), 200);
+	EXPECT_INT(itest_sip_register(dind.dir, "127.0.0.1", dind_sip, "iuser", t.port, 600), 200);
 	EXPECT_INT(push_to(&dind, DOCTYPE_21, "ind-1@e2e", "iuser", NULL, MMS_CT, content, BIG), 1001);
 	EXPECT_INT(term_wait(&t, 10), 0);
-	struct siplog l;
-	const struct sipmsg *m[4];
-	siplog_load(t.msglog, &l);
-	size_t n = sip_requests(&l, "MESSAGE", m, 4);
+	struct itest_sip_log l;
+	const struct itest_sip_msg *m[4];
+	itest_sip_log_load(t.msglog, &l);
+	size_t n = itest_sip_requests(&l, "MESSAGE", m, 4);
 	EXPECT_INT(n, 1);
 	char *url = n ? external_url(&dind, m[0]) : NULL;
 	if (n) {
-		char *ac = sip_hdr(m[0]->text, "Accept-Contact");
+		char *ac = itest_sip_hdr(m[0]->text, "Accept-Contact");
 		EXPECT_STR(ac, ACCEPT_CONTACT);
 		free(ac);
 	}
@@ -1721,7 +1354,7 @@ static void t_indirection_fetched(void)
 		itest_resp_free(&r);
 	}
 	free(url);
-	siplog_free(&l);
+	itest_sip_log_free(&l);
 	term_free(&t);
 	free(scen);
 	ctx_files[0] = NULL;
@@ -1736,11 +1369,11 @@ static void t_indirection_not_fetched(void)
 	struct term t;
 	struct sq q;
 	big_content(content, 2);
-	char *scen = uas_scenario(dind.dir, 200, "OK", NULL);
+	char *scen = itest_sip_uas_scenario(dind.dir, 200, "OK", NULL);
 
 	EXPECT_FATAL(term_start(&t, dind.dir, "nfuser", scen, 1) == 0);
 	ctx_files[0] = t.msglog;
-	EXPECT_INT(sip_register(dind.dir, "127.0.0.1", dind_sip, "nfuser", t.port, 600), 200);
+	EXPECT_INT(itest_sip_register(dind.dir, "127.0.0.1", dind_sip, "nfuser", t.port, 600), 200);
 	double t0 = itest_now();
 	EXPECT_INT(push_to(&dind, DOCTYPE_21, "ind-2@e2e", "nfuser", NULL, MMS_CT, content, BIG), 1001);
 	EXPECT(wait_final(&dind, "ind-2@e2e", 12, &q) == 0);
@@ -1750,10 +1383,10 @@ static void t_indirection_not_fetched(void)
 	EXPECT_INT(q.code, 4000);
 	EXPECT(took >= 2.9);
 	EXPECT_INT(term_wait(&t, 5), 0);
-	struct siplog l;
-	const struct sipmsg *m[4];
-	siplog_load(t.msglog, &l);
-	size_t n = sip_requests(&l, "MESSAGE", m, 4);
+	struct itest_sip_log l;
+	const struct itest_sip_msg *m[4];
+	itest_sip_log_load(t.msglog, &l);
+	size_t n = itest_sip_requests(&l, "MESSAGE", m, 4);
 	EXPECT_INT(n, 1);
 	char *url = n ? external_url(&dind, m[0]) : NULL;
 	if (url) {
@@ -1763,7 +1396,7 @@ static void t_indirection_not_fetched(void)
 		itest_resp_free(&r);
 	}
 	free(url);
-	siplog_free(&l);
+	itest_sip_log_free(&l);
 	term_free(&t);
 	free(scen);
 	ctx_files[0] = NULL;
@@ -1797,17 +1430,17 @@ static void t_indirection_cancelled_404(void)
 	struct term t;
 	struct sq q;
 	big_content(content, 3);
-	char *scen = uas_scenario(dcan.dir, 200, "OK", NULL);
+	char *scen = itest_sip_uas_scenario(dcan.dir, 200, "OK", NULL);
 
 	EXPECT_FATAL(term_start(&t, dcan.dir, "cuser", scen, 1) == 0);
 	ctx_files[0] = t.msglog;
-	EXPECT_INT(sip_register(dcan.dir, "127.0.0.1", dcan_sip, "cuser", t.port, 600), 200);
+	EXPECT_INT(itest_sip_register(dcan.dir, "127.0.0.1", dcan_sip, "cuser", t.port, 600), 200);
 	EXPECT_INT(push_to(&dcan, DOCTYPE_21, "ind-cancel@e2e", "cuser", NULL, MMS_CT, content, BIG), 1001);
 	EXPECT_INT(term_wait(&t, 10), 0);   /* the MESSAGE came and was answered 200 */
-	struct siplog l;
-	const struct sipmsg *m[4];
-	siplog_load(t.msglog, &l);
-	size_t n = sip_requests(&l, "MESSAGE", m, 4);
+	struct itest_sip_log l;
+	const struct itest_sip_msg *m[4];
+	itest_sip_log_load(t.msglog, &l);
+	size_t n = itest_sip_requests(&l, "MESSAGE", m, 4);
 	EXPECT_INT(n, 1);
 	char *url = n ? external_url(&dcan, m[0]) : NULL;
 	EXPECT_FATAL(url != NULL);
@@ -1852,7 +1485,7 @@ static void t_indirection_cancelled_404(void)
 	EXPECT_INT(r.status, 404);
 	itest_resp_free(&r);
 	free(url);
-	siplog_free(&l);
+	itest_sip_log_free(&l);
 	term_free(&t);
 	free(scen);
 	ctx_files[0] = NULL;
@@ -1917,14 +1550,14 @@ static void t_notification_retried(void)
 	CU_ASSERT_FATAL(pil.running);
 	struct term t;
 	struct sq q;
-	char *scen = uas_scenario(dnot.dir, 200, "OK", NULL);
+	char *scen = itest_sip_uas_scenario(dnot.dir, 200, "OK", NULL);
 	char *attrs = itest_asprintf("ppg-notify-requested-to=\"%s\"", pil.url);
 	const char *text = "notify me";
 	time_t t_min = time(NULL) - 1;
 
 	EXPECT_FATAL(term_start(&t, dnot.dir, "nuser", scen, 1) == 0);
 	ctx_files[0] = t.msglog;
-	EXPECT_INT(sip_register(dnot.dir, "127.0.0.1", dnot_sip, "nuser", t.port, 600), 200);
+	EXPECT_INT(itest_sip_register(dnot.dir, "127.0.0.1", dnot_sip, "nuser", t.port, 600), 200);
 	EXPECT_INT(push_to(&dnot, DOCTYPE_20, "notify-1@e2e", "nuser", attrs, "text/plain", text,
 	    strlen(text)), 1001);
 	EXPECT(wait_final(&dnot, "notify-1@e2e", 10, &q) == 0);
@@ -1964,14 +1597,14 @@ static void t_notification_pap10_undeliverable(void)
 	CU_ASSERT_FATAL(pil.running);
 	struct term t;
 	struct sq q;
-	char *scen = uas_scenario(dnot.dir, 403, "Forbidden", NULL);
+	char *scen = itest_sip_uas_scenario(dnot.dir, 403, "Forbidden", NULL);
 	char *attrs = itest_asprintf("ppg-notify-requested-to=\"%s\"", pil.url);
 	const char *text = "refused";
 	time_t t_min = time(NULL) - 1;
 
 	EXPECT_FATAL(term_start(&t, dnot.dir, "n10user", scen, 1) == 0);
 	ctx_files[0] = t.msglog;
-	EXPECT_INT(sip_register(dnot.dir, "127.0.0.1", dnot_sip, "n10user", t.port, 600), 200);
+	EXPECT_INT(itest_sip_register(dnot.dir, "127.0.0.1", dnot_sip, "n10user", t.port, 600), 200);
 	EXPECT_INT(push_to(&dnot, DOCTYPE_10, "notify-2@e2e", "n10user", attrs, "text/plain", text,
 	    strlen(text)), 1001);
 	EXPECT(wait_final(&dnot, "notify-2@e2e", 10, &q) == 0);
@@ -2035,10 +1668,10 @@ static void t_deliver_after_and_progress_notes(void)
 		}
 	pthread_mutex_unlock(&pil.mu);
 
-	char *scen = uas_scenario(dnot.dir, 200, "OK", NULL);
+	char *scen = itest_sip_uas_scenario(dnot.dir, 200, "OK", NULL);
 	EXPECT_FATAL(term_start(&t, dnot.dir, "puser", scen, 1) == 0);
 	ctx_files[0] = t.msglog;
-	EXPECT_INT(sip_register(dnot.dir, "127.0.0.1", dnot_sip, "puser", t.port, 600), 200);
+	EXPECT_INT(itest_sip_register(dnot.dir, "127.0.0.1", dnot_sip, "puser", t.port, 600), 200);
 	EXPECT(wait_final(&dnot, "progress-1@e2e", 10, &q) == 0);
 	EXPECT_STR(pap_state_str(q.state), "delivered");
 	EXPECT(itest_pi_wait(&pil, "progress-1@e2e", 2, 10) == 0);
@@ -2212,21 +1845,21 @@ static void t_tls_third_party_register(void)
 	NEED(dtls);
 	CU_ASSERT_FATAL(kcore_pid > 0);
 	ctx_files[0] = kcore_log;
-	char *scen = uas_scenario(dtls.dir, 200, "OK", NULL);
+	char *scen = itest_sip_uas_scenario(dtls.dir, 200, "OK", NULL);
 	EXPECT_FATAL(term_start(&tterm, dtls.dir, "tuser", scen, 1) == 0);
 	free(scen);
 	ctx_files[1] = tterm.msglog;
-	EXPECT_INT(sip_register(dtls.dir, "127.0.0.1", kcore_udp, "tuser", tterm.port, 600), 200);
+	EXPECT_INT(itest_sip_register(dtls.dir, "127.0.0.1", kcore_udp, "tuser", tterm.port, 600), 200);
 	char *sent = itest_asprintf("third-party REGISTER to sips:127.0.0.1:%d", dtls_port);
 	EXPECT(itest_wait_file_has(kcore_log, sent, 5) == 0);
 	free(sent);
 	char *want = itest_asprintf("registration sip:tuser@example.com -> sip:tuser@127.0.0.1:%d for 600 s",
 	    tterm.port);
-	EXPECT(wait_log(&dtls, want, 5) == 0);
+	EXPECT(itest_wait_log(dtls.log, want, 5) == 0);
 	free(want);
 	/* ppgd's one listener is TLS: nothing takes UDP on its port */
 	EXPECT(!itest_udp_port_bound(dtls_port));
-	EXPECT(log_has(&dtls, "SIP over TLS on sips:127.0.0.1:"));
+	EXPECT(itest_file_has(dtls.log, "SIP over TLS on sips:127.0.0.1:"));
 	ctx_files[0] = ctx_files[1] = NULL;
 }
 
@@ -2262,16 +1895,16 @@ static void t_tls_push_delivered(void)
 	itest_pi_stop(&pi);
 	EXPECT_INT(term_wait(&tterm, 5), 0);
 
-	struct siplog l;
-	const struct sipmsg *m[2];
-	siplog_load(tterm.msglog, &l);
-	EXPECT_INT(sip_requests(&l, "MESSAGE", m, 2), 1);
-	if (sip_requests(&l, "MESSAGE", m, 2) >= 1) {
+	struct itest_sip_log l;
+	const struct itest_sip_msg *m[2];
+	itest_sip_log_load(tterm.msglog, &l);
+	EXPECT_INT(itest_sip_requests(&l, "MESSAGE", m, 2), 1);
+	if (itest_sip_requests(&l, "MESSAGE", m, 2) >= 1) {
 		/* kcore took it over TLS, from a client presenting ppgd.test's
 		 * certificate, which kcore verified against the CA */
-		char *over = sip_hdr(m[0]->text, "X-Core-Received-Over");
-		char *peer = sip_hdr(m[0]->text, "X-Core-TLS-Peer");
-		char *via1 = sip_hdr_nth(m[0]->text, "Via", 1);
+		char *over = itest_sip_hdr(m[0]->text, "X-Core-Received-Over");
+		char *peer = itest_sip_hdr(m[0]->text, "X-Core-TLS-Peer");
+		char *via1 = itest_sip_hdr_nth(m[0]->text, "Via", 1);
 		char *ppg_via = itest_asprintf("SIP/2.0/TLS 127.0.0.1:%d;", dtls_port);
 		EXPECT_STR(over, "tls");
 		EXPECT(peer && !strncmp(peer, "cn=ppgd.test verified=1 version=TLSv1.", 38));
@@ -2279,33 +1912,21 @@ static void t_tls_push_delivered(void)
 		if (peer)
 			printf("\n    core's view of ppgd: %s", peer);
 		size_t blen;
-		const char *body = sip_body(m[0], &blen);
+		const char *body = itest_sip_body(m[0], &blen);
 		EXPECT(blen == strlen(text) && !memcmp(body, text, blen));
 		free(over);
 		free(peer);
 		free(via1);
 		free(ppg_via);
 	}
-	siplog_free(&l);
+	itest_sip_log_free(&l);
 	char *relayed = itest_asprintf("MESSAGE for sip:tuser@example.com relayed to sip:tuser@127.0.0.1:%d "
 	    "(received over tls)", tterm.port);
-	EXPECT(file_has(kcore_log, relayed));
+	EXPECT(itest_file_has(kcore_log, relayed));
 	free(relayed);
 	free(attrs);
 	term_free(&tterm);
 	ctx_files[0] = ctx_files[1] = NULL;
-}
-
-/* Lines of the file at path that contain text. */
-static int count_in_file(const char *path, const char *text)
-{
-	size_t len = 0;
-	char *s = tu_read_file(path, &len);
-	int n = 0;
-	for (const char *p = s; p && (p = strstr(p, text)) != NULL; p += strlen(text))
-		n++;
-	free(s);
-	return n;
 }
 
 /* The core's certificate is from the CA but does not name the host ppgd
@@ -2318,7 +1939,7 @@ static void t_tls_wrong_name(void)
 	CU_ASSERT_FATAL(kcore_pid > 0);
 	ctx_files[0] = kcore_log;
 	struct sq q;
-	int seen = count_in_file(kcore_log, "core: MESSAGE for");
+	int seen = itest_file_count(kcore_log, "core: MESSAGE for");
 	itest_daemon_stop(&dtls);
 	char *sip = itest_asprintf("%soutbound_proxy = sips:core.wrong.test:%d;maddr=127.0.0.1\n", dtls_sip,
 	    kcore_tls);
@@ -2331,9 +1952,9 @@ static void t_tls_wrong_name(void)
 	EXPECT_STR(pap_state_str(q.state), "undeliverable");
 	EXPECT_INT(q.code, 4000);
 	EXPECT(strstr(q.desc, "SIP 503") && strstr(q.desc, "(local)"));
-	EXPECT(log_has(&dtls, "Peer Subject Mismatch (core.wrong.test)"));
-	EXPECT(log_has(&dtls, "no TLS connection to the core"));
-	EXPECT_INT(count_in_file(kcore_log, "core: MESSAGE for"), seen);
+	EXPECT(itest_file_has(dtls.log, "Peer Subject Mismatch (core.wrong.test)"));
+	EXPECT(itest_file_has(dtls.log, "no TLS connection to the core"));
+	EXPECT_INT(itest_file_count(kcore_log, "core: MESSAGE for"), seen);
 	ctx_files[0] = NULL;
 }
 
@@ -2346,15 +1967,15 @@ static void t_tls_rogue_register_refused(void)
 	CU_ASSERT_FATAL(krogue_pid > 0);
 	ctx_files[0] = krogue_log;
 	/* krogue answers the terminal's REGISTER itself, then tries ppgd */
-	EXPECT_INT(sip_register(drogue.dir, "127.0.0.1", krogue_udp, "ruser", 5999, 600), 200);
+	EXPECT_INT(itest_sip_register(drogue.dir, "127.0.0.1", krogue_udp, "ruser", 5999, 600), 200);
 	char *sent = itest_asprintf("third-party REGISTER to sips:127.0.0.1:%d", drogue_tls);
 	EXPECT(itest_wait_file_has(krogue_log, sent, 5) == 0);
 	free(sent);
 	/* sofia-sip's reason for refusing the client's certificate */
-	EXPECT(wait_log(&drogue, "issuer   = /CN=rogue-ca", 5) == 0);
-	EXPECT(wait_log(&drogue, "unable to get local issuer certificate", 5) == 0);
+	EXPECT(itest_wait_log(drogue.log, "issuer   = /CN=rogue-ca", 5) == 0);
+	EXPECT(itest_wait_log(drogue.log, "unable to get local issuer certificate", 5) == 0);
 	sleep_s(0.5);
-	EXPECT(!log_has(&drogue, "registration sip:ruser@example.com"));
+	EXPECT(!itest_file_has(drogue.log, "registration sip:ruser@example.com"));
 	ctx_files[0] = NULL;
 }
 
@@ -2369,7 +1990,7 @@ static void t_tls_rogue_core_refused(void)
 	ctx_files[0] = krogue_log;
 	struct sq q;
 	/* a binding made straight over UDP (trusted 127.0.0.1) */
-	EXPECT_INT(sip_register(drogue.dir, "127.0.0.1", drogue_udp, "vuser", 5998, 600), 200);
+	EXPECT_INT(itest_sip_register(drogue.dir, "127.0.0.1", drogue_udp, "vuser", 5998, 600), 200);
 	double t0 = itest_now();
 	EXPECT_INT(push_text(&drogue, "rogue-1@e2e", "vuser", NULL, "never to a rogue core"), 1001);
 	EXPECT(wait_final(&drogue, "rogue-1@e2e", 10, &q) == 0);
@@ -2382,11 +2003,11 @@ static void t_tls_rogue_core_refused(void)
 	EXPECT(took >= 0.9 && took < 6);
 	char *line = itest_asprintf("MESSAGE to the core sip:localhost:%d;maddr=127.0.0.1;transport=tls ended 503 ",
 	    krogue_tls);
-	EXPECT(log_has(&drogue, line));
+	EXPECT(itest_file_has(drogue.log, line));
 	free(line);
-	EXPECT(log_has(&drogue, "no TLS connection to the core"));
-	EXPECT(log_has(&drogue, "unable to get local issuer certificate"));
-	EXPECT(!file_has(krogue_log, "MESSAGE for"));
+	EXPECT(itest_file_has(drogue.log, "no TLS connection to the core"));
+	EXPECT(itest_file_has(drogue.log, "unable to get local issuer certificate"));
+	EXPECT(!itest_file_has(krogue_log, "MESSAGE for"));
 	ctx_files[0] = NULL;
 }
 
@@ -2406,14 +2027,14 @@ static void t_tls_verify_off(void)
 	start_ppgd_sip(&drogue, sip);
 	free(sip);
 	CU_ASSERT_FATAL(drogue.pid > 0);
-	EXPECT(wait_log(&drogue, "the core's certificate NOT verified", 5) == 0);
+	EXPECT(itest_wait_log(drogue.log, "the core's certificate NOT verified", 5) == 0);
 	EXPECT_INT(push_text(&drogue, "rogue-2@e2e", "vuser", NULL, "to any core"), 1001);
 	EXPECT(wait_final(&drogue, "rogue-2@e2e", 10, &q) == 0);
 	report_sq("tls_verify = no, the rogue core", &q);
 	EXPECT_STR(pap_state_str(q.state), "undeliverable");
 	EXPECT_INT(q.code, 2003);
 	EXPECT(strstr(q.desc, "SIP 404") != NULL);
-	EXPECT(file_has(krogue_log, "MESSAGE for sip:vuser@example.com: no registration"));
+	EXPECT(itest_file_has(krogue_log, "MESSAGE for sip:vuser@example.com: no registration"));
 	ctx_files[0] = NULL;
 }
 
@@ -2456,7 +2077,7 @@ static void t_tls_bad_config(void)
 		char *sip = subst_dir(bad[i].sip), *want = subst_dir(bad[i].want);
 		start_ppgd_sip(&d, sip);   /* fails: the config is refused */
 		EXPECT(d.pid <= 0);
-		EXPECT(log_has(&d, want));
+		EXPECT(itest_file_has(d.log, want));
 		const char *argv[] = { itest_ppgd_path(), "-c", d.conf, "-t", NULL };
 		char *err = NULL;
 		int code = -1;
@@ -2518,13 +2139,13 @@ static int sip_options(const char *dir, int port, double *took, double *sent)
 	itest_run_full(argv, NULL, dir, 20, &out, &err, &code);
 	free(out);
 	free(err);
-	struct siplog l;
-	siplog_load(log, &l);
-	const struct sipmsg *req = sip_sent_request(&l, "OPTIONS"), *fin = sip_final_response(&l);
+	struct itest_sip_log l;
+	itest_sip_log_load(log, &l);
+	const struct itest_sip_msg *req = sip_sent_request(&l, "OPTIONS"), *fin = sip_final_response(&l);
 	int st = sip_status(fin);
 	*took = req && fin ? fin->t - req->t : -1;
 	*sent = req ? req->t : -1;
-	siplog_free(&l);
+	itest_sip_log_free(&l);
 	free(log);
 	return st;
 }
@@ -2534,7 +2155,7 @@ static void t_register_while_writer_busy(void)
 	NEED(dbusy);
 	struct term t;
 	struct sq q;
-	char *scen = uas_scenario(dbusy.dir, 200, "OK", NULL);
+	char *scen = itest_sip_uas_scenario(dbusy.dir, 200, "OK", NULL);
 	const char *text = "after the busy writer";
 
 	EXPECT_FATAL(term_start(&t, dbusy.dir, "buser", scen, 1) == 0);
@@ -2569,10 +2190,10 @@ static void t_register_while_writer_busy(void)
 	EXPECT(opt_took >= 0 && opt_took < 0.3);
 	/* (ii) no final answer to the REGISTER as long as the lock is held */
 	sleep_s(LOCK_S - (wall_now() - w_lock));
-	struct siplog l;
-	siplog_load(reglog, &l);
-	const struct sipmsg *sent = sip_sent_request(&l, "REGISTER");
-	const struct sipmsg *early = sip_final_response(&l);
+	struct itest_sip_log l;
+	itest_sip_log_load(reglog, &l);
+	const struct itest_sip_msg *sent = sip_sent_request(&l, "REGISTER");
+	const struct itest_sip_msg *early = sip_final_response(&l);
 	double t_sent = sent ? sent->t : -1;
 	EXPECT(sent != NULL);
 	/* the OPTIONS came while the REGISTER waited for the writer */
@@ -2581,7 +2202,7 @@ static void t_register_while_writer_busy(void)
 		fprintf(stderr, "\n  REGISTER answered %.3f s after it was sent, with the database locked:\n%s\n",
 		    early->t - t_sent, early->text);
 	EXPECT(early == NULL);
-	siplog_free(&l);
+	itest_sip_log_free(&l);
 	int code = -1;
 	EXPECT(reg <= 0 || itest_wait_pid(reg, 0, &code) < 0);   /* sipp still waits */
 
@@ -2595,8 +2216,8 @@ static void t_register_while_writer_busy(void)
 	if (reg > 0 && itest_wait_pid(reg, 10, &code) < 0)
 		itest_stop_pid(reg, SIGTERM, 2);
 	EXPECT_INT(code, 0);
-	siplog_load(reglog, &l);
-	const struct sipmsg *fin = sip_final_response(&l);
+	itest_sip_log_load(reglog, &l);
+	const struct itest_sip_msg *fin = sip_final_response(&l);
 	EXPECT_INT(sip_status(fin), 200);
 	double after = fin ? fin->t - w_unlock : -1;
 	printf("\n    database locked %.2f s; OPTIONS answered in %.1f ms during the lock; REGISTER sent "
@@ -2606,7 +2227,7 @@ static void t_register_while_writer_busy(void)
 	EXPECT(fin && fin->t >= w_unlock_0 - 0.005);
 	EXPECT(fin && after < 1.5);
 	if (fin) {
-		char *contact = sip_hdr(fin->text, "Contact");
+		char *contact = itest_sip_hdr(fin->text, "Contact");
 		char *want = itest_asprintf("<sip:buser@127.0.0.1:%d>", t.port);
 		if (!contact || !strstr(contact, want))
 			fprintf(stderr, "\n  Contact of the 200: \"%s\", expected %s\n", contact ? contact : "(none)",
@@ -2615,7 +2236,7 @@ static void t_register_while_writer_busy(void)
 		free(contact);
 		free(want);
 	}
-	siplog_free(&l);
+	itest_sip_log_free(&l);
 
 	/* (iii) the binding was stored: a push to the AoR is delivered. */
 	EXPECT_INT(push_text(&dbusy, "busy-1@e2e", "buser", NULL, text), 1001);
@@ -2624,13 +2245,13 @@ static void t_register_while_writer_busy(void)
 	EXPECT_STR(pap_state_str(q.state), "delivered");
 	EXPECT_INT(q.code, 1000);
 	EXPECT_INT(term_wait(&t, 5), 0);
-	struct siplog tl;
-	const struct sipmsg *m[4];
-	siplog_load(t.msglog, &tl);
-	EXPECT_INT(sip_requests(&tl, "MESSAGE", m, 4), 1);
-	if (tl.n && sip_requests(&tl, "MESSAGE", m, 4) == 1)
+	struct itest_sip_log tl;
+	const struct itest_sip_msg *m[4];
+	itest_sip_log_load(t.msglog, &tl);
+	EXPECT_INT(itest_sip_requests(&tl, "MESSAGE", m, 4), 1);
+	if (tl.n && itest_sip_requests(&tl, "MESSAGE", m, 4) == 1)
 		check_message(m[0], "buser", t.port, "text/plain", text, strlen(text));
-	siplog_free(&tl);
+	itest_sip_log_free(&tl);
 	term_free(&t);
 	free(reglog);
 	ctx_files[0] = ctx_files[1] = NULL;
@@ -2751,7 +2372,7 @@ static void t_kill9_under_load(void)
 	NEED(dload);
 	CU_ASSERT_FATAL(lpil.running);
 	struct term t;
-	char *scen = uas_scenario(dload.dir, 200, "OK", NULL);
+	char *scen = itest_sip_uas_scenario(dload.dir, 200, "OK", NULL);
 	const char *users[NLUSERS];
 	int ports[NLUSERS], st[NLUSERS];
 	char unames[NLUSERS][16];
@@ -2899,18 +2520,18 @@ static void t_kill9_under_load(void)
 
 	/* What the terminal got: every stored push at least once. */
 	term_stop(&t);
-	struct siplog l;
-	siplog_load(t.msglog, &l);
+	struct itest_sip_log l;
+	itest_sip_log_load(t.msglog, &l);
 	struct cid_idx *ci = calloc(l.n + 1, sizeof *ci);
 	size_t nci = 0;
 	for (size_t i = 0; i < l.n; i++) {
-		if (!is_request(&l.v[i], "MESSAGE"))
+		if (!itest_sip_is_request(&l.v[i], "MESSAGE"))
 			continue;
 		size_t blen;
-		const char *b = sip_body(&l.v[i], &blen);
+		const char *b = itest_sip_body(&l.v[i], &blen);
 		int idx = -1;
 		if (blen >= 13 && sscanf(b, "load push %d", &idx) == 1 && idx >= 0 && idx < NLOAD) {
-			ci[nci].cid = sip_hdr(l.v[i].text, "Call-ID");
+			ci[nci].cid = itest_sip_hdr(l.v[i].text, "Call-ID");
 			ci[nci].push = idx;
 			if (ci[nci].cid)
 				nci++;
@@ -2930,7 +2551,7 @@ static void t_kill9_under_load(void)
 	for (size_t i = 0; i < l.n; i++) {
 		int idx = -1;
 		size_t blen;
-		const char *b = is_request(&l.v[i], "MESSAGE") ? sip_body(&l.v[i], &blen) : NULL;
+		const char *b = itest_sip_is_request(&l.v[i], "MESSAGE") ? itest_sip_body(&l.v[i], &blen) : NULL;
 		if (b && blen >= 13 && sscanf(b, "load push %d", &idx) == 1 && idx >= 0 && idx < NLOAD &&
 		    count[idx] && l.v[i].t < first[idx])
 			first[idx] = l.v[i].t;
@@ -2958,7 +2579,7 @@ static void t_kill9_under_load(void)
 	for (size_t i = 0; i < nci; i++)
 		free(ci[i].cid);
 	free(ci);
-	siplog_free(&l);
+	itest_sip_log_free(&l);
 	term_free(&t);
 	ctx_files[0] = NULL;
 }

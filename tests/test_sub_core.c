@@ -25,6 +25,7 @@
 #define _GNU_SOURCE 1
 #endif
 #include "tests/itest.h"
+#include "tests/itest_sip.h"
 #include "tests/test_util.h"
 
 #include <CUnit/Basic.h>
@@ -49,35 +50,18 @@ static int dd_sip, dd_admin, kam_port;
 static pid_t kam_pid;
 static char *kam_log, *last_sipp_log;
 
-static void print_tail(const char *what, const char *path, size_t max)
-{
-	size_t len = 0;
-	char *s = path ? tu_read_file(path, &len) : NULL;
-	if (s)
-		fprintf(stderr, "---- %s %s ----\n%s\n", what, path, len > max ? s + len - max : s);
-	free(s);
-}
-
 static void show_ctx(const char *what)
 {
 	fprintf(stderr, "\n  FAILED: %s\n", what);
 	itest_daemon_print_log(&dd, 3000);
-	print_tail("kamailio", kam_log, 3000);
-	print_tail("sipp", last_sipp_log, 5000);
+	itest_print_tail("kamailio", kam_log, 3000);
+	itest_print_tail("sipp", last_sipp_log, 5000);
 }
 
 #define EXPECT(c) do { int ok_ = (c) ? 1 : 0; if (!ok_) show_ctx(#c); CU_ASSERT(ok_); } while (0)
 #define EXPECT_INT(a, e) do { long a_ = (long)(a), e_ = (long)(e); \
 	if (a_ != e_) { fprintf(stderr, "\n  %s = %ld, expected %ld", #a, a_, e_); show_ctx(#a); } \
 	CU_ASSERT(a_ == e_); } while (0)
-
-static int file_has(const char *path, const char *text)
-{
-	char *s = tu_read_file(path, NULL);
-	int has = s && strstr(s, text) != NULL;
-	free(s);
-	return has;
-}
 
 /* A copy of tests/sipp/NAME in the daemon's directory with its [keys]
  * replaced (sipp's -key does not reach the regular expressions of its
@@ -159,19 +143,6 @@ static const char *sfield(json_t *s, const char *k)
 	return v ? v : "";
 }
 
-/* 1 when something is bound to UDP ip:port (a bind of it fails with
- * EADDRINUSE). */
-static int udp_bound(const char *ip, int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	inet_pton(AF_INET, ip, &a.sin_addr);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	int bound = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) < 0 && errno == EADDRINUSE;
-	if (fd >= 0)
-		close(fd);
-	return bound;
-}
-
 /* 1 when this machine lets a socket bind CORE_IP (Linux routes all of
  * 127/8 to the loopback interface). */
 static int core_ip_usable(void)
@@ -185,41 +156,15 @@ static int core_ip_usable(void)
 	return ok;
 }
 
-static const char *kamailio_bin(void)
-{
-	return access("/usr/sbin/kamailio", X_OK) == 0 ? "/usr/sbin/kamailio" : "kamailio";
-}
-
 /* kamailio with tests/kamailio/ppgd-sub-core.cfg on udp:CORE_IP:kam_port,
  * relaying new subscriptions to ppgd. Waits until it listens there (the
  * port bound, by kamailio itself). 0 or -1. */
 static int kam_start(void)
 {
-	char *run = itest_asprintf("%s/kamailio", dd.dir);
-	mkdir(run, 0700);
-	kam_log = itest_asprintf("%s/kamailio.log", dd.dir);
-	char *listen = itest_asprintf("udp:%s:%d", CORE_IP, kam_port);
-	char *pidf = itest_asprintf("%s/kamailio.pid", run);
 	char *def = itest_asprintf("PPGD_URI=\"sip:127.0.0.1:%d\"", dd_sip);
-	const char *argv[] = { kamailio_bin(), "-f", tu_src("tests/kamailio/ppgd-sub-core.cfg"), "-DD", "-E",
-		"-l", listen, "-P", pidf, "-Y", run, "-w", run, "-A", def, "-m", "32", "-M", "8", NULL };
-	pid_t pid = itest_spawn(argv, run, kam_log);
-	double end = itest_now() + 10;
-	while (pid > 0 && !(udp_bound(CORE_IP, kam_port) && itest_pid_owns_port(pid, kam_port, 0))) {
-		int code;
-		if (itest_wait_pid(pid, 0, &code) == 0 || itest_now() > end) {
-			fprintf(stderr, "kamailio did not start (is the Debian package kamailio installed?)\n");
-			print_tail("kamailio", kam_log, 3000);
-			itest_stop_pid(pid, SIGTERM, 5);
-			pid = 0;
-			break;
-		}
-		usleep(20000);
-	}
-	kam_pid = pid > 0 ? pid : 0;
-	free(run);
-	free(listen);
-	free(pidf);
+	struct itest_sip_kam k = { .cfg = "tests/kamailio/ppgd-sub-core.cfg", .dir = dd.dir, .ip = CORE_IP,
+		.udp_port = kam_port, .defines = { def } };
+	kam_pid = itest_sip_kam_start(&k, &kam_log);
 	free(def);
 	return kam_pid > 0 ? 0 : -1;
 }
@@ -266,9 +211,7 @@ static int init_core(void)
 
 static int clean_core(void)
 {
-	if (kam_pid > 0)
-		itest_stop_pid(kam_pid, SIGTERM, 10);
-	kam_pid = 0;
+	itest_sip_kam_stop(&kam_pid);
 	itest_daemon_destroy(&dd, 0);
 	free(kam_log);
 	free(last_sipp_log);
@@ -324,9 +267,9 @@ static void lifecycle_through_core(const char *user, const char *pai, const char
 	EXPECT(subs != NULL);
 	json_decref(subs);
 	/* the refresh and the un-SUBSCRIBE reached ppgd within the dialog, via the core */
-	EXPECT(file_has(dd.log, "ended (un-SUBSCRIBE)"));
+	EXPECT(itest_file_has(dd.log, "ended (un-SUBSCRIBE)"));
 	char *msg = itest_asprintf("core: SUBSCRIBE sip:%s@biloxi.example", user);
-	EXPECT(file_has(kam_log, msg));
+	EXPECT(itest_file_has(kam_log, msg));
 	free(msg);
 out:
 	free(scen);
@@ -348,7 +291,7 @@ static void t_forged(void)
 {
 	NEED();
 	lifecycle_through_core("carol", "P-Asserted-Identity: <sip:bob@biloxi.example>", "bob");
-	EXPECT(file_has(kam_log, "core: SUBSCRIBE from sip:carol@biloxi.example: P-Asserted-Identity of the "
+	EXPECT(itest_file_has(kam_log, "core: SUBSCRIBE from sip:carol@biloxi.example: P-Asserted-Identity of the "
 	    "terminal removed: <sip:bob@biloxi.example>"));
 	json_t *subs = subscriptions("sip:bob@biloxi.example");
 	EXPECT(subs != NULL);
@@ -376,9 +319,9 @@ static void t_direct(void)
 	EXPECT(subs != NULL);
 	EXPECT_INT(json_array_size(subs), 0);
 	json_decref(subs);
-	EXPECT(!file_has(kam_log, "sip:dave@biloxi.example"));   /* the core never saw it */
+	EXPECT(!itest_file_has(kam_log, "sip:dave@biloxi.example"));   /* the core never saw it */
 	/* the log names the method and the source, not "REGISTER" */
-	EXPECT(file_has(dd.log, "SUBSCRIBE from 127.0.0.1 refused (403): not in [sip] trusted_cores"));
+	EXPECT(itest_file_has(dd.log, "SUBSCRIBE from 127.0.0.1 refused (403): not in [sip] trusted_cores"));
 	EXPECT(itest_daemon_alive(&dd));
 	free(scen);
 }

@@ -53,13 +53,7 @@ static void show_ctx(const char *what)
 {
 	fprintf(stderr, "\n  FAILED: %s\n", what);
 	itest_daemon_print_log(&dd, 3000);
-	if (last_sipp_log) {
-		size_t len = 0;
-		char *s = tu_read_file(last_sipp_log, &len);
-		if (s)
-			fprintf(stderr, "---- sipp %s ----\n%s\n", last_sipp_log, len > 4000 ? s + len - 4000 : s);
-		free(s);
-	}
+	itest_print_tail("sipp", last_sipp_log, 4000);
 }
 
 #define EXPECT(c) do { int ok_ = (c) ? 1 : 0; if (!ok_) show_ctx(#c); CU_ASSERT(ok_); } while (0)
@@ -362,17 +356,6 @@ static void t_restart(void)
 	EXPECT_INT(q.code, 2003);
 }
 
-/* Occurrences of text in file. */
-static int count_in(const char *file, const char *text)
-{
-	char *log = file ? tu_read_file(file, NULL) : NULL;
-	int n = 0;
-	for (const char *at = log; at && (at = strstr(at, text)); at++)
-		n++;
-	free(log);
-	return n;
-}
-
 /* A subscription whose Accept does not take the push's content type gets no
  * NOTIFY; with no other way left the push ends 2005 (capabilities mismatch)
  * as the MESSAGE path does when no terminal takes the type. */
@@ -391,7 +374,7 @@ static void t_accept_none(void)
 	EXPECT_INT(q.code, 2005);
 	EXPECT(strstr(q.desc, "takes " MMS_CT) != NULL);
 	usleep(300000);
-	EXPECT_INT(count_in(log, "MMS-ivan-1"), 0);   /* no NOTIFY carried it */
+	EXPECT_INT(itest_file_count(log, "MMS-ivan-1"), 0);   /* no NOTIFY carried it */
 	itest_stop_pid(pid, SIGTERM, 5);
 	free(log);
 }
@@ -414,8 +397,8 @@ static void t_accept_one(void)
 	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
 	EXPECT(strstr(q.desc, "NOTIFY 200") != NULL);
 	EXPECT_INT(sipp_end(p2), 0);
-	EXPECT_INT(count_in(last_sipp_log, "MMS-judy-1"), 1);
-	EXPECT_INT(count_in(log1, "MMS-judy-1"), 0);
+	EXPECT_INT(itest_file_count(last_sipp_log, "MMS-judy-1"), 1);
+	EXPECT_INT(itest_file_count(log1, "MMS-judy-1"), 0);
 	itest_stop_pid(p1, SIGTERM, 5);
 	free(log1);
 }
@@ -437,8 +420,8 @@ static void t_policy_last(void)
 	EXPECT_INT(wait_final("np11@subpush", 20, &q), 0);
 	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
 	EXPECT_INT(sipp_end(p2), 0);
-	EXPECT_INT(count_in(last_sipp_log, "MMS-kim-1"), 1);
-	EXPECT_INT(count_in(log1, "MMS-kim-1"), 0);
+	EXPECT_INT(itest_file_count(last_sipp_log, "MMS-kim-1"), 1);
+	EXPECT_INT(itest_file_count(log1, "MMS-kim-1"), 0);
 	itest_stop_pid(p1, SIGTERM, 5);
 	free(log1);
 }
@@ -452,24 +435,11 @@ static int reg(const char *user, int cport, const char *params)
 {
 	static int seq;
 	char cp[16], fname[32], dst[32];
-	char *t = tu_read_file(tu_src("tests/sipp/select_register.xml"), NULL);
 	snprintf(cp, sizeof cp, "%d", cport);
 	const char *from[] = { "@USER@", "@CPORT@", "@EXPIRES@", "@PARAMS@", "example.com" },
 		*to[] = { user, cp, "600", params, "biloxi.example" };
-	for (size_t i = 0; t && i < 5; i++) {
-		char *at;
-		size_t pos = 0;
-		while ((at = strstr(t + pos, from[i])) != NULL) {
-			*at = '\0';
-			char *x = itest_asprintf("%s%s%s", t, to[i], at + strlen(from[i]));
-			pos = strlen(t) + strlen(to[i]);
-			free(t);
-			t = x;
-		}
-	}
 	snprintf(fname, sizeof fname, "reg_%d.xml", ++seq);
-	char *scen = t ? itest_write_file(dd.dir, fname, t, strlen(t)) : NULL;
-	free(t);
+	char *scen = itest_subst_file(dd.dir, "tests/sipp/select_register.xml", fname, from, to, 5);
 	char *log = itest_asprintf("%s/reg_%d.msg", dd.dir, seq);
 	snprintf(dst, sizeof dst, "127.0.0.1:%d", dd_sip);
 	const char *argv[] = { "sipp", "-sf", scen ? scen : "-", "-m", "1", "-i", "127.0.0.1", "-nostdin",
@@ -477,7 +447,7 @@ static int reg(const char *user, int cport, const char *params)
 	int code = -1;
 	if (scen)
 		itest_run_full(argv, NULL, dd.dir, 30, NULL, NULL, &code);
-	int ok = count_in(log, "SIP/2.0 200") > 0;
+	int ok = itest_file_count(log, "SIP/2.0 200") > 0;
 	free(log);
 	free(scen);
 	return ok;
@@ -508,8 +478,8 @@ static void t_instance(void)
 	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
 	EXPECT(strstr(q.desc, "NOTIFY 200") != NULL);
 	EXPECT_INT(sipp_end(p2), 0);   /* its NOTIFY carried the push */
-	EXPECT_INT(count_in(last_sipp_log, "MMS-lena-1"), 1);
-	EXPECT_INT(count_in(log1, "MMS-lena-1"), 0);
+	EXPECT_INT(itest_file_count(last_sipp_log, "MMS-lena-1"), 1);
+	EXPECT_INT(itest_file_count(log1, "MMS-lena-1"), 0);
 	itest_stop_pid(p1, SIGTERM, 5);
 	free(log1);
 }
@@ -536,8 +506,8 @@ static void t_temp_gruu(void)
 	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
 	EXPECT(strstr(q.desc, "NOTIFY 200") != NULL);
 	EXPECT_INT(sipp_end(p2), 0);   /* its NOTIFY carried the push */
-	EXPECT_INT(count_in(last_sipp_log, "MMS-tina-1"), 1);
-	EXPECT_INT(count_in(log1, "MMS-tina-1"), 0);
+	EXPECT_INT(itest_file_count(last_sipp_log, "MMS-tina-1"), 1);
+	EXPECT_INT(itest_file_count(log1, "MMS-tina-1"), 0);
 	itest_stop_pid(p1, SIGTERM, 5);
 	itest_stop_pid(p2, SIGTERM, 5);
 	free(log1);
@@ -567,8 +537,8 @@ static void t_policy_q(void)
 	EXPECT_INT(wait_final("np13@subpush", 20, &q), 0);
 	EXPECT_INT(q.state, PAP_STATE_DELIVERED);
 	EXPECT_INT(sipp_end(p1), 0);
-	EXPECT_INT(count_in(log1, "MMS-mona-1"), 1);
-	EXPECT_INT(count_in(log2, "MMS-mona-1"), 0);
+	EXPECT_INT(itest_file_count(log1, "MMS-mona-1"), 1);
+	EXPECT_INT(itest_file_count(log2, "MMS-mona-1"), 0);
 	itest_stop_pid(p2, SIGTERM, 5);
 	free(log1);
 	free(log2);

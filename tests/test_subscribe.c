@@ -42,13 +42,7 @@ static void show_ctx(const char *what)
 {
 	fprintf(stderr, "\n  FAILED: %s\n", what);
 	itest_daemon_print_log(&dd, 3000);
-	if (last_sipp_log) {
-		size_t len = 0;
-		char *s = tu_read_file(last_sipp_log, &len);
-		if (s)
-			fprintf(stderr, "---- sipp %s ----\n%s\n", last_sipp_log, len > 4000 ? s + len - 4000 : s);
-		free(s);
-	}
+	itest_print_tail("sipp", last_sipp_log, 4000);
 }
 
 #define EXPECT(c) do { int ok_ = (c) ? 1 : 0; if (!ok_) show_ctx(#c); CU_ASSERT(ok_); } while (0)
@@ -207,14 +201,6 @@ static int clean_sub(void)
 
 #define NEED() CU_ASSERT_FATAL(dd.pid > 0)
 
-static int log_has(const char *text)
-{
-	char *s = tu_read_file(dd.log, NULL);
-	int has = s && strstr(s, text);
-	free(s);
-	return has;
-}
-
 static void t_refused(void)
 {
 	NEED();
@@ -263,10 +249,10 @@ static void t_lifecycle(void)
 	subs = wait_subscriptions(0, 5);
 	EXPECT(subs != NULL);
 	json_decref(subs);
-	EXPECT(log_has("ended (un-SUBSCRIBE)"));
+	EXPECT(itest_file_has(dd.log, "ended (un-SUBSCRIBE)"));
 	/* told once: nua's report of the terminated dialog is no second end */
 	usleep(300 * 1000);
-	EXPECT(!log_has("ended (expired or NOTIFY failed)"));
+	EXPECT(!itest_file_has(dd.log, "ended (expired or NOTIFY failed)"));
 	free(out);
 	free(scen);
 }
@@ -305,7 +291,7 @@ static void t_expiry(void)
 	json_t *subs = wait_subscriptions(0, 5);
 	EXPECT(subs != NULL);
 	json_decref(subs);
-	EXPECT(log_has("ended (expired or NOTIFY failed)"));
+	EXPECT(itest_file_has(dd.log, "ended (expired or NOTIFY failed)"));
 	/* back to the suite's config */
 	itest_daemon_stop(&dd);
 	EXPECT_INT(start_daemon(), 0);
