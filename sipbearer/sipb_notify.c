@@ -151,6 +151,7 @@ int sipb_send_notify(struct sipb *s, const struct sipb_notify *n)
 	sip_content_type_t *ct;
 	sip_payload_t *pl;
 	sip_event_t *ev;
+	sip_subscription_state_t *ss;
 	url_t *ruri = NULL;
 	const char *cid;
 	char tok[21];
@@ -182,13 +183,14 @@ int sipb_send_notify(struct sipb *s, const struct sipb_notify *n)
 		ruri = url_make(home, "sip:subscriber.invalid");
 	msg_random_token(tok, 20, NULL, 0);
 	cid = su_sprintf(home, "%s-%lu@sipb", tok, ++s->seq);
-	if (!ev || !ac || (s->cfg.p_asserted_identity && !pai) || !ct || !pl || !ruri || !cid)
+	ss = sip_subscription_state_make(home, notify_substate(home, x));
+	if (!ev || !ss || !ac || (s->cfg.p_asserted_identity && !pai) || !ct || !pl || !ruri || !cid)
 		goto out;
 	{
 		tagi_t tags[] = {
 			{ NUTAG_METHOD("NOTIFY") },
 			{ SIPTAG_EVENT(ev) },
-			{ SIPTAG_SUBSCRIPTION_STATE_STR(notify_substate(home, x)) },
+			{ SIPTAG_SUBSCRIPTION_STATE(ss) },
 			{ SIPTAG_ACCEPT_CONTACT(ac) },
 			{ TAG_IF(pai, SIPTAG_P_ASSERTED_IDENTITY(pai)) },
 			{ SIPTAG_CONTENT_TYPE(ct) },
