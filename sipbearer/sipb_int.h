@@ -67,6 +67,14 @@ struct sipb_sub {
 	struct sipb_npush *pushes;     /* push NOTIFYs without their final answer */
 };
 
+/*
+ * The area of the home on the stack (su_home_auto) that holds one MESSAGE's
+ * or push NOTIFY's headers while they are handed to nua, which copies them:
+ * the headers of a push fit, so that they cost no malloc; a larger body or
+ * reference spills over to the heap and goes with su_home_deinit.
+ */
+#define SIPB_MSG_AREA 4096
+
 struct sipb {
 	su_root_t *root;
 	su_home_t *home;          /* copies of the configuration strings */

@@ -84,6 +84,7 @@ int sipb_external_body(su_home_t *home, const char *url, const char *content_typ
 
 int sipb_send_message(struct sipb *s, const struct sipb_message *m)
 {
+	su_home_t area[SU_HOME_AUTO_SIZE(SIPB_MSG_AREA)];
 	su_home_t *home;
 	char callid[SIPB_CALLID_TOKEN + 1], ftag[SIPB_FROMTAG_TOKEN + 1];
 	const char *cid;
@@ -107,7 +108,7 @@ int sipb_send_message(struct sipb *s, const struct sipb_message *m)
 		return -ESHUTDOWN;
 	if (!sipb_is_event_app_id(m->app, strlen(m->app)) || strpbrk(m->content_type, "\r\n"))
 		return -EINVAL;
-	if (!(home = su_home_new(sizeof *home)))
+	if (!(home = su_home_auto(area, sizeof area)))
 		return -ENOMEM;
 
 	msg_random_token(callid, SIPB_CALLID_TOKEN, NULL, 0);
@@ -180,7 +181,7 @@ int sipb_send_message(struct sipb *s, const struct sipb_message *m)
 		rc = 0;
 	}
 out:
-	su_home_unref(home);
+	su_home_deinit(home);
 	return rc;
 }
 

@@ -145,6 +145,7 @@ int sipb_send_notify(struct sipb *s, const struct sipb_notify *n)
 {
 	struct sipb_sub *x;
 	struct sipb_npush *p, **pp;
+	su_home_t area[SU_HOME_AUTO_SIZE(SIPB_MSG_AREA)];
 	su_home_t *home;
 	sip_accept_contact_t *ac;
 	sip_p_asserted_identity_t *pai = NULL;
@@ -168,7 +169,7 @@ int sipb_send_notify(struct sipb *s, const struct sipb_notify *n)
 		return -EINVAL;
 	if (!(x = notify_find(s, n->call_id, n->remote_tag)))
 		return -ENOENT;
-	if (!(home = su_home_new(sizeof *home)))
+	if (!(home = su_home_auto(area, sizeof area)))
 		return -ENOMEM;
 	ev = sip_event_make(home, su_sprintf(home, "ua-profile;profile-type=oma-app;event-app-id=\"%s\"",
 	    n->app));
@@ -227,6 +228,6 @@ int sipb_send_notify(struct sipb *s, const struct sipb_notify *n)
 		rc = 0;
 	}
 out:
-	su_home_unref(home);
+	su_home_deinit(home);
 	return rc;
 }
