@@ -92,6 +92,8 @@ struct sipb {
 	int msg_flags;            /* the printer flags of nta (NTATAG_SIPFLAGS) */
 	size_t measure_fixed;     /* bytes of the agent's own headers (sipb_measure), 0: not yet */
 	unsigned long measure_encoded;  /* requests sipb_measure left to sipb_measure_encode */
+	unsigned char rnd[512];   /* random bytes from getrandom() for tokens (sipb_token) */
+	size_t rnd_left;          /* of them not used yet, at the start of rnd */
 	int got_params;           /* nua_r_get_params arrived */
 	int shutdown_done;        /* nua_r_shutdown with a final status arrived */
 	int closing;              /* in sipb_free: no new MESSAGEs */
@@ -202,6 +204,12 @@ void sipb_regevent_event(struct sipb *s, struct sipb_regsub *rs, nua_event_t eve
 /* sipb_regevent.c: drops every reg event subscription's handle (sipb_free). */
 void sipb_regevent_abort_all(struct sipb *s);
 
+/* sipb_message.c: tlen random token characters and a NUL into token (tlen
+ * + 1 bytes), as msg_random_token() makes them but from a pool of the
+ * agent's filled by getrandom() (5 bits a character), so that a token costs
+ * no read of /dev/urandom per character; msg_random_token()'s own source
+ * when getrandom() fails. [loop] */
+void sipb_token(struct sipb *s, char *token, int tlen);
 /* sipb_message.c: the Route header of a route URI (Route <uri;lr>), or NULL. */
 sip_route_t *sipb_route(su_home_t *home, const char *route);
 

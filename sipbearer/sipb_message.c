@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/sip_extra.h>
@@ -42,6 +43,26 @@ static void sipb_out_link(struct sipb *s, struct sipb_out *o)
 	o->prevp = &s->out;
 	s->out = o;
 	s->inflight++;
+}
+
+void sipb_token(struct sipb *s, char *token, int tlen)
+{
+	size_t need = ((size_t)tlen * 5 + 7) / 8;
+
+	if (need > sizeof s->rnd)
+		goto fallback;
+	if (s->rnd_left < need) {
+		ssize_t n = getrandom(s->rnd, sizeof s->rnd, GRND_NONBLOCK);
+
+		if (n < (ssize_t)need)
+			goto fallback;
+		s->rnd_left = (size_t)n;
+	}
+	s->rnd_left -= need;
+	msg_random_token(token, tlen, s->rnd + s->rnd_left, (isize_t)need);
+	return;
+fallback:
+	msg_random_token(token, tlen, NULL, 0);
 }
 
 /* Route <uri;lr>: a bare URI gets the loose-routing flag it needs. */
@@ -111,8 +132,8 @@ int sipb_send_message(struct sipb *s, const struct sipb_message *m)
 	if (!(home = su_home_auto(area, sizeof area)))
 		return -ENOMEM;
 
-	msg_random_token(callid, SIPB_CALLID_TOKEN, NULL, 0);
-	msg_random_token(ftag, SIPB_FROMTAG_TOKEN, NULL, 0);
+	sipb_token(s, callid, SIPB_CALLID_TOKEN);
+	sipb_token(s, ftag, SIPB_FROMTAG_TOKEN);
 	cid = su_sprintf(home, "%s-%lu@sipb", callid, ++s->seq);
 	call_id = cid ? sip_call_id_make(home, cid) : NULL;
 	ruri = url_make(home, m->request_uri);

@@ -182,7 +182,7 @@ int sipb_send_notify(struct sipb *s, const struct sipb_notify *n)
 		ruri = url_make(home, x->contact);
 	if (!ruri)
 		ruri = url_make(home, "sip:subscriber.invalid");
-	msg_random_token(tok, 20, NULL, 0);
+	sipb_token(s, tok, 20);
 	cid = su_sprintf(home, "%s-%lu@sipb", tok, ++s->seq);
 	ss = sip_subscription_state_make(home, notify_substate(home, x));
 	if (!ev || !ss || !ac || (s->cfg.p_asserted_identity && !pai) || !ct || !pl || !ruri || !cid)

@@ -851,6 +851,34 @@ static void test_measure_agrees(void)
 	sipb_free(s);
 }
 
+/* sipb_token: tokens of the length asked, of msg_random_token's alphabet,
+ * all different over many refills of the agent's random pool. */
+static void test_token(void)
+{
+	enum { N = 2000 };
+	static char seen[N][21];
+	struct sipb *s = agent(NULL);
+	int bad = 0, dup = 0;
+
+	if (!s)
+		return;
+	for (int i = 0; i < N; i++) {
+		char *t = seen[i];
+		int len = i % 2 ? 20 : 12;
+
+		memset(t, 'X', sizeof seen[i]);
+		sipb_token(s, t, len);
+		if (strlen(t) != (size_t)len || strspn(t, "aBcDeFgHjKmNpQrStUvXyZ0123456789") != (size_t)len)
+			bad++;
+		for (int j = i % 2; j < i; j += 2)
+			if (!strcmp(seen[j], t))
+				dup++;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(dup, 0);
+	sipb_free(s);
+}
+
 /*
  * The decision is taken on the whole request: a probe gives the size of the
  * request with a 100-byte body, from which the body that makes the request
@@ -1405,6 +1433,7 @@ int main(void)
 	CU_add_test(su, "indirection: 2000 bytes by reference", test_indirection_large);
 	CU_add_test(su, "indirection: whole-request boundary", test_indirection_boundary);
 	CU_add_test(su, "measure: summed headers equal the encoded message", test_measure_agrees);
+	CU_add_test(su, "tokens from the agent's random pool", test_token);
 	CU_add_test(su, "REGISTER: third-party bindings", test_register);
 	CU_add_test(su, "REGISTER: untrusted source 403", test_register_untrusted);
 	CU_add_test(su, "other methods", test_other_methods);
