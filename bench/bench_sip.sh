@@ -238,6 +238,7 @@ for conc in 8 32; do
 	d0=$(delivered)
 	t0=$(now)
 	cpu0=$(proc_cpu_ms "$ppgd_pid")
+	thread_cpu_ms "$ppgd_pid" >"$tmp/threads0-c$conc"
 	if [ "$PERF" = 1 ] && [ "$conc" = 32 ]; then
 		perf record ${BENCH_PERF_ARGS:--g} -F 999 -p "$ppgd_pid" -o "$tmp/perf-c32.data" -- sleep "$SECS" \
 			>"$tmp/perf-record.log" 2>&1 &
@@ -254,6 +255,7 @@ for conc in 8 32; do
 	if [ -s "$tmp/load-c$conc.err" ]; then head -n 20 "$tmp/load-c$conc.err" >&2; fi
 	settle
 	cpu1=$(proc_cpu_ms "$ppgd_pid")
+	thread_cpu_ms "$ppgd_pid" >"$tmp/threads1-c$conc"
 	n=$((settled - d0))
 	cpu_of[$conc]=$(awk -v c="$((cpu1 - cpu0))" -v n="$n" 'BEGIN { printf "%.0f", (n > 0 ? c * 1000 / n : 0) }')
 	el=$(awk -v a="$settled_at" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')
@@ -261,6 +263,12 @@ for conc in 8 32; do
 	accrate_of[$conc]=$(result_field rate "$line")
 	acc_of[$conc]=$(result_field accepted "$line")
 	lost_of[$conc]=$((acc_of[$conc] - n))
+	# CPU per delivered push of each kind of thread (/proc/PID/task): the
+	# loop's share is less blurred by the other processes than the total
+	awk -v n="$n" -v c="$conc" 'NR == FNR { b[$1] = $2; next } { d[$1] = $2 - b[$1] }
+		END { printf "  ppgd c%s CPU per delivered push by thread:", c
+			for (k in d) if (n > 0 && d[k] * 1000 / n >= 1) printf " %s %.0f us", k, d[k] * 1000 / n
+			printf "\n" }' "$tmp/threads0-c$conc" "$tmp/threads1-c$conc" >&2
 	echo "  ppgd c$conc: $n delivered rows in ${el}s (first request to the count's last change);" \
 		"accepted ${acc_of[$conc]}, not final $unsettled" >&2
 	if [ -n "$stat_pid" ]; then
