@@ -22,6 +22,12 @@
 #                  top symbols on stderr (perturbs that run a little)
 #   BENCH_PERF_ARGS  perf record's call-graph option (default -g; "--call-graph
 #                  dwarf,16384" attributes time inside sqlite and sofia-sip too)
+#   BENCH_STAT     perf events to count in ppgd during each closed-loop run
+#                  (perf stat --per-thread, from the first request until the
+#                  delivered count settles), printed per delivered push, in
+#                  total and per thread (e.g. "context-switches,raw_syscalls:
+#                  sys_enter", or uprobes made first with perf probe -x
+#                  libc.so.6 -a sipcost:malloc=malloc: "sipcost:malloc")
 #   BENCH_KEEP     1: keep the temporary directory (configs, logs, database)
 #   TMPDIR         where that directory goes (its filesystem is the database's)
 #
@@ -36,6 +42,7 @@ SECS=${BENCH_SECONDS:-10}
 RATE=${BENCH_RATE:-2000}
 FLOOD_N=${BENCH_FLOOD_N:-100000}
 PERF=${BENCH_PERF:-0}
+STAT=${BENCH_STAT:-}
 FLOOD_WINDOW=64
 OPEN_CAP=256
 P99_TARGET_US=5000
@@ -50,15 +57,17 @@ pkg-config --exists libcurl || die "libcurl not found by pkg-config: apt-get ins
 for v in SECS RATE FLOOD_N; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer"
 done
-if [ "$PERF" = 1 ] && ! command -v perf >/dev/null; then
-	die "BENCH_PERF=1 but perf is missing"
+if { [ "$PERF" = 1 ] || [ -n "$STAT" ]; } && ! command -v perf >/dev/null; then
+	die "BENCH_PERF=1 or BENCH_STAT but perf is missing"
 fi
 warn_sanitized
 
 uas_pid=
 perf_pid=
+stat_pid=
 bench_stop() {
 	[ -n "$perf_pid" ] && stop_pid "$perf_pid"
+	[ -n "$stat_pid" ] && stop_pid "$stat_pid"
 	[ -n "$ppgd_pid" ] && stop_pid "$ppgd_pid"
 	[ -n "$uas_pid" ] && stop_pid "$uas_pid"
 }
@@ -229,10 +238,15 @@ for conc in 8 32; do
 	d0=$(delivered)
 	t0=$(now)
 	cpu0=$(proc_cpu_ms "$ppgd_pid")
+	thread_cpu_ms "$ppgd_pid" >"$tmp/threads0-c$conc"
 	if [ "$PERF" = 1 ] && [ "$conc" = 32 ]; then
 		perf record ${BENCH_PERF_ARGS:--g} -F 999 -p "$ppgd_pid" -o "$tmp/perf-c32.data" -- sleep "$SECS" \
 			>"$tmp/perf-record.log" 2>&1 &
 		perf_pid=$!
+	fi
+	if [ -n "$STAT" ]; then
+		perf stat --per-thread -e "$STAT" -p "$ppgd_pid" -o "$tmp/stat-c$conc.txt" >/dev/null 2>&1 &
+		stat_pid=$!
 	fi
 	pl -c "$conc" -d "$SECS" -n "$nonce-c$conc" >"$tmp/load-c$conc.out" 2>"$tmp/load-c$conc.err" || true
 	line=$(grep '^RESULT ' "$tmp/load-c$conc.out" || true)
@@ -241,6 +255,7 @@ for conc in 8 32; do
 	if [ -s "$tmp/load-c$conc.err" ]; then head -n 20 "$tmp/load-c$conc.err" >&2; fi
 	settle
 	cpu1=$(proc_cpu_ms "$ppgd_pid")
+	thread_cpu_ms "$ppgd_pid" >"$tmp/threads1-c$conc"
 	n=$((settled - d0))
 	cpu_of[$conc]=$(awk -v c="$((cpu1 - cpu0))" -v n="$n" 'BEGIN { printf "%.0f", (n > 0 ? c * 1000 / n : 0) }')
 	el=$(awk -v a="$settled_at" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')
@@ -248,8 +263,26 @@ for conc in 8 32; do
 	accrate_of[$conc]=$(result_field rate "$line")
 	acc_of[$conc]=$(result_field accepted "$line")
 	lost_of[$conc]=$((acc_of[$conc] - n))
+	# CPU per delivered push of each kind of thread (/proc/PID/task): the
+	# loop's share is less blurred by the other processes than the total
+	awk -v n="$n" -v c="$conc" 'NR == FNR { b[$1] = $2; next } { d[$1] = $2 - b[$1] }
+		END { printf "  ppgd c%s CPU per delivered push by thread:", c
+			for (k in d) if (n > 0 && d[k] * 1000 / n >= 1) printf " %s %.0f us", k, d[k] * 1000 / n
+			printf "\n" }' "$tmp/threads0-c$conc" "$tmp/threads1-c$conc" >&2
 	echo "  ppgd c$conc: $n delivered rows in ${el}s (first request to the count's last change);" \
 		"accepted ${acc_of[$conc]}, not final $unsettled" >&2
+	if [ -n "$stat_pid" ]; then
+		# perf stat prints its counts when interrupted
+		kill -INT "$stat_pid" 2>/dev/null || true
+		wait "$stat_pid" 2>/dev/null || true
+		stat_pid=
+		awk -v n="$n" -v c="$conc" '$2 ~ /^[0-9,]+$/ { v = $2; gsub(/,/, "", v); t[$3] += v
+				th = $1; sub(/-[0-9]+$/, "", th); x[$3 " " th] += v }
+			END { for (e in t) { printf "  ppgd c%s per delivered push: %s %.2f (", c, e, t[e] / n
+				sep = ""; for (k in x) { split(k, a, " "); if (a[1] == e && x[k] / n >= 0.05) {
+					printf "%s%s %.2f", sep, a[2], x[k] / n; sep = ", " } }
+				printf ")\n" } }' "$tmp/stat-c$conc.txt" >&2
+	fi
 	if [ -n "$perf_pid" ]; then
 		wait "$perf_pid" 2>/dev/null || true
 		perf_pid=

@@ -236,6 +236,17 @@ proc_cpu_ms() {
 		"/proc/$1/stat" 2>/dev/null || echo 0
 }
 
+# thread_cpu_ms PID: "NAME MS" per kind of thread of PID (user+system so far;
+# the trailing -N of numbered threads dropped, so that a pool is one line).
+thread_cpu_ms() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		awk -v hz="$(getconf CLK_TCK)" '{ name = $0; sub(/^[^(]*\(/, "", name); sub(/\) [^)]*$/, "", name)
+			sub(/^.*\) /, ""); sub(/-[0-9]+$/, "", name); gsub(/ /, "_", name)
+			printf "%s %.0f\n", name, ($12 + $13) * 1000 / hz }' "$t/stat" 2>/dev/null || true
+	done | awk '{ a[$1] += $2 } END { for (k in a) print k, a[k] }'
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
 # kannel_cpu_ms: CPU time (ms) of Kannel's bearerbox + wapbox so far (the

@@ -68,6 +68,14 @@ struct sipb_sub {
 	struct sipb_npush *pushes;     /* push NOTIFYs without their final answer */
 };
 
+/*
+ * The area of the home on the stack (su_home_auto) that holds one MESSAGE's
+ * or push NOTIFY's headers while they are handed to nua, which copies them:
+ * the headers of a push fit, so that they cost no malloc; a larger body or
+ * reference spills over to the heap and goes with su_home_deinit.
+ */
+#define SIPB_MSG_AREA 4096
+
 struct sipb {
 	su_root_t *root;
 	su_home_t *home;          /* copies of the configuration strings */
@@ -83,6 +91,10 @@ struct sipb {
 	char *hdr_allow;          /* into each MESSAGE (NULL: none) */
 	char *hdr_supported;
 	int msg_flags;            /* the printer flags of nta (NTATAG_SIPFLAGS) */
+	size_t measure_fixed;     /* bytes of the agent's own headers (sipb_measure), 0: not yet */
+	unsigned long measure_encoded;  /* requests sipb_measure left to sipb_measure_encode */
+	unsigned char rnd[512];   /* random bytes from getrandom() for tokens (sipb_token) */
+	size_t rnd_left;          /* of them not used yet, at the start of rnd */
 	int got_params;           /* nua_r_get_params arrived */
 	int shutdown_done;        /* nua_r_shutdown with a final status arrived */
 	int closing;              /* in sipb_free: no new MESSAGEs */
@@ -172,12 +184,18 @@ int sipb_subscribe_fill(su_home_t *home, sip_t const *sip, unsigned min, unsigne
 int sipb_subscribe_parse(su_home_t *home, const char *data, size_t len,
     struct sipb_subscription *i);
 
-/* sipb_message.c: an upper bound of the bytes of a request (method, name)
+/* sipb_measure.c: an upper bound of the bytes of a request (method, name)
  * to ruri with the headers of tags and pl as nua and nta will send it (the
- * agent's Via, Max-Forwards, CSeq, User-Agent, Allow, Supported added); 0
- * when it cannot be encoded. */
+ * agent's Via, Max-Forwards, CSeq, User-Agent, Allow, Supported added; the
+ * Via and CSeq in their longest form); 0 when it cannot be encoded. Sums
+ * the headers' encoded lengths without building a message; falls back to
+ * sipb_measure_encode for string tags and lists (see the file). [loop] */
 size_t sipb_measure(struct sipb *s, sip_method_t method, char const *name, url_string_t const *ruri,
     sip_payload_t const *pl, tagi_t const *tags);
+/* sipb_measure.c: the same number from a whole msg_t serialized as nta
+ * does (the reference sipb_measure is checked against). [loop] */
+size_t sipb_measure_encode(struct sipb *s, sip_method_t method, char const *name,
+    url_string_t const *ruri, sip_payload_t const *pl, tagi_t const *tags);
 /* sipb_message.c: the content indirection reference (RFC 4483 §5, RFC 2017)
  * of len bytes of content_type at url: *ct and *pl in home. 0, -EINVAL (a
  * quote, backslash or line break in url), -ENOMEM. */
@@ -189,6 +207,12 @@ void sipb_regevent_event(struct sipb *s, struct sipb_regsub *rs, nua_event_t eve
 /* sipb_regevent.c: drops every reg event subscription's handle (sipb_free). */
 void sipb_regevent_abort_all(struct sipb *s);
 
+/* sipb_message.c: tlen random token characters and a NUL into token (tlen
+ * + 1 bytes), as msg_random_token() makes them but from a pool of the
+ * agent's filled by getrandom() (5 bits a character), so that a token costs
+ * no read of /dev/urandom per character; msg_random_token()'s own source
+ * when getrandom() fails. [loop] */
+void sipb_token(struct sipb *s, char *token, int tlen);
 /* sipb_message.c: the Route header of a route URI (Route <uri;lr>), or NULL. */
 sip_route_t *sipb_route(su_home_t *home, const char *route);
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/sip_extra.h>
@@ -23,15 +24,6 @@
 /* Lengths of the random parts this agent puts into every MESSAGE. */
 #define SIPB_CALLID_TOKEN 20
 #define SIPB_FROMTAG_TOKEN 12
-
-/*
- * The Via of the estimate (see sipb_measure): the transport name is one of
- * UDP/TCP (both 3 letters), the host:port is the agent's own, and the branch
- * token is longer than the 13 characters nta 1.12.11 puts after "z9hG4bK",
- * so the estimate is not below what goes on the wire.
- */
-#define SIPB_VIA_FMT "SIP/2.0/UDP %s;rport;branch=z9hG4bK%s"
-#define SIPB_VIA_BRANCH "0123456789abcdefghijkl" /* 22 */
 
 static void sipb_out_unlink(struct sipb *s, struct sipb_out *o)
 {
@@ -53,45 +45,24 @@ static void sipb_out_link(struct sipb *s, struct sipb_out *o)
 	s->inflight++;
 }
 
-/*
- * Size of the MESSAGE as nua will send it: the request line and every
- * header nua adds (Via, Max-Forwards, CSeq, Content-Length, and the
- * User-Agent, Allow and Supported of the agent; Call-ID and the From tag are
- * ours, so of exact length) plus the caller's headers and body, serialized
- * by the same encoder with the same flags as nta (name-addr with <>). The Via and CSeq are written in their
- * longest form, so the estimate is an upper bound of the bytes on the wire
- * (a few bytes above it; tests/test_sipb.c checks the difference against
- * what sipp received). Returns 0 when the message cannot be encoded.
- */
-size_t sipb_measure(struct sipb *s, sip_method_t method, char const *name, url_string_t const *ruri,
-    sip_payload_t const *pl, tagi_t const *tags)
+void sipb_token(struct sipb *s, char *token, int tlen)
 {
-	msg_t *msg = msg_create(sip_default_mclass(), s->msg_flags);
-	sip_t *sip = sip_object(msg);
-	su_home_t *mh;
-	char via[512], cseq[64];
-	issize_t n = -1;
+	size_t need = ((size_t)tlen * 5 + 7) / 8;
 
-	if (!msg)
-		return 0;
-	mh = msg_home(msg);
-	snprintf(via, sizeof via, SIPB_VIA_FMT, s->via_host, SIPB_VIA_BRANCH);
-	snprintf(cseq, sizeof cseq, "4294967295 %s", name);
-	if (sip_add_tl(msg, sip,
-	        SIPTAG_REQUEST(sip_request_create(mh, method, name, ruri, NULL)),
-	        SIPTAG_VIA_STR(via),
-	        SIPTAG_MAX_FORWARDS_STR("70"),
-	        SIPTAG_CSEQ_STR(cseq),
-	        TAG_IF(s->hdr_user_agent, SIPTAG_USER_AGENT_STR(s->hdr_user_agent)),
-	        TAG_IF(s->hdr_allow, SIPTAG_ALLOW_STR(s->hdr_allow)),
-	        TAG_IF(s->hdr_supported, SIPTAG_SUPPORTED_STR(s->hdr_supported)),
-	        SIPTAG_CONTENT_LENGTH(sip_content_length_create(mh, pl ? (uint32_t)pl->pl_len : 0)),
-	        SIPTAG_SEPARATOR(sip_separator_create(mh)),
-	        TAG_NEXT(tags)) >= 0 &&
-	    msg_serialize(msg, (msg_pub_t *)sip) >= 0)
-		n = msg_prepare(msg);
-	msg_destroy(msg);
-	return n > 0 ? (size_t)n : 0;
+	if (need > sizeof s->rnd)
+		goto fallback;
+	if (s->rnd_left < need) {
+		ssize_t n = getrandom(s->rnd, sizeof s->rnd, GRND_NONBLOCK);
+
+		if (n < (ssize_t)need)
+			goto fallback;
+		s->rnd_left = (size_t)n;
+	}
+	s->rnd_left -= need;
+	msg_random_token(token, tlen, s->rnd + s->rnd_left, (isize_t)need);
+	return;
+fallback:
+	msg_random_token(token, tlen, NULL, 0);
 }
 
 /* Route <uri;lr>: a bare URI gets the loose-routing flag it needs. */
@@ -134,9 +105,11 @@ int sipb_external_body(su_home_t *home, const char *url, const char *content_typ
 
 int sipb_send_message(struct sipb *s, const struct sipb_message *m)
 {
+	su_home_t area[SU_HOME_AUTO_SIZE(SIPB_MSG_AREA)];
 	su_home_t *home;
 	char callid[SIPB_CALLID_TOKEN + 1], ftag[SIPB_FROMTAG_TOKEN + 1];
 	const char *cid;
+	sip_call_id_t *call_id;
 	sip_from_t *from;
 	sip_to_t *to;
 	sip_accept_contact_t *ac;
@@ -156,12 +129,13 @@ int sipb_send_message(struct sipb *s, const struct sipb_message *m)
 		return -ESHUTDOWN;
 	if (!sipb_is_event_app_id(m->app, strlen(m->app)) || strpbrk(m->content_type, "\r\n"))
 		return -EINVAL;
-	if (!(home = su_home_new(sizeof *home)))
+	if (!(home = su_home_auto(area, sizeof area)))
 		return -ENOMEM;
 
-	msg_random_token(callid, SIPB_CALLID_TOKEN, NULL, 0);
-	msg_random_token(ftag, SIPB_FROMTAG_TOKEN, NULL, 0);
+	sipb_token(s, callid, SIPB_CALLID_TOKEN);
+	sipb_token(s, ftag, SIPB_FROMTAG_TOKEN);
 	cid = su_sprintf(home, "%s-%lu@sipb", callid, ++s->seq);
+	call_id = cid ? sip_call_id_make(home, cid) : NULL;
 	ruri = url_make(home, m->request_uri);
 	from = sip_from_make(home, s->cfg.from_uri);
 	to = sip_to_make(home, m->to);
@@ -172,7 +146,7 @@ int sipb_send_message(struct sipb *s, const struct sipb_message *m)
 		route = sipb_route(home, m->route);
 	ct = sip_content_type_make(home, m->content_type);
 	pl = sip_payload_create(home, m->body ? m->body : "", m->body_len);
-	if (!cid || !ruri || ruri->url_type == url_unknown || ruri->url_type == url_invalid ||
+	if (!cid || !call_id || !ruri || ruri->url_type == url_unknown || ruri->url_type == url_invalid ||
 	    !from || !to || !ac || (s->cfg.p_asserted_identity && !pai) ||
 	    (m->route && !route) || !ct || !pl)
 		goto out;
@@ -181,11 +155,12 @@ int sipb_send_message(struct sipb *s, const struct sipb_message *m)
 
 	{
 		/* The headers of this MESSAGE, given the same way to the estimate
-		 * and to nua (tag list, nua copies it in nua_message). */
+		 * and to nua (tag list, nua copies it in nua_message); as
+		 * header objects, which sipb_measure sizes without a parse. */
 		tagi_t tags[] = {
 			{ SIPTAG_FROM(from) },
 			{ SIPTAG_TO(to) },
-			{ SIPTAG_CALL_ID_STR(cid) },
+			{ SIPTAG_CALL_ID(call_id) },
 			{ SIPTAG_ACCEPT_CONTACT(ac) },
 			{ TAG_IF(pai, SIPTAG_P_ASSERTED_IDENTITY(pai)) },
 			{ TAG_IF(route, SIPTAG_ROUTE(route)) },
@@ -227,7 +202,7 @@ int sipb_send_message(struct sipb *s, const struct sipb_message *m)
 		rc = 0;
 	}
 out:
-	su_home_unref(home);
+	su_home_deinit(home);
 	return rc;
 }
 

@@ -145,12 +145,14 @@ int sipb_send_notify(struct sipb *s, const struct sipb_notify *n)
 {
 	struct sipb_sub *x;
 	struct sipb_npush *p, **pp;
+	su_home_t area[SU_HOME_AUTO_SIZE(SIPB_MSG_AREA)];
 	su_home_t *home;
 	sip_accept_contact_t *ac;
 	sip_p_asserted_identity_t *pai = NULL;
 	sip_content_type_t *ct;
 	sip_payload_t *pl;
 	sip_event_t *ev;
+	sip_subscription_state_t *ss;
 	url_t *ruri = NULL;
 	const char *cid;
 	char tok[21];
@@ -167,7 +169,7 @@ int sipb_send_notify(struct sipb *s, const struct sipb_notify *n)
 		return -EINVAL;
 	if (!(x = notify_find(s, n->call_id, n->remote_tag)))
 		return -ENOENT;
-	if (!(home = su_home_new(sizeof *home)))
+	if (!(home = su_home_auto(area, sizeof area)))
 		return -ENOMEM;
 	ev = sip_event_make(home, su_sprintf(home, "ua-profile;profile-type=oma-app;event-app-id=\"%s\"",
 	    n->app));
@@ -180,15 +182,16 @@ int sipb_send_notify(struct sipb *s, const struct sipb_notify *n)
 		ruri = url_make(home, x->contact);
 	if (!ruri)
 		ruri = url_make(home, "sip:subscriber.invalid");
-	msg_random_token(tok, 20, NULL, 0);
+	sipb_token(s, tok, 20);
 	cid = su_sprintf(home, "%s-%lu@sipb", tok, ++s->seq);
-	if (!ev || !ac || (s->cfg.p_asserted_identity && !pai) || !ct || !pl || !ruri || !cid)
+	ss = sip_subscription_state_make(home, notify_substate(home, x));
+	if (!ev || !ss || !ac || (s->cfg.p_asserted_identity && !pai) || !ct || !pl || !ruri || !cid)
 		goto out;
 	{
 		tagi_t tags[] = {
 			{ NUTAG_METHOD("NOTIFY") },
 			{ SIPTAG_EVENT(ev) },
-			{ SIPTAG_SUBSCRIPTION_STATE_STR(notify_substate(home, x)) },
+			{ SIPTAG_SUBSCRIPTION_STATE(ss) },
 			{ SIPTAG_ACCEPT_CONTACT(ac) },
 			{ TAG_IF(pai, SIPTAG_P_ASSERTED_IDENTITY(pai)) },
 			{ SIPTAG_CONTENT_TYPE(ct) },
@@ -225,6 +228,6 @@ int sipb_send_notify(struct sipb *s, const struct sipb_notify *n)
 		rc = 0;
 	}
 out:
-	su_home_unref(home);
+	su_home_deinit(home);
 	return rc;
 }

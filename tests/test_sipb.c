@@ -34,6 +34,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sofia-sip/sip_extra.h>
+#include <sofia-sip/sip_header.h>
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
 
@@ -739,6 +741,145 @@ static void test_indirection_large(void)
 }
 
 /*
+ * sipb_measure sums the headers' encoded lengths without building a
+ * message; sipb_measure_encode serializes a whole msg_t as nta does. Both
+ * must give the same number for what the bearer sends: MESSAGEs with and
+ * without Route and P-Asserted-Identity, Request-URIs with parameters and
+ * IPv6 hosts, bodies of 0 to 1,500 bytes, display names with quotes, and a
+ * push NOTIFY's headers. (The wire is checked against by check_size.)
+ */
+static void test_measure_agrees(void)
+{
+	static const char *ruris[] = {
+		"sip:bob@127.0.0.1:5060",
+		"sip:+15551234567@biloxi.example;user=phone;transport=tcp",
+		"sips:bob@[::1]:5061;gr=urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
+	};
+	static const size_t lens[] = { 0, 10, 999, 1500 };
+	static char body[1500];
+	struct sipb *s = agent(NULL);
+	su_home_t *home;
+	unsigned cases = 0;
+
+	if (!s)
+		return;
+	home = su_home_new(sizeof *home);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(home);
+	memset(body, 'z', sizeof body);
+	for (size_t i = 0; i < sizeof ruris / sizeof *ruris; i++) {
+		for (size_t j = 0; j < sizeof lens / sizeof *lens; j++) {
+			for (int variant = 0; variant < 2; variant++) {
+				url_t *ruri = url_make(home, ruris[i]);
+				sip_from_t *from = sip_from_make(home, variant ?
+				    "\"Push \\\"Gateway\\\"\" <sip:ppg@operator.example>" : "sip:ppg@operator.example");
+				sip_to_t *to = sip_to_make(home, "sip:bob@biloxi.example");
+				sip_call_id_t *cid = sip_call_id_make(home, "0123456789abcdefghij-42@sipb");
+				sip_accept_contact_t *ac = sip_accept_contact_make(home,
+				    "*;+g.oma.pusheventapp=\"mms.ua\"");
+				sip_p_asserted_identity_t *pai = sip_p_asserted_identity_make(home,
+				    "<sip:ppg@operator.example>");
+				sip_route_t *route = sipb_route(home, "sip:127.0.0.1:5070;transport=tcp");
+				sip_content_type_t *ct = sip_content_type_make(home, "application/vnd.wap.mms-message");
+				sip_payload_t *pl = sip_payload_create(home, body, lens[j]);
+
+				CU_ASSERT_FATAL(ruri && from && to && cid && ac && pai && route && ct && pl);
+				CU_ASSERT_EQUAL(sip_from_tag(home, from, "abcdef123456"), 0);
+				tagi_t tags[] = {
+					{ SIPTAG_FROM(from) },
+					{ SIPTAG_TO(to) },
+					{ SIPTAG_CALL_ID(cid) },
+					{ SIPTAG_ACCEPT_CONTACT(ac) },
+					{ TAG_IF(variant, SIPTAG_P_ASSERTED_IDENTITY(pai)) },
+					{ TAG_IF(variant, SIPTAG_ROUTE(route)) },
+					{ SIPTAG_CONTENT_TYPE(ct) },
+					{ SIPTAG_PAYLOAD(pl) },
+					{ TAG_END() },
+				};
+				url_string_t const *us = (url_string_t const *)ruri;
+				size_t fast = sipb_measure(s, SIP_METHOD_MESSAGE, us, pl, tags);
+				size_t full = sipb_measure_encode(s, SIP_METHOD_MESSAGE, us, pl, tags);
+
+				CU_ASSERT(fast > lens[j]);
+				CU_ASSERT_EQUAL(fast, full);
+				if (fast != full)
+					fprintf(stderr, "measure %s body %zu variant %d: %zu, encoded %zu\n",
+					    ruris[i], lens[j], variant, fast, full);
+				cases++;
+			}
+		}
+	}
+	{
+		url_t *ruri = url_make(home, "sip:bob@127.0.0.1:5062;ob");
+		sip_event_t *ev = sip_event_make(home,
+		    "ua-profile;profile-type=oma-app;event-app-id=\"mms.ua\"");
+		sip_subscription_state_t *ss = sip_subscription_state_make(home, "active;expires=3599");
+		sip_content_type_t *ct = sip_content_type_make(home, "text/plain");
+		sip_payload_t *pl = sip_payload_create(home, "hello push", 10);
+
+		CU_ASSERT_FATAL(ruri && ev && ss && ct && pl);
+		tagi_t tags[] = {
+			{ SIPTAG_EVENT(ev) },
+			{ SIPTAG_SUBSCRIPTION_STATE(ss) },
+			{ SIPTAG_CONTENT_TYPE(ct) },
+			{ SIPTAG_PAYLOAD(pl) },
+			{ TAG_END() },
+		};
+		url_string_t const *us = (url_string_t const *)ruri;
+		size_t fast = sipb_measure(s, SIP_METHOD_NOTIFY, us, pl, tags);
+
+		CU_ASSERT(fast > 10);
+		CU_ASSERT_EQUAL(fast, sipb_measure_encode(s, SIP_METHOD_NOTIFY, us, pl, tags));
+		cases++;
+	}
+	CU_ASSERT_EQUAL(cases, 25);
+	/* every one of them was summed, none left to the encoder */
+	CU_ASSERT_EQUAL(s->measure_encoded, 0);
+	{
+		/* a header given as a string is: the same number again */
+		tagi_t tags[] = {
+			{ SIPTAG_CALL_ID_STR("0123456789abcdefghij-43@sipb") },
+			{ TAG_END() },
+		};
+		url_string_t const *us = (url_string_t const *)url_make(home, "sip:bob@127.0.0.1");
+		size_t fast = sipb_measure(s, SIP_METHOD_MESSAGE, us, NULL, tags);
+
+		CU_ASSERT_EQUAL(s->measure_encoded, 1);
+		CU_ASSERT(fast > 0);
+		CU_ASSERT_EQUAL(fast, sipb_measure_encode(s, SIP_METHOD_MESSAGE, us, NULL, tags));
+	}
+	su_home_unref(home);
+	sipb_free(s);
+}
+
+/* sipb_token: tokens of the length asked, of msg_random_token's alphabet,
+ * all different over many refills of the agent's random pool. */
+static void test_token(void)
+{
+	enum { N = 2000 };
+	static char seen[N][21];
+	struct sipb *s = agent(NULL);
+	int bad = 0, dup = 0;
+
+	if (!s)
+		return;
+	for (int i = 0; i < N; i++) {
+		char *t = seen[i];
+		int len = i % 2 ? 20 : 12;
+
+		memset(t, 'X', sizeof seen[i]);
+		sipb_token(s, t, len);
+		if (strlen(t) != (size_t)len || strspn(t, "aBcDeFgHjKmNpQrStUvXyZ0123456789") != (size_t)len)
+			bad++;
+		for (int j = i % 2; j < i; j += 2)
+			if (!strcmp(seen[j], t))
+				dup++;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(dup, 0);
+	sipb_free(s);
+}
+
+/*
  * The decision is taken on the whole request: a probe gives the size of the
  * request with a 100-byte body, from which the body that makes the request
  * exactly 1300 bytes follows (the Content-Length keeps its 3 digits). That
@@ -812,6 +953,9 @@ static void test_indirection_boundary(void)
 		CU_ASSERT_PTR_NOT_NULL(strstr(log, ";size=" ));
 		free(log);
 	}
+	/* the sizes checked against the wire above were summed (sipb_measure),
+	 * not left to the encoder */
+	CU_ASSERT_EQUAL(s->measure_encoded, 0);
 	sipb_free(s);
 }
 
@@ -1288,6 +1432,8 @@ int main(void)
 	CU_add_test(su, "MESSAGE: outbound proxy", test_message_outbound_proxy);
 	CU_add_test(su, "indirection: 2000 bytes by reference", test_indirection_large);
 	CU_add_test(su, "indirection: whole-request boundary", test_indirection_boundary);
+	CU_add_test(su, "measure: summed headers equal the encoded message", test_measure_agrees);
+	CU_add_test(su, "tokens from the agent's random pool", test_token);
 	CU_add_test(su, "REGISTER: third-party bindings", test_register);
 	CU_add_test(su, "REGISTER: untrusted source 403", test_register_untrusted);
 	CU_add_test(su, "other methods", test_other_methods);
