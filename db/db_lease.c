@@ -172,18 +172,12 @@ int db_delivery_lease_held(struct db *db, int64_t id, int64_t gen)
 	return rc;
 }
 
-int db_notification_renew(struct db *db, int64_t id, int64_t gen, int64_t until)
+/* The renewal statement stmt (?1 id, ?2 lease generation, ?3 this node,
+ * ?4 until): 1 when the row was still this node's lease, 0 when not. */
+static int renew_fenced(struct db *db, enum db_stmt_id stmt, int64_t id, int64_t gen, int64_t until)
 {
 	sqlite3_stmt *st = NULL;
-
-	if (!db || id <= 0)
-		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
-	if (db->version < 9) {
-		int rc = db_notification_lease(db, id, until);
-		return rc == -ENOENT ? 0 : rc < 0 ? rc : 1;
-	}
-	DB_PG_DISPATCH(db, db_pg_notification_renew(db, id, gen, until));
-	int rc = db_prep(db, DB_ST_NOTIF_RENEW, &st);
+	int rc = db_prep(db, stmt, &st);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, id);
@@ -194,10 +188,20 @@ int db_notification_renew(struct db *db, int64_t id, int64_t gen, int64_t until)
 	return rc < 0 ? rc : sqlite3_changes(db->sq) > 0;
 }
 
+int db_notification_renew(struct db *db, int64_t id, int64_t gen, int64_t until)
+{
+	if (!db || id <= 0)
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	if (db->version < 9) {
+		int rc = db_notification_lease(db, id, until);
+		return rc == -ENOENT ? 0 : rc < 0 ? rc : 1;
+	}
+	DB_PG_DISPATCH(db, db_pg_notification_renew(db, id, gen, until));
+	return renew_fenced(db, DB_ST_NOTIF_RENEW, id, gen, until);
+}
+
 int db_delivery_renew(struct db *db, int64_t id, int64_t gen, int64_t until)
 {
-	sqlite3_stmt *st = NULL;
-
 	if (!db || id <= 0)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
 	if (db->version < 9) {
@@ -205,15 +209,7 @@ int db_delivery_renew(struct db *db, int64_t id, int64_t gen, int64_t until)
 		return rc == -ENOENT ? 0 : rc < 0 ? rc : 1;
 	}
 	DB_PG_DISPATCH(db, db_pg_delivery_renew(db, id, gen, until));
-	int rc = db_prep(db, DB_ST_DELIVERY_RENEW, &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, gen);
-	bind_node(db, st, 3);
-	sqlite3_bind_int64(st, 4, until);
-	rc = db_step_done(db, st);
-	return rc < 0 ? rc : sqlite3_changes(db->sq) > 0;
+	return renew_fenced(db, DB_ST_DELIVERY_RENEW, id, gen, until);
 }
 
 int db_notification_claim(struct db *db, int64_t now, int64_t until, size_t max,

@@ -58,19 +58,6 @@ static void op_free(struct handoff_op *o)
 	free(o);
 }
 
-/* Does the comma-separated list hold app (case-insensitively)? */
-static int list_has(const char *list, const char *app)
-{
-	size_t al = strlen(app);
-	for (const char *s = list; s && *s;) {
-		size_t n = strcspn(s, ",");
-		if (n == al && !strncasecmp(s, app, al))
-			return 1;
-		s += n + (s[n] == ',');
-	}
-	return 0;
-}
-
 /* [writer] The stored live subscriptions of the AoR that would take the push. */
 static int handoff_write(struct db *db, void *arg, int64_t now)
 {
@@ -80,7 +67,7 @@ static int handoff_write(struct db *db, void *arg, int64_t now)
 	int r = db_subscription_list(db, o->aor, now, &v, &n);
 	for (size_t i = 0; r == 0 && i < n && o->n < HANDOFF_MAX; i++) {
 		char *types = NULL;
-		if (!list_has(v[i].apps, o->app) ||
+		if (!ppg_bearer_sip_list_has(v[i].apps, o->app) ||
 		    (v[i].accept && ppg_bearer_sip_accept_add(&types, v[i].accept) < 0))
 			continue;
 		int takes = ppg_bearer_sip_takes_type(v[i].accept ? types : NULL, o->ctype);

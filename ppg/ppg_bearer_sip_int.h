@@ -252,6 +252,8 @@ int ppg_bearer_sip_sub_on_subscribe(void *arg, struct sipb_subscription *sub,
 const struct sip_bentry *ppg_bearer_sip_reg_lookup(struct sip_bearer *s, const char *aor, int64_t now);
 /* Does a binding's comma-separated application list hold app? */
 int ppg_bearer_sip_reg_supports(const struct db_binding *b, const char *app);
+/* Does the comma-separated list hold app (case-insensitively)? [any] */
+int ppg_bearer_sip_list_has(const char *list, const char *app);
 
 /* ppg_bearer_sip_select.c: capabilities and the choice of terminals. */
 #define SIP_PICK_MAX 64

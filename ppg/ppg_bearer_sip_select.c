@@ -153,8 +153,7 @@ int ppg_bearer_sip_caps_read(struct db *db, const char *aor, const struct db_bin
 	return 0;
 }
 
-/* Does the comma-separated list hold app (case-insensitively)? */
-static int list_has(const char *list, const char *app)
+int ppg_bearer_sip_list_has(const char *list, const char *app)
 {
 	size_t al = strlen(app);
 	for (const char *s = list; s && *s;) {
@@ -235,25 +234,6 @@ static int temp_key(const char *key)
 	return n > 3 && !strcmp(key + n - 3, ";gr");
 }
 
-/* Does the space-separated temp-gruu set hold key? */
-static int temp_has(const char *set, const char *key)
-{
-	char uri[600], k[600];
-	for (const char *p = set; p && *p;) {
-		size_t n = strcspn(p, " ");
-		const char *u = p + (*p == '<');   /* a name-addr's brackets, if any */
-		size_t un = (size_t)(p + n - u) - (n && p[n - 1] == '>');
-		if (un && un < sizeof uri) {
-			memcpy(uri, u, un);
-			uri[un] = '\0';
-			if (sipb_gruu_normalize(uri, k, sizeof k) == 0 && !strcmp(k, key))
-				return 1;
-		}
-		p += n + (p[n] == ' ');
-	}
-	return 0;
-}
-
 const char *ppg_bearer_sip_target_split(struct sip_bearer *s, const char *target, char *aor, size_t len,
     int64_t now)
 {
@@ -274,7 +254,7 @@ int ppg_bearer_sip_names(const struct db_binding *v, const char *gruu)
 	if (v->gruu && sipb_gruu_normalize(v->gruu, key, sizeof key) == 0 && !strcmp(key, gruu))
 		return 1;
 	if (temp_key(gruu))   /* RFC 5627 §3.2: any temp-gruu of the current Call-ID */
-		return temp_has(v->temp_gruu, gruu);
+		return sipb_gruu_set_has(v->temp_gruu, gruu);
 	/* gr=INSTANCE also names a terminal that registered that +sip.instance
 	 * (RFC 5627 §3.1: a pub-gruu's gr value is the instance id) */
 	const char *gr = strstr(gruu, ";gr=");
@@ -283,7 +263,8 @@ int ppg_bearer_sip_names(const struct db_binding *v, const char *gruu)
 
 int ppg_bearer_sip_runs(const struct sip_bentry *be, size_t i, const char *app)
 {
-	return ppg_bearer_sip_reg_supports(&be->v[i], app) || (be->caps && list_has(be->caps[i].apps, app));
+	return ppg_bearer_sip_reg_supports(&be->v[i], app) ||
+	    (be->caps && ppg_bearer_sip_list_has(be->caps[i].apps, app));
 }
 
 /* Is binding i of be a candidate for push p: live, running its

@@ -48,25 +48,6 @@ static void add_list(char **list, size_t *n, const char *csv)
 	}
 }
 
-/* Does the space-separated temp-gruu set hold the temp-gruu key? */
-static int temp_set_has(const char *set, const char *key)
-{
-	char uri[600], k[600];
-	for (const char *p = set; p && *p;) {
-		size_t n = strcspn(p, " ");
-		const char *u = p + (*p == '<');   /* a name-addr's brackets, if any */
-		size_t un = (size_t)(p + n - u) - (n && p[n - 1] == '>');
-		if (un && un < sizeof uri) {
-			memcpy(uri, u, un);
-			uri[un] = '\0';
-			if (sipb_gruu_normalize(uri, k, sizeof k) == 0 && !strcmp(k, key))
-				return 1;
-		}
-		p += n + (p[n] == ' ');
-	}
-	return 0;
-}
-
 /* The AoR of the live binding that holds the temp-gruu key ("sip:x@host;gr",
  * RFC 5627 §3.2: its user part is opaque, not the AoR's) into aor (len
  * bytes; may be key itself): 1, or 0 when none does; < 0 on a database
@@ -87,7 +68,7 @@ static int temp_owner(struct db *db, const char *key, int64_t now, char *aor, si
 		return r;
 	r = 0;
 	for (size_t i = 0; i < n && !r; i++)
-		if (temp_set_has(v[i].temp_gruu, key)) {
+		if (sipb_gruu_set_has(v[i].temp_gruu, key)) {
 			snprintf(aor, len, "%s", v[i].aor);
 			r = 1;
 		}

@@ -409,6 +409,10 @@ int sipb_aor_normalize(const char *uri, char *out, size_t len);
  */
 int sipb_gruu_normalize(const char *uri, char *out, size_t len);
 
+/* Does the space-separated set of GRUUs (URIs or <name-addr>s, as a binding
+ * stores its temp-gruus) hold one whose key (sipb_gruu_normalize) is key? */
+int sipb_gruu_set_has(const char *set, const char *key);
+
 /*
  * Subscriptions to the reg event package (RFC 3680) at the SIP/IP core: the
  * second way OMA-TS-SIP_Push §9.1.2 names for the Push Sender Agent to learn

@@ -123,3 +123,21 @@ int sipb_gruu_normalize(const char *uri, char *out, size_t len)
 	out[n] = '\0';
 	return 0;
 }
+
+int sipb_gruu_set_has(const char *set, const char *key)
+{
+	char uri[600], k[600];
+	for (const char *p = set; p && *p;) {
+		size_t n = strcspn(p, " ");
+		const char *u = p + (*p == '<');   /* a name-addr's brackets, if any */
+		size_t un = (size_t)(p + n - u) - (n && p[n - 1] == '>');
+		if (un && un < sizeof uri) {
+			memcpy(uri, u, un);
+			uri[un] = '\0';
+			if (sipb_gruu_normalize(uri, k, sizeof k) == 0 && !strcmp(k, key))
+				return 1;
+		}
+		p += n + (p[n] == ' ');
+	}
+	return 0;
+}
