@@ -276,9 +276,11 @@ static int run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 		}
 	}
 	int handed = job->jobs != NULL;
+	int wal_frames = db_wal_frames(c->db);
 	pthread_mutex_lock(&c->lock);
 	ops = retry_put_back(c, ops);
 	c->stats.batches++;
+	c->stats.wal_frames = wal_frames;
 	c->stats.requests += n;
 	if (r < 0)
 		c->stats.commit_failures++;
@@ -320,8 +322,11 @@ static int run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 	 * the writer waits before the next instead of paying it after every
 	 * batch: CKPT_INTERVAL_MS, doubling up to CKPT_PINNED_MAX_MS while
 	 * they still do. */
-	if (db_wal_frames(c->db) > WAL_RESTART_FRAMES && mono_ms() >= c->wal_ckpt_next_mono) {
+	if (wal_frames > WAL_RESTART_FRAMES && mono_ms() >= c->wal_ckpt_next_mono) {
 		int frames = 0, moved = 0;
+		pthread_mutex_lock(&c->lock);
+		c->stats.wal_checkpoints++;
+		pthread_mutex_unlock(&c->lock);
 		if (db_checkpoint(c->db, 0, &frames, &moved) < 0) {
 			LOGP(PPG_LOG_DB, LOG_WARNING, "checkpoint: %s", db_errmsg(c->db));
 		} else if (moved < frames) {
