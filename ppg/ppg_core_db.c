@@ -324,17 +324,22 @@ static int run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 	 * they still do. */
 	if (wal_frames > WAL_RESTART_FRAMES && mono_ms() >= c->wal_ckpt_next_mono) {
 		int frames = 0, moved = 0;
-		pthread_mutex_lock(&c->lock);
-		c->stats.wal_checkpoints++;
-		pthread_mutex_unlock(&c->lock);
 		if (db_checkpoint(c->db, 0, &frames, &moved) < 0) {
 			LOGP(PPG_LOG_DB, LOG_WARNING, "checkpoint: %s", db_errmsg(c->db));
-		} else if (moved < frames) {
-			unsigned b = c->wal_ckpt_backoff_ms ? c->wal_ckpt_backoff_ms : CKPT_INTERVAL_MS;
-			c->wal_ckpt_next_mono = mono_ms() + b;
-			c->wal_ckpt_backoff_ms = b * 2 > CKPT_PINNED_MAX_MS ? CKPT_PINNED_MAX_MS : b * 2;
-		} else if (frames >= 0) {   /* -1: another checkpoint was running */
-			c->wal_ckpt_backoff_ms = 0;
+		} else if (frames < 0) {
+			/* ppg-ckpt's checkpoint was running: try again soon. */
+			c->wal_ckpt_next_mono = mono_ms() + CKPT_BUSY_RETRY_MS;
+		} else {
+			pthread_mutex_lock(&c->lock);
+			c->stats.wal_checkpoints++;
+			pthread_mutex_unlock(&c->lock);
+			if (moved < frames) {
+				unsigned b = c->wal_ckpt_backoff_ms ? c->wal_ckpt_backoff_ms : CKPT_INTERVAL_MS;
+				c->wal_ckpt_next_mono = mono_ms() + b;
+				c->wal_ckpt_backoff_ms = b * 2 > CKPT_PINNED_MAX_MS ? CKPT_PINNED_MAX_MS : b * 2;
+			} else {
+				c->wal_ckpt_backoff_ms = 0;
+			}
 		}
 	}
 	return handed;
