@@ -9,6 +9,9 @@
 #   bench/ab_cost.sh BEFORE-BINARY AFTER-BINARY [ROUNDS] [CONCS] [SECONDS]
 #   bench/ab_cost.sh /tmp/ppgd-old build/ppgd 4 "1 8" 5
 #
+# AB_PIN=1: a read transaction (python3's sqlite3) is held on the database
+# through each run's window, as a long reader or a backup would: the WAL
+# cannot start over, checkpoints cannot copy what it holds.
 # One line per run on stdout; then the mean of each figure per build and
 # concurrency. Needs wrk, sqlite3, python3, perf (linux-perf). Processes are
 # stopped by PID; the temporary directories are removed.
@@ -34,6 +37,15 @@ print(t.getsockname()[1], u.getsockname()[1])')
 	python3 "$root/bench/kannel-ppg/udp_sink.py" "$d/count" "$pu" & sp=$!
 	"$bin" -c "$d/ppgd.conf" >"$d/ppgd.log" 2>&1 & pp=$!
 	sleep 1
+	local rp=
+	if [ "${AB_PIN:-0}" = 1 ]; then
+		python3 -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN"); c.execute("select count(*) from push").fetchone()
+time.sleep(float(sys.argv[2]))' "$d/ppgd.db" $((SECS + 1)) & rp=$!
+		sleep 0.2
+	fi
 	threads=$((conc == 1 ? 1 : 2))
 	c0=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pp/stat")
 	perf stat --per-thread -e context-switches,raw_syscalls:sys_enter -p "$pp" -o "$d/stat.txt" -- sleep "$SECS" >/dev/null 2>&1 &
@@ -41,6 +53,7 @@ print(t.getsockname()[1], u.getsockname()[1])')
 		-- "ab$$-$RANDOM" "Basic $(printf bench:bench-secret | base64 -w0)" >"$d/wrk.out" 2>&1 || true
 	sleep 1.5
 	c1=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pp/stat")
+	[ -z "$rp" ] || { kill "$rp" 2>/dev/null || true; wait "$rp" 2>/dev/null || true; }
 	n=$(sqlite3 -cmd '.timeout 5000' "$d/ppgd.db" 'select count(*) from push')
 	printf 'rate=%s cpu_us=%d ' "$(sed -n 's/.* accepted_per_s=\([0-9.]*\).*/\1/p' "$d/wrk.out")" $(((c1 - c0) * 1000000 / $(getconf CLK_TCK) / n))
 	awk -v n="$n" '$2 ~ /^[0-9]+$/ { t[$3] += $2; sub(/-[0-9]+$/, "", $1); th[$1] += ($3 == "context-switches") ? $2 : 0 }

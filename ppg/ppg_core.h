@@ -176,6 +176,11 @@ struct ppg_core_stats {
 	unsigned long long requests;
 	unsigned long long batches;
 	unsigned long long commit_failures;
+	/* SQLite: frames in the WAL after the last batch, and the checkpoints
+	 * the writer ran itself past WAL_RESTART_FRAMES (not counting those
+	 * that found ppg-ckpt's under way; PostgreSQL: 0). */
+	long long wal_frames;
+	unsigned long long wal_checkpoints;
 };
 void ppg_core_get_stats(struct ppg_core *c, struct ppg_core_stats *out);
 

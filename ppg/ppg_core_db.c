@@ -283,9 +283,11 @@ static int run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 		}
 	}
 	int handed = job->jobs != NULL;
+	int wal_frames = db_wal_frames(c->db);
 	pthread_mutex_lock(&c->lock);
 	ops = retry_put_back(c, ops);
 	c->stats.batches++;
+	c->stats.wal_frames = wal_frames;
 	c->stats.requests += n;
 	if (r < 0)
 		c->stats.commit_failures++;
@@ -319,9 +321,34 @@ static int run_batch(struct ppg_core *c, struct item *batch, struct op *ops,
 	/* Passive checkpoints (ppg_core_ckpt_main) keep up with the writer, but the WAL
 	 * starts over only when a write begins right after a checkpoint that left
 	 * nothing behind. Past WAL_RESTART_FRAMES the core, between two batches,
-	 * checkpoints the few frames left itself, and its next batch rewinds. */
-	if (db_wal_frames(c->db) > WAL_RESTART_FRAMES && db_checkpoint(c->db, 0, NULL, NULL) < 0)
-		LOGP(PPG_LOG_DB, LOG_WARNING, "checkpoint: %s", db_errmsg(c->db));
+	 * checkpoints the few frames left itself, and its next batch rewinds.
+	 * A reader holding an old snapshot (a long read, a backup) keeps any
+	 * checkpoint from passing its frame: each try still sorts the page
+	 * numbers of every frame not yet copied (SQLite's walIteratorInit), a
+	 * cost that grows with the WAL, so after one that left frames behind
+	 * the writer waits before the next instead of paying it after every
+	 * batch: CKPT_INTERVAL_MS, doubling up to CKPT_PINNED_MAX_MS while
+	 * they still do. */
+	if (wal_frames > WAL_RESTART_FRAMES && mono_ms() >= c->wal_ckpt_next_mono) {
+		int frames = 0, moved = 0;
+		if (db_checkpoint(c->db, 0, &frames, &moved) < 0) {
+			LOGP(PPG_LOG_DB, LOG_WARNING, "checkpoint: %s", db_errmsg(c->db));
+		} else if (frames < 0) {
+			/* ppg-ckpt's checkpoint was running: try again soon. */
+			c->wal_ckpt_next_mono = mono_ms() + CKPT_BUSY_RETRY_MS;
+		} else {
+			pthread_mutex_lock(&c->lock);
+			c->stats.wal_checkpoints++;
+			pthread_mutex_unlock(&c->lock);
+			if (moved < frames) {
+				unsigned b = c->wal_ckpt_backoff_ms ? c->wal_ckpt_backoff_ms : CKPT_INTERVAL_MS;
+				c->wal_ckpt_next_mono = mono_ms() + b;
+				c->wal_ckpt_backoff_ms = b * 2 > CKPT_PINNED_MAX_MS ? CKPT_PINNED_MAX_MS : b * 2;
+			} else {
+				c->wal_ckpt_backoff_ms = 0;
+			}
+		}
+	}
 	return handed;
 }
 

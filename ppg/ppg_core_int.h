@@ -26,6 +26,12 @@
 #define SWEEP_MAX 512               /* deliveries expired per sweep */
 #define WAL_RESTART_FRAMES 8192
 #define CKPT_INTERVAL_MS 100
+/* A checkpoint that left frames behind (a reader's snapshot holds them):
+ * the next one waits twice as long, up to this (each sorts the page numbers
+ * of every frame not yet copied, a cost that grows with the WAL). */
+#define CKPT_PINNED_MAX_MS 1000
+/* The writer's checkpoint found ppg-ckpt's under way: tried again after. */
+#define CKPT_BUSY_RETRY_MS 10
 /* A failed ppg_core_write_retry: run again after RETRY_MIN_MS, doubling up
  * to RETRY_MAX_MS, at most RETRY_TRIES runs in all (about 2.5 min, within
  * the lease of a delivery), then given up: the lease takes it. */
@@ -145,6 +151,11 @@ struct ppg_core {
 	pthread_cond_t ckpt_cond;
 	struct db *ckpt_db;
 	int ckpt_started;
+	/* [writer] Its own checkpoint past WAL_RESTART_FRAMES is not tried
+	 * again before wal_ckpt_next_mono when the last one left frames
+	 * behind; wal_ckpt_backoff_ms doubles while they do (see run_batch). */
+	int64_t wal_ckpt_next_mono;
+	unsigned wal_ckpt_backoff_ms;
 	/* [writer] The PostgreSQL connection was lost: reconnected with a
 	 * backoff before each batch (db_reconnect), requests answered 3000
 	 * meanwhile. db_down is read by any thread (ppg_core_db_up). */

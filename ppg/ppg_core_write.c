@@ -85,18 +85,24 @@ void ppg_core_get_retries(struct ppg_core *c, unsigned long long *retries, unsig
  * The writer is opened with DB_NO_AUTOCHECKPOINT: a commit never stops to
  * copy the WAL into the database file. This thread does it with its own
  * handle, a few times a second, so the core thread only appends and fsyncs.
+ * While a reader's snapshot keeps its checkpoints from copying anything more
+ * (a long read, a backup), it waits twice as long each time, up to
+ * CKPT_PINNED_MAX_MS: every try sorts the page numbers of all the frames not
+ * yet copied, however few it may copy.
  */
 void *ppg_core_ckpt_main(void *arg)
 {
 	struct ppg_core *c = arg;
-	int frames = 0, moved = 0;
+	int frames = 0, moved = 0, last_moved = -1;
+	long wait_ms = CKPT_INTERVAL_MS;
 
 	db_claim(c->ckpt_db);
 	pthread_mutex_lock(&c->lock);
 	while (!c->stopping) {
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += CKPT_INTERVAL_MS * 1000000L;
+		ts.tv_sec += wait_ms / 1000;
+		ts.tv_nsec += wait_ms % 1000 * 1000000L;
 		if (ts.tv_nsec >= 1000000000) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000;
@@ -107,6 +113,12 @@ void *ppg_core_ckpt_main(void *arg)
 		pthread_mutex_unlock(&c->lock);
 		if (db_checkpoint(c->ckpt_db, 0, &frames, &moved) < 0)
 			LOGP(PPG_LOG_DB, LOG_WARNING, "checkpoint: %s", db_errmsg(c->ckpt_db));
+		/* Pinned: frames left behind and no more copied than last time. */
+		if (frames > 0 && moved >= 0 && moved < frames && moved == last_moved)
+			wait_ms = wait_ms * 2 > CKPT_PINNED_MAX_MS ? CKPT_PINNED_MAX_MS : wait_ms * 2;
+		else
+			wait_ms = CKPT_INTERVAL_MS;
+		last_moved = moved;
 		pthread_mutex_lock(&c->lock);
 	}
 	pthread_mutex_unlock(&c->lock);

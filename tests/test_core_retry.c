@@ -9,7 +9,10 @@
  * write that fails is dropped with after(0); that a retried write waiting
  * for its backoff at shutdown gets one last run; that a retried write (a
  * delivery's outcome) queued alone lingers about 1 ms for a request to
- * share its batch, no longer.
+ * share its batch, no longer. And that while a reader holds a snapshot
+ * (the WAL cannot start over) the writer's own checkpoints past
+ * WAL_RESTART_FRAMES back off instead of running after every batch, and that
+ * the WAL starts over once the reader is gone.
  */
 #include <CUnit/Basic.h>
 #include <errno.h>
@@ -23,6 +26,7 @@
 
 #include <libxml/parser.h>
 #include <sofia-sip/su.h>
+#include <sqlite3.h>
 
 #include "db/db.h"
 #include "ppg/ppg_config.h"
@@ -31,6 +35,7 @@
 #include "tests/test_util.h"
 
 #define WAIT_MS 5000
+#define WAL_RESTART_FRAMES 8192   /* as in ppg/ppg_core_int.h */
 #define MAX_RUNS 64
 
 static struct ppg_config *cfg;
@@ -344,6 +349,100 @@ static void test_outcome_lingers(void)
 	stop();
 }
 
+/* [writer] A wide write: WIDE_ROWS bindings of 3 KB each, about one WAL
+ * frame (page) per row, so that the WAL passes WAL_RESTART_FRAMES quickly. */
+#define WIDE_ROWS 16
+static int wide_write(struct db *db, void *arg, int64_t now)
+{
+	struct fake *f = arg;
+	char contact[3072], aor[96];
+	memset(contact, 'c', sizeof contact - 1);
+	memcpy(contact, "sip:", 4);
+	contact[sizeof contact - 1] = '\0';
+	for (int i = 0; i < WIDE_ROWS; i++) {
+		struct db_binding b = { 0 };
+		snprintf(aor, sizeof aor, "%s-%d", f->aor, i);
+		b.aor = aor;
+		b.contact = contact;
+		b.apps = (char *)"";
+		b.expires = now + 3600 * 1000;
+		b.updated = now;
+		b.call_id = (char *)"wal-test";
+		b.cseq = 1;
+		if (db_binding_upsert(db, &b) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* [loop] */
+static void queue_wide(void *arg)
+{
+	CU_ASSERT_EQUAL(ppg_core_write_lazy(core, wide_write, fake_after, arg), 0);
+}
+
+/* One wide write, a batch of its own; 0 when committed. */
+static int one_wide(int k)
+{
+	struct fake f;
+	char aor[64];
+	snprintf(aor, sizeof aor, "sip:wide-%d@example.com", k);
+	fake_init(&f, aor, 0, 0);
+	int r = ppg_core_defer(core, 0, queue_wide, &f) == 0 && wait_after(&f) == 0 && f.committed ? 0 : -1;
+	fake_destroy(&f);
+	return r;
+}
+
+/* A reader holds a read transaction from the start: no checkpoint can copy
+ * the frames written since, nor can the WAL start over. Past
+ * WAL_RESTART_FRAMES, 150 more batches: the writer's own checkpoints (each
+ * sorting every frame not yet copied) back off, 100 ms doubling up to 1 s,
+ * instead of running after each of them. Once the reader is gone the WAL
+ * starts over within a few seconds of writes. */
+static void test_wal_pinned_backoff(void)
+{
+	CU_ASSERT_FATAL(start() == 0);
+	sqlite3 *rd = NULL;
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open_v2(dbpath, &rd, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	CU_ASSERT_EQUAL_FATAL(sqlite3_exec(rd, "BEGIN; SELECT count(*) FROM binding", NULL, NULL, NULL), SQLITE_OK);
+	struct ppg_core_stats st;
+	int k = 0;
+	do {
+		CU_ASSERT_EQUAL_FATAL(one_wide(k++), 0);
+		ppg_core_get_stats(core, &st);
+	} while (st.wal_frames <= WAL_RESTART_FRAMES && k < 5000);
+	CU_ASSERT_FATAL(st.wal_frames > WAL_RESTART_FRAMES);
+	int to_pass = k;
+	unsigned long long ck0 = st.wal_checkpoints;
+	int64_t t0 = mono_ms();
+	for (int i = 0; i < 150; i++)
+		CU_ASSERT_EQUAL_FATAL(one_wide(k++), 0);
+	int64_t pinned_ms = mono_ms() - t0;
+	ppg_core_get_stats(core, &st);
+	unsigned long long ckpts = st.wal_checkpoints - ck0;
+	long long pinned_frames = st.wal_frames;
+	/* 0, 100, 300, 700, 1500 ms, then every second: one per 150 batches
+	 * would be a checkpoint after every batch. */
+	CU_ASSERT(ckpts >= 1);
+	CU_ASSERT(ckpts <= 5 + (unsigned long long)pinned_ms / 1000);
+	CU_ASSERT(pinned_frames > WAL_RESTART_FRAMES + 150 * WIDE_ROWS / 2);
+	CU_ASSERT_EQUAL(sqlite3_exec(rd, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(rd);
+	/* The reader is gone: within 5 s of writes the WAL starts over. */
+	int64_t t1 = mono_ms();
+	do {
+		CU_ASSERT_EQUAL_FATAL(one_wide(k++), 0);
+		ppg_core_get_stats(core, &st);
+	} while (st.wal_frames > WAL_RESTART_FRAMES && mono_ms() - t1 < 5000);
+	int64_t restart_ms = mono_ms() - t1;
+	CU_ASSERT(st.wal_frames <= WAL_RESTART_FRAMES);
+	printf("\n    reader holding the WAL: %d batches to pass %d frames, then 150 batches in %lld ms "
+	    "with %llu checkpoints of the writer (WAL %lld frames); reader gone: the WAL started over "
+	    "in %lld ms (%lld frames)\n", to_pass, WAL_RESTART_FRAMES, (long long)pinned_ms, ckpts,
+	    pinned_frames, (long long)restart_ms, st.wal_frames);
+	stop();
+}
+
 int main(void)
 {
 	xmlInitParser();
@@ -355,6 +454,8 @@ int main(void)
 	CU_add_test(s, "a plain lazy write that fails: dropped, after(0)", test_lazy_dropped);
 	CU_add_test(s, "no spin; other writes go on; last run at shutdown", test_no_spin_and_shutdown);
 	CU_add_test(s, "an outcome queued alone lingers about 1 ms, no longer", test_outcome_lingers);
+	CU_add_test(s, "a reader holding the WAL: the writer's checkpoints back off; then it restarts",
+	    test_wal_pinned_backoff);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	unsigned failures = CU_get_number_of_failures();
