@@ -56,6 +56,9 @@ int db_node_lock(struct db *db);
 /* Who holds this handle's node id, without taking it (ppgd -t): 1 with
  * "application_name from ADDRESS since TIME" in buf, 0 when nobody does. */
 int db_node_holder(struct db *db, char *buf, size_t len);
+/* How many other live nodes share this database (PostgreSQL: sessions
+ * holding another node id's lock, db_node_lock), or -errno. SQLite: 0. */
+int db_node_others_live(struct db *db);
 
 /*
  * An idle listener cannot tell a quiet server from a dead peer: db_listen_ping

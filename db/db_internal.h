@@ -337,6 +337,7 @@ int db_pg_sms_message_take(struct db *db, const char *msgid, int64_t *delivery, 
 int db_pg_lost(struct db *db);
 int db_pg_node_lock(struct db *db);
 int db_pg_node_holder(struct db *db, char *buf, size_t len);
+int db_pg_node_others_live(struct db *db);
 int db_pg_listen_open(const char *conninfo, const char *node, const char *const *channels, size_t n,
     struct db_listener **out);
 int db_pg_reconnect(struct db *db);

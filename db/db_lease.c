@@ -54,6 +54,14 @@ int db_node_holder(struct db *db, char *buf, size_t len)
 	return 0;
 }
 
+int db_node_others_live(struct db *db)
+{
+	if (!db)
+		return -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_node_others_live(db));
+	return 0;
+}
+
 /* Binds the node of db (NULL when none) at parameter i. */
 static int bind_node(struct db *db, sqlite3_stmt *st, int i)
 {

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -45,6 +46,21 @@ static int holder(struct db *db, char *buf, size_t len)
 int db_pg_node_holder(struct db *db, char *buf, size_t len)
 {
 	return holder(db, buf, len);
+}
+
+int db_pg_node_others_live(struct db *db)
+{
+	struct db_pg_params a = { 0 };
+	PGresult *r = NULL;
+	db_pg_p_str(&a, db->node);
+	int rc = db_pg_run_text(db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+	    " AND classid = " DB_PG_NODE_LOCK_CLASS " AND objsubid = 2"
+	    " AND objid::bigint <> (hashtext($1)::bigint & 4294967295)", &a, &r);
+	if (rc < 0)
+		return rc;
+	int n = PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : 0;
+	PQclear(r);
+	return n;
 }
 
 int db_pg_node_lock(struct db *db)

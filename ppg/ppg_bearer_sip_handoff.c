@@ -64,7 +64,13 @@ static int handoff_write(struct db *db, void *arg, int64_t now)
 	struct handoff_op *o = arg;
 	struct db_subscription *v = NULL;
 	size_t n = 0;
-	int r = db_subscription_list(db, o->aor, now, &v, &n);
+	/* With no other node alive, a stored dialog that is not live here died
+	 * with an earlier run of this node (nua keeps dialogs in memory only):
+	 * nobody would take the push, which goes the other ways at once. */
+	int r = db_node_others_live(db);
+	if (r <= 0)
+		return r;
+	r = db_subscription_list(db, o->aor, now, &v, &n);
 	for (size_t i = 0; r == 0 && i < n && o->n < HANDOFF_MAX; i++) {
 		char *types = NULL;
 		if (!ppg_bearer_sip_list_has(v[i].apps, o->app) ||

@@ -434,6 +434,40 @@ static void t_sms_receipt_other_node(void)
 	CU_ASSERT_EQUAL(tpg_query_int(pg, DB, "SELECT count(*) FROM sms_message"), 0);
 }
 
+/* B is stopped (the test before): A alone on the database. A ua-profile
+ * subscription stored by A, then A restarted: the dialog died with A's
+ * last run (nua keeps dialogs in memory), and no other node is alive, so a
+ * push for it is not handed off to nobody (ppgd_take) but goes the other
+ * ways at once: no registration, it waits for one. */
+static void t_dead_dialog_not_handed_off(void)
+{
+	char *msglog = NULL, desc[512] = "";
+	int code;
+	CU_ASSERT_FATAL(node[1].pid <= 0);
+	pid_t t = subscriber(0, "nuser3", MMS_CT, "MMS-nuser3-1", &msglog);
+	CU_ASSERT_FATAL(t > 0);
+	double end = itest_now() + 10;
+	while (tpg_query_int(pg, DB, "SELECT count(*) FROM subscription WHERE aor = 'sip:nuser3@biloxi.example'")
+	    < 1 && itest_now() < end)
+		usleep(50000);
+	CU_ASSERT_EQUAL_FATAL(tpg_query_int(pg, DB, "SELECT count(*) FROM subscription"
+	    " WHERE aor = 'sip:nuser3@biloxi.example'"), 1);
+	CU_ASSERT_EQUAL(itest_daemon_stop(&node[0]), 0);
+	CU_ASSERT_EQUAL_FATAL(itest_daemon_start(&node[0]), 0);
+	CU_ASSERT_EQUAL(push(0, "np3@clsip", "WAPPUSH=sip%3Anuser3%40biloxi.example/TYPE=USER", MMS_CT,
+	    "MMS-nuser3-1 after restart", 26), PAP_ACCEPTED);
+	end = itest_now() + 10;
+	while (itest_now() < end && (status_at(0, "np3@clsip", &code, desc, sizeof desc) != PAP_STATE_PENDING ||
+	    !strstr(desc, "SIP")))
+		usleep(100000);
+	CU_ASSERT_EQUAL(status_at(0, "np3@clsip", &code, desc, sizeof desc), PAP_STATE_PENDING);
+	CU_ASSERT_PTR_NULL(strstr(desc, "waiting for the node holding"));
+	CU_ASSERT(!itest_file_has(node[0].log, "handed to the node holding the subscription dialog of "
+	    "sip:nuser3@biloxi.example"));
+	itest_stop_pid(t, SIGTERM, 5);
+	free(msglog);
+}
+
 /* Every line names its node; /metrics carries the info metric. */
 static void t_node_on_logs_and_metrics(void)
 {
@@ -566,6 +600,7 @@ int main(void)
 		{ "a push NOTIFY by reference across nodes: A's URL on B, delivered once fetched",
 		  t_subscribe_a_push_b_indirect },
 		{ "an SMS receipt on A's link ends B's delivery delivered", t_sms_receipt_other_node },
+		{ "A alone, restarted: a stored dialog that died with it is not handed off", t_dead_dialog_not_handed_off },
 		{ "node id on every log line and ppgd_node_info", t_node_on_logs_and_metrics },
 		{ "/readyz 503 while PostgreSQL is lost, 200 once back", t_readyz_database_lost },
 		{ NULL, NULL },
