@@ -544,31 +544,6 @@ int db_notification_claim(struct db *db, int64_t now, int64_t until, size_t max,
  */
 int db_delivery_recover_own(struct db *db, int64_t now);
 
-/*
- * Wake-ups between nodes. db_notify queues a NOTIFY on channel with payload
- * (PostgreSQL: pg_notify, sent when the transaction commits; SQLite: a no-op
- * returning 0). A listener is a connection of its own (not a struct db) that
- * LISTENs on channels: its descriptor is watched by the caller (poll), and
- * db_listen_read hands each notification that arrived to fn. Any thread may
- * own a listener, one at a time.
- */
-int db_notify(struct db *db, const char *channel, const char *payload);
-struct db_listener;
-/* -ENOTSUP for SQLite or a build without libpq; -EIO when the server cannot
- * be reached (the listener is still returned: db_listen_reconnect it later). */
-int db_listen_open(const struct db_conf *conf, const char *const *channels, size_t nchannels,
-    struct db_listener **out);
-/* The socket to poll for reading, or -1 while disconnected. */
-int db_listen_fd(struct db_listener *l);
-/* Reads what arrived and calls fn for each notification; the count (>= 0),
- * or -EIO when the connection is lost. */
-int db_listen_read(struct db_listener *l,
-    void (*fn)(void *arg, const char *channel, const char *payload), void *arg);
-/* Connects again and LISTENs again: 0, or -EIO (at most connect_timeout). */
-int db_listen_reconnect(struct db_listener *l);
-const char *db_listen_errmsg(struct db_listener *l);
-void db_listen_close(struct db_listener *l);   /* accepts NULL */
-
 /* SMSC message ids of SMS attempts (schema 6): a receipt that reaches any
  * node finds its delivery. -EEXIST when msgid is stored already (another
  * delivery's); find: -ENOENT when unknown. */
@@ -608,7 +583,7 @@ int db_lost(struct db *db);
 int db_reconnect(struct db *db);
 
 #include "db/db_subscription.h" /* ua-profile subscriptions, UAProf documents */
-#include "db/db_cluster.h"   /* lease fences, the node lock, the listener's ping */
+#include "db/db_cluster.h"   /* lease fences, the node lock, wake-ups between nodes (NOTIFY/LISTEN) */
 #include "db/db_regevent.h"  /* reg event subscription holders, waking registered AoRs */
 
 #endif /* DB_H */
