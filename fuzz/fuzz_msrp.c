@@ -4,8 +4,10 @@
  * stream (every message in the input one after the other, then the rest at
  * EOF). Every whole message parsed is checked: its body and end within the
  * input, its flag one of $ + #. A SEND that parsed is written again by the
- * writer with the same fields and must parse to the same body. Build and
- * run with scripts/fuzz.sh.
+ * writer with the same fields and must parse to the same body. The same
+ * bytes also go through the header readers of a relay's AUTH answer
+ * (sipb_msrp_header, sipb_msrp_auth_param). Build and run with
+ * scripts/fuzz.sh.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -64,6 +66,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!buf)
 		return 0;
 	memcpy(buf, data, size);
+	/* what the relay's AUTH answer is read with: its headers and a Digest
+	 * challenge's parameters; every value stays inside the input */
+	static const char *const hn[] = { "Use-Path", "Expires", "WWW-Authenticate", "Min-Expires" };
+	for (size_t i = 0; i < sizeof hn / sizeof hn[0]; i++) {
+		size_t vl = 0;
+		const char *v = sipb_msrp_header((const char *)buf, size, hn[i], &vl);
+		if (v && (v < (const char *)buf || v + vl > (const char *)buf + size))
+			abort();
+		static const char *const pn[] = { "realm", "nonce", "opaque", "algorithm", "qop" };
+		for (size_t j = 0; v && j < sizeof pn / sizeof pn[0]; j++) {
+			char out[64];
+			if (sipb_msrp_auth_param(v, vl, pn[j], out, sizeof out) == 0 && strlen(out) >= sizeof out)
+				abort();
+		}
+	}
 	for (;;) {
 		struct sipb_msrp_msg m;
 		ssize_t r = sipb_msrp_parse(buf + off, size - off, off < size ? 0 : MSRP_EOF, &m);

@@ -385,3 +385,53 @@ ssize_t sipb_msrp_parse(const void *buf, size_t len, int flags, struct sipb_msrp
 	}
 }
 
+const char *sipb_msrp_header(const char *msg, size_t len, const char *name, size_t *vlen)
+{
+	size_t nl = strlen(name);
+	for (const char *p = msg; p && p < msg + len;) {
+		const char *eol = memchr(p, '\n', (size_t)(msg + len - p));
+		if (!eol)
+			break;
+		if ((size_t)(eol - p) > nl && !strncasecmp(p, name, nl) && p[nl] == ':') {
+			const char *v = p + nl + 1;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			const char *e = eol;
+			while (e > v && (e[-1] == '\r' || e[-1] == ' '))
+				e--;
+			*vlen = (size_t)(e - v);
+			return v;
+		}
+		if (eol - p <= 1)
+			break;   /* the end of the headers */
+		p = eol + 1;
+	}
+	return NULL;
+}
+
+int sipb_msrp_auth_param(const char *v, size_t n, const char *name, char *out, size_t cap)
+{
+	size_t nl = strlen(name);
+	for (size_t i = 0; i + nl < n; i++) {
+		if ((i && v[i - 1] != ' ' && v[i - 1] != ',' && v[i - 1] != '\t') ||
+		    strncasecmp(v + i, name, nl) || v[i + nl] != '=')
+			continue;
+		const char *p = v + i + nl + 1, *e;
+		if (p < v + n && *p == '"') {
+			p++;
+			e = memchr(p, '"', (size_t)(v + n - p));
+			if (!e)
+				return -1;
+		} else {
+			e = p;
+			while (e < v + n && *e != ',' && *e != ' ')
+				e++;
+		}
+		if ((size_t)(e - p) >= cap)
+			return -1;
+		memcpy(out, p, (size_t)(e - p));
+		out[e - p] = '\0';
+		return 0;
+	}
+	return -1;
+}

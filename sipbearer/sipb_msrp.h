@@ -145,4 +145,16 @@ const char *sipb_msrp_status_phrase(int status);
  * and message ids must be? */
 int sipb_msrp_is_ident(const char *s, size_t n);
 
+/*
+ * Reading a response's headers by hand (an AUTH answer of an MSRP relay,
+ * RFC 4976 §5, which the codec above keeps as raw bytes). The value of
+ * header name (case-insensitive) in the header section of the len bytes at
+ * msg, trimmed, with its length in *vlen; NULL when absent. [any]
+ */
+const char *sipb_msrp_header(const char *msg, size_t len, const char *name, size_t *vlen);
+/* A Digest challenge's parameter name (quoted string or token) of the n
+ * bytes at v into out (NUL-terminated): 0, or -1 when absent, unterminated
+ * or longer than cap - 1. [any] */
+int sipb_msrp_auth_param(const char *v, size_t n, const char *name, char *out, size_t cap);
+
 #endif

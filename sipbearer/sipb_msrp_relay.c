@@ -204,59 +204,6 @@ static int relay_flush(struct sipb_mrelay *r)
 	return 0;
 }
 
-/* The value of header name in the message's header section, or NULL. */
-static const char *hdr(const char *msg, size_t len, const char *name, size_t *vlen)
-{
-	size_t nl = strlen(name);
-	for (const char *p = msg; p && p < msg + len;) {
-		const char *eol = memchr(p, '\n', (size_t)(msg + len - p));
-		if (!eol)
-			break;
-		if ((size_t)(eol - p) > nl && !strncasecmp(p, name, nl) && p[nl] == ':') {
-			const char *v = p + nl + 1;
-			while (*v == ' ' || *v == '\t')
-				v++;
-			const char *e = eol;
-			while (e > v && (e[-1] == '\r' || e[-1] == ' '))
-				e--;
-			*vlen = (size_t)(e - v);
-			return v;
-		}
-		if (eol - p <= 1)
-			break;   /* the end of the headers */
-		p = eol + 1;
-	}
-	return NULL;
-}
-
-/* A Digest parameter (quoted or token) of a challenge into out. 0 or -1. */
-static int param(const char *v, size_t n, const char *name, char *out, size_t cap)
-{
-	size_t nl = strlen(name);
-	for (size_t i = 0; i + nl < n; i++) {
-		if ((i && v[i - 1] != ' ' && v[i - 1] != ',' && v[i - 1] != '\t') ||
-		    strncasecmp(v + i, name, nl) || v[i + nl] != '=')
-			continue;
-		const char *p = v + i + nl + 1, *e;
-		if (*p == '"') {
-			p++;
-			e = memchr(p, '"', (size_t)(v + n - p));
-			if (!e)
-				return -1;
-		} else {
-			e = p;
-			while (e < v + n && *e != ',' && *e != ' ')
-				e++;
-		}
-		if ((size_t)(e - p) >= cap)
-			return -1;
-		memcpy(out, p, (size_t)(e - p));
-		out[e - p] = '\0';
-		return 0;
-	}
-	return -1;
-}
-
 /* One response to our AUTH. 0 to go on, -1 finished. */
 static int relay_response(struct sipb_mrelay *r, const struct sipb_msrp_msg *m, const char *raw, size_t k)
 {
@@ -267,7 +214,7 @@ static int relay_response(struct sipb_mrelay *r, const struct sipb_msrp_msg *m, 
 		return 0;   /* not the AUTH in flight */
 	switch (m->status) {
 	case 200:
-		if (!(v = hdr(raw, k, "Use-Path", &vl)) || !vl || vl >= sizeof r->use_path) {
+		if (!(v = sipb_msrp_header(raw, k, "Use-Path", &vl)) || !vl || vl >= sizeof r->use_path) {
 			relay_finish(r, 400, 1, "MSRP relay: 200 to AUTH without a Use-Path", 0);
 			return -1;
 		}
@@ -283,7 +230,7 @@ static int relay_response(struct sipb_mrelay *r, const struct sipb_msrp_msg *m, 
 				return -1;
 			}
 		}
-		v = hdr(raw, k, "Expires", &vl);
+		v = sipb_msrp_header(raw, k, "Expires", &vl);
 		relay_finish(r, 200, 0, "OK", v ? (unsigned)strtoul(v, NULL, 10) : 0);
 		return -1;
 	case 401:
@@ -291,23 +238,23 @@ static int relay_response(struct sipb_mrelay *r, const struct sipb_msrp_msg *m, 
 			relay_finish(r, 401, 0, "MSRP relay: AUTH credentials refused (401 again)", 0);
 			return -1;
 		}
-		if (!(v = hdr(raw, k, "WWW-Authenticate", &vl)) || vl < 7 || strncasecmp(v, "Digest", 6) ||
-		    param(v + 6, vl - 6, "realm", r->realm, sizeof r->realm) < 0 ||
-		    param(v + 6, vl - 6, "nonce", r->nonce, sizeof r->nonce) < 0) {
+		if (!(v = sipb_msrp_header(raw, k, "WWW-Authenticate", &vl)) || vl < 7 || strncasecmp(v, "Digest", 6) ||
+		    sipb_msrp_auth_param(v + 6, vl - 6, "realm", r->realm, sizeof r->realm) < 0 ||
+		    sipb_msrp_auth_param(v + 6, vl - 6, "nonce", r->nonce, sizeof r->nonce) < 0) {
 			relay_finish(r, 401, 0, "MSRP relay: 401 without a usable Digest challenge", 0);
 			return -1;
 		}
 		char alg[32] = "MD5", qop[64] = "";
-		param(v + 6, vl - 6, "algorithm", alg, sizeof alg);
-		param(v + 6, vl - 6, "opaque", r->opaque, sizeof r->opaque);
-		if (strcasecmp(alg, "MD5") || (param(v + 6, vl - 6, "qop", qop, sizeof qop) == 0 &&
+		sipb_msrp_auth_param(v + 6, vl - 6, "algorithm", alg, sizeof alg);
+		sipb_msrp_auth_param(v + 6, vl - 6, "opaque", r->opaque, sizeof r->opaque);
+		if (strcasecmp(alg, "MD5") || (sipb_msrp_auth_param(v + 6, vl - 6, "qop", qop, sizeof qop) == 0 &&
 		    !strstr(qop, "auth"))) {
 			relay_finish(r, 401, 0, "MSRP relay: Digest challenge with an unsupported algorithm or qop", 0);
 			return -1;
 		}
 		break;
 	case 423:
-		v = hdr(raw, k, "Min-Expires", &vl);
+		v = sipb_msrp_header(raw, k, "Min-Expires", &vl);
 		if (r->retried_423 || !v || !r->nonce[0]) {
 			relay_finish(r, 423, 0, "MSRP relay: 423 Interval Out-of-Bounds to AUTH", 0);
 			return -1;
