@@ -289,6 +289,7 @@ int db_pg_binding_list_temp(struct db *db, const char *part, int64_t now, struct
     size_t *n);
 int db_pg_regevent_own(struct db *db, const char *aor, const char *node, int64_t now, int64_t until);
 int db_pg_regevent_release(struct db *db, const char *aor, const char *node);
+int db_pg_regevent_forget(struct db *db, int64_t before);
 int db_pg_regevent_wanted(struct db *db, const char *node, int mine, int64_t now, const char *after,
     size_t max, char ***out, size_t *n);
 int db_pg_regevent_wake_registered(struct db *db, int64_t now, size_t max);

@@ -39,6 +39,13 @@ int db_pg_regevent_release(struct db *db, const char *aor, const char *node)
 	    "DELETE FROM regevent_owner WHERE node = $1", &a, NULL);
 }
 
+int db_pg_regevent_forget(struct db *db, int64_t before)
+{
+	struct db_pg_params a = { 0 };
+	db_pg_p_i64(&a, before);
+	return db_pg_run_text(db, "DELETE FROM regevent_owner WHERE lease_until < $1::bigint", &a, NULL);
+}
+
 int db_pg_regevent_wanted(struct db *db, const char *node, int mine, int64_t now, const char *after,
     size_t max, char ***out, size_t *n)
 {

@@ -20,6 +20,7 @@ static const char sql_own[] =
 	" WHERE regevent_owner.node = excluded.node OR regevent_owner.lease_until <= ?3";
 static const char sql_release[] = "DELETE FROM regevent_owner WHERE node = ?1 AND aor = ?2";
 static const char sql_release_all[] = "DELETE FROM regevent_owner WHERE node = ?1";
+static const char sql_forget[] = "DELETE FROM regevent_owner WHERE lease_until < ?1";
 static const char sql_wanted[] =
 	"SELECT DISTINCT d.target FROM delivery d LEFT JOIN regevent_owner o ON o.aor = d.target"
 	" WHERE d.state = 1 AND d.target IS NOT NULL AND d.next_attempt = " DB_REGEV_NEVER
@@ -79,6 +80,20 @@ int db_regevent_release(struct db *db, const char *aor, const char *node)
 	DB_BIND(rc, sqlite3_bind_text(st, 1, node, -1, SQLITE_STATIC));
 	if (aor)
 		DB_BIND(rc, sqlite3_bind_text(st, 2, aor, -1, SQLITE_STATIC));
+	return run_changes(db, st, rc);
+}
+
+int db_regevent_forget(struct db *db, int64_t before)
+{
+	sqlite3_stmt *st = NULL;
+	if (!db)
+		return -EINVAL;
+	DB_PG_DISPATCH(db, db_pg_regevent_forget(db, before));
+	int rc = prep(db, sql_forget, &st);
+	if (rc < 0)
+		return rc;
+	rc = SQLITE_OK;
+	DB_BIND(rc, sqlite3_bind_int64(st, 1, before));
 	return run_changes(db, st, rc);
 }
 

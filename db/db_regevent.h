@@ -22,6 +22,10 @@ struct db;
 int db_regevent_own(struct db *db, const char *aor, const char *node, int64_t now, int64_t until);
 /* node lets go of aor (NULL: of every AoR it holds): the number released, or -errno. */
 int db_regevent_release(struct db *db, const char *aor, const char *node);
+/* Deletes the rows whose lease ended before `before` (a node gone for good
+ * leaves its rows behind; nobody holds them, and a claim inserts a row
+ * again): the number deleted, or -errno. */
+int db_regevent_forget(struct db *db, int64_t before);
 /*
  * The AoRs (sip: and sips: keys, ascending, each > after; "" from the start)
  * that pending deliveries parked until a registration wait on, and that no

@@ -169,7 +169,14 @@ struct scan_op {
 static int scan_write(struct db *db, void *arg, int64_t now)
 {
 	struct scan_op *o = arg;
-	int r = db_regevent_wanted(db, o->w->node, o->mine, now, o->w->after, REGOWN_CHUNK, &o->aor, &o->n);
+	int r = 0;
+	/* once per scan: rows whose lease ended a lease period ago (their node
+	 * is gone, or let go without a release) are deleted, so that the table
+	 * holds only live and recent holders */
+	if (!o->w->after[0])
+		r = db_regevent_forget(db, now - o->w->lease_ms);
+	if (r >= 0)
+		r = db_regevent_wanted(db, o->w->node, o->mine, now, o->w->after, REGOWN_CHUNK, &o->aor, &o->n);
 	o->ok = r == 0;
 	return r < 0 ? r : 0;   /* rolled back to the savepoint; scan_after: tried again */
 }

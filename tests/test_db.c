@@ -1563,6 +1563,10 @@ static void test_regevent_owner(void)
 	CU_ASSERT_EQUAL(db_regevent_release(db, "sip:bob@example.com", "n1"), 0);
 	CU_ASSERT_EQUAL(db_regevent_release(db, NULL, "n2"), 1);
 	CU_ASSERT_EQUAL(db_regevent_own(db, "sip:bob@example.com", "n1", 13000, 16000), 1);   /* free again */
+	/* rows whose lease ended before a time are forgotten; live ones stay */
+	CU_ASSERT_EQUAL(db_regevent_forget(db, 16000), 0);
+	CU_ASSERT_EQUAL(db_regevent_forget(db, 16001), 1);
+	CU_ASSERT_EQUAL(db_regevent_own(db, "sip:bob@example.com", "n2", 16001, 19000), 1);   /* nobody holds it */
 
 	/* the wake-up of every registered AoR: bob only once he has a live binding */
 	CU_ASSERT_EQUAL(db_regevent_wake_registered(db, 20000, 10), 0);
