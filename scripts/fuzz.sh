@@ -47,9 +47,9 @@ sources() { # name: the sources of its binary (for the rebuild check and the bui
 	ota) echo fuzz/fuzz_ota.c otabearer/*.c ;;
 	smpp) echo fuzz/fuzz_smpp.c smpp/*.c ;;
 	config) echo fuzz/fuzz_config.c ppg/ppg_config.c ppg/ppg_config_keys.c ppg/ppg_config_tls.c ppg/ppg_config_sip.c ppg/ppg_config_terminal.c ppg/ppg_cidr.c ppg/ppg_log.c ppg/ppg_ratelimit.c ;;
-	sip_register) echo fuzz/fuzz_sip_register.c sipbearer/sipb_parse.c sipbearer/sipb_register.c sipbearer/sipb_subscribe.c sipbearer/sipb_notify.c sipbearer/sipb_message.c ;;
-	sip_response) echo fuzz/fuzz_sip_response.c sipbearer/sipb_parse.c sipbearer/sipb_register.c sipbearer/sipb_subscribe.c sipbearer/sipb_notify.c sipbearer/sipb_message.c ;;
-	sip_subscribe) echo fuzz/fuzz_sip_subscribe.c sipbearer/sipb_parse.c sipbearer/sipb_register.c sipbearer/sipb_subscribe.c sipbearer/sipb_notify.c sipbearer/sipb_message.c ;;
+	sip_register) echo fuzz/fuzz_sip_register.c sipbearer/sipb_parse.c sipbearer/sipb_register.c sipbearer/sipb_subscribe.c sipbearer/sipb_notify.c sipbearer/sipb_message.c sipbearer/sipb_measure.c ;;
+	sip_response) echo fuzz/fuzz_sip_response.c sipbearer/sipb_parse.c sipbearer/sipb_register.c sipbearer/sipb_subscribe.c sipbearer/sipb_notify.c sipbearer/sipb_message.c sipbearer/sipb_measure.c ;;
+	sip_subscribe) echo fuzz/fuzz_sip_subscribe.c sipbearer/sipb_parse.c sipbearer/sipb_register.c sipbearer/sipb_subscribe.c sipbearer/sipb_notify.c sipbearer/sipb_message.c sipbearer/sipb_measure.c ;;
 	aor) echo fuzz/fuzz_aor.c sipbearer/sipb_aor.c ;;
 	uaprof) echo fuzz/fuzz_uaprof.c pap/pap_uaprof.c ;;
 	msrp) echo fuzz/fuzz_msrp.c sipbearer/sipb_msrp.c sipbearer/sipb_msrp_write.c ;;
