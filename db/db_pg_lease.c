@@ -92,7 +92,9 @@ int db_pg_delivery_lease_held(struct db *db, int64_t id, int64_t gen)
 	return rc;
 }
 
-int db_pg_notification_renew(struct db *db, int64_t id, int64_t gen, int64_t until)
+/* The renewal statement stmt ($1 id, $2 lease generation, $3 this node,
+ * $4 until): 1 when the row was still this node's lease, 0 when not. */
+static int renew_fenced(struct db *db, enum db_pg_stmt stmt, int64_t id, int64_t gen, int64_t until)
 {
 	struct db_pg_params a = { 0 };
 
@@ -100,20 +102,18 @@ int db_pg_notification_renew(struct db *db, int64_t id, int64_t gen, int64_t unt
 	db_pg_p_i64(&a, gen);
 	db_pg_p_str(&a, db->node[0] ? db->node : NULL);
 	db_pg_p_i64(&a, until);
-	int rc = db_pg_run(db, PG_NOTIF_RENEW, &a, NULL);
+	int rc = db_pg_run(db, stmt, &a, NULL);
 	return rc < 0 ? rc : rc > 0;
+}
+
+int db_pg_notification_renew(struct db *db, int64_t id, int64_t gen, int64_t until)
+{
+	return renew_fenced(db, PG_NOTIF_RENEW, id, gen, until);
 }
 
 int db_pg_delivery_renew(struct db *db, int64_t id, int64_t gen, int64_t until)
 {
-	struct db_pg_params a = { 0 };
-
-	db_pg_p_i64(&a, id);
-	db_pg_p_i64(&a, gen);
-	db_pg_p_str(&a, db->node[0] ? db->node : NULL);
-	db_pg_p_i64(&a, until);
-	int rc = db_pg_run(db, PG_DELIVERY_RENEW, &a, NULL);
-	return rc < 0 ? rc : rc > 0;
+	return renew_fenced(db, PG_DELIVERY_RENEW, id, gen, until);
 }
 
 int db_pg_delivery_lease_owner(struct db *db, int64_t id, char *buf, size_t len)
