@@ -127,7 +127,7 @@ perf_start() {
 	[ -n "$PERF_DIR" ] || return 0
 	perf record --call-graph "${BENCH_PERF_CALLGRAPH:-dwarf,8192}" -F 499 -p "$ppgd_pid" -o "$tmp/perf-c$1.data" -- sleep "$SECS" >"$tmp/perf-record-c$1.log" 2>&1 &
 	perf_pids=$!
-	perf stat -x, -e raw_syscalls:sys_enter,syscalls:sys_enter_futex,syscalls:sys_enter_fdatasync,context-switches,task-clock \
+	perf stat -x, -e raw_syscalls:sys_enter,syscalls:sys_enter_futex,syscalls:sys_enter_fdatasync,context-switches,task-clock${BENCH_PERF_EVENTS:+,$BENCH_PERF_EVENTS} \
 		-p "$ppgd_pid" -o "$tmp/perf-stat-c$1.csv" -- sleep "$SECS" >/dev/null 2>&1 &
 	perf_pids="$perf_pids $!"
 }
