@@ -9,6 +9,8 @@
 #   bench/ab_cost.sh BEFORE-BINARY AFTER-BINARY [ROUNDS] [CONCS] [SECONDS]
 #   bench/ab_cost.sh /tmp/ppgd-old build/ppgd 4 "1 8" 5
 #
+# AB_EVENTS=E1,E2: more perf events counted per push, e.g. uprobes made with
+# perf probe (probe_libsqlite3:sqlite3_step, probe_libc:malloc).
 # AB_PIN=1: a read transaction (python3's sqlite3) is held on the database
 # through each run's window, as a long reader or a backup would: the WAL
 # cannot start over, checkpoints cannot copy what it holds.
@@ -48,7 +50,7 @@ time.sleep(float(sys.argv[2]))' "$d/ppgd.db" $((SECS + 1)) & rp=$!
 	fi
 	threads=$((conc == 1 ? 1 : 2))
 	c0=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pp/stat")
-	perf stat --per-thread -e context-switches,raw_syscalls:sys_enter -p "$pp" -o "$d/stat.txt" -- sleep "$SECS" >/dev/null 2>&1 &
+	perf stat --per-thread -e context-switches,raw_syscalls:sys_enter${AB_EVENTS:+,$AB_EVENTS} -p "$pp" -o "$d/stat.txt" -- sleep "$SECS" >/dev/null 2>&1 &
 	wrk -t$threads -c"$conc" -d"${SECS}s" -s "$root/bench/pap_push.lua" "http://127.0.0.1:$ph/pap" \
 		-- "ab$$-$RANDOM" "Basic $(printf bench:bench-secret | base64 -w0)" >"$d/wrk.out" 2>&1 || true
 	sleep 1.5
@@ -58,6 +60,7 @@ time.sleep(float(sys.argv[2]))' "$d/ppgd.db" $((SECS + 1)) & rp=$!
 	printf 'rate=%s cpu_us=%d ' "$(sed -n 's/.* accepted_per_s=\([0-9.]*\).*/\1/p' "$d/wrk.out")" $(((c1 - c0) * 1000000 / $(getconf CLK_TCK) / n))
 	awk -v n="$n" '$2 ~ /^[0-9]+$/ { t[$3] += $2; sub(/-[0-9]+$/, "", $1); th[$1] += ($3 == "context-switches") ? $2 : 0 }
 		END { printf "switches=%.2f syscalls=%.2f", t["context-switches"] / n, t["raw_syscalls:sys_enter"] / n
+			for (k in t) if (k != "context-switches" && k != "raw_syscalls:sys_enter") { e = k; sub(/^.*:/, "", e); printf " %s=%.2f", e, t[k] / n }
 			for (k in th) if (th[k] / n >= 0.05) printf " %s:%.2f", k, th[k] / n; printf "\n" }' "$d/stat.txt"
 	kill "$pp" "$sp" 2>/dev/null || true
 	wait "$pp" "$sp" 2>/dev/null || true
@@ -79,5 +82,8 @@ echo
 echo "means (CPU per accepted push in us; system calls and context switches per push):"
 awk '{ k = $3 " c" substr($2, 3); n[k]++
 	for (i = 4; i <= NF; i++) { split($i, kv, "="); if (kv[2] != "") s[k, kv[1]] += kv[2] } }
-	END { for (k in n) printf "%-10s rate %7.1f  cpu_us %5.0f  syscalls %6.2f  switches %5.2f\n", k,
-		s[k, "rate"] / n[k], s[k, "cpu_us"] / n[k], s[k, "syscalls"] / n[k], s[k, "switches"] / n[k] }' "$out" | sort -k2
+	END { for (k in n) { printf "%-10s rate %7.1f  cpu_us %5.0f  syscalls %6.2f  switches %5.2f", k,
+		s[k, "rate"] / n[k], s[k, "cpu_us"] / n[k], s[k, "syscalls"] / n[k], s[k, "switches"] / n[k]
+		m = split(ENVIRON["AB_EVENTS"], ev, ","); for (j = 1; j <= m; j++) { e = ev[j]; sub(/^.*:/, "", e)
+			printf "  %s %7.2f", e, s[k, e] / n[k] }
+		printf "\n" } }' "$out" | sort -k2

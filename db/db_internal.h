@@ -39,8 +39,9 @@ enum db_stmt_id {
 	DB_ST_PUSH_GET,
 	DB_ST_PUSH_EXISTS,
 	DB_ST_PUSH_SET_REPLACED,
-	DB_ST_PUSH_SUMMARY,       /* delivery states of a push, latest first */
-	DB_ST_PUSH_OPEN,          /* one delivery of a push not final yet, if any */
+	DB_ST_PUSH_SUMMARY,       /* the state of a push's latest delivery */
+	DB_ST_PUSH_AGG,           /* its deliveries' states summed up in one row */
+	DB_ST_PUSH_OPEN,          /* a push's status and whether a delivery is still open */
 	DB_ST_PUSH_SET_STATE,
 	DB_ST_PUSH_COUNT,
 	DB_ST_PUSH_COUNT_PI,
@@ -197,7 +198,8 @@ int db_step_done(struct db *db, sqlite3_stmt *st);
 /* A one-row, one-integer query whose parameters are bound. */
 int db_step_int64(struct db *db, sqlite3_stmt *st, int64_t *v);
 /* db/'s own savepoint around multi-row writes; db_isp_end releases it when
- * err is 0, else rolls it back, and returns err. */
+ * err is 0, else rolls it back, and returns err. On SQLite none is opened
+ * inside a caller's db_savepoint: the caller rolls that back on an error. */
 int db_isp_begin(struct db *db);
 int db_isp_end(struct db *db, int err);
 

@@ -193,9 +193,8 @@ int db_push_insert(struct db *db, struct db_push *p, struct db_delivery *d, size
 	return rc;
 }
 
-/* Whether push id exists (-ENOENT if not), is replaced, and its state (and,
- * when len is not NULL, the length of its content). */
-static int db_push_status_len(struct db *db, int64_t id, int *replaced, int *state, int64_t *len)
+/* Whether push id exists (-ENOENT if not), is replaced, and its state. */
+static int db_push_status(struct db *db, int64_t id, int *replaced, int *state)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = db_prep(db, DB_ST_PUSH_EXISTS, &st);
@@ -206,8 +205,6 @@ static int db_push_status_len(struct db *db, int64_t id, int *replaced, int *sta
 	if (rc == SQLITE_ROW) {
 		*replaced = sqlite3_column_int(st, 0);
 		*state = sqlite3_column_int(st, 1);
-		if (len)
-			*len = sqlite3_column_int64(st, 2);
 		rc = 0;
 	} else if (rc == SQLITE_DONE) {
 		rc = db_set_err(db, -ENOENT, "no push %lld", (long long)id);
@@ -216,11 +213,6 @@ static int db_push_status_len(struct db *db, int64_t id, int *replaced, int *sta
 	}
 	db_done(st);
 	return rc;
-}
-
-static int db_push_status(struct db *db, int64_t id, int *replaced, int *state)
-{
-	return db_push_status_len(db, id, replaced, state, NULL);
 }
 
 static int db_push_mark(struct db *db, int64_t id, int64_t by)
@@ -242,7 +234,7 @@ static int db_push_mark(struct db *db, int64_t id, int64_t by)
 int db_push_replace(struct db *db, int64_t old, struct db_push *p, struct db_delivery *d,
     size_t n)
 {
-	int replaced, state;
+	int replaced = 0, state = 0;
 
 	if (!db)
 		return -EINVAL;
@@ -358,58 +350,78 @@ int db_push_update_state(struct db *db, int64_t id)
 int db_push_update_state_ex(struct db *db, int64_t id, int *left_pending, int64_t *content_len)
 {
 	sqlite3_stmt *st = NULL;
-	int replaced, cur, rc;
-	int first = -1, latest = 0, same = 1, open = 0, delivered = 0;
-	int64_t latest_time = 0, len = 0;
+	int cur = 0, open = 0, rc;
+	int64_t len = 0;
 
 	if (left_pending)
 		*left_pending = 0;
 	if (!db || id <= 0)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
 	DB_PG_DISPATCH(db, db_pg_push_update_state_ex(db, id, left_pending, content_len));
-	rc = db_push_status_len(db, id, &replaced, &cur, &len);
-	if (content_len)
-		*content_len = len;
+	/* The push's status and, in the same statement, whether it is pending
+	 * with a delivery still open: then it stays pending. That is the common
+	 * case of a push to many addresses, whose every outcome would otherwise
+	 * read all its deliveries (quadratic in them). */
+	rc = db_prep(db, DB_ST_PUSH_OPEN, &st);
 	if (rc < 0)
 		return rc;
-	/* A pending push with a delivery still open stays pending: the common
-	 * case of a push to many addresses, whose every outcome would
-	 * otherwise read and sort all its deliveries (quadratic in them). */
-	if (cur == DB_STATE_PENDING) {
-		rc = db_prep(db, DB_ST_PUSH_OPEN, &st);
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		cur = sqlite3_column_int(st, 0);
+		len = sqlite3_column_int64(st, 1);
+		open = sqlite3_column_int(st, 2);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = db_set_err(db, -ENOENT, "no push %lld", (long long)id);
+	} else {
+		rc = db_sqlite_err(db, rc);
+	}
+	db_done(st);
+	if (content_len)
+		*content_len = len;
+	if (rc < 0 || open)
+		return rc;
+
+	/* Summed up in one row rather than read and sorted delivery by delivery. */
+	int64_t count = 0, latest_time = 0;
+	int lo = 0, hi = 0, any_open = 0, delivered = 0;
+	rc = db_prep(db, DB_ST_PUSH_AGG, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		count = sqlite3_column_int64(st, 0);
+		lo = sqlite3_column_int(st, 1);
+		hi = sqlite3_column_int(st, 2);
+		any_open = sqlite3_column_int(st, 3);
+		delivered = sqlite3_column_int(st, 4);
+		latest_time = sqlite3_column_int64(st, 5);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : db_sqlite_err(db, rc);
+	}
+	db_done(st);
+	if (rc < 0 || count == 0)
+		return rc;    /* no delivery: the state stays as inserted */
+
+	int state = any_open ? DB_STATE_PENDING : lo == hi ? lo : delivered ? DB_STATE_DELIVERED : 0;
+	if (!state) {
+		/* mixed final states, none delivered: the latest transition's */
+		rc = db_prep(db, DB_ST_PUSH_SUMMARY, &st);
 		if (rc < 0)
 			return rc;
 		sqlite3_bind_int64(st, 1, id);
 		rc = sqlite3_step(st);
-		db_done(st);
 		if (rc == SQLITE_ROW)
-			return 0;
-		if (rc != SQLITE_DONE)
-			return db_sqlite_err(db, rc);
+			state = sqlite3_column_int(st, 0);
+		rc = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? db_set_err(db, -EIO, "push %lld lost its "
+		    "deliveries", (long long)id) : db_sqlite_err(db, rc);
+		db_done(st);
+		if (rc < 0)
+			return rc;
 	}
-	rc = db_prep(db, DB_ST_PUSH_SUMMARY, &st);
-	if (rc < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int s = sqlite3_column_int(st, 0);
-		if (first < 0) {
-			first = latest = s;
-			latest_time = sqlite3_column_int64(st, 1);
-		}
-		if (s != first)
-			same = 0;
-		if (!db_state_is_final(s))
-			open = 1;
-		if (s == DB_STATE_DELIVERED)
-			delivered = 1;
-	}
-	rc = rc == SQLITE_DONE ? 0 : db_sqlite_err(db, rc);
-	db_done(st);
-	if (rc < 0 || first < 0)
-		return rc;    /* no delivery: the state stays as inserted */
-
-	int state = open ? DB_STATE_PENDING : same ? first : delivered ? DB_STATE_DELIVERED : latest;
 	if (state == cur)
 		return 0;
 	if (left_pending)

@@ -62,14 +62,20 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 	[DB_ST_PUSH_GET] = {
 		DB_PUSH_COLS("state_time") "WHERE id = ?1",
 		DB_PUSH_COLS("0") "WHERE id = ?1" },
-	[DB_ST_PUSH_EXISTS] = { "SELECT replaced_by IS NOT NULL, state, length(content_body) FROM push WHERE id = ?1",
+	[DB_ST_PUSH_EXISTS] = { "SELECT replaced_by IS NOT NULL, state FROM push WHERE id = ?1",
 		NULL },
 	[DB_ST_PUSH_SET_REPLACED] = { "UPDATE push SET replaced_by = ?2 WHERE id = ?1", NULL },
+	/* the state of the latest delivery transition (mixed final states) */
 	[DB_ST_PUSH_SUMMARY] = {
-		"SELECT state, event_time FROM delivery WHERE push = ?1"
-		" ORDER BY event_time DESC, id DESC", NULL },
-	/* pending (1) or in flight (9) */
-	[DB_ST_PUSH_OPEN] = { "SELECT 1 FROM delivery WHERE push = ?1 AND state IN (1, 9) LIMIT 1", NULL },
+		"SELECT state FROM delivery WHERE push = ?1 ORDER BY event_time DESC, id DESC LIMIT 1", NULL },
+	/* count, lowest and highest state, any open (not 2..8), any delivered (2), latest time */
+	[DB_ST_PUSH_AGG] = {
+		"SELECT count(*), min(state), max(state), max(state NOT BETWEEN 2 AND 8), max(state = 2),"
+		" max(event_time) FROM delivery WHERE push = ?1", NULL },
+	/* the push's status, and whether it is pending with a delivery pending (1) or in flight (9) */
+	[DB_ST_PUSH_OPEN] = {
+		"SELECT state, length(content_body), state = 1 AND EXISTS"
+		" (SELECT 1 FROM delivery WHERE push = ?1 AND state IN (1, 9)) FROM push WHERE id = ?1", NULL },
 	[DB_ST_PUSH_SET_STATE] = {
 		"UPDATE push SET state = ?2, state_time = ?3 WHERE id = ?1",
 		"UPDATE push SET state = ?2 WHERE id = ?1" },
