@@ -439,7 +439,7 @@ struct ppg_http *ppg_http_start(const struct ppg_config *cfg, struct ppg_auth *a
 		    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
 		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
 		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
-		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 		    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
 		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 		    MHD_OPTION_NOTIFY_CONNECTION, ppg_http_watch_on_connection, h,
