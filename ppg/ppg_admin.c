@@ -195,6 +195,17 @@ static enum MHD_Result metrics(struct ppg_admin *a, struct MHD_Connection *mc)
 	fprintf(f, "# HELP ppgd_core_commit_failures_total batches whose commit failed\n"
 	    "# TYPE ppgd_core_commit_failures_total counter\nppgd_core_commit_failures_total %llu\n",
 	    st.commit_failures);
+	struct timespec mono;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	int64_t now_mono = (int64_t)mono.tv_sec * 1000 + mono.tv_nsec / 1000000;
+	fprintf(f, "# HELP ppgd_wal_frames SQLite: frames in the WAL after the last batch\n"
+	    "# TYPE ppgd_wal_frames gauge\nppgd_wal_frames %lld\n", st.wal_frames);
+	fprintf(f, "# HELP ppgd_wal_behind_seconds SQLite: how long the checkpoints have left frames behind "
+	    "(a reader's snapshot holds them; the WAL cannot start over meanwhile); 0 when they copy it all\n"
+	    "# TYPE ppgd_wal_behind_seconds gauge\nppgd_wal_behind_seconds %.3f\n",
+	    st.wal_behind_since ? (double)(now_mono - st.wal_behind_since) / 1000.0 : 0.0);
+	fprintf(f, "# HELP ppgd_wal_warnings_total warnings logged for a WAL past [database] wal_warn behind a reader\n"
+	    "# TYPE ppgd_wal_warnings_total counter\nppgd_wal_warnings_total %llu\n", st.wal_warnings);
 	fprintf(f, "# HELP ppgd_start_time_seconds when ppgd started (Unix time)\n"
 	    "# TYPE ppgd_start_time_seconds gauge\nppgd_start_time_seconds %lld\n", (long long)a->started);
 	/* Queue depths, read from the database at scrape time. */

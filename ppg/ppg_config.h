@@ -82,6 +82,7 @@ struct ppg_config {
 	char *db_conninfo;             /* PostgreSQL: libpq conninfo */
 	int db_sync_full;
 	unsigned db_retention;         /* s after which finished pushes are deleted; 0: never */
+	size_t db_wal_warn;            /* bytes of WAL behind a reader past which it is logged; 0: never */
 	unsigned batch_max;
 	char *node_id;                 /* "" = the host name (ppg_config_node) */
 	unsigned lease_margin;         /* s */

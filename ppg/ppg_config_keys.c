@@ -93,6 +93,11 @@ const struct ppg_config_key ppg_config_keys[] = {
 	  "finished pushes (delivered, undeliverable, expired, cancelled...) are deleted with their "
 	  "deliveries this long after their last state change, in batches of 500 while PAP is quiet; "
 	  "seconds, or with an s, m, h or d suffix (0: keep them forever). Pending pushes stay" },
+	{ "database", "wal_warn", K_SIZE, O(db_wal_warn), "256M", 0, 1UL << 40,
+	  "SQLite: a warning is logged, every 5 minutes while it lasts, when the WAL is larger than this "
+	  "and a reader's snapshot (a long read, a backup, an sqlite3 shell left in a transaction) keeps "
+	  "the checkpoints from copying it back, so that it cannot start over and grows with every push "
+	  "(0: never; the metric ppgd_wal_behind_seconds shows it either way)" },
 	{ "log", "level", K_LEVEL, O(log_level), "info", 0, 0, "err, warning, notice, info or debug" },
 	{ "log", "levels", K_LOGCATS, O(log_cat_level), "", 0, 0,
 	  "per-category thresholds over level, CATEGORY:LEVEL comma-separated, e.g. sip:debug, smpp:debug "

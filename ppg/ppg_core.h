@@ -181,6 +181,11 @@ struct ppg_core_stats {
 	 * that found ppg-ckpt's under way; PostgreSQL: 0). */
 	long long wal_frames;
 	unsigned long long wal_checkpoints;
+	/* SQLite: since when (CLOCK_MONOTONIC ms; 0: it is not) the checkpoints
+	 * have left frames behind, a reader's snapshot holding them; and the
+	 * warnings logged for a WAL past [database] wal_warn meanwhile. */
+	int64_t wal_behind_since;
+	unsigned long long wal_warnings;
 };
 void ppg_core_get_stats(struct ppg_core *c, struct ppg_core_stats *out);
 

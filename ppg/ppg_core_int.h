@@ -30,6 +30,8 @@
  * the next one waits twice as long, up to this (each sorts the page numbers
  * of every frame not yet copied, a cost that grows with the WAL). */
 #define CKPT_PINNED_MAX_MS 1000
+/* A WAL past [database] wal_warn behind a reader: logged again after this. */
+#define WAL_WARN_EVERY_MS (5 * 60 * 1000)
 /* The writer's checkpoint found ppg-ckpt's under way: tried again after. */
 #define CKPT_BUSY_RETRY_MS 10
 /* A failed ppg_core_write_retry: run again after RETRY_MIN_MS, doubling up

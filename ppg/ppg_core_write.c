@@ -90,11 +90,66 @@ void ppg_core_get_retries(struct ppg_core *c, unsigned long long *retries, unsig
  * CKPT_PINNED_MAX_MS: every try sorts the page numbers of all the frames not
  * yet copied, however few it may copy.
  */
+static int64_t ckpt_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * After each checkpoint: while they leave frames behind, a reader's snapshot
+ * holds them and the WAL cannot start over; it then grows with every push
+ * until that reader ends. Shown by ppgd_wal_behind_seconds; past
+ * [database] wal_warn, logged every WAL_WARN_EVERY_MS, and its end once.
+ */
+static void wal_watch(struct ppg_core *c, int frames, int moved, int64_t *next_warn)
+{
+	int64_t now = ckpt_mono_ms();
+	int behind = frames > 0 && moved >= 0 && moved < frames;
+	/* frames of 4 KiB pages (SQLite's default, which ppgd keeps) and their 24-byte headers */
+	unsigned long long bytes = (unsigned long long)(frames > 0 ? frames : 0) * (4096 + 24);
+	int warn = 0;
+	int64_t since;
+
+	pthread_mutex_lock(&c->lock);
+	since = c->stats.wal_behind_since;
+	if (!behind) {
+		c->stats.wal_behind_since = 0;
+	} else {
+		if (!since)
+			c->stats.wal_behind_since = now;
+		if (c->cfg->db_wal_warn && bytes > c->cfg->db_wal_warn && now >= *next_warn) {
+			warn = 1;
+			c->stats.wal_warnings++;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (!behind) {
+		if (*next_warn) {
+			LOGP(PPG_LOG_DB, LOG_NOTICE, "the WAL is copied back into the database again: the reader "
+			    "that held it for %lld s is gone; it starts over with the next writes",
+			    (long long)(since ? (now - since) / 1000 : 0));
+			*next_warn = 0;
+		}
+		return;
+	}
+	if (warn) {
+		LOGP(PPG_LOG_DB, LOG_WARNING, "the WAL is %llu MB (%d frames, past [database] wal_warn) and "
+		    "cannot start over: a reader has held a snapshot for %lld s, so checkpoints copy only %d "
+		    "of its frames; it grows with every push until that reader ends (a long query, a backup, "
+		    "an sqlite3 shell left in a transaction: fuser -v %s-wal)", bytes >> 20, frames,
+		    (long long)((now - (since ? since : now)) / 1000), moved, c->cfg->db_path ? c->cfg->db_path : "");
+		*next_warn = now + WAL_WARN_EVERY_MS;
+	}
+}
+
 void *ppg_core_ckpt_main(void *arg)
 {
 	struct ppg_core *c = arg;
 	int frames = 0, moved = 0, last_moved = -1;
 	long wait_ms = CKPT_INTERVAL_MS;
+	int64_t next_warn = 0;
 
 	db_claim(c->ckpt_db);
 	pthread_mutex_lock(&c->lock);
@@ -113,6 +168,8 @@ void *ppg_core_ckpt_main(void *arg)
 		pthread_mutex_unlock(&c->lock);
 		if (db_checkpoint(c->ckpt_db, 0, &frames, &moved) < 0)
 			LOGP(PPG_LOG_DB, LOG_WARNING, "checkpoint: %s", db_errmsg(c->ckpt_db));
+		else if (frames >= 0)    /* -1: the writer's own checkpoint was under way */
+			wal_watch(c, frames, moved, &next_warn);
 		/* Pinned: frames left behind and no more copied than last time. */
 		if (frames > 0 && moved >= 0 && moved < frames && moved == last_moved)
 			wait_ms = wait_ms * 2 > CKPT_PINNED_MAX_MS ? CKPT_PINNED_MAX_MS : wait_ms * 2;

@@ -173,14 +173,14 @@ static int init_loop(struct ppg_core *c, su_root_t *root, void *arg, char *err, 
 	return 0;
 }
 
-static int start(void)
+static int start_with(const char *database_keys)
 {
 	char text[1024], err[512];
 	tmpdir = tu_tmpdir("core-retry");
 	if (!tmpdir)
 		return -1;
 	snprintf(dbpath, sizeof dbpath, "%s/ppgd.db", tmpdir);
-	snprintf(text, sizeof text, "[database]\npath = %s\n", dbpath);
+	snprintf(text, sizeof text, "[database]\npath = %s\n%s", dbpath, database_keys);
 	if (ppg_config_load_string(text, &cfg, err, sizeof err) < 0) {
 		fprintf(stderr, "config: %s\n", err);
 		return -1;
@@ -200,6 +200,11 @@ static int start(void)
 	if (db_open(dbpath, DB_OPEN_READONLY, &rodb) < 0)
 		return -1;
 	return 0;
+}
+
+static int start(void)
+{
+	return start_with("");
 }
 
 static void stop(void)
@@ -401,7 +406,8 @@ static int one_wide(int k)
  * starts over within a few seconds of writes. */
 static void test_wal_pinned_backoff(void)
 {
-	CU_ASSERT_FATAL(start() == 0);
+	/* 8,192 frames are ~33 MB: past 16 MB the WAL held back is logged */
+	CU_ASSERT_FATAL(start_with("wal_warn = 16M\n") == 0);
 	sqlite3 *rd = NULL;
 	CU_ASSERT_EQUAL_FATAL(sqlite3_open_v2(dbpath, &rd, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	CU_ASSERT_EQUAL_FATAL(sqlite3_exec(rd, "BEGIN; SELECT count(*) FROM binding", NULL, NULL, NULL), SQLITE_OK);
@@ -426,6 +432,10 @@ static void test_wal_pinned_backoff(void)
 	CU_ASSERT(ckpts >= 1);
 	CU_ASSERT(ckpts <= 5 + (unsigned long long)pinned_ms / 1000);
 	CU_ASSERT(pinned_frames > WAL_RESTART_FRAMES + 150 * WIDE_ROWS / 2);
+	/* the checkpointer saw it held back, for as long as the reader, and warned once */
+	int64_t behind_ms = st.wal_behind_since ? mono_ms() - st.wal_behind_since : -1;
+	CU_ASSERT(behind_ms >= pinned_ms);
+	CU_ASSERT_EQUAL(st.wal_warnings, 1);
 	CU_ASSERT_EQUAL(sqlite3_exec(rd, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(rd);
 	/* The reader is gone: within 5 s of writes the WAL starts over. */
@@ -436,10 +446,18 @@ static void test_wal_pinned_backoff(void)
 	} while (st.wal_frames > WAL_RESTART_FRAMES && mono_ms() - t1 < 5000);
 	int64_t restart_ms = mono_ms() - t1;
 	CU_ASSERT(st.wal_frames <= WAL_RESTART_FRAMES);
+	/* within the checkpointer's longest wait (1 s) it is no longer behind */
+	for (int i = 0; i < 30 && st.wal_behind_since; i++) {
+		usleep(100000);
+		ppg_core_get_stats(core, &st);
+	}
+	CU_ASSERT_EQUAL(st.wal_behind_since, 0);
+	CU_ASSERT_EQUAL(st.wal_warnings, 1);
 	printf("\n    reader holding the WAL: %d batches to pass %d frames, then 150 batches in %lld ms "
 	    "with %llu checkpoints of the writer (WAL %lld frames); reader gone: the WAL started over "
-	    "in %lld ms (%lld frames)\n", to_pass, WAL_RESTART_FRAMES, (long long)pinned_ms, ckpts,
-	    pinned_frames, (long long)restart_ms, st.wal_frames);
+	    "in %lld ms (%lld frames); held back %lld ms, warned %llu time(s)\n", to_pass, WAL_RESTART_FRAMES,
+	    (long long)pinned_ms, ckpts, pinned_frames, (long long)restart_ms, st.wal_frames,
+	    (long long)behind_ms, st.wal_warnings);
 	stop();
 }
 
