@@ -102,21 +102,26 @@ nonce=$(date +%s)-$$
 runs=0
 # cpu_of_server ppgd|kannel: its CPU ms so far
 cpu_of_server() { if [ "$1" = ppgd ]; then proc_cpu_ms "$ppgd_pid"; else kannel_cpu_ms; fi; }
+# sys_of_server ppgd|kannel: the system (kernel) part of it
+sys_of_server() { if [ "$1" = ppgd ]; then proc_sys_ms "$ppgd_pid"; else kannel_cpu_ms proc_sys_ms; fi; }
 # wrk_run name url auth threads conns seconds [once]: sets accepted/other/rate,
 # lat_mean, lat_p99 (ms), cpu_us (CPU per accepted push, µs; the server is
 # the name's prefix). The CPU is read 1 s after wrk returned, so that it
 # includes the delivery of the last pushes.
 wrk_run() {
-	local server=${1%%-*} c0 c1
+	local server=${1%%-*} c0 c1 s0 s1
 	c0=$(cpu_of_server "$server")
+	s0=$(sys_of_server "$server")
 	wrk_exec "$@"
 	rate=$(sed 's/.* accepted_per_s=\([0-9.]*\).*/\1/' <<<"$wrk_line")
 	lat_mean=$(sed -n 's/.* latency_mean_ms=\([0-9.]*\).*/\1/p' <<<"$wrk_line")
 	lat_p99=$(sed -n 's/.* latency_p99_ms=\([0-9.]*\).*/\1/p' <<<"$wrk_line")
 	[ -n "${7:-}" ] || sleep 1
 	c1=$(cpu_of_server "$server")
+	s1=$(sys_of_server "$server")
 	cpu_us=$(us_per $((c1 - c0)) "$accepted")
-	echo "  $1: ${wrk_line#RESULT } cpu_per_push_us=$cpu_us" >&2
+	sys_us=$(us_per $((s1 - s0)) "$accepted")
+	echo "  $1: ${wrk_line#RESULT } cpu_per_push_us=$cpu_us (system $sys_us)" >&2
 	wrk_show_other "$1" "${7:-}"
 }
 
@@ -155,7 +160,7 @@ smoke() {
 }
 
 ppgd_ack=0 ppgd_inflight=0 kannel_ack=0 kannel_inflight=0
-declare -A rate_of cpu_of mean_of p99_of
+declare -A rate_of cpu_of sys_of mean_of p99_of
 
 dsync_before=$(dsync_probe)
 start_ppgd full "$tmp/ppgd.db"
@@ -170,11 +175,11 @@ for conc in $CONCS; do
 	perf_start "$conc"
 	wrk_run "ppgd-c$conc" "$ppgd_url" "$auth" "$threads" "$conc" "$SECS"
 	perf_end "$conc" "$accepted"
-	rate_of[ppgd-$conc]=$rate cpu_of[ppgd-$conc]=$cpu_us mean_of[ppgd-$conc]=$lat_mean p99_of[ppgd-$conc]=$lat_p99
+	rate_of[ppgd-$conc]=$rate cpu_of[ppgd-$conc]=$cpu_us sys_of[ppgd-$conc]=$sys_us mean_of[ppgd-$conc]=$lat_mean p99_of[ppgd-$conc]=$lat_p99
 	ppgd_ack=$((ppgd_ack + accepted))
 	ppgd_inflight=$((ppgd_inflight + conc))
 	wrk_run "kannel-c$conc" "$kannel_url" - "$threads" "$conc" "$SECS"
-	rate_of[kannel-$conc]=$rate cpu_of[kannel-$conc]=$cpu_us mean_of[kannel-$conc]=$lat_mean p99_of[kannel-$conc]=$lat_p99
+	rate_of[kannel-$conc]=$rate cpu_of[kannel-$conc]=$cpu_us sys_of[kannel-$conc]=$sys_us mean_of[kannel-$conc]=$lat_mean p99_of[kannel-$conc]=$lat_p99
 	kannel_ack=$((kannel_ack + accepted))
 	kannel_inflight=$((kannel_inflight + conc))
 done
@@ -241,6 +246,10 @@ if [ "$SYNC_EXTRA" = normal ]; then
 			"$(ratio "${cpu_of[normal-$conc]}" "${cpu_of[kannel-$conc]}")"
 	done
 fi
+echo "of that CPU per push, in the kernel (system time: TCP, UDP, the WAL's writes and fdatasync, wake-ups):"
+for conc in $CONCS; do
+	echo "  c$conc: ppgd ${sys_of[ppgd-$conc]:-} of ${cpu_of[ppgd-$conc]} us ($(ratio "${sys_of[ppgd-$conc]:-}" "${cpu_of[ppgd-$conc]}")), Kannel ${sys_of[kannel-$conc]:-} of ${cpu_of[kannel-$conc]} us ($(ratio "${sys_of[kannel-$conc]:-}" "${cpu_of[kannel-$conc]}"))"
+done
 echo
 limit=-
 if [ -n "$dsync_ms" ] && [ -n "${mean_of[kannel-1]:-}" ]; then

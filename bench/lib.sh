@@ -249,13 +249,20 @@ thread_cpu_ms() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
-# kannel_cpu_ms: CPU time (ms) of Kannel's bearerbox + wapbox so far (the
-# reference's two processes; its sink is not counted).
+# proc_sys_ms PID: the system (kernel) part of proc_cpu_ms.
+proc_sys_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.0f", $13 * 1000 / hz }' \
+		"/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# kannel_cpu_ms [proc_sys_ms]: CPU time (ms) of Kannel's bearerbox + wapbox so
+# far (the reference's two processes; its sink is not counted); its system
+# part with proc_sys_ms.
 kannel_cpu_ms() {
 	local t=0 p
 	for p in bearerbox wapbox; do
 		[ -f "$tmp/kannel/$p.pid" ] || continue
-		t=$((t + $(proc_cpu_ms "$(cat "$tmp/kannel/$p.pid")")))
+		t=$((t + $("${1:-proc_cpu_ms}" "$(cat "$tmp/kannel/$p.pid")")))
 	done
 	echo "$t"
 }
