@@ -81,15 +81,6 @@ void ppg_core_get_retries(struct ppg_core *c, unsigned long long *retries, unsig
 	pthread_mutex_unlock(&c->lock);
 }
 
-/*
- * The writer is opened with DB_NO_AUTOCHECKPOINT: a commit never stops to
- * copy the WAL into the database file. This thread does it with its own
- * handle, a few times a second, so the core thread only appends and fsyncs.
- * While a reader's snapshot keeps its checkpoints from copying anything more
- * (a long read, a backup), it waits twice as long each time, up to
- * CKPT_PINNED_MAX_MS: every try sorts the page numbers of all the frames not
- * yet copied, however few it may copy.
- */
 static int64_t ckpt_mono_ms(void)
 {
 	struct timespec ts;
@@ -144,6 +135,15 @@ static void wal_watch(struct ppg_core *c, int frames, int moved, int64_t *next_w
 	}
 }
 
+/*
+ * The writer is opened with DB_NO_AUTOCHECKPOINT: a commit never stops to
+ * copy the WAL into the database file. This thread does it with its own
+ * handle, a few times a second, so the core thread only appends and fsyncs.
+ * While a reader's snapshot keeps its checkpoints from copying anything more
+ * (a long read, a backup), it waits twice as long each time, up to
+ * CKPT_PINNED_MAX_MS: every try sorts the page numbers of all the frames not
+ * yet copied, however few it may copy.
+ */
 void *ppg_core_ckpt_main(void *arg)
 {
 	struct ppg_core *c = arg;
