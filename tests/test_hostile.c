@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #define BOUNDARY "hostile-5e1f"
@@ -265,41 +264,17 @@ static void t_slow_headers(void)
  * answer (0 when the server closed without one). */
 static int big_header_status(int port, size_t len)
 {
-	int fd = connect_from(NULL, port);
-	if (fd < 0)
-		return -1;
 	char *v = malloc(len + 1);
-	if (!v) {
-		close(fd);
+	if (!v)
 		return -1;
-	}
 	memset(v, 'a', len);
 	v[len] = '\0';
 	char *req = itest_asprintf("GET /pap HTTP/1.1\r\nHost: x\r\nX-Big: %s\r\nConnection: close\r\n\r\n", v);
 	free(v);
-	size_t off = 0, n = strlen(req);
-	while (off < n) {
-		ssize_t w = send(fd, req + off, n - off, MSG_NOSIGNAL);
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
+	struct itest_resp r;
+	int status = itest_raw(port, req, strlen(req), 5000, &r) == 0 ? (int)r.status : 0;
+	itest_resp_free(&r);
 	free(req);
-	char b[512] = "";
-	size_t got = 0;
-	struct timeval tv = { .tv_sec = 5 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	while (got < sizeof b - 1) {
-		ssize_t r = recv(fd, b + got, sizeof b - 1 - got, 0);
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	b[got] = '\0';
-	int status = 0;
-	if (sscanf(b, "HTTP/1.%*d %d", &status) != 1)
-		status = 0;
 	return status;
 }
 
