@@ -224,3 +224,30 @@ int patch_user_version(const char *path, uint32_t v)
 	int ok = fseek(f, 60, SEEK_SET) == 0 && fwrite(b, 1, 4, f) == 4;
 	return fclose(f) == 0 && ok ? 0 : -1;
 }
+
+int db_common_run(const char *prog, const struct t_case *cases, size_t n, const struct t_case *pg_extra,
+    size_t npg)
+{
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	CU_pSuite s = CU_add_suite("db (SQLite)", suite_init, suite_clean);
+	if (!s)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		CU_add_test(s, cases[i].name, cases[i].fn);
+
+	const char *why = NULL;
+	if (tpg_available(&why)) {
+		s = CU_add_suite("db (PostgreSQL)", suite_init_pg, suite_clean_pg);
+		if (!s)
+			return 1;
+		for (size_t i = 0; i < n; i++)
+			if (!cases[i].sqlite_only)
+				CU_add_test(s, cases[i].name, cases[i].fn);
+		for (size_t i = 0; i < npg; i++)
+			CU_add_test(s, pg_extra[i].name, pg_extra[i].fn);
+	} else {
+		printf("%s: PostgreSQL suite SKIPPED: %s\n", prog, why);
+	}
+	return tu_run();
+}

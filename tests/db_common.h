@@ -65,4 +65,20 @@ uint32_t be32(const unsigned char *b);
 /* Writes user_version (header offset 60) as a newer ppgd would have. */
 int patch_user_version(const char *path, uint32_t v);
 
+/* One test of a program's table; sqlite_only: not run on PostgreSQL. */
+struct t_case {
+	const char *name;
+	void (*fn)(void);
+	int sqlite_only;
+};
+
+/*
+ * The main of a db/ program (prog its name): cases as the suite "db (SQLite)",
+ * then, when the PostgreSQL binaries are there, those not sqlite_only and the
+ * pg_extra ones as the suite "db (PostgreSQL)" (else a line says it is
+ * skipped). Returns tu_run's exit code.
+ */
+int db_common_run(const char *prog, const struct t_case *cases, size_t n, const struct t_case *pg_extra,
+    size_t npg);
+
 #endif

@@ -801,12 +801,6 @@ static void test_push_search(void)
 	db_close(db);
 }
 
-struct t_case {
-	const char *name;
-	void (*fn)(void);
-	int sqlite_only;
-};
-
 static const struct t_case cases[] = {
 	{ "a delivery's stored bearer", test_delivery_bearer, 0 },
 	{ "insert and read back every field", test_insert_read_back, 0 },
@@ -825,24 +819,5 @@ static const struct t_case cases[] = {
 
 int main(void)
 {
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	CU_pSuite s = CU_add_suite("db (SQLite)", suite_init, suite_clean);
-	if (!s)
-		return 1;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		CU_add_test(s, cases[i].name, cases[i].fn);
-
-	const char *why = NULL;
-	if (tpg_available(&why)) {
-		s = CU_add_suite("db (PostgreSQL)", suite_init_pg, suite_clean_pg);
-		if (!s)
-			return 1;
-		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-			if (!cases[i].sqlite_only)
-				CU_add_test(s, cases[i].name, cases[i].fn);
-	} else {
-		printf("test_db_push: PostgreSQL suite SKIPPED: %s\n", why);
-	}
-	return tu_run();
+	return db_common_run("test_db_push", cases, sizeof cases / sizeof cases[0], NULL, 0);
 }

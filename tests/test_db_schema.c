@@ -510,12 +510,6 @@ static void test_upgrade_from_v9(void)
 	db_close(db);
 }
 
-struct t_case {
-	const char *name;
-	void (*fn)(void);
-	int sqlite_only;
-};
-
 static const struct t_case cases[] = {
 	{ "fresh file: the current schema, WAL", test_fresh_schema_wal, 1 },
 	{ "a handle used from a thread that does not own it", test_owner_thread, 0 },
@@ -528,28 +522,14 @@ static const struct t_case cases[] = {
 	{ "commits made durable by db_sync", test_external_sync, 0 },
 };
 
+/* Run on PostgreSQL only. */
+static const struct t_case pg_cases[] = {
+	{ "upgrade from the previous schema version", test_pg_upgrade, 0 },
+	{ "unreachable and lost server", test_pg_connection, 0 },
+};
+
 int main(void)
 {
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	CU_pSuite s = CU_add_suite("db (SQLite)", suite_init, suite_clean);
-	if (!s)
-		return 1;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		CU_add_test(s, cases[i].name, cases[i].fn);
-
-	const char *why = NULL;
-	if (tpg_available(&why)) {
-		s = CU_add_suite("db (PostgreSQL)", suite_init_pg, suite_clean_pg);
-		if (!s)
-			return 1;
-		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-			if (!cases[i].sqlite_only)
-				CU_add_test(s, cases[i].name, cases[i].fn);
-		CU_add_test(s, "upgrade from the previous schema version", test_pg_upgrade);
-		CU_add_test(s, "unreachable and lost server", test_pg_connection);
-	} else {
-		printf("test_db_schema: PostgreSQL suite SKIPPED: %s\n", why);
-	}
-	return tu_run();
+	return db_common_run("test_db_schema", cases, sizeof cases / sizeof cases[0], pg_cases,
+	    sizeof pg_cases / sizeof pg_cases[0]);
 }

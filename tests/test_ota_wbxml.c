@@ -531,10 +531,7 @@ static void test_robustness(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct tu_test tests[] = {
 		{ "push message of an SI vs Kannel", test_push_build_vs_kannel },
 		{ "push compiled once, sent twice", test_push_compile_once },
 		{ "wbxml vectors", test_wbxml_vectors },
@@ -543,14 +540,5 @@ int main(void)
 		{ "wbxml malformed", test_wbxml_decode_bad },
 		{ "robustness", test_robustness },
 	};
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	CU_pSuite s = CU_add_suite("ota", NULL, NULL);
-	if (!s)
-		return 1;
-	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-		if (!CU_add_test(s, tests[i].name, tests[i].fn))
-			return 1;
-	return tu_run();
+	return tu_run_suite("ota", tests, sizeof tests / sizeof tests[0]);
 }

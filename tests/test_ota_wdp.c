@@ -370,24 +370,12 @@ static void test_vec_sms(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct tu_test tests[] = {
 		{ "vectors udp datagrams", test_vec_udp },
 		{ "vectors decoded.md", test_vec_md },
 		{ "wdp segmentation", test_wdp_segment },
 		{ "wdp reassembly errors", test_wdp_reassemble_bad },
 		{ "vectors sms and smpp", test_vec_sms },
 	};
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	CU_pSuite s = CU_add_suite("ota", NULL, NULL);
-	if (!s)
-		return 1;
-	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-		if (!CU_add_test(s, tests[i].name, tests[i].fn))
-			return 1;
-	return tu_run();
+	return tu_run_suite("ota", tests, sizeof tests / sizeof tests[0]);
 }

@@ -460,10 +460,7 @@ static void test_wsp_decode_bad(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct tu_test tests[] = {
 		{ "uintvar", test_uintvar },
 		{ "app id table", test_appid_table },
 		{ "pusheventapp", test_pusheventapp },
@@ -472,14 +469,5 @@ int main(void)
 		{ "wsp headers", test_wsp_headers },
 		{ "wsp malformed", test_wsp_decode_bad },
 	};
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	CU_pSuite s = CU_add_suite("ota", NULL, NULL);
-	if (!s)
-		return 1;
-	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-		if (!CU_add_test(s, tests[i].name, tests[i].fn))
-			return 1;
-	return tu_run();
+	return tu_run_suite("ota", tests, sizeof tests / sizeof tests[0]);
 }

@@ -387,10 +387,7 @@ static void test_uaprof(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct tu_test tests[] = {
 		{ "time", test_time },
 		{ "codes and states", test_codes_states },
 		{ "address table", test_addr_table },
@@ -399,14 +396,5 @@ int main(void)
 		{ "mime edges", test_mime_edges },
 		{ "UAProf capabilities entity", test_uaprof },
 	};
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	CU_pSuite s = CU_add_suite("pap", NULL, NULL);
-	if (!s)
-		return 1;
-	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-		if (!CU_add_test(s, tests[i].name, tests[i].fn))
-			return 1;
-	return tu_run();
+	return tu_run_suite("pap", tests, sizeof tests / sizeof tests[0]);
 }

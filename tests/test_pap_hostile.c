@@ -508,10 +508,7 @@ static void test_robustness(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct tu_test tests[] = {
 		{ "versions", test_versions },
 		{ "bad documents", test_bad_documents },
 		{ "tolerated documents", test_tolerated },
@@ -519,14 +516,5 @@ int main(void)
 		{ "limits", test_limits },
 		{ "robustness", test_robustness },
 	};
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	CU_pSuite s = CU_add_suite("pap", NULL, NULL);
-	if (!s)
-		return 1;
-	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-		if (!CU_add_test(s, tests[i].name, tests[i].fn))
-			return 1;
-	return tu_run();
+	return tu_run_suite("pap", tests, sizeof tests / sizeof tests[0]);
 }

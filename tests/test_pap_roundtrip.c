@@ -330,23 +330,11 @@ static void test_ccq_address(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct tu_test tests[] = {
 		{ "round trip requests", test_roundtrip_requests },
 		{ "round trip responses", test_roundtrip_responses },
 		{ "ccq address", test_ccq_address },
 		{ "encode invalid", test_encode_invalid },
 	};
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	CU_pSuite s = CU_add_suite("pap", NULL, NULL);
-	if (!s)
-		return 1;
-	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-		if (!CU_add_test(s, tests[i].name, tests[i].fn))
-			return 1;
-	return tu_run();
+	return tu_run_suite("pap", tests, sizeof tests / sizeof tests[0]);
 }

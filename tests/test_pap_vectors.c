@@ -436,10 +436,7 @@ static void test_vec_responses(void)
 
 int main(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct tu_test tests[] = {
 		{ "vectors blackberry-jde", test_vec_blackberry },
 		{ "vectors kannel test_ppg", test_vec_kannel },
 		{ "vectors npm blackberry-push", test_vec_npm },
@@ -447,14 +444,5 @@ int main(void)
 		{ "vectors inventory", test_vec_inventory },
 		{ "vectors responses", test_vec_responses },
 	};
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	CU_pSuite s = CU_add_suite("pap", NULL, NULL);
-	if (!s)
-		return 1;
-	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-		if (!CU_add_test(s, tests[i].name, tests[i].fn))
-			return 1;
-	return tu_run();
+	return tu_run_suite("pap", tests, sizeof tests / sizeof tests[0]);
 }
