@@ -2,9 +2,13 @@
  * test_db_engine.c - the both-engines scaffolding of the db/ tests
  * (tests/test_db_engine.h).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
 #include "tests/test_db_engine.h"
 #include "tests/test_util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -33,10 +37,20 @@ int t_open(const char *where, int flags, struct db **out)
 	return db_open(where, flags, out);
 }
 
+int t_open_as(const char *name, const char *node, struct db **out)
+{
+	struct db_conf c = { .engine = engine, .node = node };
+	if (engine == DB_ENGINE_POSTGRESQL)
+		c.conninfo = db_path(name);
+	else
+		c.path = db_path(name);
+	return db_open_config(&c, 0, out);
+}
+
 int suite_init(void)
 {
 	engine = DB_ENGINE_SQLITE;
-	tmpdir = tu_tmpdir("db");
+	tmpdir = tu_tmpdir(program_invocation_short_name);
 	return tmpdir ? 0 : -1;
 }
 
@@ -44,13 +58,14 @@ int suite_clean(void)
 {
 	tu_rmtree(tmpdir);
 	free(tmpdir);
+	tmpdir = NULL;
 	return 0;
 }
 
 int suite_init_pg(void)
 {
 	engine = DB_ENGINE_POSTGRESQL;
-	tmpdir = tu_tmpdir("dbpg");
+	tmpdir = tu_tmpdir(program_invocation_short_name);
 	pg = tmpdir ? tpg_start() : NULL;
 	return pg ? 0 : -1;
 }
