@@ -5,38 +5,12 @@
 
 /* ---------------------------------------------------- failure context */
 
-struct itest_daemon *ctx_d;     /* its log tail is printed on a failure */
-const char *ctx_files[4];       /* more logs to show (SMSC, sipp, tshark) */
-
-void dump_ctx(const char *file, unsigned line, const char *cond)
-{
-	fprintf(stderr, "\n%s:%u: FAILED: %s\n", file, line, cond);
-	if (ctx_d)
-		itest_daemon_print_log(ctx_d, 3000);
-	for (size_t i = 0; i < sizeof ctx_files / sizeof ctx_files[0]; i++)
-		if (ctx_files[i])
-			itest_print_tail("peer log", ctx_files[i], 2500);
-}
-
 void set_ctx(struct itest_daemon *d, const char *f0, const char *f1)
 {
 	ctx_d = d;
 	memset(ctx_files, 0, sizeof ctx_files);
 	ctx_files[0] = f0;
 	ctx_files[1] = f1;
-}
-
-double wall_now(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (double)tv.tv_sec + tv.tv_usec / 1e6;
-}
-
-void sleep_s(double s)
-{
-	if (s > 0)
-		usleep((useconds_t)(s * 1e6));
 }
 
 char *hex_of(const uint8_t *p, size_t n)

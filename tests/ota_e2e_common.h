@@ -36,6 +36,7 @@
 #endif
 #include "otabearer/ota.h"
 #include "pap/pap.h"
+#include "tests/e2e_expect.h"
 #include "tests/itest.h"
 #include "tests/itest_sip.h"
 #include "tests/test_util.h"
@@ -69,56 +70,7 @@
 
 /* ---------------------------------------------------- failure context */
 
-extern struct itest_daemon *ctx_d;
-extern const char *ctx_files[4];
-
-void dump_ctx(const char *file, unsigned line, const char *cond);
-
 void set_ctx(struct itest_daemon *d, const char *f0, const char *f1);
-
-#define EXPECT_T_(ok, text, fatal) do { \
-	int ok_ = (ok); \
-	if (!ok_) \
-		dump_ctx(__FILE__, __LINE__, text); \
-	CU_assertImplementation(ok_ ? CU_TRUE : CU_FALSE, __LINE__, text, __FILE__, "", fatal); \
-} while (0)
-#define EXPECT(cond) EXPECT_T_((cond) ? 1 : 0, #cond, CU_FALSE)
-#define EXPECT_FATAL(cond) EXPECT_T_((cond) ? 1 : 0, #cond, CU_TRUE)
-
-#define EXPECT_INT(actual, expected) do { \
-	long a_ = (long)(actual), e_ = (long)(expected); \
-	if (a_ != e_) \
-		fprintf(stderr, "\n  %s = %ld, expected %ld\n", #actual, a_, e_); \
-	EXPECT_T_(a_ == e_, #actual " == " #expected, CU_FALSE); \
-} while (0)
-
-#define EXPECT_STR(actual, expected) do { \
-	const char *a_ = (actual), *e_ = (expected); \
-	int eq_ = a_ && e_ && !strcmp(a_, e_); \
-	if (!eq_) \
-		fprintf(stderr, "\n  %s = \"%s\", expected \"%s\"\n", #actual, a_ ? a_ : "(null)", e_); \
-	EXPECT_T_(eq_, #actual " is " #expected, CU_FALSE); \
-} while (0)
-
-/* haystack contains needle, both printed on a failure. */
-#define EXPECT_HAS(haystack, needle) do { \
-	const char *h_ = (haystack), *n_ = (needle); \
-	int in_ = h_ && n_ && strstr(h_, n_) != NULL; \
-	if (!in_) \
-		fprintf(stderr, "\n  %s = \"%s\" does not contain \"%s\"\n", #haystack, h_ ? h_ : "(null)", n_); \
-	EXPECT_T_(in_, #haystack " contains " #needle, CU_FALSE); \
-} while (0)
-
-#define NEED(dmn) do { \
-	if ((dmn).pid <= 0) \
-		fprintf(stderr, "\nppgd is not running for this suite (see the start-up error above)\n"); \
-	CU_ASSERT_FATAL((dmn).pid > 0); \
-	ctx_d = &(dmn); \
-} while (0)
-
-double wall_now(void);
-
-void sleep_s(double s);
 
 char *hex_of(const uint8_t *p, size_t n);
 
