@@ -13,7 +13,7 @@ cd "$top"
 ./scripts/setup.sh --package
 BUILD_DIR=build ./scripts/build.sh
 b=$top/build
-tests=${DISTCHECK_TESTS:-tests/test_pap tests/test_db tests/test_config tests/test_ota tests/test_outcome tests/test_select tests/test_stats tests/test_admin tests/test_reload}
+tests=${DISTCHECK_TESTS:-tests/test_pap_addr tests/test_pap_vectors tests/test_pap_roundtrip tests/test_pap_hostile tests/test_db_schema tests/test_db_push tests/test_db_sip tests/test_config tests/test_ota_wsp tests/test_ota_wdp tests/test_ota_wbxml tests/test_outcome tests/test_select tests/test_stats tests/test_admin tests/test_reload}
 
 echo "==== make distcheck"
 if [ "$tests" = all ]; then

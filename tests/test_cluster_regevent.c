@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "pap/pap.h"
+#include "tests/cluster_pg.h"
 #include "tests/itest.h"
 #include "tests/itest_sip.h"
 #include "tests/test_db_pg.h"
@@ -32,11 +33,9 @@
 #define AOR "sip:ruser@example.com"
 #define LEASE_S 3
 
-static struct tpg *pg;
-static struct itest_daemon node[2];      /* A, B */
-static int sip_port[2], kam_port;
+static int kam_port;
 static pid_t kam_pid;
-static char *dir, *kam_log;
+static char *kam_log;
 
 static int push_for(int n, const char *push_id, const char *user)
 {
@@ -93,17 +92,11 @@ static int kam_register(int cport)
 
 static int suite_init(void)
 {
-	pg = tpg_start();
-	const char *ci = pg ? tpg_conninfo(pg, DB) : NULL;
-	const char *ha = itest_hash_secret(ITEST_ALICE_SECRET);
+	const char *ha;
 	char conninfo[512];
-	if (!ci || !ha || !(dir = tu_tmpdir("clregev")) || kam_start() < 0)
+	if (cluster_pg_init("clregev", DB, conninfo, &ha) < 0 || kam_start() < 0)
 		return -1;
-	snprintf(conninfo, sizeof conninfo, "%s", ci);
 	for (int i = 0; i < 2; i++) {
-		if (itest_daemon_init(&node[i], i ? "clregev-b" : "clregev-a") < 0)
-			return -1;
-		sip_port[i] = itest_free_port_udp_tcp();
 		char *text = itest_asprintf(
 		    "[server]\nlisten = 127.0.0.1:%d\npap_path = /pap\n"
 		    "[database]\nengine = postgresql\nconninfo = %s\nnode_id = node-%c\n"
@@ -115,9 +108,9 @@ static int suite_init(void)
 		    "trusted_cores = 192.0.2.250/32\n"
 		    "[ota]\nudp = no\n",
 		    node[i].port, conninfo, 'a' + i, ha, sip_port[i], kam_port, LEASE_S);
-		int rc = text ? itest_write_config(&node[i], text) : -1;
+		int rc = cluster_pg_start(i, text);
 		free(text);
-		if (rc < 0 || itest_daemon_start(&node[i]) < 0)
+		if (rc < 0)
 			return -1;
 	}
 	return 0;
@@ -125,12 +118,7 @@ static int suite_init(void)
 
 static int suite_clean(void)
 {
-	int failed = CU_get_number_of_failures() > 0;
-	for (int i = 0; i < 2; i++) {
-		if (node[i].pid > 0)
-			itest_daemon_stop(&node[i]);
-		itest_daemon_destroy(&node[i], failed);
-	}
+	int failed = cluster_pg_stop_nodes();
 	itest_sip_kam_stop(&kam_pid);
 	if (failed && kam_log) {
 		char *s = tu_read_file(kam_log, NULL);
@@ -138,10 +126,7 @@ static int suite_clean(void)
 		free(s);
 	}
 	free(kam_log);
-	tpg_stop(pg);
-	if (dir && !failed)
-		tu_rmtree(dir);
-	free(dir);
+	cluster_pg_clean(failed);
 	return 0;
 }
 

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "pap/pap.h"
+#include "tests/cluster_pg.h"
 #include "tests/itest.h"
 #include "tests/itest_sip.h"
 #include "tests/test_db_pg.h"
@@ -45,10 +46,7 @@
 #define SMSC_SYSTEM_ID "ppgtest"
 #define SMSC_PASSWORD "smpp-pw1"
 
-static struct tpg *pg;
-static struct itest_daemon node[2];      /* A, B */
-static int sip_port[2], admin_port;
-static char *dir;
+static int admin_port;
 static struct {
 	int port;
 	pid_t pid;
@@ -169,20 +167,13 @@ static int smsc_start(void)
 
 static int suite_init(void)
 {
-	pg = tpg_start();
-	const char *ci = pg ? tpg_conninfo(pg, DB) : NULL;
-	const char *ha = itest_hash_secret(ITEST_ALICE_SECRET);
+	const char *ha;
 	char conninfo[512];
-	if (!ci || !ha || !(dir = tu_tmpdir("clsip")) || smsc_start() < 0)
+	if (cluster_pg_init("clsip", DB, conninfo, &ha) < 0 || smsc_start() < 0)
 		return -1;
-	snprintf(conninfo, sizeof conninfo, "%s", ci);
-	for (int i = 0; i < 2; i++)
-		if (itest_daemon_init(&node[i], i ? "clsip-b" : "clsip-a") < 0)
-			return -1;
 	admin_port = itest_free_port();
 	char *ops = itest_asprintf("%s", itest_hash_secret("ops-s3cret"));
 	for (int i = 0; i < 2; i++) {
-		sip_port[i] = itest_free_port_udp_tcp();
 		/* the MESSAGE of one node names the other's URL: the fetch always
 		 * crosses nodes, as behind a load balancer that sends it anywhere */
 		char *admin = i ? strdup("") : itest_asprintf("[admin]\nenabled = yes\nlisten = 127.0.0.1:%d\n"
@@ -222,10 +213,10 @@ static int suite_init(void)
 		    "reconnect_max = 2\n"
 		    "%s",
 		    node[i].port, conninfo, 'a' + i, ha, sip_port[i], node[1 - i].base, smsc.port, admin);
-		int rc = text ? itest_write_config(&node[i], text) : -1;
+		int rc = cluster_pg_start(i, text);
 		free(text);
 		free(admin);
-		if (rc < 0 || itest_daemon_start(&node[i]) < 0) {
+		if (rc < 0) {
 			free(ops);
 			return -1;
 		}
@@ -239,12 +230,7 @@ static int suite_init(void)
 
 static int suite_clean(void)
 {
-	int failed = CU_get_number_of_failures() > 0;
-	for (int i = 0; i < 2; i++) {
-		if (node[i].pid > 0)
-			itest_daemon_stop(&node[i]);
-		itest_daemon_destroy(&node[i], failed);
-	}
+	int failed = cluster_pg_stop_nodes();
 	if (smsc.pid > 0)
 		itest_stop_pid(smsc.pid, SIGTERM, 5);
 	if (failed && smsc.log) {
@@ -254,10 +240,7 @@ static int suite_clean(void)
 	}
 	free(smsc.log);
 	free(smsc.pidfile);
-	tpg_stop(pg);
-	if (dir && !failed)
-		tu_rmtree(dir);
-	free(dir);
+	cluster_pg_clean(failed);
 	return 0;
 }
 

@@ -21,59 +21,9 @@
 #ifdef PPG_HAVE_LIBPQ
 #include "db/db_pg_int.h"   /* white-box: the claim's SQL text, for its plan */
 #endif
+#include "tests/test_db_engine.h"
 #include "tests/test_db_pg.h"
 #include "tests/test_util.h"
-
-static char *tmpdir;
-static int engine = DB_ENGINE_SQLITE;
-static struct tpg *pg;
-
-/* Opens database `name` of the suite's engine as node `node`. */
-static int t_open(const char *name, const char *node, struct db **out)
-{
-	char path[1024];
-	struct db_conf c = { .engine = engine, .node = node };
-	if (engine == DB_ENGINE_POSTGRESQL) {
-		const char *ci = tpg_conninfo(pg, name);
-		snprintf(path, sizeof path, "%s", ci ? ci : "host=/nonexistent");
-		c.conninfo = path;
-	} else {
-		snprintf(path, sizeof path, "%s/%s.db", tmpdir, name);
-		c.path = path;
-	}
-	return db_open_config(&c, 0, out);
-}
-
-static int suite_init(void)
-{
-	engine = DB_ENGINE_SQLITE;
-	tmpdir = tu_tmpdir("dblease");
-	return tmpdir ? 0 : -1;
-}
-
-static int suite_clean(void)
-{
-	tu_rmtree(tmpdir);
-	free(tmpdir);
-	tmpdir = NULL;
-	return 0;
-}
-
-static int suite_init_pg(void)
-{
-	engine = DB_ENGINE_POSTGRESQL;
-	tmpdir = tu_tmpdir("dbleasepg");
-	pg = tmpdir ? tpg_start() : NULL;
-	return pg ? 0 : -1;
-}
-
-static int suite_clean_pg(void)
-{
-	tpg_stop(pg);
-	pg = NULL;
-	engine = DB_ENGINE_SQLITE;
-	return suite_clean();
-}
 
 /* A push of pi/push_id with n deliveries due at `due`; the ids into ids. */
 static int64_t add_push(struct db *db, const char *push_id, size_t n, int64_t due, int64_t *ids)
@@ -119,8 +69,8 @@ static void test_claim_two_nodes(void)
 	size_t nv = 0, nw = 0;
 	int64_t ids[10];
 
-	CU_ASSERT_EQUAL_FATAL(t_open("claim", "node-a", &a), 0);
-	CU_ASSERT_EQUAL_FATAL(t_open("claim", "node-b", &b), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("claim", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("claim", "node-b", &b), 0);
 	CU_ASSERT_STRING_EQUAL(db_node(a), "node-a");
 	add_push(a, "p1", 10, 100, ids);
 	check_owner(b, ids[0], "node-a");   /* inserted by node-a */
@@ -173,8 +123,8 @@ static void test_recover_own(void)
 	size_t nv = 0;
 	int64_t ids[4];
 
-	CU_ASSERT_EQUAL_FATAL(t_open("recover", "node-a", &a), 0);
-	CU_ASSERT_EQUAL_FATAL(t_open("recover", "node-b", &b), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("recover", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("recover", "node-b", &b), 0);
 	add_push(a, "r1", 4, 100, ids);
 	CU_ASSERT_EQUAL_FATAL(db_delivery_claim(a, 100, 50000, 2, &v, &nv), 0);
 	CU_ASSERT_EQUAL(nv, 2);
@@ -205,7 +155,7 @@ static void test_recover_parked(void)
 	static const char *const target[5] = { "sip:nobody@x.example", "sip:bob@x.example",
 		"sip:bob@x.example;gr=urn:uuid:1", "sip:gone@x.example", NULL };
 
-	CU_ASSERT_EQUAL_FATAL(t_open("parked", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("parked", "node-a", &a), 0);
 	add_push(a, "p1", 5, 100, ids);
 	for (int i = 0; i < 4; i++) {
 		CU_ASSERT_EQUAL(db_delivery_set_target(a, ids[i], target[i]), 0);
@@ -236,8 +186,8 @@ static void test_notification_claim(void)
 	struct db_notification *v = NULL, *w = NULL;
 	size_t nv = 0, nw = 0;
 
-	CU_ASSERT_EQUAL_FATAL(t_open("nclaim", "node-a", &a), 0);
-	CU_ASSERT_EQUAL_FATAL(t_open("nclaim", "node-b", &b), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("nclaim", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("nclaim", "node-b", &b), 0);
 	int64_t p = add_push(a, "n1", 1, 100, NULL);
 	for (int i = 0; i < 5; i++) {
 		struct db_notification nt = { .push = p, .url = "http://127.0.0.1:1/n",
@@ -276,8 +226,8 @@ static void test_lease_generation(void)
 	size_t nv = 0;
 	int64_t ids[1];
 
-	CU_ASSERT_EQUAL_FATAL(t_open("fence", "node-a", &a), 0);
-	CU_ASSERT_EQUAL_FATAL(t_open("fence", "node-b", &b), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("fence", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("fence", "node-b", &b), 0);
 	add_push(a, "f1", 1, 100, ids);
 	/* inserted leased by an accepted push: generation 0, node-a's */
 	CU_ASSERT_EQUAL(db_delivery_lease_held(a, ids[0], 0), 1);
@@ -331,8 +281,8 @@ static void test_notification_renew(void)
 	struct db_notification *v = NULL;
 	size_t nv = 0;
 
-	CU_ASSERT_EQUAL_FATAL(t_open("nrenew", "node-a", &a), 0);
-	CU_ASSERT_EQUAL_FATAL(t_open("nrenew", "node-b", &b), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("nrenew", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("nrenew", "node-b", &b), 0);
 	int64_t p = add_push(a, "r1", 1, 100, NULL);
 	struct db_notification nt = { .push = p, .url = "http://127.0.0.1:1/n",
 		.body = (unsigned char *)"x", .body_len = 1, .state = DB_STATE_PENDING,
@@ -374,8 +324,8 @@ static void test_delivery_renew(void)
 	size_t nv = 0;
 	int64_t ids[1];
 
-	CU_ASSERT_EQUAL_FATAL(t_open("drenew", "node-a", &a), 0);
-	CU_ASSERT_EQUAL_FATAL(t_open("drenew", "node-b", &b), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("drenew", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("drenew", "node-b", &b), 0);
 	add_push(a, "d1", 1, 100, ids);
 	CU_ASSERT_EQUAL_FATAL(db_delivery_claim(a, 100, 1000, 10, &v, &nv), 0);
 	CU_ASSERT_EQUAL_FATAL(nv, 1);
@@ -417,8 +367,8 @@ static void test_message_ids_and_tokens(void)
 	struct db *a = NULL, *b = NULL;
 	int64_t ids[2], d = 0;
 
-	CU_ASSERT_EQUAL_FATAL(t_open("keys", "node-a", &a), 0);
-	CU_ASSERT_EQUAL_FATAL(t_open("keys", "node-b", &b), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("keys", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("keys", "node-b", &b), 0);
 	add_push(a, "k1", 2, 100, ids);
 	CU_ASSERT_EQUAL(db_sms_message_add(a, "smsc-1", ids[0], 5), 0);
 	CU_ASSERT_EQUAL(db_sms_message_add(a, "smsc-2", ids[0], 5), 0);
@@ -462,8 +412,8 @@ static void test_token_content_and_take(void)
 	size_t len = 0;
 	int64_t dv = 0, left = -1;
 
-	CU_ASSERT_EQUAL_FATAL(t_open("tokget", "node-a", &a), 0);
-	CU_ASSERT_EQUAL_FATAL(t_open("tokget", "node-b", &b), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("tokget", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("tokget", "node-b", &b), 0);
 	p.pi = "pi";
 	p.push_id = "c1";
 	p.state = DB_STATE_PENDING;
@@ -523,8 +473,8 @@ static void test_pg_skip_locked(void)
 	struct db_delivery *v = NULL, *w = NULL;
 	size_t nv = 0, nw = 0;
 
-	CU_ASSERT_EQUAL_FATAL(t_open("skip", "node-a", &a), 0);
-	CU_ASSERT_EQUAL_FATAL(t_open("skip", "node-b", &b), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("skip", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("skip", "node-b", &b), 0);
 	add_push(a, "s1", 6, 100, NULL);
 	CU_ASSERT_EQUAL_FATAL(db_begin(a), 0);
 	CU_ASSERT_EQUAL_FATAL(db_begin(b), 0);
@@ -609,7 +559,7 @@ static void test_pg_claim_plan(void)
 	struct db_delivery *v = NULL;
 	size_t nv = 0;
 
-	CU_ASSERT_EQUAL_FATAL(t_open("plan", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("plan", "node-a", &a), 0);
 	int64_t p = add_push(a, "pl", 1, 100, NULL);
 	char sql[512];
 	snprintf(sql, sizeof sql, "INSERT INTO delivery (push, address, state, event_time, next_attempt,"
@@ -683,7 +633,7 @@ static void test_notify_listen(void)
 	struct heard h = { 0 };
 	static const char *const ch[] = { "ppgd_test" };
 
-	CU_ASSERT_EQUAL_FATAL(t_open("notify", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("notify", "node-a", &a), 0);
 	if (engine != DB_ENGINE_POSTGRESQL) {
 		struct db_conf c = { .engine = DB_ENGINE_SQLITE, .path = "x" };
 		CU_ASSERT_EQUAL(db_listen_open(&c, ch, 1, &l), -ENOTSUP);
@@ -766,9 +716,9 @@ static void test_node_lock(void)
 {
 	struct db *a = NULL, *b = NULL, *c = NULL;
 
-	CU_ASSERT_EQUAL_FATAL(t_open("twin", "twin", &a), 0);
-	CU_ASSERT_EQUAL_FATAL(t_open("twin", "twin", &b), 0);
-	CU_ASSERT_EQUAL_FATAL(t_open("twin", "other", &c), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("twin", "twin", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("twin", "twin", &b), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("twin", "other", &c), 0);
 	CU_ASSERT_EQUAL(db_node_lock(a), 0);
 	CU_ASSERT_EQUAL(db_node_lock(c), 0);   /* another id */
 	if (engine != DB_ENGINE_POSTGRESQL) {
@@ -791,7 +741,7 @@ static void test_node_lock(void)
 	wait_node_free(b);
 	CU_ASSERT_EQUAL(db_node_lock(b), 0);
 	struct db *e = NULL;
-	CU_ASSERT_EQUAL_FATAL(t_open("twin", "nobody", &e), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("twin", "nobody", &e), 0);
 	CU_ASSERT_EQUAL(db_node_holder(e, who, sizeof who), 0);
 	db_close(e);
 
@@ -799,7 +749,7 @@ static void test_node_lock(void)
 	struct db *d = NULL;
 	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "twin", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
 	    " WHERE application_name LIKE 'ppgd node twin pid%'"), 0);
-	CU_ASSERT_EQUAL_FATAL(t_open("twin", "twin", &d), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("twin", "twin", &d), 0);
 	wait_node_free(d);
 	CU_ASSERT_EQUAL(db_node_lock(d), 0);
 	int64_t n = 0;
@@ -808,7 +758,7 @@ static void test_node_lock(void)
 	CU_ASSERT_EQUAL(db_lost(b), 1);
 	db_close(d);
 	struct db *f = NULL;   /* asks, without taking it */
-	CU_ASSERT_EQUAL_FATAL(t_open("twin", "twin", &f), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("twin", "twin", &f), 0);
 	wait_node_free(f);
 	db_close(f);
 	CU_ASSERT_EQUAL(db_reconnect(b), 0);   /* free again: taken */
@@ -825,7 +775,7 @@ static void test_reconnect(void)
 	struct db *a = NULL;
 	int64_t n = -1;
 
-	CU_ASSERT_EQUAL_FATAL(t_open("reconnect", "node-a", &a), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("reconnect", "node-a", &a), 0);
 	CU_ASSERT_EQUAL(db_lost(a), 0);
 	CU_ASSERT_EQUAL(db_reconnect(a), 0);
 	add_push(a, "c1", 1, 1, NULL);

@@ -18,58 +18,9 @@
 #include <string.h>
 
 #include "db/db.h"
+#include "tests/test_db_engine.h"
 #include "tests/test_db_pg.h"
 #include "tests/test_util.h"
-
-static char *tmpdir;
-static int engine = DB_ENGINE_SQLITE;
-static struct tpg *pg;
-static char last_path[1024];
-
-static int t_open(const char *name, struct db **out)
-{
-	struct db_conf c = { .engine = engine };
-	if (engine == DB_ENGINE_POSTGRESQL) {
-		const char *ci = tpg_conninfo(pg, name);
-		snprintf(last_path, sizeof last_path, "%s", ci ? ci : "host=/nonexistent");
-		c.conninfo = last_path;
-	} else {
-		snprintf(last_path, sizeof last_path, "%s/%s.db", tmpdir, name);
-		c.path = last_path;
-	}
-	return db_open_config(&c, 0, out);
-}
-
-static int suite_init(void)
-{
-	engine = DB_ENGINE_SQLITE;
-	tmpdir = tu_tmpdir("dbretention");
-	return tmpdir ? 0 : -1;
-}
-
-static int suite_clean(void)
-{
-	tu_rmtree(tmpdir);
-	free(tmpdir);
-	tmpdir = NULL;
-	return 0;
-}
-
-static int suite_init_pg(void)
-{
-	engine = DB_ENGINE_POSTGRESQL;
-	tmpdir = tu_tmpdir("dbretentionpg");
-	pg = tmpdir ? tpg_start() : NULL;
-	return pg ? 0 : -1;
-}
-
-static int suite_clean_pg(void)
-{
-	tpg_stop(pg);
-	pg = NULL;
-	engine = DB_ENGINE_SQLITE;
-	return suite_clean();
-}
 
 /* A push with one delivery, both in `state` since time t; the delivery's
  * id into *dv. */
@@ -110,7 +61,7 @@ static void test_old_finished_go(void)
 	int64_t dv[6], tr_dv;
 	const int64_t day = 86400000, now = 100 * day, cut = now - 30 * day;
 
-	CU_ASSERT_EQUAL_FATAL(t_open("oldgo", &db), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("oldgo", NULL, &db), 0);
 	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION);
 	int64_t delivered = add_push(db, "delivered", DB_STATE_DELIVERED, cut - 5 * day, &dv[0]);
 	int64_t undeliv = add_push(db, "undeliverable", DB_STATE_UNDELIVERABLE, cut - 4 * day, &dv[1]);
@@ -190,7 +141,7 @@ static void test_batch_bound(void)
 	int64_t id[7];
 	char name[16];
 
-	CU_ASSERT_EQUAL_FATAL(t_open("bound", &db), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("bound", NULL, &db), 0);
 	/* inserted newest first: the ids do not give the age away */
 	for (int i = 0; i < 7; i++) {
 		snprintf(name, sizeof name, "b%d", i);
@@ -224,7 +175,7 @@ static void test_replaced_order(void)
 {
 	struct db *db = NULL;
 
-	CU_ASSERT_EQUAL_FATAL(t_open("replaced", &db), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("replaced", NULL, &db), 0);
 	int64_t old = add_push(db, "r", DB_STATE_CANCELLED, 100, NULL);
 	CU_ASSERT_EQUAL(db_push_set_replaced(db, old, -1), -EINVAL);
 	int64_t by = add_push(db, "r2", DB_STATE_DELIVERED, 50, NULL);   /* older state_time */
@@ -256,7 +207,7 @@ static void test_pending_notification_stays(void)
 	int64_t dv = 0;
 	const int64_t day = 86400000, now = 100 * day, cut = now - 30 * day;
 
-	CU_ASSERT_EQUAL_FATAL(t_open("notifpending", &db), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("notifpending", NULL, &db), 0);
 	int64_t done = add_push(db, "done-unnotified", DB_STATE_DELIVERED, cut - 5 * day, &dv);
 	struct db_notification nt = { .push = done, .delivery = dv, .url = "http://127.0.0.1:1/n",
 		.attempts = 3, .next_attempt = now + 60000, .state = DB_STATE_PENDING, .created = cut - 5 * day };
@@ -274,11 +225,11 @@ static void test_pending_notification_stays(void)
 static void test_sqlite_plan(void)
 {
 	struct db *db = NULL;
-	CU_ASSERT_EQUAL_FATAL(t_open("plan", &db), 0);
+	CU_ASSERT_EQUAL_FATAL(t_open_as("plan", NULL, &db), 0);
 	db_close(db);
 
 	sqlite3 *sq = NULL;
-	CU_ASSERT_EQUAL_FATAL(sqlite3_open_v2(last_path, &sq, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open_v2(db_path("plan"), &sq, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	static const char *const q[] = {
 		"EXPLAIN QUERY PLAN SELECT p.id FROM push p INDEXED BY push_finished WHERE p.state BETWEEN 2 AND 8"
 		" AND p.state_time < 1 AND NOT EXISTS (SELECT 1 FROM push o WHERE o.replaced_by = p.id)"

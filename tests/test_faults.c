@@ -21,6 +21,7 @@
 #define _GNU_SOURCE 1
 #endif
 #include "pap/pap.h"
+#include "tests/e2e_expect.h"
 #include "tests/itest.h"
 #include "tests/itest_sip.h"
 #include "tests/test_util.h"
@@ -47,61 +48,6 @@
 #define ALICE "alice", ITEST_ALICE_SECRET
 #define PPG_FROM "sip:ppg@operator.example"
 #define APP_ID "x-wap-application:mms.ua"
-
-/* ---------------------------------------------------- failure context */
-
-static struct itest_daemon *ctx_d;     /* its log tail is printed on a failure */
-static const char *ctx_files[4];       /* more logs to show (sipp, kamailio) */
-
-static void dump_ctx(const char *file, unsigned line, const char *cond)
-{
-	fprintf(stderr, "\n%s:%u: FAILED: %s\n", file, line, cond);
-	if (ctx_d)
-		itest_daemon_print_log(ctx_d, 3000);
-	for (size_t i = 0; i < sizeof ctx_files / sizeof ctx_files[0]; i++)
-		if (ctx_files[i])
-			itest_print_tail("peer log", ctx_files[i], 2500);
-}
-
-#define EXPECT_T_(ok, text, fatal) do { \
-	int ok_ = (ok); \
-	if (!ok_) \
-		dump_ctx(__FILE__, __LINE__, text); \
-	CU_assertImplementation(ok_ ? CU_TRUE : CU_FALSE, __LINE__, text, __FILE__, "", fatal); \
-} while (0)
-#define EXPECT(cond) EXPECT_T_((cond) ? 1 : 0, #cond, CU_FALSE)
-#define EXPECT_FATAL(cond) EXPECT_T_((cond) ? 1 : 0, #cond, CU_TRUE)
-
-/* Integer equality with both values printed on a failure. */
-#define EXPECT_INT(actual, expected) do { \
-	long a_ = (long)(actual), e_ = (long)(expected); \
-	if (a_ != e_) \
-		fprintf(stderr, "\n  %s = %ld, expected %ld\n", #actual, a_, e_); \
-	EXPECT_T_(a_ == e_, #actual " == " #expected, CU_FALSE); \
-} while (0)
-
-/* String equality (s may be NULL) with both printed on a failure. */
-#define EXPECT_STR(actual, expected) do { \
-	const char *a_ = (actual), *e_ = (expected); \
-	int eq_ = a_ && e_ && !strcmp(a_, e_); \
-	if (!eq_) \
-		fprintf(stderr, "\n  %s = \"%s\", expected \"%s\"\n", #actual, a_ ? a_ : "(null)", e_); \
-	EXPECT_T_(eq_, #actual " is " #expected, CU_FALSE); \
-} while (0)
-
-#define NEED(dmn) do { \
-	if ((dmn).pid <= 0) \
-		fprintf(stderr, "\nppgd is not running for this suite (see the start-up error above)\n"); \
-	CU_ASSERT_FATAL((dmn).pid > 0); \
-	ctx_d = &(dmn); \
-} while (0)
-
-static void sleep_s(double s)
-{
-	if (s > 0)
-		usleep((useconds_t)(s * 1e6));
-}
-
 
 static char *aor_address(const char *user)
 {

@@ -134,3 +134,20 @@ int tu_run(void)
 		return 1;
 	return failed ? 1 : 0;
 }
+
+int tu_run_suite(const char *suite, const struct tu_test *t, size_t n)
+{
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	CU_pSuite s = CU_add_suite(suite, NULL, NULL);
+	if (!s) {
+		CU_cleanup_registry();
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!CU_add_test(s, t[i].name, t[i].fn)) {
+			CU_cleanup_registry();
+			return 1;
+		}
+	return tu_run();
+}

@@ -28,4 +28,14 @@ int tu_split_http(const char *buf, size_t len, char **ctype, const char **body, 
  * for the test program: 0 when every assertion passed. */
 int tu_run(void);
 
+/* One test of a table that tu_run_suite runs. */
+struct tu_test {
+	const char *name;
+	void (*fn)(void);
+};
+
+/* Registers the n tests of t as one suite named suite (no init, no clean)
+ * and runs it (tu_run): the main of a program of one suite. */
+int tu_run_suite(const char *suite, const struct tu_test *t, size_t n);
+
 #endif
