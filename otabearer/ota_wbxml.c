@@ -22,7 +22,7 @@
  * is whitespace-normalised the way Kannel does (runs of blanks become one
  * space, leading and trailing blanks go). URL attributes take the LONGEST
  * prefix token (https://www. before https://); Kannel's SL compiler picks
- * https:// first, which is valid but longer (see test_ota.c).
+ * https:// first, which is valid but longer (see test_ota_wbxml.c).
  *
  * Hostile input: libxml2 never substitutes entities, never loads a DTD or
  * anything from the network, and a document declaring an entity is refused.
