@@ -325,7 +325,7 @@ static void test_fresh_schema_wal(void)
 	CU_ASSERT_EQUAL_FATAL(t_open(path, 0, &db), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
 	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION);
-	CU_ASSERT_EQUAL(DB_SCHEMA_VERSION, 13);
+	CU_ASSERT_EQUAL(DB_SCHEMA_VERSION, 14);
 	CU_ASSERT_EQUAL(db_count_pushes(db, &n), 0);
 	CU_ASSERT_EQUAL(n, 0);
 	add_push(db, "pi", "w1", 1, one_addr, 1000);
@@ -337,11 +337,11 @@ static void test_fresh_schema_wal(void)
 	CU_ASSERT_EQUAL(memcmp(hdr, "SQLite format 3", 16), 0);
 	CU_ASSERT_EQUAL(hdr[18], 2);        /* file format write version: WAL */
 	CU_ASSERT_EQUAL(hdr[19], 2);        /* read version: WAL */
-	CU_ASSERT_EQUAL(be32(hdr + 60), 13); /* user_version */
+	CU_ASSERT_EQUAL(be32(hdr + 60), 14); /* user_version */
 
-	/* open again (no schema step runs), still version 13 */
+	/* open again (no schema step runs), still version 14 */
 	CU_ASSERT_EQUAL_FATAL(t_open(path, DB_SYNC_NORMAL, &db), 0);
-	CU_ASSERT_EQUAL(db_schema_version(db), 13);
+	CU_ASSERT_EQUAL(db_schema_version(db), 14);
 	db_close(db);
 }
 
@@ -1508,6 +1508,90 @@ static void test_waiting_target(void)
 	db_close(db);
 }
 
+/* Schema 14: the node holding each subscription's dialog is the handle's
+ * node at its upsert; a node's start releases the rows of its previous run
+ * (node NULL, what the terminal enrolled stays); whether a node is live. */
+static void test_subscription_holder(void)
+{
+	struct db *db = NULL;
+	CU_ASSERT_EQUAL_FATAL(t_open(db_path("subholder"), 0, &db), 0);
+	CU_ASSERT_EQUAL(db_set_node(db, "node-x"), 0);
+	struct db_subscription a = { .aor = "sip:bob@example.com", .call_id = "h1", .remote_tag = "t1",
+		.apps = "mms.ua", .expires = 5000, .updated = 100, .node = "ignored" };
+	CU_ASSERT_EQUAL(db_subscription_upsert(db, &a), 0);
+	CU_ASSERT_EQUAL(db_set_node(db, "node-y"), 0);
+	struct db_subscription b = { .aor = "sip:bob@example.com", .call_id = "h2", .remote_tag = "t2",
+		.apps = "mms.ua", .expires = 5000, .updated = 200 };
+	CU_ASSERT_EQUAL(db_subscription_upsert(db, &b), 0);
+	struct db_subscription *v = NULL;
+	size_t n = 0;
+	CU_ASSERT_EQUAL_FATAL(db_subscription_list(db, "sip:bob@example.com", 1000, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	check_str(v[0].node, "node-y");   /* newest first */
+	check_str(v[1].node, "node-x");
+	db_subscription_list_free(v, n);
+	/* node-x starts again: its dialog is gone; node-y's stays */
+	CU_ASSERT_EQUAL(db_set_node(db, "node-x"), 0);
+	CU_ASSERT_EQUAL(db_subscription_release_node(db), 1);
+	CU_ASSERT_EQUAL(db_subscription_release_node(db), 0);
+	CU_ASSERT_EQUAL_FATAL(db_subscription_list(db, NULL, 1000, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	check_str(v[0].node, "node-y");
+	CU_ASSERT_PTR_NULL(v[1].node);
+	check_str(v[1].apps, "mms.ua");   /* what it enrolled stays */
+	db_subscription_list_free(v, n);
+	/* a refresh in a new dialog of this run names this node again */
+	CU_ASSERT_EQUAL(db_subscription_upsert(db, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(db_subscription_list(db, "sip:bob@example.com", 1000, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL(v[1].id, a.id);
+	check_str(v[1].node, "node-x");
+	db_subscription_list_free(v, n);
+	/* liveness: on PostgreSQL the node lock, on SQLite the handle's own id */
+	CU_ASSERT_EQUAL(db_node_live(db, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(db_node_live(db, ""), 0);
+	CU_ASSERT_EQUAL(db_node_live(db, "node-y"), 0);
+	if (db_engine_of(db) == DB_ENGINE_POSTGRESQL) {
+		CU_ASSERT_EQUAL(db_node_live(db, "node-x"), 0);   /* no lock yet */
+		CU_ASSERT_EQUAL(db_node_lock(db), 0);
+	}
+	CU_ASSERT_EQUAL(db_node_live(db, "node-x"), 1);
+	db_close(db);
+}
+
+/* The deliveries parked on the temp-gruus a resync finds (their target is
+ * no AoR): woken by target, only those parked until a registration. */
+static void test_wake_targets(void)
+{
+	struct db *db = NULL;
+	CU_ASSERT_EQUAL_FATAL(t_open(db_path("waketargets"), 0, &db), 0);
+	struct db_push p;
+	struct db_delivery d[3];
+	fill_push(&p, "pi", "wt");
+	fill_delivery(&d[0], "WAPPUSH=sip%3Atg1%40example.com%3Bgr/TYPE=USER", NULL, 1000);
+	fill_delivery(&d[1], "WAPPUSH=sip%3Atg2%40example.com%3Bgr/TYPE=USER", NULL, 1000);
+	fill_delivery(&d[2], "WAPPUSH=sip%3Atg1%40example.com%3Bgr/TYPE=USER", NULL, 1000);
+	CU_ASSERT_EQUAL_FATAL(db_push_insert(db, &p, d, 3), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_target(db, d[0].id, "sip:tg1@example.com"), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_target(db, d[1].id, "sip:tg2@example.com"), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_target(db, d[2].id, "sip:tg1@example.com"), 0);
+	CU_ASSERT_EQUAL(db_delivery_schedule(db, d[0].id, INT64_MAX), 0);   /* parked */
+	CU_ASSERT_EQUAL(db_delivery_schedule(db, d[1].id, INT64_MAX), 0);   /* parked, not named */
+	CU_ASSERT_EQUAL(db_delivery_schedule(db, d[2].id, 3000), 0);        /* a retry, not parked */
+	const char *t[] = { "sip:tg1@example.com", "sip:bad\n@example.com", "sip:none@example.com" };
+	CU_ASSERT_EQUAL(db_regevent_wake_targets(db, t, 0, 2000), 0);
+	CU_ASSERT_EQUAL(db_regevent_wake_targets(db, NULL, 1, 2000), -EINVAL);
+	CU_ASSERT_EQUAL(db_regevent_wake_targets(db, t, 3, 2000), 1);
+	CU_ASSERT_EQUAL(db_regevent_wake_targets(db, t, 3, 2000), 0);   /* not parked any more */
+	struct db_delivery *v = NULL;
+	size_t n = 0;
+	CU_ASSERT_EQUAL_FATAL(db_delivery_due(db, 2000, 10, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(v[0].id, d[0].id);
+	db_delivery_list_free(v, n);
+	db_close(db);
+}
+
 /* Schema 11: the holder of each AoR's reg event subscription, the AoRs that
  * parked deliveries wait on, and the wake-up of every registered AoR's. */
 static void test_regevent_owner(void)
@@ -1781,6 +1865,8 @@ static void test_pg_upgrade(void)
 	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "pgupgrade", "INSERT INTO binding (aor, contact, apps, expires,"
 	    " updated, call_id, cseq) VALUES ('sip:a@x', 'sip:a@1', '', 9000, 1, 'c1', 1),"
 	    " ('sip:a@x', 'sip:a@2', '', 9000, 2, 'reg-event', 0)"), 0);
+	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "pgupgrade", "INSERT INTO subscription (aor, call_id, remote_tag,"
+	    " apps, expires, updated) VALUES ('sip:a@x', 'sc1', 'st1', 'mms.ua', 9000, 1)"), 0);
 
 	CU_ASSERT_EQUAL_FATAL(db_open_config(&c, 0, &db), 0);
 	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION);
@@ -1795,6 +1881,14 @@ static void test_pg_upgrade(void)
 	CU_ASSERT_EQUAL(bv10[1].origin, DB_ORIGIN_REGISTER);
 	CU_ASSERT_PTR_NULL(bv10[1].temp_gruu);
 	db_binding_list_free(bv10, n10);
+	/* schema 14: a subscription from before names no holder of its dialog */
+	struct db_subscription *sv = NULL;
+	size_t sn = 0;
+	CU_ASSERT_EQUAL_FATAL(db_subscription_list(db, "sip:a@x", 0, &sv, &sn), 0);
+	CU_ASSERT_EQUAL_FATAL(sn, 1);
+	check_str(sv[0].apps, "mms.ua");
+	CU_ASSERT_PTR_NULL(sv[0].node);
+	db_subscription_list_free(sv, sn);
 	struct db_push_filter f = { .state = -1, .limit = 10, .pi = p.pi };
 	struct db_push_brief *bv = NULL;
 	size_t n = 0;
@@ -2002,6 +2096,8 @@ static const struct t_case cases[] = {
 	{ "ua-profile subscriptions", test_subscriptions, 0 },
 	{ "deliveries waiting on a target", test_waiting_target, 0 },
 	{ "reg event subscription holders (schema 11)", test_regevent_owner, 0 },
+	{ "subscriptions' dialog holders (schema 14)", test_subscription_holder, 0 },
+	{ "deliveries parked on temp-gruus woken by target", test_wake_targets, 0 },
 	{ "a replaced push-id is still found", test_find_latest, 0 },
 	{ "due deliveries by priority", test_due_priority, 0 },
 	{ "commits made durable by db_sync", test_external_sync, 0 },
