@@ -172,33 +172,30 @@ static int list_add(char **buf, size_t *used, const char *payload, size_t len)
 	return 0;
 }
 
-/*
- * The PPG_CLUSTER_TAKE payloads of the remote candidates of o (those whose
- * remote[i] is set), one holder at a time: "AOR HOLDER CALL-ID TAG ..." of
- * at most max bytes each, as many as its dialogs need; a dialog too long
- * for one (a Call-ID of kilobytes) adds the bare "AOR HOLDER". The list
- * (take_write's arg) or NULL.
- */
-static char *take_payloads(const struct handoff_op *o, const int *remote, size_t max)
+char *ppg_bearer_sip_take_payloads(const char *aor, const char *const *node, const char *const *call_id,
+    const char *const *tag, size_t n, size_t max)
 {
 	char *list = NULL, *cur = malloc(max + 1);
 	size_t used = 0;
-	int done[HANDOFF_MAX] = { 0 };
-	if (!cur)
+	unsigned char *done = calloc(n ? n : 1, 1);
+	if (!cur || !done) {
+		free(cur);
+		free(done);
 		return NULL;
-	for (size_t h = 0; h < o->n; h++) {
-		if (!remote[h] || done[h])
+	}
+	for (size_t h = 0; h < n; h++) {
+		if (done[h])
 			continue;
-		int head = snprintf(cur, max + 1, "%s %s", o->aor, o->node[h]);
+		int head = snprintf(cur, max + 1, "%s %s", aor, node[h]);
 		if (head < 0 || (size_t)head >= max)
 			continue;   /* cannot be: an AoR key and a node id are short */
 		size_t len = (size_t)head;
 		int bare = 0, pairs = 0;
-		for (size_t i = h; i < o->n; i++) {
-			if (!remote[i] || done[i] || strcmp(o->node[i], o->node[h]))
+		for (size_t i = h; i < n; i++) {
+			if (done[i] || strcmp(node[i], node[h]))
 				continue;
 			done[i] = 1;
-			size_t pl = strlen(o->call_id[i]) + strlen(o->remote_tag[i]) + 2;
+			size_t pl = strlen(call_id[i]) + strlen(tag[i]) + 2;
 			if ((size_t)head + pl > max) {
 				bare = 1;
 				continue;
@@ -208,7 +205,7 @@ static char *take_payloads(const struct handoff_op *o, const int *remote, size_t
 					goto oom;
 				len = (size_t)head;
 			}
-			len += (size_t)snprintf(cur + len, max + 1 - len, " %s %s", o->call_id[i], o->remote_tag[i]);
+			len += (size_t)snprintf(cur + len, max + 1 - len, " %s %s", call_id[i], tag[i]);
 			pairs = 1;
 		}
 		if (pairs && list_add(&list, &used, cur, len) < 0)
@@ -217,9 +214,11 @@ static char *take_payloads(const struct handoff_op *o, const int *remote, size_t
 			goto oom;
 	}
 	free(cur);
+	free(done);
 	return list;
 oom:
 	free(cur);
+	free(done);
 	free(list);
 	return NULL;
 }
@@ -230,7 +229,7 @@ static void handoff_after(void *arg, int committed)
 	struct sip_attempt *t = o->t;
 	struct sip_bearer *s = t->s;
 	size_t nremote = 0;
-	int remote[HANDOFF_MAX] = { 0 };
+	const char *rnode[HANDOFF_MAX], *rcid[HANDOFF_MAX], *rtag[HANDOFF_MAX];
 
 	t->outstanding--;
 	if (!t->a || s->stopping) {   /* the engine let go of it, or shutdown */
@@ -242,8 +241,9 @@ static void handoff_after(void *arg, int committed)
 	/* a stored dialog that is not live here is its holder's */
 	for (size_t i = 0; committed && i < o->n; i++)
 		if (!sipb_notify_can(s->sip, o->call_id[i], o->remote_tag[i])) {
-			remote[i] = 1;
-			nremote++;
+			rnode[nremote] = o->node[i];
+			rcid[nremote] = o->call_id[i];
+			rtag[nremote++] = o->remote_tag[i];
 		}
 	struct ppg_bearer_attempt *a = t->a;
 	a->priv = NULL;
@@ -261,7 +261,7 @@ static void handoff_after(void *arg, int committed)
 	    "node holding the subscription dialog of %s", (long long)a->delivery, o->aor);
 	ppg_bearer_park(&s->base, a, 1, PPG_NEVER, o->aor, desc);
 	size_t sl = strlen(ppg_config_node(s->cfg)) + 1;
-	char *take = take_payloads(o, remote, TAKE_PAYLOAD_MAX - sl);
+	char *take = ppg_bearer_sip_take_payloads(o->aor, rnode, rcid, rtag, nremote, TAKE_PAYLOAD_MAX - sl);
 	if (!take)
 		LOGP(PPG_LOG_SIP, LOG_WARNING, "out of memory: the push NOTIFYs of %s wait for its next "
 		    "SUBSCRIBE or a registration", o->aor);

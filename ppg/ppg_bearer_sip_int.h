@@ -175,6 +175,14 @@ void ppg_bearer_sip_notify_go(struct sip_attempt *t);
  * [CALL-ID TAG ...]", none: any live one of the AoR): when HOLDER is this
  * node and one of those is live here, they are woken and claimed here. */
 void ppg_bearer_sip_take(struct ppg_bearer *b, const char *what);
+/* ppg_bearer_sip_handoff.c: the PPG_CLUSTER_TAKE payloads naming the n
+ * dialogs (call_id[i], tag[i]) held by node[i]: "AOR HOLDER CALL-ID TAG ..."
+ * of at most max bytes each, one holder's dialogs in order, as many as they
+ * need; a dialog too long for one adds the bare "AOR HOLDER" (any live
+ * dialog of the AoR). Each ended by a NUL, the list by an empty one;
+ * malloc'ed, or NULL (out of memory, or no payload). [any] */
+char *ppg_bearer_sip_take_payloads(const char *aor, const char *const *node, const char *const *call_id,
+    const char *const *tag, size_t n, size_t max);
 /* ppg_bearer_sip_handoff.c: no live dialog here fits attempt a (nrefused of
  * them refused its type): when another node stored a subscription of aor
  * that takes it, the delivery is parked and handed to that node (1, one
