@@ -34,7 +34,7 @@ struct db;
 #define DB_SYNC_EXTERNAL   0x08   /* commits do not fsync (synchronous=NORMAL): db_sync() does */
 
 /* Current schema version (PRAGMA user_version written by db_open). */
-#define DB_SCHEMA_VERSION 13
+#define DB_SCHEMA_VERSION 14
 
 /*
  * Opens (creating when absent, unless DB_OPEN_READONLY) the database at path

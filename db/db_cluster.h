@@ -60,6 +60,10 @@ int db_node_holder(struct db *db, char *buf, size_t len);
 /* How many other live nodes share this database (PostgreSQL: sessions
  * holding another node id's lock, db_node_lock), or -errno. SQLite: 0. */
 int db_node_others_live(struct db *db);
+/* Whether node (a node id) is live: 1 when a session holds its node lock
+ * (db_node_lock), 0 when none does, or -errno. SQLite: 1 for this handle's
+ * own node id, else 0 (one node per file). */
+int db_node_live(struct db *db, const char *node);
 
 /*
  * An idle listener cannot tell a quiet server from a dead peer: db_listen_ping

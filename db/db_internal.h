@@ -104,6 +104,10 @@ enum db_stmt_id {
 	DB_ST_NOTIF_RENEW,
 	DB_ST_DELIVERY_RENEW,
 	DB_ST_PUSH_PURGE,         /* schema 13: retention */
+	DB_ST_SUB_UPSERT14,       /* schema 14: the node holding the dialog */
+	DB_ST_SUB_LIST14,
+	DB_ST_SUB_LIST_ALL14,
+	DB_ST_SUB_RELEASE_NODE,
 	DB_ST__COUNT
 };
 
@@ -295,6 +299,7 @@ int db_pg_regevent_forget(struct db *db, int64_t before);
 int db_pg_regevent_wanted(struct db *db, const char *node, int mine, int64_t now, const char *after,
     size_t max, char ***out, size_t *n);
 int db_pg_regevent_wake_registered(struct db *db, int64_t now, size_t max);
+int db_pg_regevent_wake_targets(struct db *db, const char *const *v, size_t n, int64_t now);
 int db_pg_binding_drop_origin(struct db *db, const char *aor, int origin);
 int db_pg_binding_delete_unowned(struct db *db, const char *aor);
 int db_pg_subscription_upsert(struct db *db, struct db_subscription *s);
@@ -302,6 +307,7 @@ int db_pg_subscription_delete(struct db *db, const char *call_id, const char *re
 int db_pg_subscription_list(struct db *db, const char *aor, int64_t now,
     struct db_subscription **out, size_t *n);
 int db_pg_subscription_purge(struct db *db, int64_t now);
+int db_pg_subscription_release_node(struct db *db);
 int db_pg_uaprof_put(struct db *db, const char *url, int64_t fetched, int status,
     const void *doc, size_t len);
 int db_pg_uaprof_purge(struct db *db, int64_t before);
@@ -341,6 +347,7 @@ int db_pg_lost(struct db *db);
 int db_pg_node_lock(struct db *db);
 int db_pg_node_holder(struct db *db, char *buf, size_t len);
 int db_pg_node_others_live(struct db *db);
+int db_pg_node_live(struct db *db, const char *node);
 int db_pg_listen_open(const char *conninfo, const char *node, const char *const *channels, size_t n,
     struct db_listener **out);
 int db_pg_reconnect(struct db *db);

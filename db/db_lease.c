@@ -62,6 +62,16 @@ int db_node_others_live(struct db *db)
 	return 0;
 }
 
+int db_node_live(struct db *db, const char *node)
+{
+	if (!db || !node)
+		return -EINVAL;
+	if (!*node)
+		return 0;
+	DB_PG_DISPATCH(db, db_pg_node_live(db, node));
+	return !strcmp(node, db->node);
+}
+
 /* Binds the node of db (NULL when none) at parameter i. */
 static int bind_node(struct db *db, sqlite3_stmt *st, int i)
 {

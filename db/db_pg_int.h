@@ -88,6 +88,10 @@ enum db_pg_stmt {
 	PG_NOTIF_RENEW,
 	PG_DELIVERY_RENEW,
 	PG_PUSH_PURGE,
+	PG_SUB_UPSERT14,          /* schema 14: the node holding the dialog */
+	PG_SUB_LIST14,
+	PG_SUB_LIST_ALL14,
+	PG_SUB_RELEASE_NODE,
 	PG_ST__COUNT
 };
 extern const char *const db_pg_sql[PG_ST__COUNT];

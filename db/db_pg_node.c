@@ -63,6 +63,21 @@ int db_pg_node_others_live(struct db *db)
 	return n;
 }
 
+int db_pg_node_live(struct db *db, const char *node)
+{
+	struct db_pg_params a = { 0 };
+	PGresult *r = NULL;
+	db_pg_p_str(&a, node);
+	int rc = db_pg_run_text(db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+	    " AND classid = " DB_PG_NODE_LOCK_CLASS " AND objsubid = 2"
+	    " AND objid::bigint = (hashtext($1)::bigint & 4294967295)", &a, &r);
+	if (rc < 0)
+		return rc;
+	int n = PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : 0;
+	PQclear(r);
+	return n > 0;
+}
+
 int db_pg_node_lock(struct db *db)
 {
 	struct db_pg_params a = { 0 };

@@ -7,6 +7,7 @@
  * left alone (its lease is live), instead of being made due a second time.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,4 +95,32 @@ int db_pg_regevent_wake_registered(struct db *db, int64_t now, size_t max)
 	    " WHERE d.state = 1 AND d.target IS NOT NULL AND d.next_attempt = " PG_REGEV_NEVER
 	    " AND EXISTS (SELECT 1 FROM binding b WHERE b.aor = d.target AND b.expires > $1::bigint)"
 	    " LIMIT $2::bigint)) AND state = 1 AND next_attempt = " PG_REGEV_NEVER, &a, NULL);
+}
+
+int db_pg_regevent_wake_targets(struct db *db, const char *const *v, size_t n, int64_t now)
+{
+	struct db_pg_params a = { 0 };
+	size_t len = 1;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] && !strchr(v[i], '\n'))
+			len += strlen(v[i]) + 1;
+	char *list = malloc(len), *at = list;
+	if (!list)
+		return -ENOMEM;
+	/* one parameter, the targets a line each: no array literal to quote */
+	for (size_t i = 0; i < n; i++)
+		if (v[i] && !strchr(v[i], '\n'))
+			at += sprintf(at, "%s%s", at == list ? "" : "\n", v[i]);
+	*at = '\0';
+	if (at == list) {
+		free(list);
+		return 0;
+	}
+	db_pg_p_i64(&a, now);
+	db_pg_p_str(&a, list);
+	int rc = db_pg_run_text(db,
+	    "UPDATE delivery SET next_attempt = $1::bigint WHERE state = 1 AND next_attempt = "
+	    PG_REGEV_NEVER " AND target = ANY (string_to_array($2::text, E'\\n'))", &a, NULL);
+	free(list);
+	return rc;
 }

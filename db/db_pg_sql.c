@@ -31,6 +31,9 @@
 #define PG_SUB_COLS \
 	"SELECT id, aor, call_id, remote_tag, contact, apps, model, accept, expires, updated" \
 	" FROM subscription "
+#define PG_SUB_COLS14 \
+	"SELECT id, aor, call_id, remote_tag, contact, apps, model, accept, expires, updated," \
+	" node FROM subscription "
 
 const char *const db_pg_sql[PG_ST__COUNT] = {
 	[PG_PUSH_INSERT] =
@@ -225,6 +228,18 @@ const char *const db_pg_sql[PG_ST__COUNT] = {
 		" AND p.state_time < $1 AND NOT EXISTS (SELECT 1 FROM push o WHERE o.replaced_by = p.id)"
 		" AND NOT EXISTS (SELECT 1 FROM notification n WHERE n.push = p.id AND n.state = 1)"
 		" ORDER BY p.state_time LIMIT $2)",
+	[PG_SUB_UPSERT14] =
+		"INSERT INTO subscription (aor, call_id, remote_tag, contact, apps, model, accept,"
+		" expires, updated, node) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+		" ON CONFLICT (call_id, remote_tag) DO UPDATE SET aor = excluded.aor,"
+		" contact = excluded.contact, apps = excluded.apps, model = excluded.model,"
+		" accept = excluded.accept, expires = excluded.expires, updated = excluded.updated,"
+		" node = excluded.node RETURNING id",
+	[PG_SUB_LIST14] = PG_SUB_COLS14
+		"WHERE aor = $1 AND expires > $2 ORDER BY updated DESC, id DESC",
+	[PG_SUB_LIST_ALL14] = PG_SUB_COLS14
+		"WHERE expires > $1 ORDER BY aor COLLATE \"C\", updated DESC, id DESC",
+	[PG_SUB_RELEASE_NODE] = "UPDATE subscription SET node = NULL WHERE node = $1",
 	[PG_UAPROF_PURGE] =
 		"DELETE FROM uaprof WHERE fetched < $1 AND NOT EXISTS"
 		" (SELECT 1 FROM subscription WHERE subscription.model = uaprof.url)",

@@ -26,6 +26,8 @@ static int db_pg_subscription_row(const PGresult *r, int i, void *row)
 	s->accept = db_pg_str(r, i, 7, &oom);
 	s->expires = db_pg_i64(r, i, 8);
 	s->updated = db_pg_i64(r, i, 9);
+	if (PQnfields(r) > 10)
+		s->node = db_pg_str(r, i, 10, &oom);   /* schema 14 */
 	if (oom) {
 		db_subscription_clear(s);
 		return -ENOMEM;
@@ -52,7 +54,10 @@ int db_pg_subscription_upsert(struct db *db, struct db_subscription *s)
 	db_pg_p_str(&a, s->accept);
 	db_pg_p_i64(&a, s->expires);
 	db_pg_p_i64(&a, s->updated);
-	int rc = db_pg_run(db, PG_SUB_UPSERT, &a, &r);
+	int v14 = db->version >= 14;
+	if (v14)
+		db_pg_p_str(&a, db->node[0] ? db->node : NULL);
+	int rc = db_pg_run(db, v14 ? PG_SUB_UPSERT14 : PG_SUB_UPSERT, &a, &r);
 	if (rc < 0)
 		return rc;
 	if (PQntuples(r) > 0)
@@ -79,7 +84,9 @@ int db_pg_subscription_list(struct db *db, const char *aor, int64_t now,
 	if (aor)
 		db_pg_p_str(&a, aor);
 	db_pg_p_i64(&a, now);
-	int rc = db_pg_run(db, aor ? PG_SUB_LIST : PG_SUB_LIST_ALL, &a, &r);
+	int v14 = db->version >= 14;
+	int rc = db_pg_run(db, aor ? (v14 ? PG_SUB_LIST14 : PG_SUB_LIST)
+	    : (v14 ? PG_SUB_LIST_ALL14 : PG_SUB_LIST_ALL), &a, &r);
 	if (rc < 0)
 		return rc;
 	return db_pg_rows(r, sizeof **out, db_pg_subscription_row, db_pg_subscription_clear_v,
@@ -92,6 +99,14 @@ int db_pg_subscription_purge(struct db *db, int64_t now)
 
 	db_pg_p_i64(&a, now);
 	return db_pg_run(db, PG_SUB_PURGE, &a, NULL);
+}
+
+int db_pg_subscription_release_node(struct db *db)
+{
+	struct db_pg_params a = { 0 };
+
+	db_pg_p_str(&a, db->node);
+	return db_pg_run(db, PG_SUB_RELEASE_NODE, &a, NULL);
 }
 
 int db_pg_uaprof_put(struct db *db, const char *url, int64_t fetched, int status,

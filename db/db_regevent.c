@@ -32,6 +32,10 @@ static const char sql_wake[] =
 	" WHERE d.state = 1 AND d.target IS NOT NULL AND d.next_attempt = " DB_REGEV_NEVER
 	" AND EXISTS (SELECT 1 FROM binding b WHERE b.aor = d.target AND b.expires > ?1) LIMIT ?2)";
 
+static const char sql_wake_target[] =
+	"UPDATE delivery SET next_attempt = ?1 WHERE state = 1 AND target = ?2"
+	" AND next_attempt = " DB_REGEV_NEVER;
+
 static int prep(struct db *db, const char *sql, sqlite3_stmt **st)
 {
 	db_check_owner(db);
@@ -164,4 +168,36 @@ int db_regevent_wake_registered(struct db *db, int64_t now, size_t max)
 	DB_BIND(rc, sqlite3_bind_int64(st, 1, now));
 	DB_BIND(rc, sqlite3_bind_int64(st, 2, db_limit(max)));
 	return run_changes(db, st, rc);
+}
+
+int db_regevent_wake_targets(struct db *db, const char *const *v, size_t n, int64_t now)
+{
+	sqlite3_stmt *st = NULL;
+	if (!db || (n && !v))
+		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
+	if (!n)
+		return 0;
+	DB_PG_DISPATCH(db, db_pg_regevent_wake_targets(db, v, n, now));
+	/* one lookup of the index delivery_waiting per target */
+	int rc = prep(db, sql_wake_target, &st), woken = 0;
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		if (!v[i] || strchr(v[i], '\n'))
+			continue;
+		sqlite3_reset(st);
+		rc = SQLITE_OK;
+		DB_BIND(rc, sqlite3_bind_int64(st, 1, now));
+		DB_BIND(rc, sqlite3_bind_text(st, 2, v[i], -1, SQLITE_STATIC));
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(st);
+		if (rc != SQLITE_DONE) {
+			rc = db_sqlite_err(db, rc);
+			break;
+		}
+		woken += sqlite3_changes(db->sq);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? rc : woken;
 }

@@ -42,5 +42,13 @@ void db_regevent_list_free(char **v, size_t n);
  * each registered AoR did, in one statement. The number woken, or -errno.
  */
 int db_regevent_wake_registered(struct db *db, int64_t now, size_t max);
+/*
+ * Makes due (next_attempt = now) the pending deliveries parked until a
+ * registration whose target is one of the n targets of v: the temp-gruus
+ * (RFC 5627 §3.2) the registrations hold, as a push to one parks (the key up
+ * to its ";gr"), whose AoR db_regevent_wake_registered cannot tell. A target
+ * holding a line feed is skipped. The number woken, or -errno.
+ */
+int db_regevent_wake_targets(struct db *db, const char *const *v, size_t n, int64_t now);
 
 #endif /* DB_REGEVENT_H */

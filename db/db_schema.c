@@ -267,6 +267,14 @@ static const char db_schema_v13[] =
 	"CREATE INDEX notification_push ON notification(push);"
 	"CREATE INDEX notification_delivery ON notification(delivery);";
 
+/* Schema 14: the node holding a ua-profile subscription's dialog (its node
+ * id; NULL: none known, a row from before or one whose holder restarted:
+ * db_subscription_release_node), so that a push NOTIFY is handed only to a
+ * live node that holds the dialog (ppg_bearer_sip_handoff.c). No index: the
+ * one statement that looks rows up by node runs once at a node's start. */
+static const char db_schema_v14[] =
+	"ALTER TABLE subscription ADD COLUMN node TEXT;";
+
 const struct db_schema_step db_schema_steps[] = {
 	{ 1, db_schema_v1 },
 	{ 2, db_schema_v2 },
@@ -281,6 +289,7 @@ const struct db_schema_step db_schema_steps[] = {
 	{ 11, db_schema_v11 },
 	{ 12, db_schema_v12 },
 	{ 13, db_schema_v13 },
+	{ 14, db_schema_v14 },
 };
 const int db_schema_nsteps = (int)(sizeof db_schema_steps / sizeof db_schema_steps[0]);
 

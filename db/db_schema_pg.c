@@ -199,6 +199,10 @@ static const char db_pg_schema_v13[] =
 	"CREATE INDEX notification_push ON notification(push);"
 	"CREATE INDEX notification_delivery ON notification(delivery);";
 
+/* Schema 14: the node holding a subscription's dialog (db_schema.c). */
+static const char db_pg_schema_v14[] =
+	"ALTER TABLE subscription ADD COLUMN node text;";
+
 static const struct db_schema_step db_pg_schema_steps[] = {
 	{ 1, db_pg_schema_v1 },
 	{ 2, db_pg_schema_v2 },
@@ -213,6 +217,7 @@ static const struct db_schema_step db_pg_schema_steps[] = {
 	{ 11, db_pg_schema_v11 },
 	{ 12, db_pg_schema_v12 },
 	{ 13, db_pg_schema_v13 },
+	{ 14, db_pg_schema_v14 },
 };
 
 _Static_assert(sizeof db_pg_schema_steps / sizeof db_pg_schema_steps[0] == DB_SCHEMA_VERSION,

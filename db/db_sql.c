@@ -37,6 +37,9 @@
 #define DB_SUB_COLS \
 	"SELECT id, aor, call_id, remote_tag, contact, apps, model, accept, expires, updated" \
 	" FROM subscription "
+#define DB_SUB_COLS14 \
+	"SELECT id, aor, call_id, remote_tag, contact, apps, model, accept, expires, updated," \
+	" node FROM subscription "
 
 const struct db_sql_text db_sql[DB_ST__COUNT] = {
 	[DB_ST_BEGIN] = { "BEGIN IMMEDIATE", NULL },
@@ -204,6 +207,18 @@ const struct db_sql_text db_sql[DB_ST__COUNT] = {
 		" WHERE p.state BETWEEN 2 AND 8 AND p.state_time < ?1 AND NOT EXISTS (SELECT 1 FROM push o WHERE o.replaced_by = p.id)"
 		" AND NOT EXISTS (SELECT 1 FROM notification n WHERE n.push = p.id AND n.state = 1)"
 		" ORDER BY p.state_time LIMIT ?2)", NULL },
+	[DB_ST_SUB_UPSERT14] = {
+		"INSERT INTO subscription (aor, call_id, remote_tag, contact, apps, model, accept,"
+		" expires, updated, node) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+		" ON CONFLICT (call_id, remote_tag) DO UPDATE SET aor = excluded.aor,"
+		" contact = excluded.contact, apps = excluded.apps, model = excluded.model,"
+		" accept = excluded.accept, expires = excluded.expires, updated = excluded.updated,"
+		" node = excluded.node RETURNING id", NULL },
+	[DB_ST_SUB_LIST14] = {
+		DB_SUB_COLS14 "WHERE aor = ?1 AND expires > ?2 ORDER BY updated DESC, id DESC", NULL },
+	[DB_ST_SUB_LIST_ALL14] = {
+		DB_SUB_COLS14 "WHERE expires > ?2 ORDER BY aor, updated DESC, id DESC", NULL },
+	[DB_ST_SUB_RELEASE_NODE] = { "UPDATE subscription SET node = NULL WHERE node = ?1", NULL },
 	[DB_ST_UAPROF_PURGE] = {
 		"DELETE FROM uaprof WHERE fetched < ?1 AND url NOT IN"
 		" (SELECT model FROM subscription WHERE model IS NOT NULL)", NULL },

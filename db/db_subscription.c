@@ -21,6 +21,7 @@ void db_subscription_clear(struct db_subscription *s)
 	free(s->apps);
 	free(s->model);
 	free(s->accept);
+	free(s->node);
 	memset(s, 0, sizeof *s);
 }
 
@@ -49,6 +50,8 @@ static int db_subscription_row(sqlite3_stmt *st, void *row)
 	s->accept = db_col_str(st, 7, &oom);
 	s->expires = sqlite3_column_int64(st, 8);
 	s->updated = sqlite3_column_int64(st, 9);
+	if (sqlite3_column_count(st) > 10)
+		s->node = db_col_str(st, 10, &oom);   /* schema 14 */
 	if (oom) {
 		db_subscription_clear(s);
 		return -ENOMEM;
@@ -65,7 +68,8 @@ int db_subscription_upsert(struct db *db, struct db_subscription *s)
 	if (!db || !s || !s->aor || !*s->aor || !s->call_id || !s->remote_tag)
 		return db ? db_set_err(db, -EINVAL, "bad argument") : -EINVAL;
 	DB_PG_DISPATCH(db, db_pg_subscription_upsert(db, s));
-	int rc = db_prep(db, DB_ST_SUB_UPSERT, &st);
+	int v14 = db->version >= 14;
+	int rc = db_prep(db, v14 ? DB_ST_SUB_UPSERT14 : DB_ST_SUB_UPSERT, &st);
 	if (rc < 0)
 		return rc;
 	rc = SQLITE_OK;
@@ -78,6 +82,9 @@ int db_subscription_upsert(struct db *db, struct db_subscription *s)
 	DB_BIND(rc, sqlite3_bind_text(st, 7, s->accept, -1, SQLITE_STATIC));
 	DB_BIND(rc, sqlite3_bind_int64(st, 8, s->expires));
 	DB_BIND(rc, sqlite3_bind_int64(st, 9, s->updated));
+	if (v14)
+		DB_BIND(rc, db->node[0] ? sqlite3_bind_text(st, 10, db->node, -1, SQLITE_STATIC)
+		    : sqlite3_bind_null(st, 10));
 	if (rc != SQLITE_OK) {
 		db_done(st);
 		return db_sqlite_err(db, rc);
@@ -118,7 +125,9 @@ int db_subscription_list(struct db *db, const char *aor, int64_t now,
 	*out = NULL;
 	*n = 0;
 	DB_PG_DISPATCH(db, db_pg_subscription_list(db, aor, now, out, n));
-	int rc = db_prep(db, aor ? DB_ST_SUB_LIST : DB_ST_SUB_LIST_ALL, &st);
+	int v14 = db->version >= 14;
+	int rc = db_prep(db, aor ? (v14 ? DB_ST_SUB_LIST14 : DB_ST_SUB_LIST)
+	    : (v14 ? DB_ST_SUB_LIST_ALL14 : DB_ST_SUB_LIST_ALL), &st);
 	if (rc < 0)
 		return rc;
 	if (aor)
@@ -139,6 +148,23 @@ int db_subscription_purge(struct db *db, int64_t now)
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, now);
+	rc = db_step_done(db, st);
+	return rc < 0 ? rc : sqlite3_changes(db->sq);
+}
+
+int db_subscription_release_node(struct db *db)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!db)
+		return -EINVAL;
+	if (db->version < 14 || !db->node[0])
+		return 0;
+	DB_PG_DISPATCH(db, db_pg_subscription_release_node(db));
+	int rc = db_prep(db, DB_ST_SUB_RELEASE_NODE, &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, db->node, -1, SQLITE_STATIC);
 	rc = db_step_done(db, st);
 	return rc < 0 ? rc : sqlite3_changes(db->sq);
 }

@@ -28,16 +28,26 @@ struct db_subscription {
 	char *accept;               /* its Accept header, or NULL */
 	int64_t expires;            /* absolute time the subscription ends */
 	int64_t updated;
+	char *node;                 /* the node id holding its dialog (schema 14), or NULL:
+	                             * none known (set by db_subscription_upsert) */
 };
 void db_subscription_clear(struct db_subscription *s);
 void db_subscription_list_free(struct db_subscription *v, size_t n);
-/* Inserts or updates the subscription of (call_id, remote_tag); sets s->id. */
+/* Inserts or updates the subscription of (call_id, remote_tag); sets s->id.
+ * From schema 14 the row names this handle's node (db_node) as the holder of
+ * its dialog; s->node is not read. */
 int db_subscription_upsert(struct db *db, struct db_subscription *s);
 /* Deletes the subscription of (call_id, remote_tag): rows gone (>= 0). */
 int db_subscription_delete(struct db *db, const char *call_id, const char *remote_tag);
 /* Subscriptions alive at now: of aor (newest first), or every one (aor NULL). */
 int db_subscription_list(struct db *db, const char *aor, int64_t now,
     struct db_subscription **out, size_t *n);
+/* A node's start (schema 14): the dialogs of the subscriptions this handle's
+ * node held in its previous run died with it (sofia-sip keeps them in
+ * memory), so their rows name no holder any more (node NULL); what the
+ * terminals enrolled stays. How many rows (>= 0); 0 before schema 14 or
+ * without a node id. */
+int db_subscription_release_node(struct db *db);
 /* Deletes the subscriptions that ended at or before now: how many (>= 0). */
 int db_subscription_purge(struct db *db, int64_t now);
 

@@ -171,10 +171,18 @@ int ppg_bearer_sip_notify_send(struct sip_bearer *s, struct ppg_bearer_attempt *
  * (ppg_bearer_sip_content.c): the subscriptions are chosen again. */
 void ppg_bearer_sip_notify_go(struct sip_attempt *t);
 /* ppg_bearer.take: another node parked pushes of an AoR for subscription
- * dialogs it does not hold (PPG_CLUSTER_TAKE, what = "AOR CALL-ID TAG
- * [CALL-ID TAG ...]"): when one of those is live here, they are woken and
- * claimed here. */
+ * dialogs it does not hold (PPG_CLUSTER_TAKE, what = "AOR HOLDER CALL-ID TAG
+ * [CALL-ID TAG ...]", none: any live one of the AoR): when HOLDER is this
+ * node and one of those is live here, they are woken and claimed here. */
 void ppg_bearer_sip_take(struct ppg_bearer *b, const char *what);
+/* ppg_bearer_sip_handoff.c: the PPG_CLUSTER_TAKE payloads naming the n
+ * dialogs (call_id[i], tag[i]) held by node[i]: "AOR HOLDER CALL-ID TAG ..."
+ * of at most max bytes each, one holder's dialogs in order, as many as they
+ * need; a dialog too long for one adds the bare "AOR HOLDER" (any live
+ * dialog of the AoR). Each ended by a NUL, the list by an empty one;
+ * malloc'ed, or NULL (out of memory, or no payload). [any] */
+char *ppg_bearer_sip_take_payloads(const char *aor, const char *const *node, const char *const *call_id,
+    const char *const *tag, size_t n, size_t max);
 /* ppg_bearer_sip_handoff.c: no live dialog here fits attempt a (nrefused of
  * them refused its type): when another node stored a subscription of aor
  * that takes it, the delivery is parked and handed to that node (1, one
@@ -305,6 +313,11 @@ void ppg_bearer_sip_tgruu_remove(struct sip_bearer *s, struct sip_bentry *b);
  * NULL) held: a push to a temp-gruu
  * nobody held parks on its URI without the gr (ppg_bearer_sip_target_split),
  * and the registration that brings it wakes it. */
+/* The cache was read again after the cluster listener was away: wakes the
+ * deliveries parked on any temp-gruu a live registration holds (writer jobs
+ * of up to 5,000 targets each, db_regevent_wake_targets), which the wake-up
+ * of the registered AoRs does not find (their target is no AoR). */
+void ppg_bearer_sip_tgruu_wake_all(struct sip_bearer *s);
 void ppg_bearer_sip_tgruu_wake_new(struct sip_bearer *s, const struct sip_bentry *b,
     const struct sip_bentry *old);
 /* Does binding i of be run app (REGISTER or subscription)? */

@@ -338,12 +338,24 @@ void ppg_bearer_sip_take(struct ppg_bearer *b, const char *what)
 		return;
 	memcpy(aor, what, al);
 	aor[al] = '\0';
-	/* "AOR CALL-ID TAG ...": is one of those dialogs live here? */
+	/* "AOR HOLDER CALL-ID TAG ...": only the holder named looks */
+	const char *holder = what + al + (what[al] == ' '), *me = ppg_config_node(s->cfg);
+	size_t hl = strcspn(holder, " ");
+	if (!hl || hl != strlen(me) || strncmp(holder, me, hl))
+		return;
+	const char *pairs = holder + hl;
+	/* is one of those dialogs live here (none named: any of the AoR's)? */
 	for (struct sip_nsub *n = *nsub_bucket(s, aor); n; n = n->next) {
 		if (strcmp(n->aor, aor) || n->expires <= now || !sipb_notify_can(s->sip, n->call_id, n->remote_tag))
 			continue;
+		if (!*pairs) {
+			LOGP(PPG_LOG_SIP, LOG_INFO, "another node handed over the push NOTIFYs of %s: "
+			    "this node holds a subscription dialog of it", aor);
+			ppg_bearer_take(b, aor);
+			return;
+		}
 		size_t cl = strlen(n->call_id), tl = strlen(n->remote_tag);
-		for (const char *q = what + al; *q == ' ';) {
+		for (const char *q = pairs; *q == ' ';) {
 			const char *c = q + 1, *t = c + strcspn(c, " ");
 			if (*t != ' ')
 				break;

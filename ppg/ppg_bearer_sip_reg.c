@@ -206,8 +206,11 @@ static void load_after(void *arg, int committed)
 		/* registered while this node did not listen: what was parked for
 		 * every registered AoR goes now, in one writer job (after the
 		 * parks queued before it) instead of one per AoR */
-		if (o->n && !s->stopping)
+		if (o->n && !s->stopping) {
 			ppg_bearer_wake(&s->base, "");
+			/* and what was parked on their temp-gruus, whose target is no AoR */
+			ppg_bearer_sip_tgruu_wake_all(s);
+		}
 	}
 	if (committed && o->ok && o->n)
 		LOGP(PPG_LOG_SIP, LOG_INFO, "%zu SIP registration binding%s loaded", o->n, o->n == 1 ? "" : "s");

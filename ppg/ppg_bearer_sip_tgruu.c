@@ -7,7 +7,10 @@
  * Bindings dropped from an entry in place (the purge) leave stale keys
  * behind until the entry is set again: a lookup checks that a live binding
  * of the entry still holds the key. A registration that brings a temp-gruu
- * the entry did not hold wakes what was parked on it. [loop]
+ * the entry did not hold wakes what was parked on it; so does reading the
+ * whole cache again after the cluster listener was away, for every temp-gruu
+ * (a registration on another node while this node did not listen). [loop],
+ * but for wake_targets_write ([writer]).
  */
 #include "ppg/ppg_bearer_sip_int.h"
 
@@ -17,7 +20,11 @@
 #include <string.h>
 
 #include "ppg/ppg_clock.h"
+#include "ppg/ppg_core.h"
 #include "ppg/ppg_hash.h"
+#include "ppg/ppg_log.h"
+
+#define TGRUU_WAKE_CHUNK 5000   /* targets per writer job */
 
 /* Appends the key of each temp-gruu of the space-separated set to buf
  * (NUL-separated, *len bytes used); counts them in *n. */
@@ -131,4 +138,82 @@ void ppg_bearer_sip_tgruu_wake_new(struct sip_bearer *s, const struct sip_bentry
 		if (strcmp(target, b->aor))
 			ppg_bearer_wake(&s->base, target);
 	}
+}
+
+struct wake_targets_op {
+	struct sip_bearer *s;
+	size_t n;
+	int woken;
+	char *v[TGRUU_WAKE_CHUNK];
+};
+
+static void wake_targets_free(struct wake_targets_op *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		free(o->v[i]);
+	free(o);
+}
+
+/* [writer] Wakes them and tells the other nodes, as a wake-up of an AoR. */
+static int wake_targets_write(struct db *db, void *arg, int64_t now)
+{
+	struct wake_targets_op *o = arg;
+	int r = db_regevent_wake_targets(db, (const char *const *)o->v, o->n, now);
+	if (r > 0) {
+		int k = db_notify(db, PPG_CLUSTER_DUE, db_node(db));
+		if (k < 0)
+			r = k;
+	}
+	o->woken = r > 0 ? r : 0;
+	return r < 0 ? r : 0;
+}
+
+static void wake_targets_after(void *arg, int committed)
+{
+	struct wake_targets_op *o = arg;
+	struct sip_bearer *s = o->s;
+	if (committed && o->woken && !s->stopping) {
+		LOGP(PPG_LOG_SIP, LOG_INFO, "%d delivery(ies) parked on a temp-gruu woken: a registration "
+		    "holds it", o->woken);
+		/* claimed here at once, as after a ppgd_due of another node */
+		ppg_core_remote(s->core, PPG_CLUSTER_DUE, NULL);
+	} else if (!committed) {
+		LOGP(PPG_LOG_SIP, LOG_WARNING, "cannot wake the deliveries parked on %zu temp-gruu(s): they "
+		    "wait for their terminal's next registration", o->n);
+	}
+	wake_targets_free(o);
+}
+
+static void wake_targets_queue(struct wake_targets_op *o)
+{
+	if (ppg_core_write(o->s->core, wake_targets_write, wake_targets_after, o) < 0)
+		wake_targets_after(o, 0);
+}
+
+void ppg_bearer_sip_tgruu_wake_all(struct sip_bearer *s)
+{
+	int64_t now = ppg_clock_now_ms();
+	struct wake_targets_op *o = NULL;
+	for (unsigned h = 0; h < SIP_TGRUU_BUCKETS; h++)
+		for (const struct sip_tgent *e = s->tgruu[h]; e; e = e->next) {
+			if (!holds_key(e->be, e->key, now))
+				continue;
+			/* the park's target, as in ppg_bearer_sip_tgruu_wake_new */
+			size_t tl = strcspn(e->key, ";");
+			if (strlen(e->be->aor) == tl && !strncmp(e->be->aor, e->key, tl))
+				continue;
+			if (!o && !(o = calloc(1, sizeof *o)))
+				return;
+			o->s = s;
+			if (!(o->v[o->n] = strndup(e->key, tl)))
+				break;
+			if (++o->n == TGRUU_WAKE_CHUNK) {
+				wake_targets_queue(o);
+				o = NULL;
+			}
+		}
+	if (o && o->n)
+		wake_targets_queue(o);
+	else
+		free(o);
 }

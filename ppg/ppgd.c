@@ -351,6 +351,15 @@ int main(int argc, char **argv)
 		db_close(db);
 		goto out;
 	}
+	/* The subscription dialogs of this node's previous run died with it:
+	 * their rows name no holder any more, so that no node hands a push NOTIFY
+	 * to them (ppg_bearer_sip_handoff.c). */
+	if ((r = db_subscription_release_node(db)) > 0)
+		LOGP(PPG_LOG_SIP, LOG_INFO, "%d ua-profile subscription(s) of this node's previous run: "
+		    "their dialogs are gone", r);
+	else if (r < 0)
+		LOGP(PPG_LOG_DB, LOG_WARNING, "cannot release the subscriptions of this node's previous run: %s",
+		    db_errmsg(db));
 	int64_t npush = 0, npending = 0;
 	db_count_pushes(db, &npush);
 	db_count_deliveries_in_state(db, DB_STATE_PENDING, &npending);

@@ -6,6 +6,8 @@
  *  - a registration NOTIFYed while a node's listener connection was away
  *    is not lost: once the node listens again it reads every registration
  *    and sends what it parked for the terminal (a sipp terminal takes it);
+ *    the same for a push to a temp-gruu (RFC 5627 §3.2) that node accepted
+ *    and parked meanwhile, which the resync wakes by its temp-gruu;
  *  - result notifications held by a node behind one that keeps failing keep
  *    their lease: the other node never takes them over, the PI gets each
  *    once and in order;
@@ -263,6 +265,73 @@ static void t_listener_resync(void)
 	free(scen);
 }
 
+/* A push to a temp-gruu parks on the temp-gruu's URI, which is no AoR.
+ * Node 2's listener is away; node 1 takes the REGISTER bringing the
+ * temp-gruu (its wake-up of what was parked on it finds nothing yet), then
+ * node 2 accepts a push to that temp-gruu: its cache does not know it, so
+ * the push parks on sip:tgruu.rs1@example.com. Once node 2 listens again,
+ * its resync (every registration read again) wakes that delivery too, and
+ * the terminal takes it; before, it stayed parked (its target has no
+ * binding, so the wake-up of registered AoRs did not find it). */
+static void t_listener_resync_temp_gruu(void)
+{
+	char *dir = node[1].dir;
+	char *scen = itest_sip_uas_scenario(dir, 200, "OK", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(scen);
+	int tport = 0;
+	char *tlog = itest_asprintf("%s/term_tg.out", dir);
+	const char *targv[] = { "sipp", "-sf", scen, "-m", "1", "-i", "127.0.0.1", "-p", "@PORT@", "-nostdin",
+		"-timeout", "60s", NULL };
+	pid_t term = itest_sipp_start(targv, dir, tlog, 0, &tport);
+	CU_ASSERT_FATAL(term > 0);
+
+	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "postgres", "ALTER DATABASE " DB " ALLOW_CONNECTIONS false"), 0);
+	CU_ASSERT_EQUAL(tpg_sql(pg, "postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+	    " WHERE application_name = 'ppgd listener n2'"), 0);
+	/* the core's third-party REGISTER to node 1, with a temp-gruu */
+	char cp[16], dst[32];
+	snprintf(cp, sizeof cp, "%d", tport);
+	snprintf(dst, sizeof dst, "127.0.0.1:%d", sip_port[0]);
+	const char *from[] = { "@USER@", "@CPORT@", "@EXPIRES@", "@PARAMS@" },
+		*to[] = { "tguser", cp, "600", ";+g.oma.pusheventapp=\"mms.ua\";temp-gruu=\"sip:tgruu.rs1@example.com;gr\"" };
+	char *reg = itest_subst_file(dir, "tests/sipp/select_register.xml", "reg_tg.xml", from, to, 4);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(reg);
+	const char *rargv[] = { "sipp", "-sf", reg, "-m", "1", "-i", "127.0.0.1", "-nostdin", "-timeout", "15s",
+		"-recv_timeout", "5000", dst, NULL };
+	int rcode = -1;
+	itest_run_full(rargv, NULL, dir, 30, NULL, NULL, &rcode);
+	CU_ASSERT_EQUAL(rcode, 0);
+	/* node 2, not listening, accepts a push to the temp-gruu: parked on it
+	 * (new connections are refused meanwhile, the test's and statusquery's
+	 * read-only handle too: its transitions are read afterwards) */
+	CU_ASSERT_EQUAL(push(&node[1], "resync-tg@clf", "WAPPUSH=sip%3Atgruu.rs1%40example.com%3Bgr/TYPE=USER", 0),
+	    PAP_ACCEPTED);
+	usleep(1500000);
+	CU_ASSERT_EQUAL(tpg_sql(pg, "postgres", "ALTER DATABASE " DB " ALLOW_CONNECTIONS true"), 0);
+	CU_ASSERT_EQUAL(tpg_query_int(pg, DB, "SELECT count(*) FROM binding WHERE aor = 'sip:tguser@example.com'"
+	    " AND temp_gruu LIKE '%tgruu.rs1@example.com%'"), 1);
+	double end = itest_now() + 20;
+	long long st;
+	while ((st = push_state("resync-tg@clf")) != PAP_STATE_DELIVERED && itest_now() < end)
+		usleep(100000);
+	CU_ASSERT_EQUAL(st, PAP_STATE_DELIVERED);
+	if (st != PAP_STATE_DELIVERED)
+		itest_daemon_print_log(&node[1], 3000);
+	/* it was parked on the temp-gruu, and node 2's resync woke it */
+	CU_ASSERT_EQUAL(tpg_query_int(pg, DB, "SELECT count(*) FROM transition t JOIN delivery d ON d.id = t.delivery"
+	    " JOIN push p ON p.id = d.push WHERE p.push_id = 'resync-tg@clf' AND t.note LIKE"
+	    " '%waiting for a registration of sip:tgruu.rs1@example.com;gr%'"), 1);
+	CU_ASSERT(itest_file_has(node[1].log, "1 delivery(ies) parked on a temp-gruu woken"));
+	int code = -1;
+	CU_ASSERT_EQUAL(itest_wait_pid(term, 10, &code), 0);
+	CU_ASSERT_EQUAL(code, 0);
+	if (code != 0)
+		itest_stop_pid(term, SIGTERM, 5);
+	free(reg);
+	free(tlog);
+	free(scen);
+}
+
 /* The 200-answered POSTs of push_id at the PI; the order of its first
  * among all 200s into *pos (-1 when none). */
 static size_t pi_ok(const char *push_id, int *pos)
@@ -399,6 +468,7 @@ int main(void)
 	static const struct itest_test_def tests[] = {
 		{ "a second node with the same node id is refused", t_same_node_id },
 		{ "a registration missed by a listener away is read again", t_listener_resync },
+		{ "a push parked on a temp-gruu meanwhile is woken by the resync", t_listener_resync_temp_gruu },
 		{ "held notifications keep their lease: each sent once, in order", t_notifications_held },
 		{ "a PostgreSQL that never answers: PAP 3000 within the connect timeout", t_connect_timeout },
 		{ NULL, NULL },

@@ -19,6 +19,13 @@
  *     dialog carries the push, answered 200: delivered; with large content
  *     A's NOTIFY names a URL on node B, which serves it from the database
  *     (content_token), and A's waiting attempt ends delivered once fetched;
+ *   - the holder of a subscription dialog (schema 14): with B alive, A
+ *     holds a subscription, is stopped (a push accepted by B does not park
+ *     on A's dialog) and started again (its row names no holder any more,
+ *     and a push accepted by B does not park on it either); a ppgd_take
+ *     whose dialogs (long Call-IDs) pass PostgreSQL's 8,000-byte NOTIFY
+ *     limit goes in several NOTIFYs, and A takes the push from the one
+ *     naming its live dialog;
  *   - /readyz on A answers 503 while its PostgreSQL connection is lost and
  *     200 once it came back by itself; every log line names the node and
  *     /metrics carries ppgd_node_info.
@@ -549,6 +556,89 @@ static void t_subscribe_a_push_b_indirect(void)
 	free(msglog);
 }
 
+/* Waits until push_id at node n is pending on a SIP park; its desc. */
+static int wait_parked(int n, const char *push_id, char *desc, size_t dlen)
+{
+	int code;
+	double end = itest_now() + 10;
+	while (itest_now() < end && (status_at(n, push_id, &code, desc, dlen) != PAP_STATE_PENDING ||
+	    !strstr(desc, "SIP")))
+		usleep(100000);
+	return status_at(n, push_id, &code, desc, dlen);
+}
+
+/* Schema 14: A holds the subscription of nuser5 while B is alive. A
+ * stopped: B does not hand a push to A's dead dialog (A's node lock is
+ * gone), the push waits for a registration. A started again: its row names
+ * no holder any more, and B does not hand the next push to it either
+ * (before, both parked "waiting for the node holding the ua-profile
+ * subscription" until the terminal subscribed again). */
+static void t_restarted_holder_not_handed_off(void)
+{
+	char *msglog = NULL, desc[512] = "";
+	CU_ASSERT_FATAL(node[0].pid > 0 && node[1].pid > 0);
+	pid_t t = subscriber(0, "nuser5", MMS_CT, "MMS-nuser5-1", &msglog);
+	CU_ASSERT_FATAL(t > 0);
+	CU_ASSERT_EQUAL_FATAL(tpg_query_int(pg, DB, "SELECT count(*) FROM subscription"
+	    " WHERE aor = 'sip:nuser5@biloxi.example' AND node = 'node-a'"), 1);
+	/* A dead */
+	CU_ASSERT_EQUAL(itest_daemon_stop(&node[0]), 0);
+	CU_ASSERT_EQUAL(push(1, "np5a@clsip", "WAPPUSH=sip%3Anuser5%40biloxi.example/TYPE=USER", MMS_CT,
+	    "MMS-nuser5-1 A dead", 19), PAP_ACCEPTED);
+	CU_ASSERT_EQUAL(wait_parked(1, "np5a@clsip", desc, sizeof desc), PAP_STATE_PENDING);
+	CU_ASSERT_PTR_NULL(strstr(desc, "waiting for the node holding"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(desc, "waiting for a registration of sip:nuser5@biloxi.example"));
+	/* A restarted: its previous run's dialog names no holder */
+	CU_ASSERT_EQUAL_FATAL(itest_daemon_start(&node[0]), 0);
+	CU_ASSERT_EQUAL(tpg_query_int(pg, DB, "SELECT count(*) FROM subscription"
+	    " WHERE aor = 'sip:nuser5@biloxi.example' AND node IS NULL"), 1);
+	CU_ASSERT(itest_file_has(node[0].log, "subscription(s) of this node's previous run"));
+	CU_ASSERT_EQUAL(push(1, "np5b@clsip", "WAPPUSH=sip%3Anuser5%40biloxi.example/TYPE=USER", MMS_CT,
+	    "MMS-nuser5-1 A restarted", 24), PAP_ACCEPTED);
+	CU_ASSERT_EQUAL(wait_parked(1, "np5b@clsip", desc, sizeof desc), PAP_STATE_PENDING);
+	CU_ASSERT_PTR_NULL(strstr(desc, "waiting for the node holding"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(desc, "waiting for a registration of sip:nuser5@biloxi.example"));
+	CU_ASSERT(!itest_file_has(node[1].log, "handed to the node holding the subscription dialog of "
+	    "sip:nuser5@biloxi.example"));
+	itest_stop_pid(t, SIGTERM, 5);
+	free(msglog);
+}
+
+/* A ppgd_take past PostgreSQL's NOTIFY limit: besides nuser4's live dialog
+ * at A, 15 stored dialogs of A with 600-byte Call-IDs (newer, so listed
+ * first; they fit the push as the live one does). B's hand-off names them
+ * all, over 8,000 bytes: it goes in several NOTIFYs, and A takes the push
+ * from the one naming its live dialog (before, pg_notify refused the
+ * payload and the push waited for the terminal's next SUBSCRIBE). */
+static void t_take_past_notify_limit(void)
+{
+	char *msglog = NULL, desc[512];
+	int code;
+	CU_ASSERT_FATAL(node[0].pid > 0 && node[1].pid > 0);
+	pid_t t = subscriber(0, "nuser4", MMS_CT, "MMS-nuser4-1", &msglog);
+	CU_ASSERT_FATAL(t > 0);
+	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, DB, "INSERT INTO subscription (aor, call_id, remote_tag, contact,"
+	    " apps, model, accept, expires, updated, node) SELECT s.aor, repeat('c', 590) || g || '@long',"
+	    " 'tag' || g, s.contact, s.apps, s.model, s.accept, s.expires, s.updated + 60000 + g, s.node"
+	    " FROM subscription s, generate_series(1, 15) g WHERE s.aor = 'sip:nuser4@biloxi.example'"), 0);
+	CU_ASSERT(tpg_query_int(pg, DB, "SELECT sum(length(call_id) + length(remote_tag) + 2) FROM subscription"
+	    " WHERE aor = 'sip:nuser4@biloxi.example' AND node = 'node-a'") > 8000);
+	CU_ASSERT_EQUAL(push(1, "np4@clsip", "WAPPUSH=sip%3Anuser4%40biloxi.example/TYPE=USER", MMS_CT,
+	    "MMS-nuser4-1 past the limit", 27), PAP_ACCEPTED);
+	CU_ASSERT_EQUAL(wait_final(1, "np4@clsip", 20, &code, desc, sizeof desc), PAP_STATE_DELIVERED);
+	CU_ASSERT_EQUAL(code, 1000);
+	CU_ASSERT_PTR_NOT_NULL(strstr(desc, "NOTIFY 200"));
+	int rc = -1;
+	CU_ASSERT_EQUAL(itest_wait_pid(t, 20, &rc), 0);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT(itest_file_has(msglog, "MMS-nuser4-1 past the limit"));
+	CU_ASSERT(!itest_file_has(node[1].log, "cannot hand the push NOTIFYs of sip:nuser4@biloxi.example"));
+	CU_ASSERT(itest_file_has(node[0].log, "another node handed over the push NOTIFYs of "
+	    "sip:nuser4@biloxi.example"));
+	CU_ASSERT_EQUAL(tpg_sql(pg, DB, "DELETE FROM subscription WHERE call_id LIKE '%@long'"), 0);
+	free(msglog);
+}
+
 static void t_readyz_database_lost(void)
 {
 	char body[1024];
@@ -582,6 +672,9 @@ int main(void)
 		{ "a SUBSCRIBE taken by A, a push accepted by B: A's NOTIFY delivers it", t_subscribe_a_push_b },
 		{ "a push NOTIFY by reference across nodes: A's URL on B, delivered once fetched",
 		  t_subscribe_a_push_b_indirect },
+		{ "a ppgd_take past the 8,000-byte NOTIFY limit: split, A delivers", t_take_past_notify_limit },
+		{ "A stopped, then restarted, B alive: its dead dialog is not handed off",
+		  t_restarted_holder_not_handed_off },
 		{ "an SMS receipt on A's link ends B's delivery delivered", t_sms_receipt_other_node },
 		{ "A alone, restarted: a stored dialog that died with it is not handed off", t_dead_dialog_not_handed_off },
 		{ "node id on every log line and ppgd_node_info", t_node_on_logs_and_metrics },

@@ -27,7 +27,7 @@ static void test_fresh_schema_wal(void)
 	CU_ASSERT_EQUAL_FATAL(t_open(path, 0, &db), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
 	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION);
-	CU_ASSERT_EQUAL(DB_SCHEMA_VERSION, 13);
+	CU_ASSERT_EQUAL(DB_SCHEMA_VERSION, 14);
 	CU_ASSERT_EQUAL(db_count_pushes(db, &n), 0);
 	CU_ASSERT_EQUAL(n, 0);
 	add_push(db, "pi", "w1", 1, one_addr, 1000);
@@ -39,11 +39,11 @@ static void test_fresh_schema_wal(void)
 	CU_ASSERT_EQUAL(memcmp(hdr, "SQLite format 3", 16), 0);
 	CU_ASSERT_EQUAL(hdr[18], 2);        /* file format write version: WAL */
 	CU_ASSERT_EQUAL(hdr[19], 2);        /* read version: WAL */
-	CU_ASSERT_EQUAL(be32(hdr + 60), 13); /* user_version */
+	CU_ASSERT_EQUAL(be32(hdr + 60), 14); /* user_version */
 
-	/* open again (no schema step runs), still version 13 */
+	/* open again (no schema step runs), still version 14 */
 	CU_ASSERT_EQUAL_FATAL(t_open(path, DB_SYNC_NORMAL, &db), 0);
-	CU_ASSERT_EQUAL(db_schema_version(db), 13);
+	CU_ASSERT_EQUAL(db_schema_version(db), 14);
 	db_close(db);
 }
 
@@ -416,6 +416,8 @@ static void test_pg_upgrade(void)
 	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "pgupgrade", "INSERT INTO binding (aor, contact, apps, expires,"
 	    " updated, call_id, cseq) VALUES ('sip:a@x', 'sip:a@1', '', 9000, 1, 'c1', 1),"
 	    " ('sip:a@x', 'sip:a@2', '', 9000, 2, 'reg-event', 0)"), 0);
+	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "pgupgrade", "INSERT INTO subscription (aor, call_id, remote_tag,"
+	    " apps, expires, updated) VALUES ('sip:a@x', 'sc1', 'st1', 'mms.ua', 9000, 1)"), 0);
 
 	CU_ASSERT_EQUAL_FATAL(db_open_config(&c, 0, &db), 0);
 	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION);
@@ -430,6 +432,14 @@ static void test_pg_upgrade(void)
 	CU_ASSERT_EQUAL(bv10[1].origin, DB_ORIGIN_REGISTER);
 	CU_ASSERT_PTR_NULL(bv10[1].temp_gruu);
 	db_binding_list_free(bv10, n10);
+	/* schema 14: a subscription from before names no holder of its dialog */
+	struct db_subscription *sv = NULL;
+	size_t sn = 0;
+	CU_ASSERT_EQUAL_FATAL(db_subscription_list(db, "sip:a@x", 0, &sv, &sn), 0);
+	CU_ASSERT_EQUAL_FATAL(sn, 1);
+	check_str(sv[0].apps, "mms.ua");
+	CU_ASSERT_PTR_NULL(sv[0].node);
+	db_subscription_list_free(sv, sn);
 	struct db_push_filter f = { .state = -1, .limit = 10, .pi = p.pi };
 	struct db_push_brief *bv = NULL;
 	size_t n = 0;

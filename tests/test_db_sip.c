@@ -1,7 +1,8 @@
 /*
  * test_db_sip.c - db/ on both engines: what SIP Push stores. Registration
  * bindings (temp-gruus, origin), ua-profile subscriptions, deliveries waiting
- * on a target, reg event subscription holders.
+ * on a target, reg event subscription holders, subscriptions' dialog holders
+ * (schema 14), deliveries parked on temp-gruus woken by target.
  *
  * The same suite runs a second time on PostgreSQL, on a server the test
  * starts itself (test_db_pg.c: one database per test name), without the tests
@@ -208,6 +209,90 @@ static void test_waiting_target(void)
 	db_close(db);
 }
 
+/* Schema 14: the node holding each subscription's dialog is the handle's
+ * node at its upsert; a node's start releases the rows of its previous run
+ * (node NULL, what the terminal enrolled stays); whether a node is live. */
+static void test_subscription_holder(void)
+{
+	struct db *db = NULL;
+	CU_ASSERT_EQUAL_FATAL(t_open(db_path("subholder"), 0, &db), 0);
+	CU_ASSERT_EQUAL(db_set_node(db, "node-x"), 0);
+	struct db_subscription a = { .aor = "sip:bob@example.com", .call_id = "h1", .remote_tag = "t1",
+		.apps = "mms.ua", .expires = 5000, .updated = 100, .node = "ignored" };
+	CU_ASSERT_EQUAL(db_subscription_upsert(db, &a), 0);
+	CU_ASSERT_EQUAL(db_set_node(db, "node-y"), 0);
+	struct db_subscription b = { .aor = "sip:bob@example.com", .call_id = "h2", .remote_tag = "t2",
+		.apps = "mms.ua", .expires = 5000, .updated = 200 };
+	CU_ASSERT_EQUAL(db_subscription_upsert(db, &b), 0);
+	struct db_subscription *v = NULL;
+	size_t n = 0;
+	CU_ASSERT_EQUAL_FATAL(db_subscription_list(db, "sip:bob@example.com", 1000, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	check_str(v[0].node, "node-y");   /* newest first */
+	check_str(v[1].node, "node-x");
+	db_subscription_list_free(v, n);
+	/* node-x starts again: its dialog is gone; node-y's stays */
+	CU_ASSERT_EQUAL(db_set_node(db, "node-x"), 0);
+	CU_ASSERT_EQUAL(db_subscription_release_node(db), 1);
+	CU_ASSERT_EQUAL(db_subscription_release_node(db), 0);
+	CU_ASSERT_EQUAL_FATAL(db_subscription_list(db, NULL, 1000, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	check_str(v[0].node, "node-y");
+	CU_ASSERT_PTR_NULL(v[1].node);
+	check_str(v[1].apps, "mms.ua");   /* what it enrolled stays */
+	db_subscription_list_free(v, n);
+	/* a refresh in a new dialog of this run names this node again */
+	CU_ASSERT_EQUAL(db_subscription_upsert(db, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(db_subscription_list(db, "sip:bob@example.com", 1000, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL(v[1].id, a.id);
+	check_str(v[1].node, "node-x");
+	db_subscription_list_free(v, n);
+	/* liveness: on PostgreSQL the node lock, on SQLite the handle's own id */
+	CU_ASSERT_EQUAL(db_node_live(db, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(db_node_live(db, ""), 0);
+	CU_ASSERT_EQUAL(db_node_live(db, "node-y"), 0);
+	if (db_engine_of(db) == DB_ENGINE_POSTGRESQL) {
+		CU_ASSERT_EQUAL(db_node_live(db, "node-x"), 0);   /* no lock yet */
+		CU_ASSERT_EQUAL(db_node_lock(db), 0);
+	}
+	CU_ASSERT_EQUAL(db_node_live(db, "node-x"), 1);
+	db_close(db);
+}
+
+/* The deliveries parked on the temp-gruus a resync finds (their target is
+ * no AoR): woken by target, only those parked until a registration. */
+static void test_wake_targets(void)
+{
+	struct db *db = NULL;
+	CU_ASSERT_EQUAL_FATAL(t_open(db_path("waketargets"), 0, &db), 0);
+	struct db_push p;
+	struct db_delivery d[3];
+	fill_push(&p, "pi", "wt");
+	fill_delivery(&d[0], "WAPPUSH=sip%3Atg1%40example.com%3Bgr/TYPE=USER", NULL, 1000);
+	fill_delivery(&d[1], "WAPPUSH=sip%3Atg2%40example.com%3Bgr/TYPE=USER", NULL, 1000);
+	fill_delivery(&d[2], "WAPPUSH=sip%3Atg1%40example.com%3Bgr/TYPE=USER", NULL, 1000);
+	CU_ASSERT_EQUAL_FATAL(db_push_insert(db, &p, d, 3), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_target(db, d[0].id, "sip:tg1@example.com"), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_target(db, d[1].id, "sip:tg2@example.com"), 0);
+	CU_ASSERT_EQUAL(db_delivery_set_target(db, d[2].id, "sip:tg1@example.com"), 0);
+	CU_ASSERT_EQUAL(db_delivery_schedule(db, d[0].id, INT64_MAX), 0);   /* parked */
+	CU_ASSERT_EQUAL(db_delivery_schedule(db, d[1].id, INT64_MAX), 0);   /* parked, not named */
+	CU_ASSERT_EQUAL(db_delivery_schedule(db, d[2].id, 3000), 0);        /* a retry, not parked */
+	const char *t[] = { "sip:tg1@example.com", "sip:bad\n@example.com", "sip:none@example.com" };
+	CU_ASSERT_EQUAL(db_regevent_wake_targets(db, t, 0, 2000), 0);
+	CU_ASSERT_EQUAL(db_regevent_wake_targets(db, NULL, 1, 2000), -EINVAL);
+	CU_ASSERT_EQUAL(db_regevent_wake_targets(db, t, 3, 2000), 1);
+	CU_ASSERT_EQUAL(db_regevent_wake_targets(db, t, 3, 2000), 0);   /* not parked any more */
+	struct db_delivery *v = NULL;
+	size_t n = 0;
+	CU_ASSERT_EQUAL_FATAL(db_delivery_due(db, 2000, 10, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(v[0].id, d[0].id);
+	db_delivery_list_free(v, n);
+	db_close(db);
+}
+
 /* Schema 11: the holder of each AoR's reg event subscription, the AoRs that
  * parked deliveries wait on, and the wake-up of every registered AoR's. */
 static void test_regevent_owner(void)
@@ -395,6 +480,8 @@ static const struct t_case cases[] = {
 	{ "ua-profile subscriptions", test_subscriptions, 0 },
 	{ "deliveries waiting on a target", test_waiting_target, 0 },
 	{ "reg event subscription holders (schema 11)", test_regevent_owner, 0 },
+	{ "subscriptions' dialog holders (schema 14)", test_subscription_holder, 0 },
+	{ "deliveries parked on temp-gruus woken by target", test_wake_targets, 0 },
 };
 
 int main(void)

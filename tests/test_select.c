@@ -295,6 +295,64 @@ static void test_pick_appids(void)
 	CU_ASSERT(pk.n == 1 && pk.idx[0] == 0);
 }
 
+/* The ppgd_take payloads of a hand-off (ppg_bearer_sip_handoff.c): one
+ * holder's dialogs together, none longer than the limit, every dialog named
+ * once, a dialog too long for any replaced by the bare "AOR HOLDER". */
+static void test_take_payloads(void)
+{
+	char cid[5][80];
+	const char *node[6] = { "node-a", "node-c", "node-a", "node-a", "node-a", "node-c" };
+	const char *call[6], *tag[6] = { "t0", "t1", "t2", "t3", "t4", "t5" };
+	for (int i = 0; i < 5; i++) {
+		memset(cid[i], 'a' + i, 40);
+		snprintf(cid[i] + 40, sizeof cid[i] - 40, "@%d", i);
+		call[i] = cid[i];
+	}
+	char huge[200];
+	memset(huge, 'h', sizeof huge - 1);
+	huge[sizeof huge - 1] = '\0';
+	call[5] = huge;
+	/* max 120: "sip:x@y node-a" (14) + two dialogs of 46 each */
+	char *l = ppg_bearer_sip_take_payloads("sip:x@y", node, call, tag, 6, 120);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	/* node-a: dialogs 0 and 2, then 3 and 4; node-c: dialog 1, then the
+	 * bare one for 5 */
+	size_t k = 0, named[6] = { 0 };
+	const char *p = l;
+	char got[4][128];
+	for (; *p && k < 4; p += strlen(p) + 1, k++) {
+		CU_ASSERT(strlen(p) <= 120);
+		snprintf(got[k], sizeof got[k], "%s", p);
+		for (int i = 0; i < 6; i++) {
+			char pair[300];
+			snprintf(pair, sizeof pair, " %s %s", call[i], tag[i]);
+			if (strstr(p, pair)) {
+				named[i]++;
+				CU_ASSERT(!strncmp(p, "sip:x@y ", 8) && !strncmp(p + 8, node[i], strlen(node[i])));
+			}
+		}
+	}
+	CU_ASSERT_EQUAL(*p, '\0');
+	CU_ASSERT_EQUAL(k, 4);
+	for (int i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(named[i], 1);
+	CU_ASSERT_EQUAL(named[5], 0);
+	CU_ASSERT(!strncmp(got[0], "sip:x@y node-a ", 15) && strstr(got[0], cid[0]) && strstr(got[0], cid[2]));
+	CU_ASSERT(!strncmp(got[1], "sip:x@y node-a ", 15) && strstr(got[1], cid[3]) && strstr(got[1], cid[4]));
+	CU_ASSERT(!strncmp(got[2], "sip:x@y node-c ", 15) && strstr(got[2], cid[1]));
+	CU_ASSERT_STRING_EQUAL(got[3], "sip:x@y node-c");   /* dialog 5: too long for any */
+	free(l);
+	/* everything fits: one payload per holder */
+	l = ppg_bearer_sip_take_payloads("sip:x@y", node, call, tag, 5, 7900);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	CU_ASSERT(!strncmp(l, "sip:x@y node-a ", 15));
+	p = l + strlen(l) + 1;
+	CU_ASSERT(!strncmp(p, "sip:x@y node-c ", 15));
+	CU_ASSERT_EQUAL(p[strlen(p) + 1], '\0');
+	free(l);
+	CU_ASSERT_PTR_NULL(ppg_bearer_sip_take_payloads("sip:x@y", node, call, tag, 0, 7900));
+}
+
 int main(void)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -307,5 +365,6 @@ int main(void)
 	CU_add_test(s, "UAProf Push-Accept-AppID values", test_takes_app);
 	CU_add_test(s, "a temp-gruu names its terminal", test_temp_gruu);
 	CU_add_test(s, "terminals refused by their Push-Accept-AppID", test_pick_appids);
+	CU_add_test(s, "ppgd_take payloads under the NOTIFY limit", test_take_payloads);
 	return tu_run();
 }
