@@ -93,17 +93,21 @@ runs=0
 # wrk_run name url auth threads conns seconds [once]: sets accepted, other,
 # wrk_line; delivered, elapsed, drate from the sink
 cpu_of_server() { if [ "$1" = ppgd ]; then proc_cpu_ms "$ppgd_pid"; else kannel_cpu_ms; fi; }
+sys_of_server() { if [ "$1" = ppgd ]; then proc_sys_ms "$ppgd_pid"; else kannel_cpu_ms proc_sys_ms; fi; }
 wrk_run() {
 	settle
-	local before=$settled_count t0 t1 server=${1%%-*} c0 c1
+	local before=$settled_count t0 t1 server=${1%%-*} c0 c1 s0 s1
 	c0=$(cpu_of_server "$server")
+	s0=$(sys_of_server "$server")
 	t0=$(date +%s.%N)
 	wrk_exec "$@"
 	t1=$wrk_end
 	settle
 	c1=$(cpu_of_server "$server")
+	s1=$(sys_of_server "$server")
 	delivered=$((settled_count - before))
 	cpu_us=$(us_per $((c1 - c0)) "$delivered")
+	sys_us=$(us_per $((s1 - s0)) "$delivered")
 	lat_mean=$(sed -n 's/.* latency_mean_ms=\([0-9.]*\).*/\1/p' <<<"$wrk_line")
 	lat_p99=$(sed -n 's/.* latency_p99_ms=\([0-9.]*\).*/\1/p' <<<"$wrk_line")
 	elapsed=$(awk -v a="$t0" -v b="$t1" -v c="$last_change" 'BEGIN {
@@ -120,7 +124,7 @@ smoke() {
 	[ "$delivered" = 1 ] || die "$1 accepted the smoke push but the sink counted $delivered datagrams, not 1"
 }
 
-declare -A rate_of acc_of del_of cpu_of lat_of
+declare -A rate_of acc_of del_of cpu_of sys_of lat_of
 
 # ---------------------------------------------------------------- ppgd
 ppgd_secret
@@ -148,7 +152,7 @@ ppgd_acc_total=$accepted
 for conc in 1 8; do
 	threads=$((conc == 1 ? 1 : 2))
 	wrk_run "ppgd-c$conc" "$ppgd_url" "$auth" "$threads" "$conc" "$SECS"
-	rate_of[ppgd-$conc]=$drate cpu_of[ppgd-$conc]=$cpu_us lat_of[ppgd-$conc]=$lat_mean/$lat_p99 acc_of[ppgd-$conc]=$accepted del_of[ppgd-$conc]=$delivered
+	rate_of[ppgd-$conc]=$drate cpu_of[ppgd-$conc]=$cpu_us sys_of[ppgd-$conc]=$sys_us lat_of[ppgd-$conc]=$lat_mean/$lat_p99 acc_of[ppgd-$conc]=$accepted del_of[ppgd-$conc]=$delivered
 	ppgd_sink_total=$((ppgd_sink_total + delivered))
 	ppgd_acc_total=$((ppgd_acc_total + accepted))
 done
@@ -183,7 +187,7 @@ kannel_acc_total=$accepted
 for conc in 1 8; do
 	threads=$((conc == 1 ? 1 : 2))
 	wrk_run "kannel-c$conc" "$kannel_url" - "$threads" "$conc" "$SECS"
-	rate_of[kannel-$conc]=$drate cpu_of[kannel-$conc]=$cpu_us lat_of[kannel-$conc]=$lat_mean/$lat_p99 acc_of[kannel-$conc]=$accepted del_of[kannel-$conc]=$delivered
+	rate_of[kannel-$conc]=$drate cpu_of[kannel-$conc]=$cpu_us sys_of[kannel-$conc]=$sys_us lat_of[kannel-$conc]=$lat_mean/$lat_p99 acc_of[kannel-$conc]=$accepted del_of[kannel-$conc]=$delivered
 	kannel_sink_total=$((kannel_sink_total + delivered))
 	kannel_acc_total=$((kannel_acc_total + accepted))
 done
@@ -211,6 +215,10 @@ if [ "$SYNC_EXTRA" = normal ]; then
 			"$(ratio "${cpu_of[normal-$conc]}" "${cpu_of[kannel-$conc]}")"
 	done
 fi
+echo "of that CPU per delivered push, in the kernel (system time):"
+for conc in 1 8; do
+	echo "  c$conc: ppgd ${sys_of[ppgd-$conc]:-} of ${cpu_of[ppgd-$conc]} us ($(ratio "${sys_of[ppgd-$conc]:-}" "${cpu_of[ppgd-$conc]}")), Kannel ${sys_of[kannel-$conc]:-} of ${cpu_of[kannel-$conc]} us ($(ratio "${sys_of[kannel-$conc]:-}" "${cpu_of[kannel-$conc]}"))"
+done
 echo
 echo "goals of issue 11 (this run):"
 echo "  4. OTA over UDP delivered/s >= ${TARGET_RATIO}x Kannel at c8: $(ratio "${rate_of[ppgd-8]}" "${rate_of[kannel-8]}"): $(verdict "${rate_of[ppgd-8]}" "${rate_of[kannel-8]}")"
