@@ -3,7 +3,7 @@
  * ppgd's SIP Push bearer could reach at best on this machine, for
  * bench/bench_sip.sh.
  *
- *   sip_flood [-n N] [-w W] [-b BYTES] [-T SECONDS] [-l BIND] [-R ROUTE] TARGET-URI
+ *   sip_flood [-n N] [-w W] [-b BYTES] [-T SECONDS] [-l BIND] [-R ROUTE] [-P BYTES] [-a] TARGET-URI
  *
  * Sends N MESSAGEs (default 20000) to TARGET-URI (e.g. sip:bob@127.0.0.1:5070)
  * over UDP, W in flight (default 64), each on its own nua handle destroyed
@@ -17,6 +17,12 @@
  * and Supported ppgd's agent adds. The transport settings are ppgd's too
  * (TPTAG_QUEUESIZE 4096, 4 MB UDP buffers, su_root_threading off), see
  * the sofia-sip pitfalls found in testing.
+ *
+ * -P BYTES: nta preloads BYTES into each message's home (NTATAG_PRELOAD; ppgd
+ * sets 2048). -a: the same MESSAGEs from a plain nta agent, without nua
+ * (nta_outgoing_mcreate on a message built here, one transaction each,
+ * destroyed after its final response): what a sender without nua's handles,
+ * signals and copies costs, beside the nua figure.
  *
  * Prints one machine-readable line on stdout:
  *   RESULT sent=N ok=N other=N local=N seconds=S msgs_per_s=R cpu_ms=C
@@ -33,6 +39,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#define NTA_OUTGOING_MAGIC_T struct flood
+#include <sofia-sip/nta.h>
+#include <sofia-sip/nta_tag.h>
 #include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_extra.h>
@@ -55,6 +64,13 @@ struct flood {
 	sip_content_type_t *ct;
 	sip_payload_t *pl;
 	sip_route_t *route;
+	nta_agent_t *nta;         /* -a: the plain nta agent, else NULL */
+	nta_leg_t *leg;           /* its default leg (CSeq, Call-ID, From tag) */
+	sip_from_t *from;
+	sip_to_t *to;
+	sip_user_agent_t *ua;
+	sip_allow_t *allow;
+	sip_supported_t *supported;
 	unsigned long n, window;
 	unsigned long sent, done, ok, other, local;
 	int first_other;
@@ -64,8 +80,55 @@ struct flood {
 	int finished;
 };
 
+static void count_final(struct flood *f, int status, char const *phrase, sip_t const *sip);
+static void check_end(struct flood *f);
+
+static void send_one(struct flood *f);
+
+static int on_orq(struct flood *f, nta_outgoing_t *orq, sip_t const *sip)
+{
+	int status = nta_outgoing_status(orq);
+
+	if (status < 200)
+		return 0;
+	nta_outgoing_destroy(orq);
+	count_final(f, status, sip && sip->sip_status ? sip->sip_status->st_phrase : "", sip);
+	if (f->sent < f->n && !f->finished)
+		send_one(f);
+	check_end(f);
+	return 0;
+}
+
+/* -a: the MESSAGE as nua would build it, sent by nta alone. */
+static void send_one_nta(struct flood *f)
+{
+	msg_t *msg = nta_msg_create(f->nta, 0);
+	sip_t *sip = sip_object(msg);
+
+	f->sent++;
+	if (!msg || sip_add_tl(msg, sip,
+	    SIPTAG_FROM(f->from), SIPTAG_TO(f->to),
+	    TAG_IF(f->route, SIPTAG_ROUTE(f->route)),
+	    SIPTAG_ACCEPT_CONTACT(f->ac), SIPTAG_P_ASSERTED_IDENTITY(f->pai),
+	    SIPTAG_USER_AGENT(f->ua), SIPTAG_ALLOW(f->allow), SIPTAG_SUPPORTED(f->supported),
+	    SIPTAG_CONTENT_TYPE(f->ct), SIPTAG_PAYLOAD(f->pl), TAG_END()) < 0 ||
+	    nta_msg_request_complete(msg, f->leg, SIP_METHOD_MESSAGE,
+	    (url_string_t const *)f->target) < 0 ||
+	    !nta_outgoing_mcreate(f->nta, on_orq, f, NULL, msg, TAG_END())) {
+		fprintf(stderr, "sip_flood: cannot send a MESSAGE with nta\n");
+		msg_destroy(msg);
+		f->done++;
+		f->other++;
+		f->local++;
+	}
+}
+
 static void send_one(struct flood *f)
 {
+	if (f->nta) {
+		send_one_nta(f);
+		return;
+	}
 	nua_handle_t *nh = nua_handle(f->nua, NULL, TAG_END());
 
 	if (!nh) {
@@ -96,6 +159,22 @@ static void check_end(struct flood *f)
 	}
 }
 
+static void count_final(struct flood *f, int status, char const *phrase, sip_t const *sip)
+{
+	f->done++;
+	if (status >= 200 && status < 300) {
+		f->ok++;
+		return;
+	}
+	f->other++;
+	if (!sip || (sip->sip_flags & NTA_INTERNAL_MSG) || status > 699)
+		f->local++;
+	if (!f->first_other) {
+		f->first_other = status;
+		snprintf(f->first_phrase, sizeof f->first_phrase, "%s", phrase ? phrase : "");
+	}
+}
+
 static void on_event(nua_event_t event, int status, char const *phrase, nua_t *nua,
     nua_magic_t *magic, nua_handle_t *nh, nua_hmagic_t *hmagic, sip_t const *sip, tagi_t tags[])
 {
@@ -109,18 +188,7 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
 		if (status < 200)
 			return;
 		nua_handle_destroy(nh);
-		f->done++;
-		if (status >= 200 && status < 300) {
-			f->ok++;
-		} else {
-			f->other++;
-			if (!sip || (sip->sip_flags & NTA_INTERNAL_MSG) || status > 699)
-				f->local++;
-			if (!f->first_other) {
-				f->first_other = status;
-				snprintf(f->first_phrase, sizeof f->first_phrase, "%s", phrase ? phrase : "");
-			}
-		}
+		count_final(f, status, phrase, sip);
 		if (f->sent < f->n && !f->finished)
 			send_one(f);
 		check_end(f);
@@ -160,7 +228,7 @@ static void on_deadline(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *a
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: sip_flood [-n N] [-w W] [-b BYTES] [-T SECONDS] [-l BIND-URL] [-R ROUTE] TARGET-URI\n");
+	fprintf(stderr, "usage: sip_flood [-n N] [-w W] [-b BYTES] [-T SECONDS] [-l BIND-URL] [-R ROUTE] [-P BYTES] [-a] TARGET-URI\n");
 	exit(2);
 }
 
@@ -183,11 +251,12 @@ int main(int argc, char **argv)
 	su_home_t home[1] = { SU_HOME_INIT(home) };
 	su_timer_t *deadline;
 	char *body;
-	int c;
+	int c, plain_nta = 0;
+	unsigned long preload = 0;
 
 	f.n = 20000;
 	f.window = 64;
-	while ((c = getopt(argc, argv, "n:w:b:T:l:R:")) != -1) {
+	while ((c = getopt(argc, argv, "n:w:b:T:l:R:P:a")) != -1) {
 		switch (c) {
 		case 'n': f.n = num(optarg); break;
 		case 'w': f.window = num(optarg); break;
@@ -195,6 +264,8 @@ int main(int argc, char **argv)
 		case 'T': timeout_s = num(optarg); break;
 		case 'l': bind = optarg; break;
 		case 'R': route = optarg; break;
+		case 'P': preload = num(optarg); break;
+		case 'a': plain_nta = 1; break;
 		default: usage();
 		}
 	}
@@ -240,6 +311,25 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (plain_nta) {
+		f.nta = nta_agent_create(f.root, URL_STRING_MAKE(bind), NULL, NULL,
+		    NTATAG_CLIENT_RPORT(1),   /* as nua sets it: ";rport" in the Via */
+		    TPTAG_QUEUESIZE(4096),
+		    TPTAG_UDP_RMEM(4u << 20),
+		    TPTAG_UDP_WMEM(4u << 20),
+		    TAG_IF(preload, NTATAG_PRELOAD(preload)),
+		    TAG_END());
+		f.leg = f.nta ? nta_leg_tcreate(f.nta, NULL, NULL, NTATAG_NO_DIALOG(1), TAG_END()) : NULL;
+		f.from = sip_from_make(home, "<sip:ppg@operator.example>");
+		f.to = sip_to_make(home, "<sip:bob@example.com>");
+		f.ua = sip_user_agent_make(home, "sip_flood/1.0");
+		f.allow = sip_allow_make(home, "OPTIONS, REGISTER, SUBSCRIBE");
+		f.supported = sip_supported_make(home, "pref");
+		if (!f.nta || !f.leg || !f.from || !f.to || !f.ua || !f.allow || !f.supported) {
+			fprintf(stderr, "sip_flood: cannot start an nta agent on %s\n", bind);
+			return 1;
+		}
+	} else
 	f.nua = nua_create(f.root, on_event, (nua_magic_t *)&f,
 	    NUTAG_URL(bind),
 	    SIPTAG_FROM_STR("<sip:ppg@operator.example>"),
@@ -251,8 +341,9 @@ int main(int argc, char **argv)
 	    TPTAG_QUEUESIZE(4096),
 	    TPTAG_UDP_RMEM(4u << 20),
 	    TPTAG_UDP_WMEM(4u << 20),
+	    TAG_IF(preload, NTATAG_PRELOAD(preload)),
 	    TAG_END());
-	if (!f.nua) {
+	if (!f.nua && !f.nta) {
 		fprintf(stderr, "sip_flood: cannot start a SIP agent on %s\n", bind);
 		return 1;
 	}
@@ -280,13 +371,16 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	su_timer_destroy(deadline);
-	nua_shutdown(f.nua);
-	{
+	if (f.nta) {
+		nta_leg_destroy(f.leg);
+		nta_agent_destroy(f.nta);
+	} else {
+		nua_shutdown(f.nua);
 		su_time_t s = su_now();
 		while (!f.shutdown_done && su_duration(su_now(), s) < 5000)
 			su_root_step(f.root, 100);
+		nua_destroy(f.nua);
 	}
-	nua_destroy(f.nua);
 	su_root_destroy(f.root);
 	su_home_deinit(home);
 	su_deinit();

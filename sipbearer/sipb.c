@@ -29,6 +29,15 @@
 #define SIPB_QUEUESIZE 4096
 #define SIPB_UDP_BUFSIZE (4u << 20)
 
+/*
+ * Bytes nta preloads into the home of every message it makes or reads
+ * (NTATAG_PRELOAD; added to the datagram's own length for one it reads).
+ * sofia-sip's default is 0: each header, parameter list and string of a
+ * message is then a malloc of its own, and its free another. A MESSAGE
+ * push with its copy and the 200 that answers it fit in such a block.
+ */
+#define SIPB_PRELOAD 2048
+
 /* The methods this agent takes (its Allow header). */
 #define SIPB_ALLOW "OPTIONS, REGISTER, SUBSCRIBE"
 
@@ -275,6 +284,7 @@ struct sipb *sipb_new(su_root_t *root, const struct sipb_config *cfg, sipb_regis
 	    TPTAG_UDP_RMEM(SIPB_UDP_BUFSIZE),
 	    TPTAG_UDP_WMEM(SIPB_UDP_BUFSIZE),
 	    TAG_IF(cfg->t1x64_ms, NTATAG_SIP_T1X64(cfg->t1x64_ms)),
+	    NTATAG_PRELOAD(SIPB_PRELOAD),
 	    TAG_END());
 	if (!s->nua) {
 		sipb_err(err, errlen, "sipb_new: cannot start the SIP agent on %s%s%s%s",

@@ -103,6 +103,8 @@ struct sipb {
 	unsigned nregs;
 	struct sipb_out *out;     /* MESSAGEs in flight */
 	unsigned inflight;
+	struct sipb_out *idle;    /* MESSAGE handles between two MESSAGEs (sipb_message.c) */
+	unsigned nidle;
 	unsigned long seq;        /* counter mixed into Call-IDs */
 
 	sipb_session_fn session_result;
@@ -137,7 +139,8 @@ void sipb_register_abort_all(struct sipb *s, int status);
 void sipb_message_response(struct sipb *s, struct sipb_out *o, int status, char const *phrase,
     sip_t const *sip);
 
-/* sipb_message.c: ends every MESSAGE in flight with a local status (sipb_free). */
+/* sipb_message.c: ends every MESSAGE in flight with a local status and
+ * destroys the idle MESSAGE handles (sipb_free). */
 void sipb_message_abort_all(struct sipb *s, int status, const char *phrase);
 
 /* sipb_session.c: an event of a session's handle. */

@@ -3,9 +3,10 @@
  * (OMA-TS-SIP_Push §9.1.2, §8.2.2, Appendix C.2; RFC 3428;
  * content indirection RFC 4483 with RFC 2046 §5.2.3 and RFC 2017).
  *
- * Each MESSAGE gets its own nua handle, destroyed after the final response;
- * the core's result callback runs exactly once per MESSAGE accepted by
- * sipb_send_message().
+ * Each MESSAGE in flight has a nua handle of its own; after the final
+ * response the handle waits in a pool for the next MESSAGE (see
+ * sipb_out_take). The core's result callback runs exactly once per MESSAGE
+ * accepted by sipb_send_message().
  */
 #include "sipbearer/sipb_int.h"
 
@@ -25,6 +26,9 @@
 #define SIPB_CALLID_TOKEN 20
 #define SIPB_FROMTAG_TOKEN 12
 
+/* Most MESSAGE handles kept idle between two MESSAGEs. */
+#define SIPB_IDLE_MAX 256
+
 static void sipb_out_unlink(struct sipb *s, struct sipb_out *o)
 {
 	if (o->next)
@@ -43,6 +47,48 @@ static void sipb_out_link(struct sipb *s, struct sipb_out *o)
 	o->prevp = &s->out;
 	s->out = o;
 	s->inflight++;
+}
+
+/*
+ * A handle for the next MESSAGE: an idle one, else a new one. A handle is
+ * created by a call to nua and destroyed by a signal to its stack, each
+ * with its own home (and lock); a MESSAGE needs no dialog, so a handle
+ * whose MESSAGE got its final response can carry the next: nua takes the
+ * Call-ID, From, To and CSeq of each request from its tags and its default
+ * leg, not from the handle, and sends the requests of one handle one at a
+ * time (nua_client_request_queue), which each handle here has.
+ */
+static struct sipb_out *sipb_out_take(struct sipb *s)
+{
+	struct sipb_out *o = s->idle;
+
+	if (o) {
+		s->idle = o->next;
+		s->nidle--;
+		o->next = NULL;
+		return o;
+	}
+	if (!(o = calloc(1, sizeof *o)))
+		return NULL;
+	if (!(o->nh = nua_handle(s->nua, o, TAG_END()))) {
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Puts o's handle back into the pool, or destroys it (closing, pool full). */
+static void sipb_out_put(struct sipb *s, struct sipb_out *o)
+{
+	if (!s->closing && s->nidle < SIPB_IDLE_MAX) {
+		o->tag = 0;
+		o->next = s->idle;
+		s->idle = o;
+		s->nidle++;
+		return;
+	}
+	nua_handle_destroy(o->nh);
+	free(o);
 }
 
 void sipb_token(struct sipb *s, char *token, int tlen)
@@ -187,16 +233,11 @@ int sipb_send_message(struct sipb *s, const struct sipb_message *m)
 		}
 
 		rc = -ENOMEM;
-		if (!(o = calloc(1, sizeof *o)))
+		if (!(o = sipb_out_take(s)))
 			goto out;
 		o->tag = m->tag;
 		o->indirect = indirect;
 		o->request_size = size;
-		o->nh = nua_handle(s->nua, o, TAG_END());
-		if (!o->nh) {
-			free(o);
-			goto out;
-		}
 		sipb_out_link(s, o);
 		nua_message(o->nh, NUTAG_URL(us), TAG_NEXT(tags));
 		rc = 0;
@@ -207,18 +248,18 @@ out:
 }
 
 /*
- * Ends o: unlinks it, destroys its handle, reports r. The handle goes first:
- * nua_handle_destroy() only queues its end (the event being delivered keeps
- * phrase and sip alive), and the result callback may then send again.
+ * Ends o: unlinks it, puts its handle back into the pool (or destroys it),
+ * reports r. The handle goes first: the result callback may send again, on
+ * this very handle; nua_message() and nua_handle_destroy() only queue a
+ * signal to the stack (the event being delivered keeps phrase and sip alive).
  */
 static void sipb_out_finish(struct sipb *s, struct sipb_out *o, struct sipb_result *r)
 {
 	sipb_out_unlink(s, o);
-	nua_handle_destroy(o->nh);
 	r->indirect = o->indirect;
 	r->request_size = o->request_size;
 	r->tag = o->tag;
-	free(o);
+	sipb_out_put(s, o);
 	s->result(s->arg, r);
 }
 
@@ -227,8 +268,8 @@ void sipb_message_response(struct sipb *s, struct sipb_out *o, int status, char 
 {
 	struct sipb_result r = { 0 };
 
-	if (status < 200)
-		return;         /* provisional */
+	if (status < 200 || !o->prevp)
+		return;         /* provisional, or a handle without a MESSAGE (idle) */
 	r.status = status;
 	r.phrase = phrase ? phrase : "";
 	r.local = !sip || (sip->sip_flags & SIPB_NTA_INTERNAL_MSG) != 0;
@@ -253,5 +294,11 @@ void sipb_message_abort_all(struct sipb *s, int status, const char *phrase)
 		r.local = 1;
 		r.retry_after = -1;
 		sipb_out_finish(s, o, &r);
+	}
+	while ((o = s->idle)) {
+		s->idle = o->next;
+		s->nidle--;
+		nua_handle_destroy(o->nh);
+		free(o);
 	}
 }
