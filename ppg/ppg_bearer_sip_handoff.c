@@ -196,7 +196,9 @@ char *ppg_bearer_sip_take_payloads(const char *aor, const char *const *node, con
 				continue;
 			done[i] = 1;
 			size_t pl = strlen(call_id[i]) + strlen(tag[i]) + 2;
-			if ((size_t)head + pl > max) {
+			/* the holder splits on spaces: a Call-ID with one (sofia-sip
+			 * takes "Call-ID: a b") cannot be named, as one too long */
+			if ((size_t)head + pl > max || strchr(call_id[i], ' ') || strchr(tag[i], ' ')) {
 				bare = 1;
 				continue;
 			}

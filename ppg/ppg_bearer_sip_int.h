@@ -178,8 +178,9 @@ void ppg_bearer_sip_take(struct ppg_bearer *b, const char *what);
 /* ppg_bearer_sip_handoff.c: the PPG_CLUSTER_TAKE payloads naming the n
  * dialogs (call_id[i], tag[i]) held by node[i]: "AOR HOLDER CALL-ID TAG ..."
  * of at most max bytes each, one holder's dialogs in order, as many as they
- * need; a dialog too long for one adds the bare "AOR HOLDER" (any live
- * dialog of the AoR). Each ended by a NUL, the list by an empty one;
+ * need; a dialog too long for one, or whose Call-ID holds a space, adds
+ * the bare "AOR HOLDER" (any live dialog of the AoR). Each ended by a NUL,
+ * the list by an empty one;
  * malloc'ed, or NULL (out of memory, or no payload). [any] */
 char *ppg_bearer_sip_take_payloads(const char *aor, const char *const *node, const char *const *call_id,
     const char *const *tag, size_t n, size_t max);

@@ -520,6 +520,50 @@ static void test_upgrade_from_v9(void)
 	db_close(db);
 }
 
+/* SQLite: a schema-13 file with a subscription gets step 14: the row names
+ * no holder of its dialog (node NULL), keeps what it enrolled, and is
+ * listed, refreshed (then naming this handle's node) and released on the
+ * upgraded file; a handle at 13 reads and writes it without the column. */
+static void test_upgrade_from_v13(void)
+{
+	const char *path = db_path("upgrade13-sub");
+	struct db *db = NULL;
+	struct db_subscription *v = NULL;
+	size_t n = 0;
+	CU_ASSERT_EQUAL_FATAL(db_open_at_version(path, 13, &db), 0);
+	CU_ASSERT_EQUAL(db_schema_version(db), 13);
+	CU_ASSERT_EQUAL(db_set_node(db, "node-x"), 0);
+	struct db_subscription a = { .aor = "sip:a@x", .call_id = "sc1", .remote_tag = "st1",
+		.apps = "mms.ua", .expires = 9000, .updated = 1 };
+	CU_ASSERT_EQUAL(db_subscription_upsert(db, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(db_subscription_list(db, "sip:a@x", 0, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_PTR_NULL(v[0].node);
+	db_subscription_list_free(v, n);
+	CU_ASSERT_EQUAL(db_subscription_release_node(db), 0);   /* no column yet */
+	db_close(db);
+
+	CU_ASSERT_EQUAL_FATAL(t_open(path, 0, &db), 0);
+	CU_ASSERT_EQUAL(db_schema_version(db), DB_SCHEMA_VERSION);
+	CU_ASSERT_EQUAL(db_set_node(db, "node-x"), 0);
+	CU_ASSERT_EQUAL_FATAL(db_subscription_list(db, NULL, 0, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_PTR_NULL(v[0].node);
+	check_str(v[0].apps, "mms.ua");
+	check_str(v[0].call_id, "sc1");
+	db_subscription_list_free(v, n);
+	CU_ASSERT_EQUAL(db_subscription_release_node(db), 0);   /* it names nobody */
+	a.updated = 2;
+	CU_ASSERT_EQUAL(db_subscription_upsert(db, &a), 0);     /* a refresh in this run */
+	CU_ASSERT_EQUAL_FATAL(db_subscription_list(db, "sip:a@x", 0, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	check_str(v[0].node, "node-x");
+	CU_ASSERT_EQUAL(v[0].updated, 2);
+	db_subscription_list_free(v, n);
+	CU_ASSERT_EQUAL(db_subscription_release_node(db), 1);
+	db_close(db);
+}
+
 static const struct t_case cases[] = {
 	{ "fresh file: the current schema, WAL", test_fresh_schema_wal, 1 },
 	{ "a handle used from a thread that does not own it", test_owner_thread, 0 },
@@ -529,6 +573,7 @@ static const struct t_case cases[] = {
 	{ "newer file refused", test_newer_file_refused, 1 },
 	{ "read-only handle beside the writer", test_readonly_sees_committed, 0 },
 	{ "upgrade from schema 9: bindings' origin", test_upgrade_from_v9, 1 },
+	{ "upgrade from schema 13: subscriptions name no holder", test_upgrade_from_v13, 1 },
 	{ "commits made durable by db_sync", test_external_sync, 0 },
 };
 

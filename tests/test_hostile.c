@@ -294,6 +294,49 @@ static void t_big_headers(void)
 	EXPECT(code == 1001);
 }
 
+/* A PAP push (POST, Basic auth, a body) whose header block carries an
+ * extra header of len bytes: the HTTP status (0: closed without an answer),
+ * and the PAP code of a 202 in *code. */
+static int big_header_push(int port, size_t len, const char *push_id, int *code)
+{
+	char *v = malloc(len + 1);
+	if (!v)
+		return -1;
+	memset(v, 'a', len);
+	v[len] = '\0';
+	char *b = push_body(push_id, one_addr);
+	char *req = itest_asprintf("POST /pap HTTP/1.1\r\nHost: x\r\n"
+	    "Authorization: Basic YWxpY2U6YWxpY2UtczNjcmV0\r\nX-Big: %s\r\n"
+	    "Content-Type: " MULTIPART_CT "\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+	    v, strlen(b), b);
+	free(v);
+	struct itest_resp r;
+	int status = itest_raw(port, req, strlen(req), 5000, &r) == 0 ? (int)r.status : 0;
+	*code = status == 202 && r.body ? pap_code(r.body) : -1;
+	itest_resp_free(&r);
+	free(req);
+	free(b);
+	return status;
+}
+
+/* Between the 12 KB served and the 64 KB refused: a push whose headers fill
+ * most of the connection's 32 KiB is either accepted (1001) or refused with
+ * 431, never left without an answer. */
+static void t_big_headers_push(void)
+{
+	CU_ASSERT_FATAL(dd_ok);
+	static const size_t sizes[] = { 12000, 16000, 20000, 24000, 28000, 30000, 31000, 32000 };
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		char id[64];
+		int code = -1;
+		snprintf(id, sizeof id, "bighdr-push-%zu@hostile", sizes[i]);
+		int st = big_header_push(dd.port, sizes[i], id, &code);
+		printf("\n    a push with a %zu-byte header: HTTP %d, PAP %d", sizes[i], st, code);
+		EXPECT((st == 202 && code == 1001) || st == 431);
+	}
+	printf("\n");
+}
+
 /* 50 partial requests (headers cut short, or a body shorter than its
  * Content-Length) whose clients close at once: no socket stays in
  * CLOSE_WAIT, and a normal push right after is answered in < 1 s. */
@@ -632,6 +675,7 @@ int main(void)
 		{ "a flood of libmicrohttpd warnings is bounded and counted", t_log_flood_bounded },
 		{ "max_connections_per_ip refuses the excess of one address", t_per_ip_limit },
 		{ "a 12 KB header is served, a 64 KB one refused with 431", t_big_headers },
+		{ "a push with 12-32 KB of headers: 1001 or 431, never no answer", t_big_headers_push },
 		{ "SIGTERM: exit 0, no sanitizer report", t_dd_stop },
 		{ NULL, NULL },
 	};

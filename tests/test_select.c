@@ -353,6 +353,52 @@ static void test_take_payloads(void)
 	CU_ASSERT_PTR_NULL(ppg_bearer_sip_take_payloads("sip:x@y", node, call, tag, 0, 7900));
 }
 
+/* A Call-ID with a space (sofia-sip takes "Call-ID: abc def" as one, as
+ * the stored subscription does): the payload is split on spaces by the
+ * holder (ppg_bearer_sip_take), so such a dialog must not be named as a
+ * pair, which would shift every pair after it; the bare "AOR HOLDER" (any
+ * live dialog of the AoR) goes instead, and the other dialogs stay pairs. */
+static void test_take_payloads_space(void)
+{
+	const char *node[3] = { "node-a", "node-a", "node-a" };
+	const char *call[3] = { "abc def@host", "c1@host", "c2@host" };
+	const char *tag[3] = { "t0", "t1", "t2" };
+	char *l = ppg_bearer_sip_take_payloads("sip:x@y", node, call, tag, 3, 7900);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	int bare = 0, pairs_ok = 1;
+	size_t k = 0;
+	for (const char *p = l; *p; p += strlen(p) + 1, k++) {
+		CU_ASSERT(!strncmp(p, "sip:x@y node-a", 14));
+		if (!strcmp(p, "sip:x@y node-a")) {
+			bare++;
+			continue;
+		}
+		/* what the holder reads: CALL-ID TAG pairs, each a known dialog */
+		const char *q = p + 14;
+		while (*q == ' ') {
+			const char *c = q + 1, *t = c + strcspn(c, " ");
+			if (*t != ' ') {
+				pairs_ok = 0;
+				break;
+			}
+			t++;
+			size_t cl = (size_t)(t - 1 - c), tl = strcspn(t, " ");
+			int known = 0;
+			for (int i = 0; i < 3; i++)
+				known |= strlen(call[i]) == cl && !strncmp(c, call[i], cl) && strlen(tag[i]) == tl &&
+				    !strncmp(t, tag[i], tl);
+			pairs_ok &= known;
+			q = t + tl;
+		}
+		pairs_ok &= *q == '\0';
+		CU_ASSERT(strstr(p, " c1@host t1") && strstr(p, " c2@host t2"));
+	}
+	CU_ASSERT(pairs_ok);
+	CU_ASSERT_EQUAL(bare, 1);
+	CU_ASSERT_EQUAL(k, 2);
+	free(l);
+}
+
 int main(void)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -366,5 +412,6 @@ int main(void)
 	CU_add_test(s, "a temp-gruu names its terminal", test_temp_gruu);
 	CU_add_test(s, "terminals refused by their Push-Accept-AppID", test_pick_appids);
 	CU_add_test(s, "ppgd_take payloads under the NOTIFY limit", test_take_payloads);
+	CU_add_test(s, "a Call-ID with a space goes as the bare AOR HOLDER", test_take_payloads_space);
 	return tu_run();
 }
