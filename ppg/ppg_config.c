@@ -6,6 +6,7 @@
  */
 #include "ppg/ppg_config_int.h"
 #include "ppg/ppg_cidr.h"
+#include "db/db.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -334,6 +335,19 @@ static int config_finish(struct ppg_config_parse *p)
 	if (p->c->ota_retry_min > p->c->ota_retry_max || p->c->ota_reconnect_min > p->c->ota_reconnect_max) {
 		p->err_section = "ota";
 		return ppg_config_err(p, "[ota] a *_min is above its *_max"), -EINVAL;
+	}
+	/* The nodes of a cluster name each other in NOTIFY payloads whose fields
+	 * are separated by spaces (ppg_cluster.c, the SIP hand-off). */
+	if (p->c->node_id && *p->c->node_id) {
+		size_t l = strlen(p->c->node_id);
+		int bad = l >= DB_NODE_MAX;
+		for (const char *q = p->c->node_id; *q && !bad; q++)
+			bad = (unsigned char)*q <= ' ' || *q == 0x7f;
+		if (bad) {
+			p->err_section = "database";
+			return ppg_config_err(p, "[database] node_id must be 1..%d characters without spaces or "
+			    "control characters (got \"%s\")", DB_NODE_MAX - 1, p->c->node_id), -EINVAL;
+		}
 	}
 	if (p->c->notify_retry_min > p->c->notify_retry_max) {
 		p->err_section = "notify";

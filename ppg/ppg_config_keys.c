@@ -82,7 +82,8 @@ const struct ppg_config_key ppg_config_keys[] = {
 	  "connect_timeout=5, TCP keepalives and tcp_user_timeout=60000 unless it sets them" },
 	{ "database", "node_id", K_STR, O(node_id), "", 0, 0,
 	  "this gateway's name among the nodes sharing one database: the owner of its leases, in its "
-	  "log lines and metrics (empty: the host name); one live node per id (a second is refused)" },
+	  "log lines and metrics (empty: the host name); one live node per id (a second is refused); "
+	  "one word without spaces, at most 63 characters" },
 	{ "database", "lease_margin", K_UINT, O(lease_margin), "30", 1, 3600,
 	  "seconds a delivery's lease outlives its longest attempt: a node that dies holds its deliveries "
 	  "this long after [sip] transaction_timeout + fetch_timeout, then another node takes them" },

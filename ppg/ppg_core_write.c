@@ -127,9 +127,9 @@ static void wal_watch(struct ppg_core *c, int frames, int moved, int64_t *next_w
 	}
 	if (warn) {
 		LOGP(PPG_LOG_DB, LOG_WARNING, "the WAL is %llu MB (%d frames, past [database] wal_warn) and "
-		    "cannot start over: a reader has held a snapshot for %lld s, so checkpoints copy only %d "
-		    "of its frames; it grows with every push until that reader ends (a long query, a backup, "
-		    "an sqlite3 shell left in a transaction: fuser -v %s-wal)", bytes >> 20, frames,
+		    "cannot start over: readers' snapshots have kept the checkpoints from copying all of it "
+		    "for %lld s (the last copied %d frames); it grows with every push until they end (a long "
+		    "query, a backup, an sqlite3 shell left in a transaction: fuser -v %s-wal)", bytes >> 20, frames,
 		    (long long)((now - (since ? since : now)) / 1000), moved, c->cfg->db_path ? c->cfg->db_path : "");
 		*next_warn = now + WAL_WARN_EVERY_MS;
 	}
