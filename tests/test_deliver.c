@@ -1271,6 +1271,7 @@ static void test_tick(void)
 	su_root_destroy(root);
 }
 
+#if !defined(__SANITIZE_ADDRESS__) && defined(__GLIBC__)   /* test_trim_bursts' helpers */
 /* The resident set in bytes (/proc/self/statm). */
 static long long rss_bytes(void)
 {
@@ -1307,6 +1308,7 @@ static long long trim_burst(char **blk)
 	}
 	return grown;
 }
+#endif
 
 /* ppg_trim: after each burst that leaves PPG_TRIM_MIN_FREE or more free in
  * the arenas, the free pages go back within PPG_TRIM_EVERY_S ticks, the
