@@ -14,159 +14,18 @@
  *     notifications are kept and arrive in the order of their events once
  *     it listens again, each once.
  *
- * The helpers (PAP requests, statusquery, sipp message logs, REGISTER, the
- * PI listener) are those of tests/test_sip_e2e.c.
+ * The PAP helpers (pushes, statusquery) are those of tests/sip_e2e_common.c;
+ * its sipp terminals differ (a fixed port, TCP), so they are this file's own.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1
-#endif
-#include "pap/pap.h"
-#include "tests/e2e_expect.h"
-#include "tests/itest.h"
-#include "tests/itest_sip.h"
-#include "tests/test_util.h"
+#include "tests/sip_e2e_common.h"
 
-#include <CUnit/Basic.h>
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
-
-#define BOUNDARY "faults-7c2e91"
-#define MULTIPART_CT "multipart/related; boundary=" BOUNDARY "; type=\"application/xml\""
-#define ALICE "alice", ITEST_ALICE_SECRET
-#define PPG_FROM "sip:ppg@operator.example"
-#define APP_ID "x-wap-application:mms.ua"
-
-static char *aor_address(const char *user)
-{
-	return itest_asprintf("WAPPUSH=sip%%3A%s%%40example.com/TYPE=USER", user);
-}
-
-
-/* A push-message in multipart/related: the PAP control entity and a content
- * entity of ctype with X-Wap-Application-Id mms.ua. *len gets the size. */
-static char *push_body(const char *doctype, const char *push_id, const char *address,
-    const char *attrs, const char *ctype, const void *content, size_t clen, size_t *len)
-{
-	char *head = itest_asprintf(
-	    "--" BOUNDARY "\r\n"
-	    "Content-Type: application/xml; charset=UTF-8\r\n"
-	    "\r\n"
-	    "<?xml version=\"1.0\"?>\n%s\n<pap>\n"
-	    "<push-message push-id=\"%s\"%s%s>\n"
-	    "  <address address-value=\"%s\"/>\n"
-	    "</push-message>\n</pap>\r\n"
-	    "--" BOUNDARY "\r\n"
-	    "Content-Type: %s\r\n"
-	    "X-Wap-Application-Id: " APP_ID "\r\n"
-	    "\r\n",
-	    doctype, push_id, attrs && *attrs ? " " : "", attrs ? attrs : "", address, ctype);
-	const char *tail = "\r\n--" BOUNDARY "--\r\n";
-	size_t hl = strlen(head), tl = strlen(tail);
-	char *b = malloc(hl + clen + tl + 1);
-	memcpy(b, head, hl);
-	memcpy(b + hl, content, clen);
-	memcpy(b + hl + clen, tail, tl + 1);
-	*len = hl + clen + tl;
-	free(head);
-	return b;
-}
-
-static int msg_code(const struct pap_msg *m)
-{
-	if (!m)
-		return -1;
-	return m->nresults > 0 ? m->results[0].code : m->code;
-}
-
-/* Pushes content to sip:USER@example.com; returns the push-response code. */
-static int push_to(struct itest_daemon *d, const char *doctype, const char *push_id, const char *user,
-    const char *attrs, const char *ctype, const void *content, size_t clen)
-{
-	char *addr = aor_address(user);
-	size_t len;
-	char *body = push_body(doctype, push_id, addr, attrs, ctype, content, clen, &len);
-	struct pap_msg *m = itest_pap_post(d, ALICE, MULTIPART_CT, body, len);
-	int code = msg_code(m);
-	if (m && m->type != PAP_MSG_PUSH_RESPONSE)
-		code = -2;
-	if (code != 1001)
-		fprintf(stderr, "push %s to %s: code %d (%s)\n", push_id, addr, code, m && m->nresults &&
-		    m->results[0].desc ? m->results[0].desc : "");
-	pap_msg_free(m);
-	free(body);
-	free(addr);
-	return code;
-}
-
-
-struct sq {
-	enum pap_state state;
-	int code;
-	char desc[512];
-	char address[256];
-};
-
-/* statusquery of push_id: its first statusquery-result. 0, or -1. */
-static int statusquery(struct itest_daemon *d, const char *push_id, struct sq *out)
-{
-	char *doc = itest_asprintf("<?xml version=\"1.0\"?>\n" DOCTYPE_21 "\n<pap>"
-	    "<statusquery-message push-id=\"%s\"/></pap>", push_id);
-	struct pap_msg *m = itest_pap_post(d, ALICE, "application/xml", doc, strlen(doc));
-	free(doc);
-	memset(out, 0, sizeof *out);
-	out->code = -1;
-	if (!m || m->type != PAP_MSG_STATUSQUERY_RESPONSE || m->nresults < 1) {
-		if (m && m->type == PAP_MSG_BADMESSAGE_RESPONSE)
-			out->code = m->code;
-		else if (m && m->nresults >= 1)
-			out->code = m->results[0].code;
-		pap_msg_free(m);
-		return -1;
-	}
-	out->state = m->results[0].state;
-	out->code = m->results[0].code;
-	snprintf(out->desc, sizeof out->desc, "%s", m->results[0].desc ? m->results[0].desc : "");
-	if (m->results[0].naddrs)
-		snprintf(out->address, sizeof out->address, "%s", m->results[0].addrs[0]);
-	pap_msg_free(m);
-	return 0;
-}
-
-/* Polls statusquery until the push's state is final or timeout_s passed.
- * Returns 0 when final (out holds it), -1 otherwise (out holds the last). */
-static int wait_final(struct itest_daemon *d, const char *push_id, double timeout_s, struct sq *out)
-{
-	double end = itest_now() + timeout_s;
-	for (;;) {
-		if (statusquery(d, push_id, out) == 0 && out->state != PAP_STATE_PENDING)
-			return 0;
-		if (itest_now() > end) {
-			fprintf(stderr, "push %s: not final after %.1f s: %s %d \"%s\"\n", push_id, timeout_s,
-			    pap_state_str(out->state), out->code, out->desc);
-			return -1;
-		}
-		sleep_s(0.1);
-	}
-}
 
 /* ---------------------------------------------------------- terminals */
 
 /* A sipp UAS on 127.0.0.1:port (UDP, or TCP: the core) running scen for
  * `calls` calls with its message log. */
-struct term {
+struct fterm {
 	int port;
 	pid_t pid;
 	char *msglog;
@@ -174,7 +33,7 @@ struct term {
 	int exit_code;
 };
 
-static int term_start_at(struct term *t, const char *dir, const char *tag, const char *scen, int calls,
+static int fterm_start_at(struct fterm *t, const char *dir, const char *tag, const char *scen, int calls,
     int port, int tcp)
 {
 	static int seq;
@@ -200,14 +59,14 @@ static int term_start_at(struct term *t, const char *dir, const char *tag, const
 	return 0;
 }
 
-static int term_wait(struct term *t, double timeout_s)
+static int fterm_wait(struct fterm *t, double timeout_s)
 {
 	if (t->pid > 0 && itest_wait_pid(t->pid, timeout_s, &t->exit_code) == 0)
 		t->pid = 0;
 	return t->pid > 0 ? -1 : t->exit_code;
 }
 
-static void term_free(struct term *t)
+static void fterm_free(struct fterm *t)
 {
 	if (t->pid > 0)
 		t->exit_code = itest_stop_pid(t->pid, SIGTERM, 5);
@@ -237,7 +96,7 @@ static size_t messages_with(const char *msglog, const char *text, double *v, siz
 
 /* ------------------------------------------------------------ daemons */
 
-static void start_ppgd(struct itest_daemon *d, const char *tag, const char *sip_extra,
+static void fault_start_ppgd(struct itest_daemon *d, const char *tag, const char *sip_extra,
     const char *notify_extra, int *sip_port)
 {
 	if (itest_daemon_init(d, tag) != 0)
@@ -300,7 +159,7 @@ static int init_core(void)
 {
 	core_port = itest_free_port_udp_tcp();
 	char *extra = itest_asprintf(FAULT_SIP "outbound_proxy = sip:127.0.0.1:%d;transport=tcp;lr\n", core_port);
-	start_ppgd(&dcore, "faults-core", extra, NULL, &dcore_sip);
+	fault_start_ppgd(&dcore, "faults-core", extra, NULL, &dcore_sip);
 	free(extra);
 	return 0;
 }
@@ -327,9 +186,9 @@ static void t_core_outage(void)
 	/* the core comes back: attempts so far were refused */
 	size_t upto = log_size(&dcore);
 	char *scen = itest_sip_uas_scenario(dcore.dir, 200, "OK", NULL);
-	struct term core;
+	struct fterm core;
 	double t_up = itest_wall_now();   /* the core's log times are wall-clock */
-	EXPECT_FATAL(term_start_at(&core, dcore.dir, "core", scen, NDOWN, core_port, 1) == 0);
+	EXPECT_FATAL(fterm_start_at(&core, dcore.dir, "core", scen, NDOWN, core_port, 1) == 0);
 	ctx_files[0] = core.msglog;
 	size_t during_max = 0, during_min = 1000, during_sum = 0;
 	int delivered = 0;
@@ -349,7 +208,7 @@ static void t_core_outage(void)
 		else
 			fprintf(stderr, "\n  %s: %s %d \"%s\"", id, pap_state_str(q.state), q.code, q.desc);
 	}
-	EXPECT_INT(term_wait(&core, 10), 0);
+	EXPECT_INT(fterm_wait(&core, 10), 0);
 	/* at the core: one MESSAGE per push, nothing twice; when the last came
 	 * (the core's own log, not the statusquery polls, which a loaded
 	 * sanitizer build slows) */
@@ -379,7 +238,7 @@ static void t_core_outage(void)
 	EXPECT(attempts_all <= NDOWN * (2 + (size_t)(OUTAGE_S / 1.0)));
 	/* sent again within retry_max (and a round trip) of the core's return */
 	EXPECT(last > 0 && last < 2.0 + 1.5);
-	term_free(&core);
+	fterm_free(&core);
 	free(scen);
 	ctx_files[0] = NULL;
 }
@@ -391,7 +250,7 @@ static int dbusy_sip;
 
 static int init_busy(void)
 {
-	start_ppgd(&dbusy, "faults-busy", FAULT_SIP, FAULT_NOTIFY, &dbusy_sip);
+	fault_start_ppgd(&dbusy, "faults-busy", FAULT_SIP, FAULT_NOTIFY, &dbusy_sip);
 	return 0;
 }
 
@@ -413,8 +272,8 @@ static void t_busy_retry_after(void)
 	snprintf(ra, sizeof ra, "Retry-After: %d", RETRY_AFTER);
 	char *s503 = itest_sip_uas_scenario(dbusy.dir, 503, "Service Unavailable", ra);
 	char *s200 = itest_sip_uas_scenario(dbusy.dir, 200, "OK", NULL);
-	struct term busy, ok;
-	EXPECT_FATAL(term_start_at(&busy, dbusy.dir, "busy", s503, 1000, port, 0) == 0);
+	struct fterm busy, ok;
+	EXPECT_FATAL(fterm_start_at(&busy, dbusy.dir, "busy", s503, 1000, port, 0) == 0);
 	ctx_files[0] = busy.msglog;
 	EXPECT_INT(itest_sip_register(dbusy.dir, "127.0.0.1", dbusy_sip, "buser", port, 600), 200);
 	double t0 = itest_now();
@@ -427,10 +286,10 @@ static void t_busy_retry_after(void)
 	sleep_s(BUSY_S - (itest_now() - t0));
 	/* the terminal takes MESSAGEs again, on the same port */
 	char *busy_log = strdup(busy.msglog);   /* kept for the counts */
-	term_free(&busy);
+	fterm_free(&busy);
 	busy.msglog = busy_log;
 	double t_ok = itest_now();
-	EXPECT_FATAL(term_start_at(&ok, dbusy.dir, "ok", s200, NBUSY, port, 0) == 0);
+	EXPECT_FATAL(fterm_start_at(&ok, dbusy.dir, "ok", s200, NBUSY, port, 0) == 0);
 	ctx_files[1] = ok.msglog;
 	int delivered = 0;
 	for (int i = 0; i < NBUSY; i++) {
@@ -443,7 +302,7 @@ static void t_busy_retry_after(void)
 			fprintf(stderr, "\n  %s: %s %d \"%s\"", id, pap_state_str(q.state), q.code, q.desc);
 	}
 	double last = itest_now() - t_ok;
-	EXPECT_INT(term_wait(&ok, 10), 0);
+	EXPECT_INT(fterm_wait(&ok, 10), 0);
 	EXPECT_INT(delivered, NBUSY);
 	double min_gap = 1e9;
 	size_t max_attempts = 0;
@@ -477,8 +336,8 @@ static void t_busy_retry_after(void)
 	EXPECT(min_gap >= RETRY_AFTER - 0.05);
 	EXPECT(max_attempts <= (size_t)(BUSY_S / RETRY_AFTER) + 2);
 	EXPECT(last < RETRY_AFTER + 1.5);
-	term_free(&busy);
-	term_free(&ok);
+	fterm_free(&busy);
+	fterm_free(&ok);
 	free(s503);
 	free(s200);
 	ctx_files[0] = ctx_files[1] = NULL;
@@ -496,8 +355,8 @@ static void t_pi_endpoint_down(void)
 	char *attrs = itest_asprintf("ppg-notify-requested-to=\"%s\"", url);
 	int port = itest_free_port_udp_tcp();
 	char *s200 = itest_sip_uas_scenario(dbusy.dir, 200, "OK", NULL);
-	struct term t;
-	EXPECT_FATAL(term_start_at(&t, dbusy.dir, "note", s200, NNOTE, port, 0) == 0);
+	struct fterm t;
+	EXPECT_FATAL(fterm_start_at(&t, dbusy.dir, "note", s200, NNOTE, port, 0) == 0);
 	ctx_files[0] = t.msglog;
 	EXPECT_INT(itest_sip_register(dbusy.dir, "127.0.0.1", dbusy_sip, "nuser", port, 600), 200);
 	double t0 = itest_now();
@@ -535,8 +394,8 @@ static void t_pi_endpoint_down(void)
 	pthread_mutex_unlock(&pil.mu);
 	EXPECT(failed_posts >= 1);
 	itest_pi_stop(&pil);
-	EXPECT_INT(term_wait(&t, 10), 0);
-	term_free(&t);
+	EXPECT_INT(fterm_wait(&t, 10), 0);
+	fterm_free(&t);
 	free(s200);
 	free(attrs);
 	ctx_files[0] = NULL;
