@@ -216,26 +216,42 @@ static void t_same_node_id(void)
 	itest_daemon_destroy(&twin, CU_get_number_of_failures() > 0);
 }
 
+/* A sipp terminal on a free port of 127.0.0.1 answering one MESSAGE 200
+ * (its stdout and stderr in dir/out_name); *scen and *out are the caller's
+ * to free. */
+static pid_t term_one_200(const char *dir, const char *out_name, char **scen, char **out, int *port)
+{
+	*scen = itest_sip_uas_scenario(dir, 200, "OK", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(*scen);
+	*out = itest_asprintf("%s/%s", dir, out_name);
+	const char *argv[] = { "sipp", "-sf", *scen, "-m", "1", "-i", "127.0.0.1", "-p", "@PORT@", "-nostdin",
+		"-timeout", "60s", NULL };
+	pid_t pid = itest_sipp_start(argv, dir, *out, 0, port);
+	CU_ASSERT_FATAL(pid > 0);
+	return pid;
+}
+
+/* Node 2's listener connection is ended while the database refuses new
+ * connections (until ALLOW_CONNECTIONS is true again). */
+static void listener_n2_cut(void)
+{
+	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "postgres", "ALTER DATABASE " DB " ALLOW_CONNECTIONS false"), 0);
+	CU_ASSERT_EQUAL(tpg_sql(pg, "postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+	    " WHERE application_name = 'ppgd listener n2'"), 0);
+}
+
 /* Node 2's listener connection is ended while new connections are refused;
  * a third-party REGISTER reaches node 1 meanwhile (its NOTIFY ppgd_reg is
  * lost for node 2). Once node 2 listens again it has the binding: a push
  * for the AoR accepted by node 2 reaches the sipp terminal, not parked. */
 static void t_listener_resync(void)
 {
-	char *dir = node[1].dir;
-	/* the terminal: answers one MESSAGE 200 */
-	char *scen = itest_sip_uas_scenario(dir, 200, "OK", NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(scen);
+	char *dir = node[1].dir, *scen = NULL, *tlog = NULL;
 	int tport = 0;
-	char *tlog = itest_asprintf("%s/term.out", dir);
-	const char *targv[] = { "sipp", "-sf", scen, "-m", "1", "-i", "127.0.0.1", "-p", "@PORT@", "-nostdin",
-		"-timeout", "60s", NULL };
-	pid_t term = itest_sipp_start(targv, dir, tlog, 0, &tport);
-	CU_ASSERT_FATAL(term > 0);
+	/* the terminal: answers one MESSAGE 200 */
+	pid_t term = term_one_200(dir, "term.out", &scen, &tlog, &tport);
 
-	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "postgres", "ALTER DATABASE " DB " ALLOW_CONNECTIONS false"), 0);
-	CU_ASSERT_EQUAL(tpg_sql(pg, "postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-	    " WHERE application_name = 'ppgd listener n2'"), 0);
+	listener_n2_cut();
 	/* the core's third-party REGISTER, to node 1 */
 	itest_sip_register(dir, "127.0.0.1", sip_port[0], "ruser", tport, 600);
 	CU_ASSERT_EQUAL(tpg_sql(pg, "postgres", "ALTER DATABASE " DB " ALLOW_CONNECTIONS true"), 0);
@@ -275,19 +291,11 @@ static void t_listener_resync(void)
  * binding, so the wake-up of registered AoRs did not find it). */
 static void t_listener_resync_temp_gruu(void)
 {
-	char *dir = node[1].dir;
-	char *scen = itest_sip_uas_scenario(dir, 200, "OK", NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(scen);
+	char *dir = node[1].dir, *scen = NULL, *tlog = NULL;
 	int tport = 0;
-	char *tlog = itest_asprintf("%s/term_tg.out", dir);
-	const char *targv[] = { "sipp", "-sf", scen, "-m", "1", "-i", "127.0.0.1", "-p", "@PORT@", "-nostdin",
-		"-timeout", "60s", NULL };
-	pid_t term = itest_sipp_start(targv, dir, tlog, 0, &tport);
-	CU_ASSERT_FATAL(term > 0);
+	pid_t term = term_one_200(dir, "term_tg.out", &scen, &tlog, &tport);
 
-	CU_ASSERT_EQUAL_FATAL(tpg_sql(pg, "postgres", "ALTER DATABASE " DB " ALLOW_CONNECTIONS false"), 0);
-	CU_ASSERT_EQUAL(tpg_sql(pg, "postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-	    " WHERE application_name = 'ppgd listener n2'"), 0);
+	listener_n2_cut();
 	/* the core's third-party REGISTER to node 1, with a temp-gruu */
 	char cp[16], dst[32];
 	snprintf(cp, sizeof cp, "%d", tport);

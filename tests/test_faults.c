@@ -14,8 +14,9 @@
  *     notifications are kept and arrive in the order of their events once
  *     it listens again, each once.
  *
- * The PAP helpers (pushes, statusquery) are those of tests/sip_e2e_common.c;
- * its sipp terminals differ (a fixed port, TCP), so they are this file's own.
+ * The PAP helpers (pushes, statusquery) and the ppgd start are those of
+ * tests/sip_e2e_common.c; its sipp terminals differ (a fixed port, TCP), so
+ * they are this file's own.
  */
 #include "tests/sip_e2e_common.h"
 
@@ -96,26 +97,6 @@ static size_t messages_with(const char *msglog, const char *text, double *v, siz
 
 /* ------------------------------------------------------------ daemons */
 
-static void fault_start_ppgd(struct itest_daemon *d, const char *tag, const char *sip_extra,
-    const char *notify_extra, int *sip_port)
-{
-	if (itest_daemon_init(d, tag) != 0)
-		return;
-	*sip_port = itest_free_port_udp_tcp();
-	char *sections = itest_asprintf(
-	    "[sip]\n"
-	    "enabled = yes\n"
-	    "listen = sip:127.0.0.1:%d\n"
-	    "from = " PPG_FROM "\n"
-	    "%s\n"
-	    "[notify]\n"
-	    "%s\n",
-	    *sip_port, sip_extra ? sip_extra : "", notify_extra ? notify_extra : "");
-	if (itest_std_config(d, NULL, sections) == 0)
-		itest_daemon_start(d);
-	free(sections);
-}
-
 /* Lines of the first `upto` bytes of the daemon's log (all: upto 0) that
  * contain both a and b. */
 static size_t log_count(const struct itest_daemon *d, size_t upto, const char *a, const char *b)
@@ -159,7 +140,7 @@ static int init_core(void)
 {
 	core_port = itest_free_port_udp_tcp();
 	char *extra = itest_asprintf(FAULT_SIP "outbound_proxy = sip:127.0.0.1:%d;transport=tcp;lr\n", core_port);
-	fault_start_ppgd(&dcore, "faults-core", extra, NULL, &dcore_sip);
+	start_ppgd(&dcore, "faults-core", extra, NULL, &dcore_sip);
 	free(extra);
 	return 0;
 }
@@ -250,7 +231,7 @@ static int dbusy_sip;
 
 static int init_busy(void)
 {
-	fault_start_ppgd(&dbusy, "faults-busy", FAULT_SIP, FAULT_NOTIFY, &dbusy_sip);
+	start_ppgd(&dbusy, "faults-busy", FAULT_SIP, FAULT_NOTIFY, &dbusy_sip);
 	return 0;
 }
 
